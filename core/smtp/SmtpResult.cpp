@@ -1,0 +1,67 @@
+#include "SmtpResult.h"
+
+namespace outpost {
+
+namespace {
+struct ClassName
+{
+    ErrorClass c;
+    const char *name;
+};
+constexpr ClassName kNames[] = {
+    {ErrorClass::None, ""},
+    {ErrorClass::Transient, "transient"},
+    {ErrorClass::Permanent, "permanent"},
+    {ErrorClass::Network, "network"},
+    {ErrorClass::Timeout, "timeout"},
+    {ErrorClass::Tls, "tls"},
+    {ErrorClass::Certificate, "certificate"},
+    {ErrorClass::Auth, "auth"},
+    {ErrorClass::Protocol, "protocol"},
+    {ErrorClass::Local, "local"},
+};
+} // namespace
+
+QString errorClassName(ErrorClass c)
+{
+    for (const auto &n : kNames) {
+        if (n.c == c)
+            return QString::fromLatin1(n.name);
+    }
+    return {};
+}
+
+ErrorClass errorClassFromName(const QString &name)
+{
+    for (const auto &n : kNames) {
+        if (name == QLatin1String(n.name))
+            return n.c;
+    }
+    return ErrorClass::None;
+}
+
+QString SmtpReply::text() const
+{
+    QByteArray joined;
+    for (const QByteArray &l : lines) {
+        if (!joined.isEmpty())
+            joined += ' ';
+        joined += l;
+    }
+    if (!enhanced.isEmpty() && joined.startsWith(enhanced))
+        joined = joined.mid(enhanced.size()).trimmed();
+    return QString::fromUtf8(joined);
+}
+
+SmtpResult SmtpResult::fromReply(const SmtpReply &r)
+{
+    if (r.isPositive())
+        return success(r);
+    if (r.isTransient())
+        return failure(ErrorClass::Transient, {}, r);
+    if (r.isPermanent())
+        return failure(ErrorClass::Permanent, {}, r);
+    return failure(ErrorClass::Protocol, QStringLiteral("unexpected reply code %1").arg(r.code), r);
+}
+
+} // namespace outpost

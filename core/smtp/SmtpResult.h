@@ -1,0 +1,64 @@
+#pragma once
+// Structured outcomes of SMTP work. User-facing words are made from these only in ui/ and app/.
+
+#include <QByteArray>
+#include <QList>
+#include <QMetaType>
+#include <QString>
+
+namespace outpost {
+
+/// The kind of an outcome, as the dispatcher decides on it (design.md §2, shared/cases README).
+enum class ErrorClass {
+    None,        ///< success
+    Transient,   ///< 4xx reply (RFC 5321 §4.2.1)
+    Permanent,   ///< 5xx reply
+    Network,     ///< connection refused, reset, lost, DNS failure
+    Timeout,     ///< a per-state timeout expired (RFC 5321 §4.5.3.2)
+    Tls,         ///< TLS could not be set up or was refused (STARTTLS missing, 454, handshake)
+    Certificate, ///< the server's certificate is not trusted
+    Auth,        ///< authentication refused (535/534) or no usable mechanism
+    Protocol,    ///< malformed or unexpected server data
+    Local,       ///< refused before talking to the server (bad address, too large, missing extension)
+};
+
+/// Stable lower-case name of a class, as `outpost list --json` prints it ("" for None).
+QString errorClassName(ErrorClass c);
+/// Inverse of errorClassName(); unknown names give ErrorClass::None.
+ErrorClass errorClassFromName(const QString &name);
+
+/// One server reply (RFC 5321 §4.2) or a locally made outcome that has no reply (code 0).
+struct SmtpReply
+{
+    int code = 0;          ///< three-digit reply code, 0 when no reply was received
+    QByteArray enhanced;   ///< enhanced status code "x.y.z" (RFC 3463), empty if none
+    QList<QByteArray> lines; ///< text of each line after the code and separator
+
+    /// Text of all lines joined with a space, without the enhanced code (UTF-8 lossy).
+    QString text() const;
+    bool isPositive() const { return code >= 200 && code < 400; }
+    bool isTransient() const { return code >= 400 && code < 500; }
+    bool isPermanent() const { return code >= 500 && code < 600; }
+};
+
+/// The outcome of one piece of SMTP work: class, the reply that decided it and a technical
+/// detail for logs (never shown raw to users; ui/ makes words from class and reply).
+struct SmtpResult
+{
+    ErrorClass errorClass = ErrorClass::None;
+    SmtpReply reply;
+    QString detail;
+
+    bool ok() const { return errorClass == ErrorClass::None; }
+    static SmtpResult success(const SmtpReply &r) { return {ErrorClass::None, r, {}}; }
+    static SmtpResult failure(ErrorClass c, const QString &detail, const SmtpReply &r = {})
+    {
+        return {c, r, detail};
+    }
+    /// Classifies a negative reply: 4xx transient, 5xx permanent (RFC 5321 §4.2.1).
+    static SmtpResult fromReply(const SmtpReply &r);
+};
+
+} // namespace outpost
+
+Q_DECLARE_METATYPE(outpost::SmtpResult)
