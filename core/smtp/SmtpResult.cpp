@@ -48,8 +48,6 @@ QString SmtpReply::text() const
             joined += ' ';
         joined += l;
     }
-    if (!enhanced.isEmpty() && joined.startsWith(enhanced))
-        joined = joined.mid(enhanced.size()).trimmed();
     return QString::fromUtf8(joined);
 }
 

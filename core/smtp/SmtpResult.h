@@ -32,9 +32,9 @@ struct SmtpReply
 {
     int code = 0;          ///< three-digit reply code, 0 when no reply was received
     QByteArray enhanced;   ///< enhanced status code "x.y.z" (RFC 3463), empty if none
-    QList<QByteArray> lines; ///< text of each line after the code and separator
+    QList<QByteArray> lines; ///< text of each line after the code, separator and enhanced code
 
-    /// Text of all lines joined with a space, without the enhanced code (UTF-8 lossy).
+    /// Text of all lines joined with a space (UTF-8, lossy).
     QString text() const;
     bool isPositive() const { return code >= 200 && code < 400; }
     bool isTransient() const { return code >= 400 && code < 500; }

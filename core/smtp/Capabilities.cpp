@@ -1,0 +1,74 @@
+#include "Capabilities.h"
+
+namespace outpost {
+
+Capabilities Capabilities::fromEhloReply(const SmtpReply &reply)
+{
+    Capabilities caps;
+    caps.esmtp = true;
+    if (reply.lines.isEmpty())
+        return caps;
+    caps.domain = reply.lines.first().split(' ').value(0);
+    // The enhanced-code splitter may have taken a leading "x.y.z" from a keyword line; EHLO
+    // keywords never look like that, so the lines are used as they are.
+    for (qsizetype i = 1; i < reply.lines.size(); ++i) {
+        const QByteArray line = reply.lines[i].trimmed();
+        if (line.isEmpty())
+            continue;
+        const qsizetype sp = line.indexOf(' ');
+        // "AUTH=LOGIN PLAIN" is an old, still common spelling of AUTH.
+        qsizetype cut = sp;
+        const qsizetype eq = line.indexOf('=');
+        if (eq > 0 && (sp < 0 || eq < sp) && line.left(eq).toUpper() == "AUTH")
+            cut = eq;
+        const QByteArray keyword = (cut < 0 ? line : line.left(cut)).toUpper();
+        const QByteArray params = cut < 0 ? QByteArray() : line.mid(cut + 1).trimmed();
+        if (keyword == "AUTH") {
+            for (const QByteArray &m : params.split(' ')) {
+                const QString mech = QString::fromLatin1(m.trimmed().toUpper());
+                if (!mech.isEmpty() && !caps.authMechanisms.contains(mech))
+                    caps.authMechanisms.append(mech);
+            }
+            QByteArray merged = caps.keywords.value(keyword);
+            caps.keywords.insert(keyword, merged.isEmpty() ? params : merged + ' ' + params);
+            continue;
+        }
+        caps.keywords.insert(keyword, params);
+        if (keyword == "PIPELINING")
+            caps.pipelining = true;
+        else if (keyword == "CHUNKING")
+            caps.chunking = true;
+        else if (keyword == "BINARYMIME")
+            caps.binaryMime = true;
+        else if (keyword == "8BITMIME")
+            caps.eightBitMime = true;
+        else if (keyword == "SMTPUTF8")
+            caps.smtpUtf8 = true;
+        else if (keyword == "DSN")
+            caps.dsn = true;
+        else if (keyword == "ENHANCEDSTATUSCODES")
+            caps.enhancedStatusCodes = true;
+        else if (keyword == "STARTTLS")
+            caps.startTls = true;
+        else if (keyword == "REQUIRETLS")
+            caps.requireTls = true;
+        else if (keyword == "SIZE") {
+            caps.sizeAdvertised = true;
+            bool ok = false;
+            const qint64 n = params.toLongLong(&ok);
+            caps.sizeLimit = ok && n > 0 ? n : 0;
+        }
+    }
+    return caps;
+}
+
+QStringList Capabilities::describe() const
+{
+    QStringList out;
+    for (auto it = keywords.cbegin(); it != keywords.cend(); ++it)
+        out << QString::fromLatin1(it.key() + (it.value().isEmpty() ? QByteArray() : ' ' + it.value()));
+    out.sort();
+    return out;
+}
+
+} // namespace outpost
