@@ -59,6 +59,8 @@ CREATE TABLE messages (
     last_enhanced TEXT NOT NULL DEFAULT '',
     last_text TEXT NOT NULL DEFAULT '',
     uncertain INTEGER NOT NULL DEFAULT 0,
+    held_by_account INTEGER NOT NULL DEFAULT 0,
+    last_detail TEXT NOT NULL DEFAULT '',
     updated_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX messages_by_state ON messages (state, next_attempt_at);
@@ -86,7 +88,8 @@ CREATE TABLE history (
     enhanced TEXT NOT NULL DEFAULT '',
     text TEXT NOT NULL DEFAULT '',
     uncertain INTEGER NOT NULL DEFAULT 0,
-    server TEXT NOT NULL DEFAULT ''
+    server TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX history_by_message ON history (message);
 CREATE TABLE address_book (
