@@ -351,6 +351,12 @@ void SmtpSession::handleReply(const SmtpReply &reply)
             }
             startTimer(m_config.commandTimeoutMs);
         } else if (reply.code == 235) {
+            if (m_sasl && m_sasl->name().startsWith("SCRAM") && !m_sasl->isComplete()) {
+                // RFC 5802 §3: without the server's proof the server was not authenticated.
+                failOpen(SmtpResult::failure(ErrorClass::Auth, QStringLiteral("the server did not prove it knows the password (SCRAM)"), reply),
+                         true);
+                return;
+            }
             becomeReady();
         } else {
             SmtpResult r = SmtpResult::fromReply(reply);
