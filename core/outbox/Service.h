@@ -26,6 +26,9 @@ class Dispatcher;
 class Settings;
 class Transport;
 
+/// Answers a request that came from another process over the single-instance channel.
+using RemoteReply = std::function<void(const QJsonObject &)>;
+
 /// How a Service is put together.
 struct ServiceOptions
 {
@@ -115,7 +118,7 @@ signals:
     void logLine(const QString &account, const QString &line);
     /// A request from another process that the core does not handle itself ("activate",
     /// "compose"): the app answers through `reply`.
-    void remoteRequest(const QJsonObject &request, std::function<void(const QJsonObject &)> reply);
+    void remoteRequest(const QJsonObject &request, const outpost::RemoteReply &reply);
 
 private:
     void onLocalConnection();
