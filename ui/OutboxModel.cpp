@@ -6,6 +6,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <utility>
 
 namespace outpost::ui {
 
@@ -16,6 +17,9 @@ OutboxModel::OutboxModel(OutboxStore *store, QObject *parent)
 {
     connect(m_store, &OutboxStore::messageChanged, this, &OutboxModel::onMessageChanged);
     connect(m_store, &OutboxStore::messagesReset, this, &OutboxModel::reload);
+    m_apply.setSingleShot(true);
+    m_apply.setInterval(0);
+    connect(&m_apply, &QTimer::timeout, this, &OutboxModel::applyPending);
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &OutboxModel::tickCountdown);
     m_tick.start();
@@ -52,6 +56,8 @@ bool OutboxModel::matches(MessageState s) const
 void OutboxModel::reload()
 {
     beginResetModel();
+    m_pending.clear();
+    m_apply.stop();
     m_cache.clear();
     switch (m_filter) {
     case Filter::All:
@@ -118,6 +124,25 @@ std::optional<MessageSummary> OutboxModel::summaryAt(int row) const
 }
 
 void OutboxModel::onMessageChanged(qint64 id)
+{
+    m_cache.remove(id);
+    m_pending << id;
+    if (!m_apply.isActive())
+        m_apply.start();
+}
+
+void OutboxModel::applyPending()
+{
+    const QList<qint64> ids = std::exchange(m_pending, {});
+    if (ids.size() > 200) {
+        reload();
+        return;
+    }
+    for (qint64 id : ids)
+        applyOne(id);
+}
+
+void OutboxModel::applyOne(qint64 id)
 {
     m_cache.remove(id);
     const auto s = m_store->summary(id);

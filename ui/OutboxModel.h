@@ -15,7 +15,8 @@ namespace outpost::ui {
 /// OutboxStore. Lazy: the ids are read once (OutboxStore::ids), a row's fields only when the
 /// view asks for them (OutboxStore::summary, kept in a small cache), so 100 000 rows cost one
 /// query and a list of ids. Live: follows OutboxStore::messageChanged (rows appear, change,
-/// move out of the filter, disappear) and messagesReset (reload).
+/// move out of the filter, disappear) and messagesReset (reload). Changes are applied on the
+/// next turn of the event loop; a burst of more than 200 (a bulk enqueue) becomes one reload.
 class OutboxModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -68,6 +69,8 @@ public:
 private:
     bool matches(MessageState s) const;
     void onMessageChanged(qint64 id);
+    void applyPending();
+    void applyOne(qint64 id);
     void tickCountdown();
     const MessageSummary *cached(qint64 id) const;
 
@@ -76,6 +79,8 @@ private:
     QList<qint64>
         m_ids; // newest (highest id) first, as the store lists them: rowOf() is a binary search
     mutable QCache<qint64, MessageSummary> m_cache;
+    QList<qint64> m_pending; // changed ids not applied yet (coalesced per event-loop turn)
+    QTimer m_apply;
     QTimer m_tick; // refreshes the countdown column once a second
 };
 
