@@ -331,6 +331,7 @@ Account AccountDialog::formAccount() const
 bool AccountDialog::save()
 {
     const Account a = formAccount();
+    const QString password = m_password->text();
     AccountStore *store = m_service->accounts();
     QString error = AccountStore::validate(a);
     if (error.isEmpty()) {
@@ -352,7 +353,6 @@ bool AccountDialog::save()
     selectAccount(a.name);
     showMessage(tr("Saved."), false);
 
-    const QString password = m_password->text();
     m_password->clear();
     if (!password.isEmpty()) {
         QPointer<AccountDialog> self(this);

@@ -37,6 +37,7 @@ struct UiFixture
 {
     QTemporaryDir dir;
     MemoryCredentialStore credentials;
+    CredentialStore *credentialsOverride = nullptr; ///< used instead of `credentials` when set
     std::unique_ptr<Service> service;
 
     /// Opens the Service; adds the account "work" (default) when `withAccount`.
@@ -46,7 +47,7 @@ struct UiFixture
             return false;
         ServiceOptions o;
         o.dataDir = dir.path();
-        o.credentials = &credentials;
+        o.credentials = credentialsOverride ? credentialsOverride : &credentials;
         o.singleInstance = false;
         service = std::make_unique<Service>(o);
         QString error;
