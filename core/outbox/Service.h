@@ -26,6 +26,9 @@ class Dispatcher;
 class Settings;
 class Transport;
 
+/// Answers a request that came from another process over the single-instance channel.
+using RemoteReply = std::function<void(const QJsonObject &)>;
+
 /// How a Service is put together.
 struct ServiceOptions
 {
@@ -35,6 +38,9 @@ struct ServiceOptions
     std::function<QString(const QString &host)> resolveHost;  ///< tests: "smtp.example.net" -> "127.0.0.1"
     bool singleInstance = true;  ///< take the data-directory lock and serve other processes' requests
     bool systemNetworkInfo = false; ///< use QNetworkInformation for reachability
+    /// Run the dispatcher (and recover interrupted messages). Off for short CLI commands that
+    /// only read or change the outbox while another process may be sending.
+    bool dispatch = true;
 };
 
 /// The headless core of Outpost, composed: database, stores, settings, transport,
@@ -115,11 +121,11 @@ signals:
     void logLine(const QString &account, const QString &line);
     /// A request from another process that the core does not handle itself ("activate",
     /// "compose"): the app answers through `reply`.
-    void remoteRequest(const QJsonObject &request, std::function<void(const QJsonObject &)> reply);
+    void remoteRequest(const QJsonObject &request, const outpost::RemoteReply &reply);
 
 private:
     void onLocalConnection();
-    void handleRequest(const QJsonObject &request, std::function<void(const QJsonObject &)> reply);
+    void handleRequest(const QJsonObject &request, const RemoteReply &reply);
 
     ServiceOptions m_options;
     const Clock *m_clock = nullptr;
