@@ -8,6 +8,7 @@
 #include "accounts/CredentialStore.h"
 #include "accounts/Settings.h"
 #include "mime/Address.h"
+#include "mime/HeaderInfo.h"
 #include "mime/MessageImport.h"
 #include "smtp/Transport.h"
 
@@ -200,7 +201,7 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     for (const QByteArray &a : m.envelope.recipients)
         to << QString::fromUtf8(a);
     n.toText = to.join(QLatin1String(", "));
-    n.subject = m.subject;
+    n.subject = mime::decodedSubject(m.data);
     n.sendAt = sendAt;
     r.id = m_store->enqueue(n, &r.error);
     if (r.id)
