@@ -27,6 +27,9 @@ class Settings;
 class Transport;
 
 /// How a Service is put together.
+/// Answers a remote request (an alias: Qt 6.4's moc mis-normalises the spelled-out type).
+using RemoteReply = std::function<void(const QJsonObject &)>;
+
 struct ServiceOptions
 {
     QString dataDir;                                          ///< holds outbox.sqlite and the lock
@@ -115,7 +118,7 @@ signals:
     void logLine(const QString &account, const QString &line);
     /// A request from another process that the core does not handle itself ("activate",
     /// "compose"): the app answers through `reply`.
-    void remoteRequest(const QJsonObject &request, std::function<void(const QJsonObject &)> reply);
+    void remoteRequest(const QJsonObject &request, outpost::RemoteReply reply);
 
 private:
     void onLocalConnection();
