@@ -144,8 +144,10 @@ QByteArray readInput(const QString &path, QString *error)
 
 bool isCliCommand(const QStringList &args)
 {
-    for (const QString &a : args) {
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &a = args.at(i);
         if (a == QLatin1String("--data-dir")) {
+            ++i; // its value
             continue;
         }
         if (a.startsWith(QLatin1Char('-')))
