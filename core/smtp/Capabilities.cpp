@@ -29,8 +29,8 @@ Capabilities Capabilities::fromEhloReply(const SmtpReply &reply)
                 if (!mech.isEmpty() && !caps.authMechanisms.contains(mech))
                     caps.authMechanisms.append(mech);
             }
-            QByteArray merged = caps.keywords.value(keyword);
-            caps.keywords.insert(keyword, merged.isEmpty() ? params : merged + ' ' + params);
+            // Servers often send both spellings: keep each mechanism once.
+            caps.keywords.insert(keyword, caps.authMechanisms.join(QLatin1Char(' ')).toLatin1());
             continue;
         }
         caps.keywords.insert(keyword, params);

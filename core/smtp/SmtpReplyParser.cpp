@@ -41,7 +41,20 @@ void SmtpReplyParser::feed(const QByteArray &bytes)
 {
     if (!m_error.isEmpty())
         return;
-    m_buffer.append(bytes);
+    // Memory stays bounded even when several reads arrive before next() is called: of the
+    // unterminated last line only maxLineLength + 1 octets are kept, enough for next() to
+    // report it as too long. Complete lines are kept whole (they are replies to take).
+    const qsizetype cap = qsizetype(m_limits.maxLineLength) + 1;
+    const qsizetype lastLf = bytes.lastIndexOf('\n');
+    if (lastLf >= 0) {
+        const qsizetype tail = bytes.size() - lastLf - 1;
+        m_buffer.append(bytes.constData(), lastLf + 1 + qMin(tail, cap));
+        m_tailLength = qMin(tail, cap);
+    } else {
+        const qsizetype take = qMax<qsizetype>(0, qMin(bytes.size(), cap - m_tailLength));
+        m_buffer.append(bytes.constData(), take);
+        m_tailLength += take;
+    }
 }
 
 SmtpReplyParser::Status SmtpReplyParser::fail(const QString &why, const QByteArray &bytes)
@@ -50,6 +63,9 @@ SmtpReplyParser::Status SmtpReplyParser::fail(const QString &why, const QByteArr
     m_offending = bytes.left(200);
     m_buffer.clear();
     m_scanFrom = 0;
+    m_tailLength = 0;
+    m_partial = {}; // up to maxLines lines: not kept for the error state's lifetime
+    m_lines = 0;
     return Status::Error;
 }
 
@@ -119,6 +135,7 @@ SmtpReplyParser::Status SmtpReplyParser::next(SmtpReply *reply)
 void SmtpReplyParser::reset()
 {
     m_buffer.clear();
+    m_tailLength = 0;
     m_scanFrom = 0;
     m_partial = {};
     m_lines = 0;

@@ -14,8 +14,9 @@ namespace outpost {
 /// "ddd-text" followed by one "ddd text" (or a bare "ddd"). Enhanced status codes
 /// (RFC 3463, "x.y.z" whose class digit matches the reply code) are split off every reply.
 ///
-/// Memory is bounded: a line longer than Limits::maxLineLength octets (CRLF included) or a
-/// reply with more than Limits::maxLines lines is a protocol error, as is a malformed code or
+/// Memory is bounded: of a line that has no LF yet at most Limits::maxLineLength + 1 octets
+/// are buffered, however often feed() is called before next(). A line longer than
+/// Limits::maxLineLength octets (CRLF included) or a reply with more than Limits::maxLines lines is a protocol error, as is a malformed code or
 /// a multi-line reply whose lines carry different codes. After an error the parser stays in
 /// the error state until reset(); errorString() says what went wrong and offendingBytes() holds
 /// (at most 200 octets of) the bytes that caused it, for the protocol log.
@@ -55,6 +56,7 @@ private:
     Limits m_limits;
     QByteArray m_buffer;   // unconsumed input
     qsizetype m_scanFrom = 0;
+    qsizetype m_tailLength = 0; // octets after the last LF in m_buffer (capped, see feed())
     SmtpReply m_partial;   // lines of a multi-line reply so far
     int m_lines = 0;
     QString m_error;

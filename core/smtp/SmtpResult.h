@@ -5,6 +5,7 @@
 #include <QList>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 namespace outpost {
 
@@ -48,6 +49,8 @@ struct SmtpResult
     ErrorClass errorClass = ErrorClass::None;
     SmtpReply reply;
     QString detail;
+    QList<QByteArray> certificateChainPem; ///< the server's chain (PEM) when class is Certificate
+    QStringList certificateErrors;         ///< why the chain was not trusted
 
     bool ok() const { return errorClass == ErrorClass::None; }
     static SmtpResult success(const SmtpReply &r) { return {ErrorClass::None, r, {}}; }

@@ -1,0 +1,128 @@
+#include "CredentialStore.h"
+
+#include <QProcess>
+#include <QTimer>
+#include <qt6keychain/keychain.h>
+
+namespace outpost {
+
+namespace {
+const QString kService = QStringLiteral("Outpost");
+}
+
+void MemoryCredentialStore::readPassword(const QString &account, ReadCallback done)
+{
+    auto it = m_secrets.constFind(account);
+    if (it == m_secrets.cend())
+        done(false, {}, QStringLiteral("no password stored for account %1").arg(account));
+    else
+        done(true, *it, {});
+}
+
+void MemoryCredentialStore::writePassword(const QString &account, const QString &password,
+                                          WriteCallback done)
+{
+    m_secrets.insert(account, password);
+    done(true, {});
+}
+
+void MemoryCredentialStore::removePassword(const QString &account, WriteCallback done)
+{
+    m_secrets.remove(account);
+    done(true, {});
+}
+
+void KeychainCredentialStore::readPassword(const QString &account, ReadCallback done)
+{
+    auto *job = new QKeychain::ReadPasswordJob(kService);
+    job->setAutoDelete(true);
+    job->setKey(account);
+    QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
+        if (job->error() == QKeychain::NoError)
+            done(true, job->textData(), {});
+        else
+            done(false, {}, job->errorString());
+    });
+    job->start();
+}
+
+void KeychainCredentialStore::writePassword(const QString &account, const QString &password,
+                                            WriteCallback done)
+{
+    auto *job = new QKeychain::WritePasswordJob(kService);
+    job->setAutoDelete(true);
+    job->setKey(account);
+    job->setTextData(password);
+    QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
+        done(job->error() == QKeychain::NoError, job->errorString());
+    });
+    job->start();
+}
+
+void KeychainCredentialStore::removePassword(const QString &account, WriteCallback done)
+{
+    auto *job = new QKeychain::DeletePasswordJob(kService);
+    job->setAutoDelete(true);
+    job->setKey(account);
+    QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
+        const bool ok = job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
+        done(ok, job->errorString());
+    });
+    job->start();
+}
+
+void runPasswordCommand(const QString &command, QObject *context, CredentialStore::ReadCallback done,
+                        int timeoutMs)
+{
+    auto *proc = new QProcess(context);
+#ifdef Q_OS_WIN
+    proc->setProgram(QStringLiteral("cmd"));
+    proc->setArguments({QStringLiteral("/c"), command});
+#else
+    proc->setProgram(QStringLiteral("/bin/sh"));
+    proc->setArguments({QStringLiteral("-c"), command});
+#endif
+    auto *timer = new QTimer(proc);
+    timer->setSingleShot(true);
+    auto finished = std::make_shared<bool>(false);
+    auto finish = [proc, done, finished](bool ok, const QString &secret, const QString &error) {
+        if (*finished)
+            return;
+        *finished = true;
+        done(ok, secret, error);
+        proc->deleteLater();
+    };
+    QObject::connect(timer, &QTimer::timeout, proc, [proc, finish] {
+        proc->kill();
+        finish(false, {}, QStringLiteral("password command did not finish in time"));
+    });
+    QObject::connect(proc, &QProcess::errorOccurred, proc, [proc, finish](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart)
+            finish(false, {}, QStringLiteral("password command could not start: %1").arg(proc->errorString()));
+    });
+    QObject::connect(proc, &QProcess::finished, proc, [proc, finish](int code, QProcess::ExitStatus st) {
+        const QByteArray out = proc->readAllStandardOutput();
+        if (st != QProcess::NormalExit || code != 0) {
+            finish(false, {},
+                   QStringLiteral("password command failed (exit %1): %2")
+                       .arg(code)
+                       .arg(QString::fromLocal8Bit(proc->readAllStandardError()).trimmed()));
+            return;
+        }
+        QByteArray line = out;
+        const qsizetype nl = line.indexOf('\n');
+        if (nl >= 0)
+            line.truncate(nl);
+        if (line.endsWith('\r'))
+            line.chop(1);
+        if (line.isEmpty()) {
+            finish(false, {}, QStringLiteral("password command printed nothing"));
+            return;
+        }
+        finish(true, QString::fromUtf8(line), {});
+    });
+    timer->start(timeoutMs);
+    proc->start();
+}
+
+} // namespace outpost

@@ -1,0 +1,245 @@
+#include "Database.h"
+
+#include <QAtomicInt>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace outpost {
+
+namespace {
+
+QAtomicInt g_connectionCounter;
+
+// Each entry upgrades the schema from version (index) to version (index + 1). Optional text
+// columns may hold NULL (Qt binds a null QString as NULL); readers treat it as empty.
+const char *const kMigrations[] = {
+    // 0 -> 1: the first schema.
+    R"sql(
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    port INTEGER NOT NULL,
+    security TEXT NOT NULL,
+    auth TEXT NOT NULL DEFAULT 'auto',
+    user TEXT DEFAULT '',
+    from_addr TEXT DEFAULT '',
+    password_command TEXT DEFAULT '',
+    ca_file TEXT DEFAULT '',
+    pin_sha256 TEXT DEFAULT '',
+    allow_plain_auth INTEGER NOT NULL DEFAULT 0,
+    paused INTEGER NOT NULL DEFAULT 0,
+    pause_class TEXT DEFAULT '',
+    pause_detail TEXT DEFAULT '',
+    capabilities TEXT DEFAULT '',
+    is_default INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE settings (
+    account TEXT DEFAULT '',
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (account, key)
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    state TEXT NOT NULL,
+    error_class TEXT DEFAULT '',
+    reverse_path BLOB,
+    from_text TEXT DEFAULT '',
+    to_text TEXT DEFAULT '',
+    subject TEXT DEFAULT '',
+    message_id BLOB DEFAULT '',
+    size INTEGER NOT NULL DEFAULT 0,
+    needs_smtputf8 INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    send_at INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_code INTEGER NOT NULL DEFAULT 0,
+    last_enhanced TEXT DEFAULT '',
+    last_text TEXT DEFAULT '',
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    held_by_account INTEGER NOT NULL DEFAULT 0,
+    last_detail TEXT DEFAULT '',
+    updated_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX messages_by_state ON messages (state, next_attempt_at);
+CREATE TABLE message_data (
+    id INTEGER PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+    data BLOB NOT NULL
+);
+CREATE TABLE recipients (
+    message INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    address BLOB NOT NULL,
+    state TEXT NOT NULL,
+    code INTEGER NOT NULL DEFAULT 0,
+    enhanced TEXT DEFAULT '',
+    text TEXT DEFAULT '',
+    PRIMARY KEY (message, seq)
+);
+CREATE TABLE history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    error_class TEXT DEFAULT '',
+    code INTEGER NOT NULL DEFAULT 0,
+    enhanced TEXT DEFAULT '',
+    text TEXT DEFAULT '',
+    uncertain INTEGER NOT NULL DEFAULT 0,
+    server TEXT DEFAULT '',
+    detail TEXT DEFAULT ''
+);
+CREATE INDEX history_by_message ON history (message);
+CREATE TABLE address_book (
+    address TEXT PRIMARY KEY,
+    name TEXT DEFAULT '',
+    last_used INTEGER NOT NULL DEFAULT 0,
+    uses INTEGER NOT NULL DEFAULT 0
+);
+)sql",
+};
+
+bool execScript(QSqlDatabase &db, const QString &script, QString *error)
+{
+    const QStringList statements = script.split(QLatin1Char(';'), Qt::SkipEmptyParts);
+    for (const QString &s : statements) {
+        if (s.trimmed().isEmpty())
+            continue;
+        QSqlQuery q(db);
+        if (!q.exec(s)) {
+            *error = q.lastError().text();
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+Database::~Database()
+{
+    close();
+}
+
+int Database::schemaVersion()
+{
+    return int(std::size(kMigrations));
+}
+
+bool Database::open(const QString &path, QString *error)
+{
+    m_path = path;
+    m_openError = OpenError::None;
+    m_connection = QStringLiteral("outpost-%1").arg(g_connectionCounter.fetchAndAddRelaxed(1));
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+    m_db.setDatabaseName(path);
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (!m_db.open()) {
+        m_openError = OpenError::Io;
+        *error = QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text());
+        return false;
+    }
+    QSqlQuery q(m_db);
+    // A file that is not a database fails on the first read.
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        const QString why = q.lastError().text();
+        m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Corrupt;
+        *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why);
+        close();
+        return false;
+    }
+    const int version = q.value(0).toInt();
+    if (version > schemaVersion()) {
+        m_openError = OpenError::NewerSchema;
+        *error = QStringLiteral("%1 was written by a newer Outpost (schema %2, this build knows %3)")
+                     .arg(path)
+                     .arg(version)
+                     .arg(schemaVersion());
+        close();
+        return false;
+    }
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.exec(QStringLiteral("PRAGMA synchronous=FULL"))
+        || !q.exec(QStringLiteral("PRAGMA foreign_keys=ON"))) {
+        const QString why = q.lastError().text();
+        m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Io;
+        *error = QStringLiteral("cannot configure %1: %2").arg(path, why);
+        close();
+        return false;
+    }
+    if (version > 0) {
+        if (!q.exec(QStringLiteral("PRAGMA quick_check")) || !q.next()
+            || q.value(0).toString() != QLatin1String("ok")) {
+            m_openError = OpenError::Corrupt;
+            *error = QStringLiteral("%1 is damaged (integrity check failed)").arg(path);
+            close();
+            return false;
+        }
+    }
+    if (!migrate(error)) {
+        close();
+        return false;
+    }
+    return true;
+}
+
+bool Database::migrate(QString *error)
+{
+    QSqlQuery q(m_db);
+    q.exec(QStringLiteral("PRAGMA user_version"));
+    q.next();
+    int version = q.value(0).toInt();
+    while (version < schemaVersion()) {
+        Transaction tx(m_db);
+        QString why;
+        if (!tx.ok() || !execScript(m_db, QString::fromUtf8(kMigrations[version]), &why)
+            || !QSqlQuery(m_db).exec(QStringLiteral("PRAGMA user_version = %1").arg(version + 1))
+            || !tx.commit()) {
+            m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Io;
+            *error = QStringLiteral("cannot upgrade the outbox schema from version %1: %2")
+                         .arg(version)
+                         .arg(why.isEmpty() ? m_db.lastError().text() : why);
+            return false;
+        }
+        ++version;
+    }
+    return true;
+}
+
+void Database::close()
+{
+    if (m_connection.isEmpty())
+        return;
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connection);
+    m_connection.clear();
+}
+
+Transaction::Transaction(QSqlDatabase &db) : m_db(db)
+{
+    m_active = m_db.transaction();
+}
+
+Transaction::~Transaction()
+{
+    if (m_active)
+        m_db.rollback();
+}
+
+bool Transaction::commit()
+{
+    if (!m_active)
+        return false;
+    if (!m_db.commit()) {
+        m_db.rollback();
+        m_active = false;
+        return false;
+    }
+    m_active = false;
+    return true;
+}
+
+} // namespace outpost

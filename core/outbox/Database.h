@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QSqlDatabase>
+#include <QString>
+
+namespace outpost {
+
+/// The outbox database: one SQLite file in the data directory, opened through Qt SQL
+/// (QSQLITE) in WAL mode with synchronous=FULL and a busy timeout. The schema version is kept
+/// in `PRAGMA user_version`; open() migrates one version at a time, each step inside its own
+/// transaction. Used from one thread (the one that opened it).
+class Database
+{
+public:
+    enum class OpenError { None, Locked, Corrupt, NewerSchema, Io };
+
+    Database() = default;
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    /// Opens (creating if needed) `path`. On failure returns false with *error set and
+    /// lastOpenError() telling the kind: Corrupt (not a database, or integrity check failed),
+    /// Locked (another process holds a write lock past the busy timeout), NewerSchema (made by a
+    /// newer Outpost), Io (cannot create or write the file).
+    bool open(const QString &path, QString *error);
+    void close();
+    bool isOpen() const { return m_db.isOpen(); }
+    QSqlDatabase &db() { return m_db; }
+    OpenError lastOpenError() const { return m_openError; }
+    QString path() const { return m_path; }
+
+    /// The current schema version this build writes.
+    static int schemaVersion();
+
+private:
+    bool migrate(QString *error);
+    QSqlDatabase m_db;
+    QString m_connection;
+    QString m_path;
+    OpenError m_openError = OpenError::None;
+};
+
+/// RAII transaction: begins on construction, rolls back in the destructor unless commit()
+/// succeeded. commit() returns false (and leaves nothing half-written) on failure, e.g. a
+/// full disk.
+class Transaction
+{
+public:
+    explicit Transaction(QSqlDatabase &db);
+    ~Transaction();
+    bool ok() const { return m_active; }
+    bool commit();
+
+private:
+    QSqlDatabase &m_db;
+    bool m_active = false;
+};
+
+} // namespace outpost

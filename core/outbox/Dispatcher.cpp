@@ -1,0 +1,452 @@
+#include "Dispatcher.h"
+
+#include "Clock.h"
+#include "Connectivity.h"
+#include "accounts/AccountStore.h"
+#include "accounts/CredentialStore.h"
+#include "accounts/Settings.h"
+
+#include <QFile>
+#include <QRandomGenerator>
+#include <QSslCertificate>
+
+namespace outpost {
+
+namespace {
+constexpr int kMaxInFlight = 256;
+
+bool pausesAccount(ErrorClass c)
+{
+    return c == ErrorClass::Auth || c == ErrorClass::Certificate || c == ErrorClass::Tls;
+}
+
+bool retryable(ErrorClass c)
+{
+    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout
+           || c == ErrorClass::Protocol;
+}
+} // namespace
+
+Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings, CredentialStore *credentials,
+                       Transport *transport, Connectivity *connectivity, const Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_accounts(accounts)
+    , m_settings(settings)
+    , m_credentials(credentials)
+    , m_transport(transport)
+    , m_connectivity(connectivity)
+    , m_clock(clock)
+    , m_resolve([](const QString &h) { return h; })
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &Dispatcher::scheduleDispatch);
+    connect(m_transport, &Transport::finished, this, &Dispatcher::onFinished);
+    connect(m_connectivity, &Connectivity::changed, this, [this](bool cameOnline) {
+        if (!m_connectivity->canSend()) {
+            // Remember what waits for the network, to sum it up once it has gone out.
+            for (qint64 id : m_store->ids(MessageState::Queued))
+                m_offlineBatch.insert(id);
+            updateActivity();
+            return;
+        }
+        if (cameOnline)
+            m_store->makeAllDue(); // what waited for the network goes now, not at its backoff time
+        scheduleDispatch();
+    });
+    connect(m_store, &OutboxStore::messageChanged, this, [this](qint64 id) {
+        if (!m_connectivity->canSend()) {
+            const auto s = m_store->summary(id);
+            if (s && s->state == MessageState::Queued)
+                m_offlineBatch.insert(id);
+        }
+    });
+}
+
+void Dispatcher::start()
+{
+    m_started = true;
+    m_stopped = false;
+    scheduleDispatch();
+}
+
+void Dispatcher::stop()
+{
+    m_stopped = true;
+    m_timer.stop();
+}
+
+void Dispatcher::flush()
+{
+    m_store->makeAllDue();
+    scheduleDispatch();
+}
+
+void Dispatcher::wake()
+{
+    scheduleDispatch();
+}
+
+qint64 Dispatcher::backoffMs(int attempts, qint64 initialMs, qint64 maxMs)
+{
+    qint64 d = std::max<qint64>(1, initialMs);
+    for (int i = 1; i < attempts && d < maxMs; ++i)
+        d *= 2;
+    return std::min(d, std::max<qint64>(1, maxMs));
+}
+
+QDateTime Dispatcher::nextAttempt(const ClaimedMessage &c, int attemptsAfter) const
+{
+    const qint64 initial = m_settings->intValue(c.account, QStringLiteral("retry.initial_ms"));
+    const qint64 max = m_settings->intValue(c.account, QStringLiteral("retry.max_ms"));
+    const qint64 base = backoffMs(std::max(1, attemptsAfter), initial, max);
+    // ±20 % jitter, so many clients (or messages) do not retry in lockstep.
+    const double f = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
+    return QDateTime::fromMSecsSinceEpoch(m_clock->nowMs() + qint64(double(base) * f));
+}
+
+bool Dispatcher::isBusy() const
+{
+    if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty())
+        return true;
+    if (!m_connectivity->canSend() || m_stopped)
+        return false;
+    const qint64 next = m_store->nextDueMs(skippedAccounts());
+    return next >= 0 && next <= m_clock->nowMs();
+}
+
+void Dispatcher::updateActivity()
+{
+    const bool busy = isBusy();
+    if (busy == m_busy)
+        return;
+    m_busy = busy;
+    if (!busy && !m_offlineBatch.isEmpty() && m_offlineBatchSent > 0) {
+        bool allDone = true;
+        for (qint64 id : std::as_const(m_offlineBatch)) {
+            const auto s = m_store->summary(id);
+            if (s && (s->state == MessageState::Queued || s->state == MessageState::Sending))
+                allDone = false;
+        }
+        if (allDone) {
+            Notice n;
+            n.kind = Notice::Kind::BatchSent;
+            n.count = m_offlineBatchSent;
+            m_offlineBatch.clear();
+            m_offlineBatchSent = 0;
+            emit notice(n);
+        }
+    }
+    emit activityChanged(busy);
+}
+
+void Dispatcher::scheduleDispatch()
+{
+    if (m_dispatchPending)
+        return;
+    m_dispatchPending = true;
+    QTimer::singleShot(0, this, &Dispatcher::dispatch);
+}
+
+QStringList Dispatcher::skippedAccounts() const
+{
+    QStringList skip;
+    for (const Account &a : m_accounts->list()) {
+        if (m_accounts->isPaused(a.name))
+            skip << a.name;
+    }
+    for (auto it = m_waitingForPassword.cbegin(); it != m_waitingForPassword.cend(); ++it)
+        skip << it.key();
+    return skip;
+}
+
+void Dispatcher::dispatch()
+{
+    m_dispatchPending = false;
+    if (!m_started || m_stopped || m_transport->isShuttingDown() || !m_connectivity->canSend()) {
+        updateActivity();
+        return;
+    }
+    const int room = kMaxInFlight - int(m_inFlight.size());
+    if (room > 0) {
+        const QList<ClaimedMessage> claimed = m_store->claimDue(room, skippedAccounts());
+        QHash<QString, std::optional<Account>> accounts;
+        for (const ClaimedMessage &c : claimed) {
+            if (!accounts.contains(c.account))
+                accounts.insert(c.account, m_accounts->find(c.account));
+            const std::optional<Account> account = accounts.value(c.account);
+            if (!account) {
+                DeliveryUpdate u;
+                u.id = c.id;
+                u.state = MessageState::Failed;
+                u.errorClass = ErrorClass::Local;
+                u.detail = QStringLiteral("the account \"%1\" does not exist").arg(c.account);
+                u.countAttempt = false;
+                u.event = QStringLiteral("failed");
+                apply(u);
+                continue;
+            }
+            if (account->usesAuth() && !m_passwords.contains(account->name)) {
+                m_waitingForPassword[account->name].append(c);
+                fetchPassword(*account);
+                continue;
+            }
+            sendClaimed(c, *account, m_passwords.value(account->name));
+        }
+    }
+    armTimer();
+    updateActivity();
+}
+
+void Dispatcher::armTimer()
+{
+    if (m_stopped || !m_connectivity->canSend() || int(m_inFlight.size()) >= kMaxInFlight) {
+        m_timer.stop();
+        return;
+    }
+    const qint64 next = m_store->nextDueMs(skippedAccounts());
+    if (next < 0) {
+        m_timer.stop();
+        return;
+    }
+    const qint64 wait = std::clamp<qint64>(next - m_clock->nowMs(), 0, 24LL * 3600 * 1000);
+    m_timer.start(int(wait));
+}
+
+void Dispatcher::fetchPassword(const Account &account)
+{
+    if (m_fetching.contains(account.name))
+        return;
+    m_fetching.insert(account.name);
+    const QString name = account.name;
+    auto done = [this, name](bool ok, const QString &secret, const QString &error) {
+        m_fetching.remove(name);
+        const QList<ClaimedMessage> waiting = m_waitingForPassword.take(name);
+        const std::optional<Account> account = m_accounts->find(name);
+        if (!ok || !account) {
+            // Nothing can be sent without it: hold the account's messages and say so once.
+            for (const ClaimedMessage &c : waiting) {
+                DeliveryUpdate u;
+                u.id = c.id;
+                u.state = MessageState::Held;
+                u.errorClass = ErrorClass::Auth;
+                u.detail = QStringLiteral("no password: %1").arg(error);
+                u.countAttempt = false;
+                u.event = QStringLiteral("held (account paused)");
+                apply(u);
+            }
+            pauseAccount(name, SmtpResult::failure(ErrorClass::Auth, QStringLiteral("no password: %1").arg(error)));
+            return;
+        }
+        m_passwords.insert(name, secret);
+        for (const ClaimedMessage &c : waiting)
+            sendClaimed(c, *account, secret);
+        scheduleDispatch();
+    };
+    if (!account.passwordCommand.isEmpty())
+        runPasswordCommand(account.passwordCommand, this, done);
+    else
+        m_credentials->readPassword(account.name, done);
+}
+
+void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password)
+{
+    SendRequest r;
+    r.account = account.name;
+    SessionConfig &s = r.session;
+    s.host = account.host;
+    s.port = account.port;
+    s.security = account.security;
+    s.connectHost = m_resolve(account.host);
+    if (s.connectHost == s.host)
+        s.connectHost.clear();
+    s.auth = account.auth;
+    if (account.usesAuth())
+        s.credentials = {account.user, password, {}};
+    s.allowPlainAuth = account.allowPlainAuth;
+    if (!account.caFile.isEmpty())
+        s.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
+    if (!account.pinSha256.isEmpty())
+        s.pinSha256 = QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
+    auto ms = [&](const char *key) { return int(m_settings->intValue(account.name, QLatin1String(key))); };
+    s.connectTimeoutMs = ms("timeout.connect");
+    s.greetingTimeoutMs = ms("timeout.greeting");
+    s.commandTimeoutMs = ms("timeout.command");
+    s.dataBlockTimeoutMs = ms("timeout.data_block");
+    s.dataEndTimeoutMs = ms("timeout.data_end");
+    s.quitTimeoutMs = ms("timeout.quit");
+    s.allowPipelining = m_settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
+    s.allowChunking = m_settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+    s.logTag = account.name;
+    r.limits.maxPerServer = ms("pool.max_per_server");
+    r.limits.maxMessages = ms("pool.max_messages");
+    r.limits.idleMs = ms("pool.idle_ms");
+    r.limits.ratePerMinute = ms("pool.rate_per_min");
+    r.message.id = c.id;
+    r.message.reversePath = c.reversePath;
+    r.message.recipients = c.recipients;
+    r.message.data = c.data;
+    r.message.needsSmtpUtf8 = c.needsSmtpUtf8;
+    InFlight f;
+    f.message = c;
+    f.message.data.clear(); // the transport holds the bytes; keep only the envelope here
+    f.server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
+    m_inFlight.insert(c.id, f);
+    m_transport->send(r);
+}
+
+void Dispatcher::apply(const DeliveryUpdate &u)
+{
+    QString error;
+    if (!m_store->applyUpdate(u, &error))
+        qWarning("outpost: could not record the outcome of message %lld: %s", u.id, qPrintable(error));
+}
+
+void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
+{
+    const bool wasPaused = m_accounts->isPaused(account);
+    m_accounts->setPaused(account, true, errorClassName(why.errorClass), why.detail);
+    const int held = m_store->holdAccount(account, why.errorClass, why.reply, why.detail);
+    m_transport->cancelPending(account, why);
+    if (!wasPaused && !m_pausedNotified.contains(account)) {
+        m_pausedNotified.insert(account);
+        Notice n;
+        n.kind = Notice::Kind::AccountPaused;
+        n.account = account;
+        n.count = held + 1;
+        n.result = why;
+        emit notice(n);
+    }
+}
+
+void Dispatcher::resumeAccount(const QString &account)
+{
+    m_pausedNotified.remove(account);
+    m_accounts->setPaused(account, false);
+    m_store->releaseAccount(account);
+    scheduleDispatch();
+}
+
+void Dispatcher::setCachedPassword(const QString &account, const QString &password)
+{
+    m_passwords.insert(account, password);
+}
+
+void Dispatcher::onFinished(const TransactionResult &tx)
+{
+    const auto it = m_inFlight.find(tx.messageId);
+    if (it == m_inFlight.end())
+        return;
+    const InFlight f = *it;
+    m_inFlight.erase(it);
+    const ClaimedMessage &c = f.message;
+    const ErrorClass cls = tx.result.errorClass;
+
+    DeliveryUpdate u;
+    u.id = c.id;
+    u.errorClass = cls;
+    u.reply = tx.result.reply;
+    u.detail = tx.result.detail;
+    u.server = tx.server.isEmpty() ? f.server : tx.server;
+    u.countAttempt = !tx.notAttempted;
+    const int attemptsAfter = c.attempts + (u.countAttempt ? 1 : 0);
+
+    if (tx.notAttempted && pausesAccount(cls)) {
+        u.state = MessageState::Held;
+        u.event = QStringLiteral("held (account paused)");
+        apply(u);
+        pauseAccount(c.account, tx.result);
+    } else if (tx.notAttempted && m_transport->isShuttingDown()) {
+        u.state = MessageState::Queued;
+        u.nextAttemptAt = m_clock->now();
+        u.event = QStringLiteral("interrupted (Outpost quit)");
+        apply(u);
+    } else if (cls == ErrorClass::None) {
+        // Per recipient: accepted → sent; 5xx → failed; 4xx → queued for a retry of only those.
+        bool anyQueued = false;
+        bool anyFailed = false;
+        for (const RecipientResult &r : tx.recipients) {
+            RecipientRecord rr;
+            rr.address = r.address;
+            rr.reply = r.reply;
+            if (r.accepted) {
+                rr.state = MessageState::Sent;
+            } else if (r.reply.isTransient()) {
+                rr.state = MessageState::Queued;
+                anyQueued = true;
+            } else {
+                rr.state = MessageState::Failed;
+                anyFailed = true;
+            }
+            u.recipients << rr;
+        }
+        if (anyQueued) {
+            u.state = MessageState::Queued;
+            u.nextAttemptAt = nextAttempt(c, attemptsAfter);
+            u.event = QStringLiteral("partly sent; deferred recipients queued");
+        } else {
+            u.state = MessageState::Sent;
+            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)") : QStringLiteral("sent");
+            if (m_offlineBatch.contains(c.id))
+                ++m_offlineBatchSent;
+        }
+        apply(u);
+    } else if (pausesAccount(cls)) {
+        u.state = MessageState::Held;
+        u.event = QStringLiteral("held (account paused)");
+        apply(u);
+        pauseAccount(c.account, tx.result);
+    } else if (retryable(cls) || tx.notAttempted) {
+        for (const RecipientResult &r : tx.recipients) {
+            if (r.reply.isPermanent())
+                u.recipients << RecipientRecord{r.address, MessageState::Failed, r.reply};
+            else
+                u.recipients << RecipientRecord{r.address, MessageState::Queued, r.reply};
+        }
+        u.uncertain = tx.uncertain();
+        const qint64 lifetime = m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
+        const bool expired = c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
+        if (expired) {
+            u.state = MessageState::Failed;
+            u.event = QStringLiteral("expired");
+        } else {
+            u.state = MessageState::Queued;
+            u.nextAttemptAt = nextAttempt(c, std::max(1, attemptsAfter));
+            u.event = u.uncertain ? QStringLiteral("delivery uncertain; queued again")
+                                  : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
+                                                     : QStringLiteral("deferred"));
+        }
+        apply(u);
+        if (expired) {
+            Notice n;
+            n.kind = Notice::Kind::MessageFailed;
+            n.account = c.account;
+            n.messageId = c.id;
+            n.result = tx.result;
+            emit notice(n);
+        }
+    } else {
+        // Permanent (5xx) or local: failed, every recipient not yet sent with it.
+        QSet<QByteArray> seen;
+        for (const RecipientResult &r : tx.recipients) {
+            u.recipients << RecipientRecord{r.address, MessageState::Failed, r.reply};
+            seen.insert(r.address);
+        }
+        for (const QByteArray &a : c.recipients) {
+            if (!seen.contains(a))
+                u.recipients << RecipientRecord{a, MessageState::Failed, tx.result.reply};
+        }
+        u.state = MessageState::Failed;
+        u.event = QStringLiteral("failed");
+        apply(u);
+        Notice n;
+        n.kind = Notice::Kind::MessageFailed;
+        n.account = c.account;
+        n.messageId = c.id;
+        n.result = tx.result;
+        emit notice(n);
+    }
+    scheduleDispatch();
+}
+
+} // namespace outpost

@@ -1,0 +1,111 @@
+#pragma once
+
+#include "Notice.h"
+#include "OutboxStore.h"
+#include "smtp/Transport.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <functional>
+
+namespace outpost {
+
+class AccountStore;
+class Clock;
+class Connectivity;
+class CredentialStore;
+class Settings;
+struct Account;
+
+/// Decides what to send when and what an outcome means (design.md §4): claims due messages
+/// from the OutboxStore, hands them to the Transport, and applies the outcome table:
+///
+/// | outcome                                   | result                                      |
+/// |-------------------------------------------|---------------------------------------------|
+/// | end of data 2xx                           | sent; refused recipients failed, deferred (4xx) recipients queued again |
+/// | 4xx, timeout, network, protocol           | queued with backoff (retry.initial_ms doubling to retry.max_ms, ±20 %), failed after retry.lifetime_ms |
+/// | 5xx, local                                | failed, one notice                          |
+/// | auth, certificate, tls                    | account paused, its messages held, one notice |
+/// | lost after the end marker                 | queued with backoff, marked uncertain       |
+/// | offline                                   | nothing attempted, nothing counted          |
+///
+/// Serial and re-entrant through the event loop: dispatch() runs from a zero timer, never
+/// recursively. Time comes from the injected Clock.
+class Dispatcher : public QObject
+{
+    Q_OBJECT
+public:
+    Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings, CredentialStore *credentials,
+               Transport *transport, Connectivity *connectivity, const Clock *clock, QObject *parent = nullptr);
+
+    /// Maps a host name to the address to connect to (tests); default: identity.
+    void setHostResolver(std::function<QString(const QString &)> resolver) { m_resolve = std::move(resolver); }
+    /// Starts scheduling.
+    void start();
+    /// Stops claiming new messages (used before shutdown). Messages in flight still report.
+    void stop();
+    /// "Send queued now": every queued message whose send time has come is due now.
+    void flush();
+    /// Reschedules after the store was changed from outside (another process, the UI).
+    void wake();
+    /// Ends an account's pause and releases the messages held for it.
+    void resumeAccount(const QString &account);
+    /// Replaces the in-memory password of an account (after the user typed a new one).
+    void setCachedPassword(const QString &account, const QString &password);
+    /// Messages handed to the transport and not yet reported.
+    int inFlight() const { return int(m_inFlight.size()); }
+    /// True while a message is in flight or due now.
+    bool isBusy() const;
+    /// The backoff before attempt `attempts` + 1 (ms), before jitter.
+    static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
+
+signals:
+    void notice(const outpost::Notice &notice);
+    /// Emitted when busy state changes; false = nothing in flight and nothing due now.
+    void activityChanged(bool busy);
+
+private:
+    struct InFlight
+    {
+        ClaimedMessage message;
+        QString server;
+    };
+    void scheduleDispatch();
+    void dispatch();
+    void armTimer();
+    void sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password);
+    void fetchPassword(const Account &account);
+    void onFinished(const TransactionResult &tx);
+    void pauseAccount(const QString &account, const SmtpResult &why);
+    void apply(const DeliveryUpdate &u);
+    QDateTime nextAttempt(const ClaimedMessage &c, int attemptsAfter) const;
+    QStringList skippedAccounts() const;
+    void updateActivity();
+
+    OutboxStore *m_store;
+    AccountStore *m_accounts;
+    Settings *m_settings;
+    CredentialStore *m_credentials;
+    Transport *m_transport;
+    Connectivity *m_connectivity;
+    const Clock *m_clock;
+    std::function<QString(const QString &)> m_resolve;
+
+    QHash<qint64, InFlight> m_inFlight;
+    QHash<QString, QString> m_passwords;          // account -> password (memory only)
+    QHash<QString, QList<ClaimedMessage>> m_waitingForPassword;
+    QSet<QString> m_fetching;
+    QSet<QString> m_pausedNotified;
+    QSet<qint64> m_offlineBatch;                  // queued while offline, for the summary notice
+    int m_offlineBatchSent = 0;
+    QTimer m_timer;
+    bool m_dispatchPending = false;
+    bool m_started = false;
+    bool m_stopped = false;
+    bool m_busy = false;
+};
+
+} // namespace outpost

@@ -1,0 +1,187 @@
+#pragma once
+
+#include "smtp/SmtpResult.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QObject>
+
+#include <optional>
+
+namespace outpost {
+
+class Clock;
+class Database;
+
+/// The life of a message in the outbox (design.md §4).
+enum class MessageState { Draft, Queued, Sending, Sent, Failed, Held };
+/// "draft", "queued", "sending", "sent", "failed", "held".
+QString messageStateName(MessageState s);
+/// Inverse of messageStateName(); false for unknown names.
+bool messageStateFromName(const QString &name, MessageState *out);
+
+/// One envelope recipient and what became of it.
+struct RecipientRecord
+{
+    QByteArray address;
+    MessageState state = MessageState::Queued; ///< queued (to send), sent, or failed
+    SmtpReply reply;                           ///< the server's last word on it
+};
+
+/// One event in a message's history (queued, attempt results, user actions).
+struct HistoryEntry
+{
+    QDateTime at;
+    QString event;           ///< "queued", "sent", "deferred", "failed", "held", "released", "recovered", …
+    ErrorClass errorClass = ErrorClass::None;
+    SmtpReply reply;
+    bool uncertain = false;  ///< delivery uncertain (connection lost after the end of data)
+    QString server;          ///< "host:port" for attempts
+    QString detail;          ///< technical detail for logs and the details view
+};
+
+/// The listing fields of a message (no bytes, no history): cheap to read in bulk.
+struct MessageSummary
+{
+    qint64 id = 0;
+    QString account;
+    MessageState state = MessageState::Queued;
+    ErrorClass errorClass = ErrorClass::None;
+    QString fromText;
+    QString toText;          ///< the visible recipients (To, Cc) as the user wrote them
+    QString subject;
+    int attempts = 0;
+    QDateTime createdAt;
+    QDateTime sendAt;        ///< scheduled time (invalid = as soon as possible)
+    QDateTime nextAttemptAt; ///< when the dispatcher tries next (queued only)
+    SmtpReply lastReply;
+    QString lastDetail;      ///< technical detail of the last failure (no reply)
+    QByteArray messageId;    ///< Message-ID without angle brackets
+    bool uncertain = false;
+    qint64 size = 0;         ///< octets of the stored message
+};
+
+/// Everything stored about one message except its bytes.
+struct MessageRecord : MessageSummary
+{
+    QByteArray reversePath;
+    bool needsSmtpUtf8 = false;
+    QList<RecipientRecord> recipients;
+    QList<HistoryEntry> history;
+};
+
+/// A message to put into the outbox: frozen bytes and envelope.
+struct NewMessage
+{
+    QString account;
+    QByteArray data;                 ///< RFC 5322 bytes, CRLF
+    QByteArray messageId;
+    QByteArray reversePath;
+    QList<QByteArray> recipients;
+    bool needsSmtpUtf8 = false;
+    QString fromText;
+    QString toText;
+    QString subject;
+    QDateTime sendAt;                ///< invalid = now
+    MessageState state = MessageState::Queued; ///< Queued, Held or Draft
+};
+
+/// A message the dispatcher claimed for sending (state is now `sending`).
+struct ClaimedMessage
+{
+    qint64 id = 0;
+    QString account;
+    QByteArray reversePath;
+    QList<QByteArray> recipients;    ///< only those still to be sent
+    QByteArray data;
+    bool needsSmtpUtf8 = false;
+    int attempts = 0;
+    QDateTime createdAt;
+};
+
+/// What the dispatcher decided about one attempt; applied in one transaction.
+struct DeliveryUpdate
+{
+    qint64 id = 0;
+    MessageState state = MessageState::Queued;
+    ErrorClass errorClass = ErrorClass::None;
+    SmtpReply reply;
+    QString detail;
+    bool countAttempt = true;
+    QDateTime nextAttemptAt;
+    bool uncertain = false;          ///< sets the message's uncertain flag (never clears it)
+    QString event;                   ///< history event name
+    QString server;
+    QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
+};
+
+/// The durable outbox (design.md §4) on the outbox Database. Every change is one SQLite
+/// transaction: a failure (full disk, I/O error) leaves nothing half-written and is
+/// reported as false with *error. Emits messageChanged() after each change it makes.
+class OutboxStore : public QObject
+{
+    Q_OBJECT
+public:
+    OutboxStore(Database *db, const Clock *clock, QObject *parent = nullptr);
+
+    /// Stores a new message with its recipients and a "queued" history entry. Returns the
+    /// new id, or 0 with *error.
+    qint64 enqueue(const NewMessage &message, QString *error);
+    /// Stores many messages in one transaction (all or none). Returns their ids.
+    QList<qint64> enqueueMany(const QList<NewMessage> &messages, QString *error);
+
+    std::optional<MessageRecord> message(qint64 id) const;
+    /// The stored RFC 5322 bytes; empty when there is no such message.
+    QByteArray messageData(qint64 id) const;
+    /// Summaries, newest first, optionally of one state; `limit` < 0 = all.
+    QList<MessageSummary> list(std::optional<MessageState> state = std::nullopt, int limit = -1,
+                               int offset = 0) const;
+    /// Ids in the order list() uses (for lazy models).
+    QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
+    /// Summary of one message (for lazy models).
+    std::optional<MessageSummary> summary(qint64 id) const;
+    /// Number of messages, optionally of one state.
+    int count(std::optional<MessageState> state = std::nullopt) const;
+
+    /// Marks up to `limit` due messages (queued, next attempt and send time reached, account
+    /// not in `pausedAccounts`) as `sending` and returns them, oldest first.
+    QList<ClaimedMessage> claimDue(int limit, const QStringList &skipAccounts);
+    /// The earliest time a queued message becomes due (ms since epoch), or -1 when none.
+    qint64 nextDueMs(const QStringList &skipAccounts) const;
+    /// Applies an attempt's result.
+    bool applyUpdate(const DeliveryUpdate &update, QString *error);
+    /// Messages left in `sending` (a crash) go back to `queued` with a "recovered" note.
+    /// Returns how many.
+    int recoverInterrupted();
+
+    /// Makes every queued message whose send time has come due now ("send queued now").
+    int makeAllDue();
+    /// User actions. Each returns false with *error when the message is not in a state
+    /// that allows it (e.g. retry of a sent message).
+    bool retryNow(qint64 id, QString *error);
+    bool hold(qint64 id, QString *error);
+    bool release(qint64 id, QString *error);
+    bool remove(qint64 id, QString *error);
+    /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
+    int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply, const QString &detail);
+    /// Releases every message held because its account was paused; returns count.
+    int releaseAccount(const QString &account);
+
+    /// Remembers addresses for completion in the compose window.
+    void rememberAddresses(const QStringList &addresses);
+    /// Addresses used before that start with `prefix` (case-insensitive), most used first.
+    QStringList addressCompletions(const QString &prefix, int limit = 20) const;
+
+signals:
+    void messageChanged(qint64 id);
+    /// Many messages changed at once (bulk operations).
+    void messagesReset();
+
+private:
+    bool insertOne(const NewMessage &m, qint64 now, qint64 *id, QString *error);
+    void addHistory(qint64 id, const HistoryEntry &h);
+    Database *m_db;
+    const Clock *m_clock;
+};
+
+} // namespace outpost

@@ -1,0 +1,337 @@
+#include "Service.h"
+
+#include "Clock.h"
+#include "Connectivity.h"
+#include "Database.h"
+#include "Dispatcher.h"
+#include "accounts/AccountStore.h"
+#include "accounts/CredentialStore.h"
+#include "accounts/Settings.h"
+#include "mime/Address.h"
+#include "mime/HeaderInfo.h"
+#include "mime/MessageImport.h"
+#include "smtp/Transport.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLocalServer>
+#include <QLocalSocket>
+#include <QLockFile>
+#include <QTimer>
+
+namespace outpost {
+
+namespace {
+constexpr int kLogLines = 2000;
+
+QString joinMailboxes(const QList<mime::Mailbox> &list)
+{
+    QStringList out;
+    for (const auto &m : list)
+        out << (m.name.isEmpty() ? m.address : QStringLiteral("%1 <%2>").arg(m.name, m.address));
+    return out.join(QLatin1String(", "));
+}
+
+// Reads newline-delimited JSON requests from a local socket.
+void writeJson(QLocalSocket *socket, const QJsonObject &o)
+{
+    socket->write(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
+    socket->flush();
+}
+} // namespace
+
+Service::Service(ServiceOptions options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+    m_clock = m_options.clock ? m_options.clock : SystemClock::instance();
+    m_credentials = m_options.credentials;
+    if (!m_credentials) {
+        m_ownedCredentials = std::make_unique<KeychainCredentialStore>();
+        m_credentials = m_ownedCredentials.get();
+    }
+}
+
+Service::~Service()
+{
+    // Children that talk to sockets go first, without QUIT: this is the "kill" path.
+    m_dispatcher.reset();
+    m_transport.reset();
+    if (m_server)
+        m_server->close();
+}
+
+QString Service::serverName(const QString &dataDir)
+{
+    const QString canonical = QFileInfo(dataDir).absoluteFilePath();
+    return QStringLiteral("outpost-")
+           + QString::fromLatin1(QCryptographicHash::hash(canonical.toUtf8(), QCryptographicHash::Sha256).toHex().left(20));
+}
+
+bool Service::open(QString *error)
+{
+    QDir dir(m_options.dataDir);
+    if (!dir.exists() && !dir.mkpath(QStringLiteral("."))) {
+        *error = QStringLiteral("cannot create the data directory %1").arg(m_options.dataDir);
+        return false;
+    }
+    if (m_options.singleInstance) {
+        m_lock = std::make_unique<QLockFile>(dir.filePath(QStringLiteral("outpost.lock")));
+        m_lock->setStaleLockTime(0);
+        if (!m_lock->tryLock(0)) {
+            m_lockedByOther = m_lock->error() == QLockFile::LockFailedError;
+            *error = m_lockedByOther ? QStringLiteral("another Outpost process is sending from %1").arg(m_options.dataDir)
+                                     : QStringLiteral("cannot create the lock file in %1").arg(m_options.dataDir);
+            m_lock.reset();
+            return false;
+        }
+    }
+    m_db = std::make_unique<Database>();
+    if (!m_db->open(dir.filePath(QStringLiteral("outbox.sqlite")), error))
+        return false;
+    m_settings = std::make_unique<Settings>(m_db.get());
+    m_accounts = std::make_unique<AccountStore>(m_db.get());
+    m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
+    m_connectivity = std::make_unique<Connectivity>();
+    if (m_options.systemNetworkInfo)
+        m_connectivity->useSystemBackend();
+    m_transport = std::make_unique<Transport>();
+    m_dispatcher = std::make_unique<Dispatcher>(m_store.get(), m_accounts.get(), m_settings.get(), m_credentials,
+                                                m_transport.get(), m_connectivity.get(), m_clock);
+    if (m_options.resolveHost)
+        m_dispatcher->setHostResolver(m_options.resolveHost);
+    connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
+    connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
+    connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
+    connect(m_transport.get(), &Transport::sessionReady, this,
+            [this](const QString &account, const Capabilities &caps) {
+                m_accounts->setLastCapabilities(account, caps.describe());
+            });
+    connect(m_transport.get(), &Transport::logLine, this, [this](const QString &account, int id, const QString &line) {
+        const QString entry = QStringLiteral("[%1 #%2] %3").arg(account).arg(id).arg(line);
+        m_log.append(entry);
+        if (m_log.size() > kLogLines)
+            m_log.remove(0, m_log.size() - kLogLines);
+        emit logLine(account, entry);
+    });
+
+    if (m_options.singleInstance) {
+        m_server = new QLocalServer(this);
+        m_server->setSocketOptions(QLocalServer::UserAccessOption);
+        const QString name = serverName(m_options.dataDir);
+        if (!m_server->listen(name)) {
+            // A stale socket left by a crash: we hold the lock, so it is ours to remove.
+            QLocalServer::removeServer(name);
+            m_server->listen(name);
+        }
+        connect(m_server, &QLocalServer::newConnection, this, &Service::onLocalConnection);
+    }
+    if (m_options.dispatch) {
+        m_recovered = m_store->recoverInterrupted();
+        m_dispatcher->start();
+    }
+    return true;
+}
+
+Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draft &draft, const QDateTime &sendAt,
+                                        MessageState state)
+{
+    EnqueueResult r;
+    if (!m_accounts->find(account)) {
+        r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        return r;
+    }
+    const mime::ComposedMessage m = mime::composeMessage(draft);
+    if (!m.ok()) {
+        r.error = m.error;
+        return r;
+    }
+    NewMessage n;
+    n.account = account;
+    n.data = m.data;
+    n.messageId = m.messageId;
+    n.reversePath = m.envelope.reversePath;
+    n.recipients = m.envelope.recipients;
+    n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
+    n.fromText = joinMailboxes({draft.from});
+    n.toText = joinMailboxes(draft.to + draft.cc);
+    n.subject = QString(draft.subject).replace(QLatin1Char('\r'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' '));
+    n.sendAt = sendAt;
+    n.state = state;
+    r.id = m_store->enqueue(n, &r.error);
+    if (r.id) {
+        QStringList used;
+        for (const auto &list : {draft.to, draft.cc, draft.bcc}) {
+            for (const auto &mb : list)
+                used << mb.address;
+        }
+        m_store->rememberAddresses(used);
+        m_dispatcher->wake();
+    }
+    return r;
+}
+
+Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteArray &raw,
+                                           std::optional<QByteArray> mailFrom, const QList<QByteArray> &recipients,
+                                           const QDateTime &sendAt)
+{
+    EnqueueResult r;
+    if (!m_accounts->find(account)) {
+        r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        return r;
+    }
+    mime::ImportOptions opt;
+    opt.mailFrom = mailFrom;
+    opt.recipients = recipients;
+    const mime::ComposedMessage m = mime::importMessage(raw, opt);
+    if (!m.ok()) {
+        r.error = m.error;
+        return r;
+    }
+    NewMessage n;
+    n.account = account;
+    n.data = m.data;
+    n.messageId = m.messageId;
+    n.reversePath = m.envelope.reversePath;
+    n.recipients = m.envelope.recipients;
+    n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
+    n.fromText = QString::fromUtf8(m.envelope.reversePath);
+    QStringList to;
+    for (const QByteArray &a : m.envelope.recipients)
+        to << QString::fromUtf8(a);
+    n.toText = to.join(QLatin1String(", "));
+    n.subject = mime::decodedSubject(m.data);
+    n.sendAt = sendAt;
+    r.id = m_store->enqueue(n, &r.error);
+    if (r.id)
+        m_dispatcher->wake();
+    return r;
+}
+
+void Service::flush()
+{
+    m_dispatcher->flush();
+}
+
+bool Service::retry(qint64 id, QString *error)
+{
+    QString why;
+    const auto s = m_store->summary(id);
+    if (s && m_accounts->isPaused(s->account))
+        m_dispatcher->resumeAccount(s->account);
+    const bool ok = m_store->retryNow(id, &why);
+    if (error)
+        *error = why;
+    m_dispatcher->wake();
+    return ok;
+}
+
+void Service::setPassword(const QString &account, const QString &password)
+{
+    m_dispatcher->setCachedPassword(account, password);
+    m_credentials->writePassword(account, password, [](bool, const QString &) {});
+    m_dispatcher->resumeAccount(account);
+}
+
+void Service::resumeAccount(const QString &account)
+{
+    m_dispatcher->resumeAccount(account);
+}
+
+void Service::shutdown(int deadlineMs)
+{
+    if (m_dispatcher)
+        m_dispatcher->stop();
+    if (m_server)
+        m_server->close();
+    if (!m_transport) {
+        QTimer::singleShot(0, this, [this] { emit shutdownFinished(0, 0); });
+        return;
+    }
+    m_transport->shutdown(deadlineMs);
+}
+
+void Service::onLocalConnection()
+{
+    while (QLocalSocket *socket = m_server->nextPendingConnection()) {
+        connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
+            while (socket->canReadLine()) {
+                const QJsonObject req = QJsonDocument::fromJson(socket->readLine()).object();
+                QPointer<QLocalSocket> guard(socket);
+                handleRequest(req, [guard](const QJsonObject &reply) {
+                    if (guard)
+                        writeJson(guard, reply);
+                });
+            }
+        });
+    }
+}
+
+void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply)
+{
+    const QString cmd = request.value(QLatin1String("cmd")).toString();
+    if (cmd == QLatin1String("changed")) {
+        // Another process changed the database (queue, retry, config): reread and reschedule.
+        m_settings->reload();
+        m_dispatcher->wake();
+        reply({{QStringLiteral("ok"), true}});
+        return;
+    }
+    if (cmd == QLatin1String("flush")) {
+        // Answer once everything that was due has been tried.
+        m_settings->reload();
+        m_dispatcher->flush();
+        auto conn = std::make_shared<QMetaObject::Connection>();
+        auto finish = [this, reply, conn] {
+            QObject::disconnect(*conn);
+            QJsonObject r{{QStringLiteral("ok"), true},
+                          {QStringLiteral("queued"), m_store->count(MessageState::Queued)},
+                          {QStringLiteral("held"), m_store->count(MessageState::Held)},
+                          {QStringLiteral("failed"), m_store->count(MessageState::Failed)},
+                          {QStringLiteral("sent"), m_store->count(MessageState::Sent)}};
+            reply(r);
+        };
+        *conn = connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, [finish](bool busy) {
+            if (!busy)
+                finish();
+        });
+        QTimer::singleShot(0, this, [this, finish] {
+            if (!m_dispatcher->isBusy())
+                finish();
+        });
+        return;
+    }
+    emit remoteRequest(request, reply);
+}
+
+void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request, QObject *context,
+                                    std::function<void(bool, const QJsonObject &)> done)
+{
+    auto *socket = new QLocalSocket(context);
+    auto finished = std::make_shared<bool>(false);
+    auto finish = [socket, done, finished](bool ok, const QJsonObject &reply) {
+        if (*finished)
+            return;
+        *finished = true;
+        socket->disconnect();
+        socket->abort();
+        socket->deleteLater();
+        done(ok, reply);
+    };
+    QObject::connect(socket, &QLocalSocket::connected, socket, [socket, request] { writeJson(socket, request); });
+    QObject::connect(socket, &QLocalSocket::readyRead, socket, [socket, finish] {
+        if (socket->canReadLine())
+            finish(true, QJsonDocument::fromJson(socket->readLine()).object());
+    });
+    QObject::connect(socket, &QLocalSocket::errorOccurred, socket, [finish](QLocalSocket::LocalSocketError) {
+        finish(false, {});
+    });
+    QObject::connect(socket, &QLocalSocket::disconnected, socket, [finish] { finish(false, {}); });
+    socket->connectToServer(serverName(dataDir));
+}
+
+} // namespace outpost

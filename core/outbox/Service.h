@@ -1,0 +1,148 @@
+#pragma once
+
+#include "Notice.h"
+#include "OutboxStore.h"
+#include "mime/MessageComposer.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QStringList>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+class QLocalServer;
+class QLockFile;
+
+namespace outpost {
+
+class AccountStore;
+class Clock;
+class Connectivity;
+class CredentialStore;
+class Database;
+class Dispatcher;
+class Settings;
+class Transport;
+
+/// Answers a request that came from another process over the single-instance channel.
+using RemoteReply = std::function<void(const QJsonObject &)>;
+
+/// How a Service is put together.
+struct ServiceOptions
+{
+    QString dataDir;                                          ///< holds outbox.sqlite and the lock
+    CredentialStore *credentials = nullptr;                   ///< not owned; nullptr = system keychain
+    const Clock *clock = nullptr;                             ///< not owned; nullptr = system clock
+    std::function<QString(const QString &host)> resolveHost;  ///< tests: "smtp.example.net" -> "127.0.0.1"
+    bool singleInstance = true;  ///< take the data-directory lock and serve other processes' requests
+    bool systemNetworkInfo = false; ///< use QNetworkInformation for reachability
+    /// Run the dispatcher (and recover interrupted messages). Off for short CLI commands that
+    /// only read or change the outbox while another process may be sending.
+    bool dispatch = true;
+};
+
+/// The headless core of Outpost, composed: database, stores, settings, transport,
+/// dispatcher, connectivity, and the single-instance channel. The desktop app, `outpost
+/// flush` and the tests all drive this one class.
+///
+/// Exactly one Service sends from a data directory at a time: open() takes a QLockFile there
+/// and listens on a QLocalServer named after the directory, so a second process can hand its
+/// requests over (see sendToRunningInstance()).
+class Service : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Service(ServiceOptions options, QObject *parent = nullptr);
+    /// Not graceful: sockets are dropped, nothing is written (a crash looks the same).
+    /// Call shutdown() first for a clean exit.
+    ~Service() override;
+
+    /// Opens the data directory: the lock (when singleInstance), the database (created or
+    /// migrated), recovery of messages left in `sending`, then starts dispatching. False with
+    /// *error when the directory cannot be used; lockedByOther() tells whether another
+    /// process holds it.
+    bool open(QString *error);
+    bool lockedByOther() const { return m_lockedByOther; }
+    /// Messages that open() put back in the queue after a crash.
+    int recoveredCount() const { return m_recovered; }
+
+    QString dataDir() const { return m_options.dataDir; }
+    AccountStore *accounts() const { return m_accounts.get(); }
+    Settings *settings() const { return m_settings.get(); }
+    OutboxStore *store() const { return m_store.get(); }
+    Transport *transport() const { return m_transport.get(); }
+    Dispatcher *dispatcher() const { return m_dispatcher.get(); }
+    Connectivity *connectivity() const { return m_connectivity.get(); }
+    CredentialStore *credentials() const { return m_credentials; }
+
+    struct EnqueueResult
+    {
+        qint64 id = 0;
+        QString error; ///< why the message was refused (bad address, no account, disk full)
+        bool ok() const { return error.isEmpty(); }
+    };
+    /// Composes and queues a message written by the user (or holds it as a draft). sendAt
+    /// schedules it. Refuses (error) a draft that cannot be composed.
+    EnqueueResult enqueue(const QString &account, const mime::Draft &draft, const QDateTime &sendAt = {},
+                          MessageState state = MessageState::Queued);
+    /// Queues an existing RFC 5322 message (`queue --eml`, `sendmail`); the envelope comes from
+    /// its headers unless mailFrom / recipients are given.
+    EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw, std::optional<QByteArray> mailFrom = {},
+                             const QList<QByteArray> &recipients = {}, const QDateTime &sendAt = {});
+
+    /// "Send queued now".
+    void flush();
+    /// The user asks to try a message again now (also ends its account's pause).
+    bool retry(qint64 id, QString *error = nullptr);
+    /// Stores a new password (keychain) and resumes the account.
+    void setPassword(const QString &account, const QString &password);
+    /// Ends an account's pause (after the user fixed it) and releases its held messages.
+    void resumeAccount(const QString &account);
+    /// QUIT to every server, graceful close; shutdownFinished() when done (at most deadlineMs).
+    void shutdown(int deadlineMs);
+    /// Recent protocol log lines (all accounts), oldest first; AUTH secrets are redacted.
+    QStringList recentLog() const { return m_log; }
+
+    /// Name of the single-instance channel for a data directory.
+    static QString serverName(const QString &dataDir);
+    /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
+    /// answer (or ok=false when no instance answers). Asynchronous.
+    static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request, QObject *context,
+                                      std::function<void(bool ok, const QJsonObject &reply)> done);
+
+signals:
+    void notice(const outpost::Notice &notice);
+    void shutdownFinished(int clean, int aborted);
+    /// False when nothing is in flight and nothing is due now.
+    void activityChanged(bool busy);
+    /// A protocol log line of `account`.
+    void logLine(const QString &account, const QString &line);
+    /// A request from another process that the core does not handle itself ("activate",
+    /// "compose"): the app answers through `reply`.
+    void remoteRequest(const QJsonObject &request, const outpost::RemoteReply &reply);
+
+private:
+    void onLocalConnection();
+    void handleRequest(const QJsonObject &request, const RemoteReply &reply);
+
+    ServiceOptions m_options;
+    const Clock *m_clock = nullptr;
+    CredentialStore *m_credentials = nullptr;
+    std::unique_ptr<CredentialStore> m_ownedCredentials;
+    std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<Settings> m_settings;
+    std::unique_ptr<AccountStore> m_accounts;
+    std::unique_ptr<OutboxStore> m_store;
+    std::unique_ptr<Connectivity> m_connectivity;
+    std::unique_ptr<Transport> m_transport;
+    std::unique_ptr<Dispatcher> m_dispatcher;
+    QLocalServer *m_server = nullptr;
+    bool m_lockedByOther = false;
+    int m_recovered = 0;
+    QStringList m_log;
+};
+
+} // namespace outpost

@@ -1,0 +1,950 @@
+#include "SmtpSession.h"
+
+#include <QHostAddress>
+#include <QSslCipher>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
+
+namespace outpost {
+
+Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
+
+namespace {
+
+constexpr qsizetype kMaxLine = 998;             // RFC 5321 §4.5.3.1.6, without CRLF
+constexpr qsizetype kWriteHighWater = 256 * 1024; // keep at most this much in the socket buffer
+constexpr qsizetype kWriteChunk = 64 * 1024;
+
+template<bool Stuff>
+QByteArray normalize(const QByteArray &in, qsizetype *longestLine, bool *eightBit)
+{
+    QByteArray out;
+    out.reserve(in.size() + in.size() / 50 + 8);
+    qsizetype lineLen = 0;
+    qsizetype longest = 0;
+    bool high = false;
+    bool atLineStart = true;
+    const char *p = in.constData();
+    const qsizetype n = in.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const char c = p[i];
+        if (c == '\r' || c == '\n') {
+            // CRLF, bare CR and bare LF all end a line; CRLF counts once.
+            if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+                ++i;
+            out.append("\r\n", 2);
+            longest = std::max(longest, lineLen);
+            lineLen = 0;
+            atLineStart = true;
+            continue;
+        }
+        if (Stuff && atLineStart && c == '.')
+            out.append('.');
+        if (static_cast<unsigned char>(c) >= 0x80)
+            high = true;
+        out.append(c);
+        ++lineLen;
+        atLineStart = false;
+    }
+    if (!atLineStart || out.isEmpty()) {
+        longest = std::max(longest, lineLen);
+        out.append("\r\n", 2);
+    }
+    if (longestLine)
+        *longestLine = longest;
+    if (eightBit)
+        *eightBit = high;
+    return out;
+}
+
+QString printable(const QByteArray &bytes)
+{
+    QString s;
+    for (const char c : bytes) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f)
+            s += QLatin1Char(c);
+        else
+            s += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
+    }
+    return s;
+}
+
+bool isLoopback(const QString &host)
+{
+    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
+        return true;
+    const QHostAddress a(host);
+    return !a.isNull() && a.isLoopback();
+}
+
+QList<QByteArray> chainPem(const QList<QSslCertificate> &chain)
+{
+    QList<QByteArray> out;
+    for (const auto &c : chain)
+        out << c.toPem();
+    return out;
+}
+
+} // namespace
+
+QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
+{
+    QByteArray out = normalize<true>(message, longestLine, eightBit);
+    out.append(".\r\n", 3);
+    return out;
+}
+
+QByteArray normalizeForBdat(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
+{
+    return normalize<false>(message, longestLine, eightBit);
+}
+
+SmtpSession::SmtpSession(const SessionConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &SmtpSession::onTimeout);
+}
+
+SmtpSession::~SmtpSession()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+}
+
+void SmtpSession::setState(State s)
+{
+    if (m_state == s)
+        return;
+    m_state = s;
+    emit stateChanged(s);
+}
+
+void SmtpSession::startTimer(int ms)
+{
+    m_timer.start(std::max(1, ms));
+}
+
+void SmtpSession::send(const QByteArray &line, const QByteArray &logForm)
+{
+    const QByteArray shown = logForm.isEmpty() ? line : logForm;
+    for (const QByteArray &l : shown.split('\n')) {
+        QByteArray t = l;
+        if (t.endsWith('\r'))
+            t.chop(1);
+        if (!t.isEmpty()) {
+            const QString entry = QStringLiteral("C: ") + printable(t);
+            qCDebug(lcSmtp).noquote() << m_config.logTag << entry;
+            emit logLine(entry);
+        }
+    }
+    m_socket->write(line);
+}
+
+QByteArray SmtpSession::heloName() const
+{
+    // RFC 5321 §4.1.4: the FQDN, or an address literal when there is none. The local
+    // address literal reveals nothing the server does not see anyway.
+    const QHostAddress local = m_socket ? m_socket->localAddress() : QHostAddress();
+    if (local.protocol() == QAbstractSocket::IPv6Protocol && !local.toIPv4Address())
+        return "[IPv6:" + local.toString().toLatin1() + ']';
+    if (!local.isNull()) {
+        bool ok = false;
+        const quint32 v4 = local.toIPv4Address(&ok);
+        if (ok)
+            return '[' + QHostAddress(v4).toString().toLatin1() + ']';
+    }
+    return "[127.0.0.1]";
+}
+
+void SmtpSession::open()
+{
+    Q_ASSERT(m_state == State::Disconnected);
+    m_socket = new QSslSocket(this);
+    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+    if (!m_config.extraCaCertificates.isEmpty()) {
+        QList<QSslCertificate> cas = ssl.caCertificates();
+        cas += m_config.extraCaCertificates;
+        ssl.setCaCertificates(cas);
+    }
+    ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    m_socket->setSslConfiguration(ssl);
+    m_socket->setPeerVerifyName(m_config.host);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+
+    connect(m_socket, &QSslSocket::connected, this, &SmtpSession::onConnected);
+    connect(m_socket, &QSslSocket::encrypted, this, &SmtpSession::onEncrypted);
+    connect(m_socket, &QSslSocket::readyRead, this, &SmtpSession::onReadyRead);
+    connect(m_socket, &QSslSocket::disconnected, this, &SmtpSession::onDisconnected);
+    connect(m_socket, &QSslSocket::errorOccurred, this, &SmtpSession::onSocketError);
+    connect(m_socket, &QSslSocket::sslErrors, this, &SmtpSession::onSslErrors);
+    connect(m_socket, &QSslSocket::bytesWritten, this, &SmtpSession::onBytesWritten);
+    connect(m_socket, &QSslSocket::encryptedBytesWritten, this, &SmtpSession::onBytesWritten);
+
+    const QString target = m_config.connectHost.isEmpty() ? m_config.host : m_config.connectHost;
+    setState(State::Connecting);
+    startTimer(m_config.connectTimeoutMs);
+    const QString entry = QStringLiteral("-- connecting to %1:%2 (%3)")
+                              .arg(m_config.host)
+                              .arg(m_config.port)
+                              .arg(securityName(m_config.security));
+    emit logLine(entry);
+    if (m_config.security == Security::Tls)
+        m_socket->connectToHostEncrypted(target, m_config.port, m_config.host);
+    else
+        m_socket->connectToHost(target, m_config.port);
+}
+
+void SmtpSession::onConnected()
+{
+    if (m_config.security == Security::Tls)
+        return; // wait for encrypted()
+    setState(State::Greeting);
+    m_expected = {Expect::Greeting};
+    startTimer(m_config.greetingTimeoutMs);
+}
+
+void SmtpSession::onEncrypted()
+{
+    m_tlsActive = true;
+    const QSslCipher cipher = m_socket->sessionCipher();
+    emit logLine(QStringLiteral("-- TLS established (%1, %2)").arg(cipher.protocolString(), cipher.name()));
+    if (m_state == State::Connecting) { // implicit TLS
+        setState(State::Greeting);
+        m_expected = {Expect::Greeting};
+        startTimer(m_config.greetingTimeoutMs);
+        return;
+    }
+    // STARTTLS: forget everything learned before TLS (RFC 3207 §4.2) and EHLO again.
+    m_caps = {};
+    sendEhlo();
+}
+
+void SmtpSession::sendEhlo()
+{
+    setState(State::Ehlo);
+    m_expected = {Expect::Ehlo};
+    send("EHLO " + heloName() + "\r\n");
+    startTimer(m_config.commandTimeoutMs);
+}
+
+void SmtpSession::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    const QByteArray bytes = m_socket->readAll();
+    if (m_state == State::Closing || m_state == State::Closed)
+        return; // draining after our close: the bytes are read so the close stays a FIN
+    m_parser.feed(bytes);
+    for (;;) {
+        SmtpReply reply;
+        const auto status = m_parser.next(&reply);
+        if (status == SmtpReplyParser::Status::NeedMore)
+            return;
+        if (status == SmtpReplyParser::Status::Error) {
+            const QString entry = QStringLiteral("S: <malformed: %1> %2")
+                                      .arg(m_parser.errorString(), printable(m_parser.offendingBytes().left(120)));
+            emit logLine(entry);
+            failAndAbort(SmtpResult::failure(ErrorClass::Protocol, m_parser.errorString()));
+            return;
+        }
+        for (const QByteArray &l : reply.lines) {
+            QByteArray shown = QByteArray::number(reply.code);
+            if (!reply.enhanced.isEmpty())
+                shown += ' ' + reply.enhanced;
+            if (!l.isEmpty())
+                shown += ' ' + l;
+            emit logLine(QStringLiteral("S: ") + printable(shown));
+        }
+        const State before = m_state;
+        handleReply(reply);
+        // Handlers may have closed the session or started TLS; stop consuming then.
+        if (!m_socket || m_state == State::Closed || m_state == State::Closing
+            || m_state == State::TlsHandshake || (before != m_state && m_state == State::Disconnected))
+            return;
+    }
+}
+
+void SmtpSession::handleReply(const SmtpReply &reply)
+{
+    if (m_expected.isEmpty()) {
+        // Nothing asked: an idle pooled session hearing from its server. A 421 means the server
+        // is closing it (RFC 5321 §3.8); anything else is a protocol violation. Either way the
+        // session is finished.
+        if (reply.code == 421) {
+            emit logLine(QStringLiteral("-- server closed the idle session (421)"));
+            closeGracefully();
+        } else {
+            failAndAbort(SmtpResult::failure(ErrorClass::Protocol,
+                                             QStringLiteral("unsolicited reply %1").arg(reply.code), reply));
+        }
+        return;
+    }
+    const Expect what = m_expected.takeFirst();
+    switch (what) {
+    case Expect::Greeting:
+        if (reply.code == 220) {
+            sendEhlo();
+        } else if (reply.code == 554) {
+            failOpen(SmtpResult::fromReply(reply), true); // RFC 5321 §3.1: answer 554 with QUIT
+        } else {
+            failOpen(SmtpResult::fromReply(reply), false);
+        }
+        return;
+    case Expect::Ehlo:
+        if (reply.code == 250) {
+            m_caps = Capabilities::fromEhloReply(reply);
+            afterEhlo();
+        } else if (reply.code == 500 || reply.code == 502) {
+            // RFC 5321 §4.1.4: fall back to HELO, without any extension. (A 421 is not this.)
+            setState(State::Helo);
+            m_expected = {Expect::Helo};
+            send("HELO " + heloName() + "\r\n");
+            startTimer(m_config.commandTimeoutMs);
+        } else {
+            failOpen(SmtpResult::fromReply(reply), reply.code != 421);
+        }
+        return;
+    case Expect::Helo:
+        if (reply.code == 250) {
+            m_caps = {};
+            afterEhlo();
+        } else {
+            failOpen(SmtpResult::fromReply(reply), reply.code != 421);
+        }
+        return;
+    case Expect::StartTls:
+        if (reply.code != 220) {
+            SmtpResult r = SmtpResult::fromReply(reply);
+            r.errorClass = reply.code == 421 ? ErrorClass::Transient : ErrorClass::Tls;
+            r.detail = QStringLiteral("the server refused STARTTLS");
+            failOpen(r, reply.code != 421);
+            return;
+        }
+        // RFC 3207 §6 / CVE-2011-0411: anything already received after the 220 was sent in
+        // plaintext by whoever is on the path; it must never be taken as a reply inside TLS.
+        if (m_parser.hasBufferedData() || m_socket->bytesAvailable() > 0) {
+            emit logLine(QStringLiteral("-- data after the STARTTLS 220 before the handshake: possible injection"));
+            failAndAbort(SmtpResult::failure(ErrorClass::Protocol,
+                                             QStringLiteral("plaintext data injected after STARTTLS"), reply));
+            return;
+        }
+        m_parser.reset();
+        setState(State::TlsHandshake);
+        startTimer(m_config.connectTimeoutMs);
+        m_socket->startClientEncryption();
+        return;
+    case Expect::Auth:
+        if (reply.code == 334) {
+            const QByteArray challenge = QByteArray::fromBase64(reply.lines.value(0));
+            std::optional<QByteArray> response = m_sasl ? m_sasl->respond(challenge) : std::nullopt;
+            m_expected.prepend(Expect::Auth);
+            if (!response) {
+                send("*\r\n"); // RFC 4954 §4: cancel the exchange
+            } else {
+                send(response->toBase64() + "\r\n", "<redacted>");
+            }
+            startTimer(m_config.commandTimeoutMs);
+        } else if (reply.code == 235) {
+            if (m_sasl && m_sasl->name().startsWith("SCRAM") && !m_sasl->isComplete()) {
+                // RFC 5802 §3: without the server's proof the server was not authenticated.
+                failOpen(SmtpResult::failure(ErrorClass::Auth, QStringLiteral("the server did not prove it knows the password (SCRAM)"), reply),
+                         true);
+                return;
+            }
+            becomeReady();
+        } else {
+            SmtpResult r = SmtpResult::fromReply(reply);
+            // 535/534/530/5xx: the credentials or the mechanism were refused. 454 and other
+            // 4xx: temporary (RFC 4954 §6).
+            if (reply.isPermanent())
+                r.errorClass = ErrorClass::Auth;
+            r.detail = QStringLiteral("authentication refused");
+            failOpen(r, reply.code != 421);
+        }
+        return;
+    case Expect::Rset:
+        if (reply.code == 250) {
+            m_needsRset = false;
+            sendEnvelope();
+        } else {
+            finishTransaction(SmtpResult::fromReply(reply));
+            if (m_socket && m_state != State::Closing && m_state != State::Closed)
+                closeGracefully();
+        }
+        return;
+    case Expect::Mail:
+        m_tx.mailAnswered = true;
+        m_mailReply = reply;
+        if (!reply.isPositive() && !m_pipelined) {
+            finishTransaction(SmtpResult::fromReply(reply));
+            return;
+        }
+        if (!m_pipelined) {
+            send("RCPT TO:<" + m_msg.recipients.value(m_rcptIndex) + ">\r\n");
+            m_expected = {Expect::Rcpt};
+            startTimer(m_config.commandTimeoutMs);
+        }
+        return;
+    case Expect::Rcpt: {
+        RecipientResult rr;
+        rr.address = m_msg.recipients.value(m_rcptIndex);
+        rr.reply = reply;
+        rr.accepted = reply.isPositive();
+        m_tx.recipients.append(rr);
+        ++m_rcptIndex;
+        if (reply.code == 421) {
+            // The server is shutting the session down: the whole transaction is deferred.
+            if (m_pipelined)
+                m_expected.clear();
+            finishTransaction(SmtpResult::fromReply(reply));
+            closeGracefully();
+            return;
+        }
+        if (m_pipelined)
+            return;
+        if (m_rcptIndex < m_msg.recipients.size()) {
+            send("RCPT TO:<" + m_msg.recipients.value(m_rcptIndex) + ">\r\n");
+            m_expected = {Expect::Rcpt};
+            startTimer(m_config.commandTimeoutMs);
+            return;
+        }
+        startData();
+        return;
+    }
+    case Expect::Data: {
+        bool anyAccepted = false;
+        for (const auto &r : m_tx.recipients)
+            anyAccepted = anyAccepted || r.accepted;
+        if (reply.code == 354 && m_mailReply.isPositive() && anyAccepted) {
+            setState(State::SendingData);
+            m_expected = {Expect::DataEnd};
+            startTimer(m_config.dataBlockTimeoutMs);
+            pumpData();
+            return;
+        }
+        if (reply.code == 354) {
+            // Pipelined DATA accepted although nothing else was (RFC 2920 §3.1): send an empty
+            // body so the transaction ends, then report the earlier refusal.
+            m_wire = ".\r\n";
+            m_wireOffset = 0;
+            m_msg.recipients.clear();
+            m_expected = {Expect::DataEnd};
+            m_dataRequested = false;
+            send(m_wire, "<end of data>");
+            m_wire.clear();
+            startTimer(m_config.dataEndTimeoutMs);
+            return;
+        }
+        // DATA refused. Report the refusal that explains it: MAIL's, else the recipients'.
+        if (!m_mailReply.isPositive()) {
+            finishTransaction(SmtpResult::fromReply(m_mailReply));
+        } else if (!anyAccepted && !m_tx.recipients.isEmpty()) {
+            SmtpReply first = m_tx.recipients.first().reply;
+            bool anyTransient = false;
+            for (const auto &r : m_tx.recipients)
+                anyTransient = anyTransient || r.reply.isTransient();
+            SmtpResult res = SmtpResult::fromReply(first);
+            if (anyTransient)
+                res.errorClass = ErrorClass::Transient;
+            finishTransaction(res);
+        } else {
+            finishTransaction(SmtpResult::fromReply(reply));
+        }
+        return;
+    }
+    case Expect::DataEnd: {
+        m_needsRset = false; // the end-of-data reply ends the transaction, whatever it says
+        if (m_msg.recipients.isEmpty() && !m_mailReply.isPositive()) {
+            finishTransaction(SmtpResult::fromReply(m_mailReply));
+            return;
+        }
+        if (m_msg.recipients.isEmpty()) {
+            SmtpResult res = SmtpResult::fromReply(m_tx.recipients.value(0).reply);
+            finishTransaction(res);
+            return;
+        }
+        SmtpResult res = SmtpResult::fromReply(reply);
+        if (res.ok()) {
+            for (auto &r : m_tx.recipients) {
+                if (r.accepted)
+                    r.reply = reply;
+            }
+        } else {
+            for (auto &r : m_tx.recipients) {
+                if (r.accepted) {
+                    r.accepted = false;
+                    r.reply = reply;
+                }
+            }
+        }
+        finishTransaction(res);
+        return;
+    }
+    case Expect::Quit:
+        closeGracefully();
+        return;
+    }
+}
+
+void SmtpSession::afterEhlo()
+{
+    if (m_config.security == Security::StartTls && !m_tlsActive) {
+        if (!m_caps.startTls) {
+            // No downgrade: a starttls account never goes on in plaintext (RFC 3207 §4.1).
+            failOpen(SmtpResult::failure(ErrorClass::Tls, QStringLiteral("the server does not offer STARTTLS")),
+                     true);
+            return;
+        }
+        setState(State::StartTls);
+        m_expected = {Expect::StartTls};
+        send("STARTTLS\r\n");
+        startTimer(m_config.commandTimeoutMs);
+        return;
+    }
+    startAuth();
+}
+
+void SmtpSession::startAuth()
+{
+    const bool wantsAuth = m_config.auth.compare(QLatin1String("none"), Qt::CaseInsensitive) != 0
+                           && !m_config.credentials.user.isEmpty();
+    if (!wantsAuth) {
+        becomeReady();
+        return;
+    }
+    if (!m_tlsActive) {
+        const QString target = m_config.connectHost.isEmpty() ? m_config.host : m_config.connectHost;
+        if (!(m_config.allowPlainAuth && isLoopback(target) && isLoopback(m_config.host))) {
+            failOpen(SmtpResult::failure(ErrorClass::Local,
+                                         QStringLiteral("refusing to send credentials without TLS")),
+                     true);
+            return;
+        }
+    }
+    const QString mech = chooseSaslMechanism(m_caps.authMechanisms, m_config.auth, m_config.credentials);
+    if (mech.isEmpty()) {
+        failOpen(SmtpResult::failure(ErrorClass::Auth,
+                                     QStringLiteral("no usable authentication mechanism (server offers: %1)")
+                                         .arg(m_caps.authMechanisms.join(QLatin1Char(' ')))),
+                 true);
+        return;
+    }
+    m_sasl = createSaslMechanism(mech, m_config.credentials);
+    if (!m_sasl) {
+        failOpen(SmtpResult::failure(ErrorClass::Auth, QStringLiteral("unsupported mechanism %1").arg(mech)), true);
+        return;
+    }
+    setState(State::Auth);
+    m_expected = {Expect::Auth};
+    const std::optional<QByteArray> initial = m_sasl->initialResponse();
+    QByteArray line = "AUTH " + m_sasl->name();
+    QByteArray shown = line;
+    if (initial) {
+        line += ' ' + (initial->isEmpty() ? QByteArray("=") : initial->toBase64());
+        shown += " <redacted>";
+    }
+    send(line + "\r\n", shown);
+    startTimer(m_config.commandTimeoutMs);
+}
+
+void SmtpSession::becomeReady()
+{
+    m_sasl.reset();
+    m_timer.stop();
+    m_expected.clear();
+    setState(State::Ready);
+    if (!m_opened) {
+        m_opened = true;
+        if (m_quitRequested) {
+            quit();
+            return;
+        }
+        emit ready();
+    }
+}
+
+void SmtpSession::submit(const OutgoingMessage &message)
+{
+    Q_ASSERT(m_state == State::Ready);
+    m_msg = message;
+    m_tx = TransactionResult();
+    m_tx.messageId = message.id;
+    m_tx.sessionReused = m_transactions > 0;
+    m_tx.server = QStringLiteral("%1:%2").arg(m_config.host).arg(m_config.port);
+    m_inTransaction = true;
+    m_mailReply = {};
+    m_rcptIndex = 0;
+    m_dataRequested = false;
+    m_wireOffset = 0;
+
+    // Checks that need no server round trip (RFC 1870, RFC 6152, RFC 6531, RFC 5321 §4.5.3.1.6).
+    if (m_msg.recipients.isEmpty()) {
+        finishTransaction(SmtpResult::failure(ErrorClass::Local, QStringLiteral("the message has no recipients")));
+        return;
+    }
+    for (const QByteArray &a : std::as_const(m_msg.recipients) + QList<QByteArray>{m_msg.reversePath}) {
+        for (const char c : a) {
+            if (c == '\r' || c == '\n' || c == '<' || c == '>' || static_cast<unsigned char>(c) < 0x20) {
+                finishTransaction(SmtpResult::failure(
+                    ErrorClass::Local, QStringLiteral("invalid character in envelope address %1").arg(printable(a))));
+                return;
+            }
+        }
+    }
+    if (m_msg.needsSmtpUtf8 && !m_caps.smtpUtf8) {
+        finishTransaction(SmtpResult::failure(
+            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), which the server does not offer")));
+        return;
+    }
+    m_bdat = m_caps.chunking && m_config.allowChunking;
+    qsizetype longest = 0;
+    bool eightBit = false;
+    m_wire = m_bdat ? normalizeForBdat(m_msg.data, &longest, &eightBit)
+                    : encodeDataForSmtp(m_msg.data, &longest, &eightBit);
+    if (longest > kMaxLine) {
+        finishTransaction(SmtpResult::failure(
+            ErrorClass::Local, QStringLiteral("a line of the message is %1 octets long; SMTP allows 998").arg(longest)));
+        return;
+    }
+    if (eightBit && !m_caps.eightBitMime && !m_msg.needsSmtpUtf8) {
+        finishTransaction(SmtpResult::failure(
+            ErrorClass::Local, QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME")));
+        return;
+    }
+    m_msgEightBit = eightBit;
+    const qint64 size = m_bdat ? m_wire.size() : m_wire.size() - 3;
+    if (m_caps.sizeLimit > 0 && size > m_caps.sizeLimit) {
+        finishTransaction(SmtpResult::failure(
+            ErrorClass::Local,
+            QStringLiteral("the message is %1 bytes; the server accepts at most %2").arg(size).arg(m_caps.sizeLimit)));
+        return;
+    }
+    m_msgSize = size;
+    beginTransaction();
+}
+
+void SmtpSession::beginTransaction()
+{
+    setState(State::Transaction);
+    if (m_needsRset) {
+        // The previous transaction was left open (refused RCPT, failed DATA): RFC 5321 §4.1.1.5.
+        setState(State::Rset);
+        m_expected = {Expect::Rset};
+        send("RSET\r\n");
+        startTimer(m_config.commandTimeoutMs);
+        return;
+    }
+    sendEnvelope();
+}
+
+void SmtpSession::sendEnvelope()
+{
+    setState(State::Transaction);
+    m_needsRset = true; // until the transaction ends cleanly
+    QByteArray mail = "MAIL FROM:<" + m_msg.reversePath + '>';
+    if (m_caps.esmtp) {
+        if (m_caps.sizeAdvertised)
+            mail += " SIZE=" + QByteArray::number(m_msgSize);
+        if (m_msgEightBit && m_caps.eightBitMime)
+            mail += " BODY=8BITMIME";
+        if (m_msg.needsSmtpUtf8 && m_caps.smtpUtf8)
+            mail += " SMTPUTF8";
+    }
+    mail += "\r\n";
+    m_pipelined = m_caps.pipelining && m_config.allowPipelining;
+    if (m_pipelined) {
+        // RFC 2920 §3.1: MAIL, every RCPT and DATA in one write; replies come in order.
+        QByteArray batch = mail;
+        m_expected = {Expect::Mail};
+        for (const QByteArray &r : std::as_const(m_msg.recipients)) {
+            batch += "RCPT TO:<" + r + ">\r\n";
+            m_expected << Expect::Rcpt;
+        }
+        if (!m_bdat) {
+            batch += "DATA\r\n";
+            m_expected << Expect::Data;
+            m_dataRequested = true;
+        }
+        send(batch);
+    } else {
+        m_expected = {Expect::Mail};
+        send(mail);
+    }
+    startTimer(m_config.commandTimeoutMs);
+}
+
+void SmtpSession::startData()
+{
+    bool anyAccepted = false;
+    for (const auto &r : m_tx.recipients)
+        anyAccepted = anyAccepted || r.accepted;
+    if (!anyAccepted) {
+        SmtpResult res = SmtpResult::fromReply(m_tx.recipients.value(0).reply);
+        for (const auto &r : m_tx.recipients) {
+            if (r.reply.isTransient())
+                res.errorClass = ErrorClass::Transient;
+        }
+        finishTransaction(res);
+        return;
+    }
+    if (m_bdat) {
+        setState(State::SendingData);
+        m_expected = {Expect::DataEnd};
+        send("BDAT " + QByteArray::number(m_wire.size()) + " LAST\r\n");
+        startTimer(m_config.dataBlockTimeoutMs);
+        pumpData();
+        return;
+    }
+    m_expected = {Expect::Data};
+    m_dataRequested = true;
+    send("DATA\r\n");
+    startTimer(m_config.commandTimeoutMs);
+}
+
+void SmtpSession::pumpData()
+{
+    if (m_state != State::SendingData || !m_socket)
+        return;
+    if (m_wireOffset == 0) {
+        const QString entry = QStringLiteral("C: <message, %1 octets>").arg(m_wire.size());
+        emit logLine(entry);
+    }
+    while (m_wireOffset < m_wire.size() && m_socket->bytesToWrite() < kWriteHighWater) {
+        const qsizetype n = std::min(kWriteChunk, m_wire.size() - m_wireOffset);
+        m_socket->write(m_wire.constData() + m_wireOffset, n);
+        m_wireOffset += n;
+    }
+    if (m_wireOffset >= m_wire.size()) {
+        m_wire.clear();
+        m_wireOffset = 0;
+        m_tx.endMarkerSent = true;
+        setState(State::AwaitingDataEnd);
+        startTimer(m_config.dataEndTimeoutMs);
+    }
+}
+
+void SmtpSession::onBytesWritten()
+{
+    if (m_state == State::SendingData) {
+        startTimer(m_config.dataBlockTimeoutMs); // progress: RFC 5321 §4.5.3.2.5 is per block
+        pumpData();
+    }
+}
+
+void SmtpSession::finishTransaction(const SmtpResult &result)
+{
+    if (!m_inTransaction)
+        return;
+    m_inTransaction = false;
+    m_wire.clear();
+    m_timer.stop();
+    m_tx.result = result;
+    if (m_tx.mailAnswered)
+        ++m_transactions;
+    // A refused MAIL opens no transaction; an accepted one stays open until the end-of-data
+    // reply or RSET (m_needsRset is cleared there).
+    if (m_tx.mailAnswered && !m_mailReply.isPositive())
+        m_needsRset = false;
+    const TransactionResult tx = m_tx;
+    m_expected.clear();
+    const bool connectionUsable = m_socket && m_socket->state() == QAbstractSocket::ConnectedState
+                                  && (m_state == State::Transaction || m_state == State::Rset
+                                      || m_state == State::SendingData || m_state == State::AwaitingDataEnd
+                                      || m_state == State::Ready);
+    if (connectionUsable)
+        setState(State::Ready);
+    emit transactionFinished(tx);
+    if (connectionUsable && m_quitRequested && m_state == State::Ready)
+        quit();
+}
+
+void SmtpSession::failOpen(const SmtpResult &result, bool sendQuit)
+{
+    m_timer.stop();
+    m_expected.clear();
+    emit openFailed(result);
+    if (sendQuit && m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
+        setState(State::Quitting);
+        m_expected = {Expect::Quit};
+        send("QUIT\r\n");
+        startTimer(m_config.quitTimeoutMs);
+    } else {
+        closeGracefully();
+    }
+}
+
+void SmtpSession::failAndAbort(const SmtpResult &result)
+{
+    m_timer.stop();
+    m_expected.clear();
+    if (m_inTransaction)
+        finishTransaction(result);
+    else if (!m_opened)
+        emit openFailed(result);
+    if (m_socket)
+        m_socket->abort();
+    finishClose(CloseKind::Aborted);
+}
+
+void SmtpSession::quit()
+{
+    m_quitRequested = true;
+    switch (m_state) {
+    case State::Ready:
+        setState(State::Quitting);
+        m_expected = {Expect::Quit};
+        send("QUIT\r\n");
+        startTimer(m_config.quitTimeoutMs);
+        return;
+    case State::Disconnected:
+    case State::Closed:
+        finishClose(CloseKind::Graceful);
+        return;
+    default:
+        // Connecting, setting up or inside a transaction: QUIT once it is done (becomeReady()
+        // and finishTransaction() check m_quitRequested). The caller's deadline bounds this.
+        return;
+    }
+}
+
+void SmtpSession::closeGracefully()
+{
+    if (!m_socket || m_state == State::Closed) {
+        finishClose(CloseKind::Graceful);
+        return;
+    }
+    if (m_state == State::Closing)
+        return;
+    setState(State::Closing);
+    m_expected.clear();
+    // Close our side (close_notify under TLS, then FIN) and keep reading until the server
+    // closes its side too, so no unread data turns the close into a reset.
+    startTimer(m_config.quitTimeoutMs);
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+        finishClose(CloseKind::Graceful);
+        return;
+    }
+    m_socket->disconnectFromHost();
+}
+
+void SmtpSession::abort()
+{
+    m_timer.stop();
+    if (m_inTransaction)
+        finishTransaction(SmtpResult::failure(ErrorClass::Network, QStringLiteral("session aborted")));
+    if (m_socket)
+        m_socket->abort();
+    finishClose(CloseKind::Aborted);
+}
+
+void SmtpSession::onDisconnected()
+{
+    if (m_state == State::Closing || m_state == State::Quitting) {
+        finishClose(CloseKind::Graceful);
+        return;
+    }
+    const SmtpResult lost = SmtpResult::failure(ErrorClass::Network, QStringLiteral("the server closed the connection"));
+    if (m_inTransaction) {
+        // Replies already read (e.g. a 550 to a pipelined MAIL before the close) explain the
+        // failure better than the close itself.
+        if (m_mailReply.code && !m_mailReply.isPositive())
+            finishTransaction(SmtpResult::fromReply(m_mailReply));
+        else
+            finishTransaction(lost);
+    } else if (!m_opened) {
+        emit openFailed(lost);
+    }
+    finishClose(CloseKind::Lost);
+}
+
+void SmtpSession::onSocketError()
+{
+    if (!m_socket)
+        return;
+    const auto err = m_socket->error();
+    if (m_state == State::Closing || m_state == State::Quitting) {
+        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+            finishClose(CloseKind::Graceful);
+        return;
+    }
+    if (err == QAbstractSocket::RemoteHostClosedError && m_socket->state() != QAbstractSocket::UnconnectedState)
+        return; // disconnected() follows
+    ErrorClass cls = ErrorClass::Network;
+    if (err == QAbstractSocket::SslHandshakeFailedError || err == QAbstractSocket::SslInternalError
+        || err == QAbstractSocket::SslInvalidUserDataError)
+        cls = ErrorClass::Tls;
+    SmtpResult r = SmtpResult::failure(cls, m_socket->errorString());
+    if (m_tlsFailure.errorClass == ErrorClass::Certificate)
+        r = m_tlsFailure;
+    m_timer.stop();
+    if (m_inTransaction) {
+        if (m_mailReply.code && !m_mailReply.isPositive())
+            finishTransaction(SmtpResult::fromReply(m_mailReply));
+        else
+            finishTransaction(r);
+    } else if (!m_opened) {
+        emit openFailed(r);
+    }
+    m_opened = true; // do not report twice
+    m_socket->abort();
+    finishClose(CloseKind::Lost);
+}
+
+void SmtpSession::onSslErrors(const QList<QSslError> &errors)
+{
+    const QSslCertificate leaf = m_socket->peerCertificate();
+    if (!m_config.pinSha256.isEmpty() && !leaf.isNull()
+        && leaf.digest(QCryptographicHash::Sha256) == m_config.pinSha256) {
+        emit logLine(QStringLiteral("-- certificate accepted by its pinned SHA-256 fingerprint"));
+        m_socket->ignoreSslErrors(errors);
+        return;
+    }
+    QStringList why;
+    for (const QSslError &e : errors)
+        why << e.errorString();
+    m_tlsFailure = SmtpResult::failure(ErrorClass::Certificate, why.join(QLatin1String("; ")));
+    m_tlsFailure.certificateChainPem = chainPem(m_socket->peerCertificateChain());
+    m_tlsFailure.certificateErrors = why;
+    emit logLine(QStringLiteral("-- certificate not trusted: %1").arg(why.join(QLatin1String("; "))));
+    // Not ignored: Qt aborts the handshake and onSocketError() reports m_tlsFailure.
+}
+
+void SmtpSession::onTimeout()
+{
+    switch (m_state) {
+    case State::Closing:
+        emit logLine(QStringLiteral("-- the server did not close in time; aborting"));
+        if (m_socket)
+            m_socket->abort();
+        finishClose(CloseKind::Aborted);
+        return;
+    case State::Quitting:
+        emit logLine(QStringLiteral("-- no reply to QUIT; closing"));
+        closeGracefully();
+        return;
+    default:
+        break;
+    }
+    const QString what = QVariant::fromValue(m_state).toString();
+    emit logLine(QStringLiteral("-- timeout in state %1").arg(what));
+    failAndAbort(SmtpResult::failure(ErrorClass::Timeout, QStringLiteral("no reply in time (%1)").arg(what)));
+}
+
+void SmtpSession::finishClose(CloseKind kind)
+{
+    m_timer.stop();
+    if (m_closedEmitted)
+        return;
+    m_closedEmitted = true;
+    setState(State::Closed);
+    emit logLine(QStringLiteral("-- connection closed (%1)").arg(QVariant::fromValue(kind).toString()));
+    emit closed(kind);
+}
+
+} // namespace outpost

@@ -1,0 +1,222 @@
+#pragma once
+
+#include "Capabilities.h"
+#include "Sasl.h"
+#include "SmtpReplyParser.h"
+#include "SmtpResult.h"
+#include "accounts/Account.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QLoggingCategory>
+#include <QObject>
+#include <QPointer>
+#include <QSslCertificate>
+#include <QSslError>
+#include <QTimer>
+
+class QSslSocket;
+
+namespace outpost {
+
+Q_DECLARE_LOGGING_CATEGORY(lcSmtp)
+
+/// Everything one session needs to reach and use a submission server. Times in milliseconds.
+struct SessionConfig
+{
+    QString host;                     ///< server name: used for SNI and certificate checks
+    quint16 port = 587;
+    Security security = Security::StartTls;
+    QString connectHost;              ///< address to connect to instead of `host` (tests); empty = host
+    QString auth = QStringLiteral("auto");
+    SaslCredentials credentials;      ///< empty user = no AUTH
+    bool allowPlainAuth = false;      ///< AUTH without TLS, honoured only for loopback addresses
+    QList<QSslCertificate> extraCaCertificates; ///< trusted in addition to the system store
+    QByteArray pinSha256;             ///< raw 32-byte SHA-256 of a leaf certificate to accept
+    int connectTimeoutMs = 30000;     ///< TCP connect and TLS handshake
+    int greetingTimeoutMs = 300000;   ///< RFC 5321 §4.5.3.2.1
+    int commandTimeoutMs = 300000;    ///< RFC 5321 §4.5.3.2.2–4
+    int dataBlockTimeoutMs = 180000;  ///< RFC 5321 §4.5.3.2.5
+    int dataEndTimeoutMs = 600000;    ///< RFC 5321 §4.5.3.2.6
+    int quitTimeoutMs = 5000;         ///< reply to QUIT, then the server's close
+    bool allowPipelining = true;      ///< RFC 2920 when offered
+    bool allowChunking = true;        ///< RFC 3030 when offered
+    QString logTag;                   ///< account name, prefixed to log lines
+};
+
+/// One message to submit: its envelope and its RFC 5322 bytes.
+struct OutgoingMessage
+{
+    qint64 id = 0;                    ///< the outbox id, passed back in the result
+    QByteArray reversePath;           ///< MAIL FROM address (no angle brackets); may be empty (<>)
+    QList<QByteArray> recipients;     ///< RCPT TO addresses, A-label domains unless SMTPUTF8
+    QByteArray data;                  ///< the message (CRLF line ends expected; others are fixed)
+    bool needsSmtpUtf8 = false;       ///< the envelope or headers carry UTF-8 (RFC 6531)
+};
+
+/// The server's verdict on one recipient (RCPT TO).
+struct RecipientResult
+{
+    QByteArray address;
+    SmtpReply reply;                  ///< the RCPT reply, or the final DATA reply once accepted
+    bool accepted = false;            ///< RCPT 2xx and the message was accepted
+};
+
+/// The outcome of one transaction (MAIL … end of data).
+struct TransactionResult
+{
+    qint64 messageId = 0;
+    /// Overall outcome. ok() when the server accepted the message for at least one recipient.
+    SmtpResult result;
+    /// Per-recipient replies, in envelope order (empty when the transaction ended before RCPT).
+    QList<RecipientResult> recipients;
+    bool endMarkerSent = false;       ///< the whole message and its end marker were written
+    bool mailAnswered = false;        ///< the server answered MAIL (the transaction really began)
+    bool sessionReused = false;       ///< ran on a session that had carried a transaction before
+    bool notAttempted = false;        ///< never reached the server (pool shut down or session lost first)
+    QString server;                   ///< "host:port"
+
+    /// True when the connection was lost after the end marker and before the reply: the
+    /// server may or may not have taken the message (design.md §4 "delivery uncertain").
+    bool uncertain() const
+    {
+        return endMarkerSent
+               && (result.errorClass == ErrorClass::Network || result.errorClass == ErrorClass::Timeout);
+    }
+};
+
+/// One SMTP submission session (RFC 5321, RFC 6409) on a QSslSocket: greeting, EHLO (HELO
+/// fallback), STARTTLS (RFC 3207) or implicit TLS, AUTH (RFC 4954), then any number of
+/// transactions, then QUIT and a graceful close. Fully asynchronous: a state machine driven
+/// by socket signals, with a timer per state. Every outcome is a value (SmtpResult).
+///
+/// Use: open(); on ready() call submit() for one message at a time; transactionFinished()
+/// reports each; quit() ends the session; closed() is emitted exactly once when the
+/// connection is gone, after which the object may be deleted.
+class SmtpSession : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State {
+        Disconnected, Connecting, Greeting, Ehlo, Helo, StartTls, TlsHandshake, Auth, Ready,
+        Rset, Transaction, SendingData, AwaitingDataEnd, Quitting, Closing, Closed
+    };
+    Q_ENUM(State)
+    enum class CloseKind {
+        Graceful, ///< we sent QUIT (or gave up on its reply) and closed with FIN / close_notify
+        Lost,     ///< the server closed or reset the connection
+        Aborted,  ///< we aborted it (timeout, protocol error, deadline)
+    };
+    Q_ENUM(CloseKind)
+
+    explicit SmtpSession(const SessionConfig &config, QObject *parent = nullptr);
+    ~SmtpSession() override;
+
+    const SessionConfig &config() const { return m_config; }
+    State state() const { return m_state; }
+    /// Capabilities from the last EHLO (after TLS when TLS is used).
+    const Capabilities &capabilities() const { return m_caps; }
+    /// Transactions completed on this session (successful or not).
+    int transactionCount() const { return m_transactions; }
+    /// True in Ready with no transaction open.
+    bool isIdle() const { return m_state == State::Ready; }
+
+    /// Connects and runs greeting, EHLO, TLS and AUTH. Ends in ready() or openFailed().
+    void open();
+    /// Submits one message; only in Ready. Ends in transactionFinished(). Pre-checks (SIZE,
+    /// SMTPUTF8, 8BITMIME, line length) fail with class Local before anything is sent.
+    void submit(const OutgoingMessage &message);
+    /// Sends QUIT (after the current transaction, if one is running), waits for 221 for at
+    /// most quitTimeoutMs, closes our side gracefully and reads until the server closes too
+    /// (bounded by quitTimeoutMs). Ends in closed().
+    void quit();
+    /// Drops the connection at once (RST where the OS does that). A running transaction ends
+    /// with a Network result. Ends in closed(Aborted).
+    void abort();
+
+signals:
+    void ready();
+    /// The session could not be set up; `result` says why (tls, certificate, auth, …). The
+    /// session closes itself afterwards (closed() follows).
+    void openFailed(const outpost::SmtpResult &result);
+    void transactionFinished(const outpost::TransactionResult &result);
+    void closed(outpost::SmtpSession::CloseKind kind);
+    /// Protocol log line in the tests' form ("C: EHLO x", "S: 250 ok"); secrets are redacted.
+    void logLine(const QString &line);
+    void stateChanged(outpost::SmtpSession::State state);
+
+private:
+    enum class Expect { Greeting, Ehlo, Helo, StartTls, Auth, Rset, Mail, Rcpt, Data, DataEnd, Quit };
+
+    void setState(State s);
+    void startTimer(int ms);
+    void send(const QByteArray &line, const QByteArray &logForm = {});
+    void sendEhlo();
+    void afterEhlo();
+    void startAuth();
+    void becomeReady();
+    void beginTransaction();
+    void sendEnvelope();
+    void startData();
+    void pumpData();
+    void finishTransaction(const SmtpResult &result);
+    void failOpen(const SmtpResult &result, bool sendQuit);
+    void failAndAbort(const SmtpResult &result);
+    void closeGracefully();
+    void finishClose(CloseKind kind);
+    QByteArray heloName() const;
+
+    void onConnected();
+    void onEncrypted();
+    void onReadyRead();
+    void onDisconnected();
+    void onSocketError();
+    void onSslErrors(const QList<QSslError> &errors);
+    void onTimeout();
+    void onBytesWritten();
+    void handleReply(const SmtpReply &reply);
+
+    SessionConfig m_config;
+    QSslSocket *m_socket = nullptr;
+    SmtpReplyParser m_parser;
+    State m_state = State::Disconnected;
+    QList<Expect> m_expected;
+    QTimer m_timer;
+    Capabilities m_caps;
+    bool m_tlsActive = false;
+    bool m_opened = false;        // reached Ready once
+    bool m_closedEmitted = false;
+    bool m_quitRequested = false;
+    bool m_needsRset = false;     // a transaction was left open on the server
+    int m_transactions = 0;
+    std::unique_ptr<SaslMechanism> m_sasl;
+    SmtpResult m_tlsFailure;      // certificate problem seen in sslErrors()
+
+    // current transaction
+    bool m_inTransaction = false;
+    OutgoingMessage m_msg;
+    TransactionResult m_tx;
+    QByteArray m_wire;            // what goes after DATA / BDAT
+    qsizetype m_wireOffset = 0;
+    bool m_pipelined = false;
+    bool m_bdat = false;
+    SmtpReply m_mailReply;
+    int m_rcptIndex = 0;
+    bool m_dataRequested = false;
+    bool m_msgEightBit = false;
+    qint64 m_msgSize = 0;
+};
+
+/// Prepares a message for DATA (RFC 5321 §4.5.2): every bare CR or LF becomes CRLF, a dot
+/// at the start of a line is doubled (the first line too), a final CRLF is added when
+/// missing, and the end marker ".\r\n" is appended. *longestLine receives the longest line
+/// in octets without CRLF (before stuffing), *eightBit whether any octet is >= 0x80.
+QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine = nullptr,
+                             bool *eightBit = nullptr);
+/// The same normalisation without dot-stuffing or end marker, for BDAT (RFC 3030).
+QByteArray normalizeForBdat(const QByteArray &message, qsizetype *longestLine = nullptr,
+                            bool *eightBit = nullptr);
+
+} // namespace outpost
+
+Q_DECLARE_METATYPE(outpost::TransactionResult)

@@ -1,0 +1,138 @@
+#pragma once
+
+#include "SmtpSession.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QList>
+#include <QObject>
+#include <QTimer>
+
+#include <deque>
+#include <memory>
+
+namespace outpost {
+
+/// Pool limits for one server (design.md §3). Times in milliseconds.
+struct PoolLimits
+{
+    int maxPerServer = 2;       ///< sessions open at once to one server
+    int maxMessages = 100;      ///< transactions per session, then QUIT and reopen
+    int idleMs = 60000;         ///< an idle session QUITs after this long
+    int ratePerMinute = 0;      ///< transactions started per minute per server; 0 = unlimited
+};
+
+/// One message to send through the pool.
+struct SendRequest
+{
+    QString account;            ///< for logs and the pool view
+    SessionConfig session;      ///< how to reach and log in to the server
+    PoolLimits limits;
+    OutgoingMessage message;
+};
+
+/// What the pool holds for the UI and `outpost flush --verbose`.
+struct PoolSessionInfo
+{
+    QString server;             ///< "host:port"
+    QString account;
+    SmtpSession::State state = SmtpSession::State::Disconnected;
+    bool busy = false;          ///< a transaction is running
+    int messagesSent = 0;       ///< transactions completed on this session
+};
+
+/// The SMTP transport: owns every SmtpSession, pooled by server identity (host, port,
+/// security, user), and runs each SendRequest on one of them (design.md §3).
+///
+/// - An idle, healthy session is reused; otherwise the request waits its turn (FIFO per
+///   server). A server's first session opens at once; further ones (up to
+///   PoolLimits::maxPerServer) only while the backlog is deep (8 waiting messages per open
+///   session), so a handful of messages shares one TLS handshake and one login.
+///   Different servers proceed independently.
+/// - A session QUITs after maxMessages transactions or idleMs without work.
+/// - A pooled session the server closed while idle (FIN, RST or an unsolicited 421) leaves
+///   the pool when noticed. If a reused session turns out dead before MAIL was answered, the
+///   message is sent again once on a fresh session and the result says nothing of the loss.
+/// - When a session cannot be set up (connection refused, TLS, certificate, authentication),
+///   the request that opened it gets that result and every other request waiting for the same
+///   server gets it too, marked notAttempted, so one failure costs one attempt, not one per
+///   message.
+/// - shutdown(): no new sends, transactions in flight finish until the deadline, QUIT to all,
+///   graceful close, abort at the deadline, then shutdownFinished().
+class Transport : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Transport(QObject *parent = nullptr);
+    ~Transport() override;
+
+    /// Queues a message; finished() reports it exactly once.
+    void send(const SendRequest &request);
+    /// Reports every request of `account` that has not started (notAttempted) with `why`.
+    void cancelPending(const QString &account, const SmtpResult &why);
+    /// Starts the graceful shutdown; `deadlineMs` bounds it (milliseconds).
+    void shutdown(int deadlineMs);
+    bool isShuttingDown() const { return m_shuttingDown; }
+    /// Requests given to send() whose finished() has not been emitted yet.
+    int pendingCount() const { return m_outstanding; }
+    QList<PoolSessionInfo> poolState() const;
+
+signals:
+    void finished(const outpost::TransactionResult &result);
+    /// A session reached the ready state; `capabilities` are the server's (after TLS).
+    void sessionReady(const QString &account, const outpost::Capabilities &capabilities);
+    /// A protocol log line of `account`'s session `sessionId` (see SmtpSession::logLine).
+    void logLine(const QString &account, int sessionId, const QString &line);
+    void poolChanged();
+    /// Every session is closed: `clean` by QUIT and a graceful close, `aborted` at the deadline.
+    void shutdownFinished(int clean, int aborted);
+
+private:
+    struct Pending
+    {
+        SendRequest request;
+        bool retriedFresh = false;
+    };
+    struct Slot
+    {
+        SmtpSession *session = nullptr;
+        int id = 0;
+        QString account;
+        std::optional<Pending> current;
+        int sent = 0;
+        bool retiring = false;
+        QTimer *idleTimer = nullptr;
+    };
+    struct Server
+    {
+        QString key;
+        PoolLimits limits;
+        std::deque<Pending> queue;
+        QList<Slot *> members;
+        std::deque<qint64> starts; // ms timestamps of recent transaction starts (rate limit)
+        QTimer *rateTimer = nullptr;
+    };
+
+    static QString serverKey(const SessionConfig &c);
+    Server *serverFor(const SendRequest &r);
+    void pump(Server *s);
+    void openSession(Server *s, const SendRequest &r);
+    void onReady(Server *s, Slot *slot);
+    void onOpenFailed(Server *s, Slot *slot, const SmtpResult &result);
+    void onTransactionFinished(Server *s, Slot *slot, const TransactionResult &tx);
+    void onClosed(Server *s, Slot *slot, SmtpSession::CloseKind kind);
+    void report(const TransactionResult &tx);
+    void failNotAttempted(const Pending &p, const SmtpResult &why);
+    void checkShutdownDone();
+
+    QHash<QString, Server *> m_servers;
+    bool m_shuttingDown = false;
+    bool m_shutdownReported = false;
+    int m_clean = 0;
+    int m_aborted = 0;
+    int m_nextSessionId = 1;
+    int m_outstanding = 0;
+    QTimer m_deadline;
+};
+
+} // namespace outpost
