@@ -214,6 +214,8 @@ QString addressProblem(const QString &addrSpec)
 {
     if (addrSpec.isEmpty())
         return QStringLiteral("empty address");
+    if (addrSpec.contains(u'\r') || addrSpec.contains(u'\n'))
+        return QStringLiteral("line break in address");
     for (qsizetype i = 0; i < addrSpec.size(); ++i) {
         const QChar c = addrSpec.at(i);
         const char16_t u = c.unicode();

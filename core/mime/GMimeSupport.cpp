@@ -32,7 +32,8 @@ QByteArray gmimeEncode(const QByteArray &utf8, bool phrase)
     return result;
 }
 
-constexpr int kMaxEncodedWord = 75; // RFC 2047 §2
+// RFC 2047 §2 allows 75 octets; 66 keeps `Reply-To: ` + one encoded-word within 76 octets.
+constexpr int kMaxEncodedWord = 66;
 
 bool isWs(QChar c)
 {
@@ -47,63 +48,76 @@ bool nonAscii(QStringView s)
     return false;
 }
 
+/// GMime 3.2.13 decodes adjacent B encoded-words of one charset as one base64 stream: the
+/// octets of every word after one that ends in '=' padding are lost. A value is usable when
+/// no encoded-word is too long and GMime's own decoder gives `text` back.
+bool decodesBack(const QByteArray &encoded, const QString &text, bool phrase)
+{
+    char *d = phrase ? g_mime_utils_header_decode_phrase(nullptr, encoded.constData())
+                     : g_mime_utils_header_decode_text(nullptr, encoded.constData());
+    if (d && phrase)
+        g_mime_utils_unquote_string(d); // quoted-strings of the phrase
+    const QString decoded = QString::fromUtf8(d ? d : "");
+    g_free(d);
+    return decoded == text.trimmed();
+}
+
+/// The last encoded-word of `encoded` ends with base64 padding.
+bool endsPadded(const QByteArray &encoded)
+{
+    return encoded.endsWith("=?=") && !encoded.endsWith("?=?=");
+}
+
 QByteArray encodeChunked(const QString &text, bool phrase)
 {
     ensureGMime();
     const QByteArray whole = gmimeEncode(text.toUtf8(), phrase);
-    if (longestEncodedWord(whole) <= kMaxEncodedWord)
+    if (longestEncodedWord(whole) <= kMaxEncodedWord && decodesBack(whole, text, phrase))
         return whole;
 
-    // Cut points lie inside whitespace-free words, between two code points, where the word
-    // part on each side holds a non-ASCII character: GMime then ends the piece before the cut
-    // with an encoded-word and starts the next piece with one, and the space that joins them
-    // is dropped by decoders (RFC 2047 §6.2), so the text decodes unchanged.
+    // Cut points lie inside whitespace-free words, between two code points; a cut is taken
+    // only where GMime ends the piece before it with an encoded-word and starts the next piece
+    // with one, so the space that joins them is dropped by decoders (RFC 2047 §6.2) and the
+    // text decodes unchanged. A piece followed by another must not end in base64 padding
+    // (see decodesBack()).
     const qsizetype n = text.size();
-    auto wordStart = [&](qsizetype p) {
-        while (p > 0 && !isWs(text.at(p - 1)))
-            --p;
-        return p;
-    };
-    auto wordEnd = [&](qsizetype p) {
-        while (p < n && !isWs(text.at(p)))
-            ++p;
-        return p;
-    };
     auto validCut = [&](qsizetype p, qsizetype start) {
         if (p <= start || p >= n)
             return false;
-        if (isWs(text.at(p - 1)) || isWs(text.at(p)) || text.at(p).isLowSurrogate())
-            return false;
-        const qsizetype ws = std::max(wordStart(p), start);
-        const qsizetype we = wordEnd(p);
-        return nonAscii(QStringView(text).mid(ws, p - ws)) &&
-               nonAscii(QStringView(text).mid(p, we - p));
+        return !isWs(text.at(p - 1)) && !isWs(text.at(p)) && !text.at(p).isLowSurrogate();
     };
-    auto ok = [&](qsizetype from, qsizetype to) {
-        return longestEncodedWord(gmimeEncode(text.mid(from, to - from).toUtf8(), phrase)) <=
-               kMaxEncodedWord;
+    // strict: also readable by GMime's own decoder; else only RFC 2047 correct
+    auto ok = [&](qsizetype from, qsizetype to, bool strict) {
+        const QString piece = text.mid(from, to - from);
+        const QByteArray enc = gmimeEncode(piece.toUtf8(), phrase);
+        // both sides of a cut must be encoded-words, so that the joining space is dropped
+        if (longestEncodedWord(enc) > kMaxEncodedWord || (from > 0 && !enc.startsWith("=?")) ||
+            (to < n && !enc.endsWith("?=")))
+            return false;
+        return !strict || (decodesBack(enc, piece, phrase) && (to == n || !endsPadded(enc)));
     };
 
     QList<QByteArray> pieces;
     qsizetype start = 0;
     while (start < n) {
-        if (ok(start, n)) {
+        if (ok(start, n, true)) {
             pieces << gmimeEncode(text.mid(start).toUtf8(), phrase);
             break;
         }
         qsizetype best = -1;
-        for (qsizetype p = start + 1; p < n; ++p) {
-            if (!validCut(p, start))
-                continue;
-            if (ok(start, p)) {
-                best = p;
-            } else {
-                if (best < 0)
-                    best = p; // nothing shorter fits: best effort
-                break;
+        for (const bool strict : {true, false}) {
+            for (qsizetype p = start + 1; p < n; ++p) {
+                if (!validCut(p, start))
+                    continue;
+                if (ok(start, p, strict))
+                    best = p;
+                else if (best >= 0 && p - start > 400)
+                    break; // long enough: keep the work bounded
             }
+            if (best >= 0)
+                break;
         }
-        if (best < 0) {
+        if (best < 0) { // no cut fits: the rest as GMime makes it
             pieces << gmimeEncode(text.mid(start).toUtf8(), phrase);
             break;
         }
@@ -113,7 +127,76 @@ QByteArray encodeChunked(const QString &text, bool phrase)
     return pieces.join(' ');
 }
 
+/// GMime's RFC 2231 form of one parameter value in UTF-8: the part after `*=UTF-8''`, or ""
+/// when GMime did not produce a single extended section.
+QByteArray gmimeParamSection(const QString &value)
+{
+    GMimeFormatOptions *options = g_mime_format_options_new();
+    g_mime_format_options_set_param_encoding_method(options, GMIME_PARAM_ENCODING_METHOD_RFC2231);
+    GMimeParamList *list = g_mime_param_list_new();
+    g_mime_param_list_set_parameter(list, "p", value.toUtf8().constData());
+    GMimeParam *param = g_mime_param_list_get_parameter(list, "p");
+    g_mime_param_set_charset(param, "UTF-8");
+    g_mime_param_set_encoding_method(param, GMIME_PARAM_ENCODING_METHOD_RFC2231);
+    GString *out = g_string_new("");
+    g_mime_param_list_encode(list, options, FALSE, out);
+    const QByteArray encoded(out->str, qsizetype(out->len));
+    g_string_free(out, TRUE);
+    g_object_unref(list);
+    g_mime_format_options_free(options);
+    static const QByteArray prefix = QByteArrayLiteral("; p*=UTF-8''");
+    if (!encoded.startsWith(prefix))
+        return {};
+    return encoded.mid(prefix.size());
+}
+
 } // namespace
+
+QList<QByteArray> rfc2231Sections(const QByteArray &name, const QString &value)
+{
+    ensureGMime();
+    constexpr int kMaxSection = 60; // percent-encoded octets per section line
+    if (!nonAscii(value))
+        return {};
+    const QByteArray whole = gmimeParamSection(value);
+    if (!whole.isEmpty() && whole.size() <= kMaxSection)
+        return {};
+    // Sections hold whole code points; each holds a non-ASCII one so that GMime encodes it.
+    const qsizetype n = value.size();
+    QList<QByteArray> sections;
+    qsizetype start = 0;
+    while (start < n) {
+        qsizetype best = -1;
+        for (qsizetype p = start + 1; p <= n; ++p) {
+            if (p < n && value.at(p).isLowSurrogate())
+                continue;
+            const QStringView piece = QStringView(value).mid(start, p - start);
+            if (!nonAscii(piece))
+                continue;
+            if (p < n && !nonAscii(QStringView(value).mid(p)))
+                continue; // the rest would be an ASCII-only section: keep it with this one
+            const QByteArray enc = gmimeParamSection(piece.toString());
+            if (enc.isEmpty())
+                return {};
+            if (enc.size() > kMaxSection) {
+                if (best < 0)
+                    best = p;
+                break;
+            }
+            best = p;
+        }
+        if (best < 0)
+            return {};
+        const QByteArray enc = gmimeParamSection(value.mid(start, best - start));
+        const QByteArray index = QByteArray::number(sections.size());
+        if (sections.isEmpty())
+            sections << name + '*' + index + "*=UTF-8''" + enc;
+        else
+            sections << name + '*' + index + "*=" + enc;
+        start = best;
+    }
+    return sections;
+}
 
 QByteArray encodeText(const QString &text)
 {

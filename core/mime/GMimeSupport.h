@@ -28,6 +28,14 @@ QByteArray encodeText(const QString &text);
 /// Like encodeText() for a display name (RFC 5322 phrase: quoted-strings where needed).
 QByteArray encodePhrase(const QString &phrase);
 
+/// RFC 2231 parameter `name` (e.g. "filename") for a non-ASCII value, as continuation sections
+/// `name*0*=UTF-8''...`, `name*1*=...` that each hold whole characters, percent-encoded by
+/// GMime section by section. GMime 3.2 itself cuts sections inside UTF-8 sequences (%C3;%BC),
+/// which decoders that decode each section (Python's email) turn into defects. Returns the
+/// sections, in order, each `name*N*=value` (ASCII), or an empty list when the value fits in
+/// one section (GMime's own form is then fine).
+QList<QByteArray> rfc2231Sections(const QByteArray &name, const QString &value);
+
 /// The longest encoded-word (RFC 2047 §2) in `value`, in octets; 0 when there is none.
 int longestEncodedWord(const QByteArray &value);
 

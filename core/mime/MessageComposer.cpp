@@ -116,6 +116,28 @@ GMimeObject *makeAttachment(const Attachment &a)
         g_mime_part_set_filename(part, name.toUtf8().constData());
     }
     g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+    if (!a.fileName.isEmpty()) {
+        // GMime 3.2 cuts RFC 2231 sections inside UTF-8 sequences: write whole-character
+        // sections (each encoded by GMime) as the raw values of both fields.
+        QString name = a.fileName;
+        for (QChar &c : name)
+            if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+                c = u'_';
+        const QList<QByteArray> filename = detail::rfc2231Sections("filename", name);
+        if (!filename.isEmpty()) {
+            const QList<QByteArray> nameParam = detail::rfc2231Sections("name", name);
+            GMimeHeaderList *headers = g_mime_object_get_header_list(GMIME_OBJECT(part));
+            GMimeHeader *cd = g_mime_header_list_get_header(headers, "Content-Disposition");
+            GMimeHeader *ct = g_mime_header_list_get_header(headers, "Content-Type");
+            if (cd && ct) {
+                const QByteArray cdRaw = " attachment;\n\t" + filename.join(";\n\t") + '\n';
+                const QByteArray ctRaw =
+                    ' ' + type + '/' + subtype + ";\n\t" + nameParam.join(";\n\t") + '\n';
+                g_mime_header_set_raw_value(cd, cdRaw.constData());
+                g_mime_header_set_raw_value(ct, ctRaw.constData());
+            }
+        }
+    }
     return GMIME_OBJECT(part);
 }
 

@@ -11,7 +11,8 @@ namespace {
 
 QAtomicInt g_connectionCounter;
 
-// Each entry upgrades the schema from version (index) to version (index + 1).
+// Each entry upgrades the schema from version (index) to version (index + 1). Optional text
+// columns may hold NULL (Qt binds a null QString as NULL); readers treat it as empty.
 const char *const kMigrations[] = {
     // 0 -> 1: the first schema.
     R"sql(
@@ -21,20 +22,20 @@ CREATE TABLE accounts (
     port INTEGER NOT NULL,
     security TEXT NOT NULL,
     auth TEXT NOT NULL DEFAULT 'auto',
-    user TEXT NOT NULL DEFAULT '',
-    from_addr TEXT NOT NULL DEFAULT '',
-    password_command TEXT NOT NULL DEFAULT '',
-    ca_file TEXT NOT NULL DEFAULT '',
-    pin_sha256 TEXT NOT NULL DEFAULT '',
+    user TEXT DEFAULT '',
+    from_addr TEXT DEFAULT '',
+    password_command TEXT DEFAULT '',
+    ca_file TEXT DEFAULT '',
+    pin_sha256 TEXT DEFAULT '',
     allow_plain_auth INTEGER NOT NULL DEFAULT 0,
     paused INTEGER NOT NULL DEFAULT 0,
-    pause_class TEXT NOT NULL DEFAULT '',
-    pause_detail TEXT NOT NULL DEFAULT '',
-    capabilities TEXT NOT NULL DEFAULT '',
+    pause_class TEXT DEFAULT '',
+    pause_detail TEXT DEFAULT '',
+    capabilities TEXT DEFAULT '',
     is_default INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE settings (
-    account TEXT NOT NULL DEFAULT '',
+    account TEXT DEFAULT '',
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (account, key)
@@ -43,12 +44,12 @@ CREATE TABLE messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     account TEXT NOT NULL,
     state TEXT NOT NULL,
-    error_class TEXT NOT NULL DEFAULT '',
-    reverse_path BLOB NOT NULL,
-    from_text TEXT NOT NULL DEFAULT '',
-    to_text TEXT NOT NULL DEFAULT '',
-    subject TEXT NOT NULL DEFAULT '',
-    message_id BLOB NOT NULL DEFAULT '',
+    error_class TEXT DEFAULT '',
+    reverse_path BLOB,
+    from_text TEXT DEFAULT '',
+    to_text TEXT DEFAULT '',
+    subject TEXT DEFAULT '',
+    message_id BLOB DEFAULT '',
     size INTEGER NOT NULL DEFAULT 0,
     needs_smtputf8 INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
@@ -56,11 +57,11 @@ CREATE TABLE messages (
     next_attempt_at INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
     last_code INTEGER NOT NULL DEFAULT 0,
-    last_enhanced TEXT NOT NULL DEFAULT '',
-    last_text TEXT NOT NULL DEFAULT '',
+    last_enhanced TEXT DEFAULT '',
+    last_text TEXT DEFAULT '',
     uncertain INTEGER NOT NULL DEFAULT 0,
     held_by_account INTEGER NOT NULL DEFAULT 0,
-    last_detail TEXT NOT NULL DEFAULT '',
+    last_detail TEXT DEFAULT '',
     updated_at INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX messages_by_state ON messages (state, next_attempt_at);
@@ -74,8 +75,8 @@ CREATE TABLE recipients (
     address BLOB NOT NULL,
     state TEXT NOT NULL,
     code INTEGER NOT NULL DEFAULT 0,
-    enhanced TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL DEFAULT '',
+    enhanced TEXT DEFAULT '',
+    text TEXT DEFAULT '',
     PRIMARY KEY (message, seq)
 );
 CREATE TABLE history (
@@ -83,18 +84,18 @@ CREATE TABLE history (
     message INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     at INTEGER NOT NULL,
     event TEXT NOT NULL,
-    error_class TEXT NOT NULL DEFAULT '',
+    error_class TEXT DEFAULT '',
     code INTEGER NOT NULL DEFAULT 0,
-    enhanced TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL DEFAULT '',
+    enhanced TEXT DEFAULT '',
+    text TEXT DEFAULT '',
     uncertain INTEGER NOT NULL DEFAULT 0,
-    server TEXT NOT NULL DEFAULT '',
-    detail TEXT NOT NULL DEFAULT ''
+    server TEXT DEFAULT '',
+    detail TEXT DEFAULT ''
 );
 CREATE INDEX history_by_message ON history (message);
 CREATE TABLE address_book (
     address TEXT PRIMARY KEY,
-    name TEXT NOT NULL DEFAULT '',
+    name TEXT DEFAULT '',
     last_used INTEGER NOT NULL DEFAULT 0,
     uses INTEGER NOT NULL DEFAULT 0
 );

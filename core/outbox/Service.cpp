@@ -129,8 +129,10 @@ bool Service::open(QString *error)
         }
         connect(m_server, &QLocalServer::newConnection, this, &Service::onLocalConnection);
     }
-    m_recovered = m_store->recoverInterrupted();
-    m_dispatcher->start();
+    if (m_options.dispatch) {
+        m_recovered = m_store->recoverInterrupted();
+        m_dispatcher->start();
+    }
     return true;
 }
 
@@ -269,7 +271,7 @@ void Service::onLocalConnection()
     }
 }
 
-void Service::handleRequest(const QJsonObject &request, std::function<void(const QJsonObject &)> reply)
+void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply)
 {
     const QString cmd = request.value(QLatin1String("cmd")).toString();
     if (cmd == QLatin1String("changed")) {

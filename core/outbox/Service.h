@@ -38,6 +38,9 @@ struct ServiceOptions
     std::function<QString(const QString &host)> resolveHost;  ///< tests: "smtp.example.net" -> "127.0.0.1"
     bool singleInstance = true;  ///< take the data-directory lock and serve other processes' requests
     bool systemNetworkInfo = false; ///< use QNetworkInformation for reachability
+    /// Run the dispatcher (and recover interrupted messages). Off for short CLI commands that
+    /// only read or change the outbox while another process may be sending.
+    bool dispatch = true;
 };
 
 /// The headless core of Outpost, composed: database, stores, settings, transport,
@@ -122,7 +125,7 @@ signals:
 
 private:
     void onLocalConnection();
-    void handleRequest(const QJsonObject &request, std::function<void(const QJsonObject &)> reply);
+    void handleRequest(const QJsonObject &request, const RemoteReply &reply);
 
     ServiceOptions m_options;
     const Clock *m_clock = nullptr;

@@ -2,6 +2,22 @@
 
 namespace outpost {
 
+namespace {
+
+// RFC 4422 §3.1: a mechanism name is 1 to 20 characters of A-Z, 0-9, '-' and '_'.
+bool isSaslMechanismName(const QByteArray &name)
+{
+    if (name.isEmpty() || name.size() > 20)
+        return false;
+    for (const char c : name) {
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
 Capabilities Capabilities::fromEhloReply(const SmtpReply &reply)
 {
     Capabilities caps;
@@ -24,9 +40,11 @@ Capabilities Capabilities::fromEhloReply(const SmtpReply &reply)
         const QByteArray keyword = (cut < 0 ? line : line.left(cut)).toUpper();
         const QByteArray params = cut < 0 ? QByteArray() : line.mid(cut + 1).trimmed();
         if (keyword == "AUTH") {
+            // Names that are not valid SASL mechanism names are ignored.
             for (const QByteArray &m : params.split(' ')) {
-                const QString mech = QString::fromLatin1(m.trimmed().toUpper());
-                if (!mech.isEmpty() && !caps.authMechanisms.contains(mech))
+                const QByteArray upper = m.trimmed().toUpper();
+                const QString mech = QString::fromLatin1(upper);
+                if (isSaslMechanismName(upper) && !caps.authMechanisms.contains(mech))
                     caps.authMechanisms.append(mech);
             }
             // Servers often send both spellings: keep each mechanism once.

@@ -26,7 +26,8 @@ struct Capabilities
     bool requireTls = false;      ///< RFC 8689
     bool sizeAdvertised = false;  ///< SIZE keyword present (RFC 1870)
     qint64 sizeLimit = 0;         ///< SIZE value in octets; 0 when absent or "no fixed limit"
-    QStringList authMechanisms;   ///< AUTH mechanisms (RFC 4954), upper-case, in server order
+    QStringList authMechanisms;   ///< AUTH mechanisms (RFC 4954), upper-case, in server order,
+                                  ///< each once; invalid names (RFC 4422 §3.1) left out
     QHash<QByteArray, QByteArray> keywords; ///< every keyword (upper-case) -> its parameters
 
     /// Parses a positive EHLO reply. Unknown keywords are kept in `keywords` only.

@@ -46,14 +46,14 @@ public:
     std::optional<QByteArray> respond(const QByteArray &challenge) override
     {
         // Only an empty challenge (server ignored or was not given the initial response).
-        if (!challenge.isEmpty() || m_done) {
+        if (!challenge.isEmpty() || m_done || m_failed) {
             m_error = QStringLiteral("PLAIN: unexpected server challenge");
-            m_done = false;
+            m_failed = true;
             return std::nullopt;
         }
         return message();
     }
-    bool isComplete() const override { return m_done; }
+    bool isComplete() const override { return m_done && !m_failed; }
 
 private:
     QByteArray message()
@@ -63,6 +63,7 @@ private:
     }
     SaslCredentials m_creds;
     bool m_done = false;
+    bool m_failed = false;
 };
 
 /// The LOGIN mechanism (draft-murchison-sasl-login): user name, then password, each in
@@ -105,10 +106,11 @@ public:
     std::optional<QByteArray> initialResponse() override { return std::nullopt; }
     std::optional<QByteArray> respond(const QByteArray &challenge) override
     {
-        if (m_done || challenge.isEmpty()) {
-            m_error = m_done ? QStringLiteral("CRAM-MD5: unexpected second server challenge")
-                             : QStringLiteral("CRAM-MD5: empty server challenge");
-            m_done = false;
+        if (m_done || m_failed || challenge.isEmpty()) {
+            m_error = challenge.isEmpty() && !m_done
+                          ? QStringLiteral("CRAM-MD5: empty server challenge")
+                          : QStringLiteral("CRAM-MD5: unexpected second server challenge");
+            m_failed = true;
             return std::nullopt;
         }
         m_done = true;
@@ -116,11 +118,12 @@ public:
             challenge, m_creds.password.toUtf8(), QCryptographicHash::Md5);
         return m_creds.user.toUtf8() + ' ' + digest.toHex();
     }
-    bool isComplete() const override { return m_done; }
+    bool isComplete() const override { return m_done && !m_failed; }
 
 private:
     SaslCredentials m_creds;
     bool m_done = false;
+    bool m_failed = false;
 };
 
 /// Google's and Microsoft's XOAUTH2: "user=" U ^A "auth=Bearer " T ^A ^A. An error comes as a

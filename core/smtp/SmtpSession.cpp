@@ -8,7 +8,7 @@
 
 namespace outpost {
 
-Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp")
+Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
 
 namespace {
 

@@ -4,6 +4,11 @@
 
 namespace outpost {
 
+namespace {
+/// Waiting messages per live session before the pool opens another one.
+constexpr int kBacklogPerSession = 8;
+} // namespace
+
 Transport::Transport(QObject *parent) : QObject(parent)
 {
     m_deadline.setSingleShot(true);
@@ -134,9 +139,11 @@ void Transport::pump(Server *s)
             if (!slot->session->isIdle() && !slot->current)
                 ++opening;
         }
-        // Open another session only while the queue holds more than the sessions being set
-        // up will take, and the server is under its limit.
-        if (live < s->limits.maxPerServer && int(s->queue.size()) > opening) {
+        // Open the first session at once; open another only when none is being set up and
+        // the backlog is deep enough that a second TLS handshake and login pay for
+        // themselves (kBacklogPerSession waiting messages per live session).
+        if (live < s->limits.maxPerServer
+            && (live == 0 || (opening == 0 && int(s->queue.size()) >= kBacklogPerSession * live))) {
             openSession(s, s->queue.front().request);
             continue;
         }

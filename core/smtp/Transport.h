@@ -44,8 +44,10 @@ struct PoolSessionInfo
 /// The SMTP transport: owns every SmtpSession, pooled by server identity (host, port,
 /// security, user), and runs each SendRequest on one of them (design.md §3).
 ///
-/// - An idle, healthy session is reused; otherwise a new one opens while the server has fewer
-///   than PoolLimits::maxPerServer; otherwise the request waits its turn (FIFO per server).
+/// - An idle, healthy session is reused; otherwise the request waits its turn (FIFO per
+///   server). A server's first session opens at once; further ones (up to
+///   PoolLimits::maxPerServer) only while the backlog is deep (8 waiting messages per open
+///   session), so a handful of messages shares one TLS handshake and one login.
 ///   Different servers proceed independently.
 /// - A session QUITs after maxMessages transactions or idleMs without work.
 /// - A pooled session the server closed while idle (FIN, RST or an unsolicited 421) leaves

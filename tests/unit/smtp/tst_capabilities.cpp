@@ -102,6 +102,10 @@ private slots:
         QTest::newRow("AUTH with extra spaces")
             << QByteArray("250-mx\r\n250 AUTH  PLAIN   LOGIN  \r\n")
             << sl({"domain=mx", "AUTH=PLAIN,LOGIN"});
+        QTest::newRow("invalid mechanism names ignored")
+            << QByteArray("250-mx\r\n250 AUTH PL\xc3\xa4IN LOGIN X=Y ABCDEFGHIJKLMNOPQRSTU "
+                          "ABCDEFGHIJKLMNOPQRST scram-sha-256 X_Y\r\n")
+            << sl({"domain=mx", "AUTH=LOGIN,ABCDEFGHIJKLMNOPQRST,SCRAM-SHA-256,X_Y"});
         QTest::newRow("SIZE without number")
             << QByteArray("250-mx\r\n250 SIZE\r\n") << sl({"domain=mx", "SIZE=0"});
         QTest::newRow("SIZE 0 means no fixed limit")

@@ -1,0 +1,1023 @@
+#include "Cli.h"
+
+#include "Words.h"
+#include "accounts/AccountStore.h"
+#include "accounts/CredentialStore.h"
+#include "accounts/Settings.h"
+#include "mime/Address.h"
+#include "mime/MessageComposer.h"
+#include "outbox/Connectivity.h"
+#include "outbox/Dispatcher.h"
+#include "outbox/Service.h"
+#include "smtp/SmtpSession.h"
+#include "smtp/Transport.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMimeDatabase>
+#include <QSslCertificate>
+#include <QStandardPaths>
+#include <QTextStream>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace outpost {
+
+namespace {
+
+const QStringList kCommands = {
+    QStringLiteral("account"), QStringLiteral("queue"),  QStringLiteral("sendmail"), QStringLiteral("list"),
+    QStringLiteral("show"),    QStringLiteral("retry"),  QStringLiteral("hold"),     QStringLiteral("release"),
+    QStringLiteral("cancel"),  QStringLiteral("flush"),  QStringLiteral("config"),   QStringLiteral("help"),
+};
+
+void out(const QString &s)
+{
+    const QByteArray b = s.toUtf8();
+    std::fwrite(b.constData(), 1, size_t(b.size()), stdout);
+    std::fflush(stdout);
+}
+
+void err(const QString &s)
+{
+    const QByteArray b = (QStringLiteral("outpost: ") + s + QLatin1Char('\n')).toUtf8();
+    std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
+    std::fflush(stderr);
+}
+
+QString iso(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+
+QJsonValue isoOrNull(const QDateTime &t)
+{
+    return t.isValid() ? QJsonValue(iso(t)) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonObject replyJson(const SmtpReply &r)
+{
+    if (r.code == 0 && r.lines.isEmpty())
+        return {};
+    return {{QStringLiteral("code"), r.code},
+            {QStringLiteral("enhanced_code"), QString::fromLatin1(r.enhanced)},
+            {QStringLiteral("text"), r.text()}};
+}
+
+QJsonValue replyOrNull(const SmtpReply &r)
+{
+    const QJsonObject o = replyJson(r);
+    return o.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(o);
+}
+
+QJsonObject summaryJson(const MessageSummary &m)
+{
+    return {{QStringLiteral("id"), m.id},
+            {QStringLiteral("state"), messageStateName(m.state)},
+            {QStringLiteral("class"), m.errorClass == ErrorClass::None ? QJsonValue(QJsonValue::Null)
+                                                                       : QJsonValue(errorClassName(m.errorClass))},
+            {QStringLiteral("account"), m.account},
+            {QStringLiteral("from"), m.fromText},
+            {QStringLiteral("to"), m.toText},
+            {QStringLiteral("subject"), m.subject},
+            {QStringLiteral("attempts"), m.attempts},
+            {QStringLiteral("created_at"), isoOrNull(m.createdAt)},
+            {QStringLiteral("send_at"), isoOrNull(m.sendAt)},
+            {QStringLiteral("next_attempt_at"),
+             m.state == MessageState::Queued ? isoOrNull(m.nextAttemptAt) : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("last_reply"), replyOrNull(m.lastReply)},
+            {QStringLiteral("last_error"), m.lastDetail.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.lastDetail)},
+            {QStringLiteral("uncertain"), m.uncertain},
+            {QStringLiteral("size"), m.size},
+            {QStringLiteral("message_id"), QString::fromLatin1(m.messageId)}};
+}
+
+QString dataDirFrom(QStringList *args)
+{
+    QString dir;
+    for (qsizetype i = 1; i < args->size(); ++i) {
+        const QString a = args->at(i);
+        if (a == QLatin1String("--data-dir") && i + 1 < args->size()) {
+            dir = args->at(i + 1);
+            args->remove(i, 2);
+            break;
+        }
+        if (a.startsWith(QLatin1String("--data-dir="))) {
+            dir = a.mid(11);
+            args->remove(i);
+            break;
+        }
+    }
+    if (dir.isEmpty())
+        dir = qEnvironmentVariable("OUTPOST_DATA_DIR");
+    if (dir.isEmpty())
+        dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    return dir;
+}
+
+QByteArray readInput(const QString &path, QString *error)
+{
+    if (path == QLatin1String("-")) {
+        QFile in;
+        if (!in.open(stdin, QIODevice::ReadOnly)) {
+            *error = QStringLiteral("cannot read standard input");
+            return {};
+        }
+        return in.readAll();
+    }
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("cannot read %1: %2").arg(path, f.errorString());
+        return {};
+    }
+    return f.readAll();
+}
+
+} // namespace
+
+bool isCliCommand(const QStringList &args)
+{
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &a = args.at(i);
+        if (a == QLatin1String("--data-dir")) {
+            ++i; // its value
+            continue;
+        }
+        if (a.startsWith(QLatin1Char('-')))
+            continue;
+        return kCommands.contains(a);
+    }
+    return false;
+}
+
+struct Cli::Impl
+{
+    Cli *q;
+    QString dataDir;
+    QStringList args;    // after the command name
+    std::unique_ptr<Service> service;
+    MemoryCredentialStore memoryCredentials;
+    bool finished = false;
+
+    /// Opens the outbox without dispatching (for commands that only read or change it).
+    bool openStore(int *code)
+    {
+        ServiceOptions o;
+        o.dataDir = dataDir;
+        o.singleInstance = false;
+        o.dispatch = false;
+        service = std::make_unique<Service>(o);
+        QString error;
+        if (!service->open(&error)) {
+            err(error);
+            *code = exitcode::CantCreate;
+            return false;
+        }
+        return true;
+    }
+    /// Tells a running instance that the outbox changed (best effort), then finishes.
+    void notifyAndFinish(int code)
+    {
+        Service::sendToRunningInstance(dataDir, {{QStringLiteral("cmd"), QStringLiteral("changed")}}, q,
+                                       [this, code](bool, const QJsonObject &) { q->done(code); });
+    }
+};
+
+Cli::Cli(QObject *parent) : QObject(parent), d(std::make_unique<Impl>())
+{
+    d->q = this;
+}
+
+Cli::~Cli() = default;
+
+void Cli::done(int code)
+{
+    if (d->finished)
+        return;
+    d->finished = true;
+    QTimer::singleShot(0, this, [this, code] { emit finished(code); });
+}
+
+static const char kUsage[] =
+    "usage: outpost [--data-dir DIR] COMMAND ...\n"
+    "\n"
+    "  (no command)                 start the desktop app [--offline] [--minimized]\n"
+    "  account add NAME --host H [--port P] [--security tls|starttls|none]\n"
+    "        [--auth auto|none|plain|login|scram-sha-256|cram-md5|xoauth2|oauthbearer]\n"
+    "        [--user U] [--from ADDR] [--password-command CMD | --password-stdin]\n"
+    "        [--ca-file PEM] [--pin-sha256 HEX] [--allow-plain-auth] [--default]\n"
+    "  account list [--json] | account test NAME | account remove NAME | account default NAME\n"
+    "  queue --account NAME --from ADDR --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
+    "        --subject TEXT (--body TEXT | --body-file F) [--html-file F] [--attach F ...]\n"
+    "        [--send-at ISO-8601]                      prints the new message id\n"
+    "  queue --account NAME --eml FILE|-              queue an existing RFC 5322 message\n"
+    "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [RCPT ...]   queue from standard input\n"
+    "  list [--state S] [--json]\n"
+    "  show ID [--json]\n"
+    "  retry ID | hold ID | release ID | cancel ID\n"
+    "  flush [--timeout SECONDS] [--verbose]          send all due messages now, QUIT, exit\n"
+    "  config set [--account NAME] KEY VALUE | config get|unset [--account NAME] KEY | config list\n"
+    "\n"
+    "The outbox lives in --data-dir, else $OUTPOST_DATA_DIR, else the platform's data folder.\n"
+    "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 75 deferred, 77 auth, 78 configuration.\n";
+
+void Cli::run(const QStringList &all)
+{
+    QStringList args = all;
+    d->dataDir = dataDirFrom(&args);
+    args.removeFirst(); // program name
+    // Global flags before the command.
+    while (!args.isEmpty() && args.first().startsWith(QLatin1Char('-')) && args.first() != QLatin1String("--help"))
+        args.removeFirst();
+    if (args.isEmpty() || args.first() == QLatin1String("help") || args.first() == QLatin1String("--help")) {
+        out(QString::fromLatin1(kUsage));
+        done(args.isEmpty() ? exitcode::Usage : exitcode::Ok);
+        return;
+    }
+    const QString command = args.takeFirst();
+    d->args = args;
+    int code = exitcode::Ok;
+
+    auto parser = [](const QString &cmd, const QStringList &a, const QList<QCommandLineOption> &opts,
+                     QCommandLineParser *p) {
+        p->setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+        p->addOptions(opts);
+        p->addHelpOption();
+        if (!p->parse(QStringList{QStringLiteral("outpost ") + cmd} + a)) {
+            err(p->errorText());
+            return false;
+        }
+        return true;
+    };
+
+    // ---- account ----------------------------------------------------------------------
+    if (command == QLatin1String("account")) {
+        const QString sub = args.value(0);
+        QCommandLineParser p;
+        const QList<QCommandLineOption> opts = {
+            {QStringLiteral("host"), QStringLiteral("server"), QStringLiteral("H")},
+            {QStringLiteral("port"), QStringLiteral("port"), QStringLiteral("P")},
+            {QStringLiteral("security"), QStringLiteral("tls|starttls|none"), QStringLiteral("S")},
+            {QStringLiteral("auth"), QStringLiteral("mechanism"), QStringLiteral("A")},
+            {QStringLiteral("user"), QStringLiteral("user"), QStringLiteral("U")},
+            {QStringLiteral("from"), QStringLiteral("address"), QStringLiteral("ADDR")},
+            {QStringLiteral("password-command"), QStringLiteral("shell command"), QStringLiteral("CMD")},
+            {QStringLiteral("password-stdin"), QStringLiteral("read the password from standard input")},
+            {QStringLiteral("ca-file"), QStringLiteral("trusted CA certificates"), QStringLiteral("PEM")},
+            {QStringLiteral("pin-sha256"), QStringLiteral("certificate fingerprint"), QStringLiteral("HEX")},
+            {QStringLiteral("allow-plain-auth"), QStringLiteral("allow AUTH without TLS (loopback only)")},
+            {QStringLiteral("default"), QStringLiteral("make it the default account")},
+            {QStringLiteral("json"), QStringLiteral("JSON output")},
+        };
+        if (!parser(QStringLiteral("account"), args.mid(1), opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        const QStringList pos = p.positionalArguments();
+        if (!d->openStore(&code)) {
+            done(code);
+            return;
+        }
+        AccountStore *accounts = d->service->accounts();
+        if (sub == QLatin1String("list")) {
+            const QList<Account> list = accounts->list();
+            const QString def = accounts->defaultAccount();
+            if (p.isSet(QStringLiteral("json"))) {
+                QJsonArray arr;
+                for (const Account &a : list) {
+                    arr.append(QJsonObject{{QStringLiteral("name"), a.name},
+                                           {QStringLiteral("host"), a.host},
+                                           {QStringLiteral("port"), a.port},
+                                           {QStringLiteral("security"), securityName(a.security)},
+                                           {QStringLiteral("auth"), a.auth},
+                                           {QStringLiteral("user"), a.user},
+                                           {QStringLiteral("from"), a.from},
+                                           {QStringLiteral("default"), a.name == def},
+                                           {QStringLiteral("paused"), accounts->isPaused(a.name)}});
+                }
+                out(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Indented)));
+            } else {
+                for (const Account &a : list) {
+                    out(QStringLiteral("%1%2\t%3:%4\t%5\t%6%7\n")
+                            .arg(a.name, a.name == def ? QStringLiteral(" (default)") : QString(), a.host)
+                            .arg(a.port)
+                            .arg(securityName(a.security), a.user.isEmpty() ? QStringLiteral("no auth") : a.user,
+                                 accounts->isPaused(a.name) ? QStringLiteral("\tPAUSED") : QString()));
+                }
+            }
+            done(exitcode::Ok);
+            return;
+        }
+        if (sub == QLatin1String("remove") || sub == QLatin1String("default")) {
+            QString error;
+            const QString name = pos.value(0);
+            const bool ok = sub == QLatin1String("remove") ? accounts->remove(name, &error)
+                                                            : accounts->setDefaultAccount(name, &error);
+            if (!ok) {
+                err(error);
+                done(exitcode::Config);
+                return;
+            }
+            if (sub == QLatin1String("remove"))
+                d->service->credentials()->removePassword(name, [](bool, const QString &) {});
+            d->notifyAndFinish(exitcode::Ok);
+            return;
+        }
+        if (sub == QLatin1String("add")) {
+            Account a;
+            a.name = pos.value(0);
+            a.host = p.value(QStringLiteral("host"));
+            if (p.isSet(QStringLiteral("security")) && !securityFromName(p.value(QStringLiteral("security")), &a.security)) {
+                err(QStringLiteral("--security is tls, starttls or none"));
+                done(exitcode::Usage);
+                return;
+            }
+            a.port = Account::defaultPort(a.security);
+            if (p.isSet(QStringLiteral("port"))) {
+                bool ok = false;
+                const uint port = p.value(QStringLiteral("port")).toUInt(&ok);
+                if (!ok || port == 0 || port > 65535) {
+                    err(QStringLiteral("--port needs a number from 1 to 65535"));
+                    done(exitcode::Usage);
+                    return;
+                }
+                a.port = quint16(port);
+            }
+            a.auth = p.isSet(QStringLiteral("auth")) ? p.value(QStringLiteral("auth")).toLower() : QStringLiteral("auto");
+            a.user = p.value(QStringLiteral("user"));
+            a.from = p.value(QStringLiteral("from"));
+            a.passwordCommand = p.value(QStringLiteral("password-command"));
+            a.allowPlainAuth = p.isSet(QStringLiteral("allow-plain-auth"));
+            if (p.isSet(QStringLiteral("ca-file"))) {
+                a.caFile = QFileInfo(p.value(QStringLiteral("ca-file"))).absoluteFilePath();
+                if (QSslCertificate::fromPath(a.caFile, QSsl::Pem).isEmpty()) {
+                    err(QStringLiteral("%1 holds no PEM certificate").arg(a.caFile));
+                    done(exitcode::DataErr);
+                    return;
+                }
+            }
+            a.pinSha256 = p.value(QStringLiteral("pin-sha256")).toLower();
+            if (!a.from.isEmpty()) {
+                const QString why = mime::addressProblem(a.from);
+                if (!why.isEmpty()) {
+                    err(QStringLiteral("--from %1: %2").arg(a.from, why));
+                    done(exitcode::DataErr);
+                    return;
+                }
+            }
+            if (a.name.isEmpty() || a.host.isEmpty()) {
+                err(QStringLiteral("usage: outpost account add NAME --host H ..."));
+                done(exitcode::Usage);
+                return;
+            }
+            if (p.isSet(QStringLiteral("password-command")) && p.isSet(QStringLiteral("password-stdin"))) {
+                err(QStringLiteral("give --password-command or --password-stdin, not both"));
+                done(exitcode::Usage);
+                return;
+            }
+            QString error;
+            if (!accounts->add(a, &error)) {
+                err(error);
+                done(exitcode::Config);
+                return;
+            }
+            if (p.isSet(QStringLiteral("default")) || accounts->list().size() == 1)
+                accounts->setDefaultAccount(a.name, &error);
+            if (p.isSet(QStringLiteral("password-stdin"))) {
+                QString readError;
+                QByteArray pw = readInput(QStringLiteral("-"), &readError);
+                const qsizetype nl = pw.indexOf('\n');
+                if (nl >= 0)
+                    pw.truncate(nl);
+                if (pw.endsWith('\r'))
+                    pw.chop(1);
+                const QString name = a.name;
+                d->service->credentials()->writePassword(name, QString::fromUtf8(pw), [this, name](bool ok, const QString &e) {
+                    if (!ok) {
+                        err(QStringLiteral("the account was added, but its password could not be stored in the "
+                                           "system keychain (%1). Use --password-command instead, e.g. "
+                                           "outpost account remove %2 && outpost account add %2 ... "
+                                           "--password-command 'pass show mail/%2'")
+                                .arg(e, name));
+                        d->notifyAndFinish(exitcode::Config);
+                        return;
+                    }
+                    d->notifyAndFinish(exitcode::Ok);
+                });
+                return;
+            }
+            d->notifyAndFinish(exitcode::Ok);
+            return;
+        }
+        if (sub == QLatin1String("test")) {
+            const auto account = accounts->find(pos.value(0));
+            if (!account) {
+                err(QStringLiteral("no account named \"%1\"").arg(pos.value(0)));
+                done(exitcode::Config);
+                return;
+            }
+            auto start = [this, account](const QString &password) {
+                SessionConfig c;
+                c.host = account->host;
+                c.port = account->port;
+                c.security = account->security;
+                c.auth = account->auth;
+                if (account->usesAuth())
+                    c.credentials = {account->user, password, {}};
+                c.allowPlainAuth = account->allowPlainAuth;
+                if (!account->caFile.isEmpty())
+                    c.extraCaCertificates = QSslCertificate::fromPath(account->caFile, QSsl::Pem);
+                c.pinSha256 = QByteArray::fromHex(account->pinSha256.toLatin1());
+                Settings *s = d->service->settings();
+                c.connectTimeoutMs = int(s->intValue(account->name, QStringLiteral("timeout.connect")));
+                c.greetingTimeoutMs = int(std::min<qint64>(60000, s->intValue(account->name, QStringLiteral("timeout.greeting"))));
+                c.commandTimeoutMs = int(std::min<qint64>(60000, s->intValue(account->name, QStringLiteral("timeout.command"))));
+                c.quitTimeoutMs = int(s->intValue(account->name, QStringLiteral("timeout.quit")));
+                auto *session = new SmtpSession(c, this);
+                connect(session, &SmtpSession::logLine, this, [](const QString &l) { out(l + QLatin1Char('\n')); });
+                auto result = std::make_shared<int>(exitcode::Ok);
+                connect(session, &SmtpSession::ready, this, [this, session, account] {
+                    out(QStringLiteral("OK: connected, %1, ready to send.\nCapabilities:\n").arg(
+                        session->capabilities().esmtp ? QStringLiteral("EHLO accepted") : QStringLiteral("HELO only")));
+                    for (const QString &cap : session->capabilities().describe())
+                        out(QStringLiteral("  %1\n").arg(cap));
+                    d->service->accounts()->setLastCapabilities(account->name, session->capabilities().describe());
+                    session->quit();
+                });
+                connect(session, &SmtpSession::openFailed, this, [result](const SmtpResult &r) {
+                    err(words::describeResult(r));
+                    *result = words::exitCodeFor(r.errorClass);
+                });
+                connect(session, &SmtpSession::closed, this, [this, result](SmtpSession::CloseKind) { done(*result); });
+                session->open();
+            };
+            if (!account->usesAuth()) {
+                start({});
+            } else if (!account->passwordCommand.isEmpty()) {
+                runPasswordCommand(account->passwordCommand, this, [this, start](bool ok, const QString &pw, const QString &e) {
+                    if (!ok) {
+                        err(e);
+                        done(exitcode::NoPerm);
+                        return;
+                    }
+                    start(pw);
+                });
+            } else {
+                d->service->credentials()->readPassword(account->name, [this, start](bool ok, const QString &pw, const QString &e) {
+                    if (!ok) {
+                        err(QStringLiteral("no password: %1").arg(e));
+                        done(exitcode::NoPerm);
+                        return;
+                    }
+                    start(pw);
+                });
+            }
+            return;
+        }
+        err(QStringLiteral("usage: outpost account add|list|test|remove|default ..."));
+        done(exitcode::Usage);
+        return;
+    }
+
+    // ---- queue ------------------------------------------------------------------------
+    if (command == QLatin1String("queue")) {
+        QCommandLineParser p;
+        const QList<QCommandLineOption> opts = {
+            {QStringLiteral("account"), QStringLiteral("account"), QStringLiteral("NAME")},
+            {QStringLiteral("from"), QStringLiteral("From"), QStringLiteral("ADDR")},
+            {QStringLiteral("to"), QStringLiteral("To"), QStringLiteral("ADDR")},
+            {QStringLiteral("cc"), QStringLiteral("Cc"), QStringLiteral("ADDR")},
+            {QStringLiteral("bcc"), QStringLiteral("Bcc"), QStringLiteral("ADDR")},
+            {QStringLiteral("reply-to"), QStringLiteral("Reply-To"), QStringLiteral("ADDR")},
+            {QStringLiteral("subject"), QStringLiteral("Subject"), QStringLiteral("TEXT")},
+            {QStringLiteral("body"), QStringLiteral("body text"), QStringLiteral("TEXT")},
+            {QStringLiteral("body-file"), QStringLiteral("body file"), QStringLiteral("F")},
+            {QStringLiteral("html-file"), QStringLiteral("HTML alternative"), QStringLiteral("F")},
+            {QStringLiteral("attach"), QStringLiteral("attachment"), QStringLiteral("F")},
+            {QStringLiteral("send-at"), QStringLiteral("send time"), QStringLiteral("ISO-8601")},
+            {QStringLiteral("eml"), QStringLiteral("existing message"), QStringLiteral("FILE")},
+        };
+        if (!parser(command, args, opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        if (!d->openStore(&code)) {
+            done(code);
+            return;
+        }
+        QString accountName = p.value(QStringLiteral("account"));
+        if (accountName.isEmpty())
+            accountName = d->service->accounts()->defaultAccount();
+        const auto account = d->service->accounts()->find(accountName);
+        if (!account) {
+            err(accountName.isEmpty() ? QStringLiteral("no account: add one with `outpost account add`")
+                                      : QStringLiteral("no account named \"%1\"").arg(accountName));
+            done(exitcode::Config);
+            return;
+        }
+        QDateTime sendAt;
+        if (p.isSet(QStringLiteral("send-at"))) {
+            sendAt = QDateTime::fromString(p.value(QStringLiteral("send-at")), Qt::ISODate);
+            if (!sendAt.isValid()) {
+                err(QStringLiteral("--send-at needs an ISO-8601 time such as 2026-12-01T09:00:00+01:00"));
+                done(exitcode::Usage);
+                return;
+            }
+        }
+        Service::EnqueueResult r;
+        if (p.isSet(QStringLiteral("eml"))) {
+            QString error;
+            const QByteArray raw = readInput(p.value(QStringLiteral("eml")), &error);
+            if (!error.isEmpty()) {
+                err(error);
+                done(exitcode::DataErr);
+                return;
+            }
+            r = d->service->enqueueRaw(account->name, raw, {}, {}, sendAt);
+        } else {
+            mime::Draft draft;
+            const QString from = p.isSet(QStringLiteral("from")) ? p.value(QStringLiteral("from")) : account->from;
+            const auto fromList = mime::parseAddressList(from);
+            if (!fromList.ok() || fromList.mailboxes.size() != 1) {
+                err(from.isEmpty() ? QStringLiteral("no From address: give --from or set one on the account")
+                                   : QStringLiteral("--from: %1").arg(fromList.ok() ? QStringLiteral("give exactly one address") : fromList.error));
+                done(from.isEmpty() ? exitcode::Usage : exitcode::DataErr);
+                return;
+            }
+            draft.from = fromList.mailboxes.first();
+            auto addresses = [&](const QString &opt, QList<mime::Mailbox> *into) {
+                for (const QString &v : p.values(opt)) {
+                    const auto list = mime::parseAddressList(v);
+                    if (!list.ok()) {
+                        err(QStringLiteral("--%1: %2").arg(opt, list.error));
+                        return false;
+                    }
+                    *into += list.mailboxes;
+                }
+                return true;
+            };
+            if (!addresses(QStringLiteral("to"), &draft.to) || !addresses(QStringLiteral("cc"), &draft.cc)
+                || !addresses(QStringLiteral("bcc"), &draft.bcc) || !addresses(QStringLiteral("reply-to"), &draft.replyTo)) {
+                done(exitcode::DataErr);
+                return;
+            }
+            if (draft.to.isEmpty() && draft.cc.isEmpty() && draft.bcc.isEmpty()) {
+                err(QStringLiteral("no recipients: give --to, --cc or --bcc"));
+                done(exitcode::Usage);
+                return;
+            }
+            draft.subject = p.value(QStringLiteral("subject"));
+            QString error;
+            if (p.isSet(QStringLiteral("body-file"))) {
+                const QByteArray b = readInput(p.value(QStringLiteral("body-file")), &error);
+                if (!error.isEmpty()) {
+                    err(error);
+                    done(exitcode::DataErr);
+                    return;
+                }
+                draft.textBody = QString::fromUtf8(b);
+            } else {
+                draft.textBody = p.value(QStringLiteral("body"));
+            }
+            if (p.isSet(QStringLiteral("html-file"))) {
+                const QByteArray b = readInput(p.value(QStringLiteral("html-file")), &error);
+                if (!error.isEmpty()) {
+                    err(error);
+                    done(exitcode::DataErr);
+                    return;
+                }
+                draft.htmlBody = QString::fromUtf8(b);
+            }
+            for (const QString &f : p.values(QStringLiteral("attach"))) {
+                QFile file(f);
+                if (!file.open(QIODevice::ReadOnly)) {
+                    err(QStringLiteral("cannot attach %1: %2").arg(f, file.errorString()));
+                    done(exitcode::DataErr);
+                    return;
+                }
+                mime::Attachment att;
+                att.fileName = QFileInfo(f).fileName();
+                att.content = file.readAll();
+                draft.attachments << att;
+            }
+            r = d->service->enqueue(account->name, draft, sendAt);
+        }
+        if (!r.ok()) {
+            err(r.error);
+            done(r.error.contains(QLatin1String("write")) || r.error.contains(QLatin1String("disk"))
+                     ? exitcode::TempFail
+                     : exitcode::DataErr);
+            return;
+        }
+        out(QString::number(r.id) + QLatin1Char('\n'));
+        d->notifyAndFinish(exitcode::Ok);
+        return;
+    }
+
+    // ---- sendmail ---------------------------------------------------------------------
+    if (command == QLatin1String("sendmail")) {
+        // sendmail(8) compatibility: -t, -i/-oi, -f, -F, and recipients as arguments. Unknown
+        // -o options (used by mutt and git) are accepted and ignored, as sendmail does.
+        bool fromHeaders = false;
+        QString envelopeFrom;
+        QString fullName;
+        QList<QByteArray> rcpts;
+        for (qsizetype i = 0; i < args.size(); ++i) {
+            const QString a = args.at(i);
+            if (a == QLatin1String("-t"))
+                fromHeaders = true;
+            else if (a == QLatin1String("-i") || a == QLatin1String("-oi") || a.startsWith(QLatin1String("-o"))
+                     || a == QLatin1String("-v") || a == QLatin1String("--"))
+                continue;
+            else if (a == QLatin1String("-f") || a == QLatin1String("-F")) {
+                if (i + 1 >= args.size()) {
+                    err(QStringLiteral("sendmail: %1 needs a value").arg(a));
+                    done(exitcode::Usage);
+                    return;
+                }
+                (a == QLatin1String("-f") ? envelopeFrom : fullName) = args.at(++i);
+            } else if (a.startsWith(QLatin1String("-f")) && a.size() > 2)
+                envelopeFrom = a.mid(2);
+            else if (a.startsWith(QLatin1String("-F")) && a.size() > 2)
+                fullName = a.mid(2);
+            else if (a.startsWith(QLatin1Char('-'))) {
+                err(QStringLiteral("sendmail: unknown option %1").arg(a));
+                done(exitcode::Usage);
+                return;
+            } else {
+                for (const QString &part : a.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                    const QString addr = part.trimmed();
+                    const QString why = mime::addressProblem(addr);
+                    if (!why.isEmpty()) {
+                        err(QStringLiteral("sendmail: %1: %2").arg(addr, why));
+                        done(exitcode::Usage);
+                        return;
+                    }
+                    rcpts << mime::envelopeAddress(addr, true);
+                }
+            }
+        }
+        if (!fromHeaders && rcpts.isEmpty()) {
+            err(QStringLiteral("sendmail: no recipients (give them as arguments or use -t)"));
+            done(exitcode::Usage);
+            return;
+        }
+        if (!d->openStore(&code)) {
+            done(exitcode::TempFail);
+            return;
+        }
+        const QString accountName = d->service->accounts()->defaultAccount();
+        if (accountName.isEmpty()) {
+            err(QStringLiteral("sendmail: no account: add one with `outpost account add`"));
+            done(exitcode::TempFail);
+            return;
+        }
+        QString error;
+        QByteArray raw = readInput(QStringLiteral("-"), &error);
+        if (!error.isEmpty()) {
+            err(error);
+            done(exitcode::TempFail);
+            return;
+        }
+        std::optional<QByteArray> mailFrom;
+        if (!envelopeFrom.isEmpty())
+            mailFrom = mime::envelopeAddress(envelopeFrom, true);
+        if (!raw.startsWith("From:") && !raw.contains("\nFrom:") && !raw.contains("\nfrom:")) {
+            // No From header: add one from -F / -f or the account, as sendmail does.
+            const auto account = d->service->accounts()->find(accountName);
+            const QString addr = envelopeFrom.isEmpty() ? account->from : envelopeFrom;
+            QString fromHeader = addr;
+            if (!fullName.isEmpty())
+                fromHeader = QStringLiteral("\"%1\" <%2>").arg(QString(fullName).remove(QLatin1Char('"')), addr);
+            raw.prepend("From: " + fromHeader.toUtf8() + "\r\n");
+        }
+        const Service::EnqueueResult r =
+            d->service->enqueueRaw(accountName, raw, mailFrom, fromHeaders ? QList<QByteArray>() : rcpts);
+        if (!r.ok()) {
+            err(QStringLiteral("sendmail: %1").arg(r.error));
+            done(r.error.startsWith(QLatin1String("not a message")) ? exitcode::DataErr : exitcode::TempFail);
+            return;
+        }
+        d->notifyAndFinish(exitcode::Ok);
+        return;
+    }
+
+    // ---- list / show ------------------------------------------------------------------
+    if (command == QLatin1String("list") || command == QLatin1String("show")) {
+        QCommandLineParser p;
+        const QList<QCommandLineOption> opts = {
+            {QStringLiteral("state"), QStringLiteral("only this state"), QStringLiteral("S")},
+            {QStringLiteral("json"), QStringLiteral("JSON output")},
+        };
+        if (!parser(command, args, opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        if (!d->openStore(&code)) {
+            done(code);
+            return;
+        }
+        OutboxStore *store = d->service->store();
+        const bool json = p.isSet(QStringLiteral("json"));
+        if (command == QLatin1String("list")) {
+            std::optional<MessageState> filter;
+            if (p.isSet(QStringLiteral("state"))) {
+                MessageState s;
+                if (!messageStateFromName(p.value(QStringLiteral("state")), &s)) {
+                    err(QStringLiteral("--state is draft, queued, sending, sent, failed or held"));
+                    done(exitcode::Usage);
+                    return;
+                }
+                filter = s;
+            }
+            const QList<MessageSummary> list = store->list(filter);
+            if (json) {
+                QJsonArray arr;
+                for (const MessageSummary &m : list)
+                    arr.append(summaryJson(m));
+                out(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+            } else {
+                QString text;
+                for (const MessageSummary &m : list)
+                    text += QStringLiteral("%1\t%2\t%3\t%4\t%5\n").arg(m.id).arg(messageStateName(m.state), m.toText, m.subject,
+                                                                      words::lastOutcome(m));
+                out(text);
+            }
+            done(exitcode::Ok);
+            return;
+        }
+        bool ok = false;
+        const qint64 id = p.positionalArguments().value(0).toLongLong(&ok);
+        const auto m = ok ? store->message(id) : std::nullopt;
+        if (!m) {
+            err(QStringLiteral("no message with id %1").arg(p.positionalArguments().value(0)));
+            done(exitcode::DataErr);
+            return;
+        }
+        if (json) {
+            QJsonObject o = summaryJson(*m);
+            QJsonArray rcpts;
+            for (const RecipientRecord &r : m->recipients)
+                rcpts.append(QJsonObject{{QStringLiteral("address"), QString::fromUtf8(r.address)},
+                                         {QStringLiteral("state"), messageStateName(r.state)},
+                                         {QStringLiteral("reply"), replyOrNull(r.reply)}});
+            o.insert(QStringLiteral("recipients"), rcpts);
+            QJsonArray history;
+            for (const HistoryEntry &h : m->history)
+                history.append(QJsonObject{{QStringLiteral("at"), iso(h.at)},
+                                           {QStringLiteral("event"), h.event},
+                                           {QStringLiteral("class"), h.errorClass == ErrorClass::None
+                                                                         ? QJsonValue(QJsonValue::Null)
+                                                                         : QJsonValue(errorClassName(h.errorClass))},
+                                           {QStringLiteral("reply"), replyOrNull(h.reply)},
+                                           {QStringLiteral("detail"), h.detail},
+                                           {QStringLiteral("server"), h.server},
+                                           {QStringLiteral("uncertain"), h.uncertain}});
+            o.insert(QStringLiteral("history"), history);
+            out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
+        } else {
+            out(words::describeMessage(*m));
+        }
+        done(exitcode::Ok);
+        return;
+    }
+
+    // ---- retry / hold / release / cancel -----------------------------------------------
+    if (command == QLatin1String("retry") || command == QLatin1String("hold") || command == QLatin1String("release")
+        || command == QLatin1String("cancel")) {
+        bool ok = false;
+        const qint64 id = args.value(0).toLongLong(&ok);
+        if (!ok || args.size() != 1) {
+            err(QStringLiteral("usage: outpost %1 ID").arg(command));
+            done(exitcode::Usage);
+            return;
+        }
+        if (!d->openStore(&code)) {
+            done(code);
+            return;
+        }
+        QString error;
+        OutboxStore *store = d->service->store();
+        bool done_ = false;
+        if (command == QLatin1String("retry")) {
+            const auto s = store->summary(id);
+            if (s && d->service->accounts()->isPaused(s->account)) {
+                d->service->accounts()->setPaused(s->account, false);
+                store->releaseAccount(s->account);
+            }
+            done_ = store->retryNow(id, &error);
+        } else if (command == QLatin1String("hold"))
+            done_ = store->hold(id, &error);
+        else if (command == QLatin1String("release"))
+            done_ = store->release(id, &error);
+        else
+            done_ = store->remove(id, &error);
+        if (!done_) {
+            err(error);
+            done(exitcode::DataErr);
+            return;
+        }
+        d->notifyAndFinish(exitcode::Ok);
+        return;
+    }
+
+    // ---- config -----------------------------------------------------------------------
+    if (command == QLatin1String("config")) {
+        const QString sub = args.value(0);
+        QCommandLineParser p;
+        const QList<QCommandLineOption> opts = {
+            {QStringLiteral("account"), QStringLiteral("account"), QStringLiteral("NAME")},
+        };
+        if (!parser(command, args.mid(1), opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        if (!d->openStore(&code)) {
+            done(code);
+            return;
+        }
+        Settings *settings = d->service->settings();
+        const QString account = p.value(QStringLiteral("account"));
+        if (!account.isEmpty() && !d->service->accounts()->find(account)) {
+            err(QStringLiteral("no account named \"%1\"").arg(account));
+            done(exitcode::Config);
+            return;
+        }
+        const QStringList pos = p.positionalArguments();
+        QString error;
+        if (sub == QLatin1String("set") && pos.size() == 2) {
+            if (!settings->set(account, pos[0], pos[1], &error)) {
+                err(error);
+                done(exitcode::Config);
+                return;
+            }
+            d->notifyAndFinish(exitcode::Ok);
+            return;
+        }
+        if (sub == QLatin1String("get") && pos.size() == 1) {
+            if (Settings::defaultValue(pos[0]).isEmpty()) {
+                err(Settings::validate(pos[0], QString()));
+                done(exitcode::Config);
+                return;
+            }
+            out(settings->value(account, pos[0]) + QLatin1Char('\n'));
+            done(exitcode::Ok);
+            return;
+        }
+        if (sub == QLatin1String("unset") && pos.size() == 1) {
+            if (!settings->unset(account, pos[0], &error)) {
+                err(error);
+                done(exitcode::Config);
+                return;
+            }
+            d->notifyAndFinish(exitcode::Ok);
+            return;
+        }
+        if (sub == QLatin1String("list")) {
+            QString text;
+            for (const QString &key : Settings::keys()) {
+                const QString stored = settings->storedValue(account, key);
+                text += QStringLiteral("%1=%2%3\n").arg(key, settings->value(account, key),
+                                                        stored.isEmpty() ? QStringLiteral("  (default)") : QString());
+            }
+            out(text);
+            done(exitcode::Ok);
+            return;
+        }
+        err(QStringLiteral("usage: outpost config set|get|unset|list [--account NAME] KEY [VALUE]"));
+        done(exitcode::Usage);
+        return;
+    }
+
+    // ---- flush ------------------------------------------------------------------------
+    if (command == QLatin1String("flush")) {
+        QCommandLineParser p;
+        const QList<QCommandLineOption> opts = {
+            {QStringLiteral("timeout"), QStringLiteral("give up after this long"), QStringLiteral("SECONDS")},
+            {QStringLiteral("verbose"), QStringLiteral("print the protocol log and the pool")},
+        };
+        if (!parser(command, args, opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        const bool verbose = p.isSet(QStringLiteral("verbose"));
+        ServiceOptions o;
+        o.dataDir = d->dataDir;
+        d->service = std::make_unique<Service>(o);
+        Service *service = d->service.get();
+        QString error;
+        if (!service->open(&error)) {
+            if (service->lockedByOther()) {
+                // Another Outpost (the desktop app) sends from this outbox: ask it to flush.
+                d->service.reset();
+                Service::sendToRunningInstance(d->dataDir, {{QStringLiteral("cmd"), QStringLiteral("flush")}}, this,
+                                               [this](bool ok, const QJsonObject &reply) {
+                                                   if (!ok) {
+                                                       err(QStringLiteral("another Outpost process holds this outbox but did not answer"));
+                                                       done(exitcode::TempFail);
+                                                       return;
+                                                   }
+                                                   const int queued = reply.value(QLatin1String("queued")).toInt();
+                                                   const int held = reply.value(QLatin1String("held")).toInt();
+                                                   out(QStringLiteral("handed to the running Outpost: %1 sent in all, %2 queued, %3 held\n")
+                                                           .arg(reply.value(QLatin1String("sent")).toInt())
+                                                           .arg(queued)
+                                                           .arg(held));
+                                                   done(queued + held > 0 ? exitcode::TempFail : exitcode::Ok);
+                                               });
+                return;
+            }
+            err(error);
+            done(exitcode::CantCreate);
+            return;
+        }
+        if (service->recoveredCount() > 0)
+            err(QStringLiteral("%1 message(s) interrupted by an earlier stop were queued again").arg(service->recoveredCount()));
+        if (verbose) {
+            connect(service, &Service::logLine, this, [](const QString &, const QString &line) {
+                const QByteArray b = (line + QLatin1Char('\n')).toUtf8();
+                std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
+            });
+            connect(service->transport(), &Transport::poolChanged, this, [service] {
+                static QString last;
+                QStringList parts;
+                for (const PoolSessionInfo &s : service->transport()->poolState())
+                    parts << QStringLiteral("%1 %2 %3 sent=%4")
+                                 .arg(s.server, s.account, s.busy ? QStringLiteral("busy") : QStringLiteral("idle"))
+                                 .arg(s.messagesSent);
+                const QString now = QStringLiteral("pool: ") + (parts.isEmpty() ? QStringLiteral("(empty)") : parts.join(QLatin1String("; ")));
+                if (now != last) {
+                    last = now;
+                    const QByteArray b = (now + QLatin1Char('\n')).toUtf8();
+                    std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
+                }
+            });
+        }
+        connect(service, &Service::notice, this, [](const Notice &n) { err(words::describeNotice(n)); });
+        // The messages this flush is about: everything queued and due once "send now" applies.
+        service->store()->makeAllDue();
+        const QList<MessageSummary> due = service->store()->list(MessageState::Queued);
+        QList<qint64> ids;
+        const QDateTime now = QDateTime::currentDateTime();
+        for (const MessageSummary &m : due) {
+            if (!m.sendAt.isValid() || m.sendAt <= now)
+                ids << m.id;
+        }
+        const int deadline = int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        auto finishing = std::make_shared<bool>(false);
+        auto finish = [this, service, ids, deadline, finishing](bool timedOut) {
+            if (*finishing)
+                return;
+            *finishing = true;
+            int sent = 0, deferred = 0, failed = 0;
+            for (qint64 id : ids) {
+                const auto m = service->store()->summary(id);
+                if (!m)
+                    continue;
+                if (m->state == MessageState::Sent)
+                    ++sent;
+                else if (m->state == MessageState::Failed)
+                    ++failed;
+                else
+                    ++deferred;
+            }
+            connect(service, &Service::shutdownFinished, this, [this, sent, deferred, failed, timedOut](int clean, int aborted) {
+                out(QStringLiteral("%1 sent, %2 deferred, %3 failed%4\n")
+                        .arg(sent)
+                        .arg(deferred)
+                        .arg(failed)
+                        .arg(timedOut ? QStringLiteral(" (timed out)") : QString()));
+                Q_UNUSED(clean);
+                Q_UNUSED(aborted);
+                done(deferred > 0 ? exitcode::TempFail : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
+            });
+            service->shutdown(deadline);
+        };
+        connect(service, &Service::activityChanged, this, [finish](bool busy) {
+            if (!busy)
+                finish(false);
+        });
+        if (p.isSet(QStringLiteral("timeout"))) {
+            const int seconds = p.value(QStringLiteral("timeout")).toInt();
+            QTimer::singleShot(std::max(1, seconds) * 1000, this, [finish] { finish(true); });
+        }
+        service->flush();
+        QTimer::singleShot(0, this, [service, finish] {
+            if (!service->dispatcher()->isBusy())
+                finish(false);
+        });
+        return;
+    }
+
+    err(QStringLiteral("unknown command \"%1\" (outpost help lists them)").arg(command));
+    done(exitcode::Usage);
+}
+
+} // namespace outpost

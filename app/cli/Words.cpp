@@ -1,0 +1,138 @@
+#include "Words.h"
+
+#include "Cli.h"
+
+namespace outpost::words {
+
+namespace {
+QString classSentence(ErrorClass c)
+{
+    switch (c) {
+    case ErrorClass::None:
+        return QStringLiteral("Sent.");
+    case ErrorClass::Transient:
+        return QStringLiteral("The server asked to try again later.");
+    case ErrorClass::Permanent:
+        return QStringLiteral("The server refused the message.");
+    case ErrorClass::Network:
+        return QStringLiteral("Could not reach the server (network problem or server down).");
+    case ErrorClass::Timeout:
+        return QStringLiteral("The server stopped answering.");
+    case ErrorClass::Tls:
+        return QStringLiteral("A secure (TLS) connection could not be set up; nothing was sent in the clear.");
+    case ErrorClass::Certificate:
+        return QStringLiteral("The server's certificate is not trusted; nothing was sent.");
+    case ErrorClass::Auth:
+        return QStringLiteral("The server did not accept the login; sending is paused for this account until the password is fixed.");
+    case ErrorClass::Protocol:
+        return QStringLiteral("The server sent something that is not valid SMTP.");
+    case ErrorClass::Local:
+        return QStringLiteral("Outpost could not send this message as it is.");
+    }
+    return {};
+}
+
+QString replyText(const SmtpReply &r)
+{
+    if (r.code == 0)
+        return {};
+    QString s = QString::number(r.code);
+    if (!r.enhanced.isEmpty())
+        s += QLatin1Char(' ') + QString::fromLatin1(r.enhanced);
+    const QString t = r.text();
+    if (!t.isEmpty())
+        s += QLatin1Char(' ') + t;
+    return s;
+}
+} // namespace
+
+QString describeResult(const SmtpResult &r)
+{
+    QString s = classSentence(r.errorClass);
+    const QString reply = replyText(r.reply);
+    if (!reply.isEmpty())
+        s += QStringLiteral(" Server said: \"%1\".").arg(reply);
+    else if (!r.detail.isEmpty())
+        s += QStringLiteral(" (%1)").arg(r.detail);
+    return s;
+}
+
+QString lastOutcome(const MessageSummary &m)
+{
+    if (m.errorClass == ErrorClass::None)
+        return replyText(m.lastReply);
+    SmtpResult r;
+    r.errorClass = m.errorClass;
+    r.reply = m.lastReply;
+    r.detail = m.lastDetail;
+    return describeResult(r);
+}
+
+QString describeMessage(const MessageRecord &m)
+{
+    QString s;
+    s += QStringLiteral("Message %1 (%2)\n").arg(m.id).arg(messageStateName(m.state));
+    s += QStringLiteral("  Account:    %1\n  From:       %2\n  To:         %3\n  Subject:    %4\n")
+             .arg(m.account, m.fromText, m.toText, m.subject);
+    s += QStringLiteral("  Message-ID: <%1>\n  Attempts:   %2\n").arg(QString::fromLatin1(m.messageId)).arg(m.attempts);
+    if (m.state == MessageState::Queued && m.nextAttemptAt.isValid())
+        s += QStringLiteral("  Next try:   %1\n").arg(m.nextAttemptAt.toString(Qt::ISODate));
+    if (m.errorClass != ErrorClass::None)
+        s += QStringLiteral("  Why:        %1\n").arg(lastOutcome(m));
+    if (m.uncertain)
+        s += QStringLiteral("  Note:       the connection broke after the message was handed over; it may "
+                            "have arrived already, and was sent again with the same Message-ID\n");
+    s += QStringLiteral("  Recipients:\n");
+    for (const RecipientRecord &r : m.recipients)
+        s += QStringLiteral("    %1  %2  %3\n").arg(QString::fromUtf8(r.address), messageStateName(r.state), replyText(r.reply));
+    s += QStringLiteral("  History:\n");
+    for (const HistoryEntry &h : m.history) {
+        s += QStringLiteral("    %1  %2").arg(h.at.toString(Qt::ISODate), h.event);
+        if (h.errorClass != ErrorClass::None)
+            s += QStringLiteral(" [%1]").arg(errorClassName(h.errorClass));
+        const QString reply = replyText(h.reply);
+        if (!reply.isEmpty())
+            s += QStringLiteral(" %1").arg(reply);
+        else if (!h.detail.isEmpty())
+            s += QStringLiteral(" (%1)").arg(h.detail);
+        if (h.uncertain)
+            s += QStringLiteral(" (delivery uncertain)");
+        s += QLatin1Char('\n');
+    }
+    return s;
+}
+
+QString describeNotice(const Notice &n)
+{
+    switch (n.kind) {
+    case Notice::Kind::AccountPaused:
+        return QStringLiteral("account %1: %2").arg(n.account, describeResult(n.result));
+    case Notice::Kind::MessageFailed:
+        return QStringLiteral("message %1 failed: %2").arg(n.messageId).arg(describeResult(n.result));
+    case Notice::Kind::BatchSent:
+        return QStringLiteral("%1 message(s) written while offline have been sent").arg(n.count);
+    }
+    return {};
+}
+
+int exitCodeFor(ErrorClass c)
+{
+    switch (c) {
+    case ErrorClass::None:
+        return exitcode::Ok;
+    case ErrorClass::Auth:
+        return exitcode::NoPerm;
+    case ErrorClass::Local:
+    case ErrorClass::Permanent:
+        return exitcode::DataErr;
+    case ErrorClass::Tls:
+    case ErrorClass::Certificate:
+        return exitcode::Config;
+    case ErrorClass::Network:
+        return exitcode::Unavailable;
+    default:
+        return exitcode::TempFail;
+    }
+}
+
+} // namespace outpost::words

@@ -1,0 +1,23 @@
+#pragma once
+// User-facing words for the command line, made from core's structured results.
+
+#include "outbox/Notice.h"
+#include "outbox/OutboxStore.h"
+#include "smtp/SmtpResult.h"
+
+#include <QString>
+
+namespace outpost::words {
+
+/// One sentence for a result: what happened in plain words, then the server's reply.
+QString describeResult(const SmtpResult &r);
+/// A short "what happened last" for a listing row.
+QString lastOutcome(const MessageSummary &m);
+/// The text form of `outpost show ID`.
+QString describeMessage(const MessageRecord &m);
+/// A notification line.
+QString describeNotice(const Notice &n);
+/// The sysexits code that matches a failure class (design.md §6).
+int exitCodeFor(ErrorClass c);
+
+} // namespace outpost::words
