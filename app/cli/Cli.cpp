@@ -1,5 +1,6 @@
 #include "Cli.h"
 
+#include "SignalWatcher.h"
 #include "Words.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
@@ -972,30 +973,29 @@ void Cli::run(const QStringList &all)
         }
         const int deadline = int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);
-        auto finish = [this, service, ids, deadline, finishing](bool timedOut) {
+        auto finish = [this, service, ids, deadline, finishing](bool early) {
             if (*finishing)
                 return;
             *finishing = true;
-            int sent = 0, deferred = 0, failed = 0;
-            for (qint64 id : ids) {
-                const auto m = service->store()->summary(id);
-                if (!m)
-                    continue;
-                if (m->state == MessageState::Sent)
-                    ++sent;
-                else if (m->state == MessageState::Failed)
-                    ++failed;
-                else
-                    ++deferred;
-            }
-            connect(service, &Service::shutdownFinished, this, [this, sent, deferred, failed, timedOut](int clean, int aborted) {
+            connect(service, &Service::shutdownFinished, this, [this, service, ids, early](int, int) {
+                // Counted after the shutdown: a transaction cut off by it is queued again by now.
+                int sent = 0, deferred = 0, failed = 0;
+                for (qint64 id : ids) {
+                    const auto m = service->store()->summary(id);
+                    if (!m)
+                        continue;
+                    if (m->state == MessageState::Sent)
+                        ++sent;
+                    else if (m->state == MessageState::Failed)
+                        ++failed;
+                    else
+                        ++deferred;
+                }
                 out(QStringLiteral("%1 sent, %2 deferred, %3 failed%4\n")
                         .arg(sent)
                         .arg(deferred)
                         .arg(failed)
-                        .arg(timedOut ? QStringLiteral(" (timed out)") : QString()));
-                Q_UNUSED(clean);
-                Q_UNUSED(aborted);
+                        .arg(early ? QStringLiteral(" (stopped early)") : QString()));
                 done(deferred > 0 ? exitcode::TempFail : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
             });
             service->shutdown(deadline);
@@ -1004,6 +1004,10 @@ void Cli::run(const QStringList &all)
             if (!busy)
                 finish(false);
         });
+        // SIGTERM / SIGINT / SIGHUP: stop claiming, let transactions in flight finish until
+        // the deadline, QUIT to every server, exit.
+        auto *signals_ = new SignalWatcher(this);
+        connect(signals_, &SignalWatcher::terminationRequested, this, [finish](int) { finish(true); });
         if (p.isSet(QStringLiteral("timeout"))) {
             const int seconds = p.value(QStringLiteral("timeout")).toInt();
             QTimer::singleShot(std::max(1, seconds) * 1000, this, [finish] { finish(true); });
