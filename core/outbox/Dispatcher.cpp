@@ -261,8 +261,14 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account, co
     if (s.connectHost == s.host)
         s.connectHost.clear();
     s.auth = account.auth;
-    if (account.usesAuth())
-        s.credentials = {account.user, password, {}};
+    if (account.usesAuth()) {
+        // For the OAuth 2.0 mechanisms the secret is an access token (RFC 7628).
+        const QString auth = account.auth.toLower();
+        if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
+            s.credentials = {account.user, {}, password};
+        else
+            s.credentials = {account.user, password, {}};
+    }
     s.allowPlainAuth = account.allowPlainAuth;
     if (!account.caFile.isEmpty())
         s.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
