@@ -8,6 +8,7 @@
 #include "mime/Address.h"
 #include "mime/MessageComposer.h"
 #include "outbox/Connectivity.h"
+#include "outbox/Database.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
 #include "smtp/SmtpSession.h"
@@ -178,7 +179,17 @@ struct Cli::Impl
         QString error;
         if (!service->open(&error)) {
             err(error);
-            *code = exitcode::CantCreate;
+            if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
+                const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
+                err(QStringLiteral("nothing was changed. To start with an empty outbox, move the damaged file aside:\n"
+                                   "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+                        .arg(db));
+                *code = exitcode::Config;
+            } else if (service->databaseErrorKind() == int(Database::OpenError::Locked)) {
+                *code = exitcode::TempFail;
+            } else {
+                *code = exitcode::CantCreate;
+            }
             return false;
         }
         return true;
