@@ -364,6 +364,19 @@ bool ComposeWindow::saveDraft()
     return store(MessageState::Draft);
 }
 
+void ComposeWindow::keepForQuit()
+{
+    if (m_done)
+        return;
+    if (isModified() && !m_account->currentData().toString().isEmpty()) {
+        const auto r = m_service->enqueue(m_account->currentData().toString(), draft(), {},
+                                          MessageState::Draft);
+        if (r.ok())
+            emit queued(r.id);
+    }
+    m_done = true;
+}
+
 bool ComposeWindow::store(MessageState state)
 {
     const QString account = m_account->currentData().toString();

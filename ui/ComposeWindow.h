@@ -48,6 +48,9 @@ public:
     bool send();
     /// Keeps the message in the outbox as a draft. True when stored; closes the window.
     bool saveDraft();
+    /// The app is quitting: unsaved text is stored as a draft when it can be (silently), and
+    /// the window no longer asks before closing.
+    void keepForQuit();
     /// Something was typed or attached since the window was filled.
     bool isModified() const;
     /// True when Send would be accepted as far as the fields tell (addresses valid, one

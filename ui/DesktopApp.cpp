@@ -11,6 +11,7 @@
 #include "outbox/Service.h"
 
 #include <QApplication>
+#include <QEvent>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -49,6 +50,21 @@ DesktopApp::DesktopApp(Service *service, QObject *parent)
             activate();
     });
     connect(service, &Service::notice, this, &DesktopApp::onNotice);
+    qApp->installEventFilter(this);
+}
+
+bool DesktopApp::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Quit && watched == qApp)
+        prepareForQuit();
+    return QObject::eventFilter(watched, event);
+}
+
+void DesktopApp::prepareForQuit()
+{
+    m_window->setQuitting(true);
+    for (ComposeWindow *w : composeWindows())
+        w->keepForQuit();
 }
 
 DesktopApp::~DesktopApp()
@@ -183,7 +199,7 @@ void DesktopApp::requestQuit()
             unsaved << w;
     }
     if (unsaved.isEmpty() || m_quitConfirmed) {
-        m_window->setQuitting(true);
+        prepareForQuit();
         emit quitRequested();
         return;
     }
@@ -191,11 +207,11 @@ void DesktopApp::requestQuit()
     w->show();
     w->raise();
     w->activateWindow();
-    auto *box = new QMessageBox(
-        QMessageBox::Question, tr("Quit Outpost"),
-        tr("%n message(s) you are writing have not been sent or saved. Quit anyway?", nullptr,
-           int(unsaved.size())),
-        QMessageBox::Yes | QMessageBox::No, w);
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Quit Outpost"),
+                                tr("%n message(s) you are writing have not been sent. They are "
+                                   "kept as drafts where they can be. Quit now?",
+                                   nullptr, int(unsaved.size())),
+                                QMessageBox::Yes | QMessageBox::No, w);
     box->setObjectName(QStringLiteral("quitUnsavedQuestion"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setDefaultButton(QMessageBox::No);

@@ -28,6 +28,8 @@ class TrayController;
 /// It turns QGuiApplication::quitOnLastWindowClosed off: the app must not end without the
 /// graceful shutdown, so closing the last window never quits by itself. With a tray, closing
 /// the main window only hides it; without one, closing asks and then emits quitRequested().
+/// When the application quits (QCoreApplication::quit()), no window stands in the way: the
+/// main window closes, compose windows with unsaved text are stored as drafts first.
 class DesktopApp : public QObject
 {
     Q_OBJECT
@@ -52,6 +54,12 @@ public:
     /// The certificate dialog open for an account, if any.
     CertificateDialog *certificateDialog(const QString &account) const;
 
+protected:
+    /// Sees the application's QEvent::Quit (QCoreApplication::quit() after the shutdown, a
+    /// session logout): Qt 6 cancels a quit when a window refuses to close, so every window
+    /// is told to close for real first (unsaved compose windows are kept as drafts).
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 signals:
     /// Tray Quit, window Quit, or the window closed (and confirmed) without a tray: the app
     /// runs Service::shutdown and exits.
@@ -62,6 +70,7 @@ private:
     void fixAccount(const QString &account);
     void showCertificate(const Notice &notice);
     void requestQuit();
+    void prepareForQuit();
     void toggleWindow();
 
     Service *m_service;

@@ -214,10 +214,16 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             return s->subject.isEmpty() ? tr("(no subject)") : s->subject;
         case AttemptsColumn:
             return s->attempts;
-        case NextRetryColumn:
+        case NextRetryColumn: {
             if (s->state != MessageState::Queued)
                 return QString();
-            return Words::countdown(s->nextAttemptAt, QDateTime::currentDateTimeUtc());
+            const QDateTime now = QDateTime::currentDateTimeUtc();
+            // Not tried yet: only a scheduled time is worth showing.
+            if (s->attempts == 0)
+                return s->sendAt.isValid() && s->sendAt > now ? Words::countdown(s->sendAt, now)
+                                                              : QString();
+            return Words::countdown(s->nextAttemptAt, now);
+        }
         case LastReplyColumn:
             return Words::lastReply(*s);
         }

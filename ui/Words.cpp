@@ -82,9 +82,9 @@ QString Words::countdown(const QDateTime &when, const QDateTime &now)
     if (secs < 60)
         return tr("in %n s", nullptr, int(secs));
     if (secs < 3600)
-        return tr("in %n min", nullptr, int((secs + 59) / 60));
+        return tr("in %n min", nullptr, int((secs + 30) / 60));
     if (secs < 24 * 3600) {
-        const int mins = int((secs + 59) / 60);
+        const int mins = int((secs + 30) / 60);
         return tr("in %1 h %2 min").arg(mins / 60).arg(mins % 60);
     }
     return QLocale().toString(when.toLocalTime(), QLocale::ShortFormat);

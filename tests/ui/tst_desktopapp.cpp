@@ -68,6 +68,7 @@ private slots:
     void trayStateFollowsTheService();
     void closeToTray();
     void closeWithoutTrayAsks();
+    void applicationQuitIsNotBlocked();
     void openComposeFromMailto();
     void certificateDecision();
     void pausedAccountBanner();
@@ -252,6 +253,27 @@ void TestDesktopApp::closeWithoutTrayAsks()
     QCOMPARE(quit.count(), 1);
     // After quit was asked for, the window closes for real.
     QVERIFY(app->mainWindow()->close());
+}
+
+void TestDesktopApp::applicationQuitIsNotBlocked()
+{
+    // QCoreApplication::quit() (after the shutdown, on SIGTERM or logout) sends QEvent::Quit;
+    // Qt 6 cancels the quit when a window refuses to close. No window may refuse or ask.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    ComposeWindow *w = app->openCompose();
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Unfinished"_s);
+    QEvent quit(QEvent::Quit);
+    QCoreApplication::sendEvent(qApp, &quit);
+    QVERIFY(!app->mainWindow()->isVisible());
+    QTRY_VERIFY(app->composeWindows().isEmpty());
+    QVERIFY(!test::findMessageBox());
+    // The unsaved message was kept as a draft.
+    const auto drafts = f->service->store()->list(MessageState::Draft);
+    QCOMPARE(drafts.size(), 1);
+    QCOMPARE(drafts.first().subject, u"Unfinished"_s);
 }
 
 void TestDesktopApp::openComposeFromMailto()
@@ -523,7 +545,11 @@ void TestDesktopApp::screenshot()
     emit f->service->logLine(u"work"_s, u"[work #1] S: 220 smtp.example.net ESMTP"_s);
     QTRY_COMPARE(mw->model()->rowCount(), 5);
     QVERIFY(QTest::qWaitForWindowExposed(mw));
-    QTest::qWait(50);
+    QTRY_VERIFY(mw->countsText().contains(u"Queued: 2"_s));
+    QCOMPARE(mw->model()->data(mw->model()->index(0, OutboxModel::NextRetryColumn)).toString(),
+             u"in 4 min"_s);
+    QCOMPARE(mw->model()->data(mw->model()->index(4, OutboxModel::NextRetryColumn)).toString(),
+             QString());
     const QString shot = test::saveScreenshot(mw, u"main-window.png"_s);
     QVERIFY2(!shot.isEmpty(), "screenshot not written");
     qInfo("screenshot: %s", qPrintable(shot));
