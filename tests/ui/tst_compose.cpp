@@ -39,6 +39,7 @@ private slots:
     void completionFromHistory();
     void closeWithUnsavedTextAsks();
     void enqueueErrorKeepsTheText();
+    void withoutAccount();
     void screenshot();
 
 private:
@@ -307,6 +308,36 @@ void TestCompose::enqueueErrorKeepsTheText()
     QCOMPARE(w->bodyEdit()->toPlainText(), u"Body kept"_s);
     QCOMPARE(f->service->store()->count(), 0);
     w->accountCombo()->blockSignals(false);
+}
+
+void TestCompose::withoutAccount()
+{
+    f = std::make_unique<test::UiFixture>();
+    QVERIFY(f->open(false));
+    open();
+    QSignalSpy wanted(w.data(), &ComposeWindow::accountsRequested);
+    QCOMPARE(w->accountCombo()->count(), 0);
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY(w->errorBanner()->text().contains(u"no account"_s));
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QVERIFY(!w->sendButton()->isEnabled());
+    QVERIFY(!w->send());
+    emit w->errorBanner()->linkActivated(u"accounts"_s);
+    QCOMPARE(wanted.count(), 1);
+    // An account appears (added in the dialog): the window takes it at once.
+    Account a;
+    a.name = u"new"_s;
+    a.host = u"127.0.0.1"_s;
+    a.port = test::closedPort();
+    a.security = Security::None;
+    a.auth = u"none"_s;
+    a.from = u"new@example.org"_s;
+    QString error;
+    QVERIFY(f->service->accounts()->add(a, &error));
+    QCOMPARE(w->accountCombo()->count(), 1);
+    QCOMPARE(w->fromField()->text(), u"new@example.org"_s);
+    QVERIFY(!w->errorBanner()->isVisible());
+    QVERIFY(w->sendButton()->isEnabled());
 }
 
 void TestCompose::screenshot()
