@@ -18,6 +18,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
@@ -553,6 +554,24 @@ void TestDesktopApp::screenshot()
     const QString shot = test::saveScreenshot(mw, u"main-window.png"_s);
     QVERIFY2(!shot.isEmpty(), "screenshot not written");
     qInfo("screenshot: %s", qPrintable(shot));
+
+    // The icons side by side: app, tray idle / sending / offline / attention, at 64 and 22 px.
+    QLabel sheet;
+    QPixmap pm(5 * 72, 72 + 30);
+    pm.fill(Qt::white);
+    {
+        QPainter p(&pm);
+        const QList<QIcon> icons{Icons::app(), Icons::tray(TrayState::Idle),
+                                 Icons::tray(TrayState::Sending), Icons::tray(TrayState::Offline),
+                                 Icons::tray(TrayState::Attention)};
+        for (int i = 0; i < icons.size(); ++i) {
+            p.drawPixmap(i * 72 + 4, 4, icons.at(i).pixmap(64, 64));
+            p.drawPixmap(i * 72 + 25, 74, icons.at(i).pixmap(22, 22));
+        }
+    }
+    sheet.setPixmap(pm);
+    sheet.resize(pm.size());
+    QVERIFY(!test::saveScreenshot(&sheet, u"icons.png"_s).isEmpty());
 }
 
 QTEST_MAIN(TestDesktopApp)
