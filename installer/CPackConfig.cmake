@@ -53,7 +53,10 @@ if(UNIX AND NOT APPLE)
 endif()
 
 # ---- Windows: NSIS ------------------------------------------------------------------------
-if(WIN32)
+# OUTPOST_NSIS_SCRIPT_CHECK=ON turns this on elsewhere too, only so that `cpack -G NSIS` with
+# Debian's makensis can check the installer script on Linux (installer/README.md).
+option(OUTPOST_NSIS_SCRIPT_CHECK "Also set up the NSIS generator off Windows (script check only)" OFF)
+if(WIN32 OR OUTPOST_NSIS_SCRIPT_CHECK)
     set(CPACK_GENERATOR "NSIS")
     set(CPACK_NSIS_PACKAGE_NAME "Outpost")
     set(CPACK_NSIS_DISPLAY_NAME "Outpost ${PROJECT_VERSION}")
@@ -84,6 +87,7 @@ if(WIN32)
   WriteRegStr HKLM "Software\Clients\Mail\Outpost\Capabilities\URLAssociations" "mailto" "Outpost.mailto"
   WriteRegStr HKLM "Software\RegisteredApplications" "Outpost" "Software\Clients\Mail\Outpost\Capabilities"
   System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
+  SetRegView lastused
 ]=])
     set(CPACK_NSIS_EXTRA_UNINSTALL_COMMANDS [=[
   SetRegView 64
@@ -91,6 +95,7 @@ if(WIN32)
   DeleteRegKey HKLM "Software\Clients\Mail\Outpost"
   DeleteRegKey HKLM "Software\Classes\Outpost.mailto"
   System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
+  SetRegView lastused
 ]=])
 endif()
 
