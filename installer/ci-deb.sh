@@ -73,7 +73,9 @@ rm -f "$BUILD"/outpost_*.deb
   fail "cpack -G DEB"
 }
 DEBS=("$BUILD"/outpost_*.deb)
-[ ${#DEBS[@]} = 1 ] && [ -f "${DEBS[0]}" ] || fail "expected one outpost_*.deb in $BUILD, found: ${DEBS[*]}"
+if [ ${#DEBS[@]} != 1 ] || [ ! -f "${DEBS[0]}" ]; then
+  fail "expected one outpost_*.deb in $BUILD, found: ${DEBS[*]}"
+fi
 DEB="${DEBS[0]}"
 say "package $(basename "$DEB") ($(du -k "$DEB" | cut -f1) KiB)"
 
@@ -87,6 +89,9 @@ for dep in libqt6sql6-sqlite qt6-qpa-plugins libqt6svg6 libqt6core6 libqt6networ
   'libgmime-3.0-0' libqt6keychain1 libc6; do
   grep -Eq "(^|, )$dep( |,|$)" <<<"$DEPENDS" || fail "Depends lacks $dep"
 done
+if [ -f ui/CMakeLists.txt ]; then # the desktop app is in: shlibdeps must have seen Widgets
+  grep -Eq "(^|, )libqt6widgets6( |,|$)" <<<"$DEPENDS" || fail "Depends lacks libqt6widgets6"
+fi
 dpkg-deb -c "$DEB" >"$WORK/contents"
 for f in ./usr/bin/outpost "./usr/share/applications/$APP_ID.desktop" \
   "./usr/share/metainfo/$APP_ID.metainfo.xml" ./usr/share/icons/hicolor/scalable/apps/outpost.svg \
@@ -127,7 +132,7 @@ done
 say "aiosmtpd on 127.0.0.1:$PORT"
 
 # Headless: no display, a home and data folder of its own, nothing from the caller's session.
-mkdir -p -m 700 "$WORK/home" "$WORK/data"
+mkdir -m 700 "$WORK/home" "$WORK/data"
 run() {
   timeout 120 env -i PATH=/usr/bin:/bin HOME="$WORK/home" LANG=C.UTF-8 \
     XDG_RUNTIME_DIR="$WORK/home" /usr/bin/outpost --data-dir "$WORK/data" "$@"
@@ -186,10 +191,10 @@ grep -q "<release version=\"$VERSION\"" "$METAINFO" || fail "metainfo has no <re
 # The man page formats without warnings and names the version.
 zcat /usr/share/man/man1/outpost.1.gz >"$WORK/outpost.1"
 grep -q "^\.TH OUTPOST 1 .*\"Outpost $VERSION\"" "$WORK/outpost.1" || fail "man page header"
-groff -man -ww -z "$WORK/outpost.1" 2>"$WORK/groff.err" && [ ! -s "$WORK/groff.err" ] || {
+if ! groff -man -ww -z "$WORK/outpost.1" 2>"$WORK/groff.err" || [ -s "$WORK/groff.err" ]; then
   cat "$WORK/groff.err"
   fail "the man page has groff warnings"
-}
+fi
 grep -q 'sendmail' "$WORK/outpost.1" || fail "the man page does not list the commands"
 # dpkg's trigger ran update-desktop-database: Outpost is now a mailto: handler.
 grep -q "^x-scheme-handler/mailto=.*$APP_ID.desktop" /usr/share/applications/mimeinfo.cache ||
