@@ -19,6 +19,7 @@ PACKAGES=(
   python3 python3-aiosmtpd openssl
   xvfb xauth trayer
   clang libclang-rt-14-dev clang-format
+  dpkg-dev desktop-file-utils appstream
 )
 
 deps() {
