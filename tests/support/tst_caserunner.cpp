@@ -262,10 +262,10 @@ void TestCaseRunner::optionalLineSkipsReplies()
     ScriptedClient app;
     app.sessions = {{reply(), fin()}};
     QStringList f;
-    QVERIFY(
-        runCase(kHead + "S: 220 hi\\r\\n\nC?: QUIT\\r\\n\nS: 221 bye\\r\\n\nEOF-EXPECTED\nEXPECT: "
+    QVERIFY(runCase(kHead +
+                        "S: 220 hi\\r\\n\nC?: QUIT\\r\\n\nS: 221 bye\\r\\n\nEOF-EXPECTED\nEXPECT: "
                         "conns=1 client_closed_within(1)=1000\n",
-                app, &f));
+                    app, &f));
     QVERIFY(!app.received.contains("221"));
 }
 
