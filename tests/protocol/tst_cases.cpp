@@ -20,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <ctime>
+
 using namespace outpost;
 using namespace outpost::testsupport;
 
@@ -36,6 +38,13 @@ public:
     {
         m_env = env;
         const CaseFile &cf = *env.caseFile;
+        // SETUP: env (time zone, locale) for the in-process app and the cli children
+        for (auto it = cf.env.cbegin(); it != cf.env.cend(); ++it) {
+            m_savedEnv.insert(it.key(), qgetenv(qPrintable(it.key())));
+            qputenv(qPrintable(it.key()), it.value().toUtf8());
+        }
+        if (cf.env.contains(QStringLiteral("TZ")))
+            tzset();
         if (!startService(error))
             return false;
         for (const QString &acc : cf.accountOrder) {
@@ -192,6 +201,15 @@ public:
             snapshot();
         delete m_service;
         m_service = nullptr;
+        for (auto it = m_savedEnv.cbegin(); it != m_savedEnv.cend(); ++it) {
+            if (it.value().isNull())
+                qunsetenv(qPrintable(it.key()));
+            else
+                qputenv(qPrintable(it.key()), it.value());
+        }
+        if (m_savedEnv.contains(QStringLiteral("TZ")))
+            tzset();
+        m_savedEnv.clear();
     }
 
 private:
@@ -366,8 +384,11 @@ private:
     void runCli(const QStringList &args)
     {
         auto *p = new QProcess;
-        const QString bin =
-            qEnvironmentVariable("OUTPOST_BINARY_DIR") + QStringLiteral("/app/outpost");
+        // ctest sets OUTPOST_BINARY_DIR; by hand the binary sits at build/tests/protocol
+        QString binDir = qEnvironmentVariable("OUTPOST_BINARY_DIR");
+        if (binDir.isEmpty())
+            binDir = QCoreApplication::applicationDirPath() + QStringLiteral("/../..");
+        const QString bin = binDir + QStringLiteral("/app/outpost");
         p->setProgram(bin);
         p->setArguments(QStringList{QStringLiteral("--data-dir"), m_env.dataDir} + args);
         p->setProcessChannelMode(QProcess::MergedChannels);
@@ -412,6 +433,7 @@ private:
     QList<qint64> m_notices;
     QStringList m_diag, m_lastLog;
     QList<QProcess *> m_cli;
+    QHash<QString, QByteArray> m_savedEnv;
 };
 
 } // namespace
