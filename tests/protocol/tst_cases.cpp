@@ -1,7 +1,8 @@
 // Every shared scripted-server case (tests/cases/*.txt, format v1) as one data row, run in
 // process against the core Service (design.md, tests/cases/README.md). Run one case alone
 // with its data tag: `tst_cases B019` (same as `tst_cases cases:B019`). With OUTPOST_CASE_VERBOSE=1
-// the report (transcripts, message states, protocol log) is printed for passing cases too.
+// the report (transcripts, message states, protocol log) is printed for passing cases too;
+// OUTPOST_CASES_DIR=DIR runs the case files of DIR instead of tests/cases.
 
 #include "CaseFile.h"
 #include "CaseRunner.h"
@@ -449,7 +450,9 @@ private slots:
 void TestCases::cases_data()
 {
     QTest::addColumn<QString>("path");
-    const QDir dir(QStringLiteral(OUTPOST_TEST_CASES_DIR));
+    // OUTPOST_CASES_DIR runs the cases of another directory (e.g. /work/shared/cases)
+    const QString override = qEnvironmentVariable("OUTPOST_CASES_DIR");
+    const QDir dir(override.isEmpty() ? QStringLiteral(OUTPOST_TEST_CASES_DIR) : override);
     const QStringList files = dir.entryList({QStringLiteral("*.txt")}, QDir::Files, QDir::Name);
     QVERIFY2(!files.isEmpty(), OUTPOST_TEST_CASES_DIR);
     for (const QString &f : files)
