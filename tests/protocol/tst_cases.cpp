@@ -302,35 +302,35 @@ private:
             r = m_service->enqueueRaw(cm->account, *cm->raw, cm->mailFrom, cm->rcpt);
         } else {
             mime::Draft d;
-            QString why;
-            auto one = [&why](const QByteArray &text, mime::Mailbox *out) {
-                const mime::AddressListResult p = mime::parseAddressList(QString::fromUtf8(text));
-                if (!p.ok() || p.mailboxes.size() != 1) {
-                    why = p.ok()
-                              ? QStringLiteral("not one address: %1").arg(QString::fromUtf8(text))
-                              : p.error;
-                    return false;
+            // Addresses go through the core's parser, as the compose window and the CLI do.
+            // Where it refuses one (CR/LF in a name or an address), the text is split by hand
+            // ("Name <addr>") and Service::enqueue() decides: the composer must then refuse
+            // or neutralise it itself (defence in depth, B047/B048).
+            auto one = [this, &id](const QByteArray &text) {
+                const QString t = QString::fromUtf8(text);
+                const mime::AddressListResult p = mime::parseAddressList(t);
+                if (p.ok() && p.mailboxes.size() == 1)
+                    return p.mailboxes.first();
+                mime::Mailbox mb;
+                const qsizetype lt = t.lastIndexOf(QLatin1Char('<'));
+                if (lt >= 0 && t.endsWith(QLatin1Char('>'))) {
+                    mb.name = t.left(lt).trimmed();
+                    mb.address = t.mid(lt + 1, t.size() - lt - 2);
+                } else {
+                    mb.address = t;
                 }
-                *out = p.mailboxes.first();
-                return true;
+                m_diag << QStringLiteral(
+                              "%1: parseAddressList refused \"%2\" (%3); handed to enqueue as is")
+                              .arg(id, printable(text), p.error);
+                return mb;
             };
-            bool ok = one(cm->from, &d.from);
-            for (const auto *list : {&cm->to, &cm->cc, &cm->bcc}) {
-                QList<mime::Mailbox> &target = list == &cm->to   ? d.to
-                                               : list == &cm->cc ? d.cc
-                                                                 : d.bcc;
-                for (const QByteArray &a : *list) {
-                    mime::Mailbox mb;
-                    ok = ok && one(a, &mb);
-                    target.append(mb);
-                }
-            }
-            if (!ok) {
-                m_rejected.insert(id);
-                m_diag << QStringLiteral("%1 rejected before enqueue (address parse): %2")
-                              .arg(id, why);
-                return;
-            }
+            d.from = one(cm->from);
+            for (const QByteArray &a : cm->to)
+                d.to.append(one(a));
+            for (const QByteArray &a : cm->cc)
+                d.cc.append(one(a));
+            for (const QByteArray &a : cm->bcc)
+                d.bcc.append(one(a));
             d.subject = QString::fromUtf8(cm->subject);
             d.textBody = QString::fromUtf8(cm->body);
             for (const CaseAttachment &att : cm->attachments)
