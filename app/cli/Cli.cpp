@@ -1,5 +1,6 @@
 #include "Cli.h"
 
+#include "SignalWatcher.h"
 #include "Words.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
@@ -7,6 +8,7 @@
 #include "mime/Address.h"
 #include "mime/MessageComposer.h"
 #include "outbox/Connectivity.h"
+#include "outbox/Database.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
 #include "smtp/SmtpSession.h"
@@ -181,7 +183,19 @@ struct Cli::Impl
         QString error;
         if (!service->open(&error)) {
             err(error);
-            *code = exitcode::CantCreate;
+            if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
+                const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
+                err(QStringLiteral(
+                        "nothing was changed. To start with an empty outbox, move the damaged file "
+                        "aside:\n"
+                        "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+                        .arg(db));
+                *code = exitcode::Config;
+            } else if (service->databaseErrorKind() == int(Database::OpenError::Locked)) {
+                *code = exitcode::TempFail;
+            } else {
+                *code = exitcode::CantCreate;
+            }
             return false;
         }
         return true;
@@ -1034,31 +1048,31 @@ void Cli::run(const QStringList &all)
         const int deadline =
             int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);
-        auto finish = [this, service, ids, deadline, finishing](bool timedOut) {
+        auto finish = [this, service, ids, deadline, finishing](bool early) {
             if (*finishing)
                 return;
             *finishing = true;
-            int sent = 0, deferred = 0, failed = 0;
-            for (qint64 id : ids) {
-                const auto m = service->store()->summary(id);
-                if (!m)
-                    continue;
-                if (m->state == MessageState::Sent)
-                    ++sent;
-                else if (m->state == MessageState::Failed)
-                    ++failed;
-                else
-                    ++deferred;
-            }
             connect(service, &Service::shutdownFinished, this,
-                    [this, sent, deferred, failed, timedOut](int clean, int aborted) {
+                    [this, service, ids, early](int, int) {
+                        // Counted after the shutdown: a transaction cut off by it is queued again
+                        // by now.
+                        int sent = 0, deferred = 0, failed = 0;
+                        for (qint64 id : ids) {
+                            const auto m = service->store()->summary(id);
+                            if (!m)
+                                continue;
+                            if (m->state == MessageState::Sent)
+                                ++sent;
+                            else if (m->state == MessageState::Failed)
+                                ++failed;
+                            else
+                                ++deferred;
+                        }
                         out(QStringLiteral("%1 sent, %2 deferred, %3 failed%4\n")
                                 .arg(sent)
                                 .arg(deferred)
                                 .arg(failed)
-                                .arg(timedOut ? QStringLiteral(" (timed out)") : QString()));
-                        Q_UNUSED(clean);
-                        Q_UNUSED(aborted);
+                                .arg(early ? QStringLiteral(" (stopped early)") : QString()));
                         done(deferred > 0 ? exitcode::TempFail
                                           : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
                     });
@@ -1068,6 +1082,11 @@ void Cli::run(const QStringList &all)
             if (!busy)
                 finish(false);
         });
+        // SIGTERM / SIGINT / SIGHUP: stop claiming, let transactions in flight finish until
+        // the deadline, QUIT to every server, exit.
+        auto *signals_ = new SignalWatcher(this);
+        connect(signals_, &SignalWatcher::terminationRequested, this,
+                [finish](int) { finish(true); });
         if (p.isSet(QStringLiteral("timeout"))) {
             const int seconds = p.value(QStringLiteral("timeout")).toInt();
             QTimer::singleShot(std::max(1, seconds) * 1000, this, [finish] { finish(true); });

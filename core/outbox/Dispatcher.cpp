@@ -13,7 +13,12 @@
 namespace outpost {
 
 namespace {
-constexpr int kMaxInFlight = 256;
+/// Messages handed to the transport and not yet reported, at most. The transport queues
+/// them per server; more would only hold message bytes in memory.
+constexpr int kMaxInFlight = 64;
+/// Messages claimed per dispatch() run. Small batches keep each run short (the event loop,
+/// and with it the UI, gets control back between batches).
+constexpr int kClaimBatch = 16;
 
 bool pausesAccount(ErrorClass c)
 {
@@ -168,9 +173,11 @@ void Dispatcher::dispatch()
         updateActivity();
         return;
     }
-    const int room = kMaxInFlight - int(m_inFlight.size());
+    const int room = std::min(kClaimBatch, kMaxInFlight - int(m_inFlight.size()));
     if (room > 0) {
         const QList<ClaimedMessage> claimed = m_store->claimDue(room, skippedAccounts());
+        if (claimed.size() == room)
+            scheduleDispatch(); // more may be due: continue after the event loop had its turn
         QHash<QString, std::optional<Account>> accounts;
         for (const ClaimedMessage &c : claimed) {
             if (!accounts.contains(c.account))
@@ -264,8 +271,14 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     if (s.connectHost == s.host)
         s.connectHost.clear();
     s.auth = account.auth;
-    if (account.usesAuth())
-        s.credentials = {account.user, password, {}};
+    if (account.usesAuth()) {
+        // For the OAuth 2.0 mechanisms the secret is an access token (RFC 7628).
+        const QString auth = account.auth.toLower();
+        if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
+            s.credentials = {account.user, {}, password};
+        else
+            s.credentials = {account.user, password, {}};
+    }
     s.allowPlainAuth = account.allowPlainAuth;
     if (!account.caFile.isEmpty())
         s.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);

@@ -505,9 +505,10 @@ int OutboxStore::makeAllDue()
 }
 
 namespace {
+// keepSchedule: a message scheduled for later (send_at) stays due at its time, not now.
 bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList &from,
                  MessageState to, const QString &event, QString *error,
-                 bool resetRecipients = false)
+                 bool resetRecipients = false, bool keepSchedule = false)
 {
     const auto now = clock->nowMs();
     Transaction tx(db->db());
@@ -524,11 +525,12 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
         return false;
     }
     QSqlQuery u(db->db());
-    u.prepare(QStringLiteral(
-        "UPDATE messages SET state = ?, next_attempt_at = ?, held_by_account = 0, updated_at = ? "
-        "WHERE id = ?"));
+    u.prepare(QStringLiteral("UPDATE messages SET state = ?, next_attempt_at = MAX(?, send_at * "
+                             "?), held_by_account = 0, "
+                             "updated_at = ? WHERE id = ?"));
     u.addBindValue(messageStateName(to));
     u.addBindValue(now);
+    u.addBindValue(keepSchedule ? 1 : 0);
     u.addBindValue(now);
     u.addBindValue(id);
     if (!u.exec()) {
@@ -582,7 +584,7 @@ bool OutboxStore::release(qint64 id, QString *error)
 {
     const bool ok =
         changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
-                    MessageState::Queued, QStringLiteral("released"), error);
+                    MessageState::Queued, QStringLiteral("released"), error, false, true);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -676,9 +678,8 @@ int OutboxStore::releaseAccount(const QString &account)
     Transaction tx(m_db->db());
     for (qint64 id : std::as_const(ids)) {
         QSqlQuery u(m_db->db());
-        u.prepare(QStringLiteral(
-            "UPDATE messages SET state = 'queued', held_by_account = 0, next_attempt_at = ?, "
-            "updated_at = ? WHERE id = ?"));
+        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', held_by_account = 0, "
+                                 "next_attempt_at = MAX(?, send_at), updated_at = ? WHERE id = ?"));
         u.addBindValue(now);
         u.addBindValue(now);
         u.addBindValue(id);

@@ -168,12 +168,14 @@ public:
     /// that allows it (e.g. retry of a sent message).
     bool retryNow(qint64 id, QString *error);
     bool hold(qint64 id, QString *error);
+    /// Queues a held message again; one scheduled for later (sendAt) still waits for its time.
     bool release(qint64 id, QString *error);
     bool remove(qint64 id, QString *error);
     /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
     int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
                     const QString &detail);
-    /// Releases every message held because its account was paused; returns count.
+    /// Releases every message held because its account was paused (scheduled ones keep their
+    /// time); returns count.
     int releaseAccount(const QString &account);
 
     /// Remembers addresses for completion in the compose window.

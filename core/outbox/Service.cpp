@@ -96,8 +96,11 @@ bool Service::open(QString *error)
         }
     }
     m_db = std::make_unique<Database>();
-    if (!m_db->open(dir.filePath(QStringLiteral("outbox.sqlite")), error))
+    if (!m_db->open(dir.filePath(QStringLiteral("outbox.sqlite")), error)) {
+        m_dbError = int(m_db->lastOpenError());
+        m_lock.reset();
         return false;
+    }
     m_settings = std::make_unique<Settings>(m_db.get());
     m_accounts = std::make_unique<AccountStore>(m_db.get());
     m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);

@@ -67,6 +67,8 @@ public:
     /// process holds it.
     bool open(QString *error);
     bool lockedByOther() const { return m_lockedByOther; }
+    /// Why the database could not be opened (Corrupt: offer to move it aside).
+    int databaseErrorKind() const { return m_dbError; }
     /// Messages that open() put back in the queue after a crash.
     int recoveredCount() const { return m_recovered; }
 
@@ -147,6 +149,7 @@ private:
     QLocalServer *m_server = nullptr;
     bool m_lockedByOther = false;
     int m_recovered = 0;
+    int m_dbError = 0;
     QStringList m_log;
 };
 

@@ -66,10 +66,12 @@ public:
     explicit Transport(QObject *parent = nullptr);
     ~Transport() override;
 
-    /// Queues a message; finished() reports it exactly once.
-    void send(const SendRequest &request);
+    /// Queues a message; finished() reports it exactly once. Virtual only as a test seam
+    /// (tests/unit/outbox replace the pool with a fake that records requests).
+    virtual void send(const SendRequest &request);
     /// Reports every request of `account` that has not started (notAttempted) with `why`.
-    void cancelPending(const QString &account, const SmtpResult &why);
+    /// Virtual only as a test seam, like send().
+    virtual void cancelPending(const QString &account, const SmtpResult &why);
     /// Starts the graceful shutdown; `deadlineMs` bounds it (milliseconds).
     void shutdown(int deadlineMs);
     bool isShuttingDown() const { return m_shuttingDown; }

@@ -107,6 +107,67 @@ private slots:
         }
     }
 
+
+    void realServer_data()
+    {
+        QTest::addColumn<QStringList>("serverOptions");
+        QTest::addColumn<QString>("security");
+        QTest::addColumn<QString>("auth");
+        QTest::addColumn<QString>("to");
+        QTest::addColumn<QString>("expectMechanism");
+        const QStringList auth = {QStringLiteral("--auth"), QStringLiteral("alice:p\u00e4ss w\u00f6rd")};
+        QTest::newRow("starttls-plain") << (QStringList{QStringLiteral("--starttls")} + auth) << QStringLiteral("starttls")
+                                        << QStringLiteral("plain") << QStringLiteral("bob@example.net") << QStringLiteral("PLAIN");
+        QTest::newRow("starttls-login") << (QStringList{QStringLiteral("--starttls")} + auth) << QStringLiteral("starttls")
+                                        << QStringLiteral("login") << QStringLiteral("bob@example.net") << QStringLiteral("LOGIN");
+        QTest::newRow("implicit-tls-auto") << (QStringList{QStringLiteral("--implicit-tls")} + auth) << QStringLiteral("tls")
+                                           << QStringLiteral("auto") << QStringLiteral("bob@example.net") << QStringLiteral("PLAIN");
+        QTest::newRow("smtputf8") << (QStringList{QStringLiteral("--starttls"), QStringLiteral("--smtputf8")} + auth)
+                                  << QStringLiteral("starttls") << QStringLiteral("auto")
+                                  << QStringLiteral("j\u00f6ran@b\u00fccher.example") << QStringLiteral("PLAIN");
+    }
+    void realServer()
+    {
+        QFETCH(QStringList, serverOptions);
+        QFETCH(QString, security);
+        QFETCH(QString, auth);
+        QFETCH(QString, to);
+        QFETCH(QString, expectMechanism);
+        SmtpServer server;
+        QVERIFY(server.start(serverOptions));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("a"),
+                                       QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"),
+                                       QString::number(server.port()), QStringLiteral("--security"), security,
+                                       QStringLiteral("--auth"), auth, QStringLiteral("--user"), QStringLiteral("alice"),
+                                       QStringLiteral("--from"), QStringLiteral("alice@example.org"),
+                                       QStringLiteral("--password-command"), QStringLiteral("printf 'p\\303\\244ss w\\303\\266rd\\n'"),
+                                       QStringLiteral("--ca-file"), SmtpServer::caPath()});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("a"), QStringLiteral("--to"), to,
+                             QStringLiteral("--subject"), QStringLiteral("Gr\u00fc\u00dfe"), QStringLiteral("--body"),
+                             QStringLiteral("K\u00f6ln\n")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(server.count(QStringLiteral("close")), 1, 10000);
+        QCOMPARE(server.count(QStringLiteral("auth")), 1);
+        for (const QJsonObject &e : server.events()) {
+            if (e.value(QLatin1String("event")).toString() == QLatin1String("auth"))
+                QCOMPARE(e.value(QLatin1String("mechanism")).toString(), expectMechanism);
+            if (e.value(QLatin1String("event")).toString() == QLatin1String("data")) {
+                const QString rcpt = e.value(QLatin1String("rcpt")).toArray().first().toString();
+                if (to.startsWith(QLatin1String("bob")))
+                    QCOMPARE(rcpt, to);
+                else
+                    QCOMPARE(rcpt, QStringLiteral("j\u00f6ran@xn--bcher-kva.example"));
+            }
+        }
+        QCOMPARE(server.deliveredFiles().size(), 1);
+        QVERIFY(!r.err.contains("p\xc3\xa4ss"));
+    }
+
     void serverDownThenUp()
     {
         // A port that nothing listens on: start a server to learn a free port, then stop it.
