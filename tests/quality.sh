@@ -103,12 +103,10 @@ gate_asan() {
 }
 
 # --- ui-off ---------------------------------------------------------------------------------
-# ELF files in $1 (excluding paths matching $2) that need libQt6Widgets.
+# ELF files in $1 that need libQt6Widgets.
 widgets_users() {
-    local dir=$1 exclude=${2:-}
-    find "$dir" -type f \( -perm -u+x -o -name '*.so*' \) ! -path '*/CMakeFiles/*' 2>/dev/null |
+    find "$1" -type f \( -perm -u+x -o -name '*.so*' \) ! -path '*/CMakeFiles/*' 2>/dev/null |
         while read -r f; do
-            [ -n "$exclude" ] && [[ "$f" == $exclude ]] && continue
             head -c 4 "$f" 2>/dev/null | grep -q 'ELF' || continue
             if readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libQt6Widgets'; then
                 echo "$f"
@@ -138,15 +136,34 @@ gate_ui_off() {
         echo "$users" | sed 's/^/  /'
         failed=1
     fi
-    if [ -d "$MAIN_DIR/tests" ]; then
-        echo "checking the test executables of $MAIN_DIR (UI on) outside tests/ui"
-        users=$(widgets_users "$MAIN_DIR/tests" "$MAIN_DIR/tests/ui/*")
+    if [ -f "$MAIN_DIR/CTestTestfile.cmake" ]; then
+        # The executables of every test in the main build (UI on) that is not a UI test.
+        local cmds
+        cmds=$(cd "$MAIN_DIR" && ctest -N -LE ui --show-only=json-v1 2>/dev/null |
+            /usr/bin/python3 -c 'import json, sys
+for t in json.load(sys.stdin).get("tests", []):
+    if t.get("command"):
+        print(t["command"][0])' | sort -u)
+        echo "checking the $(echo "$cmds" | grep -c .) non-UI test executables of $MAIN_DIR (UI on)"
+        users=$(echo "$cmds" | while read -r f; do
+            [ -f "$f" ] || continue
+            readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libQt6Widgets' && echo "$f"
+        done)
         if [ -n "$users" ]; then
-            echo "FAIL: core tests linked against libQt6Widgets:"
+            echo "FAIL: non-UI tests linked against libQt6Widgets:"
             echo "$users" | sed 's/^/  /'
             failed=1
         fi
     fi
+    local lib
+    for lib in $(find "$ASAN_DIR" "$MAIN_DIR" -name 'liboutpost_core.a' 2>/dev/null); do
+        if nm -C "$lib" 2>/dev/null | grep -qE ' U (QWidget|QApplication|QMainWindow|QDialog)::'; then
+            echo "FAIL: $lib refers to QtWidgets symbols"
+            failed=1
+        else
+            echo "$lib: no QtWidgets symbol referenced"
+        fi
+    done
     local inc
     inc=$(grep -rnE '#[[:space:]]*include[[:space:]]*[<"](QtWidgets|QWidget|QApplication|QMainWindow|QDialog|QMessageBox|QSystemTrayIcon|QAction)' core/ || true)
     if [ -n "$inc" ]; then
