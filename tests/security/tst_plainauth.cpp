@@ -68,7 +68,8 @@ private slots:
             QVERIFY2(wire.contains("\r\nAUTH "), qPrintable(why));
             QCOMPARE(server.deliveries(), 1);
         } else {
-            QVERIFY2(s.state(id) != MessageState::Sent, qPrintable(why));
+            // Refused before any credential went out: failed, not retried (design.md §4).
+            QVERIFY2(s.state(id) == MessageState::Failed, qPrintable(why));
             QVERIFY2(s.errorClass(id) == ErrorClass::Local, qPrintable(why));
             QVERIFY2(!wire.contains("AUTH"), qPrintable(why));
             QVERIFY2(!wire.contains("MAIL FROM"), qPrintable(why));
