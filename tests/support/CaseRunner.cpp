@@ -812,7 +812,10 @@ void CaseRunner::beginFinal()
     m_phase = Phase::Finishing;
     const qint64 deadline = now() + 30000;
     auto check = std::make_shared<std::function<void()>>();
-    *check = [this, deadline, check] {
+    // The function refers to itself weakly (a strong self-capture is a reference cycle that
+    // LeakSanitizer reports); a pending timer holds the strong reference.
+    std::weak_ptr<std::function<void()>> weak = check;
+    *check = [this, deadline, weak] {
         if (m_phase != Phase::Finishing)
             return;
         bool connsQuiet = true;
@@ -855,7 +858,7 @@ void CaseRunner::beginFinal()
             m_notes << QStringLiteral("connections still busy at the end");
             connsQuiet = true;
         }
-        QTimer::singleShot(50, this, [check] { (*check)(); });
+        QTimer::singleShot(50, this, [self = weak.lock()] { (*self)(); });
     };
     (*check)();
 }
