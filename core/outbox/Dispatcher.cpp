@@ -13,7 +13,12 @@
 namespace outpost {
 
 namespace {
-constexpr int kMaxInFlight = 256;
+/// Messages handed to the transport and not yet reported, at most. The transport queues
+/// them per server; more would only hold message bytes in memory.
+constexpr int kMaxInFlight = 64;
+/// Messages claimed per dispatch() run. Small batches keep each run short (the event loop,
+/// and with it the UI, gets control back between batches).
+constexpr int kClaimBatch = 16;
 
 bool pausesAccount(ErrorClass c)
 {
@@ -22,13 +27,14 @@ bool pausesAccount(ErrorClass c)
 
 bool retryable(ErrorClass c)
 {
-    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout
-           || c == ErrorClass::Protocol;
+    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
+           c == ErrorClass::Protocol;
 }
 } // namespace
 
-Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings, CredentialStore *credentials,
-                       Transport *transport, Connectivity *connectivity, const Clock *clock, QObject *parent)
+Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
+                       CredentialStore *credentials, Transport *transport,
+                       Connectivity *connectivity, const Clock *clock, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_accounts(accounts)
@@ -167,9 +173,11 @@ void Dispatcher::dispatch()
         updateActivity();
         return;
     }
-    const int room = kMaxInFlight - int(m_inFlight.size());
+    const int room = std::min(kClaimBatch, kMaxInFlight - int(m_inFlight.size()));
     if (room > 0) {
         const QList<ClaimedMessage> claimed = m_store->claimDue(room, skippedAccounts());
+        if (claimed.size() == room)
+            scheduleDispatch(); // more may be due: continue after the event loop had its turn
         QHash<QString, std::optional<Account>> accounts;
         for (const ClaimedMessage &c : claimed) {
             if (!accounts.contains(c.account))
@@ -235,7 +243,8 @@ void Dispatcher::fetchPassword(const Account &account)
                 u.event = QStringLiteral("held (account paused)");
                 apply(u);
             }
-            pauseAccount(name, SmtpResult::failure(ErrorClass::Auth, QStringLiteral("no password: %1").arg(error)));
+            pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
+                                                   QStringLiteral("no password: %1").arg(error)));
             return;
         }
         m_passwords.insert(name, secret);
@@ -249,7 +258,8 @@ void Dispatcher::fetchPassword(const Account &account)
         m_credentials->readPassword(account.name, done);
 }
 
-void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password)
+void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
+                             const QString &password)
 {
     SendRequest r;
     r.account = account.name;
@@ -261,22 +271,33 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account, co
     if (s.connectHost == s.host)
         s.connectHost.clear();
     s.auth = account.auth;
-    if (account.usesAuth())
-        s.credentials = {account.user, password, {}};
+    if (account.usesAuth()) {
+        // For the OAuth 2.0 mechanisms the secret is an access token (RFC 7628).
+        const QString auth = account.auth.toLower();
+        if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
+            s.credentials = {account.user, {}, password};
+        else
+            s.credentials = {account.user, password, {}};
+    }
     s.allowPlainAuth = account.allowPlainAuth;
     if (!account.caFile.isEmpty())
         s.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
     if (!account.pinSha256.isEmpty())
-        s.pinSha256 = QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
-    auto ms = [&](const char *key) { return int(m_settings->intValue(account.name, QLatin1String(key))); };
+        s.pinSha256 =
+            QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
+    auto ms = [&](const char *key) {
+        return int(m_settings->intValue(account.name, QLatin1String(key)));
+    };
     s.connectTimeoutMs = ms("timeout.connect");
     s.greetingTimeoutMs = ms("timeout.greeting");
     s.commandTimeoutMs = ms("timeout.command");
     s.dataBlockTimeoutMs = ms("timeout.data_block");
     s.dataEndTimeoutMs = ms("timeout.data_end");
     s.quitTimeoutMs = ms("timeout.quit");
-    s.allowPipelining = m_settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
-    s.allowChunking = m_settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+    s.allowPipelining =
+        m_settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
+    s.allowChunking =
+        m_settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
     s.logTag = account.name;
     r.limits.maxPerServer = ms("pool.max_per_server");
     r.limits.maxMessages = ms("pool.max_messages");
@@ -299,7 +320,8 @@ void Dispatcher::apply(const DeliveryUpdate &u)
 {
     QString error;
     if (!m_store->applyUpdate(u, &error))
-        qWarning("outpost: could not record the outcome of message %lld: %s", u.id, qPrintable(error));
+        qWarning("outpost: could not record the outcome of message %lld: %s", u.id,
+                 qPrintable(error));
 }
 
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
@@ -386,7 +408,8 @@ void Dispatcher::onFinished(const TransactionResult &tx)
             u.event = QStringLiteral("partly sent; deferred recipients queued");
         } else {
             u.state = MessageState::Sent;
-            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)") : QStringLiteral("sent");
+            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)")
+                                : QStringLiteral("sent");
             if (m_offlineBatch.contains(c.id))
                 ++m_offlineBatchSent;
         }
@@ -404,17 +427,20 @@ void Dispatcher::onFinished(const TransactionResult &tx)
                 u.recipients << RecipientRecord{r.address, MessageState::Queued, r.reply};
         }
         u.uncertain = tx.uncertain();
-        const qint64 lifetime = m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
-        const bool expired = c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
+        const qint64 lifetime =
+            m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
+        const bool expired =
+            c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
         if (expired) {
             u.state = MessageState::Failed;
             u.event = QStringLiteral("expired");
         } else {
             u.state = MessageState::Queued;
             u.nextAttemptAt = nextAttempt(c, std::max(1, attemptsAfter));
-            u.event = u.uncertain ? QStringLiteral("delivery uncertain; queued again")
-                                  : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
-                                                     : QStringLiteral("deferred"));
+            u.event = u.uncertain
+                          ? QStringLiteral("delivery uncertain; queued again")
+                          : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
+                                             : QStringLiteral("deferred"));
         }
         apply(u);
         if (expired) {

@@ -16,17 +16,17 @@ namespace outpost {
 /// Pool limits for one server (design.md §3). Times in milliseconds.
 struct PoolLimits
 {
-    int maxPerServer = 2;       ///< sessions open at once to one server
-    int maxMessages = 100;      ///< transactions per session, then QUIT and reopen
-    int idleMs = 60000;         ///< an idle session QUITs after this long
-    int ratePerMinute = 0;      ///< transactions started per minute per server; 0 = unlimited
+    int maxPerServer = 2;  ///< sessions open at once to one server
+    int maxMessages = 100; ///< transactions per session, then QUIT and reopen
+    int idleMs = 60000;    ///< an idle session QUITs after this long
+    int ratePerMinute = 0; ///< transactions started per minute per server; 0 = unlimited
 };
 
 /// One message to send through the pool.
 struct SendRequest
 {
-    QString account;            ///< for logs and the pool view
-    SessionConfig session;      ///< how to reach and log in to the server
+    QString account;       ///< for logs and the pool view
+    SessionConfig session; ///< how to reach and log in to the server
     PoolLimits limits;
     OutgoingMessage message;
 };
@@ -34,11 +34,11 @@ struct SendRequest
 /// What the pool holds for the UI and `outpost flush --verbose`.
 struct PoolSessionInfo
 {
-    QString server;             ///< "host:port"
+    QString server; ///< "host:port"
     QString account;
     SmtpSession::State state = SmtpSession::State::Disconnected;
-    bool busy = false;          ///< a transaction is running
-    int messagesSent = 0;       ///< transactions completed on this session
+    bool busy = false;    ///< a transaction is running
+    int messagesSent = 0; ///< transactions completed on this session
 };
 
 /// The SMTP transport: owns every SmtpSession, pooled by server identity (host, port,

@@ -1,0 +1,181 @@
+// The desktop app: Service + DesktopApp (ui/), single instance, and every way of ending
+// (window or tray Quit, SIGTERM/SIGINT/SIGHUP, session logout) runs the pool's graceful
+// shutdown: QUIT to every server, then exit (design.md §3, §5).
+
+#include "DesktopApp.h"
+#include "SignalWatcher.h"
+#include "outbox/Connectivity.h"
+#include "outbox/Database.h"
+#include "outbox/Service.h"
+#include "accounts/Settings.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QDir>
+#include <QEventLoop>
+#include <QFile>
+#include <QJsonObject>
+#include <QMessageBox>
+#include <QSessionManager>
+#include <QStandardPaths>
+#include <QTimer>
+#include <QUrl>
+
+#include <cstdio>
+
+using namespace outpost;
+
+namespace {
+
+/// Ends the app once: graceful shutdown bounded by shutdown.deadline_ms, then quit.
+class Lifecycle : public QObject
+{
+public:
+    explicit Lifecycle(Service *service) : m_service(service) {}
+
+    void quit()
+    {
+        if (m_quitting)
+            return;
+        m_quitting = true;
+        const int deadline = int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        connect(m_service, &Service::shutdownFinished, this, [](int, int) { QCoreApplication::quit(); });
+        // A safety net: never hang past the deadline, whatever a server does.
+        QTimer::singleShot(deadline + 1000, this, [] { QCoreApplication::quit(); });
+        m_service->shutdown(deadline);
+    }
+    bool quitting() const { return m_quitting; }
+
+private:
+    Service *m_service;
+    bool m_quitting = false;
+};
+
+QString resolveDataDir(const QString &given)
+{
+    if (!given.isEmpty())
+        return given;
+    const QString env = qEnvironmentVariable("OUTPOST_DATA_DIR");
+    if (!env.isEmpty())
+        return env;
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+}
+
+} // namespace
+
+int runDesktop(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Outpost"));
+    QApplication::setApplicationName(QStringLiteral("Outpost"));
+    QApplication::setApplicationVersion(QStringLiteral(OUTPOST_VERSION));
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.outpost.Outpost"));
+    QApplication::setQuitOnLastWindowClosed(false);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Outpost, a desktop outbox for e-mail"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption dataDirOpt(QStringLiteral("data-dir"), QStringLiteral("The outbox folder."), QStringLiteral("DIR"));
+    const QCommandLineOption offlineOpt(QStringLiteral("offline"), QStringLiteral("Start working offline."));
+    const QCommandLineOption minimizedOpt(QStringLiteral("minimized"), QStringLiteral("Start in the tray."));
+    parser.addOptions({dataDirOpt, offlineOpt, minimizedOpt});
+    parser.addPositionalArgument(QStringLiteral("mailto"), QStringLiteral("A mailto: URL to compose."), QStringLiteral("[mailto:...]"));
+    parser.process(app);
+    const QString dataDir = resolveDataDir(parser.value(dataDirOpt));
+    QUrl mailto;
+    for (const QString &a : parser.positionalArguments()) {
+        if (a.startsWith(QLatin1String("mailto:"), Qt::CaseInsensitive))
+            mailto = QUrl(a);
+    }
+
+    ServiceOptions options;
+    options.dataDir = dataDir;
+    options.systemNetworkInfo = true;
+    Service service(options);
+    QString error;
+    bool opened = service.open(&error);
+    if (!opened && service.lockedByOther()) {
+        // Single instance: hand the arguments to the running Outpost and leave.
+        QJsonObject request{{QStringLiteral("cmd"), QStringLiteral("activate")}};
+        if (mailto.isValid())
+            request.insert(QStringLiteral("mailto"), mailto.toString());
+        int code = 0;
+        QEventLoop loop;
+        Service::sendToRunningInstance(dataDir, request, &loop, [&](bool ok, const QJsonObject &) {
+            if (!ok)
+                std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n", qPrintable(dataDir));
+            code = ok ? 0 : 75;
+            loop.quit();
+        });
+        loop.exec();
+        return code;
+    }
+    if (!opened) {
+        const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
+        const bool corrupt = service.databaseErrorKind() == int(Database::OpenError::Corrupt);
+        if (corrupt) {
+            const auto answer = QMessageBox::critical(
+                nullptr, QObject::tr("Outpost"),
+                QObject::tr("The outbox database cannot be used:\n%1\n\nMove it aside (nothing is deleted) and "
+                            "start with an empty outbox?")
+                    .arg(error),
+                QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+            if (answer != QMessageBox::Yes)
+                return 78;
+            const QString aside = db + QStringLiteral(".damaged-")
+                                  + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+            for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+                QFile::rename(db + suffix, aside + suffix);
+            opened = service.open(&error);
+        }
+        if (!opened) {
+            QMessageBox::critical(nullptr, QObject::tr("Outpost"), QObject::tr("Outpost cannot start:\n%1").arg(error));
+            return 73;
+        }
+    }
+    if (parser.isSet(offlineOpt))
+        service.connectivity()->setWorkOffline(true);
+
+    Lifecycle lifecycle(&service);
+    ui::DesktopApp desktop(&service);
+    QObject::connect(&desktop, &ui::DesktopApp::quitRequested, &lifecycle, &Lifecycle::quit);
+    QObject::connect(&service, &Service::remoteRequest, &desktop,
+                     [&desktop](const QJsonObject &request, const RemoteReply &reply) {
+                         const QString cmd = request.value(QLatin1String("cmd")).toString();
+                         if (cmd == QLatin1String("activate")) {
+                             const QString url = request.value(QLatin1String("mailto")).toString();
+                             if (!url.isEmpty())
+                                 desktop.openCompose(QUrl(url));
+                             else
+                                 desktop.activate();
+                             reply({{QStringLiteral("ok"), true}});
+                             return;
+                         }
+                         reply({{QStringLiteral("ok"), false}, {QStringLiteral("error"), QStringLiteral("unknown request")}});
+                     });
+    SignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &lifecycle, &Lifecycle::quit);
+    // Session logout: start the graceful shutdown; the session manager waits for us to exit.
+    QObject::connect(&app, &QGuiApplication::commitDataRequest, &lifecycle, [&lifecycle](QSessionManager &) {
+        lifecycle.quit();
+    });
+    // Anything else that ends the event loop (QCoreApplication::quit from elsewhere) still
+    // gets the shutdown, run to completion here before the process exits.
+    QObject::connect(&app, &QCoreApplication::aboutToQuit, &service, [&service, &lifecycle] {
+        if (lifecycle.quitting())
+            return;
+        QEventLoop loop;
+        QObject::connect(&service, &Service::shutdownFinished, &loop, [&loop](int, int) { loop.quit(); });
+        const int deadline = int(service.settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        QTimer::singleShot(deadline + 1000, &loop, &QEventLoop::quit);
+        service.shutdown(deadline);
+        loop.exec();
+    });
+
+    desktop.start(parser.isSet(minimizedOpt));
+    if (mailto.isValid())
+        desktop.openCompose(mailto);
+    return app.exec();
+}
