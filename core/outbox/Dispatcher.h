@@ -42,6 +42,8 @@ public:
     Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
                CredentialStore *credentials, Transport *transport, Connectivity *connectivity,
                const Clock *clock, QObject *parent = nullptr);
+    /// Writes the outcomes not yet recorded (see commitPending()).
+    ~Dispatcher() override;
 
     /// Maps a host name to the address to connect to (tests); default: identity.
     void setHostResolver(std::function<QString(const QString &)> resolver)
@@ -86,6 +88,10 @@ private:
     void onFinished(const TransactionResult &tx);
     void pauseAccount(const QString &account, const SmtpResult &why);
     void apply(const DeliveryUpdate &u);
+    /// Records an accepted message with the next group commit (at most kCommitWindowMs later).
+    void applyLater(const DeliveryUpdate &u);
+    /// Writes every outcome waiting in m_pendingUpdates in one transaction.
+    void commitPending();
     QDateTime nextAttempt(const ClaimedMessage &c, int attemptsAfter) const;
     QStringList skippedAccounts() const;
     void updateActivity();
@@ -107,6 +113,8 @@ private:
     QSet<qint64> m_offlineBatch; // queued while offline, for the summary notice
     int m_offlineBatchSent = 0;
     QTimer m_timer;
+    QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)
+    QTimer m_commitTimer;
     bool m_dispatchPending = false;
     bool m_started = false;
     bool m_stopped = false;

@@ -158,6 +158,9 @@ public:
     qint64 nextDueMs(const QStringList &skipAccounts) const;
     /// Applies an attempt's result.
     bool applyUpdate(const DeliveryUpdate &update, QString *error);
+    /// Applies many results in one transaction (all or none; one disk sync instead of one per
+    /// message). False with *error when it could not be written.
+    bool applyUpdates(const QList<DeliveryUpdate> &updates, QString *error);
     /// Messages left in `sending` (a crash) go back to `queued` with a "recovered" note.
     /// Returns how many.
     int recoverInterrupted();

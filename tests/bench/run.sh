@@ -140,17 +140,31 @@ make_eml() {
     } >"$WORK/msg.eml"
 }
 
-# Runs `outpost flush` on a data dir, prints "<rate> <summary line>"; $1 data dir, $2 count.
+# Runs a command with its output to $WORK/timed.out; sets T_WALL and T_CPU (user + system,
+# of the command and its children) in ms. The machine may be shared: CPU time is the figure
+# that does not depend on what else runs.
+T_WALL=0
+T_CPU=0
+timed() {
+    local t r u s
+    t=$( {
+        TIMEFORMAT='%3R %3U %3S'
+        time "$@" >"$WORK/timed.out" 2>>"$WORK/timed.err"
+    } 2>&1) || true
+    read -r r u s <<<"$t"
+    T_WALL=$(awk -v r="$r" 'BEGIN { printf "%.1f", r * 1000 }')
+    T_CPU=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.1f", (u + s) * 1000 }')
+}
+rate_of() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.1f", n * 1000 / ms }'; }
+cpu_each() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.3f ms CPU/msg", ms / n }'; }
+
+# Runs `outpost flush` on a data dir ($1) that holds $2 due messages; sets T_WALL, T_CPU.
 timed_flush() {
-    local t0 t1 out
-    t0=$(now_ns)
-    out=$(outpost --data-dir "$1" flush 2>>"$WORK/flush.err" || true)
-    t1=$(now_ns)
-    case "$out" in
+    timed outpost --data-dir "$1" flush
+    case "$(cat "$WORK/timed.out")" in
     "$2 sent"*) ;;
-    *) echo "outpost flush did not send all $2 messages: $out" >&2 && exit 1 ;;
+    *) echo "outpost flush did not send all $2 messages: $(cat "$WORK/timed.out")" >&2 && exit 1 ;;
     esac
-    echo "$(per_s "$2" "$t0" "$t1") $(ms "$t0" "$t1")"
 }
 
 # ---- flush (issue 3) ---------------------------------------------------------------------
@@ -162,14 +176,12 @@ bench_flush() {
     log "flush: $n x $MSG_SIZE B to smtp-sink on 127.0.0.1:$port"
 
     # smtp-source first: one session (-d keeps the connection for every message), no pipelining.
-    local t0 t1 src_rate
-    t0=$(now_ns)
-    SOURCE -d -m "$n" -l "$MSG_SIZE" "127.0.0.1:$port"
-    t1=$(now_ns)
-    src_rate=$(per_s "$n" "$t0" "$t1")
-    row "smtp-source -d -m $n -l $MSG_SIZE (1 session)" "$src_rate msg/s" "$(ms "$t0" "$t1") ms"
+    local src_rate
+    timed SOURCE -d -m "$n" -l "$MSG_SIZE" "127.0.0.1:$port"
+    src_rate=$(rate_of "$n" "$T_WALL")
+    row "smtp-source -d -m $n -l $MSG_SIZE (1 session)" "$src_rate msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
 
-    local variant dir r rate wall
+    local variant dir rate
     declare -A rates
     for variant in default pipelining_off one_connection; do
         dir=$WORK/flush-$variant
@@ -179,14 +191,14 @@ bench_flush() {
         pipelining_off) outpost --data-dir "$dir" config set pipelining off ;;
         one_connection) outpost --data-dir "$dir" config set pool.max_per_server 1 ;;
         esac
-        r=$(timed_flush "$dir" "$n")
-        rate=${r% *}
-        wall=${r#* }
+        timed_flush "$dir" "$n"
+        rate=$(rate_of "$n" "$T_WALL")
         rates[$variant]=$rate
+        local note="$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
         case $variant in
-        default) row "outpost flush (PIPELINING auto, pool default)" "$rate msg/s" "$wall ms" ;;
-        pipelining_off) row "outpost flush (pipelining off)" "$rate msg/s" "$wall ms" ;;
-        one_connection) row "outpost flush (pool.max_per_server 1)" "$rate msg/s" "$wall ms" ;;
+        default) row "outpost flush (PIPELINING auto, pool default)" "$rate msg/s" "$note" ;;
+        pipelining_off) row "outpost flush (pipelining off)" "$rate msg/s" "$note" ;;
+        one_connection) row "outpost flush (pool.max_per_server 1)" "$rate msg/s" "$note" ;;
         esac
     done
     local q
@@ -232,28 +244,30 @@ EOF
         "$BENCH" fill --data-dir "$dir" --count "$n" --size "$MSG_SIZE" --batch 500 \
             --host 127.0.0.1 --port "$tport" --security tls --ca-file "$ca" >/dev/null
         [ $variant = one_per_connection ] && outpost --data-dir "$dir" config set pool.max_messages 1
-        r=$(timed_flush "$dir" "$n")
-        rates[$variant]=${r% *}
+        timed_flush "$dir" "$n"
+        rates[$variant]=$(rate_of "$n" "$T_WALL")
         if [ $variant = pool ]; then
-            row "(a) outpost flush, pool default, TLS" "${r% *} msg/s" "${r#* } ms"
+            row "(a) outpost flush, pool default, TLS" "${rates[$variant]} msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
         else
-            row "(b) outpost flush, pool.max_messages 1, TLS" "${r% *} msg/s" "${r#* } ms"
+            row "(b) outpost flush, pool.max_messages 1, TLS" "${rates[$variant]} msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
         fi
     done
 
     make_body
     make_eml
-    local m=$MSMTP_COUNT t0 t1 i
+    local m=$MSMTP_COUNT
     printf 'defaults\n' >"$WORK/msmtprc"
     chmod 600 "$WORK/msmtprc"
-    t0=$(now_ns)
-    for ((i = 0; i < m; i++)); do
-        msmtp -C "$WORK/msmtprc" --host=127.0.0.1 --port="$tport" --tls=on --tls-starttls=off \
-            --tls-trust-file="$ca" --auth=off --from=bench@example.org sink@example.net <"$WORK/msg.eml"
-    done
-    t1=$(now_ns)
-    rates[msmtp]=$(per_s "$m" "$t0" "$t1")
-    row "(c) msmtp once per message, TLS ($m runs)" "${rates[msmtp]} msg/s" "$(ms "$t0" "$t1") ms"
+    msmtp_loop() {
+        local i
+        for ((i = 0; i < m; i++)); do
+            msmtp -C "$WORK/msmtprc" --host=127.0.0.1 --port="$tport" --tls=on --tls-starttls=off \
+                --tls-trust-file="$ca" --auth=off --from=bench@example.org sink@example.net <"$WORK/msg.eml" || return 1
+        done
+    }
+    timed msmtp_loop
+    rates[msmtp]=$(rate_of "$m" "$T_WALL")
+    row "(c) msmtp once per message, TLS ($m runs)" "${rates[msmtp]} msg/s" "$T_WALL ms, $(cpu_each "$m" "$T_CPU")"
     local q
     q=$(ratio "${rates[pool]}" "${rates[one_per_connection]}")
     row "ratio (a)/(b) pool vs one TLS connection per message" "${q}x" "target >= 15: $(verdict "$q" 15)"
@@ -334,7 +348,7 @@ bench_store() {
 }
 
 build
-echo "Outpost benchmarks ($WHAT) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), build $BUILD" >&2
+echo "Outpost benchmarks ($WHAT) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), build $BUILD, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 case "$WHAT" in
 flush) bench_flush ;;
 pool) bench_pool ;;
@@ -349,6 +363,7 @@ all)
 esac
 
 echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 printf '%-58s %14s   %s\n' "benchmark ($WHAT)" "figure" "note / target"
 printf '%.0s-' {1..100}
 echo
