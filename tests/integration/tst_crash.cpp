@@ -198,7 +198,8 @@ private slots:
             if (lastExit != 0) {
                 // Diagnostics: the lock files and whether their owners live.
                 QStringList locks;
-                for (const QFileInfo &fi : QDir(dir).entryInfoList({QStringLiteral("outpost.lock*")}, QDir::Files)) {
+                for (const QFileInfo &fi :
+                     QDir(dir).entryInfoList({QStringLiteral("outpost.lock*")}, QDir::Files)) {
                     QFile f(fi.filePath());
                     f.open(QIODevice::ReadOnly);
                     const QByteArray content = f.readAll();
@@ -207,14 +208,18 @@ private slots:
                                  .arg(fi.fileName())
                                  .arg(content.size())
                                  .arg(QString::fromLatin1(pid))
-                                 .arg(QFile::exists(QStringLiteral("/proc/") + QString::fromLatin1(pid))
+                                 .arg(QFile::exists(QStringLiteral("/proc/") +
+                                                    QString::fromLatin1(pid))
                                           ? QStringLiteral("alive")
                                           : QStringLiteral("dead"))
                                  .arg(fi.lastModified().msecsTo(QDateTime::currentDateTime()));
                 }
                 qInfo("run %d exited with %d: %s locks: %s; last killed pid %lld", runs, lastExit,
-                      err.trimmed().constData(), qPrintable(locks.join(QLatin1String("; "))), lastKilledPid);
+                      err.trimmed().constData(), qPrintable(locks.join(QLatin1String("; "))),
+                      lastKilledPid);
             }
+            // A killed predecessor never keeps the next run out (stale lock files).
+            QVERIFY2(!err.contains("did not answer"), err.constData());
             if (lastExit == 0 && kills >= 10)
                 break;
         }
