@@ -352,6 +352,8 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
     if (cmd == QLatin1String("changed")) {
         // Another process changed the database (queue, retry, config): reread and reschedule.
         m_settings->reload();
+        emit m_store->messagesReset(); // views reread what the other process changed
+        emit m_accounts->changed(QString());
         m_dispatcher->wake();
         reply({{QStringLiteral("ok"), true}});
         return;

@@ -1,0 +1,412 @@
+// outpost_bench: the C++ half of tests/bench/run.sh. Each subcommand measures one thing
+// through the core API and prints `key=value` lines (times in ms, rates in messages/s) that
+// run.sh turns into its table. Not a test: it asserts nothing and is never run by ctest.
+//
+//   outpost_bench fill    --data-dir D --count N [--size BYTES] [--batch K] [--host H --port P
+//                         --security none|tls --ca-file PEM] [--account NAME]
+//       creates the account if missing and queues N messages with OutboxStore::enqueueMany,
+//       K per transaction.
+//   outpost_bench enqueue [--count N] [--size BYTES] [--compose N]
+//       enqueue rate in a fresh outbox: OutboxStore::enqueue one by one, enqueueMany in
+//       batches of 100 and in one batch, and Service::enqueue (GMime composition) one by one.
+//   outpost_bench open    --data-dir D
+//       time of Service::open (as the app opens: lock, local server, recovery, dispatcher),
+//       then of OutboxStore::list() of everything and of count().
+//   outpost_bench quit    --ports P1,P2,... [--repeat R]
+//       one account per port (security none), one message each, so one pooled session per
+//       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
+//       and to the end of the Service (what happens before the process exits).
+
+#include "accounts/Account.h"
+#include "accounts/AccountStore.h"
+#include "accounts/CredentialStore.h"
+#include "accounts/Settings.h"
+#include "mime/MessageComposer.h"
+#include "outbox/Dispatcher.h"
+#include "outbox/OutboxStore.h"
+#include "outbox/Service.h"
+#include "smtp/Transport.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+using namespace outpost;
+
+namespace {
+
+void print(const QString &s)
+{
+    const QByteArray b = (s + QLatin1Char('\n')).toUtf8();
+    std::fwrite(b.constData(), 1, size_t(b.size()), stdout);
+    std::fflush(stdout);
+}
+
+[[noreturn]] void fail(const QString &s)
+{
+    const QByteArray b = (QStringLiteral("outpost_bench: ") + s + QLatin1Char('\n')).toUtf8();
+    std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
+    std::exit(1);
+}
+
+/// `--name value` from the arguments, or `fallback`.
+QString arg(const QStringList &args, const QString &name, const QString &fallback = {})
+{
+    const qsizetype i = args.indexOf(QStringLiteral("--") + name);
+    return i >= 0 && i + 1 < args.size() ? args.at(i + 1) : fallback;
+}
+
+double rate(qint64 count, qint64 ns)
+{
+    return ns > 0 ? double(count) * 1e9 / double(ns) : 0.0;
+}
+
+QString fmt(double v, int decimals = 1)
+{
+    return QString::number(v, 'f', decimals);
+}
+
+/// A plain-text RFC 5322 message whose body is exactly `bodySize` octets (lines of 76
+/// characters plus CRLF), like smtp-source -l.
+NewMessage makeMessage(const QString &account, int n, int bodySize)
+{
+    static const QByteArray stamp = QByteArray::number(QDateTime::currentMSecsSinceEpoch());
+    const QByteArray msgId = "bench." + QByteArray::number(n) + '.' + stamp + "@example.org";
+    QByteArray data = "From: Bench <bench@example.org>\r\n"
+                      "To: Sink <sink@example.net>\r\n"
+                      "Subject: bench message " +
+                      QByteArray::number(n) + "\r\nMessage-ID: <" + msgId +
+                      ">\r\n"
+                      "Date: Mon, 01 Jan 2024 00:00:00 +0000\r\n"
+                      "MIME-Version: 1.0\r\n"
+                      "Content-Type: text/plain; charset=us-ascii\r\n\r\n";
+    QByteArray body;
+    body.reserve(bodySize);
+    static const QByteArray line =
+        QByteArray("The quick brown fox jumps over the lazy dog; outpost bench line 0123456789.")
+            .left(76) +
+        "\r\n";
+    while (body.size() + line.size() <= bodySize)
+        body += line;
+    if (body.size() < bodySize) {
+        const qsizetype rest = bodySize - body.size();
+        body += rest >= 2 ? QByteArray(rest - 2, 'x') + "\r\n" : QByteArray(rest, '\n');
+    }
+    data += body;
+    NewMessage m;
+    m.account = account;
+    m.data = data;
+    m.messageId = msgId;
+    m.reversePath = "bench@example.org";
+    m.recipients = {"sink@example.net"};
+    m.fromText = QStringLiteral("Bench <bench@example.org>");
+    m.toText = QStringLiteral("Sink <sink@example.net>");
+    m.subject = QStringLiteral("bench message %1").arg(n);
+    return m;
+}
+
+std::unique_ptr<Service> openService(const QString &dir, CredentialStore *credentials,
+                                     bool singleInstance, bool dispatch)
+{
+    ServiceOptions o;
+    o.dataDir = dir;
+    o.credentials = credentials;
+    o.singleInstance = singleInstance;
+    o.dispatch = dispatch;
+    auto s = std::make_unique<Service>(o);
+    QString error;
+    if (!s->open(&error))
+        fail(QStringLiteral("cannot open %1: %2").arg(dir, error));
+    return s;
+}
+
+void ensureAccount(Service *s, const QString &name, const QString &host, quint16 port,
+                   Security security, const QString &caFile)
+{
+    if (s->accounts()->find(name))
+        return;
+    Account a;
+    a.name = name;
+    a.host = host;
+    a.port = port;
+    a.security = security;
+    a.auth = QStringLiteral("none");
+    a.from = QStringLiteral("bench@example.org");
+    if (!caFile.isEmpty())
+        a.caFile = QFileInfo(caFile).absoluteFilePath();
+    QString error;
+    if (!s->accounts()->add(a, &error))
+        fail(QStringLiteral("cannot add account %1: %2").arg(name, error));
+    s->accounts()->setDefaultAccount(name, &error);
+}
+
+int cmdFill(const QStringList &args)
+{
+    const QString dir = arg(args, QStringLiteral("data-dir"));
+    if (dir.isEmpty())
+        fail(QStringLiteral("fill needs --data-dir"));
+    const int count = arg(args, QStringLiteral("count"), QStringLiteral("1000")).toInt();
+    const int size = arg(args, QStringLiteral("size"), QStringLiteral("10240")).toInt();
+    const int batch =
+        std::max(1, arg(args, QStringLiteral("batch"), QStringLiteral("1000")).toInt());
+    const QString account = arg(args, QStringLiteral("account"), QStringLiteral("bench"));
+    Security security = Security::None;
+    securityFromName(arg(args, QStringLiteral("security"), QStringLiteral("none")), &security);
+    MemoryCredentialStore credentials;
+    auto s = openService(dir, &credentials, false, false);
+    ensureAccount(s.get(), account, arg(args, QStringLiteral("host"), QStringLiteral("127.0.0.1")),
+                  quint16(arg(args, QStringLiteral("port"), QStringLiteral("9")).toUInt()),
+                  security, arg(args, QStringLiteral("ca-file")));
+    QElapsedTimer t;
+    t.start();
+    for (int done = 0; done < count;) {
+        QList<NewMessage> list;
+        const int n = std::min(batch, count - done);
+        list.reserve(n);
+        for (int i = 0; i < n; ++i)
+            list << makeMessage(account, done + i, size);
+        QString error;
+        if (s->store()->enqueueMany(list, &error).size() != n)
+            fail(QStringLiteral("enqueueMany: %1").arg(error));
+        done += n;
+    }
+    const qint64 ns = t.nsecsElapsed();
+    print(QStringLiteral("fill_count=%1").arg(count));
+    print(QStringLiteral("fill_ms=%1").arg(fmt(double(ns) / 1e6)));
+    print(QStringLiteral("fill_rate=%1").arg(fmt(rate(count, ns))));
+    return 0;
+}
+
+int cmdEnqueue(const QStringList &args)
+{
+    const int count = arg(args, QStringLiteral("count"), QStringLiteral("2000")).toInt();
+    const int size = arg(args, QStringLiteral("size"), QStringLiteral("10240")).toInt();
+    const int composeCount = arg(args, QStringLiteral("compose"), QStringLiteral("500")).toInt();
+    QTemporaryDir tmp;
+    MemoryCredentialStore credentials;
+    auto s = openService(tmp.path(), &credentials, false, false);
+    ensureAccount(s.get(), QStringLiteral("bench"), QStringLiteral("127.0.0.1"), 9, Security::None,
+                  {});
+    OutboxStore *store = s->store();
+
+    // Messages are built before the clock starts: only the store is measured.
+    QList<NewMessage> msgs;
+    msgs.reserve(count);
+    for (int i = 0; i < count; ++i)
+        msgs << makeMessage(QStringLiteral("bench"), i, size);
+    QString error;
+
+    QElapsedTimer t;
+    t.start();
+    for (const NewMessage &m : std::as_const(msgs)) {
+        if (!store->enqueue(m, &error))
+            fail(QStringLiteral("enqueue: %1").arg(error));
+    }
+    const qint64 oneNs = t.nsecsElapsed();
+
+    t.restart();
+    for (int i = 0; i < count; i += 100) {
+        if (store->enqueueMany(msgs.mid(i, 100), &error).isEmpty())
+            fail(QStringLiteral("enqueueMany: %1").arg(error));
+    }
+    const qint64 batchNs = t.nsecsElapsed();
+
+    t.restart();
+    if (store->enqueueMany(msgs, &error).size() != count)
+        fail(QStringLiteral("enqueueMany: %1").arg(error));
+    const qint64 allNs = t.nsecsElapsed();
+
+    // Service::enqueue: what the compose window and `outpost queue` do (GMime + store).
+    mime::Draft draft;
+    draft.from = {QStringLiteral("Bench"), QStringLiteral("bench@example.org")};
+    draft.to = {{QStringLiteral("Sink"), QStringLiteral("sink@example.net")}};
+    draft.subject = QStringLiteral("bench message");
+    const QByteArray &raw = msgs.first().data;
+    draft.textBody = QString::fromLatin1(raw.mid(raw.indexOf("\r\n\r\n") + 4));
+    t.restart();
+    for (int i = 0; i < composeCount; ++i) {
+        const auto r = s->enqueue(QStringLiteral("bench"), draft);
+        if (!r.ok())
+            fail(QStringLiteral("Service::enqueue: %1").arg(r.error));
+    }
+    const qint64 composeNs = t.nsecsElapsed();
+
+    print(QStringLiteral("enqueue_count=%1").arg(count));
+    print(QStringLiteral("enqueue_one_rate=%1").arg(fmt(rate(count, oneNs))));
+    print(QStringLiteral("enqueue_batch100_rate=%1").arg(fmt(rate(count, batchNs))));
+    print(QStringLiteral("enqueue_batchall_rate=%1").arg(fmt(rate(count, allNs))));
+    print(QStringLiteral("compose_count=%1").arg(composeCount));
+    print(QStringLiteral("compose_rate=%1").arg(fmt(rate(composeCount, composeNs))));
+    return 0;
+}
+
+int cmdOpen(const QStringList &args)
+{
+    const QString dir = arg(args, QStringLiteral("data-dir"));
+    if (dir.isEmpty())
+        fail(QStringLiteral("open needs --data-dir"));
+    MemoryCredentialStore credentials;
+    QElapsedTimer t;
+    t.start();
+    // As the desktop app and `outpost flush` open it: lock, local server, recovery, dispatcher.
+    auto s = openService(dir, &credentials, true, true);
+    const qint64 openNs = t.nsecsElapsed();
+    s->dispatcher()->stop(); // nothing is sent: the event loop never runs here anyway
+    t.restart();
+    const int listed = int(s->store()->list().size());
+    const qint64 listNs = t.nsecsElapsed();
+    t.restart();
+    const int counted = s->store()->count();
+    const qint64 countNs = t.nsecsElapsed();
+    print(QStringLiteral("open_ms=%1").arg(fmt(double(openNs) / 1e6)));
+    print(QStringLiteral("list_api_ms=%1").arg(fmt(double(listNs) / 1e6)));
+    print(QStringLiteral("list_api_count=%1").arg(listed));
+    print(QStringLiteral("count_ms=%1").arg(fmt(double(countNs) / 1e6)));
+    print(QStringLiteral("count=%1").arg(counted));
+    return 0;
+}
+
+/// Runs the event loop until `done()` is true or `timeoutMs` passed; false on timeout.
+template <typename F> bool spin(F done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QEventLoop loop;
+        QTimer::singleShot(5, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
+}
+
+int cmdQuit(const QStringList &args)
+{
+    QList<quint16> ports;
+    for (const QString &p :
+         arg(args, QStringLiteral("ports")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+        ports << quint16(p.toUInt());
+    if (ports.isEmpty())
+        fail(QStringLiteral("quit needs --ports P1,P2,..."));
+    const int repeat =
+        std::max(1, arg(args, QStringLiteral("repeat"), QStringLiteral("5")).toInt());
+    QList<double> quitMs, endMs;
+    int worstClean = int(ports.size());
+    int totalAborted = 0;
+    qint64 lastStartEpochNs = 0;
+    for (int round = 0; round < repeat; ++round) {
+        QTemporaryDir tmp;
+        MemoryCredentialStore credentials;
+        auto s = openService(tmp.path(), &credentials, false, true);
+        QString error;
+        s->settings()->set(QString(), QStringLiteral("pool.idle_ms"), QStringLiteral("600000"),
+                           &error);
+        QList<NewMessage> msgs;
+        for (qsizetype i = 0; i < ports.size(); ++i) {
+            const QString name = QStringLiteral("acct%1").arg(i);
+            ensureAccount(s.get(), name, QStringLiteral("127.0.0.1"), ports[i], Security::None, {});
+            msgs << makeMessage(name, int(i), 10240);
+        }
+        if (s->store()->enqueueMany(msgs, &error).size() != msgs.size())
+            fail(QStringLiteral("enqueueMany: %1").arg(error));
+        s->flush();
+        const int n = int(ports.size());
+        if (!spin([&] { return s->store()->count(MessageState::Sent) == n; }, 30000))
+            fail(QStringLiteral("the messages were not sent (%1 of %2)")
+                     .arg(s->store()->count(MessageState::Sent))
+                     .arg(n));
+        // Let every session settle into idle in the pool.
+        auto idle = [&] {
+            const auto pool = s->transport()->poolState();
+            return pool.size() == n &&
+                   std::all_of(pool.begin(), pool.end(), [](const PoolSessionInfo &p) {
+                       return !p.busy && p.state == SmtpSession::State::Ready;
+                   });
+        };
+        if (!spin(idle, 10000))
+            fail(QStringLiteral("the pool did not hold %1 idle sessions (%2)")
+                     .arg(n)
+                     .arg(s->transport()->poolState().size()));
+        spin([] { return false; }, 200);
+
+        bool finished = false;
+        int clean = 0, aborted = 0;
+        qint64 finishedNs = 0;
+        QElapsedTimer t;
+        QObject ctx;
+        QObject::connect(s.get(), &Service::shutdownFinished, &ctx, [&](int c, int a) {
+            finishedNs = t.nsecsElapsed();
+            clean = c;
+            aborted = a;
+            finished = true;
+        });
+        lastStartEpochNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+        t.start();
+        s->shutdown(10000);
+        QEventLoop loop;
+        QObject::connect(s.get(), &Service::shutdownFinished, &loop, &QEventLoop::quit,
+                         Qt::QueuedConnection);
+        QTimer::singleShot(15000, &loop, &QEventLoop::quit);
+        loop.exec();
+        if (!finished)
+            fail(QStringLiteral("no shutdownFinished within 15 s"));
+        s.reset();
+        const qint64 endNs = t.nsecsElapsed();
+        quitMs << double(finishedNs) / 1e6;
+        endMs << double(endNs) / 1e6;
+        worstClean = std::min(worstClean, clean);
+        totalAborted += aborted;
+        print(QStringLiteral(
+                  "quit_round=%1 sessions=%2 shutdown_ms=%3 service_end_ms=%4 clean=%5 aborted=%6")
+                  .arg(round + 1)
+                  .arg(n)
+                  .arg(fmt(double(finishedNs) / 1e6, 2), fmt(double(endNs) / 1e6, 2))
+                  .arg(clean)
+                  .arg(aborted));
+    }
+    auto median = [](QList<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    print(QStringLiteral("quit_sessions=%1").arg(ports.size()));
+    print(QStringLiteral("quit_median_ms=%1").arg(fmt(median(quitMs), 2)));
+    print(QStringLiteral("quit_max_ms=%1")
+              .arg(fmt(*std::max_element(quitMs.begin(), quitMs.end()), 2)));
+    print(QStringLiteral("quit_end_max_ms=%1")
+              .arg(fmt(*std::max_element(endMs.begin(), endMs.end()), 2)));
+    print(QStringLiteral("quit_min_clean=%1").arg(worstClean));
+    print(QStringLiteral("quit_aborted=%1").arg(totalAborted));
+    // run.sh takes the wall clock after the process exited: the rest of the way to exit.
+    print(QStringLiteral("quit_last_start_ns=%1").arg(lastStartEpochNs));
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments().mid(1);
+    const QString cmd = args.value(0);
+    if (cmd == QLatin1String("fill"))
+        return cmdFill(args);
+    if (cmd == QLatin1String("enqueue"))
+        return cmdEnqueue(args);
+    if (cmd == QLatin1String("open"))
+        return cmdOpen(args);
+    if (cmd == QLatin1String("quit"))
+        return cmdQuit(args);
+    fail(QStringLiteral("usage: outpost_bench fill|enqueue|open|quit [options] (see the source)"));
+}

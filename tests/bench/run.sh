@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
+#
+#   tests/bench/run.sh [flush|pool|quit|store|all]      (default: all)
+#
+#   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
+#          auto and off, pool default and one connection) against `smtp-source -d`.
+#   pool   500 queued 10 KB messages over implicit TLS (stunnel4 in front of smtp-sink):
+#          the pool, the pool with pool.max_messages 1, and msmtp run once per message.
+#   quit   time from Service::shutdown() to shutdownFinished / process exit with 10 idle
+#          pooled sessions (10 smtp-sink servers).
+#   store  enqueue rates (API one by one, enqueueMany, Service::enqueue, `outpost queue`
+#          processes), and opening / listing an outbox of 100,000 messages.
+#
+# Everything listens and connects on 127.0.0.1 only, on ports the kernel picks. Needs
+# Debian packages: stunnel4 and msmtp are installed with apt-get when missing; postfix is
+# only downloaded (`apt-get download`) and unpacked into a temporary folder for smtp-sink
+# and smtp-source, never installed. The build is $OUTPOST_BUILD_DIR (default: build/,
+# as tools/dev.sh makes it); the targets outpost and outpost_bench are built first.
+#
+# Environment: FLUSH_COUNT (2000), POOL_COUNT (500), MSMTP_COUNT (POOL_COUNT), STORE_BIG
+# (100000), QUEUE_PROCS (200), MSG_SIZE (10240), QUIT_SESSIONS (10), QUIT_REPEAT (5).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${OUTPOST_BUILD_DIR:-$ROOT/build}
+WHAT=${1:-all}
+FLUSH_COUNT=${FLUSH_COUNT:-2000}
+POOL_COUNT=${POOL_COUNT:-500}
+MSMTP_COUNT=${MSMTP_COUNT:-$POOL_COUNT}
+STORE_BIG=${STORE_BIG:-100000}
+QUEUE_PROCS=${QUEUE_PROCS:-200}
+MSG_SIZE=${MSG_SIZE:-10240}
+QUIT_SESSIONS=${QUIT_SESSIONS:-10}
+QUIT_REPEAT=${QUIT_REPEAT:-5}
+PY=/usr/bin/python3
+
+case "$WHAT" in
+flush | pool | quit | store | all) ;;
+*)
+    echo "usage: $0 [flush|pool|quit|store|all]" >&2
+    exit 64
+    ;;
+esac
+
+WORK=$(mktemp -d /tmp/outpost-bench.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '== %s\n' "$*" >&2; }
+now_ns() { date +%s%N; }
+# ms between two now_ns values
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }
+# rate: count / ns*1e9
+per_s() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n * 1e9 / (b - a) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+verdict() { if ge "$1" "$2"; then echo "met"; else echo "MISSED"; fi; }
+verdict_le() { if ge "$2" "$1"; then echo "met"; else echo "MISSED"; fi; }
+
+RESULTS=()
+row() { RESULTS+=("$(printf '%-58s %14s   %s' "$1" "$2" "${3:-}")"); printf '  %-56s %14s   %s\n' "$1" "$2" "${3:-}" >&2; }
+
+# ---- dependencies ------------------------------------------------------------------------
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+apt_install() {
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "apt-get install ${missing[*]}"
+    $SUDO apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 ||
+        { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q "${missing[@]}" >/dev/null; }
+}
+
+PF=
+postfix_tools() {
+    [ -n "$PF" ] && return 0
+    PF=$WORK/postfix
+    mkdir -p "$PF"
+    log "apt-get download postfix (unpacked in $PF, not installed)"
+    (cd "$PF" && { apt-get download postfix >/dev/null 2>&1 ||
+        { $SUDO apt-get update -q >/dev/null && apt-get download postfix >/dev/null; }; })
+    dpkg -x "$PF"/postfix_*.deb "$PF/root"
+    export LD_LIBRARY_PATH=$PF/root/usr/lib/postfix${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+}
+SOURCE() { "$PF/root/usr/sbin/smtp-source" "$@"; }
+
+free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+    for _ in $(seq 1 200); do
+        if $PY -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$1),0.2); s.close()" 2>/dev/null; then return 0; fi
+        sleep 0.05
+    done
+    echo "nothing listens on 127.0.0.1:$1" >&2
+    exit 1
+}
+# Starts smtp-sink (as root it needs -u) on a free port, sets SINK_PORT.
+SINK_PORT=
+start_sink() {
+    SINK_PORT=$(free_port)
+    "$PF/root/usr/sbin/smtp-sink" -u nobody "$@" "127.0.0.1:$SINK_PORT" 1000 >>"$WORK/sink.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$SINK_PORT"
+}
+
+build() {
+    if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+        log "configuring $BUILD"
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOUTPOST_BUILD_UI=OFF >/dev/null
+    fi
+    log "building outpost and outpost_bench in $BUILD"
+    ninja -C "$BUILD" outpost outpost_bench >/dev/null
+    OUTPOST=$BUILD/app/outpost
+    BENCH=$BUILD/tests/bench/outpost_bench
+}
+
+# `outpost` without a display, as the CLI tests run it.
+outpost() { env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$OUTPOST" "$@"; }
+
+# A 10 KB body like the queued messages, for `outpost queue` and msmtp.
+make_body() {
+    $PY - "$MSG_SIZE" >"$WORK/body.txt" <<'EOF'
+import sys
+n = int(sys.argv[1])
+line = "The quick brown fox jumps over the lazy dog; outpost bench line 0123456789."[:76] + "\n"
+sys.stdout.write((line * (n // len(line) + 1))[:n - 1] + "\n")
+EOF
+}
+make_eml() {
+    {
+        printf 'From: Bench <bench@example.org>\r\nTo: Sink <sink@example.net>\r\nSubject: bench\r\n'
+        printf 'Date: Mon, 01 Jan 2024 00:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n'
+        sed 's/$/\r/' "$WORK/body.txt"
+    } >"$WORK/msg.eml"
+}
+
+# Runs `outpost flush` on a data dir, prints "<rate> <summary line>"; $1 data dir, $2 count.
+timed_flush() {
+    local t0 t1 out
+    t0=$(now_ns)
+    out=$(outpost --data-dir "$1" flush 2>>"$WORK/flush.err" || true)
+    t1=$(now_ns)
+    case "$out" in
+    "$2 sent"*) ;;
+    *) echo "outpost flush did not send all $2 messages: $out" >&2 && exit 1 ;;
+    esac
+    echo "$(per_s "$2" "$t0" "$t1") $(ms "$t0" "$t1")"
+}
+
+# ---- flush (issue 3) ---------------------------------------------------------------------
+bench_flush() {
+    postfix_tools
+    local port n=$FLUSH_COUNT
+    start_sink
+    port=$SINK_PORT
+    log "flush: $n x $MSG_SIZE B to smtp-sink on 127.0.0.1:$port"
+
+    # smtp-source first: one session (-d keeps the connection for every message), no pipelining.
+    local t0 t1 src_rate
+    t0=$(now_ns)
+    SOURCE -d -m "$n" -l "$MSG_SIZE" "127.0.0.1:$port"
+    t1=$(now_ns)
+    src_rate=$(per_s "$n" "$t0" "$t1")
+    row "smtp-source -d -m $n -l $MSG_SIZE (1 session)" "$src_rate msg/s" "$(ms "$t0" "$t1") ms"
+
+    local variant dir r rate wall
+    declare -A rates
+    for variant in default pipelining_off one_connection; do
+        dir=$WORK/flush-$variant
+        "$BENCH" fill --data-dir "$dir" --count "$n" --size "$MSG_SIZE" --batch 500 \
+            --host 127.0.0.1 --port "$port" --security none >/dev/null
+        case $variant in
+        pipelining_off) outpost --data-dir "$dir" config set pipelining off ;;
+        one_connection) outpost --data-dir "$dir" config set pool.max_per_server 1 ;;
+        esac
+        r=$(timed_flush "$dir" "$n")
+        rate=${r% *}
+        wall=${r#* }
+        rates[$variant]=$rate
+        case $variant in
+        default) row "outpost flush (PIPELINING auto, pool default)" "$rate msg/s" "$wall ms" ;;
+        pipelining_off) row "outpost flush (pipelining off)" "$rate msg/s" "$wall ms" ;;
+        one_connection) row "outpost flush (pool.max_per_server 1)" "$rate msg/s" "$wall ms" ;;
+        esac
+    done
+    local q
+    q=$(ratio "${rates[default]}" "$src_rate")
+    row "ratio outpost flush / smtp-source -d" "${q}x" "target >= 1: $(verdict "$q" 1)"
+    q=$(ratio "${rates[pipelining_off]}" "$src_rate")
+    row "ratio outpost flush (pipelining off) / smtp-source -d" "${q}x" "target >= 1: $(verdict "$q" 1)"
+    q=$(ratio "${rates[one_connection]}" "$src_rate")
+    row "ratio outpost flush (1 connection) / smtp-source -d" "${q}x" "target >= 1: $(verdict "$q" 1)"
+    q=$(ratio "${rates[default]}" "${rates[pipelining_off]}")
+    row "ratio PIPELINING auto / off" "${q}x"
+}
+
+# ---- pool (issue 4) ----------------------------------------------------------------------
+bench_pool() {
+    postfix_tools
+    apt_install stunnel4 msmtp
+    local sport tport n=$POOL_COUNT
+    start_sink
+    sport=$SINK_PORT
+    tport=$(free_port)
+    cat >"$WORK/stunnel.conf" <<EOF
+foreground = yes
+pid =
+output = $WORK/stunnel.log
+debug = 3
+[smtps]
+accept = 127.0.0.1:$tport
+connect = 127.0.0.1:$sport
+cert = $ROOT/tests/integration/certs/localhost.pem
+key = $ROOT/tests/integration/certs/localhost.key
+EOF
+    stunnel4 "$WORK/stunnel.conf" >>"$WORK/stunnel.log" 2>&1 &
+    PIDS+=($!)
+    wait_port "$tport"
+    local ca=$ROOT/tests/support/certs/ca.pem
+    log "pool: $n x $MSG_SIZE B over implicit TLS (stunnel4 127.0.0.1:$tport -> smtp-sink :$sport)"
+
+    local dir r variant
+    declare -A rates
+    for variant in pool one_per_connection; do
+        dir=$WORK/pool-$variant
+        "$BENCH" fill --data-dir "$dir" --count "$n" --size "$MSG_SIZE" --batch 500 \
+            --host 127.0.0.1 --port "$tport" --security tls --ca-file "$ca" >/dev/null
+        [ $variant = one_per_connection ] && outpost --data-dir "$dir" config set pool.max_messages 1
+        r=$(timed_flush "$dir" "$n")
+        rates[$variant]=${r% *}
+        if [ $variant = pool ]; then
+            row "(a) outpost flush, pool default, TLS" "${r% *} msg/s" "${r#* } ms"
+        else
+            row "(b) outpost flush, pool.max_messages 1, TLS" "${r% *} msg/s" "${r#* } ms"
+        fi
+    done
+
+    make_body
+    make_eml
+    local m=$MSMTP_COUNT t0 t1 i
+    printf 'defaults\n' >"$WORK/msmtprc"
+    chmod 600 "$WORK/msmtprc"
+    t0=$(now_ns)
+    for ((i = 0; i < m; i++)); do
+        msmtp -C "$WORK/msmtprc" --host=127.0.0.1 --port="$tport" --tls=on --tls-starttls=off \
+            --tls-trust-file="$ca" --auth=off --from=bench@example.org sink@example.net <"$WORK/msg.eml"
+    done
+    t1=$(now_ns)
+    rates[msmtp]=$(per_s "$m" "$t0" "$t1")
+    row "(c) msmtp once per message, TLS ($m runs)" "${rates[msmtp]} msg/s" "$(ms "$t0" "$t1") ms"
+    local q
+    q=$(ratio "${rates[pool]}" "${rates[one_per_connection]}")
+    row "ratio (a)/(b) pool vs one TLS connection per message" "${q}x" "target >= 15: $(verdict "$q" 15)"
+    q=$(ratio "${rates[pool]}" "${rates[msmtp]}")
+    row "ratio (a)/(c) pool vs msmtp per message" "${q}x" "target >= 100: $(verdict "$q" 100)"
+}
+
+# ---- quit (issue 4) ----------------------------------------------------------------------
+bench_quit() {
+    postfix_tools
+    local ports=() i out t_end start_ns
+    for ((i = 0; i < QUIT_SESSIONS; i++)); do
+        start_sink
+        ports+=("$SINK_PORT")
+    done
+    log "quit: $QUIT_SESSIONS idle pooled sessions (one smtp-sink each), $QUIT_REPEAT rounds"
+    out=$("$BENCH" quit --ports "$(
+        IFS=,
+        echo "${ports[*]}"
+    )" --repeat "$QUIT_REPEAT")
+    t_end=$(now_ns)
+    echo "$out" | grep '^quit_round' | sed 's/^/  /' >&2
+    val() { echo "$out" | sed -n "s/^$1=//p"; }
+    start_ns=$(val quit_last_start_ns)
+    row "shutdown -> shutdownFinished, $QUIT_SESSIONS idle sessions (median)" "$(val quit_median_ms) ms"
+    row "shutdown -> shutdownFinished (max of $QUIT_REPEAT)" "$(val quit_max_ms) ms" \
+        "target <= 100: $(verdict_le "$(val quit_max_ms)" 100)"
+    row "shutdown -> process exit (last round)" "$(ms "$start_ns" "$t_end") ms" \
+        "target <= 100: $(verdict_le "$(ms "$start_ns" "$t_end")" 100)"
+    row "sessions closed by QUIT (worst round) / aborted (all)" "$(val quit_min_clean) / $(val quit_aborted)"
+}
+
+# ---- store (issue 5) ---------------------------------------------------------------------
+bench_store() {
+    local out
+    log "store: enqueue rates through the API ($FLUSH_COUNT x $MSG_SIZE B)"
+    out=$("$BENCH" enqueue --count "$FLUSH_COUNT" --size "$MSG_SIZE" --compose 500)
+    val() { echo "$out" | sed -n "s/^$1=//p"; }
+    row "OutboxStore::enqueue, one by one" "$(val enqueue_one_rate) msg/s" \
+        "target >= 2000: $(verdict "$(val enqueue_one_rate)" 2000)"
+    row "OutboxStore::enqueueMany, batches of 100" "$(val enqueue_batch100_rate) msg/s" \
+        "target >= 2000: $(verdict "$(val enqueue_batch100_rate)" 2000)"
+    row "OutboxStore::enqueueMany, one batch of $FLUSH_COUNT" "$(val enqueue_batchall_rate) msg/s" \
+        "target >= 2000: $(verdict "$(val enqueue_batchall_rate)" 2000)"
+    row "Service::enqueue (GMime composition + store), one by one" "$(val compose_rate) msg/s"
+
+    log "store: \`outpost queue\` x $QUEUE_PROCS"
+    make_body
+    local dir=$WORK/queue t0 t1 i
+    outpost --data-dir "$dir" account add bench --host 127.0.0.1 --port 9 --security none \
+        --from bench@example.org >/dev/null
+    t0=$(now_ns)
+    for ((i = 0; i < QUEUE_PROCS; i++)); do
+        outpost --data-dir "$dir" queue --account bench --to sink@example.net --subject "bench $i" \
+            --body-file "$WORK/body.txt" >/dev/null
+    done
+    t1=$(now_ns)
+    row "outpost queue, one process per message" "$(per_s "$QUEUE_PROCS" "$t0" "$t1") proc/s" \
+        "$(awk -v a="$t0" -v b="$t1" -v n="$QUEUE_PROCS" 'BEGIN { printf "%.1f ms each", (b - a) / n / 1e6 }')"
+
+    log "store: outbox of $STORE_BIG messages"
+    dir=$WORK/big
+    out=$("$BENCH" fill --data-dir "$dir" --count "$STORE_BIG" --size "$MSG_SIZE" --batch 1000)
+    row "fill $STORE_BIG with enqueueMany (batches of 1000)" "$(val fill_rate) msg/s" "$(val fill_ms) ms"
+    row "  database size" "$(du -sh "$dir" | cut -f1)"
+    out=$("$BENCH" open --data-dir "$dir")
+    row "Service::open, $STORE_BIG messages" "$(val open_ms) ms" "target <= 1000: $(verdict_le "$(val open_ms)" 1000)"
+    row "OutboxStore::list(), $(val list_api_count) summaries" "$(val list_api_ms) ms"
+    local best=
+    for i in 1 2 3; do
+        t0=$(now_ns)
+        outpost --data-dir "$dir" list --json >"$WORK/list.json"
+        t1=$(now_ns)
+        r=$(ms "$t0" "$t1")
+        row "outpost list --json, $STORE_BIG messages (run $i)" "$r ms" "target <= 1000: $(verdict_le "$r" 1000)"
+    done
+    row "  JSON output" "$(du -h "$WORK/list.json" | cut -f1)"
+}
+
+build
+echo "Outpost benchmarks ($WHAT) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), build $BUILD" >&2
+case "$WHAT" in
+flush) bench_flush ;;
+pool) bench_pool ;;
+quit) bench_quit ;;
+store) bench_store ;;
+all)
+    bench_flush
+    bench_pool
+    bench_quit
+    bench_store
+    ;;
+esac
+
+echo
+printf '%-58s %14s   %s\n' "benchmark ($WHAT)" "figure" "note / target"
+printf '%.0s-' {1..100}
+echo
+printf '%s\n' "${RESULTS[@]}"
