@@ -24,6 +24,12 @@
 #include <QPointer>
 #include <QTimer>
 
+#ifdef Q_OS_UNIX
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+#endif
+
 namespace outpost {
 
 namespace {
@@ -35,6 +41,59 @@ QString joinMailboxes(const QList<mime::Mailbox> &list)
     for (const auto &m : list)
         out << (m.name.isEmpty() ? m.address : QStringLiteral("%1 <%2>").arg(m.name, m.address));
     return out.join(QLatin1String(", "));
+}
+
+/// A lock file younger than this may belong to a process that is creating it right now.
+constexpr qint64 kAbandonedLockMs = 1000;
+
+/// Removes `path` if it is a lock file nobody holds: QLockFile keeps a flock() on its file
+/// while it holds it (on Windows it keeps it open without delete sharing), so a file we can
+/// lock (or delete) belongs to a dead process. Such files are left by a process killed while
+/// creating them (empty or half-written), which QLockFile itself never treats as stale with
+/// staleLockTime 0, or only after 30 s for its ".rmlock" helper file.
+bool removeAbandonedLock(const QString &path)
+{
+    const QFileInfo fi(path);
+    if (!fi.exists() || fi.lastModified().msecsTo(QDateTime::currentDateTime()) < kAbandonedLockMs)
+        return false;
+#ifdef Q_OS_UNIX
+    const QByteArray name = QFile::encodeName(path);
+    const int fd = ::open(name.constData(), O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool removed = false;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0)
+        removed = ::unlink(name.constData()) == 0;
+    ::close(fd);
+    return removed;
+#else
+    return QFile::remove(path);
+#endif
+}
+
+/// QLockFile::tryLock(0), and once more after removing abandoned lock files (see above).
+/// Leftovers may nest (".rmlock.rmlock", …); they are removed once we hold the lock.
+bool takeLock(QLockFile &lock, const QString &path)
+{
+    bool ok = lock.tryLock(0);
+    if (!ok && lock.error() == QLockFile::LockFailedError) {
+        const bool helper = removeAbandonedLock(path + QStringLiteral(".rmlock"));
+        const bool main = removeAbandonedLock(path);
+        ok = (helper || main) && lock.tryLock(0);
+    }
+    if (ok) {
+        const QFileInfo fi(path);
+        const QStringList helpers =
+            fi.dir().entryList({fi.fileName() + QStringLiteral(".rmlock*")}, QDir::Files);
+        for (const QString &name : helpers)
+            removeAbandonedLock(fi.dir().filePath(name));
+    }
+    return ok;
+}
+
+QString lockPath(const QString &dataDir)
+{
+    return QDir(dataDir).filePath(QStringLiteral("outpost.lock"));
 }
 
 // Reads newline-delimited JSON requests from a local socket.
@@ -84,9 +143,9 @@ bool Service::open(QString *error)
         return false;
     }
     if (m_options.singleInstance) {
-        m_lock = std::make_unique<QLockFile>(dir.filePath(QStringLiteral("outpost.lock")));
+        m_lock = std::make_unique<QLockFile>(lockPath(m_options.dataDir));
         m_lock->setStaleLockTime(0);
-        if (!m_lock->tryLock(0)) {
+        if (!takeLock(*m_lock, lockPath(m_options.dataDir))) {
             m_lockedByOther = m_lock->error() == QLockFile::LockFailedError;
             *error =
                 m_lockedByOther
@@ -336,9 +395,9 @@ constexpr int kHandOverRetryMs = 50;
 /// True when no live process holds the data directory's lock.
 bool lockIsFree(const QString &dataDir)
 {
-    QLockFile probe(QDir(dataDir).filePath(QStringLiteral("outpost.lock")));
+    QLockFile probe(lockPath(dataDir));
     probe.setStaleLockTime(0);
-    if (!probe.tryLock(0))
+    if (!takeLock(probe, lockPath(dataDir)))
         return false;
     probe.unlock();
     return true;

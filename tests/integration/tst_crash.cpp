@@ -196,16 +196,30 @@ private slots:
             const QByteArray err = p.readAllStandardError();
             QVERIFY2(lastExit == 0 || lastExit == 75, err.constData());
             if (lastExit != 0) {
-                QFile lock(QDir(dir).filePath(QStringLiteral("outpost.lock")));
-                lock.open(QIODevice::ReadOnly);
-                const QByteArray content = lock.readAll();
-                const QByteArray pid = content.split('\n').value(0);
-                QFile cmd(QStringLiteral("/proc/%1/stat").arg(QString::fromLatin1(pid)));
-                cmd.open(QIODevice::ReadOnly);
-                qInfo("run %d exited with %d: %s lock=[%s] owner=[%s] killed pid %lld", runs,
-                      lastExit, err.constData(), content.toHex(' ').constData(),
-                      cmd.readAll().constData(), lastKilledPid);
+                // Diagnostics: the lock files and whether their owners live.
+                QStringList locks;
+                for (const QFileInfo &fi :
+                     QDir(dir).entryInfoList({QStringLiteral("outpost.lock*")}, QDir::Files)) {
+                    QFile f(fi.filePath());
+                    f.open(QIODevice::ReadOnly);
+                    const QByteArray content = f.readAll();
+                    const QByteArray pid = content.split('\n').value(0);
+                    locks << QStringLiteral("%1 (%2 bytes, pid %3 %4, age %5 ms)")
+                                 .arg(fi.fileName())
+                                 .arg(content.size())
+                                 .arg(QString::fromLatin1(pid))
+                                 .arg(QFile::exists(QStringLiteral("/proc/") +
+                                                    QString::fromLatin1(pid))
+                                          ? QStringLiteral("alive")
+                                          : QStringLiteral("dead"))
+                                 .arg(fi.lastModified().msecsTo(QDateTime::currentDateTime()));
+                }
+                qInfo("run %d exited with %d: %s locks: %s; last killed pid %lld", runs, lastExit,
+                      err.trimmed().constData(), qPrintable(locks.join(QLatin1String("; "))),
+                      lastKilledPid);
             }
+            // A killed predecessor never keeps the next run out (stale lock files).
+            QVERIFY2(!err.contains("did not answer"), err.constData());
             if (lastExit == 0 && kills >= 10)
                 break;
         }
