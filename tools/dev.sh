@@ -17,7 +17,7 @@ PACKAGES=(
   qt6-base-dev libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins
   libgmime-3.0-dev qtkeychain-qt6-dev libgl-dev
   python3 python3-aiosmtpd openssl
-  xvfb xauth trayer
+  xvfb xauth trayer x11-utils xdotool
   clang libclang-rt-14-dev clang-format
   dpkg-dev desktop-file-utils appstream
 )
