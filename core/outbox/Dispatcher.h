@@ -66,6 +66,9 @@ public:
     int inFlight() const { return int(m_inFlight.size()); }
     /// True while a message is in flight or due now.
     bool isBusy() const;
+    /// Writes the accepted outcomes still waiting for their group commit (at most 20 ms or 32
+    /// messages old) now, in one transaction.
+    void commitPending();
     /// The backoff before attempt `attempts` + 1 (ms), before jitter.
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 
@@ -90,8 +93,6 @@ private:
     void apply(const DeliveryUpdate &u);
     /// Records an accepted message with the next group commit (at most kCommitWindowMs later).
     void applyLater(const DeliveryUpdate &u);
-    /// Writes every outcome waiting in m_pendingUpdates in one transaction.
-    void commitPending();
     QDateTime nextAttempt(const ClaimedMessage &c, int attemptsAfter) const;
     QStringList skippedAccounts() const;
     void updateActivity();

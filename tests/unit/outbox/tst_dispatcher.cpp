@@ -152,6 +152,7 @@ private:
     void settle()
     {
         for (int i = 0; i < 3; ++i) {
+            m_dispatcher->commitPending(); // the group commit of accepted messages
             QEventLoop loop;
             QTimer::singleShot(0, &loop, &QEventLoop::quit);
             loop.exec();

@@ -71,8 +71,8 @@ private slots:
         auto service = makeService(dir.path());
         QString error;
         QVERIFY2(service->open(&error),
-                 qPrintable(error + QLatin1Char(' ')
-                            + QDir(dir.path()).entryList(QDir::Files).join(QLatin1Char(' '))));
+                 qPrintable(error + QLatin1Char(' ') +
+                            QDir(dir.path()).entryList(QDir::Files).join(QLatin1Char(' '))));
         QVERIFY(!service->lockedByOther());
         // The helpers are gone, the lock is ours.
         QCOMPARE(QDir(dir.path()).entryList({QStringLiteral("outpost.lock.rmlock*")}, QDir::Files),
