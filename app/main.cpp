@@ -30,6 +30,30 @@ int main(int argc, char **argv)
         cli.run(QCoreApplication::arguments());
         return app.exec();
     }
+    // Anything that is neither an option, a command nor a mailto: URL is a mistyped command:
+    // say so instead of starting the desktop app.
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString &a = args.at(i);
+        if (a == QLatin1String("--data-dir")) {
+            ++i;
+            continue;
+        }
+        if (!a.startsWith(QLatin1Char('-')) &&
+            !a.startsWith(QLatin1String("mailto:"), Qt::CaseInsensitive)) {
+            std::fprintf(stderr, "outpost: unknown command \"%s\" (outpost help lists them)\n",
+                         qPrintable(a));
+            return 64;
+        }
+    }
+#if defined(Q_OS_LINUX) || defined(Q_OS_FREEBSD)
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        std::fprintf(stderr,
+                     "outpost: no display to show the desktop app on; the command line works "
+                     "without one (outpost help)\n");
+        return 69;
+    }
+#endif
 #ifdef OUTPOST_WITH_UI
     return runDesktop(argc, argv);
 #else

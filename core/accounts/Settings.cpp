@@ -111,7 +111,7 @@ bool Settings::set(const QString &account, const QString &key, const QString &va
     QSqlQuery q(m_db->db());
     q.prepare(
         QStringLiteral("INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
-    q.addBindValue(account);
+    q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL
     q.addBindValue(key);
     q.addBindValue(value);
     if (!q.exec()) {
@@ -127,7 +127,7 @@ bool Settings::unset(const QString &account, const QString &key, QString *error)
 {
     QSqlQuery q(m_db->db());
     q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
-    q.addBindValue(account);
+    q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL
     q.addBindValue(key);
     if (!q.exec()) {
         *error = q.lastError().text();
