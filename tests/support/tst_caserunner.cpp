@@ -59,6 +59,8 @@ public:
     QByteArray received; ///< everything the server sent, all sessions
     bool refused = false;
 
+    ~ScriptedClient() override { m_sockets.reset(); } // sockets go while members live
+
     bool setUp(const CaseEnvironment &env, QString *) override
     {
         m_env = env;
@@ -85,9 +87,12 @@ public:
     qint64 exitedAt() const override { return -1; }
 
 private:
+    std::unique_ptr<QObject> m_sockets = std::make_unique<QObject>();
     void start(QList<Act> acts)
     {
-        auto *s = new QTcpSocket;
+        // Owned by m_sockets: a socket must not outlive the client whose members its
+        // callbacks touch (UBSan caught one reporting into a finished test).
+        auto *s = new QTcpSocket(m_sockets.get());
         auto queue = std::make_shared<QList<Act>>(std::move(acts));
         auto buf = std::make_shared<QByteArray>();
         auto step = std::make_shared<std::function<void()>>();
