@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost developer entry point.
 #   bash tools/dev.sh run    install what is missing, build, start the desktop app
-#   bash tools/dev.sh test   install what is missing, build, run every test (what CI runs)
+#   bash tools/dev.sh test   install what is missing, build, run every test and quality gate (CI)
 #   bash tools/dev.sh deps   only install the Debian packages
 #   bash tools/dev.sh build  only configure and build (build/)
 set -euo pipefail
@@ -19,6 +19,7 @@ PACKAGES=(
   python3 python3-aiosmtpd openssl
   xvfb xauth trayer
   clang libclang-rt-14-dev clang-format
+  dpkg-dev desktop-file-utils appstream
 )
 
 deps() {
@@ -46,7 +47,8 @@ case "${1:-}" in
     deps
     build
     (cd build && ctest --output-on-failure -j2 --timeout 900)
-    if [ -x tests/quality.sh ]; then bash tests/quality.sh; fi
+    bash tests/quality.sh           # sanitizers, UI-off build, fuzzing, clang-format
+    bash installer/ci-deb.sh        # the .deb: build, install, send one message, remove
     ;;
   *) echo "usage: bash tools/dev.sh run|test|deps|build" >&2; exit 64 ;;
 esac

@@ -35,9 +35,10 @@ namespace outpost {
 namespace {
 
 const QStringList kCommands = {
-    QStringLiteral("account"), QStringLiteral("queue"),  QStringLiteral("sendmail"), QStringLiteral("list"),
-    QStringLiteral("show"),    QStringLiteral("retry"),  QStringLiteral("hold"),     QStringLiteral("release"),
-    QStringLiteral("cancel"),  QStringLiteral("flush"),  QStringLiteral("config"),   QStringLiteral("help"),
+    QStringLiteral("account"), QStringLiteral("queue"),   QStringLiteral("sendmail"),
+    QStringLiteral("list"),    QStringLiteral("show"),    QStringLiteral("retry"),
+    QStringLiteral("hold"),    QStringLiteral("release"), QStringLiteral("cancel"),
+    QStringLiteral("flush"),   QStringLiteral("config"),  QStringLiteral("help"),
 };
 
 void out(const QString &s)
@@ -83,8 +84,9 @@ QJsonObject summaryJson(const MessageSummary &m)
 {
     return {{QStringLiteral("id"), m.id},
             {QStringLiteral("state"), messageStateName(m.state)},
-            {QStringLiteral("class"), m.errorClass == ErrorClass::None ? QJsonValue(QJsonValue::Null)
-                                                                       : QJsonValue(errorClassName(m.errorClass))},
+            {QStringLiteral("class"), m.errorClass == ErrorClass::None
+                                          ? QJsonValue(QJsonValue::Null)
+                                          : QJsonValue(errorClassName(m.errorClass))},
             {QStringLiteral("account"), m.account},
             {QStringLiteral("from"), m.fromText},
             {QStringLiteral("to"), m.toText},
@@ -92,10 +94,12 @@ QJsonObject summaryJson(const MessageSummary &m)
             {QStringLiteral("attempts"), m.attempts},
             {QStringLiteral("created_at"), isoOrNull(m.createdAt)},
             {QStringLiteral("send_at"), isoOrNull(m.sendAt)},
-            {QStringLiteral("next_attempt_at"),
-             m.state == MessageState::Queued ? isoOrNull(m.nextAttemptAt) : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("next_attempt_at"), m.state == MessageState::Queued
+                                                    ? isoOrNull(m.nextAttemptAt)
+                                                    : QJsonValue(QJsonValue::Null)},
             {QStringLiteral("last_reply"), replyOrNull(m.lastReply)},
-            {QStringLiteral("last_error"), m.lastDetail.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.lastDetail)},
+            {QStringLiteral("last_error"),
+             m.lastDetail.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.lastDetail)},
             {QStringLiteral("uncertain"), m.uncertain},
             {QStringLiteral("size"), m.size},
             {QStringLiteral("message_id"), QString::fromLatin1(m.messageId)}};
@@ -163,7 +167,7 @@ struct Cli::Impl
 {
     Cli *q;
     QString dataDir;
-    QStringList args;    // after the command name
+    QStringList args; // after the command name
     std::unique_ptr<Service> service;
     MemoryCredentialStore memoryCredentials;
     bool finished = false;
@@ -181,8 +185,10 @@ struct Cli::Impl
             err(error);
             if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
                 const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
-                err(QStringLiteral("nothing was changed. To start with an empty outbox, move the damaged file aside:\n"
-                                   "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+                err(QStringLiteral(
+                        "nothing was changed. To start with an empty outbox, move the damaged file "
+                        "aside:\n"
+                        "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
                         .arg(db));
                 *code = exitcode::Config;
             } else if (service->databaseErrorKind() == int(Database::OpenError::Locked)) {
@@ -197,12 +203,15 @@ struct Cli::Impl
     /// Tells a running instance that the outbox changed (best effort), then finishes.
     void notifyAndFinish(int code)
     {
-        Service::sendToRunningInstance(dataDir, {{QStringLiteral("cmd"), QStringLiteral("changed")}}, q,
+        Service::sendToRunningInstance(dataDir,
+                                       {{QStringLiteral("cmd"), QStringLiteral("changed")}}, q,
                                        [this, code](bool, const QJsonObject &) { q->done(code); });
     }
 };
 
-Cli::Cli(QObject *parent) : QObject(parent), d(std::make_unique<Impl>())
+Cli::Cli(QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Impl>())
 {
     d->q = this;
 }
@@ -235,10 +244,12 @@ static const char kUsage[] =
     "  show ID [--json]\n"
     "  retry ID | hold ID | release ID | cancel ID\n"
     "  flush [--timeout SECONDS] [--verbose]          send all due messages now, QUIT, exit\n"
-    "  config set [--account NAME] KEY VALUE | config get|unset [--account NAME] KEY | config list\n"
+    "  config set [--account NAME] KEY VALUE | config get|unset [--account NAME] KEY | config "
+    "list\n"
     "\n"
     "The outbox lives in --data-dir, else $OUTPOST_DATA_DIR, else the platform's data folder.\n"
-    "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 75 deferred, 77 auth, 78 configuration.\n";
+    "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 75 deferred, 77 auth, 78 "
+    "configuration.\n";
 
 void Cli::run(const QStringList &all)
 {
@@ -246,9 +257,11 @@ void Cli::run(const QStringList &all)
     d->dataDir = dataDirFrom(&args);
     args.removeFirst(); // program name
     // Global flags before the command.
-    while (!args.isEmpty() && args.first().startsWith(QLatin1Char('-')) && args.first() != QLatin1String("--help"))
+    while (!args.isEmpty() && args.first().startsWith(QLatin1Char('-')) &&
+           args.first() != QLatin1String("--help"))
         args.removeFirst();
-    if (args.isEmpty() || args.first() == QLatin1String("help") || args.first() == QLatin1String("--help")) {
+    if (args.isEmpty() || args.first() == QLatin1String("help") ||
+        args.first() == QLatin1String("--help")) {
         out(QString::fromLatin1(kUsage));
         done(args.isEmpty() ? exitcode::Usage : exitcode::Ok);
         return;
@@ -257,8 +270,8 @@ void Cli::run(const QStringList &all)
     d->args = args;
     int code = exitcode::Ok;
 
-    auto parser = [](const QString &cmd, const QStringList &a, const QList<QCommandLineOption> &opts,
-                     QCommandLineParser *p) {
+    auto parser = [](const QString &cmd, const QStringList &a,
+                     const QList<QCommandLineOption> &opts, QCommandLineParser *p) {
         p->setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         p->addOptions(opts);
         p->addHelpOption();
@@ -280,11 +293,16 @@ void Cli::run(const QStringList &all)
             {QStringLiteral("auth"), QStringLiteral("mechanism"), QStringLiteral("A")},
             {QStringLiteral("user"), QStringLiteral("user"), QStringLiteral("U")},
             {QStringLiteral("from"), QStringLiteral("address"), QStringLiteral("ADDR")},
-            {QStringLiteral("password-command"), QStringLiteral("shell command"), QStringLiteral("CMD")},
-            {QStringLiteral("password-stdin"), QStringLiteral("read the password from standard input")},
-            {QStringLiteral("ca-file"), QStringLiteral("trusted CA certificates"), QStringLiteral("PEM")},
-            {QStringLiteral("pin-sha256"), QStringLiteral("certificate fingerprint"), QStringLiteral("HEX")},
-            {QStringLiteral("allow-plain-auth"), QStringLiteral("allow AUTH without TLS (loopback only)")},
+            {QStringLiteral("password-command"), QStringLiteral("shell command"),
+             QStringLiteral("CMD")},
+            {QStringLiteral("password-stdin"),
+             QStringLiteral("read the password from standard input")},
+            {QStringLiteral("ca-file"), QStringLiteral("trusted CA certificates"),
+             QStringLiteral("PEM")},
+            {QStringLiteral("pin-sha256"), QStringLiteral("certificate fingerprint"),
+             QStringLiteral("HEX")},
+            {QStringLiteral("allow-plain-auth"),
+             QStringLiteral("allow AUTH without TLS (loopback only)")},
             {QStringLiteral("default"), QStringLiteral("make it the default account")},
             {QStringLiteral("json"), QStringLiteral("JSON output")},
         };
@@ -318,10 +336,13 @@ void Cli::run(const QStringList &all)
             } else {
                 for (const Account &a : list) {
                     out(QStringLiteral("%1%2\t%3:%4\t%5\t%6%7\n")
-                            .arg(a.name, a.name == def ? QStringLiteral(" (default)") : QString(), a.host)
+                            .arg(a.name, a.name == def ? QStringLiteral(" (default)") : QString(),
+                                 a.host)
                             .arg(a.port)
-                            .arg(securityName(a.security), a.user.isEmpty() ? QStringLiteral("no auth") : a.user,
-                                 accounts->isPaused(a.name) ? QStringLiteral("\tPAUSED") : QString()));
+                            .arg(securityName(a.security),
+                                 a.user.isEmpty() ? QStringLiteral("no auth") : a.user,
+                                 accounts->isPaused(a.name) ? QStringLiteral("\tPAUSED")
+                                                            : QString()));
                 }
             }
             done(exitcode::Ok);
@@ -330,8 +351,9 @@ void Cli::run(const QStringList &all)
         if (sub == QLatin1String("remove") || sub == QLatin1String("default")) {
             QString error;
             const QString name = pos.value(0);
-            const bool ok = sub == QLatin1String("remove") ? accounts->remove(name, &error)
-                                                            : accounts->setDefaultAccount(name, &error);
+            const bool ok = sub == QLatin1String("remove")
+                                ? accounts->remove(name, &error)
+                                : accounts->setDefaultAccount(name, &error);
             if (!ok) {
                 err(error);
                 done(exitcode::Config);
@@ -346,7 +368,8 @@ void Cli::run(const QStringList &all)
             Account a;
             a.name = pos.value(0);
             a.host = p.value(QStringLiteral("host"));
-            if (p.isSet(QStringLiteral("security")) && !securityFromName(p.value(QStringLiteral("security")), &a.security)) {
+            if (p.isSet(QStringLiteral("security")) &&
+                !securityFromName(p.value(QStringLiteral("security")), &a.security)) {
                 err(QStringLiteral("--security is tls, starttls or none"));
                 done(exitcode::Usage);
                 return;
@@ -362,7 +385,8 @@ void Cli::run(const QStringList &all)
                 }
                 a.port = quint16(port);
             }
-            a.auth = p.isSet(QStringLiteral("auth")) ? p.value(QStringLiteral("auth")).toLower() : QStringLiteral("auto");
+            a.auth = p.isSet(QStringLiteral("auth")) ? p.value(QStringLiteral("auth")).toLower()
+                                                     : QStringLiteral("auto");
             a.user = p.value(QStringLiteral("user"));
             a.from = p.value(QStringLiteral("from"));
             a.passwordCommand = p.value(QStringLiteral("password-command"));
@@ -389,7 +413,8 @@ void Cli::run(const QStringList &all)
                 done(exitcode::Usage);
                 return;
             }
-            if (p.isSet(QStringLiteral("password-command")) && p.isSet(QStringLiteral("password-stdin"))) {
+            if (p.isSet(QStringLiteral("password-command")) &&
+                p.isSet(QStringLiteral("password-stdin"))) {
                 err(QStringLiteral("give --password-command or --password-stdin, not both"));
                 done(exitcode::Usage);
                 return;
@@ -411,18 +436,21 @@ void Cli::run(const QStringList &all)
                 if (pw.endsWith('\r'))
                     pw.chop(1);
                 const QString name = a.name;
-                d->service->credentials()->writePassword(name, QString::fromUtf8(pw), [this, name](bool ok, const QString &e) {
-                    if (!ok) {
-                        err(QStringLiteral("the account was added, but its password could not be stored in the "
-                                           "system keychain (%1). Use --password-command instead, e.g. "
-                                           "outpost account remove %2 && outpost account add %2 ... "
-                                           "--password-command 'pass show mail/%2'")
-                                .arg(e, name));
-                        d->notifyAndFinish(exitcode::Config);
-                        return;
-                    }
-                    d->notifyAndFinish(exitcode::Ok);
-                });
+                d->service->credentials()->writePassword(
+                    name, QString::fromUtf8(pw), [this, name](bool ok, const QString &e) {
+                        if (!ok) {
+                            err(QStringLiteral(
+                                    "the account was added, but its password could not be stored "
+                                    "in the "
+                                    "system keychain (%1). Use --password-command instead, e.g. "
+                                    "outpost account remove %2 && outpost account add %2 ... "
+                                    "--password-command 'pass show mail/%2'")
+                                    .arg(e, name));
+                            d->notifyAndFinish(exitcode::Config);
+                            return;
+                        }
+                        d->notifyAndFinish(exitcode::Ok);
+                    });
                 return;
             }
             d->notifyAndFinish(exitcode::Ok);
@@ -448,48 +476,57 @@ void Cli::run(const QStringList &all)
                     c.extraCaCertificates = QSslCertificate::fromPath(account->caFile, QSsl::Pem);
                 c.pinSha256 = QByteArray::fromHex(account->pinSha256.toLatin1());
                 Settings *s = d->service->settings();
-                c.connectTimeoutMs = int(s->intValue(account->name, QStringLiteral("timeout.connect")));
-                c.greetingTimeoutMs = int(std::min<qint64>(60000, s->intValue(account->name, QStringLiteral("timeout.greeting"))));
-                c.commandTimeoutMs = int(std::min<qint64>(60000, s->intValue(account->name, QStringLiteral("timeout.command"))));
+                c.connectTimeoutMs =
+                    int(s->intValue(account->name, QStringLiteral("timeout.connect")));
+                c.greetingTimeoutMs = int(std::min<qint64>(
+                    60000, s->intValue(account->name, QStringLiteral("timeout.greeting"))));
+                c.commandTimeoutMs = int(std::min<qint64>(
+                    60000, s->intValue(account->name, QStringLiteral("timeout.command"))));
                 c.quitTimeoutMs = int(s->intValue(account->name, QStringLiteral("timeout.quit")));
                 auto *session = new SmtpSession(c, this);
-                connect(session, &SmtpSession::logLine, this, [](const QString &l) { out(l + QLatin1Char('\n')); });
+                connect(session, &SmtpSession::logLine, this,
+                        [](const QString &l) { out(l + QLatin1Char('\n')); });
                 auto result = std::make_shared<int>(exitcode::Ok);
                 connect(session, &SmtpSession::ready, this, [this, session, account] {
-                    out(QStringLiteral("OK: connected, %1, ready to send.\nCapabilities:\n").arg(
-                        session->capabilities().esmtp ? QStringLiteral("EHLO accepted") : QStringLiteral("HELO only")));
+                    out(QStringLiteral("OK: connected, %1, ready to send.\nCapabilities:\n")
+                            .arg(session->capabilities().esmtp ? QStringLiteral("EHLO accepted")
+                                                               : QStringLiteral("HELO only")));
                     for (const QString &cap : session->capabilities().describe())
                         out(QStringLiteral("  %1\n").arg(cap));
-                    d->service->accounts()->setLastCapabilities(account->name, session->capabilities().describe());
+                    d->service->accounts()->setLastCapabilities(account->name,
+                                                                session->capabilities().describe());
                     session->quit();
                 });
                 connect(session, &SmtpSession::openFailed, this, [result](const SmtpResult &r) {
                     err(words::describeResult(r));
                     *result = words::exitCodeFor(r.errorClass);
                 });
-                connect(session, &SmtpSession::closed, this, [this, result](SmtpSession::CloseKind) { done(*result); });
+                connect(session, &SmtpSession::closed, this,
+                        [this, result](SmtpSession::CloseKind) { done(*result); });
                 session->open();
             };
             if (!account->usesAuth()) {
                 start({});
             } else if (!account->passwordCommand.isEmpty()) {
-                runPasswordCommand(account->passwordCommand, this, [this, start](bool ok, const QString &pw, const QString &e) {
-                    if (!ok) {
-                        err(e);
-                        done(exitcode::NoPerm);
-                        return;
-                    }
-                    start(pw);
-                });
+                runPasswordCommand(account->passwordCommand, this,
+                                   [this, start](bool ok, const QString &pw, const QString &e) {
+                                       if (!ok) {
+                                           err(e);
+                                           done(exitcode::NoPerm);
+                                           return;
+                                       }
+                                       start(pw);
+                                   });
             } else {
-                d->service->credentials()->readPassword(account->name, [this, start](bool ok, const QString &pw, const QString &e) {
-                    if (!ok) {
-                        err(QStringLiteral("no password: %1").arg(e));
-                        done(exitcode::NoPerm);
-                        return;
-                    }
-                    start(pw);
-                });
+                d->service->credentials()->readPassword(
+                    account->name, [this, start](bool ok, const QString &pw, const QString &e) {
+                        if (!ok) {
+                            err(QStringLiteral("no password: %1").arg(e));
+                            done(exitcode::NoPerm);
+                            return;
+                        }
+                        start(pw);
+                    });
             }
             return;
         }
@@ -529,8 +566,9 @@ void Cli::run(const QStringList &all)
             accountName = d->service->accounts()->defaultAccount();
         const auto account = d->service->accounts()->find(accountName);
         if (!account) {
-            err(accountName.isEmpty() ? QStringLiteral("no account: add one with `outpost account add`")
-                                      : QStringLiteral("no account named \"%1\"").arg(accountName));
+            err(accountName.isEmpty()
+                    ? QStringLiteral("no account: add one with `outpost account add`")
+                    : QStringLiteral("no account named \"%1\"").arg(accountName));
             done(exitcode::Config);
             return;
         }
@@ -538,7 +576,8 @@ void Cli::run(const QStringList &all)
         if (p.isSet(QStringLiteral("send-at"))) {
             sendAt = QDateTime::fromString(p.value(QStringLiteral("send-at")), Qt::ISODate);
             if (!sendAt.isValid()) {
-                err(QStringLiteral("--send-at needs an ISO-8601 time such as 2026-12-01T09:00:00+01:00"));
+                err(QStringLiteral(
+                    "--send-at needs an ISO-8601 time such as 2026-12-01T09:00:00+01:00"));
                 done(exitcode::Usage);
                 return;
             }
@@ -555,11 +594,15 @@ void Cli::run(const QStringList &all)
             r = d->service->enqueueRaw(account->name, raw, {}, {}, sendAt);
         } else {
             mime::Draft draft;
-            const QString from = p.isSet(QStringLiteral("from")) ? p.value(QStringLiteral("from")) : account->from;
+            const QString from =
+                p.isSet(QStringLiteral("from")) ? p.value(QStringLiteral("from")) : account->from;
             const auto fromList = mime::parseAddressList(from);
             if (!fromList.ok() || fromList.mailboxes.size() != 1) {
-                err(from.isEmpty() ? QStringLiteral("no From address: give --from or set one on the account")
-                                   : QStringLiteral("--from: %1").arg(fromList.ok() ? QStringLiteral("give exactly one address") : fromList.error));
+                err(from.isEmpty()
+                        ? QStringLiteral("no From address: give --from or set one on the account")
+                        : QStringLiteral("--from: %1")
+                              .arg(fromList.ok() ? QStringLiteral("give exactly one address")
+                                                 : fromList.error));
                 done(from.isEmpty() ? exitcode::Usage : exitcode::DataErr);
                 return;
             }
@@ -575,8 +618,10 @@ void Cli::run(const QStringList &all)
                 }
                 return true;
             };
-            if (!addresses(QStringLiteral("to"), &draft.to) || !addresses(QStringLiteral("cc"), &draft.cc)
-                || !addresses(QStringLiteral("bcc"), &draft.bcc) || !addresses(QStringLiteral("reply-to"), &draft.replyTo)) {
+            if (!addresses(QStringLiteral("to"), &draft.to) ||
+                !addresses(QStringLiteral("cc"), &draft.cc) ||
+                !addresses(QStringLiteral("bcc"), &draft.bcc) ||
+                !addresses(QStringLiteral("reply-to"), &draft.replyTo)) {
                 done(exitcode::DataErr);
                 return;
             }
@@ -645,8 +690,9 @@ void Cli::run(const QStringList &all)
             const QString a = args.at(i);
             if (a == QLatin1String("-t"))
                 fromHeaders = true;
-            else if (a == QLatin1String("-i") || a == QLatin1String("-oi") || a.startsWith(QLatin1String("-o"))
-                     || a == QLatin1String("-v") || a == QLatin1String("--"))
+            else if (a == QLatin1String("-i") || a == QLatin1String("-oi") ||
+                     a.startsWith(QLatin1String("-o")) || a == QLatin1String("-v") ||
+                     a == QLatin1String("--"))
                 continue;
             else if (a == QLatin1String("-f") || a == QLatin1String("-F")) {
                 if (i + 1 >= args.size()) {
@@ -707,14 +753,16 @@ void Cli::run(const QStringList &all)
             const QString addr = envelopeFrom.isEmpty() ? account->from : envelopeFrom;
             QString fromHeader = addr;
             if (!fullName.isEmpty())
-                fromHeader = QStringLiteral("\"%1\" <%2>").arg(QString(fullName).remove(QLatin1Char('"')), addr);
+                fromHeader = QStringLiteral("\"%1\" <%2>")
+                                 .arg(QString(fullName).remove(QLatin1Char('"')), addr);
             raw.prepend("From: " + fromHeader.toUtf8() + "\r\n");
         }
-        const Service::EnqueueResult r =
-            d->service->enqueueRaw(accountName, raw, mailFrom, fromHeaders ? QList<QByteArray>() : rcpts);
+        const Service::EnqueueResult r = d->service->enqueueRaw(
+            accountName, raw, mailFrom, fromHeaders ? QList<QByteArray>() : rcpts);
         if (!r.ok()) {
             err(QStringLiteral("sendmail: %1").arg(r.error));
-            done(r.error.startsWith(QLatin1String("not a message")) ? exitcode::DataErr : exitcode::TempFail);
+            done(r.error.startsWith(QLatin1String("not a message")) ? exitcode::DataErr
+                                                                    : exitcode::TempFail);
             return;
         }
         d->notifyAndFinish(exitcode::Ok);
@@ -754,12 +802,15 @@ void Cli::run(const QStringList &all)
                 QJsonArray arr;
                 for (const MessageSummary &m : list)
                     arr.append(summaryJson(m));
-                out(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Compact)) + QLatin1Char('\n'));
+                out(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Compact)) +
+                    QLatin1Char('\n'));
             } else {
                 QString text;
                 for (const MessageSummary &m : list)
-                    text += QStringLiteral("%1\t%2\t%3\t%4\t%5\n").arg(m.id).arg(messageStateName(m.state), m.toText, m.subject,
-                                                                      words::lastOutcome(m));
+                    text += QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
+                                .arg(m.id)
+                                .arg(messageStateName(m.state), m.toText, m.subject,
+                                     words::lastOutcome(m));
                 out(text);
             }
             done(exitcode::Ok);
@@ -783,15 +834,16 @@ void Cli::run(const QStringList &all)
             o.insert(QStringLiteral("recipients"), rcpts);
             QJsonArray history;
             for (const HistoryEntry &h : m->history)
-                history.append(QJsonObject{{QStringLiteral("at"), iso(h.at)},
-                                           {QStringLiteral("event"), h.event},
-                                           {QStringLiteral("class"), h.errorClass == ErrorClass::None
-                                                                         ? QJsonValue(QJsonValue::Null)
-                                                                         : QJsonValue(errorClassName(h.errorClass))},
-                                           {QStringLiteral("reply"), replyOrNull(h.reply)},
-                                           {QStringLiteral("detail"), h.detail},
-                                           {QStringLiteral("server"), h.server},
-                                           {QStringLiteral("uncertain"), h.uncertain}});
+                history.append(QJsonObject{
+                    {QStringLiteral("at"), iso(h.at)},
+                    {QStringLiteral("event"), h.event},
+                    {QStringLiteral("class"), h.errorClass == ErrorClass::None
+                                                  ? QJsonValue(QJsonValue::Null)
+                                                  : QJsonValue(errorClassName(h.errorClass))},
+                    {QStringLiteral("reply"), replyOrNull(h.reply)},
+                    {QStringLiteral("detail"), h.detail},
+                    {QStringLiteral("server"), h.server},
+                    {QStringLiteral("uncertain"), h.uncertain}});
             o.insert(QStringLiteral("history"), history);
             out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
         } else {
@@ -802,8 +854,8 @@ void Cli::run(const QStringList &all)
     }
 
     // ---- retry / hold / release / cancel -----------------------------------------------
-    if (command == QLatin1String("retry") || command == QLatin1String("hold") || command == QLatin1String("release")
-        || command == QLatin1String("cancel")) {
+    if (command == QLatin1String("retry") || command == QLatin1String("hold") ||
+        command == QLatin1String("release") || command == QLatin1String("cancel")) {
         bool ok = false;
         const qint64 id = args.value(0).toLongLong(&ok);
         if (!ok || args.size() != 1) {
@@ -896,14 +948,16 @@ void Cli::run(const QStringList &all)
             QString text;
             for (const QString &key : Settings::keys()) {
                 const QString stored = settings->storedValue(account, key);
-                text += QStringLiteral("%1=%2%3\n").arg(key, settings->value(account, key),
-                                                        stored.isEmpty() ? QStringLiteral("  (default)") : QString());
+                text += QStringLiteral("%1=%2%3\n")
+                            .arg(key, settings->value(account, key),
+                                 stored.isEmpty() ? QStringLiteral("  (default)") : QString());
             }
             out(text);
             done(exitcode::Ok);
             return;
         }
-        err(QStringLiteral("usage: outpost config set|get|unset|list [--account NAME] KEY [VALUE]"));
+        err(QStringLiteral(
+            "usage: outpost config set|get|unset|list [--account NAME] KEY [VALUE]"));
         done(exitcode::Usage);
         return;
     }
@@ -912,7 +966,8 @@ void Cli::run(const QStringList &all)
     if (command == QLatin1String("flush")) {
         QCommandLineParser p;
         const QList<QCommandLineOption> opts = {
-            {QStringLiteral("timeout"), QStringLiteral("give up after this long"), QStringLiteral("SECONDS")},
+            {QStringLiteral("timeout"), QStringLiteral("give up after this long"),
+             QStringLiteral("SECONDS")},
             {QStringLiteral("verbose"), QStringLiteral("print the protocol log and the pool")},
         };
         if (!parser(command, args, opts, &p)) {
@@ -929,21 +984,24 @@ void Cli::run(const QStringList &all)
             if (service->lockedByOther()) {
                 // Another Outpost (the desktop app) sends from this outbox: ask it to flush.
                 d->service.reset();
-                Service::sendToRunningInstance(d->dataDir, {{QStringLiteral("cmd"), QStringLiteral("flush")}}, this,
-                                               [this](bool ok, const QJsonObject &reply) {
-                                                   if (!ok) {
-                                                       err(QStringLiteral("another Outpost process holds this outbox but did not answer"));
-                                                       done(exitcode::TempFail);
-                                                       return;
-                                                   }
-                                                   const int queued = reply.value(QLatin1String("queued")).toInt();
-                                                   const int held = reply.value(QLatin1String("held")).toInt();
-                                                   out(QStringLiteral("handed to the running Outpost: %1 sent in all, %2 queued, %3 held\n")
-                                                           .arg(reply.value(QLatin1String("sent")).toInt())
-                                                           .arg(queued)
-                                                           .arg(held));
-                                                   done(queued + held > 0 ? exitcode::TempFail : exitcode::Ok);
-                                               });
+                Service::sendToRunningInstance(
+                    d->dataDir, {{QStringLiteral("cmd"), QStringLiteral("flush")}}, this,
+                    [this](bool ok, const QJsonObject &reply) {
+                        if (!ok) {
+                            err(QStringLiteral(
+                                "another Outpost process holds this outbox but did not answer"));
+                            done(exitcode::TempFail);
+                            return;
+                        }
+                        const int queued = reply.value(QLatin1String("queued")).toInt();
+                        const int held = reply.value(QLatin1String("held")).toInt();
+                        out(QStringLiteral("handed to the running Outpost: %1 sent in all, %2 "
+                                           "queued, %3 held\n")
+                                .arg(reply.value(QLatin1String("sent")).toInt())
+                                .arg(queued)
+                                .arg(held));
+                        done(queued + held > 0 ? exitcode::TempFail : exitcode::Ok);
+                    });
                 return;
             }
             err(error);
@@ -951,7 +1009,8 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (service->recoveredCount() > 0)
-            err(QStringLiteral("%1 message(s) interrupted by an earlier stop were queued again").arg(service->recoveredCount()));
+            err(QStringLiteral("%1 message(s) interrupted by an earlier stop were queued again")
+                    .arg(service->recoveredCount()));
         if (verbose) {
             connect(service, &Service::logLine, this, [](const QString &, const QString &line) {
                 const QByteArray b = (line + QLatin1Char('\n')).toUtf8();
@@ -962,9 +1021,12 @@ void Cli::run(const QStringList &all)
                 QStringList parts;
                 for (const PoolSessionInfo &s : service->transport()->poolState())
                     parts << QStringLiteral("%1 %2 %3 sent=%4")
-                                 .arg(s.server, s.account, s.busy ? QStringLiteral("busy") : QStringLiteral("idle"))
+                                 .arg(s.server, s.account,
+                                      s.busy ? QStringLiteral("busy") : QStringLiteral("idle"))
                                  .arg(s.messagesSent);
-                const QString now = QStringLiteral("pool: ") + (parts.isEmpty() ? QStringLiteral("(empty)") : parts.join(QLatin1String("; ")));
+                const QString now =
+                    QStringLiteral("pool: ") +
+                    (parts.isEmpty() ? QStringLiteral("(empty)") : parts.join(QLatin1String("; ")));
                 if (now != last) {
                     last = now;
                     const QByteArray b = (now + QLatin1Char('\n')).toUtf8();
@@ -972,7 +1034,8 @@ void Cli::run(const QStringList &all)
                 }
             });
         }
-        connect(service, &Service::notice, this, [](const Notice &n) { err(words::describeNotice(n)); });
+        connect(service, &Service::notice, this,
+                [](const Notice &n) { err(words::describeNotice(n)); });
         // The messages this flush is about: everything queued and due once "send now" applies.
         service->store()->makeAllDue();
         const QList<MessageSummary> due = service->store()->list(MessageState::Queued);
@@ -982,33 +1045,37 @@ void Cli::run(const QStringList &all)
             if (!m.sendAt.isValid() || m.sendAt <= now)
                 ids << m.id;
         }
-        const int deadline = int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        const int deadline =
+            int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);
         auto finish = [this, service, ids, deadline, finishing](bool early) {
             if (*finishing)
                 return;
             *finishing = true;
-            connect(service, &Service::shutdownFinished, this, [this, service, ids, early](int, int) {
-                // Counted after the shutdown: a transaction cut off by it is queued again by now.
-                int sent = 0, deferred = 0, failed = 0;
-                for (qint64 id : ids) {
-                    const auto m = service->store()->summary(id);
-                    if (!m)
-                        continue;
-                    if (m->state == MessageState::Sent)
-                        ++sent;
-                    else if (m->state == MessageState::Failed)
-                        ++failed;
-                    else
-                        ++deferred;
-                }
-                out(QStringLiteral("%1 sent, %2 deferred, %3 failed%4\n")
-                        .arg(sent)
-                        .arg(deferred)
-                        .arg(failed)
-                        .arg(early ? QStringLiteral(" (stopped early)") : QString()));
-                done(deferred > 0 ? exitcode::TempFail : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
-            });
+            connect(service, &Service::shutdownFinished, this,
+                    [this, service, ids, early](int, int) {
+                        // Counted after the shutdown: a transaction cut off by it is queued again
+                        // by now.
+                        int sent = 0, deferred = 0, failed = 0;
+                        for (qint64 id : ids) {
+                            const auto m = service->store()->summary(id);
+                            if (!m)
+                                continue;
+                            if (m->state == MessageState::Sent)
+                                ++sent;
+                            else if (m->state == MessageState::Failed)
+                                ++failed;
+                            else
+                                ++deferred;
+                        }
+                        out(QStringLiteral("%1 sent, %2 deferred, %3 failed%4\n")
+                                .arg(sent)
+                                .arg(deferred)
+                                .arg(failed)
+                                .arg(early ? QStringLiteral(" (stopped early)") : QString()));
+                        done(deferred > 0 ? exitcode::TempFail
+                                          : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
+                    });
             service->shutdown(deadline);
         };
         connect(service, &Service::activityChanged, this, [finish](bool busy) {
@@ -1018,7 +1085,8 @@ void Cli::run(const QStringList &all)
         // SIGTERM / SIGINT / SIGHUP: stop claiming, let transactions in flight finish until
         // the deadline, QUIT to every server, exit.
         auto *signals_ = new SignalWatcher(this);
-        connect(signals_, &SignalWatcher::terminationRequested, this, [finish](int) { finish(true); });
+        connect(signals_, &SignalWatcher::terminationRequested, this,
+                [finish](int) { finish(true); });
         if (p.isSet(QStringLiteral("timeout"))) {
             const int seconds = p.value(QStringLiteral("timeout")).toInt();
             QTimer::singleShot(std::max(1, seconds) * 1000, this, [finish] { finish(true); });

@@ -19,11 +19,13 @@ QString classSentence(ErrorClass c)
     case ErrorClass::Timeout:
         return QStringLiteral("The server stopped answering.");
     case ErrorClass::Tls:
-        return QStringLiteral("A secure (TLS) connection could not be set up; nothing was sent in the clear.");
+        return QStringLiteral(
+            "A secure (TLS) connection could not be set up; nothing was sent in the clear.");
     case ErrorClass::Certificate:
         return QStringLiteral("The server's certificate is not trusted; nothing was sent.");
     case ErrorClass::Auth:
-        return QStringLiteral("The server did not accept the login; sending is paused for this account until the password is fixed.");
+        return QStringLiteral("The server did not accept the login; sending is paused for this "
+                              "account until the password is fixed.");
     case ErrorClass::Protocol:
         return QStringLiteral("The server sent something that is not valid SMTP.");
     case ErrorClass::Local:
@@ -74,17 +76,21 @@ QString describeMessage(const MessageRecord &m)
     s += QStringLiteral("Message %1 (%2)\n").arg(m.id).arg(messageStateName(m.state));
     s += QStringLiteral("  Account:    %1\n  From:       %2\n  To:         %3\n  Subject:    %4\n")
              .arg(m.account, m.fromText, m.toText, m.subject);
-    s += QStringLiteral("  Message-ID: <%1>\n  Attempts:   %2\n").arg(QString::fromLatin1(m.messageId)).arg(m.attempts);
+    s += QStringLiteral("  Message-ID: <%1>\n  Attempts:   %2\n")
+             .arg(QString::fromLatin1(m.messageId))
+             .arg(m.attempts);
     if (m.state == MessageState::Queued && m.nextAttemptAt.isValid())
         s += QStringLiteral("  Next try:   %1\n").arg(m.nextAttemptAt.toString(Qt::ISODate));
     if (m.errorClass != ErrorClass::None)
         s += QStringLiteral("  Why:        %1\n").arg(lastOutcome(m));
     if (m.uncertain)
-        s += QStringLiteral("  Note:       the connection broke after the message was handed over; it may "
-                            "have arrived already, and was sent again with the same Message-ID\n");
+        s += QStringLiteral(
+            "  Note:       the connection broke after the message was handed over; it may "
+            "have arrived already, and was sent again with the same Message-ID\n");
     s += QStringLiteral("  Recipients:\n");
     for (const RecipientRecord &r : m.recipients)
-        s += QStringLiteral("    %1  %2  %3\n").arg(QString::fromUtf8(r.address), messageStateName(r.state), replyText(r.reply));
+        s += QStringLiteral("    %1  %2  %3\n")
+                 .arg(QString::fromUtf8(r.address), messageStateName(r.state), replyText(r.reply));
     s += QStringLiteral("  History:\n");
     for (const HistoryEntry &h : m.history) {
         s += QStringLiteral("    %1  %2").arg(h.at.toString(Qt::ISODate), h.event);
@@ -108,7 +114,9 @@ QString describeNotice(const Notice &n)
     case Notice::Kind::AccountPaused:
         return QStringLiteral("account %1: %2").arg(n.account, describeResult(n.result));
     case Notice::Kind::MessageFailed:
-        return QStringLiteral("message %1 failed: %2").arg(n.messageId).arg(describeResult(n.result));
+        return QStringLiteral("message %1 failed: %2")
+            .arg(n.messageId)
+            .arg(describeResult(n.result));
     case Notice::Kind::BatchSent:
         return QStringLiteral("%1 message(s) written while offline have been sent").arg(n.count);
     }

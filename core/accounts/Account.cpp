@@ -22,7 +22,8 @@ bool securityFromName(const QString &name, Security *out)
         *out = Security::None;
     else if (n == QLatin1String("starttls"))
         *out = Security::StartTls;
-    else if (n == QLatin1String("tls") || n == QLatin1String("implicit") || n == QLatin1String("ssl"))
+    else if (n == QLatin1String("tls") || n == QLatin1String("implicit") ||
+             n == QLatin1String("ssl"))
         *out = Security::Tls;
     else
         return false;

@@ -6,7 +6,8 @@
 namespace outpost {
 
 /// How the connection to the submission server is protected.
-enum class Security {
+enum class Security
+{
     None,     ///< plain TCP; AUTH only to a loopback host and only when allowed explicitly
     StartTls, ///< plain TCP upgraded with STARTTLS (RFC 3207); never continues in plaintext
     Tls,      ///< implicit TLS from the first byte (RFC 8314, port 465)
@@ -22,17 +23,18 @@ bool securityFromName(const QString &name, Security *out);
 /// passwordCommand.
 struct Account
 {
-    QString name;                 ///< unique, chosen by the user ("work")
-    QString host;                 ///< submission server host name
-    quint16 port = 587;           ///< TCP port
+    QString name;       ///< unique, chosen by the user ("work")
+    QString host;       ///< submission server host name
+    quint16 port = 587; ///< TCP port
     Security security = Security::StartTls;
-    QString auth = QStringLiteral("auto"); ///< auto|none|plain|login|scram-sha-256|cram-md5|xoauth2|oauthbearer
-    QString user;                 ///< SASL authentication identity; empty = no AUTH
-    QString from;                 ///< default From address
-    QString passwordCommand;      ///< shell command whose first output line is the password
-    QString caFile;               ///< extra trusted CA certificates (PEM), for this account only
-    QString pinSha256;            ///< hex SHA-256 of a trusted leaf certificate (accepts exactly it)
-    bool allowPlainAuth = false;  ///< AUTH without TLS; honoured only for loopback hosts
+    QString auth = QStringLiteral(
+        "auto");             ///< auto|none|plain|login|scram-sha-256|cram-md5|xoauth2|oauthbearer
+    QString user;            ///< SASL authentication identity; empty = no AUTH
+    QString from;            ///< default From address
+    QString passwordCommand; ///< shell command whose first output line is the password
+    QString caFile;          ///< extra trusted CA certificates (PEM), for this account only
+    QString pinSha256;       ///< hex SHA-256 of a trusted leaf certificate (accepts exactly it)
+    bool allowPlainAuth = false; ///< AUTH without TLS; honoured only for loopback hosts
 
     /// True when the account sends AUTH at all.
     bool usesAuth() const { return auth != QLatin1String("none") && !user.isEmpty(); }

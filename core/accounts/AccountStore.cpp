@@ -44,7 +44,10 @@ void bindFields(QSqlQuery &q, const Account &a)
 }
 } // namespace
 
-AccountStore::AccountStore(Database *db, QObject *parent) : QObject(parent), m_db(db) {}
+AccountStore::AccountStore(Database *db, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
+{}
 
 QString AccountStore::validate(const Account &a)
 {
@@ -58,16 +61,18 @@ QString AccountStore::validate(const Account &a)
         return QStringLiteral("\"%1\" is not a host name").arg(a.host);
     if (a.port == 0)
         return QStringLiteral("the port must be between 1 and 65535");
-    static const QStringList auths = {QStringLiteral("auto"),        QStringLiteral("none"),
-                                      QStringLiteral("plain"),       QStringLiteral("login"),
-                                      QStringLiteral("scram-sha-256"), QStringLiteral("cram-md5"),
-                                      QStringLiteral("xoauth2"),     QStringLiteral("oauthbearer")};
+    static const QStringList auths = {
+        QStringLiteral("auto"),    QStringLiteral("none"),          QStringLiteral("plain"),
+        QStringLiteral("login"),   QStringLiteral("scram-sha-256"), QStringLiteral("cram-md5"),
+        QStringLiteral("xoauth2"), QStringLiteral("oauthbearer")};
     if (!auths.contains(a.auth.toLower()))
-        return QStringLiteral("unknown authentication \"%1\" (one of %2)").arg(a.auth, auths.join(QLatin1Char('|')));
+        return QStringLiteral("unknown authentication \"%1\" (one of %2)")
+            .arg(a.auth, auths.join(QLatin1Char('|')));
     if (!a.pinSha256.isEmpty()) {
         const QString hex = QString(a.pinSha256).remove(QLatin1Char(':'));
         if (hex.size() != 64 || QByteArray::fromHex(hex.toLatin1()).size() != 32)
-            return QStringLiteral("--pin-sha256 needs 64 hex digits (the SHA-256 of the certificate)");
+            return QStringLiteral(
+                "--pin-sha256 needs 64 hex digits (the SHA-256 of the certificate)");
     }
     return {};
 }
@@ -104,9 +109,10 @@ bool AccountStore::update(const Account &account, QString *error)
         return false;
     }
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, auth = ?, user = ?, "
-                             "from_addr = ?, password_command = ?, ca_file = ?, pin_sha256 = ?, "
-                             "allow_plain_auth = ? WHERE name = ?"));
+    q.prepare(
+        QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, auth = ?, user = ?, "
+                       "from_addr = ?, password_command = ?, ca_file = ?, pin_sha256 = ?, "
+                       "allow_plain_auth = ? WHERE name = ?"));
     bindFields(q, account);
     if (!q.exec()) {
         *error = q.lastError().text();
@@ -140,7 +146,8 @@ bool AccountStore::remove(const QString &name, QString *error)
 std::optional<Account> AccountStore::find(const QString &name) const
 {
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT %1 FROM accounts WHERE name = ?").arg(QLatin1String(kColumns)));
+    q.prepare(
+        QStringLiteral("SELECT %1 FROM accounts WHERE name = ?").arg(QLatin1String(kColumns)));
     q.addBindValue(name);
     if (q.exec() && q.next())
         return fromQuery(q);
@@ -193,7 +200,8 @@ void AccountStore::setPaused(const QString &name, bool paused, const QString &er
                              const QString &detail)
 {
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("UPDATE accounts SET paused = ?, pause_class = ?, pause_detail = ? WHERE name = ?"));
+    q.prepare(QStringLiteral(
+        "UPDATE accounts SET paused = ?, pause_class = ?, pause_detail = ? WHERE name = ?"));
     q.addBindValue(paused ? 1 : 0);
     q.addBindValue(paused ? errorClass : QString());
     q.addBindValue(paused ? detail : QString());

@@ -65,14 +65,15 @@ void KeychainCredentialStore::removePassword(const QString &account, WriteCallba
     job->setAutoDelete(true);
     job->setKey(account);
     QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
-        const bool ok = job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
+        const bool ok =
+            job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
         done(ok, job->errorString());
     });
     job->start();
 }
 
-void runPasswordCommand(const QString &command, QObject *context, CredentialStore::ReadCallback done,
-                        int timeoutMs)
+void runPasswordCommand(const QString &command, QObject *context,
+                        CredentialStore::ReadCallback done, int timeoutMs)
 {
     auto *proc = new QProcess(context);
 #ifdef Q_OS_WIN
@@ -96,31 +97,35 @@ void runPasswordCommand(const QString &command, QObject *context, CredentialStor
         proc->kill();
         finish(false, {}, QStringLiteral("password command did not finish in time"));
     });
-    QObject::connect(proc, &QProcess::errorOccurred, proc, [proc, finish](QProcess::ProcessError e) {
-        if (e == QProcess::FailedToStart)
-            finish(false, {}, QStringLiteral("password command could not start: %1").arg(proc->errorString()));
-    });
-    QObject::connect(proc, &QProcess::finished, proc, [proc, finish](int code, QProcess::ExitStatus st) {
-        const QByteArray out = proc->readAllStandardOutput();
-        if (st != QProcess::NormalExit || code != 0) {
-            finish(false, {},
-                   QStringLiteral("password command failed (exit %1): %2")
-                       .arg(code)
-                       .arg(QString::fromLocal8Bit(proc->readAllStandardError()).trimmed()));
-            return;
-        }
-        QByteArray line = out;
-        const qsizetype nl = line.indexOf('\n');
-        if (nl >= 0)
-            line.truncate(nl);
-        if (line.endsWith('\r'))
-            line.chop(1);
-        if (line.isEmpty()) {
-            finish(false, {}, QStringLiteral("password command printed nothing"));
-            return;
-        }
-        finish(true, QString::fromUtf8(line), {});
-    });
+    QObject::connect(proc, &QProcess::errorOccurred, proc,
+                     [proc, finish](QProcess::ProcessError e) {
+                         if (e == QProcess::FailedToStart)
+                             finish(false, {},
+                                    QStringLiteral("password command could not start: %1")
+                                        .arg(proc->errorString()));
+                     });
+    QObject::connect(
+        proc, &QProcess::finished, proc, [proc, finish](int code, QProcess::ExitStatus st) {
+            const QByteArray out = proc->readAllStandardOutput();
+            if (st != QProcess::NormalExit || code != 0) {
+                finish(false, {},
+                       QStringLiteral("password command failed (exit %1): %2")
+                           .arg(code)
+                           .arg(QString::fromLocal8Bit(proc->readAllStandardError()).trimmed()));
+                return;
+            }
+            QByteArray line = out;
+            const qsizetype nl = line.indexOf('\n');
+            if (nl >= 0)
+                line.truncate(nl);
+            if (line.endsWith('\r'))
+                line.chop(1);
+            if (line.isEmpty()) {
+                finish(false, {}, QStringLiteral("password command printed nothing"));
+                return;
+            }
+            finish(true, QString::fromUtf8(line), {});
+        });
     timer->start(timeoutMs);
     proc->start();
 }

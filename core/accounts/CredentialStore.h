@@ -21,7 +21,8 @@ public:
     /// Reads the password of `account`; calls `done` later on the caller's thread.
     virtual void readPassword(const QString &account, ReadCallback done) = 0;
     /// Stores (or replaces) the password of `account`.
-    virtual void writePassword(const QString &account, const QString &password, WriteCallback done) = 0;
+    virtual void writePassword(const QString &account, const QString &password,
+                               WriteCallback done) = 0;
     /// Removes the password of `account` (no error when there was none).
     virtual void removePassword(const QString &account, WriteCallback done) = 0;
 };
@@ -32,7 +33,8 @@ class MemoryCredentialStore : public CredentialStore
 {
 public:
     void readPassword(const QString &account, ReadCallback done) override;
-    void writePassword(const QString &account, const QString &password, WriteCallback done) override;
+    void writePassword(const QString &account, const QString &password,
+                       WriteCallback done) override;
     void removePassword(const QString &account, WriteCallback done) override;
 
 private:
@@ -45,7 +47,8 @@ class KeychainCredentialStore : public CredentialStore
 {
 public:
     void readPassword(const QString &account, ReadCallback done) override;
-    void writePassword(const QString &account, const QString &password, WriteCallback done) override;
+    void writePassword(const QString &account, const QString &password,
+                       WriteCallback done) override;
     void removePassword(const QString &account, WriteCallback done) override;
 };
 
@@ -53,7 +56,7 @@ public:
 /// passes the first line of its standard output to `done` (as msmtp's passwordeval does).
 /// Fails with the command's exit status or standard error when it fails or prints nothing.
 /// `timeoutMs` bounds the run (milliseconds).
-void runPasswordCommand(const QString &command, QObject *context, CredentialStore::ReadCallback done,
-                        int timeoutMs = 60000);
+void runPasswordCommand(const QString &command, QObject *context,
+                        CredentialStore::ReadCallback done, int timeoutMs = 60000);
 
 } // namespace outpost

@@ -15,14 +15,14 @@ struct KeyInfo
     bool numeric;
 };
 constexpr KeyInfo kKeys[] = {
-    {"pool.max_per_server", "2", true},     {"pool.max_messages", "100", true},
-    {"pool.idle_ms", "60000", true},        {"pool.rate_per_min", "0", true},
-    {"timeout.connect", "30000", true},     {"timeout.greeting", "300000", true},
-    {"timeout.command", "300000", true},    {"timeout.data_block", "180000", true},
-    {"timeout.data_end", "600000", true},   {"timeout.quit", "5000", true},
+    {"pool.max_per_server", "2", true},      {"pool.max_messages", "100", true},
+    {"pool.idle_ms", "60000", true},         {"pool.rate_per_min", "0", true},
+    {"timeout.connect", "30000", true},      {"timeout.greeting", "300000", true},
+    {"timeout.command", "300000", true},     {"timeout.data_block", "180000", true},
+    {"timeout.data_end", "600000", true},    {"timeout.quit", "5000", true},
     {"shutdown.deadline_ms", "10000", true}, {"retry.initial_ms", "60000", true},
-    {"retry.max_ms", "3600000", true},      {"retry.lifetime_ms", "432000000", true},
-    {"pipelining", "auto", false},          {"chunking", "auto", false},
+    {"retry.max_ms", "3600000", true},       {"retry.lifetime_ms", "432000000", true},
+    {"pipelining", "auto", false},           {"chunking", "auto", false},
 };
 const KeyInfo *find(const QString &key)
 {
@@ -34,7 +34,9 @@ const KeyInfo *find(const QString &key)
 }
 } // namespace
 
-Settings::Settings(Database *db, QObject *parent) : QObject(parent), m_db(db)
+Settings::Settings(Database *db, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
 {
     reload();
 }
@@ -57,13 +59,15 @@ QString Settings::validate(const QString &key, const QString &value)
 {
     const KeyInfo *k = find(key);
     if (!k)
-        return QStringLiteral("unknown setting \"%1\" (known: %2)").arg(key, keys().join(QLatin1String(", ")));
+        return QStringLiteral("unknown setting \"%1\" (known: %2)")
+            .arg(key, keys().join(QLatin1String(", ")));
     if (k->numeric) {
         bool ok = false;
         const qint64 n = value.toLongLong(&ok);
         if (!ok || n < 0)
             return QStringLiteral("%1 needs a whole number >= 0, not \"%2\"").arg(key, value);
-        if (key == QLatin1String("pool.max_per_server") || key == QLatin1String("pool.max_messages")) {
+        if (key == QLatin1String("pool.max_per_server") ||
+            key == QLatin1String("pool.max_messages")) {
             if (n < 1)
                 return QStringLiteral("%1 must be at least 1").arg(key);
         }
@@ -105,7 +109,8 @@ bool Settings::set(const QString &account, const QString &key, const QString &va
         return false;
     }
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
+    q.prepare(
+        QStringLiteral("INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
     q.addBindValue(account);
     q.addBindValue(key);
     q.addBindValue(value);

@@ -31,7 +31,9 @@ public:
 class MockClock : public Clock
 {
 public:
-    explicit MockClock(qint64 startMs = 1'700'000'000'000) : m_now(startMs) {}
+    explicit MockClock(qint64 startMs = 1'700'000'000'000)
+        : m_now(startMs)
+    {}
     qint64 nowMs() const override { return m_now; }
     void advance(qint64 ms) { m_now += ms; }
     void set(qint64 ms) { m_now = ms; }

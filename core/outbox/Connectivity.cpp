@@ -4,7 +4,9 @@
 
 namespace outpost {
 
-Connectivity::Connectivity(QObject *parent) : QObject(parent) {}
+Connectivity::Connectivity(QObject *parent)
+    : QObject(parent)
+{}
 
 bool Connectivity::useSystemBackend()
 {

@@ -13,7 +13,12 @@ class Connectivity : public QObject
 {
     Q_OBJECT
 public:
-    enum class Reachability { Unknown, Online, Offline };
+    enum class Reachability
+    {
+        Unknown,
+        Online,
+        Offline
+    };
     Q_ENUM(Reachability)
 
     explicit Connectivity(QObject *parent = nullptr);

@@ -147,7 +147,8 @@ bool Database::open(const QString &path, QString *error)
     // A file that is not a database fails on the first read.
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
         const QString why = q.lastError().text();
-        m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Corrupt;
+        m_openError =
+            why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Corrupt;
         *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why);
         close();
         return false;
@@ -155,15 +156,17 @@ bool Database::open(const QString &path, QString *error)
     const int version = q.value(0).toInt();
     if (version > schemaVersion()) {
         m_openError = OpenError::NewerSchema;
-        *error = QStringLiteral("%1 was written by a newer Outpost (schema %2, this build knows %3)")
-                     .arg(path)
-                     .arg(version)
-                     .arg(schemaVersion());
+        *error =
+            QStringLiteral("%1 was written by a newer Outpost (schema %2, this build knows %3)")
+                .arg(path)
+                .arg(version)
+                .arg(schemaVersion());
         close();
         return false;
     }
-    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.exec(QStringLiteral("PRAGMA synchronous=FULL"))
-        || !q.exec(QStringLiteral("PRAGMA foreign_keys=ON"))) {
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) ||
+        !q.exec(QStringLiteral("PRAGMA synchronous=FULL")) ||
+        !q.exec(QStringLiteral("PRAGMA foreign_keys=ON"))) {
         const QString why = q.lastError().text();
         m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Io;
         *error = QStringLiteral("cannot configure %1: %2").arg(path, why);
@@ -176,14 +179,15 @@ bool Database::open(const QString &path, QString *error)
         // message_data, which holds only the frozen message bytes (a damaged one shows when
         // that message is read); the rest is ~5 % of the file.
         QStringList tables;
-        if (q.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'message_data'"))) {
+        if (q.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> "
+                                  "'message_data'"))) {
             while (q.next())
                 tables << q.value(0).toString();
         }
         bool ok = !q.lastError().isValid();
         for (const QString &table : std::as_const(tables)) {
-            ok = ok && q.exec(QStringLiteral("PRAGMA quick_check(\"%1\")").arg(table)) && q.next()
-                 && q.value(0).toString() == QLatin1String("ok");
+            ok = ok && q.exec(QStringLiteral("PRAGMA quick_check(\"%1\")").arg(table)) &&
+                 q.next() && q.value(0).toString() == QLatin1String("ok");
         }
         if (!ok) {
             m_openError = OpenError::Corrupt;
@@ -208,9 +212,9 @@ bool Database::migrate(QString *error)
     while (version < schemaVersion()) {
         Transaction tx(m_db);
         QString why;
-        if (!tx.ok() || !execScript(m_db, QString::fromUtf8(kMigrations[version]), &why)
-            || !QSqlQuery(m_db).exec(QStringLiteral("PRAGMA user_version = %1").arg(version + 1))
-            || !tx.commit()) {
+        if (!tx.ok() || !execScript(m_db, QString::fromUtf8(kMigrations[version]), &why) ||
+            !QSqlQuery(m_db).exec(QStringLiteral("PRAGMA user_version = %1").arg(version + 1)) ||
+            !tx.commit()) {
             m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Io;
             *error = QStringLiteral("cannot upgrade the outbox schema from version %1: %2")
                          .arg(version)
@@ -232,7 +236,8 @@ void Database::close()
     m_connection.clear();
 }
 
-Transaction::Transaction(QSqlDatabase &db) : m_db(db)
+Transaction::Transaction(QSqlDatabase &db)
+    : m_db(db)
 {
     m_active = m_db.transaction();
 }

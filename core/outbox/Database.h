@@ -12,7 +12,14 @@ namespace outpost {
 class Database
 {
 public:
-    enum class OpenError { None, Locked, Corrupt, NewerSchema, Io };
+    enum class OpenError
+    {
+        None,
+        Locked,
+        Corrupt,
+        NewerSchema,
+        Io
+    };
 
     Database() = default;
     ~Database();

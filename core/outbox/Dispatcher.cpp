@@ -35,13 +35,14 @@ bool pausesAccount(ErrorClass c)
 
 bool retryable(ErrorClass c)
 {
-    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout
-           || c == ErrorClass::Protocol;
+    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
+           c == ErrorClass::Protocol;
 }
 } // namespace
 
-Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings, CredentialStore *credentials,
-                       Transport *transport, Connectivity *connectivity, const Clock *clock, QObject *parent)
+Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
+                       CredentialStore *credentials, Transport *transport,
+                       Connectivity *connectivity, const Clock *clock, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_accounts(accounts)
@@ -261,7 +262,8 @@ void Dispatcher::fetchPassword(const Account &account)
                 u.event = QStringLiteral("held (account paused)");
                 apply(u);
             }
-            pauseAccount(name, SmtpResult::failure(ErrorClass::Auth, QStringLiteral("no password: %1").arg(error)));
+            pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
+                                                   QStringLiteral("no password: %1").arg(error)));
             return;
         }
         m_passwords.insert(name, secret);
@@ -275,7 +277,8 @@ void Dispatcher::fetchPassword(const Account &account)
         m_credentials->readPassword(account.name, done);
 }
 
-void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password)
+void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
+                             const QString &password)
 {
     SendRequest r;
     r.account = account.name;
@@ -299,16 +302,21 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account, co
     if (!account.caFile.isEmpty())
         s.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
     if (!account.pinSha256.isEmpty())
-        s.pinSha256 = QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
-    auto ms = [&](const char *key) { return int(m_settings->intValue(account.name, QLatin1String(key))); };
+        s.pinSha256 =
+            QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
+    auto ms = [&](const char *key) {
+        return int(m_settings->intValue(account.name, QLatin1String(key)));
+    };
     s.connectTimeoutMs = ms("timeout.connect");
     s.greetingTimeoutMs = ms("timeout.greeting");
     s.commandTimeoutMs = ms("timeout.command");
     s.dataBlockTimeoutMs = ms("timeout.data_block");
     s.dataEndTimeoutMs = ms("timeout.data_end");
     s.quitTimeoutMs = ms("timeout.quit");
-    s.allowPipelining = m_settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
-    s.allowChunking = m_settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+    s.allowPipelining =
+        m_settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
+    s.allowChunking =
+        m_settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
     s.logTag = account.name;
     r.limits.maxPerServer = ms("pool.max_per_server");
     r.limits.maxMessages = ms("pool.max_messages");
@@ -332,7 +340,8 @@ void Dispatcher::apply(const DeliveryUpdate &u)
     commitPending(); // outcomes reach the store in the order they happened
     QString error;
     if (!m_store->applyUpdate(u, &error))
-        qWarning("outpost: could not record the outcome of message %lld: %s", u.id, qPrintable(error));
+        qWarning("outpost: could not record the outcome of message %lld: %s", u.id,
+                 qPrintable(error));
 }
 
 void Dispatcher::applyLater(const DeliveryUpdate &u)
@@ -352,8 +361,8 @@ void Dispatcher::commitPending()
     const QList<DeliveryUpdate> updates = std::exchange(m_pendingUpdates, {});
     QString error;
     if (!m_store->applyUpdates(updates, &error)) {
-        qWarning("outpost: could not record the outcome of %lld messages: %s", qint64(updates.size()),
-                 qPrintable(error));
+        qWarning("outpost: could not record the outcome of %lld messages: %s",
+                 qint64(updates.size()), qPrintable(error));
     }
     scheduleDispatch();
 }
@@ -443,7 +452,8 @@ void Dispatcher::onFinished(const TransactionResult &tx)
             u.event = QStringLiteral("partly sent; deferred recipients queued");
         } else {
             u.state = MessageState::Sent;
-            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)") : QStringLiteral("sent");
+            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)")
+                                : QStringLiteral("sent");
             if (m_offlineBatch.contains(c.id))
                 ++m_offlineBatchSent;
         }
@@ -462,17 +472,20 @@ void Dispatcher::onFinished(const TransactionResult &tx)
                 u.recipients << RecipientRecord{r.address, MessageState::Queued, r.reply};
         }
         u.uncertain = tx.uncertain();
-        const qint64 lifetime = m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
-        const bool expired = c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
+        const qint64 lifetime =
+            m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
+        const bool expired =
+            c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
         if (expired) {
             u.state = MessageState::Failed;
             u.event = QStringLiteral("expired");
         } else {
             u.state = MessageState::Queued;
             u.nextAttemptAt = nextAttempt(c, std::max(1, attemptsAfter));
-            u.event = u.uncertain ? QStringLiteral("delivery uncertain; queued again")
-                                  : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
-                                                     : QStringLiteral("deferred"));
+            u.event = u.uncertain
+                          ? QStringLiteral("delivery uncertain; queued again")
+                          : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
+                                             : QStringLiteral("deferred"));
         }
         apply(u);
         if (expired) {

@@ -25,12 +25,13 @@ struct Account;
 ///
 /// | outcome                                   | result                                      |
 /// |-------------------------------------------|---------------------------------------------|
-/// | end of data 2xx                           | sent; refused recipients failed, deferred (4xx) recipients queued again |
-/// | 4xx, timeout, network, protocol           | queued with backoff (retry.initial_ms doubling to retry.max_ms, ±20 %), failed after retry.lifetime_ms |
-/// | 5xx, local                                | failed, one notice                          |
-/// | auth, certificate, tls                    | account paused, its messages held, one notice |
-/// | lost after the end marker                 | queued with backoff, marked uncertain       |
-/// | offline                                   | nothing attempted, nothing counted          |
+/// | end of data 2xx                           | sent; refused recipients failed, deferred (4xx)
+/// recipients queued again | | 4xx, timeout, network, protocol           | queued with backoff
+/// (retry.initial_ms doubling to retry.max_ms, ±20 %), failed after retry.lifetime_ms | | 5xx,
+/// local                                | failed, one notice                          | | auth,
+/// certificate, tls                    | account paused, its messages held, one notice | | lost
+/// after the end marker                 | queued with backoff, marked uncertain       | | offline
+/// | nothing attempted, nothing counted          |
 ///
 /// Serial and re-entrant through the event loop: dispatch() runs from a zero timer, never
 /// recursively. Time comes from the injected Clock.
@@ -38,13 +39,17 @@ class Dispatcher : public QObject
 {
     Q_OBJECT
 public:
-    Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings, CredentialStore *credentials,
-               Transport *transport, Connectivity *connectivity, const Clock *clock, QObject *parent = nullptr);
+    Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
+               CredentialStore *credentials, Transport *transport, Connectivity *connectivity,
+               const Clock *clock, QObject *parent = nullptr);
     /// Writes the outcomes not yet recorded (see commitPending()).
     ~Dispatcher() override;
 
     /// Maps a host name to the address to connect to (tests); default: identity.
-    void setHostResolver(std::function<QString(const QString &)> resolver) { m_resolve = std::move(resolver); }
+    void setHostResolver(std::function<QString(const QString &)> resolver)
+    {
+        m_resolve = std::move(resolver);
+    }
     /// Starts scheduling.
     void start();
     /// Stops claiming new messages (used before shutdown). Messages in flight still report.
@@ -101,11 +106,11 @@ private:
     std::function<QString(const QString &)> m_resolve;
 
     QHash<qint64, InFlight> m_inFlight;
-    QHash<QString, QString> m_passwords;          // account -> password (memory only)
+    QHash<QString, QString> m_passwords; // account -> password (memory only)
     QHash<QString, QList<ClaimedMessage>> m_waitingForPassword;
     QSet<QString> m_fetching;
     QSet<QString> m_pausedNotified;
-    QSet<qint64> m_offlineBatch;                  // queued while offline, for the summary notice
+    QSet<qint64> m_offlineBatch; // queued while offline, for the summary notice
     int m_offlineBatchSent = 0;
     QTimer m_timer;
     QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)

@@ -11,8 +11,10 @@ namespace outpost {
 /// Core only says what happened; ui/ and app/ choose the words.
 struct Notice
 {
-    enum class Kind {
-        AccountPaused, ///< authentication, TLS or certificate problem: the account's messages are held
+    enum class Kind
+    {
+        AccountPaused, ///< authentication, TLS or certificate problem: the account's messages are
+                       ///< held
         MessageFailed, ///< a message failed permanently (or expired)
         BatchSent,     ///< messages queued while offline have all gone out
     };

@@ -18,8 +18,9 @@ struct StateName
     const char *n;
 };
 constexpr StateName kStates[] = {
-    {MessageState::Draft, "draft"},   {MessageState::Queued, "queued"}, {MessageState::Sending, "sending"},
-    {MessageState::Sent, "sent"},     {MessageState::Failed, "failed"}, {MessageState::Held, "held"},
+    {MessageState::Draft, "draft"},     {MessageState::Queued, "queued"},
+    {MessageState::Sending, "sending"}, {MessageState::Sent, "sent"},
+    {MessageState::Failed, "failed"},   {MessageState::Held, "held"},
 };
 
 QDateTime fromMs(qint64 ms)
@@ -34,7 +35,8 @@ qint64 toMs(const QDateTime &t)
 
 const char kSummaryColumns[] =
     "id, account, state, error_class, from_text, to_text, subject, attempts, created_at, send_at, "
-    "next_attempt_at, last_code, last_enhanced, last_text, message_id, uncertain, size, last_detail";
+    "next_attempt_at, last_code, last_enhanced, last_text, message_id, uncertain, size, "
+    "last_detail";
 
 MessageSummary readSummary(const QSqlQuery &q)
 {
@@ -93,16 +95,16 @@ OutboxStore::OutboxStore(Database *db, const Clock *clock, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_clock(clock)
-{
-}
+{}
 
 bool OutboxStore::insertOne(const NewMessage &m, qint64 now, qint64 *id, QString *error)
 {
     QSqlDatabase &db = m_db->db();
     QSqlQuery q(db);
-    q.prepare(QStringLiteral(
-        "INSERT INTO messages (account, state, reverse_path, from_text, to_text, subject, message_id, size, "
-        "needs_smtputf8, created_at, send_at, next_attempt_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    q.prepare(QStringLiteral("INSERT INTO messages (account, state, reverse_path, from_text, "
+                             "to_text, subject, message_id, size, "
+                             "needs_smtputf8, created_at, send_at, next_attempt_at, updated_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const qint64 sendAt = toMs(m.sendAt);
     q.addBindValue(m.account);
     q.addBindValue(messageStateName(m.state));
@@ -131,7 +133,8 @@ bool OutboxStore::insertOne(const NewMessage &m, qint64 now, qint64 *id, QString
         return false;
     }
     QSqlQuery r(db);
-    r.prepare(QStringLiteral("INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
+    r.prepare(QStringLiteral(
+        "INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
     for (qsizetype i = 0; i < m.recipients.size(); ++i) {
         r.addBindValue(*id);
         r.addBindValue(int(i));
@@ -145,7 +148,8 @@ bool OutboxStore::insertOne(const NewMessage &m, qint64 now, qint64 *id, QString
     h.prepare(QStringLiteral("INSERT INTO history (message, at, event) VALUES (?, ?, ?)"));
     h.addBindValue(*id);
     h.addBindValue(now);
-    h.addBindValue(m.state == MessageState::Draft ? QStringLiteral("draft saved") : QStringLiteral("queued"));
+    h.addBindValue(m.state == MessageState::Draft ? QStringLiteral("draft saved")
+                                                  : QStringLiteral("queued"));
     if (!h.exec()) {
         *error = h.lastError().text();
         return false;
@@ -175,7 +179,8 @@ QList<qint64> OutboxStore::enqueueMany(const QList<NewMessage> &messages, QStrin
         ids << id;
     }
     if (!tx.commit()) {
-        *error = QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        *error =
+            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
         return {};
     }
     for (qint64 id : std::as_const(ids))
@@ -186,7 +191,8 @@ QList<qint64> OutboxStore::enqueueMany(const QList<NewMessage> &messages, QStrin
 std::optional<MessageSummary> OutboxStore::summary(qint64 id) const
 {
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns)));
+    q.prepare(
+        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns)));
     q.addBindValue(id);
     if (!q.exec() || !q.next())
         return std::nullopt;
@@ -208,7 +214,8 @@ std::optional<MessageRecord> OutboxStore::message(qint64 id) const
         rec.needsSmtpUtf8 = q.value(1).toBool();
     }
     QSqlQuery r(m_db->db());
-    r.prepare(QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE message = ? ORDER BY seq"));
+    r.prepare(QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE "
+                             "message = ? ORDER BY seq"));
     r.addBindValue(id);
     r.exec();
     while (r.next()) {
@@ -222,8 +229,9 @@ std::optional<MessageRecord> OutboxStore::message(qint64 id) const
         rec.recipients << rr;
     }
     QSqlQuery h(m_db->db());
-    h.prepare(QStringLiteral("SELECT at, event, error_class, code, enhanced, text, uncertain, server, detail "
-                             "FROM history WHERE message = ? ORDER BY id"));
+    h.prepare(QStringLiteral(
+        "SELECT at, event, error_class, code, enhanced, text, uncertain, server, detail "
+        "FROM history WHERE message = ? ORDER BY id"));
     h.addBindValue(id);
     h.exec();
     while (h.next()) {
@@ -253,7 +261,8 @@ QByteArray OutboxStore::messageData(qint64 id) const
     return {};
 }
 
-QList<MessageSummary> OutboxStore::list(std::optional<MessageState> state, int limit, int offset) const
+QList<MessageSummary> OutboxStore::list(std::optional<MessageState> state, int limit,
+                                        int offset) const
 {
     QList<MessageSummary> out;
     QSqlQuery q(m_db->db());
@@ -306,17 +315,20 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
     // without a disk sync (WAL with synchronous=NORMAL); the next synchronous commit (the
     // outcome) makes it durable too. Saves one fsync per claim batch (tests/bench flush).
     QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    const auto syncAgain = qScopeGuard([this] { QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=FULL")); });
+    const auto syncAgain = qScopeGuard(
+        [this] { QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=FULL")); });
     Transaction tx(m_db->db());
     if (!tx.ok())
         return out;
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at FROM messages "
-                             "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT %2")
-                  .arg(excl)
-                  .arg(limit));
+    q.prepare(
+        QStringLiteral(
+            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at FROM messages "
+            "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT %2")
+            .arg(excl)
+            .arg(limit));
     q.addBindValue(now);
     for (const QVariant &b : std::as_const(binds))
         q.addBindValue(b);
@@ -333,9 +345,11 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
         out << c;
     }
     QSqlQuery u(m_db->db());
-    u.prepare(QStringLiteral("UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"));
+    u.prepare(QStringLiteral(
+        "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"));
     QSqlQuery r(m_db->db());
-    r.prepare(QStringLiteral("SELECT address FROM recipients WHERE message = ? AND state = 'queued' ORDER BY seq"));
+    r.prepare(QStringLiteral(
+        "SELECT address FROM recipients WHERE message = ? AND state = 'queued' ORDER BY seq"));
     QSqlQuery d(m_db->db());
     d.setForwardOnly(true);
     d.prepare(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
@@ -364,7 +378,8 @@ qint64 OutboxStore::nextDueMs(const QStringList &skipAccounts) const
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'%1").arg(excl));
+    q.prepare(QStringLiteral("SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'%1")
+                  .arg(excl));
     for (const QVariant &b : std::as_const(binds))
         q.addBindValue(b);
     if (q.exec() && q.next() && !q.value(0).isNull())
@@ -373,8 +388,9 @@ qint64 OutboxStore::nextDueMs(const QStringList &skipAccounts) const
 }
 
 namespace {
-const char kInsertHistory[] = "INSERT INTO history (message, at, event, error_class, code, enhanced, text, uncertain, "
-                              "server, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+const char kInsertHistory[] =
+    "INSERT INTO history (message, at, event, error_class, code, enhanced, text, uncertain, "
+    "server, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// Executes the prepared kInsertHistory for one entry.
 bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
@@ -396,14 +412,18 @@ bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
 /// statement at every prepare()).
 struct UpdateStatements
 {
-    explicit UpdateStatements(QSqlDatabase &db) : message(db), recipient(db), history(db)
+    explicit UpdateStatements(QSqlDatabase &db)
+        : message(db)
+        , recipient(db)
+        , history(db)
     {
-        message.prepare(QStringLiteral(
-            "UPDATE messages SET state = ?, error_class = ?, attempts = attempts + ?, next_attempt_at = ?, "
-            "last_code = ?, last_enhanced = ?, last_text = ?, last_detail = ?, uncertain = MAX(uncertain, ?), "
-            "held_by_account = ?, updated_at = ? WHERE id = ?"));
-        recipient.prepare(QStringLiteral(
-            "UPDATE recipients SET state = ?, code = ?, enhanced = ?, text = ? WHERE message = ? AND address = ?"));
+        message.prepare(QStringLiteral("UPDATE messages SET state = ?, error_class = ?, attempts = "
+                                       "attempts + ?, next_attempt_at = ?, "
+                                       "last_code = ?, last_enhanced = ?, last_text = ?, "
+                                       "last_detail = ?, uncertain = MAX(uncertain, ?), "
+                                       "held_by_account = ?, updated_at = ? WHERE id = ?"));
+        recipient.prepare(QStringLiteral("UPDATE recipients SET state = ?, code = ?, enhanced = ?, "
+                                         "text = ? WHERE message = ? AND address = ?"));
         history.prepare(QLatin1String(kInsertHistory));
     }
     QSqlQuery message, recipient, history;
@@ -422,7 +442,8 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     q.addBindValue(u.reply.text());
     q.addBindValue(u.detail);
     q.addBindValue(u.uncertain ? 1 : 0);
-    q.addBindValue(u.state == MessageState::Held && u.event == QLatin1String("held (account paused)") ? 1 : 0);
+    q.addBindValue(
+        u.state == MessageState::Held && u.event == QLatin1String("held (account paused)") ? 1 : 0);
     q.addBindValue(now);
     q.addBindValue(u.id);
     if (!q.exec()) {
@@ -494,7 +515,6 @@ bool OutboxStore::applyUpdates(const QList<DeliveryUpdate> &updates, QString *er
     return true;
 }
 
-
 int OutboxStore::recoverInterrupted()
 {
     const qint64 now = m_clock->nowMs();
@@ -508,7 +528,8 @@ int OutboxStore::recoverInterrupted()
     Transaction tx(m_db->db());
     for (qint64 id : std::as_const(ids)) {
         QSqlQuery u(m_db->db());
-        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', next_attempt_at = ?, updated_at = ? WHERE id = ?"));
+        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', next_attempt_at = ?, "
+                                 "updated_at = ? WHERE id = ?"));
         u.addBindValue(now);
         u.addBindValue(now);
         u.addBindValue(id);
@@ -516,7 +537,8 @@ int OutboxStore::recoverInterrupted()
         HistoryEntry h;
         h.at = fromMs(now);
         h.event = QStringLiteral("recovered");
-        h.detail = QStringLiteral("Outpost stopped while sending this message; it was queued again");
+        h.detail =
+            QStringLiteral("Outpost stopped while sending this message; it was queued again");
         addHistory(id, h);
     }
     tx.commit();
@@ -528,8 +550,9 @@ int OutboxStore::makeAllDue()
 {
     const qint64 now = m_clock->nowMs();
     QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("UPDATE messages SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ? "
-                             "AND send_at <= ?"));
+    q.prepare(QStringLiteral(
+        "UPDATE messages SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ? "
+        "AND send_at <= ?"));
     q.addBindValue(now);
     q.addBindValue(now);
     q.addBindValue(now);
@@ -541,8 +564,10 @@ int OutboxStore::makeAllDue()
 }
 
 namespace {
-bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList &from, MessageState to,
-                 const QString &event, QString *error, bool resetRecipients = false)
+// keepSchedule: a message scheduled for later (send_at) stays due at its time, not now.
+bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList &from,
+                 MessageState to, const QString &event, QString *error,
+                 bool resetRecipients = false, bool keepSchedule = false)
 {
     const auto now = clock->nowMs();
     Transaction tx(db->db());
@@ -559,10 +584,12 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
         return false;
     }
     QSqlQuery u(db->db());
-    u.prepare(QStringLiteral("UPDATE messages SET state = ?, next_attempt_at = ?, held_by_account = 0, updated_at = ? "
-                             "WHERE id = ?"));
+    u.prepare(QStringLiteral("UPDATE messages SET state = ?, next_attempt_at = MAX(?, send_at * "
+                             "?), held_by_account = 0, "
+                             "updated_at = ? WHERE id = ?"));
     u.addBindValue(messageStateName(to));
     u.addBindValue(now);
+    u.addBindValue(keepSchedule ? 1 : 0);
     u.addBindValue(now);
     u.addBindValue(id);
     if (!u.exec()) {
@@ -572,7 +599,8 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
     if (resetRecipients) {
         // Retry of a failed message: every recipient not yet delivered is tried again.
         QSqlQuery r(db->db());
-        r.prepare(QStringLiteral("UPDATE recipients SET state = 'queued' WHERE message = ? AND state = 'failed'"));
+        r.prepare(QStringLiteral(
+            "UPDATE recipients SET state = 'queued' WHERE message = ? AND state = 'failed'"));
         r.addBindValue(id);
         r.exec();
     }
@@ -592,9 +620,10 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
 
 bool OutboxStore::retryNow(qint64 id, QString *error)
 {
-    const bool ok = changeState(m_db, m_clock, id,
-                                {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
-                                MessageState::Queued, QStringLiteral("retry requested"), error, true);
+    const bool ok =
+        changeState(m_db, m_clock, id,
+                    {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
+                    MessageState::Queued, QStringLiteral("retry requested"), error, true);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -602,8 +631,9 @@ bool OutboxStore::retryNow(qint64 id, QString *error)
 
 bool OutboxStore::hold(qint64 id, QString *error)
 {
-    const bool ok = changeState(m_db, m_clock, id, {QStringLiteral("queued"), QStringLiteral("draft")},
-                                MessageState::Held, QStringLiteral("held by the user"), error);
+    const bool ok =
+        changeState(m_db, m_clock, id, {QStringLiteral("queued"), QStringLiteral("draft")},
+                    MessageState::Held, QStringLiteral("held by the user"), error);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -611,8 +641,9 @@ bool OutboxStore::hold(qint64 id, QString *error)
 
 bool OutboxStore::release(qint64 id, QString *error)
 {
-    const bool ok = changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
-                                MessageState::Queued, QStringLiteral("released"), error);
+    const bool ok =
+        changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
+                    MessageState::Queued, QStringLiteral("released"), error, false, true);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -666,8 +697,10 @@ int OutboxStore::holdAccount(const QString &account, ErrorClass errorClass, cons
     Transaction tx(m_db->db());
     for (qint64 id : std::as_const(ids)) {
         QSqlQuery u(m_db->db());
-        u.prepare(QStringLiteral("UPDATE messages SET state = 'held', held_by_account = 1, error_class = ?, last_code = ?, "
-                                 "last_enhanced = ?, last_text = ?, last_detail = ?, updated_at = ? WHERE id = ?"));
+        u.prepare(QStringLiteral(
+            "UPDATE messages SET state = 'held', held_by_account = 1, error_class = ?, last_code = "
+            "?, "
+            "last_enhanced = ?, last_text = ?, last_detail = ?, updated_at = ? WHERE id = ?"));
         u.addBindValue(errorClassName(errorClass));
         u.addBindValue(reply.code);
         u.addBindValue(QString::fromLatin1(reply.enhanced));
@@ -695,7 +728,8 @@ int OutboxStore::releaseAccount(const QString &account)
     const qint64 now = m_clock->nowMs();
     QList<qint64> ids;
     QSqlQuery s(m_db->db());
-    s.prepare(QStringLiteral("SELECT id FROM messages WHERE account = ? AND state = 'held' AND held_by_account = 1"));
+    s.prepare(QStringLiteral(
+        "SELECT id FROM messages WHERE account = ? AND state = 'held' AND held_by_account = 1"));
     s.addBindValue(account);
     s.exec();
     while (s.next())
@@ -703,8 +737,8 @@ int OutboxStore::releaseAccount(const QString &account)
     Transaction tx(m_db->db());
     for (qint64 id : std::as_const(ids)) {
         QSqlQuery u(m_db->db());
-        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', held_by_account = 0, next_attempt_at = ?, "
-                                 "updated_at = ? WHERE id = ?"));
+        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', held_by_account = 0, "
+                                 "next_attempt_at = MAX(?, send_at), updated_at = ? WHERE id = ?"));
         u.addBindValue(now);
         u.addBindValue(now);
         u.addBindValue(id);
@@ -726,8 +760,9 @@ void OutboxStore::rememberAddresses(const QStringList &addresses)
     Transaction tx(m_db->db());
     for (const QString &a : addresses) {
         QSqlQuery q(m_db->db());
-        q.prepare(QStringLiteral("INSERT INTO address_book (address, last_used, uses) VALUES (?, ?, 1) "
-                                 "ON CONFLICT(address) DO UPDATE SET last_used = excluded.last_used, uses = uses + 1"));
+        q.prepare(QStringLiteral(
+            "INSERT INTO address_book (address, last_used, uses) VALUES (?, ?, 1) "
+            "ON CONFLICT(address) DO UPDATE SET last_used = excluded.last_used, uses = uses + 1"));
         q.addBindValue(a);
         q.addBindValue(now);
         q.exec();

@@ -14,7 +14,15 @@ class Clock;
 class Database;
 
 /// The life of a message in the outbox (design.md §4).
-enum class MessageState { Draft, Queued, Sending, Sent, Failed, Held };
+enum class MessageState
+{
+    Draft,
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Held
+};
 /// "draft", "queued", "sending", "sent", "failed", "held".
 QString messageStateName(MessageState s);
 /// Inverse of messageStateName(); false for unknown names.
@@ -32,12 +40,12 @@ struct RecipientRecord
 struct HistoryEntry
 {
     QDateTime at;
-    QString event;           ///< "queued", "sent", "deferred", "failed", "held", "released", "recovered", …
+    QString event; ///< "queued", "sent", "deferred", "failed", "held", "released", "recovered", …
     ErrorClass errorClass = ErrorClass::None;
     SmtpReply reply;
-    bool uncertain = false;  ///< delivery uncertain (connection lost after the end of data)
-    QString server;          ///< "host:port" for attempts
-    QString detail;          ///< technical detail for logs and the details view
+    bool uncertain = false; ///< delivery uncertain (connection lost after the end of data)
+    QString server;         ///< "host:port" for attempts
+    QString detail;         ///< technical detail for logs and the details view
 };
 
 /// The listing fields of a message (no bytes, no history): cheap to read in bulk.
@@ -48,17 +56,17 @@ struct MessageSummary
     MessageState state = MessageState::Queued;
     ErrorClass errorClass = ErrorClass::None;
     QString fromText;
-    QString toText;          ///< the visible recipients (To, Cc) as the user wrote them
+    QString toText; ///< the visible recipients (To, Cc) as the user wrote them
     QString subject;
     int attempts = 0;
     QDateTime createdAt;
     QDateTime sendAt;        ///< scheduled time (invalid = as soon as possible)
     QDateTime nextAttemptAt; ///< when the dispatcher tries next (queued only)
     SmtpReply lastReply;
-    QString lastDetail;      ///< technical detail of the last failure (no reply)
-    QByteArray messageId;    ///< Message-ID without angle brackets
+    QString lastDetail;   ///< technical detail of the last failure (no reply)
+    QByteArray messageId; ///< Message-ID without angle brackets
     bool uncertain = false;
-    qint64 size = 0;         ///< octets of the stored message
+    qint64 size = 0; ///< octets of the stored message
 };
 
 /// Everything stored about one message except its bytes.
@@ -74,7 +82,7 @@ struct MessageRecord : MessageSummary
 struct NewMessage
 {
     QString account;
-    QByteArray data;                 ///< RFC 5322 bytes, CRLF
+    QByteArray data; ///< RFC 5322 bytes, CRLF
     QByteArray messageId;
     QByteArray reversePath;
     QList<QByteArray> recipients;
@@ -82,7 +90,7 @@ struct NewMessage
     QString fromText;
     QString toText;
     QString subject;
-    QDateTime sendAt;                ///< invalid = now
+    QDateTime sendAt;                          ///< invalid = now
     MessageState state = MessageState::Queued; ///< Queued, Held or Draft
 };
 
@@ -92,7 +100,7 @@ struct ClaimedMessage
     qint64 id = 0;
     QString account;
     QByteArray reversePath;
-    QList<QByteArray> recipients;    ///< only those still to be sent
+    QList<QByteArray> recipients; ///< only those still to be sent
     QByteArray data;
     bool needsSmtpUtf8 = false;
     int attempts = 0;
@@ -109,8 +117,8 @@ struct DeliveryUpdate
     QString detail;
     bool countAttempt = true;
     QDateTime nextAttemptAt;
-    bool uncertain = false;          ///< sets the message's uncertain flag (never clears it)
-    QString event;                   ///< history event name
+    bool uncertain = false; ///< sets the message's uncertain flag (never clears it)
+    QString event;          ///< history event name
     QString server;
     QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
 };
@@ -163,11 +171,14 @@ public:
     /// that allows it (e.g. retry of a sent message).
     bool retryNow(qint64 id, QString *error);
     bool hold(qint64 id, QString *error);
+    /// Queues a held message again; one scheduled for later (sendAt) still waits for its time.
     bool release(qint64 id, QString *error);
     bool remove(qint64 id, QString *error);
     /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
-    int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply, const QString &detail);
-    /// Releases every message held because its account was paused; returns count.
+    int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
+                    const QString &detail);
+    /// Releases every message held because its account was paused (scheduled ones keep their
+    /// time); returns count.
     int releaseAccount(const QString &account);
 
     /// Remembers addresses for completion in the compose window.

@@ -67,8 +67,11 @@ Service::~Service()
 QString Service::serverName(const QString &dataDir)
 {
     const QString canonical = QFileInfo(dataDir).absoluteFilePath();
-    return QStringLiteral("outpost-")
-           + QString::fromLatin1(QCryptographicHash::hash(canonical.toUtf8(), QCryptographicHash::Sha256).toHex().left(20));
+    return QStringLiteral("outpost-") +
+           QString::fromLatin1(
+               QCryptographicHash::hash(canonical.toUtf8(), QCryptographicHash::Sha256)
+                   .toHex()
+                   .left(20));
 }
 
 bool Service::open(QString *error)
@@ -83,8 +86,11 @@ bool Service::open(QString *error)
         m_lock->setStaleLockTime(0);
         if (!m_lock->tryLock(0)) {
             m_lockedByOther = m_lock->error() == QLockFile::LockFailedError;
-            *error = m_lockedByOther ? QStringLiteral("another Outpost process is sending from %1").arg(m_options.dataDir)
-                                     : QStringLiteral("cannot create the lock file in %1").arg(m_options.dataDir);
+            *error =
+                m_lockedByOther
+                    ? QStringLiteral("another Outpost process is sending from %1")
+                          .arg(m_options.dataDir)
+                    : QStringLiteral("cannot create the lock file in %1").arg(m_options.dataDir);
             m_lock.reset();
             return false;
         }
@@ -102,8 +108,9 @@ bool Service::open(QString *error)
     if (m_options.systemNetworkInfo)
         m_connectivity->useSystemBackend();
     m_transport = std::make_unique<Transport>();
-    m_dispatcher = std::make_unique<Dispatcher>(m_store.get(), m_accounts.get(), m_settings.get(), m_credentials,
-                                                m_transport.get(), m_connectivity.get(), m_clock);
+    m_dispatcher = std::make_unique<Dispatcher>(m_store.get(), m_accounts.get(), m_settings.get(),
+                                                m_credentials, m_transport.get(),
+                                                m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
@@ -113,13 +120,14 @@ bool Service::open(QString *error)
             [this](const QString &account, const Capabilities &caps) {
                 m_accounts->setLastCapabilities(account, caps.describe());
             });
-    connect(m_transport.get(), &Transport::logLine, this, [this](const QString &account, int id, const QString &line) {
-        const QString entry = QStringLiteral("[%1 #%2] %3").arg(account).arg(id).arg(line);
-        m_log.append(entry);
-        if (m_log.size() > kLogLines)
-            m_log.remove(0, m_log.size() - kLogLines);
-        emit logLine(account, entry);
-    });
+    connect(m_transport.get(), &Transport::logLine, this,
+            [this](const QString &account, int id, const QString &line) {
+                const QString entry = QStringLiteral("[%1 #%2] %3").arg(account).arg(id).arg(line);
+                m_log.append(entry);
+                if (m_log.size() > kLogLines)
+                    m_log.remove(0, m_log.size() - kLogLines);
+                emit logLine(account, entry);
+            });
 
     if (m_options.singleInstance) {
         m_server = new QLocalServer(this);
@@ -139,8 +147,8 @@ bool Service::open(QString *error)
     return true;
 }
 
-Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draft &draft, const QDateTime &sendAt,
-                                        MessageState state)
+Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draft &draft,
+                                        const QDateTime &sendAt, MessageState state)
 {
     EnqueueResult r;
     if (!m_accounts->find(account)) {
@@ -161,7 +169,9 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
     n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
     n.fromText = joinMailboxes({draft.from});
     n.toText = joinMailboxes(draft.to + draft.cc);
-    n.subject = QString(draft.subject).replace(QLatin1Char('\r'), QLatin1Char(' ')).replace(QLatin1Char('\n'), QLatin1Char(' '));
+    n.subject = QString(draft.subject)
+                    .replace(QLatin1Char('\r'), QLatin1Char(' '))
+                    .replace(QLatin1Char('\n'), QLatin1Char(' '));
     n.sendAt = sendAt;
     n.state = state;
     r.id = m_store->enqueue(n, &r.error);
@@ -178,7 +188,8 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
 }
 
 Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteArray &raw,
-                                           std::optional<QByteArray> mailFrom, const QList<QByteArray> &recipients,
+                                           std::optional<QByteArray> mailFrom,
+                                           const QList<QByteArray> &recipients,
                                            const QDateTime &sendAt)
 {
     EnqueueResult r;
@@ -298,10 +309,11 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
                           {QStringLiteral("sent"), m_store->count(MessageState::Sent)}};
             reply(r);
         };
-        *conn = connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, [finish](bool busy) {
-            if (!busy)
-                finish();
-        });
+        *conn =
+            connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, [finish](bool busy) {
+                if (!busy)
+                    finish();
+            });
         QTimer::singleShot(0, this, [this, finish] {
             if (!m_dispatcher->isBusy())
                 finish();
@@ -311,7 +323,8 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
     emit remoteRequest(request, reply);
 }
 
-void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request, QObject *context,
+void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+                                    QObject *context,
                                     std::function<void(bool, const QJsonObject &)> done)
 {
     auto *socket = new QLocalSocket(context);
@@ -325,14 +338,14 @@ void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &r
         socket->deleteLater();
         done(ok, reply);
     };
-    QObject::connect(socket, &QLocalSocket::connected, socket, [socket, request] { writeJson(socket, request); });
+    QObject::connect(socket, &QLocalSocket::connected, socket,
+                     [socket, request] { writeJson(socket, request); });
     QObject::connect(socket, &QLocalSocket::readyRead, socket, [socket, finish] {
         if (socket->canReadLine())
             finish(true, QJsonDocument::fromJson(socket->readLine()).object());
     });
-    QObject::connect(socket, &QLocalSocket::errorOccurred, socket, [finish](QLocalSocket::LocalSocketError) {
-        finish(false, {});
-    });
+    QObject::connect(socket, &QLocalSocket::errorOccurred, socket,
+                     [finish](QLocalSocket::LocalSocketError) { finish(false, {}); });
     QObject::connect(socket, &QLocalSocket::disconnected, socket, [finish] { finish(false, {}); });
     socket->connectToServer(serverName(dataDir));
 }

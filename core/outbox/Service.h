@@ -32,11 +32,13 @@ using RemoteReply = std::function<void(const QJsonObject &)>;
 /// How a Service is put together.
 struct ServiceOptions
 {
-    QString dataDir;                                          ///< holds outbox.sqlite and the lock
-    CredentialStore *credentials = nullptr;                   ///< not owned; nullptr = system keychain
-    const Clock *clock = nullptr;                             ///< not owned; nullptr = system clock
-    std::function<QString(const QString &host)> resolveHost;  ///< tests: "smtp.example.net" -> "127.0.0.1"
-    bool singleInstance = true;  ///< take the data-directory lock and serve other processes' requests
+    QString dataDir;                        ///< holds outbox.sqlite and the lock
+    CredentialStore *credentials = nullptr; ///< not owned; nullptr = system keychain
+    const Clock *clock = nullptr;           ///< not owned; nullptr = system clock
+    std::function<QString(const QString &host)>
+        resolveHost; ///< tests: "smtp.example.net" -> "127.0.0.1"
+    bool singleInstance =
+        true; ///< take the data-directory lock and serve other processes' requests
     bool systemNetworkInfo = false; ///< use QNetworkInformation for reachability
     /// Run the dispatcher (and recover interrupted messages). Off for short CLI commands that
     /// only read or change the outbox while another process may be sending.
@@ -87,12 +89,14 @@ public:
     };
     /// Composes and queues a message written by the user (or holds it as a draft). sendAt
     /// schedules it. Refuses (error) a draft that cannot be composed.
-    EnqueueResult enqueue(const QString &account, const mime::Draft &draft, const QDateTime &sendAt = {},
-                          MessageState state = MessageState::Queued);
+    EnqueueResult enqueue(const QString &account, const mime::Draft &draft,
+                          const QDateTime &sendAt = {}, MessageState state = MessageState::Queued);
     /// Queues an existing RFC 5322 message (`queue --eml`, `sendmail`); the envelope comes from
     /// its headers unless mailFrom / recipients are given.
-    EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw, std::optional<QByteArray> mailFrom = {},
-                             const QList<QByteArray> &recipients = {}, const QDateTime &sendAt = {});
+    EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw,
+                             std::optional<QByteArray> mailFrom = {},
+                             const QList<QByteArray> &recipients = {},
+                             const QDateTime &sendAt = {});
 
     /// "Send queued now".
     void flush();
@@ -111,7 +115,8 @@ public:
     static QString serverName(const QString &dataDir);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
     /// answer (or ok=false when no instance answers). Asynchronous.
-    static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request, QObject *context,
+    static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+                                      QObject *context,
                                       std::function<void(bool ok, const QJsonObject &reply)> done);
 
 signals:

@@ -84,7 +84,8 @@ QStringList Capabilities::describe() const
 {
     QStringList out;
     for (auto it = keywords.cbegin(); it != keywords.cend(); ++it)
-        out << QString::fromLatin1(it.key() + (it.value().isEmpty() ? QByteArray() : ' ' + it.value()));
+        out << QString::fromLatin1(it.key() +
+                                   (it.value().isEmpty() ? QByteArray() : ' ' + it.value()));
     out.sort();
     return out;
 }

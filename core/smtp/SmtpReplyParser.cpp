@@ -4,7 +4,10 @@ namespace outpost {
 
 namespace {
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 // Splits an enhanced status code (RFC 3463 §2: class "." subject "." detail) off the text
 // when its class digit matches the reply code's first digit.
@@ -78,13 +81,15 @@ SmtpReplyParser::Status SmtpReplyParser::next(SmtpReply *reply)
         if (lf < 0) {
             m_scanFrom = m_buffer.size();
             if (m_buffer.size() > m_limits.maxLineLength)
-                return fail(QStringLiteral("reply line longer than %1 octets").arg(m_limits.maxLineLength),
-                            m_buffer);
+                return fail(
+                    QStringLiteral("reply line longer than %1 octets").arg(m_limits.maxLineLength),
+                    m_buffer);
             return Status::NeedMore;
         }
         if (lf + 1 > m_limits.maxLineLength)
-            return fail(QStringLiteral("reply line longer than %1 octets").arg(m_limits.maxLineLength),
-                        m_buffer.left(lf + 1));
+            return fail(
+                QStringLiteral("reply line longer than %1 octets").arg(m_limits.maxLineLength),
+                m_buffer.left(lf + 1));
         QByteArray line = m_buffer.left(lf);
         m_buffer.remove(0, lf + 1);
         m_scanFrom = 0;
@@ -94,8 +99,8 @@ SmtpReplyParser::Status SmtpReplyParser::next(SmtpReply *reply)
             line.chop(1);
         if (line.contains('\r') || line.contains('\0'))
             return fail(QStringLiteral("control character in reply line"), line);
-        if (line.size() < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2])
-            || line[0] < '2' || line[0] > '5')
+        if (line.size() < 3 || !isDigit(line[0]) || !isDigit(line[1]) || !isDigit(line[2]) ||
+            line[0] < '2' || line[0] > '5')
             return fail(QStringLiteral("malformed reply code"), line);
         const int code = line.left(3).toInt();
         bool last = true;
@@ -113,7 +118,8 @@ SmtpReplyParser::Status SmtpReplyParser::next(SmtpReply *reply)
                             .arg(code),
                         line);
         if (++m_lines > m_limits.maxLines)
-            return fail(QStringLiteral("reply has more than %1 lines").arg(m_limits.maxLines), line);
+            return fail(QStringLiteral("reply has more than %1 lines").arg(m_limits.maxLines),
+                        line);
         m_partial.code = code;
         m_partial.lines.append(text);
         if (!last)

@@ -16,10 +16,11 @@ namespace outpost {
 ///
 /// Memory is bounded: of a line that has no LF yet at most Limits::maxLineLength + 1 octets
 /// are buffered, however often feed() is called before next(). A line longer than
-/// Limits::maxLineLength octets (CRLF included) or a reply with more than Limits::maxLines lines is a protocol error, as is a malformed code or
-/// a multi-line reply whose lines carry different codes. After an error the parser stays in
-/// the error state until reset(); errorString() says what went wrong and offendingBytes() holds
-/// (at most 200 octets of) the bytes that caused it, for the protocol log.
+/// Limits::maxLineLength octets (CRLF included) or a reply with more than Limits::maxLines lines is
+/// a protocol error, as is a malformed code or a multi-line reply whose lines carry different
+/// codes. After an error the parser stays in the error state until reset(); errorString() says what
+/// went wrong and offendingBytes() holds (at most 200 octets of) the bytes that caused it, for the
+/// protocol log.
 class SmtpReplyParser
 {
 public:
@@ -28,10 +29,17 @@ public:
         int maxLineLength = 2048; ///< octets per line, CRLF included
         int maxLines = 512;       ///< lines per reply
     };
-    enum class Status { NeedMore, Reply, Error };
+    enum class Status
+    {
+        NeedMore,
+        Reply,
+        Error
+    };
 
     SmtpReplyParser() = default;
-    explicit SmtpReplyParser(Limits limits) : m_limits(limits) {}
+    explicit SmtpReplyParser(Limits limits)
+        : m_limits(limits)
+    {}
 
     /// Appends bytes read from the connection.
     void feed(const QByteArray &bytes);
@@ -54,10 +62,10 @@ private:
     Status fail(const QString &why, const QByteArray &bytes);
 
     Limits m_limits;
-    QByteArray m_buffer;   // unconsumed input
+    QByteArray m_buffer; // unconsumed input
     qsizetype m_scanFrom = 0;
     qsizetype m_tailLength = 0; // octets after the last LF in m_buffer (capped, see feed())
-    SmtpReply m_partial;   // lines of a multi-line reply so far
+    SmtpReply m_partial;        // lines of a multi-line reply so far
     int m_lines = 0;
     QString m_error;
     QByteArray m_offending;

@@ -10,7 +10,8 @@
 namespace outpost {
 
 /// The kind of an outcome, as the dispatcher decides on it (design.md §2, shared/cases README).
-enum class ErrorClass {
+enum class ErrorClass
+{
     None,        ///< success
     Transient,   ///< 4xx reply (RFC 5321 §4.2.1)
     Permanent,   ///< 5xx reply
@@ -20,7 +21,7 @@ enum class ErrorClass {
     Certificate, ///< the server's certificate is not trusted
     Auth,        ///< authentication refused (535/534) or no usable mechanism
     Protocol,    ///< malformed or unexpected server data
-    Local,       ///< refused before talking to the server (bad address, too large, missing extension)
+    Local, ///< refused before talking to the server (bad address, too large, missing extension)
 };
 
 /// Stable lower-case name of a class, as `outpost list --json` prints it ("" for None).
@@ -31,8 +32,8 @@ ErrorClass errorClassFromName(const QString &name);
 /// One server reply (RFC 5321 §4.2) or a locally made outcome that has no reply (code 0).
 struct SmtpReply
 {
-    int code = 0;          ///< three-digit reply code, 0 when no reply was received
-    QByteArray enhanced;   ///< enhanced status code "x.y.z" (RFC 3463), empty if none
+    int code = 0;            ///< three-digit reply code, 0 when no reply was received
+    QByteArray enhanced;     ///< enhanced status code "x.y.z" (RFC 3463), empty if none
     QList<QByteArray> lines; ///< text of each line after the code, separator and enhanced code
 
     /// Text of all lines joined with a space (UTF-8, lossy).

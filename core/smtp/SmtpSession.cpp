@@ -12,11 +12,11 @@ Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
 
 namespace {
 
-constexpr qsizetype kMaxLine = 998;             // RFC 5321 §4.5.3.1.6, without CRLF
+constexpr qsizetype kMaxLine = 998;               // RFC 5321 §4.5.3.1.6, without CRLF
 constexpr qsizetype kWriteHighWater = 256 * 1024; // keep at most this much in the socket buffer
 constexpr qsizetype kWriteChunk = 64 * 1024;
 
-template<bool Stuff>
+template <bool Stuff>
 QByteArray normalize(const QByteArray &in, qsizetype *longestLine, bool *eightBit)
 {
     QByteArray out;
@@ -213,7 +213,8 @@ void SmtpSession::onEncrypted()
 {
     m_tlsActive = true;
     const QSslCipher cipher = m_socket->sessionCipher();
-    emit logLine(QStringLiteral("-- TLS established (%1, %2)").arg(cipher.protocolString(), cipher.name()));
+    emit logLine(
+        QStringLiteral("-- TLS established (%1, %2)").arg(cipher.protocolString(), cipher.name()));
     if (m_state == State::Connecting) { // implicit TLS
         setState(State::Greeting);
         m_expected = {Expect::Greeting};
@@ -247,8 +248,9 @@ void SmtpSession::onReadyRead()
         if (status == SmtpReplyParser::Status::NeedMore)
             return;
         if (status == SmtpReplyParser::Status::Error) {
-            const QString entry = QStringLiteral("S: <malformed: %1> %2")
-                                      .arg(m_parser.errorString(), printable(m_parser.offendingBytes().left(120)));
+            const QString entry =
+                QStringLiteral("S: <malformed: %1> %2")
+                    .arg(m_parser.errorString(), printable(m_parser.offendingBytes().left(120)));
             emit logLine(entry);
             failAndAbort(SmtpResult::failure(ErrorClass::Protocol, m_parser.errorString()));
             return;
@@ -264,8 +266,8 @@ void SmtpSession::onReadyRead()
         const State before = m_state;
         handleReply(reply);
         // Handlers may have closed the session or started TLS; stop consuming then.
-        if (!m_socket || m_state == State::Closed || m_state == State::Closing
-            || m_state == State::TlsHandshake || (before != m_state && m_state == State::Disconnected))
+        if (!m_socket || m_state == State::Closed || m_state == State::Closing ||
+            m_state == State::TlsHandshake || (before != m_state && m_state == State::Disconnected))
             return;
     }
 }
@@ -281,7 +283,8 @@ void SmtpSession::handleReply(const SmtpReply &reply)
             closeGracefully();
         } else {
             failAndAbort(SmtpResult::failure(ErrorClass::Protocol,
-                                             QStringLiteral("unsolicited reply %1").arg(reply.code), reply));
+                                             QStringLiteral("unsolicited reply %1").arg(reply.code),
+                                             reply));
         }
         return;
     }
@@ -329,9 +332,11 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         // RFC 3207 §6 / CVE-2011-0411: anything already received after the 220 was sent in
         // plaintext by whoever is on the path; it must never be taken as a reply inside TLS.
         if (m_parser.hasBufferedData() || m_socket->bytesAvailable() > 0) {
-            emit logLine(QStringLiteral("-- data after the STARTTLS 220 before the handshake: possible injection"));
-            failAndAbort(SmtpResult::failure(ErrorClass::Protocol,
-                                             QStringLiteral("plaintext data injected after STARTTLS"), reply));
+            emit logLine(QStringLiteral(
+                "-- data after the STARTTLS 220 before the handshake: possible injection"));
+            failAndAbort(SmtpResult::failure(
+                ErrorClass::Protocol, QStringLiteral("plaintext data injected after STARTTLS"),
+                reply));
             return;
         }
         m_parser.reset();
@@ -353,8 +358,12 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         } else if (reply.code == 235) {
             if (m_sasl && m_sasl->name().startsWith("SCRAM") && !m_sasl->isComplete()) {
                 // RFC 5802 §3: without the server's proof the server was not authenticated.
-                failOpen(SmtpResult::failure(ErrorClass::Auth, QStringLiteral("the server did not prove it knows the password (SCRAM)"), reply),
-                         true);
+                failOpen(
+                    SmtpResult::failure(
+                        ErrorClass::Auth,
+                        QStringLiteral("the server did not prove it knows the password (SCRAM)"),
+                        reply),
+                    true);
                 return;
             }
             becomeReady();
@@ -497,7 +506,8 @@ void SmtpSession::afterEhlo()
     if (m_config.security == Security::StartTls && !m_tlsActive) {
         if (!m_caps.startTls) {
             // No downgrade: a starttls account never goes on in plaintext (RFC 3207 §4.1).
-            failOpen(SmtpResult::failure(ErrorClass::Tls, QStringLiteral("the server does not offer STARTTLS")),
+            failOpen(SmtpResult::failure(ErrorClass::Tls,
+                                         QStringLiteral("the server does not offer STARTTLS")),
                      true);
             return;
         }
@@ -512,32 +522,38 @@ void SmtpSession::afterEhlo()
 
 void SmtpSession::startAuth()
 {
-    const bool wantsAuth = m_config.auth.compare(QLatin1String("none"), Qt::CaseInsensitive) != 0
-                           && !m_config.credentials.user.isEmpty();
+    const bool wantsAuth = m_config.auth.compare(QLatin1String("none"), Qt::CaseInsensitive) != 0 &&
+                           !m_config.credentials.user.isEmpty();
     if (!wantsAuth) {
         becomeReady();
         return;
     }
     if (!m_tlsActive) {
-        const QString target = m_config.connectHost.isEmpty() ? m_config.host : m_config.connectHost;
+        const QString target =
+            m_config.connectHost.isEmpty() ? m_config.host : m_config.connectHost;
         if (!(m_config.allowPlainAuth && isLoopback(target) && isLoopback(m_config.host))) {
-            failOpen(SmtpResult::failure(ErrorClass::Local,
-                                         QStringLiteral("refusing to send credentials without TLS")),
-                     true);
+            failOpen(
+                SmtpResult::failure(ErrorClass::Local,
+                                    QStringLiteral("refusing to send credentials without TLS")),
+                true);
             return;
         }
     }
-    const QString mech = chooseSaslMechanism(m_caps.authMechanisms, m_config.auth, m_config.credentials);
+    const QString mech =
+        chooseSaslMechanism(m_caps.authMechanisms, m_config.auth, m_config.credentials);
     if (mech.isEmpty()) {
-        failOpen(SmtpResult::failure(ErrorClass::Auth,
-                                     QStringLiteral("no usable authentication mechanism (server offers: %1)")
-                                         .arg(m_caps.authMechanisms.join(QLatin1Char(' ')))),
+        failOpen(SmtpResult::failure(
+                     ErrorClass::Auth,
+                     QStringLiteral("no usable authentication mechanism (server offers: %1)")
+                         .arg(m_caps.authMechanisms.join(QLatin1Char(' ')))),
                  true);
         return;
     }
     m_sasl = createSaslMechanism(mech, m_config.credentials);
     if (!m_sasl) {
-        failOpen(SmtpResult::failure(ErrorClass::Auth, QStringLiteral("unsupported mechanism %1").arg(mech)), true);
+        failOpen(SmtpResult::failure(ErrorClass::Auth,
+                                     QStringLiteral("unsupported mechanism %1").arg(mech)),
+                 true);
         return;
     }
     setState(State::Auth);
@@ -585,21 +601,26 @@ void SmtpSession::submit(const OutgoingMessage &message)
 
     // Checks that need no server round trip (RFC 1870, RFC 6152, RFC 6531, RFC 5321 §4.5.3.1.6).
     if (m_msg.recipients.isEmpty()) {
-        finishTransaction(SmtpResult::failure(ErrorClass::Local, QStringLiteral("the message has no recipients")));
+        finishTransaction(SmtpResult::failure(ErrorClass::Local,
+                                              QStringLiteral("the message has no recipients")));
         return;
     }
-    for (const QByteArray &a : std::as_const(m_msg.recipients) + QList<QByteArray>{m_msg.reversePath}) {
+    for (const QByteArray &a :
+         std::as_const(m_msg.recipients) + QList<QByteArray>{m_msg.reversePath}) {
         for (const char c : a) {
-            if (c == '\r' || c == '\n' || c == '<' || c == '>' || static_cast<unsigned char>(c) < 0x20) {
+            if (c == '\r' || c == '\n' || c == '<' || c == '>' ||
+                static_cast<unsigned char>(c) < 0x20) {
                 finishTransaction(SmtpResult::failure(
-                    ErrorClass::Local, QStringLiteral("invalid character in envelope address %1").arg(printable(a))));
+                    ErrorClass::Local,
+                    QStringLiteral("invalid character in envelope address %1").arg(printable(a))));
                 return;
             }
         }
     }
     if (m_msg.needsSmtpUtf8 && !m_caps.smtpUtf8) {
         finishTransaction(SmtpResult::failure(
-            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), which the server does not offer")));
+            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), "
+                                              "which the server does not offer")));
         return;
     }
     m_bdat = m_caps.chunking && m_config.allowChunking;
@@ -609,12 +630,15 @@ void SmtpSession::submit(const OutgoingMessage &message)
                     : encodeDataForSmtp(m_msg.data, &longest, &eightBit);
     if (longest > kMaxLine) {
         finishTransaction(SmtpResult::failure(
-            ErrorClass::Local, QStringLiteral("a line of the message is %1 octets long; SMTP allows 998").arg(longest)));
+            ErrorClass::Local,
+            QStringLiteral("a line of the message is %1 octets long; SMTP allows 998")
+                .arg(longest)));
         return;
     }
     if (eightBit && !m_caps.eightBitMime && !m_msg.needsSmtpUtf8) {
         finishTransaction(SmtpResult::failure(
-            ErrorClass::Local, QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME")));
+            ErrorClass::Local,
+            QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME")));
         return;
     }
     m_msgEightBit = eightBit;
@@ -622,7 +646,9 @@ void SmtpSession::submit(const OutgoingMessage &message)
     if (m_caps.sizeLimit > 0 && size > m_caps.sizeLimit) {
         finishTransaction(SmtpResult::failure(
             ErrorClass::Local,
-            QStringLiteral("the message is %1 bytes; the server accepts at most %2").arg(size).arg(m_caps.sizeLimit)));
+            QStringLiteral("the message is %1 bytes; the server accepts at most %2")
+                .arg(size)
+                .arg(m_caps.sizeLimit)));
         return;
     }
     m_msgSize = size;
@@ -753,10 +779,10 @@ void SmtpSession::finishTransaction(const SmtpResult &result)
         m_needsRset = false;
     const TransactionResult tx = m_tx;
     m_expected.clear();
-    const bool connectionUsable = m_socket && m_socket->state() == QAbstractSocket::ConnectedState
-                                  && (m_state == State::Transaction || m_state == State::Rset
-                                      || m_state == State::SendingData || m_state == State::AwaitingDataEnd
-                                      || m_state == State::Ready);
+    const bool connectionUsable =
+        m_socket && m_socket->state() == QAbstractSocket::ConnectedState &&
+        (m_state == State::Transaction || m_state == State::Rset || m_state == State::SendingData ||
+         m_state == State::AwaitingDataEnd || m_state == State::Ready);
     if (connectionUsable)
         setState(State::Ready);
     emit transactionFinished(tx);
@@ -837,7 +863,8 @@ void SmtpSession::abort()
 {
     m_timer.stop();
     if (m_inTransaction)
-        finishTransaction(SmtpResult::failure(ErrorClass::Network, QStringLiteral("session aborted")));
+        finishTransaction(
+            SmtpResult::failure(ErrorClass::Network, QStringLiteral("session aborted")));
     if (m_socket)
         m_socket->abort();
     finishClose(CloseKind::Aborted);
@@ -849,7 +876,8 @@ void SmtpSession::onDisconnected()
         finishClose(CloseKind::Graceful);
         return;
     }
-    const SmtpResult lost = SmtpResult::failure(ErrorClass::Network, QStringLiteral("the server closed the connection"));
+    const SmtpResult lost = SmtpResult::failure(ErrorClass::Network,
+                                                QStringLiteral("the server closed the connection"));
     if (m_inTransaction) {
         // Replies already read (e.g. a 550 to a pipelined MAIL before the close) explain the
         // failure better than the close itself.
@@ -873,11 +901,12 @@ void SmtpSession::onSocketError()
             finishClose(CloseKind::Graceful);
         return;
     }
-    if (err == QAbstractSocket::RemoteHostClosedError && m_socket->state() != QAbstractSocket::UnconnectedState)
+    if (err == QAbstractSocket::RemoteHostClosedError &&
+        m_socket->state() != QAbstractSocket::UnconnectedState)
         return; // disconnected() follows
     ErrorClass cls = ErrorClass::Network;
-    if (err == QAbstractSocket::SslHandshakeFailedError || err == QAbstractSocket::SslInternalError
-        || err == QAbstractSocket::SslInvalidUserDataError)
+    if (err == QAbstractSocket::SslHandshakeFailedError ||
+        err == QAbstractSocket::SslInternalError || err == QAbstractSocket::SslInvalidUserDataError)
         cls = ErrorClass::Tls;
     SmtpResult r = SmtpResult::failure(cls, m_socket->errorString());
     if (m_tlsFailure.errorClass == ErrorClass::Certificate)
@@ -899,8 +928,8 @@ void SmtpSession::onSocketError()
 void SmtpSession::onSslErrors(const QList<QSslError> &errors)
 {
     const QSslCertificate leaf = m_socket->peerCertificate();
-    if (!m_config.pinSha256.isEmpty() && !leaf.isNull()
-        && leaf.digest(QCryptographicHash::Sha256) == m_config.pinSha256) {
+    if (!m_config.pinSha256.isEmpty() && !leaf.isNull() &&
+        leaf.digest(QCryptographicHash::Sha256) == m_config.pinSha256) {
         emit logLine(QStringLiteral("-- certificate accepted by its pinned SHA-256 fingerprint"));
         m_socket->ignoreSslErrors(errors);
         return;
@@ -911,7 +940,8 @@ void SmtpSession::onSslErrors(const QList<QSslError> &errors)
     m_tlsFailure = SmtpResult::failure(ErrorClass::Certificate, why.join(QLatin1String("; ")));
     m_tlsFailure.certificateChainPem = chainPem(m_socket->peerCertificateChain());
     m_tlsFailure.certificateErrors = why;
-    emit logLine(QStringLiteral("-- certificate not trusted: %1").arg(why.join(QLatin1String("; "))));
+    emit logLine(
+        QStringLiteral("-- certificate not trusted: %1").arg(why.join(QLatin1String("; "))));
     // Not ignored: Qt aborts the handshake and onSocketError() reports m_tlsFailure.
 }
 
@@ -933,7 +963,8 @@ void SmtpSession::onTimeout()
     }
     const QString what = QVariant::fromValue(m_state).toString();
     emit logLine(QStringLiteral("-- timeout in state %1").arg(what));
-    failAndAbort(SmtpResult::failure(ErrorClass::Timeout, QStringLiteral("no reply in time (%1)").arg(what)));
+    failAndAbort(SmtpResult::failure(ErrorClass::Timeout,
+                                     QStringLiteral("no reply in time (%1)").arg(what)));
 }
 
 void SmtpSession::finishClose(CloseKind kind)
@@ -943,7 +974,8 @@ void SmtpSession::finishClose(CloseKind kind)
         return;
     m_closedEmitted = true;
     setState(State::Closed);
-    emit logLine(QStringLiteral("-- connection closed (%1)").arg(QVariant::fromValue(kind).toString()));
+    emit logLine(
+        QStringLiteral("-- connection closed (%1)").arg(QVariant::fromValue(kind).toString()));
     emit closed(kind);
 }
 

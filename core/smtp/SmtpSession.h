@@ -24,42 +24,42 @@ Q_DECLARE_LOGGING_CATEGORY(lcSmtp)
 /// Everything one session needs to reach and use a submission server. Times in milliseconds.
 struct SessionConfig
 {
-    QString host;                     ///< server name: used for SNI and certificate checks
+    QString host; ///< server name: used for SNI and certificate checks
     quint16 port = 587;
     Security security = Security::StartTls;
-    QString connectHost;              ///< address to connect to instead of `host` (tests); empty = host
+    QString connectHost; ///< address to connect to instead of `host` (tests); empty = host
     QString auth = QStringLiteral("auto");
-    SaslCredentials credentials;      ///< empty user = no AUTH
-    bool allowPlainAuth = false;      ///< AUTH without TLS, honoured only for loopback addresses
+    SaslCredentials credentials; ///< empty user = no AUTH
+    bool allowPlainAuth = false; ///< AUTH without TLS, honoured only for loopback addresses
     QList<QSslCertificate> extraCaCertificates; ///< trusted in addition to the system store
-    QByteArray pinSha256;             ///< raw 32-byte SHA-256 of a leaf certificate to accept
-    int connectTimeoutMs = 30000;     ///< TCP connect and TLS handshake
-    int greetingTimeoutMs = 300000;   ///< RFC 5321 §4.5.3.2.1
-    int commandTimeoutMs = 300000;    ///< RFC 5321 §4.5.3.2.2–4
-    int dataBlockTimeoutMs = 180000;  ///< RFC 5321 §4.5.3.2.5
-    int dataEndTimeoutMs = 600000;    ///< RFC 5321 §4.5.3.2.6
-    int quitTimeoutMs = 5000;         ///< reply to QUIT, then the server's close
-    bool allowPipelining = true;      ///< RFC 2920 when offered
-    bool allowChunking = true;        ///< RFC 3030 when offered
-    QString logTag;                   ///< account name, prefixed to log lines
+    QByteArray pinSha256;            ///< raw 32-byte SHA-256 of a leaf certificate to accept
+    int connectTimeoutMs = 30000;    ///< TCP connect and TLS handshake
+    int greetingTimeoutMs = 300000;  ///< RFC 5321 §4.5.3.2.1
+    int commandTimeoutMs = 300000;   ///< RFC 5321 §4.5.3.2.2–4
+    int dataBlockTimeoutMs = 180000; ///< RFC 5321 §4.5.3.2.5
+    int dataEndTimeoutMs = 600000;   ///< RFC 5321 §4.5.3.2.6
+    int quitTimeoutMs = 5000;        ///< reply to QUIT, then the server's close
+    bool allowPipelining = true;     ///< RFC 2920 when offered
+    bool allowChunking = true;       ///< RFC 3030 when offered
+    QString logTag;                  ///< account name, prefixed to log lines
 };
 
 /// One message to submit: its envelope and its RFC 5322 bytes.
 struct OutgoingMessage
 {
-    qint64 id = 0;                    ///< the outbox id, passed back in the result
-    QByteArray reversePath;           ///< MAIL FROM address (no angle brackets); may be empty (<>)
-    QList<QByteArray> recipients;     ///< RCPT TO addresses, A-label domains unless SMTPUTF8
-    QByteArray data;                  ///< the message (CRLF line ends expected; others are fixed)
-    bool needsSmtpUtf8 = false;       ///< the envelope or headers carry UTF-8 (RFC 6531)
+    qint64 id = 0;                ///< the outbox id, passed back in the result
+    QByteArray reversePath;       ///< MAIL FROM address (no angle brackets); may be empty (<>)
+    QList<QByteArray> recipients; ///< RCPT TO addresses, A-label domains unless SMTPUTF8
+    QByteArray data;              ///< the message (CRLF line ends expected; others are fixed)
+    bool needsSmtpUtf8 = false;   ///< the envelope or headers carry UTF-8 (RFC 6531)
 };
 
 /// The server's verdict on one recipient (RCPT TO).
 struct RecipientResult
 {
     QByteArray address;
-    SmtpReply reply;                  ///< the RCPT reply, or the final DATA reply once accepted
-    bool accepted = false;            ///< RCPT 2xx and the message was accepted
+    SmtpReply reply;       ///< the RCPT reply, or the final DATA reply once accepted
+    bool accepted = false; ///< RCPT 2xx and the message was accepted
 };
 
 /// The outcome of one transaction (MAIL … end of data).
@@ -70,18 +70,18 @@ struct TransactionResult
     SmtpResult result;
     /// Per-recipient replies, in envelope order (empty when the transaction ended before RCPT).
     QList<RecipientResult> recipients;
-    bool endMarkerSent = false;       ///< the whole message and its end marker were written
-    bool mailAnswered = false;        ///< the server answered MAIL (the transaction really began)
-    bool sessionReused = false;       ///< ran on a session that had carried a transaction before
-    bool notAttempted = false;        ///< never reached the server (pool shut down or session lost first)
-    QString server;                   ///< "host:port"
+    bool endMarkerSent = false; ///< the whole message and its end marker were written
+    bool mailAnswered = false;  ///< the server answered MAIL (the transaction really began)
+    bool sessionReused = false; ///< ran on a session that had carried a transaction before
+    bool notAttempted = false;  ///< never reached the server (pool shut down or session lost first)
+    QString server;             ///< "host:port"
 
     /// True when the connection was lost after the end marker and before the reply: the
     /// server may or may not have taken the message (design.md §4 "delivery uncertain").
     bool uncertain() const
     {
-        return endMarkerSent
-               && (result.errorClass == ErrorClass::Network || result.errorClass == ErrorClass::Timeout);
+        return endMarkerSent && (result.errorClass == ErrorClass::Network ||
+                                 result.errorClass == ErrorClass::Timeout);
     }
 };
 
@@ -97,12 +97,28 @@ class SmtpSession : public QObject
 {
     Q_OBJECT
 public:
-    enum class State {
-        Disconnected, Connecting, Greeting, Ehlo, Helo, StartTls, TlsHandshake, Auth, Ready,
-        Rset, Transaction, SendingData, AwaitingDataEnd, Quitting, Closing, Closed
+    enum class State
+    {
+        Disconnected,
+        Connecting,
+        Greeting,
+        Ehlo,
+        Helo,
+        StartTls,
+        TlsHandshake,
+        Auth,
+        Ready,
+        Rset,
+        Transaction,
+        SendingData,
+        AwaitingDataEnd,
+        Quitting,
+        Closing,
+        Closed
     };
     Q_ENUM(State)
-    enum class CloseKind {
+    enum class CloseKind
+    {
         Graceful, ///< we sent QUIT (or gave up on its reply) and closed with FIN / close_notify
         Lost,     ///< the server closed or reset the connection
         Aborted,  ///< we aborted it (timeout, protocol error, deadline)
@@ -146,7 +162,20 @@ signals:
     void stateChanged(outpost::SmtpSession::State state);
 
 private:
-    enum class Expect { Greeting, Ehlo, Helo, StartTls, Auth, Rset, Mail, Rcpt, Data, DataEnd, Quit };
+    enum class Expect
+    {
+        Greeting,
+        Ehlo,
+        Helo,
+        StartTls,
+        Auth,
+        Rset,
+        Mail,
+        Rcpt,
+        Data,
+        DataEnd,
+        Quit
+    };
 
     void setState(State s);
     void startTimer(int ms);
@@ -184,19 +213,19 @@ private:
     QTimer m_timer;
     Capabilities m_caps;
     bool m_tlsActive = false;
-    bool m_opened = false;        // reached Ready once
+    bool m_opened = false; // reached Ready once
     bool m_closedEmitted = false;
     bool m_quitRequested = false;
-    bool m_needsRset = false;     // a transaction was left open on the server
+    bool m_needsRset = false; // a transaction was left open on the server
     int m_transactions = 0;
     std::unique_ptr<SaslMechanism> m_sasl;
-    SmtpResult m_tlsFailure;      // certificate problem seen in sslErrors()
+    SmtpResult m_tlsFailure; // certificate problem seen in sslErrors()
 
     // current transaction
     bool m_inTransaction = false;
     OutgoingMessage m_msg;
     TransactionResult m_tx;
-    QByteArray m_wire;            // what goes after DATA / BDAT
+    QByteArray m_wire; // what goes after DATA / BDAT
     qsizetype m_wireOffset = 0;
     bool m_pipelined = false;
     bool m_bdat = false;

@@ -9,7 +9,8 @@ namespace {
 constexpr int kBacklogPerSession = 8;
 } // namespace
 
-Transport::Transport(QObject *parent) : QObject(parent)
+Transport::Transport(QObject *parent)
+    : QObject(parent)
 {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
@@ -37,8 +38,9 @@ Transport::~Transport()
 
 QString Transport::serverKey(const SessionConfig &c)
 {
-    return c.host.toLower() + QLatin1Char('|') + QString::number(c.port) + QLatin1Char('|')
-           + securityName(c.security) + QLatin1Char('|') + c.credentials.user + QLatin1Char('|') + c.connectHost;
+    return c.host.toLower() + QLatin1Char('|') + QString::number(c.port) + QLatin1Char('|') +
+           securityName(c.security) + QLatin1Char('|') + c.credentials.user + QLatin1Char('|') +
+           c.connectHost;
 }
 
 Transport::Server *Transport::serverFor(const SendRequest &r)
@@ -61,8 +63,9 @@ void Transport::send(const SendRequest &request)
 {
     ++m_outstanding;
     if (m_shuttingDown) {
-        failNotAttempted(Pending{request, false},
-                         SmtpResult::failure(ErrorClass::Network, QStringLiteral("Outpost is shutting down")));
+        failNotAttempted(
+            Pending{request, false},
+            SmtpResult::failure(ErrorClass::Network, QStringLiteral("Outpost is shutting down")));
         return;
     }
     Server *s = serverFor(request);
@@ -142,8 +145,8 @@ void Transport::pump(Server *s)
         // Open the first session at once; open another only when none is being set up and
         // the backlog is deep enough that a second TLS handshake and login pay for
         // themselves (kBacklogPerSession waiting messages per live session).
-        if (live < s->limits.maxPerServer
-            && (live == 0 || (opening == 0 && int(s->queue.size()) >= kBacklogPerSession * live))) {
+        if (live < s->limits.maxPerServer &&
+            (live == 0 || (opening == 0 && int(s->queue.size()) >= kBacklogPerSession * live))) {
             openSession(s, s->queue.front().request);
             continue;
         }
@@ -202,7 +205,8 @@ void Transport::onOpenFailed(Server *s, Slot *slot, const SmtpResult &result)
             TransactionResult tx;
             tx.messageId = p.request.message.id;
             tx.result = result;
-            tx.server = QStringLiteral("%1:%2").arg(p.request.session.host).arg(p.request.session.port);
+            tx.server =
+                QStringLiteral("%1:%2").arg(p.request.session.host).arg(p.request.session.port);
             report(tx);
             first = false;
         } else {
@@ -223,11 +227,11 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
     const ErrorClass cls = tx.result.errorClass;
     // A reused session found dead before its MAIL was answered (or answered with 421): the
     // server dropped it while idle. Send once more on a fresh session, not counted.
-    const bool stale = tx.sessionReused && !p.retriedFresh
-                       && ((!tx.mailAnswered
-                            && (cls == ErrorClass::Network || cls == ErrorClass::Timeout
-                                || cls == ErrorClass::Protocol))
-                           || (tx.result.reply.code == 421 && tx.recipients.isEmpty()));
+    const bool stale =
+        tx.sessionReused && !p.retriedFresh &&
+        ((!tx.mailAnswered && (cls == ErrorClass::Network || cls == ErrorClass::Timeout ||
+                               cls == ErrorClass::Protocol)) ||
+         (tx.result.reply.code == 421 && tx.recipients.isEmpty()));
     const bool sessionUsable = slot->session->isIdle() && !slot->retiring;
     if (stale) {
         slot->retiring = true;
@@ -235,7 +239,8 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
             slot->session->quit();
         p.retriedFresh = true;
         s->queue.push_front(p);
-        emit logLine(slot->account, slot->id, QStringLiteral("-- pooled session was dead; resending on a new session"));
+        emit logLine(slot->account, slot->id,
+                     QStringLiteral("-- pooled session was dead; resending on a new session"));
     } else {
         report(tx);
     }
@@ -270,7 +275,8 @@ void Transport::onClosed(Server *s, Slot *slot, SmtpSession::CloseKind kind)
             p.retriedFresh = true;
             s->queue.push_front(p);
         } else {
-            failNotAttempted(p, SmtpResult::failure(ErrorClass::Network, QStringLiteral("connection closed")));
+            failNotAttempted(
+                p, SmtpResult::failure(ErrorClass::Network, QStringLiteral("connection closed")));
         }
     }
     slot->session->disconnect(this);
@@ -288,7 +294,8 @@ void Transport::shutdown(int deadlineMs)
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
-    const SmtpResult why = SmtpResult::failure(ErrorClass::Network, QStringLiteral("Outpost is shutting down"));
+    const SmtpResult why =
+        SmtpResult::failure(ErrorClass::Network, QStringLiteral("Outpost is shutting down"));
     for (Server *s : std::as_const(m_servers)) {
         while (!s->queue.empty()) {
             Pending p = s->queue.front();
@@ -329,7 +336,9 @@ QList<PoolSessionInfo> Transport::poolState() const
     for (const Server *s : std::as_const(m_servers)) {
         for (const Slot *slot : s->members) {
             PoolSessionInfo info;
-            info.server = QStringLiteral("%1:%2").arg(slot->session->config().host).arg(slot->session->config().port);
+            info.server = QStringLiteral("%1:%2")
+                              .arg(slot->session->config().host)
+                              .arg(slot->session->config().port);
             info.account = slot->account;
             info.state = slot->session->state();
             info.busy = slot->current.has_value();

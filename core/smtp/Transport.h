@@ -16,17 +16,17 @@ namespace outpost {
 /// Pool limits for one server (design.md §3). Times in milliseconds.
 struct PoolLimits
 {
-    int maxPerServer = 2;       ///< sessions open at once to one server
-    int maxMessages = 100;      ///< transactions per session, then QUIT and reopen
-    int idleMs = 60000;         ///< an idle session QUITs after this long
-    int ratePerMinute = 0;      ///< transactions started per minute per server; 0 = unlimited
+    int maxPerServer = 2;  ///< sessions open at once to one server
+    int maxMessages = 100; ///< transactions per session, then QUIT and reopen
+    int idleMs = 60000;    ///< an idle session QUITs after this long
+    int ratePerMinute = 0; ///< transactions started per minute per server; 0 = unlimited
 };
 
 /// One message to send through the pool.
 struct SendRequest
 {
-    QString account;            ///< for logs and the pool view
-    SessionConfig session;      ///< how to reach and log in to the server
+    QString account;       ///< for logs and the pool view
+    SessionConfig session; ///< how to reach and log in to the server
     PoolLimits limits;
     OutgoingMessage message;
 };
@@ -34,11 +34,11 @@ struct SendRequest
 /// What the pool holds for the UI and `outpost flush --verbose`.
 struct PoolSessionInfo
 {
-    QString server;             ///< "host:port"
+    QString server; ///< "host:port"
     QString account;
     SmtpSession::State state = SmtpSession::State::Disconnected;
-    bool busy = false;          ///< a transaction is running
-    int messagesSent = 0;       ///< transactions completed on this session
+    bool busy = false;    ///< a transaction is running
+    int messagesSent = 0; ///< transactions completed on this session
 };
 
 /// The SMTP transport: owns every SmtpSession, pooled by server identity (host, port,
@@ -66,10 +66,12 @@ public:
     explicit Transport(QObject *parent = nullptr);
     ~Transport() override;
 
-    /// Queues a message; finished() reports it exactly once.
-    void send(const SendRequest &request);
+    /// Queues a message; finished() reports it exactly once. Virtual only as a test seam
+    /// (tests/unit/outbox replace the pool with a fake that records requests).
+    virtual void send(const SendRequest &request);
     /// Reports every request of `account` that has not started (notAttempted) with `why`.
-    void cancelPending(const QString &account, const SmtpResult &why);
+    /// Virtual only as a test seam, like send().
+    virtual void cancelPending(const QString &account, const SmtpResult &why);
     /// Starts the graceful shutdown; `deadlineMs` bounds it (milliseconds).
     void shutdown(int deadlineMs);
     bool isShuttingDown() const { return m_shuttingDown; }

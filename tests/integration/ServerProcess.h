@@ -34,9 +34,14 @@ public:
         m_spool = m_dir.filePath(QStringLiteral("spool"));
         m_events = m_dir.filePath(QStringLiteral("events.jsonl"));
         QStringList args = {sourceDir() + QStringLiteral("/tests/integration/smtpd.py"),
-                            QStringLiteral("--spool"), m_spool, QStringLiteral("--events"), m_events,
-                            QStringLiteral("--port"), QString::number(port)};
-        if (options.contains(QStringLiteral("--starttls")) || options.contains(QStringLiteral("--implicit-tls")))
+                            QStringLiteral("--spool"),
+                            m_spool,
+                            QStringLiteral("--events"),
+                            m_events,
+                            QStringLiteral("--port"),
+                            QString::number(port)};
+        if (options.contains(QStringLiteral("--starttls")) ||
+            options.contains(QStringLiteral("--implicit-tls")))
             args << QStringLiteral("--cert") << certPath() << QStringLiteral("--key")
                  << sourceDir() + QStringLiteral("/tests/integration/certs/localhost.key");
         args += options;
@@ -58,7 +63,10 @@ public:
     }
     ~SmtpServer() { stop(); }
     quint16 port() const { return m_port; }
-    static QString certPath() { return sourceDir() + QStringLiteral("/tests/integration/certs/localhost.pem"); }
+    static QString certPath()
+    {
+        return sourceDir() + QStringLiteral("/tests/integration/certs/localhost.pem");
+    }
     static QString caPath() { return sourceDir() + QStringLiteral("/tests/support/certs/ca.pem"); }
     QList<QJsonObject> events() const
     {
@@ -81,7 +89,10 @@ public:
     }
     /// TCP connections: aiosmtpd starts a new protocol object after STARTTLS, so every
     /// STARTTLS adds a "connect" that is not a new connection.
-    int tcpConnections() const { return count(QStringLiteral("connect")) - count(QStringLiteral("starttls")); }
+    int tcpConnections() const
+    {
+        return count(QStringLiteral("connect")) - count(QStringLiteral("starttls"));
+    }
     QStringList deliveredFiles() const
     {
         return QDir(m_spool).entryList({QStringLiteral("*.eml")}, QDir::Files, QDir::Name);
@@ -109,8 +120,8 @@ struct RunResult
 };
 
 /// Runs `outpost --data-dir DIR args…` to completion (at most timeoutMs).
-inline RunResult runOutpost(const QString &dataDir, const QStringList &args, const QByteArray &input = {},
-                            int timeoutMs = 60000)
+inline RunResult runOutpost(const QString &dataDir, const QStringList &args,
+                            const QByteArray &input = {}, int timeoutMs = 60000)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();

@@ -17,16 +17,18 @@ private:
 
     QByteArray queueOne(const QString &account, const QString &subject, const QString &body)
     {
-        const RunResult r = runOutpost(m_data.path(), {QStringLiteral("queue"), QStringLiteral("--account"), account,
-                                                       QStringLiteral("--to"), QStringLiteral("bob@example.net"),
-                                                       QStringLiteral("--subject"), subject, QStringLiteral("--body"), body});
+        const RunResult r = runOutpost(
+            m_data.path(), {QStringLiteral("queue"), QStringLiteral("--account"), account,
+                            QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                            QStringLiteral("--subject"), subject, QStringLiteral("--body"), body});
         if (r.exitCode != 0)
             qWarning() << r.err;
         return r.out.trimmed();
     }
     QJsonArray list()
     {
-        const RunResult r = runOutpost(m_data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
+        const RunResult r =
+            runOutpost(m_data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
         return QJsonDocument::fromJson(r.out).array();
     }
 
@@ -36,24 +38,30 @@ private slots:
     void threeMessagesOneStartTlsSession()
     {
         SmtpServer server;
-        QVERIFY(server.start({QStringLiteral("--starttls"), QStringLiteral("--auth"), QStringLiteral("alice:s3cret")}));
+        QVERIFY(server.start({QStringLiteral("--starttls"), QStringLiteral("--auth"),
+                              QStringLiteral("alice:s3cret")}));
         QTemporaryDir data;
         const QString dir = data.path();
-        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("work"),
-                                       QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"),
-                                       QString::number(server.port()), QStringLiteral("--security"), QStringLiteral("starttls"),
-                                       QStringLiteral("--user"), QStringLiteral("alice"), QStringLiteral("--from"),
-                                       QStringLiteral("alice@example.org"), QStringLiteral("--password-command"),
-                                       QStringLiteral("echo s3cret"), QStringLiteral("--ca-file"), SmtpServer::caPath()});
+        RunResult r = runOutpost(
+            dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("work"),
+                  QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"),
+                  QString::number(server.port()), QStringLiteral("--security"),
+                  QStringLiteral("starttls"), QStringLiteral("--user"), QStringLiteral("alice"),
+                  QStringLiteral("--from"), QStringLiteral("alice@example.org"),
+                  QStringLiteral("--password-command"), QStringLiteral("echo s3cret"),
+                  QStringLiteral("--ca-file"), SmtpServer::caPath()});
         QCOMPARE(r.exitCode, 0);
         QStringList ids;
         for (int i = 1; i <= 3; ++i) {
-            r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("work"),
-                                 QStringLiteral("--to"), QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
+            r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"),
+                                 QStringLiteral("work"), QStringLiteral("--to"),
+                                 QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
                                  QStringLiteral("Message %1").arg(i), QStringLiteral("--body"),
                                  QStringLiteral("Body %1\n.leading dot\n").arg(i)});
             QCOMPARE(r.exitCode, 0);
-            QVERIFY(QRegularExpression(QStringLiteral("^\\d+$")).match(QString::fromUtf8(r.out.trimmed())).hasMatch());
+            QVERIFY(QRegularExpression(QStringLiteral("^\\d+$"))
+                        .match(QString::fromUtf8(r.out.trimmed()))
+                        .hasMatch());
             ids << QString::fromUtf8(r.out.trimmed());
         }
         r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")});
@@ -71,20 +79,26 @@ private slots:
         QCOMPARE(server.count(QStringLiteral("quit")), 1);
         for (const QJsonObject &e : server.events()) {
             if (e.value(QLatin1String("event")).toString() == QLatin1String("close"))
-                QVERIFY2(e.value(QLatin1String("error")).isNull(), qPrintable(e.value(QLatin1String("error")).toString()));
+                QVERIFY2(e.value(QLatin1String("error")).isNull(),
+                         qPrintable(e.value(QLatin1String("error")).toString()));
         }
 
         // Each arrived exactly as stored.
         const QStringList files = server.deliveredFiles();
         QCOMPARE(files.size(), 3);
-        const RunResult listed = runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")});
+        const RunResult listed =
+            runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")});
         const QJsonArray arr = QJsonDocument::fromJson(listed.out).array();
         QCOMPARE(arr.size(), 3);
         for (const QJsonValue &v : arr) {
             const QJsonObject o = v.toObject();
             QCOMPARE(o.value(QLatin1String("state")).toString(), QStringLiteral("sent"));
             QCOMPARE(o.value(QLatin1String("attempts")).toInt(), 1);
-            QCOMPARE(o.value(QLatin1String("last_reply")).toObject().value(QLatin1String("code")).toInt(), 250);
+            QCOMPARE(o.value(QLatin1String("last_reply"))
+                         .toObject()
+                         .value(QLatin1String("code"))
+                         .toInt(),
+                     250);
         }
         for (int i = 0; i < 3; ++i) {
             const QByteArray got = server.delivered(files[i]);
@@ -165,18 +179,24 @@ private slots:
         }
         QTemporaryDir data;
         const QString dir = data.path();
-        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("local"),
-                                       QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                                       QString::number(port), QStringLiteral("--security"), QStringLiteral("none"),
-                                       QStringLiteral("--from"), QStringLiteral("alice@example.org")});
+        RunResult r = runOutpost(
+            dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("local"),
+                  QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
+                  QString::number(port), QStringLiteral("--security"), QStringLiteral("none"),
+                  QStringLiteral("--from"), QStringLiteral("alice@example.org")});
         QCOMPARE(r.exitCode, 0);
-        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("local"),
-                             QStringLiteral("--to"), QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
-                             QStringLiteral("waiting"), QStringLiteral("--body"), QStringLiteral("hello")});
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"),
+                             QStringLiteral("local"), QStringLiteral("--to"),
+                             QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
+                             QStringLiteral("waiting"), QStringLiteral("--body"),
+                             QStringLiteral("hello")});
         QCOMPARE(r.exitCode, 0);
         r = runOutpost(dir, {QStringLiteral("flush")});
         QCOMPARE(r.exitCode, 75);
-        QJsonArray arr = QJsonDocument::fromJson(runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")}).out).array();
+        QJsonArray arr =
+            QJsonDocument::fromJson(
+                runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")}).out)
+                .array();
         QCOMPARE(arr.size(), 1);
         QJsonObject m = arr.first().toObject();
         QCOMPARE(m.value(QLatin1String("state")).toString(), QStringLiteral("queued"));
@@ -188,8 +208,11 @@ private slots:
         r = runOutpost(dir, {QStringLiteral("flush")});
         QCOMPARE(r.exitCode, 0);
         QTRY_COMPARE_WITH_TIMEOUT(server.deliveredFiles().size(), 1, 5000);
-        arr = QJsonDocument::fromJson(runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")}).out).array();
-        QCOMPARE(arr.first().toObject().value(QLatin1String("state")).toString(), QStringLiteral("sent"));
+        arr = QJsonDocument::fromJson(
+                  runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")}).out)
+                  .array();
+        QCOMPARE(arr.first().toObject().value(QLatin1String("state")).toString(),
+                 QStringLiteral("sent"));
         // A second flush sends nothing again.
         r = runOutpost(dir, {QStringLiteral("flush")});
         QCOMPARE(r.exitCode, 0);

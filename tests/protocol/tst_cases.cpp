@@ -211,7 +211,10 @@ private:
         m_busy = false;
         m_exited = false;
         QObject::connect(m_service, &Service::notice, m_service, [this](const Notice &n) {
-            m_notices.append(n.messageId);
+            // README: `notices` counts user-visible *failure* notifications; a "batch sent"
+            // notice is not one.
+            if (n.kind != Notice::Kind::BatchSent)
+                m_notices.append(n.messageId);
             m_diag << QStringLiteral("[%1 ms] notice kind=%2 account=%3 message=%4 class=%5")
                           .arg(m_env.clock->elapsed())
                           .arg(int(n.kind))

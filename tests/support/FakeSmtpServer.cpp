@@ -143,8 +143,9 @@ void ServerConnection::markFinished()
 {
     if (m_finished)
         return;
-    // a last look, in case Qt closed before our probe ran
-    readAvailable();
+    // a last look at bytes Qt buffered but did not announce
+    if (!m_serverClosed && m_socket->bytesAvailable() > 0)
+        readAvailable();
     m_finished = true;
     m_finishedAt = now();
     if (!m_serverClosed) {

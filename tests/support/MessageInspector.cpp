@@ -180,7 +180,8 @@ QStringList MessageInspector::attachmentNames() const
     return names;
 }
 
-static void walkAddresses(InternetAddressList *list, QStringList *addrs, QStringList *names)
+static void walkAddresses(InternetAddressList *list, QStringList *addrs, QStringList *names,
+                          const QByteArray &raw)
 {
     if (!list)
         return;
@@ -189,15 +190,23 @@ static void walkAddresses(InternetAddressList *list, QStringList *addrs, QString
         InternetAddress *a = internet_address_list_get_address(list, i);
         if (INTERNET_ADDRESS_IS_GROUP(a)) {
             walkAddresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)), addrs,
-                          names);
+                          names, raw);
             continue;
         }
         if (!INTERNET_ADDRESS_IS_MAILBOX(a))
             continue;
-        const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+        // GMime gives the domain decoded (U-label) in get_addr and encoded (A-label) in
+        // get_idn_addr; report the form that was written in the header.
+        InternetAddressMailbox *mb = INTERNET_ADDRESS_MAILBOX(a);
+        const char *addr = internet_address_mailbox_get_addr(mb);
+        const char *idn = internet_address_mailbox_get_idn_addr(mb);
         const char *name = internet_address_get_name(a);
+        const QByteArray written =
+            idn && !raw.contains(QByteArray(addr ? addr : "")) && raw.contains(QByteArray(idn))
+                ? QByteArray(idn)
+                : QByteArray(addr ? addr : "");
         if (addrs)
-            addrs->append(QString::fromUtf8(addr ? addr : ""));
+            addrs->append(QString::fromUtf8(written));
         if (names)
             names->append(QString::fromUtf8(name ? name : ""));
     }
@@ -211,7 +220,7 @@ QStringList MessageInspector::addresses(const QByteArray &header) const
             continue;
         initGMime();
         InternetAddressList *list = internet_address_list_parse(nullptr, f.unfolded().constData());
-        walkAddresses(list, &out, nullptr);
+        walkAddresses(list, &out, nullptr, f.unfolded());
         if (list)
             g_object_unref(list);
         break;
@@ -227,7 +236,7 @@ QStringList MessageInspector::displayNames(const QByteArray &header) const
             continue;
         initGMime();
         InternetAddressList *list = internet_address_list_parse(nullptr, f.unfolded().constData());
-        walkAddresses(list, nullptr, &out);
+        walkAddresses(list, nullptr, &out, f.unfolded());
         if (list)
             g_object_unref(list);
         break;

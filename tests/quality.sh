@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Quality gates, run by `bash tools/dev.sh test` (and so by CI) after the normal build and
+# its ctest run. Every gate prints a header, its time, and the script ends with a summary;
+# it exits non-zero if any gate failed (all gates run, unless QUALITY_FAIL_FAST=1).
+#
+#   bash tests/quality.sh                  every gate
+#   bash tests/quality.sh format asan      only the named gates, in the order given
+#   FUZZ_SECONDS=10 bash tests/quality.sh  shorter fuzzing (default 60 s per fuzzer)
+#
+# Gates:
+#   format   every tracked *.cpp/*.h passes `clang-format --dry-run --Werror` (.clang-format)
+#   asan     build-asan/: clang, -DOUTPOST_SANITIZE=ON (ASan+UBSan), -DOUTPOST_BUILD_UI=OFF;
+#            runs every core test (ctest -LE 'ui|bench'); any sanitizer report, leaks included,
+#            fails the test that produced it (suppressions only for third-party libraries:
+#            tests/lsan.supp)
+#   ui-off   core and its tests need no QtWidgets: build-asan/ is configured without the UI
+#            (so Widgets is not even looked for); no ELF file there, and no test executable
+#            of build/ outside tests/ui, has libQt6Widgets as a dependency; core/ includes no
+#            Widgets header
+#   fuzz     tests/fuzz/run.sh: every libFuzzer target for FUZZ_SECONDS in build-fuzz/
+#
+# Environment: FUZZ_SECONDS (60), QUALITY_JOBS (ninja and ctest -j, 2), ASAN_BUILD_DIR
+# (build-asan), FUZZ_BUILD_DIR (build-fuzz), MAIN_BUILD_DIR (build), QUALITY_FAIL_FAST (0).
+# Build dirs are reused incrementally.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=${QUALITY_JOBS:-2}
+ASAN_DIR=${ASAN_BUILD_DIR:-build-asan}
+MAIN_DIR=${MAIN_BUILD_DIR:-build}
+export FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+export FUZZ_JOBS=${FUZZ_JOBS:-$JOBS}
+
+header() {
+    echo
+    echo "================================================================================"
+    echo "== quality gate: $*"
+    echo "================================================================================"
+}
+
+# --- format ---------------------------------------------------------------------------------
+gate_format() {
+    command -v clang-format >/dev/null || { echo "clang-format not found (apt install clang-format)"; return 2; }
+    clang-format --version
+    local files
+    if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        mapfile -t files < <(git -C "$ROOT" ls-files -- '*.cpp' '*.h')
+    else
+        mapfile -t files < <(find core app ui tests -name '*.cpp' -o -name '*.h' 2>/dev/null | sort)
+    fi
+    local existing=()
+    for f in "${files[@]}"; do [ -f "$f" ] && existing+=("$f"); done
+    files=("${existing[@]}")
+    echo "checking ${#files[@]} files against .clang-format"
+    # One clang-format process for all files; on failure, name each file that differs.
+    if clang-format --dry-run --Werror "${files[@]}" >/dev/null 2>&1; then
+        echo "all ${#files[@]} files formatted"
+        return 0
+    fi
+    local bad=()
+    mapfile -t bad < <(clang-format --dry-run --Werror "${files[@]}" 2>&1 |
+        sed -n 's/^\(.*\):[0-9]*:[0-9]*: error: code should be clang-formatted.*/\1/p' | sort -u)
+    if [ ${#bad[@]} -gt 0 ]; then
+        echo "not formatted (fix with: clang-format -i FILE):"
+        for f in "${bad[@]}"; do
+            echo "  $f"
+            clang-format --dry-run --Werror "$f" 2>&1 | head -n 12 | sed 's/^/      /'
+        done
+        return 1
+    fi
+    clang-format --dry-run --Werror "${files[@]}" 2>&1 | head -n 40
+    return 1
+}
+
+# --- asan -----------------------------------------------------------------------------------
+gate_asan() {
+    command -v clang++ >/dev/null || { echo "clang++ not found (apt install clang libclang-rt-14-dev)"; return 2; }
+    if [ -f "$ASAN_DIR/CMakeCache.txt" ] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' "$ASAN_DIR/CMakeCache.txt"; then
+        echo "$ASAN_DIR was configured with another compiler; remove it and rerun"
+        return 2
+    fi
+    CC=clang CXX=clang++ cmake -S . -B "$ASAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DOUTPOST_SANITIZE=ON -DOUTPOST_BUILD_UI=OFF -DOUTPOST_BUILD_TESTS=ON -DOUTPOST_FUZZ=OFF \
+        >"$ASAN_DIR.configure.log" 2>&1 || { cat "$ASAN_DIR.configure.log"; return 1; }
+    cmake --build "$ASAN_DIR" -j "$JOBS" || return 1
+    # Any report fails: ASan aborts at the first error, UBSan is built non-recovering
+    # (-fno-sanitize-recover) and halts, LeakSanitizer makes the process exit 23 at exit.
+    # Child processes (the `outpost` binary run by tests) inherit the same options.
+    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+    export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+    echo "ASAN_OPTIONS=$ASAN_OPTIONS"
+    echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+    echo "LSAN_OPTIONS=$LSAN_OPTIONS"
+    local n
+    n=$(cd "$ASAN_DIR" && ctest -N -LE 'ui|bench' | sed -n 's/^Total Tests: //p')
+    if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+        echo "no tests found in $ASAN_DIR"
+        return 1
+    fi
+    echo "running $n core tests under ASan/UBSan/LSan"
+    (cd "$ASAN_DIR" && ctest --output-on-failure -j "$JOBS" -LE 'ui|bench' --timeout 1800) || return 1
+}
+
+# --- ui-off ---------------------------------------------------------------------------------
+# ELF files in $1 (excluding paths matching $2) that need libQt6Widgets.
+widgets_users() {
+    local dir=$1 exclude=${2:-}
+    find "$dir" -type f \( -perm -u+x -o -name '*.so*' \) ! -path '*/CMakeFiles/*' 2>/dev/null |
+        while read -r f; do
+            [ -n "$exclude" ] && [[ "$f" == $exclude ]] && continue
+            head -c 4 "$f" 2>/dev/null | grep -q 'ELF' || continue
+            if readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libQt6Widgets'; then
+                echo "$f"
+            fi
+        done
+}
+
+gate_ui_off() {
+    local failed=0
+    if ! grep -q '^OUTPOST_BUILD_UI:BOOL=OFF' "$ASAN_DIR/CMakeCache.txt" 2>/dev/null; then
+        echo "$ASAN_DIR is missing or not configured with -DOUTPOST_BUILD_UI=OFF: run the asan gate first"
+        return 2
+    fi
+    if grep -q '^Qt6Widgets_DIR:PATH=/' "$ASAN_DIR/CMakeCache.txt"; then
+        echo "FAIL: the UI-off configuration looked up Qt6Widgets"
+        failed=1
+    fi
+    echo "UI-off build in $ASAN_DIR: configured without Qt6Widgets and built (asan gate)"
+    local bins
+    bins=$(find "$ASAN_DIR" -type f -perm -u+x ! -path '*/CMakeFiles/*' | while read -r f; do
+        head -c 4 "$f" | grep -q ELF && echo "$f"; done | wc -l)
+    echo "checking $bins ELF executables in $ASAN_DIR for libQt6Widgets"
+    local users
+    users=$(widgets_users "$ASAN_DIR")
+    if [ -n "$users" ]; then
+        echo "FAIL: linked against libQt6Widgets in the UI-off build:"
+        echo "$users" | sed 's/^/  /'
+        failed=1
+    fi
+    if [ -d "$MAIN_DIR/tests" ]; then
+        echo "checking the test executables of $MAIN_DIR (UI on) outside tests/ui"
+        users=$(widgets_users "$MAIN_DIR/tests" "$MAIN_DIR/tests/ui/*")
+        if [ -n "$users" ]; then
+            echo "FAIL: core tests linked against libQt6Widgets:"
+            echo "$users" | sed 's/^/  /'
+            failed=1
+        fi
+    fi
+    local inc
+    inc=$(grep -rnE '#[[:space:]]*include[[:space:]]*[<"](QtWidgets|QWidget|QApplication|QMainWindow|QDialog|QMessageBox|QSystemTrayIcon|QAction)' core/ || true)
+    if [ -n "$inc" ]; then
+        echo "FAIL: core/ includes Widgets headers:"
+        echo "$inc" | sed 's/^/  /'
+        failed=1
+    fi
+    [ $failed -eq 0 ] && echo "core, the CLI and every core test build and link without QtWidgets"
+    return $failed
+}
+
+# --- fuzz -----------------------------------------------------------------------------------
+gate_fuzz() {
+    bash tests/fuzz/run.sh
+}
+
+# --- driver ---------------------------------------------------------------------------------
+ALL=(format asan ui-off fuzz)
+if [ $# -gt 0 ]; then GATES=("$@"); else GATES=("${ALL[@]}"); fi
+
+declare -A DESC=(
+    [format]="clang-format --dry-run --Werror on every tracked *.cpp/*.h"
+    [asan]="ASan/UBSan/LSan build ($ASAN_DIR, clang, UI off) running every core test"
+    [ui-off]="core and its tests need no QtWidgets"
+    [fuzz]="every libFuzzer target for ${FUZZ_SECONDS}s (tests/fuzz/run.sh, ${FUZZ_BUILD_DIR:-build-fuzz})"
+)
+
+results=()
+status=0
+total_start=$SECONDS
+for g in "${GATES[@]}"; do
+    if [ -z "${DESC[$g]:-}" ]; then
+        echo "unknown gate: $g (gates: ${ALL[*]})" >&2
+        exit 64
+    fi
+    header "$g — ${DESC[$g]}"
+    start=$SECONDS
+    "gate_${g//-/_}"
+    rc=$?
+    took=$((SECONDS - start))
+    if [ $rc -eq 0 ]; then
+        echo "== $g: PASSED in ${took}s"
+        results+=("$(printf '%-8s PASSED %5ss' "$g" "$took")")
+    else
+        echo "== $g: FAILED (exit $rc) in ${took}s"
+        results+=("$(printf '%-8s FAILED %5ss' "$g" "$took")")
+        status=1
+        [ "${QUALITY_FAIL_FAST:-0}" = 1 ] && break
+    fi
+done
+
+header "summary ($((SECONDS - total_start))s)"
+printf '%s\n' "${results[@]}"
+if [ $status -ne 0 ]; then
+    echo "quality gates FAILED"
+else
+    echo "all quality gates passed"
+fi
+exit $status

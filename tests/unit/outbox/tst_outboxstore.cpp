@@ -1,0 +1,585 @@
+// OutboxStore and Database (design.md §4): the life of a message in the store, the schema
+// version and migrations, a corrupt file, a full disk. Time comes from a MockClock.
+
+#include "outbox/Clock.h"
+#include "outbox/Database.h"
+#include "outbox/OutboxStore.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace outpost;
+
+namespace {
+
+NewMessage makeMessage(const QByteArray &tag,
+                       const QList<QByteArray> &recipients = {"bob@example.net"},
+                       qsizetype bodySize = 0)
+{
+    NewMessage m;
+    m.account = QStringLiteral("work");
+    m.messageId = tag + "@outpost.test";
+    m.reversePath = "alice@example.org";
+    m.recipients = recipients;
+    m.fromText = QStringLiteral("alice@example.org");
+    m.toText = QStringLiteral("bob@example.net");
+    m.subject = QString::fromLatin1(tag);
+    m.data = "From: alice@example.org\r\nTo: bob@example.net\r\nMessage-ID: <" + m.messageId +
+             ">\r\nSubject: " + tag + "\r\n\r\n" + QByteArray(bodySize, 'x') + "\r\n";
+    return m;
+}
+
+/// Rows of a table that mention a message (for "nothing half-written" checks).
+int rows(QSqlDatabase &db, const QString &sql)
+{
+    QSqlQuery q(db);
+    if (!q.exec(sql) || !q.next())
+        return -1;
+    return q.value(0).toInt();
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+bool hasEvent(const MessageRecord &r, const QString &event)
+{
+    for (const HistoryEntry &h : r.history) {
+        if (h.event == event)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+class TestOutboxStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    MockClock m_clock;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<OutboxStore> m_store;
+
+    QString dbPath() const { return m_dir.filePath(QStringLiteral("outbox.sqlite")); }
+
+    void reopen()
+    {
+        m_store.reset();
+        m_db = std::make_unique<Database>();
+        QString error;
+        QVERIFY2(m_db->open(dbPath(), &error), qPrintable(error));
+        m_store = std::make_unique<OutboxStore>(m_db.get(), &m_clock);
+    }
+
+private slots:
+    void init()
+    {
+        QVERIFY(m_dir.isValid());
+        m_store.reset();
+        m_db.reset();
+        QFile::remove(dbPath());
+        QFile::remove(dbPath() + QStringLiteral("-wal"));
+        QFile::remove(dbPath() + QStringLiteral("-shm"));
+        m_clock.set(1'700'000'000'000);
+        reopen();
+    }
+    void cleanup()
+    {
+        m_store.reset();
+        m_db.reset();
+    }
+
+    void enqueueStoresEverything()
+    {
+        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
+        QString error;
+        const NewMessage m = makeMessage("one", {"bob@example.net", "carol@example.net"});
+        const qint64 id = m_store->enqueue(m, &error);
+        QVERIFY2(id > 0, qPrintable(error));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.first().first().toLongLong(), id);
+
+        const auto rec = m_store->message(id);
+        QVERIFY(rec);
+        QCOMPARE(rec->state, MessageState::Queued);
+        QCOMPARE(rec->account, QStringLiteral("work"));
+        QCOMPARE(rec->attempts, 0);
+        QCOMPARE(rec->messageId, QByteArray("one@outpost.test"));
+        QCOMPARE(rec->reversePath, QByteArray("alice@example.org"));
+        QCOMPARE(rec->size, qint64(m.data.size()));
+        QCOMPARE(rec->createdAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QCOMPARE(rec->recipients.size(), 2);
+        QCOMPARE(rec->recipients[0].address, QByteArray("bob@example.net"));
+        QCOMPARE(rec->recipients[1].address, QByteArray("carol@example.net"));
+        QCOMPARE(rec->recipients[1].state, MessageState::Queued);
+        QCOMPARE(rec->history.size(), 1);
+        QCOMPARE(rec->history[0].event, QStringLiteral("queued"));
+        QCOMPARE(m_store->messageData(id), m.data);
+        QCOMPARE(m_store->count(MessageState::Queued), 1);
+    }
+
+    void enqueueManyIsAllOrNothing()
+    {
+        QString error;
+        const QList<qint64> ids =
+            m_store->enqueueMany({makeMessage("a"), makeMessage("b"), makeMessage("c")}, &error);
+        QCOMPARE(ids.size(), 3);
+        QCOMPARE(m_store->count(), 3);
+        // The second message breaks a constraint (NULL account): none of the batch is stored.
+        NewMessage bad = makeMessage("bad");
+        bad.account = QString();
+        const QList<qint64> none =
+            m_store->enqueueMany({makeMessage("d"), bad, makeMessage("e")}, &error);
+        QVERIFY(none.isEmpty());
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(m_store->count(), 3);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 3);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 3);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 3);
+    }
+
+    void claimMarksSendingOldestFirst()
+    {
+        QString error;
+        const qint64 a = m_store->enqueue(makeMessage("a"), &error);
+        m_clock.advance(10);
+        const qint64 b = m_store->enqueue(makeMessage("b"), &error);
+        const qint64 c = m_store->enqueue(makeMessage("c"), &error);
+        QList<ClaimedMessage> claimed = m_store->claimDue(2, {});
+        QCOMPARE(claimed.size(), 2);
+        QCOMPARE(claimed[0].id, a);
+        QCOMPARE(claimed[1].id, b);
+        QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
+        QCOMPARE(claimed[0].data, m_store->messageData(a));
+        QCOMPARE(claimed[0].reversePath, QByteArray("alice@example.org"));
+        QCOMPARE(m_store->summary(a)->state, MessageState::Sending);
+        QCOMPARE(m_store->summary(c)->state, MessageState::Queued);
+        // Claimed messages are not claimed again.
+        claimed = m_store->claimDue(10, {});
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].id, c);
+        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+        QCOMPARE(m_store->nextDueMs({}), -1);
+    }
+
+    void claimSkipsAccountsAndFutureMessages()
+    {
+        QString error;
+        NewMessage other = makeMessage("other");
+        other.account = QStringLiteral("home");
+        const qint64 h = m_store->enqueue(other, &error);
+        NewMessage later = makeMessage("later");
+        later.sendAt = m_clock.now().addSecs(3600);
+        const qint64 l = m_store->enqueue(later, &error);
+        QVERIFY(h > 0 && l > 0);
+        QVERIFY(m_store->claimDue(10, {QStringLiteral("home")}).isEmpty());
+        QCOMPARE(m_store->nextDueMs({QStringLiteral("home")}), m_clock.nowMs() + 3600 * 1000);
+        QCOMPARE(m_store->nextDueMs({}), m_clock.nowMs());
+        m_clock.advance(3600 * 1000 - 1);
+        QVERIFY(m_store->claimDue(10, {QStringLiteral("home")}).isEmpty());
+        m_clock.advance(1);
+        const QList<ClaimedMessage> claimed = m_store->claimDue(10, {QStringLiteral("home")});
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].id, l);
+    }
+
+    void applyUpdateSent()
+    {
+        QString error;
+        const qint64 id =
+            m_store->enqueue(makeMessage("a", {"bob@example.net", "carol@example.net"}), &error);
+        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        m_clock.advance(500);
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Sent;
+        u.reply = SmtpReply{250, "2.0.0", {"Ok: queued as 17"}};
+        u.event = QStringLiteral("sent");
+        u.server = QStringLiteral("smtp.example.net:587");
+        u.recipients = {
+            RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, "2.1.5", {"ok"}}},
+            RecipientRecord{"carol@example.net", MessageState::Failed,
+                            SmtpReply{550, "5.1.1", {"no such user"}}}};
+        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
+        const auto rec = m_store->message(id);
+        QCOMPARE(rec->state, MessageState::Sent);
+        QCOMPARE(rec->attempts, 1);
+        QCOMPARE(rec->lastReply.code, 250);
+        QCOMPARE(rec->lastReply.enhanced, QByteArray("2.0.0"));
+        QCOMPARE(rec->lastReply.text(), QStringLiteral("Ok: queued as 17"));
+        QCOMPARE(rec->recipients[0].state, MessageState::Sent);
+        QCOMPARE(rec->recipients[1].state, MessageState::Failed);
+        QCOMPARE(rec->recipients[1].reply.code, 550);
+        QCOMPARE(rec->history.size(), 2);
+        QCOMPARE(rec->history[1].event, QStringLiteral("sent"));
+        QCOMPARE(rec->history[1].server, QStringLiteral("smtp.example.net:587"));
+        QCOMPARE(rec->history[1].at.toMSecsSinceEpoch(), m_clock.nowMs());
+    }
+
+    void applyUpdateUncertainStays()
+    {
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
+        m_store->claimDue(1, {});
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Network;
+        u.uncertain = true;
+        u.nextAttemptAt = m_clock.now().addSecs(60);
+        u.event = QStringLiteral("delivery uncertain; queued again");
+        QVERIFY(m_store->applyUpdate(u, &error));
+        QVERIFY(m_store->summary(id)->uncertain);
+        // A later attempt without the flag does not clear it.
+        m_clock.advance(60'000);
+        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        u.uncertain = false;
+        u.state = MessageState::Sent;
+        u.errorClass = ErrorClass::None;
+        u.event = QStringLiteral("sent");
+        QVERIFY(m_store->applyUpdate(u, &error));
+        const auto rec = m_store->message(id);
+        QVERIFY(rec->uncertain);
+        QCOMPARE(rec->attempts, 2);
+        QVERIFY(rec->history[1].uncertain);
+        QVERIFY(!rec->history[2].uncertain);
+    }
+
+    void notCountedAttempt()
+    {
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
+        m_store->claimDue(1, {});
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Network;
+        u.countAttempt = false;
+        u.event = QStringLiteral("deferred");
+        QVERIFY(m_store->applyUpdate(u, &error));
+        QCOMPARE(m_store->summary(id)->attempts, 0);
+    }
+
+    void recoverInterruptedQueuesWithNote()
+    {
+        QString error;
+        const qint64 a = m_store->enqueue(makeMessage("a"), &error);
+        const qint64 b = m_store->enqueue(makeMessage("b"), &error);
+        const qint64 c = m_store->enqueue(makeMessage("c"), &error);
+        QCOMPARE(m_store->claimDue(2, {}).size(), 2);
+        // The process dies here: a new store on the same file finds them in `sending`.
+        reopen();
+        m_clock.advance(5000);
+        QSignalSpy reset(m_store.get(), &OutboxStore::messagesReset);
+        QCOMPARE(m_store->recoverInterrupted(), 2);
+        QCOMPARE(reset.count(), 1);
+        for (qint64 id : {a, b}) {
+            const auto rec = m_store->message(id);
+            QCOMPARE(rec->state, MessageState::Queued);
+            QCOMPARE(rec->attempts, 0);
+            QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
+            QCOMPARE(rec->history.last().event, QStringLiteral("recovered"));
+        }
+        QVERIFY(!hasEvent(*m_store->message(c), QStringLiteral("recovered")));
+        QCOMPARE(m_store->recoverInterrupted(), 0);
+        QCOMPARE(m_store->claimDue(10, {}).size(), 3);
+    }
+
+    void holdReleaseRetryRemove()
+    {
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
+        QVERIFY(m_store->hold(id, &error));
+        QCOMPARE(m_store->summary(id)->state, MessageState::Held);
+        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+        QVERIFY(!m_store->hold(id, &error)); // already held
+        QVERIFY(!error.isEmpty());
+        QVERIFY(m_store->release(id, &error));
+        QCOMPARE(m_store->summary(id)->state, MessageState::Queued);
+        QVERIFY(!m_store->release(id, &error)); // not held
+
+        // A failed message can be retried: it and its failed recipients are queued again.
+        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        QVERIFY(!m_store->hold(id, &error));   // sending: no
+        QVERIFY(!m_store->remove(id, &error)); // sending: no
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Failed;
+        u.errorClass = ErrorClass::Permanent;
+        u.reply = SmtpReply{554, "5.7.1", {"rejected"}};
+        u.event = QStringLiteral("failed");
+        u.recipients = {RecipientRecord{"bob@example.net", MessageState::Failed, u.reply}};
+        QVERIFY(m_store->applyUpdate(u, &error));
+        QVERIFY(!m_store->release(id, &error));
+        QVERIFY(m_store->retryNow(id, &error));
+        auto rec = m_store->message(id);
+        QCOMPARE(rec->state, MessageState::Queued);
+        QCOMPARE(rec->recipients[0].state, MessageState::Queued);
+        const QStringList events = [&] {
+            QStringList e;
+            for (const HistoryEntry &h : rec->history)
+                e << h.event;
+            return e;
+        }();
+        QCOMPARE(events, (QStringList{QStringLiteral("queued"), QStringLiteral("held by the user"),
+                                      QStringLiteral("released"), QStringLiteral("failed"),
+                                      QStringLiteral("retry requested")}));
+        const QList<ClaimedMessage> claimed = m_store->claimDue(1, {});
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
+        u.state = MessageState::Sent;
+        u.event = QStringLiteral("sent");
+        u.recipients = {
+            RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, {}, {"ok"}}}};
+        QVERIFY(m_store->applyUpdate(u, &error));
+        QVERIFY(!m_store->retryNow(id, &error)); // sent: no
+
+        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
+        QVERIFY(m_store->remove(id, &error));
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(!m_store->message(id));
+        QVERIFY(m_store->messageData(id).isEmpty());
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 0);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 0);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 0);
+        QVERIFY(!m_store->remove(id, &error));
+    }
+
+    void releaseKeepsTheSchedule()
+    {
+        // A scheduled message that is held and released still waits for its time.
+        QString error;
+        NewMessage later = makeMessage("later");
+        later.sendAt = m_clock.now().addSecs(3600);
+        const qint64 id = m_store->enqueue(later, &error);
+        QVERIFY(m_store->hold(id, &error));
+        QVERIFY(m_store->release(id, &error));
+        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+        QCOMPARE(m_store->nextDueMs({}), m_clock.nowMs() + 3600 * 1000);
+        // The same when its account was paused and resumed.
+        QCOMPARE(m_store->holdAccount(QStringLiteral("work"), ErrorClass::Auth, {}, {}), 1);
+        QCOMPARE(m_store->releaseAccount(QStringLiteral("work")), 1);
+        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+        QCOMPARE(m_store->nextDueMs({}), m_clock.nowMs() + 3600 * 1000);
+        // "Retry" is the user asking for it now.
+        QVERIFY(m_store->retryNow(id, &error));
+        QCOMPARE(m_store->claimDue(10, {}).size(), 1);
+    }
+
+    void holdAndReleaseAccount()
+    {
+        QString error;
+        const qint64 a = m_store->enqueue(makeMessage("a"), &error);
+        const qint64 b = m_store->enqueue(makeMessage("b"), &error);
+        NewMessage other = makeMessage("other");
+        other.account = QStringLiteral("home");
+        const qint64 h = m_store->enqueue(other, &error);
+        QVERIFY(m_store->hold(b, &error)); // held by the user, stays held
+        QCOMPARE(m_store->holdAccount(QStringLiteral("work"), ErrorClass::Auth,
+                                      SmtpReply{535, "5.7.8", {"bad"}},
+                                      QStringLiteral("AUTH PLAIN refused")),
+                 1);
+        auto rec = m_store->message(a);
+        QCOMPARE(rec->state, MessageState::Held);
+        QCOMPARE(rec->errorClass, ErrorClass::Auth);
+        QCOMPARE(rec->lastReply.code, 535);
+        QCOMPARE(rec->history.last().event, QStringLiteral("held (account paused)"));
+        QCOMPARE(m_store->summary(h)->state, MessageState::Queued);
+        QCOMPARE(m_store->releaseAccount(QStringLiteral("work")), 1);
+        QCOMPARE(m_store->summary(a)->state, MessageState::Queued);
+        QCOMPARE(m_store->summary(b)->state, MessageState::Held);
+    }
+
+    void makeAllDue()
+    {
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
+        m_store->claimDue(1, {});
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Transient;
+        u.nextAttemptAt = m_clock.now().addSecs(600);
+        u.event = QStringLiteral("deferred");
+        QVERIFY(m_store->applyUpdate(u, &error));
+        NewMessage later = makeMessage("later");
+        later.sendAt = m_clock.now().addSecs(3600);
+        m_store->enqueue(later, &error);
+        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+        QCOMPARE(m_store->makeAllDue(), 1); // the deferred one, not the scheduled one
+        const QList<ClaimedMessage> claimed = m_store->claimDue(10, {});
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].id, id);
+    }
+
+    void schemaVersionInUserVersion()
+    {
+        QVERIFY(Database::schemaVersion() >= 1);
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+        QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+    }
+
+    void reopenKeepsData()
+    {
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("kept"), &error);
+        reopen();
+        QCOMPARE(m_store->message(id)->subject, QStringLiteral("kept"));
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+        QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
+    }
+
+    void migratesAnOlderFile()
+    {
+        // A version-0 file (an empty database someone created, with an unrelated table) is
+        // migrated in place; what was in it stays.
+        m_store.reset();
+        m_db.reset();
+        const QString path = m_dir.filePath(QStringLiteral("old.sqlite"));
+        {
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw"));
+            raw.setDatabaseName(path);
+            QVERIFY(raw.open());
+            QSqlQuery q(raw);
+            QVERIFY(q.exec(QStringLiteral("CREATE TABLE notes (t TEXT)")));
+            QVERIFY(q.exec(QStringLiteral("INSERT INTO notes VALUES ('hello')")));
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw"));
+        Database db;
+        QString error;
+        QVERIFY2(db.open(path, &error), qPrintable(error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+        QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
+        QVERIFY(q.exec(QStringLiteral("SELECT t FROM notes")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("hello"));
+        OutboxStore store(&db, &m_clock);
+        QVERIFY(store.enqueue(makeMessage("a"), &error) > 0);
+    }
+
+    void newerSchemaIsRefused()
+    {
+        QSqlQuery(m_db->db())
+            .exec(QStringLiteral("PRAGMA user_version = %1").arg(Database::schemaVersion() + 1));
+        m_store.reset();
+        m_db.reset();
+        const QByteArray before = readFile(dbPath());
+        Database db;
+        QString error;
+        QVERIFY(!db.open(dbPath(), &error));
+        QCOMPARE(db.lastOpenError(), Database::OpenError::NewerSchema);
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(readFile(dbPath()), before);
+    }
+
+    void corruptFileIsRefused_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::newRow("text")
+            << QByteArray("This is not a database at all, just some text.\n").repeated(200);
+        QByteArray header("SQLite format 3\0", 16);
+        QTest::newRow("header then garbage") << header + QByteArray(8192, '\xAB');
+        QTest::newRow("small garbage") << QByteArray("\x01\x02\x03garbage", 10);
+    }
+    void corruptFileIsRefused()
+    {
+        QFETCH(QByteArray, bytes);
+        m_store.reset();
+        m_db.reset();
+        const QString path = m_dir.filePath(QStringLiteral("corrupt.sqlite"));
+        QFile::remove(path);
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(bytes);
+        }
+        Database db;
+        QString error;
+        QVERIFY(!db.open(path, &error));
+        QCOMPARE(db.lastOpenError(), Database::OpenError::Corrupt);
+        QVERIFY(!error.isEmpty());
+        QVERIFY(!db.isOpen());
+        // Nothing overwritten, nothing recreated in its place.
+        QCOMPARE(readFile(path), bytes);
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")) ||
+                QFileInfo(path + QStringLiteral("-wal")).size() == 0);
+    }
+
+    void damagedDatabaseIsRefused()
+    {
+        // A real outbox whose pages after the first were overwritten: the header reads fine,
+        // the integrity check does not.
+        QString error;
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(m_store->enqueue(
+                        makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000),
+                        &error) > 0);
+        QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+        m_store.reset();
+        m_db.reset();
+        QByteArray bytes = readFile(dbPath());
+        QVERIFY(bytes.size() > 16384);
+        for (qsizetype i = 4096; i < bytes.size(); i += 4096)
+            memset(bytes.data() + i, 0x5A, 64);
+        {
+            QFile f(dbPath());
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(bytes);
+        }
+        Database db;
+        QVERIFY(!db.open(dbPath(), &error));
+        QCOMPARE(db.lastOpenError(), Database::OpenError::Corrupt);
+        QCOMPARE(readFile(dbPath()), bytes);
+    }
+
+    void fullDiskLeavesNothingHalfWritten()
+    {
+        QString error;
+        const qint64 first = m_store->enqueue(makeMessage("first"), &error);
+        QVERIFY(first > 0);
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA page_count")) && q.next());
+        const int pages = q.value(0).toInt();
+        // A "disk" with room for only a few more pages.
+        QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages + 2)));
+        const NewMessage big =
+            makeMessage("big", {"bob@example.net", "carol@example.net"}, 256 * 1024);
+        const qint64 id = m_store->enqueue(big, &error);
+        QCOMPARE(id, 0);
+        QVERIFY(!error.isEmpty());
+        QVERIFY2(error.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(error));
+        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
+        // Many at once: the same.
+        QVERIFY(m_store->enqueueMany({makeMessage("s1"), big}, &error).isEmpty());
+        QCOMPARE(m_store->count(), 1);
+        // The store keeps working once there is room again.
+        QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = 1000000")));
+        error.clear();
+        QVERIFY2(m_store->enqueue(big, &error) > 0, qPrintable(error));
+        QCOMPARE(m_store->count(), 2);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOutboxStore)
+#include "tst_outboxstore.moc"
