@@ -4,10 +4,10 @@
 
 #include "DesktopApp.h"
 #include "SignalWatcher.h"
+#include "accounts/Settings.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Database.h"
 #include "outbox/Service.h"
-#include "accounts/Settings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -32,15 +32,19 @@ namespace {
 class Lifecycle : public QObject
 {
 public:
-    explicit Lifecycle(Service *service) : m_service(service) {}
+    explicit Lifecycle(Service *service)
+        : m_service(service)
+    {}
 
     void quit()
     {
         if (m_quitting)
             return;
         m_quitting = true;
-        const int deadline = int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
-        connect(m_service, &Service::shutdownFinished, this, [](int, int) { QCoreApplication::quit(); });
+        const int deadline =
+            int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        connect(m_service, &Service::shutdownFinished, this,
+                [](int, int) { QCoreApplication::quit(); });
         // A safety net: never hang past the deadline, whatever a server does.
         QTimer::singleShot(deadline + 1000, this, [] { QCoreApplication::quit(); });
         m_service->shutdown(deadline);
@@ -77,11 +81,16 @@ int runDesktop(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Outpost, a desktop outbox for e-mail"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dataDirOpt(QStringLiteral("data-dir"), QStringLiteral("The outbox folder."), QStringLiteral("DIR"));
-    const QCommandLineOption offlineOpt(QStringLiteral("offline"), QStringLiteral("Start working offline."));
-    const QCommandLineOption minimizedOpt(QStringLiteral("minimized"), QStringLiteral("Start in the tray."));
+    const QCommandLineOption dataDirOpt(
+        QStringLiteral("data-dir"), QStringLiteral("The outbox folder."), QStringLiteral("DIR"));
+    const QCommandLineOption offlineOpt(QStringLiteral("offline"),
+                                        QStringLiteral("Start working offline."));
+    const QCommandLineOption minimizedOpt(QStringLiteral("minimized"),
+                                          QStringLiteral("Start in the tray."));
     parser.addOptions({dataDirOpt, offlineOpt, minimizedOpt});
-    parser.addPositionalArgument(QStringLiteral("mailto"), QStringLiteral("A mailto: URL to compose."), QStringLiteral("[mailto:...]"));
+    parser.addPositionalArgument(QStringLiteral("mailto"),
+                                 QStringLiteral("A mailto: URL to compose."),
+                                 QStringLiteral("[mailto:...]"));
     parser.process(app);
     const QString dataDir = resolveDataDir(parser.value(dataDirOpt));
     QUrl mailto;
@@ -105,7 +114,8 @@ int runDesktop(int argc, char **argv)
         QEventLoop loop;
         Service::sendToRunningInstance(dataDir, request, &loop, [&](bool ok, const QJsonObject &) {
             if (!ok)
-                std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n", qPrintable(dataDir));
+                std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n",
+                             qPrintable(dataDir));
             code = ok ? 0 : 75;
             loop.quit();
         });
@@ -116,22 +126,26 @@ int runDesktop(int argc, char **argv)
         const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
         const bool corrupt = service.databaseErrorKind() == int(Database::OpenError::Corrupt);
         if (corrupt) {
-            const auto answer = QMessageBox::critical(
-                nullptr, QObject::tr("Outpost"),
-                QObject::tr("The outbox database cannot be used:\n%1\n\nMove it aside (nothing is deleted) and "
-                            "start with an empty outbox?")
-                    .arg(error),
-                QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+            const auto answer =
+                QMessageBox::critical(nullptr, QObject::tr("Outpost"),
+                                      QObject::tr("The outbox database cannot be used:\n%1\n\nMove "
+                                                  "it aside (nothing is deleted) and "
+                                                  "start with an empty outbox?")
+                                          .arg(error),
+                                      QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
             if (answer != QMessageBox::Yes)
                 return 78;
-            const QString aside = db + QStringLiteral(".damaged-")
-                                  + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-            for (const QString &suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+            const QString aside =
+                db + QStringLiteral(".damaged-") +
+                QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+            for (const QString &suffix :
+                 {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
                 QFile::rename(db + suffix, aside + suffix);
             opened = service.open(&error);
         }
         if (!opened) {
-            QMessageBox::critical(nullptr, QObject::tr("Outpost"), QObject::tr("Outpost cannot start:\n%1").arg(error));
+            QMessageBox::critical(nullptr, QObject::tr("Outpost"),
+                                  QObject::tr("Outpost cannot start:\n%1").arg(error));
             return 73;
         }
     }
@@ -153,22 +167,25 @@ int runDesktop(int argc, char **argv)
                              reply({{QStringLiteral("ok"), true}});
                              return;
                          }
-                         reply({{QStringLiteral("ok"), false}, {QStringLiteral("error"), QStringLiteral("unknown request")}});
+                         reply({{QStringLiteral("ok"), false},
+                                {QStringLiteral("error"), QStringLiteral("unknown request")}});
                      });
     SignalWatcher signalWatcher;
-    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &lifecycle, &Lifecycle::quit);
+    QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &lifecycle,
+                     &Lifecycle::quit);
     // Session logout: start the graceful shutdown; the session manager waits for us to exit.
-    QObject::connect(&app, &QGuiApplication::commitDataRequest, &lifecycle, [&lifecycle](QSessionManager &) {
-        lifecycle.quit();
-    });
+    QObject::connect(&app, &QGuiApplication::commitDataRequest, &lifecycle,
+                     [&lifecycle](QSessionManager &) { lifecycle.quit(); });
     // Anything else that ends the event loop (QCoreApplication::quit from elsewhere) still
     // gets the shutdown, run to completion here before the process exits.
     QObject::connect(&app, &QCoreApplication::aboutToQuit, &service, [&service, &lifecycle] {
         if (lifecycle.quitting())
             return;
         QEventLoop loop;
-        QObject::connect(&service, &Service::shutdownFinished, &loop, [&loop](int, int) { loop.quit(); });
-        const int deadline = int(service.settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        QObject::connect(&service, &Service::shutdownFinished, &loop,
+                         [&loop](int, int) { loop.quit(); });
+        const int deadline =
+            int(service.settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
         QTimer::singleShot(deadline + 1000, &loop, &QEventLoop::quit);
         service.shutdown(deadline);
         loop.exec();

@@ -14,9 +14,9 @@
 #            fails the test that produced it (suppressions only for third-party libraries:
 #            tests/lsan.supp)
 #   ui-off   core and its tests need no QtWidgets: build-asan/ is configured without the UI
-#            (so Widgets is not even looked for); no ELF file there, and no test executable
-#            of build/ outside tests/ui, has libQt6Widgets as a dependency; core/ includes no
-#            Widgets header
+#            (so Widgets is not even looked for); no ELF file there, and no non-UI test
+#            (ctest -LE ui) of build/, has libQt6Widgets as a dependency; liboutpost_core.a
+#            refers to no Widgets symbol; core/ includes no Widgets header
 #   fuzz     tests/fuzz/run.sh: every libFuzzer target for FUZZ_SECONDS in build-fuzz/
 #
 # Environment: FUZZ_SECONDS (60), QUALITY_JOBS (ninja and ctest -j, 2), ASAN_BUILD_DIR
@@ -79,36 +79,38 @@ gate_asan() {
         echo "$ASAN_DIR was configured with another compiler; remove it and rerun"
         return 2
     fi
+    mkdir -p "$ASAN_DIR"
     CC=clang CXX=clang++ cmake -S . -B "$ASAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DOUTPOST_SANITIZE=ON -DOUTPOST_BUILD_UI=OFF -DOUTPOST_BUILD_TESTS=ON -DOUTPOST_FUZZ=OFF \
-        >"$ASAN_DIR.configure.log" 2>&1 || { cat "$ASAN_DIR.configure.log"; return 1; }
+        >"$ASAN_DIR/quality-configure.log" 2>&1 || { cat "$ASAN_DIR/quality-configure.log"; return 1; }
     cmake --build "$ASAN_DIR" -j "$JOBS" || return 1
     # Any report fails: ASan aborts at the first error, UBSan is built non-recovering
-    # (-fno-sanitize-recover) and halts, LeakSanitizer makes the process exit 23 at exit.
-    # Child processes (the `outpost` binary run by tests) inherit the same options.
-    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1"
-    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
-    export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
-    echo "ASAN_OPTIONS=$ASAN_OPTIONS"
-    echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
-    echo "LSAN_OPTIONS=$LSAN_OPTIONS"
-    local n
-    n=$(cd "$ASAN_DIR" && ctest -N -LE 'ui|bench' | sed -n 's/^Total Tests: //p')
-    if [ -z "$n" ] || [ "$n" -eq 0 ]; then
-        echo "no tests found in $ASAN_DIR"
-        return 1
-    fi
-    echo "running $n core tests under ASan/UBSan/LSan"
-    (cd "$ASAN_DIR" && ctest --output-on-failure -j "$JOBS" -LE 'ui|bench' --timeout 1800) || return 1
+    # (-fno-sanitize-recover) and halts, LeakSanitizer makes the process abort at exit.
+    # Child processes (the `outpost` binary run by tests) inherit the same options. Set for
+    # this gate only (a subshell), so tests/fuzz/run.sh keeps its own defaults.
+    (
+        export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:check_initialization_order=1"
+        export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+        export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+        echo "ASAN_OPTIONS=$ASAN_OPTIONS"
+        echo "UBSAN_OPTIONS=$UBSAN_OPTIONS"
+        echo "LSAN_OPTIONS=$LSAN_OPTIONS"
+        cd "$ASAN_DIR" || exit 2
+        n=$(ctest -N -LE 'ui|bench' | sed -n 's/^Total Tests: //p')
+        if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+            echo "no tests found in $ASAN_DIR"
+            exit 1
+        fi
+        echo "running $n core tests under ASan/UBSan/LSan"
+        ctest --output-on-failure -j "$JOBS" -LE 'ui|bench' --timeout 1800
+    )
 }
 
 # --- ui-off ---------------------------------------------------------------------------------
-# ELF files in $1 (excluding paths matching $2) that need libQt6Widgets.
+# ELF files in $1 that need libQt6Widgets.
 widgets_users() {
-    local dir=$1 exclude=${2:-}
-    find "$dir" -type f \( -perm -u+x -o -name '*.so*' \) ! -path '*/CMakeFiles/*' 2>/dev/null |
+    find "$1" -type f \( -perm -u+x -o -name '*.so*' \) ! -path '*/CMakeFiles/*' 2>/dev/null |
         while read -r f; do
-            [ -n "$exclude" ] && [[ "$f" == $exclude ]] && continue
             head -c 4 "$f" 2>/dev/null | grep -q 'ELF' || continue
             if readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libQt6Widgets'; then
                 echo "$f"
@@ -138,15 +140,34 @@ gate_ui_off() {
         echo "$users" | sed 's/^/  /'
         failed=1
     fi
-    if [ -d "$MAIN_DIR/tests" ]; then
-        echo "checking the test executables of $MAIN_DIR (UI on) outside tests/ui"
-        users=$(widgets_users "$MAIN_DIR/tests" "$MAIN_DIR/tests/ui/*")
+    if [ -f "$MAIN_DIR/CTestTestfile.cmake" ]; then
+        # The executables of every test in the main build (UI on) that is not a UI test.
+        local cmds
+        cmds=$(cd "$MAIN_DIR" && ctest -N -LE ui --show-only=json-v1 2>/dev/null |
+            /usr/bin/python3 -c 'import json, sys
+for t in json.load(sys.stdin).get("tests", []):
+    if t.get("command"):
+        print(t["command"][0])' | sort -u)
+        echo "checking the $(echo "$cmds" | grep -c .) non-UI test executables of $MAIN_DIR (UI on)"
+        users=$(echo "$cmds" | while read -r f; do
+            [ -f "$f" ] || continue
+            readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libQt6Widgets' && echo "$f"
+        done)
         if [ -n "$users" ]; then
-            echo "FAIL: core tests linked against libQt6Widgets:"
+            echo "FAIL: non-UI tests linked against libQt6Widgets:"
             echo "$users" | sed 's/^/  /'
             failed=1
         fi
     fi
+    local lib
+    for lib in $(find "$ASAN_DIR" "$MAIN_DIR" -name 'liboutpost_core.a' 2>/dev/null); do
+        if nm -C "$lib" 2>/dev/null | grep -qE ' U (QWidget|QApplication|QMainWindow|QDialog)::'; then
+            echo "FAIL: $lib refers to QtWidgets symbols"
+            failed=1
+        else
+            echo "$lib: no QtWidgets symbol referenced"
+        fi
+    done
     local inc
     inc=$(grep -rnE '#[[:space:]]*include[[:space:]]*[<"](QtWidgets|QWidget|QApplication|QMainWindow|QDialog|QMessageBox|QSystemTrayIcon|QAction)' core/ || true)
     if [ -n "$inc" ]; then
@@ -164,45 +185,51 @@ gate_fuzz() {
 }
 
 # --- driver ---------------------------------------------------------------------------------
-ALL=(format asan ui-off fuzz)
-if [ $# -gt 0 ]; then GATES=("$@"); else GATES=("${ALL[@]}"); fi
+# (a function, so that bash has read all of it before it starts: editing this file while it
+# runs does not break the run)
+main() {
+    ALL=(format asan ui-off fuzz)
+    if [ $# -gt 0 ]; then GATES=("$@"); else GATES=("${ALL[@]}"); fi
 
-declare -A DESC=(
-    [format]="clang-format --dry-run --Werror on every tracked *.cpp/*.h"
-    [asan]="ASan/UBSan/LSan build ($ASAN_DIR, clang, UI off) running every core test"
-    [ui-off]="core and its tests need no QtWidgets"
-    [fuzz]="every libFuzzer target for ${FUZZ_SECONDS}s (tests/fuzz/run.sh, ${FUZZ_BUILD_DIR:-build-fuzz})"
-)
+    declare -A DESC=(
+        [format]="clang-format --dry-run --Werror on every tracked *.cpp/*.h"
+        [asan]="ASan/UBSan/LSan build ($ASAN_DIR, clang, UI off) running every core test"
+        [ui-off]="core and its tests need no QtWidgets"
+        [fuzz]="every libFuzzer target for ${FUZZ_SECONDS}s (tests/fuzz/run.sh, ${FUZZ_BUILD_DIR:-build-fuzz})"
+    )
 
-results=()
-status=0
-total_start=$SECONDS
-for g in "${GATES[@]}"; do
-    if [ -z "${DESC[$g]:-}" ]; then
-        echo "unknown gate: $g (gates: ${ALL[*]})" >&2
-        exit 64
-    fi
-    header "$g — ${DESC[$g]}"
-    start=$SECONDS
-    "gate_${g//-/_}"
-    rc=$?
-    took=$((SECONDS - start))
-    if [ $rc -eq 0 ]; then
-        echo "== $g: PASSED in ${took}s"
-        results+=("$(printf '%-8s PASSED %5ss' "$g" "$took")")
+    results=()
+    status=0
+    total_start=$SECONDS
+    for g in "${GATES[@]}"; do
+        if [ -z "${DESC[$g]:-}" ]; then
+            echo "unknown gate: $g (gates: ${ALL[*]})" >&2
+            exit 64
+        fi
+        header "$g — ${DESC[$g]}"
+        start=$SECONDS
+        "gate_${g//-/_}"
+        rc=$?
+        took=$((SECONDS - start))
+        if [ $rc -eq 0 ]; then
+            echo "== $g: PASSED in ${took}s"
+            results+=("$(printf '%-8s PASSED %5ss' "$g" "$took")")
+        else
+            echo "== $g: FAILED (exit $rc) in ${took}s"
+            results+=("$(printf '%-8s FAILED %5ss' "$g" "$took")")
+            status=1
+            [ "${QUALITY_FAIL_FAST:-0}" = 1 ] && break
+        fi
+    done
+
+    header "summary ($((SECONDS - total_start))s)"
+    printf '%s\n' "${results[@]}"
+    if [ $status -ne 0 ]; then
+        echo "quality gates FAILED"
     else
-        echo "== $g: FAILED (exit $rc) in ${took}s"
-        results+=("$(printf '%-8s FAILED %5ss' "$g" "$took")")
-        status=1
-        [ "${QUALITY_FAIL_FAST:-0}" = 1 ] && break
+        echo "all quality gates passed"
     fi
-done
+    exit $status
+}
 
-header "summary ($((SECONDS - total_start))s)"
-printf '%s\n' "${results[@]}"
-if [ $status -ne 0 ]; then
-    echo "quality gates FAILED"
-else
-    echo "all quality gates passed"
-fi
-exit $status
+main "$@"

@@ -171,6 +171,7 @@ struct Cli::Impl
     std::unique_ptr<Service> service;
     MemoryCredentialStore memoryCredentials;
     bool finished = false;
+    int handOverRetries = 0; // flush: the lock holder went away before it answered
 
     /// Opens the outbox without dispatching (for commands that only read or change it).
     bool openStore(int *code)
@@ -986,7 +987,13 @@ void Cli::run(const QStringList &all)
                 d->service.reset();
                 Service::sendToRunningInstance(
                     d->dataDir, {{QStringLiteral("cmd"), QStringLiteral("flush")}}, this,
-                    [this](bool ok, const QJsonObject &reply) {
+                    [this, all](bool ok, const QJsonObject &reply) {
+                        if (!ok && d->handOverRetries++ < 3) {
+                            // The holder was finishing and is gone (or about to be): start
+                            // over, taking the lock ourselves if it is free now.
+                            QTimer::singleShot(0, this, [this, all] { run(all); });
+                            return;
+                        }
                         if (!ok) {
                             err(QStringLiteral(
                                 "another Outpost process holds this outbox but did not answer"));

@@ -28,17 +28,23 @@ Account fromQuery(const QSqlQuery &q)
     return a;
 }
 
+// A null QString binds as SQL NULL, which the NOT NULL text columns refuse: bind "" instead.
+QString text(const QString &s)
+{
+    return s.isNull() ? QStringLiteral("") : s;
+}
+
 void bindFields(QSqlQuery &q, const Account &a)
 {
-    q.addBindValue(a.host);
+    q.addBindValue(text(a.host));
     q.addBindValue(a.port);
     q.addBindValue(securityName(a.security));
-    q.addBindValue(a.auth);
-    q.addBindValue(a.user);
-    q.addBindValue(a.from);
-    q.addBindValue(a.passwordCommand);
-    q.addBindValue(a.caFile);
-    q.addBindValue(a.pinSha256);
+    q.addBindValue(text(a.auth));
+    q.addBindValue(text(a.user));
+    q.addBindValue(text(a.from));
+    q.addBindValue(text(a.passwordCommand));
+    q.addBindValue(text(a.caFile));
+    q.addBindValue(text(a.pinSha256));
     q.addBindValue(a.allowPlainAuth ? 1 : 0);
     q.addBindValue(a.name);
 }

@@ -584,9 +584,9 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
         return false;
     }
     QSqlQuery u(db->db());
-    u.prepare(QStringLiteral("UPDATE messages SET state = ?, next_attempt_at = MAX(?, send_at * "
-                             "?), held_by_account = 0, "
-                             "updated_at = ? WHERE id = ?"));
+    u.prepare(
+        QStringLiteral("UPDATE messages SET state = ?, next_attempt_at = MAX(?, send_at * ?), "
+                       "held_by_account = 0, updated_at = ? WHERE id = ?"));
     u.addBindValue(messageStateName(to));
     u.addBindValue(now);
     u.addBindValue(keepSchedule ? 1 : 0);

@@ -14,12 +14,14 @@
 
 #include <QCryptographicHash>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QLockFile>
+#include <QPointer>
 #include <QTimer>
 
 namespace outpost {
@@ -291,6 +293,8 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
     if (cmd == QLatin1String("changed")) {
         // Another process changed the database (queue, retry, config): reread and reschedule.
         m_settings->reload();
+        emit m_store->messagesReset(); // views reread what the other process changed
+        emit m_accounts->changed(QString());
         m_dispatcher->wake();
         reply({{QStringLiteral("ok"), true}});
         return;
@@ -323,10 +327,29 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
     emit remoteRequest(request, reply);
 }
 
-void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
-                                    QObject *context,
-                                    std::function<void(bool, const QJsonObject &)> done)
+namespace {
+/// How long a hand-over keeps trying while the data directory's lock is held but nobody
+/// listens yet (the holder is still starting) (milliseconds).
+constexpr int kHandOverWaitMs = 5000;
+constexpr int kHandOverRetryMs = 50;
+
+/// True when no live process holds the data directory's lock.
+bool lockIsFree(const QString &dataDir)
 {
+    QLockFile probe(QDir(dataDir).filePath(QStringLiteral("outpost.lock")));
+    probe.setStaleLockTime(0);
+    if (!probe.tryLock(0))
+        return false;
+    probe.unlock();
+    return true;
+}
+
+void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObject> context,
+              std::shared_ptr<QElapsedTimer> since,
+              std::function<void(bool, const QJsonObject &)> done)
+{
+    if (!context)
+        return;
     auto *socket = new QLocalSocket(context);
     auto finished = std::make_shared<bool>(false);
     auto finish = [socket, done, finished](bool ok, const QJsonObject &reply) {
@@ -344,10 +367,37 @@ void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &r
         if (socket->canReadLine())
             finish(true, QJsonDocument::fromJson(socket->readLine()).object());
     });
-    QObject::connect(socket, &QLocalSocket::errorOccurred, socket,
-                     [finish](QLocalSocket::LocalSocketError) { finish(false, {}); });
+    QObject::connect(
+        socket, &QLocalSocket::errorOccurred, socket, [=](QLocalSocket::LocalSocketError e) {
+            if (*finished)
+                return;
+            const bool notListening =
+                e == QLocalSocket::ServerNotFoundError || e == QLocalSocket::ConnectionRefusedError;
+            // The lock holder may not be listening yet: it takes the lock first, opens the
+            // database, then listens. Try again for a while, unless the lock is free (nobody
+            // is there at all).
+            if (notListening && since->elapsed() < kHandOverWaitMs && !lockIsFree(dataDir)) {
+                *finished = true;
+                socket->disconnect();
+                socket->deleteLater();
+                QTimer::singleShot(kHandOverRetryMs, context,
+                                   [=] { handOver(dataDir, request, context, since, done); });
+                return;
+            }
+            finish(false, {});
+        });
     QObject::connect(socket, &QLocalSocket::disconnected, socket, [finish] { finish(false, {}); });
-    socket->connectToServer(serverName(dataDir));
+    socket->connectToServer(Service::serverName(dataDir));
+}
+} // namespace
+
+void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+                                    QObject *context,
+                                    std::function<void(bool, const QJsonObject &)> done)
+{
+    auto since = std::make_shared<QElapsedTimer>();
+    since->start();
+    handOver(dataDir, request, QPointer<QObject>(context), since, std::move(done));
 }
 
 } // namespace outpost

@@ -114,7 +114,9 @@ public:
     /// Name of the single-instance channel for a data directory.
     static QString serverName(const QString &dataDir);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
-    /// answer (or ok=false when no instance answers). Asynchronous.
+    /// answer (or ok=false when no instance answers). Asynchronous. While the directory's lock
+    /// is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;
+    /// when the lock is free it gives up at once.
     static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
                                       QObject *context,
                                       std::function<void(bool ok, const QJsonObject &reply)> done);

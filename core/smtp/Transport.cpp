@@ -14,11 +14,15 @@ Transport::Transport(QObject *parent)
 {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
-        // Whatever is still open at the deadline is aborted.
+        // Whatever is still open at the deadline is aborted. The session may report that close
+        // as graceful (QSslSocket::abort() emits disconnected() while it is Quitting), so the
+        // slot remembers that it was cut off.
         for (Server *s : std::as_const(m_servers)) {
             const auto members = s->members;
-            for (Slot *slot : members)
+            for (Slot *slot : members) {
+                slot->abortedAtDeadline = true;
                 slot->session->abort();
+            }
         }
         checkShutdownDone();
     });
@@ -261,7 +265,7 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
 void Transport::onClosed(Server *s, Slot *slot, SmtpSession::CloseKind kind)
 {
     if (m_shuttingDown) {
-        if (kind == SmtpSession::CloseKind::Aborted)
+        if (kind == SmtpSession::CloseKind::Aborted || slot->abortedAtDeadline)
             ++m_aborted;
         else
             ++m_clean;

@@ -103,6 +103,7 @@ private:
         std::optional<Pending> current;
         int sent = 0;
         bool retiring = false;
+        bool abortedAtDeadline = false; // cut off by shutdown()'s deadline
         QTimer *idleTimer = nullptr;
     };
     struct Server

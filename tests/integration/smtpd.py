@@ -15,6 +15,8 @@ Options:
   --implicit-tls     TLS from the first byte (port 465 style)
   --auth USER:PASS   require AUTH (PLAIN/LOGIN) with these credentials
   --smtputf8         offer SMTPUTF8
+  --data-delay-ms N  wait N ms after the end of data before taking the message and
+                     answering (a slow server: makes a crash during a flush likely)
 """
 import argparse
 import asyncio
@@ -36,6 +38,7 @@ parser.add_argument("--starttls", action="store_true")
 parser.add_argument("--implicit-tls", action="store_true")
 parser.add_argument("--auth")
 parser.add_argument("--smtputf8", action="store_true")
+parser.add_argument("--data-delay-ms", type=int, default=0)
 args = parser.parse_args()
 
 os.makedirs(args.spool, exist_ok=True)
@@ -50,6 +53,8 @@ def log(**event):
 
 class Handler:
     async def handle_DATA(self, server, session, envelope):
+        if args.data_delay_ms:
+            await asyncio.sleep(args.data_delay_ms / 1000.0)
         n = next(msg_ids)
         with open(os.path.join(args.spool, "%04d.eml" % n), "wb") as f:
             f.write(envelope.original_content or envelope.content)

@@ -107,7 +107,6 @@ private slots:
         }
     }
 
-
     void realServer_data()
     {
         QTest::addColumn<QStringList>("serverOptions");
@@ -115,16 +114,24 @@ private slots:
         QTest::addColumn<QString>("auth");
         QTest::addColumn<QString>("to");
         QTest::addColumn<QString>("expectMechanism");
-        const QStringList auth = {QStringLiteral("--auth"), QStringLiteral("alice:p\u00e4ss w\u00f6rd")};
-        QTest::newRow("starttls-plain") << (QStringList{QStringLiteral("--starttls")} + auth) << QStringLiteral("starttls")
-                                        << QStringLiteral("plain") << QStringLiteral("bob@example.net") << QStringLiteral("PLAIN");
-        QTest::newRow("starttls-login") << (QStringList{QStringLiteral("--starttls")} + auth) << QStringLiteral("starttls")
-                                        << QStringLiteral("login") << QStringLiteral("bob@example.net") << QStringLiteral("LOGIN");
-        QTest::newRow("implicit-tls-auto") << (QStringList{QStringLiteral("--implicit-tls")} + auth) << QStringLiteral("tls")
-                                           << QStringLiteral("auto") << QStringLiteral("bob@example.net") << QStringLiteral("PLAIN");
-        QTest::newRow("smtputf8") << (QStringList{QStringLiteral("--starttls"), QStringLiteral("--smtputf8")} + auth)
-                                  << QStringLiteral("starttls") << QStringLiteral("auto")
-                                  << QStringLiteral("j\u00f6ran@b\u00fccher.example") << QStringLiteral("PLAIN");
+        const QStringList auth = {QStringLiteral("--auth"),
+                                  QStringLiteral("alice:p\u00e4ss w\u00f6rd")};
+        QTest::newRow("starttls-plain")
+            << (QStringList{QStringLiteral("--starttls")} + auth) << QStringLiteral("starttls")
+            << QStringLiteral("plain") << QStringLiteral("bob@example.net")
+            << QStringLiteral("PLAIN");
+        QTest::newRow("starttls-login")
+            << (QStringList{QStringLiteral("--starttls")} + auth) << QStringLiteral("starttls")
+            << QStringLiteral("login") << QStringLiteral("bob@example.net")
+            << QStringLiteral("LOGIN");
+        QTest::newRow("implicit-tls-auto")
+            << (QStringList{QStringLiteral("--implicit-tls")} + auth) << QStringLiteral("tls")
+            << QStringLiteral("auto") << QStringLiteral("bob@example.net")
+            << QStringLiteral("PLAIN");
+        QTest::newRow("smtputf8")
+            << (QStringList{QStringLiteral("--starttls"), QStringLiteral("--smtputf8")} + auth)
+            << QStringLiteral("starttls") << QStringLiteral("auto")
+            << QStringLiteral("j\u00f6ran@b\u00fccher.example") << QStringLiteral("PLAIN");
     }
     void realServer()
     {
@@ -137,17 +144,20 @@ private slots:
         QVERIFY(server.start(serverOptions));
         QTemporaryDir data;
         const QString dir = data.path();
-        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("a"),
-                                       QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"),
-                                       QString::number(server.port()), QStringLiteral("--security"), security,
-                                       QStringLiteral("--auth"), auth, QStringLiteral("--user"), QStringLiteral("alice"),
-                                       QStringLiteral("--from"), QStringLiteral("alice@example.org"),
-                                       QStringLiteral("--password-command"), QStringLiteral("printf 'p\\303\\244ss w\\303\\266rd\\n'"),
-                                       QStringLiteral("--ca-file"), SmtpServer::caPath()});
+        RunResult r = runOutpost(
+            dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("a"),
+                  QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"),
+                  QString::number(server.port()), QStringLiteral("--security"), security,
+                  QStringLiteral("--auth"), auth, QStringLiteral("--user"), QStringLiteral("alice"),
+                  QStringLiteral("--from"), QStringLiteral("alice@example.org"),
+                  QStringLiteral("--password-command"),
+                  QStringLiteral("printf 'p\\303\\244ss w\\303\\266rd\\n'"),
+                  QStringLiteral("--ca-file"), SmtpServer::caPath()});
         QCOMPARE(r.exitCode, 0);
-        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("a"), QStringLiteral("--to"), to,
-                             QStringLiteral("--subject"), QStringLiteral("Gr\u00fc\u00dfe"), QStringLiteral("--body"),
-                             QStringLiteral("K\u00f6ln\n")});
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"),
+                             QStringLiteral("a"), QStringLiteral("--to"), to,
+                             QStringLiteral("--subject"), QStringLiteral("Gr\u00fc\u00dfe"),
+                             QStringLiteral("--body"), QStringLiteral("K\u00f6ln\n")});
         QCOMPARE(r.exitCode, 0);
         r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")});
         QVERIFY2(r.exitCode == 0, r.err.constData());

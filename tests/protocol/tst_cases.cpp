@@ -1,7 +1,8 @@
 // Every shared scripted-server case (tests/cases/*.txt, format v1) as one data row, run in
 // process against the core Service (design.md, tests/cases/README.md). Run one case alone
 // with its data tag: `tst_cases B019` (same as `tst_cases cases:B019`). With OUTPOST_CASE_VERBOSE=1
-// the report (transcripts, message states, protocol log) is printed for passing cases too.
+// the report (transcripts, message states, protocol log) is printed for passing cases too;
+// OUTPOST_CASES_DIR=DIR runs the case files of DIR instead of tests/cases.
 
 #include "CaseFile.h"
 #include "CaseRunner.h"
@@ -20,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <ctime>
+
 using namespace outpost;
 using namespace outpost::testsupport;
 
@@ -36,6 +39,13 @@ public:
     {
         m_env = env;
         const CaseFile &cf = *env.caseFile;
+        // SETUP: env (time zone, locale) for the in-process app and the cli children
+        for (auto it = cf.env.cbegin(); it != cf.env.cend(); ++it) {
+            m_savedEnv.insert(it.key(), qgetenv(qPrintable(it.key())));
+            qputenv(qPrintable(it.key()), it.value().toUtf8());
+        }
+        if (cf.env.contains(QStringLiteral("TZ")))
+            tzset();
         if (!startService(error))
             return false;
         for (const QString &acc : cf.accountOrder) {
@@ -192,6 +202,15 @@ public:
             snapshot();
         delete m_service;
         m_service = nullptr;
+        for (auto it = m_savedEnv.cbegin(); it != m_savedEnv.cend(); ++it) {
+            if (it.value().isNull())
+                qunsetenv(qPrintable(it.key()));
+            else
+                qputenv(qPrintable(it.key()), it.value());
+        }
+        if (m_savedEnv.contains(QStringLiteral("TZ")))
+            tzset();
+        m_savedEnv.clear();
     }
 
 private:
@@ -283,35 +302,35 @@ private:
             r = m_service->enqueueRaw(cm->account, *cm->raw, cm->mailFrom, cm->rcpt);
         } else {
             mime::Draft d;
-            QString why;
-            auto one = [&why](const QByteArray &text, mime::Mailbox *out) {
-                const mime::AddressListResult p = mime::parseAddressList(QString::fromUtf8(text));
-                if (!p.ok() || p.mailboxes.size() != 1) {
-                    why = p.ok()
-                              ? QStringLiteral("not one address: %1").arg(QString::fromUtf8(text))
-                              : p.error;
-                    return false;
+            // Addresses go through the core's parser, as the compose window and the CLI do.
+            // Where it refuses one (CR/LF in a name or an address), the text is split by hand
+            // ("Name <addr>") and Service::enqueue() decides: the composer must then refuse
+            // or neutralise it itself (defence in depth, B047/B048).
+            auto one = [this, &id](const QByteArray &text) {
+                const QString t = QString::fromUtf8(text);
+                const mime::AddressListResult p = mime::parseAddressList(t);
+                if (p.ok() && p.mailboxes.size() == 1)
+                    return p.mailboxes.first();
+                mime::Mailbox mb;
+                const qsizetype lt = t.lastIndexOf(QLatin1Char('<'));
+                if (lt >= 0 && t.endsWith(QLatin1Char('>'))) {
+                    mb.name = t.left(lt).trimmed();
+                    mb.address = t.mid(lt + 1, t.size() - lt - 2);
+                } else {
+                    mb.address = t;
                 }
-                *out = p.mailboxes.first();
-                return true;
+                m_diag << QStringLiteral(
+                              "%1: parseAddressList refused \"%2\" (%3); handed to enqueue as is")
+                              .arg(id, printable(text), p.error);
+                return mb;
             };
-            bool ok = one(cm->from, &d.from);
-            for (const auto *list : {&cm->to, &cm->cc, &cm->bcc}) {
-                QList<mime::Mailbox> &target = list == &cm->to   ? d.to
-                                               : list == &cm->cc ? d.cc
-                                                                 : d.bcc;
-                for (const QByteArray &a : *list) {
-                    mime::Mailbox mb;
-                    ok = ok && one(a, &mb);
-                    target.append(mb);
-                }
-            }
-            if (!ok) {
-                m_rejected.insert(id);
-                m_diag << QStringLiteral("%1 rejected before enqueue (address parse): %2")
-                              .arg(id, why);
-                return;
-            }
+            d.from = one(cm->from);
+            for (const QByteArray &a : cm->to)
+                d.to.append(one(a));
+            for (const QByteArray &a : cm->cc)
+                d.cc.append(one(a));
+            for (const QByteArray &a : cm->bcc)
+                d.bcc.append(one(a));
             d.subject = QString::fromUtf8(cm->subject);
             d.textBody = QString::fromUtf8(cm->body);
             for (const CaseAttachment &att : cm->attachments)
@@ -366,8 +385,11 @@ private:
     void runCli(const QStringList &args)
     {
         auto *p = new QProcess;
-        const QString bin =
-            qEnvironmentVariable("OUTPOST_BINARY_DIR") + QStringLiteral("/app/outpost");
+        // ctest sets OUTPOST_BINARY_DIR; by hand the binary sits at build/tests/protocol
+        QString binDir = qEnvironmentVariable("OUTPOST_BINARY_DIR");
+        if (binDir.isEmpty())
+            binDir = QCoreApplication::applicationDirPath() + QStringLiteral("/../..");
+        const QString bin = binDir + QStringLiteral("/app/outpost");
         p->setProgram(bin);
         p->setArguments(QStringList{QStringLiteral("--data-dir"), m_env.dataDir} + args);
         p->setProcessChannelMode(QProcess::MergedChannels);
@@ -412,6 +434,7 @@ private:
     QList<qint64> m_notices;
     QStringList m_diag, m_lastLog;
     QList<QProcess *> m_cli;
+    QHash<QString, QByteArray> m_savedEnv;
 };
 
 } // namespace
@@ -427,7 +450,9 @@ private slots:
 void TestCases::cases_data()
 {
     QTest::addColumn<QString>("path");
-    const QDir dir(QStringLiteral(OUTPOST_TEST_CASES_DIR));
+    // OUTPOST_CASES_DIR runs the cases of another directory (e.g. /work/shared/cases)
+    const QString override = qEnvironmentVariable("OUTPOST_CASES_DIR");
+    const QDir dir(override.isEmpty() ? QStringLiteral(OUTPOST_TEST_CASES_DIR) : override);
     const QStringList files = dir.entryList({QStringLiteral("*.txt")}, QDir::Files, QDir::Name);
     QVERIFY2(!files.isEmpty(), OUTPOST_TEST_CASES_DIR);
     for (const QString &f : files)

@@ -660,7 +660,8 @@ void CaseRunner::pump(Conn &c)
     }
     case T::DataPartial:
         if (in.size() >= s.d.number) {
-            in.remove(0, s.d.number);
+            // the harness stops reading: what arrived beyond N bytes is dropped unread
+            in.clear();
             c.sc->stopReading();
             complete(i);
         } else if (closed) {
@@ -811,7 +812,10 @@ void CaseRunner::beginFinal()
     m_phase = Phase::Finishing;
     const qint64 deadline = now() + 30000;
     auto check = std::make_shared<std::function<void()>>();
-    *check = [this, deadline, check] {
+    // The function refers to itself weakly (a strong self-capture is a reference cycle that
+    // LeakSanitizer reports); a pending timer holds the strong reference.
+    std::weak_ptr<std::function<void()>> weak = check;
+    *check = [this, deadline, weak] {
         if (m_phase != Phase::Finishing)
             return;
         bool connsQuiet = true;
@@ -854,7 +858,7 @@ void CaseRunner::beginFinal()
             m_notes << QStringLiteral("connections still busy at the end");
             connsQuiet = true;
         }
-        QTimer::singleShot(50, this, [check] { (*check)(); });
+        QTimer::singleShot(50, this, [self = weak.lock()] { (*self)(); });
     };
     (*check)();
 }
@@ -1111,7 +1115,7 @@ bool CaseRunner::evaluate(const Condition &c, QString *detail) const
                         says(QStringLiteral("connection #%1: \"%2\" to a SIZE server has no SIZE=")
                                  .arg(sc->acceptIndex())
                                  .arg(printable(cmd.line)));
-                        return false;
+                        return !wantTrue(c);
                     }
                     continue;
                 }
@@ -1131,7 +1135,7 @@ bool CaseRunner::evaluate(const Condition &c, QString *detail) const
                         says(QStringLiteral("connection #%1: 8-bit payload after \"%2\"")
                                  .arg(sc->acceptIndex())
                                  .arg(printable(mail->line)));
-                        return false;
+                        return !wantTrue(c);
                     }
                 } else if (mail->sizeServer) {
                     const auto mm = sizeRe.match(QString::fromLatin1(mail->line));
@@ -1141,7 +1145,7 @@ bool CaseRunner::evaluate(const Condition &c, QString *detail) const
                                  .arg(sc->acceptIndex())
                                  .arg(printable(mail->line))
                                  .arg(p.message.size()));
-                        return false;
+                        return !wantTrue(c);
                     }
                 }
             }

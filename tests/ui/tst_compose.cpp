@@ -1,0 +1,366 @@
+// The compose window on a real Service (offline, nothing is sent).
+#include "AddressField.h"
+#include "ComposeWindow.h"
+#include "Mailto.h"
+#include "UiTestSupport.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCompleter>
+#include <QDateTimeEdit>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStringListModel>
+#include <QTemporaryFile>
+
+using namespace outpost;
+using namespace outpost::ui;
+using namespace Qt::Literals::StringLiterals;
+
+class TestCompose : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void fromFollowsTheAccount();
+    void validation_data();
+    void validation();
+    void badAddressRefusesSend();
+    void queueThroughTheWindow();
+    void sendLater();
+    void saveDraft();
+    void attachmentsAreFrozen();
+    void mailtoFillsTheFields();
+    void completionFromHistory();
+    void closeWithUnsavedTextAsks();
+    void enqueueErrorKeepsTheText();
+    void withoutAccount();
+    void screenshot();
+
+private:
+    ComposeWindow *open();
+    std::unique_ptr<test::UiFixture> f;
+    QPointer<ComposeWindow> w;
+};
+
+void TestCompose::init()
+{
+    f = std::make_unique<test::UiFixture>();
+    QVERIFY(f->open());
+}
+
+void TestCompose::cleanup()
+{
+    delete w.data();
+    f.reset();
+}
+
+ComposeWindow *TestCompose::open()
+{
+    w = new ComposeWindow(f->service.get());
+    w->show();
+    w->activateWindow();
+    if (!QTest::qWaitForWindowActive(w.data()))
+        qWarning("compose window not active: shortcuts will not reach it");
+    return w;
+}
+
+void TestCompose::fromFollowsTheAccount()
+{
+    open();
+    QCOMPARE(w->accountCombo()->currentData().toString(), u"work"_s);
+    QCOMPARE(w->fromField()->text(), u"Alice Example <alice@example.org>"_s);
+    QVERIFY(w->fromField()->isValid());
+    // An empty form cannot be sent, but nothing is shown as wrong yet.
+    QVERIFY(!w->sendButton()->isEnabled());
+    QVERIFY(!w->toField()->errorLabel()->isVisible());
+}
+
+void TestCompose::validation_data()
+{
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<int>("count");
+    QTest::newRow("one") << u"bob@example.org"_s << true << 1;
+    QTest::newRow("two-comma") << u"bob@example.org, carol@example.org"_s << true << 2;
+    QTest::newRow("two-semicolon") << u"bob@example.org; Carol <carol@example.org>"_s << true << 2;
+    QTest::newRow("quoted-comma") << u"\"Smith, John\" <john@example.org>"_s << true << 1;
+    QTest::newRow("trailing-separator") << u"bob@example.org, "_s << true << 1;
+    QTest::newRow("no-at") << u"bob"_s << false << 0;
+    QTest::newRow("no-domain") << u"bob@"_s << false << 0;
+    QTest::newRow("space") << u"bob smith@example.org"_s << false << 0;
+    QTest::newRow("second-bad") << u"bob@example.org, carol@"_s << false << 0;
+    QTest::newRow("double-dot") << u"bob..x@example.org"_s << false << 0;
+    QTest::newRow("unicode") << u"jörg@bücher.example"_s << true << 1;
+}
+
+void TestCompose::validation()
+{
+    QFETCH(QString, typed);
+    QFETCH(bool, valid);
+    QFETCH(int, count);
+    open();
+    bool ascii = true;
+    for (QChar c : typed)
+        ascii = ascii && c.unicode() < 0x80;
+    if (ascii)
+        QTest::keyClicks(w->toField()->lineEdit(), typed); // key by key, as typed
+    else
+        w->toField()->lineEdit()->insert(typed); // QTest types Latin-1 keys only
+    QCOMPARE(w->toField()->text(), typed);
+    QCOMPARE(w->toField()->isValid(), valid);
+    QCOMPARE(w->toField()->mailboxes().size(), count);
+    QCOMPARE(w->toField()->errorLabel()->isVisible(), !valid);
+    QCOMPARE(w->toField()->errorLabel()->text().isEmpty(), valid);
+    QCOMPARE(w->sendButton()->isEnabled(), valid);
+}
+
+void TestCompose::badAddressRefusesSend()
+{
+    open();
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org, not an address"_s);
+    QVERIFY(!w->toField()->isValid());
+    QVERIFY(w->toField()->errorLabel()->text().contains(u"not an address"_s));
+    QVERIFY(!w->sendButton()->isEnabled());
+    // The keyboard shortcut is refused too, with the reason shown, and nothing is queued.
+    QTest::keyClick(w->bodyEdit(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(w);
+    QVERIFY(w->isVisible());
+    QVERIFY(w->errorBanner()->isVisible());
+    QCOMPARE(f->service->store()->count(), 0);
+    QVERIFY(!w->send());
+    QCOMPARE(f->service->store()->count(), 0);
+}
+
+void TestCompose::queueThroughTheWindow()
+{
+    open();
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QTest::keyClicks(w->toField()->lineEdit(), u"Bob <bob@example.org>, carol@example.org"_s);
+    QTest::keyClicks(w->ccField()->lineEdit(), u"dave@example.org"_s);
+    QTest::keyClicks(w->bccField()->lineEdit(), u"erin@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Lunch on Friday"_s);
+    QTest::keyClicks(w->bodyEdit(), u"Shall we?"_s);
+    QVERIFY(w->sendButton()->isEnabled());
+    QTest::keyClick(w->bodyEdit(), Qt::Key_Return, Qt::ControlModifier);
+    QCOMPARE(queued.count(), 1);
+    QTRY_VERIFY(!w); // closed and deleted
+    const qint64 id = queued.at(0).at(0).toLongLong();
+
+    OutboxStore *store = f->service->store();
+    QCOMPARE(store->count(), 1);
+    QCOMPARE(store->count(MessageState::Queued), 1);
+    const auto m = store->message(id);
+    QVERIFY(m);
+    QCOMPARE(m->state, MessageState::Queued);
+    QCOMPARE(m->account, u"work"_s);
+    QCOMPARE(m->subject, u"Lunch on Friday"_s);
+    QCOMPARE(m->reversePath, QByteArray("alice@example.org"));
+    QList<QByteArray> rcpts;
+    for (const auto &r : m->recipients)
+        rcpts << r.address;
+    QCOMPARE(rcpts, (QList<QByteArray>{"bob@example.org", "carol@example.org", "dave@example.org",
+                                       "erin@example.org"}));
+    QVERIFY(m->toText.contains(u"bob@example.org"_s));
+    QVERIFY(m->toText.contains(u"dave@example.org"_s));
+    QVERIFY(!m->toText.contains(u"erin"_s)); // Bcc stays out of the visible recipients
+    const QByteArray data = store->messageData(id);
+    QVERIFY(data.contains("Subject: Lunch on Friday\r\n"));
+    QVERIFY(data.contains("Shall we?"));
+    QVERIFY(!data.contains("erin@example.org"));
+}
+
+void TestCompose::sendLater()
+{
+    open();
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    w->sendLaterBox()->setChecked(true);
+    QVERIFY(w->sendAtEdit()->isEnabled());
+    const QDateTime at = QDateTime::currentDateTime().addSecs(7200);
+    w->sendAtEdit()->setDateTime(at);
+    QVERIFY(w->send());
+    QCOMPARE(queued.count(), 1);
+    const auto s = f->service->store()->summary(queued.at(0).at(0).toLongLong());
+    QVERIFY(s);
+    QCOMPARE(s->state, MessageState::Queued);
+    QVERIFY(s->sendAt.isValid());
+    QVERIFY(qAbs(s->sendAt.secsTo(w ? w->sendAtEdit()->dateTime() : at)) <= 60);
+}
+
+void TestCompose::saveDraft()
+{
+    open();
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Half-written"_s);
+    QVERIFY(w->saveDraft());
+    QCOMPARE(queued.count(), 1);
+    QCOMPARE(f->service->store()->count(MessageState::Draft), 1);
+    QCOMPARE(f->service->store()->count(MessageState::Queued), 0);
+}
+
+void TestCompose::attachmentsAreFrozen()
+{
+    open();
+    QTemporaryDir tmp;
+    const QString path = tmp.filePath(u"report.txt"_s);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("attachment content 12345");
+    }
+    const qint64 before = w->estimatedSize();
+    QVERIFY(w->addAttachmentFile(path));
+    QCOMPARE(w->attachmentCount(), 1);
+    QVERIFY(w->estimatedSize() > before);
+    QVERIFY(w->isModified());
+    QString error;
+    QVERIFY(!w->addAttachmentFile(tmp.filePath(u"missing.bin"_s), &error));
+    QVERIFY(!error.isEmpty());
+    QCOMPARE(w->attachmentCount(), 1);
+    // The file is read when added: changing it afterwards changes nothing.
+    QVERIFY(QFile::remove(path));
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QVERIFY(w->send());
+    const QByteArray data = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
+    QVERIFY(data.contains("report.txt"));
+    QVERIFY(data.contains(QByteArray("attachment content 12345").toBase64()));
+}
+
+void TestCompose::mailtoFillsTheFields()
+{
+    open();
+    w->applyMailto(parseMailto(QUrl(
+        u"mailto:bob@example.org?cc=carol@example.org&subject=Hello%20there&body=Line%201%0D%0ALine%202"_s)));
+    QCOMPARE(w->toField()->text(), u"bob@example.org"_s);
+    QCOMPARE(w->ccField()->text(), u"carol@example.org"_s);
+    QCOMPARE(w->subjectEdit()->text(), u"Hello there"_s);
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Line 1\nLine 2"_s);
+    QVERIFY(!w->isModified()); // as it came; closing does not ask
+    QVERIFY(w->sendButton()->isEnabled());
+}
+
+void TestCompose::completionFromHistory()
+{
+    f->service->store()->rememberAddresses({u"bob.builder@example.org"_s, u"bob@example.org"_s});
+    open();
+    QTest::keyClicks(w->toField()->lineEdit(), u"carol@example.org, bo"_s);
+    auto *completer = w->toField()->findChild<QCompleter *>();
+    QVERIFY(completer);
+    auto *model = qobject_cast<QStringListModel *>(completer->model());
+    QVERIFY(model);
+    QStringList got = model->stringList();
+    got.sort();
+    QCOMPARE(got, (QStringList{u"bob.builder@example.org"_s, u"bob@example.org"_s}));
+    emit completer->activated(u"bob@example.org"_s);
+    QCOMPARE(w->toField()->text(), u"carol@example.org, bob@example.org, "_s);
+    QVERIFY(w->toField()->isValid());
+    QCOMPARE(w->toField()->mailboxes().size(), 2);
+}
+
+void TestCompose::closeWithUnsavedTextAsks()
+{
+    open();
+    QTest::keyClicks(w->bodyEdit(), u"Some words"_s);
+    QVERIFY(w->isModified());
+    w->close();
+    QVERIFY(w);
+    QVERIFY(w->isVisible());
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"closeQuestion"_s)));
+    // Cancel keeps the window and the text.
+    test::clickButton(box, QMessageBox::Cancel);
+    QVERIFY(w && w->isVisible());
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Some words"_s);
+    // Discard closes without storing anything.
+    w->close();
+    QTRY_VERIFY((box = test::findMessageBox(u"closeQuestion"_s)));
+    test::clickButton(box, QMessageBox::Discard);
+    QTRY_VERIFY(!w);
+    QCOMPARE(f->service->store()->count(), 0);
+}
+
+void TestCompose::enqueueErrorKeepsTheText()
+{
+    open();
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Kept"_s);
+    QTest::keyClicks(w->bodyEdit(), u"Body kept"_s);
+    // The Service refuses: the account disappeared behind the window's back (another process).
+    w->accountCombo()->blockSignals(true);
+    f->service->accounts()->blockSignals(true);
+    QString error;
+    QVERIFY(f->service->accounts()->remove(u"work"_s, &error));
+    f->service->accounts()->blockSignals(false);
+    QVERIFY(!w->send());
+    QVERIFY(w);
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY(w->errorBanner()->text().contains(u"work"_s));
+    QCOMPARE(w->toField()->text(), u"bob@example.org"_s);
+    QCOMPARE(w->subjectEdit()->text(), u"Kept"_s);
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Body kept"_s);
+    QCOMPARE(f->service->store()->count(), 0);
+    w->accountCombo()->blockSignals(false);
+}
+
+void TestCompose::withoutAccount()
+{
+    f = std::make_unique<test::UiFixture>();
+    QVERIFY(f->open(false));
+    open();
+    QSignalSpy wanted(w.data(), &ComposeWindow::accountsRequested);
+    QCOMPARE(w->accountCombo()->count(), 0);
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY(w->errorBanner()->text().contains(u"no account"_s));
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QVERIFY(!w->sendButton()->isEnabled());
+    QVERIFY(!w->send());
+    emit w->errorBanner()->linkActivated(u"accounts"_s);
+    QCOMPARE(wanted.count(), 1);
+    // An account appears (added in the dialog): the window takes it at once.
+    Account a;
+    a.name = u"new"_s;
+    a.host = u"127.0.0.1"_s;
+    a.port = test::closedPort();
+    a.security = Security::None;
+    a.auth = u"none"_s;
+    a.from = u"new@example.org"_s;
+    QString error;
+    QVERIFY(f->service->accounts()->add(a, &error));
+    QCOMPARE(w->accountCombo()->count(), 1);
+    QCOMPARE(w->fromField()->text(), u"new@example.org"_s);
+    QVERIFY(!w->errorBanner()->isVisible());
+    QVERIFY(w->sendButton()->isEnabled());
+}
+
+void TestCompose::screenshot()
+{
+    open();
+    w->resize(760, 620);
+    QTest::keyClicks(w->toField()->lineEdit(), u"Bob <bob@example.org>, carol@"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Quarterly report"_s);
+    w->bodyEdit()->setPlainText(u"Hello Bob,\n\nthe report is attached.\n\nAlice"_s);
+    QTemporaryDir tmp;
+    const QString path = tmp.filePath(u"report.pdf"_s);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(40000, 'x'));
+    }
+    QVERIFY(w->addAttachmentFile(path));
+    QVERIFY(QTest::qWaitForWindowExposed(w.data()));
+    const QString shot = test::saveScreenshot(w.data(), u"compose-window.png"_s);
+    QVERIFY2(!shot.isEmpty(), "screenshot not written");
+    QVERIFY(QImage(shot).width() >= 700);
+    qInfo("screenshot: %s", qPrintable(shot));
+}
+
+QTEST_MAIN(TestCompose)
+#include "tst_compose.moc"

@@ -1,0 +1,578 @@
+// The desktop front end as a whole: start, tray menu actions, close-to-tray, quitting,
+// notices (certificate decision, paused account banner), main-window actions, screenshot.
+#include "AccountDialog.h"
+#include "AddressField.h"
+#include "CertificateDialog.h"
+#include "ComposeWindow.h"
+#include "DesktopApp.h"
+#include "DetailsDialog.h"
+#include "MainWindow.h"
+#include "OutboxModel.h"
+#include "TrayController.h"
+#include "UiTestSupport.h"
+#include "mime/Address.h"
+#include "outbox/Dispatcher.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPainter>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTableWidget>
+
+using namespace outpost;
+using namespace outpost::ui;
+using namespace Qt::Literals::StringLiterals;
+
+namespace {
+// A self-signed certificate for smtp.example.net (made for this test with openssl).
+const char kCertPem[] = "-----BEGIN CERTIFICATE-----\n"
+                        "MIIBvDCCAWGgAwIBAgIUOFBbUg1YdvQn1FnX0gKT+PNeaWwwCgYIKoZIzj0EAwIw\n"
+                        "MjEZMBcGA1UEAwwQc210cC5leGFtcGxlLm5ldDEVMBMGA1UECgwMT3V0cG9zdCBU\n"
+                        "ZXN0MCAXDTI2MTEyOTEyMzMyMloYDzIxMjYxMTA1MTIzMzIyWjAyMRkwFwYDVQQD\n"
+                        "DBBzbXRwLmV4YW1wbGUubmV0MRUwEwYDVQQKDAxPdXRwb3N0IFRlc3QwWTATBgcq\n"
+                        "hkjOPQIBBggqhkjOPQMBBwNCAARZXAdeqf2rEadbNe/8LYo1V98ze1ZG0P24VcwU\n"
+                        "PFMhz5u1T1GteOR3eysx4NHrW6l3Y876dcksyM/YnYyF1V2Fo1MwUTAdBgNVHQ4E\n"
+                        "FgQUpwhNl+cQA8ZVcF7W+tDMq5VOEWAwHwYDVR0jBBgwFoAUpwhNl+cQA8ZVcF7W\n"
+                        "+tDMq5VOEWAwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNJADBGAiEA2Nsy\n"
+                        "+08C0RZlANzeYVpyOw8kz79D7EWuaNEvOl+ILucCIQD12YhDv/mYO5OYKBU+3P10\n"
+                        "coDeZann+sMXE4UMPfeFkQ==\n"
+                        "-----END CERTIFICATE-----\n";
+const char kCertSha256[] = "6a5f8cfcc9a038cd5e7bb6e3b560f5be44cdd0a73c83f3e1331b502b7d984acb";
+
+QAction *findAction(QMenu *menu, const QString &textPart)
+{
+    for (QAction *a : menu->actions()) {
+        if (a->text().remove(QLatin1Char('&')).contains(textPart, Qt::CaseInsensitive))
+            return a;
+    }
+    return nullptr;
+}
+} // namespace
+
+class TestDesktopApp : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void startShowsTheWindow();
+    void startMinimizedWithoutTrayStillShowsTheWindow();
+    void trayMenuActions();
+    void trayStateFollowsTheService();
+    void closeToTray();
+    void closeWithoutTrayAsks();
+    void applicationQuitIsNotBlocked();
+    void openComposeFromMailto();
+    void certificateDecision();
+    void pausedAccountBanner();
+    void noticesBecomeNotifications();
+    void mainWindowActions();
+    void exportAndDetails();
+    void dropEmlFiles();
+    void protocolLog();
+    void screenshot();
+
+private:
+    qint64 queue(const QString &to, const QString &subject,
+                 MessageState state = MessageState::Queued);
+    std::unique_ptr<test::UiFixture> f;
+    std::unique_ptr<DesktopApp> app;
+};
+
+void TestDesktopApp::init()
+{
+    f = std::make_unique<test::UiFixture>();
+    QVERIFY(f->open());
+}
+
+void TestDesktopApp::cleanup()
+{
+    app.reset();
+    f.reset();
+    TrayController::setAvailableOverride(std::nullopt);
+}
+
+qint64 TestDesktopApp::queue(const QString &to, const QString &subject, MessageState state)
+{
+    mime::Draft d;
+    d.from = {u"Alice"_s, u"alice@example.org"_s};
+    d.to = mime::parseAddressList(to).mailboxes;
+    d.subject = subject;
+    d.textBody = u"Hello"_s;
+    const auto r = f->service->enqueue(u"work"_s, d, {}, state);
+    if (!r.ok())
+        qWarning("enqueue: %s", qPrintable(r.error));
+    return r.id;
+}
+
+void TestDesktopApp::startShowsTheWindow()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    QVERIFY(!QApplication::quitOnLastWindowClosed());
+    app->start(false);
+    QVERIFY(app->mainWindow()->isVisible());
+    QVERIFY(!app->tray()->isShown());
+}
+
+void TestDesktopApp::startMinimizedWithoutTrayStillShowsTheWindow()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(true);
+    QVERIFY(app->mainWindow()->isVisible());
+}
+
+void TestDesktopApp::trayMenuActions()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    QMenu *menu = app->tray()->menu();
+    QStringList texts;
+    for (QAction *a : menu->actions()) {
+        if (!a->isSeparator())
+            texts << a->text().remove(QLatin1Char('&'));
+    }
+    QCOMPARE(texts, (QStringList{u"Show Outpost"_s, u"Compose…"_s, u"Send queued now"_s,
+                                 u"Work offline"_s, u"Pause sending"_s, u"Quit"_s}));
+
+    // Send queued now: a message waiting for its retry becomes due now (Service::flush).
+    const qint64 id = queue(u"bob@example.org"_s, u"waiting"_s);
+    DeliveryUpdate u;
+    u.id = id;
+    u.state = MessageState::Queued;
+    u.errorClass = ErrorClass::Transient;
+    u.reply.code = 451;
+    u.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(3600);
+    u.event = u"deferred"_s;
+    QString error;
+    QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
+    QVERIFY(f->service->store()->summary(id)->nextAttemptAt >
+            QDateTime::currentDateTimeUtc().addSecs(3000));
+    findAction(menu, u"Send queued now"_s)->trigger();
+    QVERIFY(f->service->store()->summary(id)->nextAttemptAt <= QDateTime::currentDateTimeUtc());
+
+    // Work offline is the Connectivity switch, both ways.
+    QAction *offline = findAction(menu, u"Work offline"_s);
+    QVERIFY(offline->isCheckable());
+    QVERIFY(offline->isChecked());
+    f->service->dispatcher()->stop(); // switching online must not start sending in this test
+    offline->trigger();
+    QVERIFY(!f->service->connectivity()->workOffline());
+    offline->trigger();
+    QVERIFY(f->service->connectivity()->workOffline());
+    f->service->dispatcher()->start();
+
+    // Pause sending stops the dispatcher; the tray says so.
+    QAction *pause = findAction(menu, u"Pause sending"_s);
+    pause->trigger();
+    QVERIFY(app->tray()->isPaused());
+    QCOMPARE(app->tray()->state(), TrayState::Offline);
+    QVERIFY(app->tray()->toolTip().contains(u"Sending paused"_s));
+    pause->trigger();
+    QVERIFY(!app->tray()->isPaused());
+
+    // Compose opens a compose window; Show brings the window back.
+    findAction(menu, u"Compose"_s)->trigger();
+    QCOMPARE(app->composeWindows().size(), 1);
+    app->mainWindow()->hide();
+    findAction(menu, u"Show"_s)->trigger();
+    QVERIFY(app->mainWindow()->isVisible());
+
+    // Quit asks the app to shut down.
+    QSignalSpy quit(app.get(), &DesktopApp::quitRequested);
+    findAction(menu, u"Quit"_s)->trigger();
+    QCOMPARE(quit.count(), 1);
+}
+
+void TestDesktopApp::trayStateFollowsTheService()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    TrayController *tray = app->tray();
+    QCOMPARE(tray->state(), TrayState::Offline); // the fixture works offline
+    QVERIFY(tray->toolTip().contains(u"Working offline"_s));
+    queue(u"bob@example.org"_s, u"one"_s);
+    QTRY_VERIFY(tray->toolTip().contains(u"1 queued"_s));
+    f->service->accounts()->setPaused(u"work"_s, true, u"auth"_s);
+    QTRY_COMPARE(tray->state(), TrayState::Attention);
+    f->service->accounts()->setPaused(u"work"_s, false);
+    QTRY_COMPARE(tray->state(), TrayState::Offline);
+    emit f->service->activityChanged(true);
+    QCOMPARE(tray->state(), TrayState::Offline); // offline wins over sending
+    f->service->dispatcher()->stop();
+    f->service->connectivity()->setWorkOffline(false);
+    emit f->service->activityChanged(true);
+    QCOMPARE(tray->state(), TrayState::Sending);
+    emit f->service->activityChanged(false);
+    QCOMPARE(tray->state(), TrayState::Idle);
+    f->service->connectivity()->setWorkOffline(true);
+    for (auto s : {TrayState::Idle, TrayState::Sending, TrayState::Offline, TrayState::Attention})
+        QVERIFY(!Icons::tray(s).isNull());
+}
+
+void TestDesktopApp::closeToTray()
+{
+    TrayController::setAvailableOverride(true);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    QVERIFY(app->mainWindow()->isVisible());
+    QSignalSpy quit(app.get(), &DesktopApp::quitRequested);
+    QVERIFY(!app->mainWindow()->close()); // refused: only hidden
+    QVERIFY(!app->mainWindow()->isVisible());
+    QCOMPARE(quit.count(), 0);
+    QVERIFY(!test::findMessageBox());
+    QCOMPARE(app->tray()->lastNotificationTitle(), u"Outpost is still running"_s);
+    app->activate();
+    QVERIFY(app->mainWindow()->isVisible());
+}
+
+void TestDesktopApp::closeWithoutTrayAsks()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    QSignalSpy quit(app.get(), &DesktopApp::quitRequested);
+    app->mainWindow()->close();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"quitQuestion"_s)));
+    test::clickButton(box, QMessageBox::No);
+    QVERIFY(app->mainWindow()->isVisible());
+    QCOMPARE(quit.count(), 0);
+    app->mainWindow()->close();
+    QTRY_VERIFY((box = test::findMessageBox(u"quitQuestion"_s)));
+    test::clickButton(box, QMessageBox::Yes);
+    QCOMPARE(quit.count(), 1);
+    // After quit was asked for, the window closes for real.
+    QVERIFY(app->mainWindow()->close());
+}
+
+void TestDesktopApp::applicationQuitIsNotBlocked()
+{
+    // QCoreApplication::quit() (after the shutdown, on SIGTERM or logout) sends QEvent::Quit;
+    // Qt 6 cancels the quit when a window refuses to close. No window may refuse or ask.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    ComposeWindow *w = app->openCompose();
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Unfinished"_s);
+    QEvent quit(QEvent::Quit);
+    QCoreApplication::sendEvent(qApp, &quit);
+    QVERIFY(!app->mainWindow()->isVisible());
+    QTRY_VERIFY(app->composeWindows().isEmpty());
+    QVERIFY(!test::findMessageBox());
+    // The unsaved message was kept as a draft.
+    const auto drafts = f->service->store()->list(MessageState::Draft);
+    QCOMPARE(drafts.size(), 1);
+    QCOMPARE(drafts.first().subject, u"Unfinished"_s);
+}
+
+void TestDesktopApp::openComposeFromMailto()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    ComposeWindow *w = app->openCompose(
+        QUrl(u"mailto:bob@example.org?subject=From%20a%20link&cc=c@example.org"_s));
+    QVERIFY(w);
+    QVERIFY(w->isVisible());
+    QCOMPARE(w->toField()->text(), u"bob@example.org"_s);
+    QCOMPARE(w->ccField()->text(), u"c@example.org"_s);
+    QCOMPARE(w->subjectEdit()->text(), u"From a link"_s);
+    // Queueing it from there works like any other compose window.
+    QVERIFY(w->send());
+    QCOMPARE(f->service->store()->count(MessageState::Queued), 1);
+}
+
+void TestDesktopApp::certificateDecision()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    const qint64 id = queue(u"bob@example.org"_s, u"held for the certificate"_s);
+    f->service->store()->holdAccount(u"work"_s, ErrorClass::Certificate, {}, u"self-signed"_s);
+    f->service->accounts()->setPaused(u"work"_s, true, u"certificate"_s, u"self-signed"_s);
+    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Held);
+
+    Notice n;
+    n.kind = Notice::Kind::AccountPaused;
+    n.account = u"work"_s;
+    n.count = 1;
+    n.result.errorClass = ErrorClass::Certificate;
+    n.result.certificateChainPem = {QByteArray(kCertPem)};
+    n.result.certificateErrors = {u"The certificate is self-signed, and untrusted"_s};
+    emit f->service->notice(n);
+
+    CertificateDialog *dlg = app->certificateDialog(u"work"_s);
+    QVERIFY(dlg);
+    QVERIFY(dlg->isVisible());
+    QCOMPARE(dlg->fingerprint(), QString::fromLatin1(kCertSha256));
+    QCOMPARE(dlg->certificate().subjectInfo(QSslCertificate::CommonName),
+             QStringList{u"smtp.example.net"_s});
+    auto *fp = dlg->findChild<QLabel *>(u"fingerprint"_s);
+    QVERIFY(fp);
+    QVERIFY(fp->text().startsWith(u"6A:5F:8C:FC"_s));
+    QVERIFY(app->mainWindow()->findChild<QLabel *>(u"pauseBanner"_s)->isVisible());
+
+    auto *trust = dlg->findChild<QPushButton *>(u"trustButton"_s);
+    QVERIFY(trust);
+    trust->click();
+    QCOMPARE(f->service->accounts()->find(u"work"_s)->pinSha256, QString::fromLatin1(kCertSha256));
+    QVERIFY(!f->service->accounts()->isPaused(u"work"_s));
+    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Queued);
+    QTRY_VERIFY(!app->certificateDialog(u"work"_s));
+    QTRY_VERIFY(!app->mainWindow()->findChild<QLabel *>(u"pauseBanner"_s)->isVisible());
+}
+
+void TestDesktopApp::pausedAccountBanner()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    f->service->accounts()->setPaused(u"work"_s, true, u"auth"_s);
+    Notice n;
+    n.kind = Notice::Kind::AccountPaused;
+    n.account = u"work"_s;
+    n.result.errorClass = ErrorClass::Auth;
+    n.result.reply.code = 535;
+    n.result.reply.enhanced = "5.7.8";
+    n.result.reply.lines = {"Authentication credentials invalid"};
+    emit f->service->notice(n);
+    auto *banner = app->mainWindow()->findChild<QLabel *>(u"pauseBanner"_s);
+    QVERIFY(banner->isVisible());
+    QVERIFY(banner->text().contains(u"work"_s));
+    QVERIFY(banner->text().contains(u"535 5.7.8 Authentication credentials invalid"_s));
+    // "Enter password…" opens the accounts dialog on that account.
+    QPushButton *fix = nullptr;
+    for (auto *b : app->mainWindow()->findChildren<QPushButton *>()) {
+        if (b->text().remove(QLatin1Char('&')).startsWith(u"Enter password"_s))
+            fix = b;
+    }
+    QVERIFY(fix);
+    fix->click();
+    AccountDialog *dlg = app->mainWindow()->findChild<AccountDialog *>();
+    QVERIFY(dlg);
+    QVERIFY(dlg->isVisible());
+    QCOMPARE(dlg->nameEdit()->text(), u"work"_s);
+}
+
+void TestDesktopApp::noticesBecomeNotifications()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    Notice failed;
+    failed.kind = Notice::Kind::MessageFailed;
+    failed.account = u"work"_s;
+    failed.messageId = 7;
+    failed.result.errorClass = ErrorClass::Permanent;
+    failed.result.reply.code = 550;
+    failed.result.reply.enhanced = "5.1.1";
+    failed.result.reply.lines = {"No such user"};
+    emit f->service->notice(failed);
+    QCOMPARE(app->tray()->lastNotificationTitle(), u"A message could not be sent"_s);
+    QVERIFY(app->tray()->lastNotificationText().contains(u"550 5.1.1 No such user"_s));
+    QVERIFY(app->mainWindow()->statusBar()->currentMessage().contains(
+        u"No such user"_s)); // no tray here
+
+    Notice batch;
+    batch.kind = Notice::Kind::BatchSent;
+    batch.count = 3;
+    emit f->service->notice(batch);
+    QCOMPARE(app->tray()->lastNotificationTitle(), u"Messages sent"_s);
+    QVERIFY(app->tray()->lastNotificationText().contains(u"3"_s));
+}
+
+void TestDesktopApp::mainWindowActions()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 a = queue(u"a@example.org"_s, u"first"_s);
+    const qint64 b = queue(u"b@example.org"_s, u"second"_s);
+    QTRY_COMPARE(mw->model()->rowCount(), 2);
+    QTRY_VERIFY(mw->countsText().contains(u"Queued: 2"_s));
+    QCOMPARE(mw->connectivityText(), u"Working offline"_s);
+    QCOMPARE(mw->poolText(), u"No server connections"_s);
+
+    QVERIFY(mw->selectMessage(a));
+    QCOMPARE(mw->selectedIds(), QList<qint64>{a});
+    QVERIFY(mw->holdAction()->isEnabled());
+    QVERIFY(!mw->releaseAction()->isEnabled());
+    mw->holdAction()->trigger();
+    QCOMPARE(f->service->store()->summary(a)->state, MessageState::Held);
+    QTRY_VERIFY(mw->releaseAction()->isEnabled());
+    mw->releaseAction()->trigger();
+    QCOMPARE(f->service->store()->summary(a)->state, MessageState::Queued);
+
+    // Retry of a failed message queues it again.
+    DeliveryUpdate u;
+    u.id = b;
+    u.state = MessageState::Failed;
+    u.errorClass = ErrorClass::Permanent;
+    u.reply.code = 550;
+    u.event = u"failed"_s;
+    QString error;
+    QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
+    QVERIFY(mw->selectMessage(b));
+    QTRY_VERIFY(mw->retryAction()->isEnabled());
+    mw->retryAction()->trigger();
+    QCOMPARE(f->service->store()->summary(b)->state, MessageState::Queued);
+
+    // Filter: held only.
+    QVERIFY(f->service->store()->hold(b, &error));
+    mw->filterCombo()->setCurrentIndex(mw->filterCombo()->findData(int(OutboxModel::Filter::Held)));
+    QCOMPARE(mw->model()->rowCount(), 1);
+    mw->filterCombo()->setCurrentIndex(0);
+    QCOMPARE(mw->model()->rowCount(), 2);
+
+    // Delete asks, then removes.
+    QVERIFY(mw->selectMessage(a));
+    mw->deleteAction()->trigger();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
+    test::clickButton(box, QMessageBox::Yes);
+    QVERIFY(!f->service->store()->summary(a));
+    QTRY_COMPARE(mw->model()->rowCount(), 1);
+
+    // Work offline in the toolbar is the same switch as in the tray.
+    QCOMPARE(mw->workOfflineAction(), findAction(app->tray()->menu(), u"Work offline"_s));
+    mw->newMessageAction()->trigger();
+    QCOMPARE(app->composeWindows().size(), 1);
+}
+
+void TestDesktopApp::exportAndDetails()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 id = queue(u"Bob <bob@example.org>, carol@example.org"_s, u"exported"_s);
+    QTemporaryDir tmp;
+    const QString path = tmp.filePath(u"out.eml"_s);
+    QString error;
+    QVERIFY(mw->exportMessage(id, path, &error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), f->service->store()->messageData(id));
+    QVERIFY(!mw->exportMessage(99999, tmp.filePath(u"none.eml"_s), &error));
+    QVERIFY(!error.isEmpty());
+
+    QTRY_VERIFY(mw->selectMessage(id));
+    mw->detailsAction()->trigger();
+    auto *dlg = mw->findChild<DetailsDialog *>();
+    QVERIFY(dlg);
+    QCOMPARE(dlg->messageId(), id);
+    QCOMPARE(dlg->recipientsTable()->rowCount(), 2);
+    QCOMPARE(dlg->recipientsTable()->item(0, 0)->text(), u"bob@example.org"_s);
+    QVERIFY(dlg->historyTable()->rowCount() >= 1);
+    QCOMPARE(dlg->historyTable()->item(0, 1)->text(), u"queued"_s);
+}
+
+void TestDesktopApp::dropEmlFiles()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    QTemporaryDir tmp;
+    const QString path = tmp.filePath(u"dropped.eml"_s);
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(
+            "From: Alice <alice@example.org>\r\nTo: dave@example.org\r\nSubject: Dropped in\r\n"
+            "Message-ID: <dropped-1@example.org>\r\nDate: Mon, 2 Mar 2026 10:00:00 "
+            "+0000\r\n\r\nHi\r\n");
+    }
+    QStringList errors;
+    QCOMPARE(app->mainWindow()->enqueueEmlFiles({path, tmp.filePath(u"missing.eml"_s)}, &errors),
+             1);
+    QCOMPARE(errors.size(), 1);
+    const auto list = f->service->store()->list();
+    QCOMPARE(list.size(), 1);
+    QCOMPARE(list.first().account, u"work"_s);
+    QCOMPARE(list.first().subject, u"Dropped in"_s);
+    const auto m = f->service->store()->message(list.first().id);
+    QCOMPARE(m->recipients.size(), 1);
+    QCOMPARE(m->recipients.first().address, QByteArray("dave@example.org"));
+}
+
+void TestDesktopApp::protocolLog()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    emit f->service->logLine(u"work"_s, u"[work #1] S: 220 smtp.example.net ESMTP"_s);
+    QVERIFY(app->mainWindow()->logView()->toPlainText().contains(u"220 smtp.example.net ESMTP"_s));
+}
+
+void TestDesktopApp::screenshot()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    mw->resize(1000, 560);
+    queue(u"Bob <bob@example.org>"_s, u"Quarterly report"_s);
+    const qint64 held = queue(u"carol@example.org, dave@example.org"_s, u"Slides for Monday"_s);
+    queue(u"erin@example.org"_s, u"Draft: holiday plans"_s, MessageState::Draft);
+    const qint64 failed = queue(u"nobody@example.org"_s, u"Invitation"_s);
+    const qint64 deferred = queue(u"frank@example.org"_s, u"Re: lunch"_s);
+    QString error;
+    f->service->store()->hold(held, &error);
+    DeliveryUpdate u;
+    u.id = failed;
+    u.state = MessageState::Failed;
+    u.errorClass = ErrorClass::Permanent;
+    u.reply = {550, "5.1.1", {"<nobody@example.org>: Recipient address rejected: User unknown"}};
+    u.event = u"failed"_s;
+    f->service->store()->applyUpdate(u, &error);
+    DeliveryUpdate d;
+    d.id = deferred;
+    d.state = MessageState::Queued;
+    d.errorClass = ErrorClass::Transient;
+    d.reply = {451, "4.7.1", {"Greylisted, try again later"}};
+    d.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(245);
+    d.event = u"deferred"_s;
+    f->service->store()->applyUpdate(d, &error);
+    emit f->service->logLine(u"work"_s, u"[work #1] S: 220 smtp.example.net ESMTP"_s);
+    QTRY_COMPARE(mw->model()->rowCount(), 5);
+    QVERIFY(QTest::qWaitForWindowExposed(mw));
+    QTRY_VERIFY(mw->countsText().contains(u"Queued: 2"_s));
+    QCOMPARE(mw->model()->data(mw->model()->index(0, OutboxModel::NextRetryColumn)).toString(),
+             u"in 4 min"_s);
+    QCOMPARE(mw->model()->data(mw->model()->index(4, OutboxModel::NextRetryColumn)).toString(),
+             QString());
+    const QString shot = test::saveScreenshot(mw, u"main-window.png"_s);
+    QVERIFY2(!shot.isEmpty(), "screenshot not written");
+    qInfo("screenshot: %s", qPrintable(shot));
+
+    // The icons side by side: app, tray idle / sending / offline / attention, at 64 and 22 px.
+    QLabel sheet;
+    QPixmap pm(5 * 72, 72 + 30);
+    pm.fill(Qt::white);
+    {
+        QPainter p(&pm);
+        const QList<QIcon> icons{Icons::app(), Icons::tray(TrayState::Idle),
+                                 Icons::tray(TrayState::Sending), Icons::tray(TrayState::Offline),
+                                 Icons::tray(TrayState::Attention)};
+        for (int i = 0; i < icons.size(); ++i) {
+            p.drawPixmap(i * 72 + 4, 4, icons.at(i).pixmap(64, 64));
+            p.drawPixmap(i * 72 + 25, 74, icons.at(i).pixmap(22, 22));
+        }
+    }
+    sheet.setPixmap(pm);
+    sheet.resize(pm.size());
+    QVERIFY(!test::saveScreenshot(&sheet, u"icons.png"_s).isEmpty());
+}
+
+QTEST_MAIN(TestDesktopApp)
+#include "tst_desktopapp.moc"

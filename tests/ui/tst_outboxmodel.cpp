@@ -1,0 +1,218 @@
+// OutboxModel over a real OutboxStore: model invariants (QAbstractItemModelTester), filters,
+// live updates, and 100 000 rows.
+#include "OutboxModel.h"
+#include "UiTestSupport.h"
+#include "mime/Address.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTableView>
+
+using namespace outpost;
+using namespace outpost::ui;
+using namespace Qt::Literals::StringLiterals;
+
+class TestOutboxModel : public QObject
+{
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void modelTester();
+    void columnsShowTheSummary();
+    void filters_data();
+    void filters();
+    void liveUpdates();
+    void manyRows();
+
+private:
+    qint64 queue(const QString &to, const QString &subject,
+                 MessageState state = MessageState::Queued);
+    std::unique_ptr<test::UiFixture> f;
+};
+
+void TestOutboxModel::init()
+{
+    f = std::make_unique<test::UiFixture>();
+    QVERIFY(f->open());
+}
+
+void TestOutboxModel::cleanup()
+{
+    f.reset();
+}
+
+qint64 TestOutboxModel::queue(const QString &to, const QString &subject, MessageState state)
+{
+    mime::Draft d;
+    d.from = {u"Alice"_s, u"alice@example.org"_s};
+    d.to = mime::parseAddressList(to).mailboxes;
+    d.subject = subject;
+    d.textBody = u"Hello"_s;
+    const auto r = f->service->enqueue(u"work"_s, d, {}, state);
+    if (!r.ok())
+        qWarning("enqueue: %s", qPrintable(r.error));
+    return r.id;
+}
+
+void TestOutboxModel::modelTester()
+{
+    queue(u"a@example.org"_s, u"one"_s);
+    queue(u"b@example.org"_s, u"two"_s);
+    OutboxModel model(f->service->store());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model.rowCount(), 2);
+    const qint64 c = queue(u"c@example.org"_s, u"three"_s);
+    QTRY_COMPARE(model.rowCount(), 3);
+    QString error;
+    QVERIFY(f->service->store()->hold(c, &error));
+    model.setFilter(OutboxModel::Filter::Held);
+    QCOMPARE(model.rowCount(), 1);
+    QVERIFY(f->service->store()->release(c, &error));
+    QTRY_COMPARE(model.rowCount(), 0);
+    model.setFilter(OutboxModel::Filter::All);
+    QVERIFY(f->service->store()->remove(c, &error));
+    QTRY_COMPARE(model.rowCount(), 2);
+    for (int r = 0; r < model.rowCount(); ++r) {
+        for (int col = 0; col < model.columnCount(); ++col)
+            QVERIFY(model.data(model.index(r, col)).isValid() ||
+                    col == OutboxModel::NextRetryColumn || col == OutboxModel::LastReplyColumn);
+    }
+}
+
+void TestOutboxModel::columnsShowTheSummary()
+{
+    const qint64 id = queue(u"Bob <bob@example.org>"_s, u"Quarterly report"_s);
+    OutboxModel model(f->service->store());
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.idAt(0), id);
+    QCOMPARE(model.rowOf(id), 0);
+    QCOMPARE(model.data(model.index(0, OutboxModel::StateColumn)).toString(), u"Queued"_s);
+    QVERIFY(!model.data(model.index(0, OutboxModel::StateColumn), Qt::DecorationRole)
+                 .value<QIcon>()
+                 .isNull());
+    QCOMPARE(model.data(model.index(0, OutboxModel::RecipientsColumn)).toString(),
+             u"Bob <bob@example.org>"_s);
+    QCOMPARE(model.data(model.index(0, OutboxModel::SubjectColumn)).toString(),
+             u"Quarterly report"_s);
+    QCOMPARE(model.data(model.index(0, OutboxModel::AttemptsColumn)).toInt(), 0);
+    QCOMPARE(model.data(model.index(0, 0), OutboxModel::IdRole).toLongLong(), id);
+    QCOMPARE(model.data(model.index(0, 0), OutboxModel::StateRole).toInt(),
+             int(MessageState::Queued));
+    QCOMPARE(model.headerData(OutboxModel::LastReplyColumn, Qt::Horizontal).toString(),
+             u"Last server reply"_s);
+}
+
+void TestOutboxModel::filters_data()
+{
+    QTest::addColumn<int>("filter");
+    QTest::addColumn<QStringList>("subjects");
+    QTest::newRow("all") << int(OutboxModel::Filter::All)
+                         << QStringList{u"draft"_s, u"held"_s, u"queued 2"_s, u"queued 1"_s};
+    QTest::newRow("queued") << int(OutboxModel::Filter::Queued)
+                            << QStringList{u"queued 2"_s, u"queued 1"_s};
+    QTest::newRow("held") << int(OutboxModel::Filter::Held) << QStringList{u"held"_s};
+    QTest::newRow("drafts") << int(OutboxModel::Filter::Drafts) << QStringList{u"draft"_s};
+    QTest::newRow("sent") << int(OutboxModel::Filter::Sent) << QStringList{};
+    QTest::newRow("failed") << int(OutboxModel::Filter::Failed) << QStringList{};
+}
+
+void TestOutboxModel::filters()
+{
+    QFETCH(int, filter);
+    QFETCH(QStringList, subjects);
+    queue(u"a@example.org"_s, u"queued 1"_s);
+    queue(u"a@example.org"_s, u"queued 2"_s);
+    const qint64 held = queue(u"a@example.org"_s, u"held"_s);
+    QString error;
+    QVERIFY(f->service->store()->hold(held, &error));
+    queue(u"a@example.org"_s, u"draft"_s, MessageState::Draft);
+    OutboxModel model(f->service->store());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setFilter(OutboxModel::Filter(filter));
+    QStringList got;
+    for (int r = 0; r < model.rowCount(); ++r)
+        got << model.data(model.index(r, OutboxModel::SubjectColumn)).toString();
+    QCOMPARE(got, subjects);
+}
+
+void TestOutboxModel::liveUpdates()
+{
+    OutboxModel model(f->service->store());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setFilter(OutboxModel::Filter::Queued);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    const qint64 first = queue(u"a@example.org"_s, u"first"_s);
+    const qint64 second = queue(u"a@example.org"_s, u"second"_s);
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(model.idAt(0), second); // newest first
+    QCOMPARE(model.idAt(1), first);
+    QVERIFY(inserted.count() >= 1);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    // Holding moves it out of the "queued" filter; releasing brings it back in place.
+    QString error;
+    QVERIFY(f->service->store()->hold(first, &error));
+    QTRY_COMPARE(model.rowCount(), 1);
+    QVERIFY(f->service->store()->release(first, &error));
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(model.idAt(1), first);
+    // A change that keeps it in the filter is a dataChanged of its row.
+    changed.clear();
+    QVERIFY(f->service->store()->retryNow(second, &error));
+    QTRY_VERIFY(!changed.isEmpty());
+}
+
+void TestOutboxModel::manyRows()
+{
+    // 100 000 messages: one bulk insert, then the model must load and scroll without reading
+    // every row.
+    const int n = 100000;
+    QList<NewMessage> batch;
+    batch.reserve(n);
+    for (int i = 0; i < n; ++i) {
+        NewMessage m;
+        m.account = u"work"_s;
+        m.messageId = "m" + QByteArray::number(i) + "@example.org";
+        m.data = "From: alice@example.org\r\nTo: b@example.org\r\nSubject: n\r\nMessage-ID: <" +
+                 m.messageId + ">\r\n\r\nx\r\n";
+        m.reversePath = "alice@example.org";
+        m.recipients = {"b@example.org"};
+        m.fromText = u"alice@example.org"_s;
+        m.toText = u"b@example.org"_s;
+        m.subject = u"Message %1"_s.arg(i);
+        batch << m;
+    }
+    QString error;
+    QElapsedTimer t;
+    t.start();
+    const auto ids = f->service->store()->enqueueMany(batch, &error);
+    QCOMPARE(ids.size(), n);
+    qInfo("enqueueMany(%d): %lld ms", n, t.restart());
+
+    OutboxModel model(f->service->store());
+    QCOMPARE(model.rowCount(), n);
+    qInfo("model load: %lld ms", t.restart());
+    QTableView view;
+    view.setModel(&model);
+    view.resize(800, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.scrollToBottom();
+    QCoreApplication::processEvents();
+    QCOMPARE(model.data(model.index(n - 1, OutboxModel::SubjectColumn)).toString(), u"Message 0"_s);
+    QCOMPARE(model.data(model.index(0, OutboxModel::SubjectColumn)).toString(), u"Message 99999"_s);
+    qInfo("show and scroll: %lld ms", t.restart());
+
+    // A burst of changes (the store's per-message signals after enqueueMany) becomes one reset.
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QCoreApplication::processEvents();
+    const auto more = f->service->store()->enqueueMany(batch.mid(0, 500), &error);
+    QCOMPARE(more.size(), 500);
+    QTRY_COMPARE(model.rowCount(), n + 500);
+    QCOMPARE(reset.count(), 1);
+    qInfo("500 more: %lld ms", t.restart());
+}
+
+QTEST_MAIN(TestOutboxModel)
+#include "tst_outboxmodel.moc"

@@ -1,0 +1,429 @@
+#include "AccountDialog.h"
+
+#include "Icons.h"
+#include "accounts/AccountStore.h"
+#include "accounts/CredentialStore.h"
+#include "outbox/Dispatcher.h"
+#include "outbox/Service.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPointer>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace outpost::ui {
+
+AccountDialog::AccountDialog(Service *service, QWidget *parent)
+    : QDialog(parent)
+    , m_service(service)
+    , m_list(new QListWidget(this))
+    , m_name(new QLineEdit(this))
+    , m_preset(new QComboBox(this))
+    , m_host(new QLineEdit(this))
+    , m_port(new QSpinBox(this))
+    , m_security(new QComboBox(this))
+    , m_auth(new QComboBox(this))
+    , m_user(new QLineEdit(this))
+    , m_from(new QLineEdit(this))
+    , m_password(new QLineEdit(this))
+    , m_useCommand(new QCheckBox(tr("Get the password from a &command instead"), this))
+    , m_commandLabel(new QLabel(tr("Password co&mmand:"), this))
+    , m_passwordCommand(new QLineEdit(this))
+    , m_caFile(new QLineEdit(this))
+    , m_caBrowse(new QPushButton(tr("&Browse…"), this))
+    , m_pin(new QLineEdit(this))
+    , m_allowPlain(
+          new QCheckBox(tr("Allow the password without encryption (this computer only)"), this))
+    , m_default(new QCheckBox(tr("Use this account when none is chosen"), this))
+    , m_capabilities(new QLabel(this))
+    , m_message(new QLabel(this))
+    , m_remove(new QPushButton(tr("&Remove"), this))
+{
+    setWindowTitle(tr("Accounts"));
+    setWindowIcon(Icons::app());
+    resize(760, 540);
+
+    m_list->setAccessibleName(tr("Accounts"));
+    m_list->setMinimumWidth(170);
+    auto *addButton = new QPushButton(tr("&Add"), this);
+    addButton->setAccessibleName(tr("Add account"));
+    m_remove->setAccessibleName(tr("Remove account"));
+    auto *left = new QVBoxLayout;
+    left->addWidget(m_list, 1);
+    auto *leftButtons = new QHBoxLayout;
+    leftButtons->addWidget(addButton);
+    leftButtons->addWidget(m_remove);
+    left->addLayout(leftButtons);
+
+    m_preset->addItem(tr("Custom"));
+    m_preset->addItem(tr("Submission, port 587 with STARTTLS"));
+    m_preset->addItem(tr("Submission over TLS, port 465"));
+    m_port->setRange(1, 65535);
+    m_port->setValue(587);
+    m_security->addItem(tr("STARTTLS"), int(Security::StartTls));
+    m_security->addItem(tr("TLS from the start"), int(Security::Tls));
+    m_security->addItem(tr("None (unencrypted)"), int(Security::None));
+    for (const char *a :
+         {"auto", "plain", "login", "scram-sha-256", "cram-md5", "xoauth2", "oauthbearer", "none"})
+        m_auth->addItem(QString::fromLatin1(a), QString::fromLatin1(a));
+    m_auth->setItemText(0, tr("Automatic"));
+    m_auth->setItemText(m_auth->count() - 1, tr("No authentication"));
+    m_password->setEchoMode(QLineEdit::Password);
+    m_password->setClearButtonEnabled(true);
+    m_passwordCommand->setPlaceholderText(tr("e.g. pass show mail/work"));
+    m_pin->setPlaceholderText(tr("SHA-256 of the server certificate (hex), optional"));
+    m_caFile->setPlaceholderText(tr("Extra trusted CA certificates (PEM), optional"));
+    m_host->setPlaceholderText(tr("smtp.example.org"));
+    m_from->setPlaceholderText(tr("Your Name <you@example.org>"));
+    m_capabilities->setWordWrap(true);
+    m_capabilities->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->setWordWrap(true);
+    m_message->setObjectName(QStringLiteral("accountMessage"));
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_message->setVisible(false);
+
+    const QList<QPair<QWidget *, QString>> names = {
+        {m_name, tr("Account name")}, {m_preset, tr("Preset")},
+        {m_host, tr("Server")},       {m_port, tr("Port")},
+        {m_security, tr("Security")}, {m_auth, tr("Authentication")},
+        {m_user, tr("User name")},    {m_from, tr("From address")},
+        {m_password, tr("Password")}, {m_passwordCommand, tr("Password command")},
+        {m_caFile, tr("CA file")},    {m_pin, tr("Pinned certificate fingerprint")},
+        {m_message, tr("Message")},
+    };
+    for (const auto &[w, n] : names)
+        w->setAccessibleName(n);
+
+    auto *form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto addRow = [&](const QString &label, QWidget *w) {
+        auto *l = new QLabel(label, this);
+        l->setBuddy(w);
+        form->addRow(l, w);
+        return l;
+    };
+    addRow(tr("&Name:"), m_name);
+    addRow(tr("Pre&set:"), m_preset);
+    addRow(tr("&Server:"), m_host);
+    addRow(tr("&Port:"), m_port);
+    addRow(tr("S&ecurity:"), m_security);
+    addRow(tr("Au&thentication:"), m_auth);
+    addRow(tr("&User name:"), m_user);
+    addRow(tr("&From:"), m_from);
+    addRow(tr("Pass&word:"), m_password);
+    form->addRow(QString(), m_useCommand);
+    m_commandLabel->setBuddy(m_passwordCommand);
+    form->addRow(m_commandLabel, m_passwordCommand);
+    auto *caRow = new QHBoxLayout;
+    caRow->addWidget(m_caFile, 1);
+    caRow->addWidget(m_caBrowse);
+    auto *caLabel = new QLabel(tr("CA f&ile:"), this);
+    caLabel->setBuddy(m_caFile);
+    form->addRow(caLabel, caRow);
+    addRow(tr("Pinned certificate (SHA-&256):"), m_pin);
+    form->addRow(QString(), m_allowPlain);
+    form->addRow(QString(), m_default);
+    addRow(tr("Server features:"), m_capabilities);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
+    connect(buttons->button(QDialogButtonBox::Save), &QPushButton::clicked, this,
+            &AccountDialog::save);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *right = new QVBoxLayout;
+    right->addLayout(form);
+    right->addWidget(m_message);
+    right->addStretch();
+    auto *top = new QHBoxLayout;
+    top->addLayout(left);
+    top->addLayout(right, 1);
+    auto *layout = new QVBoxLayout(this);
+    layout->addLayout(top, 1);
+    layout->addWidget(buttons);
+
+    connect(addButton, &QPushButton::clicked, this, &AccountDialog::newAccount);
+    connect(m_remove, &QPushButton::clicked, this, [this] { removeCurrent(true); });
+    connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row >= 0)
+            selectAccount(m_list->item(row)->data(Qt::UserRole).toString());
+    });
+    connect(m_preset, &QComboBox::activated, this, &AccountDialog::applyPreset);
+    connect(m_security, &QComboBox::activated, this, &AccountDialog::securityChanged);
+    connect(m_useCommand, &QCheckBox::toggled, this, &AccountDialog::setCommandVisible);
+    connect(m_caBrowse, &QPushButton::clicked, this, [this] {
+        const QString f =
+            QFileDialog::getOpenFileName(this, tr("CA certificates"), m_caFile->text(),
+                                         tr("PEM certificates (*.pem *.crt);;All files (*)"));
+        if (!f.isEmpty())
+            m_caFile->setText(f);
+    });
+
+    setCommandVisible(false);
+    fillList();
+    if (m_list->count() > 0)
+        m_list->setCurrentRow(0);
+    else
+        newAccount();
+}
+
+void AccountDialog::fillList(const QString &select)
+{
+    const QSignalBlocker block(m_list);
+    m_list->clear();
+    const QString def = m_service->accounts()->defaultAccount();
+    int selectRow = -1;
+    for (const Account &a : m_service->accounts()->list()) {
+        QString label = a.name;
+        if (a.name == def)
+            label = tr("%1 (default)").arg(a.name);
+        if (m_service->accounts()->isPaused(a.name))
+            label += QLatin1Char(' ') + tr("— paused");
+        auto *item = new QListWidgetItem(label, m_list);
+        item->setData(Qt::UserRole, a.name);
+        if (a.name == select)
+            selectRow = m_list->count() - 1;
+    }
+    if (selectRow >= 0)
+        m_list->setCurrentRow(selectRow);
+}
+
+void AccountDialog::setCommandVisible(bool on)
+{
+    if (m_useCommand->isChecked() != on) {
+        const QSignalBlocker b(m_useCommand);
+        m_useCommand->setChecked(on);
+    }
+    m_commandLabel->setVisible(on);
+    m_passwordCommand->setVisible(on);
+}
+
+void AccountDialog::showMessage(const QString &text, bool problem)
+{
+    QPalette pal = palette();
+    if (problem)
+        pal.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x1c));
+    m_message->setPalette(pal);
+    m_message->setText(text);
+    m_message->setVisible(!text.isEmpty());
+}
+
+void AccountDialog::newAccount()
+{
+    m_editing.clear();
+    {
+        const QSignalBlocker b(m_list);
+        m_list->clearSelection();
+        m_list->setCurrentRow(-1);
+    }
+    Account a;
+    showAccount(a);
+    m_name->setReadOnly(false);
+    m_remove->setEnabled(false);
+    m_default->setChecked(m_service->accounts()->list().isEmpty());
+    m_preset->setCurrentIndex(1);
+    showMessage({}, false);
+    m_name->setFocus();
+}
+
+bool AccountDialog::selectAccount(const QString &name)
+{
+    const auto a = m_service->accounts()->find(name);
+    if (!a)
+        return false;
+    m_editing = name;
+    showAccount(*a);
+    m_name->setReadOnly(true); // the name is the key of its messages and its keychain entry
+    m_remove->setEnabled(true);
+    m_default->setChecked(m_service->accounts()->defaultAccount() == name);
+    for (int i = 0; i < m_list->count(); ++i) {
+        if (m_list->item(i)->data(Qt::UserRole).toString() == name && m_list->currentRow() != i) {
+            const QSignalBlocker b(m_list);
+            m_list->setCurrentRow(i);
+        }
+    }
+    const QStringList caps = m_service->accounts()->lastCapabilities(name);
+    m_capabilities->setText(caps.isEmpty() ? tr("not known yet (no connection so far)")
+                                           : caps.join(QLatin1String(", ")));
+    showMessage(m_service->accounts()->isPaused(name)
+                    ? tr("Sending from this account is paused. Saving it resumes sending.")
+                    : QString(),
+                false);
+    return true;
+}
+
+void AccountDialog::showAccount(const Account &a)
+{
+    m_name->setText(a.name);
+    m_host->setText(a.host);
+    m_port->setValue(a.port);
+    m_security->setCurrentIndex(m_security->findData(int(a.security)));
+    const int authIdx = m_auth->findData(a.auth);
+    m_auth->setCurrentIndex(authIdx < 0 ? 0 : authIdx);
+    m_user->setText(a.user);
+    m_from->setText(a.from);
+    m_password->clear();
+    m_password->setPlaceholderText(a.name.isEmpty() ? QString() : tr("unchanged"));
+    m_passwordCommand->setText(a.passwordCommand);
+    setCommandVisible(!a.passwordCommand.isEmpty());
+    m_caFile->setText(a.caFile);
+    m_pin->setText(a.pinSha256);
+    m_allowPlain->setChecked(a.allowPlainAuth);
+    m_capabilities->setText(tr("not known yet (no connection so far)"));
+    if (a.security == Security::StartTls && a.port == 587)
+        m_preset->setCurrentIndex(1);
+    else if (a.security == Security::Tls && a.port == 465)
+        m_preset->setCurrentIndex(2);
+    else
+        m_preset->setCurrentIndex(0);
+}
+
+void AccountDialog::applyPreset(int preset)
+{
+    if (m_preset->currentIndex() != preset)
+        m_preset->setCurrentIndex(preset);
+    if (preset == 1) {
+        m_security->setCurrentIndex(m_security->findData(int(Security::StartTls)));
+        m_port->setValue(587);
+    } else if (preset == 2) {
+        m_security->setCurrentIndex(m_security->findData(int(Security::Tls)));
+        m_port->setValue(465);
+    }
+}
+
+void AccountDialog::securityChanged()
+{
+    const Security s = Security(m_security->currentData().toInt());
+    // Follow the security with the usual port unless the user chose another one.
+    if (m_port->value() == 587 || m_port->value() == 465)
+        m_port->setValue(Account::defaultPort(s));
+    m_preset->setCurrentIndex(s == Security::StartTls && m_port->value() == 587 ? 1
+                              : s == Security::Tls && m_port->value() == 465    ? 2
+                                                                                : 0);
+}
+
+Account AccountDialog::formAccount() const
+{
+    Account a;
+    a.name = m_name->text().trimmed();
+    a.host = m_host->text().trimmed();
+    a.port = quint16(m_port->value());
+    a.security = Security(m_security->currentData().toInt());
+    a.auth = m_auth->currentData().toString();
+    a.user = m_user->text().trimmed();
+    a.from = m_from->text().trimmed();
+    a.passwordCommand = m_useCommand->isChecked() ? m_passwordCommand->text().trimmed() : QString();
+    a.caFile = m_caFile->text().trimmed();
+    a.pinSha256 = m_pin->text().trimmed();
+    a.allowPlainAuth = m_allowPlain->isChecked();
+    return a;
+}
+
+bool AccountDialog::save()
+{
+    const Account a = formAccount();
+    const QString password = m_password->text();
+    AccountStore *store = m_service->accounts();
+    QString error = AccountStore::validate(a);
+    if (error.isEmpty()) {
+        const bool ok = m_editing.isEmpty() ? store->add(a, &error) : store->update(a, &error);
+        if (!ok && error.isEmpty())
+            error = tr("The account could not be stored.");
+    }
+    if (!error.isEmpty()) {
+        showMessage(tr("The account was not saved: %1").arg(error), true);
+        return false;
+    }
+    if (m_default->isChecked() && store->defaultAccount() != a.name) {
+        QString e;
+        store->setDefaultAccount(a.name, &e);
+    }
+    const bool wasPaused = store->isPaused(a.name);
+    m_editing = a.name;
+    fillList(a.name);
+    selectAccount(a.name);
+    showMessage(tr("Saved."), false);
+
+    m_password->clear();
+    if (!password.isEmpty()) {
+        QPointer<AccountDialog> self(this);
+        Service *service = m_service;
+        const QString name = a.name;
+        service->credentials()->writePassword(
+            name, password,
+            [self, service, name, password, wasPaused](bool ok, const QString &why) {
+                if (ok) {
+                    service->dispatcher()->setCachedPassword(name, password);
+                    if (wasPaused)
+                        service->resumeAccount(name);
+                }
+                if (!self)
+                    return;
+                if (ok) {
+                    self->showMessage(tr("Saved. The password is kept in the system keychain."),
+                                      false);
+                    emit self->passwordStored(name);
+                } else {
+                    self->showMessage(tr("The account was saved, but the system keychain could not "
+                                         "keep the password "
+                                         "(%1). You can give a command that prints the password "
+                                         "instead, for example "
+                                         "“pass show mail/%2”, and save again.")
+                                          .arg(why, name),
+                                      true);
+                    self->setCommandVisible(true);
+                    self->m_passwordCommand->setFocus();
+                    emit self->passwordFailed(name, why);
+                }
+            });
+    } else if (wasPaused) {
+        m_service->resumeAccount(a.name);
+    }
+    return true;
+}
+
+void AccountDialog::removeCurrent(bool confirm)
+{
+    if (m_editing.isEmpty())
+        return;
+    const QString name = m_editing;
+    auto doRemove = [this, name] {
+        QString error;
+        if (!m_service->accounts()->remove(name, &error)) {
+            showMessage(tr("The account could not be removed: %1").arg(error), true);
+            return;
+        }
+        m_service->credentials()->removePassword(name, [](bool, const QString &) {});
+        fillList();
+        if (m_list->count() > 0)
+            m_list->setCurrentRow(0);
+        else
+            newAccount();
+    };
+    if (!confirm) {
+        doRemove();
+        return;
+    }
+    auto *box =
+        new QMessageBox(QMessageBox::Question, tr("Remove account"),
+                        tr("Remove the account %1? Its messages stay in the outbox.").arg(name),
+                        QMessageBox::Yes | QMessageBox::No, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setDefaultButton(QMessageBox::No);
+    connect(box, &QMessageBox::finished, this, [box, doRemove](int) {
+        if (box->standardButton(box->clickedButton()) == QMessageBox::Yes)
+            doRemove();
+    });
+    box->open();
+}
+
+} // namespace outpost::ui

@@ -1,0 +1,534 @@
+#include "ComposeWindow.h"
+
+#include "AddressField.h"
+#include "Icons.h"
+#include "Words.h"
+#include "accounts/AccountStore.h"
+#include "outbox/Service.h"
+
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QDialogButtonBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QShortcut>
+#include <QVBoxLayout>
+
+namespace outpost::ui {
+
+namespace {
+QString joined(const QStringList &list)
+{
+    return list.join(QLatin1String(", "));
+}
+
+bool hasLocalFiles(const QMimeData *mime)
+{
+    if (!mime || !mime->hasUrls())
+        return false;
+    for (const QUrl &u : mime->urls()) {
+        if (u.isLocalFile() && QFileInfo(u.toLocalFile()).isFile())
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
+    : QWidget(parent, Qt::Window)
+    , m_service(service)
+    , m_account(new QComboBox(this))
+    , m_from(new AddressField(nullptr, true, this))
+    , m_to(new AddressField(service->store(), false, this))
+    , m_cc(new AddressField(service->store(), false, this))
+    , m_bcc(new AddressField(service->store(), false, this))
+    , m_subject(new QLineEdit(this))
+    , m_body(new QPlainTextEdit(this))
+    , m_attachmentList(new QListWidget(this))
+    , m_removeAttachment(new QPushButton(tr("&Remove"), this))
+    , m_sendLater(new QCheckBox(tr("Send &later at"), this))
+    , m_sendAt(new QDateTimeEdit(this))
+    , m_sendButton(new QPushButton(tr("&Send"), this))
+    , m_draftButton(new QPushButton(tr("Save &draft"), this))
+    , m_banner(new QLabel(this))
+    , m_sizeLabel(new QLabel(this))
+{
+    setWindowTitle(tr("New message"));
+    setWindowIcon(Icons::app());
+    setAttribute(Qt::WA_DeleteOnClose);
+    setAcceptDrops(true);
+    resize(720, 600);
+
+    m_banner->setObjectName(QStringLiteral("composeError"));
+    m_banner->setWordWrap(true);
+    m_banner->setVisible(false);
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
+    m_banner->setFrameShape(QFrame::StyledPanel);
+    m_banner->setAutoFillBackground(true);
+    {
+        QPalette pal = m_banner->palette();
+        pal.setColor(QPalette::Window, QColor(0xfd, 0xec, 0xea));
+        pal.setColor(QPalette::WindowText, QColor(0x8a, 0x10, 0x10));
+        m_banner->setPalette(pal);
+    }
+    m_banner->setAccessibleName(tr("Problem"));
+    connect(m_banner, &QLabel::linkActivated, this,
+            [this](const QString &) { emit accountsRequested(); });
+
+    m_account->setAccessibleName(tr("Account"));
+    m_from->setAccessibleName(tr("From"));
+    m_from->setRequired(true);
+    m_to->setAccessibleName(tr("To"));
+    m_cc->setAccessibleName(tr("Cc"));
+    m_bcc->setAccessibleName(tr("Bcc"));
+    m_subject->setAccessibleName(tr("Subject"));
+    m_body->setAccessibleName(tr("Message text"));
+    m_attachmentList->setAccessibleName(tr("Attachments"));
+    m_sendAt->setAccessibleName(tr("Send at"));
+    m_sizeLabel->setAccessibleName(tr("Message size"));
+    m_sendButton->setAccessibleName(tr("Send"));
+    m_sendButton->setToolTip(tr("Put the message in the outbox (Ctrl+Return)"));
+    m_draftButton->setToolTip(tr("Keep the message in the outbox without sending it"));
+
+    auto *form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto *accountLabel = new QLabel(tr("&Account:"), this);
+    accountLabel->setBuddy(m_account);
+    form->addRow(accountLabel, m_account);
+    auto addField = [&](const QString &label, AddressField *f) {
+        auto *l = new QLabel(label, this);
+        l->setBuddy(f->lineEdit());
+        form->addRow(l, f);
+    };
+    addField(tr("&From:"), m_from);
+    addField(tr("&To:"), m_to);
+    addField(tr("&Cc:"), m_cc);
+    addField(tr("&Bcc:"), m_bcc);
+    auto *subjectLabel = new QLabel(tr("S&ubject:"), this);
+    subjectLabel->setBuddy(m_subject);
+    form->addRow(subjectLabel, m_subject);
+
+    m_body->setTabChangesFocus(true);
+    m_body->viewport()->installEventFilter(this);
+    m_body->setPlaceholderText(tr("Write your message here."));
+    {
+        QFont mono = m_body->font();
+        mono.setStyleHint(QFont::TypeWriter);
+        m_body->setFont(mono);
+    }
+
+    m_attachmentList->setMaximumHeight(90);
+    m_attachmentList->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    auto *addAttachment = new QPushButton(tr("A&ttach files…"), this);
+    addAttachment->setAccessibleName(tr("Attach files"));
+    m_removeAttachment->setAccessibleName(tr("Remove attachment"));
+    m_removeAttachment->setEnabled(false);
+    connect(addAttachment, &QPushButton::clicked, this, &ComposeWindow::chooseAttachments);
+    connect(m_removeAttachment, &QPushButton::clicked, this, [this] {
+        const auto items = m_attachmentList->selectedItems();
+        QList<int> rows;
+        for (auto *it : items)
+            rows << m_attachmentList->row(it);
+        std::sort(rows.begin(), rows.end(), std::greater<int>());
+        for (int r : rows)
+            removeAttachment(r);
+    });
+    connect(m_attachmentList, &QListWidget::itemSelectionChanged, this, [this] {
+        m_removeAttachment->setEnabled(!m_attachmentList->selectedItems().isEmpty());
+    });
+    auto *attachRow = new QHBoxLayout;
+    auto *attachButtons = new QVBoxLayout;
+    attachButtons->addWidget(addAttachment);
+    attachButtons->addWidget(m_removeAttachment);
+    attachButtons->addStretch();
+    attachRow->addWidget(m_attachmentList, 1);
+    attachRow->addLayout(attachButtons);
+    m_attachmentList->setVisible(true);
+
+    m_sendAt->setCalendarPopup(true);
+    m_sendAt->setDateTime(QDateTime::currentDateTime().addSecs(3600));
+    m_sendAt->setEnabled(false);
+    m_sendAt->setDisplayFormat(QLocale().dateTimeFormat(QLocale::ShortFormat));
+    connect(m_sendLater, &QCheckBox::toggled, this, [this](bool on) {
+        m_sendAt->setEnabled(on);
+        m_sendButton->setText(on ? tr("&Schedule") : tr("&Send"));
+        if (on && m_sendAt->dateTime() <= QDateTime::currentDateTime())
+            m_sendAt->setDateTime(QDateTime::currentDateTime().addSecs(3600));
+    });
+
+    auto *bottom = new QHBoxLayout;
+    bottom->addWidget(m_sendLater);
+    bottom->addWidget(m_sendAt);
+    bottom->addStretch();
+    bottom->addWidget(m_sizeLabel);
+    bottom->addSpacing(12);
+    bottom->addWidget(m_draftButton);
+    bottom->addWidget(m_sendButton);
+    m_sendButton->setDefault(false);
+    m_sendButton->setAutoDefault(false);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_banner);
+    layout->addLayout(form);
+    layout->addWidget(m_body, 1);
+    layout->addLayout(attachRow);
+    layout->addLayout(bottom);
+
+    connect(m_sendButton, &QPushButton::clicked, this, &ComposeWindow::send);
+    connect(m_draftButton, &QPushButton::clicked, this, &ComposeWindow::saveDraft);
+    for (auto seq :
+         {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)}) {
+        auto *sc = new QShortcut(seq, this);
+        sc->setContext(Qt::WindowShortcut);
+        connect(sc, &QShortcut::activated, this, &ComposeWindow::send);
+    }
+    auto *closeShortcut = new QShortcut(QKeySequence::Close, this);
+    connect(closeShortcut, &QShortcut::activated, this, &QWidget::close);
+
+    for (AddressField *f : {m_from, m_to, m_cc, m_bcc})
+        connect(f, &AddressField::textChanged, this, &ComposeWindow::updateState);
+    connect(m_subject, &QLineEdit::textChanged, this, [this](const QString &s) {
+        setWindowTitle(s.trimmed().isEmpty() ? tr("New message") : s.trimmed());
+        updateState();
+    });
+    connect(m_body, &QPlainTextEdit::textChanged, this, &ComposeWindow::updateState);
+    connect(m_account, &QComboBox::currentIndexChanged, this, &ComposeWindow::accountChanged);
+    connect(service->accounts(), &AccountStore::changed, this, &ComposeWindow::fillAccounts);
+
+    setTabOrder(m_account, m_from->lineEdit());
+    setTabOrder(m_from->lineEdit(), m_to->lineEdit());
+    setTabOrder(m_to->lineEdit(), m_cc->lineEdit());
+    setTabOrder(m_cc->lineEdit(), m_bcc->lineEdit());
+    setTabOrder(m_bcc->lineEdit(), m_subject);
+    setTabOrder(m_subject, m_body);
+
+    fillAccounts();
+    m_baseline = snapshot();
+    updateState();
+    m_to->lineEdit()->setFocus();
+}
+
+void ComposeWindow::fillAccounts()
+{
+    const QString current = m_account->currentData().toString();
+    const QSignalBlocker block(m_account);
+    m_account->clear();
+    const QString def = m_service->accounts()->defaultAccount();
+    for (const Account &a : m_service->accounts()->list()) {
+        const QString label = a.from.isEmpty() ? a.name : tr("%1 (%2)").arg(a.name, a.from);
+        m_account->addItem(label, a.name);
+    }
+    int idx = m_account->findData(current.isEmpty() ? def : current);
+    if (idx < 0)
+        idx = m_account->findData(def);
+    m_account->setCurrentIndex(idx < 0 ? 0 : idx);
+    accountChanged();
+}
+
+void ComposeWindow::accountChanged()
+{
+    const QString name = m_account->currentData().toString();
+    const auto account = m_service->accounts()->find(name);
+    const QString from = account ? account->from : QString();
+    // Follow the account's From address unless the user wrote another one.
+    if (m_from->text().trimmed().isEmpty() || m_from->text() == m_lastAccountFrom)
+        m_from->setText(from);
+    m_lastAccountFrom = from;
+    if (m_account->count() == 0)
+        showError(
+            tr("There is no account to send from yet. <a href=\"accounts\">Add an account…</a>"));
+    else if (m_banner->text().contains(QLatin1String("href=\"accounts\"")))
+        m_banner->setVisible(false);
+    updateState();
+}
+
+QString ComposeWindow::snapshot() const
+{
+    QStringList parts{m_to->text(),          m_cc->text(),
+                      m_bcc->text(),         m_subject->text(),
+                      m_body->toPlainText(), QString::number(m_attachments.size())};
+    return parts.join(QChar(0x1f));
+}
+
+bool ComposeWindow::isModified() const
+{
+    return snapshot() != m_baseline;
+}
+
+void ComposeWindow::applyMailto(const MailtoFields &fields)
+{
+    if (!fields.valid)
+        return;
+    m_to->setText(joined(fields.to));
+    m_cc->setText(joined(fields.cc));
+    m_bcc->setText(joined(fields.bcc));
+    m_subject->setText(fields.subject);
+    m_body->setPlainText(fields.body);
+    m_inReplyTo = fields.inReplyTo.toUtf8();
+    m_baseline = snapshot();
+    updateState();
+    (fields.to.isEmpty() ? m_to->lineEdit() : static_cast<QWidget *>(m_body))->setFocus();
+}
+
+bool ComposeWindow::canSend() const
+{
+    if (m_account->currentIndex() < 0)
+        return false;
+    for (const AddressField *f : {m_from, m_to, m_cc, m_bcc}) {
+        if (!f->isValid())
+            return false;
+    }
+    return !(m_to->mailboxes().isEmpty() && m_cc->mailboxes().isEmpty() &&
+             m_bcc->mailboxes().isEmpty());
+}
+
+qint64 ComposeWindow::estimatedSize() const
+{
+    // Headers, the text part (quoted-printable grows non-ASCII text by about a third), and
+    // each attachment in base64 (4/3, lines of 76 + CRLF) with its part headers.
+    qint64 size = 600;
+    for (const AddressField *f : {m_from, m_to, m_cc})
+        size += f->text().toUtf8().size() + 10;
+    size += m_subject->text().toUtf8().size() * 4 / 3;
+    const QByteArray body = m_body->toPlainText().toUtf8();
+    bool ascii = true;
+    for (char c : body) {
+        if (uchar(c) >= 0x80) {
+            ascii = false;
+            break;
+        }
+    }
+    size += ascii ? body.size() + body.count('\n') : body.size() * 4 / 3;
+    for (const mime::Attachment &a : m_attachments) {
+        const qint64 b64 = (a.content.size() + 2) / 3 * 4;
+        size += b64 + b64 / 76 * 2 + 200 + a.fileName.toUtf8().size() * 2;
+    }
+    return size;
+}
+
+void ComposeWindow::updateState()
+{
+    m_sendButton->setEnabled(canSend());
+    m_draftButton->setEnabled(m_account->currentIndex() >= 0);
+    m_sizeLabel->setText(tr("Size: about %1").arg(Words::size(estimatedSize())));
+}
+
+void ComposeWindow::showError(const QString &text)
+{
+    m_banner->setText(text);
+    m_banner->setVisible(!text.isEmpty());
+}
+
+mime::Draft ComposeWindow::draft() const
+{
+    mime::Draft d;
+    const auto from = m_from->mailboxes();
+    if (!from.isEmpty())
+        d.from = from.first();
+    d.to = m_to->mailboxes();
+    d.cc = m_cc->mailboxes();
+    d.bcc = m_bcc->mailboxes();
+    d.subject = m_subject->text();
+    d.textBody = m_body->toPlainText();
+    d.attachments = m_attachments;
+    if (!m_inReplyTo.isEmpty()) {
+        d.inReplyTo = m_inReplyTo;
+        d.references = {m_inReplyTo};
+    }
+    d.extraHeaders = {{QStringLiteral("User-Agent"),
+                       QStringLiteral("Outpost/%1").arg(QLatin1String(OUTPOST_VERSION))}};
+    return d;
+}
+
+bool ComposeWindow::send()
+{
+    return store(MessageState::Queued);
+}
+
+bool ComposeWindow::saveDraft()
+{
+    return store(MessageState::Draft);
+}
+
+void ComposeWindow::keepForQuit()
+{
+    if (m_done)
+        return;
+    if (isModified() && !m_account->currentData().toString().isEmpty()) {
+        const auto r = m_service->enqueue(m_account->currentData().toString(), draft(), {},
+                                          MessageState::Draft);
+        if (r.ok())
+            emit queued(r.id);
+    }
+    m_done = true;
+}
+
+bool ComposeWindow::store(MessageState state)
+{
+    const QString account = m_account->currentData().toString();
+    if (account.isEmpty()) {
+        showError(
+            tr("There is no account to send from yet. <a href=\"accounts\">Add an account…</a>"));
+        return false;
+    }
+    for (AddressField *f : {m_from, m_to, m_cc, m_bcc}) {
+        if (!f->isValid()) {
+            showError(tr("Please correct the address: %1").arg(f->errorText().toHtmlEscaped()));
+            f->lineEdit()->setFocus();
+            return false;
+        }
+    }
+    if (state == MessageState::Queued && !canSend()) {
+        showError(tr("Please add at least one recipient."));
+        m_to->lineEdit()->setFocus();
+        return false;
+    }
+    QDateTime sendAt;
+    if (state == MessageState::Queued && m_sendLater->isChecked()) {
+        sendAt = m_sendAt->dateTime();
+        if (sendAt <= QDateTime::currentDateTime()) {
+            showError(tr("The time to send the message has already passed."));
+            m_sendAt->setFocus();
+            return false;
+        }
+    }
+    const Service::EnqueueResult r = m_service->enqueue(account, draft(), sendAt, state);
+    if (!r.ok()) {
+        showError((state == MessageState::Draft ? tr("The draft could not be saved: %1")
+                                                : tr("The message could not be queued: %1"))
+                      .arg(r.error.toHtmlEscaped()));
+        return false;
+    }
+    showError({});
+    m_done = true;
+    emit queued(r.id);
+    close();
+    return true;
+}
+
+bool ComposeWindow::addAttachmentFile(const QString &path, QString *error)
+{
+    QFile f(path);
+    const QFileInfo info(path);
+    if (!info.isFile() || !f.open(QIODevice::ReadOnly)) {
+        const QString why =
+            tr("The file %1 could not be read: %2").arg(info.fileName(), f.errorString());
+        if (error)
+            *error = why;
+        showError(why.toHtmlEscaped());
+        return false;
+    }
+    mime::Attachment a;
+    a.fileName = info.fileName();
+    a.content = f.readAll();
+    m_attachments << a;
+    auto *item = new QListWidgetItem(tr("%1 (%2)").arg(a.fileName, Words::size(a.content.size())));
+    item->setToolTip(info.absoluteFilePath());
+    item->setIcon(style()->standardIcon(QStyle::SP_FileIcon));
+    m_attachmentList->addItem(item);
+    updateState();
+    return true;
+}
+
+void ComposeWindow::removeAttachment(int index)
+{
+    if (index < 0 || index >= m_attachments.size())
+        return;
+    m_attachments.removeAt(index);
+    delete m_attachmentList->takeItem(index);
+    updateState();
+}
+
+void ComposeWindow::chooseAttachments()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Attach files"));
+    for (const QString &f : files)
+        addAttachmentFile(f);
+}
+
+bool ComposeWindow::acceptFileDrop(QDropEvent *event)
+{
+    if (!hasLocalFiles(event->mimeData()))
+        return false;
+    for (const QUrl &u : event->mimeData()->urls()) {
+        if (u.isLocalFile() && QFileInfo(u.toLocalFile()).isFile())
+            addAttachmentFile(u.toLocalFile());
+    }
+    event->acceptProposedAction();
+    return true;
+}
+
+void ComposeWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (hasLocalFiles(event->mimeData()))
+        event->acceptProposedAction();
+}
+
+void ComposeWindow::dropEvent(QDropEvent *event)
+{
+    acceptFileDrop(event);
+}
+
+bool ComposeWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // Files dropped on the text become attachments instead of their path being typed in.
+    if (watched == m_body->viewport()) {
+        if (event->type() == QEvent::DragEnter || event->type() == QEvent::DragMove) {
+            auto *e = static_cast<QDragMoveEvent *>(event);
+            if (hasLocalFiles(e->mimeData())) {
+                e->acceptProposedAction();
+                return true;
+            }
+        } else if (event->type() == QEvent::Drop) {
+            if (acceptFileDrop(static_cast<QDropEvent *>(event)))
+                return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ComposeWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_done || !isModified()) {
+        event->accept();
+        return;
+    }
+    event->ignore();
+    if (m_asking)
+        return;
+    m_asking = true;
+    auto *box =
+        new QMessageBox(QMessageBox::Question, tr("Close message"),
+                        tr("This message has not been sent or saved. Save it as a draft?"),
+                        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("closeQuestion"));
+    box->setDefaultButton(QMessageBox::Save);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box](int) {
+        m_asking = false;
+        const auto button = box->standardButton(box->clickedButton());
+        if (button == QMessageBox::Save) {
+            saveDraft();
+        } else if (button == QMessageBox::Discard) {
+            m_done = true;
+            close();
+        }
+    });
+    box->open();
+}
+
+} // namespace outpost::ui

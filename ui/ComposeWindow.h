@@ -1,0 +1,124 @@
+#pragma once
+
+#include "Mailto.h"
+#include "mime/MessageComposer.h"
+#include "outbox/OutboxStore.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPlainTextEdit;
+class QPushButton;
+
+namespace outpost {
+class Service;
+}
+
+namespace outpost::ui {
+
+class AddressField;
+
+/// The compose window (design.md §5): From (account and address), To / Cc / Bcc checked as
+/// the user types, Subject, a plain-text body, attachments (button or drag and drop; each
+/// file is read when added, so the message is frozen then), Send (Ctrl+Return), Send later
+/// (a time), Save draft. Queues through Service::enqueue; when the Service refuses, the
+/// reason is shown and everything typed stays. Closing with unsaved text asks first.
+class ComposeWindow : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ComposeWindow(Service *service, QWidget *parent = nullptr);
+
+    /// Fills the fields from a mailto: URL (RFC 6068).
+    void applyMailto(const MailtoFields &fields);
+    /// Reads a file and attaches it; false with *error when it cannot be read.
+    bool addAttachmentFile(const QString &path, QString *error = nullptr);
+    /// Removes the attachment at `index`.
+    void removeAttachment(int index);
+    int attachmentCount() const { return int(m_attachments.size()); }
+
+    /// Queues the message (or schedules it when "Send later" is on). True when queued; on a
+    /// refusal the reason is shown in the window and false is returned. Closes the window
+    /// on success.
+    bool send();
+    /// Keeps the message in the outbox as a draft. True when stored; closes the window.
+    bool saveDraft();
+    /// The app is quitting: unsaved text is stored as a draft when it can be (silently), and
+    /// the window no longer asks before closing.
+    void keepForQuit();
+    /// Something was typed or attached since the window was filled.
+    bool isModified() const;
+    /// True when Send would be accepted as far as the fields tell (addresses valid, one
+    /// recipient at least, an account chosen).
+    bool canSend() const;
+    /// The estimated size of the composed message in bytes (base64 attachments included).
+    qint64 estimatedSize() const;
+    /// The message as it would be queued now (for tests and size checks).
+    mime::Draft draft() const;
+
+    // Parts, for tests and accessibility checks.
+    QComboBox *accountCombo() const { return m_account; }
+    AddressField *fromField() const { return m_from; }
+    AddressField *toField() const { return m_to; }
+    AddressField *ccField() const { return m_cc; }
+    AddressField *bccField() const { return m_bcc; }
+    QLineEdit *subjectEdit() const { return m_subject; }
+    QPlainTextEdit *bodyEdit() const { return m_body; }
+    QPushButton *sendButton() const { return m_sendButton; }
+    QCheckBox *sendLaterBox() const { return m_sendLater; }
+    QDateTimeEdit *sendAtEdit() const { return m_sendAt; }
+    QLabel *errorBanner() const { return m_banner; }
+    QLabel *sizeLabel() const { return m_sizeLabel; }
+
+signals:
+    /// The message was stored (queued, scheduled or draft) with this id.
+    void queued(qint64 id);
+    /// The user asked to set up an account (there is none).
+    void accountsRequested();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    bool store(MessageState state);
+    void fillAccounts();
+    void accountChanged();
+    void updateState();
+    void showError(const QString &text);
+    void chooseAttachments();
+    QString snapshot() const;
+    bool acceptFileDrop(QDropEvent *event);
+
+    Service *m_service;
+    QComboBox *m_account;
+    AddressField *m_from;
+    AddressField *m_to;
+    AddressField *m_cc;
+    AddressField *m_bcc;
+    QLineEdit *m_subject;
+    QPlainTextEdit *m_body;
+    QListWidget *m_attachmentList;
+    QPushButton *m_removeAttachment;
+    QCheckBox *m_sendLater;
+    QDateTimeEdit *m_sendAt;
+    QPushButton *m_sendButton;
+    QPushButton *m_draftButton;
+    QLabel *m_banner;
+    QLabel *m_sizeLabel;
+    QList<mime::Attachment> m_attachments;
+    QByteArray m_inReplyTo;
+    QString m_lastAccountFrom;
+    QString m_baseline;
+    bool m_done = false;
+    bool m_asking = false;
+};
+
+} // namespace outpost::ui

@@ -1,0 +1,227 @@
+#include "DesktopApp.h"
+
+#include "AccountDialog.h"
+#include "CertificateDialog.h"
+#include "ComposeWindow.h"
+#include "Icons.h"
+#include "Mailto.h"
+#include "MainWindow.h"
+#include "TrayController.h"
+#include "Words.h"
+#include "outbox/Service.h"
+
+#include <QApplication>
+#include <QEvent>
+#include <QMessageBox>
+#include <QStatusBar>
+
+namespace outpost::ui {
+
+DesktopApp::DesktopApp(Service *service, QObject *parent)
+    : QObject(parent)
+    , m_service(service)
+    , m_window(new MainWindow(service))
+{
+    Icons::initResources();
+    QApplication::setQuitOnLastWindowClosed(false);
+    QApplication::setWindowIcon(Icons::app());
+    m_tray = new TrayController(service, m_window, this);
+    m_window->setCloseToTray(TrayController::isAvailable());
+
+    connect(m_window, &MainWindow::composeRequested, this, [this] { openCompose(); });
+    connect(m_window, &MainWindow::accountsRequested, this, [this] { openAccounts(); });
+    connect(m_window, &MainWindow::quitRequested, this, &DesktopApp::requestQuit);
+    connect(m_window, &MainWindow::fixAccountRequested, this, &DesktopApp::fixAccount);
+    connect(m_window, &MainWindow::hiddenToTray, this, [this] {
+        if (!m_toldAboutTray) {
+            m_toldAboutTray = true;
+            m_tray->showInfo(
+                tr("Outpost is still running"),
+                tr("Queued messages keep going out from here. Use Quit in this menu to stop."));
+        }
+    });
+    connect(m_tray, &TrayController::showRequested, this, &DesktopApp::activate);
+    connect(m_tray, &TrayController::toggleRequested, this, &DesktopApp::toggleWindow);
+    connect(m_tray, &TrayController::composeRequested, this, [this] { openCompose(); });
+    connect(m_tray, &TrayController::notificationClicked, this, [this] {
+        if (m_lastNotice && m_lastNotice->kind == Notice::Kind::AccountPaused)
+            fixAccount(m_lastNotice->account);
+        else
+            activate();
+    });
+    connect(service, &Service::notice, this, &DesktopApp::onNotice);
+    qApp->installEventFilter(this);
+}
+
+bool DesktopApp::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Quit && watched == qApp)
+        prepareForQuit();
+    return QObject::eventFilter(watched, event);
+}
+
+void DesktopApp::prepareForQuit()
+{
+    m_window->setQuitting(true);
+    for (ComposeWindow *w : composeWindows())
+        w->keepForQuit();
+}
+
+DesktopApp::~DesktopApp()
+{
+    for (const auto &w : std::as_const(m_compose))
+        delete w.data();
+    for (const auto &d : std::as_const(m_certificates))
+        delete d.data();
+    delete m_accounts.data();
+    delete m_tray;
+    m_tray = nullptr;
+    delete m_window;
+}
+
+void DesktopApp::start(bool minimized)
+{
+    const bool tray = m_tray->show();
+    m_window->setCloseToTray(tray);
+    if (!minimized || !tray)
+        activate();
+}
+
+ComposeWindow *DesktopApp::openCompose(const QUrl &mailto)
+{
+    auto *w = new ComposeWindow(m_service);
+    m_compose.removeAll(nullptr);
+    m_compose << w;
+    connect(w, &ComposeWindow::accountsRequested, this, [this] { openAccounts(); });
+    connect(w, &ComposeWindow::queued, this, [this](qint64 id) {
+        m_window->statusBar()->showMessage(tr("Message %1 is in the outbox.").arg(id), 5000);
+    });
+    if (!mailto.isEmpty())
+        w->applyMailto(parseMailto(mailto));
+    w->show();
+    w->raise();
+    w->activateWindow();
+    return w;
+}
+
+QList<ComposeWindow *> DesktopApp::composeWindows() const
+{
+    QList<ComposeWindow *> out;
+    for (const auto &w : m_compose) {
+        if (w)
+            out << w.data();
+    }
+    return out;
+}
+
+CertificateDialog *DesktopApp::certificateDialog(const QString &account) const
+{
+    return m_certificates.value(account).data();
+}
+
+void DesktopApp::activate()
+{
+    if (m_window->isMinimized())
+        m_window->setWindowState(m_window->windowState() & ~Qt::WindowMinimized);
+    m_window->show();
+    m_window->raise();
+    m_window->activateWindow();
+}
+
+void DesktopApp::toggleWindow()
+{
+    if (m_window->isVisible() && m_window->isActiveWindow())
+        m_window->hide();
+    else
+        activate();
+}
+
+AccountDialog *DesktopApp::openAccounts(const QString &account)
+{
+    if (!m_accounts) {
+        m_accounts = new AccountDialog(m_service, m_window);
+        m_accounts->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    if (!account.isEmpty())
+        m_accounts->selectAccount(account);
+    m_accounts->show();
+    m_accounts->raise();
+    m_accounts->activateWindow();
+    return m_accounts;
+}
+
+void DesktopApp::onNotice(const Notice &notice)
+{
+    m_lastNotice = notice;
+    if (notice.kind == Notice::Kind::AccountPaused) {
+        m_pauses.insert(notice.account, notice);
+        m_window->setPauseReason(notice);
+    }
+    if (!m_tray->notify(notice)) {
+        // No tray to show it: the status bar says it, and the window comes forward for a pause.
+        m_window->statusBar()->showMessage(
+            Words::noticeTitle(notice) + QLatin1String(": ") + Words::noticeText(notice), 15000);
+    }
+    if (notice.kind == Notice::Kind::AccountPaused &&
+        notice.result.errorClass == ErrorClass::Certificate)
+        showCertificate(notice);
+}
+
+void DesktopApp::fixAccount(const QString &account)
+{
+    const auto it = m_pauses.constFind(account);
+    if (it != m_pauses.constEnd() && it->result.errorClass == ErrorClass::Certificate &&
+        !it->result.certificateChainPem.isEmpty()) {
+        showCertificate(*it);
+        return;
+    }
+    AccountDialog *dlg = openAccounts(account);
+    Q_UNUSED(dlg)
+}
+
+void DesktopApp::showCertificate(const Notice &notice)
+{
+    QPointer<CertificateDialog> &slot = m_certificates[notice.account];
+    if (slot)
+        slot->close();
+    slot = new CertificateDialog(m_service, notice);
+    slot->setAttribute(Qt::WA_DeleteOnClose);
+    slot->show();
+    slot->raise();
+    slot->activateWindow();
+}
+
+void DesktopApp::requestQuit()
+{
+    QList<ComposeWindow *> unsaved;
+    for (ComposeWindow *w : composeWindows()) {
+        if (w->isModified())
+            unsaved << w;
+    }
+    if (unsaved.isEmpty() || m_quitConfirmed) {
+        prepareForQuit();
+        emit quitRequested();
+        return;
+    }
+    ComposeWindow *w = unsaved.first();
+    w->show();
+    w->raise();
+    w->activateWindow();
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Quit Outpost"),
+                                tr("%n message(s) you are writing have not been sent. They are "
+                                   "kept as drafts where they can be. Quit now?",
+                                   nullptr, int(unsaved.size())),
+                                QMessageBox::Yes | QMessageBox::No, w);
+    box->setObjectName(QStringLiteral("quitUnsavedQuestion"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setDefaultButton(QMessageBox::No);
+    connect(box, &QMessageBox::finished, this, [this, box](int) {
+        if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
+            return;
+        m_quitConfirmed = true;
+        requestQuit();
+    });
+    box->open();
+}
+
+} // namespace outpost::ui

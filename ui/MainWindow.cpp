@@ -1,0 +1,668 @@
+#include "MainWindow.h"
+
+#include "DetailsDialog.h"
+#include "Icons.h"
+#include "Words.h"
+#include "accounts/AccountStore.h"
+#include "outbox/Connectivity.h"
+#include "outbox/Dispatcher.h"
+#include "outbox/Service.h"
+#include "smtp/Transport.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMetaEnum>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace outpost::ui {
+
+namespace {
+bool isEml(const QUrl &u)
+{
+    return u.isLocalFile() && u.toLocalFile().endsWith(QLatin1String(".eml"), Qt::CaseInsensitive);
+}
+} // namespace
+
+MainWindow::MainWindow(Service *service, QWidget *parent)
+    : QMainWindow(parent)
+    , m_service(service)
+    , m_model(new OutboxModel(service->store(), this))
+    , m_table(new QTableView(this))
+    , m_log(new QPlainTextEdit(this))
+    , m_filter(new QComboBox(this))
+    , m_banner(new QWidget(this))
+    , m_bannerText(new QLabel(m_banner))
+    , m_bannerFix(new QPushButton(tr("&Fix…"), m_banner))
+    , m_bannerResume(new QPushButton(tr("Res&ume"), m_banner))
+    , m_connectivityLabel(new QLabel(this))
+    , m_poolLabel(new QLabel(this))
+    , m_countsLabel(new QLabel(this))
+{
+    setWindowTitle(tr("Outpost"));
+    setWindowIcon(Icons::app());
+    setAcceptDrops(true);
+    resize(980, 620);
+
+    m_table->setModel(m_model);
+    m_table->setObjectName(QStringLiteral("outboxTable"));
+    m_table->setAccessibleName(tr("Outbox"));
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setAlternatingRowColors(true);
+    m_table->setShowGrid(false);
+    m_table->setWordWrap(false);
+    m_table->setSortingEnabled(false);
+    m_table->verticalHeader()->setVisible(false);
+    // Fixed row heights: no per-row size queries, so 100 000 rows stay fast.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setColumnWidth(OutboxModel::StateColumn, 110);
+    m_table->setColumnWidth(OutboxModel::RecipientsColumn, 220);
+    m_table->setColumnWidth(OutboxModel::SubjectColumn, 260);
+    m_table->setColumnWidth(OutboxModel::AttemptsColumn, 70);
+    m_table->setColumnWidth(OutboxModel::NextRetryColumn, 100);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_table, &QTableView::doubleClicked, this,
+            [this](const QModelIndex &) { showDetails(); });
+
+    // Banner for paused accounts.
+    {
+        m_banner->setAutoFillBackground(true);
+        QPalette pal = m_banner->palette();
+        pal.setColor(QPalette::Window, QColor(0xff, 0xf4, 0xd6));
+        pal.setColor(QPalette::WindowText, QColor(0x5c, 0x40, 0x00));
+        m_banner->setPalette(pal);
+        auto *l = new QHBoxLayout(m_banner);
+        auto *icon = new QLabel(m_banner);
+        icon->setPixmap(Icons::tray(TrayState::Attention).pixmap(24, 24));
+        l->addWidget(icon);
+        m_bannerText->setWordWrap(true);
+        m_bannerText->setObjectName(QStringLiteral("pauseBanner"));
+        l->addWidget(m_bannerText, 1);
+        l->addWidget(m_bannerFix);
+        l->addWidget(m_bannerResume);
+        m_bannerFix->setAccessibleName(tr("Fix the account"));
+        m_bannerResume->setAccessibleName(tr("Resume sending"));
+        m_banner->setVisible(false);
+        connect(m_bannerFix, &QPushButton::clicked, this,
+                [this] { emit fixAccountRequested(m_bannerAccount); });
+        connect(m_bannerResume, &QPushButton::clicked, this,
+                [this] { m_service->resumeAccount(m_bannerAccount); });
+    }
+
+    auto *central = new QWidget(this);
+    auto *cl = new QVBoxLayout(central);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->setSpacing(0);
+    cl->addWidget(m_banner);
+    cl->addWidget(m_table, 1);
+    setCentralWidget(central);
+
+    // Protocol log panel.
+    m_log->setReadOnly(true);
+    m_log->setObjectName(QStringLiteral("protocolLog"));
+    m_log->setAccessibleName(tr("Protocol log"));
+    m_log->setMaximumBlockCount(2000);
+    m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_log->setPlainText(service->recentLog().join(QLatin1Char('\n')));
+    connect(service, &Service::logLine, this,
+            [this](const QString &, const QString &line) { m_log->appendPlainText(line); });
+    auto *dock = new QDockWidget(tr("Protocol log"), this);
+    dock->setObjectName(QStringLiteral("protocolLogDock"));
+    dock->setWidget(m_log);
+    dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
+                      QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    dock->hide();
+    m_showLog = dock->toggleViewAction();
+    m_showLog->setText(tr("&Protocol log"));
+    m_showLog->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+
+    m_filter->setAccessibleName(tr("Show"));
+    m_filter->setToolTip(tr("Which messages to show"));
+    m_filter->addItem(tr("All messages"), int(OutboxModel::Filter::All));
+    m_filter->addItem(tr("Queued"), int(OutboxModel::Filter::Queued));
+    m_filter->addItem(tr("Sent"), int(OutboxModel::Filter::Sent));
+    m_filter->addItem(tr("Failed"), int(OutboxModel::Filter::Failed));
+    m_filter->addItem(tr("Held"), int(OutboxModel::Filter::Held));
+    m_filter->addItem(tr("Drafts"), int(OutboxModel::Filter::Drafts));
+    connect(m_filter, &QComboBox::currentIndexChanged, this, [this](int) {
+        m_model->setFilter(OutboxModel::Filter(m_filter->currentData().toInt()));
+        updateActions();
+    });
+
+    createActions();
+    createMenusAndToolbar();
+
+    statusBar()->addWidget(m_connectivityLabel);
+    statusBar()->addWidget(m_poolLabel);
+    statusBar()->addPermanentWidget(m_countsLabel);
+    m_connectivityLabel->setAccessibleName(tr("Connection"));
+    m_poolLabel->setAccessibleName(tr("Server connections"));
+    m_countsLabel->setAccessibleName(tr("Message counts"));
+
+    m_statusTimer.setSingleShot(true);
+    m_statusTimer.setInterval(150);
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    connect(service->store(), &OutboxStore::messageChanged, this, &MainWindow::scheduleStatus);
+    connect(service->store(), &OutboxStore::messagesReset, this, &MainWindow::scheduleStatus);
+    connect(service->connectivity(), &Connectivity::changed, this, [this](bool) {
+        const QSignalBlocker b(m_workOffline);
+        m_workOffline->setChecked(m_service->connectivity()->workOffline());
+        updateStatus();
+    });
+    connect(service->transport(), &Transport::poolChanged, this, &MainWindow::scheduleStatus);
+    connect(service->accounts(), &AccountStore::changed, this, &MainWindow::updateBanner);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::updateActions);
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex &tl, const QModelIndex &) {
+                if (tl.column() != OutboxModel::NextRetryColumn)
+                    updateActions();
+            });
+    connect(m_model, &QAbstractItemModel::modelReset, this, &MainWindow::updateActions);
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &MainWindow::updateActions);
+
+    updateStatus();
+    updateBanner();
+    updateActions();
+}
+
+void MainWindow::createActions()
+{
+    auto make = [this](const QString &text, const QKeySequence &key, QStyle::StandardPixmap pm,
+                       const QString &tip) {
+        auto *a = new QAction(style()->standardIcon(pm), text, this);
+        if (!key.isEmpty())
+            a->setShortcut(key);
+        a->setToolTip(tip);
+        a->setStatusTip(tip);
+        return a;
+    };
+    m_newMessage =
+        make(tr("&New message"), QKeySequence::New, QStyle::SP_FileIcon, tr("Write a new message"));
+    m_newMessage->setIcon(Icons::app());
+    m_sendNow = make(tr("&Send queued now"), QKeySequence(Qt::Key_F5), QStyle::SP_ArrowForward,
+                     tr("Try every queued message now, without waiting for its retry time"));
+    m_retry = make(tr("&Retry"), QKeySequence(Qt::CTRL | Qt::Key_R), QStyle::SP_BrowserReload,
+                   tr("Try the selected messages again now"));
+    m_hold = make(tr("&Hold"), QKeySequence(Qt::CTRL | Qt::Key_H), QStyle::SP_MediaPause,
+                  tr("Keep the selected messages from being sent"));
+    m_release = make(tr("Re&lease"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H),
+                     QStyle::SP_MediaPlay, tr("Let held messages and drafts be sent"));
+    m_delete = make(tr("&Delete"), QKeySequence::Delete, QStyle::SP_TrashIcon,
+                    tr("Remove the selected messages"));
+    m_export = make(tr("&Export as .eml…"), QKeySequence(Qt::CTRL | Qt::Key_E),
+                    QStyle::SP_DialogSaveButton, tr("Save the selected message as an .eml file"));
+    m_details =
+        make(tr("De&tails…"), QKeySequence(Qt::CTRL | Qt::Key_I), QStyle::SP_FileDialogInfoView,
+             tr("History and per-recipient results of the selected message"));
+    m_workOffline = make(tr("&Work offline"), {}, QStyle::SP_MediaStop,
+                         tr("Do not send anything until switched off"));
+    m_workOffline->setCheckable(true);
+    m_workOffline->setChecked(m_service->connectivity()->workOffline());
+    m_workOffline->setIcon(Icons::tray(TrayState::Offline));
+    m_accounts = make(tr("&Accounts…"), {}, QStyle::SP_DirHomeIcon,
+                      tr("Add, change or remove sending accounts"));
+    m_quit = make(tr("&Quit"), QKeySequence::Quit, QStyle::SP_DialogCloseButton,
+                  tr("Close connections politely and quit Outpost"));
+    m_quit->setMenuRole(QAction::QuitRole);
+
+    connect(m_newMessage, &QAction::triggered, this, &MainWindow::composeRequested);
+    connect(m_sendNow, &QAction::triggered, this, [this] {
+        m_service->flush();
+        statusBar()->showMessage(tr("Sending queued messages now."), 4000);
+    });
+    connect(m_retry, &QAction::triggered, this, [this] {
+        applyToSelection([this](qint64 id, QString *e) { return m_service->retry(id, e); },
+                         tr("Retry"));
+    });
+    connect(m_hold, &QAction::triggered, this, [this] {
+        applyToSelection([this](qint64 id, QString *e) { return m_service->store()->hold(id, e); },
+                         tr("Hold"));
+    });
+    connect(m_release, &QAction::triggered, this, [this] {
+        applyToSelection(
+            [this](qint64 id, QString *e) { return m_service->store()->release(id, e); },
+            tr("Release"));
+        m_service->dispatcher()->wake();
+    });
+    connect(m_delete, &QAction::triggered, this, [this] {
+        const QList<qint64> ids = selectedIds();
+        if (ids.isEmpty())
+            return;
+        auto *box =
+            new QMessageBox(QMessageBox::Question, tr("Delete messages"),
+                            tr("Delete %n message(s) from the outbox? This cannot be undone.",
+                               nullptr, int(ids.size())),
+                            QMessageBox::Yes | QMessageBox::No, this);
+        box->setObjectName(QStringLiteral("deleteQuestion"));
+        box->setDefaultButton(QMessageBox::No);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, box, ids](int) {
+            if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
+                return;
+            QStringList errors;
+            for (qint64 id : ids) {
+                QString e;
+                if (!m_service->store()->remove(id, &e))
+                    errors << e;
+            }
+            if (!errors.isEmpty())
+                showError(tr("Delete"), errors.join(QLatin1Char('\n')));
+        });
+        box->open();
+    });
+    connect(m_export, &QAction::triggered, this, &MainWindow::exportSelected);
+    connect(m_details, &QAction::triggered, this, &MainWindow::showDetails);
+    connect(m_workOffline, &QAction::toggled, this,
+            [this](bool on) { m_service->connectivity()->setWorkOffline(on); });
+    connect(m_accounts, &QAction::triggered, this, &MainWindow::accountsRequested);
+    connect(m_quit, &QAction::triggered, this, &MainWindow::quitRequested);
+
+    for (QAction *a : {m_details, m_retry, m_hold, m_release, m_export, m_delete})
+        m_table->addAction(a);
+}
+
+void MainWindow::createMenusAndToolbar()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_newMessage);
+    file->addAction(m_export);
+    file->addSeparator();
+    file->addAction(m_accounts);
+    file->addSeparator();
+    file->addAction(m_quit);
+
+    QMenu *msg = menuBar()->addMenu(tr("&Message"));
+    msg->addAction(m_sendNow);
+    msg->addSeparator();
+    msg->addAction(m_retry);
+    msg->addAction(m_hold);
+    msg->addAction(m_release);
+    msg->addAction(m_delete);
+    msg->addSeparator();
+    msg->addAction(m_details);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_showLog);
+    view->addSeparator();
+    view->addAction(m_workOffline);
+
+    QToolBar *tb = addToolBar(tr("Outbox"));
+    tb->setObjectName(QStringLiteral("mainToolbar"));
+    tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    tb->addAction(m_newMessage);
+    tb->addAction(m_sendNow);
+    tb->addSeparator();
+    tb->addAction(m_retry);
+    tb->addAction(m_hold);
+    tb->addAction(m_release);
+    tb->addAction(m_delete);
+    tb->addSeparator();
+    auto *showLabel = new QLabel(tr(" Sh&ow: "), tb);
+    showLabel->setBuddy(m_filter);
+    tb->addWidget(showLabel);
+    tb->addWidget(m_filter);
+    tb->addSeparator();
+    tb->addAction(m_workOffline);
+}
+
+QList<qint64> MainWindow::selectedIds() const
+{
+    QList<int> rows;
+    for (const QModelIndex &i : m_table->selectionModel()->selectedRows())
+        rows << i.row();
+    std::sort(rows.begin(), rows.end());
+    QList<qint64> out;
+    for (int r : rows) {
+        if (qint64 id = m_model->idAt(r))
+            out << id;
+    }
+    return out;
+}
+
+bool MainWindow::selectMessage(qint64 id)
+{
+    const int row = m_model->rowOf(id);
+    if (row < 0)
+        return false;
+    const QModelIndex idx = m_model->index(row, 0);
+    m_table->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect |
+                                                        QItemSelectionModel::Rows);
+    m_table->scrollTo(idx);
+    return true;
+}
+
+void MainWindow::updateActions()
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    bool anyRetry = false, anyHold = false, anyRelease = false, anyDelete = false;
+    // Look at the states of (at most) the first 200 selected rows; beyond that enable all.
+    int looked = 0;
+    for (const QModelIndex &i : rows) {
+        if (++looked > 200) {
+            anyRetry = anyHold = anyRelease = anyDelete = true;
+            break;
+        }
+        const auto s = m_model->summaryAt(i.row());
+        if (!s)
+            continue;
+        anyRetry |= s->state == MessageState::Queued || s->state == MessageState::Failed ||
+                    s->state == MessageState::Held;
+        anyHold |= s->state == MessageState::Queued || s->state == MessageState::Draft;
+        anyRelease |= s->state == MessageState::Held || s->state == MessageState::Draft;
+        anyDelete |= s->state != MessageState::Sending;
+    }
+    m_retry->setEnabled(anyRetry);
+    m_hold->setEnabled(anyHold);
+    m_release->setEnabled(anyRelease);
+    m_delete->setEnabled(anyDelete);
+    m_export->setEnabled(rows.size() == 1);
+    m_details->setEnabled(rows.size() == 1);
+}
+
+void MainWindow::applyToSelection(const std::function<bool(qint64, QString *)> &op,
+                                  const QString &what)
+{
+    QStringList errors;
+    int done = 0;
+    for (qint64 id : selectedIds()) {
+        QString e;
+        if (op(id, &e))
+            ++done;
+        else
+            errors << tr("Message %1: %2").arg(id).arg(e);
+    }
+    if (!errors.isEmpty())
+        showError(what, errors.join(QLatin1Char('\n')));
+    else if (done)
+        statusBar()->showMessage(tr("%1: %n message(s).", nullptr, done).arg(what), 4000);
+    updateActions();
+}
+
+bool MainWindow::exportMessage(qint64 id, const QString &path, QString *error)
+{
+    const QByteArray data = m_service->store()->messageData(id);
+    if (data.isEmpty()) {
+        *error = tr("The message is no longer in the outbox.");
+        return false;
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size() || !f.commit()) {
+        *error = f.errorString();
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::exportSelected()
+{
+    const QList<qint64> ids = selectedIds();
+    if (ids.size() != 1)
+        return;
+    const auto s = m_service->store()->summary(ids.first());
+    QString name = s && !s->subject.trimmed().isEmpty() ? s->subject.trimmed()
+                                                        : tr("message-%1").arg(ids.first());
+    static const QRegularExpression unsafe(QStringLiteral("[\\\\/:*?\"<>|\\x00-\\x1f]"));
+    name.replace(unsafe, QStringLiteral("_"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export message"), name + QLatin1String(".eml"), tr("E-mail messages (*.eml)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!exportMessage(ids.first(), path, &error))
+        showError(tr("Export message"), tr("The message could not be saved: %1").arg(error));
+    else
+        statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 4000);
+}
+
+void MainWindow::showDetails()
+{
+    const QList<qint64> ids = selectedIds();
+    if (ids.size() != 1)
+        return;
+    auto *dlg = new DetailsDialog(m_service, ids.first(), this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &DetailsDialog::exportRequested, this, &MainWindow::exportSelected);
+    dlg->show();
+}
+
+void MainWindow::showError(const QString &title, const QString &text)
+{
+    auto *box = new QMessageBox(QMessageBox::Warning, title, text, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+int MainWindow::enqueueEmlFiles(const QStringList &paths, QStringList *errors)
+{
+    QStringList problems;
+    int queued = 0;
+    const QString account = m_service->accounts()->defaultAccount();
+    if (account.isEmpty()) {
+        problems << tr("There is no account to send from yet. Add one under Accounts first.");
+    } else {
+        for (const QString &path : paths) {
+            QFile f(path);
+            if (!f.open(QIODevice::ReadOnly)) {
+                problems << tr("%1: %2").arg(QFileInfo(path).fileName(), f.errorString());
+                continue;
+            }
+            const Service::EnqueueResult r = m_service->enqueueRaw(account, f.readAll());
+            if (r.ok())
+                ++queued;
+            else
+                problems << tr("%1: %2").arg(QFileInfo(path).fileName(), r.error);
+        }
+    }
+    if (!problems.isEmpty())
+        showError(tr("Queue messages"), problems.join(QLatin1Char('\n')));
+    if (queued)
+        statusBar()->showMessage(tr("Queued %n message(s) for %1.", nullptr, queued).arg(account),
+                                 5000);
+    if (errors)
+        *errors = problems;
+    return queued;
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (event->mimeData()->hasUrls()) {
+        for (const QUrl &u : event->mimeData()->urls()) {
+            if (isEml(u)) {
+                event->acceptProposedAction();
+                return;
+            }
+        }
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent *event)
+{
+    QStringList paths;
+    for (const QUrl &u : event->mimeData()->urls()) {
+        if (isEml(u))
+            paths << u.toLocalFile();
+    }
+    if (paths.isEmpty())
+        return;
+    event->acceptProposedAction();
+    enqueueEmlFiles(paths);
+}
+
+void MainWindow::scheduleStatus()
+{
+    if (!m_statusTimer.isActive())
+        m_statusTimer.start();
+}
+
+QString MainWindow::connectivityText() const
+{
+    return m_connectivityLabel->text();
+}
+
+QString MainWindow::poolText() const
+{
+    return m_poolLabel->text();
+}
+
+QString MainWindow::countsText() const
+{
+    return m_countsLabel->text();
+}
+
+void MainWindow::updateStatus()
+{
+    Connectivity *c = m_service->connectivity();
+    QString conn;
+    if (c->workOffline()) {
+        conn = tr("Working offline");
+    } else {
+        switch (c->reachability()) {
+        case Connectivity::Reachability::Online:
+            conn = tr("Online");
+            break;
+        case Connectivity::Reachability::Offline:
+            conn = tr("Offline");
+            break;
+        case Connectivity::Reachability::Unknown:
+            conn = tr("Network: unknown");
+            break;
+        }
+    }
+    m_connectivityLabel->setText(conn);
+
+    const QList<PoolSessionInfo> pool = m_service->transport()->poolState();
+    int busy = 0;
+    QStringList lines;
+    for (const PoolSessionInfo &p : pool) {
+        busy += p.busy ? 1 : 0;
+        lines << tr("%1 (%2): %3, %n message(s) sent", nullptr, p.messagesSent)
+                     .arg(p.server, p.account,
+                          QString::fromLatin1(
+                              QMetaEnum::fromType<SmtpSession::State>().valueToKey(int(p.state))));
+    }
+    m_poolLabel->setText(
+        pool.isEmpty() ? tr("No server connections")
+                       : tr("%n connection(s), %1 busy", nullptr, int(pool.size())).arg(busy));
+    m_poolLabel->setToolTip(lines.join(QLatin1Char('\n')));
+
+    OutboxStore *st = m_service->store();
+    const int queued = st->count(MessageState::Queued) + st->count(MessageState::Sending);
+    const int held = st->count(MessageState::Held);
+    const int failed = st->count(MessageState::Failed);
+    const int sent = st->count(MessageState::Sent);
+    m_countsLabel->setText(tr("Queued: %1  Held: %2  Failed: %3  Sent: %4")
+                               .arg(queued)
+                               .arg(held)
+                               .arg(failed)
+                               .arg(sent));
+}
+
+void MainWindow::setPauseReason(const Notice &notice)
+{
+    m_pauseReasons.insert(notice.account, notice);
+    updateBanner();
+}
+
+void MainWindow::updateBanner()
+{
+    QStringList paused;
+    for (const Account &a : m_service->accounts()->list()) {
+        if (m_service->accounts()->isPaused(a.name))
+            paused << a.name;
+    }
+    if (paused.isEmpty()) {
+        m_banner->setVisible(false);
+        m_bannerAccount.clear();
+        return;
+    }
+    m_bannerAccount = paused.first();
+    QString why;
+    const auto it = m_pauseReasons.constFind(m_bannerAccount);
+    if (it != m_pauseReasons.constEnd()) {
+        why = Words::errorClass(it->result.errorClass);
+        const QString r = Words::reply(it->result.reply);
+        if (!r.isEmpty())
+            why += QLatin1Char(' ') + tr("The server said: %1").arg(r);
+    }
+    QString text =
+        tr("Sending from the account %1 is paused; its messages are held.").arg(m_bannerAccount);
+    if (!why.isEmpty())
+        text += QLatin1Char(' ') + why;
+    if (paused.size() > 1)
+        text +=
+            QLatin1Char(' ') + tr("(%n more account(s) paused)", nullptr, int(paused.size() - 1));
+    m_bannerText->setText(text);
+    const bool cert =
+        it != m_pauseReasons.constEnd() && it->result.errorClass == ErrorClass::Certificate;
+    const bool auth = it != m_pauseReasons.constEnd() && it->result.errorClass == ErrorClass::Auth;
+    m_bannerFix->setText(cert   ? tr("Review &certificate…")
+                         : auth ? tr("Enter &password…")
+                                : tr("Edit &account…"));
+    m_banner->setVisible(true);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_quitting) {
+        event->accept();
+        return;
+    }
+    if (m_closeToTray) {
+        event->ignore();
+        hide();
+        emit hiddenToTray();
+        return;
+    }
+    event->ignore();
+    if (m_asking)
+        return;
+    m_asking = true;
+    const int pending = m_service->store()->count(MessageState::Queued);
+    auto *box = new QMessageBox(
+        QMessageBox::Question, tr("Quit Outpost"),
+        pending ? tr("Quit Outpost? %n queued message(s) will wait until you start it again.",
+                     nullptr, pending)
+                : tr("Quit Outpost?"),
+        QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("quitQuestion"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setDefaultButton(QMessageBox::Yes);
+    connect(box, &QMessageBox::finished, this, [this, box](int) {
+        m_asking = false;
+        if (box->standardButton(box->clickedButton()) == QMessageBox::Yes)
+            emit quitRequested();
+    });
+    box->open();
+}
+
+} // namespace outpost::ui

@@ -1,0 +1,133 @@
+#pragma once
+
+#include "OutboxModel.h"
+#include "outbox/Notice.h"
+
+#include <QHash>
+#include <QMainWindow>
+#include <QTimer>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QTableView;
+
+namespace outpost {
+class Service;
+}
+
+namespace outpost::ui {
+
+/// The main window (design.md §5): the outbox table with its filter, the actions on messages
+/// (send queued now, retry, hold, release, delete, export .eml, details), the protocol log
+/// panel, a banner for paused accounts and a status bar with connectivity, pool sessions and
+/// counts. .eml files dropped on it are queued for the default account.
+///
+/// Closing: with closeToTray set the window only hides (Outpost keeps sending from the tray);
+/// otherwise it asks whether to quit and emits quitRequested() on yes.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(Service *service, QWidget *parent = nullptr);
+
+    OutboxModel *model() const { return m_model; }
+    QTableView *table() const { return m_table; }
+    QPlainTextEdit *logView() const { return m_log; }
+    QComboBox *filterCombo() const { return m_filter; }
+
+    /// Shared actions (the tray menu uses the same objects).
+    QAction *newMessageAction() const { return m_newMessage; }
+    QAction *sendNowAction() const { return m_sendNow; }
+    QAction *retryAction() const { return m_retry; }
+    QAction *holdAction() const { return m_hold; }
+    QAction *releaseAction() const { return m_release; }
+    QAction *deleteAction() const { return m_delete; }
+    QAction *exportAction() const { return m_export; }
+    QAction *detailsAction() const { return m_details; }
+    QAction *workOfflineAction() const { return m_workOffline; }
+    QAction *accountsAction() const { return m_accounts; }
+    QAction *quitAction() const { return m_quit; }
+
+    /// Ids of the selected messages, in table order.
+    QList<qint64> selectedIds() const;
+    /// Selects the row of a message (and makes it current); false when it is not shown.
+    bool selectMessage(qint64 id);
+    /// Writes a message's stored bytes to `path` atomically (QSaveFile); false with *error.
+    bool exportMessage(qint64 id, const QString &path, QString *error);
+    /// Queues .eml files for the default account; returns how many were queued. Problems are
+    /// shown to the user and returned in *errors.
+    int enqueueEmlFiles(const QStringList &paths, QStringList *errors = nullptr);
+    /// The texts of the status bar, for tests: connectivity, pool, counts.
+    QString connectivityText() const;
+    QString poolText() const;
+    QString countsText() const;
+    /// Records why an account was paused (from its Notice), for the banner.
+    void setPauseReason(const Notice &notice);
+    /// Whether closing the window only hides it (a tray icon exists).
+    void setCloseToTray(bool on) { m_closeToTray = on; }
+    /// The next close really closes (used when quitting).
+    void setQuitting(bool on) { m_quitting = on; }
+
+signals:
+    void composeRequested();
+    void accountsRequested();
+    void quitRequested();
+    /// The user asks to fix a paused account (from the banner).
+    void fixAccountRequested(const QString &account);
+    /// The window was hidden by closing it while a tray icon exists.
+    void hiddenToTray();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+
+private:
+    void createActions();
+    void createMenusAndToolbar();
+    void updateActions();
+    void updateStatus();
+    void updateBanner();
+    void scheduleStatus();
+    void applyToSelection(const std::function<bool(qint64, QString *)> &op, const QString &what);
+    void exportSelected();
+    void showDetails();
+    void showError(const QString &title, const QString &text);
+
+    Service *m_service;
+    OutboxModel *m_model;
+    QTableView *m_table;
+    QPlainTextEdit *m_log;
+    QComboBox *m_filter;
+    QWidget *m_banner;
+    QLabel *m_bannerText;
+    QPushButton *m_bannerFix;
+    QPushButton *m_bannerResume;
+    QString m_bannerAccount;
+    QLabel *m_connectivityLabel;
+    QLabel *m_poolLabel;
+    QLabel *m_countsLabel;
+    QTimer m_statusTimer;
+    QHash<QString, Notice> m_pauseReasons;
+    bool m_closeToTray = false;
+    bool m_quitting = false;
+    bool m_asking = false;
+
+    QAction *m_newMessage = nullptr;
+    QAction *m_sendNow = nullptr;
+    QAction *m_retry = nullptr;
+    QAction *m_hold = nullptr;
+    QAction *m_release = nullptr;
+    QAction *m_delete = nullptr;
+    QAction *m_export = nullptr;
+    QAction *m_details = nullptr;
+    QAction *m_workOffline = nullptr;
+    QAction *m_accounts = nullptr;
+    QAction *m_quit = nullptr;
+    QAction *m_showLog = nullptr;
+};
+
+} // namespace outpost::ui

@@ -1,0 +1,289 @@
+#include "OutboxModel.h"
+
+#include "Icons.h"
+#include "Words.h"
+
+#include <QLocale>
+
+#include <algorithm>
+#include <utility>
+
+namespace outpost::ui {
+
+OutboxModel::OutboxModel(OutboxStore *store, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_store(store)
+    , m_cache(2000)
+{
+    connect(m_store, &OutboxStore::messageChanged, this, &OutboxModel::onMessageChanged);
+    connect(m_store, &OutboxStore::messagesReset, this, &OutboxModel::reload);
+    m_apply.setSingleShot(true);
+    m_apply.setInterval(0);
+    connect(&m_apply, &QTimer::timeout, this, &OutboxModel::applyPending);
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, &OutboxModel::tickCountdown);
+    m_tick.start();
+    reload();
+}
+
+void OutboxModel::setFilter(Filter f)
+{
+    if (f == m_filter)
+        return;
+    m_filter = f;
+    reload();
+}
+
+bool OutboxModel::matches(MessageState s) const
+{
+    switch (m_filter) {
+    case Filter::All:
+        return true;
+    case Filter::Queued:
+        return s == MessageState::Queued || s == MessageState::Sending;
+    case Filter::Sent:
+        return s == MessageState::Sent;
+    case Filter::Failed:
+        return s == MessageState::Failed;
+    case Filter::Held:
+        return s == MessageState::Held;
+    case Filter::Drafts:
+        return s == MessageState::Draft;
+    }
+    return false;
+}
+
+void OutboxModel::reload()
+{
+    beginResetModel();
+    m_pending.clear();
+    m_apply.stop();
+    m_cache.clear();
+    switch (m_filter) {
+    case Filter::All:
+        m_ids = m_store->ids();
+        break;
+    case Filter::Queued: {
+        // Two descending lists merged into one.
+        const QList<qint64> a = m_store->ids(MessageState::Queued);
+        const QList<qint64> b = m_store->ids(MessageState::Sending);
+        m_ids.clear();
+        m_ids.reserve(a.size() + b.size());
+        std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(m_ids),
+                   std::greater<qint64>());
+        break;
+    }
+    case Filter::Sent:
+        m_ids = m_store->ids(MessageState::Sent);
+        break;
+    case Filter::Failed:
+        m_ids = m_store->ids(MessageState::Failed);
+        break;
+    case Filter::Held:
+        m_ids = m_store->ids(MessageState::Held);
+        break;
+    case Filter::Drafts:
+        m_ids = m_store->ids(MessageState::Draft);
+        break;
+    }
+    endResetModel();
+}
+
+qint64 OutboxModel::idAt(int row) const
+{
+    return row >= 0 && row < m_ids.size() ? m_ids.at(row) : 0;
+}
+
+int OutboxModel::rowOf(qint64 id) const
+{
+    const auto pos = std::lower_bound(m_ids.begin(), m_ids.end(), id, std::greater<qint64>());
+    return pos != m_ids.end() && *pos == id ? int(pos - m_ids.begin()) : -1;
+}
+
+const MessageSummary *OutboxModel::cached(qint64 id) const
+{
+    if (MessageSummary *s = m_cache.object(id))
+        return s;
+    auto s = m_store->summary(id);
+    if (!s)
+        return nullptr;
+    auto *copy = new MessageSummary(*s);
+    m_cache.insert(id, copy);
+    return copy;
+}
+
+std::optional<MessageSummary> OutboxModel::summaryAt(int row) const
+{
+    const qint64 id = idAt(row);
+    if (!id)
+        return std::nullopt;
+    const MessageSummary *s = cached(id);
+    if (!s)
+        return std::nullopt;
+    return *s;
+}
+
+void OutboxModel::onMessageChanged(qint64 id)
+{
+    m_cache.remove(id);
+    m_pending << id;
+    if (!m_apply.isActive())
+        m_apply.start();
+}
+
+void OutboxModel::applyPending()
+{
+    const QList<qint64> ids = std::exchange(m_pending, {});
+    if (ids.size() > 200) {
+        reload();
+        return;
+    }
+    for (qint64 id : ids)
+        applyOne(id);
+}
+
+void OutboxModel::applyOne(qint64 id)
+{
+    m_cache.remove(id);
+    const auto s = m_store->summary(id);
+    const int row = rowOf(id);
+    const bool wanted = s && matches(s->state);
+    if (row >= 0 && wanted) {
+        emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
+        return;
+    }
+    if (row >= 0) {
+        beginRemoveRows({}, row, row);
+        m_ids.removeAt(row);
+        endRemoveRows();
+        return;
+    }
+    if (!wanted)
+        return;
+    // Insert at its place in the descending order (new messages land at the top).
+    const auto pos = std::lower_bound(m_ids.begin(), m_ids.end(), id, std::greater<qint64>());
+    const int at = int(pos - m_ids.begin());
+    beginInsertRows({}, at, at);
+    m_ids.insert(at, id);
+    endInsertRows();
+}
+
+void OutboxModel::tickCountdown()
+{
+    if (m_ids.isEmpty() || (m_filter != Filter::All && m_filter != Filter::Queued))
+        return;
+    emit dataChanged(index(0, NextRetryColumn), index(int(m_ids.size()) - 1, NextRetryColumn),
+                     {Qt::DisplayRole});
+}
+
+int OutboxModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_ids.size());
+}
+
+int OutboxModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant OutboxModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const qint64 id = m_ids.at(index.row());
+    if (role == IdRole)
+        return id;
+    const MessageSummary *s = cached(id);
+    if (!s)
+        return {};
+    if (role == StateRole)
+        return int(s->state);
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case StateColumn: {
+            QString text = Words::state(s->state);
+            if (s->state == MessageState::Queued && s->sendAt.isValid() &&
+                s->sendAt > QDateTime::currentDateTimeUtc())
+                text = tr("Scheduled");
+            return text;
+        }
+        case RecipientsColumn:
+            return s->toText;
+        case SubjectColumn:
+            return s->subject.isEmpty() ? tr("(no subject)") : s->subject;
+        case AttemptsColumn:
+            return s->attempts;
+        case NextRetryColumn: {
+            if (s->state != MessageState::Queued)
+                return QString();
+            const QDateTime now = QDateTime::currentDateTimeUtc();
+            // Not tried yet: only a scheduled time is worth showing.
+            if (s->attempts == 0)
+                return s->sendAt.isValid() && s->sendAt > now ? Words::countdown(s->sendAt, now)
+                                                              : QString();
+            return Words::countdown(s->nextAttemptAt, now);
+        }
+        case LastReplyColumn:
+            return Words::lastReply(*s);
+        }
+        break;
+    case Qt::DecorationRole:
+        if (index.column() == StateColumn)
+            return Icons::state(s->state);
+        break;
+    case Qt::ToolTipRole:
+        switch (index.column()) {
+        case StateColumn:
+            return s->uncertain ? tr("%1 — delivery of an earlier attempt is uncertain")
+                                      .arg(Words::state(s->state))
+                                : Words::state(s->state);
+        case RecipientsColumn:
+            return s->toText;
+        case SubjectColumn:
+            return s->subject;
+        case NextRetryColumn:
+            return s->nextAttemptAt.isValid() && s->state == MessageState::Queued
+                       ? QLocale().toString(s->nextAttemptAt.toLocalTime(), QLocale::LongFormat)
+                       : QString();
+        case LastReplyColumn: {
+            const QString words = Words::errorClass(s->errorClass);
+            const QString reply = Words::reply(s->lastReply);
+            return reply.isEmpty() ? words : words + QLatin1Char('\n') + reply;
+        }
+        }
+        break;
+    case Qt::TextAlignmentRole:
+        if (index.column() == AttemptsColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    case Qt::AccessibleTextRole:
+        if (index.column() == StateColumn)
+            return Words::state(s->state);
+        break;
+    }
+    return {};
+}
+
+QVariant OutboxModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case StateColumn:
+        return tr("State");
+    case RecipientsColumn:
+        return tr("Recipients");
+    case SubjectColumn:
+        return tr("Subject");
+    case AttemptsColumn:
+        return tr("Attempts");
+    case NextRetryColumn:
+        return tr("Next retry");
+    case LastReplyColumn:
+        return tr("Last server reply");
+    }
+    return {};
+}
+
+} // namespace outpost::ui

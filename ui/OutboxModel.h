@@ -1,0 +1,87 @@
+#pragma once
+
+#include "outbox/OutboxStore.h"
+
+#include <QAbstractTableModel>
+#include <QCache>
+#include <QHash>
+#include <QTimer>
+
+#include <optional>
+
+namespace outpost::ui {
+
+/// The outbox as a table (design.md §5): one row per message, newest first, over an
+/// OutboxStore. Lazy: the ids are read once (OutboxStore::ids), a row's fields only when the
+/// view asks for them (OutboxStore::summary, kept in a small cache), so 100 000 rows cost one
+/// query and a list of ids. Live: follows OutboxStore::messageChanged (rows appear, change,
+/// move out of the filter, disappear) and messagesReset (reload). Changes are applied on the
+/// next turn of the event loop; a burst of more than 200 (a bulk enqueue) becomes one reload.
+class OutboxModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column
+    {
+        StateColumn,
+        RecipientsColumn,
+        SubjectColumn,
+        AttemptsColumn,
+        NextRetryColumn,
+        LastReplyColumn,
+        ColumnCount
+    };
+    /// Which messages are shown. Queued includes those being sent right now.
+    enum class Filter
+    {
+        All,
+        Queued,
+        Sent,
+        Failed,
+        Held,
+        Drafts
+    };
+    enum Roles
+    {
+        IdRole = Qt::UserRole + 1, ///< qint64 message id
+        StateRole,                 ///< int(MessageState)
+    };
+
+    explicit OutboxModel(OutboxStore *store, QObject *parent = nullptr);
+
+    void setFilter(Filter f);
+    Filter filter() const { return m_filter; }
+    /// The message id of a row, 0 when out of range.
+    qint64 idAt(int row) const;
+    /// The row of a message, -1 when it is not shown.
+    int rowOf(qint64 id) const;
+    /// The summary of a row (cached); nullopt when out of range or gone.
+    std::optional<MessageSummary> summaryAt(int row) const;
+    /// Reloads everything from the store.
+    void reload();
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+private:
+    bool matches(MessageState s) const;
+    void onMessageChanged(qint64 id);
+    void applyPending();
+    void applyOne(qint64 id);
+    void tickCountdown();
+    const MessageSummary *cached(qint64 id) const;
+
+    OutboxStore *m_store;
+    Filter m_filter = Filter::All;
+    QList<qint64>
+        m_ids; // newest (highest id) first, as the store lists them: rowOf() is a binary search
+    mutable QCache<qint64, MessageSummary> m_cache;
+    QList<qint64> m_pending; // changed ids not applied yet (coalesced per event-loop turn)
+    QTimer m_apply;
+    QTimer m_tick; // refreshes the countdown column once a second
+};
+
+} // namespace outpost::ui

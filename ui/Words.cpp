@@ -1,0 +1,134 @@
+#include "Words.h"
+
+#include <QLocale>
+
+namespace outpost::ui {
+
+QString Words::state(MessageState s)
+{
+    switch (s) {
+    case MessageState::Draft:
+        return tr("Draft");
+    case MessageState::Queued:
+        return tr("Queued");
+    case MessageState::Sending:
+        return tr("Sending");
+    case MessageState::Sent:
+        return tr("Sent");
+    case MessageState::Failed:
+        return tr("Failed");
+    case MessageState::Held:
+        return tr("Held");
+    }
+    return {};
+}
+
+QString Words::errorClass(ErrorClass c)
+{
+    switch (c) {
+    case ErrorClass::None:
+        return {};
+    case ErrorClass::Transient:
+        return tr("The server asked to try again later.");
+    case ErrorClass::Permanent:
+        return tr("The server refused the message.");
+    case ErrorClass::Network:
+        return tr("The server could not be reached.");
+    case ErrorClass::Timeout:
+        return tr("The server did not answer in time.");
+    case ErrorClass::Tls:
+        return tr("A secure connection to the server could not be set up.");
+    case ErrorClass::Certificate:
+        return tr("The server's certificate is not trusted.");
+    case ErrorClass::Auth:
+        return tr("The server refused the user name or password.");
+    case ErrorClass::Protocol:
+        return tr("The server answered something unexpected.");
+    case ErrorClass::Local:
+        return tr("The message could not be sent as written (address, size or a missing server "
+                  "feature).");
+    }
+    return {};
+}
+
+QString Words::reply(const SmtpReply &r)
+{
+    if (r.code == 0)
+        return {};
+    QString out = QString::number(r.code);
+    if (!r.enhanced.isEmpty())
+        out += QLatin1Char(' ') + QString::fromLatin1(r.enhanced);
+    const QString text = r.text();
+    if (!text.isEmpty())
+        out += QLatin1Char(' ') + text;
+    return out;
+}
+
+QString Words::lastReply(const MessageSummary &s)
+{
+    const QString r = reply(s.lastReply);
+    if (!r.isEmpty())
+        return r;
+    return errorClass(s.errorClass);
+}
+
+QString Words::countdown(const QDateTime &when, const QDateTime &now)
+{
+    if (!when.isValid())
+        return {};
+    const qint64 secs = now.secsTo(when);
+    if (secs <= 0)
+        return tr("now");
+    if (secs < 60)
+        return tr("in %n s", nullptr, int(secs));
+    if (secs < 3600)
+        return tr("in %n min", nullptr, int((secs + 30) / 60));
+    if (secs < 24 * 3600) {
+        const int mins = int((secs + 30) / 60);
+        return tr("in %1 h %2 min").arg(mins / 60).arg(mins % 60);
+    }
+    return QLocale().toString(when.toLocalTime(), QLocale::ShortFormat);
+}
+
+QString Words::noticeTitle(const Notice &n)
+{
+    switch (n.kind) {
+    case Notice::Kind::AccountPaused:
+        return tr("Sending paused for %1").arg(n.account);
+    case Notice::Kind::MessageFailed:
+        return tr("A message could not be sent");
+    case Notice::Kind::BatchSent:
+        return tr("Messages sent");
+    }
+    return {};
+}
+
+QString Words::noticeText(const Notice &n)
+{
+    const QString r = reply(n.result.reply);
+    switch (n.kind) {
+    case Notice::Kind::AccountPaused: {
+        QString what = errorClass(n.result.errorClass);
+        if (!r.isEmpty())
+            what += QLatin1Char(' ') + tr("The server said: %1").arg(r);
+        return tr("%1 %n message(s) are held until you fix the account.", nullptr, n.count)
+            .arg(what);
+    }
+    case Notice::Kind::MessageFailed: {
+        QString what = errorClass(n.result.errorClass);
+        if (!r.isEmpty())
+            what += QLatin1Char(' ') + tr("The server said: %1").arg(r);
+        return what;
+    }
+    case Notice::Kind::BatchSent:
+        return tr("%n message(s) written while offline have been sent.", nullptr, n.count);
+    }
+    return {};
+}
+
+QString Words::size(qint64 bytes)
+{
+    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+} // namespace outpost::ui

@@ -1,0 +1,39 @@
+#pragma once
+// User-facing words for the structured results of core (design.md: core says what happened,
+// ui/ chooses the words). Everything here goes through tr().
+
+#include "outbox/Notice.h"
+#include "outbox/OutboxStore.h"
+#include "smtp/SmtpResult.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QString>
+
+namespace outpost::ui {
+
+/// Translatable words for states, error classes, replies and notices.
+class Words
+{
+    Q_DECLARE_TR_FUNCTIONS(Words)
+public:
+    /// "Queued", "Sent", … for a message state.
+    static QString state(MessageState s);
+    /// A short sentence saying what an error class means to the user ("The server refused
+    /// the password."); empty for ErrorClass::None.
+    static QString errorClass(ErrorClass c);
+    /// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
+    static QString reply(const SmtpReply &r);
+    /// The last reply of a message for the table: the reply, else the error class words.
+    static QString lastReply(const MessageSummary &s);
+    /// Countdown to `when` from `now`: "now", "in 45 s", "in 4 min", "in 2 h 5 min", or the
+    /// date and time when it is more than a day away. Empty for an invalid `when`.
+    static QString countdown(const QDateTime &when, const QDateTime &now);
+    /// Title and body of a desktop notification for a Notice.
+    static QString noticeTitle(const Notice &n);
+    static QString noticeText(const Notice &n);
+    /// A size in bytes for people ("12.3 KB").
+    static QString size(qint64 bytes);
+};
+
+} // namespace outpost::ui
