@@ -7,6 +7,8 @@
 #include "accounts/Settings.h"
 
 #include <QFile>
+#include <QFileInfo>
+#include <QHash>
 #include <QRandomGenerator>
 #include <QSslCertificate>
 
@@ -38,6 +40,28 @@ bool retryable(ErrorClass c)
 {
     return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
            c == ErrorClass::Protocol;
+}
+
+/// An account's extra CA certificates (PEM file), parsed once and again only when the file
+/// changes. Reading and parsing it for every message cost a file open and an X.509 parse per
+/// message (tests/bench/run.sh pool).
+QList<QSslCertificate> caCertificates(const QString &path)
+{
+    struct Entry
+    {
+        QDateTime modified;
+        qint64 size = -1;
+        QList<QSslCertificate> certificates;
+    };
+    static QHash<QString, Entry> cache;
+    const QFileInfo info(path);
+    Entry &e = cache[path];
+    if (e.size != info.size() || e.modified != info.lastModified()) {
+        e.modified = info.lastModified();
+        e.size = info.size();
+        e.certificates = QSslCertificate::fromPath(path, QSsl::Pem);
+    }
+    return e.certificates;
 }
 } // namespace
 
@@ -301,7 +325,7 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     }
     s.allowPlainAuth = account.allowPlainAuth;
     if (!account.caFile.isEmpty())
-        s.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
+        s.extraCaCertificates = caCertificates(account.caFile);
     if (!account.pinSha256.isEmpty())
         s.pinSha256 =
             QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
