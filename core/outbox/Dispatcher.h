@@ -91,7 +91,8 @@ private:
     void onFinished(const TransactionResult &tx);
     void pauseAccount(const QString &account, const SmtpResult &why);
     void apply(const DeliveryUpdate &u);
-    /// Records an accepted message with the next group commit (at most kCommitWindowMs later).
+    /// Records an accepted message with the next group commit (at most kCommitWindowMs later;
+    /// at the next event-loop turn when nothing else is in flight).
     void applyLater(const DeliveryUpdate &u);
     QDateTime nextAttempt(const ClaimedMessage &c, int attemptsAfter) const;
     QStringList skippedAccounts() const;

@@ -12,6 +12,10 @@
 //   outpost_bench open    --data-dir D
 //       time of Service::open (as the app opens: lock, local server, recovery, dispatcher),
 //       then of OutboxStore::list() of everything and of count().
+//   outpost_bench listjson --data-dir D
+//       where `outpost list --json` spends its time: OutboxStore::list(), building the
+//       QJsonArray as the CLI does, QJsonDocument::toJson(), the UTF-8 -> QString -> UTF-8
+//       round trip of the CLI's out(); and the same JSON written one object at a time.
 //   outpost_bench quit    --ports P1,P2,... [--repeat R]
 //       one account per port (security none), one message each, so one pooled session per
 //       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
@@ -32,6 +36,9 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -249,6 +256,91 @@ int cmdEnqueue(const QStringList &args)
     return 0;
 }
 
+/// The CLI's `list --json` object for one message (app/cli/Cli.cpp summaryJson, same keys).
+QJsonObject summaryJsonLikeCli(const MessageSummary &m)
+{
+    auto iso = [](const QDateTime &t) {
+        return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs))
+                           : QJsonValue(QJsonValue::Null);
+    };
+    QJsonValue reply(QJsonValue::Null);
+    if (m.lastReply.code != 0 || !m.lastReply.lines.isEmpty())
+        reply = QJsonObject{
+            {QStringLiteral("code"), m.lastReply.code},
+            {QStringLiteral("enhanced_code"), QString::fromLatin1(m.lastReply.enhanced)},
+            {QStringLiteral("text"), m.lastReply.text()}};
+    return {{QStringLiteral("id"), m.id},
+            {QStringLiteral("state"), messageStateName(m.state)},
+            {QStringLiteral("class"), m.errorClass == ErrorClass::None
+                                          ? QJsonValue(QJsonValue::Null)
+                                          : QJsonValue(errorClassName(m.errorClass))},
+            {QStringLiteral("account"), m.account},
+            {QStringLiteral("from"), m.fromText},
+            {QStringLiteral("to"), m.toText},
+            {QStringLiteral("subject"), m.subject},
+            {QStringLiteral("attempts"), m.attempts},
+            {QStringLiteral("created_at"), iso(m.createdAt)},
+            {QStringLiteral("send_at"), iso(m.sendAt)},
+            {QStringLiteral("next_attempt_at"),
+             m.state == MessageState::Queued ? iso(m.nextAttemptAt) : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("last_reply"), reply},
+            {QStringLiteral("last_error"),
+             m.lastDetail.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.lastDetail)},
+            {QStringLiteral("uncertain"), m.uncertain},
+            {QStringLiteral("size"), m.size},
+            {QStringLiteral("message_id"), QString::fromLatin1(m.messageId)}};
+}
+
+int cmdListJson(const QStringList &args)
+{
+    const QString dir = arg(args, QStringLiteral("data-dir"));
+    if (dir.isEmpty())
+        fail(QStringLiteral("listjson needs --data-dir"));
+    MemoryCredentialStore credentials;
+    QElapsedTimer t;
+    t.start();
+    auto s = openService(dir, &credentials, false, false);
+    const qint64 openNs = t.nsecsElapsed();
+    t.restart();
+    const QList<MessageSummary> list = s->store()->list();
+    const qint64 listNs = t.nsecsElapsed();
+    t.restart();
+    QJsonArray arr;
+    for (const MessageSummary &m : list)
+        arr.append(summaryJsonLikeCli(m));
+    const qint64 arrayNs = t.nsecsElapsed();
+    t.restart();
+    const QByteArray json = QJsonDocument(arr).toJson(QJsonDocument::Compact);
+    const qint64 toJsonNs = t.nsecsElapsed();
+    t.restart();
+    const QByteArray again = (QString::fromUtf8(json) + QLatin1Char('\n')).toUtf8();
+    const qint64 roundTripNs = t.nsecsElapsed();
+    t.restart();
+    QByteArray streamed;
+    streamed.reserve(json.size() + 2);
+    streamed += '[';
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if (i)
+            streamed += ',';
+        streamed += QJsonDocument(summaryJsonLikeCli(list[i])).toJson(QJsonDocument::Compact);
+    }
+    streamed += "]\n";
+    const qint64 streamNs = t.nsecsElapsed();
+    auto msOf = [](qint64 ns) {
+        return fmt(double(ns) / 1e6);
+    };
+    print(QStringLiteral("lj_count=%1").arg(list.size()));
+    print(QStringLiteral("lj_bytes=%1").arg(again.size()));
+    print(QStringLiteral("lj_same=%1").arg(streamed == again ? 1 : 0));
+    print(QStringLiteral("lj_open_ms=%1").arg(msOf(openNs)));
+    print(QStringLiteral("lj_list_ms=%1").arg(msOf(listNs)));
+    print(QStringLiteral("lj_array_ms=%1").arg(msOf(arrayNs)));
+    print(QStringLiteral("lj_tojson_ms=%1").arg(msOf(toJsonNs)));
+    print(QStringLiteral("lj_roundtrip_ms=%1").arg(msOf(roundTripNs)));
+    print(QStringLiteral("lj_streamed_ms=%1").arg(msOf(streamNs)));
+    return 0;
+}
+
 int cmdOpen(const QStringList &args)
 {
     const QString dir = arg(args, QStringLiteral("data-dir"));
@@ -408,5 +500,8 @@ int main(int argc, char **argv)
         return cmdOpen(args);
     if (cmd == QLatin1String("quit"))
         return cmdQuit(args);
-    fail(QStringLiteral("usage: outpost_bench fill|enqueue|open|quit [options] (see the source)"));
+    if (cmd == QLatin1String("listjson"))
+        return cmdListJson(args);
+    fail(QStringLiteral(
+        "usage: outpost_bench fill|enqueue|open|listjson|quit [options] (see the source)"));
 }

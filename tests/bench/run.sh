@@ -10,7 +10,8 @@
 #   quit   time from Service::shutdown() to shutdownFinished / process exit with 10 idle
 #          pooled sessions (10 smtp-sink servers).
 #   store  enqueue rates (API one by one, enqueueMany, Service::enqueue, `outpost queue`
-#          processes), and opening / listing an outbox of 100,000 messages.
+#          processes), and opening / listing an outbox of 100,000 messages (with where the
+#          time of `outpost list --json` goes).
 #
 # Everything listens and connects on 127.0.0.1 only, on ports the kernel picks. Needs
 # Debian packages: stunnel4 and msmtp are installed with apt-get when missing; postfix is
@@ -345,6 +346,12 @@ bench_store() {
         row "outpost list --json, $STORE_BIG messages (run $i)" "$r ms" "target <= 1000: $(verdict_le "$r" 1000)"
     done
     row "  JSON output" "$(du -h "$WORK/list.json" | cut -f1)"
+    out=$("$BENCH" listjson --data-dir "$dir")
+    row "  where list --json goes: OutboxStore::list()" "$(val lj_list_ms) ms"
+    row "  ... QJsonObject per message into a QJsonArray" "$(val lj_array_ms) ms"
+    row "  ... QJsonDocument::toJson" "$(val lj_tojson_ms) ms"
+    row "  ... UTF-8 -> QString -> UTF-8 in the CLI's out()" "$(val lj_roundtrip_ms) ms"
+    row "  ... instead one QJsonDocument per message, appended" "$(val lj_streamed_ms) ms" "same bytes: $(val lj_same)"
 }
 
 build
