@@ -23,6 +23,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMimeDatabase>
+#include <QRegularExpression>
 #include <QSslCertificate>
 #include <QStandardPaths>
 #include <QTextStream>
@@ -236,7 +237,7 @@ static const char kUsage[] =
     "        [--user U] [--from ADDR] [--password-command CMD | --password-stdin]\n"
     "        [--ca-file PEM] [--pin-sha256 HEX] [--allow-plain-auth] [--default]\n"
     "  account list [--json] | account test NAME | account remove NAME | account default NAME\n"
-    "  queue --account NAME --from ADDR --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
+    "  queue --account NAME [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
     "        --subject TEXT (--body TEXT | --body-file F) [--html-file F] [--attach F ...]\n"
     "        [--send-at ISO-8601]                      prints the new message id\n"
     "  queue --account NAME --eml FILE|-              queue an existing RFC 5322 message\n"
@@ -249,8 +250,8 @@ static const char kUsage[] =
     "list\n"
     "\n"
     "The outbox lives in --data-dir, else $OUTPOST_DATA_DIR, else the platform's data folder.\n"
-    "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 75 deferred, 77 auth, 78 "
-    "configuration.\n";
+    "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 73 cannot create the data\n"
+    "folder or outbox, 75 deferred (try again later), 77 auth, 78 configuration.\n";
 
 void Cli::run(const QStringList &all)
 {
@@ -276,7 +277,32 @@ void Cli::run(const QStringList &all)
         p->setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
         p->addOptions(opts);
         p->addHelpOption();
-        if (!p->parse(QStringList{QStringLiteral("outpost ") + cmd} + a)) {
+        // A negative number given as a positional value ("config set KEY -3") would read as
+        // the option "-3": such arguments go after "--", in their order, so that they stay
+        // values and the setting's own check explains what is wrong with them.
+        QStringList named, negatives;
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            static const QRegularExpression number(QStringLiteral("^-[0-9][0-9.]*$"));
+            const QString &arg = a[i];
+            bool optionValue = false;
+            if (i > 0) {
+                const QString prev = a[i - 1];
+                for (const QCommandLineOption &o : opts)
+                    for (const QString &n : o.names())
+                        if (!o.valueName().isEmpty() &&
+                            (prev == QLatin1String("--") + n || prev == QLatin1String("-") + n))
+                            optionValue = true;
+            }
+            if (!optionValue && number.match(arg).hasMatch())
+                negatives << arg;
+            else
+                named << arg;
+        }
+        if (!negatives.isEmpty() && !named.contains(QLatin1String("--")))
+            named << QStringLiteral("--") << negatives;
+        else
+            named << negatives;
+        if (!p->parse(QStringList{QStringLiteral("outpost ") + cmd} + named)) {
             err(p->errorText());
             return false;
         }
@@ -781,12 +807,21 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
+        const bool json = p.isSet(QStringLiteral("json"));
+        bool idOk = false;
+        const qint64 id = p.positionalArguments().value(0).toLongLong(&idOk);
+        if (command == QLatin1String("show") &&
+            (!idOk || id <= 0 || p.positionalArguments().size() != 1)) {
+            err(QStringLiteral(
+                "usage: outpost show ID [--json] (ID is a number from outpost list)"));
+            done(exitcode::Usage);
+            return;
+        }
         if (!d->openStore(&code)) {
             done(code);
             return;
         }
         OutboxStore *store = d->service->store();
-        const bool json = p.isSet(QStringLiteral("json"));
         if (command == QLatin1String("list")) {
             std::optional<MessageState> filter;
             if (p.isSet(QStringLiteral("state"))) {
@@ -817,9 +852,7 @@ void Cli::run(const QStringList &all)
             done(exitcode::Ok);
             return;
         }
-        bool ok = false;
-        const qint64 id = p.positionalArguments().value(0).toLongLong(&ok);
-        const auto m = ok ? store->message(id) : std::nullopt;
+        const auto m = store->message(id);
         if (!m) {
             err(QStringLiteral("no message with id %1").arg(p.positionalArguments().value(0)));
             done(exitcode::DataErr);
@@ -975,6 +1008,17 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
+        int timeoutSeconds = 0;
+        if (p.isSet(QStringLiteral("timeout"))) {
+            bool ok = false;
+            timeoutSeconds = p.value(QStringLiteral("timeout")).toInt(&ok);
+            if (!ok || timeoutSeconds <= 0 || timeoutSeconds > 2000000) {
+                err(QStringLiteral("--timeout takes whole seconds from 1 to 2000000, not \"%1\"")
+                        .arg(p.value(QStringLiteral("timeout"))));
+                done(exitcode::Usage);
+                return;
+            }
+        }
         const bool verbose = p.isSet(QStringLiteral("verbose"));
         ServiceOptions o;
         o.dataDir = d->dataDir;
@@ -1094,10 +1138,9 @@ void Cli::run(const QStringList &all)
         auto *signals_ = new SignalWatcher(this);
         connect(signals_, &SignalWatcher::terminationRequested, this,
                 [finish](int) { finish(true); });
-        if (p.isSet(QStringLiteral("timeout"))) {
-            const int seconds = p.value(QStringLiteral("timeout")).toInt();
-            QTimer::singleShot(std::max(1, seconds) * 1000, this, [finish] { finish(true); });
-        }
+        if (timeoutSeconds > 0)
+            QTimer::singleShot(std::chrono::seconds(timeoutSeconds), this,
+                               [finish] { finish(true); });
         service->flush();
         QTimer::singleShot(0, this, [service, finish] {
             if (!service->dispatcher()->isBusy())
