@@ -813,8 +813,12 @@ void SmtpSession::failAndAbort(const SmtpResult &result)
         finishTransaction(result);
     else if (!m_opened)
         emit openFailed(result);
-    if (m_socket)
+    if (m_socket) {
+        // QAbstractSocket::abort() emits disconnected() at once; while quitting that would
+        // read as a graceful close. This close is ours and is reported as Aborted.
+        m_socket->disconnect(this);
         m_socket->abort();
+    }
     finishClose(CloseKind::Aborted);
 }
 
