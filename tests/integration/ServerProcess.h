@@ -4,9 +4,11 @@
 
 #include <QDir>
 #include <QFile>
+#include <QHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStringList>
 #include <QTemporaryDir>
 #include <QTest>
@@ -119,16 +121,36 @@ struct RunResult
     QByteArray err;
 };
 
+/// The environment for an `outpost` command-line run: this one without any display, so the
+/// command line never depends on a window system.
+inline QProcessEnvironment cliEnvironment()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("DISPLAY"));
+    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+    return env;
+}
+
+/// Message-ID (without brackets) of each message `server` has delivered, and how often each
+/// arrived ("(none)" counts messages without one).
+inline QHash<QByteArray, int> deliveredIds(const SmtpServer &server)
+{
+    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>]+)>"));
+    QHash<QByteArray, int> out;
+    for (const QString &f : server.deliveredFiles()) {
+        const auto m = re.match(QString::fromLatin1(server.delivered(f)));
+        ++out[m.hasMatch() ? m.captured(1).toLatin1() : QByteArray("(none)")];
+    }
+    return out;
+}
+
 /// Runs `outpost --data-dir DIR args…` to completion (at most timeoutMs).
 inline RunResult runOutpost(const QString &dataDir, const QStringList &args,
                             const QByteArray &input = {}, int timeoutMs = 60000)
 {
     QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    p.setProcessEnvironment(env);
+    p.setProcessEnvironment(cliEnvironment());
     p.start(outpostBinary(), QStringList{QStringLiteral("--data-dir"), dataDir} + args);
     p.waitForStarted(10000);
     if (!input.isEmpty())

@@ -17,26 +17,6 @@ using namespace outpost::test;
 
 namespace {
 
-QProcessEnvironment cliEnvironment()
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    return env;
-}
-
-QHash<QByteArray, int> deliveredIds(const SmtpServer &server)
-{
-    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>]+)>"));
-    QHash<QByteArray, int> out;
-    for (const QString &f : server.deliveredFiles()) {
-        const auto m = re.match(QString::fromLatin1(server.delivered(f)));
-        ++out[m.hasMatch() ? m.captured(1).toLatin1() : QByteArray("(none)")];
-    }
-    return out;
-}
-
 /// Queues `n` messages through the core in this process (not sending).
 QSet<QByteArray> queueMany(const QString &dir, int n, const QByteArray &tag)
 {

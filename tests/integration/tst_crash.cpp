@@ -19,31 +19,6 @@
 using namespace outpost;
 using namespace outpost::test;
 
-namespace {
-
-QProcessEnvironment cliEnvironment()
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(QStringLiteral("DISPLAY"));
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    env.remove(QStringLiteral("QT_QPA_PLATFORM"));
-    return env;
-}
-
-/// Message-ID (without brackets) of each delivered file, and how often each arrived.
-QHash<QByteArray, int> deliveredIds(const SmtpServer &server)
-{
-    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>]+)>"));
-    QHash<QByteArray, int> out;
-    for (const QString &f : server.deliveredFiles()) {
-        const auto m = re.match(QString::fromLatin1(server.delivered(f)));
-        ++out[m.hasMatch() ? m.captured(1).toLatin1() : QByteArray("(none)")];
-    }
-    return out;
-}
-
-} // namespace
-
 class TestCrash : public QObject
 {
     Q_OBJECT
