@@ -14,7 +14,9 @@ int main(int argc, char **argv)
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
-    if (args.contains(QLatin1String("--version")) || args.contains(QLatin1String("-V"))) {
+    // -V after a command is that command's own flag (sendmail -V ENVID), not --version.
+    if ((args.contains(QLatin1String("--version")) || args.contains(QLatin1String("-V"))) &&
+        !outpost::isCliCommand(args)) {
         std::printf("outpost %s\n", OUTPOST_VERSION);
         return 0;
     }

@@ -81,6 +81,20 @@ QJsonValue replyOrNull(const SmtpReply &r)
     return o.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(o);
 }
 
+/// The DSN request as `list --json` shows it: null when nothing is asked, else
+/// {notify, ret, envid}, each null when not asked.
+QJsonValue dsnJson(const DsnRequest &d)
+{
+    if (!d.isRequested())
+        return QJsonValue(QJsonValue::Null);
+    auto orNull = [](const QString &v) {
+        return v.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(v);
+    };
+    return QJsonObject{{QStringLiteral("notify"), orNull(dsnNotifyName(d.notify))},
+                       {QStringLiteral("ret"), orNull(dsnRetName(d.ret))},
+                       {QStringLiteral("envid"), orNull(QString::fromLatin1(d.envid))}};
+}
+
 QJsonObject summaryJson(const MessageSummary &m)
 {
     return {{QStringLiteral("id"), m.id},
@@ -103,7 +117,43 @@ QJsonObject summaryJson(const MessageSummary &m)
              m.lastDetail.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.lastDetail)},
             {QStringLiteral("uncertain"), m.uncertain},
             {QStringLiteral("size"), m.size},
-            {QStringLiteral("message_id"), QString::fromLatin1(m.messageId)}};
+            {QStringLiteral("message_id"), QString::fromLatin1(m.messageId)},
+            {QStringLiteral("dsn"), dsnJson(m.dsn)}};
+}
+
+/// Builds a DSN request from the words the user gave (nullopt = option not given). Prints
+/// the problem and returns false when one is refused. `optionNames` are the NOTIFY, RET and
+/// ENVID options as the user wrote them ("--notify" or "-N", ...).
+bool dsnFromOptions(const std::optional<QString> &notify, const std::optional<QString> &ret,
+                    const std::optional<QString> &envid, const QStringList &optionNames,
+                    DsnRequest *out)
+{
+    DsnRequest d;
+    if (notify) {
+        QString bad;
+        const DsnProblem p = parseDsnNotify(*notify, &d.notify, &bad);
+        if (p != DsnProblem::None) {
+            err(words::describeDsnProblem(p, optionNames.value(0), bad));
+            return false;
+        }
+    }
+    if (ret) {
+        const DsnProblem p = parseDsnRet(*ret, &d.ret);
+        if (p != DsnProblem::None) {
+            err(words::describeDsnProblem(p, optionNames.value(1), *ret));
+            return false;
+        }
+    }
+    if (envid) {
+        const DsnProblem p = checkDsnEnvid(*envid);
+        if (p != DsnProblem::None) {
+            err(words::describeDsnProblem(p, optionNames.value(2), *envid));
+            return false;
+        }
+        d.envid = envid->toLatin1();
+    }
+    *out = d;
+    return true;
 }
 
 QString dataDirFrom(QStringList *args)
@@ -241,7 +291,10 @@ static const char kUsage[] =
     "        --subject TEXT (--body TEXT | --body-file F) [--html-file F] [--attach F ...]\n"
     "        [--send-at ISO-8601]                      prints the new message id\n"
     "  queue --account NAME --eml FILE|-              queue an existing RFC 5322 message\n"
-    "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [RCPT ...]   queue from standard input\n"
+    "        both take [--notify success,failure,delay|never] [--ret full|hdrs] [--envid ID]:\n"
+    "        delivery status notifications (RFC 3461), asked of servers that offer DSN\n"
+    "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [-N DSN] [-R full|hdrs] [-V ENVID]\n"
+    "        [RCPT ...]                               queue from standard input\n"
     "  list [--state S] [--json]\n"
     "  show ID [--json]\n"
     "  retry ID | hold ID | release ID | cancel ID\n"
@@ -579,8 +632,27 @@ void Cli::run(const QStringList &all)
             {QStringLiteral("attach"), QStringLiteral("attachment"), QStringLiteral("F")},
             {QStringLiteral("send-at"), QStringLiteral("send time"), QStringLiteral("ISO-8601")},
             {QStringLiteral("eml"), QStringLiteral("existing message"), QStringLiteral("FILE")},
+            {QStringLiteral("notify"),
+             QStringLiteral("delivery status notifications: success,failure,delay or never"),
+             QStringLiteral("LIST")},
+            {QStringLiteral("ret"), QStringLiteral("what a failure notice returns: full or hdrs"),
+             QStringLiteral("RET")},
+            {QStringLiteral("envid"), QStringLiteral("envelope id for notifications"),
+             QStringLiteral("ID")},
         };
         if (!parser(command, args, opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        DsnRequest dsn;
+        auto given = [&p](const char *name) -> std::optional<QString> {
+            const QString n = QLatin1String(name);
+            return p.isSet(n) ? std::optional<QString>(p.value(n)) : std::nullopt;
+        };
+        if (!dsnFromOptions(
+                given("notify"), given("ret"), given("envid"),
+                {QStringLiteral("--notify"), QStringLiteral("--ret"), QStringLiteral("--envid")},
+                &dsn)) {
             done(exitcode::Usage);
             return;
         }
@@ -618,7 +690,7 @@ void Cli::run(const QStringList &all)
                 done(exitcode::DataErr);
                 return;
             }
-            r = d->service->enqueueRaw(account->name, raw, {}, {}, sendAt);
+            r = d->service->enqueueRaw(account->name, raw, {}, {}, sendAt, dsn);
         } else {
             mime::Draft draft;
             const QString from =
@@ -691,7 +763,7 @@ void Cli::run(const QStringList &all)
                 att.content = file.readAll();
                 draft.attachments << att;
             }
-            r = d->service->enqueue(account->name, draft, sendAt);
+            r = d->service->enqueue(account->name, draft, sendAt, MessageState::Queued, dsn);
         }
         if (!r.ok()) {
             err(r.error);
@@ -713,9 +785,28 @@ void Cli::run(const QStringList &all)
         QString envelopeFrom;
         QString fullName;
         QList<QByteArray> rcpts;
+        // sendmail(8) -N dsn, -R ret, -V envid: delivery status notifications (RFC 3461),
+        // each with its value attached (-Nnever) or as the next argument.
+        std::optional<QString> dsnNotify, dsnRet, dsnEnvid;
+        auto dsnSlot = [&](QChar letter) -> std::optional<QString> & {
+            return letter == QLatin1Char('N') ? dsnNotify
+                                              : (letter == QLatin1Char('R') ? dsnRet : dsnEnvid);
+        };
         for (qsizetype i = 0; i < args.size(); ++i) {
             const QString a = args.at(i);
-            if (a == QLatin1String("-t"))
+            const bool dsnFlag = a.size() >= 2 && a.at(0) == QLatin1Char('-') &&
+                                 (a.at(1) == QLatin1Char('N') || a.at(1) == QLatin1Char('R') ||
+                                  a.at(1) == QLatin1Char('V'));
+            if (dsnFlag && a.size() == 2) {
+                if (i + 1 >= args.size()) {
+                    err(QStringLiteral("sendmail: %1 needs a value").arg(a));
+                    done(exitcode::Usage);
+                    return;
+                }
+                dsnSlot(a.at(1)) = args.at(++i);
+            } else if (dsnFlag) {
+                dsnSlot(a.at(1)) = a.mid(2);
+            } else if (a == QLatin1String("-t"))
                 fromHeaders = true;
             else if (a == QLatin1String("-i") || a == QLatin1String("-oi") ||
                      a.startsWith(QLatin1String("-o")) || a == QLatin1String("-v") ||
@@ -754,6 +845,14 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
+        DsnRequest dsn;
+        if (!dsnFromOptions(dsnNotify, dsnRet, dsnEnvid,
+                            {QStringLiteral("sendmail: -N"), QStringLiteral("sendmail: -R"),
+                             QStringLiteral("sendmail: -V")},
+                            &dsn)) {
+            done(exitcode::Usage);
+            return;
+        }
         if (!d->openStore(&code)) {
             done(exitcode::TempFail);
             return;
@@ -785,7 +884,7 @@ void Cli::run(const QStringList &all)
             raw.prepend("From: " + fromHeader.toUtf8() + "\r\n");
         }
         const Service::EnqueueResult r = d->service->enqueueRaw(
-            accountName, raw, mailFrom, fromHeaders ? QList<QByteArray>() : rcpts);
+            accountName, raw, mailFrom, fromHeaders ? QList<QByteArray>() : rcpts, {}, dsn);
         if (!r.ok()) {
             err(QStringLiteral("sendmail: %1").arg(r.error));
             done(r.error.startsWith(QLatin1String("not a message")) ? exitcode::DataErr
@@ -877,7 +976,8 @@ void Cli::run(const QStringList &all)
                     {QStringLiteral("reply"), replyOrNull(h.reply)},
                     {QStringLiteral("detail"), h.detail},
                     {QStringLiteral("server"), h.server},
-                    {QStringLiteral("uncertain"), h.uncertain}});
+                    {QStringLiteral("uncertain"), h.uncertain},
+                    {QStringLiteral("notes"), QJsonArray::fromStringList(h.notes)}});
             o.insert(QStringLiteral("history"), history);
             out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
         } else {

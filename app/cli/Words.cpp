@@ -87,6 +87,8 @@ QString describeMessage(const MessageRecord &m)
         s += QStringLiteral(
             "  Note:       the connection broke after the message was handed over; it may "
             "have arrived already, and was sent again with the same Message-ID\n");
+    if (m.dsn.isRequested())
+        s += QStringLiteral("  DSN:        %1\n").arg(describeDsn(m.dsn));
     s += QStringLiteral("  Recipients:\n");
     for (const RecipientRecord &r : m.recipients)
         s += QStringLiteral("    %1  %2  %3\n")
@@ -103,9 +105,61 @@ QString describeMessage(const MessageRecord &m)
             s += QStringLiteral(" (%1)").arg(h.detail);
         if (h.uncertain)
             s += QStringLiteral(" (delivery uncertain)");
+        for (const QString &note : h.notes)
+            s += QStringLiteral("; note: %1").arg(describeNote(note));
         s += QLatin1Char('\n');
     }
     return s;
+}
+
+QString describeDsnProblem(DsnProblem p, const QString &option, const QString &value)
+{
+    switch (p) {
+    case DsnProblem::None:
+        return {};
+    case DsnProblem::NotifyEmpty:
+        return QStringLiteral("%1 needs \"never\" or a list of success, failure, delay")
+            .arg(option);
+    case DsnProblem::NotifyUnknown:
+        return QStringLiteral(
+                   "%1: unknown notification \"%2\" (use never, or any of success, failure, "
+                   "delay separated by commas)")
+            .arg(option, value);
+    case DsnProblem::NotifyNeverCombined:
+        return QStringLiteral("%1: \"never\" cannot be combined with success, failure or delay")
+            .arg(option);
+    case DsnProblem::RetUnknown:
+        return QStringLiteral("%1 is full or hdrs, not \"%2\"").arg(option, value);
+    case DsnProblem::EnvidTooLong:
+        return QStringLiteral("%1: the envelope id is %2 characters long; at most %3 are allowed")
+            .arg(option)
+            .arg(value.size())
+            .arg(kDsnEnvidMax);
+    case DsnProblem::EnvidNotPrintable:
+        return QStringLiteral("%1: the envelope id may hold only printable ASCII characters")
+            .arg(option);
+    }
+    return {};
+}
+
+QString describeDsn(const DsnRequest &d)
+{
+    QStringList parts;
+    if (d.notify != DsnRequest::NotifyDefault)
+        parts << QStringLiteral("notify=") + dsnNotifyName(d.notify);
+    if (d.ret != DsnRequest::Ret::Default)
+        parts << QStringLiteral("ret=") + dsnRetName(d.ret);
+    if (!d.envid.isEmpty())
+        parts << QStringLiteral("envid=") + QString::fromLatin1(d.envid);
+    return parts.join(QLatin1Char(' '));
+}
+
+QString describeNote(const QString &note)
+{
+    if (note == QLatin1String("dsn-not-offered"))
+        return QStringLiteral("the server does not offer delivery status notifications (DSN), "
+                              "so none were requested from it");
+    return note;
 }
 
 QString describeNotice(const Notice &n)

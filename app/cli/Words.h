@@ -3,6 +3,7 @@
 
 #include "outbox/Notice.h"
 #include "outbox/OutboxStore.h"
+#include "smtp/Dsn.h"
 #include "smtp/SmtpResult.h"
 
 #include <QString>
@@ -17,6 +18,13 @@ QString lastOutcome(const MessageSummary &m);
 QString describeMessage(const MessageRecord &m);
 /// A notification line.
 QString describeNotice(const Notice &n);
+/// Why a delivery status notification option is refused: `option` as the user wrote it
+/// ("--notify", "-N"), `value` the offending value.
+QString describeDsnProblem(DsnProblem p, const QString &option, const QString &value);
+/// "notify=success,failure ret=hdrs envid=ID" (only what is asked), "" when nothing is.
+QString describeDsn(const DsnRequest &d);
+/// The sentence for a history note (TransactionNote name); an unknown name as it is.
+QString describeNote(const QString &note);
 /// The sysexits code that matches a failure class (design.md §6).
 int exitCodeFor(ErrorClass c);
 

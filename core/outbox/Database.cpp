@@ -101,6 +101,14 @@ CREATE TABLE address_book (
     uses INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+    // 1 -> 2: delivery status notification requests (RFC 3461) and notes on attempts. NULL
+    // (every row from before) means "no DSN requested" / "no notes".
+    R"sql(
+ALTER TABLE messages ADD COLUMN dsn_notify TEXT;
+ALTER TABLE messages ADD COLUMN dsn_ret TEXT;
+ALTER TABLE messages ADD COLUMN dsn_envid TEXT;
+ALTER TABLE history ADD COLUMN notes TEXT;
+)sql",
 };
 
 bool execScript(QSqlDatabase &db, const QString &script, QString *error)

@@ -352,6 +352,7 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     r.message.recipients = c.recipients;
     r.message.data = c.data;
     r.message.needsSmtpUtf8 = c.needsSmtpUtf8;
+    r.message.dsn = c.dsn;
     InFlight f;
     f.message = c;
     f.message.data.clear(); // the transport holds the bytes; keep only the envelope here
@@ -444,6 +445,8 @@ void Dispatcher::onFinished(const TransactionResult &tx)
     u.detail = tx.result.detail;
     u.server = tx.server.isEmpty() ? f.server : tx.server;
     u.countAttempt = !tx.notAttempted;
+    for (const TransactionNote n : tx.notes)
+        u.notes << transactionNoteName(n);
     const int attemptsAfter = c.attempts + (u.countAttempt ? 1 : 0);
 
     if (tx.notAttempted && pausesAccount(cls)) {

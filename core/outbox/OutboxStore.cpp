@@ -36,7 +36,28 @@ qint64 toMs(const QDateTime &t)
 const char kSummaryColumns[] =
     "id, account, state, error_class, from_text, to_text, subject, attempts, created_at, send_at, "
     "next_attempt_at, last_code, last_enhanced, last_text, message_id, uncertain, size, "
-    "last_detail";
+    "last_detail, dsn_notify, dsn_ret, dsn_envid";
+
+/// SQL NULL for an empty text (optional columns of schema 2: NULL = not asked).
+QVariant textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(s);
+}
+
+/// The DSN request from its three columns (at `first`, first + 1, first + 2). Values this
+/// build does not know are ignored (the message is sent without them).
+DsnRequest readDsn(const QSqlQuery &q, int first)
+{
+    DsnRequest d;
+    const QString notify = q.value(first).toString();
+    if (!notify.isEmpty() && parseDsnNotify(notify, &d.notify) != DsnProblem::None)
+        d.notify = DsnRequest::NotifyDefault;
+    const QString ret = q.value(first + 1).toString();
+    if (!ret.isEmpty() && parseDsnRet(ret, &d.ret) != DsnProblem::None)
+        d.ret = DsnRequest::Ret::Default;
+    d.envid = q.value(first + 2).toString().toLatin1();
+    return d;
+}
 
 MessageSummary readSummary(const QSqlQuery &q)
 {
@@ -61,6 +82,7 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.uncertain = q.value(15).toBool();
     m.size = q.value(16).toLongLong();
     m.lastDetail = q.value(17).toString();
+    m.dsn = readDsn(q, 18);
     return m;
 }
 
@@ -99,12 +121,17 @@ OutboxStore::OutboxStore(Database *db, const Clock *clock, QObject *parent)
 
 bool OutboxStore::insertOne(const NewMessage &m, qint64 now, qint64 *id, QString *error)
 {
+    if (checkDsnRequest(m.dsn) != DsnProblem::None) {
+        *error = QStringLiteral("invalid delivery status notification request");
+        return false;
+    }
     QSqlDatabase &db = m_db->db();
     QSqlQuery q(db);
     q.prepare(QStringLiteral("INSERT INTO messages (account, state, reverse_path, from_text, "
                              "to_text, subject, message_id, size, "
-                             "needs_smtputf8, created_at, send_at, next_attempt_at, updated_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                             "needs_smtputf8, created_at, send_at, next_attempt_at, updated_at, "
+                             "dsn_notify, dsn_ret, dsn_envid) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     const qint64 sendAt = toMs(m.sendAt);
     q.addBindValue(m.account);
     q.addBindValue(messageStateName(m.state));
@@ -119,6 +146,9 @@ bool OutboxStore::insertOne(const NewMessage &m, qint64 now, qint64 *id, QString
     q.addBindValue(sendAt);
     q.addBindValue(std::max(now, sendAt));
     q.addBindValue(now);
+    q.addBindValue(textOrNull(dsnNotifyName(m.dsn.notify)));
+    q.addBindValue(textOrNull(dsnRetName(m.dsn.ret)));
+    q.addBindValue(textOrNull(QString::fromLatin1(m.dsn.envid)));
     if (!q.exec()) {
         *error = q.lastError().text();
         return false;
@@ -230,7 +260,7 @@ std::optional<MessageRecord> OutboxStore::message(qint64 id) const
     }
     QSqlQuery h(m_db->db());
     h.prepare(QStringLiteral(
-        "SELECT at, event, error_class, code, enhanced, text, uncertain, server, detail "
+        "SELECT at, event, error_class, code, enhanced, text, uncertain, server, detail, notes "
         "FROM history WHERE message = ? ORDER BY id"));
     h.addBindValue(id);
     h.exec();
@@ -246,6 +276,7 @@ std::optional<MessageRecord> OutboxStore::message(qint64 id) const
         e.uncertain = h.value(6).toBool();
         e.server = h.value(7).toString();
         e.detail = h.value(8).toString();
+        e.notes = h.value(9).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
         rec.history << e;
     }
     return rec;
@@ -325,7 +356,8 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
     QSqlQuery q(m_db->db());
     q.prepare(
         QStringLiteral(
-            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at FROM messages "
+            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at, dsn_notify, "
+            "dsn_ret, dsn_envid FROM messages "
             "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT %2")
             .arg(excl)
             .arg(limit));
@@ -342,6 +374,7 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
         c.needsSmtpUtf8 = q.value(3).toBool();
         c.attempts = q.value(4).toInt();
         c.createdAt = fromMs(q.value(5).toLongLong());
+        c.dsn = readDsn(q, 6);
         out << c;
     }
     QSqlQuery u(m_db->db());
@@ -390,7 +423,7 @@ qint64 OutboxStore::nextDueMs(const QStringList &skipAccounts) const
 namespace {
 const char kInsertHistory[] =
     "INSERT INTO history (message, at, event, error_class, code, enhanced, text, uncertain, "
-    "server, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "server, detail, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// Executes the prepared kInsertHistory for one entry.
 bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
@@ -405,6 +438,7 @@ bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
     q.addBindValue(h.uncertain ? 1 : 0);
     q.addBindValue(h.server);
     q.addBindValue(h.detail);
+    q.addBindValue(textOrNull(h.notes.join(QLatin1Char(','))));
     return q.exec();
 }
 
@@ -471,6 +505,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     h.uncertain = u.uncertain;
     h.server = u.server;
     h.detail = u.detail;
+    h.notes = u.notes;
     if (!insertHistory(st->history, u.id, h)) {
         *error = st->history.lastError().text();
         return false;

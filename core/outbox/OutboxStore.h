@@ -1,5 +1,6 @@
 #pragma once
 
+#include "smtp/Dsn.h"
 #include "smtp/SmtpResult.h"
 
 #include <QDateTime>
@@ -46,6 +47,7 @@ struct HistoryEntry
     bool uncertain = false; ///< delivery uncertain (connection lost after the end of data)
     QString server;         ///< "host:port" for attempts
     QString detail;         ///< technical detail for logs and the details view
+    QStringList notes;      ///< transactionNoteName()s of the attempt, e.g. "dsn-not-offered"
 };
 
 /// The listing fields of a message (no bytes, no history): cheap to read in bulk.
@@ -67,6 +69,8 @@ struct MessageSummary
     QByteArray messageId; ///< Message-ID without angle brackets
     bool uncertain = false;
     qint64 size = 0; ///< octets of the stored message
+    DsnRequest dsn;  ///< delivery status notifications asked for (none for rows from before
+                     ///< schema 2)
 };
 
 /// Everything stored about one message except its bytes.
@@ -90,7 +94,9 @@ struct NewMessage
     QString fromText;
     QString toText;
     QString subject;
-    QDateTime sendAt;                          ///< invalid = now
+    DsnRequest dsn;   ///< delivery status notifications to ask for (RFC 3461); must pass
+                      ///< checkDsnRequest()
+    QDateTime sendAt; ///< invalid = now
     MessageState state = MessageState::Queued; ///< Queued, Held or Draft
 };
 
@@ -103,6 +109,7 @@ struct ClaimedMessage
     QList<QByteArray> recipients; ///< only those still to be sent
     QByteArray data;
     bool needsSmtpUtf8 = false;
+    DsnRequest dsn;
     int attempts = 0;
     QDateTime createdAt;
 };
@@ -121,6 +128,7 @@ struct DeliveryUpdate
     QString event;          ///< history event name
     QString server;
     QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
+    QStringList notes;                 ///< for the history entry (transactionNoteName()s)
 };
 
 /// The durable outbox (design.md §4) on the outbox Database. Every change is one SQLite
@@ -133,7 +141,7 @@ public:
     OutboxStore(Database *db, const Clock *clock, QObject *parent = nullptr);
 
     /// Stores a new message with its recipients and a "queued" history entry. Returns the
-    /// new id, or 0 with *error.
+    /// new id, or 0 with *error (also when its DSN request fails checkDsnRequest()).
     qint64 enqueue(const NewMessage &message, QString *error);
     /// Stores many messages in one transaction (all or none). Returns their ids.
     QList<qint64> enqueueMany(const QList<NewMessage> &messages, QString *error);

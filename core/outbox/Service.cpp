@@ -209,7 +209,8 @@ bool Service::open(QString *error)
 }
 
 Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draft &draft,
-                                        const QDateTime &sendAt, MessageState state)
+                                        const QDateTime &sendAt, MessageState state,
+                                        const DsnRequest &dsn)
 {
     EnqueueResult r;
     if (!m_accounts->find(account)) {
@@ -235,6 +236,7 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
                     .replace(QLatin1Char('\n'), QLatin1Char(' '));
     n.sendAt = sendAt;
     n.state = state;
+    n.dsn = dsn;
     r.id = m_store->enqueue(n, &r.error);
     if (r.id) {
         QStringList used;
@@ -251,7 +253,7 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
 Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteArray &raw,
                                            std::optional<QByteArray> mailFrom,
                                            const QList<QByteArray> &recipients,
-                                           const QDateTime &sendAt)
+                                           const QDateTime &sendAt, const DsnRequest &dsn)
 {
     EnqueueResult r;
     if (!m_accounts->find(account)) {
@@ -280,6 +282,7 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     n.toText = to.join(QLatin1String(", "));
     n.subject = mime::decodedSubject(m.data);
     n.sendAt = sendAt;
+    n.dsn = dsn;
     r.id = m_store->enqueue(n, &r.error);
     if (r.id)
         m_dispatcher->wake();

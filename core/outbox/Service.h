@@ -88,15 +88,17 @@ public:
         bool ok() const { return error.isEmpty(); }
     };
     /// Composes and queues a message written by the user (or holds it as a draft). sendAt
-    /// schedules it. Refuses (error) a draft that cannot be composed.
+    /// schedules it; dsn asks for delivery status notifications (RFC 3461). Refuses (error) a
+    /// draft that cannot be composed or a DSN request that fails checkDsnRequest().
     EnqueueResult enqueue(const QString &account, const mime::Draft &draft,
-                          const QDateTime &sendAt = {}, MessageState state = MessageState::Queued);
+                          const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
+                          const DsnRequest &dsn = {});
     /// Queues an existing RFC 5322 message (`queue --eml`, `sendmail`); the envelope comes from
-    /// its headers unless mailFrom / recipients are given.
+    /// its headers unless mailFrom / recipients are given. dsn as for enqueue().
     EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw,
                              std::optional<QByteArray> mailFrom = {},
-                             const QList<QByteArray> &recipients = {},
-                             const QDateTime &sendAt = {});
+                             const QList<QByteArray> &recipients = {}, const QDateTime &sendAt = {},
+                             const DsnRequest &dsn = {});
 
     /// "Send queued now".
     void flush();

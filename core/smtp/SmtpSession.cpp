@@ -89,6 +89,15 @@ QList<QByteArray> chainPem(const QList<QSslCertificate> &chain)
 
 } // namespace
 
+QString transactionNoteName(TransactionNote note)
+{
+    switch (note) {
+    case TransactionNote::DsnNotOffered:
+        return QStringLiteral("dsn-not-offered");
+    }
+    return {};
+}
+
 QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
 {
     QByteArray out = normalize<true>(message, longestLine, eightBit);
@@ -395,7 +404,7 @@ void SmtpSession::handleReply(const SmtpReply &reply)
             return;
         }
         if (!m_pipelined) {
-            send("RCPT TO:<" + m_msg.recipients.value(m_rcptIndex) + ">\r\n");
+            send(rcptCommand(m_msg.recipients.value(m_rcptIndex)));
             m_expected = {Expect::Rcpt};
             startTimer(m_config.commandTimeoutMs);
         }
@@ -418,7 +427,7 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         if (m_pipelined)
             return;
         if (m_rcptIndex < m_msg.recipients.size()) {
-            send("RCPT TO:<" + m_msg.recipients.value(m_rcptIndex) + ">\r\n");
+            send(rcptCommand(m_msg.recipients.value(m_rcptIndex)));
             m_expected = {Expect::Rcpt};
             startTimer(m_config.commandTimeoutMs);
             return;
@@ -682,6 +691,21 @@ void SmtpSession::sendEnvelope()
         if (m_msg.needsSmtpUtf8 && m_caps.smtpUtf8)
             mail += " SMTPUTF8";
     }
+    // RFC 3461: only to a server that offers DSN; otherwise the message goes without the
+    // parameters and the result says so (TransactionNote::DsnNotOffered).
+    m_dsn = m_msg.dsn.isRequested() && m_caps.esmtp && m_caps.dsn;
+    if (m_dsn) {
+        if (m_msg.dsn.ret == DsnRequest::Ret::Full)
+            mail += " RET=FULL"; // §4.3
+        else if (m_msg.dsn.ret == DsnRequest::Ret::Hdrs)
+            mail += " RET=HDRS";
+        if (!m_msg.dsn.envid.isEmpty())
+            mail += " ENVID=" + xtextEncode(m_msg.dsn.envid); // §4.4
+    } else if (m_msg.dsn.isRequested() && !m_tx.notes.contains(TransactionNote::DsnNotOffered)) {
+        m_tx.notes << TransactionNote::DsnNotOffered;
+        emit logLine(QStringLiteral(
+            "-- the server does not offer DSN: sending without delivery notification requests"));
+    }
     mail += "\r\n";
     m_pipelined = m_caps.pipelining && m_config.allowPipelining;
     if (m_pipelined) {
@@ -689,7 +713,7 @@ void SmtpSession::sendEnvelope()
         QByteArray batch = mail;
         m_expected = {Expect::Mail};
         for (const QByteArray &r : std::as_const(m_msg.recipients)) {
-            batch += "RCPT TO:<" + r + ">\r\n";
+            batch += rcptCommand(r);
             m_expected << Expect::Rcpt;
         }
         if (!m_bdat) {
@@ -703,6 +727,20 @@ void SmtpSession::sendEnvelope()
         send(mail);
     }
     startTimer(m_config.commandTimeoutMs);
+}
+
+QByteArray SmtpSession::rcptCommand(const QByteArray &address) const
+{
+    QByteArray line = "RCPT TO:<" + address + '>';
+    if (m_dsn) {
+        // RFC 3461 §4.1 NOTIFY (fixed order), §4.2 ORCPT: "rfc822;" + xtext, or for a
+        // non-ASCII (SMTPUTF8) address RFC 6533's "utf-8;" type (see dsnOrcptValue()).
+        const QString notify = dsnNotifyName(m_msg.dsn.notify);
+        if (!notify.isEmpty())
+            line += " NOTIFY=" + notify.toUpper().toLatin1();
+        line += " ORCPT=" + dsnOrcptValue(address);
+    }
+    return line + "\r\n";
 }
 
 void SmtpSession::startData()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Capabilities.h"
+#include "Dsn.h"
 #include "Sasl.h"
 #include "SmtpReplyParser.h"
 #include "SmtpResult.h"
@@ -52,7 +53,20 @@ struct OutgoingMessage
     QList<QByteArray> recipients; ///< RCPT TO addresses, A-label domains unless SMTPUTF8
     QByteArray data;              ///< the message (CRLF line ends expected; others are fixed)
     bool needsSmtpUtf8 = false;   ///< the envelope or headers carry UTF-8 (RFC 6531)
+    DsnRequest dsn; ///< delivery status notifications asked for (RFC 3461); sent only to a
+                    ///< server that offers DSN
 };
+
+/// Something the session did differently from what the message asked, without failing it.
+/// Stored in the message's history by its stable name (transactionNoteName()).
+enum class TransactionNote
+{
+    /// The message asked for delivery status notifications but the server does not offer
+    /// DSN (RFC 3461): it went out without NOTIFY/RET/ENVID/ORCPT.
+    DsnNotOffered,
+};
+/// Stable lower-case name of a note ("dsn-not-offered"), as history rows store it.
+QString transactionNoteName(TransactionNote note);
 
 /// The server's verdict on one recipient (RCPT TO).
 struct RecipientResult
@@ -75,6 +89,7 @@ struct TransactionResult
     bool sessionReused = false; ///< ran on a session that had carried a transaction before
     bool notAttempted = false;  ///< never reached the server (pool shut down or session lost first)
     QString server;             ///< "host:port"
+    QList<TransactionNote> notes; ///< choices worth recording (e.g. DSN not offered)
 
     /// True when the connection was lost after the end marker and before the reply: the
     /// server may or may not have taken the message (design.md §4 "delivery uncertain").
@@ -186,6 +201,7 @@ private:
     void becomeReady();
     void beginTransaction();
     void sendEnvelope();
+    QByteArray rcptCommand(const QByteArray &address) const;
     void startData();
     void pumpData();
     void finishTransaction(const SmtpResult &result);
@@ -233,6 +249,7 @@ private:
     int m_rcptIndex = 0;
     bool m_dataRequested = false;
     bool m_msgEightBit = false;
+    bool m_dsn = false; // DSN parameters go on MAIL and RCPT (asked for and offered)
     qint64 m_msgSize = 0;
 };
 

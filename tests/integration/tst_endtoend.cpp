@@ -178,6 +178,52 @@ private slots:
         QVERIFY(!r.err.contains("p\xc3\xa4ss"));
     }
 
+    void dsnAskedOfAServerWithoutDsn()
+    {
+        // aiosmtpd does not offer DSN (RFC 3461): the message still goes, with no DSN parameter
+        // (aiosmtpd would refuse one with 555), and `show` says why no notification will come.
+        SmtpServer server;
+        QVERIFY(server.start({}));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"),
+                                       QStringLiteral("local"), QStringLiteral("--host"),
+                                       QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
+                                       QString::number(server.port()), QStringLiteral("--security"),
+                                       QStringLiteral("none"), QStringLiteral("--from"),
+                                       QStringLiteral("alice@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(dir,
+                       {QStringLiteral("queue"), QStringLiteral("--to"),
+                        QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
+                        QStringLiteral("dsn"), QStringLiteral("--body"), QStringLiteral("hello"),
+                        QStringLiteral("--notify"), QStringLiteral("success,failure"),
+                        QStringLiteral("--ret"), QStringLiteral("hdrs"), QStringLiteral("--envid"),
+                        QStringLiteral("E2E-1")});
+        QCOMPARE(r.exitCode, 0);
+        const QString id = QString::fromUtf8(r.out.trimmed());
+        r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY2(r.err.contains("-- the server does not offer DSN"), r.err.constData());
+        QVERIFY(!r.err.contains("NOTIFY="));
+        QVERIFY(!r.err.contains("RET="));
+        QTRY_COMPARE_WITH_TIMEOUT(server.deliveredFiles().size(), 1, 5000);
+        r = runOutpost(dir, {QStringLiteral("show"), id});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("  DSN:        notify=success,failure ret=hdrs envid=E2E-1\n"),
+                 r.out.constData());
+        QVERIFY2(r.out.contains(" sent 250 2.0.0 Ok: queued as 0001; note: the server does not "
+                                "offer delivery status notifications (DSN), so none were "
+                                "requested from it\n"),
+                 r.out.constData());
+        r = runOutpost(dir, {QStringLiteral("show"), id, QStringLiteral("--json")});
+        const QJsonArray history =
+            QJsonDocument::fromJson(r.out).object().value(QLatin1String("history")).toArray();
+        QCOMPARE(history.size(), 2);
+        QCOMPARE(history.at(1).toObject().value(QLatin1String("notes")),
+                 QJsonArray{QStringLiteral("dsn-not-offered")});
+    }
+
     void serverDownThenUp()
     {
         // A port that nothing listens on: start a server to learn a free port, then stop it.

@@ -164,6 +164,12 @@ public:
         v.uncertain = rec->uncertain;
         v.messageId = rec->messageId;
         v.queuedAt = m_queuedAt.value(id);
+        for (const HistoryEntry &h : rec->history) {
+            for (const QString &note : h.notes) {
+                if (!v.historyNotes.contains(note))
+                    v.historyNotes << note;
+            }
+        }
         return v;
     }
 
@@ -298,8 +304,22 @@ private:
     {
         const CaseMessage *cm = m_env.caseFile->message(id);
         Service::EnqueueResult r;
+        // MSG notify/ret/envid: parsed as `outpost queue --notify/--ret/--envid` does.
+        DsnRequest dsn;
+        const bool dsnOk =
+            (!cm->notify ||
+             parseDsnNotify(QString::fromUtf8(*cm->notify), &dsn.notify) == DsnProblem::None) &&
+            (!cm->ret || parseDsnRet(QString::fromUtf8(*cm->ret), &dsn.ret) == DsnProblem::None) &&
+            (!cm->envid || checkDsnEnvid(QString::fromUtf8(*cm->envid)) == DsnProblem::None);
+        if (cm->envid)
+            dsn.envid = *cm->envid;
+        if (!dsnOk) {
+            m_rejected.insert(id);
+            m_diag << QStringLiteral("%1 rejected at enqueue: invalid DSN request").arg(id);
+            return;
+        }
         if (cm->raw) {
-            r = m_service->enqueueRaw(cm->account, *cm->raw, cm->mailFrom, cm->rcpt);
+            r = m_service->enqueueRaw(cm->account, *cm->raw, cm->mailFrom, cm->rcpt, {}, dsn);
         } else {
             mime::Draft d;
             // Addresses go through the core's parser, as the compose window and the CLI do.
@@ -340,7 +360,7 @@ private:
                 d.extraHeaders.append({QString::fromUtf8(h.left(colon)),
                                        QString::fromUtf8(h.mid(colon + 1).trimmed())});
             }
-            r = m_service->enqueue(cm->account, d);
+            r = m_service->enqueue(cm->account, d, {}, MessageState::Queued, dsn);
         }
         if (!r.ok()) {
             m_rejected.insert(id);

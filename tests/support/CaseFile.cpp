@@ -239,6 +239,7 @@ const QStringList &outcomeKeys()
         QStringLiteral("last_reply_text"), QStringLiteral("last_reply_matches"),
         QStringLiteral("rcpt"), QStringLiteral("attempts"), QStringLiteral("uncertain"),
         QStringLiteral("same_message_id"), QStringLiteral("notices"), QStringLiteral("date_zone"),
+        QStringLiteral("history_notes"),
         // session and wire keys
         QStringLiteral("conns"), QStringLiteral("connect_attempts"), QStringLiteral("deliveries"),
         QStringLiteral("dup_deliveries"), QStringLiteral("auth_attempts"),
@@ -692,6 +693,12 @@ std::optional<CaseFile> CaseFile::parse(const QByteArray &text, QString *error)
                     m.mailFrom = v;
                 } else if (field == "rcpt") {
                     m.rcpt.append(v);
+                } else if (field == "notify") {
+                    m.notify = v;
+                } else if (field == "ret") {
+                    m.ret = v;
+                } else if (field == "envid") {
+                    m.envid = v;
                 } else {
                     return fail(
                         lineNo,

@@ -64,6 +64,9 @@ struct CaseMessage
     std::optional<QByteArray> raw; ///< complete RFC 5322 bytes
     std::optional<QByteArray> mailFrom;
     QList<QByteArray> rcpt;
+    /// Delivery status notifications to ask for (RFC 3461), as `outpost queue --notify/--ret/
+    /// --envid` takes them; unset = not asked.
+    std::optional<QByteArray> notify, ret, envid;
     bool toSet = false, subjectSet = false, bodySet = false, fromSet = false;
 };
 

@@ -33,8 +33,9 @@ struct MessageView
     QMap<QString, QString> recipients; ///< lower-case address -> sent | failed | queued
     int attempts = 0;
     bool uncertain = false;
-    QByteArray messageId; ///< without angle brackets
-    QDateTime queuedAt;   ///< when the case queued it
+    QByteArray messageId;     ///< without angle brackets
+    QDateTime queuedAt;       ///< when the case queued it
+    QStringList historyNotes; ///< notes of its history entries, in order, each once
 };
 
 /// What the runner tells the application before the dialogue starts.

@@ -245,6 +245,49 @@ private slots:
         QCOMPARE(m_transport->requests.size(), 1);
     }
 
+    // The DSN request (RFC 3461) travels from the store to the transport unchanged; the
+    // transaction's notes (DSN not offered) land in the attempt's history entry, whatever the
+    // outcome.
+    void dsnRequestAndNotes_data()
+    {
+        QTest::addColumn<bool>("deferred");
+        QTest::newRow("sent") << false;
+        QTest::newRow("deferred (4xx)") << true;
+    }
+    void dsnRequestAndNotes()
+    {
+        QFETCH(bool, deferred);
+        NewMessage m;
+        m.account = QStringLiteral("work");
+        m.messageId = "dsn@outpost.test";
+        m.reversePath = "alice@example.org";
+        m.recipients = {"bob@example.net"};
+        m.data = "Subject: dsn\r\n\r\nhello\r\n";
+        m.dsn.notify = DsnRequest::Success | DsnRequest::Delay;
+        m.dsn.ret = DsnRequest::Ret::Hdrs;
+        m.dsn.envid = "env 1";
+        QString error;
+        const qint64 id = m_store->enqueue(m, &error);
+        QVERIFY2(id, qPrintable(error));
+        m_dispatcher->start();
+        const SendRequest *r = waitRequest(1);
+        QVERIFY(r);
+        QCOMPARE(r->message.dsn, m.dsn);
+        TransactionResult tx =
+            deferred
+                ? failedWith(*r, SmtpResult::fromReply(reply(451, "4.3.0", "busy")), true, false)
+                : accepted(*r);
+        tx.notes = {TransactionNote::DsnNotOffered};
+        m_transport->finish(tx);
+        settle();
+        const MessageRecord rec = record(id);
+        QCOMPARE(rec.state, deferred ? MessageState::Queued : MessageState::Sent);
+        QCOMPARE(rec.dsn, m.dsn); // kept for the next attempt
+        QCOMPARE(rec.history.size(), 2);
+        QCOMPARE(rec.history.first().notes, QStringList());
+        QCOMPARE(rec.history.last().notes, QStringList{QStringLiteral("dsn-not-offered")});
+    }
+
     // | some RCPT 5xx, others 2xx | sent to the accepted; rejected recipients failed |
     void someRecipientsRefused()
     {

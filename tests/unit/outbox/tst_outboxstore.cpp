@@ -473,6 +473,176 @@ private slots:
         QVERIFY(store.enqueue(makeMessage("a"), &error) > 0);
     }
 
+    void dsnRoundTrip_data()
+    {
+        QTest::addColumn<int>("notify");
+        QTest::addColumn<int>("ret");
+        QTest::addColumn<QByteArray>("envid");
+        QTest::newRow("none") << 0 << int(DsnRequest::Ret::Default) << QByteArray();
+        QTest::newRow("success,failure hdrs envid")
+            << (DsnRequest::Success | DsnRequest::Failure) << int(DsnRequest::Ret::Hdrs)
+            << QByteArray("QQ 314+159=x");
+        QTest::newRow("never") << int(DsnRequest::Never) << int(DsnRequest::Ret::Default)
+                               << QByteArray();
+        QTest::newRow("all full") << (DsnRequest::Success | DsnRequest::Failure | DsnRequest::Delay)
+                                  << int(DsnRequest::Ret::Full) << QByteArray();
+        QTest::newRow("ret only") << 0 << int(DsnRequest::Ret::Full) << QByteArray();
+        QTest::newRow("envid only (100)")
+            << 0 << int(DsnRequest::Ret::Default) << QByteArray(100, 'e');
+    }
+    void dsnRoundTrip()
+    {
+        QFETCH(int, notify);
+        QFETCH(int, ret);
+        QFETCH(QByteArray, envid);
+        NewMessage m = makeMessage("dsn");
+        m.dsn.notify = notify;
+        m.dsn.ret = DsnRequest::Ret(ret);
+        m.dsn.envid = envid;
+        QString error;
+        const qint64 id = m_store->enqueue(m, &error);
+        QVERIFY2(id > 0, qPrintable(error));
+        QCOMPARE(m_store->message(id)->dsn, m.dsn);
+        QCOMPARE(m_store->summary(id)->dsn, m.dsn);
+        QCOMPARE(m_store->list().value(0).dsn, m.dsn);
+        reopen();
+        const QList<ClaimedMessage> claimed = m_store->claimDue(10, {});
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].dsn, m.dsn);
+        // Nothing asked is stored as NULL: old and new rows read the same.
+        QSqlQuery q(m_db->db());
+        QVERIFY(
+            q.exec(QStringLiteral(
+                "SELECT dsn_notify IS NULL, dsn_ret IS NULL, dsn_envid IS NULL FROM messages")) &&
+            q.next());
+        QCOMPARE(q.value(0).toBool(), notify == 0);
+        QCOMPARE(q.value(1).toBool(), ret == int(DsnRequest::Ret::Default));
+        QCOMPARE(q.value(2).toBool(), envid.isEmpty());
+    }
+
+    void invalidDsnIsRefused()
+    {
+        NewMessage m = makeMessage("bad-dsn");
+        m.dsn.notify = DsnRequest::Never | DsnRequest::Success;
+        QString error;
+        QCOMPARE(m_store->enqueue(m, &error), 0);
+        QVERIFY(!error.isEmpty());
+        m.dsn = {};
+        m.dsn.envid = QByteArray(101, 'x');
+        error.clear();
+        QCOMPARE(m_store->enqueue(m, &error), 0);
+        QVERIFY(!error.isEmpty());
+        QCOMPARE(m_store->count(), 0);
+    }
+
+    void historyNotesRoundTrip()
+    {
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("noted"), &error);
+        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Sent;
+        u.event = QStringLiteral("sent");
+        u.notes = {QStringLiteral("dsn-not-offered")};
+        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
+        const auto rec = m_store->message(id);
+        QCOMPARE(rec->history.size(), 2);
+        QCOMPARE(rec->history[0].notes, QStringList());
+        QCOMPARE(rec->history[1].notes, QStringList{QStringLiteral("dsn-not-offered")});
+    }
+
+    void migratesFromSchema1()
+    {
+        // A file as schema 1 wrote it (the columns of that version, frozen here), with a
+        // queued message and its history: opening it adds the DSN columns, keeps the row, and
+        // reads it as "no DSN requested".
+        m_store.reset();
+        m_db.reset();
+        const QString path = m_dir.filePath(QStringLiteral("v1.sqlite"));
+        QFile::remove(path);
+        {
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("v1"));
+            raw.setDatabaseName(path);
+            QVERIFY(raw.open());
+            QSqlQuery q(raw);
+            const char *const schema1[] = {
+                "CREATE TABLE accounts (name TEXT PRIMARY KEY, host TEXT NOT NULL, port INTEGER "
+                "NOT NULL, security TEXT NOT NULL, auth TEXT NOT NULL DEFAULT 'auto', user TEXT "
+                "DEFAULT '', from_addr TEXT DEFAULT '', password_command TEXT DEFAULT '', ca_file "
+                "TEXT DEFAULT '', pin_sha256 TEXT DEFAULT '', allow_plain_auth INTEGER NOT NULL "
+                "DEFAULT 0, paused INTEGER NOT NULL DEFAULT 0, pause_class TEXT DEFAULT '', "
+                "pause_detail TEXT DEFAULT '', capabilities TEXT DEFAULT '', is_default INTEGER "
+                "NOT NULL DEFAULT 0)",
+                "CREATE TABLE settings (account TEXT DEFAULT '', key TEXT NOT NULL, value TEXT "
+                "NOT NULL, PRIMARY KEY (account, key))",
+                "CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT "
+                "NULL, state TEXT NOT NULL, error_class TEXT DEFAULT '', reverse_path BLOB, "
+                "from_text TEXT DEFAULT '', to_text TEXT DEFAULT '', subject TEXT DEFAULT '', "
+                "message_id BLOB DEFAULT '', size INTEGER NOT NULL DEFAULT 0, needs_smtputf8 "
+                "INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, send_at INTEGER NOT "
+                "NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL DEFAULT 0, attempts INTEGER "
+                "NOT NULL DEFAULT 0, last_code INTEGER NOT NULL DEFAULT 0, last_enhanced TEXT "
+                "DEFAULT '', last_text TEXT DEFAULT '', uncertain INTEGER NOT NULL DEFAULT 0, "
+                "held_by_account INTEGER NOT NULL DEFAULT 0, last_detail TEXT DEFAULT '', "
+                "updated_at INTEGER NOT NULL DEFAULT 0)",
+                "CREATE INDEX messages_by_state ON messages (state, next_attempt_at)",
+                "CREATE TABLE message_data (id INTEGER PRIMARY KEY REFERENCES messages (id) ON "
+                "DELETE CASCADE, data BLOB NOT NULL)",
+                "CREATE TABLE recipients (message INTEGER NOT NULL REFERENCES messages (id) ON "
+                "DELETE CASCADE, seq INTEGER NOT NULL, address BLOB NOT NULL, state TEXT NOT "
+                "NULL, code INTEGER NOT NULL DEFAULT 0, enhanced TEXT DEFAULT '', text TEXT "
+                "DEFAULT '', PRIMARY KEY (message, seq))",
+                "CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, message INTEGER NOT "
+                "NULL REFERENCES messages (id) ON DELETE CASCADE, at INTEGER NOT NULL, event TEXT "
+                "NOT NULL, error_class TEXT DEFAULT '', code INTEGER NOT NULL DEFAULT 0, enhanced "
+                "TEXT DEFAULT '', text TEXT DEFAULT '', uncertain INTEGER NOT NULL DEFAULT 0, "
+                "server TEXT DEFAULT '', detail TEXT DEFAULT '')",
+                "CREATE INDEX history_by_message ON history (message)",
+                "CREATE TABLE address_book (address TEXT PRIMARY KEY, name TEXT DEFAULT '', "
+                "last_used INTEGER NOT NULL DEFAULT 0, uses INTEGER NOT NULL DEFAULT 0)",
+                "INSERT INTO messages (account, state, reverse_path, subject, message_id, "
+                "created_at, next_attempt_at) VALUES ('work', 'queued', 'alice@example.org', "
+                "'old', 'old@outpost.test', 1, 1)",
+                "INSERT INTO message_data (id, data) VALUES (1, 'Subject: old\r\n\r\nhi\r\n')",
+                "INSERT INTO recipients (message, seq, address, state) VALUES (1, 0, "
+                "'bob@example.net', "
+                "'queued')",
+                "INSERT INTO history (message, at, event) VALUES (1, 1, 'queued')",
+                "PRAGMA user_version = 1",
+            };
+            for (const char *sql : schema1)
+                QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("v1"));
+        Database db;
+        QString error;
+        QVERIFY2(db.open(path, &error), qPrintable(error));
+        QSqlQuery q(db.db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
+        QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
+        QVERIFY(Database::schemaVersion() >= 2);
+        OutboxStore store(&db, &m_clock);
+        const auto old = store.message(1);
+        QVERIFY(old);
+        QCOMPARE(old->subject, QStringLiteral("old"));
+        QVERIFY(!old->dsn.isRequested());
+        QCOMPARE(old->history.size(), 1);
+        QVERIFY(old->history[0].notes.isEmpty());
+        const QList<ClaimedMessage> claimed = store.claimDue(10, {});
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
+        QVERIFY(!claimed[0].dsn.isRequested());
+        // and the migrated file takes new messages with a DSN request
+        NewMessage m = makeMessage("new");
+        m.dsn.notify = DsnRequest::Failure;
+        const qint64 id = store.enqueue(m, &error);
+        QVERIFY2(id > 1, qPrintable(error));
+        QCOMPARE(store.message(id)->dsn.notify, int(DsnRequest::Failure));
+    }
+
     void newerSchemaIsRefused()
     {
         QSqlQuery(m_db->db())
