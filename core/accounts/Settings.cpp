@@ -1,6 +1,7 @@
 #include "Settings.h"
 
 #include "outbox/Database.h"
+#include "smtp/Dsn.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -23,6 +24,7 @@ constexpr KeyInfo kKeys[] = {
     {"shutdown.deadline_ms", "10000", true}, {"retry.initial_ms", "60000", true},
     {"retry.max_ms", "3600000", true},       {"retry.lifetime_ms", "432000000", true},
     {"pipelining", "auto", false},           {"chunking", "auto", false},
+    {"dsn.notify", "default", false},
 };
 const KeyInfo *find(const QString &key)
 {
@@ -72,6 +74,14 @@ QString Settings::validate(const QString &key, const QString &value)
                 return QStringLiteral("%1 must be at least 1").arg(key);
         }
         return {};
+    }
+    if (key == QLatin1String("dsn.notify")) {
+        int notify = 0;
+        if (value == QLatin1String("default") || parseDsnNotify(value, &notify) == DsnProblem::None)
+            return {};
+        return QStringLiteral("dsn.notify is \"default\" (ask nothing), \"never\", or any of "
+                              "success, failure, delay separated by commas, not \"%1\"")
+            .arg(value);
     }
     if (value != QLatin1String("auto") && value != QLatin1String("off"))
         return QStringLiteral("%1 is \"auto\" or \"off\", not \"%2\"").arg(key, value);

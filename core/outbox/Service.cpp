@@ -229,6 +229,7 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
     n.reversePath = m.envelope.reversePath;
     n.recipients = m.envelope.recipients;
     n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
+    n.dsn = withDefaultNotify(dsn, account);
     n.fromText = joinMailboxes({draft.from});
     n.toText = joinMailboxes(draft.to + draft.cc);
     n.subject = QString(draft.subject)
@@ -236,7 +237,6 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
                     .replace(QLatin1Char('\n'), QLatin1Char(' '));
     n.sendAt = sendAt;
     n.state = state;
-    n.dsn = dsn;
     r.id = m_store->enqueue(n, &r.error);
     if (r.id) {
         QStringList used;
@@ -282,11 +282,23 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     n.toText = to.join(QLatin1String(", "));
     n.subject = mime::decodedSubject(m.data);
     n.sendAt = sendAt;
-    n.dsn = dsn;
+    n.dsn = withDefaultNotify(dsn, account);
     r.id = m_store->enqueue(n, &r.error);
     if (r.id)
         m_dispatcher->wake();
     return r;
+}
+
+DsnRequest Service::withDefaultNotify(const DsnRequest &dsn, const QString &account) const
+{
+    DsnRequest d = dsn;
+    if (d.notify != DsnRequest::NotifyDefault)
+        return d;
+    const QString v = m_settings->value(account, QStringLiteral("dsn.notify"));
+    if (v != QLatin1String("default") &&
+        parseDsnNotify(v, &d.notify) != DsnProblem::None) // refused by Settings::validate()
+        d.notify = DsnRequest::NotifyDefault;
+    return d;
 }
 
 void Service::flush()

@@ -88,7 +88,8 @@ public:
         bool ok() const { return error.isEmpty(); }
     };
     /// Composes and queues a message written by the user (or holds it as a draft). sendAt
-    /// schedules it; dsn asks for delivery status notifications (RFC 3461). Refuses (error) a
+    /// schedules it; dsn asks for delivery status notifications (RFC 3461), NOTIFY from the
+    /// `dsn.notify` setting when dsn leaves it open. Refuses (error) a
     /// draft that cannot be composed or a DSN request that fails checkDsnRequest().
     EnqueueResult enqueue(const QString &account, const mime::Draft &draft,
                           const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
@@ -135,6 +136,9 @@ signals:
     void remoteRequest(const QJsonObject &request, const outpost::RemoteReply &reply);
 
 private:
+    /// `dsn` with NOTIFY from the `dsn.notify` setting (of `account`, else global) when the
+    /// message does not say NOTIFY itself ("default" = ask nothing).
+    DsnRequest withDefaultNotify(const DsnRequest &dsn, const QString &account) const;
     void onLocalConnection();
     void handleRequest(const QJsonObject &request, const RemoteReply &reply);
 

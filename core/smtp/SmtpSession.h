@@ -155,7 +155,11 @@ public:
     /// Connects and runs greeting, EHLO, TLS and AUTH. Ends in ready() or openFailed().
     void open();
     /// Submits one message; only in Ready. Ends in transactionFinished(). Pre-checks (SIZE,
-    /// SMTPUTF8, 8BITMIME, line length) fail with class Local before anything is sent.
+    /// SMTPUTF8, 8BITMIME, line length) fail with class Local before anything is sent. MAIL
+    /// parameters go in the order SIZE, BODY, SMTPUTF8, RET, ENVID; RCPT in the order NOTIFY,
+    /// ORCPT. The DSN ones (RFC 3461) only when the message asks and the server offers DSN;
+    /// asked and not offered, the message goes without them and the result carries
+    /// TransactionNote::DsnNotOffered.
     void submit(const OutgoingMessage &message);
     /// Sends QUIT (after the current transaction, if one is running), waits for 221 for at
     /// most quitTimeoutMs, closes our side gracefully and reads until the server closes too

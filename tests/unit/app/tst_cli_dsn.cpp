@@ -189,6 +189,50 @@ private slots:
         QCOMPARE(history.first().toObject().value(QLatin1String("notes")), QJsonArray());
     }
 
+    void defaultNotifyFromSettings()
+    {
+        // dsn.notify (global, then per account) fills NOTIFY when a message does not say it.
+        RunResult r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
+                                         QStringLiteral("dsn.notify"), QStringLiteral("bounce")});
+        QCOMPARE(r.exitCode, 78);
+        QVERIFY2(r.err.contains("dsn.notify is \"default\""), r.err.constData());
+        r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
+                               QStringLiteral("dsn.notify"), QStringLiteral("failure,delay")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
+                               QStringLiteral("--account"), QStringLiteral("work"),
+                               QStringLiteral("dsn.notify"), QStringLiteral("never")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(runOutpost(dir(), queueArgs({})).exitCode, 0);
+        QCOMPARE(runOutpost(dir(), queueArgs(L({"--notify", "success", "--ret", "hdrs"}))).exitCode,
+                 0);
+        r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("unset"),
+                               QStringLiteral("--account"), QStringLiteral("work"),
+                               QStringLiteral("dsn.notify")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(runOutpost(dir(), {QStringLiteral("sendmail"), QStringLiteral("bob@example.net")},
+                            kMessage)
+                     .exitCode,
+                 0);
+        r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
+                               QStringLiteral("dsn.notify"), QStringLiteral("default")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(runOutpost(dir(), queueArgs({})).exitCode, 0);
+        const QJsonArray l = list(); // newest first
+        QCOMPARE(l.size(), 4);
+        auto notify = [&l](int i) {
+            return l.at(i)
+                .toObject()
+                .value(QLatin1String("dsn"))
+                .toObject()
+                .value(QLatin1String("notify"));
+        };
+        QCOMPARE(l.at(0).toObject().value(QLatin1String("dsn")), QJsonValue(QJsonValue::Null));
+        QCOMPARE(notify(1), QJsonValue(S("failure,delay"))); // global, for sendmail too
+        QCOMPARE(notify(2), QJsonValue(S("success")));       // the message's own
+        QCOMPARE(notify(3), QJsonValue(S("never")));         // the account's
+    }
+
     void versionFlagOnlyBeforeACommand()
     {
         // -V is sendmail's ENVID flag after the command; before any command it is --version.
