@@ -112,6 +112,24 @@ QByteArray encodeChunked(const QString &text, bool phrase)
                (decodesBack(*enc, piece, phrase) && (end != End::Encoded || !endsPadded(*enc)));
     };
 
+    // GMime writes the first word of text[p, ...) as an encoded-word: decided from that word
+    // alone (at most 120 code units of it), as GMime merges plain words only into an
+    // encoded-word before them, never after.
+    auto nextStartsEncoded = [&](qsizetype p) {
+        qsizetype end = p;
+        while (end < n && end - p < 120 && !isWs(text.at(end)))
+            ++end;
+        if (end < n && text.at(end).isLowSurrogate())
+            ++end;
+        return gmimeEncode(text.mid(p, end - p).toUtf8(), phrase).startsWith("=?");
+    };
+    struct Candidate
+    {
+        qsizetype cut;
+        bool plain;
+        QByteArray enc;
+    };
+
     QByteArray out;
     qsizetype start = 0;
     bool afterEncodedCut = false;
@@ -128,23 +146,28 @@ QByteArray encodeChunked(const QString &text, bool phrase)
         bool bestPlain = false;
         QByteArray bestEnc;
         for (const bool strict : {true, false}) {
+            QList<Candidate> candidates;
             bool spaceSeen = false;
             for (qsizetype p = start + 1; p < limit; ++p) {
                 spaceSeen = spaceSeen || isWs(text.at(p - 1));
                 if (validCut(p, start)) {
-                    if (tryPiece(start, p, afterEncodedCut, End::Encoded, strict, &enc, &tooLong)) {
-                        best = p;
-                        bestPlain = false;
-                        bestEnc = enc;
-                    } else if (tooLong && !spaceSeen && best >= 0) {
+                    if (tryPiece(start, p, afterEncodedCut, End::Encoded, strict, &enc, &tooLong))
+                        candidates.append({p, false, enc});
+                    else if (tooLong && !spaceSeen && !candidates.isEmpty())
                         break; // one word only grows from here
-                    }
                 } else if (!isWs(text.at(p - 1)) && isWs(text.at(p))) {
-                    if (tryPiece(start, p, afterEncodedCut, End::Plain, strict, &enc, &tooLong)) {
-                        best = p;
-                        bestPlain = true;
-                        bestEnc = enc;
-                    }
+                    if (tryPiece(start, p, afterEncodedCut, End::Plain, strict, &enc, &tooLong))
+                        candidates.append({p, true, enc});
+                }
+            }
+            // the longest piece after which the text can go on: an encoded cut needs the next
+            // piece to start with an encoded-word too
+            for (qsizetype i = candidates.size() - 1; i >= 0 && best < 0; --i) {
+                const Candidate &c = candidates.at(i);
+                if (c.plain || nextStartsEncoded(c.cut)) {
+                    best = c.cut;
+                    bestPlain = c.plain;
+                    bestEnc = c.enc;
                 }
             }
             if (best >= 0)

@@ -502,7 +502,9 @@ void TestMessageComposer::encodedWordsSplitOnlyBetweenCharacters_data()
         << rep(7, QStringLiteral("\U0001F600")) + rep(31, QStringLiteral("x"));
     QTest::newRow("ascii-inside") << QStringLiteral("\u00E9") + rep(100, QStringLiteral("x")) +
                                          QStringLiteral("\u00E9");
-    QTest::newRow("words") << rep(20, QStringLiteral("\u00DCbersicht \U0001F600\U0001F600 "));
+    // (no trailing space: GMime drops whitespace at the end of a field, as decoders would)
+    QTest::newRow("words") << rep(20, QStringLiteral("\u00DCbersicht \U0001F600\U0001F600 ")) +
+                                  QStringLiteral("\u00DCbersicht");
     QTest::newRow("long-ascii-word") << rep(200, QStringLiteral("y"));
 }
 
@@ -510,9 +512,12 @@ void TestMessageComposer::encodedWordsSplitOnlyBetweenCharacters()
 {
     QFETCH(QString, subject);
     const QByteArray tag = QTest::currentDataTag();
-    if (tag == "mixed-ascii-tail" || tag == "words" || tag == "long-ascii-word")
-        QSKIP("known limitation: very long words mixing ASCII runs are split where Python "
-              "3.11 or GMime 3.2 read an extra space, or stay over 76 octets per line");
+    if (tag == "words")
+        QSKIP("known limitation: GMime 3.2's own decoder loses the octets after a B "
+              "encoded-word ending in '=' padding that its encoder wrote (Python reads it right)");
+    if (tag == "long-ascii-word")
+        QSKIP("known limitation: GMime 3.2 writes a long ASCII word as us-ascii encoded-words "
+              "of up to 77 octets (lines over 76), and will not encode a shorter ASCII piece");
     Draft d = baseDraft();
     d.subject = subject;
     d.from = mb(subject, kAlice);
