@@ -119,6 +119,7 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     m_warning->setWordWrap(true);
     m_warning->setVisible(false);
     m_warning->setTextFormat(Qt::PlainText);
+    m_warning->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum); // never clipped
     m_warning->setFrameShape(QFrame::StyledPanel);
     m_warning->setAutoFillBackground(true);
     {

@@ -473,7 +473,6 @@ void TestCompose::sizeOverTheServerLimitAsks()
     anyway->click();
     QTRY_COMPARE(queued.count(), 1);
     QCOMPARE(f->service->store()->count(MessageState::Queued), 1);
-    // A draft is kept without asking.
 }
 
 void TestCompose::smtpUtf8WarningWhileTyping()
@@ -594,6 +593,29 @@ void TestCompose::screenshot()
     QVERIFY2(!shot.isEmpty(), "screenshot not written");
     QVERIFY(QImage(shot).width() >= 700);
     qInfo("screenshot: %s", qPrintable(shot));
+
+    // Formatted text, with the warnings the last EHLO of the account's server calls for.
+    delete w.data();
+    f->service->accounts()->setLastCapabilities(u"work"_s, {u"SIZE 30000"_s});
+    open();
+    w->resize(760, 620);
+    w->toField()->lineEdit()->insert(u"Bob <bob@example.org>, j\u00F6ran@example.net"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Quarterly report"_s);
+    w->setFormatted(true);
+    w->richBodyEdit()->setHtml(
+        u"<p>Hello Bob,</p><p>the <b>final</b> figures are <i>attached</i>:</p>"
+        "<ul><li>revenue</li><li>costs</li></ul><p><a href=\"https://example.org\">details</a>"
+        "</p>"_s);
+    QVERIFY(w->addAttachmentFile(path));
+    QLabel *warning = w->warningLabel();
+    QVERIFY(warning->isVisible());
+    QVERIFY(QTest::qWaitForWindowExposed(w.data()));
+    // the whole warning is shown, not clipped
+    QTRY_VERIFY2(warning->height() >= warning->heightForWidth(warning->width()),
+                 qPrintable(QString::number(warning->height())));
+    const QString shot2 = test::saveScreenshot(w.data(), u"compose-formatted.png"_s);
+    QVERIFY2(!shot2.isEmpty(), "screenshot not written");
+    qInfo("screenshot: %s", qPrintable(shot2));
 }
 
 QTEST_MAIN(TestCompose)
