@@ -449,7 +449,7 @@ void ComposeWindow::updateState()
     m_draftButton->setEnabled(m_account->currentIndex() >= 0);
     const qint64 size = estimatedSize();
     m_sizeLabel->setText(tr("Size: about %1").arg(Words::size(size)));
-    const mime::ComposeWarnings w = warnings();
+    const mime::ComposeWarnings w = warningsFor(size);
     QStringList text;
     if (w.tooLarge)
         text << Words::tooLargeWarning(size, w.sizeLimit);
@@ -461,6 +461,11 @@ void ComposeWindow::updateState()
 
 mime::ComposeWarnings ComposeWindow::warnings() const
 {
+    return warningsFor(estimatedSize());
+}
+
+mime::ComposeWarnings ComposeWindow::warningsFor(qint64 size) const
+{
     QString from;
     if (!m_from->mailboxes().isEmpty())
         from = m_from->mailboxes().first().address;
@@ -468,7 +473,7 @@ mime::ComposeWarnings ComposeWindow::warnings() const
     for (const AddressField *f : {m_to, m_cc, m_bcc})
         for (const mime::Mailbox &mb : f->mailboxes())
             recipients << mb.address;
-    return mime::composeWarnings(m_capabilities, estimatedSize(), from, recipients);
+    return mime::composeWarnings(m_capabilities, size, from, recipients);
 }
 
 bool ComposeWindow::isFormatted() const

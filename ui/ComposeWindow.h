@@ -128,6 +128,7 @@ private:
     void askAboutEml(const QString &path);
     void insertLink();
     bool confirmSize();
+    mime::ComposeWarnings warningsFor(qint64 size) const;
 
     Service *m_service;
     QComboBox *m_account;

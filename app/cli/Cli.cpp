@@ -564,6 +564,12 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
+        if (p.isSet(QStringLiteral("eml")) && p.isSet(QStringLiteral("reply-to-eml"))) {
+            err(QStringLiteral("--eml queues a message as it is; --reply-to-eml writes a new one: "
+                               "give one of them"));
+            done(exitcode::Usage);
+            return;
+        }
         if (!d->openStore(&code)) {
             done(code);
             return;
