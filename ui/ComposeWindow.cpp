@@ -238,7 +238,32 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
             list->setChecked(m_richBody->textCursor().currentList() != nullptr);
         });
     }
-    connect(m_formatted, &QCheckBox::toggled, this, &ComposeWindow::setFormatted);
+    connect(m_formatted, &QCheckBox::toggled, this, [this](bool on) {
+        // Back to plain text drops bold, lists and links: ask first when there are some.
+        const QTextDocument *doc = m_richBody->document();
+        if (on || m_asking ||
+            doc->toMarkdown().trimmed() == QString(doc->toPlainText()).trimmed()) {
+            setFormatted(on);
+            return;
+        }
+        {
+            const QSignalBlocker block(m_formatted);
+            m_formatted->setChecked(true);
+        }
+        m_asking = true;
+        auto *box = new QMessageBox(QMessageBox::Question, Words::plainTextTitle(),
+                                    Words::plainTextQuestion(), QMessageBox::Cancel, this);
+        box->setObjectName(QStringLiteral("plainTextQuestion"));
+        QPushButton *remove = box->addButton(Words::removeFormatting(), QMessageBox::AcceptRole);
+        box->setDefaultButton(QMessageBox::Cancel);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, box, remove](int) {
+            m_asking = false;
+            if (box->clickedButton() == remove)
+                setFormatted(false);
+        });
+        box->open();
+    });
 
     m_attachmentList->setMaximumHeight(90);
     m_attachmentList->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -484,8 +509,8 @@ bool ComposeWindow::isFormatted() const
 void ComposeWindow::setFormatted(bool on)
 {
     if (m_formatted->isChecked() != on) {
-        m_formatted->setChecked(on); // toggled() comes back here
-        return;
+        const QSignalBlocker block(m_formatted);
+        m_formatted->setChecked(on);
     }
     if (on == (m_bodyStack->currentWidget() == m_richBody))
         return;

@@ -55,7 +55,8 @@ public:
     /// queued(). False with *error (also shown) when it cannot be read or queued.
     bool queueEmlFile(const QString &path, QString *error = nullptr);
     /// Switches between the plain-text editor and the formatted-text editor; the text moves
-    /// over (formatting is dropped when switching back to plain text).
+    /// over (formatting is dropped when switching back to plain text: unticking "Formatted
+    /// text" asks first when there is some; this function does not ask).
     void setFormatted(bool on);
     bool isFormatted() const;
     /// What the compose window warns about now (estimated size, addresses typed, the account's

@@ -194,6 +194,21 @@ QString Words::attachIt()
     return tr("&Attach it");
 }
 
+QString Words::plainTextTitle()
+{
+    return tr("Plain text");
+}
+
+QString Words::plainTextQuestion()
+{
+    return tr("Back to plain text? Bold, italic, lists and links are removed; the words stay.");
+}
+
+QString Words::removeFormatting()
+{
+    return tr("&Remove formatting");
+}
+
 QString Words::replyFileProblem(const QString &fileName, const QString &why)
 {
     return tr("%1 could not be read as an e-mail message: %2").arg(fileName, why);

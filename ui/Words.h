@@ -52,6 +52,10 @@ public:
     static QString replyToIt();
     static QString queueAsItIs();
     static QString attachIt();
+    /// The question asked before formatted text goes back to plain text, and its answer.
+    static QString plainTextTitle();
+    static QString plainTextQuestion();
+    static QString removeFormatting();
     /// The reply fields could not be read from a message file.
     static QString replyFileProblem(const QString &fileName, const QString &why);
 };

@@ -47,6 +47,7 @@ private slots:
     void enqueueErrorKeepsTheText();
     void withoutAccount();
     void formattedTextIsMultipartAlternative();
+    void backToPlainTextAsks();
     void sizeOverTheServerLimitAsks();
     void smtpUtf8WarningWhileTyping();
     void noWarningWhenCapabilitiesUnknown();
@@ -437,6 +438,39 @@ void TestCompose::formattedTextIsMultipartAlternative()
     QVERIFY2(html.contains(u"font-weight:700;\">world</span>"_s), qPrintable(html));
     QVERIFY2(html.contains(u">first</li>"_s) && html.contains(u">second</li>"_s), qPrintable(html));
     QVERIFY(!html.contains(u"**"_s));
+}
+
+void TestCompose::backToPlainTextAsks()
+{
+    open();
+    w->formattedBox()->click();
+    QTextEdit *edit = w->richBodyEdit();
+    QTest::keyClicks(edit, u"plain words "_s);
+    // No formatting: back to plain text at once.
+    w->formattedBox()->click();
+    QVERIFY(!w->isFormatted());
+    QVERIFY(!test::findMessageBox(u"plainTextQuestion"_s));
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"plain words "_s);
+    // With bold: asked; Cancel keeps the formatting, Remove formatting keeps the words.
+    w->formattedBox()->click();
+    edit->moveCursor(QTextCursor::End);
+    w->formatBar()->findChild<QAction *>(u"boldAction"_s)->trigger();
+    QTest::keyClicks(edit, u"bold"_s);
+    w->formattedBox()->click();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"plainTextQuestion"_s)));
+    QVERIFY(w->isFormatted());
+    test::clickButton(box, QMessageBox::Cancel);
+    QTRY_VERIFY(!test::findMessageBox(u"plainTextQuestion"_s));
+    QVERIFY(w->isFormatted());
+    QVERIFY(edit->toHtml().contains(u"font-weight:700"_s));
+    w->formattedBox()->click();
+    QTRY_VERIFY((box = test::findMessageBox(u"plainTextQuestion"_s)));
+    for (QAbstractButton *b : box->buttons())
+        if (box->buttonRole(b) == QMessageBox::AcceptRole)
+            b->click();
+    QTRY_VERIFY(!w->isFormatted());
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"plain words bold"_s);
 }
 
 void TestCompose::sizeOverTheServerLimitAsks()
