@@ -18,6 +18,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -26,6 +27,10 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QShortcut>
+#include <QStackedWidget>
+#include <QTextEdit>
+#include <QTextList>
+#include <QToolBar>
 #include <QVBoxLayout>
 
 namespace outpost::ui {
@@ -46,6 +51,22 @@ bool hasLocalFiles(const QMimeData *mime)
     }
     return false;
 }
+
+bool isEml(const QUrl &u)
+{
+    return u.isLocalFile() && u.toLocalFile().endsWith(QLatin1String(".eml"), Qt::CaseInsensitive);
+}
+
+QByteArray readSmallFile(const QString &path, QString *error)
+{
+    // A message replied to or queued as it is: read whole (RFC 5322 messages, not archives).
+    QFile f(path);
+    if (!QFileInfo(path).isFile() || !f.open(QIODevice::ReadOnly)) {
+        *error = f.errorString();
+        return {};
+    }
+    return f.readAll();
+}
 } // namespace
 
 ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
@@ -58,6 +79,10 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     , m_bcc(new AddressField(service->store(), false, this))
     , m_subject(new QLineEdit(this))
     , m_body(new QPlainTextEdit(this))
+    , m_richBody(new QTextEdit(this))
+    , m_bodyStack(new QStackedWidget(this))
+    , m_formatted(new QCheckBox(tr("F&ormatted text"), this))
+    , m_formatBar(new QToolBar(this))
     , m_attachmentList(new QListWidget(this))
     , m_removeAttachment(new QPushButton(tr("&Remove"), this))
     , m_sendLater(new QCheckBox(tr("Send &later at"), this))
@@ -66,6 +91,7 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     , m_draftButton(new QPushButton(tr("Save &draft"), this))
     , m_banner(new QLabel(this))
     , m_sizeLabel(new QLabel(this))
+    , m_warning(new QLabel(this))
 {
     setWindowTitle(tr("New message"));
     setWindowIcon(Icons::app());
@@ -88,6 +114,21 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     m_banner->setAccessibleName(tr("Problem"));
     connect(m_banner, &QLabel::linkActivated, this,
             [this](const QString &) { emit accountsRequested(); });
+
+    m_warning->setObjectName(QStringLiteral("composeWarning"));
+    m_warning->setWordWrap(true);
+    m_warning->setVisible(false);
+    m_warning->setTextFormat(Qt::PlainText);
+    m_warning->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum); // never clipped
+    m_warning->setFrameShape(QFrame::StyledPanel);
+    m_warning->setAutoFillBackground(true);
+    {
+        QPalette pal = m_warning->palette();
+        pal.setColor(QPalette::Window, QColor(0xff, 0xf4, 0xce));
+        pal.setColor(QPalette::WindowText, QColor(0x5c, 0x40, 0x00));
+        m_warning->setPalette(pal);
+    }
+    m_warning->setAccessibleName(tr("Warning"));
 
     m_account->setAccessibleName(tr("Account"));
     m_from->setAccessibleName(tr("From"));
@@ -130,6 +171,99 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
         mono.setStyleHint(QFont::TypeWriter);
         m_body->setFont(mono);
     }
+
+    m_richBody->setAccessibleName(tr("Formatted message text"));
+    m_richBody->setAcceptRichText(true);
+    m_richBody->setTabChangesFocus(true);
+    m_richBody->viewport()->installEventFilter(this);
+    m_richBody->setPlaceholderText(tr("Write your message here."));
+    m_bodyStack->addWidget(m_body);
+    m_bodyStack->addWidget(m_richBody);
+    m_formatted->setToolTip(
+        tr("Write with bold, italic, lists and links (sent as HTML with a plain-text copy)"));
+    m_formatBar->setObjectName(QStringLiteral("formatBar"));
+    m_formatBar->setIconSize(QSize(16, 16));
+    m_formatBar->setVisible(false);
+    {
+        QAction *bold = m_formatBar->addAction(tr("Bold"));
+        bold->setObjectName(QStringLiteral("boldAction"));
+        bold->setShortcut(QKeySequence::Bold);
+        bold->setCheckable(true);
+        QFont f = bold->font();
+        f.setBold(true);
+        bold->setFont(f);
+        connect(bold, &QAction::triggered, this, [this](bool on) {
+            QTextCharFormat fmt;
+            fmt.setFontWeight(on ? QFont::Bold : QFont::Normal);
+            m_richBody->mergeCurrentCharFormat(fmt);
+        });
+        QAction *italic = m_formatBar->addAction(tr("Italic"));
+        italic->setObjectName(QStringLiteral("italicAction"));
+        italic->setShortcut(QKeySequence::Italic);
+        italic->setCheckable(true);
+        f = italic->font();
+        f.setBold(false);
+        f.setItalic(true);
+        italic->setFont(f);
+        connect(italic, &QAction::triggered, this, [this](bool on) {
+            QTextCharFormat fmt;
+            fmt.setFontItalic(on);
+            m_richBody->mergeCurrentCharFormat(fmt);
+        });
+        QAction *list = m_formatBar->addAction(tr("List"));
+        list->setObjectName(QStringLiteral("listAction"));
+        list->setToolTip(tr("Bulleted list"));
+        list->setCheckable(true);
+        connect(list, &QAction::triggered, this, [this](bool on) {
+            QTextCursor c = m_richBody->textCursor();
+            if (on) {
+                c.createList(QTextListFormat::ListDisc);
+            } else if (QTextList *l = c.currentList()) {
+                l->remove(c.block());
+                QTextBlockFormat bf = c.blockFormat();
+                bf.setIndent(0);
+                c.setBlockFormat(bf);
+            }
+        });
+        QAction *link = m_formatBar->addAction(tr("Link…"));
+        link->setObjectName(QStringLiteral("linkAction"));
+        link->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+        connect(link, &QAction::triggered, this, &ComposeWindow::insertLink);
+        connect(m_richBody, &QTextEdit::currentCharFormatChanged, this,
+                [bold, italic](const QTextCharFormat &fmt) {
+                    bold->setChecked(fmt.fontWeight() >= QFont::Bold);
+                    italic->setChecked(fmt.fontItalic());
+                });
+        connect(m_richBody, &QTextEdit::cursorPositionChanged, this, [this, list] {
+            list->setChecked(m_richBody->textCursor().currentList() != nullptr);
+        });
+    }
+    connect(m_formatted, &QCheckBox::toggled, this, [this](bool on) {
+        // Back to plain text drops bold, lists and links: ask first when there are some.
+        const QTextDocument *doc = m_richBody->document();
+        if (on || m_asking ||
+            doc->toMarkdown().trimmed() == QString(doc->toPlainText()).trimmed()) {
+            setFormatted(on);
+            return;
+        }
+        {
+            const QSignalBlocker block(m_formatted);
+            m_formatted->setChecked(true);
+        }
+        m_asking = true;
+        auto *box = new QMessageBox(QMessageBox::Question, Words::plainTextTitle(),
+                                    Words::plainTextQuestion(), QMessageBox::Cancel, this);
+        box->setObjectName(QStringLiteral("plainTextQuestion"));
+        QPushButton *remove = box->addButton(Words::removeFormatting(), QMessageBox::AcceptRole);
+        box->setDefaultButton(QMessageBox::Cancel);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, box, remove](int) {
+            m_asking = false;
+            if (box->clickedButton() == remove)
+                setFormatted(false);
+        });
+        box->open();
+    });
 
     m_attachmentList->setMaximumHeight(90);
     m_attachmentList->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -184,7 +318,13 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_banner);
     layout->addLayout(form);
-    layout->addWidget(m_body, 1);
+    layout->addWidget(m_warning);
+    auto *formatRow = new QHBoxLayout;
+    formatRow->addWidget(m_formatted);
+    formatRow->addWidget(m_formatBar);
+    formatRow->addStretch();
+    layout->addLayout(formatRow);
+    layout->addWidget(m_bodyStack, 1);
     layout->addLayout(attachRow);
     layout->addLayout(bottom);
 
@@ -206,6 +346,7 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
         updateState();
     });
     connect(m_body, &QPlainTextEdit::textChanged, this, &ComposeWindow::updateState);
+    connect(m_richBody, &QTextEdit::textChanged, this, &ComposeWindow::updateState);
     connect(m_account, &QComboBox::currentIndexChanged, this, &ComposeWindow::accountChanged);
     connect(service->accounts(), &AccountStore::changed, this, &ComposeWindow::fillAccounts);
 
@@ -215,6 +356,7 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     setTabOrder(m_cc->lineEdit(), m_bcc->lineEdit());
     setTabOrder(m_bcc->lineEdit(), m_subject);
     setTabOrder(m_subject, m_body);
+    setTabOrder(m_body, m_richBody);
 
     fillAccounts();
     m_baseline = snapshot();
@@ -248,6 +390,7 @@ void ComposeWindow::accountChanged()
     if (m_from->text().trimmed().isEmpty() || m_from->text() == m_lastAccountFrom)
         m_from->setText(from);
     m_lastAccountFrom = from;
+    m_capabilities = name.isEmpty() ? QStringList() : m_service->accounts()->lastCapabilities(name);
     if (m_account->count() == 0)
         showError(
             tr("There is no account to send from yet. <a href=\"accounts\">Add an account…</a>"));
@@ -258,9 +401,12 @@ void ComposeWindow::accountChanged()
 
 QString ComposeWindow::snapshot() const
 {
-    QStringList parts{m_to->text(),          m_cc->text(),
-                      m_bcc->text(),         m_subject->text(),
-                      m_body->toPlainText(), QString::number(m_attachments.size())};
+    QStringList parts{m_to->text(),
+                      m_cc->text(),
+                      m_bcc->text(),
+                      m_subject->text(),
+                      isFormatted() ? m_richBody->toHtml() : m_body->toPlainText(),
+                      QString::number(m_attachments.size())};
     return parts.join(QChar(0x1f));
 }
 
@@ -304,7 +450,9 @@ qint64 ComposeWindow::estimatedSize() const
     for (const AddressField *f : {m_from, m_to, m_cc})
         size += f->text().toUtf8().size() + 10;
     size += m_subject->text().toUtf8().size() * 4 / 3;
-    const QByteArray body = m_body->toPlainText().toUtf8();
+    QByteArray body = m_body->toPlainText().toUtf8();
+    if (isFormatted()) // the plain copy and the HTML part
+        body = m_richBody->toPlainText().toUtf8() + m_richBody->toHtml().toUtf8();
     bool ascii = true;
     for (char c : body) {
         if (uchar(c) >= 0x80) {
@@ -324,7 +472,80 @@ void ComposeWindow::updateState()
 {
     m_sendButton->setEnabled(canSend());
     m_draftButton->setEnabled(m_account->currentIndex() >= 0);
-    m_sizeLabel->setText(tr("Size: about %1").arg(Words::size(estimatedSize())));
+    const qint64 size = estimatedSize();
+    m_sizeLabel->setText(tr("Size: about %1").arg(Words::size(size)));
+    const mime::ComposeWarnings w = warningsFor(size);
+    QStringList text;
+    if (w.tooLarge)
+        text << Words::tooLargeWarning(size, w.sizeLimit);
+    if (!w.needSmtpUtf8.isEmpty())
+        text << Words::smtpUtf8Warning(w.needSmtpUtf8);
+    m_warning->setText(text.join(QLatin1Char('\n')));
+    m_warning->setVisible(!text.isEmpty());
+}
+
+mime::ComposeWarnings ComposeWindow::warnings() const
+{
+    return warningsFor(estimatedSize());
+}
+
+mime::ComposeWarnings ComposeWindow::warningsFor(qint64 size) const
+{
+    QString from;
+    if (!m_from->mailboxes().isEmpty())
+        from = m_from->mailboxes().first().address;
+    QStringList recipients;
+    for (const AddressField *f : {m_to, m_cc, m_bcc})
+        for (const mime::Mailbox &mb : f->mailboxes())
+            recipients << mb.address;
+    return mime::composeWarnings(m_capabilities, size, from, recipients);
+}
+
+bool ComposeWindow::isFormatted() const
+{
+    return m_formatted->isChecked();
+}
+
+void ComposeWindow::setFormatted(bool on)
+{
+    if (m_formatted->isChecked() != on) {
+        const QSignalBlocker block(m_formatted);
+        m_formatted->setChecked(on);
+    }
+    if (on == (m_bodyStack->currentWidget() == m_richBody))
+        return;
+    if (on) {
+        m_richBody->setPlainText(m_body->toPlainText());
+        m_bodyStack->setCurrentWidget(m_richBody);
+        m_richBody->setFocus();
+    } else {
+        m_body->setPlainText(m_richBody->toPlainText());
+        m_bodyStack->setCurrentWidget(m_body);
+        m_body->setFocus();
+    }
+    m_formatBar->setVisible(on);
+    updateState();
+}
+
+void ComposeWindow::insertLink()
+{
+    QTextCursor c = m_richBody->textCursor();
+    bool ok = false;
+    const QString url = QInputDialog::getText(this, tr("Link"), tr("Address (URL):"),
+                                              QLineEdit::Normal, QStringLiteral("https://"), &ok)
+                            .trimmed();
+    if (!ok || url.isEmpty())
+        return;
+    QTextCharFormat fmt;
+    fmt.setAnchor(true);
+    fmt.setAnchorHref(url);
+    fmt.setForeground(palette().color(QPalette::Link));
+    fmt.setFontUnderline(true);
+    if (c.hasSelection())
+        c.mergeCharFormat(fmt);
+    else
+        c.insertText(url, fmt);
+    m_richBody->setTextCursor(c);
 }
 
 void ComposeWindow::showError(const QString &text)
@@ -343,11 +564,18 @@ mime::Draft ComposeWindow::draft() const
     d.cc = m_cc->mailboxes();
     d.bcc = m_bcc->mailboxes();
     d.subject = m_subject->text();
-    d.textBody = m_body->toPlainText();
+    if (isFormatted()) {
+        // multipart/alternative: the plain copy keeps emphasis, lists and link targets
+        // readable as Markdown (CommonMark) marks
+        d.textBody = m_richBody->document()->toMarkdown(QTextDocument::MarkdownDialectCommonMark);
+        d.htmlBody = m_richBody->toHtml();
+    } else {
+        d.textBody = m_body->toPlainText();
+    }
     d.attachments = m_attachments;
     if (!m_inReplyTo.isEmpty()) {
         d.inReplyTo = m_inReplyTo;
-        d.references = {m_inReplyTo};
+        d.references = m_references.isEmpty() ? QList<QByteArray>{m_inReplyTo} : m_references;
     }
     d.extraHeaders = {{QStringLiteral("User-Agent"),
                        QStringLiteral("Outpost/%1").arg(QLatin1String(OUTPOST_VERSION))}};
@@ -406,6 +634,8 @@ bool ComposeWindow::store(MessageState state)
             return false;
         }
     }
+    if (state == MessageState::Queued && !confirmSize())
+        return false;
     const Service::EnqueueResult r = m_service->enqueue(account, draft(), sendAt, state);
     if (!r.ok()) {
         showError((state == MessageState::Draft ? tr("The draft could not be saved: %1")
@@ -453,6 +683,132 @@ void ComposeWindow::removeAttachment(int index)
     updateState();
 }
 
+bool ComposeWindow::confirmSize()
+{
+    if (m_sizeConfirmed) {
+        m_sizeConfirmed = false;
+        return true;
+    }
+    if (mime::composeWarnings(m_capabilities, 0, {}, {}).sizeLimit <= 0)
+        return true; // no SIZE known: nothing to compare with
+    // The exact size: the message composed as it will be queued.
+    const mime::ComposedMessage m = mime::composeMessage(draft());
+    if (!m.ok())
+        return true; // enqueue says what is wrong
+    const mime::ComposeWarnings w = mime::composeWarnings(m_capabilities, m.data.size(), {}, {});
+    if (!w.tooLarge || m_asking)
+        return !w.tooLarge;
+    m_asking = true;
+    auto *box = new QMessageBox(QMessageBox::Warning, Words::tooLargeTitle(),
+                                Words::tooLargeQuestion(m.data.size(), w.sizeLimit),
+                                QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("sizeQuestion"));
+    QPushButton *queue = box->addButton(Words::queueAnyway(), QMessageBox::AcceptRole);
+    QPushButton *back = box->addButton(Words::goBack(), QMessageBox::RejectRole);
+    box->setDefaultButton(back);
+    box->setEscapeButton(back);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, queue](int) {
+        m_asking = false;
+        if (box->clickedButton() == queue) {
+            m_sizeConfirmed = true;
+            send();
+        }
+    });
+    box->open();
+    return false;
+}
+
+void ComposeWindow::applyReply(const mime::ReplyContext &reply)
+{
+    QStringList to;
+    for (const mime::Mailbox &mb : reply.to) {
+        if (mb.name.isEmpty())
+            to << mb.address;
+        else
+            to << QStringLiteral("\"%1\" <%2>")
+                      .arg(QString(mb.name)
+                               .replace(u'\\', QLatin1String("\\\\"))
+                               .replace(u'"', QLatin1String("\\\"")),
+                           mb.address);
+    }
+    m_to->setText(joined(to));
+    m_subject->setText(reply.subject);
+    m_inReplyTo = reply.inReplyTo;
+    m_references = reply.references;
+    updateState();
+    (isFormatted() ? static_cast<QWidget *>(m_richBody) : m_body)->setFocus();
+}
+
+bool ComposeWindow::replyToFile(const QString &path, QString *error)
+{
+    QString why;
+    const QByteArray raw = readSmallFile(path, &why);
+    mime::ReplyContext reply;
+    if (why.isEmpty()) {
+        reply = mime::replyContext(raw);
+        why = reply.error;
+    }
+    if (!why.isEmpty()) {
+        const QString text = Words::replyFileProblem(QFileInfo(path).fileName(), why);
+        if (error)
+            *error = text;
+        showError(text.toHtmlEscaped());
+        return false;
+    }
+    applyReply(reply);
+    return true;
+}
+
+bool ComposeWindow::queueEmlFile(const QString &path, QString *error)
+{
+    QString why;
+    const QByteArray raw = readSmallFile(path, &why);
+    const QString account = m_account->currentData().toString();
+    Service::EnqueueResult r;
+    if (why.isEmpty() && account.isEmpty())
+        why = tr("there is no account to send from");
+    if (why.isEmpty()) {
+        r = m_service->enqueueRaw(account, raw);
+        why = r.error;
+    }
+    if (!why.isEmpty()) {
+        const QString text = tr("The message could not be queued: %1").arg(why);
+        if (error)
+            *error = text;
+        showError(text.toHtmlEscaped());
+        return false;
+    }
+    emit queued(r.id);
+    return true;
+}
+
+void ComposeWindow::askAboutEml(const QString &path)
+{
+    auto *box = new QMessageBox(QMessageBox::Question, Words::emlDropTitle(),
+                                Words::emlDropQuestion(QFileInfo(path).fileName()),
+                                QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("emlQuestion"));
+    QPushButton *reply = box->addButton(Words::replyToIt(), QMessageBox::AcceptRole);
+    reply->setObjectName(QStringLiteral("replyButton"));
+    QPushButton *queue = box->addButton(Words::queueAsItIs(), QMessageBox::ActionRole);
+    queue->setObjectName(QStringLiteral("queueButton"));
+    QPushButton *attach = box->addButton(Words::attachIt(), QMessageBox::ActionRole);
+    attach->setObjectName(QStringLiteral("attachButton"));
+    box->setDefaultButton(reply);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, path, reply, queue, attach](int) {
+        QAbstractButton *clicked = box->clickedButton();
+        if (clicked == reply)
+            replyToFile(path);
+        else if (clicked == queue)
+            queueEmlFile(path);
+        else if (clicked == attach)
+            addAttachmentFile(path);
+    });
+    box->open();
+}
+
 void ComposeWindow::chooseAttachments()
 {
     const QStringList files = QFileDialog::getOpenFileNames(this, tr("Attach files"));
@@ -465,7 +821,11 @@ bool ComposeWindow::acceptFileDrop(QDropEvent *event)
     if (!hasLocalFiles(event->mimeData()))
         return false;
     for (const QUrl &u : event->mimeData()->urls()) {
-        if (u.isLocalFile() && QFileInfo(u.toLocalFile()).isFile())
+        if (!u.isLocalFile() || !QFileInfo(u.toLocalFile()).isFile())
+            continue;
+        if (isEml(u))
+            askAboutEml(u.toLocalFile());
+        else
             addAttachmentFile(u.toLocalFile());
     }
     event->acceptProposedAction();
@@ -486,7 +846,7 @@ void ComposeWindow::dropEvent(QDropEvent *event)
 bool ComposeWindow::eventFilter(QObject *watched, QEvent *event)
 {
     // Files dropped on the text become attachments instead of their path being typed in.
-    if (watched == m_body->viewport()) {
+    if (watched == m_body->viewport() || watched == m_richBody->viewport()) {
         if (event->type() == QEvent::DragEnter || event->type() == QEvent::DragMove) {
             auto *e = static_cast<QDragMoveEvent *>(event);
             if (hasLocalFiles(e->mimeData())) {

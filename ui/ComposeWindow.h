@@ -1,7 +1,9 @@
 #pragma once
 
 #include "Mailto.h"
+#include "mime/ComposeWarnings.h"
 #include "mime/MessageComposer.h"
+#include "mime/ReplyContext.h"
 #include "outbox/OutboxStore.h"
 
 #include <QWidget>
@@ -14,6 +16,9 @@ class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
 class QPushButton;
+class QStackedWidget;
+class QTextEdit;
+class QToolBar;
 
 namespace outpost {
 class Service;
@@ -24,9 +29,13 @@ namespace outpost::ui {
 class AddressField;
 
 /// The compose window (design.md §5): From (account and address), To / Cc / Bcc checked as
-/// the user types, Subject, a plain-text body, attachments (button or drag and drop; each
-/// file is read when added, so the message is frozen then), Send (Ctrl+Return), Send later
-/// (a time), Save draft. Queues through Service::enqueue; when the Service refuses, the
+/// the user types, Subject, a plain-text body or formatted text (bold, italic, lists, links;
+/// queued as multipart/alternative text/plain + text/html), attachments (button or drag and
+/// drop; each file is read when added, so the message is frozen then; a dropped .eml asks
+/// whether to reply to it, queue it or attach it), Send (Ctrl+Return), Send later (a time),
+/// Save draft. Warns while composing when the account's server, at its last EHLO, announced
+/// a SIZE the message exceeds (and asks before queueing it) or lacked SMTPUTF8 for a
+/// non-ASCII local part. Queues through Service::enqueue; when the Service refuses, the
 /// reason is shown and everything typed stays. Closing with unsaved text asks first.
 class ComposeWindow : public QWidget
 {
@@ -36,6 +45,23 @@ public:
 
     /// Fills the fields from a mailto: URL (RFC 6068).
     void applyMailto(const MailtoFields &fields);
+    /// Makes this message a reply (RFC 5322 §3.6.4): To, Subject, In-Reply-To and References
+    /// from `reply` (see mime::replyContext()); the body is left as it is.
+    void applyReply(const mime::ReplyContext &reply);
+    /// Reads an .eml file and makes this message a reply to it; false with *error (also shown
+    /// in the window) when the file cannot be read or has no address to reply to.
+    bool replyToFile(const QString &path, QString *error = nullptr);
+    /// Queues an .eml file as it is for the chosen account (Service::enqueueRaw); emits
+    /// queued(). False with *error (also shown) when it cannot be read or queued.
+    bool queueEmlFile(const QString &path, QString *error = nullptr);
+    /// Switches between the plain-text editor and the formatted-text editor; the text moves
+    /// over (formatting is dropped when switching back to plain text: unticking "Formatted
+    /// text" asks first when there is some; this function does not ask).
+    void setFormatted(bool on);
+    bool isFormatted() const;
+    /// What the compose window warns about now (estimated size, addresses typed, the account's
+    /// remembered capabilities).
+    mime::ComposeWarnings warnings() const;
     /// Reads a file and attaches it; false with *error when it cannot be read.
     bool addAttachmentFile(const QString &path, QString *error = nullptr);
     /// Removes the attachment at `index`.
@@ -69,6 +95,10 @@ public:
     AddressField *bccField() const { return m_bcc; }
     QLineEdit *subjectEdit() const { return m_subject; }
     QPlainTextEdit *bodyEdit() const { return m_body; }
+    QTextEdit *richBodyEdit() const { return m_richBody; }
+    QCheckBox *formattedBox() const { return m_formatted; }
+    QToolBar *formatBar() const { return m_formatBar; }
+    QLabel *warningLabel() const { return m_warning; }
     QPushButton *sendButton() const { return m_sendButton; }
     QCheckBox *sendLaterBox() const { return m_sendLater; }
     QDateTimeEdit *sendAtEdit() const { return m_sendAt; }
@@ -96,6 +126,10 @@ private:
     void chooseAttachments();
     QString snapshot() const;
     bool acceptFileDrop(QDropEvent *event);
+    void askAboutEml(const QString &path);
+    void insertLink();
+    bool confirmSize();
+    mime::ComposeWarnings warningsFor(qint64 size) const;
 
     Service *m_service;
     QComboBox *m_account;
@@ -105,6 +139,10 @@ private:
     AddressField *m_bcc;
     QLineEdit *m_subject;
     QPlainTextEdit *m_body;
+    QTextEdit *m_richBody;
+    QStackedWidget *m_bodyStack;
+    QCheckBox *m_formatted;
+    QToolBar *m_formatBar;
     QListWidget *m_attachmentList;
     QPushButton *m_removeAttachment;
     QCheckBox *m_sendLater;
@@ -113,8 +151,12 @@ private:
     QPushButton *m_draftButton;
     QLabel *m_banner;
     QLabel *m_sizeLabel;
+    QLabel *m_warning;
     QList<mime::Attachment> m_attachments;
     QByteArray m_inReplyTo;
+    QList<QByteArray> m_references;
+    QStringList m_capabilities; ///< of the chosen account's server at its last EHLO
+    bool m_sizeConfirmed = false;
     QString m_lastAccountFrom;
     QString m_baseline;
     bool m_done = false;

@@ -29,6 +29,8 @@ DesktopApp::DesktopApp(Service *service, QObject *parent)
     m_window->setCloseToTray(TrayController::isAvailable());
 
     connect(m_window, &MainWindow::composeRequested, this, [this] { openCompose(); });
+    connect(m_window, &MainWindow::replyToFileRequested, this,
+            [this](const QString &path) { openCompose()->replyToFile(path); });
     connect(m_window, &MainWindow::accountsRequested, this, [this] { openAccounts(); });
     connect(m_window, &MainWindow::quitRequested, this, &DesktopApp::requestQuit);
     connect(m_window, &MainWindow::fixAccountRequested, this, &DesktopApp::fixAccount);

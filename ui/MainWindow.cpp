@@ -209,6 +209,8 @@ void MainWindow::createActions()
     m_newMessage =
         make(tr("&New message"), QKeySequence::New, QStyle::SP_FileIcon, tr("Write a new message"));
     m_newMessage->setIcon(Icons::app());
+    m_replyToFile = make(tr("Reply to message &file…"), {}, QStyle::SP_FileDialogStart,
+                         tr("Write a reply to a message saved as an .eml file"));
     m_sendNow = make(tr("&Send queued now"), QKeySequence(Qt::Key_F5), QStyle::SP_ArrowForward,
                      tr("Try every queued message now, without waiting for its retry time"));
     m_retry = make(tr("&Retry"), QKeySequence(Qt::CTRL | Qt::Key_R), QStyle::SP_BrowserReload,
@@ -236,6 +238,12 @@ void MainWindow::createActions()
     m_quit->setMenuRole(QAction::QuitRole);
 
     connect(m_newMessage, &QAction::triggered, this, &MainWindow::composeRequested);
+    connect(m_replyToFile, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Reply to message file"), {}, tr("E-mail messages (*.eml);;All files (*)"));
+        if (!path.isEmpty())
+            emit replyToFileRequested(path);
+    });
     connect(m_sendNow, &QAction::triggered, this, [this] {
         m_service->flush();
         statusBar()->showMessage(tr("Sending queued messages now."), 4000);
@@ -295,6 +303,7 @@ void MainWindow::createMenusAndToolbar()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_newMessage);
+    file->addAction(m_replyToFile);
     file->addAction(m_export);
     file->addSeparator();
     file->addAction(m_accounts);

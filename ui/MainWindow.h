@@ -40,6 +40,7 @@ public:
 
     /// Shared actions (the tray menu uses the same objects).
     QAction *newMessageAction() const { return m_newMessage; }
+    QAction *replyToFileAction() const { return m_replyToFile; }
     QAction *sendNowAction() const { return m_sendNow; }
     QAction *retryAction() const { return m_retry; }
     QAction *holdAction() const { return m_hold; }
@@ -73,6 +74,8 @@ public:
 
 signals:
     void composeRequested();
+    /// "Reply to message file…" chose this .eml file.
+    void replyToFileRequested(const QString &path);
     void accountsRequested();
     void quitRequested();
     /// The user asks to fix a paused account (from the banner).
@@ -117,6 +120,7 @@ private:
     bool m_asking = false;
 
     QAction *m_newMessage = nullptr;
+    QAction *m_replyToFile = nullptr;
     QAction *m_sendNow = nullptr;
     QAction *m_retry = nullptr;
     QAction *m_hold = nullptr;

@@ -131,4 +131,87 @@ QString Words::size(qint64 bytes)
     return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
 }
 
+QString Words::tooLargeWarning(qint64 bytes, qint64 limit)
+{
+    return tr("At about %1 this message is larger than the %2 the server accepts: it would be "
+              "refused. Remove an attachment or send the file another way.")
+        .arg(size(bytes), size(limit));
+}
+
+QString Words::tooLargeTitle()
+{
+    return tr("Message too large for the server");
+}
+
+QString Words::tooLargeQuestion(qint64 bytes, qint64 limit)
+{
+    return tr("This message is %1, and the server said at its last connection that it accepts "
+              "at most %2. It will most likely be refused when it is sent.\n\nQueue it anyway, "
+              "or go back and make it smaller?")
+        .arg(size(bytes), size(limit));
+}
+
+QString Words::queueAnyway()
+{
+    return tr("&Queue anyway");
+}
+
+QString Words::goBack()
+{
+    return tr("&Go back");
+}
+
+QString Words::smtpUtf8Warning(const QStringList &addresses)
+{
+    return tr("The server of this account does not accept addresses with non-ASCII characters "
+              "before the @ (it did not offer SMTPUTF8): the message would fail when sent to %1.")
+        .arg(addresses.join(QLatin1String(", ")));
+}
+
+QString Words::emlDropTitle()
+{
+    return tr("Message file");
+}
+
+QString Words::emlDropQuestion(const QString &fileName)
+{
+    return tr("%1 is an e-mail message. Reply to it, queue it as it is, or attach it?")
+        .arg(fileName);
+}
+
+QString Words::replyToIt()
+{
+    return tr("&Reply to it");
+}
+
+QString Words::queueAsItIs()
+{
+    return tr("&Queue it as it is");
+}
+
+QString Words::attachIt()
+{
+    return tr("&Attach it");
+}
+
+QString Words::plainTextTitle()
+{
+    return tr("Plain text");
+}
+
+QString Words::plainTextQuestion()
+{
+    return tr("Back to plain text? Bold, italic, lists and links are removed; the words stay.");
+}
+
+QString Words::removeFormatting()
+{
+    return tr("&Remove formatting");
+}
+
+QString Words::replyFileProblem(const QString &fileName, const QString &why)
+{
+    return tr("%1 could not be read as an e-mail message: %2").arg(fileName, why);
+}
+
 } // namespace outpost::ui

@@ -34,6 +34,30 @@ public:
     static QString noticeText(const Notice &n);
     /// A size in bytes for people ("12.3 KB").
     static QString size(qint64 bytes);
+    /// Inline compose warning: the message (`bytes`) is over the SIZE the server announced
+    /// (`limit` bytes) at its last EHLO.
+    static QString tooLargeWarning(qint64 bytes, qint64 limit);
+    /// Title, text and buttons of the question asked before queueing a message that is over
+    /// the server's SIZE.
+    static QString tooLargeTitle();
+    static QString tooLargeQuestion(qint64 bytes, qint64 limit);
+    static QString queueAnyway();
+    static QString goBack();
+    /// Inline compose warning: these addresses have a non-ASCII local part and the account's
+    /// server did not offer SMTPUTF8 at its last EHLO.
+    static QString smtpUtf8Warning(const QStringList &addresses);
+    /// The question asked when an .eml file is dropped on the compose window, and its answers.
+    static QString emlDropTitle();
+    static QString emlDropQuestion(const QString &fileName);
+    static QString replyToIt();
+    static QString queueAsItIs();
+    static QString attachIt();
+    /// The question asked before formatted text goes back to plain text, and its answer.
+    static QString plainTextTitle();
+    static QString plainTextQuestion();
+    static QString removeFormatting();
+    /// The reply fields could not be read from a message file.
+    static QString replyFileProblem(const QString &fileName, const QString &why);
 };
 
 } // namespace outpost::ui

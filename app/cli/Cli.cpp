@@ -7,6 +7,7 @@
 #include "accounts/Settings.h"
 #include "mime/Address.h"
 #include "mime/MessageComposer.h"
+#include "mime/ReplyContext.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Database.h"
 #include "outbox/Dispatcher.h"
@@ -290,6 +291,9 @@ static const char kUsage[] =
     "  queue --account NAME [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
     "        --subject TEXT (--body TEXT | --body-file F) [--html-file F] [--attach F ...]\n"
     "        [--send-at ISO-8601]                      prints the new message id\n"
+    "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
+    "Subject,\n"
+    "                                  In-Reply-To and References (--to / --subject win)\n"
     "  queue --account NAME --eml FILE|-              queue an existing RFC 5322 message\n"
     "        both take [--notify success,failure,delay|never] [--ret full|hdrs] [--envid ID]:\n"
     "        delivery status notifications (RFC 3461), asked of servers that offer DSN\n"
@@ -639,8 +643,16 @@ void Cli::run(const QStringList &all)
              QStringLiteral("RET")},
             {QStringLiteral("envid"), QStringLiteral("envelope id for notifications"),
              QStringLiteral("ID")},
+            {QStringLiteral("reply-to-eml"), QStringLiteral("message replied to"),
+             QStringLiteral("FILE")},
         };
         if (!parser(command, args, opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        if (p.isSet(QStringLiteral("eml")) && p.isSet(QStringLiteral("reply-to-eml"))) {
+            err(QStringLiteral("--eml queues a message as it is; --reply-to-eml writes a new one: "
+                               "give one of them"));
             done(exitcode::Usage);
             return;
         }
@@ -724,12 +736,38 @@ void Cli::run(const QStringList &all)
                 done(exitcode::DataErr);
                 return;
             }
+            QString replySubject;
+            if (p.isSet(QStringLiteral("reply-to-eml"))) {
+                // A reply (RFC 5322 §3.6.4): To from the message's Reply-To or From unless
+                // --to is given, "Re: " Subject unless --subject is, and the thread fields.
+                QString error;
+                const QByteArray parent =
+                    readInput(p.value(QStringLiteral("reply-to-eml")), &error);
+                if (!error.isEmpty()) {
+                    err(error);
+                    done(exitcode::DataErr);
+                    return;
+                }
+                const mime::ReplyContext reply = mime::replyContext(parent);
+                if (!reply.ok()) {
+                    err(QStringLiteral("--reply-to-eml: %1").arg(reply.error));
+                    done(exitcode::DataErr);
+                    return;
+                }
+                if (!p.isSet(QStringLiteral("to")))
+                    draft.to = reply.to;
+                replySubject = reply.subject;
+                draft.inReplyTo = reply.inReplyTo;
+                draft.references = reply.references;
+            }
             if (draft.to.isEmpty() && draft.cc.isEmpty() && draft.bcc.isEmpty()) {
                 err(QStringLiteral("no recipients: give --to, --cc or --bcc"));
                 done(exitcode::Usage);
                 return;
             }
-            draft.subject = p.value(QStringLiteral("subject"));
+            draft.subject = p.isSet(QStringLiteral("subject")) || replySubject.isEmpty()
+                                ? p.value(QStringLiteral("subject"))
+                                : replySubject;
             QString error;
             if (p.isSet(QStringLiteral("body-file"))) {
                 const QByteArray b = readInput(p.value(QStringLiteral("body-file")), &error);

@@ -75,56 +75,124 @@ QByteArray encodeChunked(const QString &text, bool phrase)
     if (longestEncodedWord(whole) <= kMaxEncodedWord && decodesBack(whole, text, phrase))
         return whole;
 
-    // Cut points lie inside whitespace-free words, between two code points; a cut is taken
-    // only where GMime ends the piece before it with an encoded-word and starts the next piece
-    // with one, so the space that joins them is dropped by decoders (RFC 2047 §6.2) and the
-    // text decodes unchanged. A piece followed by another must not end in base64 padding
-    // (see decodesBack()).
+    // The text is cut into pieces, each encoded by GMime on its own. Two kinds of cut:
+    // - an encoded cut inside a whitespace-free word, between two code points, taken only
+    //   where GMime ends the piece before it with an encoded-word and starts the next piece
+    //   with one, so the single space that joins them is dropped by decoders (RFC 2047 §6.2);
+    //   a piece followed by another must then not end in base64 padding (see decodesBack());
+    // - a plain cut at whitespace after a piece that GMime ends with a plain word: the
+    //   pieces are joined by that whitespace, which decoders keep.
+    // Each piece is looked for among the next kWindow code units only, and inside a
+    // whitespace-free stretch the search stops once the encoded-word grows too long, so the
+    // work is linear in the length of the text.
+    constexpr qsizetype kWindow = 400;
     const qsizetype n = text.size();
     auto validCut = [&](qsizetype p, qsizetype start) {
         if (p <= start || p >= n)
             return false;
         return !isWs(text.at(p - 1)) && !isWs(text.at(p)) && !text.at(p).isLowSurrogate();
     };
+    enum class End
+    {
+        Any,
+        Encoded,
+        Plain
+    };
     // strict: also readable by GMime's own decoder; else only RFC 2047 correct
-    auto ok = [&](qsizetype from, qsizetype to, bool strict) {
+    auto tryPiece = [&](qsizetype from, qsizetype to, bool afterEncodedCut, End end, bool strict,
+                        QByteArray *enc, bool *tooLong) {
         const QString piece = text.mid(from, to - from);
-        const QByteArray enc = gmimeEncode(piece.toUtf8(), phrase);
-        // both sides of a cut must be encoded-words, so that the joining space is dropped
-        if (longestEncodedWord(enc) > kMaxEncodedWord || (from > 0 && !enc.startsWith("=?")) ||
-            (to < n && !enc.endsWith("?=")))
+        *enc = gmimeEncode(piece.toUtf8(), phrase);
+        *tooLong = longestEncodedWord(*enc) > kMaxEncodedWord;
+        if (*tooLong || (afterEncodedCut && !enc->startsWith("=?")) ||
+            (end == End::Encoded && !enc->endsWith("?=")) ||
+            (end == End::Plain && (enc->isEmpty() || enc->endsWith("?="))))
             return false;
-        return !strict || (decodesBack(enc, piece, phrase) && (to == n || !endsPadded(enc)));
+        return !strict ||
+               (decodesBack(*enc, piece, phrase) && (end != End::Encoded || !endsPadded(*enc)));
     };
 
-    QList<QByteArray> pieces;
+    // GMime writes the first word of text[p, ...) as an encoded-word: decided from that word
+    // alone (at most 120 code units of it), as GMime merges plain words only into an
+    // encoded-word before them, never after.
+    auto nextStartsEncoded = [&](qsizetype p) {
+        qsizetype end = p;
+        while (end < n && end - p < 120 && !isWs(text.at(end)))
+            ++end;
+        if (end < n && text.at(end).isLowSurrogate())
+            ++end;
+        return gmimeEncode(text.mid(p, end - p).toUtf8(), phrase).startsWith("=?");
+    };
+    struct Candidate
+    {
+        qsizetype cut;
+        bool plain;
+        QByteArray enc;
+    };
+
+    QByteArray out;
     qsizetype start = 0;
+    bool afterEncodedCut = false;
     while (start < n) {
-        if (ok(start, n, true)) {
-            pieces << gmimeEncode(text.mid(start).toUtf8(), phrase);
+        QByteArray enc;
+        bool tooLong = false;
+        if (n - start <= kWindow &&
+            tryPiece(start, n, afterEncodedCut, End::Any, true, &enc, &tooLong)) {
+            out += enc;
             break;
         }
+        const qsizetype limit = std::min(n, start + kWindow);
         qsizetype best = -1;
+        bool bestPlain = false;
+        QByteArray bestEnc;
         for (const bool strict : {true, false}) {
-            for (qsizetype p = start + 1; p < n; ++p) {
-                if (!validCut(p, start))
-                    continue;
-                if (ok(start, p, strict))
-                    best = p;
-                else if (best >= 0 && p - start > 400)
-                    break; // long enough: keep the work bounded
+            QList<Candidate> candidates;
+            bool spaceSeen = false;
+            for (qsizetype p = start + 1; p < limit; ++p) {
+                spaceSeen = spaceSeen || isWs(text.at(p - 1));
+                if (validCut(p, start)) {
+                    if (tryPiece(start, p, afterEncodedCut, End::Encoded, strict, &enc, &tooLong))
+                        candidates.append({p, false, enc});
+                    else if (tooLong && !spaceSeen && !candidates.isEmpty())
+                        break; // one word only grows from here
+                } else if (!isWs(text.at(p - 1)) && isWs(text.at(p))) {
+                    if (tryPiece(start, p, afterEncodedCut, End::Plain, strict, &enc, &tooLong))
+                        candidates.append({p, true, enc});
+                }
+            }
+            // the longest piece after which the text can go on: an encoded cut needs the next
+            // piece to start with an encoded-word too
+            for (qsizetype i = candidates.size() - 1; i >= 0 && best < 0; --i) {
+                const Candidate &c = candidates.at(i);
+                if (c.plain || nextStartsEncoded(c.cut)) {
+                    best = c.cut;
+                    bestPlain = c.plain;
+                    bestEnc = c.enc;
+                }
             }
             if (best >= 0)
                 break;
         }
         if (best < 0) { // no cut fits: the rest as GMime makes it
-            pieces << gmimeEncode(text.mid(start).toUtf8(), phrase);
+            out += gmimeEncode(text.mid(start).toUtf8(), phrase);
             break;
         }
-        pieces << gmimeEncode(text.mid(start, best - start).toUtf8(), phrase);
-        start = best;
+        out += bestEnc;
+        if (bestPlain) {
+            qsizetype next = best;
+            while (next < n && isWs(text.at(next)))
+                ++next;
+            if (next < n)
+                out += text.mid(best, next - best).toLatin1();
+            start = next;
+            afterEncodedCut = false;
+        } else {
+            out += ' ';
+            start = best;
+            afterEncodedCut = true;
+        }
     }
-    return pieces.join(' ');
+    return out;
 }
 
 /// GMime's RFC 2231 form of one parameter value in UTF-8: the part after `*=UTF-8''`, or ""

@@ -224,6 +224,56 @@ private slots:
                  QJsonArray{QStringLiteral("dsn-not-offered")});
     }
 
+    void replyToEml()
+    {
+        // `queue --reply-to-eml`: the reply that reaches the server threads under the message
+        // replied to (RFC 5322 §3.6.4) and goes to its Reply-To.
+        SmtpServer server;
+        QVERIFY(server.start({}));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"),
+                                       QStringLiteral("local"), QStringLiteral("--host"),
+                                       QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
+                                       QString::number(server.port()), QStringLiteral("--security"),
+                                       QStringLiteral("none"), QStringLiteral("--from"),
+                                       QStringLiteral("alice@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        const QString parent = data.filePath(QStringLiteral("question.eml"));
+        {
+            QFile f(parent);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("From: Bob <bob@example.net>\n"
+                    "Reply-To: team@example.net\n"
+                    "Subject: RE: Re: Plans\n"
+                    "Message-ID: <q.2@example.net>\n"
+                    "References: <q.0@example.net> <q.1@example.net>\n"
+                    "\n"
+                    "Friday?\n");
+        }
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--reply-to-eml"), parent,
+                             QStringLiteral("--body"), QStringLiteral("Friday it is.")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--reply-to-eml"),
+                             data.filePath(QStringLiteral("missing.eml")), QStringLiteral("--body"),
+                             QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 65);
+        QVERIFY(r.err.contains("missing.eml"));
+        r = runOutpost(dir, {QStringLiteral("flush")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(server.deliveredFiles().size(), 1);
+        const QByteArray got = server.delivered(server.deliveredFiles().first());
+        QVERIFY2(got.contains("\r\nTo: team@example.net\r\n"), got.constData());
+        QVERIFY(got.contains("\r\nSubject: Re: Plans\r\n"));
+        QVERIFY(got.contains("\r\nIn-Reply-To: <q.2@example.net>\r\n"));
+        QVERIFY(got.contains("\r\nReferences: <q.0@example.net> <q.1@example.net> "
+                             "<q.2@example.net>\r\n"));
+        for (const QJsonObject &e : server.events())
+            if (e.value(QLatin1String("event")).toString() == QLatin1String("data"))
+                QCOMPARE(e.value(QLatin1String("rcpt")).toArray().first().toString(),
+                         QStringLiteral("team@example.net"));
+    }
+
     void serverDownThenUp()
     {
         // A port that nothing listens on: start a server to learn a free port, then stop it.

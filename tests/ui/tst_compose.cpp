@@ -8,14 +8,20 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QDateTimeEdit>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPointer>
+#include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStringListModel>
 #include <QTemporaryFile>
+#include <QTextEdit>
+#include <QToolBar>
 
 using namespace outpost;
 using namespace outpost::ui;
@@ -40,6 +46,13 @@ private slots:
     void closeWithUnsavedTextAsks();
     void enqueueErrorKeepsTheText();
     void withoutAccount();
+    void formattedTextIsMultipartAlternative();
+    void backToPlainTextAsks();
+    void sizeOverTheServerLimitAsks();
+    void smtpUtf8WarningWhileTyping();
+    void noWarningWhenCapabilitiesUnknown();
+    void replyToMessageFile();
+    void droppedEmlAsksReplyOrQueue();
     void screenshot();
 
 private:
@@ -47,6 +60,54 @@ private:
     std::unique_ptr<test::UiFixture> f;
     QPointer<ComposeWindow> w;
 };
+
+namespace {
+
+/// The text/plain and text/html parts of a message, as Python's email package
+/// (policy.default, run as /usr/bin/python3) reads them.
+QJsonObject partsOf(const QByteArray &message)
+{
+    QProcess p;
+    p.start(u"/usr/bin/python3"_s,
+            {u"-c"_s,
+             u"import sys, json, email, email.policy\n"
+             "m = email.message_from_bytes(sys.stdin.buffer.read(), policy=email.policy.default)\n"
+             "def get(kind):\n"
+             "    b = m.get_body(preferencelist=(kind,))\n"
+             "    return b.get_content() if b is not None else None\n"
+             "json.dump({'type': m.get_content_type(), 'plain': get('plain'), "
+             "'html': get('html'), 'in_reply_to': str(m.get('In-Reply-To', '')), "
+             "'references': str(m.get('References', '')), 'subject': str(m['Subject']), "
+             "'to': str(m['To'])}, sys.stdout)\n"_s});
+    p.write(message);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(60000) || p.exitCode() != 0) {
+        qWarning("python: %s", p.readAllStandardError().constData());
+        return {};
+    }
+    return QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+}
+
+QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArray &content)
+{
+    const QString path = dir.filePath(name);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    file.write(content);
+    return path;
+}
+
+const QByteArray kParent = "From: Bob Builder <bob@example.net>\r\n"
+                           "To: Alice Example <alice@example.org>\r\n"
+                           "Subject: Re: Plans\r\n"
+                           "Date: Thu, 13 Mar 2025 18:00:00 +0000\r\n"
+                           "Message-ID: <parent.7@example.net>\r\n"
+                           "References: <root.1@example.net>\r\n"
+                           "\r\n"
+                           "What do you think?\r\n";
+
+} // namespace
 
 void TestCompose::init()
 {
@@ -340,6 +401,212 @@ void TestCompose::withoutAccount()
     QVERIFY(w->sendButton()->isEnabled());
 }
 
+void TestCompose::formattedTextIsMultipartAlternative()
+{
+    open();
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Formatted"_s);
+    QTest::keyClicks(w->bodyEdit(), u"Hello "_s);
+    w->formattedBox()->click();
+    QVERIFY(w->isFormatted());
+    QVERIFY(w->richBodyEdit()->isVisible());
+    QVERIFY(w->formatBar()->isVisible());
+    QCOMPARE(w->richBodyEdit()->toPlainText(), u"Hello "_s); // the text moved over
+    QTextEdit *edit = w->richBodyEdit();
+    edit->moveCursor(QTextCursor::End);
+    auto *bold = w->formatBar()->findChild<QAction *>(u"boldAction"_s);
+    auto *list = w->formatBar()->findChild<QAction *>(u"listAction"_s);
+    QVERIFY(bold && list);
+    bold->trigger();
+    QTest::keyClicks(edit, u"world"_s);
+    bold->trigger();
+    QTest::keyClick(edit, Qt::Key_Return);
+    list->trigger();
+    QTest::keyClicks(edit, u"first"_s);
+    QTest::keyClick(edit, Qt::Key_Return);
+    QTest::keyClicks(edit, u"second"_s);
+    QVERIFY(w->send());
+    QCOMPARE(queued.count(), 1);
+    const QByteArray data = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
+    const QJsonObject p = partsOf(data);
+    QCOMPARE(p.value(u"type"_s).toString(), u"multipart/alternative"_s);
+    const QString plain = p.value(u"plain"_s).toString();
+    const QString html = p.value(u"html"_s).toString();
+    QVERIFY2(plain.contains(u"Hello **world**"_s), qPrintable(plain));
+    QVERIFY2(plain.contains(u"- first\r\n"_s) && plain.contains(u"- second"_s), qPrintable(plain));
+    QVERIFY2(html.contains(u"font-weight:700;\">world</span>"_s), qPrintable(html));
+    QVERIFY2(html.contains(u">first</li>"_s) && html.contains(u">second</li>"_s), qPrintable(html));
+    QVERIFY(!html.contains(u"**"_s));
+}
+
+void TestCompose::backToPlainTextAsks()
+{
+    open();
+    w->formattedBox()->click();
+    QTextEdit *edit = w->richBodyEdit();
+    QTest::keyClicks(edit, u"plain words "_s);
+    // No formatting: back to plain text at once.
+    w->formattedBox()->click();
+    QVERIFY(!w->isFormatted());
+    QVERIFY(!test::findMessageBox(u"plainTextQuestion"_s));
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"plain words "_s);
+    // With bold: asked; Cancel keeps the formatting, Remove formatting keeps the words.
+    w->formattedBox()->click();
+    edit->moveCursor(QTextCursor::End);
+    w->formatBar()->findChild<QAction *>(u"boldAction"_s)->trigger();
+    QTest::keyClicks(edit, u"bold"_s);
+    w->formattedBox()->click();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"plainTextQuestion"_s)));
+    QVERIFY(w->isFormatted());
+    test::clickButton(box, QMessageBox::Cancel);
+    QTRY_VERIFY(!test::findMessageBox(u"plainTextQuestion"_s));
+    QVERIFY(w->isFormatted());
+    QVERIFY(edit->toHtml().contains(u"font-weight:700"_s));
+    w->formattedBox()->click();
+    QTRY_VERIFY((box = test::findMessageBox(u"plainTextQuestion"_s)));
+    for (QAbstractButton *b : box->buttons())
+        if (box->buttonRole(b) == QMessageBox::AcceptRole)
+            b->click();
+    QTRY_VERIFY(!w->isFormatted());
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"plain words bold"_s);
+}
+
+void TestCompose::sizeOverTheServerLimitAsks()
+{
+    f->service->accounts()->setLastCapabilities(u"work"_s, {u"PIPELINING"_s, u"SIZE 4000"_s});
+    open();
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QVERIFY(!w->warningLabel()->isVisible());
+    QTemporaryDir tmp;
+    QVERIFY(w->addAttachmentFile(writeFile(tmp, u"big.bin"_s, QByteArray(6000, 'b'))));
+    QVERIFY(w->warnings().tooLarge);
+    QCOMPARE(w->warnings().sizeLimit, 4000);
+    QVERIFY(w->warningLabel()->isVisible());
+    QVERIFY2(w->warningLabel()->text().contains(u"larger than"_s),
+             qPrintable(w->warningLabel()->text()));
+    // Send asks; Go back keeps the window and queues nothing.
+    QVERIFY(!w->send());
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"sizeQuestion"_s)));
+    QVERIFY(box->text().contains(u"at most"_s));
+    box->escapeButton()->click();
+    QTRY_VERIFY(!test::findMessageBox(u"sizeQuestion"_s));
+    QVERIFY(w && w->isVisible());
+    QCOMPARE(f->service->store()->count(), 0);
+    // Queue anyway queues it.
+    QVERIFY(!w->send());
+    QTRY_VERIFY((box = test::findMessageBox(u"sizeQuestion"_s)));
+    QAbstractButton *anyway = nullptr;
+    for (QAbstractButton *b : box->buttons())
+        if (box->buttonRole(b) == QMessageBox::AcceptRole)
+            anyway = b;
+    QVERIFY(anyway);
+    anyway->click();
+    QTRY_COMPARE(queued.count(), 1);
+    QCOMPARE(f->service->store()->count(MessageState::Queued), 1);
+}
+
+void TestCompose::smtpUtf8WarningWhileTyping()
+{
+    f->service->accounts()->setLastCapabilities(u"work"_s, {u"8BITMIME"_s, u"SIZE 35882577"_s});
+    open();
+    w->toField()->lineEdit()->insert(u"bob@example.org, j\u00F6ran@example.net"_s);
+    QVERIFY(w->warningLabel()->isVisible());
+    QVERIFY2(w->warningLabel()->text().contains(u"SMTPUTF8"_s),
+             qPrintable(w->warningLabel()->text()));
+    QVERIFY(w->warningLabel()->text().contains(u"j\u00F6ran@example.net"_s));
+    QCOMPARE(w->warnings().needSmtpUtf8, QStringList{u"j\u00F6ran@example.net"_s});
+    // A Unicode domain alone needs nothing: the warning goes as the address is corrected.
+    w->toField()->setText(u"bob@example.org, joran@b\u00FCcher.example"_s);
+    QVERIFY(!w->warningLabel()->isVisible());
+    // The same server with SMTPUTF8: no warning.
+    f->service->accounts()->setLastCapabilities(u"work"_s, {u"SMTPUTF8"_s});
+    delete w.data();
+    open();
+    w->toField()->lineEdit()->insert(u"j\u00F6ran@example.net"_s);
+    QVERIFY(!w->warningLabel()->isVisible());
+}
+
+void TestCompose::noWarningWhenCapabilitiesUnknown()
+{
+    open(); // the account never connected
+    w->toField()->lineEdit()->insert(u"j\u00F6ran@example.net"_s);
+    QTemporaryDir tmp;
+    QVERIFY(w->addAttachmentFile(writeFile(tmp, u"big.bin"_s, QByteArray(60000, 'b'))));
+    QVERIFY(!w->warnings().any());
+    QVERIFY(!w->warningLabel()->isVisible());
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QVERIFY(w->send()); // no question
+    QCOMPARE(queued.count(), 1);
+}
+
+void TestCompose::replyToMessageFile()
+{
+    open();
+    QTemporaryDir tmp;
+    QString error;
+    QVERIFY(!w->replyToFile(tmp.filePath(u"missing.eml"_s), &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY(
+        !w->replyToFile(writeFile(tmp, u"bad.eml"_s, "Subject: x\r\n\r\nno sender\r\n"), &error));
+    QVERIFY(w->replyToFile(writeFile(tmp, u"parent.eml"_s, kParent), &error));
+    QCOMPARE(w->toField()->mailboxes().size(), 1);
+    QCOMPARE(w->toField()->mailboxes().first().name, u"Bob Builder"_s);
+    QCOMPARE(w->toField()->mailboxes().first().address, u"bob@example.net"_s);
+    QCOMPARE(w->subjectEdit()->text(), u"Re: Plans"_s);
+    const mime::Draft d = w->draft();
+    QCOMPARE(d.inReplyTo, QByteArray("parent.7@example.net"));
+    QCOMPARE(d.references, (QList<QByteArray>{"root.1@example.net", "parent.7@example.net"}));
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QTest::keyClicks(w->bodyEdit(), u"Sounds good."_s);
+    QVERIFY(w->send());
+    const QJsonObject p =
+        partsOf(f->service->store()->messageData(queued.at(0).at(0).toLongLong()));
+    QCOMPARE(p.value(u"subject"_s).toString(), u"Re: Plans"_s);
+    QCOMPARE(p.value(u"in_reply_to"_s).toString(), u"<parent.7@example.net>"_s);
+    QCOMPARE(p.value(u"references"_s).toString(), u"<root.1@example.net> <parent.7@example.net>"_s);
+    QCOMPARE(p.value(u"to"_s).toString(), u"Bob Builder <bob@example.net>"_s);
+}
+
+void TestCompose::droppedEmlAsksReplyOrQueue()
+{
+    open();
+    QTemporaryDir tmp;
+    const QString path = writeFile(tmp, u"parent.eml"_s, kParent);
+    auto drop = [&] {
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        QDropEvent event(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        // straight to the window (QApplication delivers drops only to a real drag's target)
+        static_cast<QObject *>(w.data())->event(&event);
+    };
+    // Reply: the fields are filled, nothing attached.
+    drop();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"emlQuestion"_s)));
+    box->findChild<QPushButton *>(u"replyButton"_s)->click();
+    QTRY_COMPARE(w->subjectEdit()->text(), u"Re: Plans"_s);
+    QCOMPARE(w->attachmentCount(), 0);
+    // Queue: the file goes to the outbox as it is.
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    drop();
+    QTRY_VERIFY((box = test::findMessageBox(u"emlQuestion"_s)));
+    box->findChild<QPushButton *>(u"queueButton"_s)->click();
+    QTRY_COMPARE(queued.count(), 1);
+    const QByteArray stored = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
+    QVERIFY(stored.contains("Message-ID: <parent.7@example.net>"));
+    QVERIFY(w && w->isVisible()); // the reply being written stays open
+    // Attach: as any other file.
+    drop();
+    QTRY_VERIFY((box = test::findMessageBox(u"emlQuestion"_s)));
+    box->findChild<QPushButton *>(u"attachButton"_s)->click();
+    QTRY_COMPARE(w->attachmentCount(), 1);
+}
+
 void TestCompose::screenshot()
 {
     open();
@@ -360,6 +627,29 @@ void TestCompose::screenshot()
     QVERIFY2(!shot.isEmpty(), "screenshot not written");
     QVERIFY(QImage(shot).width() >= 700);
     qInfo("screenshot: %s", qPrintable(shot));
+
+    // Formatted text, with the warnings the last EHLO of the account's server calls for.
+    delete w.data();
+    f->service->accounts()->setLastCapabilities(u"work"_s, {u"SIZE 30000"_s});
+    open();
+    w->resize(760, 620);
+    w->toField()->lineEdit()->insert(u"Bob <bob@example.org>, j\u00F6ran@example.net"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Quarterly report"_s);
+    w->setFormatted(true);
+    w->richBodyEdit()->setHtml(
+        u"<p>Hello Bob,</p><p>the <b>final</b> figures are <i>attached</i>:</p>"
+        "<ul><li>revenue</li><li>costs</li></ul><p><a href=\"https://example.org\">details</a>"
+        "</p>"_s);
+    QVERIFY(w->addAttachmentFile(path));
+    QLabel *warning = w->warningLabel();
+    QVERIFY(warning->isVisible());
+    QVERIFY(QTest::qWaitForWindowExposed(w.data()));
+    // the whole warning is shown, not clipped
+    QTRY_VERIFY2(warning->height() >= warning->heightForWidth(warning->width()),
+                 qPrintable(QString::number(warning->height())));
+    const QString shot2 = test::saveScreenshot(w.data(), u"compose-formatted.png"_s);
+    QVERIFY2(!shot2.isEmpty(), "screenshot not written");
+    qInfo("screenshot: %s", qPrintable(shot2));
 }
 
 QTEST_MAIN(TestCompose)

@@ -64,6 +64,8 @@ def main():
         "bcc_present": "Bcc" in msg,
         "message_id": str(msg.get("Message-ID", "")),
         "date": str(msg.get("Date", "")),
+        "in_reply_to": str(msg.get("In-Reply-To", "")),
+        "references": str(msg.get("References", "")).split(),
         "header_names": list(msg.keys()),
     }
     body = msg.get_body(preferencelist=("plain",))

@@ -4,6 +4,7 @@
 #include "mime/MessageComposer.h"
 #include "mimetestsupport.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QtTest>
 
@@ -122,6 +123,8 @@ private slots:
     void realGenerators();
     void encodedWordsSplitOnlyBetweenCharacters_data();
     void encodedWordsSplitOnlyBetweenCharacters();
+    void longSpacelessFields_data();
+    void longSpacelessFields();
 };
 
 void TestMessageComposer::golden_data()
@@ -499,7 +502,9 @@ void TestMessageComposer::encodedWordsSplitOnlyBetweenCharacters_data()
         << rep(7, QStringLiteral("\U0001F600")) + rep(31, QStringLiteral("x"));
     QTest::newRow("ascii-inside") << QStringLiteral("\u00E9") + rep(100, QStringLiteral("x")) +
                                          QStringLiteral("\u00E9");
-    QTest::newRow("words") << rep(20, QStringLiteral("\u00DCbersicht \U0001F600\U0001F600 "));
+    // (no trailing space: GMime drops whitespace at the end of a field, as decoders would)
+    QTest::newRow("words") << rep(20, QStringLiteral("\u00DCbersicht \U0001F600\U0001F600 ")) +
+                                  QStringLiteral("\u00DCbersicht");
     QTest::newRow("long-ascii-word") << rep(200, QStringLiteral("y"));
 }
 
@@ -507,15 +512,53 @@ void TestMessageComposer::encodedWordsSplitOnlyBetweenCharacters()
 {
     QFETCH(QString, subject);
     const QByteArray tag = QTest::currentDataTag();
-    if (tag == "mixed-ascii-tail" || tag == "words" || tag == "long-ascii-word")
-        QSKIP("known limitation: very long words mixing ASCII runs are split where Python "
-              "3.11 or GMime 3.2 read an extra space, or stay over 76 octets per line");
+    if (tag == "words")
+        QSKIP("known limitation: GMime 3.2's own decoder loses the octets after a B "
+              "encoded-word ending in '=' padding that its encoder wrote (Python reads it right)");
+    if (tag == "long-ascii-word")
+        QSKIP("known limitation: GMime 3.2 writes a long ASCII word as us-ascii encoded-words "
+              "of up to 77 octets (lines over 76), and will not encode a shorter ASCII piece");
     Draft d = baseDraft();
     d.subject = subject;
     d.from = mb(subject, kAlice);
     const ComposedMessage m = composeMessage(d, fixedGenerators());
     QVERIFY2(m.ok(), qPrintable(m.error));
     checkWireAndParse(d, m, true);
+}
+
+void TestMessageComposer::longSpacelessFields_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::newRow("ascii-16000") << rep(16000, QStringLiteral("x"));
+    QTest::newRow("latin1-16000") << rep(16000, QStringLiteral("\u00E9"));
+    QTest::newRow("cjk-16000") << rep(16000, QStringLiteral("\u8A9E"));
+    QTest::newRow("mixed-16000") << rep(2000, QStringLiteral("ab\u00E9\u8A9E-x\U0001F600"));
+}
+
+void TestMessageComposer::longSpacelessFields()
+{
+    // A 16,000-character Subject and display name without spaces: the RFC 2047 chunking is
+    // linear (this printed figure is the bench line; no timed assert), every line stays
+    // within 998 octets and both fields parse back unchanged.
+    QFETCH(QString, text);
+    Draft d = baseDraft();
+    d.subject = text;
+    d.from = mb(text, kAlice);
+    QElapsedTimer timer;
+    timer.start();
+    const ComposedMessage m = composeMessage(d, fixedGenerators());
+    const qint64 ms = timer.elapsed();
+    qInfo("compose of a %d-character subject and display name: %lld ms", int(text.size()), ms);
+    QVERIFY2(m.ok(), qPrintable(m.error));
+    QCOMPARE(crlfProblem(m.data), QString());
+    QVERIFY2(longestLine(m.data) <= 998, "a line is longer than 998 octets");
+    QVERIFY(isSevenBit(m.data));
+    QString error;
+    const QJsonObject p = parseWithPython(m.data, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(p.value(QStringLiteral("defects")).toArray(), QJsonArray());
+    QCOMPARE(p.value(QStringLiteral("subject")).toString(), text);
+    QCOMPARE(p.value(QStringLiteral("from")).toArray(), mailboxJson({d.from}));
 }
 
 QTEST_GUILESS_MAIN(TestMessageComposer)
