@@ -1064,13 +1064,11 @@ void Cli::run(const QStringList &all)
                         // Counted after the shutdown: a transaction cut off by it is queued again
                         // by now.
                         int sent = 0, deferred = 0, failed = 0;
-                        for (qint64 id : ids) {
-                            const auto m = service->store()->summary(id);
-                            if (!m)
-                                continue;
-                            if (m->state == MessageState::Sent)
+                        const QHash<qint64, MessageState> states = service->store()->states(ids);
+                        for (auto it = states.cbegin(); it != states.cend(); ++it) {
+                            if (it.value() == MessageState::Sent)
                                 ++sent;
-                            else if (m->state == MessageState::Failed)
+                            else if (it.value() == MessageState::Failed)
                                 ++failed;
                             else
                                 ++deferred;

@@ -226,8 +226,26 @@ bool Database::migrate(QString *error)
     return true;
 }
 
+QSqlQuery &Database::statement(const QString &sql)
+{
+    std::shared_ptr<QSqlQuery> &q = m_statements[sql];
+    if (q)
+        return *q;
+    auto fresh = std::make_shared<QSqlQuery>(m_db);
+    fresh->setForwardOnly(true);
+    if (!fresh->prepare(sql)) {
+        m_statements.remove(sql);
+        m_failed = std::move(*fresh);
+        return m_failed;
+    }
+    q = fresh;
+    return *q;
+}
+
 void Database::close()
 {
+    m_statements.clear();
+    m_failed = QSqlQuery();
     if (m_connection.isEmpty())
         return;
     m_db.close();

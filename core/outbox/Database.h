@@ -1,7 +1,11 @@
 #pragma once
 
+#include <QHash>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
+
+#include <memory>
 
 namespace outpost {
 
@@ -34,6 +38,13 @@ public:
     void close();
     bool isOpen() const { return m_db.isOpen(); }
     QSqlDatabase &db() { return m_db; }
+    /// The prepared statement for `sql` on this connection: prepared at the first call, the
+    /// same QSqlQuery at every later one (SQLite parses and plans a statement at each
+    /// prepare(), and Qt scans it for placeholders: about 100,000 instructions that a flush
+    /// paid several times per message). The caller binds, executes and reads it, then calls
+    /// finish() so that no read stays open. A statement that does not prepare (its
+    /// lastError() says why) is not kept. The reference stays valid until close().
+    QSqlQuery &statement(const QString &sql);
     OpenError lastOpenError() const { return m_openError; }
     QString path() const { return m_path; }
 
@@ -43,6 +54,8 @@ public:
 private:
     bool migrate(QString *error);
     QSqlDatabase m_db;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
+    QSqlQuery m_failed;
     QString m_connection;
     QString m_path;
     OpenError m_openError = OpenError::None;

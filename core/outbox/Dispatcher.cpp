@@ -200,11 +200,7 @@ void Dispatcher::scheduleDispatch()
 
 QStringList Dispatcher::skippedAccounts() const
 {
-    QStringList skip;
-    for (const Account &a : m_accounts->list()) {
-        if (m_accounts->isPaused(a.name))
-            skip << a.name;
-    }
+    QStringList skip = m_accounts->pausedAccounts();
     for (auto it = m_waitingForPassword.cbegin(); it != m_waitingForPassword.cend(); ++it)
         skip << it.key();
     return skip;

@@ -4,9 +4,12 @@
 #include "Database.h"
 
 #include <QScopeGuard>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <algorithm>
 
 namespace outpost {
 
@@ -190,13 +193,37 @@ QList<qint64> OutboxStore::enqueueMany(const QList<NewMessage> &messages, QStrin
 
 std::optional<MessageSummary> OutboxStore::summary(qint64 id) const
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(
-        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns)));
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns));
+    QSqlQuery &q = m_db->statement(sql);
+    const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(id);
     if (!q.exec() || !q.next())
         return std::nullopt;
     return readSummary(q);
+}
+
+QHash<qint64, MessageState> OutboxStore::states(const QList<qint64> &ids) const
+{
+    QHash<qint64, MessageState> out;
+    if (ids.isEmpty())
+        return out;
+    const auto [lo, hi] = std::minmax_element(ids.cbegin(), ids.cend());
+    const QSet<qint64> wanted(ids.cbegin(), ids.cend());
+    QSqlQuery &q =
+        m_db->statement(QStringLiteral("SELECT id, state FROM messages WHERE id BETWEEN ? AND ?"));
+    const auto done = qScopeGuard([&q] { q.finish(); });
+    q.addBindValue(*lo);
+    q.addBindValue(*hi);
+    if (!q.exec())
+        return out;
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        MessageState st;
+        if (wanted.contains(id) && messageStateFromName(q.value(1).toString(), &st))
+            out.insert(id, st);
+    }
+    return out;
 }
 
 std::optional<MessageRecord> OutboxStore::message(qint64 id) const
@@ -314,24 +341,23 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
     // message is `queued` again, just as recoverInterrupted() would make it. So it commits
     // without a disk sync (WAL with synchronous=NORMAL); the next synchronous commit (the
     // outcome) makes it durable too. Saves one fsync per claim batch (tests/bench flush).
-    QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    const auto syncAgain = qScopeGuard(
-        [this] { QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=FULL")); });
+    m_db->statement(QStringLiteral("PRAGMA synchronous=NORMAL")).exec();
+    const auto syncAgain =
+        qScopeGuard([this] { m_db->statement(QStringLiteral("PRAGMA synchronous=FULL")).exec(); });
     Transaction tx(m_db->db());
     if (!tx.ok())
         return out;
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
-    QSqlQuery q(m_db->db());
-    q.prepare(
+    QSqlQuery &q = m_db->statement(
         QStringLiteral(
             "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at FROM messages "
-            "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT %2")
-            .arg(excl)
-            .arg(limit));
+            "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT ?")
+            .arg(excl));
     q.addBindValue(now);
     for (const QVariant &b : std::as_const(binds))
         q.addBindValue(b);
+    q.addBindValue(limit);
     if (!q.exec())
         return out;
     while (q.next()) {
@@ -344,15 +370,12 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
         c.createdAt = fromMs(q.value(5).toLongLong());
         out << c;
     }
-    QSqlQuery u(m_db->db());
-    u.prepare(QStringLiteral(
+    q.finish();
+    QSqlQuery &u = m_db->statement(QStringLiteral(
         "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"));
-    QSqlQuery r(m_db->db());
-    r.prepare(QStringLiteral(
+    QSqlQuery &r = m_db->statement(QStringLiteral(
         "SELECT address FROM recipients WHERE message = ? AND state = 'queued' ORDER BY seq"));
-    QSqlQuery d(m_db->db());
-    d.setForwardOnly(true);
-    d.prepare(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
+    QSqlQuery &d = m_db->statement(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
     for (ClaimedMessage &c : out) {
         u.addBindValue(now);
         u.addBindValue(c.id);
@@ -362,9 +385,11 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
         r.exec();
         while (r.next())
             c.recipients << r.value(0).toByteArray();
+        r.finish();
         d.addBindValue(c.id);
         if (d.exec() && d.next())
             c.data = d.value(0).toByteArray();
+        d.finish();
     }
     if (!tx.commit())
         return {};
@@ -377,9 +402,10 @@ qint64 OutboxStore::nextDueMs(const QStringList &skipAccounts) const
 {
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'%1")
-                  .arg(excl));
+    QSqlQuery &q = m_db->statement(
+        QStringLiteral("SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'%1")
+            .arg(excl));
+    const auto done = qScopeGuard([&q] { q.finish(); });
     for (const QVariant &b : std::as_const(binds))
         q.addBindValue(b);
     if (q.exec() && q.next() && !q.value(0).isNull())
@@ -412,21 +438,19 @@ bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
 /// statement at every prepare()).
 struct UpdateStatements
 {
-    explicit UpdateStatements(QSqlDatabase &db)
-        : message(db)
-        , recipient(db)
-        , history(db)
-    {
-        message.prepare(QStringLiteral("UPDATE messages SET state = ?, error_class = ?, attempts = "
-                                       "attempts + ?, next_attempt_at = ?, "
-                                       "last_code = ?, last_enhanced = ?, last_text = ?, "
-                                       "last_detail = ?, uncertain = MAX(uncertain, ?), "
-                                       "held_by_account = ?, updated_at = ? WHERE id = ?"));
-        recipient.prepare(QStringLiteral("UPDATE recipients SET state = ?, code = ?, enhanced = ?, "
-                                         "text = ? WHERE message = ? AND address = ?"));
-        history.prepare(QLatin1String(kInsertHistory));
-    }
-    QSqlQuery message, recipient, history;
+    explicit UpdateStatements(Database *db)
+        : message(db->statement(
+              QStringLiteral("UPDATE messages SET state = ?, error_class = ?, attempts = "
+                             "attempts + ?, next_attempt_at = ?, "
+                             "last_code = ?, last_enhanced = ?, last_text = ?, "
+                             "last_detail = ?, uncertain = MAX(uncertain, ?), "
+                             "held_by_account = ?, updated_at = ? WHERE id = ?")))
+        , recipient(db->statement(QStringLiteral("UPDATE recipients SET state = ?, code = ?, "
+                                                 "enhanced = ?, text = ? WHERE message = ? AND "
+                                                 "address = ?")))
+        , history(db->statement(QLatin1String(kInsertHistory)))
+    {}
+    QSqlQuery &message, &recipient, &history;
 };
 
 /// One update inside applyUpdates()'s transaction, on its prepared statements.
@@ -501,7 +525,7 @@ bool OutboxStore::applyUpdates(const QList<DeliveryUpdate> &updates, QString *er
         *error = m_db->db().lastError().text();
         return false;
     }
-    UpdateStatements statements(m_db->db());
+    UpdateStatements statements(m_db);
     for (const DeliveryUpdate &u : updates) {
         if (!writeUpdate(&statements, u, now, error))
             return false;

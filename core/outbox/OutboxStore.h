@@ -3,6 +3,7 @@
 #include "smtp/SmtpResult.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QObject>
 
@@ -148,6 +149,8 @@ public:
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
+    /// The states of the messages `ids` in one query (those that no longer exist are left out).
+    QHash<qint64, MessageState> states(const QList<qint64> &ids) const;
     /// Number of messages, optionally of one state.
     int count(std::optional<MessageState> state = std::nullopt) const;
 
