@@ -20,6 +20,12 @@
 //       one account per port (security none), one message each, so one pooled session per
 //       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
 //       and to the end of the Service (what happens before the process exits).
+//   outpost_bench stall   --port P [--host H] [--count N] [--attach BYTES] [--data-dir D]
+//       the event-loop stall (issue 7): a 5 ms QTimer in the thread that runs the core records
+//       the gaps between its ticks while (1) N messages with an attachment of BYTES octets are
+//       composed and queued with Service::enqueue, one per event-loop turn, as the compose
+//       window does, and (2) they are flushed through Service / Dispatcher / Transport to the
+//       server at H:P (security none). Prints the longest gap and the 99th percentile per phase.
 
 #include "accounts/Account.h"
 #include "accounts/AccountStore.h"
@@ -39,6 +45,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -485,6 +492,129 @@ int cmdQuit(const QStringList &args)
     return 0;
 }
 
+/// Records the gaps (ms) between the ticks of a 5 ms timer in the current thread.
+class StallProbe : public QObject
+{
+public:
+    StallProbe()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            m_gaps << double(now - m_last) / 1e6;
+            m_last = now;
+        });
+    }
+    void start()
+    {
+        m_gaps.clear();
+        m_clock.start();
+        m_last = 0;
+        m_timer.start();
+    }
+    void stop()
+    {
+        m_timer.stop();
+        // The time since the last tick counts too: a stall at the very end is still a stall.
+        m_gaps << double(m_clock.nsecsElapsed() - m_last) / 1e6;
+    }
+    double longest() const { return *std::max_element(m_gaps.cbegin(), m_gaps.cend()); }
+    double percentile(double p) const
+    {
+        QList<double> v = m_gaps;
+        std::sort(v.begin(), v.end());
+        return v[std::min<qsizetype>(v.size() - 1, qsizetype(double(v.size()) * p))];
+    }
+    qsizetype ticks() const { return m_gaps.size(); }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = 0;
+    QList<double> m_gaps;
+};
+
+int cmdStall(const QStringList &args)
+{
+    const int count = arg(args, QStringLiteral("count"), QStringLiteral("1000")).toInt();
+    const int attach = arg(args, QStringLiteral("attach"), QStringLiteral("102400")).toInt();
+    const QString host = arg(args, QStringLiteral("host"), QStringLiteral("127.0.0.1"));
+    const quint16 port = quint16(arg(args, QStringLiteral("port")).toUInt());
+    if (port == 0)
+        fail(QStringLiteral("stall needs --port"));
+    QTemporaryDir tmp;
+    const QString dir = arg(args, QStringLiteral("data-dir"), tmp.path());
+    MemoryCredentialStore credentials;
+    StallProbe probe;
+
+    // (1) composition and queueing, one message per event-loop turn.
+    {
+        auto s = openService(dir, &credentials, false, false);
+        ensureAccount(s.get(), QStringLiteral("bench"), host, port, Security::None, {});
+        mime::Draft draft;
+        draft.from = {QStringLiteral("Bench"), QStringLiteral("bench@example.org")};
+        draft.to = {{QStringLiteral("Sink"), QStringLiteral("sink@example.net")}};
+        draft.subject = QStringLiteral("bench message with an attachment");
+        draft.textBody = QStringLiteral("See the attached file.\n");
+        mime::Attachment a;
+        a.fileName = QStringLiteral("data.bin");
+        a.mimeType = QStringLiteral("application/octet-stream");
+        a.content.resize(attach);
+        QRandomGenerator rng(7);
+        for (char &c : a.content)
+            c = char(rng.bounded(256));
+        draft.attachments = {a};
+        int queued = 0;
+        QElapsedTimer t;
+        probe.start();
+        t.start();
+        QTimer next;
+        QObject::connect(&next, &QTimer::timeout, [&] {
+            const auto r = s->enqueue(QStringLiteral("bench"), draft);
+            if (!r.ok())
+                fail(QStringLiteral("Service::enqueue: %1").arg(r.error));
+            if (++queued == count)
+                next.stop();
+        });
+        next.start(0);
+        spin([&] { return queued == count; }, 600000);
+        const qint64 ns = t.nsecsElapsed();
+        probe.stop();
+        print(QStringLiteral("stall_compose_count=%1").arg(count));
+        print(QStringLiteral("stall_compose_ms=%1").arg(fmt(double(ns) / 1e6)));
+        print(QStringLiteral("stall_compose_max_ms=%1").arg(fmt(probe.longest(), 2)));
+        print(QStringLiteral("stall_compose_p99_ms=%1").arg(fmt(probe.percentile(0.99), 2)));
+        print(QStringLiteral("stall_compose_ticks=%1").arg(probe.ticks()));
+    }
+
+    // (2) the flush through Service / Dispatcher / Transport.
+    auto s = openService(dir, &credentials, false, true);
+    const qint64 bytes = s->store()->list(MessageState::Queued).value(0).size;
+    QElapsedTimer t;
+    probe.start();
+    t.start();
+    s->flush();
+    if (!spin([&] { return s->store()->count(MessageState::Sent) == count; }, 600000))
+        fail(QStringLiteral("the messages were not sent (%1 of %2)")
+                 .arg(s->store()->count(MessageState::Sent))
+                 .arg(count));
+    const qint64 ns = t.nsecsElapsed();
+    bool finished = false;
+    QObject ctx;
+    QObject::connect(s.get(), &Service::shutdownFinished, &ctx, [&] { finished = true; });
+    s->shutdown(10000);
+    spin([&] { return finished; }, 15000);
+    probe.stop();
+    print(QStringLiteral("stall_flush_count=%1").arg(count));
+    print(QStringLiteral("stall_flush_message_octets=%1").arg(bytes));
+    print(QStringLiteral("stall_flush_ms=%1").arg(fmt(double(ns) / 1e6)));
+    print(QStringLiteral("stall_flush_rate=%1").arg(fmt(rate(count, ns))));
+    print(QStringLiteral("stall_flush_max_ms=%1").arg(fmt(probe.longest(), 2)));
+    print(QStringLiteral("stall_flush_p99_ms=%1").arg(fmt(probe.percentile(0.99), 2)));
+    print(QStringLiteral("stall_flush_ticks=%1").arg(probe.ticks()));
+    return 0;
+}
 } // namespace
 
 int main(int argc, char **argv)
@@ -502,6 +632,8 @@ int main(int argc, char **argv)
         return cmdQuit(args);
     if (cmd == QLatin1String("listjson"))
         return cmdListJson(args);
+    if (cmd == QLatin1String("stall"))
+        return cmdStall(args);
     fail(QStringLiteral(
-        "usage: outpost_bench fill|enqueue|open|listjson|quit [options] (see the source)"));
+        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall [options] (see the source)"));
 }
