@@ -35,6 +35,10 @@ public:
     /// Locked (another process holds a write lock past the busy timeout), NewerSchema (made by a
     /// newer Outpost), Io (cannot create or write the file).
     bool open(const QString &path, QString *error);
+    /// Opens one more connection to an outbox that open() already checked and migrated (for
+    /// a worker thread: a connection is used only by the thread that opened it). Same
+    /// settings (WAL, synchronous=FULL, foreign keys, busy timeout); no checks, no migration.
+    bool openConnection(const QString &path, QString *error);
     void close();
     bool isOpen() const { return m_db.isOpen(); }
     QSqlDatabase &db() { return m_db; }

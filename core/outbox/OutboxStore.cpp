@@ -333,7 +333,14 @@ static QString accountExclusion(const QStringList &skip, QList<QVariant> *binds)
     return QStringLiteral(" AND account NOT IN (%1)").arg(marks.join(QLatin1Char(',')));
 }
 
-QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAccounts)
+void OutboxStore::notifyChanged(const QList<qint64> &ids)
+{
+    for (qint64 id : ids)
+        emit messageChanged(id);
+}
+
+QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAccounts,
+                                            qint64 maxBytes)
 {
     const qint64 now = m_clock->nowMs();
     QList<ClaimedMessage> out;
@@ -351,7 +358,8 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
     const QString excl = accountExclusion(skipAccounts, &binds);
     QSqlQuery &q = m_db->statement(
         QStringLiteral(
-            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at FROM messages "
+            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at, size FROM "
+            "messages "
             "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT ?")
             .arg(excl));
     q.addBindValue(now);
@@ -360,7 +368,11 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
     q.addBindValue(limit);
     if (!q.exec())
         return out;
+    qint64 bytes = 0;
     while (q.next()) {
+        bytes += q.value(6).toLongLong();
+        if (maxBytes >= 0 && bytes > maxBytes && !out.isEmpty())
+            break;
         ClaimedMessage c;
         c.id = q.value(0).toLongLong();
         c.account = q.value(1).toString();

@@ -156,7 +156,9 @@ public:
 
     /// Marks up to `limit` due messages (queued, next attempt and send time reached, account
     /// not in `pausedAccounts`) as `sending` and returns them, oldest first.
-    QList<ClaimedMessage> claimDue(int limit, const QStringList &skipAccounts);
+    /// At most `maxBytes` octets of messages are claimed (but always one when any is due).
+    QList<ClaimedMessage> claimDue(int limit, const QStringList &skipAccounts,
+                                   qint64 maxBytes = -1);
     /// The earliest time a queued message becomes due (ms since epoch), or -1 when none.
     qint64 nextDueMs(const QStringList &skipAccounts) const;
     /// Applies an attempt's result.
@@ -188,6 +190,12 @@ public:
     void rememberAddresses(const QStringList &addresses);
     /// Addresses used before that start with `prefix` (case-insensitive), most used first.
     QStringList addressCompletions(const QString &prefix, int limit = 20) const;
+
+    /// The database this store works on.
+    Database *database() const { return m_db; }
+    /// Emits messageChanged() for each of `ids`: for changes written through another
+    /// connection (the dispatcher's worker thread).
+    void notifyChanged(const QList<qint64> &ids);
 
 signals:
     void messageChanged(qint64 id);

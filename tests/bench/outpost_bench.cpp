@@ -47,12 +47,15 @@
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <memory>
+#include <sys/resource.h>
 
 using namespace outpost;
 
@@ -492,6 +495,88 @@ int cmdQuit(const QStringList &args)
     return 0;
 }
 
+/// CPU time of the calling thread (ns).
+qint64 threadCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/// The application object: when enabled, it times every event delivered at the top level of
+/// the main thread and keeps the slowest deliveries, named by their receiver (and its
+/// parent) and event type, to tell what blocks the event loop.
+class TimedApplication : public QCoreApplication
+{
+public:
+    using QCoreApplication::QCoreApplication;
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (!m_timing || m_depth > 0 || QThread::currentThread() != thread())
+            return QCoreApplication::notify(receiver, event);
+        // Named before the delivery: the receiver may be gone after it (deleteLater).
+        const QString name =
+            QString::fromLatin1(receiver->metaObject()->className()) +
+            (receiver->objectName().isEmpty() ? QString()
+                                              : QLatin1Char(' ') + receiver->objectName());
+        const char *parentName =
+            receiver->parent() ? receiver->parent()->metaObject()->className() : nullptr;
+        const int type = int(event->type());
+        ++m_depth;
+        QElapsedTimer t;
+        t.start();
+        const qint64 cpu0 = threadCpuNs();
+        rusage u0{};
+        getrusage(RUSAGE_THREAD, &u0);
+        const bool r = QCoreApplication::notify(receiver, event);
+        rusage u1{};
+        getrusage(RUSAGE_THREAD, &u1);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        const double cpuMs = double(threadCpuNs() - cpu0) / 1e6;
+        --m_depth;
+        if (m_slowest.size() < 8 || ms > m_slowest.last().first) {
+            QString who = name;
+            if (parentName)
+                who += QStringLiteral(" in ") + QString::fromLatin1(parentName);
+            m_slowest.append(
+                {ms, QStringLiteral("%1 (event %2, %3 ms on the CPU, %4 waits, %5 preempted)")
+                         .arg(who)
+                         .arg(type)
+                         .arg(fmt(cpuMs, 2))
+                         .arg(u1.ru_nvcsw - u0.ru_nvcsw)
+                         .arg(u1.ru_nivcsw - u0.ru_nivcsw)});
+            std::sort(m_slowest.begin(), m_slowest.end(),
+                      [](const auto &a, const auto &b) { return a.first > b.first; });
+            m_slowest.resize(std::min<qsizetype>(m_slowest.size(), 8));
+        }
+        return r;
+    }
+    void startTiming()
+    {
+        m_slowest.clear();
+        m_timing = true;
+    }
+    /// The slowest deliveries since startTiming(), "ms receiver (event type)", slowest first.
+    QStringList stopTiming()
+    {
+        m_timing = false;
+        QStringList out;
+        for (const auto &e : std::as_const(m_slowest))
+            out << QStringLiteral("%1 ms %2").arg(fmt(e.first, 2), e.second);
+        return out;
+    }
+
+private:
+    bool m_timing = false;
+    int m_depth = 0;
+    QList<QPair<double, QString>> m_slowest;
+};
+
+TimedApplication *timedApp()
+{
+    return static_cast<TimedApplication *>(QCoreApplication::instance());
+}
+
 /// Records the gaps (ms) between the ticks of a 5 ms timer in the current thread.
 class StallProbe : public QObject
 {
@@ -567,6 +652,7 @@ int cmdStall(const QStringList &args)
         draft.attachments = {a};
         int queued = 0;
         QElapsedTimer t;
+        timedApp()->startTiming();
         probe.start();
         t.start();
         QTimer next;
@@ -581,6 +667,8 @@ int cmdStall(const QStringList &args)
         spin([&] { return queued == count; }, 600000);
         const qint64 ns = t.nsecsElapsed();
         probe.stop();
+        for (const QString &w : timedApp()->stopTiming())
+            print(QStringLiteral("stall_compose_slowest=") + w);
         print(QStringLiteral("stall_compose_count=%1").arg(count));
         print(QStringLiteral("stall_compose_ms=%1").arg(fmt(double(ns) / 1e6)));
         print(QStringLiteral("stall_compose_max_ms=%1").arg(fmt(probe.longest(), 2)));
@@ -591,21 +679,29 @@ int cmdStall(const QStringList &args)
     // (2) the flush through Service / Dispatcher / Transport.
     auto s = openService(dir, &credentials, false, true);
     const qint64 bytes = s->store()->list(MessageState::Queued).value(0).size;
+    // Done when the dispatcher says it is idle: no polling of the store in this thread.
+    bool idle = false;
+    QObject ctx;
+    QObject::connect(s.get(), &Service::activityChanged, &ctx, [&](bool busy) { idle = !busy; });
     QElapsedTimer t;
+    timedApp()->startTiming();
     probe.start();
     t.start();
     s->flush();
-    if (!spin([&] { return s->store()->count(MessageState::Sent) == count; }, 600000))
-        fail(QStringLiteral("the messages were not sent (%1 of %2)")
-                 .arg(s->store()->count(MessageState::Sent))
-                 .arg(count));
+    spin([&] { return idle; }, 600000);
     const qint64 ns = t.nsecsElapsed();
     bool finished = false;
-    QObject ctx;
     QObject::connect(s.get(), &Service::shutdownFinished, &ctx, [&] { finished = true; });
     s->shutdown(10000);
     spin([&] { return finished; }, 15000);
     probe.stop();
+    const QStringList slowest = timedApp()->stopTiming();
+    if (s->store()->count(MessageState::Sent) != count)
+        fail(QStringLiteral("the messages were not sent (%1 of %2)")
+                 .arg(s->store()->count(MessageState::Sent))
+                 .arg(count));
+    for (const QString &w : slowest)
+        print(QStringLiteral("stall_flush_slowest=") + w);
     print(QStringLiteral("stall_flush_count=%1").arg(count));
     print(QStringLiteral("stall_flush_message_octets=%1").arg(bytes));
     print(QStringLiteral("stall_flush_ms=%1").arg(fmt(double(ns) / 1e6)));
@@ -619,7 +715,7 @@ int cmdStall(const QStringList &args)
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     const QStringList args = app.arguments().mid(1);
     const QString cmd = args.value(0);
     if (cmd == QLatin1String("fill"))
