@@ -1045,13 +1045,7 @@ void Cli::run(const QStringList &all)
                 [](const Notice &n) { err(words::describeNotice(n)); });
         // The messages this flush is about: everything queued and due once "send now" applies.
         service->store()->makeAllDue();
-        const QList<MessageSummary> due = service->store()->list(MessageState::Queued);
-        QList<qint64> ids;
-        const QDateTime now = QDateTime::currentDateTime();
-        for (const MessageSummary &m : due) {
-            if (!m.sendAt.isValid() || m.sendAt <= now)
-                ids << m.id;
-        }
+        const QList<qint64> ids = service->store()->dueIds();
         const int deadline =
             int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);

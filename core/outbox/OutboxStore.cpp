@@ -314,6 +314,20 @@ QList<qint64> OutboxStore::ids(std::optional<MessageState> state) const
     return out;
 }
 
+QList<qint64> OutboxStore::dueIds() const
+{
+    QList<qint64> out;
+    QSqlQuery &q = m_db->statement(QStringLiteral(
+        "SELECT id FROM messages WHERE state = 'queued' AND send_at <= ? ORDER BY id"));
+    q.addBindValue(m_clock->nowMs());
+    if (q.exec()) {
+        while (q.next())
+            out << q.value(0).toLongLong();
+    }
+    q.finish();
+    return out;
+}
+
 int OutboxStore::count(std::optional<MessageState> state) const
 {
     QSqlQuery q(m_db->db());
@@ -433,16 +447,16 @@ const char kInsertHistory[] =
 /// Executes the prepared kInsertHistory for one entry.
 bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
 {
-    q.addBindValue(id);
-    q.addBindValue(toMs(h.at));
-    q.addBindValue(h.event);
-    q.addBindValue(errorClassName(h.errorClass));
-    q.addBindValue(h.reply.code);
-    q.addBindValue(QString::fromLatin1(h.reply.enhanced));
-    q.addBindValue(h.reply.text());
-    q.addBindValue(h.uncertain ? 1 : 0);
-    q.addBindValue(h.server);
-    q.addBindValue(h.detail);
+    q.bindValue(0, id);
+    q.bindValue(1, toMs(h.at));
+    q.bindValue(2, h.event);
+    q.bindValue(3, errorClassName(h.errorClass));
+    q.bindValue(4, h.reply.code);
+    q.bindValue(5, QString::fromLatin1(h.reply.enhanced));
+    q.bindValue(6, h.reply.text());
+    q.bindValue(7, h.uncertain ? 1 : 0);
+    q.bindValue(8, h.server);
+    q.bindValue(9, h.detail);
     return q.exec();
 }
 
@@ -469,31 +483,32 @@ struct UpdateStatements
 bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QString *error)
 {
     QSqlQuery &q = st->message;
-    q.addBindValue(messageStateName(u.state));
-    q.addBindValue(errorClassName(u.errorClass));
-    q.addBindValue(u.countAttempt ? 1 : 0);
-    q.addBindValue(toMs(u.nextAttemptAt));
-    q.addBindValue(u.reply.code);
-    q.addBindValue(QString::fromLatin1(u.reply.enhanced));
-    q.addBindValue(u.reply.text());
-    q.addBindValue(u.detail);
-    q.addBindValue(u.uncertain ? 1 : 0);
-    q.addBindValue(
+    q.bindValue(0, messageStateName(u.state));
+    q.bindValue(1, errorClassName(u.errorClass));
+    q.bindValue(2, u.countAttempt ? 1 : 0);
+    q.bindValue(3, toMs(u.nextAttemptAt));
+    q.bindValue(4, u.reply.code);
+    q.bindValue(5, QString::fromLatin1(u.reply.enhanced));
+    q.bindValue(6, u.reply.text());
+    q.bindValue(7, u.detail);
+    q.bindValue(8, u.uncertain ? 1 : 0);
+    q.bindValue(
+        9,
         u.state == MessageState::Held && u.event == QLatin1String("held (account paused)") ? 1 : 0);
-    q.addBindValue(now);
-    q.addBindValue(u.id);
+    q.bindValue(10, now);
+    q.bindValue(11, u.id);
     if (!q.exec()) {
         *error = q.lastError().text();
         return false;
     }
     QSqlQuery &r = st->recipient;
     for (const RecipientRecord &rr : u.recipients) {
-        r.addBindValue(messageStateName(rr.state));
-        r.addBindValue(rr.reply.code);
-        r.addBindValue(QString::fromLatin1(rr.reply.enhanced));
-        r.addBindValue(rr.reply.text());
-        r.addBindValue(u.id);
-        r.addBindValue(rr.address);
+        r.bindValue(0, messageStateName(rr.state));
+        r.bindValue(1, rr.reply.code);
+        r.bindValue(2, QString::fromLatin1(rr.reply.enhanced));
+        r.bindValue(3, rr.reply.text());
+        r.bindValue(4, u.id);
+        r.bindValue(5, rr.address);
         if (!r.exec()) {
             *error = r.lastError().text();
             return false;

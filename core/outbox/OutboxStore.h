@@ -151,6 +151,8 @@ public:
     std::optional<MessageSummary> summary(qint64 id) const;
     /// The states of the messages `ids` in one query (those that no longer exist are left out).
     QHash<qint64, MessageState> states(const QList<qint64> &ids) const;
+    /// Ids of the queued messages whose send time has come (none scheduled later), oldest first.
+    QList<qint64> dueIds() const;
     /// Number of messages, optionally of one state.
     int count(std::optional<MessageState> state = std::nullopt) const;
 

@@ -191,7 +191,8 @@ bool Service::open(QString *error)
             });
     connect(m_transport.get(), &Transport::logLine, this,
             [this](const QString &account, int id, const QString &line) {
-                const QString entry = QStringLiteral("[%1 #%2] %3").arg(account).arg(id).arg(line);
+                const QString entry =
+                    QStringLiteral("[%1 #%2] %3").arg(account, QString::number(id), line);
                 m_log.append(entry);
                 if (m_log.size() > kLogLines)
                     m_log.remove(0, m_log.size() - kLogLines);

@@ -6,6 +6,7 @@
 #include <QSslKey>
 #include <QSslSocket>
 
+#include <algorithm>
 #include <cstring>
 
 namespace outpost {
@@ -109,6 +110,12 @@ QByteArray normalize(const QByteArray &in, qsizetype *longestLine, bool *eightBi
 
 QString printable(const QByteArray &bytes)
 {
+    // Almost every protocol line is printable ASCII: one conversion, no per-octet appends.
+    if (std::all_of(bytes.cbegin(), bytes.cend(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u >= 0x20 && u < 0x7f;
+        }))
+        return QString::fromLatin1(bytes);
     QString s;
     for (const char c : bytes) {
         const auto u = static_cast<unsigned char>(c);
