@@ -20,7 +20,7 @@
 #
 # Figures of 29 Nov 2026 on the shared 2-core machine (load 6-10): flush 1,190-1,620 msg/s
 # (0.23-0.33 ms CPU/msg) against smtp-source -d 1,430-4,390 msg/s (0.09-0.10), ratio
-# 0.27-0.73 (was 0.23-0.52); stall: longest 19-38 ms, p99 13-26 ms during the flush (was
+# 0.27-0.73 (was 0.23-0.52); stall: longest 21-38 ms, p99 14-26 ms during the flush (was
 # 61-64 ms), the rest being preemption by other processes. README.md has the table.
 #
 # Everything listens and connects on 127.0.0.1 only, on ports the kernel picks. Needs
