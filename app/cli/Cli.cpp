@@ -1227,13 +1227,7 @@ void Cli::run(const QStringList &all)
                 [](const Notice &n) { err(words::describeNotice(n)); });
         // The messages this flush is about: everything queued and due once "send now" applies.
         service->store()->makeAllDue();
-        const QList<MessageSummary> due = service->store()->list(MessageState::Queued);
-        QList<qint64> ids;
-        const QDateTime now = QDateTime::currentDateTime();
-        for (const MessageSummary &m : due) {
-            if (!m.sendAt.isValid() || m.sendAt <= now)
-                ids << m.id;
-        }
+        const QList<qint64> ids = service->store()->dueIds();
         const int deadline =
             int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);
@@ -1246,13 +1240,11 @@ void Cli::run(const QStringList &all)
                         // Counted after the shutdown: a transaction cut off by it is queued again
                         // by now.
                         int sent = 0, deferred = 0, failed = 0;
-                        for (qint64 id : ids) {
-                            const auto m = service->store()->summary(id);
-                            if (!m)
-                                continue;
-                            if (m->state == MessageState::Sent)
+                        const QHash<qint64, MessageState> states = service->store()->states(ids);
+                        for (auto it = states.cbegin(); it != states.cend(); ++it) {
+                            if (it.value() == MessageState::Sent)
                                 ++sent;
-                            else if (m->state == MessageState::Failed)
+                            else if (it.value() == MessageState::Failed)
                                 ++failed;
                             else
                                 ++deferred;

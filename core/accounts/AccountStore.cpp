@@ -2,6 +2,7 @@
 
 #include "outbox/Database.h"
 
+#include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -151,9 +152,10 @@ bool AccountStore::remove(const QString &name, QString *error)
 
 std::optional<Account> AccountStore::find(const QString &name) const
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(
-        QStringLiteral("SELECT %1 FROM accounts WHERE name = ?").arg(QLatin1String(kColumns)));
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM accounts WHERE name = ?").arg(QLatin1String(kColumns));
+    QSqlQuery &q = m_db->statement(sql);
+    const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(name);
     if (q.exec() && q.next())
         return fromQuery(q);
@@ -163,10 +165,14 @@ std::optional<Account> AccountStore::find(const QString &name) const
 QList<Account> AccountStore::list() const
 {
     QList<Account> out;
-    QSqlQuery q(m_db->db());
-    q.exec(QStringLiteral("SELECT %1 FROM accounts ORDER BY name").arg(QLatin1String(kColumns)));
-    while (q.next())
-        out.append(fromQuery(q));
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM accounts ORDER BY name").arg(QLatin1String(kColumns));
+    QSqlQuery &q = m_db->statement(sql);
+    if (q.exec()) {
+        while (q.next())
+            out.append(fromQuery(q));
+    }
+    q.finish();
     return out;
 }
 
@@ -196,10 +202,23 @@ bool AccountStore::setDefaultAccount(const QString &name, QString *error)
 
 bool AccountStore::isPaused(const QString &name) const
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT paused FROM accounts WHERE name = ?"));
+    QSqlQuery &q = m_db->statement(QStringLiteral("SELECT paused FROM accounts WHERE name = ?"));
+    const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(name);
     return q.exec() && q.next() && q.value(0).toBool();
+}
+
+QStringList AccountStore::pausedAccounts() const
+{
+    QStringList out;
+    QSqlQuery &q = m_db->statement(
+        QStringLiteral("SELECT name FROM accounts WHERE paused <> 0 ORDER BY name"));
+    if (q.exec()) {
+        while (q.next())
+            out << q.value(0).toString();
+    }
+    q.finish();
+    return out;
 }
 
 void AccountStore::setPaused(const QString &name, bool paused, const QString &errorClass,

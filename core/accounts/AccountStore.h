@@ -35,6 +35,8 @@ public:
 
     /// Pause state: sending stops until the user fixes the account (new password, trust).
     bool isPaused(const QString &name) const;
+    /// The names of the paused accounts, in one query.
+    QStringList pausedAccounts() const;
     /// Records a pause with its class name ("auth", "certificate", "tls") and detail.
     void setPaused(const QString &name, bool paused, const QString &errorClass = {},
                    const QString &detail = {});

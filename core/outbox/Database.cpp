@@ -211,6 +211,31 @@ bool Database::open(const QString &path, QString *error)
     return true;
 }
 
+bool Database::openConnection(const QString &path, QString *error)
+{
+    m_path = path;
+    m_openError = OpenError::None;
+    m_connection = QStringLiteral("outpost-%1").arg(g_connectionCounter.fetchAndAddRelaxed(1));
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
+    m_db.setDatabaseName(path);
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    bool ok = m_db.open();
+    QString why = m_db.lastError().text();
+    if (ok) {
+        QSqlQuery q(m_db);
+        ok = q.exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
+             q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+        why = q.lastError().text();
+    }
+    if (!ok) {
+        m_openError = OpenError::Io;
+        *error = QStringLiteral("cannot open %1: %2").arg(path, why);
+        close();
+        return false;
+    }
+    return true;
+}
+
 bool Database::migrate(QString *error)
 {
     QSqlQuery q(m_db);
@@ -234,8 +259,26 @@ bool Database::migrate(QString *error)
     return true;
 }
 
+QSqlQuery &Database::statement(const QString &sql)
+{
+    std::shared_ptr<QSqlQuery> &q = m_statements[sql];
+    if (q)
+        return *q;
+    auto fresh = std::make_shared<QSqlQuery>(m_db);
+    fresh->setForwardOnly(true);
+    if (!fresh->prepare(sql)) {
+        m_statements.remove(sql);
+        m_failed = std::move(*fresh);
+        return m_failed;
+    }
+    q = fresh;
+    return *q;
+}
+
 void Database::close()
 {
+    m_statements.clear();
+    m_failed = QSqlQuery();
     if (m_connection.isEmpty())
         return;
     m_db.close();

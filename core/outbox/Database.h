@@ -1,7 +1,11 @@
 #pragma once
 
+#include <QHash>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
+
+#include <memory>
 
 namespace outpost {
 
@@ -31,9 +35,20 @@ public:
     /// Locked (another process holds a write lock past the busy timeout), NewerSchema (made by a
     /// newer Outpost), Io (cannot create or write the file).
     bool open(const QString &path, QString *error);
+    /// Opens one more connection to an outbox that open() already checked and migrated (for
+    /// a worker thread: a connection is used only by the thread that opened it). Same
+    /// settings (WAL, synchronous=FULL, foreign keys, busy timeout); no checks, no migration.
+    bool openConnection(const QString &path, QString *error);
     void close();
     bool isOpen() const { return m_db.isOpen(); }
     QSqlDatabase &db() { return m_db; }
+    /// The prepared statement for `sql` on this connection: prepared at the first call, the
+    /// same QSqlQuery at every later one (SQLite parses and plans a statement at each
+    /// prepare(), and Qt scans it for placeholders: about 100,000 instructions that a flush
+    /// paid several times per message). The caller binds, executes and reads it, then calls
+    /// finish() so that no read stays open. A statement that does not prepare (its
+    /// lastError() says why) is not kept. The reference stays valid until close().
+    QSqlQuery &statement(const QString &sql);
     OpenError lastOpenError() const { return m_openError; }
     QString path() const { return m_path; }
 
@@ -43,6 +58,8 @@ public:
 private:
     bool migrate(QString *error);
     QSqlDatabase m_db;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
+    QSqlQuery m_failed;
     QString m_connection;
     QString m_path;
     OpenError m_openError = OpenError::None;

@@ -6,11 +6,18 @@
 #include "accounts/CredentialStore.h"
 #include "accounts/Settings.h"
 
+#include "Database.h"
+
+#include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
 #include <QRandomGenerator>
 #include <QSslCertificate>
+#include <QSslSocket>
+#include <QThread>
+
+#include <memory>
 
 #include <utility>
 
@@ -23,6 +30,9 @@ constexpr int kMaxInFlight = 64;
 /// Messages claimed per dispatch() run. Small batches keep each run short (the event loop,
 /// and with it the UI, gets control back between batches).
 constexpr int kClaimBatch = 16;
+/// With the worker thread the claim costs this thread nothing: claim up to the room left, but
+/// at most this many octets of messages at once (they are held in memory until sent).
+constexpr qint64 kWorkerClaimBytes = 8 * 1024 * 1024;
 /// Accepted messages are recorded together (group commit): one transaction, and so one disk
 /// sync, for every message accepted within this window (ms) or for this many messages,
 /// instead of one per message (at the next event-loop turn when nothing else is in flight). Found
@@ -65,6 +75,41 @@ QList<QSslCertificate> caCertificates(const QString &path)
 }
 } // namespace
 
+/// The dispatcher's disk work on a thread of its own (Dispatcher::useWorkerThread()): its
+/// own connection to the outbox and an OutboxStore on it, opened at the first use (in the
+/// worker thread, which owns the connection) and closed by close().
+class StoreWorker : public QObject
+{
+public:
+    StoreWorker(const QString &path, const Clock *clock)
+        : m_path(path)
+        , m_clock(clock)
+    {}
+    /// The worker's store, or nullptr (with *error) when the outbox cannot be opened.
+    OutboxStore *store(QString *error)
+    {
+        if (!m_store) {
+            auto db = std::make_unique<Database>();
+            if (!db->openConnection(m_path, error))
+                return nullptr;
+            m_db = std::move(db);
+            m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
+        }
+        return m_store.get();
+    }
+    void close()
+    {
+        m_store.reset();
+        m_db.reset();
+    }
+
+private:
+    QString m_path;
+    const Clock *m_clock;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<OutboxStore> m_store;
+};
+
 Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
                        CredentialStore *credentials, Transport *transport,
                        Connectivity *connectivity, const Clock *clock, QObject *parent)
@@ -81,7 +126,7 @@ Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *set
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Dispatcher::scheduleDispatch);
     m_commitTimer.setSingleShot(true);
-    connect(&m_commitTimer, &QTimer::timeout, this, &Dispatcher::commitPending);
+    connect(&m_commitTimer, &QTimer::timeout, this, &Dispatcher::startCommit);
     connect(m_transport, &Transport::finished, this, &Dispatcher::onFinished);
     // Before anyone hears that the transport has shut down, every outcome is on disk.
     connect(m_transport, &Transport::shutdownFinished, this, &Dispatcher::commitPending);
@@ -108,7 +153,48 @@ Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *set
 
 Dispatcher::~Dispatcher()
 {
+    m_stopped = true;
     commitPending(); // a message the server accepted is never sent twice for want of a write
+    if (m_worker) {
+        QMetaObject::invokeMethod(
+            m_worker, [w = m_worker] { w->close(); }, Qt::BlockingQueuedConnection);
+        m_thread->quit();
+        m_thread->wait();
+        delete m_worker;
+        delete m_thread;
+    }
+}
+
+void Dispatcher::useWorkerThread()
+{
+    if (m_worker || !m_store->database())
+        return;
+    m_thread = new QThread;
+    m_thread->setObjectName(QStringLiteral("outpost-store"));
+    m_worker = new StoreWorker(m_store->database()->path(), m_clock);
+    m_worker->moveToThread(m_thread);
+    m_claimResults = new QObject(this);
+    m_claimResults->setObjectName(QStringLiteral("claimResults"));
+    m_commitResults = new QObject(this);
+    m_commitResults->setObjectName(QStringLiteral("commitResults"));
+    m_thread->start();
+    // The first TLS socket loads and initialises the TLS backend (OpenSSL): about 15 ms here,
+    // once, which the first session would otherwise spend on this thread.
+    QMetaObject::invokeMethod(
+        m_worker, [] { QSslSocket::supportsSsl(); }, Qt::QueuedConnection);
+}
+
+void Dispatcher::waitForWorker()
+{
+    if (!m_worker)
+        return;
+    // The worker runs what it is handed in order: once this no-op ran, everything before it
+    // did, and its results are posted to this thread.
+    QMetaObject::invokeMethod(
+        m_worker, [] {}, Qt::BlockingQueuedConnection);
+    QCoreApplication::sendPostedEvents(m_commitResults, QEvent::MetaCall);
+    if (m_stopped || m_transport->isShuttingDown())
+        QCoreApplication::sendPostedEvents(m_claimResults, QEvent::MetaCall);
 }
 
 void Dispatcher::start()
@@ -155,7 +241,7 @@ QDateTime Dispatcher::nextAttempt(const ClaimedMessage &c, int attemptsAfter) co
 
 bool Dispatcher::isBusy() const
 {
-    if (!m_pendingUpdates.isEmpty())
+    if (!m_pendingUpdates.isEmpty() || m_claimPending || m_commitsPending > 0)
         return true;
     if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty())
         return true;
@@ -200,11 +286,7 @@ void Dispatcher::scheduleDispatch()
 
 QStringList Dispatcher::skippedAccounts() const
 {
-    QStringList skip;
-    for (const Account &a : m_accounts->list()) {
-        if (m_accounts->isPaused(a.name))
-            skip << a.name;
-    }
+    QStringList skip = m_accounts->pausedAccounts();
     for (auto it = m_waitingForPassword.cbegin(); it != m_waitingForPassword.cend(); ++it)
         skip << it.key();
     return skip;
@@ -217,41 +299,114 @@ void Dispatcher::dispatch()
         updateActivity();
         return;
     }
+    if (m_worker && !m_workerFailed) {
+        const int room = kMaxInFlight - int(m_inFlight.size());
+        if (room > 0 && !m_claimPending) {
+            m_claimPending = true;
+            const QStringList skip = skippedAccounts();
+            QMetaObject::invokeMethod(
+                m_worker,
+                [w = m_worker, to = m_claimResults, this, room, skip] {
+                    QString error;
+                    OutboxStore *store = w->store(&error);
+                    const QList<ClaimedMessage> claimed =
+                        store ? store->claimDue(room, skip, kWorkerClaimBytes)
+                              : QList<ClaimedMessage>();
+                    if (!store)
+                        qWarning("outpost: the sending thread cannot open the outbox: %s",
+                                 qPrintable(error));
+                    const bool more = !claimed.isEmpty();
+                    QMetaObject::invokeMethod(
+                        to,
+                        [this, claimed, ok = store != nullptr, more] {
+                            onClaimed(claimed, ok, more);
+                        },
+                        Qt::QueuedConnection);
+                },
+                Qt::QueuedConnection);
+        }
+        armTimer();
+        updateActivity();
+        return;
+    }
     const int room = std::min(kClaimBatch, kMaxInFlight - int(m_inFlight.size()));
     if (room > 0) {
         const QList<ClaimedMessage> claimed = m_store->claimDue(room, skippedAccounts());
-        if (claimed.size() == room)
-            scheduleDispatch(); // more may be due: continue after the event loop had its turn
-        QHash<QString, std::optional<Account>> accounts;
-        for (const ClaimedMessage &c : claimed) {
-            if (!accounts.contains(c.account))
-                accounts.insert(c.account, m_accounts->find(c.account));
-            const std::optional<Account> account = accounts.value(c.account);
-            if (!account) {
-                DeliveryUpdate u;
-                u.id = c.id;
-                u.state = MessageState::Failed;
-                u.errorClass = ErrorClass::Local;
-                u.detail = QStringLiteral("the account \"%1\" does not exist").arg(c.account);
-                u.countAttempt = false;
-                u.event = QStringLiteral("failed");
-                apply(u);
-                continue;
-            }
-            if (account->usesAuth() && !m_passwords.contains(account->name)) {
-                m_waitingForPassword[account->name].append(c);
-                fetchPassword(*account);
-                continue;
-            }
-            sendClaimed(c, *account, m_passwords.value(account->name));
-        }
+        handleClaimed(claimed, claimed.size() == room);
     }
     armTimer();
     updateActivity();
 }
 
+void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool ok, bool more)
+{
+    m_claimPending = false;
+    if (!ok) {
+        m_workerFailed = true; // claims are made on this thread from now on
+        scheduleDispatch();
+        return;
+    }
+    QList<qint64> ids;
+    for (const ClaimedMessage &c : claimed)
+        ids << c.id;
+    m_store->notifyChanged(ids);
+    if (m_stopped || m_transport->isShuttingDown()) {
+        requeueUnsent(claimed);
+    } else {
+        handleClaimed(claimed, more);
+        armTimer();
+    }
+    updateActivity();
+}
+
+void Dispatcher::requeueUnsent(const QList<ClaimedMessage> &claimed)
+{
+    for (const ClaimedMessage &c : claimed) {
+        DeliveryUpdate u;
+        u.id = c.id;
+        u.state = MessageState::Queued;
+        u.nextAttemptAt = m_clock->now();
+        u.countAttempt = false;
+        u.event = QStringLiteral("interrupted (Outpost quit)");
+        QString error;
+        if (!m_store->applyUpdate(u, &error))
+            qWarning("outpost: could not queue message %lld again: %s", c.id, qPrintable(error));
+    }
+}
+
+void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
+{
+    if (more)
+        scheduleDispatch(); // more may be due: continue after the event loop had its turn
+    QHash<QString, std::optional<Account>> accounts;
+    for (const ClaimedMessage &c : claimed) {
+        if (!accounts.contains(c.account))
+            accounts.insert(c.account, m_accounts->find(c.account));
+        const std::optional<Account> account = accounts.value(c.account);
+        if (!account) {
+            DeliveryUpdate u;
+            u.id = c.id;
+            u.state = MessageState::Failed;
+            u.errorClass = ErrorClass::Local;
+            u.detail = QStringLiteral("the account \"%1\" does not exist").arg(c.account);
+            u.countAttempt = false;
+            u.event = QStringLiteral("failed");
+            apply(u);
+            continue;
+        }
+        if (account->usesAuth() && !m_passwords.contains(account->name)) {
+            m_waitingForPassword[account->name].append(c);
+            fetchPassword(*account);
+            continue;
+        }
+        sendClaimed(c, *account, m_passwords.value(account->name));
+    }
+}
+
 void Dispatcher::armTimer()
 {
+    if (m_claimPending)
+        return; // its result arms the timer again
     if (m_stopped || !m_connectivity->canSend() || int(m_inFlight.size()) >= kMaxInFlight) {
         m_timer.stop();
         return;
@@ -374,7 +529,7 @@ void Dispatcher::applyLater(const DeliveryUpdate &u)
 {
     m_pendingUpdates << u;
     if (m_pendingUpdates.size() >= kCommitBatch) {
-        commitPending();
+        startCommit();
         return;
     }
     // With nothing else in flight no further outcome is coming: write at the next turn.
@@ -385,14 +540,54 @@ void Dispatcher::applyLater(const DeliveryUpdate &u)
 
 void Dispatcher::commitPending()
 {
+    startCommit();
+    if (m_commitsPending > 0 || (m_claimPending && (m_stopped || m_transport->isShuttingDown())))
+        waitForWorker();
+}
+
+void Dispatcher::startCommit()
+{
     m_commitTimer.stop();
     if (m_pendingUpdates.isEmpty())
         return;
     const QList<DeliveryUpdate> updates = std::exchange(m_pendingUpdates, {});
+    if (m_worker) {
+        ++m_commitsPending;
+        QMetaObject::invokeMethod(
+            m_worker,
+            [w = m_worker, to = m_commitResults, this, updates] {
+                QString error;
+                OutboxStore *store = w->store(&error);
+                const bool ok = store && store->applyUpdates(updates, &error);
+                QMetaObject::invokeMethod(
+                    to, [this, updates, ok, error] { onCommitted(updates, ok, error); },
+                    Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
     QString error;
     if (!m_store->applyUpdates(updates, &error)) {
         qWarning("outpost: could not record the outcome of %lld messages: %s",
                  qint64(updates.size()), qPrintable(error));
+    }
+    scheduleDispatch();
+}
+
+void Dispatcher::onCommitted(const QList<DeliveryUpdate> &updates, bool ok, const QString &error)
+{
+    --m_commitsPending;
+    if (ok) {
+        QList<qint64> ids;
+        for (const DeliveryUpdate &u : updates)
+            ids << u.id;
+        m_store->notifyChanged(ids);
+    } else {
+        // Not written by the worker (its connection failed, or the disk did): once more here.
+        QString again;
+        if (!m_store->applyUpdates(updates, &again))
+            qWarning("outpost: could not record the outcome of %lld messages: %s / %s",
+                     qint64(updates.size()), qPrintable(error), qPrintable(again));
     }
     scheduleDispatch();
 }

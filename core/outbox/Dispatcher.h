@@ -14,6 +14,7 @@
 namespace outpost {
 
 class AccountStore;
+class StoreWorker;
 class Clock;
 class Connectivity;
 class CredentialStore;
@@ -50,6 +51,15 @@ public:
     {
         m_resolve = std::move(resolver);
     }
+    /// Moves the disk work of sending to a thread of its own with its own connection to the
+    /// outbox: claiming due messages (which reads their bytes) and the group commit of
+    /// accepted outcomes (with its disk sync). The thread that runs the dispatcher, the GUI's
+    /// in the app, then never waits for the disk while a flush goes out (issue 7,
+    /// tests/bench/run.sh stall). Claims and commits come back as queued calls; an accepted
+    /// outcome is on disk before messageChanged() tells of it and before commitPending()
+    /// returns. Other outcomes (rare: deferrals, failures, holds) are still written at once
+    /// on the store's connection. Call once, before start().
+    void useWorkerThread();
     /// Starts scheduling.
     void start();
     /// Stops claiming new messages (used before shutdown). Messages in flight still report.
@@ -67,7 +77,8 @@ public:
     /// True while a message is in flight or due now.
     bool isBusy() const;
     /// Writes the accepted outcomes still waiting for their group commit (at most 20 ms or 32
-    /// messages old) now, in one transaction.
+    /// messages old) now, in one transaction; with the worker thread, waits until it has
+    /// written them and everything handed to it before (they are on disk when this returns).
     void commitPending();
     /// The backoff before attempt `attempts` + 1 (ms), before jitter.
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
@@ -85,6 +96,19 @@ private:
     };
     void scheduleDispatch();
     void dispatch();
+    /// Hands claimed messages to the transport (or waits for their account's password).
+    void handleClaimed(const QList<ClaimedMessage> &claimed, bool more);
+    /// A claim made by the worker thread came back (ok false: the worker has no connection).
+    void onClaimed(const QList<ClaimedMessage> &claimed, bool ok, bool more);
+    /// Starts writing the pending accepted outcomes (on the worker when there is one).
+    void startCommit();
+    /// A group commit on the worker finished; on failure it is written here instead.
+    void onCommitted(const QList<DeliveryUpdate> &updates, bool ok, const QString &error);
+    /// Waits until the worker has done everything handed to it, then takes its commit results
+    /// (and, when stopping, its claims).
+    void waitForWorker();
+    /// Claimed but not handed to the transport because sending stopped: queued again.
+    void requeueUnsent(const QList<ClaimedMessage> &claimed);
     void armTimer();
     void sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password);
     void fetchPassword(const Account &account);
@@ -117,6 +141,13 @@ private:
     QTimer m_timer;
     QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)
     QTimer m_commitTimer;
+    QThread *m_thread = nullptr;
+    StoreWorker *m_worker = nullptr;    // lives in m_thread
+    QObject *m_claimResults = nullptr;  // the worker's claims are delivered through it
+    QObject *m_commitResults = nullptr; // and its commit results through this one
+    bool m_workerFailed = false;        // its connection did not open: claims are made here
+    bool m_claimPending = false;
+    int m_commitsPending = 0;
     bool m_dispatchPending = false;
     bool m_started = false;
     bool m_stopped = false;

@@ -4,9 +4,12 @@
 #include "Database.h"
 
 #include <QScopeGuard>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <algorithm>
 
 namespace outpost {
 
@@ -26,6 +29,14 @@ constexpr StateName kStates[] = {
 QDateTime fromMs(qint64 ms)
 {
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms) : QDateTime();
+}
+
+/// The same instant in UTC, for times that are only stored or compared, never shown:
+/// converting to local time reads /etc/localtime (a stat() per conversion with glibc), which
+/// a flush paid three times per message (tests/bench/run.sh flush).
+QDateTime fromMsUtc(qint64 ms)
+{
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
 }
 
 qint64 toMs(const QDateTime &t)
@@ -220,13 +231,37 @@ QList<qint64> OutboxStore::enqueueMany(const QList<NewMessage> &messages, QStrin
 
 std::optional<MessageSummary> OutboxStore::summary(qint64 id) const
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(
-        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns)));
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns));
+    QSqlQuery &q = m_db->statement(sql);
+    const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(id);
     if (!q.exec() || !q.next())
         return std::nullopt;
     return readSummary(q);
+}
+
+QHash<qint64, MessageState> OutboxStore::states(const QList<qint64> &ids) const
+{
+    QHash<qint64, MessageState> out;
+    if (ids.isEmpty())
+        return out;
+    const auto [lo, hi] = std::minmax_element(ids.cbegin(), ids.cend());
+    const QSet<qint64> wanted(ids.cbegin(), ids.cend());
+    QSqlQuery &q =
+        m_db->statement(QStringLiteral("SELECT id, state FROM messages WHERE id BETWEEN ? AND ?"));
+    const auto done = qScopeGuard([&q] { q.finish(); });
+    q.addBindValue(*lo);
+    q.addBindValue(*hi);
+    if (!q.exec())
+        return out;
+    while (q.next()) {
+        const qint64 id = q.value(0).toLongLong();
+        MessageState st;
+        if (wanted.contains(id) && messageStateFromName(q.value(1).toString(), &st))
+            out.insert(id, st);
+    }
+    return out;
 }
 
 std::optional<MessageRecord> OutboxStore::message(qint64 id) const
@@ -318,6 +353,20 @@ QList<qint64> OutboxStore::ids(std::optional<MessageState> state) const
     return out;
 }
 
+QList<qint64> OutboxStore::dueIds() const
+{
+    QList<qint64> out;
+    QSqlQuery &q = m_db->statement(QStringLiteral(
+        "SELECT id FROM messages WHERE state = 'queued' AND send_at <= ? ORDER BY id"));
+    q.addBindValue(m_clock->nowMs());
+    if (q.exec()) {
+        while (q.next())
+            out << q.value(0).toLongLong();
+    }
+    q.finish();
+    return out;
+}
+
 int OutboxStore::count(std::optional<MessageState> state) const
 {
     QSqlQuery q(m_db->db());
@@ -337,7 +386,14 @@ static QString accountExclusion(const QStringList &skip, QList<QVariant> *binds)
     return QStringLiteral(" AND account NOT IN (%1)").arg(marks.join(QLatin1Char(',')));
 }
 
-QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAccounts)
+void OutboxStore::notifyChanged(const QList<qint64> &ids)
+{
+    for (qint64 id : ids)
+        emit messageChanged(id);
+}
+
+QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAccounts,
+                                            qint64 maxBytes)
 {
     const qint64 now = m_clock->nowMs();
     QList<ClaimedMessage> out;
@@ -345,47 +401,47 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
     // message is `queued` again, just as recoverInterrupted() would make it. So it commits
     // without a disk sync (WAL with synchronous=NORMAL); the next synchronous commit (the
     // outcome) makes it durable too. Saves one fsync per claim batch (tests/bench flush).
-    QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
-    const auto syncAgain = qScopeGuard(
-        [this] { QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA synchronous=FULL")); });
+    m_db->statement(QStringLiteral("PRAGMA synchronous=NORMAL")).exec();
+    const auto syncAgain =
+        qScopeGuard([this] { m_db->statement(QStringLiteral("PRAGMA synchronous=FULL")).exec(); });
     Transaction tx(m_db->db());
     if (!tx.ok())
         return out;
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
-    QSqlQuery q(m_db->db());
-    q.prepare(
+    QSqlQuery &q = m_db->statement(
         QStringLiteral(
-            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at, dsn_notify, "
-            "dsn_ret, dsn_envid FROM messages "
-            "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT %2")
-            .arg(excl)
-            .arg(limit));
+            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at, size, "
+            "dsn_notify, dsn_ret, dsn_envid FROM messages "
+            "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT ?")
+            .arg(excl));
     q.addBindValue(now);
     for (const QVariant &b : std::as_const(binds))
         q.addBindValue(b);
+    q.addBindValue(limit);
     if (!q.exec())
         return out;
+    qint64 bytes = 0;
     while (q.next()) {
+        bytes += q.value(6).toLongLong();
+        if (maxBytes >= 0 && bytes > maxBytes && !out.isEmpty())
+            break;
         ClaimedMessage c;
         c.id = q.value(0).toLongLong();
         c.account = q.value(1).toString();
         c.reversePath = q.value(2).toByteArray();
         c.needsSmtpUtf8 = q.value(3).toBool();
         c.attempts = q.value(4).toInt();
-        c.createdAt = fromMs(q.value(5).toLongLong());
-        c.dsn = readDsn(q, 6);
+        c.createdAt = fromMsUtc(q.value(5).toLongLong());
+        c.dsn = readDsn(q, 7);
         out << c;
     }
-    QSqlQuery u(m_db->db());
-    u.prepare(QStringLiteral(
+    q.finish();
+    QSqlQuery &u = m_db->statement(QStringLiteral(
         "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"));
-    QSqlQuery r(m_db->db());
-    r.prepare(QStringLiteral(
+    QSqlQuery &r = m_db->statement(QStringLiteral(
         "SELECT address FROM recipients WHERE message = ? AND state = 'queued' ORDER BY seq"));
-    QSqlQuery d(m_db->db());
-    d.setForwardOnly(true);
-    d.prepare(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
+    QSqlQuery &d = m_db->statement(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
     for (ClaimedMessage &c : out) {
         u.addBindValue(now);
         u.addBindValue(c.id);
@@ -395,9 +451,11 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
         r.exec();
         while (r.next())
             c.recipients << r.value(0).toByteArray();
+        r.finish();
         d.addBindValue(c.id);
         if (d.exec() && d.next())
             c.data = d.value(0).toByteArray();
+        d.finish();
     }
     if (!tx.commit())
         return {};
@@ -410,9 +468,10 @@ qint64 OutboxStore::nextDueMs(const QStringList &skipAccounts) const
 {
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'%1")
-                  .arg(excl));
+    QSqlQuery &q = m_db->statement(
+        QStringLiteral("SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'%1")
+            .arg(excl));
+    const auto done = qScopeGuard([&q] { q.finish(); });
     for (const QVariant &b : std::as_const(binds))
         q.addBindValue(b);
     if (q.exec() && q.next() && !q.value(0).isNull())
@@ -428,17 +487,17 @@ const char kInsertHistory[] =
 /// Executes the prepared kInsertHistory for one entry.
 bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
 {
-    q.addBindValue(id);
-    q.addBindValue(toMs(h.at));
-    q.addBindValue(h.event);
-    q.addBindValue(errorClassName(h.errorClass));
-    q.addBindValue(h.reply.code);
-    q.addBindValue(QString::fromLatin1(h.reply.enhanced));
-    q.addBindValue(h.reply.text());
-    q.addBindValue(h.uncertain ? 1 : 0);
-    q.addBindValue(h.server);
-    q.addBindValue(h.detail);
-    q.addBindValue(textOrNull(h.notes.join(QLatin1Char(','))));
+    q.bindValue(0, id);
+    q.bindValue(1, toMs(h.at));
+    q.bindValue(2, h.event);
+    q.bindValue(3, errorClassName(h.errorClass));
+    q.bindValue(4, h.reply.code);
+    q.bindValue(5, QString::fromLatin1(h.reply.enhanced));
+    q.bindValue(6, h.reply.text());
+    q.bindValue(7, h.uncertain ? 1 : 0);
+    q.bindValue(8, h.server);
+    q.bindValue(9, h.detail);
+    q.bindValue(10, textOrNull(h.notes.join(QLatin1Char(','))));
     return q.exec();
 }
 
@@ -446,59 +505,58 @@ bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
 /// statement at every prepare()).
 struct UpdateStatements
 {
-    explicit UpdateStatements(QSqlDatabase &db)
-        : message(db)
-        , recipient(db)
-        , history(db)
-    {
-        message.prepare(QStringLiteral("UPDATE messages SET state = ?, error_class = ?, attempts = "
-                                       "attempts + ?, next_attempt_at = ?, "
-                                       "last_code = ?, last_enhanced = ?, last_text = ?, "
-                                       "last_detail = ?, uncertain = MAX(uncertain, ?), "
-                                       "held_by_account = ?, updated_at = ? WHERE id = ?"));
-        recipient.prepare(QStringLiteral("UPDATE recipients SET state = ?, code = ?, enhanced = ?, "
-                                         "text = ? WHERE message = ? AND address = ?"));
-        history.prepare(QLatin1String(kInsertHistory));
-    }
-    QSqlQuery message, recipient, history;
+    explicit UpdateStatements(Database *db)
+        : message(db->statement(
+              QStringLiteral("UPDATE messages SET state = ?, error_class = ?, attempts = "
+                             "attempts + ?, next_attempt_at = ?, "
+                             "last_code = ?, last_enhanced = ?, last_text = ?, "
+                             "last_detail = ?, uncertain = MAX(uncertain, ?), "
+                             "held_by_account = ?, updated_at = ? WHERE id = ?")))
+        , recipient(db->statement(QStringLiteral("UPDATE recipients SET state = ?, code = ?, "
+                                                 "enhanced = ?, text = ? WHERE message = ? AND "
+                                                 "address = ?")))
+        , history(db->statement(QLatin1String(kInsertHistory)))
+    {}
+    QSqlQuery &message, &recipient, &history;
 };
 
 /// One update inside applyUpdates()'s transaction, on its prepared statements.
 bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QString *error)
 {
     QSqlQuery &q = st->message;
-    q.addBindValue(messageStateName(u.state));
-    q.addBindValue(errorClassName(u.errorClass));
-    q.addBindValue(u.countAttempt ? 1 : 0);
-    q.addBindValue(toMs(u.nextAttemptAt));
-    q.addBindValue(u.reply.code);
-    q.addBindValue(QString::fromLatin1(u.reply.enhanced));
-    q.addBindValue(u.reply.text());
-    q.addBindValue(u.detail);
-    q.addBindValue(u.uncertain ? 1 : 0);
-    q.addBindValue(
+    q.bindValue(0, messageStateName(u.state));
+    q.bindValue(1, errorClassName(u.errorClass));
+    q.bindValue(2, u.countAttempt ? 1 : 0);
+    q.bindValue(3, toMs(u.nextAttemptAt));
+    q.bindValue(4, u.reply.code);
+    q.bindValue(5, QString::fromLatin1(u.reply.enhanced));
+    q.bindValue(6, u.reply.text());
+    q.bindValue(7, u.detail);
+    q.bindValue(8, u.uncertain ? 1 : 0);
+    q.bindValue(
+        9,
         u.state == MessageState::Held && u.event == QLatin1String("held (account paused)") ? 1 : 0);
-    q.addBindValue(now);
-    q.addBindValue(u.id);
+    q.bindValue(10, now);
+    q.bindValue(11, u.id);
     if (!q.exec()) {
         *error = q.lastError().text();
         return false;
     }
     QSqlQuery &r = st->recipient;
     for (const RecipientRecord &rr : u.recipients) {
-        r.addBindValue(messageStateName(rr.state));
-        r.addBindValue(rr.reply.code);
-        r.addBindValue(QString::fromLatin1(rr.reply.enhanced));
-        r.addBindValue(rr.reply.text());
-        r.addBindValue(u.id);
-        r.addBindValue(rr.address);
+        r.bindValue(0, messageStateName(rr.state));
+        r.bindValue(1, rr.reply.code);
+        r.bindValue(2, QString::fromLatin1(rr.reply.enhanced));
+        r.bindValue(3, rr.reply.text());
+        r.bindValue(4, u.id);
+        r.bindValue(5, rr.address);
         if (!r.exec()) {
             *error = r.lastError().text();
             return false;
         }
     }
     HistoryEntry h;
-    h.at = fromMs(now);
+    h.at = fromMsUtc(now);
     h.event = u.event;
     h.errorClass = u.errorClass;
     h.reply = u.reply;
@@ -536,7 +594,7 @@ bool OutboxStore::applyUpdates(const QList<DeliveryUpdate> &updates, QString *er
         *error = m_db->db().lastError().text();
         return false;
     }
-    UpdateStatements statements(m_db->db());
+    UpdateStatements statements(m_db);
     for (const DeliveryUpdate &u : updates) {
         if (!writeUpdate(&statements, u, now, error))
             return false;

@@ -4,6 +4,7 @@
 #include "smtp/SmtpResult.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QList>
 #include <QObject>
 
@@ -156,12 +157,18 @@ public:
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
+    /// The states of the messages `ids` in one query (those that no longer exist are left out).
+    QHash<qint64, MessageState> states(const QList<qint64> &ids) const;
+    /// Ids of the queued messages whose send time has come (none scheduled later), oldest first.
+    QList<qint64> dueIds() const;
     /// Number of messages, optionally of one state.
     int count(std::optional<MessageState> state = std::nullopt) const;
 
     /// Marks up to `limit` due messages (queued, next attempt and send time reached, account
     /// not in `pausedAccounts`) as `sending` and returns them, oldest first.
-    QList<ClaimedMessage> claimDue(int limit, const QStringList &skipAccounts);
+    /// At most `maxBytes` octets of messages are claimed (but always one when any is due).
+    QList<ClaimedMessage> claimDue(int limit, const QStringList &skipAccounts,
+                                   qint64 maxBytes = -1);
     /// The earliest time a queued message becomes due (ms since epoch), or -1 when none.
     qint64 nextDueMs(const QStringList &skipAccounts) const;
     /// Applies an attempt's result.
@@ -193,6 +200,12 @@ public:
     void rememberAddresses(const QStringList &addresses);
     /// Addresses used before that start with `prefix` (case-insensitive), most used first.
     QStringList addressCompletions(const QString &prefix, int limit = 20) const;
+
+    /// The database this store works on.
+    Database *database() const { return m_db; }
+    /// Emits messageChanged() for each of `ids`: for changes written through another
+    /// connection (the dispatcher's worker thread).
+    void notifyChanged(const QList<qint64> &ids);
 
 signals:
     void messageChanged(qint64 id);

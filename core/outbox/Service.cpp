@@ -174,16 +174,25 @@ bool Service::open(QString *error)
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
+    // Claims (reading message bytes) and group commits (disk syncs) off this thread: in the
+    // app it is the GUI's (issue 7).
+    m_dispatcher->useWorkerThread();
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
     connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
     connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
     connect(m_transport.get(), &Transport::sessionReady, this,
             [this](const QString &account, const Capabilities &caps) {
-                m_accounts->setLastCapabilities(account, caps.describe());
+                // Written only when they changed: a write here waits for the dispatcher's
+                // worker thread whenever it commits (up to a disk sync), and every new pooled
+                // session (each 100 messages) reports the same capabilities (run.sh stall).
+                const QStringList described = caps.describe();
+                if (m_accounts->lastCapabilities(account) != described)
+                    m_accounts->setLastCapabilities(account, described);
             });
     connect(m_transport.get(), &Transport::logLine, this,
             [this](const QString &account, int id, const QString &line) {
-                const QString entry = QStringLiteral("[%1 #%2] %3").arg(account).arg(id).arg(line);
+                const QString entry =
+                    QStringLiteral("[%1 #%2] %3").arg(account, QString::number(id), line);
                 m_log.append(entry);
                 if (m_log.size() > kLogLines)
                     m_log.remove(0, m_log.size() - kLogLines);

@@ -6,6 +6,9 @@
 #include <QSslKey>
 #include <QSslSocket>
 
+#include <algorithm>
+#include <cstring>
+
 namespace outpost {
 
 Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
@@ -16,50 +19,103 @@ constexpr qsizetype kMaxLine = 998;               // RFC 5321 §4.5.3.1.6, witho
 constexpr qsizetype kWriteHighWater = 256 * 1024; // keep at most this much in the socket buffer
 constexpr qsizetype kWriteChunk = 64 * 1024;
 
+/// True when any octet of [p, p + n) is >= 0x80; eight octets at a time.
+bool anyEightBit(const char *p, qsizetype n)
+{
+    constexpr quint64 kHigh = 0x8080808080808080ULL;
+    quint64 acc = 0;
+    qsizetype i = 0;
+    for (; i + 32 <= n; i += 32) {
+        quint64 w[4];
+        std::memcpy(w, p + i, sizeof w);
+        acc |= w[0] | w[1] | w[2] | w[3];
+        if (acc & kHigh)
+            return true;
+    }
+    for (; i + 8 <= n; i += 8) {
+        quint64 w;
+        std::memcpy(&w, p + i, sizeof w);
+        acc |= w;
+    }
+    if (acc & kHigh)
+        return true;
+    for (; i < n; ++i) {
+        if (static_cast<unsigned char>(p[i]) >= 0x80)
+            return true;
+    }
+    return false;
+}
+
+/// CRLF normalisation (and dot-stuffing when Stuff) line by line with memchr: the runs of
+/// octets that need no change (a whole CRLF message without leading dots is one run) are
+/// copied in one append each. tests/bench/run.sh flush: the octet-by-octet version took about
+/// 0.8 million instructions per 10 KB message, a third of the flush's CPU.
 template <bool Stuff>
 QByteArray normalize(const QByteArray &in, qsizetype *longestLine, bool *eightBit)
 {
     QByteArray out;
     out.reserve(in.size() + in.size() / 50 + 8);
-    qsizetype lineLen = 0;
+    const char *const end = in.constData() + in.size();
+    const char *run = in.constData(); // octets from here to the line start are copied as they are
+    const char *ls = run;             // start of the current line
+    const char *lf = nullptr;         // the next LF at or after ls (searched again when passed)
     qsizetype longest = 0;
-    bool high = false;
-    bool atLineStart = true;
-    const char *p = in.constData();
-    const qsizetype n = in.size();
-    for (qsizetype i = 0; i < n; ++i) {
-        const char c = p[i];
-        if (c == '\r' || c == '\n') {
-            // CRLF, bare CR and bare LF all end a line; CRLF counts once.
-            if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
-                ++i;
+    bool unterminated = false; // the input ends inside a line
+    const auto copyRun = [&](const char *upto) {
+        if (upto > run)
+            out.append(run, upto - run);
+    };
+    while (ls < end) {
+        if (Stuff && *ls == '.') {
+            copyRun(ls);
+            out.append('.');
+            run = ls;
+        }
+        if (!lf || lf < ls)
+            lf = static_cast<const char *>(std::memchr(ls, '\n', size_t(end - ls)));
+        const char *const stop = lf ? lf : end;
+        const char *const cr = static_cast<const char *>(std::memchr(ls, '\r', size_t(stop - ls)));
+        if (cr && !(lf && cr + 1 == lf)) {
+            // A bare CR ends the line: it becomes CRLF.
+            longest = std::max<qsizetype>(longest, cr - ls);
+            copyRun(cr);
             out.append("\r\n", 2);
-            longest = std::max(longest, lineLen);
-            lineLen = 0;
-            atLineStart = true;
+            run = ls = cr + 1;
             continue;
         }
-        if (Stuff && atLineStart && c == '.')
-            out.append('.');
-        if (static_cast<unsigned char>(c) >= 0x80)
-            high = true;
-        out.append(c);
-        ++lineLen;
-        atLineStart = false;
+        if (!lf) {
+            longest = std::max<qsizetype>(longest, end - ls);
+            unterminated = true;
+            break;
+        }
+        if (cr) { // CRLF: kept as it is
+            longest = std::max<qsizetype>(longest, cr - ls);
+        } else { // a bare LF becomes CRLF
+            longest = std::max<qsizetype>(longest, lf - ls);
+            copyRun(lf);
+            out.append("\r\n", 2);
+            run = lf + 1;
+        }
+        ls = lf + 1;
     }
-    if (!atLineStart || out.isEmpty()) {
-        longest = std::max(longest, lineLen);
+    copyRun(end);
+    if (unterminated || out.isEmpty())
         out.append("\r\n", 2);
-    }
     if (longestLine)
         *longestLine = longest;
     if (eightBit)
-        *eightBit = high;
+        *eightBit = anyEightBit(in.constData(), in.size());
     return out;
 }
 
 QString printable(const QByteArray &bytes)
 {
+    // Almost every protocol line is printable ASCII: one conversion, no per-octet appends.
+    if (std::all_of(bytes.cbegin(), bytes.cend(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u >= 0x20 && u < 0x7f;
+        }))
+        return QString::fromLatin1(bytes);
     QString s;
     for (const char c : bytes) {
         const auto u = static_cast<unsigned char>(c);

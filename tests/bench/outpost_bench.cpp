@@ -20,6 +20,12 @@
 //       one account per port (security none), one message each, so one pooled session per
 //       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
 //       and to the end of the Service (what happens before the process exits).
+//   outpost_bench stall   --port P [--host H] [--count N] [--attach BYTES] [--data-dir D]
+//       the event-loop stall (issue 7): a 5 ms QTimer in the thread that runs the core records
+//       the gaps between its ticks while (1) N messages with an attachment of BYTES octets are
+//       composed and queued with Service::enqueue, one per event-loop turn, as the compose
+//       window does, and (2) they are flushed through Service / Dispatcher / Transport to the
+//       server at H:P (security none). Prints the longest gap and the 99th percentile per phase.
 
 #include "accounts/Account.h"
 #include "accounts/AccountStore.h"
@@ -39,13 +45,17 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <memory>
+#include <sys/resource.h>
 
 using namespace outpost;
 
@@ -485,11 +495,227 @@ int cmdQuit(const QStringList &args)
     return 0;
 }
 
+/// CPU time of the calling thread (ns).
+qint64 threadCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/// The application object: when enabled, it times every event delivered at the top level of
+/// the main thread and keeps the slowest deliveries, named by their receiver (and its
+/// parent) and event type, to tell what blocks the event loop.
+class TimedApplication : public QCoreApplication
+{
+public:
+    using QCoreApplication::QCoreApplication;
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (!m_timing || m_depth > 0 || QThread::currentThread() != thread())
+            return QCoreApplication::notify(receiver, event);
+        // Named before the delivery: the receiver may be gone after it (deleteLater).
+        const QString name =
+            QString::fromLatin1(receiver->metaObject()->className()) +
+            (receiver->objectName().isEmpty() ? QString()
+                                              : QLatin1Char(' ') + receiver->objectName());
+        const char *parentName =
+            receiver->parent() ? receiver->parent()->metaObject()->className() : nullptr;
+        const int type = int(event->type());
+        ++m_depth;
+        QElapsedTimer t;
+        t.start();
+        const qint64 cpu0 = threadCpuNs();
+        rusage u0{};
+        getrusage(RUSAGE_THREAD, &u0);
+        const bool r = QCoreApplication::notify(receiver, event);
+        rusage u1{};
+        getrusage(RUSAGE_THREAD, &u1);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        const double cpuMs = double(threadCpuNs() - cpu0) / 1e6;
+        --m_depth;
+        if (m_slowest.size() < 8 || ms > m_slowest.last().first) {
+            QString who = name;
+            if (parentName)
+                who += QStringLiteral(" in ") + QString::fromLatin1(parentName);
+            m_slowest.append(
+                {ms, QStringLiteral("%1 (event %2, %3 ms on the CPU, %4 waits, %5 preempted)")
+                         .arg(who)
+                         .arg(type)
+                         .arg(fmt(cpuMs, 2))
+                         .arg(u1.ru_nvcsw - u0.ru_nvcsw)
+                         .arg(u1.ru_nivcsw - u0.ru_nivcsw)});
+            std::sort(m_slowest.begin(), m_slowest.end(),
+                      [](const auto &a, const auto &b) { return a.first > b.first; });
+            m_slowest.resize(std::min<qsizetype>(m_slowest.size(), 8));
+        }
+        return r;
+    }
+    void startTiming()
+    {
+        m_slowest.clear();
+        m_timing = true;
+    }
+    /// The slowest deliveries since startTiming(), "ms receiver (event type)", slowest first.
+    QStringList stopTiming()
+    {
+        m_timing = false;
+        QStringList out;
+        for (const auto &e : std::as_const(m_slowest))
+            out << QStringLiteral("%1 ms %2").arg(fmt(e.first, 2), e.second);
+        return out;
+    }
+
+private:
+    bool m_timing = false;
+    int m_depth = 0;
+    QList<QPair<double, QString>> m_slowest;
+};
+
+TimedApplication *timedApp()
+{
+    return static_cast<TimedApplication *>(QCoreApplication::instance());
+}
+
+/// Records the gaps (ms) between the ticks of a 5 ms timer in the current thread.
+class StallProbe : public QObject
+{
+public:
+    StallProbe()
+    {
+        m_timer.setTimerType(Qt::PreciseTimer);
+        m_timer.setInterval(5);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 now = m_clock.nsecsElapsed();
+            m_gaps << double(now - m_last) / 1e6;
+            m_last = now;
+        });
+    }
+    void start()
+    {
+        m_gaps.clear();
+        m_clock.start();
+        m_last = 0;
+        m_timer.start();
+    }
+    void stop()
+    {
+        m_timer.stop();
+        // The time since the last tick counts too: a stall at the very end is still a stall.
+        m_gaps << double(m_clock.nsecsElapsed() - m_last) / 1e6;
+    }
+    double longest() const { return *std::max_element(m_gaps.cbegin(), m_gaps.cend()); }
+    double percentile(double p) const
+    {
+        QList<double> v = m_gaps;
+        std::sort(v.begin(), v.end());
+        return v[std::min<qsizetype>(v.size() - 1, qsizetype(double(v.size()) * p))];
+    }
+    qsizetype ticks() const { return m_gaps.size(); }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    qint64 m_last = 0;
+    QList<double> m_gaps;
+};
+
+int cmdStall(const QStringList &args)
+{
+    const int count = arg(args, QStringLiteral("count"), QStringLiteral("1000")).toInt();
+    const int attach = arg(args, QStringLiteral("attach"), QStringLiteral("102400")).toInt();
+    const QString host = arg(args, QStringLiteral("host"), QStringLiteral("127.0.0.1"));
+    const quint16 port = quint16(arg(args, QStringLiteral("port")).toUInt());
+    if (port == 0)
+        fail(QStringLiteral("stall needs --port"));
+    QTemporaryDir tmp;
+    const QString dir = arg(args, QStringLiteral("data-dir"), tmp.path());
+    MemoryCredentialStore credentials;
+    StallProbe probe;
+
+    // (1) composition and queueing, one message per event-loop turn.
+    {
+        auto s = openService(dir, &credentials, false, false);
+        ensureAccount(s.get(), QStringLiteral("bench"), host, port, Security::None, {});
+        mime::Draft draft;
+        draft.from = {QStringLiteral("Bench"), QStringLiteral("bench@example.org")};
+        draft.to = {{QStringLiteral("Sink"), QStringLiteral("sink@example.net")}};
+        draft.subject = QStringLiteral("bench message with an attachment");
+        draft.textBody = QStringLiteral("See the attached file.\n");
+        mime::Attachment a;
+        a.fileName = QStringLiteral("data.bin");
+        a.mimeType = QStringLiteral("application/octet-stream");
+        a.content.resize(attach);
+        QRandomGenerator rng(7);
+        for (char &c : a.content)
+            c = char(rng.bounded(256));
+        draft.attachments = {a};
+        int queued = 0;
+        QElapsedTimer t;
+        timedApp()->startTiming();
+        probe.start();
+        t.start();
+        QTimer next;
+        QObject::connect(&next, &QTimer::timeout, [&] {
+            const auto r = s->enqueue(QStringLiteral("bench"), draft);
+            if (!r.ok())
+                fail(QStringLiteral("Service::enqueue: %1").arg(r.error));
+            if (++queued == count)
+                next.stop();
+        });
+        next.start(0);
+        spin([&] { return queued == count; }, 600000);
+        const qint64 ns = t.nsecsElapsed();
+        probe.stop();
+        for (const QString &w : timedApp()->stopTiming())
+            print(QStringLiteral("stall_compose_slowest=") + w);
+        print(QStringLiteral("stall_compose_count=%1").arg(count));
+        print(QStringLiteral("stall_compose_ms=%1").arg(fmt(double(ns) / 1e6)));
+        print(QStringLiteral("stall_compose_max_ms=%1").arg(fmt(probe.longest(), 2)));
+        print(QStringLiteral("stall_compose_p99_ms=%1").arg(fmt(probe.percentile(0.99), 2)));
+        print(QStringLiteral("stall_compose_ticks=%1").arg(probe.ticks()));
+    }
+
+    // (2) the flush through Service / Dispatcher / Transport.
+    auto s = openService(dir, &credentials, false, true);
+    const qint64 bytes = s->store()->list(MessageState::Queued).value(0).size;
+    // Done when the dispatcher says it is idle: no polling of the store in this thread.
+    bool idle = false;
+    QObject ctx;
+    QObject::connect(s.get(), &Service::activityChanged, &ctx, [&](bool busy) { idle = !busy; });
+    QElapsedTimer t;
+    timedApp()->startTiming();
+    probe.start();
+    t.start();
+    s->flush();
+    spin([&] { return idle; }, 600000);
+    const qint64 ns = t.nsecsElapsed();
+    bool finished = false;
+    QObject::connect(s.get(), &Service::shutdownFinished, &ctx, [&] { finished = true; });
+    s->shutdown(10000);
+    spin([&] { return finished; }, 15000);
+    probe.stop();
+    const QStringList slowest = timedApp()->stopTiming();
+    if (s->store()->count(MessageState::Sent) != count)
+        fail(QStringLiteral("the messages were not sent (%1 of %2)")
+                 .arg(s->store()->count(MessageState::Sent))
+                 .arg(count));
+    for (const QString &w : slowest)
+        print(QStringLiteral("stall_flush_slowest=") + w);
+    print(QStringLiteral("stall_flush_count=%1").arg(count));
+    print(QStringLiteral("stall_flush_message_octets=%1").arg(bytes));
+    print(QStringLiteral("stall_flush_ms=%1").arg(fmt(double(ns) / 1e6)));
+    print(QStringLiteral("stall_flush_rate=%1").arg(fmt(rate(count, ns))));
+    print(QStringLiteral("stall_flush_max_ms=%1").arg(fmt(probe.longest(), 2)));
+    print(QStringLiteral("stall_flush_p99_ms=%1").arg(fmt(probe.percentile(0.99), 2)));
+    print(QStringLiteral("stall_flush_ticks=%1").arg(probe.ticks()));
+    return 0;
+}
 } // namespace
 
 int main(int argc, char **argv)
 {
-    QCoreApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     const QStringList args = app.arguments().mid(1);
     const QString cmd = args.value(0);
     if (cmd == QLatin1String("fill"))
@@ -502,6 +728,8 @@ int main(int argc, char **argv)
         return cmdQuit(args);
     if (cmd == QLatin1String("listjson"))
         return cmdListJson(args);
+    if (cmd == QLatin1String("stall"))
+        return cmdStall(args);
     fail(QStringLiteral(
-        "usage: outpost_bench fill|enqueue|open|listjson|quit [options] (see the source)"));
+        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall [options] (see the source)"));
 }

@@ -12,6 +12,7 @@
 #include "outbox/OutboxStore.h"
 
 #include <QEventLoop>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -208,6 +209,43 @@ private slots:
         QFETCH(int, attempts);
         QFETCH(qint64, expected);
         QCOMPARE(Dispatcher::backoffMs(attempts, kMinute, kHour), expected);
+    }
+
+    // useWorkerThread(): claims and group commits run on another connection; every claimed
+    // message reaches the transport once, an accepted outcome is on disk (and announced by
+    // messageChanged) when commitPending() returns, and destroying the dispatcher queues
+    // again nothing that was sent.
+    void workerThreadClaimsAndCommits()
+    {
+        QList<qint64> ids;
+        for (int i = 0; i < 40; ++i)
+            ids << enqueue("w" + QByteArray::number(i));
+        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
+        m_dispatcher->useWorkerThread();
+        m_dispatcher->start();
+        QVERIFY(waitRequest(40));
+        QSet<qint64> sentIds;
+        for (const SendRequest &r : std::as_const(m_transport->requests))
+            sentIds.insert(r.message.id);
+        QCOMPARE(sentIds.size(), 40);
+        QCOMPARE(sentIds, QSet<qint64>(ids.cbegin(), ids.cend()));
+        QCOMPARE(record(ids.first()).state, MessageState::Sending);
+        const auto requests = m_transport->requests;
+        for (const SendRequest &r : requests)
+            m_transport->finish(accepted(r));
+        m_dispatcher->commitPending();
+        QSet<qint64> announced;
+        for (const QList<QVariant> &args : std::as_const(changed))
+            announced.insert(args.at(0).toLongLong());
+        for (qint64 id : std::as_const(ids)) {
+            QCOMPARE(record(id).state, MessageState::Sent);
+            QCOMPARE(record(id).history.last().event, QStringLiteral("sent"));
+            QVERIFY(announced.contains(id));
+        }
+        QTRY_VERIFY(!m_dispatcher->isBusy());
+        QCOMPARE(m_transport->requests.size(), 40); // nothing sent twice
+        m_dispatcher.reset();
+        QCOMPARE(m_store->count(MessageState::Sent), 40);
     }
 
     // | 2xx for DATA | sent, with the server's reply and time |
