@@ -8,6 +8,8 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <utility>
+
 namespace outpost {
 
 namespace {
@@ -23,9 +25,12 @@ constexpr StateName kStates[] = {
     {MessageState::Failed, "failed"},   {MessageState::Held, "held"},
 };
 
+// In UTC: a local-time QDateTime asks the C library for the time zone at every conversion
+// (glibc stats /etc/localtime each time), which made up a fifth of `outpost list --json` on
+// 100,000 messages. Callers showing a time to the user call toLocalTime().
 QDateTime fromMs(qint64 ms)
 {
-    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms) : QDateTime();
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
 }
 
 qint64 toMs(const QDateTime &t)
@@ -95,7 +100,55 @@ OutboxStore::OutboxStore(Database *db, const Clock *clock, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_clock(clock)
-{}
+{
+    m_groupTimer.setSingleShot(true);
+    m_groupTimer.setInterval(0);
+    connect(&m_groupTimer, &QTimer::timeout, this, &OutboxStore::commitEnqueues);
+}
+
+OutboxStore::~OutboxStore()
+{
+    if (!m_pending.isEmpty() && m_db->isOpen())
+        commitEnqueues();
+}
+
+quint64 OutboxStore::enqueueAsync(const NewMessage &message)
+{
+    const quint64 ticket = ++m_lastTicket;
+    m_pending.append(PendingEnqueue{ticket, message});
+    if (!m_groupTimer.isActive())
+        m_groupTimer.start();
+    return ticket;
+}
+
+int OutboxStore::commitEnqueues()
+{
+    m_groupTimer.stop();
+    if (m_pending.isEmpty())
+        return 0;
+    // Taken first: a receiver of the signals below may enqueue again (the next group).
+    const QList<PendingEnqueue> group = std::exchange(m_pending, {});
+    QList<NewMessage> messages;
+    messages.reserve(group.size());
+    for (const PendingEnqueue &p : group)
+        messages.append(p.message);
+    QString error;
+    const QList<qint64> ids = enqueueMany(messages, &error);
+    if (ids.size() != group.size()) {
+        if (error.isEmpty())
+            error = QStringLiteral("could not write the outbox");
+        else if (!error.startsWith(QLatin1String("could not write")))
+            error = QStringLiteral("could not write the outbox: %1").arg(error);
+        for (const PendingEnqueue &p : group)
+            emit enqueueFailed(p.ticket, error);
+        emit groupCommitted(0, int(group.size()));
+        return 0;
+    }
+    for (qsizetype i = 0; i < group.size(); ++i)
+        emit enqueued(group[i].ticket, ids[i]);
+    emit groupCommitted(int(group.size()), 0);
+    return int(group.size());
+}
 
 bool OutboxStore::insertOne(const NewMessage &m, qint64 now, qint64 *id, QString *error)
 {
@@ -274,6 +327,19 @@ QList<MessageSummary> OutboxStore::list(std::optional<MessageState> state, int l
     while (q.next())
         out << readSummary(q);
     return out;
+}
+
+void OutboxStore::forEachSummary(std::optional<MessageState> state,
+                                 const std::function<bool(const MessageSummary &)> &visit) const
+{
+    QSqlQuery q(m_db->db());
+    q.setForwardOnly(true);
+    q.exec(QStringLiteral("SELECT %1 FROM messages%2 ORDER BY id DESC")
+               .arg(QLatin1String(kSummaryColumns), stateFilter(state)));
+    while (q.next()) {
+        if (!visit(readSummary(q)))
+            return;
+    }
 }
 
 QList<qint64> OutboxStore::ids(std::optional<MessageState> state) const

@@ -5,7 +5,9 @@
 #include <QDateTime>
 #include <QList>
 #include <QObject>
+#include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace outpost {
@@ -131,6 +133,9 @@ class OutboxStore : public QObject
     Q_OBJECT
 public:
     OutboxStore(Database *db, const Clock *clock, QObject *parent = nullptr);
+    /// Writes any enqueueAsync() requests still waiting (their signals go to receivers that
+    /// still exist), so nothing handed to the store is dropped.
+    ~OutboxStore() override;
 
     /// Stores a new message with its recipients and a "queued" history entry. Returns the
     /// new id, or 0 with *error.
@@ -138,12 +143,36 @@ public:
     /// Stores many messages in one transaction (all or none). Returns their ids.
     QList<qint64> enqueueMany(const QList<NewMessage> &messages, QString *error);
 
+    /// Group commit: takes `message` to be stored and returns at once with a ticket (> 0,
+    /// unique for this store). Every request made before control returns to the event loop
+    /// (or within groupCommitWindowMs() of the first one) is written in ONE transaction, so
+    /// one disk sync (synchronous=FULL) serves the whole group. Afterwards, in request order,
+    /// enqueued(ticket, id) tells each caller its message is durable; if the transaction
+    /// cannot be written (full disk, I/O error, a message the database refuses) nothing of the
+    /// group is stored and every request gets enqueueFailed(ticket, error). Never emits
+    /// from inside this call. Same thread as the store.
+    quint64 enqueueAsync(const NewMessage &message);
+    /// Writes the waiting enqueueAsync() requests now (normally done by the event loop) and
+    /// emits their signals. Returns how many were written (0 on failure or when none waited).
+    int commitEnqueues();
+    /// Requests taken by enqueueAsync() and not written yet.
+    int pendingEnqueues() const { return int(m_pending.size()); }
+    /// How long the first request of a group waits for others, in ms (default 0: only those
+    /// made in the same event-loop turn share its transaction).
+    void setGroupCommitWindowMs(int ms) { m_groupTimer.setInterval(std::max(0, ms)); }
+    int groupCommitWindowMs() const { return m_groupTimer.interval(); }
+
     std::optional<MessageRecord> message(qint64 id) const;
     /// The stored RFC 5322 bytes; empty when there is no such message.
     QByteArray messageData(qint64 id) const;
     /// Summaries, newest first, optionally of one state; `limit` < 0 = all.
     QList<MessageSummary> list(std::optional<MessageState> state = std::nullopt, int limit = -1,
                                int offset = 0) const;
+    /// Calls `visit` with each summary in list()'s order (newest first), optionally of one
+    /// state, without holding them all in memory; stops early when `visit` returns false.
+    /// One query over the messages table only (no recipients, history or message bytes).
+    void forEachSummary(std::optional<MessageState> state,
+                        const std::function<bool(const MessageSummary &)> &visit) const;
     /// Ids in the order list() uses (for lazy models).
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
     /// Summary of one message (for lazy models).
@@ -187,6 +216,13 @@ public:
     QStringList addressCompletions(const QString &prefix, int limit = 20) const;
 
 signals:
+    /// The message of enqueueAsync() `ticket` is stored durably as `id`.
+    void enqueued(quint64 ticket, qint64 id);
+    /// The message of enqueueAsync() `ticket` was not stored (`error` says why, e.g. "could not
+    /// write the outbox: database or disk is full"); nothing of its group was written.
+    void enqueueFailed(quint64 ticket, const QString &error);
+    /// One group commit ended: `written` messages stored, or `failed` requests refused.
+    void groupCommitted(int written, int failed);
     void messageChanged(qint64 id);
     /// Many messages changed at once (bulk operations).
     void messagesReset();
@@ -196,6 +232,14 @@ private:
     void addHistory(qint64 id, const HistoryEntry &h);
     Database *m_db;
     const Clock *m_clock;
+    struct PendingEnqueue
+    {
+        quint64 ticket = 0;
+        NewMessage message;
+    };
+    QList<PendingEnqueue> m_pending;
+    quint64 m_lastTicket = 0;
+    QTimer m_groupTimer;
 };
 
 } // namespace outpost

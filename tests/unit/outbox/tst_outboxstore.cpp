@@ -6,11 +6,13 @@
 #include "outbox/OutboxStore.h"
 
 #include <QFile>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace outpost;
 
@@ -578,6 +580,106 @@ private slots:
         QCOMPARE(m_store->count(), 2);
         QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+    }
+
+    void groupCommitSharesOneTransaction()
+    {
+        // Five requests in one event-loop turn: one transaction, each caller told its id only
+        // once it is on disk, in request order.
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        QList<quint64> tickets;
+        for (int i = 0; i < 5; ++i)
+            tickets << m_store->enqueueAsync(makeMessage("g" + QByteArray::number(i)));
+        QCOMPARE(m_store->pendingEnqueues(), 5);
+        QCOMPARE(enqueued.count(), 0); // never from inside the call
+        QCOMPARE(m_store->count(), 0); // nothing written yet
+        QVERIFY(groups.wait(5000));
+        QCOMPARE(groups.count(), 1);
+        QCOMPARE(groups.at(0).at(0).toInt(), 5);
+        QCOMPARE(groups.at(0).at(1).toInt(), 0);
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(enqueued.count(), 5);
+        QCOMPARE(m_store->pendingEnqueues(), 0);
+        QSet<qint64> ids;
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(enqueued.at(i).at(0).value<quint64>(), tickets[i]);
+            const qint64 id = enqueued.at(i).at(1).toLongLong();
+            QVERIFY(id > 0);
+            ids.insert(id);
+            const auto rec = m_store->message(id);
+            QVERIFY(rec);
+            QCOMPARE(rec->subject, QStringLiteral("g%1").arg(i));
+            QCOMPARE(rec->state, MessageState::Queued);
+            QCOMPARE(rec->recipients.size(), 1);
+            QVERIFY(hasEvent(*rec, QStringLiteral("queued")));
+            QVERIFY(m_store->messageData(id).contains("Subject: g" + QByteArray::number(i)));
+        }
+        QCOMPARE(ids.size(), 5);
+        // Durable: a fresh connection (another process, or after a power cut) sees them all.
+        reopen();
+        QCOMPARE(m_store->count(), 5);
+
+        // A later turn starts a new group.
+        m_store->enqueueAsync(makeMessage("h1"));
+        m_store->enqueueAsync(makeMessage("h2"));
+        QSignalSpy groups2(m_store.get(), &OutboxStore::groupCommitted);
+        QVERIFY(groups2.wait(5000));
+        QCOMPARE(groups2.at(0).at(0).toInt(), 2);
+        QCOMPARE(m_store->count(), 7);
+    }
+
+    void groupCommitWindowGathersLaterTurns()
+    {
+        m_store->setGroupCommitWindowMs(200);
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        m_store->enqueueAsync(makeMessage("w1"));
+        QTimer::singleShot(0, m_store.get(), [this] { m_store->enqueueAsync(makeMessage("w2")); });
+        QVERIFY(groups.wait(5000));
+        QCOMPARE(groups.count(), 1);
+        QCOMPARE(groups.at(0).at(0).toInt(), 2);
+    }
+
+    void groupCommitFailureFailsTheWholeGroup()
+    {
+        QString error;
+        QVERIFY(m_store->enqueue(makeMessage("first"), &error) > 0);
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA page_count")) && q.next());
+        // A "disk" with room for a few small messages but not for the big one.
+        QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(q.value(0).toInt() + 4)));
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        QList<quint64> tickets;
+        tickets << m_store->enqueueAsync(makeMessage("small1"));
+        tickets << m_store->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
+        tickets << m_store->enqueueAsync(makeMessage("small2"));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, 5000);
+        QCOMPARE(enqueued.count(), 0);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(failed.at(i).at(0).value<quint64>(), tickets[i]);
+            const QString why = failed.at(i).at(1).toString();
+            QVERIFY2(why.startsWith(QLatin1String("could not write the outbox")), qPrintable(why));
+            QVERIFY2(why.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(why));
+        }
+        // Nothing half-written: not the small ones either, not a recipient, not a history row.
+        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
+        // With room again, the next group is written.
+        QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = 1000000")));
+        m_store->enqueueAsync(makeMessage("again"));
+        QTRY_COMPARE_WITH_TIMEOUT(enqueued.count(), 1, 5000);
+        QCOMPARE(m_store->count(), 2);
+    }
+
+    void pendingEnqueuesAreWrittenAtDestruction()
+    {
+        m_store->enqueueAsync(makeMessage("late"));
+        reopen(); // destroys the store before the event loop ran
+        QCOMPARE(m_store->count(), 1);
     }
 };
 
