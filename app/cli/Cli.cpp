@@ -261,7 +261,8 @@ static const char kUsage[] =
     "        [--auth auto|none|plain|login|scram-sha-256|cram-md5|xoauth2|oauthbearer]\n"
     "        [--user U] [--from ADDR] [--password-command CMD | --password-stdin]\n"
     "        [--ca-file PEM] [--pin-sha256 HEX] [--allow-plain-auth] [--default]\n"
-    "  account list [--json] | account test NAME | account remove NAME | account default NAME\n"
+    "  account list [--json] | account test NAME | account remove NAME [--force]\n"
+    "  account default NAME\n"
     "  queue --account NAME --from ADDR --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
     "        --subject TEXT (--body TEXT | --body-file F) [--html-file F] [--attach F ...]\n"
     "        [--send-at ISO-8601]                      prints the new message id\n"
@@ -332,6 +333,8 @@ void Cli::run(const QStringList &all)
              QStringLiteral("allow AUTH without TLS (loopback only)")},
             {QStringLiteral("default"), QStringLiteral("make it the default account")},
             {QStringLiteral("json"), QStringLiteral("JSON output")},
+            {QStringLiteral("force"),
+             QStringLiteral("remove: also when messages are waiting (they are failed)")},
         };
         if (!parser(QStringLiteral("account"), args.mid(1), opts, &p)) {
             done(exitcode::Usage);
@@ -378,6 +381,36 @@ void Cli::run(const QStringList &all)
         if (sub == QLatin1String("remove") || sub == QLatin1String("default")) {
             QString error;
             const QString name = pos.value(0);
+            if (sub == QLatin1String("remove") && accounts->find(name)) {
+                // Its waiting messages could never be sent: refuse, or fail them (--force),
+                // never leave them queued with no account.
+                OutboxStore *store = d->service->store();
+                const int unsent = store->unsentCount(name);
+                if (unsent > 0 && !p.isSet(QStringLiteral("force"))) {
+                    err(QStringLiteral("account \"%1\" still has %2 message(s) not sent "
+                                       "(queued, held or being sent): send them (outpost flush), "
+                                       "cancel them (outpost cancel ID), or remove the account "
+                                       "with --force, which fails them")
+                            .arg(name)
+                            .arg(unsent));
+                    done(exitcode::DataErr);
+                    return;
+                }
+                if (unsent > 0) {
+                    const int failed = store->failAccount(
+                        name, QStringLiteral("failed (account removed)"),
+                        QStringLiteral("the account \"%1\" was removed").arg(name));
+                    if (failed < 0) {
+                        err(QStringLiteral("could not write the outbox; the account was kept"));
+                        done(exitcode::TempFail);
+                        return;
+                    }
+                    err(QStringLiteral("%1 message(s) of account \"%2\" failed: the account was "
+                                       "removed (a message being sent now is not stopped)")
+                            .arg(failed)
+                            .arg(name));
+                }
+            }
             const bool ok = sub == QLatin1String("remove")
                                 ? accounts->remove(name, &error)
                                 : accounts->setDefaultAccount(name, &error);
@@ -912,24 +945,39 @@ void Cli::run(const QStringList &all)
         QString error;
         OutboxStore *store = d->service->store();
         bool done_ = false;
+        QString said;
         if (command == QLatin1String("retry")) {
             const auto s = store->summary(id);
             if (s && d->service->accounts()->isPaused(s->account)) {
                 d->service->accounts()->setPaused(s->account, false);
                 store->releaseAccount(s->account);
             }
-            done_ = store->retryNow(id, &error);
+            QDateTime scheduled;
+            done_ = store->retryNow(id, &error, &scheduled);
+            if (done_ && scheduled.isValid())
+                said = QStringLiteral("message %1 was scheduled for %2; it is sent at the next "
+                                      "chance instead (the schedule is dropped)\n")
+                           .arg(id)
+                           .arg(scheduled.toLocalTime().toString(Qt::ISODate));
         } else if (command == QLatin1String("hold"))
             done_ = store->hold(id, &error);
         else if (command == QLatin1String("release"))
             done_ = store->release(id, &error);
-        else
-            done_ = store->remove(id, &error);
+        else {
+            bool deleted = false;
+            done_ = store->cancel(id, &deleted, &error);
+            if (done_)
+                said = deleted ? QStringLiteral("message %1 cancelled and deleted\n").arg(id)
+                               : QStringLiteral("message %1 cancelled; kept as failed, as some "
+                                                "recipients already got it\n")
+                                     .arg(id);
+        }
         if (!done_) {
             err(error);
             done(exitcode::DataErr);
             return;
         }
+        out(said);
         d->notifyAndFinish(exitcode::Ok);
         return;
     }
@@ -1085,9 +1133,29 @@ void Cli::run(const QStringList &all)
         connect(service, &Service::notice, this,
                 [](const Notice &n) { err(words::describeNotice(n)); });
         // The messages this flush is about: everything queued and due once "send now" applies.
+        // Messages whose account was removed can never be sent: failed now, and reported.
+        QList<qint64> ids;
+        {
+            QStringList existing;
+            for (const Account &a : service->accounts()->list())
+                existing << a.name;
+            const QStringList orphans = service->store()->orphanAccounts(existing);
+            for (const QString &name : orphans) {
+                for (const std::optional<MessageState> st :
+                     {std::optional(MessageState::Queued), std::optional(MessageState::Held)}) {
+                    service->store()->forEachSummary(st, [&](const MessageSummary &m) {
+                        if (m.account == name)
+                            ids << m.id;
+                        return true;
+                    });
+                }
+                service->store()->failAccount(
+                    name, QStringLiteral("failed (account removed)"),
+                    QStringLiteral("the account \"%1\" no longer exists").arg(name));
+            }
+        }
         service->store()->makeAllDue();
         const QList<MessageSummary> due = service->store()->list(MessageState::Queued);
-        QList<qint64> ids;
         const QDateTime now = QDateTime::currentDateTime();
         for (const MessageSummary &m : due) {
             if (!m.sendAt.isValid() || m.sendAt <= now)
@@ -1121,8 +1189,23 @@ void Cli::run(const QStringList &all)
                                 .arg(deferred)
                                 .arg(failed)
                                 .arg(early ? QStringLiteral(" (stopped early)") : QString()));
-                        done(deferred > 0 ? exitcode::TempFail
-                                          : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
+                        // Held because their account needs attention: stuck until the user
+                        // acts, so the flush did not get everything out.
+                        QMap<QString, int> stuck;
+                        service->store()->forEachSummary(MessageState::Held,
+                                                         [&](const MessageSummary &m) {
+                                                             if (m.heldByAccount)
+                                                                 ++stuck[m.account];
+                                                             return true;
+                                                         });
+                        for (auto it = stuck.cbegin(); it != stuck.cend(); ++it)
+                            out(QStringLiteral("%1 held: account \"%2\" needs attention (outpost "
+                                               "list --state held; outpost retry ID when fixed)\n")
+                                    .arg(it.value())
+                                    .arg(it.key()));
+                        done(deferred > 0 || !stuck.isEmpty()
+                                 ? exitcode::TempFail
+                                 : (failed > 0 ? exitcode::DataErr : exitcode::Ok));
                     });
             service->shutdown(deadline);
         };

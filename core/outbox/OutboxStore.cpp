@@ -8,6 +8,7 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <algorithm>
 #include <utility>
 
 namespace outpost {
@@ -41,7 +42,7 @@ qint64 toMs(const QDateTime &t)
 const char kSummaryColumns[] =
     "id, account, state, error_class, from_text, to_text, subject, attempts, created_at, send_at, "
     "next_attempt_at, last_code, last_enhanced, last_text, message_id, uncertain, size, "
-    "last_detail";
+    "last_detail, held_by_account";
 
 MessageSummary readSummary(const QSqlQuery &q)
 {
@@ -66,6 +67,7 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.uncertain = q.value(15).toBool();
     m.size = q.value(16).toLongLong();
     m.lastDetail = q.value(17).toString();
+    m.heldByAccount = q.value(18).toBool();
     return m;
 }
 
@@ -684,12 +686,30 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
 }
 } // namespace
 
-bool OutboxStore::retryNow(qint64 id, QString *error)
+bool OutboxStore::retryNow(qint64 id, QString *error, QDateTime *overriddenSendAt)
 {
+    const auto before = summary(id);
+    const qint64 now = m_clock->nowMs();
+    const bool scheduled = before && before->sendAt.isValid() && toMs(before->sendAt) > now;
+    if (overriddenSendAt)
+        *overriddenSendAt = QDateTime();
     const bool ok =
         changeState(m_db, m_clock, id,
                     {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
-                    MessageState::Queued, QStringLiteral("retry requested"), error, true);
+                    MessageState::Queued,
+                    scheduled ? QStringLiteral("retry requested (schedule for %1 dropped)")
+                                    .arg(before->sendAt.toString(Qt::ISODateWithMs))
+                              : QStringLiteral("retry requested"),
+                    error, true);
+    if (ok && scheduled) {
+        // Sent now: the schedule no longer holds, and listings must not claim it does.
+        QSqlQuery q(m_db->db());
+        q.prepare(QStringLiteral("UPDATE messages SET send_at = 0 WHERE id = ?"));
+        q.addBindValue(id);
+        q.exec();
+        if (overriddenSendAt)
+            *overriddenSendAt = before->sendAt;
+    }
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -747,6 +767,114 @@ bool OutboxStore::remove(qint64 id, QString *error)
     }
     emit messageChanged(id);
     return true;
+}
+
+bool OutboxStore::cancel(qint64 id, bool *deleted, QString *error)
+{
+    *deleted = false;
+    const auto rec = message(id);
+    if (!rec) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (rec->state == MessageState::Sent) {
+        *error = QStringLiteral("message %1 was sent already; cancel only withdraws messages "
+                                "not sent yet (it stays in the outbox as a record)")
+                     .arg(id);
+        return false;
+    }
+    if (rec->state == MessageState::Sending) {
+        *error = QStringLiteral("message %1 is being sent right now").arg(id);
+        return false;
+    }
+    const bool someSent =
+        std::any_of(rec->recipients.cbegin(), rec->recipients.cend(),
+                    [](const RecipientRecord &r) { return r.state == MessageState::Sent; });
+    if (!someSent) {
+        *deleted = true;
+        return remove(id, error);
+    }
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(m_db->db());
+    QSqlQuery u(m_db->db());
+    u.prepare(QStringLiteral("UPDATE messages SET state = 'failed', error_class = 'local', "
+                             "last_detail = ?, held_by_account = 0, updated_at = ? WHERE id = ?"));
+    u.addBindValue(QStringLiteral("cancelled by the user"));
+    u.addBindValue(now);
+    u.addBindValue(id);
+    QSqlQuery r(m_db->db());
+    r.prepare(QStringLiteral("UPDATE recipients SET state = 'failed', text = ? WHERE message = ? "
+                             "AND state <> 'sent'"));
+    r.addBindValue(QStringLiteral("cancelled by the user"));
+    r.addBindValue(id);
+    HistoryEntry h;
+    h.at = fromMs(now);
+    h.event = QStringLiteral("cancelled by the user");
+    h.errorClass = ErrorClass::Local;
+    QSqlQuery hq(m_db->db());
+    hq.prepare(QLatin1String(kInsertHistory));
+    if (!u.exec() || !r.exec() || !insertHistory(hq, id, h) || !tx.commit()) {
+        *error =
+            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        return false;
+    }
+    emit messageChanged(id);
+    return true;
+}
+
+int OutboxStore::unsentCount(const QString &account) const
+{
+    QSqlQuery q(m_db->db());
+    q.prepare(QStringLiteral("SELECT COUNT(*) FROM messages WHERE account = ? AND state IN "
+                             "('queued', 'sending', 'held')"));
+    q.addBindValue(account);
+    return q.exec() && q.next() ? q.value(0).toInt() : 0;
+}
+
+int OutboxStore::failAccount(const QString &account, const QString &event, const QString &detail)
+{
+    QList<qint64> ids;
+    QSqlQuery s(m_db->db());
+    s.prepare(QStringLiteral(
+        "SELECT id FROM messages WHERE account = ? AND state IN ('queued', 'held')"));
+    s.addBindValue(account);
+    if (!s.exec())
+        return -1;
+    while (s.next())
+        ids << s.value(0).toLongLong();
+    if (ids.isEmpty())
+        return 0;
+    QList<DeliveryUpdate> updates;
+    for (qint64 id : std::as_const(ids)) {
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Failed;
+        u.errorClass = ErrorClass::Local;
+        u.detail = detail;
+        u.countAttempt = false;
+        u.event = event;
+        updates << u;
+    }
+    QString error;
+    if (!applyUpdates(updates, &error))
+        return -1;
+    return int(ids.size());
+}
+
+QStringList OutboxStore::orphanAccounts(const QStringList &existing) const
+{
+    QStringList out;
+    QSqlQuery q(m_db->db());
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral(
+            "SELECT DISTINCT account FROM messages WHERE state IN ('queued', 'held')")))
+        return out;
+    while (q.next()) {
+        const QString a = q.value(0).toString();
+        if (!existing.contains(a))
+            out << a;
+    }
+    return out;
 }
 
 int OutboxStore::holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,

@@ -68,7 +68,8 @@ struct MessageSummary
     QString lastDetail;   ///< technical detail of the last failure (no reply)
     QByteArray messageId; ///< Message-ID without angle brackets
     bool uncertain = false;
-    qint64 size = 0; ///< octets of the stored message
+    qint64 size = 0;            ///< octets of the stored message
+    bool heldByAccount = false; ///< held because its account needs attention, not by the user
 };
 
 /// Everything stored about one message except its bytes.
@@ -198,11 +199,28 @@ public:
     int makeAllDue();
     /// User actions. Each returns false with *error when the message is not in a state
     /// that allows it (e.g. retry of a sent message).
-    bool retryNow(qint64 id, QString *error);
+    /// Sends the message at the next chance, also one scheduled for later (its schedule is
+    /// dropped: *overriddenSendAt, when given, receives the time it was scheduled for,
+    /// invalid when it was not scheduled in the future).
+    bool retryNow(qint64 id, QString *error, QDateTime *overriddenSendAt = nullptr);
     bool hold(qint64 id, QString *error);
     /// Queues a held message again; one scheduled for later (sendAt) still waits for its time.
     bool release(qint64 id, QString *error);
+    /// Deletes a message and its history (the Delete action); refuses one being sent.
     bool remove(qint64 id, QString *error);
+    /// `outpost cancel`: withdraws a message not sent yet. Refuses (false, *error) a message
+    /// that is `sent` or being sent. One that no recipient got yet is deleted (design.md §4
+    /// has no cancelled state); one some recipients already got (a retry for the others was
+    /// queued) is kept as a record: `failed`, its unsent recipients failed, "cancelled by the
+    /// user" in its history. *deleted tells which.
+    bool cancel(qint64 id, bool *deleted, QString *error);
+    /// Messages of `account` not sent yet (queued, sending, held), e.g. before removing it.
+    int unsentCount(const QString &account) const;
+    /// Fails every queued or held message of `account` (class local, `detail`, event `event`)
+    /// in one transaction, e.g. when the account is removed. Returns how many, -1 on failure.
+    int failAccount(const QString &account, const QString &event, const QString &detail);
+    /// Accounts named by queued or held messages that are not in `existing` (removed accounts).
+    QStringList orphanAccounts(const QStringList &existing) const;
     /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
     int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
                     const QString &detail);
