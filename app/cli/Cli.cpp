@@ -1181,6 +1181,8 @@ void Cli::run(const QStringList &all)
                                 ++sent;
                             else if (m->state == MessageState::Failed)
                                 ++failed;
+                            else if (m->state == MessageState::Held && m->heldByAccount)
+                                continue; // in the "held" line below
                             else
                                 ++deferred;
                         }
