@@ -154,8 +154,12 @@ public:
     /// from inside this call. Same thread as the store.
     quint64 enqueueAsync(const NewMessage &message);
     /// Writes the waiting enqueueAsync() requests now (normally done by the event loop) and
-    /// emits their signals. Returns how many were written (0 on failure or when none waited).
+    /// emits their signals. A group with more than maxGroupBytes() of message data is split
+    /// into several transactions (each all or nothing). Returns how many messages were written.
     int commitEnqueues();
+    /// Message data (bytes) after which a group commit continues in another transaction, so
+    /// the write-ahead log stays bounded (default 32 MiB; a group always takes one message).
+    void setMaxGroupBytes(qint64 bytes) { m_maxGroupBytes = std::max<qint64>(1, bytes); }
     /// Requests taken by enqueueAsync() and not written yet.
     int pendingEnqueues() const { return int(m_pending.size()); }
     /// How long the first request of a group waits for others, in ms (default 0: only those
@@ -246,7 +250,6 @@ signals:
     void messagesReset();
 
 private:
-    bool insertOne(const NewMessage &m, qint64 now, qint64 *id, QString *error);
     void addHistory(qint64 id, const HistoryEntry &h);
     Database *m_db;
     const Clock *m_clock;
@@ -257,6 +260,7 @@ private:
     };
     QList<PendingEnqueue> m_pending;
     quint64 m_lastTicket = 0;
+    qint64 m_maxGroupBytes = 32 * 1024 * 1024;
     QTimer m_groupTimer;
 };
 

@@ -630,6 +630,27 @@ private slots:
         QCOMPARE(m_store->count(), 7);
     }
 
+    void groupCommitIsSplitAboveTheByteLimit()
+    {
+        // Groups end once they hold the byte limit: 5 messages of ~1 KB with a 2 KB limit are
+        // written as 2 + 2 + 1, in order, all durable.
+        m_store->setMaxGroupBytes(2000);
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        for (int i = 0; i < 5; ++i)
+            m_store->enqueueAsync(
+                makeMessage("s" + QByteArray::number(i), {"bob@example.net"}, 1000));
+        QCOMPARE(m_store->commitEnqueues(), 5);
+        QCOMPARE(groups.count(), 3);
+        QCOMPARE(groups.at(0).at(0).toInt(), 2);
+        QCOMPARE(groups.at(1).at(0).toInt(), 2);
+        QCOMPARE(groups.at(2).at(0).toInt(), 1);
+        QCOMPARE(enqueued.count(), 5);
+        for (int i = 1; i < 5; ++i)
+            QVERIFY(enqueued.at(i).at(1).toLongLong() > enqueued.at(i - 1).at(1).toLongLong());
+        QCOMPARE(m_store->count(), 5);
+    }
+
     void groupCommitWindowGathersLaterTurns()
     {
         m_store->setGroupCommitWindowMs(200);
