@@ -398,6 +398,15 @@ void AccountDialog::removeCurrent(bool confirm)
     const QString name = m_editing;
     auto doRemove = [this, name] {
         QString error;
+        // Its waiting messages could never be sent: failed with a reason, never left queued
+        // or held with no account (they can be retried once an account of that name exists).
+        if (m_service->store()->failAccount(
+                name, QStringLiteral("failed (account removed)"),
+                QStringLiteral("the account \"%1\" was removed").arg(name)) < 0) {
+            showMessage(tr("The account could not be removed: the outbox could not be written."),
+                        true);
+            return;
+        }
         if (!m_service->accounts()->remove(name, &error)) {
             showMessage(tr("The account could not be removed: %1").arg(error), true);
             return;
@@ -413,10 +422,15 @@ void AccountDialog::removeCurrent(bool confirm)
         doRemove();
         return;
     }
-    auto *box =
-        new QMessageBox(QMessageBox::Question, tr("Remove account"),
-                        tr("Remove the account %1? Its messages stay in the outbox.").arg(name),
-                        QMessageBox::Yes | QMessageBox::No, this);
+    const int unsent = m_service->store()->unsentCount(name);
+    const QString text =
+        unsent > 0 ? tr("Remove the account %1? %n message(s) not sent yet will be marked failed "
+                        "(\"account removed\"); sent messages stay in the outbox.",
+                        nullptr, unsent)
+                         .arg(name)
+                   : tr("Remove the account %1? Its messages stay in the outbox.").arg(name);
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Remove account"), text,
+                                QMessageBox::Yes | QMessageBox::No, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setDefaultButton(QMessageBox::No);
     connect(box, &QMessageBox::finished, this, [box, doRemove](int) {

@@ -80,7 +80,8 @@ QString describeMessage(const MessageRecord &m)
              .arg(QString::fromLatin1(m.messageId))
              .arg(m.attempts);
     if (m.state == MessageState::Queued && m.nextAttemptAt.isValid())
-        s += QStringLiteral("  Next try:   %1\n").arg(m.nextAttemptAt.toString(Qt::ISODate));
+        s += QStringLiteral("  Next try:   %1\n")
+                 .arg(m.nextAttemptAt.toLocalTime().toString(Qt::ISODate));
     if (m.errorClass != ErrorClass::None)
         s += QStringLiteral("  Why:        %1\n").arg(lastOutcome(m));
     if (m.uncertain)
@@ -95,7 +96,7 @@ QString describeMessage(const MessageRecord &m)
                  .arg(QString::fromUtf8(r.address), messageStateName(r.state), replyText(r.reply));
     s += QStringLiteral("  History:\n");
     for (const HistoryEntry &h : m.history) {
-        s += QStringLiteral("    %1  %2").arg(h.at.toString(Qt::ISODate), h.event);
+        s += QStringLiteral("    %1  %2").arg(h.at.toLocalTime().toString(Qt::ISODate), h.event);
         if (h.errorClass != ErrorClass::None)
             s += QStringLiteral(" [%1]").arg(errorClassName(h.errorClass));
         const QString reply = replyText(h.reply);

@@ -444,6 +444,8 @@ void Dispatcher::fetchPassword(const Account &account)
             }
             pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
                                                    QStringLiteral("no password: %1").arg(error)));
+            // Nothing more to do for this account: say so, or `outpost flush` waits forever.
+            updateActivity();
             return;
         }
         m_passwords.insert(name, secret);

@@ -7,7 +7,9 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QTimer>
 
+#include <functional>
 #include <optional>
 
 namespace outpost {
@@ -69,9 +71,10 @@ struct MessageSummary
     QString lastDetail;   ///< technical detail of the last failure (no reply)
     QByteArray messageId; ///< Message-ID without angle brackets
     bool uncertain = false;
-    qint64 size = 0; ///< octets of the stored message
-    DsnRequest dsn;  ///< delivery status notifications asked for (none for rows from before
-                     ///< schema 2)
+    qint64 size = 0;            ///< octets of the stored message
+    DsnRequest dsn;             ///< delivery status notifications asked for (none for rows from
+                                ///< before schema 2)
+    bool heldByAccount = false; ///< held because its account needs attention, not by the user
 };
 
 /// Everything stored about one message except its bytes.
@@ -140,6 +143,9 @@ class OutboxStore : public QObject
     Q_OBJECT
 public:
     OutboxStore(Database *db, const Clock *clock, QObject *parent = nullptr);
+    /// Writes any enqueueAsync() requests still waiting (their signals go to receivers that
+    /// still exist), so nothing handed to the store is dropped.
+    ~OutboxStore() override;
 
     /// Stores a new message with its recipients and a "queued" history entry. Returns the
     /// new id, or 0 with *error (also when its DSN request fails checkDsnRequest()).
@@ -147,12 +153,40 @@ public:
     /// Stores many messages in one transaction (all or none). Returns their ids.
     QList<qint64> enqueueMany(const QList<NewMessage> &messages, QString *error);
 
+    /// Group commit: takes `message` to be stored and returns at once with a ticket (> 0,
+    /// unique for this store). Every request made before control returns to the event loop
+    /// (or within groupCommitWindowMs() of the first one) is written in ONE transaction, so
+    /// one disk sync (synchronous=FULL) serves the whole group. Afterwards, in request order,
+    /// enqueued(ticket, id) tells each caller its message is durable; if the transaction
+    /// cannot be written (full disk, I/O error, a message the database refuses) nothing of the
+    /// group is stored and every request gets enqueueFailed(ticket, error). Never emits
+    /// from inside this call. Same thread as the store.
+    quint64 enqueueAsync(const NewMessage &message);
+    /// Writes the waiting enqueueAsync() requests now (normally done by the event loop) and
+    /// emits their signals. A group with more than maxGroupBytes() of message data is split
+    /// into several transactions (each all or nothing). Returns how many messages were written.
+    int commitEnqueues();
+    /// Message data (bytes) after which a group commit continues in another transaction, so
+    /// the write-ahead log stays bounded (default 32 MiB; a group always takes one message).
+    void setMaxGroupBytes(qint64 bytes) { m_maxGroupBytes = std::max<qint64>(1, bytes); }
+    /// Requests taken by enqueueAsync() and not written yet.
+    int pendingEnqueues() const { return int(m_pending.size()); }
+    /// How long the first request of a group waits for others, in ms (default 0: only those
+    /// made in the same event-loop turn share its transaction).
+    void setGroupCommitWindowMs(int ms) { m_groupTimer.setInterval(std::max(0, ms)); }
+    int groupCommitWindowMs() const { return m_groupTimer.interval(); }
+
     std::optional<MessageRecord> message(qint64 id) const;
     /// The stored RFC 5322 bytes; empty when there is no such message.
     QByteArray messageData(qint64 id) const;
     /// Summaries, newest first, optionally of one state; `limit` < 0 = all.
     QList<MessageSummary> list(std::optional<MessageState> state = std::nullopt, int limit = -1,
                                int offset = 0) const;
+    /// Calls `visit` with each summary in list()'s order (newest first), optionally of one
+    /// state, without holding them all in memory; stops early when `visit` returns false.
+    /// One query over the messages table only (no recipients, history or message bytes).
+    void forEachSummary(std::optional<MessageState> state,
+                        const std::function<bool(const MessageSummary &)> &visit) const;
     /// Ids in the order list() uses (for lazy models).
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
     /// Summary of one message (for lazy models).
@@ -184,11 +218,28 @@ public:
     int makeAllDue();
     /// User actions. Each returns false with *error when the message is not in a state
     /// that allows it (e.g. retry of a sent message).
-    bool retryNow(qint64 id, QString *error);
+    /// Sends the message at the next chance, also one scheduled for later (its schedule is
+    /// dropped: *overriddenSendAt, when given, receives the time it was scheduled for,
+    /// invalid when it was not scheduled in the future).
+    bool retryNow(qint64 id, QString *error, QDateTime *overriddenSendAt = nullptr);
     bool hold(qint64 id, QString *error);
     /// Queues a held message again; one scheduled for later (sendAt) still waits for its time.
     bool release(qint64 id, QString *error);
+    /// Deletes a message and its history (the Delete action); refuses one being sent.
     bool remove(qint64 id, QString *error);
+    /// `outpost cancel`: withdraws a message not sent yet. Refuses (false, *error) a message
+    /// that is `sent` or being sent. One that no recipient got yet is deleted (design.md §4
+    /// has no cancelled state); one some recipients already got (a retry for the others was
+    /// queued) is kept as a record: `failed`, its unsent recipients failed, "cancelled by the
+    /// user" in its history. *deleted tells which.
+    bool cancel(qint64 id, bool *deleted, QString *error);
+    /// Messages of `account` not sent yet (queued, sending, held), e.g. before removing it.
+    int unsentCount(const QString &account) const;
+    /// Fails every queued or held message of `account` (class local, `detail`, event `event`)
+    /// in one transaction, e.g. when the account is removed. Returns how many, -1 on failure.
+    int failAccount(const QString &account, const QString &event, const QString &detail);
+    /// Accounts named by queued or held messages that are not in `existing` (removed accounts).
+    QStringList orphanAccounts(const QStringList &existing) const;
     /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
     int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
                     const QString &detail);
@@ -208,15 +259,30 @@ public:
     void notifyChanged(const QList<qint64> &ids);
 
 signals:
+    /// The message of enqueueAsync() `ticket` is stored durably as `id`.
+    void enqueued(quint64 ticket, qint64 id);
+    /// The message of enqueueAsync() `ticket` was not stored (`error` says why, e.g. "could not
+    /// write the outbox: database or disk is full"); nothing of its group was written.
+    void enqueueFailed(quint64 ticket, const QString &error);
+    /// One group commit ended: `written` messages stored, or `failed` requests refused.
+    void groupCommitted(int written, int failed);
     void messageChanged(qint64 id);
     /// Many messages changed at once (bulk operations).
     void messagesReset();
 
 private:
-    bool insertOne(const NewMessage &m, qint64 now, qint64 *id, QString *error);
     void addHistory(qint64 id, const HistoryEntry &h);
     Database *m_db;
     const Clock *m_clock;
+    struct PendingEnqueue
+    {
+        quint64 ticket = 0;
+        NewMessage message;
+    };
+    QList<PendingEnqueue> m_pending;
+    quint64 m_lastTicket = 0;
+    qint64 m_maxGroupBytes = 32 * 1024 * 1024;
+    QTimer m_groupTimer;
 };
 
 } // namespace outpost

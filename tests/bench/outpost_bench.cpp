@@ -6,16 +6,19 @@
 //                         --security none|tls --ca-file PEM] [--account NAME]
 //       creates the account if missing and queues N messages with OutboxStore::enqueueMany,
 //       K per transaction.
-//   outpost_bench enqueue [--count N] [--size BYTES] [--compose N]
+//   outpost_bench enqueue [--count N] [--size BYTES] [--compose N] [--async N]
 //       enqueue rate in a fresh outbox: OutboxStore::enqueue one by one, enqueueMany in
-//       batches of 100 and in one batch, and Service::enqueue (GMime composition) one by one.
+//       batches of 100 and in one batch, and Service::enqueue (GMime composition) one by one;
+//       then N separate OutboxStore::enqueueAsync calls (group commit) made back to back, and
+//       N made one per event-loop turn, each timed until the last is durable (signalled).
 //   outpost_bench open    --data-dir D
 //       time of Service::open (as the app opens: lock, local server, recovery, dispatcher),
 //       then of OutboxStore::list() of everything and of count().
 //   outpost_bench listjson --data-dir D
 //       where `outpost list --json` spends its time: OutboxStore::list(), building the
 //       QJsonArray as the CLI does, QJsonDocument::toJson(), the UTF-8 -> QString -> UTF-8
-//       round trip of the CLI's out(); and the same JSON written one object at a time.
+//       round trip of the CLI's out(); and the same JSON written one object at a time (what
+//       the CLI does now, reading the rows with OutboxStore::forEachSummary, also timed).
 //   outpost_bench quit    --ports P1,P2,... [--repeat R]
 //       one account per port (security none), one message each, so one pooled session per
 //       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
@@ -257,6 +260,54 @@ int cmdEnqueue(const QStringList &args)
     }
     const qint64 composeNs = t.nsecsElapsed();
 
+    // Group commit: N separate calls, the clock stops when the last enqueued() arrived.
+    const int asyncCount = arg(args, QStringLiteral("async"), QStringLiteral("10000")).toInt();
+    QList<NewMessage> asyncMsgs;
+    asyncMsgs.reserve(asyncCount);
+    for (int i = 0; i < asyncCount; ++i)
+        asyncMsgs << makeMessage(QStringLiteral("bench"), count + i, size);
+    auto runAsync = [&](bool oneTurnEach, int *groups) {
+        int durable = 0, failedCount = 0;
+        *groups = 0;
+        QObject ctx;
+        QEventLoop loop;
+        QObject::connect(store, &OutboxStore::enqueued, &ctx, [&] {
+            if (++durable + failedCount == asyncCount)
+                loop.quit();
+        });
+        QObject::connect(store, &OutboxStore::enqueueFailed, &ctx, [&](quint64, const QString &e) {
+            fail(QStringLiteral("enqueueAsync: %1").arg(e));
+        });
+        QObject::connect(store, &OutboxStore::groupCommitted, &ctx, [&] { ++*groups; });
+        QElapsedTimer at;
+        at.start();
+        if (oneTurnEach) {
+            // Each call from its own event-loop turn, as requests arriving one by one would.
+            auto next = std::make_shared<std::function<void(int)>>();
+            *next = [&, next](int i) {
+                if (i >= asyncCount)
+                    return;
+                store->enqueueAsync(asyncMsgs[i]);
+                QTimer::singleShot(0, &ctx, [next, i] { (*next)(i + 1); });
+            };
+            (*next)(0);
+        } else {
+            for (const NewMessage &m : std::as_const(asyncMsgs))
+                store->enqueueAsync(m);
+        }
+        loop.exec();
+        return at.nsecsElapsed();
+    };
+    int groupsBackToBack = 0, groupsTurns = 0;
+    const qint64 asyncNs = runAsync(false, &groupsBackToBack);
+    store->setGroupCommitWindowMs(2);
+    const qint64 asyncTurnsNs = runAsync(true, &groupsTurns);
+
+    print(QStringLiteral("async_count=%1").arg(asyncCount));
+    print(QStringLiteral("async_rate=%1").arg(fmt(rate(asyncCount, asyncNs))));
+    print(QStringLiteral("async_groups=%1").arg(groupsBackToBack));
+    print(QStringLiteral("async_turns_rate=%1").arg(fmt(rate(asyncCount, asyncTurnsNs))));
+    print(QStringLiteral("async_turns_groups=%1").arg(groupsTurns));
     print(QStringLiteral("enqueue_count=%1").arg(count));
     print(QStringLiteral("enqueue_one_rate=%1").arg(fmt(rate(count, oneNs))));
     print(QStringLiteral("enqueue_batch100_rate=%1").arg(fmt(rate(count, batchNs))));
@@ -266,39 +317,47 @@ int cmdEnqueue(const QStringList &args)
     return 0;
 }
 
-/// The CLI's `list --json` object for one message (app/cli/Cli.cpp summaryJson, same keys).
+/// The CLI's `list --json` object for one message (app/cli/Cli.cpp summaryJson: same keys,
+/// filled into a copy of one prototype object that holds them all).
 QJsonObject summaryJsonLikeCli(const MessageSummary &m)
 {
+    static const QJsonObject proto = [] {
+        QJsonObject o;
+        for (const char *key : {"id", "state", "class", "account", "from", "to", "subject",
+                                "attempts", "created_at", "send_at", "next_attempt_at",
+                                "last_reply", "last_error", "uncertain", "size", "message_id"})
+            o.insert(QLatin1String(key), QJsonValue(QJsonValue::Null));
+        return o;
+    }();
     auto iso = [](const QDateTime &t) {
         return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs))
                            : QJsonValue(QJsonValue::Null);
     };
-    QJsonValue reply(QJsonValue::Null);
+    QJsonObject o = proto;
+    o[QLatin1String("id")] = m.id;
+    o[QLatin1String("state")] = messageStateName(m.state);
+    if (m.errorClass != ErrorClass::None)
+        o[QLatin1String("class")] = errorClassName(m.errorClass);
+    o[QLatin1String("account")] = m.account;
+    o[QLatin1String("from")] = m.fromText;
+    o[QLatin1String("to")] = m.toText;
+    o[QLatin1String("subject")] = m.subject;
+    o[QLatin1String("attempts")] = m.attempts;
+    o[QLatin1String("created_at")] = iso(m.createdAt);
+    o[QLatin1String("send_at")] = iso(m.sendAt);
+    if (m.state == MessageState::Queued)
+        o[QLatin1String("next_attempt_at")] = iso(m.nextAttemptAt);
     if (m.lastReply.code != 0 || !m.lastReply.lines.isEmpty())
-        reply = QJsonObject{
+        o[QLatin1String("last_reply")] = QJsonObject{
             {QStringLiteral("code"), m.lastReply.code},
             {QStringLiteral("enhanced_code"), QString::fromLatin1(m.lastReply.enhanced)},
             {QStringLiteral("text"), m.lastReply.text()}};
-    return {{QStringLiteral("id"), m.id},
-            {QStringLiteral("state"), messageStateName(m.state)},
-            {QStringLiteral("class"), m.errorClass == ErrorClass::None
-                                          ? QJsonValue(QJsonValue::Null)
-                                          : QJsonValue(errorClassName(m.errorClass))},
-            {QStringLiteral("account"), m.account},
-            {QStringLiteral("from"), m.fromText},
-            {QStringLiteral("to"), m.toText},
-            {QStringLiteral("subject"), m.subject},
-            {QStringLiteral("attempts"), m.attempts},
-            {QStringLiteral("created_at"), iso(m.createdAt)},
-            {QStringLiteral("send_at"), iso(m.sendAt)},
-            {QStringLiteral("next_attempt_at"),
-             m.state == MessageState::Queued ? iso(m.nextAttemptAt) : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("last_reply"), reply},
-            {QStringLiteral("last_error"),
-             m.lastDetail.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.lastDetail)},
-            {QStringLiteral("uncertain"), m.uncertain},
-            {QStringLiteral("size"), m.size},
-            {QStringLiteral("message_id"), QString::fromLatin1(m.messageId)}};
+    if (!m.lastDetail.isEmpty())
+        o[QLatin1String("last_error")] = m.lastDetail;
+    o[QLatin1String("uncertain")] = m.uncertain;
+    o[QLatin1String("size")] = m.size;
+    o[QLatin1String("message_id")] = QString::fromLatin1(m.messageId);
+    return o;
 }
 
 int cmdListJson(const QStringList &args)
@@ -314,6 +373,13 @@ int cmdListJson(const QStringList &args)
     t.restart();
     const QList<MessageSummary> list = s->store()->list();
     const qint64 listNs = t.nsecsElapsed();
+    t.restart();
+    qint64 visited = 0;
+    s->store()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        visited += m.id > 0;
+        return true;
+    });
+    const qint64 visitNs = t.nsecsElapsed();
     t.restart();
     QJsonArray arr;
     for (const MessageSummary &m : list)
@@ -336,6 +402,21 @@ int cmdListJson(const QStringList &args)
     }
     streamed += "]\n";
     const qint64 streamNs = t.nsecsElapsed();
+    // What the CLI does now (app/cli/Cli.cpp): rows streamed, each object filled into a copy
+    // of one prototype, each element written by QJsonDocument.
+    t.restart();
+    QByteArray cli = "[";
+    bool first = true;
+    s->store()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        const QJsonObject o = summaryJsonLikeCli(m);
+        if (!first)
+            cli += ',';
+        first = false;
+        cli += QJsonDocument(o).toJson(QJsonDocument::Compact);
+        return true;
+    });
+    cli += "]\n";
+    const qint64 cliNs = t.nsecsElapsed();
     auto msOf = [](qint64 ns) {
         return fmt(double(ns) / 1e6);
     };
@@ -344,10 +425,14 @@ int cmdListJson(const QStringList &args)
     print(QStringLiteral("lj_same=%1").arg(streamed == again ? 1 : 0));
     print(QStringLiteral("lj_open_ms=%1").arg(msOf(openNs)));
     print(QStringLiteral("lj_list_ms=%1").arg(msOf(listNs)));
+    print(QStringLiteral("lj_visit_ms=%1").arg(msOf(visitNs)));
+    print(QStringLiteral("lj_visited=%1").arg(visited));
     print(QStringLiteral("lj_array_ms=%1").arg(msOf(arrayNs)));
     print(QStringLiteral("lj_tojson_ms=%1").arg(msOf(toJsonNs)));
     print(QStringLiteral("lj_roundtrip_ms=%1").arg(msOf(roundTripNs)));
     print(QStringLiteral("lj_streamed_ms=%1").arg(msOf(streamNs)));
+    print(QStringLiteral("lj_cli_ms=%1").arg(msOf(cliNs)));
+    print(QStringLiteral("lj_cli_same=%1").arg(cli == again ? 1 : 0));
     return 0;
 }
 

@@ -194,11 +194,24 @@ void TestAccountDialog::removeAccount()
     QVERIFY(f.open());
     AccountDialog dlg(f.service.get());
     dlg.show();
+    // A message waiting for the account: removing it fails the message with a reason
+    // instead of leaving it queued for an account that no longer exists.
+    mime::Draft draft;
+    draft.from = {QString(), u"alice@example.org"_s};
+    draft.to = {{QString(), u"bob@example.net"_s}};
+    draft.subject = u"waiting"_s;
+    draft.textBody = u"hello"_s;
+    const Service::EnqueueResult queued = f.service->enqueue(u"work"_s, draft);
+    QVERIFY2(queued.ok(), qPrintable(queued.error));
     QVERIFY(dlg.selectAccount(u"work"_s));
     dlg.removeCurrent(false);
     QVERIFY(!f.service->accounts()->find(u"work"_s));
     QCOMPARE(dlg.accountList()->count(), 0);
     QVERIFY(!dlg.nameEdit()->isReadOnly());
+    const auto m = f.service->store()->summary(queued.id);
+    QVERIFY(m);
+    QCOMPARE(m->state, MessageState::Failed);
+    QCOMPARE(m->lastDetail, u"the account \"work\" was removed"_s);
 }
 
 QTEST_MAIN(TestAccountDialog)

@@ -841,6 +841,31 @@ private slots:
     }
 
     // Scheduled send: not claimed before sendAt, not even by "send queued now".
+    void failingPasswordCommandEndsActivity()
+    {
+        // No password (the command fails): the message is held, the account paused, and the
+        // dispatcher says it is idle (activityChanged(false)), or `outpost flush` never ends.
+        Account a;
+        a.name = QStringLiteral("locked");
+        a.host = QStringLiteral("smtp.example.net");
+        a.port = 587;
+        a.security = Security::StartTls;
+        a.user = QStringLiteral("alice");
+        a.from = QStringLiteral("alice@example.org");
+        a.passwordCommand = QStringLiteral("false");
+        QString error;
+        QVERIFY2(m_accounts->add(a, &error), qPrintable(error));
+        const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("locked"));
+        QSignalSpy activity(m_dispatcher.get(), &Dispatcher::activityChanged);
+        m_dispatcher->start();
+        QTRY_VERIFY_WITH_TIMEOUT(!activity.isEmpty() && !activity.last().at(0).toBool(), 10000);
+        QVERIFY(!m_dispatcher->isBusy());
+        QCOMPARE(m_transport->requests.size(), 0);
+        QCOMPARE(record(id).state, MessageState::Held);
+        QVERIFY(m_store->summary(id)->heldByAccount);
+        QVERIFY(m_accounts->isPaused(QStringLiteral("locked")));
+    }
+
     void scheduledSend()
     {
         const QDateTime at = m_clock.now().addSecs(3600);

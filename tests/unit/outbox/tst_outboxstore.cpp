@@ -6,11 +6,13 @@
 #include "outbox/OutboxStore.h"
 
 #include <QFile>
+#include <QSet>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace outpost;
 
@@ -748,6 +750,279 @@ private slots:
         QCOMPARE(m_store->count(), 2);
         QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+    }
+
+    void groupCommitSharesOneTransaction()
+    {
+        // Five requests in one event-loop turn: one transaction, each caller told its id only
+        // once it is on disk, in request order.
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        QList<quint64> tickets;
+        for (int i = 0; i < 5; ++i)
+            tickets << m_store->enqueueAsync(makeMessage("g" + QByteArray::number(i)));
+        QCOMPARE(m_store->pendingEnqueues(), 5);
+        QCOMPARE(enqueued.count(), 0); // never from inside the call
+        QCOMPARE(m_store->count(), 0); // nothing written yet
+        QVERIFY(groups.wait(5000));
+        QCOMPARE(groups.count(), 1);
+        QCOMPARE(groups.at(0).at(0).toInt(), 5);
+        QCOMPARE(groups.at(0).at(1).toInt(), 0);
+        QCOMPARE(failed.count(), 0);
+        QCOMPARE(enqueued.count(), 5);
+        QCOMPARE(m_store->pendingEnqueues(), 0);
+        QSet<qint64> ids;
+        for (int i = 0; i < 5; ++i) {
+            QCOMPARE(enqueued.at(i).at(0).value<quint64>(), tickets[i]);
+            const qint64 id = enqueued.at(i).at(1).toLongLong();
+            QVERIFY(id > 0);
+            ids.insert(id);
+            const auto rec = m_store->message(id);
+            QVERIFY(rec);
+            QCOMPARE(rec->subject, QStringLiteral("g%1").arg(i));
+            QCOMPARE(rec->state, MessageState::Queued);
+            QCOMPARE(rec->recipients.size(), 1);
+            QVERIFY(hasEvent(*rec, QStringLiteral("queued")));
+            QVERIFY(m_store->messageData(id).contains("Subject: g" + QByteArray::number(i)));
+        }
+        QCOMPARE(ids.size(), 5);
+        // Durable: a fresh connection (another process, or after a power cut) sees them all.
+        reopen();
+        QCOMPARE(m_store->count(), 5);
+
+        // A later turn starts a new group.
+        m_store->enqueueAsync(makeMessage("h1"));
+        m_store->enqueueAsync(makeMessage("h2"));
+        QSignalSpy groups2(m_store.get(), &OutboxStore::groupCommitted);
+        QVERIFY(groups2.wait(5000));
+        QCOMPARE(groups2.at(0).at(0).toInt(), 2);
+        QCOMPARE(m_store->count(), 7);
+    }
+
+    void groupCommitIsSplitAboveTheByteLimit()
+    {
+        // Groups end once they hold the byte limit: 5 messages of ~1 KB with a 2 KB limit are
+        // written as 2 + 2 + 1, in order, all durable.
+        m_store->setMaxGroupBytes(2000);
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        for (int i = 0; i < 5; ++i)
+            m_store->enqueueAsync(
+                makeMessage("s" + QByteArray::number(i), {"bob@example.net"}, 1000));
+        QCOMPARE(m_store->commitEnqueues(), 5);
+        QCOMPARE(groups.count(), 3);
+        QCOMPARE(groups.at(0).at(0).toInt(), 2);
+        QCOMPARE(groups.at(1).at(0).toInt(), 2);
+        QCOMPARE(groups.at(2).at(0).toInt(), 1);
+        QCOMPARE(enqueued.count(), 5);
+        for (int i = 1; i < 5; ++i)
+            QVERIFY(enqueued.at(i).at(1).toLongLong() > enqueued.at(i - 1).at(1).toLongLong());
+        QCOMPARE(m_store->count(), 5);
+    }
+
+    void groupCommitWindowGathersLaterTurns()
+    {
+        m_store->setGroupCommitWindowMs(200);
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        m_store->enqueueAsync(makeMessage("w1"));
+        QTimer::singleShot(0, m_store.get(), [this] { m_store->enqueueAsync(makeMessage("w2")); });
+        QVERIFY(groups.wait(5000));
+        QCOMPARE(groups.count(), 1);
+        QCOMPARE(groups.at(0).at(0).toInt(), 2);
+    }
+
+    void groupCommitFailureFailsTheWholeGroup()
+    {
+        QString error;
+        QVERIFY(m_store->enqueue(makeMessage("first"), &error) > 0);
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("PRAGMA page_count")) && q.next());
+        // A "disk" with room for a few small messages but not for the big one.
+        QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(q.value(0).toInt() + 4)));
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        QList<quint64> tickets;
+        tickets << m_store->enqueueAsync(makeMessage("small1"));
+        tickets << m_store->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
+        tickets << m_store->enqueueAsync(makeMessage("small2"));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, 5000);
+        QCOMPARE(enqueued.count(), 0);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(failed.at(i).at(0).value<quint64>(), tickets[i]);
+            const QString why = failed.at(i).at(1).toString();
+            QVERIFY2(why.startsWith(QLatin1String("could not write the outbox")), qPrintable(why));
+            QVERIFY2(why.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(why));
+        }
+        // Nothing half-written: not the small ones either, not a recipient, not a history row.
+        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
+        // With room again, the next group is written.
+        QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = 1000000")));
+        m_store->enqueueAsync(makeMessage("again"));
+        QTRY_COMPARE_WITH_TIMEOUT(enqueued.count(), 1, 5000);
+        QCOMPARE(m_store->count(), 2);
+    }
+
+    void pendingEnqueuesAreWrittenAtDestruction()
+    {
+        m_store->enqueueAsync(makeMessage("late"));
+        reopen(); // destroys the store before the event loop ran
+        QCOMPARE(m_store->count(), 1);
+    }
+
+    void retryOfAScheduledMessageSaysSo()
+    {
+        QString error;
+        NewMessage later = makeMessage("later");
+        later.sendAt = m_clock.now().addSecs(3600);
+        const qint64 id = m_store->enqueue(later, &error);
+        QDateTime overridden;
+        QVERIFY(m_store->retryNow(id, &error, &overridden));
+        QCOMPARE(overridden.toMSecsSinceEpoch(), m_clock.nowMs() + 3600 * 1000);
+        const auto rec = m_store->message(id);
+        QVERIFY(!rec->sendAt.isValid()); // listings no longer claim a schedule
+        QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QVERIFY(
+            rec->history.last().event.startsWith(QLatin1String("retry requested (schedule for ")));
+        QCOMPARE(m_store->claimDue(10, {}).size(), 1);
+        // Not scheduled: nothing overridden.
+        const qint64 now = m_store->enqueue(makeMessage("now"), &error);
+        QVERIFY(m_store->retryNow(now, &error, &overridden));
+        QVERIFY(!overridden.isValid());
+        QCOMPARE(m_store->message(now)->history.last().event, QStringLiteral("retry requested"));
+    }
+
+    void cancelRefusesSentAndDeletesUnsent()
+    {
+        QString error;
+        bool deleted = true;
+        const qint64 sent = m_store->enqueue(makeMessage("sent"), &error);
+        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        QVERIFY(!m_store->cancel(sent, &deleted, &error)); // being sent
+        QVERIFY(error.contains(QLatin1String("being sent")));
+        DeliveryUpdate u;
+        u.id = sent;
+        u.state = MessageState::Sent;
+        u.reply = SmtpReply{250, "2.0.0", {"ok"}};
+        u.event = QStringLiteral("sent");
+        u.recipients = {RecipientRecord{"bob@example.net", MessageState::Sent, u.reply}};
+        QVERIFY(m_store->applyUpdate(u, &error));
+        QVERIFY(!m_store->cancel(sent, &deleted, &error));
+        QVERIFY2(error.contains(QLatin1String("sent already")), qPrintable(error));
+        const auto kept = m_store->message(sent);
+        QVERIFY(kept);
+        QCOMPARE(kept->state, MessageState::Sent);
+        QCOMPARE(kept->history.size(), 2);
+
+        // Queued, held and failed messages are withdrawn: deleted (no cancelled state).
+        const qint64 queued = m_store->enqueue(makeMessage("q"), &error);
+        const qint64 held = m_store->enqueue(makeMessage("h"), &error);
+        QVERIFY(m_store->hold(held, &error));
+        for (qint64 id : {queued, held}) {
+            QVERIFY2(m_store->cancel(id, &deleted, &error), qPrintable(error));
+            QVERIFY(deleted);
+            QVERIFY(!m_store->message(id));
+        }
+        QVERIFY(!m_store->cancel(queued, &deleted, &error));
+        QVERIFY(error.contains(QLatin1String("no message")));
+    }
+
+    void cancelKeepsAPartlySentMessage()
+    {
+        // bob got it, carol's 4xx queued a retry for her only: cancelling keeps the record.
+        QString error;
+        const qint64 id =
+            m_store->enqueue(makeMessage("p", {"bob@example.net", "carol@example.net"}), &error);
+        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Transient;
+        u.reply = SmtpReply{250, "2.0.0", {"ok"}};
+        u.event = QStringLiteral("sent to some");
+        u.nextAttemptAt = m_clock.now().addSecs(60);
+        u.recipients = {
+            RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, {}, {"ok"}}},
+            RecipientRecord{"carol@example.net", MessageState::Queued,
+                            SmtpReply{451, "4.2.0", {"later"}}}};
+        QVERIFY(m_store->applyUpdate(u, &error));
+        bool deleted = true;
+        QVERIFY2(m_store->cancel(id, &deleted, &error), qPrintable(error));
+        QVERIFY(!deleted);
+        const auto rec = m_store->message(id);
+        QVERIFY(rec);
+        QCOMPARE(rec->state, MessageState::Failed);
+        QCOMPARE(rec->recipients[0].state, MessageState::Sent);
+        QCOMPARE(rec->recipients[1].state, MessageState::Failed);
+        QCOMPARE(rec->history.last().event, QStringLiteral("cancelled by the user"));
+        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+    }
+
+    void failAccountAndOrphans()
+    {
+        QString error;
+        const qint64 q1 = m_store->enqueue(makeMessage("q1"), &error);
+        const qint64 h1 = m_store->enqueue(makeMessage("h1"), &error);
+        QVERIFY(m_store->hold(h1, &error));
+        NewMessage other = makeMessage("o");
+        other.account = QStringLiteral("home");
+        const qint64 o1 = m_store->enqueue(other, &error);
+        QCOMPARE(m_store->unsentCount(QStringLiteral("work")), 2);
+        QCOMPARE(m_store->orphanAccounts({QStringLiteral("home")}),
+                 QStringList{QStringLiteral("work")});
+        QCOMPARE(m_store->failAccount(QStringLiteral("work"),
+                                      QStringLiteral("failed (account "
+                                                     "removed)"),
+                                      QStringLiteral("the account \"work\" was removed")),
+                 2);
+        for (qint64 id : {q1, h1}) {
+            const auto rec = m_store->message(id);
+            QCOMPARE(rec->state, MessageState::Failed);
+            QCOMPARE(rec->errorClass, ErrorClass::Local);
+            QCOMPARE(rec->attempts, 0);
+            QCOMPARE(rec->lastDetail, QStringLiteral("the account \"work\" was removed"));
+            QCOMPARE(rec->history.last().event, QStringLiteral("failed (account removed)"));
+        }
+        QCOMPARE(m_store->summary(o1)->state, MessageState::Queued);
+        QCOMPARE(m_store->unsentCount(QStringLiteral("work")), 0);
+        QVERIFY(m_store->orphanAccounts({QStringLiteral("home")}).isEmpty());
+    }
+
+    void forEachSummaryMatchesList()
+    {
+        QString error;
+        for (int i = 0; i < 5; ++i)
+            m_store->enqueue(makeMessage("m" + QByteArray::number(i)), &error);
+        QVERIFY(m_store->hold(2, &error));
+        QList<qint64> visited;
+        m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+            visited << m.id;
+            return true;
+        });
+        QList<qint64> listed;
+        for (const MessageSummary &m : m_store->list())
+            listed << m.id;
+        QCOMPARE(visited, listed);
+        QCOMPARE(visited, (QList<qint64>{5, 4, 3, 2, 1}));
+        visited.clear();
+        m_store->forEachSummary(MessageState::Held, [&](const MessageSummary &m) {
+            visited << m.id;
+            return true;
+        });
+        QCOMPARE(visited, QList<qint64>{2});
+        visited.clear();
+        m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+            visited << m.id;
+            return visited.size() < 2; // stops early
+        });
+        QCOMPARE(visited.size(), 2);
+        // Times come back in UTC, the same instants.
+        const auto s = m_store->summary(1);
+        QCOMPARE(s->createdAt.timeSpec(), Qt::UTC);
+        QCOMPARE(s->createdAt.toMSecsSinceEpoch(), m_clock.nowMs());
     }
 };
 

@@ -1,0 +1,218 @@
+// The `outpost` command line where a user's expectation met a fault in the walkthrough of
+// issue 5: removing an account whose messages wait, cancelling a sent message, retrying a
+// scheduled one. Exit codes and words as design.md §6 and the README say.
+
+#include "ServerProcess.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+using namespace outpost::test;
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_data;
+    QString m_dir;
+
+    RunResult run(const QStringList &args) { return runOutpost(m_dir, args); }
+    void addAccount(const QString &name, quint16 port, const QStringList &extra = {})
+    {
+        const RunResult r =
+            run(QStringList{QStringLiteral("account"), QStringLiteral("add"), name,
+                            QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                            QStringLiteral("--port"), QString::number(port),
+                            QStringLiteral("--security"), QStringLiteral("none"),
+                            QStringLiteral("--from"), QStringLiteral("alice@example.org")} +
+                extra);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+    }
+    qint64 queue(const QString &account, const QString &subject, const QStringList &extra = {})
+    {
+        const RunResult r =
+            run(QStringList{QStringLiteral("queue"), QStringLiteral("--account"), account,
+                            QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                            QStringLiteral("--subject"), subject, QStringLiteral("--body"),
+                            QStringLiteral("hello")} +
+                extra);
+        if (r.exitCode != 0)
+            qWarning() << r.err;
+        return r.out.trimmed().toLongLong();
+    }
+    QJsonObject listed(qint64 id)
+    {
+        const QJsonArray arr =
+            QJsonDocument::fromJson(run({QStringLiteral("list"), QStringLiteral("--json")}).out)
+                .array();
+        for (const QJsonValue &v : arr) {
+            if (v.toObject().value(QLatin1String("id")).toInteger() == id)
+                return v.toObject();
+        }
+        return {};
+    }
+    /// A port nothing listens on.
+    static quint16 deadPort()
+    {
+        SmtpServer probe;
+        if (!probe.start({}))
+            return 9;
+        return probe.port();
+    }
+
+private slots:
+    void init()
+    {
+        m_data.~QTemporaryDir();
+        new (&m_data) QTemporaryDir();
+        QVERIFY(m_data.isValid());
+        m_dir = m_data.path();
+    }
+
+    void accountRemoveRefusedWhileMessagesWait()
+    {
+        addAccount(QStringLiteral("work"), deadPort());
+        const qint64 a = queue(QStringLiteral("work"), QStringLiteral("one"));
+        const qint64 b =
+            queue(QStringLiteral("work"), QStringLiteral("two"),
+                  {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+        QVERIFY(a > 0 && b > 0);
+        RunResult r =
+            run({QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("work")});
+        QCOMPARE(r.exitCode, 65);
+        QVERIFY2(r.err.contains("still has 2 message(s) not sent") && r.err.contains("--force"),
+                 r.err.constData());
+        // Nothing changed: the account and its messages are there.
+        QVERIFY(run({QStringLiteral("account"), QStringLiteral("list")}).out.contains("work"));
+        QCOMPARE(listed(a).value(QLatin1String("state")).toString(), QStringLiteral("queued"));
+
+        r = run({QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("work"),
+                 QStringLiteral("--force")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.contains("2 message(s) of account \"work\" failed"), r.err.constData());
+        for (qint64 id : {a, b}) {
+            const QJsonObject m = listed(id);
+            QCOMPARE(m.value(QLatin1String("state")).toString(), QStringLiteral("failed"));
+            QCOMPARE(m.value(QLatin1String("class")).toString(), QStringLiteral("local"));
+            QCOMPARE(m.value(QLatin1String("last_error")).toString(),
+                     QStringLiteral("the account \"work\" was removed"));
+        }
+        QVERIFY(!run({QStringLiteral("account"), QStringLiteral("list")}).out.contains("work"));
+        // Nothing is left waiting: a flush has nothing to do.
+        r = run({QStringLiteral("flush")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("0 sent, 0 deferred, 0 failed\n"));
+    }
+
+    void flushFailsMessagesOfARemovedAccount()
+    {
+        // An outbox where the account vanished under waiting messages (an older Outpost
+        // removed it): flush fails them, says so and exits non-zero instead of "0 failed".
+        addAccount(QStringLiteral("gone"), deadPort());
+        const qint64 a = queue(QStringLiteral("gone"), QStringLiteral("queued one"));
+        const qint64 h = queue(QStringLiteral("gone"), QStringLiteral("held one"));
+        QCOMPARE(run({QStringLiteral("hold"), QString::number(h)}).exitCode, 0);
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_cli"));
+            db.setDatabaseName(m_dir + QStringLiteral("/outbox.sqlite"));
+            QVERIFY(db.open());
+            QVERIFY(QSqlQuery(db).exec(QStringLiteral("DELETE FROM accounts")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("tst_cli"));
+        const RunResult r = run({QStringLiteral("flush")});
+        QCOMPARE(r.exitCode, 65);
+        QCOMPARE(r.out, QByteArray("0 sent, 0 deferred, 2 failed\n"));
+        for (qint64 id : {a, h}) {
+            const QJsonObject m = listed(id);
+            QCOMPARE(m.value(QLatin1String("state")).toString(), QStringLiteral("failed"));
+            QCOMPARE(m.value(QLatin1String("last_error")).toString(),
+                     QStringLiteral("the account \"gone\" no longer exists"));
+        }
+    }
+
+    void flushReportsMessagesHeldByTheirAccount()
+    {
+        // The password command fails: the account is paused and its message held. The flush
+        // says so and does not claim success.
+        addAccount(QStringLiteral("locked"), deadPort(),
+                   {QStringLiteral("--user"), QStringLiteral("alice"),
+                    QStringLiteral("--password-command"), QStringLiteral("false")});
+        const qint64 id = queue(QStringLiteral("locked"), QStringLiteral("waiting"));
+        RunResult r = run({QStringLiteral("flush")});
+        QCOMPARE(r.exitCode, 75);
+        QVERIFY2(r.out.startsWith("0 sent, 0 deferred, 0 failed\n1 held: account \"locked\" needs "
+                                  "attention"),
+                 r.out.constData());
+        QCOMPARE(listed(id).value(QLatin1String("state")).toString(), QStringLiteral("held"));
+        // Still stuck at the next flush: still said, still non-zero.
+        r = run({QStringLiteral("flush")});
+        QCOMPARE(r.exitCode, 75);
+        QVERIFY(r.out.contains("1 held: account \"locked\""));
+    }
+
+    void cancelRefusesASentMessage()
+    {
+        SmtpServer server;
+        QVERIFY(server.start({}));
+        addAccount(QStringLiteral("local"), server.port());
+        const qint64 sent = queue(QStringLiteral("local"), QStringLiteral("delivered"));
+        QCOMPARE(run({QStringLiteral("flush")}).exitCode, 0);
+        QCOMPARE(listed(sent).value(QLatin1String("state")).toString(), QStringLiteral("sent"));
+        RunResult r = run({QStringLiteral("cancel"), QString::number(sent)});
+        QCOMPARE(r.exitCode, 65);
+        QVERIFY2(r.err.contains("was sent already"), r.err.constData());
+        // Its record and history are intact.
+        const QJsonObject shown =
+            QJsonDocument::fromJson(
+                run({QStringLiteral("show"), QString::number(sent), QStringLiteral("--json")}).out)
+                .object();
+        QCOMPARE(shown.value(QLatin1String("state")).toString(), QStringLiteral("sent"));
+        QCOMPARE(shown.value(QLatin1String("history")).toArray().size(), 2);
+
+        // A queued message is withdrawn: deleted, as design.md §4 has no cancelled state.
+        server.stop();
+        const qint64 waiting = queue(QStringLiteral("local"), QStringLiteral("not yet"));
+        r = run({QStringLiteral("cancel"), QString::number(waiting)});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QStringLiteral("message %1 cancelled and deleted\n").arg(waiting).toUtf8());
+        QCOMPARE(run({QStringLiteral("show"), QString::number(waiting)}).exitCode, 65);
+    }
+
+    void retryOfAScheduledMessageSaysTheScheduleIsDropped()
+    {
+        addAccount(QStringLiteral("work"), deadPort());
+        const qint64 later =
+            queue(QStringLiteral("work"), QStringLiteral("later"),
+                  {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+        QVERIFY(later > 0);
+        QCOMPARE(listed(later).value(QLatin1String("send_at")).toString(),
+                 QStringLiteral("2099-01-01T09:00:00.000Z"));
+        const RunResult r = run({QStringLiteral("retry"), QString::number(later)});
+        QCOMPARE(r.exitCode, 0);
+        const QString expected =
+            QStringLiteral("message %1 was scheduled for %2; it is sent at the next chance "
+                           "instead (the schedule is dropped)\n")
+                .arg(later)
+                .arg(QDateTime::fromString(QStringLiteral("2099-01-01T09:00:00Z"), Qt::ISODate)
+                         .toLocalTime()
+                         .toString(Qt::ISODate));
+        QCOMPARE(QString::fromUtf8(r.out), expected);
+        const QJsonObject m = listed(later);
+        QVERIFY(m.value(QLatin1String("send_at")).isNull());
+        QVERIFY(QDateTime::fromString(m.value(QLatin1String("next_attempt_at")).toString(),
+                                      Qt::ISODateWithMs) <= QDateTime::currentDateTimeUtc());
+        // An unscheduled message: retry says nothing more than before.
+        const qint64 now = queue(QStringLiteral("work"), QStringLiteral("now"));
+        const RunResult plain = run({QStringLiteral("retry"), QString::number(now)});
+        QCOMPARE(plain.exitCode, 0);
+        QCOMPARE(plain.out, QByteArray());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
