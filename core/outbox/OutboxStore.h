@@ -174,6 +174,16 @@ public:
     /// Queues a held message again; one scheduled for later (sendAt) still waits for its time.
     bool release(qint64 id, QString *error);
     bool remove(qint64 id, QString *error);
+    /// "Edit (back to draft)": takes a queued, held or failed message (or a draft) out of
+    /// sending in one transaction — it becomes a `draft` the dispatcher never claims — and
+    /// notes it in the history. Refuses (false, *error) a message being sent right now, a
+    /// sent one, or an unknown id.
+    bool takeBackToDraft(qint64 id, QString *error);
+    /// Replaces the bytes, envelope and listing fields of draft `id` with `message` in one
+    /// transaction, keeping its id, creation time and history (a new "edited" entry): the
+    /// message is queued, scheduled, held or kept as a draft as `message.state` says, with
+    /// its attempts, last reply and error cleared. Refuses anything that is not a draft.
+    bool replaceDraft(qint64 id, const NewMessage &message, QString *error);
     /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
     int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
                     const QString &detail);
