@@ -3,6 +3,7 @@
 #include "Mailto.h"
 #include "mime/MessageComposer.h"
 #include "outbox/OutboxStore.h"
+#include "outbox/Service.h"
 
 #include <QWidget>
 
@@ -36,6 +37,12 @@ public:
 
     /// Fills the fields from a mailto: URL (RFC 6068).
     void applyMailto(const MailtoFields &fields);
+    /// "Edit (back to draft)": fills the window from a stored message (Service::editMessage).
+    /// Send and Save draft then replace that message (Service::replaceMessage, same id);
+    /// closing without either leaves it a draft in the outbox.
+    void loadMessage(const Service::EditableMessage &message);
+    /// The outbox id of the message being edited; 0 for a new message.
+    qint64 editingId() const { return m_replaces; }
     /// Reads a file and attaches it; false with *error when it cannot be read.
     bool addAttachmentFile(const QString &path, QString *error = nullptr);
     /// Removes the attachment at `index`.
@@ -117,6 +124,7 @@ private:
     QByteArray m_inReplyTo;
     QString m_lastAccountFrom;
     QString m_baseline;
+    qint64 m_replaces = 0; ///< the stored message this window edits (0: a new one)
     bool m_done = false;
     bool m_asking = false;
 };

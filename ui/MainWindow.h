@@ -47,6 +47,7 @@ public:
     QAction *deleteAction() const { return m_delete; }
     QAction *exportAction() const { return m_export; }
     QAction *detailsAction() const { return m_details; }
+    QAction *editAction() const { return m_edit; }
     QAction *workOfflineAction() const { return m_workOffline; }
     QAction *accountsAction() const { return m_accounts; }
     QAction *quitAction() const { return m_quit; }
@@ -73,6 +74,9 @@ public:
 
 signals:
     void composeRequested();
+    /// "Edit (back to draft)" on a queued, held, failed or draft message (or a double click
+    /// on a draft): the app takes it back and opens it in a compose window.
+    void editRequested(qint64 id);
     void accountsRequested();
     void quitRequested();
     /// The user asks to fix a paused account (from the banner).
@@ -124,6 +128,7 @@ private:
     QAction *m_delete = nullptr;
     QAction *m_export = nullptr;
     QAction *m_details = nullptr;
+    QAction *m_edit = nullptr;
     QAction *m_workOffline = nullptr;
     QAction *m_accounts = nullptr;
     QAction *m_quit = nullptr;
