@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "Autostart.h"
 #include "DetailsDialog.h"
 #include "Icons.h"
 #include "Words.h"
@@ -233,6 +234,10 @@ void MainWindow::createActions()
                   QStyle::SP_FileDialogDetailedView,
                   tr("Take the selected message out of sending and change it; it stays a draft "
                      "until you send it again"));
+    m_startAtLogin = make(tr("Start at &login"), {}, QStyle::SP_ComputerIcon,
+                          tr("Start Outpost in the tray when you log in"));
+    m_startAtLogin->setCheckable(true);
+    m_startAtLogin->setChecked(Autostart::isEnabled());
     m_workOffline = make(tr("&Work offline"), {}, QStyle::SP_MediaStop,
                          tr("Do not send anything until switched off"));
     m_workOffline->setCheckable(true);
@@ -299,6 +304,18 @@ void MainWindow::createActions()
     connect(m_workOffline, &QAction::toggled, this,
             [this](bool on) { m_service->connectivity()->setWorkOffline(on); });
     connect(m_accounts, &QAction::triggered, this, &MainWindow::accountsRequested);
+    connect(m_startAtLogin, &QAction::toggled, this, [this](bool on) {
+        QString error;
+        if (Autostart::setEnabled(on, &error)) {
+            statusBar()->showMessage(on ? tr("Outpost will start in the tray when you log in.")
+                                        : tr("Outpost will no longer start when you log in."),
+                                     5000);
+            return;
+        }
+        showError(tr("Start at login"), tr("The login item could not be changed: %1").arg(error));
+        const QSignalBlocker block(m_startAtLogin);
+        m_startAtLogin->setChecked(Autostart::isEnabled());
+    });
     connect(m_quit, &QAction::triggered, this, &MainWindow::quitRequested);
 
     for (QAction *a : {m_details, m_edit, m_retry, m_hold, m_release, m_export, m_delete})
@@ -312,6 +329,7 @@ void MainWindow::createMenusAndToolbar()
     file->addAction(m_export);
     file->addSeparator();
     file->addAction(m_accounts);
+    file->addAction(m_startAtLogin);
     file->addSeparator();
     file->addAction(m_quit);
 

@@ -48,6 +48,9 @@ public:
     QAction *exportAction() const { return m_export; }
     QAction *detailsAction() const { return m_details; }
     QAction *editAction() const { return m_edit; }
+    /// "Start at login" (File menu): checked when Autostart::isEnabled(); toggling writes or
+    /// removes the entry and says so when that fails.
+    QAction *startAtLoginAction() const { return m_startAtLogin; }
     QAction *workOfflineAction() const { return m_workOffline; }
     QAction *accountsAction() const { return m_accounts; }
     QAction *quitAction() const { return m_quit; }
@@ -129,6 +132,7 @@ private:
     QAction *m_export = nullptr;
     QAction *m_details = nullptr;
     QAction *m_edit = nullptr;
+    QAction *m_startAtLogin = nullptr;
     QAction *m_workOffline = nullptr;
     QAction *m_accounts = nullptr;
     QAction *m_quit = nullptr;
