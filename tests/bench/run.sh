@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
 #
-#   tests/bench/run.sh [flush|pool|quit|store|all]      (default: all)
+#   tests/bench/run.sh [flush|pool|quit|store|startup|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
 #          auto and off, pool default and one connection) against `smtp-source -d`.
@@ -12,6 +12,9 @@
 #   store  enqueue rates (API one by one, enqueueMany, Service::enqueue, `outpost queue`
 #          processes), and opening / listing an outbox of 100,000 messages (with where the
 #          time of `outpost list --json` goes).
+#   startup  the desktop app (offscreen) from process start to the main window's first paint
+#          with an outbox of STARTUP_COUNT (100,000) messages, and its resident memory then
+#          (OUTPOST_STARTUP_PROBE=1 makes the app print both and quit); an empty outbox too.
 #
 # Everything listens and connects on 127.0.0.1 only, on ports the kernel picks. Needs
 # Debian packages: stunnel4 and msmtp are installed with apt-get when missing; postfix is
@@ -30,6 +33,8 @@ FLUSH_COUNT=${FLUSH_COUNT:-2000}
 POOL_COUNT=${POOL_COUNT:-500}
 MSMTP_COUNT=${MSMTP_COUNT:-$POOL_COUNT}
 STORE_BIG=${STORE_BIG:-100000}
+STARTUP_COUNT=${STARTUP_COUNT:-100000}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
 QUEUE_PROCS=${QUEUE_PROCS:-200}
 MSG_SIZE=${MSG_SIZE:-10240}
 QUIT_SESSIONS=${QUIT_SESSIONS:-10}
@@ -37,9 +42,9 @@ QUIT_REPEAT=${QUIT_REPEAT:-5}
 PY=/usr/bin/python3
 
 case "$WHAT" in
-flush | pool | quit | store | all) ;;
+flush | pool | quit | store | startup | all) ;;
 *)
-    echo "usage: $0 [flush|pool|quit|store|all]" >&2
+    echo "usage: $0 [flush|pool|quit|store|startup|all]" >&2
     exit 64
     ;;
 esac
@@ -354,6 +359,38 @@ bench_store() {
     row "  ... instead one QJsonDocument per message, appended" "$(val lj_streamed_ms) ms" "same bytes: $(val lj_same)"
 }
 
+# ---- startup (issue 7) -------------------------------------------------------------------
+bench_startup() {
+    if ! grep -q '^OUTPOST_BUILD_UI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+        row "startup: $BUILD has no desktop app (OUTPOST_BUILD_UI=OFF)" "n/a"
+        return
+    fi
+    local dir out i best_ms= worst_ms=0 rss= rows=
+    probe() {
+        OUTPOST_STARTUP_PROBE=1 QT_QPA_PLATFORM=offscreen "$OUTPOST" --data-dir "$1" --offline 2>/dev/null
+    }
+    val() { echo "$out" | sed -n "s/^$1=//p"; }
+    dir=$WORK/startup-empty
+    probe "$dir" >/dev/null # creates the outbox
+    out=$(probe "$dir")
+    row "app start to first paint, empty outbox" "$(val startup_ms) ms" "RSS $(val rss_kb) KiB"
+    log "startup: filling an outbox with $STARTUP_COUNT messages"
+    dir=$WORK/startup-big
+    "$BENCH" fill --data-dir "$dir" --count "$STARTUP_COUNT" --size "$MSG_SIZE" --batch 1000 >/dev/null
+    for ((i = 1; i <= STARTUP_RUNS; i++)); do
+        out=$(probe "$dir")
+        local t
+        t=$(val startup_ms)
+        rss=$(val rss_kb)
+        rows=$(val rows)
+        if [ -z "$best_ms" ] || [ "$t" -lt "$best_ms" ]; then best_ms=$t; fi
+        if [ "$t" -gt "$worst_ms" ]; then worst_ms=$t; fi
+    done
+    row "app start to first paint, $STARTUP_COUNT messages (best of $STARTUP_RUNS)" "$best_ms ms" \
+        "target <= 1000: $(verdict_le "$best_ms" 1000); worst $worst_ms ms"
+    row "  resident memory then (VmRSS)" "$rss KiB" "rows loaded by the table: $rows"
+}
+
 build
 echo "Outpost benchmarks ($WHAT) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), build $BUILD, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 case "$WHAT" in
@@ -361,11 +398,13 @@ flush) bench_flush ;;
 pool) bench_pool ;;
 quit) bench_quit ;;
 store) bench_store ;;
+startup) bench_startup ;;
 all)
     bench_flush
     bench_pool
     bench_quit
     bench_store
+    bench_startup
     ;;
 esac
 
