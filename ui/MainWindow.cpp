@@ -384,7 +384,7 @@ QList<qint64> MainWindow::selectedIds() const
 
 bool MainWindow::selectMessage(qint64 id)
 {
-    const int row = m_model->rowOf(id);
+    const int row = m_model->ensureRow(id);
     if (row < 0)
         return false;
     const QModelIndex idx = m_model->index(row, 0);

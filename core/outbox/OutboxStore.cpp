@@ -287,6 +287,31 @@ QList<qint64> OutboxStore::ids(std::optional<MessageState> state) const
     return out;
 }
 
+QList<qint64> OutboxStore::idsPage(const QList<MessageState> &states, qint64 beforeId,
+                                   int limit) const
+{
+    QStringList where;
+    if (!states.isEmpty()) {
+        QStringList names;
+        for (MessageState s : states)
+            names << QLatin1Char('\'') + messageStateName(s) + QLatin1Char('\'');
+        where << QStringLiteral("state IN (%1)").arg(names.join(QLatin1Char(',')));
+    }
+    if (beforeId > 0)
+        where << QStringLiteral("id < %1").arg(beforeId);
+    QList<qint64> out;
+    QSqlQuery q(m_db->db());
+    q.setForwardOnly(true);
+    q.exec(QStringLiteral("SELECT id FROM messages%1 ORDER BY id DESC LIMIT %2")
+               .arg(where.isEmpty()
+                        ? QString()
+                        : QStringLiteral(" WHERE ") + where.join(QLatin1String(" AND ")))
+               .arg(std::max(0, limit)));
+    while (q.next())
+        out << q.value(0).toLongLong();
+    return out;
+}
+
 int OutboxStore::count(std::optional<MessageState> state) const
 {
     QSqlQuery q(m_db->db());

@@ -146,6 +146,10 @@ public:
                                int offset = 0) const;
     /// Ids in the order list() uses (for lazy models).
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
+    /// One page of ids, newest first, for models that load as the user scrolls: at most
+    /// `limit` ids lower than `beforeId` (0 = from the newest), of the given states (empty =
+    /// every state). Uses the primary key only, so each page costs the same however deep.
+    QList<qint64> idsPage(const QList<MessageState> &states, qint64 beforeId, int limit) const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
     /// Number of messages, optionally of one state.
