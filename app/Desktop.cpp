@@ -6,6 +6,7 @@
 #include "MainWindow.h"
 #include "OutboxModel.h"
 #include "SignalWatcher.h"
+#include "Translations.h"
 #include "accounts/Settings.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Database.h"
@@ -152,6 +153,7 @@ int runDesktop(int argc, char **argv)
 {
     QApplication app(argc, argv);
     const qint64 appMs = msSinceProcessStart(); // for OUTPOST_STARTUP_PROBE
+    ui::installTranslations(&app); // the system's language, where Outpost and Qt have it
     QApplication::setOrganizationName(QStringLiteral("Outpost"));
     QApplication::setApplicationName(QStringLiteral("Outpost"));
     QApplication::setApplicationVersion(QStringLiteral(OUTPOST_VERSION));

@@ -49,7 +49,8 @@ bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
         if (error)
-            *error = f.errorString();
+            *error = QCoreApplication::translate("Autostart", "%1 could not be written (%2)")
+                         .arg(path, f.errorString());
         return false;
     }
     return true;
@@ -115,7 +116,9 @@ bool Autostart::setEnabled(bool on, QString *error, const QString &program)
     run.sync();
     if (run.status() != QSettings::NoError) {
         if (error)
-            *error = QStringLiteral("the registry key %1 could not be written").arg(path);
+            *error =
+                QCoreApplication::translate("Autostart", "the registry key %1 could not be written")
+                    .arg(path);
         return false;
     }
     return true;
@@ -123,7 +126,8 @@ bool Autostart::setEnabled(bool on, QString *error, const QString &program)
     if (!on) {
         if (QFile::exists(path) && !QFile::remove(path)) {
             if (error)
-                *error = QStringLiteral("%1 could not be removed").arg(path);
+                *error =
+                    QCoreApplication::translate("Autostart", "%1 could not be removed").arg(path);
             return false;
         }
         return true;
