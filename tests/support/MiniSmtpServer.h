@@ -16,6 +16,9 @@ public:
     QList<QByteArray> keywords = {"PIPELINING", "SIZE 10240000", "8BITMIME", "AUTH PLAIN LOGIN"};
     /// The reply to AUTH (235 accepts; "535 5.7.8 ..." refuses).
     QByteArray authReply = "235 2.7.0 Authentication successful";
+    /// Implicit TLS (RFC 8314) with this test certificate kind ("valid", "self-signed", …,
+    /// see TestCerts); empty: plain TCP.
+    QString implicitTlsCert;
     /// Every command line the client sent, in order (AUTH lines as sent).
     QList<QByteArray> commands;
 
@@ -34,9 +37,18 @@ public:
 private:
     void onAccepted(ServerConnection *c)
     {
+        QObject::connect(c, &ServerConnection::dataArrived, this, [this, c] { serve(c); });
+        if (!implicitTlsCert.isEmpty()) {
+            QObject::connect(c, &ServerConnection::tlsDone, this, [c](bool ok, const QString &) {
+                if (ok)
+                    c->writeBytes("220 mini.example ESMTP ready\r\n");
+            });
+            c->startTls(implicitTlsCert);
+            c->setHoldReading(false);
+            return;
+        }
         c->setHoldReading(false);
         c->writeBytes("220 mini.example ESMTP ready\r\n");
-        QObject::connect(c, &ServerConnection::dataArrived, this, [this, c] { serve(c); });
     }
     void serve(ServerConnection *c)
     {

@@ -1,5 +1,6 @@
 // The accounts dialog: add, edit, presets, refusals, passwords into the credential store only.
 #include "AccountDialog.h"
+#include "CertificateDialog.h"
 #include "MiniSmtpServer.h"
 #include "UiTestSupport.h"
 
@@ -79,6 +80,7 @@ private slots:
     void testConnection_data();
     void testConnection();
     void testConnectionCancel();
+    void testConnectionUntrustedCertificate();
 
 private:
     /// Points the form at 127.0.0.1:port, no TLS, AUTH PLAIN as alice with `password` typed.
@@ -343,6 +345,46 @@ void TestAccountDialog::removeAccount()
     QVERIFY(!f.service->accounts()->find(u"work"_s));
     QCOMPARE(dlg.accountList()->count(), 0);
     QVERIFY(!dlg.nameEdit()->isReadOnly());
+}
+
+void TestAccountDialog::testConnectionUntrustedCertificate()
+{
+    test::UiFixture f;
+    QVERIFY(f.open());
+    testsupport::MiniSmtpServer server;
+    server.implicitTlsCert = u"self-signed"_s;
+    QString error;
+    QVERIFY(server.start(&error));
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(dlg.selectAccount(u"work"_s));
+    fillForTest(dlg, server.port(), u"s3cret"_s);
+    dlg.securityCombo()->setCurrentIndex(dlg.securityCombo()->findData(int(Security::Tls)));
+    QSignalSpy finished(&dlg, &AccountDialog::testFinished);
+    dlg.testConnection();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().first().toBool(), false);
+    const QString shown = dlg.testResultLabel()->text();
+    QVERIFY2(shown.contains(u"The certificate of 127.0.0.1:%1 is not trusted"_s.arg(server.port())),
+             qPrintable(shown));
+    QVERIFY(shown.contains(u"trust exactly this certificate"_s));
+    QVERIFY(server.commands.isEmpty()); // nothing was said over an untrusted connection
+    QVERIFY(dlg.certificateButton()->isVisible());
+    // Offered through the existing certificate decision; trusting pins it for the account.
+    QTest::mouseClick(dlg.certificateButton(), Qt::LeftButton);
+    CertificateDialog *cert = nullptr;
+    QTRY_VERIFY((cert = dlg.findChild<CertificateDialog *>(u"certificateDialog"_s)));
+    QVERIFY(!cert->fingerprint().isEmpty());
+    QVERIFY(cert->trust());
+    QCOMPARE(f.service->accounts()->find(u"work"_s)->pinSha256, cert->fingerprint());
+    cert->accept();
+    QTRY_COMPARE(dlg.pinEdit()->text(), cert->fingerprint());
+    // Tested again with the pin: the server's certificate is accepted now.
+    finished.clear();
+    dlg.testConnection();
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(dlg.testResultLabel()->text()));
+    QVERIFY(dlg.testResultLabel()->text().contains(u"encrypted (TLS from the start)"_s));
 }
 
 QTEST_MAIN(TestAccountDialog)
