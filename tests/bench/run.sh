@@ -365,7 +365,7 @@ bench_startup() {
         row "startup: $BUILD has no desktop app (OUTPOST_BUILD_UI=OFF)" "n/a"
         return
     fi
-    local dir out i best_ms= worst_ms=0 rss= rows=
+    local dir out i best_ms= worst_ms=0 rss= rows= times=()
     probe() {
         OUTPOST_STARTUP_PROBE=1 QT_QPA_PLATFORM=offscreen "$OUTPOST" --data-dir "$1" --offline 2>/dev/null
     }
@@ -385,9 +385,12 @@ bench_startup() {
         rows=$(val rows)
         if [ -z "$best_ms" ] || [ "$t" -lt "$best_ms" ]; then best_ms=$t; fi
         if [ "$t" -gt "$worst_ms" ]; then worst_ms=$t; fi
+        times+=("$t")
     done
-    row "app start to first paint, $STARTUP_COUNT messages (best of $STARTUP_RUNS)" "$best_ms ms" \
-        "target <= 1000: $(verdict_le "$best_ms" 1000); worst $worst_ms ms"
+    local median
+    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((STARTUP_RUNS + 1) / 2))p")
+    row "app start to first paint, $STARTUP_COUNT messages (median of $STARTUP_RUNS)" "$median ms" \
+        "target <= 1000: $(verdict_le "$median" 1000); best $best_ms ms, worst $worst_ms ms"
     row "  resident memory then (VmRSS)" "$rss KiB" "rows loaded by the table: $rows"
 }
 
