@@ -331,9 +331,13 @@ void ComposeWindow::loadMessage(const Service::EditableMessage &message)
         m_sendLater->setChecked(true);
         m_sendAt->setDateTime(message.sendAt);
     }
+    m_keptReplyTo = message.draft.replyTo;
     setWindowTitle(tr("Edit message"));
     m_baseline = snapshot();
     updateState();
+    if (!message.draft.htmlBody.isEmpty())
+        showError(tr("This message also had a formatted (HTML) version. Sent again from here, "
+                     "it goes as plain text only."));
     m_body->setFocus();
 }
 
@@ -461,9 +465,12 @@ bool ComposeWindow::store(MessageState state)
             return false;
         }
     }
+    mime::Draft d = draft();
+    if (d.replyTo.isEmpty())
+        d.replyTo = m_keptReplyTo;
     const Service::EnqueueResult r =
-        m_replaces ? m_service->replaceMessage(m_replaces, account, draft(), sendAt, state)
-                   : m_service->enqueue(account, draft(), sendAt, state);
+        m_replaces ? m_service->replaceMessage(m_replaces, account, d, sendAt, state)
+                   : m_service->enqueue(account, d, sendAt, state);
     if (!r.ok()) {
         showError((state == MessageState::Draft ? tr("The draft could not be saved: %1")
                                                 : tr("The message could not be queued: %1"))

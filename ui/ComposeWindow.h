@@ -124,7 +124,8 @@ private:
     QByteArray m_inReplyTo;
     QString m_lastAccountFrom;
     QString m_baseline;
-    qint64 m_replaces = 0; ///< the stored message this window edits (0: a new one)
+    qint64 m_replaces = 0;              ///< the stored message this window edits (0: a new one)
+    QList<mime::Mailbox> m_keptReplyTo; ///< Reply-To of the edited message (not editable here)
     bool m_done = false;
     bool m_asking = false;
 };

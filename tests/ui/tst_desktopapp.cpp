@@ -83,6 +83,7 @@ private slots:
     void editBackToDraft();
     void editRefusedWhileSending();
     void editClosedStaysDraft();
+    void editKeepsReplyToAndWarnsAboutHtml();
 
 private:
     qint64 queue(const QString &to, const QString &subject,
@@ -694,6 +695,31 @@ void TestDesktopApp::editClosedStaysDraft()
     QCOMPARE(f->service->store()->count(), 1);
     QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
     QVERIFY(f->service->store()->messageData(id).contains("Second thoughts"));
+}
+
+void TestDesktopApp::editKeepsReplyToAndWarnsAboutHtml()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    mime::Draft d;
+    d.from = {u"Alice"_s, u"alice@example.org"_s};
+    d.to = {{{}, u"bob@example.org"_s}};
+    d.replyTo = {{{}, u"team@example.org"_s}};
+    d.subject = u"Formatted"_s;
+    d.textBody = u"Plain words\n"_s;
+    d.htmlBody = u"<p>Plain <b>words</b></p>"_s;
+    const auto q = f->service->enqueue(u"work"_s, d);
+    QVERIFY(q.ok());
+    ComposeWindow *w = app->openEdit(q.id);
+    QVERIFY(w);
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY(w->errorBanner()->text().contains(u"HTML"_s));
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Plain words\n"_s);
+    QVERIFY(w->send());
+    const QByteArray stored = f->service->store()->messageData(q.id);
+    QVERIFY(stored.contains("Reply-To: team@example.org"));
+    QVERIFY(!stored.contains("text/html"));
 }
 
 QTEST_MAIN(TestDesktopApp)
