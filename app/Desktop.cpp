@@ -3,7 +3,10 @@
 // shutdown: QUIT to every server, then exit (design.md §3, §5).
 
 #include "DesktopApp.h"
+#include "MainWindow.h"
+#include "OutboxModel.h"
 #include "SignalWatcher.h"
+#include "Translations.h"
 #include "accounts/Settings.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Database.h"
@@ -23,6 +26,13 @@
 #include <QUrl>
 
 #include <cstdio>
+#include <ctime>
+#include <functional>
+#include <memory>
+
+#ifdef Q_OS_LINUX
+#include <unistd.h>
+#endif
 
 using namespace outpost;
 
@@ -56,6 +66,77 @@ private:
     bool m_quitting = false;
 };
 
+/// Milliseconds since this process was started by the kernel (/proc/self/stat field 22,
+/// clock ticks since boot, against CLOCK_BOOTTIME): the start-up time as a user sees it,
+/// dynamic loading included. -1 where /proc is not there.
+qint64 msSinceProcessStart()
+{
+#ifdef Q_OS_LINUX
+    QFile f(QStringLiteral("/proc/self/stat"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = f.readAll();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 20)
+        return -1;
+    const qint64 startTicks = fields.at(19).toLongLong(); // field 22 overall
+    timespec now{};
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    const qint64 nowMs = qint64(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+    return nowMs - startTicks * 1000 / sysconf(_SC_CLK_TCK);
+#else
+    return -1;
+#endif
+}
+
+/// Resident set size in KiB (VmRSS in /proc/self/status); -1 where unknown.
+qint64 residentKb()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+/// OUTPOST_STARTUP_PROBE=1 (benchmarks): after the main window's first paint, prints
+/// `startup_ms=`, `rss_kb=` and `rows=` (rows the outbox table has loaded) and quits.
+class StartupProbe : public QObject
+{
+public:
+    StartupProbe(QWidget *window, std::function<int()> rows, std::function<void()> quit)
+        : m_rows(std::move(rows))
+        , m_quit(std::move(quit))
+    {
+        window->installEventFilter(this);
+    }
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (event->type() == QEvent::Paint && !m_done) {
+            m_done = true;
+            watched->removeEventFilter(this);
+            // Report once the paint has been handled.
+            QTimer::singleShot(0, this, [this] {
+                std::printf("startup_ms=%lld\nrss_kb=%lld\nrows=%d\n",
+                            static_cast<long long>(msSinceProcessStart()),
+                            static_cast<long long>(residentKb()), m_rows());
+                std::fflush(stdout);
+                m_quit();
+            });
+        }
+        return false;
+    }
+
+private:
+    std::function<int()> m_rows;
+    std::function<void()> m_quit;
+    bool m_done = false;
+};
+
 QString resolveDataDir(const QString &given)
 {
     if (!given.isEmpty())
@@ -71,6 +152,8 @@ QString resolveDataDir(const QString &given)
 int runDesktop(int argc, char **argv)
 {
     QApplication app(argc, argv);
+    const qint64 appMs = msSinceProcessStart(); // for OUTPOST_STARTUP_PROBE
+    ui::installTranslations(&app); // the system's language, where Outpost and Qt have it
     QApplication::setOrganizationName(QStringLiteral("Outpost"));
     QApplication::setApplicationName(QStringLiteral("Outpost"));
     QApplication::setApplicationVersion(QStringLiteral(OUTPOST_VERSION));
@@ -105,6 +188,7 @@ int runDesktop(int argc, char **argv)
     Service service(options);
     QString error;
     bool opened = service.open(&error);
+    const qint64 openedMs = msSinceProcessStart();
     if (!opened && service.lockedByOther()) {
         // Single instance: hand the arguments to the running Outpost and leave.
         QJsonObject request{{QStringLiteral("cmd"), QStringLiteral("activate")}};
@@ -154,6 +238,7 @@ int runDesktop(int argc, char **argv)
 
     Lifecycle lifecycle(&service);
     ui::DesktopApp desktop(&service);
+    const qint64 builtMs = msSinceProcessStart();
     QObject::connect(&desktop, &ui::DesktopApp::quitRequested, &lifecycle, &Lifecycle::quit);
     QObject::connect(&service, &Service::remoteRequest, &desktop,
                      [&desktop](const QJsonObject &request, const RemoteReply &reply) {
@@ -191,6 +276,15 @@ int runDesktop(int argc, char **argv)
         loop.exec();
     });
 
+    std::unique_ptr<StartupProbe> probe;
+    if (qEnvironmentVariableIsSet("OUTPOST_STARTUP_PROBE")) {
+        std::printf("qapplication_ms=%lld\nservice_open_ms=%lld\nwindow_built_ms=%lld\n",
+                    static_cast<long long>(appMs), static_cast<long long>(openedMs),
+                    static_cast<long long>(builtMs));
+        probe = std::make_unique<StartupProbe>(
+            desktop.mainWindow(), [&desktop] { return desktop.mainWindow()->model()->rowCount(); },
+            [&lifecycle] { lifecycle.quit(); });
+    }
     desktop.start(parser.isSet(minimizedOpt));
     if (mailto.isValid())
         desktop.openCompose(mailto);

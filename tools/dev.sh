@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # (aiosmtpd, openssl, Xvfb + trayer for the tray test, clang for fuzzing and sanitizers).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins
+  qt6-base-dev libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins qt6-l10n-tools qt6-translations-l10n
   libgmime-3.0-dev qtkeychain-qt6-dev libgl-dev
   python3 python3-aiosmtpd openssl
   xvfb xauth trayer x11-utils xdotool

@@ -1,7 +1,10 @@
 #include "AccountDialog.h"
 
+#include "CertificateDialog.h"
 #include "Icons.h"
+#include "Words.h"
 #include "accounts/AccountStore.h"
+#include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
@@ -48,6 +51,11 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     , m_capabilities(new QLabel(this))
     , m_message(new QLabel(this))
     , m_remove(new QPushButton(tr("&Remove"), this))
+    , m_testButton(new QPushButton(tr("&Test connection"), this))
+    , m_cancelTest(new QPushButton(tr("&Cancel test"), this))
+    , m_certButton(new QPushButton(tr("Show &certificate…"), this))
+    , m_testResult(new QLabel(this))
+    , m_keychainNote(new QLabel(this))
 {
     setWindowTitle(tr("Accounts"));
     setWindowIcon(Icons::app());
@@ -91,15 +99,25 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     m_message->setObjectName(QStringLiteral("accountMessage"));
     m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_message->setVisible(false);
+    m_testResult->setWordWrap(true);
+    m_testResult->setObjectName(QStringLiteral("testResult"));
+    m_testResult->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_testResult->setVisible(false);
+    m_keychainNote->setWordWrap(true);
+    m_keychainNote->setObjectName(QStringLiteral("keychainNote"));
+    m_keychainNote->setVisible(false);
+    m_cancelTest->setVisible(false);
+    m_certButton->setVisible(false);
 
     const QList<QPair<QWidget *, QString>> names = {
-        {m_name, tr("Account name")}, {m_preset, tr("Preset")},
-        {m_host, tr("Server")},       {m_port, tr("Port")},
-        {m_security, tr("Security")}, {m_auth, tr("Authentication")},
-        {m_user, tr("User name")},    {m_from, tr("From address")},
-        {m_password, tr("Password")}, {m_passwordCommand, tr("Password command")},
-        {m_caFile, tr("CA file")},    {m_pin, tr("Pinned certificate fingerprint")},
-        {m_message, tr("Message")},
+        {m_name, tr("Account name")},     {m_preset, tr("Preset")},
+        {m_host, tr("Server")},           {m_port, tr("Port")},
+        {m_security, tr("Security")},     {m_auth, tr("Authentication")},
+        {m_user, tr("User name")},        {m_from, tr("From address")},
+        {m_password, tr("Password")},     {m_passwordCommand, tr("Password command")},
+        {m_caFile, tr("CA file")},        {m_pin, tr("Pinned certificate fingerprint")},
+        {m_message, tr("Message")},       {m_testResult, tr("Connection test result")},
+        {m_keychainNote, tr("Keychain")},
     };
     for (const auto &[w, n] : names)
         w->setAccessibleName(n);
@@ -134,6 +152,12 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     form->addRow(QString(), m_allowPlain);
     form->addRow(QString(), m_default);
     addRow(tr("Server features:"), m_capabilities);
+    auto *testRow = new QHBoxLayout;
+    testRow->addWidget(m_testButton);
+    testRow->addWidget(m_cancelTest);
+    testRow->addWidget(m_certButton);
+    testRow->addStretch();
+    form->addRow(QString(), testRow);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Close, this);
     connect(buttons->button(QDialogButtonBox::Save), &QPushButton::clicked, this,
@@ -142,6 +166,8 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
 
     auto *right = new QVBoxLayout;
     right->addLayout(form);
+    right->addWidget(m_testResult);
+    right->addWidget(m_keychainNote);
     right->addWidget(m_message);
     right->addStretch();
     auto *top = new QHBoxLayout;
@@ -168,7 +194,29 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
             m_caFile->setText(f);
     });
 
+    connect(m_testButton, &QPushButton::clicked, this, &AccountDialog::testConnection);
+    connect(m_cancelTest, &QPushButton::clicked, this, &AccountDialog::cancelTest);
+    connect(m_certButton, &QPushButton::clicked, this, &AccountDialog::showCertificate);
+
     setCommandVisible(false);
+    // Ask once whether a keychain exists at all; without one, say so and offer the command.
+    QPointer<AccountDialog> self(this);
+    m_service->credentials()->checkAvailable([self](bool ok, const QString &why) {
+        if (!self)
+            return;
+        self->m_keychainAvailable = ok;
+        if (!ok) {
+            self->m_keychainNote->setText(
+                tr("No system keychain is available on this computer (%1), so Outpost cannot "
+                   "keep a password for you. Give a command that prints the password instead, "
+                   "for example “pass show mail/work” or “secret-tool lookup mail work”.")
+                    .arg(why));
+            self->m_keychainNote->setVisible(true);
+            self->m_password->setPlaceholderText(tr("only used to test the connection"));
+            self->setCommandVisible(true);
+        }
+        emit self->keychainChecked(ok);
+    });
     fillList();
     if (m_list->count() > 0)
         m_list->setCurrentRow(0);
@@ -274,7 +322,13 @@ void AccountDialog::showAccount(const Account &a)
     m_password->clear();
     m_password->setPlaceholderText(a.name.isEmpty() ? QString() : tr("unchanged"));
     m_passwordCommand->setText(a.passwordCommand);
-    setCommandVisible(!a.passwordCommand.isEmpty());
+    setCommandVisible(!a.passwordCommand.isEmpty() || !m_keychainAvailable);
+    if (!m_keychainAvailable)
+        m_password->setPlaceholderText(tr("only used to test the connection"));
+    cancelTest();
+    m_testResult->setVisible(false);
+    m_certButton->setVisible(false);
+    m_certificateResult.reset();
     m_caFile->setText(a.caFile);
     m_pin->setText(a.pinSha256);
     m_allowPlain->setChecked(a.allowPlainAuth);
@@ -389,6 +443,110 @@ bool AccountDialog::save()
         m_service->resumeAccount(a.name);
     }
     return true;
+}
+
+AccountDialog::~AccountDialog()
+{
+    if (m_test)
+        m_test->disconnect(this);
+}
+
+bool AccountDialog::isTesting() const
+{
+    return m_test && m_test->isRunning();
+}
+
+void AccountDialog::testConnection()
+{
+    cancelTest();
+    // The form as it is, saved or not (a new account can be tested before saving it).
+    const Account a = formAccount();
+    m_certButton->setVisible(false);
+    m_certificateResult.reset();
+    m_testResult->setPalette(palette());
+    m_testResult->setVisible(true);
+    if (a.host.isEmpty()) {
+        m_testResult->setText(tr("Enter the server first."));
+        return;
+    }
+    ConnectionTestOptions o;
+    o.credentials = m_service->credentials();
+    o.password = m_password->text();
+    o.settings = m_service->settings();
+    // Only a stored account's capabilities are recorded (the form may not be saved yet).
+    if (!m_editing.isEmpty() && m_editing == a.name)
+        o.accounts = m_service->accounts();
+    m_test = new ConnectionTest(a, o, this);
+    connect(m_test, &ConnectionTest::stageChanged, this, [this](ConnectionTest::Stage st) {
+        if (st != ConnectionTest::Stage::Done)
+            m_testResult->setText(Words::testStage(st));
+    });
+    connect(m_test, &ConnectionTest::finished, this,
+            [this](const SmtpResult &r, const Capabilities &caps, const QStringList &) {
+                testDone(r, caps);
+            });
+    m_testButton->setEnabled(false);
+    m_cancelTest->setVisible(true);
+    m_testResult->setText(Words::testStage(ConnectionTest::Stage::Connecting));
+    m_test->start();
+}
+
+void AccountDialog::cancelTest()
+{
+    if (m_test && m_test->isRunning())
+        m_test->cancel(); // finished() follows at once: testDone() shows "cancelled"
+}
+
+void AccountDialog::testDone(const SmtpResult &result, const Capabilities &caps)
+{
+    ConnectionTest *test = m_test;
+    m_test = nullptr;
+    const bool cancelled = test && test->wasCancelled();
+    const Account tested = test ? test->account() : formAccount();
+    if (test)
+        test->deleteLater();
+    m_testButton->setEnabled(true);
+    m_cancelTest->setVisible(false);
+    QPalette pal = palette();
+    if (!result.ok() && !cancelled)
+        pal.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x1c));
+    m_testResult->setPalette(pal);
+    if (cancelled) {
+        m_testResult->setText(tr("Test cancelled."));
+    } else {
+        m_testResult->setText(Words::connectionTest(result, caps, tested));
+    }
+    if (result.ok())
+        m_capabilities->setText(Words::capabilities(caps));
+    if (result.errorClass == ErrorClass::Certificate && !result.certificateChainPem.isEmpty()) {
+        m_certificateResult = result;
+        m_certButton->setVisible(true);
+    }
+    emit testFinished(result.ok());
+}
+
+void AccountDialog::showCertificate()
+{
+    if (!m_certificateResult)
+        return;
+    if (m_editing.isEmpty() || !save()) {
+        showMessage(tr("Save the account first, then trust its certificate."), true);
+        return;
+    }
+    Notice n;
+    n.kind = Notice::Kind::AccountPaused;
+    n.account = m_editing;
+    n.result = *m_certificateResult;
+    auto *dlg = new CertificateDialog(m_service, n, this);
+    dlg->setObjectName(QStringLiteral("certificateDialog"));
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &QDialog::accepted, this, [this] {
+        if (const auto a = m_service->accounts()->find(m_editing))
+            m_pin->setText(a->pinSha256);
+        m_certButton->setVisible(false);
+        showMessage(tr("The certificate is trusted for this account. Test again to check."), false);
+    });
+    dlg->open();
 }
 
 void AccountDialog::removeCurrent(bool confirm)

@@ -6,6 +6,8 @@
 #include "accounts/AccountStore.h"
 #include "outbox/Service.h"
 
+#include <algorithm>
+
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -430,6 +432,61 @@ void ComposeWindow::applyMailto(const MailtoFields &fields)
     (fields.to.isEmpty() ? m_to->lineEdit() : static_cast<QWidget *>(m_body))->setFocus();
 }
 
+void ComposeWindow::loadMessage(const Service::EditableMessage &message)
+{
+    m_replaces = message.id;
+    const int idx = m_account->findData(message.account);
+    if (idx >= 0)
+        m_account->setCurrentIndex(idx);
+    accountChanged();
+    auto format = [](const mime::Mailbox &m) {
+        if (m.name.isEmpty())
+            return m.address;
+        QString name = m.name;
+        static const QString specials = QStringLiteral(",;<>\"@()[]:\\");
+        if (std::any_of(name.cbegin(), name.cend(), [](QChar c) { return specials.contains(c); })) {
+            name.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
+            name.replace(QLatin1Char('"'), QLatin1String("\\\""));
+            name = QLatin1Char('"') + name + QLatin1Char('"');
+        }
+        return QStringLiteral("%1 <%2>").arg(name, m.address);
+    };
+    auto formatList = [&](const QList<mime::Mailbox> &list) {
+        QStringList out;
+        for (const auto &m : list)
+            out << format(m);
+        return out.join(QLatin1String(", "));
+    };
+    m_from->setText(format(message.draft.from));
+    m_to->setText(formatList(message.draft.to));
+    m_cc->setText(formatList(message.draft.cc));
+    m_bcc->setText(formatList(message.draft.bcc));
+    m_subject->setText(message.draft.subject);
+    m_body->setPlainText(message.draft.textBody);
+    m_inReplyTo = message.draft.inReplyTo;
+    m_attachments.clear();
+    m_attachmentList->clear();
+    for (const mime::Attachment &a : message.draft.attachments) {
+        m_attachments << a;
+        auto *item =
+            new QListWidgetItem(tr("%1 (%2)").arg(a.fileName, Words::size(a.content.size())));
+        item->setIcon(style()->standardIcon(QStyle::SP_FileIcon));
+        m_attachmentList->addItem(item);
+    }
+    if (message.sendAt.isValid() && message.sendAt > QDateTime::currentDateTime()) {
+        m_sendLater->setChecked(true);
+        m_sendAt->setDateTime(message.sendAt);
+    }
+    m_keptReplyTo = message.draft.replyTo;
+    setWindowTitle(tr("Edit message"));
+    m_baseline = snapshot();
+    updateState();
+    if (!message.draft.htmlBody.isEmpty())
+        showError(tr("This message also had a formatted (HTML) version. Sent again from here, "
+                     "it goes as plain text only."));
+    m_body->setFocus();
+}
+
 bool ComposeWindow::canSend() const
 {
     if (m_account->currentIndex() < 0)
@@ -597,8 +654,10 @@ void ComposeWindow::keepForQuit()
     if (m_done)
         return;
     if (isModified() && !m_account->currentData().toString().isEmpty()) {
-        const auto r = m_service->enqueue(m_account->currentData().toString(), draft(), {},
-                                          MessageState::Draft);
+        const QString account = m_account->currentData().toString();
+        const auto r = m_replaces ? m_service->replaceMessage(m_replaces, account, draft(), {},
+                                                              MessageState::Draft)
+                                  : m_service->enqueue(account, draft(), {}, MessageState::Draft);
         if (r.ok())
             emit queued(r.id);
     }
@@ -636,7 +695,12 @@ bool ComposeWindow::store(MessageState state)
     }
     if (state == MessageState::Queued && !confirmSize())
         return false;
-    const Service::EnqueueResult r = m_service->enqueue(account, draft(), sendAt, state);
+    mime::Draft d = draft();
+    if (d.replyTo.isEmpty())
+        d.replyTo = m_keptReplyTo;
+    const Service::EnqueueResult r =
+        m_replaces ? m_service->replaceMessage(m_replaces, account, d, sendAt, state)
+                   : m_service->enqueue(account, d, sendAt, state);
     if (!r.ok()) {
         showError((state == MessageState::Draft ? tr("The draft could not be saved: %1")
                                                 : tr("The message could not be queued: %1"))

@@ -5,6 +5,7 @@
 #include "mime/MessageComposer.h"
 #include "mime/ReplyContext.h"
 #include "outbox/OutboxStore.h"
+#include "outbox/Service.h"
 
 #include <QWidget>
 
@@ -62,6 +63,12 @@ public:
     /// What the compose window warns about now (estimated size, addresses typed, the account's
     /// remembered capabilities).
     mime::ComposeWarnings warnings() const;
+    /// "Edit (back to draft)": fills the window from a stored message (Service::editMessage).
+    /// Send and Save draft then replace that message (Service::replaceMessage, same id);
+    /// closing without either leaves it a draft in the outbox.
+    void loadMessage(const Service::EditableMessage &message);
+    /// The outbox id of the message being edited; 0 for a new message.
+    qint64 editingId() const { return m_replaces; }
     /// Reads a file and attaches it; false with *error when it cannot be read.
     bool addAttachmentFile(const QString &path, QString *error = nullptr);
     /// Removes the attachment at `index`.
@@ -159,6 +166,8 @@ private:
     bool m_sizeConfirmed = false;
     QString m_lastAccountFrom;
     QString m_baseline;
+    qint64 m_replaces = 0;              ///< the stored message this window edits (0: a new one)
+    QList<mime::Mailbox> m_keptReplyTo; ///< Reply-To of the edited message (not editable here)
     bool m_done = false;
     bool m_asking = false;
 };

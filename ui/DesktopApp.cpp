@@ -31,6 +31,7 @@ DesktopApp::DesktopApp(Service *service, QObject *parent)
     connect(m_window, &MainWindow::composeRequested, this, [this] { openCompose(); });
     connect(m_window, &MainWindow::replyToFileRequested, this,
             [this](const QString &path) { openCompose()->replyToFile(path); });
+    connect(m_window, &MainWindow::editRequested, this, [this](qint64 id) { openEdit(id); });
     connect(m_window, &MainWindow::accountsRequested, this, [this] { openAccounts(); });
     connect(m_window, &MainWindow::quitRequested, this, &DesktopApp::requestQuit);
     connect(m_window, &MainWindow::fixAccountRequested, this, &DesktopApp::fixAccount);
@@ -103,6 +104,42 @@ ComposeWindow *DesktopApp::openCompose(const QUrl &mailto)
     w->show();
     w->raise();
     w->activateWindow();
+    return w;
+}
+
+ComposeWindow *DesktopApp::openEdit(qint64 id)
+{
+    for (ComposeWindow *w : composeWindows()) {
+        if (w->editingId() == id) {
+            w->show();
+            w->raise();
+            w->activateWindow();
+            return w;
+        }
+    }
+    const auto before = m_service->store()->summary(id);
+    const Service::EditableMessage e = m_service->editMessage(id);
+    if (!e.ok()) {
+        QString why;
+        if (before && before->state == MessageState::Sending)
+            why = tr("This message is being sent right now, so it cannot be changed. If the "
+                     "server does not take it, you can edit it afterwards.");
+        else if (before && before->state == MessageState::Sent)
+            why = tr("This message has been sent already.");
+        else if (!before)
+            why = tr("This message is no longer in the outbox.");
+        else
+            why = tr("The message could not be opened for editing (%1). It is kept as a draft.")
+                      .arg(e.error);
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Edit message"), why, QMessageBox::Ok,
+                                    m_window);
+        box->setObjectName(QStringLiteral("editRefused"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return nullptr;
+    }
+    ComposeWindow *w = openCompose();
+    w->loadMessage(e);
     return w;
 }
 

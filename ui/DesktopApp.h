@@ -42,6 +42,11 @@ public:
     void start(bool minimized);
     /// Opens a compose window, filled from a mailto: URL (RFC 6068) when one is given.
     ComposeWindow *openCompose(const QUrl &mailto = {});
+    /// "Edit (back to draft)": takes message `id` out of sending (Service::editMessage) and
+    /// opens it in a compose window (or raises the one already editing it). When the core
+    /// refuses (being sent right now, sent already) the reason is shown in a message box
+    /// (objectName "editRefused") and nullptr is returned.
+    ComposeWindow *openEdit(qint64 id);
     /// Brings the main window forward (a second start, the tray's Show).
     void activate();
     /// Opens the accounts dialog (one at a time), showing `account` when given.

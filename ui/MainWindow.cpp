@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "Autostart.h"
 #include "DetailsDialog.h"
 #include "Icons.h"
 #include "Words.h"
@@ -88,8 +89,13 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     m_table->setColumnWidth(OutboxModel::AttemptsColumn, 70);
     m_table->setColumnWidth(OutboxModel::NextRetryColumn, 100);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
-    connect(m_table, &QTableView::doubleClicked, this,
-            [this](const QModelIndex &) { showDetails(); });
+    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
+        const auto s = m_model->summaryAt(index.row());
+        if (s && s->state == MessageState::Draft)
+            emit editRequested(s->id); // a draft opens for writing
+        else
+            showDetails();
+    });
 
     // Banner for paused accounts.
     {
@@ -226,6 +232,14 @@ void MainWindow::createActions()
     m_details =
         make(tr("De&tails…"), QKeySequence(Qt::CTRL | Qt::Key_I), QStyle::SP_FileDialogInfoView,
              tr("History and per-recipient results of the selected message"));
+    m_edit = make(tr("&Edit (back to draft)…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E),
+                  QStyle::SP_FileDialogDetailedView,
+                  tr("Take the selected message out of sending and change it; it stays a draft "
+                     "until you send it again"));
+    m_startAtLogin = make(tr("Start at &login"), {}, QStyle::SP_ComputerIcon,
+                          tr("Start Outpost in the tray when you log in"));
+    m_startAtLogin->setCheckable(true);
+    m_startAtLogin->setChecked(Autostart::isEnabled());
     m_workOffline = make(tr("&Work offline"), {}, QStyle::SP_MediaStop,
                          tr("Do not send anything until switched off"));
     m_workOffline->setCheckable(true);
@@ -290,12 +304,29 @@ void MainWindow::createActions()
     });
     connect(m_export, &QAction::triggered, this, &MainWindow::exportSelected);
     connect(m_details, &QAction::triggered, this, &MainWindow::showDetails);
+    connect(m_edit, &QAction::triggered, this, [this] {
+        const QList<qint64> ids = selectedIds();
+        if (ids.size() == 1)
+            emit editRequested(ids.first());
+    });
     connect(m_workOffline, &QAction::toggled, this,
             [this](bool on) { m_service->connectivity()->setWorkOffline(on); });
     connect(m_accounts, &QAction::triggered, this, &MainWindow::accountsRequested);
+    connect(m_startAtLogin, &QAction::toggled, this, [this](bool on) {
+        QString error;
+        if (Autostart::setEnabled(on, &error)) {
+            statusBar()->showMessage(on ? tr("Outpost will start in the tray when you log in.")
+                                        : tr("Outpost will no longer start when you log in."),
+                                     5000);
+            return;
+        }
+        showError(tr("Start at login"), tr("The login item could not be changed: %1").arg(error));
+        const QSignalBlocker block(m_startAtLogin);
+        m_startAtLogin->setChecked(Autostart::isEnabled());
+    });
     connect(m_quit, &QAction::triggered, this, &MainWindow::quitRequested);
 
-    for (QAction *a : {m_details, m_retry, m_hold, m_release, m_export, m_delete})
+    for (QAction *a : {m_details, m_edit, m_retry, m_hold, m_release, m_export, m_delete})
         m_table->addAction(a);
 }
 
@@ -307,6 +338,7 @@ void MainWindow::createMenusAndToolbar()
     file->addAction(m_export);
     file->addSeparator();
     file->addAction(m_accounts);
+    file->addAction(m_startAtLogin);
     file->addSeparator();
     file->addAction(m_quit);
 
@@ -316,6 +348,7 @@ void MainWindow::createMenusAndToolbar()
     msg->addAction(m_retry);
     msg->addAction(m_hold);
     msg->addAction(m_release);
+    msg->addAction(m_edit);
     msg->addAction(m_delete);
     msg->addSeparator();
     msg->addAction(m_details);
@@ -360,7 +393,7 @@ QList<qint64> MainWindow::selectedIds() const
 
 bool MainWindow::selectMessage(qint64 id)
 {
-    const int row = m_model->rowOf(id);
+    const int row = m_model->ensureRow(id);
     if (row < 0)
         return false;
     const QModelIndex idx = m_model->index(row, 0);
@@ -396,6 +429,12 @@ void MainWindow::updateActions()
     m_delete->setEnabled(anyDelete);
     m_export->setEnabled(rows.size() == 1);
     m_details->setEnabled(rows.size() == 1);
+    bool editable = false;
+    if (rows.size() == 1) {
+        const auto s = m_model->summaryAt(rows.first().row());
+        editable = s && s->state != MessageState::Sending && s->state != MessageState::Sent;
+    }
+    m_edit->setEnabled(editable);
 }
 
 void MainWindow::applyToSelection(const std::function<bool(qint64, QString *)> &op,

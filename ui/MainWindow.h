@@ -48,6 +48,10 @@ public:
     QAction *deleteAction() const { return m_delete; }
     QAction *exportAction() const { return m_export; }
     QAction *detailsAction() const { return m_details; }
+    QAction *editAction() const { return m_edit; }
+    /// "Start at login" (File menu): checked when Autostart::isEnabled(); toggling writes or
+    /// removes the entry and says so when that fails.
+    QAction *startAtLoginAction() const { return m_startAtLogin; }
     QAction *workOfflineAction() const { return m_workOffline; }
     QAction *accountsAction() const { return m_accounts; }
     QAction *quitAction() const { return m_quit; }
@@ -76,6 +80,9 @@ signals:
     void composeRequested();
     /// "Reply to message file…" chose this .eml file.
     void replyToFileRequested(const QString &path);
+    /// "Edit (back to draft)" on a queued, held, failed or draft message (or a double click
+    /// on a draft): the app takes it back and opens it in a compose window.
+    void editRequested(qint64 id);
     void accountsRequested();
     void quitRequested();
     /// The user asks to fix a paused account (from the banner).
@@ -128,6 +135,8 @@ private:
     QAction *m_delete = nullptr;
     QAction *m_export = nullptr;
     QAction *m_details = nullptr;
+    QAction *m_edit = nullptr;
+    QAction *m_startAtLogin = nullptr;
     QAction *m_workOffline = nullptr;
     QAction *m_accounts = nullptr;
     QAction *m_quit = nullptr;

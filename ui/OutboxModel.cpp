@@ -53,40 +53,70 @@ bool OutboxModel::matches(MessageState s) const
     return false;
 }
 
+QList<MessageState> OutboxModel::filterStates() const
+{
+    switch (m_filter) {
+    case Filter::All:
+        return {};
+    case Filter::Queued:
+        return {MessageState::Queued, MessageState::Sending};
+    case Filter::Sent:
+        return {MessageState::Sent};
+    case Filter::Failed:
+        return {MessageState::Failed};
+    case Filter::Held:
+        return {MessageState::Held};
+    case Filter::Drafts:
+        return {MessageState::Draft};
+    }
+    return {};
+}
+
 void OutboxModel::reload()
 {
     beginResetModel();
     m_pending.clear();
     m_apply.stop();
     m_cache.clear();
-    switch (m_filter) {
-    case Filter::All:
-        m_ids = m_store->ids();
-        break;
-    case Filter::Queued: {
-        // Two descending lists merged into one.
-        const QList<qint64> a = m_store->ids(MessageState::Queued);
-        const QList<qint64> b = m_store->ids(MessageState::Sending);
-        m_ids.clear();
-        m_ids.reserve(a.size() + b.size());
-        std::merge(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(m_ids),
-                   std::greater<qint64>());
-        break;
-    }
-    case Filter::Sent:
-        m_ids = m_store->ids(MessageState::Sent);
-        break;
-    case Filter::Failed:
-        m_ids = m_store->ids(MessageState::Failed);
-        break;
-    case Filter::Held:
-        m_ids = m_store->ids(MessageState::Held);
-        break;
-    case Filter::Drafts:
-        m_ids = m_store->ids(MessageState::Draft);
-        break;
-    }
+    // The first page only: an outbox of 100,000 messages opens as fast as an empty one.
+    // One id more than a page tells whether another page exists.
+    m_ids = m_store->idsPage(filterStates(), 0, kPageSize + 1);
+    m_more = m_ids.size() > kPageSize;
+    if (m_more)
+        m_ids.removeLast();
     endResetModel();
+}
+
+bool OutboxModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && m_more;
+}
+
+void OutboxModel::fetchMore(const QModelIndex &parent)
+{
+    if (parent.isValid() || !m_more)
+        return;
+    QList<qint64> page =
+        m_store->idsPage(filterStates(), m_ids.isEmpty() ? 0 : m_ids.last(), kPageSize + 1);
+    m_more = page.size() > kPageSize;
+    if (m_more)
+        page.removeLast();
+    if (page.isEmpty())
+        return;
+    const int first = int(m_ids.size());
+    beginInsertRows({}, first, first + int(page.size()) - 1);
+    m_ids.append(page);
+    endInsertRows();
+}
+
+int OutboxModel::ensureRow(qint64 id)
+{
+    int row = rowOf(id);
+    while (row < 0 && m_more && (m_ids.isEmpty() || id < m_ids.last())) {
+        fetchMore({});
+        row = rowOf(id);
+    }
+    return row;
 }
 
 qint64 OutboxModel::idAt(int row) const
@@ -159,6 +189,9 @@ void OutboxModel::applyOne(qint64 id)
         return;
     }
     if (!wanted)
+        return;
+    // Older than everything loaded: it appears when the view fetches that far.
+    if (m_more && !m_ids.isEmpty() && id < m_ids.last())
         return;
     // Insert at its place in the descending order (new messages land at the top).
     const auto pos = std::lower_bound(m_ids.begin(), m_ids.end(), id, std::greater<qint64>());

@@ -53,14 +53,21 @@ public:
     Filter filter() const { return m_filter; }
     /// The message id of a row, 0 when out of range.
     qint64 idAt(int row) const;
-    /// The row of a message, -1 when it is not shown.
+    /// The row of a message, -1 when it is not shown (or not loaded yet).
     int rowOf(qint64 id) const;
+    /// Like rowOf(), loading further pages until the message is found or cannot be there.
+    int ensureRow(qint64 id);
+    /// Rows are loaded a page at a time as the view scrolls (canFetchMore / fetchMore).
+    static constexpr int kPageSize = 500;
     /// The summary of a row (cached); nullopt when out of range or gone.
     std::optional<MessageSummary> summaryAt(int row) const;
     /// Reloads everything from the store.
     void reload();
 
+    /// Rows loaded so far (the view asks for more with fetchMore()).
     int rowCount(const QModelIndex &parent = {}) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
@@ -73,11 +80,13 @@ private:
     void applyOne(qint64 id);
     void tickCountdown();
     const MessageSummary *cached(qint64 id) const;
+    QList<MessageState> filterStates() const;
 
     OutboxStore *m_store;
     Filter m_filter = Filter::All;
     QList<qint64>
         m_ids; // newest (highest id) first, as the store lists them: rowOf() is a binary search
+    bool m_more = false; // older ids not loaded yet
     mutable QCache<qint64, MessageSummary> m_cache;
     QList<qint64> m_pending; // changed ids not applied yet (coalesced per event-loop turn)
     QTimer m_apply;

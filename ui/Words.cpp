@@ -214,4 +214,120 @@ QString Words::replyFileProblem(const QString &fileName, const QString &why)
     return tr("%1 could not be read as an e-mail message: %2").arg(fileName, why);
 }
 
+QString Words::testStage(ConnectionTest::Stage stage)
+{
+    switch (stage) {
+    case ConnectionTest::Stage::Password:
+        return tr("Getting the password…");
+    case ConnectionTest::Stage::Connecting:
+        return tr("Connecting…");
+    case ConnectionTest::Stage::Greeting:
+        return tr("Connected, waiting for the server to greet…");
+    case ConnectionTest::Stage::Ehlo:
+        return tr("Asking the server what it offers…");
+    case ConnectionTest::Stage::Tls:
+        return tr("Setting up encryption…");
+    case ConnectionTest::Stage::Auth:
+        return tr("Logging in…");
+    case ConnectionTest::Stage::Quit:
+        return tr("Saying goodbye…");
+    case ConnectionTest::Stage::Done:
+        return {};
+    }
+    return {};
+}
+
+QString Words::capabilities(const Capabilities &caps)
+{
+    if (!caps.esmtp)
+        return tr("basic SMTP only (the server did not accept EHLO)");
+    QStringList parts;
+    if (!caps.authMechanisms.isEmpty())
+        parts << tr("login: %1").arg(caps.authMechanisms.join(QLatin1String(", ")));
+    else
+        parts << tr("no login offered");
+    if (caps.sizeLimit > 0)
+        parts << tr("largest message %1").arg(size(caps.sizeLimit));
+    if (caps.startTls)
+        parts << tr("STARTTLS");
+    if (caps.pipelining)
+        parts << tr("pipelining");
+    if (caps.chunking)
+        parts << tr("chunking");
+    if (caps.eightBitMime)
+        parts << tr("8-bit text");
+    if (caps.smtpUtf8)
+        parts << tr("international addresses");
+    if (caps.dsn)
+        parts << tr("delivery status notifications");
+    return parts.join(QLatin1String(" · "));
+}
+
+QString Words::connectionTest(const SmtpResult &result, const Capabilities &caps,
+                              const Account &account)
+{
+    const QString server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
+    if (result.ok()) {
+        QString how;
+        switch (account.security) {
+        case Security::Tls:
+            how = tr("The connection is encrypted (TLS from the start).");
+            break;
+        case Security::StartTls:
+            how = tr("The connection is encrypted (STARTTLS).");
+            break;
+        case Security::None:
+            how = tr("The connection is NOT encrypted.");
+            break;
+        }
+        const QString login =
+            account.usesAuth() ? tr("The server accepted the login.") : tr("No login was used.");
+        return tr("Connection to %1 works. %2 %3 Ready to send.\nThe server offers: %4")
+            .arg(server, how, login, capabilities(caps));
+    }
+    const QString said = reply(result.reply);
+    QString text;
+    switch (result.errorClass) {
+    case ErrorClass::Network:
+        text = tr("Could not connect to %1: %2. Check the server name and port, and that this "
+                  "computer is online.")
+                   .arg(server, result.detail);
+        break;
+    case ErrorClass::Timeout:
+        text = tr("%1 did not answer in time. The port may be wrong or blocked by a firewall.")
+                   .arg(server);
+        break;
+    case ErrorClass::Tls:
+        text = tr("A secure connection to %1 could not be set up: %2. Try the other security "
+                  "setting (STARTTLS on port 587, TLS on port 465).")
+                   .arg(server, said.isEmpty() ? result.detail : said);
+        break;
+    case ErrorClass::Certificate:
+        text = tr("The certificate of %1 is not trusted: %2. If you know this server uses "
+                  "this certificate, you can trust exactly this certificate for this account.")
+                   .arg(server, result.certificateErrors.isEmpty()
+                                    ? result.detail
+                                    : result.certificateErrors.join(QLatin1String("; ")));
+        break;
+    case ErrorClass::Auth:
+        if (result.reply.code == 0 && result.detail.startsWith(QLatin1String("no password")))
+            text = tr("No password is available for this account (%1). Type the password or "
+                      "give a password command, then test again.")
+                       .arg(result.detail.mid(13));
+        else if (result.reply.code == 0)
+            text = tr("The login could not be done: %1.").arg(result.detail);
+        else
+            text = tr("%1 refused the user name or password.").arg(server);
+        break;
+    default:
+        text = errorClass(result.errorClass);
+        if (said.isEmpty() && !result.detail.isEmpty())
+            text += QLatin1Char(' ') + tr("(%1)").arg(result.detail);
+        break;
+    }
+    if (!said.isEmpty() && result.errorClass != ErrorClass::Tls)
+        text += QLatin1Char(' ') + tr("The server said: %1").arg(said);
+    return text;
+}
+
 } // namespace outpost::ui

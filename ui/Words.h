@@ -2,6 +2,7 @@
 // User-facing words for the structured results of core (design.md: core says what happened,
 // ui/ chooses the words). Everything here goes through tr().
 
+#include "accounts/ConnectionTest.h"
 #include "outbox/Notice.h"
 #include "outbox/OutboxStore.h"
 #include "smtp/SmtpResult.h"
@@ -58,6 +59,15 @@ public:
     static QString removeFormatting();
     /// The reply fields could not be read from a message file.
     static QString replyFileProblem(const QString &fileName, const QString &why);
+    /// What a connection test is doing ("Connecting…", "Logging in…").
+    static QString testStage(ConnectionTest::Stage stage);
+    /// The outcome of a connection test of `account` in plain words: on success how the
+    /// connection is protected and what the server offers; otherwise what went wrong, the
+    /// server's reply or the technical reason, and what to do (certificate, password, port).
+    static QString connectionTest(const SmtpResult &result, const Capabilities &caps,
+                                  const Account &account);
+    /// The capabilities in plain words ("Login: PLAIN, LOGIN · largest message 9.8 MB · …").
+    static QString capabilities(const Capabilities &caps);
 };
 
 } // namespace outpost::ui

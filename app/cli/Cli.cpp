@@ -3,6 +3,7 @@
 #include "SignalWatcher.h"
 #include "Words.h"
 #include "accounts/AccountStore.h"
+#include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/Settings.h"
 #include "mime/Address.h"
@@ -607,71 +608,30 @@ void Cli::run(const QStringList &all)
                 done(exitcode::Config);
                 return;
             }
-            auto start = [this, account](const QString &password) {
-                SessionConfig c;
-                c.host = account->host;
-                c.port = account->port;
-                c.security = account->security;
-                c.auth = account->auth;
-                if (account->usesAuth())
-                    c.credentials = {account->user, password, {}};
-                c.allowPlainAuth = account->allowPlainAuth;
-                if (!account->caFile.isEmpty())
-                    c.extraCaCertificates = QSslCertificate::fromPath(account->caFile, QSsl::Pem);
-                c.pinSha256 = QByteArray::fromHex(account->pinSha256.toLatin1());
-                Settings *s = d->service->settings();
-                c.connectTimeoutMs =
-                    int(s->intValue(account->name, QStringLiteral("timeout.connect")));
-                c.greetingTimeoutMs = int(std::min<qint64>(
-                    60000, s->intValue(account->name, QStringLiteral("timeout.greeting"))));
-                c.commandTimeoutMs = int(std::min<qint64>(
-                    60000, s->intValue(account->name, QStringLiteral("timeout.command"))));
-                c.quitTimeoutMs = int(s->intValue(account->name, QStringLiteral("timeout.quit")));
-                auto *session = new SmtpSession(c, this);
-                connect(session, &SmtpSession::logLine, this,
-                        [](const QString &l) { out(l + QLatin1Char('\n')); });
-                auto result = std::make_shared<int>(exitcode::Ok);
-                connect(session, &SmtpSession::ready, this, [this, session, account] {
+            ConnectionTestOptions o;
+            o.credentials = d->service->credentials();
+            o.settings = d->service->settings();
+            o.accounts = d->service->accounts();
+            auto *test = new ConnectionTest(*account, o, this);
+            connect(test, &ConnectionTest::logLine, this,
+                    [](const QString &l) { out(l + QLatin1Char('\n')); });
+            connect(
+                test, &ConnectionTest::finished, this,
+                [this, test](const SmtpResult &r, const Capabilities &caps, const QStringList &) {
+                    test->deleteLater();
+                    if (!r.ok()) {
+                        err(words::describeResult(r));
+                        done(words::exitCodeFor(r.errorClass)); // no password: auth, 77
+                        return;
+                    }
                     out(QStringLiteral("OK: connected, %1, ready to send.\nCapabilities:\n")
-                            .arg(session->capabilities().esmtp ? QStringLiteral("EHLO accepted")
-                                                               : QStringLiteral("HELO only")));
-                    for (const QString &cap : session->capabilities().describe())
+                            .arg(caps.esmtp ? QStringLiteral("EHLO accepted")
+                                            : QStringLiteral("HELO only")));
+                    for (const QString &cap : caps.describe())
                         out(QStringLiteral("  %1\n").arg(cap));
-                    d->service->accounts()->setLastCapabilities(account->name,
-                                                                session->capabilities().describe());
-                    session->quit();
+                    done(exitcode::Ok);
                 });
-                connect(session, &SmtpSession::openFailed, this, [result](const SmtpResult &r) {
-                    err(words::describeResult(r));
-                    *result = words::exitCodeFor(r.errorClass);
-                });
-                connect(session, &SmtpSession::closed, this,
-                        [this, result](SmtpSession::CloseKind) { done(*result); });
-                session->open();
-            };
-            if (!account->usesAuth()) {
-                start({});
-            } else if (!account->passwordCommand.isEmpty()) {
-                runPasswordCommand(account->passwordCommand, this,
-                                   [this, start](bool ok, const QString &pw, const QString &e) {
-                                       if (!ok) {
-                                           err(e);
-                                           done(exitcode::NoPerm);
-                                           return;
-                                       }
-                                       start(pw);
-                                   });
-            } else {
-                d->service->credentials()->readPassword(
-                    account->name, [this, start](bool ok, const QString &pw, const QString &e) {
-                        if (!ok) {
-                            err(QStringLiteral("no password: %1").arg(e));
-                            done(exitcode::NoPerm);
-                            return;
-                        }
-                        start(pw);
-                    });
-            }
+            test->start();
             return;
         }
         err(QStringLiteral("usage: outpost account add|list|test|remove|default ..."));

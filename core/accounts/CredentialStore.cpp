@@ -72,6 +72,27 @@ void KeychainCredentialStore::removePassword(const QString &account, WriteCallba
     job->start();
 }
 
+void KeychainCredentialStore::checkAvailable(WriteCallback done)
+{
+    auto *job = new QKeychain::ReadPasswordJob(kService);
+    job->setAutoDelete(true);
+    job->setKey(QStringLiteral("outpost-keychain-probe"));
+    QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
+        switch (job->error()) {
+        case QKeychain::NoError:
+        case QKeychain::EntryNotFound:
+        case QKeychain::AccessDenied:
+        case QKeychain::AccessDeniedByUser:
+            done(true, {});
+            break;
+        default:
+            done(false, job->errorString());
+            break;
+        }
+    });
+    job->start();
+}
+
 void runPasswordCommand(const QString &command, QObject *context,
                         CredentialStore::ReadCallback done, int timeoutMs)
 {

@@ -25,6 +25,9 @@ public:
                                WriteCallback done) = 0;
     /// Removes the password of `account` (no error when there was none).
     virtual void removePassword(const QString &account, WriteCallback done) = 0;
+    /// Tells whether passwords can be kept here at all (a keychain service exists): calls
+    /// `done` with ok=false and the reason when not. The default says yes at once.
+    virtual void checkAvailable(WriteCallback done) { done(true, {}); }
 };
 
 /// Secrets in memory only: for tests and for a single process run (`--password-stdin` with
@@ -50,6 +53,10 @@ public:
     void writePassword(const QString &account, const QString &password,
                        WriteCallback done) override;
     void removePassword(const QString &account, WriteCallback done) override;
+    /// Reads a probe entry: "no such entry" means the keychain works; no backend (no Secret
+    /// Service or KWallet on the session bus), "not implemented" or another failure mean it
+    /// does not.
+    void checkAvailable(WriteCallback done) override;
 };
 
 /// Runs `command` through the shell (/bin/sh -c, cmd /c on Windows) without blocking and

@@ -461,6 +461,31 @@ QList<qint64> OutboxStore::dueIds() const
     return out;
 }
 
+QList<qint64> OutboxStore::idsPage(const QList<MessageState> &states, qint64 beforeId,
+                                   int limit) const
+{
+    QStringList where;
+    if (!states.isEmpty()) {
+        QStringList names;
+        for (MessageState s : states)
+            names << QLatin1Char('\'') + messageStateName(s) + QLatin1Char('\'');
+        where << QStringLiteral("state IN (%1)").arg(names.join(QLatin1Char(',')));
+    }
+    if (beforeId > 0)
+        where << QStringLiteral("id < %1").arg(beforeId);
+    QList<qint64> out;
+    QSqlQuery q(m_db->db());
+    q.setForwardOnly(true);
+    q.exec(QStringLiteral("SELECT id FROM messages%1 ORDER BY id DESC LIMIT %2")
+               .arg(where.isEmpty()
+                        ? QString()
+                        : QStringLiteral(" WHERE ") + where.join(QLatin1String(" AND ")))
+               .arg(std::max(0, limit)));
+    while (q.next())
+        out << q.value(0).toLongLong();
+    return out;
+}
+
 int OutboxStore::count(std::optional<MessageState> state) const
 {
     QSqlQuery q(m_db->db());
@@ -935,6 +960,114 @@ bool OutboxStore::cancel(qint64 id, bool *deleted, QString *error)
     if (!u.exec() || !r.exec() || !insertHistory(hq, id, h) || !tx.commit()) {
         *error =
             QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        return false;
+    }
+    emit messageChanged(id);
+    return true;
+}
+
+bool OutboxStore::takeBackToDraft(qint64 id, QString *error)
+{
+    const auto current = summary(id);
+    if (!current) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (current->state == MessageState::Sending) {
+        *error = QStringLiteral("message %1 is being sent right now").arg(id);
+        return false;
+    }
+    if (current->state == MessageState::Sent) {
+        *error = QStringLiteral("message %1 has been sent already").arg(id);
+        return false;
+    }
+    if (current->state == MessageState::Draft)
+        return true; // reopening a draft changes nothing
+    // changeState() checks the state again inside its transaction: a claim in between loses.
+    const bool ok = changeState(m_db, m_clock, id,
+                                {QStringLiteral("queued"), QStringLiteral("held"),
+                                 QStringLiteral("failed"), QStringLiteral("draft")},
+                                MessageState::Draft, QStringLiteral("back to draft for editing"),
+                                error, false, true);
+    if (ok)
+        emit messageChanged(id);
+    return ok;
+}
+
+bool OutboxStore::replaceDraft(qint64 id, const NewMessage &m, QString *error)
+{
+    QSqlDatabase &db = m_db->db();
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT state FROM messages WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec() || !q.next()) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (q.value(0).toString() != QLatin1String("draft")) {
+        *error = QStringLiteral("message %1 is %2, not a draft").arg(id).arg(q.value(0).toString());
+        return false;
+    }
+    const qint64 sendAt = toMs(m.sendAt);
+    QSqlQuery u(db);
+    u.prepare(QStringLiteral(
+        "UPDATE messages SET account = ?, state = ?, error_class = '', reverse_path = ?, "
+        "from_text = ?, to_text = ?, subject = ?, message_id = ?, size = ?, needs_smtputf8 = ?, "
+        "send_at = ?, next_attempt_at = ?, attempts = 0, last_code = 0, last_enhanced = '', "
+        "last_text = '', uncertain = 0, held_by_account = 0, last_detail = '', updated_at = ? "
+        "WHERE id = ?"));
+    u.addBindValue(m.account);
+    u.addBindValue(messageStateName(m.state));
+    u.addBindValue(m.reversePath);
+    u.addBindValue(m.fromText);
+    u.addBindValue(m.toText);
+    u.addBindValue(m.subject);
+    u.addBindValue(m.messageId);
+    u.addBindValue(qint64(m.data.size()));
+    u.addBindValue(m.needsSmtpUtf8 ? 1 : 0);
+    u.addBindValue(sendAt);
+    u.addBindValue(std::max(now, sendAt));
+    u.addBindValue(now);
+    u.addBindValue(id);
+    QSqlQuery d(db);
+    d.prepare(QStringLiteral("UPDATE message_data SET data = ? WHERE id = ?"));
+    d.addBindValue(m.data);
+    d.addBindValue(id);
+    QSqlQuery del(db);
+    del.prepare(QStringLiteral("DELETE FROM recipients WHERE message = ?"));
+    del.addBindValue(id);
+    if (!u.exec() || !d.exec() || !del.exec()) {
+        *error = db.lastError().text();
+        if (error->isEmpty())
+            *error = u.lastError().text() + d.lastError().text() + del.lastError().text();
+        return false;
+    }
+    QSqlQuery r(db);
+    r.prepare(QStringLiteral(
+        "INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
+    for (qsizetype i = 0; i < m.recipients.size(); ++i) {
+        r.addBindValue(id);
+        r.addBindValue(int(i));
+        r.addBindValue(m.recipients[i]);
+        if (!r.exec()) {
+            *error = r.lastError().text();
+            return false;
+        }
+    }
+    QSqlQuery h(db);
+    h.prepare(QStringLiteral("INSERT INTO history (message, at, event) VALUES (?, ?, ?)"));
+    h.addBindValue(id);
+    h.addBindValue(now);
+    h.addBindValue(m.state == MessageState::Draft ? QStringLiteral("edited, draft saved")
+                                                  : QStringLiteral("edited and queued"));
+    if (!h.exec()) {
+        *error = h.lastError().text();
+        return false;
+    }
+    if (!tx.commit()) {
+        *error = db.lastError().text();
         return false;
     }
     emit messageChanged(id);

@@ -189,6 +189,10 @@ public:
                         const std::function<bool(const MessageSummary &)> &visit) const;
     /// Ids in the order list() uses (for lazy models).
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
+    /// One page of ids, newest first, for models that load as the user scrolls: at most
+    /// `limit` ids lower than `beforeId` (0 = from the newest), of the given states (empty =
+    /// every state). Uses the primary key only, so each page costs the same however deep.
+    QList<qint64> idsPage(const QList<MessageState> &states, qint64 beforeId, int limit) const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
     /// The states of the messages `ids` in one query (those that no longer exist are left out).
@@ -240,6 +244,16 @@ public:
     int failAccount(const QString &account, const QString &event, const QString &detail);
     /// Accounts named by queued or held messages that are not in `existing` (removed accounts).
     QStringList orphanAccounts(const QStringList &existing) const;
+    /// "Edit (back to draft)": takes a queued, held or failed message (or a draft) out of
+    /// sending in one transaction — it becomes a `draft` the dispatcher never claims — and
+    /// notes it in the history. Refuses (false, *error) a message being sent right now, a
+    /// sent one, or an unknown id.
+    bool takeBackToDraft(qint64 id, QString *error);
+    /// Replaces the bytes, envelope and listing fields of draft `id` with `message` in one
+    /// transaction, keeping its id, creation time and history (a new "edited" entry): the
+    /// message is queued, scheduled, held or kept as a draft as `message.state` says, with
+    /// its attempts, last reply and error cleared. Refuses anything that is not a draft.
+    bool replaceDraft(qint64 id, const NewMessage &message, QString *error);
     /// Holds every queued message of an account (account paused) with `errorClass`, returns count.
     int holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
                     const QString &detail);

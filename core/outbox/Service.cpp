@@ -10,6 +10,7 @@
 #include "mime/Address.h"
 #include "mime/HeaderInfo.h"
 #include "mime/MessageImport.h"
+#include "mime/MessageParse.h"
 #include "smtp/Transport.h"
 
 #include <QCryptographicHash>
@@ -217,6 +218,43 @@ bool Service::open(QString *error)
     return true;
 }
 
+namespace {
+/// Composes a draft into the message the store keeps; false with *error when it cannot be.
+bool composeNew(const QString &account, const mime::Draft &draft, const QDateTime &sendAt,
+                MessageState state, NewMessage *n, QString *error)
+{
+    const mime::ComposedMessage m = mime::composeMessage(draft);
+    if (!m.ok()) {
+        *error = m.error;
+        return false;
+    }
+    n->account = account;
+    n->data = m.data;
+    n->messageId = m.messageId;
+    n->reversePath = m.envelope.reversePath;
+    n->recipients = m.envelope.recipients;
+    n->needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
+    n->fromText = joinMailboxes({draft.from});
+    n->toText = joinMailboxes(draft.to + draft.cc);
+    n->subject = QString(draft.subject)
+                     .replace(QLatin1Char('\r'), QLatin1Char(' '))
+                     .replace(QLatin1Char('\n'), QLatin1Char(' '));
+    n->sendAt = sendAt;
+    n->state = state;
+    return true;
+}
+
+QStringList usedAddresses(const mime::Draft &draft)
+{
+    QStringList used;
+    for (const auto &list : {draft.to, draft.cc, draft.bcc}) {
+        for (const auto &mb : list)
+            used << mb.address;
+    }
+    return used;
+}
+} // namespace
+
 Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draft &draft,
                                         const QDateTime &sendAt, MessageState state,
                                         const DsnRequest &dsn)
@@ -226,36 +264,60 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
         r.error = QStringLiteral("no account named \"%1\"").arg(account);
         return r;
     }
-    const mime::ComposedMessage m = mime::composeMessage(draft);
-    if (!m.ok()) {
-        r.error = m.error;
+    NewMessage n;
+    if (!composeNew(account, draft, sendAt, state, &n, &r.error))
+        return r;
+    n.dsn = withDefaultNotify(dsn, account);
+    r.id = m_store->enqueue(n, &r.error);
+    if (r.id) {
+        m_store->rememberAddresses(usedAddresses(draft));
+        m_dispatcher->wake();
+    }
+    return r;
+}
+
+Service::EditableMessage Service::editMessage(qint64 id)
+{
+    EditableMessage e;
+    e.id = id;
+    if (!m_store->takeBackToDraft(id, &e.error))
+        return e;
+    const auto record = m_store->message(id);
+    if (!record) {
+        e.error = QStringLiteral("no message with id %1").arg(id);
+        return e;
+    }
+    e.account = record->account;
+    e.sendAt = record->sendAt;
+    QList<QByteArray> envelope;
+    for (const RecipientRecord &r : record->recipients)
+        envelope << r.address;
+    const mime::ParsedDraft parsed = mime::parseDraft(m_store->messageData(id), envelope);
+    if (!parsed.ok()) {
+        e.error = parsed.error; // it stays a draft: nothing is lost, it can be deleted
+        return e;
+    }
+    e.draft = parsed.draft;
+    return e;
+}
+
+Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account,
+                                               const mime::Draft &draft, const QDateTime &sendAt,
+                                               MessageState state)
+{
+    EnqueueResult r;
+    if (!m_accounts->find(account)) {
+        r.error = QStringLiteral("no account named \"%1\"").arg(account);
         return r;
     }
     NewMessage n;
-    n.account = account;
-    n.data = m.data;
-    n.messageId = m.messageId;
-    n.reversePath = m.envelope.reversePath;
-    n.recipients = m.envelope.recipients;
-    n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
-    n.dsn = withDefaultNotify(dsn, account);
-    n.fromText = joinMailboxes({draft.from});
-    n.toText = joinMailboxes(draft.to + draft.cc);
-    n.subject = QString(draft.subject)
-                    .replace(QLatin1Char('\r'), QLatin1Char(' '))
-                    .replace(QLatin1Char('\n'), QLatin1Char(' '));
-    n.sendAt = sendAt;
-    n.state = state;
-    r.id = m_store->enqueue(n, &r.error);
-    if (r.id) {
-        QStringList used;
-        for (const auto &list : {draft.to, draft.cc, draft.bcc}) {
-            for (const auto &mb : list)
-                used << mb.address;
-        }
-        m_store->rememberAddresses(used);
-        m_dispatcher->wake();
-    }
+    if (!composeNew(account, draft, sendAt, state, &n, &r.error))
+        return r;
+    if (!m_store->replaceDraft(id, n, &r.error))
+        return r;
+    r.id = id;
+    m_store->rememberAddresses(usedAddresses(draft));
+    m_dispatcher->wake();
     return r;
 }
 

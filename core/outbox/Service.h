@@ -101,6 +101,28 @@ public:
                              const QList<QByteArray> &recipients = {}, const QDateTime &sendAt = {},
                              const DsnRequest &dsn = {});
 
+    /// A stored message opened for editing.
+    struct EditableMessage
+    {
+        qint64 id = 0;
+        QString account;
+        mime::Draft draft;
+        QDateTime sendAt; ///< the scheduled time it had (invalid = as soon as possible)
+        QString error;    ///< why it cannot be edited (being sent, sent, unreadable)
+        bool ok() const { return error.isEmpty(); }
+    };
+    /// "Edit (back to draft)": takes message `id` out of sending (OutboxStore::takeBackToDraft:
+    /// refused while it is being sent) and parses its stored bytes (mime::parseDraft, Bcc from
+    /// the envelope) so a compose window can show it. The message stays a `draft` until
+    /// replaceMessage() stores the edited version; a draft is reopened as it is.
+    EditableMessage editMessage(qint64 id);
+    /// Composes `draft` and stores it in place of draft `id` (same id, no duplicate), queued,
+    /// scheduled (sendAt) or kept as a draft (state). Refuses (error) a message that is no
+    /// longer a draft or a draft that cannot be composed; the old message is then unchanged.
+    EnqueueResult replaceMessage(qint64 id, const QString &account, const mime::Draft &draft,
+                                 const QDateTime &sendAt = {},
+                                 MessageState state = MessageState::Queued);
+
     /// "Send queued now".
     void flush();
     /// The user asks to try a message again now (also ends its account's pause).

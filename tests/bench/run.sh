@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
 #
-#   tests/bench/run.sh [flush|pool|quit|store|stall|all]      (default: all)
+#   tests/bench/run.sh [flush|pool|quit|store|stall|startup|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
 #          auto and off, pool default and one connection) against `smtp-source -d`.
@@ -12,6 +12,10 @@
 #   store  enqueue rates (API one by one, enqueueMany, Service::enqueue, `outpost queue`
 #          processes), and opening / listing an outbox of 100,000 messages (with where the
 #          time of `outpost list --json` goes).
+#   startup  the desktop app (offscreen) from process start to the main window's first paint
+#          with an outbox of STARTUP_COUNT (100,000) messages, and its resident memory then
+#          (OUTPOST_STARTUP_PROBE=1 makes the app print both and quit); an empty outbox too.
+#
 #   stall  the event-loop stall (issue 7): 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueue, one per event-loop turn), then flushed to smtp-sink through
 #          Service / Dispatcher / Transport, while a 5 ms QTimer in the same thread records the
@@ -42,6 +46,8 @@ POOL_COUNT=${POOL_COUNT:-500}
 MSMTP_COUNT=${MSMTP_COUNT:-$POOL_COUNT}
 STORE_BIG=${STORE_BIG:-100000}
 ASYNC_COUNT=${ASYNC_COUNT:-10000}
+STARTUP_COUNT=${STARTUP_COUNT:-100000}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
 QUEUE_PROCS=${QUEUE_PROCS:-200}
 MSG_SIZE=${MSG_SIZE:-10240}
 QUIT_SESSIONS=${QUIT_SESSIONS:-10}
@@ -51,9 +57,9 @@ STALL_ATTACH=${STALL_ATTACH:-102400}
 PY=/usr/bin/python3
 
 case "$WHAT" in
-flush | pool | quit | store | stall | all) ;;
+flush | pool | quit | store | stall | startup | all) ;;
 *)
-    echo "usage: $0 [flush|pool|quit|store|stall|all]" >&2
+    echo "usage: $0 [flush|pool|quit|store|stall|startup|all]" >&2
     exit 64
     ;;
 esac
@@ -405,6 +411,41 @@ bench_stall() {
     echo "$out" | sed -n 's/^stall_flush_slowest=/  slowest delivery: /p' | head -3 >&2
 }
 
+# ---- startup (issue 7) -------------------------------------------------------------------
+bench_startup() {
+    if ! grep -q '^OUTPOST_BUILD_UI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+        row "startup: $BUILD has no desktop app (OUTPOST_BUILD_UI=OFF)" "n/a"
+        return
+    fi
+    local dir out i best_ms= worst_ms=0 rss= rows= times=()
+    probe() {
+        OUTPOST_STARTUP_PROBE=1 QT_QPA_PLATFORM=offscreen "$OUTPOST" --data-dir "$1" --offline 2>/dev/null
+    }
+    val() { echo "$out" | sed -n "s/^$1=//p"; }
+    dir=$WORK/startup-empty
+    probe "$dir" >/dev/null # creates the outbox
+    out=$(probe "$dir")
+    row "app start to first paint, empty outbox" "$(val startup_ms) ms" "RSS $(val rss_kb) KiB"
+    log "startup: filling an outbox with $STARTUP_COUNT messages"
+    dir=$WORK/startup-big
+    "$BENCH" fill --data-dir "$dir" --count "$STARTUP_COUNT" --size "$MSG_SIZE" --batch 1000 >/dev/null
+    for ((i = 1; i <= STARTUP_RUNS; i++)); do
+        out=$(probe "$dir")
+        local t
+        t=$(val startup_ms)
+        rss=$(val rss_kb)
+        rows=$(val rows)
+        if [ -z "$best_ms" ] || [ "$t" -lt "$best_ms" ]; then best_ms=$t; fi
+        if [ "$t" -gt "$worst_ms" ]; then worst_ms=$t; fi
+        times+=("$t")
+    done
+    local median
+    median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((STARTUP_RUNS + 1) / 2))p")
+    row "app start to first paint, $STARTUP_COUNT messages (median of $STARTUP_RUNS)" "$median ms" \
+        "target <= 1000: $(verdict_le "$median" 1000); best $best_ms ms, worst $worst_ms ms"
+    row "  resident memory then (VmRSS)" "$rss KiB" "rows loaded by the table: $rows"
+}
+
 build
 echo "Outpost benchmarks ($WHAT) on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), build $BUILD, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 case "$WHAT" in
@@ -413,12 +454,14 @@ pool) bench_pool ;;
 quit) bench_quit ;;
 store) bench_store ;;
 stall) bench_stall ;;
+startup) bench_startup ;;
 all)
     bench_flush
     bench_pool
     bench_quit
     bench_store
     bench_stall
+    bench_startup
     ;;
 esac
 

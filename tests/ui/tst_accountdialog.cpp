@@ -1,5 +1,7 @@
 // The accounts dialog: add, edit, presets, refusals, passwords into the credential store only.
 #include "AccountDialog.h"
+#include "CertificateDialog.h"
+#include "MiniSmtpServer.h"
 #include "UiTestSupport.h"
 
 #include <QCheckBox>
@@ -29,6 +31,16 @@ public:
         done(false, u"The name org.freedesktop.secrets was not provided by any .service files"_s);
     }
     void removePassword(const QString &, WriteCallback done) override { done(true, {}); }
+};
+
+/// A machine without any keychain service: QtKeychain finds no backend.
+class NoKeychain : public BrokenKeychain
+{
+public:
+    void checkAvailable(WriteCallback done) override
+    {
+        done(false, u"No keychain service available"_s);
+    }
 };
 
 QString readSecret(CredentialStore &store, const QString &account)
@@ -64,7 +76,141 @@ private slots:
     void refusedAccountSaysWhy();
     void keychainFailureOffersCommand();
     void removeAccount();
+    void noKeychainOffersCommand();
+    void testConnection_data();
+    void testConnection();
+    void testConnectionCancel();
+    void testConnectionUntrustedCertificate();
+
+private:
+    /// Points the form at 127.0.0.1:port, no TLS, AUTH PLAIN as alice with `password` typed.
+    void fillForTest(AccountDialog &dlg, quint16 port, const QString &password);
 };
+
+void TestAccountDialog::fillForTest(AccountDialog &dlg, quint16 port, const QString &password)
+{
+    dlg.hostEdit()->setText(u"127.0.0.1"_s);
+    dlg.portSpin()->setValue(port);
+    dlg.securityCombo()->setCurrentIndex(dlg.securityCombo()->findData(int(Security::None)));
+    dlg.userEdit()->setText(u"alice"_s);
+    const auto auth = dlg.findChildren<QComboBox *>();
+    for (QComboBox *c : auth) {
+        const int i = c->findData(u"plain"_s);
+        if (i >= 0)
+            c->setCurrentIndex(i);
+    }
+    for (QCheckBox *b : dlg.findChildren<QCheckBox *>()) {
+        if (b->text().contains(u"without encryption"_s))
+            b->setChecked(true);
+    }
+    dlg.passwordEdit()->setText(password);
+}
+
+void TestAccountDialog::noKeychainOffersCommand()
+{
+    NoKeychain keychain;
+    test::UiFixture f;
+    f.credentialsOverride = &keychain;
+    QVERIFY(f.open(false));
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QTRY_VERIFY(!dlg.keychainAvailable());
+    QVERIFY(dlg.keychainLabel()->isVisible());
+    QVERIFY(dlg.keychainLabel()->text().contains(u"No system keychain is available"_s));
+    QVERIFY(dlg.keychainLabel()->text().contains(u"No keychain service available"_s));
+    QVERIFY(dlg.passwordCommandEdit()->isVisible()); // offered straight away
+    QTest::keyClicks(dlg.nameEdit(), u"work"_s);
+    QTest::keyClicks(dlg.hostEdit(), u"smtp.example.net"_s);
+    QTest::keyClicks(dlg.userEdit(), u"alice"_s);
+    QTest::keyClicks(dlg.passwordCommandEdit(), u"pass show mail/work"_s);
+    QVERIFY(dlg.save());
+    QCOMPARE(f.service->accounts()->find(u"work"_s)->passwordCommand, u"pass show mail/work"_s);
+    QVERIFY(dlg.passwordCommandEdit()->isVisible()); // still offered for the saved account
+    test::saveScreenshot(&dlg, u"accounts-no-keychain.png"_s);
+}
+
+void TestAccountDialog::testConnection_data()
+{
+    QTest::addColumn<QByteArray>("authReply");
+    QTest::addColumn<bool>("serverUp");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<QString>("words");
+    QTest::newRow("success") << QByteArray("235 2.7.0 OK") << true << true
+                             << u"Connection to 127.0.0.1:%1 works."_s;
+    QTest::newRow("auth refused") << QByteArray("535 5.7.8 Authentication credentials invalid")
+                                  << true << false
+                                  << u"127.0.0.1:%1 refused the user name or password. The "
+                                     "server said: 535 5.7.8 Authentication credentials invalid"_s;
+    QTest::newRow("refused") << QByteArray() << false << false
+                             << u"Could not connect to 127.0.0.1:%1"_s;
+}
+
+void TestAccountDialog::testConnection()
+{
+    QFETCH(QByteArray, authReply);
+    QFETCH(bool, serverUp);
+    QFETCH(bool, ok);
+    QFETCH(QString, words);
+    test::UiFixture f;
+    QVERIFY(f.open());
+    testsupport::MiniSmtpServer server;
+    QString error;
+    QVERIFY(server.start(&error));
+    server.authReply = authReply;
+    quint16 port = server.port();
+    if (!serverUp)
+        port = test::closedPort();
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(dlg.selectAccount(u"work"_s));
+    fillForTest(dlg, port, u"s3cret"_s);
+    QVERIFY(dlg.save()); // stored, so the capabilities are recorded for it
+    dlg.passwordEdit()->setText(u"s3cret"_s);
+    QSignalSpy finished(&dlg, &AccountDialog::testFinished);
+    QTest::mouseClick(dlg.testButton(), Qt::LeftButton);
+    // Nothing blocks: the click returns while the test runs, with a way to cancel it.
+    QVERIFY(dlg.isTesting());
+    QVERIFY(!dlg.testButton()->isEnabled());
+    QVERIFY(dlg.cancelTestButton()->isVisible());
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().first().toBool(), ok);
+    QVERIFY(!dlg.isTesting());
+    QVERIFY(dlg.testButton()->isEnabled());
+    QVERIFY(!dlg.cancelTestButton()->isVisible());
+    const QString shown = dlg.testResultLabel()->text();
+    QVERIFY2(shown.contains(words.arg(port)), qPrintable(shown));
+    if (ok) {
+        QVERIFY2(shown.contains(u"login: PLAIN, LOGIN"_s), qPrintable(shown));
+        QVERIFY(shown.contains(u"NOT encrypted"_s));
+        QVERIFY(dlg.capabilitiesLabel()->text().contains(u"pipelining"_s));
+        QStringList caps = f.service->accounts()->lastCapabilities(u"work"_s);
+        caps.sort();
+        QCOMPARE(caps, QStringList({u"8BITMIME"_s, u"AUTH PLAIN LOGIN"_s, u"PIPELINING"_s,
+                                    u"SIZE 10240000"_s}));
+        test::saveScreenshot(&dlg, u"accounts-test-ok.png"_s);
+    }
+    QVERIFY(!dlg.certificateButton()->isVisible());
+}
+
+void TestAccountDialog::testConnectionCancel()
+{
+    test::UiFixture f;
+    QVERIFY(f.open());
+    QTcpServer silent; // accepts, never greets
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(dlg.selectAccount(u"work"_s));
+    fillForTest(dlg, silent.serverPort(), u"x"_s);
+    QSignalSpy finished(&dlg, &AccountDialog::testFinished);
+    dlg.testConnection();
+    QTRY_VERIFY(dlg.testResultLabel()->text().contains(u"waiting for the server"_s));
+    QTest::mouseClick(dlg.cancelTestButton(), Qt::LeftButton);
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.first().first().toBool(), false);
+    QCOMPARE(dlg.testResultLabel()->text(), u"Test cancelled."_s);
+    QVERIFY(dlg.testButton()->isEnabled());
+}
 
 void TestAccountDialog::addAccount()
 {
@@ -212,6 +358,46 @@ void TestAccountDialog::removeAccount()
     QVERIFY(m);
     QCOMPARE(m->state, MessageState::Failed);
     QCOMPARE(m->lastDetail, u"the account \"work\" was removed"_s);
+}
+
+void TestAccountDialog::testConnectionUntrustedCertificate()
+{
+    test::UiFixture f;
+    QVERIFY(f.open());
+    testsupport::MiniSmtpServer server;
+    server.implicitTlsCert = u"self-signed"_s;
+    QString error;
+    QVERIFY(server.start(&error));
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(dlg.selectAccount(u"work"_s));
+    fillForTest(dlg, server.port(), u"s3cret"_s);
+    dlg.securityCombo()->setCurrentIndex(dlg.securityCombo()->findData(int(Security::Tls)));
+    QSignalSpy finished(&dlg, &AccountDialog::testFinished);
+    dlg.testConnection();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().first().toBool(), false);
+    const QString shown = dlg.testResultLabel()->text();
+    QVERIFY2(shown.contains(u"The certificate of 127.0.0.1:%1 is not trusted"_s.arg(server.port())),
+             qPrintable(shown));
+    QVERIFY(shown.contains(u"trust exactly this certificate"_s));
+    QVERIFY(server.commands.isEmpty()); // nothing was said over an untrusted connection
+    QVERIFY(dlg.certificateButton()->isVisible());
+    // Offered through the existing certificate decision; trusting pins it for the account.
+    QTest::mouseClick(dlg.certificateButton(), Qt::LeftButton);
+    CertificateDialog *cert = nullptr;
+    QTRY_VERIFY((cert = dlg.findChild<CertificateDialog *>(u"certificateDialog"_s)));
+    QVERIFY(!cert->fingerprint().isEmpty());
+    QVERIFY(cert->trust());
+    QCOMPARE(f.service->accounts()->find(u"work"_s)->pinSha256, cert->fingerprint());
+    cert->accept();
+    QTRY_COMPARE(dlg.pinEdit()->text(), cert->fingerprint());
+    // Tested again with the pin: the server's certificate is accepted now.
+    finished.clear();
+    dlg.testConnection();
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(dlg.testResultLabel()->text()));
+    QVERIFY(dlg.testResultLabel()->text().contains(u"encrypted (TLS from the start)"_s));
 }
 
 QTEST_MAIN(TestAccountDialog)

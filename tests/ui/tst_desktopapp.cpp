@@ -79,6 +79,11 @@ private slots:
     void dropEmlFiles();
     void protocolLog();
     void screenshot();
+    void editBackToDraft_data();
+    void editBackToDraft();
+    void editRefusedWhileSending();
+    void editClosedStaysDraft();
+    void editKeepsReplyToAndWarnsAboutHtml();
 
 private:
     qint64 queue(const QString &to, const QString &subject,
@@ -572,6 +577,149 @@ void TestDesktopApp::screenshot()
     sheet.setPixmap(pm);
     sheet.resize(pm.size());
     QVERIFY(!test::saveScreenshot(&sheet, u"icons.png"_s).isEmpty());
+}
+
+void TestDesktopApp::editBackToDraft_data()
+{
+    QTest::addColumn<MessageState>("before");
+    QTest::newRow("queued") << MessageState::Queued;
+    QTest::newRow("held") << MessageState::Held;
+    QTest::newRow("failed") << MessageState::Failed;
+}
+
+void TestDesktopApp::editBackToDraft()
+{
+    QFETCH(MessageState, before);
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    mime::Draft d;
+    d.from = {u"Alice"_s, u"alice@example.org"_s};
+    d.to = {{u"Bob, Jr."_s, u"bob@example.org"_s}};
+    d.cc = {{{}, u"carol@example.org"_s}};
+    d.bcc = {{{}, u"dave@example.org"_s}};
+    d.subject = u"Quarterly numbers"_s;
+    d.textBody = u"Dear Bob,\nsee attached.\n"_s;
+    d.attachments = {{u"numbers.csv"_s, "a,b\n1,2\n", u"text/csv"_s}};
+    const auto q = f->service->enqueue(u"work"_s, d);
+    QVERIFY(q.ok());
+    const qint64 id = q.id;
+    QString error;
+    if (before == MessageState::Held) {
+        QVERIFY(f->service->store()->hold(id, &error));
+    } else if (before == MessageState::Failed) {
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Failed;
+        u.errorClass = ErrorClass::Permanent;
+        u.reply.code = 550;
+        u.event = u"failed"_s;
+        QVERIFY(f->service->store()->applyUpdate(u, &error));
+    }
+    QTRY_COMPARE(mw->model()->rowCount(), 1);
+    QVERIFY(mw->selectMessage(id));
+    QTRY_VERIFY(mw->editAction()->isEnabled());
+    mw->editAction()->trigger();
+    QCOMPARE(app->composeWindows().size(), 1);
+    ComposeWindow *w = app->composeWindows().first();
+    QCOMPARE(w->editingId(), id);
+    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
+    QCOMPARE(w->accountCombo()->currentData().toString(), u"work"_s);
+    QCOMPARE(w->toField()->text(), u"\"Bob, Jr.\" <bob@example.org>"_s);
+    QCOMPARE(w->ccField()->text(), u"carol@example.org"_s);
+    QCOMPARE(w->bccField()->text(), u"dave@example.org"_s);
+    QCOMPARE(w->subjectEdit()->text(), u"Quarterly numbers"_s);
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Dear Bob,\nsee attached.\n"_s);
+    QCOMPARE(w->attachmentCount(), 1);
+    QCOMPARE(w->draft().attachments.first().content, QByteArray("a,b\n1,2\n"));
+    QVERIFY(!w->isModified());
+    test::saveScreenshot(w, u"compose-edit.png"_s);
+
+    w->subjectEdit()->setText(u"Quarterly numbers (fixed)"_s);
+    QVERIFY(w->send());
+    QCOMPARE(f->service->store()->count(), 1); // replaced, not duplicated
+    const auto after = f->service->store()->summary(id);
+    QVERIFY(after);
+    QCOMPARE(after->state, MessageState::Queued);
+    QCOMPARE(after->subject, u"Quarterly numbers (fixed)"_s);
+    QCOMPARE(after->attempts, 0);
+    QCOMPARE(f->service->store()->message(id)->recipients.size(), 3);
+}
+
+void TestDesktopApp::editRefusedWhileSending()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    const qint64 id = queue(u"a@example.org"_s, u"in flight"_s);
+    // The dispatcher claimed it (as it does right before the transaction).
+    QCOMPARE(f->service->store()->claimDue(1, {}).size(), 1);
+    QCOMPARE(app->openEdit(id), nullptr);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"editRefused"_s)));
+    QVERIFY(box->text().contains(u"being sent right now"_s));
+    test::clickButton(box, QMessageBox::Ok);
+    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Sending);
+    QVERIFY(app->composeWindows().isEmpty());
+    QTRY_VERIFY(app->mainWindow()->selectMessage(id));
+    QVERIFY(!app->mainWindow()->editAction()->isEnabled());
+}
+
+void TestDesktopApp::editClosedStaysDraft()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 id = queue(u"a@example.org"_s, u"think again"_s);
+    ComposeWindow *w = app->openEdit(id);
+    QVERIFY(w);
+    QCOMPARE(app->openEdit(id), w); // one window per message
+    QVERIFY(w->close());            // unchanged: closes without asking
+    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
+    QCOMPARE(f->service->store()->count(), 1);
+    mw->filterCombo()->setCurrentIndex(
+        mw->filterCombo()->findData(int(OutboxModel::Filter::Drafts)));
+    QTRY_COMPARE(mw->model()->rowCount(), 1);
+    QCOMPARE(mw->model()->idAt(0), id);
+    // Reopened from the Drafts filter, changed and saved as a draft again: still one message.
+    QVERIFY(mw->selectMessage(id));
+    QTRY_VERIFY(mw->editAction()->isEnabled());
+    mw->editAction()->trigger();
+    QTRY_COMPARE(app->composeWindows().size(), 1);
+    w = app->composeWindows().first();
+    QCOMPARE(w->subjectEdit()->text(), u"think again"_s);
+    w->bodyEdit()->setPlainText(u"Second thoughts"_s);
+    QVERIFY(w->saveDraft());
+    QCOMPARE(f->service->store()->count(), 1);
+    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
+    QVERIFY(f->service->store()->messageData(id).contains("Second thoughts"));
+}
+
+void TestDesktopApp::editKeepsReplyToAndWarnsAboutHtml()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    mime::Draft d;
+    d.from = {u"Alice"_s, u"alice@example.org"_s};
+    d.to = {{{}, u"bob@example.org"_s}};
+    d.replyTo = {{{}, u"team@example.org"_s}};
+    d.subject = u"Formatted"_s;
+    d.textBody = u"Plain words\n"_s;
+    d.htmlBody = u"<p>Plain <b>words</b></p>"_s;
+    const auto q = f->service->enqueue(u"work"_s, d);
+    QVERIFY(q.ok());
+    ComposeWindow *w = app->openEdit(q.id);
+    QVERIFY(w);
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY(w->errorBanner()->text().contains(u"HTML"_s));
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Plain words\n"_s);
+    QVERIFY(w->send());
+    const QByteArray stored = f->service->store()->messageData(q.id);
+    QVERIFY(stored.contains("Reply-To: team@example.org"));
+    QVERIFY(!stored.contains("text/html"));
 }
 
 QTEST_MAIN(TestDesktopApp)

@@ -1,0 +1,218 @@
+#include "ConnectionTest.h"
+
+#include "AccountStore.h"
+#include "CredentialStore.h"
+#include "Settings.h"
+
+#include <QSslCertificate>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace outpost {
+
+namespace {
+/// Longest wait for the greeting or a command reply in a test: a person is waiting.
+constexpr int kTestReplyCapMs = 60000;
+} // namespace
+
+SessionConfig sessionConfigForAccount(const Account &account, const QString &secret,
+                                      const Settings *settings)
+{
+    SessionConfig c;
+    c.host = account.host;
+    c.port = account.port;
+    c.security = account.security;
+    c.auth = account.auth;
+    if (account.usesAuth()) {
+        const QString auth = account.auth.toLower();
+        if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
+            c.credentials = {account.user, {}, secret};
+        else
+            c.credentials = {account.user, secret, {}};
+    }
+    c.allowPlainAuth = account.allowPlainAuth;
+    if (!account.caFile.isEmpty())
+        c.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
+    if (!account.pinSha256.isEmpty())
+        c.pinSha256 =
+            QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
+    if (settings) {
+        auto ms = [&](const char *key) {
+            return int(settings->intValue(account.name, QLatin1String(key)));
+        };
+        c.connectTimeoutMs = ms("timeout.connect");
+        c.greetingTimeoutMs = ms("timeout.greeting");
+        c.commandTimeoutMs = ms("timeout.command");
+        c.dataBlockTimeoutMs = ms("timeout.data_block");
+        c.dataEndTimeoutMs = ms("timeout.data_end");
+        c.quitTimeoutMs = ms("timeout.quit");
+        c.allowPipelining =
+            settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
+        c.allowChunking =
+            settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+    }
+    c.logTag = account.name;
+    return c;
+}
+
+ConnectionTest::ConnectionTest(const Account &account, ConnectionTestOptions options,
+                               QObject *parent)
+    : QObject(parent)
+    , m_account(account)
+    , m_options(std::move(options))
+{
+    qRegisterMetaType<SmtpResult>();
+    qRegisterMetaType<Capabilities>();
+}
+
+ConnectionTest::~ConnectionTest()
+{
+    if (m_session)
+        m_session->disconnect(this);
+    delete m_session; // SmtpSession's destructor drops the socket
+    delete m_passwordContext;
+}
+
+void ConnectionTest::setStage(Stage s)
+{
+    if (m_stage == s)
+        return;
+    m_stage = s;
+    emit stageChanged(s);
+}
+
+void ConnectionTest::start()
+{
+    if (m_started)
+        return;
+    m_started = true;
+    m_running = true;
+    // Always asynchronous, so a caller may connect to finished() after start().
+    QTimer::singleShot(0, this, [this] {
+        if (m_finished)
+            return;
+        if (!m_account.usesAuth()) {
+            connectWith({});
+            return;
+        }
+        if (!m_options.password.isEmpty()) {
+            connectWith(m_options.password);
+            return;
+        }
+        setStage(Stage::Password);
+        QPointer<ConnectionTest> self(this);
+        auto done = [self](bool ok, const QString &secret, const QString &error) {
+            if (!self || self->m_finished || self->m_cancelled)
+                return;
+            if (!ok) {
+                self->finish(SmtpResult::failure(ErrorClass::Auth,
+                                                 QStringLiteral("no password: %1").arg(error)));
+                return;
+            }
+            self->connectWith(secret);
+        };
+        if (!m_account.passwordCommand.isEmpty()) {
+            m_passwordContext = new QObject(this);
+            runPasswordCommand(m_account.passwordCommand, m_passwordContext, done,
+                               m_options.passwordCommandTimeoutMs);
+        } else if (m_options.credentials) {
+            m_options.credentials->readPassword(m_account.name, done);
+        } else {
+            done(false, {}, QStringLiteral("no password source"));
+        }
+    });
+}
+
+void ConnectionTest::connectWith(const QString &secret)
+{
+    SessionConfig c = sessionConfigForAccount(m_account, secret, m_options.settings);
+    c.greetingTimeoutMs = std::min(c.greetingTimeoutMs, kTestReplyCapMs);
+    c.commandTimeoutMs = std::min(c.commandTimeoutMs, kTestReplyCapMs);
+    if (m_options.resolveHost) {
+        c.connectHost = m_options.resolveHost(m_account.host);
+        if (c.connectHost == c.host)
+            c.connectHost.clear();
+    }
+    auto *session = new SmtpSession(c, this);
+    m_session = session;
+    connect(session, &SmtpSession::logLine, this, [this](const QString &line) {
+        m_log << line;
+        emit logLine(line);
+    });
+    connect(session, &SmtpSession::stateChanged, this, [this](SmtpSession::State s) {
+        switch (s) {
+        case SmtpSession::State::Connecting:
+            setStage(Stage::Connecting);
+            break;
+        case SmtpSession::State::Greeting:
+            setStage(Stage::Greeting);
+            break;
+        case SmtpSession::State::Ehlo:
+        case SmtpSession::State::Helo:
+            setStage(Stage::Ehlo);
+            break;
+        case SmtpSession::State::StartTls:
+        case SmtpSession::State::TlsHandshake:
+            setStage(Stage::Tls);
+            break;
+        case SmtpSession::State::Auth:
+            setStage(Stage::Auth);
+            break;
+        case SmtpSession::State::Quitting:
+        case SmtpSession::State::Closing:
+            setStage(Stage::Quit);
+            break;
+        default:
+            break;
+        }
+    });
+    connect(session, &SmtpSession::ready, this, [this, session] {
+        m_caps = session->capabilities();
+        m_result = SmtpResult();
+        if (m_options.accounts)
+            m_options.accounts->setLastCapabilities(m_account.name, m_caps.describe());
+        session->quit();
+    });
+    connect(session, &SmtpSession::openFailed, this, [this, session](const SmtpResult &r) {
+        m_caps = session->capabilities();
+        m_result = r;
+    });
+    connect(session, &SmtpSession::closed, this, [this](SmtpSession::CloseKind) {
+        if (m_session)
+            m_session->deleteLater();
+        finish(m_result);
+    });
+    m_result = SmtpResult::failure(ErrorClass::Network, QStringLiteral("connection closed"));
+    session->open();
+}
+
+void ConnectionTest::cancel()
+{
+    if (m_finished || !m_started)
+        return;
+    m_cancelled = true;
+    const SmtpResult r =
+        SmtpResult::failure(ErrorClass::Local, QStringLiteral("cancelled by the user"));
+    if (m_session) {
+        m_session->disconnect(this);
+        m_session->abort();
+        m_session->deleteLater();
+        m_session = nullptr;
+    }
+    delete m_passwordContext; // kills a running password command
+    m_passwordContext = nullptr;
+    finish(r);
+}
+
+void ConnectionTest::finish(const SmtpResult &result)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_running = false;
+    setStage(Stage::Done);
+    emit finished(result, m_caps, m_log);
+}
+
+} // namespace outpost
