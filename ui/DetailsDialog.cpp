@@ -138,7 +138,12 @@ void DetailsDialog::reload()
         m_history->setItem(i, 2, new QTableWidgetItem(Words::errorClass(h.errorClass)));
         m_history->setItem(i, 3, new QTableWidgetItem(h.server));
         m_history->setItem(i, 4, new QTableWidgetItem(Words::reply(h.reply)));
-        m_history->setItem(i, 5, new QTableWidgetItem(h.detail));
+        QStringList detail;
+        if (!h.detail.isEmpty())
+            detail << h.detail;
+        for (const QString &note : h.notes)
+            detail << Words::historyNote(note);
+        m_history->setItem(i, 5, new QTableWidgetItem(detail.join(QLatin1Char(' '))));
     }
     m_history->resizeColumnsToContents();
 }

@@ -51,6 +51,14 @@ QString Words::errorClass(ErrorClass c)
     return {};
 }
 
+QString Words::historyNote(const QString &note)
+{
+    if (note == QLatin1String("dsn-not-offered"))
+        return tr("The server does not offer delivery status notifications, so none were asked "
+                  "for.");
+    return note;
+}
+
 QString Words::reply(const SmtpReply &r)
 {
     if (r.code == 0)

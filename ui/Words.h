@@ -25,6 +25,8 @@ public:
     static QString errorClass(ErrorClass c);
     /// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
     static QString reply(const SmtpReply &r);
+    /// A note of an attempt in the history (HistoryEntry::notes, e.g. "dsn-not-offered").
+    static QString historyNote(const QString &note);
     /// The last reply of a message for the table: the reply, else the error class words.
     static QString lastReply(const MessageSummary &s);
     /// Countdown to `when` from `now`: "now", "in 45 s", "in 4 min", "in 2 h 5 min", or the

@@ -12,6 +12,7 @@
 #include "outbox/Connectivity.h"
 #include "outbox/Database.h"
 #include "outbox/Dispatcher.h"
+#include "outbox/MessageJson.h"
 #include "outbox/Service.h"
 #include "smtp/SmtpSession.h"
 #include "smtp/Transport.h"
@@ -60,94 +61,6 @@ void err(const QString &s)
     const QByteArray b = (QStringLiteral("outpost: ") + s + QLatin1Char('\n')).toUtf8();
     std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
     std::fflush(stderr);
-}
-
-/// ISO 8601 in UTC with milliseconds. The last result is kept: a queued message's
-/// next_attempt_at is usually its created_at, and formatting was a seventh of `list --json`.
-QString iso(const QDateTime &t)
-{
-    if (!t.isValid())
-        return {};
-    static qint64 lastMs = -1;
-    static QString last;
-    const qint64 ms = t.toMSecsSinceEpoch();
-    if (ms != lastMs) {
-        last = t.toUTC().toString(Qt::ISODateWithMs);
-        lastMs = ms;
-    }
-    return last;
-}
-
-QJsonValue isoOrNull(const QDateTime &t)
-{
-    return t.isValid() ? QJsonValue(iso(t)) : QJsonValue(QJsonValue::Null);
-}
-
-QJsonObject replyJson(const SmtpReply &r)
-{
-    if (r.code == 0 && r.lines.isEmpty())
-        return {};
-    return {{QStringLiteral("code"), r.code},
-            {QStringLiteral("enhanced_code"), QString::fromLatin1(r.enhanced)},
-            {QStringLiteral("text"), r.text()}};
-}
-
-QJsonValue replyOrNull(const SmtpReply &r)
-{
-    const QJsonObject o = replyJson(r);
-    return o.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(o);
-}
-
-/// The DSN request as `list --json` shows it: null when nothing is asked, else
-/// {notify, ret, envid}, each null when not asked.
-QJsonValue dsnJson(const DsnRequest &d)
-{
-    if (!d.isRequested())
-        return QJsonValue(QJsonValue::Null);
-    auto orNull = [](const QString &v) {
-        return v.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(v);
-    };
-    return QJsonObject{{QStringLiteral("notify"), orNull(dsnNotifyName(d.notify))},
-                       {QStringLiteral("ret"), orNull(dsnRetName(d.ret))},
-                       {QStringLiteral("envid"), orNull(QString::fromLatin1(d.envid))}};
-}
-
-/// The `list --json` object of one message (design.md §6). Filled into a copy of one object
-/// that already holds every key: building each object key by key reallocated its storage at
-/// every insert, half of `outpost list --json` on 100,000 messages.
-QJsonObject summaryJson(const MessageSummary &m)
-{
-    static const QJsonObject proto = [] {
-        QJsonObject o;
-        for (const char *key :
-             {"id", "state", "class", "account", "from", "to", "subject", "attempts", "created_at",
-              "send_at", "next_attempt_at", "last_reply", "last_error", "uncertain", "size",
-              "message_id", "dsn"})
-            o.insert(QLatin1String(key), QJsonValue(QJsonValue::Null));
-        return o;
-    }();
-    QJsonObject o = proto;
-    o[QLatin1String("id")] = m.id;
-    o[QLatin1String("state")] = messageStateName(m.state);
-    if (m.errorClass != ErrorClass::None)
-        o[QLatin1String("class")] = errorClassName(m.errorClass);
-    o[QLatin1String("account")] = m.account;
-    o[QLatin1String("from")] = m.fromText;
-    o[QLatin1String("to")] = m.toText;
-    o[QLatin1String("subject")] = m.subject;
-    o[QLatin1String("attempts")] = m.attempts;
-    o[QLatin1String("created_at")] = isoOrNull(m.createdAt);
-    o[QLatin1String("send_at")] = isoOrNull(m.sendAt);
-    if (m.state == MessageState::Queued)
-        o[QLatin1String("next_attempt_at")] = isoOrNull(m.nextAttemptAt);
-    o[QLatin1String("last_reply")] = replyOrNull(m.lastReply);
-    if (!m.lastDetail.isEmpty())
-        o[QLatin1String("last_error")] = m.lastDetail;
-    o[QLatin1String("uncertain")] = m.uncertain;
-    o[QLatin1String("size")] = m.size;
-    o[QLatin1String("message_id")] = QString::fromLatin1(m.messageId);
-    o[QLatin1String("dsn")] = dsnJson(m.dsn);
-    return o;
 }
 
 /// Builds a DSN request from the words the user gave (nullopt = option not given). Prints
@@ -964,7 +877,7 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
-        const bool json = p.isSet(QStringLiteral("json"));
+        const bool asJson = p.isSet(QStringLiteral("json"));
         bool idOk = false;
         const qint64 id = p.positionalArguments().value(0).toLongLong(&idOk);
         if (command == QLatin1String("show") &&
@@ -990,7 +903,7 @@ void Cli::run(const QStringList &all)
                 }
                 filter = s;
             }
-            if (json) {
+            if (asJson) {
                 // A JSON array written element by element as the rows are read, each element
                 // by QJsonDocument: the same bytes as one QJsonDocument of the whole array
                 // (tests/bench listjson checks), without holding 100,000 summaries, their
@@ -1003,7 +916,7 @@ void Cli::run(const QStringList &all)
                         std::fputc(',', stdout);
                     first = false;
                     const QByteArray o =
-                        QJsonDocument(summaryJson(m)).toJson(QJsonDocument::Compact);
+                        QJsonDocument(json::summary(m)).toJson(QJsonDocument::Compact);
                     std::fwrite(o.constData(), 1, size_t(o.size()), stdout);
                     return true;
                 });
@@ -1030,23 +943,23 @@ void Cli::run(const QStringList &all)
             done(exitcode::DataErr);
             return;
         }
-        if (json) {
-            QJsonObject o = summaryJson(*m);
+        if (asJson) {
+            QJsonObject o = json::summary(*m);
             QJsonArray rcpts;
             for (const RecipientRecord &r : m->recipients)
                 rcpts.append(QJsonObject{{QStringLiteral("address"), QString::fromUtf8(r.address)},
                                          {QStringLiteral("state"), messageStateName(r.state)},
-                                         {QStringLiteral("reply"), replyOrNull(r.reply)}});
+                                         {QStringLiteral("reply"), json::replyOrNull(r.reply)}});
             o.insert(QStringLiteral("recipients"), rcpts);
             QJsonArray history;
             for (const HistoryEntry &h : m->history)
                 history.append(QJsonObject{
-                    {QStringLiteral("at"), iso(h.at)},
+                    {QStringLiteral("at"), json::iso(h.at)},
                     {QStringLiteral("event"), h.event},
                     {QStringLiteral("class"), h.errorClass == ErrorClass::None
                                                   ? QJsonValue(QJsonValue::Null)
                                                   : QJsonValue(errorClassName(h.errorClass))},
-                    {QStringLiteral("reply"), replyOrNull(h.reply)},
+                    {QStringLiteral("reply"), json::replyOrNull(h.reply)},
                     {QStringLiteral("detail"), h.detail},
                     {QStringLiteral("server"), h.server},
                     {QStringLiteral("uncertain"), h.uncertain},

@@ -4,6 +4,10 @@
 #include "CredentialStore.h"
 #include "Settings.h"
 
+#include <QDateTime>
+#include <QFileInfo>
+#include <QHash>
+#include <QMutex>
 #include <QSslCertificate>
 #include <QTimer>
 
@@ -14,6 +18,29 @@ namespace outpost {
 namespace {
 /// Longest wait for the greeting or a command reply in a test: a person is waiting.
 constexpr int kTestReplyCapMs = 60000;
+/// An account's extra CA certificates (PEM file), parsed once and again only when the file
+/// changes. Reading and parsing it for every message cost a file open and an X.509 parse per
+/// message (tests/bench/run.sh pool). Safe from any thread.
+QList<QSslCertificate> caCertificates(const QString &path)
+{
+    static QMutex mutex;
+    const QMutexLocker lock(&mutex);
+    struct Entry
+    {
+        QDateTime modified;
+        qint64 size = -1;
+        QList<QSslCertificate> certificates;
+    };
+    static QHash<QString, Entry> cache;
+    const QFileInfo info(path);
+    Entry &e = cache[path];
+    if (e.size != info.size() || e.modified != info.lastModified()) {
+        e.modified = info.lastModified();
+        e.size = info.size();
+        e.certificates = QSslCertificate::fromPath(path, QSsl::Pem);
+    }
+    return e.certificates;
+}
 } // namespace
 
 SessionConfig sessionConfigForAccount(const Account &account, const QString &secret,
@@ -33,7 +60,7 @@ SessionConfig sessionConfigForAccount(const Account &account, const QString &sec
     }
     c.allowPlainAuth = account.allowPlainAuth;
     if (!account.caFile.isEmpty())
-        c.extraCaCertificates = QSslCertificate::fromPath(account.caFile, QSsl::Pem);
+        c.extraCaCertificates = caCertificates(account.caFile);
     if (!account.pinSha256.isEmpty())
         c.pinSha256 =
             QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());

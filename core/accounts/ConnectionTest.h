@@ -39,7 +39,8 @@ struct ConnectionTestOptions
 
 /// The SessionConfig for sending from `account` with `secret` (a password, or an OAuth 2.0
 /// access token for xoauth2 / oauthbearer, RFC 7628), timeouts from `settings` (null =
-/// defaults). The CA file is read here (PEM); the pin is the hex SHA-256 with optional colons.
+/// defaults). The CA file (PEM) is parsed once and again only when it changes; the pin is the hex
+/// SHA-256 with optional colons.
 SessionConfig sessionConfigForAccount(const Account &account, const QString &secret,
                                       const Settings *settings);
 

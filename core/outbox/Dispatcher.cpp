@@ -3,6 +3,7 @@
 #include "Clock.h"
 #include "Connectivity.h"
 #include "accounts/AccountStore.h"
+#include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/Settings.h"
 
@@ -52,27 +53,6 @@ bool retryable(ErrorClass c)
            c == ErrorClass::Protocol;
 }
 
-/// An account's extra CA certificates (PEM file), parsed once and again only when the file
-/// changes. Reading and parsing it for every message cost a file open and an X.509 parse per
-/// message (tests/bench/run.sh pool).
-QList<QSslCertificate> caCertificates(const QString &path)
-{
-    struct Entry
-    {
-        QDateTime modified;
-        qint64 size = -1;
-        QList<QSslCertificate> certificates;
-    };
-    static QHash<QString, Entry> cache;
-    const QFileInfo info(path);
-    Entry &e = cache[path];
-    if (e.size != info.size() || e.modified != info.lastModified()) {
-        e.modified = info.lastModified();
-        e.size = info.size();
-        e.certificates = QSslCertificate::fromPath(path, QSsl::Pem);
-    }
-    return e.certificates;
-}
 } // namespace
 
 /// The dispatcher's disk work on a thread of its own (Dispatcher::useWorkerThread()): its
@@ -464,42 +444,14 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
 {
     SendRequest r;
     r.account = account.name;
+    r.session = sessionConfigForAccount(account, password, m_settings);
     SessionConfig &s = r.session;
-    s.host = account.host;
-    s.port = account.port;
-    s.security = account.security;
     s.connectHost = m_resolve(account.host);
     if (s.connectHost == s.host)
         s.connectHost.clear();
-    s.auth = account.auth;
-    if (account.usesAuth()) {
-        // For the OAuth 2.0 mechanisms the secret is an access token (RFC 7628).
-        const QString auth = account.auth.toLower();
-        if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
-            s.credentials = {account.user, {}, password};
-        else
-            s.credentials = {account.user, password, {}};
-    }
-    s.allowPlainAuth = account.allowPlainAuth;
-    if (!account.caFile.isEmpty())
-        s.extraCaCertificates = caCertificates(account.caFile);
-    if (!account.pinSha256.isEmpty())
-        s.pinSha256 =
-            QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
     auto ms = [&](const char *key) {
         return int(m_settings->intValue(account.name, QLatin1String(key)));
     };
-    s.connectTimeoutMs = ms("timeout.connect");
-    s.greetingTimeoutMs = ms("timeout.greeting");
-    s.commandTimeoutMs = ms("timeout.command");
-    s.dataBlockTimeoutMs = ms("timeout.data_block");
-    s.dataEndTimeoutMs = ms("timeout.data_end");
-    s.quitTimeoutMs = ms("timeout.quit");
-    s.allowPipelining =
-        m_settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
-    s.allowChunking =
-        m_settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
-    s.logTag = account.name;
     r.limits.maxPerServer = ms("pool.max_per_server");
     r.limits.maxMessages = ms("pool.max_messages");
     r.limits.idleMs = ms("pool.idle_ms");

@@ -35,14 +35,6 @@ QDateTime fromMs(qint64 ms)
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
 }
 
-/// The same instant in UTC, for times that are only stored or compared, never shown:
-/// converting to local time reads /etc/localtime (a stat() per conversion with glibc), which
-/// a flush paid three times per message (tests/bench/run.sh flush).
-QDateTime fromMsUtc(qint64 ms)
-{
-    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
-}
-
 qint64 toMs(const QDateTime &t)
 {
     return t.isValid() ? t.toMSecsSinceEpoch() : 0;
@@ -551,7 +543,7 @@ QList<ClaimedMessage> OutboxStore::claimDue(int limit, const QStringList &skipAc
         c.reversePath = q.value(2).toByteArray();
         c.needsSmtpUtf8 = q.value(3).toBool();
         c.attempts = q.value(4).toInt();
-        c.createdAt = fromMsUtc(q.value(5).toLongLong());
+        c.createdAt = fromMs(q.value(5).toLongLong());
         c.dsn = readDsn(q, 7);
         out << c;
     }
@@ -675,7 +667,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
         }
     }
     HistoryEntry h;
-    h.at = fromMsUtc(now);
+    h.at = fromMs(now);
     h.event = u.event;
     h.errorClass = u.errorClass;
     h.reply = u.reply;

@@ -36,6 +36,7 @@
 #include "accounts/Settings.h"
 #include "mime/MessageComposer.h"
 #include "outbox/Dispatcher.h"
+#include "outbox/MessageJson.h"
 #include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
 #include "smtp/Transport.h"
@@ -317,49 +318,6 @@ int cmdEnqueue(const QStringList &args)
     return 0;
 }
 
-/// The CLI's `list --json` object for one message (app/cli/Cli.cpp summaryJson: same keys,
-/// filled into a copy of one prototype object that holds them all).
-QJsonObject summaryJsonLikeCli(const MessageSummary &m)
-{
-    static const QJsonObject proto = [] {
-        QJsonObject o;
-        for (const char *key : {"id", "state", "class", "account", "from", "to", "subject",
-                                "attempts", "created_at", "send_at", "next_attempt_at",
-                                "last_reply", "last_error", "uncertain", "size", "message_id"})
-            o.insert(QLatin1String(key), QJsonValue(QJsonValue::Null));
-        return o;
-    }();
-    auto iso = [](const QDateTime &t) {
-        return t.isValid() ? QJsonValue(t.toUTC().toString(Qt::ISODateWithMs))
-                           : QJsonValue(QJsonValue::Null);
-    };
-    QJsonObject o = proto;
-    o[QLatin1String("id")] = m.id;
-    o[QLatin1String("state")] = messageStateName(m.state);
-    if (m.errorClass != ErrorClass::None)
-        o[QLatin1String("class")] = errorClassName(m.errorClass);
-    o[QLatin1String("account")] = m.account;
-    o[QLatin1String("from")] = m.fromText;
-    o[QLatin1String("to")] = m.toText;
-    o[QLatin1String("subject")] = m.subject;
-    o[QLatin1String("attempts")] = m.attempts;
-    o[QLatin1String("created_at")] = iso(m.createdAt);
-    o[QLatin1String("send_at")] = iso(m.sendAt);
-    if (m.state == MessageState::Queued)
-        o[QLatin1String("next_attempt_at")] = iso(m.nextAttemptAt);
-    if (m.lastReply.code != 0 || !m.lastReply.lines.isEmpty())
-        o[QLatin1String("last_reply")] = QJsonObject{
-            {QStringLiteral("code"), m.lastReply.code},
-            {QStringLiteral("enhanced_code"), QString::fromLatin1(m.lastReply.enhanced)},
-            {QStringLiteral("text"), m.lastReply.text()}};
-    if (!m.lastDetail.isEmpty())
-        o[QLatin1String("last_error")] = m.lastDetail;
-    o[QLatin1String("uncertain")] = m.uncertain;
-    o[QLatin1String("size")] = m.size;
-    o[QLatin1String("message_id")] = QString::fromLatin1(m.messageId);
-    return o;
-}
-
 int cmdListJson(const QStringList &args)
 {
     const QString dir = arg(args, QStringLiteral("data-dir"));
@@ -383,7 +341,7 @@ int cmdListJson(const QStringList &args)
     t.restart();
     QJsonArray arr;
     for (const MessageSummary &m : list)
-        arr.append(summaryJsonLikeCli(m));
+        arr.append(json::summary(m));
     const qint64 arrayNs = t.nsecsElapsed();
     t.restart();
     const QByteArray json = QJsonDocument(arr).toJson(QJsonDocument::Compact);
@@ -398,7 +356,7 @@ int cmdListJson(const QStringList &args)
     for (qsizetype i = 0; i < list.size(); ++i) {
         if (i)
             streamed += ',';
-        streamed += QJsonDocument(summaryJsonLikeCli(list[i])).toJson(QJsonDocument::Compact);
+        streamed += QJsonDocument(json::summary(list[i])).toJson(QJsonDocument::Compact);
     }
     streamed += "]\n";
     const qint64 streamNs = t.nsecsElapsed();
@@ -408,7 +366,7 @@ int cmdListJson(const QStringList &args)
     QByteArray cli = "[";
     bool first = true;
     s->store()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
-        const QJsonObject o = summaryJsonLikeCli(m);
+        const QJsonObject o = json::summary(m);
         if (!first)
             cli += ',';
         first = false;

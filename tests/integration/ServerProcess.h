@@ -169,4 +169,16 @@ inline RunResult runOutpost(const QString &dataDir, const QStringList &args,
     return r;
 }
 
+/// Adds account `name` for a plain (no TLS, no AUTH) server on 127.0.0.1:`port` with From
+/// alice@example.org: `outpost account add` run in `dataDir`.
+inline RunResult addLocalAccount(const QString &dataDir, quint16 port,
+                                 const QString &name = QStringLiteral("local"))
+{
+    return runOutpost(dataDir, {QStringLiteral("account"), QStringLiteral("add"), name,
+                                QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                                QStringLiteral("--port"), QString::number(port),
+                                QStringLiteral("--security"), QStringLiteral("none"),
+                                QStringLiteral("--from"), QStringLiteral("alice@example.org")});
+}
+
 } // namespace outpost::test

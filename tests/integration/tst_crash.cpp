@@ -27,11 +27,7 @@ private:
     /// Adds the account "local" for `port` and applies `settings` (key, value, …).
     static bool setUp(const QString &dir, quint16 port, const QStringList &settings)
     {
-        RunResult r = runOutpost(
-            dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("local"),
-                  QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                  QString::number(port), QStringLiteral("--security"), QStringLiteral("none"),
-                  QStringLiteral("--from"), QStringLiteral("alice@example.org")});
+        RunResult r = addLocalAccount(dir, port);
         if (r.exitCode != 0) {
             qWarning() << "account add:" << r.err;
             return false;

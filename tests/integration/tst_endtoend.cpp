@@ -186,12 +186,7 @@ private slots:
         QVERIFY(server.start({}));
         QTemporaryDir data;
         const QString dir = data.path();
-        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"),
-                                       QStringLiteral("local"), QStringLiteral("--host"),
-                                       QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                                       QString::number(server.port()), QStringLiteral("--security"),
-                                       QStringLiteral("none"), QStringLiteral("--from"),
-                                       QStringLiteral("alice@example.org")});
+        RunResult r = addLocalAccount(dir, server.port());
         QCOMPARE(r.exitCode, 0);
         r = runOutpost(dir,
                        {QStringLiteral("queue"), QStringLiteral("--to"),
@@ -232,12 +227,7 @@ private slots:
         QVERIFY(server.start({}));
         QTemporaryDir data;
         const QString dir = data.path();
-        RunResult r = runOutpost(dir, {QStringLiteral("account"), QStringLiteral("add"),
-                                       QStringLiteral("local"), QStringLiteral("--host"),
-                                       QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                                       QString::number(server.port()), QStringLiteral("--security"),
-                                       QStringLiteral("none"), QStringLiteral("--from"),
-                                       QStringLiteral("alice@example.org")});
+        RunResult r = addLocalAccount(dir, server.port());
         QCOMPARE(r.exitCode, 0);
         const QString parent = data.filePath(QStringLiteral("question.eml"));
         {
@@ -285,11 +275,7 @@ private slots:
         }
         QTemporaryDir data;
         const QString dir = data.path();
-        RunResult r = runOutpost(
-            dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("local"),
-                  QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
-                  QString::number(port), QStringLiteral("--security"), QStringLiteral("none"),
-                  QStringLiteral("--from"), QStringLiteral("alice@example.org")});
+        RunResult r = addLocalAccount(dir, port);
         QCOMPARE(r.exitCode, 0);
         r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"),
                              QStringLiteral("local"), QStringLiteral("--to"),

@@ -10,6 +10,7 @@
 #include "OutboxModel.h"
 #include "TrayController.h"
 #include "UiTestSupport.h"
+#include "Words.h"
 #include "mime/Address.h"
 #include "outbox/Dispatcher.h"
 
@@ -482,6 +483,24 @@ void TestDesktopApp::exportAndDetails()
     QCOMPARE(dlg->recipientsTable()->item(0, 0)->text(), u"bob@example.org"_s);
     QVERIFY(dlg->historyTable()->rowCount() >= 1);
     QCOMPARE(dlg->historyTable()->item(0, 1)->text(), u"queued"_s);
+
+    // An attempt's notes are shown in words next to its detail (here: DSN asked of a server
+    // that does not offer it, RFC 3461).
+    DeliveryUpdate u;
+    u.id = id;
+    u.state = MessageState::Queued;
+    u.errorClass = ErrorClass::Transient;
+    u.event = u"deferred"_s;
+    u.notes = {u"dsn-not-offered"_s};
+    QVERIFY(f->service->store()->applyUpdates({u}, &error));
+    dlg->close();
+    delete dlg;
+    mw->detailsAction()->trigger();
+    dlg = mw->findChild<DetailsDialog *>();
+    QVERIFY(dlg);
+    const int last = dlg->historyTable()->rowCount() - 1;
+    QCOMPARE(dlg->historyTable()->item(last, 1)->text(), u"deferred"_s);
+    QCOMPARE(dlg->historyTable()->item(last, 5)->text(), Words::historyNote(u"dsn-not-offered"_s));
 }
 
 void TestDesktopApp::dropEmlFiles()
