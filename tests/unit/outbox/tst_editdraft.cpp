@@ -126,7 +126,8 @@ void TestEditDraft::parseRejectsGarbage()
 {
     QVERIFY(!mime::parseDraft({}, {}).ok());
     // Not a message at all: no crash, and whatever comes back has no sender.
-    const ParsedDraft p = mime::parseDraft(QByteArray("\x00\x01\x02 not a message", 21), {});
+    static const char garbage[] = "\x00\x01\x02 not a message";
+    const ParsedDraft p = mime::parseDraft(QByteArray(garbage, sizeof garbage - 1), {});
     QVERIFY(!p.ok() || p.draft.from.address.isEmpty());
 }
 
