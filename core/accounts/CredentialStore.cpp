@@ -1,8 +1,14 @@
 #include "CredentialStore.h"
 
+#include <QPointer>
 #include <QProcess>
 #include <QTimer>
 #include <qt6keychain/keychain.h>
+
+#ifdef Q_OS_UNIX
+#include <csignal>
+#include <unistd.h>
+#endif
 
 namespace outpost {
 
@@ -103,19 +109,41 @@ void runPasswordCommand(const QString &command, QObject *context,
 #else
     proc->setProgram(QStringLiteral("/bin/sh"));
     proc->setArguments({QStringLiteral("-c"), command});
+    // Its own process group, so that stopping it stops what the shell started too (a `pass`
+    // waiting for a pinentry, a `sleep`), not only the shell.
+    proc->setChildProcessModifier([] { ::setpgid(0, 0); });
 #endif
+    // Stops the command and everything it started.
+    auto stop = [proc] {
+#ifdef Q_OS_UNIX
+        if (proc->processId() > 0)
+            ::kill(-pid_t(proc->processId()), SIGKILL);
+#endif
+        proc->kill();
+    };
     auto *timer = new QTimer(proc);
     timer->setSingleShot(true);
     auto finished = std::make_shared<bool>(false);
-    auto finish = [proc, done, finished](bool ok, const QString &secret, const QString &error) {
+    // `done` is never called once `context` is being destroyed: the process is one of its
+    // children, and its end (killed by ~QProcess) must not reach a half-destroyed owner.
+    const QPointer<QObject> owner(context);
+    auto finish = [proc, done, finished, owner](bool ok, const QString &secret,
+                                                const QString &error) {
         if (*finished)
             return;
         *finished = true;
-        done(ok, secret, error);
         proc->deleteLater();
+        if (owner)
+            done(ok, secret, error);
     };
-    QObject::connect(timer, &QTimer::timeout, proc, [proc, finish] {
-        proc->kill();
+    if (context) {
+        QObject::connect(context, &QObject::destroyed, proc, [stop, finished] {
+            *finished = true;
+            stop();
+        });
+    }
+    QObject::connect(timer, &QTimer::timeout, proc, [stop, finish] {
+        stop();
         finish(false, {}, QStringLiteral("password command did not finish in time"));
     });
     QObject::connect(proc, &QProcess::errorOccurred, proc,

@@ -134,6 +134,7 @@ Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *set
 Dispatcher::~Dispatcher()
 {
     m_stopped = true;
+    requeueWaitingForPassword();
     commitPending(); // a message the server accepted is never sent twice for want of a write
     if (m_worker) {
         QMetaObject::invokeMethod(
@@ -188,6 +189,16 @@ void Dispatcher::stop()
 {
     m_stopped = true;
     m_timer.stop();
+    requeueWaitingForPassword();
+}
+
+void Dispatcher::requeueWaitingForPassword()
+{
+    // Claimed, but their password (keychain, password command) never came: back to queued
+    // now, not left in `sending` for the next start to recover.
+    const auto waiting = std::exchange(m_waitingForPassword, {});
+    for (const QList<ClaimedMessage> &claimed : waiting)
+        requeueUnsent(claimed);
 }
 
 void Dispatcher::flush()

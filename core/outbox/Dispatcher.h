@@ -114,6 +114,8 @@ private:
     void fetchPassword(const Account &account);
     void onFinished(const TransactionResult &tx);
     void pauseAccount(const QString &account, const SmtpResult &why);
+    /// Queues again the messages claimed while their account's password was being fetched.
+    void requeueWaitingForPassword();
     void apply(const DeliveryUpdate &u);
     /// Records an accepted message with the next group commit (at most kCommitWindowMs later;
     /// at the next event-loop turn when nothing else is in flight).

@@ -175,9 +175,6 @@ bool Service::open(QString *error)
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
-    // Claims (reading message bytes) and group commits (disk syncs) off this thread: in the
-    // app it is the GUI's (issue 7).
-    m_dispatcher->useWorkerThread();
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
     connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
     connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
@@ -212,6 +209,10 @@ bool Service::open(QString *error)
         connect(m_server, &QLocalServer::newConnection, this, &Service::onLocalConnection);
     }
     if (m_options.dispatch) {
+        // Claims (reading message bytes) and group commits (disk syncs) off this thread: in
+        // the app it is the GUI's (issue 7). Only when sending: list, show and queue need no
+        // second thread.
+        m_dispatcher->useWorkerThread();
         m_recovered = m_store->recoverInterrupted();
         m_dispatcher->start();
     }

@@ -9,6 +9,9 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
+#include <cerrno>
+#include <csignal>
+
 using namespace outpost::test;
 
 class TestCli : public QObject
@@ -153,6 +156,32 @@ private slots:
         r = run({QStringLiteral("flush")});
         QCOMPARE(r.exitCode, 75);
         QVERIFY(r.out.contains("1 held: account \"locked\""));
+    }
+
+    void flushStoppedWhilePasswordCommandRuns()
+    {
+        // The password command is still running when `flush --timeout` stops (a `pass` waiting
+        // for its pinentry): no crash, the command and what it started are stopped, and the
+        // message is queued again with a note instead of being left in `sending`.
+        const QString pidFile = m_data.filePath(QStringLiteral("child.pid"));
+        addAccount(QStringLiteral("slow"), deadPort(),
+                   {QStringLiteral("--user"), QStringLiteral("alice"),
+                    QStringLiteral("--password-command"),
+                    QStringLiteral("sleep 600 & echo $! > '%1'; wait").arg(pidFile)});
+        const qint64 id = queue(QStringLiteral("slow"), QStringLiteral("waiting"));
+        const RunResult r =
+            run({QStringLiteral("flush"), QStringLiteral("--timeout"), QStringLiteral("1")});
+        QCOMPARE(r.exitCode, 75);
+        QVERIFY2(r.out.startsWith("0 sent, 1 deferred, 0 failed (stopped early)"),
+                 r.out.constData());
+        QCOMPARE(listed(id).value(QLatin1String("state")).toString(), QStringLiteral("queued"));
+        const RunResult shown = run({QStringLiteral("show"), QString::number(id)});
+        QVERIFY2(shown.out.contains("interrupted (Outpost quit)"), shown.out.constData());
+        QFile f(pidFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const pid_t child = pid_t(f.readAll().trimmed().toLongLong());
+        QVERIFY(child > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(child, 0) == -1 && errno == ESRCH, 5000);
     }
 
     void cancelRefusesASentMessage()
