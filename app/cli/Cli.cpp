@@ -51,14 +51,27 @@ void outBytes(const QByteArray &b)
     std::fflush(stdout);
 }
 
+/// `s` safe to print on a terminal: control characters other than newline and tab (C0, DEL,
+/// C1) become U+FFFD, so a server's reply or a message's subject cannot carry terminal escape
+/// sequences (retitling the window, hiding text) into the output.
+QString printable(QString s)
+{
+    for (QChar &c : s) {
+        const char16_t u = c.unicode();
+        if ((u < 0x20 && u != u'\n' && u != u'\t') || (u >= 0x7f && u <= 0x9f))
+            c = QChar(QChar::ReplacementCharacter);
+    }
+    return s;
+}
+
 void out(const QString &s)
 {
-    outBytes(s.toUtf8());
+    outBytes(printable(s).toUtf8());
 }
 
 void err(const QString &s)
 {
-    const QByteArray b = (QStringLiteral("outpost: ") + s + QLatin1Char('\n')).toUtf8();
+    const QByteArray b = (QStringLiteral("outpost: ") + printable(s) + QLatin1Char('\n')).toUtf8();
     std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
     std::fflush(stderr);
 }
@@ -924,10 +937,10 @@ void Cli::run(const QStringList &all)
             } else {
                 std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
                 store->forEachSummary(filter, [&](const MessageSummary &m) {
-                    const QByteArray line = QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
-                                                .arg(m.id)
-                                                .arg(messageStateName(m.state), m.toText, m.subject,
-                                                     words::lastOutcome(m))
+                    const QByteArray line = printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
+                                                          .arg(m.id)
+                                                          .arg(messageStateName(m.state), m.toText,
+                                                               m.subject, words::lastOutcome(m)))
                                                 .toUtf8();
                     std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
                     return true;
@@ -978,8 +991,9 @@ void Cli::run(const QStringList &all)
         command == QLatin1String("release") || command == QLatin1String("cancel")) {
         bool ok = false;
         const qint64 id = args.value(0).toLongLong(&ok);
-        if (!ok || args.size() != 1) {
-            err(QStringLiteral("usage: outpost %1 ID").arg(command));
+        if (!ok || id <= 0 || args.size() != 1) {
+            err(QStringLiteral("usage: outpost %1 ID (ID is a number from outpost list)")
+                    .arg(command));
             done(exitcode::Usage);
             return;
         }
@@ -1165,7 +1179,7 @@ void Cli::run(const QStringList &all)
                     .arg(service->recoveredCount()));
         if (verbose) {
             connect(service, &Service::logLine, this, [](const QString &, const QString &line) {
-                const QByteArray b = (line + QLatin1Char('\n')).toUtf8();
+                const QByteArray b = printable(line + QLatin1Char('\n')).toUtf8();
                 std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
             });
             connect(service->transport(), &Transport::poolChanged, this, [service] {

@@ -155,9 +155,23 @@ bool Database::open(const QString &path, QString *error)
     // A file that is not a database fails on the first read.
     if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
         const QString why = q.lastError().text();
-        m_openError =
-            why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Corrupt;
-        *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why);
+        // Only SQLite's own verdicts mean a damaged file (SQLITE_CORRUPT 11, SQLITE_NOTADB 26);
+        // a file or folder this user may not read or write (SQLITE_CANTOPEN 14, SQLITE_READONLY
+        // 8, SQLITE_PERM 3, SQLITE_IOERR 10) is not damaged, and moving it aside would only
+        // hide the queued mail in it.
+        const int code = q.lastError().nativeErrorCode().toInt() & 0xff;
+        if (code == 5 || code == 6 || why.contains(QLatin1String("locked"))) {
+            m_openError = OpenError::Locked;
+            *error = QStringLiteral("%1 is locked by another program: %2").arg(path, why);
+        } else if (code == 11 || code == 26) {
+            m_openError = OpenError::Corrupt;
+            *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why);
+        } else {
+            m_openError = OpenError::Io;
+            *error = QStringLiteral("cannot read %1 (check that this user may read and write it "
+                                    "and its folder): %2")
+                         .arg(path, why);
+        }
         close();
         return false;
     }

@@ -2,8 +2,11 @@
 // and the words on standard error, for a fresh data directory (no server needed).
 #include "ServerProcess.h"
 
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <unistd.h>
 
 using namespace outpost::test;
 
@@ -31,6 +34,11 @@ private slots:
         QTest::newRow("retry: id not a number")
             << QStringList{QStringLiteral("retry"), QStringLiteral("x1")} << 64
             << QStringLiteral("usage: outpost retry ID");
+        QTest::newRow("cancel: id 0") << QStringList{QStringLiteral("cancel"), QStringLiteral("0")}
+                                      << 64 << QStringLiteral("usage: outpost cancel ID");
+        QTest::newRow("hold: negative id")
+            << QStringList{QStringLiteral("hold"), QStringLiteral("-1")} << 64
+            << QStringLiteral("usage: outpost hold ID");
         QTest::newRow("flush: timeout not a number")
             << QStringList{QStringLiteral("flush"), QStringLiteral("--timeout"),
                            QStringLiteral("abc")}
@@ -76,6 +84,68 @@ private slots:
                                      QStringLiteral("k"), QStringLiteral("v")});
         QCOMPARE(r.exitCode, 78);
         QVERIFY2(r.err.contains("no account named \"-1\""), r.err.constData());
+    }
+
+    void outboxThisUserMayNotWriteIsNotCalledDamaged()
+    {
+        // An outbox of another user (or on a read-only folder) is a permission problem (73),
+        // never "damaged, move it aside" (which would hide the queued mail in it).
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r =
+            runOutpost(data.path(), {QStringLiteral("config"), QStringLiteral("set"),
+                                     QStringLiteral("timeout.quit"), QStringLiteral("1000")});
+        QCOMPARE(r.exitCode, 0);
+        QFile::setPermissions(data.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner |
+                                               QFileDevice::ReadOther | QFileDevice::ExeOther);
+        QFile::setPermissions(data.filePath(QStringLiteral("outbox.sqlite")),
+                              QFileDevice::ReadOwner | QFileDevice::ReadOther);
+        QProcess p;
+        p.setProcessEnvironment(cliEnvironment());
+        QStringList args{QStringLiteral("--data-dir"), data.path(), QStringLiteral("list")};
+        if (::geteuid() == 0) // root may write anyway: run as nobody
+            p.start(QStringLiteral("runuser"),
+                    QStringList{QStringLiteral("-u"), QStringLiteral("nobody"),
+                                QStringLiteral("--"), outpostBinary()} +
+                        args);
+        else
+            p.start(outpostBinary(), args);
+        QVERIFY(p.waitForFinished(30000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 73);
+        QVERIFY2(err.contains("check that this user may read and write it"), err.constData());
+        QVERIFY2(!err.contains("damaged"), err.constData());
+        QFile::setPermissions(data.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                               QFileDevice::ExeOwner);
+    }
+
+    void controlCharactersNeverReachTheTerminal()
+    {
+        // A subject carrying a terminal escape (OSC window title, colour) is shown with the
+        // control characters replaced; --json escapes them.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray eml = "From: a@example.org\r\nTo: b@example.org\r\n"
+                               "Subject: \x1b]0;pwned\x07\x1b[31mred\r\n\r\nhi\r\n";
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                        QStringLiteral("--eml"), QStringLiteral("-")},
+                       eml);
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(data.path(), {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(!r.out.contains('\x1b') && !r.out.contains('\x07'), r.out.constData());
+        QVERIFY2(r.out.contains("\xef\xbf\xbd]0;pwned\xef\xbf\xbd\xef\xbf\xbd[31mred"),
+                 r.out.constData());
+        r = runOutpost(data.path(), {QStringLiteral("show"), QStringLiteral("1")});
+        QVERIFY(!r.out.contains('\x1b'));
+        r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
+        QVERIFY2(r.out.contains("\\u001b]0;pwned\\u0007"), r.out.constData());
     }
 
     void dataDirIsAFile()
