@@ -824,6 +824,14 @@ void Cli::run(const QStringList &all)
                 }
             }
         }
+        if (!envelopeFrom.isEmpty()) {
+            const QString why = mime::addressProblem(envelopeFrom);
+            if (!why.isEmpty()) {
+                err(QStringLiteral("sendmail: -f %1: %2").arg(envelopeFrom, why));
+                done(exitcode::Usage);
+                return;
+            }
+        }
         if (!fromHeaders && rcpts.isEmpty()) {
             err(QStringLiteral("sendmail: no recipients (give them as arguments or use -t)"));
             done(exitcode::Usage);
@@ -857,15 +865,18 @@ void Cli::run(const QStringList &all)
         std::optional<QByteArray> mailFrom;
         if (!envelopeFrom.isEmpty())
             mailFrom = mime::envelopeAddress(envelopeFrom, true);
-        if (!raw.startsWith("From:") && !raw.contains("\nFrom:") && !raw.contains("\nfrom:")) {
-            // No From header: add one from -F / -f or the account, as sendmail does.
+        // The header section ends at the first empty line (RFC 5322 §2.1); a "From:" line in
+        // the body is not a From field.
+        static const QRegularExpression headerEnd(QStringLiteral("\r?\n\r?\n"));
+        const qsizetype bodyAt = QString::fromLatin1(raw).indexOf(headerEnd);
+        static const QRegularExpression fromField(QStringLiteral("(^|\n)from[ \t]*:"),
+                                                  QRegularExpression::CaseInsensitiveOption);
+        if (!fromField.match(QString::fromLatin1(bodyAt < 0 ? raw : raw.left(bodyAt))).hasMatch()) {
+            // No From header: add one from -F / -f or the account, as sendmail does, with the
+            // full name encoded by GMime (RFC 2047 phrase) when it needs to be.
             const auto account = d->service->accounts()->find(accountName);
             const QString addr = envelopeFrom.isEmpty() ? account->from : envelopeFrom;
-            QString fromHeader = addr;
-            if (!fullName.isEmpty())
-                fromHeader = QStringLiteral("\"%1\" <%2>")
-                                 .arg(QString(fullName).remove(QLatin1Char('"')), addr);
-            raw.prepend("From: " + fromHeader.toUtf8() + "\r\n");
+            raw.prepend(mime::mailboxField("From", fullName, addr));
         }
         const Service::EnqueueResult r = d->service->enqueueRaw(
             accountName, raw, mailFrom, fromHeaders ? QList<QByteArray>() : rcpts, {}, dsn);

@@ -377,4 +377,16 @@ ComposedMessage composeMessage(const Draft &draft, const ComposeGenerators &gen)
     return result;
 }
 
+QByteArray mailboxField(const QByteArray &name, const QString &displayName, const QString &addrSpec)
+{
+    QByteArray value = headerAddress(addrSpec);
+    const QString phrase = QString(displayName)
+                               .replace(QLatin1Char('\r'), QLatin1Char(' '))
+                               .replace(QLatin1Char('\n'), QLatin1Char(' '))
+                               .trimmed();
+    if (!phrase.isEmpty())
+        value = detail::encodePhrase(phrase) + " <" + value + '>';
+    return detail::foldField(name, value, true);
+}
+
 } // namespace outpost::mime

@@ -76,4 +76,11 @@ struct ComposedMessage
 /// CR/LF or another control character in a display name, a bad extra header, a bad msg-id.
 ComposedMessage composeMessage(const Draft &draft, const ComposeGenerators &gen = {});
 
+/// One mailbox header field (`name`: "From", "Reply-To", ...) ending in CRLF, folded
+/// (RFC 5322 §2.2.3): the display name as an RFC 5322 phrase, RFC 2047 encoded by GMime where
+/// it is not ASCII, CR and LF in it turned into spaces; the address as headerAddress() writes
+/// it. `addrSpec` must be valid (addressProblem() is empty).
+QByteArray mailboxField(const QByteArray &name, const QString &displayName,
+                        const QString &addrSpec);
+
 } // namespace outpost::mime

@@ -148,6 +148,34 @@ private slots:
         QVERIFY2(r.out.contains("\\u001b]0;pwned\\u0007"), r.out.constData());
     }
 
+    void sendmailFromHandling()
+    {
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        // -f must be an address: never a null reverse-path by accident.
+        r = runOutpost(data.path(),
+                       {QStringLiteral("sendmail"), QStringLiteral("-f"),
+                        QStringLiteral("not an address"), QStringLiteral("b@example.org")},
+                       "To: b@example.org\nSubject: s\n\nhi\n");
+        QCOMPARE(r.exitCode, 64);
+        QVERIFY2(r.err.contains("-f not an address: missing '@'"), r.err.constData());
+        // "From:" at the start of a body line is not a From field: one is added from -F and
+        // the account (the message is queued, not refused for having no sender).
+        r = runOutpost(data.path(),
+                       {QStringLiteral("sendmail"), QStringLiteral("-F"),
+                        QStringLiteral("J\u00f6rg \"Q\" M\u00fcller"),
+                        QStringLiteral("b@example.org")},
+                       "To: b@example.org\nSubject: s\n\nFrom: a body line\n");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(data.path(), {QStringLiteral("show"), QStringLiteral("1")});
+        QVERIFY2(r.out.contains("  From:       a@example.org\n"), r.out.constData());
+    }
+
     void dataDirIsAFile()
     {
         QTemporaryDir dir;
