@@ -460,7 +460,7 @@ void SmtpSession::handleReply(const SmtpReply &reply)
             return;
         }
         if (!m_pipelined) {
-            send(rcptCommand(m_msg.recipients.value(m_rcptIndex)));
+            send(rcptCommand(m_msg.recipients.value(m_rcptIndex), m_msg.dsn, m_dsn));
             m_expected = {Expect::Rcpt};
             startTimer(m_config.commandTimeoutMs);
         }
@@ -483,7 +483,7 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         if (m_pipelined)
             return;
         if (m_rcptIndex < m_msg.recipients.size()) {
-            send(rcptCommand(m_msg.recipients.value(m_rcptIndex)));
+            send(rcptCommand(m_msg.recipients.value(m_rcptIndex), m_msg.dsn, m_dsn));
             m_expected = {Expect::Rcpt};
             startTimer(m_config.commandTimeoutMs);
             return;
@@ -650,6 +650,55 @@ void SmtpSession::becomeReady()
     }
 }
 
+std::optional<SmtpResult> SmtpSession::prepare(const OutgoingMessage &message, Prepared *out) const
+{
+    if (message.recipients.isEmpty())
+        return SmtpResult::failure(ErrorClass::Local,
+                                   QStringLiteral("the message has no recipients"));
+    for (const QByteArray &a :
+         std::as_const(message.recipients) + QList<QByteArray>{message.reversePath}) {
+        for (const char c : a) {
+            if (c == '\r' || c == '\n' || c == '<' || c == '>' ||
+                static_cast<unsigned char>(c) < 0x20) {
+                return SmtpResult::failure(
+                    ErrorClass::Local,
+                    QStringLiteral("invalid character in envelope address %1").arg(printable(a)));
+            }
+        }
+    }
+    if (message.needsSmtpUtf8 && !m_caps.smtpUtf8) {
+        return SmtpResult::failure(
+            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), "
+                                              "which the server does not offer"));
+    }
+    out->bdat = m_caps.chunking && m_config.allowChunking;
+    qsizetype longest = 0;
+    bool eightBit = false;
+    out->wire = out->bdat ? normalizeForBdat(message.data, &longest, &eightBit)
+                          : encodeDataForSmtp(message.data, &longest, &eightBit);
+    if (longest > kMaxLine) {
+        return SmtpResult::failure(
+            ErrorClass::Local,
+            QStringLiteral("a line of the message is %1 octets long; SMTP allows 998")
+                .arg(longest));
+    }
+    if (eightBit && !m_caps.eightBitMime && !message.needsSmtpUtf8) {
+        return SmtpResult::failure(
+            ErrorClass::Local,
+            QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME"));
+    }
+    out->eightBit = eightBit;
+    out->size = out->bdat ? out->wire.size() : out->wire.size() - 3;
+    if (m_caps.sizeLimit > 0 && out->size > m_caps.sizeLimit) {
+        return SmtpResult::failure(ErrorClass::Local,
+                                   QStringLiteral("the message is %1 bytes; the server accepts "
+                                                  "at most %2")
+                                       .arg(out->size)
+                                       .arg(m_caps.sizeLimit));
+    }
+    return std::nullopt;
+}
+
 void SmtpSession::submit(const OutgoingMessage &message)
 {
     Q_ASSERT(m_state == State::Ready);
@@ -665,59 +714,38 @@ void SmtpSession::submit(const OutgoingMessage &message)
     m_wireOffset = 0;
 
     // Checks that need no server round trip (RFC 1870, RFC 6152, RFC 6531, RFC 5321 §4.5.3.1.6).
-    if (m_msg.recipients.isEmpty()) {
-        finishTransaction(SmtpResult::failure(ErrorClass::Local,
-                                              QStringLiteral("the message has no recipients")));
+    Prepared prep;
+    if (const auto refused = prepare(m_msg, &prep)) {
+        finishTransaction(*refused);
         return;
     }
-    for (const QByteArray &a :
-         std::as_const(m_msg.recipients) + QList<QByteArray>{m_msg.reversePath}) {
-        for (const char c : a) {
-            if (c == '\r' || c == '\n' || c == '<' || c == '>' ||
-                static_cast<unsigned char>(c) < 0x20) {
-                finishTransaction(SmtpResult::failure(
-                    ErrorClass::Local,
-                    QStringLiteral("invalid character in envelope address %1").arg(printable(a))));
-                return;
-            }
-        }
-    }
-    if (m_msg.needsSmtpUtf8 && !m_caps.smtpUtf8) {
-        finishTransaction(SmtpResult::failure(
-            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), "
-                                              "which the server does not offer")));
-        return;
-    }
-    m_bdat = m_caps.chunking && m_config.allowChunking;
-    qsizetype longest = 0;
-    bool eightBit = false;
-    m_wire = m_bdat ? normalizeForBdat(m_msg.data, &longest, &eightBit)
-                    : encodeDataForSmtp(m_msg.data, &longest, &eightBit);
-    if (longest > kMaxLine) {
-        finishTransaction(SmtpResult::failure(
-            ErrorClass::Local,
-            QStringLiteral("a line of the message is %1 octets long; SMTP allows 998")
-                .arg(longest)));
-        return;
-    }
-    if (eightBit && !m_caps.eightBitMime && !m_msg.needsSmtpUtf8) {
-        finishTransaction(SmtpResult::failure(
-            ErrorClass::Local,
-            QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME")));
-        return;
-    }
-    m_msgEightBit = eightBit;
-    const qint64 size = m_bdat ? m_wire.size() : m_wire.size() - 3;
-    if (m_caps.sizeLimit > 0 && size > m_caps.sizeLimit) {
-        finishTransaction(SmtpResult::failure(
-            ErrorClass::Local,
-            QStringLiteral("the message is %1 bytes; the server accepts at most %2")
-                .arg(size)
-                .arg(m_caps.sizeLimit)));
-        return;
-    }
-    m_msgSize = size;
+    m_bdat = prep.bdat;
+    m_wire = std::move(prep.wire);
+    m_msgEightBit = prep.eightBit;
+    m_msgSize = prep.size;
     beginTransaction();
+}
+
+bool SmtpSession::canQueueNext() const
+{
+    return m_inTransaction && !m_next && !m_quitRequested && m_caps.pipelining &&
+           m_config.allowPipelining && !(m_caps.chunking && m_config.allowChunking) &&
+           (m_state == State::Rset || m_state == State::Transaction ||
+            m_state == State::SendingData || m_state == State::AwaitingDataEnd);
+}
+
+void SmtpSession::queueNext(const OutgoingMessage &message)
+{
+    Q_ASSERT(canQueueNext());
+    NextTransaction next;
+    next.msg = message;
+    next.tx.messageId = message.id;
+    next.tx.sessionReused = true;
+    next.tx.server = QStringLiteral("%1:%2").arg(m_config.host).arg(m_config.port);
+    next.refused = prepare(message, &next.prep); // encoded now, while the current one runs
+    m_next = std::move(next);
+    if (m_state == State::AwaitingDataEnd)
+        sendNextEnvelope(); // the running end marker is already out
 }
 
 void SmtpSession::beginTransaction()
@@ -734,64 +762,115 @@ void SmtpSession::beginTransaction()
     sendEnvelope();
 }
 
-void SmtpSession::sendEnvelope()
+SmtpSession::Envelope SmtpSession::envelopeFor(const OutgoingMessage &message, const Prepared &prep,
+                                               bool pipelined) const
 {
-    setState(State::Transaction);
-    m_needsRset = true; // until the transaction ends cleanly
-    QByteArray mail = "MAIL FROM:<" + m_msg.reversePath + '>';
+    Envelope e;
+    QByteArray mail = "MAIL FROM:<" + message.reversePath + '>';
     if (m_caps.esmtp) {
         if (m_caps.sizeAdvertised)
-            mail += " SIZE=" + QByteArray::number(m_msgSize);
-        if (m_msgEightBit && m_caps.eightBitMime)
+            mail += " SIZE=" + QByteArray::number(prep.size);
+        if (prep.eightBit && m_caps.eightBitMime)
             mail += " BODY=8BITMIME";
-        if (m_msg.needsSmtpUtf8 && m_caps.smtpUtf8)
+        if (message.needsSmtpUtf8 && m_caps.smtpUtf8)
             mail += " SMTPUTF8";
     }
     // RFC 3461: only to a server that offers DSN; otherwise the message goes without the
     // parameters and the result says so (TransactionNote::DsnNotOffered).
-    m_dsn = m_msg.dsn.isRequested() && m_caps.esmtp && m_caps.dsn;
-    if (m_dsn) {
-        if (m_msg.dsn.ret == DsnRequest::Ret::Full)
+    e.dsn = message.dsn.isRequested() && m_caps.esmtp && m_caps.dsn;
+    e.dsnNotOffered = message.dsn.isRequested() && !e.dsn;
+    if (e.dsn) {
+        if (message.dsn.ret == DsnRequest::Ret::Full)
             mail += " RET=FULL"; // §4.3
-        else if (m_msg.dsn.ret == DsnRequest::Ret::Hdrs)
+        else if (message.dsn.ret == DsnRequest::Ret::Hdrs)
             mail += " RET=HDRS";
-        if (!m_msg.dsn.envid.isEmpty())
-            mail += " ENVID=" + xtextEncode(m_msg.dsn.envid); // §4.4
-    } else if (m_msg.dsn.isRequested() && !m_tx.notes.contains(TransactionNote::DsnNotOffered)) {
+        if (!message.dsn.envid.isEmpty())
+            mail += " ENVID=" + xtextEncode(message.dsn.envid); // §4.4
+    }
+    e.commands = mail + "\r\n";
+    e.expects = {Expect::Mail};
+    if (pipelined) {
+        // RFC 2920 §3.1: MAIL, every RCPT and DATA in one write; replies come in order.
+        for (const QByteArray &r : std::as_const(message.recipients)) {
+            e.commands += rcptCommand(r, message.dsn, e.dsn);
+            e.expects << Expect::Rcpt;
+        }
+        if (!prep.bdat) {
+            e.commands += "DATA\r\n";
+            e.expects << Expect::Data;
+        }
+    }
+    return e;
+}
+
+void SmtpSession::sendEnvelope()
+{
+    setState(State::Transaction);
+    m_needsRset = true; // until the transaction ends cleanly
+    m_pipelined = m_caps.pipelining && m_config.allowPipelining;
+    Prepared prep;
+    prep.size = m_msgSize;
+    prep.eightBit = m_msgEightBit;
+    prep.bdat = m_bdat;
+    const Envelope e = envelopeFor(m_msg, prep, m_pipelined);
+    m_dsn = e.dsn;
+    if (e.dsnNotOffered && !m_tx.notes.contains(TransactionNote::DsnNotOffered)) {
         m_tx.notes << TransactionNote::DsnNotOffered;
         emit logLine(QStringLiteral(
             "-- the server does not offer DSN: sending without delivery notification requests"));
     }
-    mail += "\r\n";
-    m_pipelined = m_caps.pipelining && m_config.allowPipelining;
-    if (m_pipelined) {
-        // RFC 2920 §3.1: MAIL, every RCPT and DATA in one write; replies come in order.
-        QByteArray batch = mail;
-        m_expected = {Expect::Mail};
-        for (const QByteArray &r : std::as_const(m_msg.recipients)) {
-            batch += rcptCommand(r);
-            m_expected << Expect::Rcpt;
-        }
-        if (!m_bdat) {
-            batch += "DATA\r\n";
-            m_expected << Expect::Data;
-            m_dataRequested = true;
-        }
-        send(batch);
-    } else {
-        m_expected = {Expect::Mail};
-        send(mail);
-    }
+    m_expected = e.expects;
+    m_dataRequested = e.expects.contains(Expect::Data);
+    send(e.commands);
     startTimer(m_config.commandTimeoutMs);
 }
 
-QByteArray SmtpSession::rcptCommand(const QByteArray &address) const
+void SmtpSession::sendNextEnvelope()
+{
+    if (!m_next || m_next->sent || m_next->refused || !m_socket)
+        return;
+    const Envelope e = envelopeFor(m_next->msg, m_next->prep, true);
+    m_next->dsn = e.dsn;
+    if (e.dsnNotOffered) {
+        m_next->tx.notes << TransactionNote::DsnNotOffered;
+        emit logLine(QStringLiteral(
+            "-- the server does not offer DSN: sending without delivery notification requests"));
+    }
+    m_next->expectCount = int(e.expects.size());
+    m_next->sent = true;
+    m_expected += e.expects;
+    send(e.commands);
+}
+
+void SmtpSession::promoteNext(NextTransaction &next, const QList<Expect> &expects)
+{
+    m_msg = std::move(next.msg);
+    m_tx = std::move(next.tx);
+    m_wire = std::move(next.prep.wire);
+    m_wireOffset = 0;
+    m_msgSize = next.prep.size;
+    m_msgEightBit = next.prep.eightBit;
+    m_bdat = false;
+    m_dsn = next.dsn;
+    m_pipelined = true;
+    m_mailReply = {};
+    m_rcptIndex = 0;
+    m_dataRequested = true;
+    m_inTransaction = true;
+    m_needsRset = true;
+    m_expected = expects;
+    setState(State::Transaction);
+    startTimer(m_config.commandTimeoutMs);
+}
+
+QByteArray SmtpSession::rcptCommand(const QByteArray &address, const DsnRequest &dsn,
+                                    bool withDsn) const
 {
     QByteArray line = "RCPT TO:<" + address + '>';
-    if (m_dsn) {
+    if (withDsn) {
         // RFC 3461 §4.1 NOTIFY (fixed order), §4.2 ORCPT: "rfc822;" + xtext, or for a
         // non-ASCII (SMTPUTF8) address RFC 6533's "utf-8;" type (see dsnOrcptValue()).
-        const QString notify = dsnNotifyName(m_msg.dsn.notify);
+        const QString notify = dsnNotifyName(dsn.notify);
         if (!notify.isEmpty())
             line += " NOTIFY=" + notify.toUpper().toLatin1();
         line += " ORCPT=" + dsnOrcptValue(address);
@@ -846,6 +925,7 @@ void SmtpSession::pumpData()
         m_tx.endMarkerSent = true;
         setState(State::AwaitingDataEnd);
         startTimer(m_config.dataEndTimeoutMs);
+        sendNextEnvelope(); // RFC 2920 §3.1: joins the end marker's write
     }
 }
 
@@ -872,14 +952,43 @@ void SmtpSession::finishTransaction(const SmtpResult &result)
     if (m_tx.mailAnswered && !m_mailReply.isPositive())
         m_needsRset = false;
     const TransactionResult tx = m_tx;
+    const QList<Expect> rest = m_expected; // the queued message's replies, when it went out
     m_expected.clear();
     const bool connectionUsable =
         m_socket && m_socket->state() == QAbstractSocket::ConnectedState &&
         (m_state == State::Transaction || m_state == State::Rset || m_state == State::SendingData ||
          m_state == State::AwaitingDataEnd || m_state == State::Ready);
-    if (connectionUsable)
+    std::optional<NextTransaction> next = std::move(m_next);
+    m_next.reset();
+    // The queued message's envelope is already on the wire behind this end marker: it becomes
+    // the running transaction before anyone hears of this one, so the pool sees a busy session.
+    const bool promote = next && next->sent && connectionUsable && !rest.isEmpty() &&
+                         int(rest.size()) == next->expectCount;
+    // Queued but not sent (this transaction ended before its end marker): started after this
+    // report, unless the session is going away.
+    const bool startNext = next && !next->sent && connectionUsable && !m_quitRequested;
+    if (promote) {
+        promoteNext(*next, rest);
+    } else if (connectionUsable) {
         setState(State::Ready);
+    }
+    m_holdIdle = startNext;
     emit transactionFinished(tx);
+    m_holdIdle = false;
+    if (next && !promote) {
+        if (startNext && m_state == State::Ready && !m_quitRequested) {
+            submit(next->msg);
+            return;
+        }
+        // The session ends before the queued message's turn: it never got a MAIL reply, so
+        // the pool may send it again on a fresh session.
+        TransactionResult lost = next->tx;
+        lost.result = SmtpResult::failure(
+            ErrorClass::Network,
+            m_quitRequested ? QStringLiteral("the session closed before this message's turn")
+                            : QStringLiteral("the connection ended before this message's turn"));
+        emit transactionFinished(lost);
+    }
     if (connectionUsable && m_quitRequested && m_state == State::Ready)
         quit();
 }
@@ -921,6 +1030,8 @@ void SmtpSession::quit()
     m_quitRequested = true;
     switch (m_state) {
     case State::Ready:
+        if (m_holdIdle)
+            return; // finishTransaction() QUITs once it has dealt with the queued message
         setState(State::Quitting);
         m_expected = {Expect::Quit};
         send("QUIT\r\n");
@@ -960,6 +1071,7 @@ void SmtpSession::closeGracefully()
 void SmtpSession::abort()
 {
     m_timer.stop();
+    m_expected.clear(); // nothing more is read: a queued message is reported, not started
     if (m_inTransaction)
         finishTransaction(
             SmtpResult::failure(ErrorClass::Network, QStringLiteral("session aborted")));
@@ -976,6 +1088,7 @@ void SmtpSession::onDisconnected()
     }
     const SmtpResult lost = SmtpResult::failure(ErrorClass::Network,
                                                 QStringLiteral("the server closed the connection"));
+    m_expected.clear();
     if (m_inTransaction) {
         // Replies already read (e.g. a 550 to a pipelined MAIL before the close) explain the
         // failure better than the close itself.
@@ -1010,6 +1123,7 @@ void SmtpSession::onSocketError()
     if (m_tlsFailure.errorClass == ErrorClass::Certificate)
         r = m_tlsFailure;
     m_timer.stop();
+    m_expected.clear();
     if (m_inTransaction) {
         if (m_mailReply.code && !m_mailReply.isPositive())
             finishTransaction(SmtpResult::fromReply(m_mailReply));

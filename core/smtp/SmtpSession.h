@@ -16,6 +16,8 @@
 #include <QSslError>
 #include <QTimer>
 
+#include <optional>
+
 class QSslSocket;
 
 namespace outpost {
@@ -149,8 +151,11 @@ public:
     const Capabilities &capabilities() const { return m_caps; }
     /// Transactions completed on this session (successful or not).
     int transactionCount() const { return m_transactions; }
-    /// True in Ready with no transaction open.
-    bool isIdle() const { return m_state == State::Ready; }
+    /// True in Ready with no transaction open and none queued behind one.
+    bool isIdle() const { return m_state == State::Ready && !m_next && !m_holdIdle; }
+    /// True while a transaction runs that may have a next message queued behind it:
+    /// PIPELINING offered and allowed, no CHUNKING (BDAT), no QUIT requested, none queued yet.
+    bool canQueueNext() const;
 
     /// Connects and runs greeting, EHLO, TLS and AUTH. Ends in ready() or openFailed().
     void open();
@@ -161,6 +166,16 @@ public:
     /// asked and not offered, the message goes without them and the result carries
     /// TransactionNote::DsnNotOffered.
     void submit(const OutgoingMessage &message);
+    /// Queues the next message behind the running transaction (only when canQueueNext()).
+    /// Its MAIL, RCPT and DATA go out right after the running message's end marker, in the
+    /// same write: RFC 2920 §3.1 lets message content start a command group, so back-to-back
+    /// messages cost one round trip each instead of two. transactionFinished() reports the
+    /// running message first, then this one. If the running transaction ends before its end
+    /// marker (refused MAIL, RCPT or DATA), this message starts after it in the usual way
+    /// (RSET first). If the session ends first, this message is reported as a Network failure
+    /// with mailAnswered false and sessionReused true, so the pool sends it again on a fresh
+    /// session (Transport's rule for a dead pooled session).
+    void queueNext(const OutgoingMessage &message);
     /// Sends QUIT (after the current transaction, if one is running), waits for 221 for at
     /// most quitTimeoutMs, closes our side gracefully and reads until the server closes too
     /// (bounded by quitTimeoutMs). Ends in closed().
@@ -203,9 +218,44 @@ private:
     void afterEhlo();
     void startAuth();
     void becomeReady();
+    /// A message checked and encoded for the wire (no server round trip needed).
+    struct Prepared
+    {
+        QByteArray wire; ///< DATA form (dot-stuffed, end marker) or BDAT form
+        qint64 size = 0; ///< octets for SIZE= (RFC 1870)
+        bool eightBit = false;
+        bool bdat = false;
+    };
+    /// The commands of one transaction's envelope and the replies they ask for.
+    struct Envelope
+    {
+        QByteArray commands;
+        QList<Expect> expects;
+        bool dsn = false;           ///< DSN parameters went on MAIL and RCPT
+        bool dsnNotOffered = false; ///< asked for, not offered: sent without them
+    };
+    /// A message queued behind the running transaction (queueNext()).
+    struct NextTransaction
+    {
+        OutgoingMessage msg;
+        Prepared prep;
+        std::optional<SmtpResult> refused; ///< a local pre-check failed: never sent
+        TransactionResult tx;
+        bool sent = false; ///< its envelope is on the wire behind the running end marker
+        bool dsn = false;
+        int expectCount = 0;
+    };
+
+    /// The local pre-checks of submit() (RFC 1870, 6152, 6531, 5321 §4.5.3.1.6); the failure,
+    /// class Local, or nothing when the message may go.
+    std::optional<SmtpResult> prepare(const OutgoingMessage &message, Prepared *out) const;
+    Envelope envelopeFor(const OutgoingMessage &message, const Prepared &prep,
+                         bool pipelined) const;
     void beginTransaction();
     void sendEnvelope();
-    QByteArray rcptCommand(const QByteArray &address) const;
+    void sendNextEnvelope();
+    void promoteNext(NextTransaction &next, const QList<Expect> &expects);
+    QByteArray rcptCommand(const QByteArray &address, const DsnRequest &dsn, bool withDsn) const;
     void startData();
     void pumpData();
     void finishTransaction(const SmtpResult &result);
@@ -255,6 +305,8 @@ private:
     bool m_msgEightBit = false;
     bool m_dsn = false; // DSN parameters go on MAIL and RCPT (asked for and offered)
     qint64 m_msgSize = 0;
+    std::optional<NextTransaction> m_next; // queued behind the running transaction
+    bool m_holdIdle = false; // reporting a transaction whose queued successor starts next
 };
 
 /// Prepares a message for DATA (RFC 5321 §4.5.2): every bare CR or LF becomes CRLF, a dot

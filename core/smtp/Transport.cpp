@@ -154,7 +154,23 @@ void Transport::pump(Server *s)
             openSession(s, s->queue.front().request);
             continue;
         }
-        return;
+        // Otherwise queue the next message behind a running pipelined transaction, within the
+        // session's transaction budget (the running one and the queued one both count).
+        Slot *behind = nullptr;
+        for (Slot *slot : std::as_const(s->members)) {
+            if (slot->current && !slot->next && !slot->retiring &&
+                slot->sent + 2 <= s->limits.maxMessages && slot->session->canQueueNext()) {
+                behind = slot;
+                break;
+            }
+        }
+        if (!behind)
+            return;
+        behind->next = s->queue.front();
+        s->queue.pop_front();
+        if (s->limits.ratePerMinute > 0)
+            s->starts.push_back(QDateTime::currentMSecsSinceEpoch());
+        behind->session->queueNext(behind->next->request.message);
     }
 }
 
@@ -224,8 +240,10 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
 {
     if (!slot->current)
         return;
+    // The session reports in order: the running message, then the one queued behind it.
     Pending p = *slot->current;
-    slot->current.reset();
+    slot->current = std::move(slot->next);
+    slot->next.reset();
     if (tx.mailAnswered)
         ++slot->sent;
     const ErrorClass cls = tx.result.errorClass;
@@ -237,7 +255,12 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
                                cls == ErrorClass::Protocol)) ||
          (tx.result.reply.code == 421 && tx.recipients.isEmpty()));
     const bool sessionUsable = slot->session->isIdle() && !slot->retiring;
-    if (stale) {
+    if (stale && m_shuttingDown) {
+        // Nothing is sent again once shutdown() began: the message was never attempted.
+        TransactionResult notSent = tx;
+        notSent.notAttempted = true;
+        report(notSent);
+    } else if (stale) {
         slot->retiring = true;
         if (slot->session->isIdle())
             slot->session->quit();
@@ -247,6 +270,12 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
                      QStringLiteral("-- pooled session was dead; resending on a new session"));
     } else {
         report(tx);
+    }
+    if (slot->current) {
+        // The queued message is running now (or is reported next); the session stays busy.
+        emit poolChanged();
+        pump(s);
+        return;
     }
     if (sessionUsable && !stale) {
         if (slot->sent >= s->limits.maxMessages || m_shuttingDown) {
@@ -271,10 +300,12 @@ void Transport::onClosed(Server *s, Slot *slot, SmtpSession::CloseKind kind)
             ++m_clean;
     }
     s->members.removeOne(slot);
-    if (slot->current) {
+    for (std::optional<Pending> *held : {&slot->next, &slot->current}) {
+        if (!*held)
+            continue;
         // Closed without a transaction result (should not happen: SmtpSession reports first).
-        Pending p = *slot->current;
-        slot->current.reset();
+        Pending p = **held;
+        held->reset();
         if (!m_shuttingDown && !p.retriedFresh) {
             p.retriedFresh = true;
             s->queue.push_front(p);

@@ -49,6 +49,9 @@ struct PoolSessionInfo
 ///   PoolLimits::maxPerServer) only while the backlog is deep (8 waiting messages per open
 ///   session), so a handful of messages shares one TLS handshake and one login.
 ///   Different servers proceed independently.
+/// - With PIPELINING offered, a busy session also takes the next waiting message: its MAIL,
+///   RCPT and DATA follow the running message's end marker in the same write (RFC 2920 §3.1),
+///   so a backlog costs one round trip per message (SmtpSession::queueNext()).
 /// - A session QUITs after maxMessages transactions or idleMs without work.
 /// - A pooled session the server closed while idle (FIN, RST or an unsolicited 421) leaves
 ///   the pool when noticed. If a reused session turns out dead before MAIL was answered, the
@@ -101,6 +104,7 @@ private:
         int id = 0;
         QString account;
         std::optional<Pending> current;
+        std::optional<Pending> next; // queued behind current (SmtpSession::queueNext)
         int sent = 0;
         bool retiring = false;
         bool abortedAtDeadline = false; // cut off by shutdown()'s deadline
