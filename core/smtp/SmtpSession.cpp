@@ -827,7 +827,8 @@ void SmtpSession::sendEnvelope()
 
 void SmtpSession::sendNextEnvelope()
 {
-    if (!m_next || m_next->sent || m_next->refused || !m_socket)
+    // After quit() nothing new starts: the queued message is reported, never sent.
+    if (!m_next || m_next->sent || m_next->refused || !m_socket || m_quitRequested)
         return;
     const Envelope e = envelopeFor(m_next->msg, m_next->prep, true);
     m_next->dsn = e.dsn;
