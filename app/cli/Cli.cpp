@@ -1076,7 +1076,21 @@ void Cli::run(const QStringList &all)
         }
         const QStringList pos = p.positionalArguments();
         QString error;
+        // An unknown key or a value out of the key's range is a usage error (64); 78 stays for
+        // an account that does not exist.
+        auto unknownKey = [&pos] {
+            if (!Settings::defaultValue(pos[0]).isEmpty())
+                return false;
+            err(Settings::validate(pos[0], QString()));
+            return true;
+        };
         if (sub == QLatin1String("set") && pos.size() == 2) {
+            const QString why = Settings::validate(pos[0], pos[1]);
+            if (!why.isEmpty()) {
+                err(why);
+                done(exitcode::Usage);
+                return;
+            }
             if (!settings->set(account, pos[0], pos[1], &error)) {
                 err(error);
                 done(exitcode::Config);
@@ -1086,9 +1100,8 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("get") && pos.size() == 1) {
-            if (Settings::defaultValue(pos[0]).isEmpty()) {
-                err(Settings::validate(pos[0], QString()));
-                done(exitcode::Config);
+            if (unknownKey()) {
+                done(exitcode::Usage);
                 return;
             }
             out(settings->value(account, pos[0]) + QLatin1Char('\n'));

@@ -54,7 +54,43 @@ private slots:
         QTest::newRow("config set: negative number")
             << QStringList{QStringLiteral("config"), QStringLiteral("set"),
                            QStringLiteral("pool.max_per_server"), QStringLiteral("-3")}
-            << 78 << QStringLiteral("pool.max_per_server needs a whole number >= 0, not \"-3\"");
+            << 64
+            << QStringLiteral(
+                   "pool.max_per_server takes a whole number from 1 to 2147483647, not \"-3\"");
+        // Beyond int: refused with the range, never wrapped around (2^32 + 1000 read as an int
+        // is 1000 ms).
+        QTest::newRow("config set: beyond int range")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("timeout.quit"), QStringLiteral("4294968296")}
+            << 64
+            << QStringLiteral(
+                   "timeout.quit takes a whole number from 0 to 2147483647, not \"4294968296\"");
+        QTest::newRow("config set: beyond 64 bits")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("pool.idle_ms"), QStringLiteral("99999999999999999999")}
+            << 64
+            << QStringLiteral("pool.idle_ms takes a whole number from 0 to 2147483647, not "
+                              "\"99999999999999999999\"");
+        QTest::newRow("config set: retry time beyond a year")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("retry.lifetime_ms"), QStringLiteral("31536000001")}
+            << 64
+            << QStringLiteral("retry.lifetime_ms takes a whole number from 0 to 31536000000, not "
+                              "\"31536000001\"");
+        QTest::newRow("config set: pool.max_messages 0")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("pool.max_messages"), QStringLiteral("0")}
+            << 64
+            << QStringLiteral(
+                   "pool.max_messages takes a whole number from 1 to 2147483647, not \"0\"");
+        QTest::newRow("config set: unknown key")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("nosuch.key"), QStringLiteral("1")}
+            << 64 << QStringLiteral("unknown setting \"nosuch.key\" (known: pool.max_per_server");
+        QTest::newRow("config get: unknown key")
+            << QStringList{QStringLiteral("config"), QStringLiteral("get"),
+                           QStringLiteral("nosuch.key")}
+            << 64 << QStringLiteral("unknown setting \"nosuch.key\"");
         QTest::newRow("config set: unknown option")
             << QStringList{QStringLiteral("config"), QStringLiteral("set"),
                            QStringLiteral("--colour"), QStringLiteral("a"), QStringLiteral("b")}
@@ -71,6 +107,34 @@ private slots:
         const RunResult r = runOutpost(data.path(), args);
         QVERIFY2(QString::fromUtf8(r.err).contains(stderrContains), r.err.constData());
         QCOMPARE(r.exitCode, exitCode);
+    }
+
+    void settingOutOfRangeIsNotStored()
+    {
+        // A refused value leaves the stored one as it was; the largest values are accepted.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        auto config = [&](const QStringList &a) {
+            return runOutpost(data.path(), QStringList{QStringLiteral("config")} + a);
+        };
+        RunResult r = config(
+            {QStringLiteral("set"), QStringLiteral("timeout.quit"), QStringLiteral("4294968296")});
+        QCOMPARE(r.exitCode, 64);
+        r = config({QStringLiteral("get"), QStringLiteral("timeout.quit")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("5000\n"));
+        r = config({QStringLiteral("list")});
+        QVERIFY2(r.out.contains("timeout.quit=5000  (default)\n"), r.out.constData());
+        r = config(
+            {QStringLiteral("set"), QStringLiteral("timeout.quit"), QStringLiteral("2147483647")});
+        QCOMPARE(r.exitCode, 0);
+        r = config({QStringLiteral("set"), QStringLiteral("retry.lifetime_ms"),
+                    QStringLiteral("31536000000")});
+        QCOMPARE(r.exitCode, 0);
+        r = config({QStringLiteral("get"), QStringLiteral("timeout.quit")});
+        QCOMPARE(r.out, QByteArray("2147483647\n"));
+        r = config({QStringLiteral("get"), QStringLiteral("retry.lifetime_ms")});
+        QCOMPARE(r.out, QByteArray("31536000000\n"));
     }
 
     void negativeValueAfterAccountOption()
