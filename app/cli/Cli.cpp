@@ -1076,8 +1076,8 @@ void Cli::run(const QStringList &all)
         }
         const QStringList pos = p.positionalArguments();
         QString error;
-        // An unknown key or a value out of the key's range is a usage error (64); 78 stays for
-        // an account that does not exist.
+        // An unknown key or a value out of the key's range is a usage error (64), for set,
+        // get and unset alike; 78 stays for an account that does not exist.
         auto unknownKey = [&pos] {
             if (!Settings::defaultValue(pos[0]).isEmpty())
                 return false;
@@ -1109,6 +1109,10 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("unset") && pos.size() == 1) {
+            if (unknownKey()) {
+                done(exitcode::Usage);
+                return;
+            }
             if (!settings->unset(account, pos[0], &error)) {
                 err(error);
                 done(exitcode::Config);

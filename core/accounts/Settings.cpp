@@ -158,6 +158,10 @@ bool Settings::set(const QString &account, const QString &key, const QString &va
 
 bool Settings::unset(const QString &account, const QString &key, QString *error)
 {
+    if (defaultValue(key).isEmpty()) {
+        *error = validate(key, QString());
+        return false;
+    }
     QSqlQuery q(m_db->db());
     q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
     q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL

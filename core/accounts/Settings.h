@@ -54,7 +54,7 @@ public:
     QString storedValue(const QString &account, const QString &key) const;
     /// Stores a value; returns false with *error for unknown keys, bad values or a write error.
     bool set(const QString &account, const QString &key, const QString &value, QString *error);
-    /// Removes a stored value; returns false with *error on a write error.
+    /// Removes a stored value; returns false with *error for an unknown key or a write error.
     bool unset(const QString &account, const QString &key, QString *error);
     /// Every stored (scope, key, value), globals first.
     QList<std::tuple<QString, QString, QString>> stored() const;

@@ -87,6 +87,10 @@ private slots:
             << QStringList{QStringLiteral("config"), QStringLiteral("set"),
                            QStringLiteral("nosuch.key"), QStringLiteral("1")}
             << 64 << QStringLiteral("unknown setting \"nosuch.key\" (known: pool.max_per_server");
+        QTest::newRow("config unset: unknown key")
+            << QStringList{QStringLiteral("config"), QStringLiteral("unset"),
+                           QStringLiteral("nosuch.key")}
+            << 64 << QStringLiteral("unknown setting \"nosuch.key\" (known: pool.max_per_server");
         QTest::newRow("config get: unknown key")
             << QStringList{QStringLiteral("config"), QStringLiteral("get"),
                            QStringLiteral("nosuch.key")}
@@ -135,6 +139,29 @@ private slots:
         QCOMPARE(r.out, QByteArray("2147483647\n"));
         r = config({QStringLiteral("get"), QStringLiteral("retry.lifetime_ms")});
         QCOMPARE(r.out, QByteArray("31536000000\n"));
+    }
+
+    void unsetKnownKey()
+    {
+        // unset of a known key goes back to the default; an unknown one changes nothing.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        auto config = [&](const QStringList &a) {
+            return runOutpost(data.path(), QStringList{QStringLiteral("config")} + a);
+        };
+        QCOMPARE(config({QStringLiteral("set"), QStringLiteral("pool.max_per_server"),
+                         QStringLiteral("4")})
+                     .exitCode,
+                 0);
+        RunResult r = config({QStringLiteral("unset"), QStringLiteral("pool.max_per_servers")});
+        QCOMPARE(r.exitCode, 64);
+        QVERIFY2(r.err.contains("unknown setting \"pool.max_per_servers\""), r.err.constData());
+        QCOMPARE(config({QStringLiteral("get"), QStringLiteral("pool.max_per_server")}).out,
+                 QByteArray("4\n"));
+        r = config({QStringLiteral("unset"), QStringLiteral("pool.max_per_server")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(config({QStringLiteral("get"), QStringLiteral("pool.max_per_server")}).out,
+                 QByteArray("2\n"));
     }
 
     void negativeValueAfterAccountOption()
