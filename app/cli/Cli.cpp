@@ -392,7 +392,22 @@ void Cli::run(const QStringList &all)
         if (sub == QLatin1String("remove") || sub == QLatin1String("default")) {
             QString error;
             const QString name = pos.value(0);
-            if (sub == QLatin1String("remove") && accounts->find(name)) {
+            if (name.isEmpty() || pos.size() != 1) {
+                err(QStringLiteral("usage: outpost account %1 NAME%2")
+                        .arg(sub, sub == QLatin1String("remove") ? QStringLiteral(" [--force]")
+                                                                 : QString()));
+                done(exitcode::Usage);
+                return;
+            }
+            // An account that does not exist: 78, as for `account test`, `account default`,
+            // `queue --account` and `config --account` (never 0 as if it had been removed).
+            if (!accounts->find(name)) {
+                err(QStringLiteral("no account named \"%1\" (outpost account list shows them)")
+                        .arg(name));
+                done(exitcode::Config);
+                return;
+            }
+            if (sub == QLatin1String("remove")) {
                 // Its waiting messages could never be sent: refuse, or fail them (--force),
                 // never leave them queued with no account.
                 OutboxStore *store = d->service->store();

@@ -87,6 +87,28 @@ private slots:
             << QStringList{QStringLiteral("config"), QStringLiteral("set"),
                            QStringLiteral("nosuch.key"), QStringLiteral("1")}
             << 64 << QStringLiteral("unknown setting \"nosuch.key\" (known: pool.max_per_server");
+        // An account that does not exist is 78 for every account command (as for account test,
+        // queue --account, config --account), never 0 as if it had been removed.
+        QTest::newRow("account remove: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove"),
+                           QStringLiteral("nosuch")}
+            << 78
+            << QStringLiteral("no account named \"nosuch\" (outpost account list shows them)");
+        QTest::newRow("account remove --force: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove"),
+                           QStringLiteral("nosuch"), QStringLiteral("--force")}
+            << 78 << QStringLiteral("no account named \"nosuch\"");
+        QTest::newRow("account remove: no name")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove")} << 64
+            << QStringLiteral("usage: outpost account remove NAME [--force]");
+        QTest::newRow("account default: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("default"),
+                           QStringLiteral("nosuch")}
+            << 78 << QStringLiteral("no account named \"nosuch\"");
+        QTest::newRow("account test: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("test"),
+                           QStringLiteral("nosuch")}
+            << 78 << QStringLiteral("no account named \"nosuch\"");
         QTest::newRow("config unset: unknown key")
             << QStringList{QStringLiteral("config"), QStringLiteral("unset"),
                            QStringLiteral("nosuch.key")}
@@ -162,6 +184,29 @@ private slots:
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(config({QStringLiteral("get"), QStringLiteral("pool.max_per_server")}).out,
                  QByteArray("2\n"));
+    }
+
+    void removeUnknownAccountChangesNothing()
+    {
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("work"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("remove"),
+                                     QStringLiteral("Work")});
+        QCOMPARE(r.exitCode, 78);
+        QCOMPARE(r.err, QByteArray("outpost: no account named \"Work\" (outpost account list "
+                                   "shows them)\n"));
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("list")});
+        QVERIFY2(r.out.startsWith("work (default)\t127.0.0.1:"), r.out.constData());
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("remove"),
+                                     QStringLiteral("work")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("list")}).out,
+                 QByteArray());
     }
 
     void negativeValueAfterAccountOption()
