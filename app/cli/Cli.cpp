@@ -249,7 +249,9 @@ static const char kUsage[] =
     "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
     "Subject,\n"
     "                                  In-Reply-To and References (--to / --subject win)\n"
-    "  queue --account NAME --eml FILE|-              queue an existing RFC 5322 message\n"
+    "  queue --account NAME --eml FILE|- [--send-at ISO-8601]\n"
+    "                                  queue an existing RFC 5322 message as it is (--to,\n"
+    "                                  --subject, --attach, ... are refused with it)\n"
     "        both take [--notify success,failure,delay|never] [--ret full|hdrs] [--envid ID]:\n"
     "        delivery status notifications (RFC 3461), asked of servers that offer DSN\n"
     "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [-N DSN] [-R full|hdrs] [-V ENVID]\n"
@@ -616,6 +618,25 @@ void Cli::run(const QStringList &all)
                                "give one of them"));
             done(exitcode::Usage);
             return;
+        }
+        if (p.isSet(QStringLiteral("eml"))) {
+            // design.md §6: --eml queues an existing message as it is (its own header fields,
+            // its recipients from To/Cc/Bcc); options that would write or change the message
+            // are refused rather than silently ignored.
+            QStringList ignored;
+            for (const char *o : {"from", "to", "cc", "bcc", "reply-to", "subject", "body",
+                                  "body-file", "html-file", "attach"}) {
+                if (p.isSet(QLatin1String(o)))
+                    ignored << QStringLiteral("--") + QLatin1String(o);
+            }
+            if (!ignored.isEmpty()) {
+                err(QStringLiteral("--eml queues the message file as it is, so %1 cannot be "
+                                   "combined with it: change the file, or write a new message "
+                                   "with --to, --subject and --body instead of --eml")
+                        .arg(ignored.join(QLatin1String(", "))));
+                done(exitcode::Usage);
+                return;
+            }
         }
         DsnRequest dsn;
         auto given = [&p](const char *name) -> std::optional<QString> {

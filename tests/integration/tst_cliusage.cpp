@@ -209,6 +209,48 @@ private slots:
                  QByteArray());
     }
 
+    void emlRefusesOptionsThatWouldChangeIt()
+    {
+        // --eml queues the file as it is: --to, --subject, --attach ... are refused (64) and
+        // nothing is queued; --send-at and the DSN options still apply.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray eml = "From: a@example.org\r\nTo: b@example.org\r\nSubject: as "
+                               "written\r\n\r\nhi\r\n";
+        const QStringList base{QStringLiteral("queue"), QStringLiteral("--account"),
+                               QStringLiteral("x"), QStringLiteral("--eml"), QStringLiteral("-")};
+        r = runOutpost(data.path(),
+                       base + QStringList{QStringLiteral("--to"), QStringLiteral("c@example.org")},
+                       eml);
+        QCOMPARE(r.exitCode, 64);
+        QCOMPARE(r.err, QByteArray("outpost: --eml queues the message file as it is, so --to "
+                                   "cannot be combined with it: change the file, or write a new "
+                                   "message with --to, --subject and --body instead of --eml\n"));
+        r = runOutpost(data.path(),
+                       base + QStringList{QStringLiteral("--subject"), QStringLiteral("other"),
+                                          QStringLiteral("--attach"), QStringLiteral("/etc/hosts"),
+                                          QStringLiteral("--cc"), QStringLiteral("d@example.org")},
+                       eml);
+        QCOMPARE(r.exitCode, 64);
+        QVERIFY2(r.err.contains("so --cc, --subject, --attach cannot be combined"),
+                 r.err.constData());
+        QCOMPARE(runOutpost(data.path(), {QStringLiteral("list")}).out, QByteArray());
+        r = runOutpost(data.path(),
+                       base + QStringList{QStringLiteral("--send-at"),
+                                          QStringLiteral("2099-01-01T09:00:00Z"),
+                                          QStringLiteral("--notify"), QStringLiteral("never")},
+                       eml);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(r.out, QByteArray("1\n"));
+        r = runOutpost(data.path(), {QStringLiteral("list")});
+        QVERIFY2(r.out.startsWith("1\tqueued\tb@example.org\tas written\t"), r.out.constData());
+    }
+
     void negativeValueAfterAccountOption()
     {
         QTemporaryDir data;
