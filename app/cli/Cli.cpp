@@ -983,12 +983,26 @@ void Cli::run(const QStringList &all)
                 outBytes("]\n");
             } else {
                 std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+                // One line per message, fields separated by tabs: a tab, line feed or carriage
+                // return (or CRLF) inside a field (a subject, a server's multi-line reply)
+                // becomes one space here, so every line keeps its five fields; --json keeps the
+                // real value.
+                auto field = [](QString v) {
+                    v.replace(QLatin1String("\r\n"), QLatin1String(" "));
+                    for (QChar &c : v) {
+                        if (c == QLatin1Char('\t') || c == QLatin1Char('\n') ||
+                            c == QLatin1Char('\r'))
+                            c = QLatin1Char(' ');
+                    }
+                    return v;
+                };
                 store->forEachSummary(filter, [&](const MessageSummary &m) {
-                    const QByteArray line = printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
-                                                          .arg(m.id)
-                                                          .arg(messageStateName(m.state), m.toText,
-                                                               m.subject, words::lastOutcome(m)))
-                                                .toUtf8();
+                    const QByteArray line =
+                        printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
+                                      .arg(m.id)
+                                      .arg(messageStateName(m.state), field(m.toText),
+                                           field(m.subject), field(words::lastOutcome(m))))
+                            .toUtf8();
                     std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
                     return true;
                 });

@@ -2,6 +2,9 @@
 // and the words on standard error, for a fresh data directory (no server needed).
 #include "ServerProcess.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -324,6 +327,44 @@ private slots:
         QVERIFY(!r.out.contains('\x1b'));
         r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
         QVERIFY2(r.out.contains("\\u001b]0;pwned\\u0007"), r.out.constData());
+    }
+
+    void listTextKeepsOneLinePerMessage()
+    {
+        // A tab or a line break in a subject would split the tab-separated line of `list`:
+        // there it becomes a space; --json keeps the subject as it is.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        // The subject as decoded from the message: tab, line feed and CRLF (RFC 2047 Q).
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                        QStringLiteral("--eml"), QStringLiteral("-")},
+                       "From: a@example.org\r\nTo: b@example.org\r\n"
+                       "Subject: =?utf-8?q?one=09two=0Athree=0D=0Afour?=\r\n\r\nhi\r\n");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        // Given with --subject: the tab is kept (a line break there is folded when composed).
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                        QStringLiteral("--to"), QStringLiteral("b@example.org"),
+                        QStringLiteral("--subject"), QStringLiteral("a\tb"),
+                        QStringLiteral("--body"), QStringLiteral("hi")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(data.path(), {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("2\tqueued\tb@example.org\ta b\t\n" // newest first
+                                   "1\tqueued\tb@example.org\tone two three four\t\n"));
+        r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
+        const QJsonArray arr = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(arr.size(), 2);
+        QCOMPARE(arr.at(0).toObject().value(QLatin1String("subject")).toString(),
+                 QStringLiteral("a\tb"));
+        QCOMPARE(arr.at(1).toObject().value(QLatin1String("subject")).toString(),
+                 QStringLiteral("one\ttwo\nthree\r\nfour"));
     }
 
     void sendmailFromHandling()
