@@ -563,7 +563,7 @@ void Cli::run(const QStringList &all)
                 [this, test](const SmtpResult &r, const Capabilities &caps, const QStringList &) {
                     test->deleteLater();
                     if (!r.ok()) {
-                        err(words::describeResult(r));
+                        err(words::describeTestResult(r));
                         done(words::exitCodeFor(r.errorClass)); // no password: auth, 77
                         return;
                     }
