@@ -226,7 +226,8 @@ void MainWindow::createActions()
     m_release = make(tr("Re&lease"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H),
                      QStyle::SP_MediaPlay, tr("Let held messages and drafts be sent"));
     m_delete = make(tr("&Delete"), QKeySequence::Delete, QStyle::SP_TrashIcon,
-                    tr("Remove the selected messages"));
+                    tr("Withdraw the selected messages not sent yet; sent messages stay as the "
+                       "record of what was sent"));
     m_export = make(tr("&Export as .eml…"), QKeySequence(Qt::CTRL | Qt::Key_E),
                     QStyle::SP_DialogSaveButton, tr("Save the selected message as an .eml file"));
     m_details =
@@ -276,32 +277,7 @@ void MainWindow::createActions()
             tr("Release"));
         m_service->dispatcher()->wake();
     });
-    connect(m_delete, &QAction::triggered, this, [this] {
-        const QList<qint64> ids = selectedIds();
-        if (ids.isEmpty())
-            return;
-        auto *box =
-            new QMessageBox(QMessageBox::Question, tr("Delete messages"),
-                            tr("Delete %n message(s) from the outbox? This cannot be undone.",
-                               nullptr, int(ids.size())),
-                            QMessageBox::Yes | QMessageBox::No, this);
-        box->setObjectName(QStringLiteral("deleteQuestion"));
-        box->setDefaultButton(QMessageBox::No);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        connect(box, &QMessageBox::finished, this, [this, box, ids](int) {
-            if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
-                return;
-            QStringList errors;
-            for (qint64 id : ids) {
-                QString e;
-                if (!m_service->store()->remove(id, &e))
-                    errors << e;
-            }
-            if (!errors.isEmpty())
-                showError(tr("Delete"), errors.join(QLatin1Char('\n')));
-        });
-        box->open();
-    });
+    connect(m_delete, &QAction::triggered, this, &MainWindow::deleteSelected);
     connect(m_export, &QAction::triggered, this, &MainWindow::exportSelected);
     connect(m_details, &QAction::triggered, this, &MainWindow::showDetails);
     connect(m_edit, &QAction::triggered, this, [this] {
@@ -403,6 +379,65 @@ bool MainWindow::selectMessage(qint64 id)
     return true;
 }
 
+void MainWindow::deleteSelected()
+{
+    // The same rule as `outpost cancel` (OutboxStore::cancel): a message not sent yet is
+    // deleted; a sent one is never removed (its record and history stay); one some recipients
+    // already got is kept as failed, its other recipients cancelled.
+    QList<qint64> withdraw;
+    int sent = 0;
+    for (qint64 id : selectedIds()) {
+        const auto s = m_service->store()->summary(id);
+        if (!s)
+            continue;
+        if (s->state == MessageState::Sent)
+            ++sent;
+        else if (s->state != MessageState::Sending)
+            withdraw << id;
+    }
+    if (withdraw.isEmpty()) {
+        if (sent > 0)
+            statusBar()->showMessage(
+                tr("Sent messages stay in the outbox as the record of what was sent; Delete "
+                   "withdraws only messages not sent yet."),
+                8000);
+        return;
+    }
+    QString text = tr("Delete %n message(s) not sent yet from the outbox? This cannot be undone.",
+                      nullptr, int(withdraw.size()));
+    if (sent > 0)
+        text += QLatin1Char(' ') +
+                tr("The %n sent message(s) in the selection stay as the record of what was sent.",
+                   nullptr, sent);
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Delete messages"), text,
+                                QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("deleteQuestion"));
+    box->setDefaultButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box, withdraw](int) {
+        if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
+            return;
+        QStringList errors;
+        int kept = 0;
+        for (qint64 id : withdraw) {
+            QString e;
+            bool deleted = false;
+            if (!m_service->store()->cancel(id, &deleted, &e))
+                errors << e;
+            else if (!deleted)
+                ++kept;
+        }
+        if (kept > 0)
+            statusBar()->showMessage(tr("%n message(s) kept as failed: some recipients already "
+                                        "got them; the others were cancelled.",
+                                        nullptr, kept),
+                                     8000);
+        if (!errors.isEmpty())
+            showError(tr("Delete"), errors.join(QLatin1Char('\n')));
+    });
+    box->open();
+}
+
 void MainWindow::updateActions()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
@@ -421,7 +456,8 @@ void MainWindow::updateActions()
                     s->state == MessageState::Held;
         anyHold |= s->state == MessageState::Queued || s->state == MessageState::Draft;
         anyRelease |= s->state == MessageState::Held || s->state == MessageState::Draft;
-        anyDelete |= s->state != MessageState::Sending;
+        // As `outpost cancel`: a sent message stays as the record of what was sent.
+        anyDelete |= s->state != MessageState::Sending && s->state != MessageState::Sent;
     }
     m_retry->setEnabled(anyRetry);
     m_hold->setEnabled(anyHold);

@@ -104,6 +104,9 @@ private:
     void scheduleStatus();
     void applyToSelection(const std::function<bool(qint64, QString *)> &op, const QString &what);
     void exportSelected();
+    /// Delete: asks, then withdraws the selected messages not sent yet as `outpost cancel`
+    /// does (OutboxStore::cancel); sent messages are never removed (their record stays).
+    void deleteSelected();
     void showDetails();
     void showError(const QString &title, const QString &text);
 

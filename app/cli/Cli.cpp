@@ -249,7 +249,9 @@ static const char kUsage[] =
     "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
     "Subject,\n"
     "                                  In-Reply-To and References (--to / --subject win)\n"
-    "  queue --account NAME --eml FILE|-              queue an existing RFC 5322 message\n"
+    "  queue --account NAME --eml FILE|- [--send-at ISO-8601]\n"
+    "                                  queue an existing RFC 5322 message as it is (--to,\n"
+    "                                  --subject, --attach, ... are refused with it)\n"
     "        both take [--notify success,failure,delay|never] [--ret full|hdrs] [--envid ID]:\n"
     "        delivery status notifications (RFC 3461), asked of servers that offer DSN\n"
     "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [-N DSN] [-R full|hdrs] [-V ENVID]\n"
@@ -392,7 +394,22 @@ void Cli::run(const QStringList &all)
         if (sub == QLatin1String("remove") || sub == QLatin1String("default")) {
             QString error;
             const QString name = pos.value(0);
-            if (sub == QLatin1String("remove") && accounts->find(name)) {
+            if (name.isEmpty() || pos.size() != 1) {
+                err(QStringLiteral("usage: outpost account %1 NAME%2")
+                        .arg(sub, sub == QLatin1String("remove") ? QStringLiteral(" [--force]")
+                                                                 : QString()));
+                done(exitcode::Usage);
+                return;
+            }
+            // An account that does not exist: 78, as for `account test`, `account default`,
+            // `queue --account` and `config --account` (never 0 as if it had been removed).
+            if (!accounts->find(name)) {
+                err(QStringLiteral("no account named \"%1\" (outpost account list shows them)")
+                        .arg(name));
+                done(exitcode::Config);
+                return;
+            }
+            if (sub == QLatin1String("remove")) {
                 // Its waiting messages could never be sent: refuse, or fail them (--force),
                 // never leave them queued with no account.
                 OutboxStore *store = d->service->store();
@@ -546,7 +563,7 @@ void Cli::run(const QStringList &all)
                 [this, test](const SmtpResult &r, const Capabilities &caps, const QStringList &) {
                     test->deleteLater();
                     if (!r.ok()) {
-                        err(words::describeResult(r));
+                        err(words::describeTestResult(r));
                         done(words::exitCodeFor(r.errorClass)); // no password: auth, 77
                         return;
                     }
@@ -601,6 +618,25 @@ void Cli::run(const QStringList &all)
                                "give one of them"));
             done(exitcode::Usage);
             return;
+        }
+        if (p.isSet(QStringLiteral("eml"))) {
+            // design.md §6: --eml queues an existing message as it is (its own header fields,
+            // its recipients from To/Cc/Bcc); options that would write or change the message
+            // are refused rather than silently ignored.
+            QStringList ignored;
+            for (const char *o : {"from", "to", "cc", "bcc", "reply-to", "subject", "body",
+                                  "body-file", "html-file", "attach"}) {
+                if (p.isSet(QLatin1String(o)))
+                    ignored << QStringLiteral("--") + QLatin1String(o);
+            }
+            if (!ignored.isEmpty()) {
+                err(QStringLiteral("--eml queues the message file as it is, so %1 cannot be "
+                                   "combined with it: change the file, or write a new message "
+                                   "with --to, --subject and --body instead of --eml")
+                        .arg(ignored.join(QLatin1String(", "))));
+                done(exitcode::Usage);
+                return;
+            }
         }
         DsnRequest dsn;
         auto given = [&p](const char *name) -> std::optional<QString> {
@@ -947,12 +983,26 @@ void Cli::run(const QStringList &all)
                 outBytes("]\n");
             } else {
                 std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+                // One line per message, fields separated by tabs: a tab, line feed or carriage
+                // return (or CRLF) inside a field (a subject, a server's multi-line reply)
+                // becomes one space here, so every line keeps its five fields; --json keeps the
+                // real value.
+                auto field = [](QString v) {
+                    v.replace(QLatin1String("\r\n"), QLatin1String(" "));
+                    for (QChar &c : v) {
+                        if (c == QLatin1Char('\t') || c == QLatin1Char('\n') ||
+                            c == QLatin1Char('\r'))
+                            c = QLatin1Char(' ');
+                    }
+                    return v;
+                };
                 store->forEachSummary(filter, [&](const MessageSummary &m) {
-                    const QByteArray line = printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
-                                                          .arg(m.id)
-                                                          .arg(messageStateName(m.state), m.toText,
-                                                               m.subject, words::lastOutcome(m)))
-                                                .toUtf8();
+                    const QByteArray line =
+                        printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
+                                      .arg(m.id)
+                                      .arg(messageStateName(m.state), field(m.toText),
+                                           field(m.subject), field(words::lastOutcome(m))))
+                            .toUtf8();
                     std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
                     return true;
                 });
@@ -1076,7 +1126,21 @@ void Cli::run(const QStringList &all)
         }
         const QStringList pos = p.positionalArguments();
         QString error;
+        // An unknown key or a value out of the key's range is a usage error (64), for set,
+        // get and unset alike; 78 stays for an account that does not exist.
+        auto unknownKey = [&pos] {
+            if (!Settings::defaultValue(pos[0]).isEmpty())
+                return false;
+            err(Settings::validate(pos[0], QString()));
+            return true;
+        };
         if (sub == QLatin1String("set") && pos.size() == 2) {
+            const QString why = Settings::validate(pos[0], pos[1]);
+            if (!why.isEmpty()) {
+                err(why);
+                done(exitcode::Usage);
+                return;
+            }
             if (!settings->set(account, pos[0], pos[1], &error)) {
                 err(error);
                 done(exitcode::Config);
@@ -1086,9 +1150,8 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("get") && pos.size() == 1) {
-            if (Settings::defaultValue(pos[0]).isEmpty()) {
-                err(Settings::validate(pos[0], QString()));
-                done(exitcode::Config);
+            if (unknownKey()) {
+                done(exitcode::Usage);
                 return;
             }
             out(settings->value(account, pos[0]) + QLatin1Char('\n'));
@@ -1096,6 +1159,10 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("unset") && pos.size() == 1) {
+            if (unknownKey()) {
+                done(exitcode::Usage);
+                return;
+            }
             if (!settings->unset(account, pos[0], &error)) {
                 err(error);
                 done(exitcode::Config);

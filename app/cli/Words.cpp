@@ -59,6 +59,37 @@ QString describeResult(const SmtpResult &r)
     return s;
 }
 
+QString describeTestResult(const SmtpResult &r)
+{
+    // A connection test sends nothing and pauses nothing: the sentence is its result only.
+    QString s;
+    switch (r.errorClass) {
+    case ErrorClass::Auth:
+        s = r.reply.code == 0 ? QStringLiteral("The login could not be tried.")
+                              : QStringLiteral("The server did not accept the login (user name or "
+                                               "password).");
+        break;
+    case ErrorClass::Certificate:
+        s = QStringLiteral("The server's certificate is not trusted.");
+        break;
+    case ErrorClass::Permanent:
+        s = QStringLiteral("The server refused the connection test.");
+        break;
+    case ErrorClass::Local:
+        s = QStringLiteral("The test could not be run with this account's settings.");
+        break;
+    default:
+        s = classSentence(r.errorClass);
+        break;
+    }
+    const QString reply = replyText(r.reply);
+    if (!reply.isEmpty())
+        s += QStringLiteral(" Server said: \"%1\".").arg(reply);
+    else if (!r.detail.isEmpty())
+        s += QStringLiteral(" (%1)").arg(r.detail);
+    return s;
+}
+
 QString lastOutcome(const MessageSummary &m)
 {
     if (m.errorClass == ErrorClass::None)

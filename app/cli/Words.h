@@ -12,6 +12,9 @@ namespace outpost::words {
 
 /// One sentence for a result: what happened in plain words, then the server's reply.
 QString describeResult(const SmtpResult &r);
+/// The result of `outpost account test` in one sentence, then the server's reply or the
+/// detail: what the test found only (a test sends nothing and pauses no account).
+QString describeTestResult(const SmtpResult &r);
 /// A short "what happened last" for a listing row.
 QString lastOutcome(const MessageSummary &m);
 /// The text form of `outpost show ID`.

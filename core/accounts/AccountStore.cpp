@@ -142,6 +142,10 @@ bool AccountStore::remove(const QString &name, QString *error)
         *error = q.lastError().text();
         return false;
     }
+    if (q.numRowsAffected() == 0) {
+        *error = QStringLiteral("no account named \"%1\"").arg(name);
+        return false;
+    }
     QSqlQuery s(m_db->db());
     s.prepare(QStringLiteral("DELETE FROM settings WHERE account = ?"));
     s.addBindValue(name);

@@ -24,7 +24,8 @@ public:
     bool add(const Account &account, QString *error);
     /// Replaces the stored fields of an existing account (not its pause state).
     bool update(const Account &account, QString *error);
-    /// Removes an account (its messages stay, and can be moved or deleted by the user).
+    /// Removes an account (its messages stay, and can be moved or deleted by the user); false
+    /// with *error when no account has that name or on a write error.
     bool remove(const QString &name, QString *error);
     std::optional<Account> find(const QString &name) const;
     QList<Account> list() const;

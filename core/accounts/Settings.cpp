@@ -6,6 +6,9 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
+#include <algorithm>
+#include <limits>
+
 namespace outpost {
 
 namespace {
@@ -14,16 +17,30 @@ struct KeyInfo
     const char *key;
     const char *def;
     bool numeric;
+    qint64 min = 0; // numeric keys: the smallest value accepted
+    qint64 max = 0; // numeric keys: the largest value accepted
 };
+// Counts and times handed to timers and the pool are ints (ms): at most 2^31 - 1 (24.8 days).
+constexpr qint64 kIntMax = std::numeric_limits<int>::max();
+// The retry times are 64-bit (ms) throughout: up to one year.
+constexpr qint64 kYearMs = 365LL * 24 * 3600 * 1000;
 constexpr KeyInfo kKeys[] = {
-    {"pool.max_per_server", "2", true},      {"pool.max_messages", "100", true},
-    {"pool.idle_ms", "60000", true},         {"pool.rate_per_min", "0", true},
-    {"timeout.connect", "30000", true},      {"timeout.greeting", "300000", true},
-    {"timeout.command", "300000", true},     {"timeout.data_block", "180000", true},
-    {"timeout.data_end", "600000", true},    {"timeout.quit", "5000", true},
-    {"shutdown.deadline_ms", "10000", true}, {"retry.initial_ms", "60000", true},
-    {"retry.max_ms", "3600000", true},       {"retry.lifetime_ms", "432000000", true},
-    {"pipelining", "auto", false},           {"chunking", "auto", false},
+    {"pool.max_per_server", "2", true, 1, kIntMax},
+    {"pool.max_messages", "100", true, 1, kIntMax},
+    {"pool.idle_ms", "60000", true, 0, kIntMax},
+    {"pool.rate_per_min", "0", true, 0, kIntMax},
+    {"timeout.connect", "30000", true, 0, kIntMax},
+    {"timeout.greeting", "300000", true, 0, kIntMax},
+    {"timeout.command", "300000", true, 0, kIntMax},
+    {"timeout.data_block", "180000", true, 0, kIntMax},
+    {"timeout.data_end", "600000", true, 0, kIntMax},
+    {"timeout.quit", "5000", true, 0, kIntMax},
+    {"shutdown.deadline_ms", "10000", true, 0, kIntMax},
+    {"retry.initial_ms", "60000", true, 0, kYearMs},
+    {"retry.max_ms", "3600000", true, 0, kYearMs},
+    {"retry.lifetime_ms", "432000000", true, 0, kYearMs},
+    {"pipelining", "auto", false},
+    {"chunking", "auto", false},
     {"dsn.notify", "default", false},
 };
 const KeyInfo *find(const QString &key)
@@ -64,15 +81,16 @@ QString Settings::validate(const QString &key, const QString &value)
         return QStringLiteral("unknown setting \"%1\" (known: %2)")
             .arg(key, keys().join(QLatin1String(", ")));
     if (k->numeric) {
+        // Checked as a whole number in [min, max] before it is stored: a value beyond the
+        // range (even beyond 64 bits) is refused, never wrapped around when read as an int.
         bool ok = false;
         const qint64 n = value.toLongLong(&ok);
-        if (!ok || n < 0)
-            return QStringLiteral("%1 needs a whole number >= 0, not \"%2\"").arg(key, value);
-        if (key == QLatin1String("pool.max_per_server") ||
-            key == QLatin1String("pool.max_messages")) {
-            if (n < 1)
-                return QStringLiteral("%1 must be at least 1").arg(key);
-        }
+        if (!ok || n < k->min || n > k->max)
+            return QStringLiteral("%1 takes a whole number from %2 to %3, not \"%4\"")
+                .arg(key)
+                .arg(k->min)
+                .arg(k->max)
+                .arg(value);
         return {};
     }
     if (key == QLatin1String("dsn.notify")) {
@@ -103,7 +121,12 @@ QString Settings::value(const QString &account, const QString &key) const
 
 qint64 Settings::intValue(const QString &account, const QString &key) const
 {
-    return value(account, key).toLongLong();
+    const qint64 n = value(account, key).toLongLong();
+    const KeyInfo *k = find(key);
+    if (!k || !k->numeric)
+        return n;
+    // A value stored before the range check (an older outbox) is kept within the range too.
+    return std::clamp(n, k->min, k->max);
 }
 
 QString Settings::storedValue(const QString &account, const QString &key) const
@@ -135,6 +158,10 @@ bool Settings::set(const QString &account, const QString &key, const QString &va
 
 bool Settings::unset(const QString &account, const QString &key, QString *error)
 {
+    if (defaultValue(key).isEmpty()) {
+        *error = validate(key, QString());
+        return false;
+    }
     QSqlQuery q(m_db->db());
     q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
     q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL

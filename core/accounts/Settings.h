@@ -40,18 +40,21 @@ public:
     static QStringList keys();
     /// Default value of `key`, empty for unknown keys.
     static QString defaultValue(const QString &key);
-    /// Checks a value for a key; returns "" when fine, else the reason.
+    /// Checks a value for a key; returns "" when fine, else the reason (an unknown key, or a
+    /// value out of the key's range, naming it: numbers of times and counts the pool and the
+    /// timers read as ints take 0 (1 for pool.max_per_server and pool.max_messages) to
+    /// 2147483647, the retry.* times 0 to 31536000000 ms, one year).
     static QString validate(const QString &key, const QString &value);
 
     /// Effective value: the account's override, else the global value, else the default.
     QString value(const QString &account, const QString &key) const;
-    /// value() as an integer (0 when not a number).
+    /// value() as an integer (0 when not a number), kept within the key's range (validate()).
     qint64 intValue(const QString &account, const QString &key) const;
     /// The stored value at exactly this scope ("" account = global); empty when unset.
     QString storedValue(const QString &account, const QString &key) const;
     /// Stores a value; returns false with *error for unknown keys, bad values or a write error.
     bool set(const QString &account, const QString &key, const QString &value, QString *error);
-    /// Removes a stored value; returns false with *error on a write error.
+    /// Removes a stored value; returns false with *error for an unknown key or a write error.
     bool unset(const QString &account, const QString &key, QString *error);
     /// Every stored (scope, key, value), globals first.
     QList<std::tuple<QString, QString, QString>> stored() const;

@@ -320,12 +320,19 @@ void SmtpSession::onReadyRead()
             failAndAbort(SmtpResult::failure(ErrorClass::Protocol, m_parser.errorString()));
             return;
         }
-        for (const QByteArray &l : reply.lines) {
-            QByteArray shown = QByteArray::number(reply.code);
-            if (!reply.enhanced.isEmpty())
-                shown += ' ' + reply.enhanced;
+        // Each line as on the wire (RFC 5321 §4.2.1): "250-" on every line but the last,
+        // "250 " on the last; a code-only last line stays the bare code.
+        for (qsizetype i = 0; i < reply.lines.size(); ++i) {
+            const QByteArray &l = reply.lines.at(i);
+            const bool last = i + 1 == reply.lines.size();
+            QByteArray rest = reply.enhanced;
             if (!l.isEmpty())
-                shown += ' ' + l;
+                rest += (rest.isEmpty() ? "" : " ") + l;
+            QByteArray shown = QByteArray::number(reply.code);
+            if (!last)
+                shown += '-' + rest;
+            else if (!rest.isEmpty())
+                shown += ' ' + rest;
             emit logLine(QStringLiteral("S: ") + printable(shown));
         }
         const State before = m_state;

@@ -2,10 +2,12 @@
 // issue 5: removing an account whose messages wait, cancelling a sent message, retrying a
 // scheduled one. Exit codes and words as design.md §6 and the README say.
 
+#include "MiniSmtpServer.h"
 #include "ServerProcess.h"
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
@@ -240,6 +242,45 @@ private slots:
         const RunResult plain = run({QStringLiteral("retry"), QString::number(now)});
         QCOMPARE(plain.exitCode, 0);
         QCOMPARE(plain.out, QByteArray());
+    }
+
+    void accountTestWithRefusedLoginPausesNothing()
+    {
+        // `account test` reports the refused login as the test's result (77), never "sending
+        // is paused": the account is not paused and its queued message stays queued. The
+        // server is tests/support's MiniSmtpServer in this process (aiosmtpd 1.4 does not
+        // answer a failed AUTH), so outpost runs while this event loop serves it.
+        outpost::testsupport::MiniSmtpServer server;
+        server.keywords = {"AUTH PLAIN"};
+        server.authReply = "535 5.7.8 Authentication credentials invalid";
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        addAccount(QStringLiteral("work"), server.port(),
+                   {QStringLiteral("--user"), QStringLiteral("alice"),
+                    QStringLiteral("--password-command"), QStringLiteral("echo wrong"),
+                    QStringLiteral("--auth"), QStringLiteral("plain"),
+                    QStringLiteral("--allow-plain-auth")});
+        const qint64 id = queue(QStringLiteral("work"), QStringLiteral("waiting"));
+        QVERIFY(id > 0);
+        QProcess p;
+        p.setProcessEnvironment(cliEnvironment());
+        QSignalSpy finished(&p, &QProcess::finished);
+        p.start(outpostBinary(), {QStringLiteral("--data-dir"), m_dir, QStringLiteral("account"),
+                                  QStringLiteral("test"), QStringLiteral("work")});
+        QVERIFY(finished.wait(30000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 77);
+        QCOMPARE(err, QByteArray("outpost: The server did not accept the login (user name or "
+                                 "password). Server said: \"535 5.7.8 Authentication "
+                                 "credentials invalid\".\n"));
+        QCOMPARE(server.commands.value(1),
+                 QByteArray("AUTH PLAIN ") + QByteArray("\0alice\0wrong", 12).toBase64());
+        RunResult r =
+            run({QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
+        const QJsonArray accounts = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(accounts.size(), 1);
+        QCOMPARE(accounts.first().toObject().value(QLatin1String("paused")).toBool(true), false);
+        QCOMPARE(listed(id).value(QLatin1String("state")).toString(), QStringLiteral("queued"));
     }
 };
 

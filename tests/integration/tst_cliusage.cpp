@@ -2,6 +2,9 @@
 // and the words on standard error, for a fresh data directory (no server needed).
 #include "ServerProcess.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -54,7 +57,69 @@ private slots:
         QTest::newRow("config set: negative number")
             << QStringList{QStringLiteral("config"), QStringLiteral("set"),
                            QStringLiteral("pool.max_per_server"), QStringLiteral("-3")}
-            << 78 << QStringLiteral("pool.max_per_server needs a whole number >= 0, not \"-3\"");
+            << 64
+            << QStringLiteral(
+                   "pool.max_per_server takes a whole number from 1 to 2147483647, not \"-3\"");
+        // Beyond int: refused with the range, never wrapped around (2^32 + 1000 read as an int
+        // is 1000 ms).
+        QTest::newRow("config set: beyond int range")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("timeout.quit"), QStringLiteral("4294968296")}
+            << 64
+            << QStringLiteral(
+                   "timeout.quit takes a whole number from 0 to 2147483647, not \"4294968296\"");
+        QTest::newRow("config set: beyond 64 bits")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("pool.idle_ms"), QStringLiteral("99999999999999999999")}
+            << 64
+            << QStringLiteral("pool.idle_ms takes a whole number from 0 to 2147483647, not "
+                              "\"99999999999999999999\"");
+        QTest::newRow("config set: retry time beyond a year")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("retry.lifetime_ms"), QStringLiteral("31536000001")}
+            << 64
+            << QStringLiteral("retry.lifetime_ms takes a whole number from 0 to 31536000000, not "
+                              "\"31536000001\"");
+        QTest::newRow("config set: pool.max_messages 0")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("pool.max_messages"), QStringLiteral("0")}
+            << 64
+            << QStringLiteral(
+                   "pool.max_messages takes a whole number from 1 to 2147483647, not \"0\"");
+        QTest::newRow("config set: unknown key")
+            << QStringList{QStringLiteral("config"), QStringLiteral("set"),
+                           QStringLiteral("nosuch.key"), QStringLiteral("1")}
+            << 64 << QStringLiteral("unknown setting \"nosuch.key\" (known: pool.max_per_server");
+        // An account that does not exist is 78 for every account command (as for account test,
+        // queue --account, config --account), never 0 as if it had been removed.
+        QTest::newRow("account remove: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove"),
+                           QStringLiteral("nosuch")}
+            << 78
+            << QStringLiteral("no account named \"nosuch\" (outpost account list shows them)");
+        QTest::newRow("account remove --force: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove"),
+                           QStringLiteral("nosuch"), QStringLiteral("--force")}
+            << 78 << QStringLiteral("no account named \"nosuch\"");
+        QTest::newRow("account remove: no name")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove")} << 64
+            << QStringLiteral("usage: outpost account remove NAME [--force]");
+        QTest::newRow("account default: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("default"),
+                           QStringLiteral("nosuch")}
+            << 78 << QStringLiteral("no account named \"nosuch\"");
+        QTest::newRow("account test: no such account")
+            << QStringList{QStringLiteral("account"), QStringLiteral("test"),
+                           QStringLiteral("nosuch")}
+            << 78 << QStringLiteral("no account named \"nosuch\"");
+        QTest::newRow("config unset: unknown key")
+            << QStringList{QStringLiteral("config"), QStringLiteral("unset"),
+                           QStringLiteral("nosuch.key")}
+            << 64 << QStringLiteral("unknown setting \"nosuch.key\" (known: pool.max_per_server");
+        QTest::newRow("config get: unknown key")
+            << QStringList{QStringLiteral("config"), QStringLiteral("get"),
+                           QStringLiteral("nosuch.key")}
+            << 64 << QStringLiteral("unknown setting \"nosuch.key\"");
         QTest::newRow("config set: unknown option")
             << QStringList{QStringLiteral("config"), QStringLiteral("set"),
                            QStringLiteral("--colour"), QStringLiteral("a"), QStringLiteral("b")}
@@ -71,6 +136,122 @@ private slots:
         const RunResult r = runOutpost(data.path(), args);
         QVERIFY2(QString::fromUtf8(r.err).contains(stderrContains), r.err.constData());
         QCOMPARE(r.exitCode, exitCode);
+    }
+
+    void settingOutOfRangeIsNotStored()
+    {
+        // A refused value leaves the stored one as it was; the largest values are accepted.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        auto config = [&](const QStringList &a) {
+            return runOutpost(data.path(), QStringList{QStringLiteral("config")} + a);
+        };
+        RunResult r = config(
+            {QStringLiteral("set"), QStringLiteral("timeout.quit"), QStringLiteral("4294968296")});
+        QCOMPARE(r.exitCode, 64);
+        r = config({QStringLiteral("get"), QStringLiteral("timeout.quit")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("5000\n"));
+        r = config({QStringLiteral("list")});
+        QVERIFY2(r.out.contains("timeout.quit=5000  (default)\n"), r.out.constData());
+        r = config(
+            {QStringLiteral("set"), QStringLiteral("timeout.quit"), QStringLiteral("2147483647")});
+        QCOMPARE(r.exitCode, 0);
+        r = config({QStringLiteral("set"), QStringLiteral("retry.lifetime_ms"),
+                    QStringLiteral("31536000000")});
+        QCOMPARE(r.exitCode, 0);
+        r = config({QStringLiteral("get"), QStringLiteral("timeout.quit")});
+        QCOMPARE(r.out, QByteArray("2147483647\n"));
+        r = config({QStringLiteral("get"), QStringLiteral("retry.lifetime_ms")});
+        QCOMPARE(r.out, QByteArray("31536000000\n"));
+    }
+
+    void unsetKnownKey()
+    {
+        // unset of a known key goes back to the default; an unknown one changes nothing.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        auto config = [&](const QStringList &a) {
+            return runOutpost(data.path(), QStringList{QStringLiteral("config")} + a);
+        };
+        QCOMPARE(config({QStringLiteral("set"), QStringLiteral("pool.max_per_server"),
+                         QStringLiteral("4")})
+                     .exitCode,
+                 0);
+        RunResult r = config({QStringLiteral("unset"), QStringLiteral("pool.max_per_servers")});
+        QCOMPARE(r.exitCode, 64);
+        QVERIFY2(r.err.contains("unknown setting \"pool.max_per_servers\""), r.err.constData());
+        QCOMPARE(config({QStringLiteral("get"), QStringLiteral("pool.max_per_server")}).out,
+                 QByteArray("4\n"));
+        r = config({QStringLiteral("unset"), QStringLiteral("pool.max_per_server")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(config({QStringLiteral("get"), QStringLiteral("pool.max_per_server")}).out,
+                 QByteArray("2\n"));
+    }
+
+    void removeUnknownAccountChangesNothing()
+    {
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("work"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("remove"),
+                                     QStringLiteral("Work")});
+        QCOMPARE(r.exitCode, 78);
+        QCOMPARE(r.err, QByteArray("outpost: no account named \"Work\" (outpost account list "
+                                   "shows them)\n"));
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("list")});
+        QVERIFY2(r.out.startsWith("work (default)\t127.0.0.1:"), r.out.constData());
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("remove"),
+                                     QStringLiteral("work")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("list")}).out,
+                 QByteArray());
+    }
+
+    void emlRefusesOptionsThatWouldChangeIt()
+    {
+        // --eml queues the file as it is: --to, --subject, --attach ... are refused (64) and
+        // nothing is queued; --send-at and the DSN options still apply.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray eml = "From: a@example.org\r\nTo: b@example.org\r\nSubject: as "
+                               "written\r\n\r\nhi\r\n";
+        const QStringList base{QStringLiteral("queue"), QStringLiteral("--account"),
+                               QStringLiteral("x"), QStringLiteral("--eml"), QStringLiteral("-")};
+        r = runOutpost(data.path(),
+                       base + QStringList{QStringLiteral("--to"), QStringLiteral("c@example.org")},
+                       eml);
+        QCOMPARE(r.exitCode, 64);
+        QCOMPARE(r.err, QByteArray("outpost: --eml queues the message file as it is, so --to "
+                                   "cannot be combined with it: change the file, or write a new "
+                                   "message with --to, --subject and --body instead of --eml\n"));
+        r = runOutpost(data.path(),
+                       base + QStringList{QStringLiteral("--subject"), QStringLiteral("other"),
+                                          QStringLiteral("--attach"), QStringLiteral("/etc/hosts"),
+                                          QStringLiteral("--cc"), QStringLiteral("d@example.org")},
+                       eml);
+        QCOMPARE(r.exitCode, 64);
+        QVERIFY2(r.err.contains("so --cc, --subject, --attach cannot be combined"),
+                 r.err.constData());
+        QCOMPARE(runOutpost(data.path(), {QStringLiteral("list")}).out, QByteArray());
+        r = runOutpost(data.path(),
+                       base + QStringList{QStringLiteral("--send-at"),
+                                          QStringLiteral("2099-01-01T09:00:00Z"),
+                                          QStringLiteral("--notify"), QStringLiteral("never")},
+                       eml);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QCOMPARE(r.out, QByteArray("1\n"));
+        r = runOutpost(data.path(), {QStringLiteral("list")});
+        QVERIFY2(r.out.startsWith("1\tqueued\tb@example.org\tas written\t"), r.out.constData());
     }
 
     void negativeValueAfterAccountOption()
@@ -146,6 +327,44 @@ private slots:
         QVERIFY(!r.out.contains('\x1b'));
         r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
         QVERIFY2(r.out.contains("\\u001b]0;pwned\\u0007"), r.out.constData());
+    }
+
+    void listTextKeepsOneLinePerMessage()
+    {
+        // A tab or a line break in a subject would split the tab-separated line of `list`:
+        // there it becomes a space; --json keeps the subject as it is.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        // The subject as decoded from the message: tab, line feed and CRLF (RFC 2047 Q).
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                        QStringLiteral("--eml"), QStringLiteral("-")},
+                       "From: a@example.org\r\nTo: b@example.org\r\n"
+                       "Subject: =?utf-8?q?one=09two=0Athree=0D=0Afour?=\r\n\r\nhi\r\n");
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        // Given with --subject: the tab is kept (a line break there is folded when composed).
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                        QStringLiteral("--to"), QStringLiteral("b@example.org"),
+                        QStringLiteral("--subject"), QStringLiteral("a\tb"),
+                        QStringLiteral("--body"), QStringLiteral("hi")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(data.path(), {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("2\tqueued\tb@example.org\ta b\t\n" // newest first
+                                   "1\tqueued\tb@example.org\tone two three four\t\n"));
+        r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
+        const QJsonArray arr = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(arr.size(), 2);
+        QCOMPARE(arr.at(0).toObject().value(QLatin1String("subject")).toString(),
+                 QStringLiteral("a\tb"));
+        QCOMPARE(arr.at(1).toObject().value(QLatin1String("subject")).toString(),
+                 QStringLiteral("one\ttwo\nthree\r\nfour"));
     }
 
     void sendmailFromHandling()

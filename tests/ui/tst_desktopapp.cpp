@@ -76,6 +76,7 @@ private slots:
     void pausedAccountBanner();
     void noticesBecomeNotifications();
     void mainWindowActions();
+    void deleteKeepsSentMessages();
     void exportAndDetails();
     void dropEmlFiles();
     void protocolLog();
@@ -455,6 +456,82 @@ void TestDesktopApp::mainWindowActions()
     QCOMPARE(mw->workOfflineAction(), findAction(app->tray()->menu(), u"Work offline"_s));
     mw->newMessageAction()->trigger();
     QCOMPARE(app->composeWindows().size(), 1);
+}
+
+void TestDesktopApp::deleteKeepsSentMessages()
+{
+    // Delete follows `outpost cancel`: a sent message is never removed (its record and
+    // history stay), one some recipients got is kept as failed, others are deleted.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 sent = queue(u"a@example.org"_s, u"sent"_s);
+    const qint64 partly = queue(u"x@example.org, y@example.org"_s, u"partly"_s);
+    const qint64 waiting = queue(u"c@example.org"_s, u"waiting"_s);
+    QString error;
+    DeliveryUpdate u;
+    u.id = sent;
+    u.state = MessageState::Sent;
+    u.reply = {250, "2.0.0", {"Ok: queued as S1"}};
+    u.event = u"sent"_s;
+    u.recipients = {{"a@example.org", MessageState::Sent, u.reply}};
+    QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
+    DeliveryUpdate p;
+    p.id = partly;
+    p.state = MessageState::Queued;
+    p.errorClass = ErrorClass::Transient;
+    p.reply = {250, "2.0.0", {"Ok"}};
+    p.event = u"deferred"_s;
+    p.recipients = {{"x@example.org", MessageState::Sent, {250, "2.1.5", {"Ok"}}},
+                    {"y@example.org", MessageState::Queued, {451, "4.2.0", {"Later"}}}};
+    QVERIFY2(f->service->store()->applyUpdate(p, &error), qPrintable(error));
+    QTRY_COMPARE(mw->model()->rowCount(), 3);
+
+    // A sent message alone: Delete is disabled; the Delete key changes nothing.
+    QVERIFY(mw->selectMessage(sent));
+    QTRY_VERIFY(!mw->deleteAction()->isEnabled());
+    mw->table()->setFocus();
+    QTest::keyClick(mw->table(), Qt::Key_Delete);
+    mw->deleteAction()->trigger();
+    QVERIFY(!test::findMessageBox(u"deleteQuestion"_s));
+    QCOMPARE(f->service->store()->summary(sent)->state, MessageState::Sent);
+
+    // Sent and waiting selected: the question counts only the waiting one and says the sent
+    // one stays; only the waiting one is deleted.
+    const QModelIndex w = mw->model()->index(mw->model()->ensureRow(waiting), 0);
+    mw->table()->selectionModel()->select(w,
+                                          QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    QCOMPARE(mw->selectedIds().size(), 2);
+    QTRY_VERIFY(mw->deleteAction()->isEnabled());
+    mw->deleteAction()->trigger();
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
+    QCOMPARE(box->text(),
+             u"Delete 1 message(s) not sent yet from the outbox? This cannot be undone. The 1 "
+             "sent message(s) in the selection stay as the record of what was sent."_s);
+    test::clickButton(box, QMessageBox::Yes);
+    QVERIFY(!f->service->store()->summary(waiting));
+    QCOMPARE(f->service->store()->summary(sent)->state, MessageState::Sent);
+    QTRY_COMPARE(mw->model()->rowCount(), 2);
+
+    // Some recipients got it: kept as failed, the others cancelled, and the window says so.
+    QVERIFY(mw->selectMessage(partly));
+    QTRY_VERIFY(mw->deleteAction()->isEnabled());
+    mw->deleteAction()->trigger();
+    QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
+    QCOMPARE(box->text(),
+             u"Delete 1 message(s) not sent yet from the outbox? This cannot be undone."_s);
+    test::clickButton(box, QMessageBox::Yes);
+    const auto kept = f->service->store()->message(partly);
+    QVERIFY(kept);
+    QCOMPARE(kept->state, MessageState::Failed);
+    QCOMPARE(kept->recipients.size(), 2);
+    QCOMPARE(kept->recipients[0].state, MessageState::Sent);
+    QCOMPARE(kept->recipients[1].state, MessageState::Failed);
+    QCOMPARE(mw->statusBar()->currentMessage(),
+             u"1 message(s) kept as failed: some recipients already got them; the others were "
+             "cancelled."_s);
 }
 
 void TestDesktopApp::exportAndDetails()

@@ -24,6 +24,7 @@ private slots:
     void cleanup();
     void successShowsCapabilities();
     void authRefused();
+    void logShowsRepliesAsOnTheWire();
     void connectionRefused();
     void passwordCommand_data();
     void passwordCommand();
@@ -142,6 +143,34 @@ void TestConnectionTest::authRefused()
     // The typed password was used, not the stored one.
     QCOMPARE(server.commands.value(1),
              QByteArray("AUTH PLAIN ") + QByteArray("\0alice\0typed-not-saved", 22).toBase64());
+}
+
+void TestConnectionTest::logShowsRepliesAsOnTheWire()
+{
+    // Multi-line replies are logged line by line as sent (RFC 5321 §4.2.1): "250-" on every
+    // line but the last, "250 " on the last, the enhanced status code kept on each.
+    MiniSmtpServer server;
+    server.keywords = {"PIPELINING", "SIZE 10240000", "AUTH PLAIN"};
+    server.authReply = "535-5.7.8 Authentication credentials invalid\r\n535 5.7.8 Try again";
+    QString error;
+    QVERIFY(server.start(&error));
+    ConnectionTestOptions o;
+    o.password = QStringLiteral("x");
+    ConnectionTest t(account(server.port()), o);
+    const QList<QVariant> args = run(t);
+    QCOMPARE(args.size(), 3);
+    QStringList replies;
+    for (const QString &line : args[2].toStringList()) {
+        if (line.startsWith(QLatin1String("S: ")))
+            replies << line;
+    }
+    QCOMPARE(replies,
+             QStringList(
+                 {QStringLiteral("S: 220 mini.example ESMTP ready"),
+                  QStringLiteral("S: 250-mini.example"), QStringLiteral("S: 250-PIPELINING"),
+                  QStringLiteral("S: 250-SIZE 10240000"), QStringLiteral("S: 250 AUTH PLAIN"),
+                  QStringLiteral("S: 535-5.7.8 Authentication credentials invalid"),
+                  QStringLiteral("S: 535 5.7.8 Try again"), QStringLiteral("S: 221 2.0.0 Bye")}));
 }
 
 void TestConnectionTest::connectionRefused()

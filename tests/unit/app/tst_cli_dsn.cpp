@@ -194,7 +194,7 @@ private slots:
         // dsn.notify (global, then per account) fills NOTIFY when a message does not say it.
         RunResult r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
                                          QStringLiteral("dsn.notify"), QStringLiteral("bounce")});
-        QCOMPARE(r.exitCode, 78);
+        QCOMPARE(r.exitCode, 64);
         QVERIFY2(r.err.contains("dsn.notify is \"default\""), r.err.constData());
         r = runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
                                QStringLiteral("dsn.notify"), QStringLiteral("failure,delay")});
