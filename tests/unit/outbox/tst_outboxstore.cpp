@@ -693,31 +693,95 @@ private slots:
                 QFileInfo(path + QStringLiteral("-wal")).size() == 0);
     }
 
-    void damagedDatabaseIsRefused()
+    /// A real outbox of 20 messages whose pages after the first are overwritten: the header
+    /// and the schema (page 1) read fine, every table does not. Returns the damaged bytes.
+    QByteArray damageOutbox()
     {
-        // A real outbox whose pages after the first were overwritten: the header reads fine,
-        // the integrity check does not.
         QString error;
-        for (int i = 0; i < 20; ++i)
-            QVERIFY(m_store->enqueue(
-                        makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000),
-                        &error) > 0);
+        for (int i = 0; i < 20; ++i) {
+            if (m_store->enqueue(
+                    makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000), &error) <=
+                0)
+                return {};
+        }
         QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
         m_store.reset();
         m_db.reset();
         QByteArray bytes = readFile(dbPath());
-        QVERIFY(bytes.size() > 16384);
+        if (bytes.size() <= 16384)
+            return {};
         for (qsizetype i = 4096; i < bytes.size(); i += 4096)
             memset(bytes.data() + i, 0x5A, 64);
-        {
-            QFile f(dbPath());
-            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            f.write(bytes);
-        }
+        QFile f(dbPath());
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(bytes) != bytes.size())
+            return {};
+        return bytes;
+    }
+
+    void damagedDatabaseIsRefused()
+    {
+        // The integrity check at open (Access::ReadWrite, for everything that may write).
+        const QByteArray bytes = damageOutbox();
+        QVERIFY(!bytes.isEmpty());
+        QString error;
         Database db;
         QVERIFY(!db.open(dbPath(), &error));
         QCOMPARE(db.lastOpenError(), Database::OpenError::Corrupt);
         QCOMPARE(readFile(dbPath()), bytes);
+    }
+
+    void damageIsReportedWhenReadOnlyOpenSkipsTheCheck()
+    {
+        // Access::ReadOnly (list, show) leaves the integrity check out: the header and schema
+        // read fine, so the open succeeds; the first read of a damaged table says "damaged"
+        // (never an empty or short list), and nothing is written to the file.
+        const QByteArray bytes = damageOutbox();
+        QVERIFY(!bytes.isEmpty());
+        QString error;
+        Database db;
+        QVERIFY2(db.open(dbPath(), &error, Database::Access::ReadOnly), qPrintable(error));
+        OutboxStore store(&db, &m_clock);
+        int visited = 0;
+        ReadFailure failure;
+        QVERIFY(!store.forEachSummary(
+            std::nullopt,
+            [&](const MessageSummary &) {
+                ++visited;
+                return true;
+            },
+            &failure));
+        QCOMPARE(visited, 0);
+        QVERIFY(failure.damaged);
+        QVERIFY(!failure.detail.isEmpty());
+        ReadFailure one;
+        QVERIFY(!store.message(1, &one));
+        QVERIFY(one.damaged);
+        db.close();
+        QCOMPARE(readFile(dbPath()), bytes);
+    }
+
+    void readOnlyAccessRefusesWrites()
+    {
+        QString error;
+        QVERIFY(m_store->enqueue(makeMessage("kept"), &error) > 0);
+        m_store.reset();
+        m_db.reset();
+        Database db;
+        QVERIFY2(db.open(dbPath(), &error, Database::Access::ReadOnly), qPrintable(error));
+        OutboxStore store(&db, &m_clock);
+        QCOMPARE(store.enqueue(makeMessage("refused"), &error), 0);
+        bool deleted = false;
+        QVERIFY(!store.cancel(1, &deleted, &error));
+        QVERIFY(!deleted);
+        ReadFailure failure;
+        const auto m = store.message(1, &failure);
+        QVERIFY(m);
+        QVERIFY(failure.detail.isEmpty());
+        QCOMPARE(m->subject, QStringLiteral("kept"));
+        QCOMPARE(store.count(), 1);
+        // No such message is not a failure.
+        QVERIFY(!store.message(99, &failure));
+        QVERIFY(failure.detail.isEmpty());
     }
 
     void fullDiskLeavesNothingHalfWritten()
@@ -998,10 +1062,10 @@ private slots:
             m_store->enqueue(makeMessage("m" + QByteArray::number(i)), &error);
         QVERIFY(m_store->hold(2, &error));
         QList<qint64> visited;
-        m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
             visited << m.id;
             return true;
-        });
+        }));
         QList<qint64> listed;
         for (const MessageSummary &m : m_store->list())
             listed << m.id;
