@@ -218,6 +218,8 @@ bool Database::open(const QString &path, QString *error, Access access)
         close();
         return false;
     }
+    m_textIsUtf8 = q.exec(QStringLiteral("PRAGMA encoding")) && q.next() &&
+                   q.value(0).toString() == QLatin1String("UTF-8");
     if (access == Access::ReadOnly && !q.exec(QStringLiteral("PRAGMA query_only = ON"))) {
         m_openError = OpenError::Io;
         *error = QStringLiteral("cannot configure %1: %2").arg(path, q.lastError().text());
@@ -272,8 +274,10 @@ bool Database::openConnection(const QString &path, QString *error)
     if (ok) {
         QSqlQuery q(m_db);
         ok = q.exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
-             q.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
+             q.exec(QStringLiteral("PRAGMA foreign_keys=ON")) &&
+             q.exec(QStringLiteral("PRAGMA encoding")) && q.next();
         why = q.lastError().text();
+        m_textIsUtf8 = ok && q.value(0).toString() == QLatin1String("UTF-8");
     }
     if (!ok) {
         m_openError = OpenError::Io;

@@ -68,6 +68,9 @@ public:
     /// lastError() says why) is not kept. The reference stays valid until close().
     QSqlQuery &statement(const QString &sql);
     OpenError lastOpenError() const { return m_openError; }
+    /// True when the file keeps text in UTF-8 (`PRAGMA encoding`, read by open(); every
+    /// outbox Outpost creates), so that a text's bytes (CAST AS BLOB) are its UTF-8.
+    bool textIsUtf8() const { return m_textIsUtf8; }
     /// True when `error` is SQLite's verdict that the file is damaged (SQLITE_CORRUPT 11,
     /// SQLITE_NOTADB 26), as opposed to a lock, a permission or an I/O problem.
     static bool isCorruption(const QSqlError &error);
@@ -85,6 +88,7 @@ private:
     QString m_connection;
     QString m_path;
     OpenError m_openError = OpenError::None;
+    bool m_textIsUtf8 = true;
 };
 
 /// RAII transaction: begins on construction, rolls back in the destructor unless commit()

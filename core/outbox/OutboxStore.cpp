@@ -43,18 +43,31 @@ qint64 toMs(const QDateTime &t)
 // The columns readSummary() reads. Text is read as its UTF-8 bytes (CAST AS BLOB) and
 // decoded with QString::fromUtf8: QSQLITE asks SQLite for UTF-16, which SQLite converts into
 // a buffer of its own for every value, a sixth of `outpost list --json` on 100,000 messages.
-// Columns that are usually empty come as NULL (no value to make at all).
+// Columns that are usually empty come as NULL (no value to make at all). CAST AS BLOB gives
+// the bytes in the database's encoding: an outbox in UTF-16 (never made by Outpost, whose
+// QSQLITE connections create UTF-8 files) is read as text (kSummaryColumnsAsText).
 const char kSummaryColumns[] =
     "id, CAST(account AS BLOB), state, NULLIF(error_class, ''), CAST(from_text AS BLOB), "
     "CAST(to_text AS BLOB), CAST(subject AS BLOB), attempts, created_at, send_at, "
     "next_attempt_at, last_code, NULLIF(last_enhanced, ''), CAST(NULLIF(last_text, '') AS BLOB), "
     "message_id, uncertain, size, CAST(NULLIF(last_detail, '') AS BLOB), dsn_notify, dsn_ret, "
     "dsn_envid, held_by_account";
+const char kSummaryColumnsAsText[] =
+    "id, account, state, NULLIF(error_class, ''), from_text, to_text, subject, attempts, "
+    "created_at, send_at, next_attempt_at, last_code, NULLIF(last_enhanced, ''), "
+    "NULLIF(last_text, ''), message_id, uncertain, size, NULLIF(last_detail, ''), dsn_notify, "
+    "dsn_ret, dsn_envid, held_by_account";
 
-/// A text column read as its UTF-8 bytes (see kSummaryColumns); empty for NULL.
+QLatin1String summaryColumns(const Database *db)
+{
+    return QLatin1String(db->textIsUtf8() ? kSummaryColumns : kSummaryColumnsAsText);
+}
+
+/// A text column read as its UTF-8 bytes (see kSummaryColumns), or as text; empty for NULL.
 QString utf8At(const QSqlQuery &q, int column)
 {
-    return QString::fromUtf8(q.value(column).toByteArray());
+    const QVariant v = q.value(column);
+    return v.typeId() == QMetaType::QByteArray ? QString::fromUtf8(v.toByteArray()) : v.toString();
 }
 
 /// SQL NULL for an empty text (optional columns of schema 2: NULL = not asked).
@@ -94,9 +107,9 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.nextAttemptAt = fromMs(q.value(10).toLongLong());
     m.lastReply.code = q.value(11).toInt();
     m.lastReply.enhanced = q.value(12).toString().toLatin1();
-    const QByteArray text = q.value(13).toByteArray();
+    const QString text = utf8At(q, 13);
     if (!text.isEmpty())
-        m.lastReply.lines = {text};
+        m.lastReply.lines = {text.toUtf8()};
     m.messageId = q.value(14).toByteArray();
     m.uncertain = q.value(15).toBool();
     m.size = q.value(16).toLongLong();
@@ -330,9 +343,8 @@ namespace {
 /// The summary of message `id`; nullopt when there is none or the read failed (*failure).
 std::optional<MessageSummary> readOneSummary(Database *db, qint64 id, ReadFailure *failure)
 {
-    static const QString sql =
-        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(QLatin1String(kSummaryColumns));
-    QSqlQuery &q = db->statement(sql);
+    QSqlQuery &q = db->statement(
+        QStringLiteral("SELECT %1 FROM messages WHERE id = ?").arg(summaryColumns(db)));
     const auto done = qScopeGuard([&q] { q.finish(); });
     q.addBindValue(id);
     if (!q.exec() || !q.next()) {
@@ -444,7 +456,7 @@ QList<MessageSummary> OutboxStore::list(std::optional<MessageState> state, int l
     QSqlQuery q(m_db->db());
     q.setForwardOnly(true);
     q.exec(QStringLiteral("SELECT %1 FROM messages%2 ORDER BY id DESC LIMIT %3 OFFSET %4")
-               .arg(QLatin1String(kSummaryColumns), stateFilter(state))
+               .arg(summaryColumns(m_db), stateFilter(state))
                .arg(limit)
                .arg(offset));
     while (q.next())
@@ -459,7 +471,7 @@ bool OutboxStore::forEachSummary(std::optional<MessageState> state,
     QSqlQuery q(m_db->db());
     q.setForwardOnly(true);
     if (q.exec(QStringLiteral("SELECT %1 FROM messages%2 ORDER BY id DESC")
-                   .arg(QLatin1String(kSummaryColumns), stateFilter(state)))) {
+                   .arg(summaryColumns(m_db), stateFilter(state)))) {
         while (q.next()) {
             if (!visit(readSummary(q)))
                 return true;

@@ -760,6 +760,68 @@ private slots:
         QCOMPARE(readFile(dbPath()), bytes);
     }
 
+    void summaryTextInEitherEncoding_data()
+    {
+        QTest::addColumn<QString>("encoding");
+        QTest::newRow("UTF-8 (every outbox Outpost makes)") << QStringLiteral("UTF-8");
+        QTest::newRow("UTF-16le (made elsewhere)") << QStringLiteral("UTF-16le");
+    }
+    void summaryTextInEitherEncoding()
+    {
+        // Summaries read text as its UTF-8 bytes (CAST AS BLOB) where the file is UTF-8, as
+        // text where it is not: the same strings either way.
+        QFETCH(QString, encoding);
+        m_store.reset();
+        m_db.reset();
+        QFile::remove(dbPath());
+        {
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("encoding"));
+            raw.setDatabaseName(dbPath());
+            QVERIFY(raw.open());
+            QVERIFY(QSqlQuery(raw).exec(QStringLiteral("PRAGMA encoding = '%1'").arg(encoding)));
+            QVERIFY(QSqlQuery(raw).exec(QStringLiteral("CREATE TABLE t (x)")));
+            QVERIFY(QSqlQuery(raw).exec(QStringLiteral("DROP TABLE t")));
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("encoding"));
+        reopen();
+        QCOMPARE(m_db->textIsUtf8(), encoding == QLatin1String("UTF-8"));
+        NewMessage n = makeMessage("enc");
+        n.account = QStringLiteral("w\u00f6rk");
+        n.fromText = QStringLiteral("Al\u00efce <a@example.org>");
+        n.subject = QStringLiteral("Gr\u00fc\u00dfe \u2603 \U0001F600");
+        n.toText = QStringLiteral("J\u00f6rg <j@example.org>");
+        QString error;
+        const qint64 id = m_store->enqueue(n, &error);
+        QVERIFY2(id > 0, qPrintable(error));
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Transient;
+        u.reply = SmtpReply{450, "4.2.0", {"\xc3\xa9t\xc3\xa9 \xe2\x98\x83"}};
+        u.detail = QStringLiteral("d\u00e9tail");
+        u.nextAttemptAt = m_clock.now().addSecs(60);
+        u.event = QStringLiteral("deferred");
+        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
+        QList<MessageSummary> seen;
+        QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+            seen << m;
+            return true;
+        }));
+        seen << *m_store->summary(id) << m_store->list().value(0);
+        for (const MessageSummary &m : std::as_const(seen)) {
+            QCOMPARE(m.account, n.account);
+            QCOMPARE(m.fromText, n.fromText);
+            QCOMPARE(m.subject, n.subject);
+            QCOMPARE(m.toText, n.toText);
+            QCOMPARE(m.lastReply.text(), QString::fromUtf8(u.reply.lines.value(0)));
+            QCOMPARE(m.lastReply.enhanced, QByteArray("4.2.0"));
+            QCOMPARE(m.lastDetail, u.detail);
+            QCOMPARE(m.errorClass, ErrorClass::Transient);
+        }
+    }
+
     void readOnlyAccessRefusesWrites()
     {
         QString error;
