@@ -97,14 +97,23 @@ QString iso(const QDateTime &t)
         lastMs = ms;
         return last;
     }
-    thread_local qint64 day = -1;
-    thread_local QString datePart; // "yyyy-MM-ddT"
+    // "yyyy-MM-ddT" of the last days met, by day number modulo 8: a message's created_at and
+    // next_attempt_at are often on different days, and one slot alone was remade at every
+    // call when they alternated.
+    struct Day
+    {
+        qint64 number = -1;
+        QString datePart;
+    };
+    thread_local Day days[8];
     const qint64 d = ms / kDayMs;
-    if (d != day) {
-        datePart =
+    Day &day = days[d & 7];
+    if (day.number != d) {
+        day.datePart =
             QDateTime::fromMSecsSinceEpoch(d * kDayMs, Qt::UTC).toString(Qt::ISODate).left(11);
-        day = d;
+        day.number = d;
     }
+    const QString &datePart = day.datePart;
     int rest = int(ms - d * kDayMs);
     const int milli = rest % 1000;
     rest /= 1000;

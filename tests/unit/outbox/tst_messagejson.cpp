@@ -78,6 +78,19 @@ private slots:
             QCOMPARE(json::iso(t), t.toUTC().toString(Qt::ISODateWithMs));
         }
     }
+    void isoOverManyDaysInTurn()
+    {
+        // Two times on different days in turn (created_at, next_attempt_at), days 8 apart
+        // (the same slot of iso()'s day cache), and every hour of a year.
+        const qint64 base = 1795964400000;
+        for (int i = 0; i < 3000; ++i) {
+            for (qint64 ms : {base + i * qint64(25200000) + i, base - i * qint64(777600000) - i,
+                              base + qint64(i % 24) * 3600000 + qint64(i / 24) * 86400000}) {
+                const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+                QCOMPARE(json::iso(t), t.toString(Qt::ISODateWithMs));
+            }
+        }
+    }
     void isoOfAnInvalidTime()
     {
         QVERIFY(json::iso(QDateTime()).isEmpty());
