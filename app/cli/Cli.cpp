@@ -179,24 +179,44 @@ struct Cli::Impl
     bool finished = false;
     int handOverRetries = 0; // flush: the lock holder went away before it answered
 
+    /// Tells how to move a damaged outbox aside (nothing was changed in it).
+    void explainDamaged()
+    {
+        const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
+        err(QStringLiteral("nothing was changed. To start with an empty outbox, move the damaged "
+                           "file aside:\n"
+                           "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+                .arg(db));
+    }
+    /// Reports a read of the outbox that failed after it was opened; returns the exit code:
+    /// 78 for a damaged file (with how to move it aside), 73 otherwise.
+    int readFailed(const ReadFailure &f)
+    {
+        const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
+        if (f.damaged) {
+            err(QStringLiteral("%1 is damaged: %2").arg(db, f.detail));
+            explainDamaged();
+            return exitcode::Config;
+        }
+        err(QStringLiteral("cannot read %1: %2").arg(db, f.detail));
+        return exitcode::CantCreate;
+    }
     /// Opens the outbox without dispatching (for commands that only read or change it).
-    bool openStore(int *code)
+    /// `readOnly` (list, show): no integrity check at open, writes refused
+    /// (Database::Access::ReadOnly); damage met while reading is reported by readFailed().
+    bool openStore(int *code, bool readOnly = false)
     {
         ServiceOptions o;
         o.dataDir = dataDir;
         o.singleInstance = false;
         o.dispatch = false;
+        o.readOnly = readOnly;
         service = std::make_unique<Service>(o);
         QString error;
         if (!service->open(&error)) {
             err(error);
             if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
-                const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
-                err(QStringLiteral(
-                        "nothing was changed. To start with an empty outbox, move the damaged file "
-                        "aside:\n"
-                        "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
-                        .arg(db));
+                explainDamaged();
                 *code = exitcode::Config;
             } else if (service->databaseErrorKind() == int(Database::OpenError::Locked)) {
                 *code = exitcode::TempFail;
@@ -947,11 +967,12 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
-        if (!d->openStore(&code)) {
+        if (!d->openStore(&code, true)) {
             done(code);
             return;
         }
         OutboxStore *store = d->service->store();
+        ReadFailure failure;
         if (command == QLatin1String("list")) {
             std::optional<MessageState> filter;
             if (p.isSet(QStringLiteral("state"))) {
@@ -967,19 +988,31 @@ void Cli::run(const QStringList &all)
                 // A JSON array written element by element as the rows are read, each element
                 // by QJsonDocument: the same bytes as one QJsonDocument of the whole array
                 // (tests/bench listjson checks), without holding 100,000 summaries, their
-                // objects and a 38 MB document in memory at once.
+                // objects and a 38 MB document in memory at once. A read that fails part way
+                // (a damaged page) leaves the array unclosed: no parser takes a short list
+                // for the whole outbox.
                 std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
                 std::fputc('[', stdout);
                 bool first = true;
-                store->forEachSummary(filter, [&](const MessageSummary &m) {
-                    if (!first)
-                        std::fputc(',', stdout);
-                    first = false;
-                    const QByteArray o =
-                        QJsonDocument(json::summary(m)).toJson(QJsonDocument::Compact);
-                    std::fwrite(o.constData(), 1, size_t(o.size()), stdout);
-                    return true;
-                });
+                json::SummaryObjects objects;
+                const bool read = store->forEachSummary(
+                    filter,
+                    [&](const MessageSummary &m) {
+                        if (!first)
+                            std::fputc(',', stdout);
+                        first = false;
+                        const QByteArray o =
+                            QJsonDocument(objects.of(m)).toJson(QJsonDocument::Compact);
+                        std::fwrite(o.constData(), 1, size_t(o.size()), stdout);
+                        return true;
+                    },
+                    &failure);
+                if (!read) {
+                    std::fputc('\n', stdout);
+                    std::fflush(stdout);
+                    done(d->readFailed(failure));
+                    return;
+                }
                 outBytes("]\n");
             } else {
                 std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
@@ -996,22 +1029,33 @@ void Cli::run(const QStringList &all)
                     }
                     return v;
                 };
-                store->forEachSummary(filter, [&](const MessageSummary &m) {
-                    const QByteArray line =
-                        printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
-                                      .arg(m.id)
-                                      .arg(messageStateName(m.state), field(m.toText),
-                                           field(m.subject), field(words::lastOutcome(m))))
-                            .toUtf8();
-                    std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
-                    return true;
-                });
+                const bool read = store->forEachSummary(
+                    filter,
+                    [&](const MessageSummary &m) {
+                        const QByteArray line =
+                            printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
+                                          .arg(m.id)
+                                          .arg(messageStateName(m.state), field(m.toText),
+                                               field(m.subject), field(words::lastOutcome(m))))
+                                .toUtf8();
+                        std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
+                        return true;
+                    },
+                    &failure);
                 std::fflush(stdout);
+                if (!read) {
+                    done(d->readFailed(failure));
+                    return;
+                }
             }
             done(exitcode::Ok);
             return;
         }
-        const auto m = store->message(id);
+        const auto m = store->message(id, &failure);
+        if (!m && !failure.detail.isEmpty()) {
+            done(d->readFailed(failure));
+            return;
+        }
         if (!m) {
             err(QStringLiteral("no message with id %1").arg(p.positionalArguments().value(0)));
             done(exitcode::DataErr);

@@ -138,7 +138,7 @@ int Database::schemaVersion()
     return int(std::size(kMigrations));
 }
 
-bool Database::open(const QString &path, QString *error)
+bool Database::open(const QString &path, QString *error, Access access)
 {
     m_path = path;
     m_openError = OpenError::None;
@@ -196,24 +196,20 @@ bool Database::open(const QString &path, QString *error)
         return false;
     }
     if (version > 0) {
-        // quick_check reads every page it covers: the whole file took 2.7 s for an outbox of
-        // 100,000 messages (1.2 GB, tests/bench/run.sh store). Every table is checked except
-        // message_data, which holds only the frozen message bytes (a damaged one shows when
-        // that message is read); the rest is ~5 % of the file.
-        QStringList tables;
-        if (q.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> "
-                                  "'message_data'"))) {
-            while (q.next())
-                tables << q.value(0).toString();
+        // The header was read above; reading the schema parses every table's definition, so
+        // a damaged schema page is refused here whatever the access.
+        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_schema")) || !q.next()) {
+            const QSqlError why = q.lastError();
+            const int code = why.nativeErrorCode().toInt() & 0xff;
+            m_openError = isCorruption(why)        ? OpenError::Corrupt
+                          : code == 5 || code == 6 ? OpenError::Locked
+                                                   : OpenError::Io;
+            *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why.text());
+            close();
+            return false;
         }
-        bool ok = !q.lastError().isValid();
-        for (const QString &table : std::as_const(tables)) {
-            ok = ok && q.exec(QStringLiteral("PRAGMA quick_check(\"%1\")").arg(table)) &&
-                 q.next() && q.value(0).toString() == QLatin1String("ok");
-        }
-        if (!ok) {
-            m_openError = OpenError::Corrupt;
-            *error = QStringLiteral("%1 is damaged (integrity check failed)").arg(path);
+        q.finish();
+        if ((access == Access::ReadWrite || version < schemaVersion()) && !checkIntegrity(error)) {
             close();
             return false;
         }
@@ -222,7 +218,47 @@ bool Database::open(const QString &path, QString *error)
         close();
         return false;
     }
+    m_textIsUtf8 = q.exec(QStringLiteral("PRAGMA encoding")) && q.next() &&
+                   q.value(0).toString() == QLatin1String("UTF-8");
+    if (access == Access::ReadOnly && !q.exec(QStringLiteral("PRAGMA query_only = ON"))) {
+        m_openError = OpenError::Io;
+        *error = QStringLiteral("cannot configure %1: %2").arg(path, q.lastError().text());
+        close();
+        return false;
+    }
     return true;
+}
+
+/// quick_check reads every page it covers: the whole file took 2.7 s for an outbox of 100,000
+/// messages (1.2 GB, tests/bench/run.sh store). Every table is checked except message_data,
+/// which holds only the frozen message bytes (a damaged one shows when that message is read);
+/// the rest is ~5 % of the file.
+bool Database::checkIntegrity(QString *error)
+{
+    QSqlQuery q(m_db);
+    QStringList tables;
+    if (q.exec(QStringLiteral("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> "
+                              "'message_data'"))) {
+        while (q.next())
+            tables << q.value(0).toString();
+    }
+    bool ok = !q.lastError().isValid();
+    for (const QString &table : std::as_const(tables)) {
+        ok = ok && q.exec(QStringLiteral("PRAGMA quick_check(\"%1\")").arg(table)) && q.next() &&
+             q.value(0).toString() == QLatin1String("ok");
+    }
+    if (!ok) {
+        m_openError = OpenError::Corrupt;
+        *error = QStringLiteral("%1 is damaged (integrity check failed)").arg(m_path);
+        return false;
+    }
+    return true;
+}
+
+bool Database::isCorruption(const QSqlError &error)
+{
+    const int code = error.nativeErrorCode().toInt() & 0xff;
+    return error.isValid() && (code == 11 || code == 26);
 }
 
 bool Database::openConnection(const QString &path, QString *error)
@@ -242,8 +278,10 @@ bool Database::openConnection(const QString &path, QString *error)
              // The worker connection reads every message's bytes for sending: through a
              // memory map (up to 256 MiB of the file) instead of a pread() per page, a
              // third of `flush`'s system calls (tests/bench/run.sh flush).
-             q.exec(QStringLiteral("PRAGMA mmap_size=268435456"));
+             q.exec(QStringLiteral("PRAGMA mmap_size=268435456")) &&
+             q.exec(QStringLiteral("PRAGMA encoding")) && q.next();
         why = q.lastError().text();
+        m_textIsUtf8 = ok && q.value(0).toString() == QLatin1String("UTF-8");
     }
     if (!ok) {
         m_openError = OpenError::Io;

@@ -9,7 +9,8 @@
 /// design.md §6). Built with QJsonObject; callers serialise them with QJsonDocument.
 namespace outpost::json {
 
-/// ISO 8601 in UTC with milliseconds ("2026-11-29T15:00:00.000Z"); empty for an invalid time.
+/// ISO 8601 in UTC with milliseconds ("2026-11-29T15:00:00.000Z"), the same text as
+/// `t.toUTC().toString(Qt::ISODateWithMs)`; empty for an invalid time.
 QString iso(const QDateTime &t);
 /// iso(t), or null for an invalid time.
 QJsonValue isoOrNull(const QDateTime &t);
@@ -24,5 +25,24 @@ QJsonValue dsn(const DsnRequest &d);
 /// subject, attempts, created_at, send_at, next_attempt_at (queued only), last_reply,
 /// last_error, uncertain, size (octets), message_id, dsn.
 QJsonObject summary(const MessageSummary &m);
+
+/// summary() for one message after another, as `outpost list --json` writes them: one
+/// QJsonObject is kept and only the fields that differ from the previous message's are
+/// written into it (each string written into a QJsonObject costs several allocations; most
+/// messages share their account, sender, state, attempts…). Every 256 messages it starts
+/// again from a fresh object, so the strings it replaced do not pile up in it.
+class SummaryObjects
+{
+public:
+    SummaryObjects();
+    /// The object of `m`, equal to summary(m). Valid until the next call; copying it is cheap
+    /// (implicitly shared) but makes the next call copy it once.
+    const QJsonObject &of(const MessageSummary &m);
+
+private:
+    QJsonObject m_object;
+    MessageSummary m_previous;
+    int m_sinceFresh = -1; ///< messages written since m_object was fresh; -1: none yet
+};
 
 } // namespace outpost::json

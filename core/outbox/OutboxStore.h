@@ -77,6 +77,13 @@ struct MessageSummary
     bool heldByAccount = false; ///< held because its account needs attention, not by the user
 };
 
+/// Why a read of the outbox failed (OutboxStore::forEachSummary(), message()).
+struct ReadFailure
+{
+    bool damaged = false; ///< SQLite found the file damaged (Database::isCorruption())
+    QString detail;       ///< SQLite's words (technical; for the log or an error line)
+};
+
 /// Everything stored about one message except its bytes.
 struct MessageRecord : MessageSummary
 {
@@ -176,7 +183,9 @@ public:
     void setGroupCommitWindowMs(int ms) { m_groupTimer.setInterval(std::max(0, ms)); }
     int groupCommitWindowMs() const { return m_groupTimer.interval(); }
 
-    std::optional<MessageRecord> message(qint64 id) const;
+    /// Everything stored about message `id` but its bytes; nullopt when there is no such
+    /// message or a read failed (then *failure, when given, says why; detail empty otherwise).
+    std::optional<MessageRecord> message(qint64 id, ReadFailure *failure = nullptr) const;
     /// The stored RFC 5322 bytes; empty when there is no such message.
     QByteArray messageData(qint64 id) const;
     /// Summaries, newest first, optionally of one state; `limit` < 0 = all.
@@ -185,8 +194,11 @@ public:
     /// Calls `visit` with each summary in list()'s order (newest first), optionally of one
     /// state, without holding them all in memory; stops early when `visit` returns false.
     /// One query over the messages table only (no recipients, history or message bytes).
-    void forEachSummary(std::optional<MessageState> state,
-                        const std::function<bool(const MessageSummary &)> &visit) const;
+    /// False when the read failed, before or after some messages were visited (e.g. a damaged
+    /// page: *failure, when given, says so), never a silently short list.
+    bool forEachSummary(std::optional<MessageState> state,
+                        const std::function<bool(const MessageSummary &)> &visit,
+                        ReadFailure *failure = nullptr) const;
     /// Ids in the order list() uses (for lazy models).
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
     /// One page of ids, newest first, for models that load as the user scrolls: at most

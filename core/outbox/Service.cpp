@@ -158,7 +158,9 @@ bool Service::open(QString *error)
         }
     }
     m_db = std::make_unique<Database>();
-    if (!m_db->open(dir.filePath(QStringLiteral("outbox.sqlite")), error)) {
+    if (!m_db->open(dir.filePath(QStringLiteral("outbox.sqlite")), error,
+                    m_options.readOnly ? Database::Access::ReadOnly
+                                       : Database::Access::ReadWrite)) {
         m_dbError = int(m_db->lastOpenError());
         m_lock.reset();
         return false;

@@ -43,6 +43,10 @@ struct ServiceOptions
     /// Run the dispatcher (and recover interrupted messages). Off for short CLI commands that
     /// only read or change the outbox while another process may be sending.
     bool dispatch = true;
+    /// Only read the outbox (`outpost list`, `show`; needs dispatch off): it is opened with
+    /// Database::Access::ReadOnly, without the integrity check at open (damage met while
+    /// reading is reported by the read), and every write through it is refused.
+    bool readOnly = false;
 };
 
 /// The headless core of Outpost, composed: database, stores, settings, transport,

@@ -360,17 +360,18 @@ int cmdListJson(const QStringList &args)
     }
     streamed += "]\n";
     const qint64 streamNs = t.nsecsElapsed();
-    // What the CLI does now (app/cli/Cli.cpp): rows streamed, each object filled into a copy
-    // of one prototype, each element written by QJsonDocument.
+    // What the CLI does now (app/cli/Cli.cpp): rows streamed, one object reused and only the
+    // fields that changed from the previous message written (json::SummaryObjects), each
+    // element written by QJsonDocument.
     t.restart();
     QByteArray cli = "[";
     bool first = true;
+    json::SummaryObjects objects;
     s->store()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
-        const QJsonObject o = json::summary(m);
         if (!first)
             cli += ',';
         first = false;
-        cli += QJsonDocument(o).toJson(QJsonDocument::Compact);
+        cli += QJsonDocument(objects.of(m)).toJson(QJsonDocument::Compact);
         return true;
     });
     cli += "]\n";

@@ -25,7 +25,9 @@
 # Figures of 29 Nov 2026 on the shared 2-core machine (load 6-10): flush 1,190-1,620 msg/s
 # (0.23-0.33 ms CPU/msg) against smtp-source -d 1,430-4,390 msg/s (0.09-0.10), ratio
 # 0.27-0.73 (was 0.23-0.52); stall: longest 21-38 ms, p99 14-26 ms during the flush (was
-# 61-64 ms), the rest being preemption by other processes. README.md has the table.
+# 61-64 ms), the rest being preemption by other processes; store (100,000 messages, load 6):
+# `outpost list --json` 0.75-0.79 s wall, 0.65-0.66 s CPU (was 1.6-2.2 s, 0.93-1.05 s CPU),
+# `outpost list` 0.39 s (0.31 s CPU), Service::open 0.11 s. README.md has the table.
 #
 # Everything listens and connects on 127.0.0.1 only, on ports the kernel picks. Needs
 # Debian packages: stunnel4 and msmtp are installed with apt-get when missing; postfix is
@@ -380,11 +382,19 @@ bench_store() {
         awk '{ printf "%.0f", ($1 + $2) * 1000 }')
     t1=$(now_ns)
     row "outpost list (text), $STORE_BIG messages" "$(ms "$t0" "$t1") ms" "CPU $cpu ms"
+    # One message of the big outbox: list and show open it read-only (no integrity check at
+    # open; Database::Access::ReadOnly).
+    t0=$(now_ns)
+    cpu=$( { /usr/bin/time -f '%U %S' env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM \
+        "$OUTPOST" --data-dir "$dir" show --json $((STORE_BIG / 2)) >/dev/null; } 2>&1 | tail -1 |
+        awk '{ printf "%.0f", ($1 + $2) * 1000 }')
+    t1=$(now_ns)
+    row "outpost show --json ID, $STORE_BIG messages" "$(ms "$t0" "$t1") ms" "CPU $cpu ms"
     row "  JSON output" "$(du -h "$WORK/list.json" | cut -f1)"
     out=$("$BENCH" listjson --data-dir "$dir")
     row "  where list --json goes: OutboxStore::list()" "$(val lj_list_ms) ms"
     row "  ... OutboxStore::forEachSummary() (rows not kept)" "$(val lj_visit_ms) ms"
-    row "  ... as the CLI now: forEachSummary, object from a prototype, toJson each" "$(val lj_cli_ms) ms" "same bytes: $(val lj_cli_same)"
+    row "  ... as the CLI now: forEachSummary, one object reused (changed fields), toJson each" "$(val lj_cli_ms) ms" "same bytes: $(val lj_cli_same)"
     row "  ... QJsonObject per message into a QJsonArray" "$(val lj_array_ms) ms"
     row "  ... QJsonDocument::toJson" "$(val lj_tojson_ms) ms"
     row "  ... UTF-8 -> QString -> UTF-8 in the CLI's out()" "$(val lj_roundtrip_ms) ms"

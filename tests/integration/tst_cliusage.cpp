@@ -2,12 +2,15 @@
 // and the words on standard error, for a fresh data directory (no server needed).
 #include "ServerProcess.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cstring>
 
 #include <unistd.h>
 
@@ -393,6 +396,61 @@ private slots:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         r = runOutpost(data.path(), {QStringLiteral("show"), QStringLiteral("1")});
         QVERIFY2(r.out.contains("  From:       a@example.org\n"), r.out.constData());
+    }
+
+    void damagedOutboxIsReportedByEveryCommand()
+    {
+        // list and show open the outbox without the integrity check (Access::ReadOnly): the
+        // damage is found by their first read instead. Every command says "damaged" with how
+        // to move the file aside (78), list --json leaves its array unclosed, and the file is
+        // never written.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        for (int i = 0; i < 3; ++i) {
+            r = runOutpost(data.path(),
+                           {QStringLiteral("queue"), QStringLiteral("--account"),
+                            QStringLiteral("x"), QStringLiteral("--eml"), QStringLiteral("-")},
+                           "From: a@example.org\r\nTo: b@example.org\r\nSubject: s\r\n\r\nhi\r\n");
+            QCOMPARE(r.exitCode, 0);
+        }
+        const QString db = data.filePath(QStringLiteral("outbox.sqlite"));
+        QVERIFY(!QFile::exists(db + QStringLiteral("-wal")) ||
+                QFileInfo(db + QStringLiteral("-wal")).size() == 0);
+        QByteArray bytes;
+        {
+            QFile f(db);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            bytes = f.readAll();
+            QVERIFY(bytes.size() > 8192);
+            // Every page after the first (header and schema) overwritten at its start.
+            for (qsizetype i = 4096; i < bytes.size(); i += 4096)
+                memset(bytes.data() + i, 0x5A, 64);
+            QVERIFY(f.seek(0));
+            QCOMPARE(f.write(bytes), bytes.size());
+        }
+        const QList<QStringList> commands = {
+            {QStringLiteral("list"), QStringLiteral("--json")},
+            {QStringLiteral("list")},
+            {QStringLiteral("show"), QStringLiteral("1")},
+            {QStringLiteral("show"), QStringLiteral("--json"), QStringLiteral("2")},
+            {QStringLiteral("hold"), QStringLiteral("1")},
+        };
+        for (const QStringList &args : commands) {
+            r = runOutpost(data.path(), args);
+            const QByteArray what = args.join(u' ').toUtf8() + ": " + r.err;
+            QVERIFY2(r.exitCode == 78, what.constData());
+            QVERIFY2(r.err.contains("damaged"), what.constData());
+            QVERIFY2(r.err.contains("mv '"), what.constData());
+            QVERIFY2(!r.out.contains(']'), r.out.constData());
+        }
+        QFile f(db);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), bytes);
     }
 
     void dataDirIsAFile()

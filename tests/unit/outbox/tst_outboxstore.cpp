@@ -693,31 +693,157 @@ private slots:
                 QFileInfo(path + QStringLiteral("-wal")).size() == 0);
     }
 
-    void damagedDatabaseIsRefused()
+    /// A real outbox of 20 messages whose pages after the first are overwritten: the header
+    /// and the schema (page 1) read fine, every table does not. Returns the damaged bytes.
+    QByteArray damageOutbox()
     {
-        // A real outbox whose pages after the first were overwritten: the header reads fine,
-        // the integrity check does not.
         QString error;
-        for (int i = 0; i < 20; ++i)
-            QVERIFY(m_store->enqueue(
-                        makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000),
-                        &error) > 0);
+        for (int i = 0; i < 20; ++i) {
+            if (m_store->enqueue(
+                    makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000), &error) <=
+                0)
+                return {};
+        }
         QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
         m_store.reset();
         m_db.reset();
         QByteArray bytes = readFile(dbPath());
-        QVERIFY(bytes.size() > 16384);
+        if (bytes.size() <= 16384)
+            return {};
         for (qsizetype i = 4096; i < bytes.size(); i += 4096)
             memset(bytes.data() + i, 0x5A, 64);
-        {
-            QFile f(dbPath());
-            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            f.write(bytes);
-        }
+        QFile f(dbPath());
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(bytes) != bytes.size())
+            return {};
+        return bytes;
+    }
+
+    void damagedDatabaseIsRefused()
+    {
+        // The integrity check at open (Access::ReadWrite, for everything that may write).
+        const QByteArray bytes = damageOutbox();
+        QVERIFY(!bytes.isEmpty());
+        QString error;
         Database db;
         QVERIFY(!db.open(dbPath(), &error));
         QCOMPARE(db.lastOpenError(), Database::OpenError::Corrupt);
         QCOMPARE(readFile(dbPath()), bytes);
+    }
+
+    void damageIsReportedWhenReadOnlyOpenSkipsTheCheck()
+    {
+        // Access::ReadOnly (list, show) leaves the integrity check out: the header and schema
+        // read fine, so the open succeeds; the first read of a damaged table says "damaged"
+        // (never an empty or short list), and nothing is written to the file.
+        const QByteArray bytes = damageOutbox();
+        QVERIFY(!bytes.isEmpty());
+        QString error;
+        Database db;
+        QVERIFY2(db.open(dbPath(), &error, Database::Access::ReadOnly), qPrintable(error));
+        OutboxStore store(&db, &m_clock);
+        int visited = 0;
+        ReadFailure failure;
+        QVERIFY(!store.forEachSummary(
+            std::nullopt,
+            [&](const MessageSummary &) {
+                ++visited;
+                return true;
+            },
+            &failure));
+        QCOMPARE(visited, 0);
+        QVERIFY(failure.damaged);
+        QVERIFY(!failure.detail.isEmpty());
+        ReadFailure one;
+        QVERIFY(!store.message(1, &one));
+        QVERIFY(one.damaged);
+        db.close();
+        QCOMPARE(readFile(dbPath()), bytes);
+    }
+
+    void summaryTextInEitherEncoding_data()
+    {
+        QTest::addColumn<QString>("encoding");
+        QTest::newRow("UTF-8 (every outbox Outpost makes)") << QStringLiteral("UTF-8");
+        QTest::newRow("UTF-16le (made elsewhere)") << QStringLiteral("UTF-16le");
+    }
+    void summaryTextInEitherEncoding()
+    {
+        // Summaries read text as its UTF-8 bytes (CAST AS BLOB) where the file is UTF-8, as
+        // text where it is not: the same strings either way.
+        QFETCH(QString, encoding);
+        m_store.reset();
+        m_db.reset();
+        QFile::remove(dbPath());
+        {
+            QSqlDatabase raw =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("encoding"));
+            raw.setDatabaseName(dbPath());
+            QVERIFY(raw.open());
+            QVERIFY(QSqlQuery(raw).exec(QStringLiteral("PRAGMA encoding = '%1'").arg(encoding)));
+            QVERIFY(QSqlQuery(raw).exec(QStringLiteral("CREATE TABLE t (x)")));
+            QVERIFY(QSqlQuery(raw).exec(QStringLiteral("DROP TABLE t")));
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("encoding"));
+        reopen();
+        QCOMPARE(m_db->textIsUtf8(), encoding == QLatin1String("UTF-8"));
+        NewMessage n = makeMessage("enc");
+        n.account = QStringLiteral("w\u00f6rk");
+        n.fromText = QStringLiteral("Al\u00efce <a@example.org>");
+        n.subject = QStringLiteral("Gr\u00fc\u00dfe \u2603 \U0001F600");
+        n.toText = QStringLiteral("J\u00f6rg <j@example.org>");
+        QString error;
+        const qint64 id = m_store->enqueue(n, &error);
+        QVERIFY2(id > 0, qPrintable(error));
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Transient;
+        u.reply = SmtpReply{450, "4.2.0", {"\xc3\xa9t\xc3\xa9 \xe2\x98\x83"}};
+        u.detail = QStringLiteral("d\u00e9tail");
+        u.nextAttemptAt = m_clock.now().addSecs(60);
+        u.event = QStringLiteral("deferred");
+        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
+        QList<MessageSummary> seen;
+        QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+            seen << m;
+            return true;
+        }));
+        seen << *m_store->summary(id) << m_store->list().value(0);
+        for (const MessageSummary &m : std::as_const(seen)) {
+            QCOMPARE(m.account, n.account);
+            QCOMPARE(m.fromText, n.fromText);
+            QCOMPARE(m.subject, n.subject);
+            QCOMPARE(m.toText, n.toText);
+            QCOMPARE(m.lastReply.text(), QString::fromUtf8(u.reply.lines.value(0)));
+            QCOMPARE(m.lastReply.enhanced, QByteArray("4.2.0"));
+            QCOMPARE(m.lastDetail, u.detail);
+            QCOMPARE(m.errorClass, ErrorClass::Transient);
+        }
+    }
+
+    void readOnlyAccessRefusesWrites()
+    {
+        QString error;
+        QVERIFY(m_store->enqueue(makeMessage("kept"), &error) > 0);
+        m_store.reset();
+        m_db.reset();
+        Database db;
+        QVERIFY2(db.open(dbPath(), &error, Database::Access::ReadOnly), qPrintable(error));
+        OutboxStore store(&db, &m_clock);
+        QCOMPARE(store.enqueue(makeMessage("refused"), &error), 0);
+        bool deleted = false;
+        QVERIFY(!store.cancel(1, &deleted, &error));
+        QVERIFY(!deleted);
+        ReadFailure failure;
+        const auto m = store.message(1, &failure);
+        QVERIFY(m);
+        QVERIFY(failure.detail.isEmpty());
+        QCOMPARE(m->subject, QStringLiteral("kept"));
+        QCOMPARE(store.count(), 1);
+        // No such message is not a failure.
+        QVERIFY(!store.message(99, &failure));
+        QVERIFY(failure.detail.isEmpty());
     }
 
     void fullDiskLeavesNothingHalfWritten()
@@ -998,10 +1124,10 @@ private slots:
             m_store->enqueue(makeMessage("m" + QByteArray::number(i)), &error);
         QVERIFY(m_store->hold(2, &error));
         QList<qint64> visited;
-        m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
             visited << m.id;
             return true;
-        });
+        }));
         QList<qint64> listed;
         for (const MessageSummary &m : m_store->list())
             listed << m.id;
