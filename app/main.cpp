@@ -22,11 +22,6 @@ int main(int argc, char **argv)
     }
     if (outpost::isCliCommand(args) || args.contains(QLatin1String("--help")) ||
         args.contains(QLatin1String("-h"))) {
-        // The command line needs no GLib main loop (that is for desktop integration): Qt's
-        // own event dispatcher wakes a thread once per batch of posted events, where GLib's
-        // writes its eventfd for every one (measured: a quarter of `flush`'s system calls).
-        if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
-            qputenv("QT_NO_GLIB", "1");
         QCoreApplication app(argc, argv);
         QCoreApplication::setOrganizationName(QStringLiteral("Outpost"));
         QCoreApplication::setApplicationName(QStringLiteral("Outpost"));
