@@ -4,6 +4,7 @@
 #include "OutboxStore.h"
 #include "mime/MessageComposer.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QObject>
 #include <QStringList>
@@ -94,6 +95,17 @@ public:
     EnqueueResult enqueue(const QString &account, const mime::Draft &draft,
                           const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
                           const DsnRequest &dsn = {});
+    /// enqueue() without waiting for the disk (the compose window's Send, Send later and Save
+    /// draft): composes the message here and hands it to the store's group commit, which
+    /// writes it on the store's writer thread (OutboxStore::enqueueAsync, useWriterThread).
+    /// Returns a ticket (> 0): enqueued(ticket, id) follows once the message is durably
+    /// stored (the dispatcher is woken then), or enqueueFailed(ticket, error) when it could not
+    /// be written (full disk, I/O error: nothing of it is stored). Returns 0 with *error, and
+    /// emits nothing, when it is refused at once (no such account, a draft that cannot be
+    /// composed, a DSN request that fails checkDsnRequest()).
+    quint64 enqueueAsync(const QString &account, const mime::Draft &draft, QString *error,
+                         const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
+                         const DsnRequest &dsn = {});
     /// Queues an existing RFC 5322 message (`queue --eml`, `sendmail`); the envelope comes from
     /// its headers unless mailFrom / recipients are given. dsn as for enqueue().
     EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw,
@@ -123,6 +135,12 @@ public:
                                  const QDateTime &sendAt = {},
                                  MessageState state = MessageState::Queued);
 
+    /// replaceMessage() without waiting for the disk: a ticket as for enqueueAsync(); the
+    /// replacement is refused later (enqueueFailed) when `id` is no longer a draft by then.
+    quint64 replaceMessageAsync(qint64 id, const QString &account, const mime::Draft &draft,
+                                QString *error, const QDateTime &sendAt = {},
+                                MessageState state = MessageState::Queued);
+
     /// "Send queued now".
     void flush();
     /// The user asks to try a message again now (also ends its account's pause).
@@ -147,6 +165,11 @@ public:
                                       std::function<void(bool ok, const QJsonObject &reply)> done);
 
 signals:
+    /// The message of enqueueAsync() / replaceMessageAsync() `ticket` is durably stored as `id`.
+    void enqueued(quint64 ticket, qint64 id);
+    /// The message of `ticket` was not stored; `error` says why (e.g. "could not write the
+    /// outbox: database or disk is full", or the draft is no longer a draft).
+    void enqueueFailed(quint64 ticket, const QString &error);
     void notice(const outpost::Notice &notice);
     void shutdownFinished(int clean, int aborted);
     /// False when nothing is in flight and nothing is due now.
@@ -181,6 +204,7 @@ private:
     int m_recovered = 0;
     int m_dbError = 0;
     QStringList m_log;
+    QHash<QString, QStringList> m_capabilities; ///< last stored per account (sessionReady)
 };
 
 } // namespace outpost
