@@ -37,8 +37,8 @@ class AddressField;
 /// whether to reply to it, queue it or attach it), Send (Ctrl+Return), Send later (a time),
 /// Save draft. Warns while composing when the account's server, at its last EHLO, announced
 /// a SIZE the message exceeds (and asks before queueing it) or lacked SMTPUTF8 for a
-/// non-ASCII local part. Queues through Service::enqueueAsync (the disk is written on the
-/// outbox's writer thread, never this one): the window closes only once the message is
+/// non-ASCII local part. Queues through Service::enqueueAsync (composed and written to disk
+/// on threads of the core, never this one): the window closes only once the message is
 /// durably stored; when the Service refuses, at once or when the write fails (full disk), the
 /// reason is shown and everything typed stays. Closing with unsaved text asks first.
 class ComposeWindow : public QWidget

@@ -317,8 +317,19 @@ void OutboxStore::sendToWriter()
                     r = writeGroup(store, group);
                 else
                     r.noConnection = true;
+                // The messages go back only when that thread has to write them: otherwise
+                // their bytes are freed here, not by the thread that asked (a free of another
+                // thread's memory waits for that thread's malloc arena: up to a preemption).
+                QList<PendingEnqueue> back;
+                if (r.noConnection) {
+                    back = group;
+                } else {
+                    back.reserve(group.size());
+                    for (const PendingEnqueue &p : group)
+                        back.append(PendingEnqueue{p.ticket, {}, p.replaces, {}});
+                }
                 QMetaObject::invokeMethod(
-                    this, [this, group, r] { onWritten(group, r); }, Qt::QueuedConnection);
+                    this, [this, back, r] { onWritten(back, r); }, Qt::QueuedConnection);
             },
             Qt::QueuedConnection);
     }

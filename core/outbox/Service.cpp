@@ -13,6 +13,7 @@
 #include "mime/MessageParse.h"
 #include "smtp/Transport.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
@@ -23,6 +24,7 @@
 #include <QLocalSocket>
 #include <QLockFile>
 #include <QPointer>
+#include <QThreadPool>
 #include <QTimer>
 
 #ifdef Q_OS_UNIX
@@ -121,6 +123,7 @@ Service::~Service()
 {
     // Messages handed to enqueueAsync() are written (the store would do it too, but then its
     // signals would reach a Service already half destroyed).
+    finishCompositions();
     if (m_store)
         m_store->commitEnqueues();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
@@ -173,8 +176,15 @@ bool Service::open(QString *error)
     // enqueueAsync() writes on a thread of its own (started at the first request only): the
     // thread that calls it, the GUI's in the app, never waits for a disk sync (issue 7).
     m_store->useWriterThread();
-    connect(m_store.get(), &OutboxStore::enqueued, this, &Service::enqueued);
-    connect(m_store.get(), &OutboxStore::enqueueFailed, this, &Service::enqueueFailed);
+    connect(m_store.get(), &OutboxStore::enqueued, this, [this](quint64 storeTicket, qint64 id) {
+        if (const quint64 t = m_storeTickets.take(storeTicket))
+            emit enqueued(t, id);
+    });
+    connect(m_store.get(), &OutboxStore::enqueueFailed, this,
+            [this](quint64 storeTicket, const QString &error) {
+                if (const quint64 t = m_storeTickets.take(storeTicket))
+                    emit enqueueFailed(t, error);
+            });
     m_connectivity = std::make_unique<Connectivity>();
     if (m_options.systemNetworkInfo)
         m_connectivity->useSystemBackend();
@@ -305,15 +315,12 @@ quint64 Service::enqueueAsync(const QString &account, const mime::Draft &draft, 
         *error = QStringLiteral("no account named \"%1\"").arg(account);
         return 0;
     }
-    NewMessage n;
-    if (!composeNew(account, draft, sendAt, state, &n, error))
-        return 0;
-    n.dsn = withDefaultNotify(dsn, account);
-    if (checkDsnRequest(n.dsn) != DsnProblem::None) {
+    const DsnRequest d = withDefaultNotify(dsn, account);
+    if (checkDsnRequest(d) != DsnProblem::None) {
         *error = QStringLiteral("invalid delivery status notification request");
         return 0;
     }
-    return m_store->enqueueAsync(n, usedAddresses(draft));
+    return composeAsync(0, account, draft, sendAt, state, d);
 }
 
 quint64 Service::replaceMessageAsync(qint64 id, const QString &account, const mime::Draft &draft,
@@ -323,10 +330,54 @@ quint64 Service::replaceMessageAsync(qint64 id, const QString &account, const mi
         *error = QStringLiteral("no account named \"%1\"").arg(account);
         return 0;
     }
-    NewMessage n;
-    if (!composeNew(account, draft, sendAt, state, &n, error))
-        return 0;
-    return m_store->replaceDraftAsync(id, n, usedAddresses(draft));
+    return composeAsync(id, account, draft, sendAt, state, {});
+}
+
+quint64 Service::composeAsync(qint64 replaces, const QString &account, const mime::Draft &draft,
+                              const QDateTime &sendAt, MessageState state, const DsnRequest &dsn)
+{
+    if (!m_composer) {
+        // One thread: messages reach the store in the order they were sent. GMime objects
+        // are made and used by that thread only (GMime's utilities are thread-safe).
+        m_composer = std::make_unique<QThreadPool>();
+        m_composer->setMaxThreadCount(1);
+        m_composer->setObjectName(QStringLiteral("outpost-compose"));
+    }
+    const quint64 ticket = ++m_lastTicket;
+    m_composer->start([this, ticket, replaces, account, draft, sendAt, state, dsn] {
+        NewMessage n;
+        QString error;
+        if (composeNew(account, draft, sendAt, state, &n, &error))
+            n.dsn = dsn;
+        const QStringList remember = usedAddresses(draft);
+        QMetaObject::invokeMethod(
+            this,
+            [this, ticket, replaces, n, error, remember] {
+                onComposed(ticket, replaces, n, error, remember);
+            },
+            Qt::QueuedConnection);
+    });
+    return ticket;
+}
+
+void Service::onComposed(quint64 ticket, qint64 replaces, const NewMessage &message,
+                         const QString &error, const QStringList &remember)
+{
+    if (!error.isEmpty()) {
+        emit enqueueFailed(ticket, error);
+        return;
+    }
+    const quint64 storeTicket = replaces ? m_store->replaceDraftAsync(replaces, message, remember)
+                                         : m_store->enqueueAsync(message, remember);
+    m_storeTickets.insert(storeTicket, ticket);
+}
+
+void Service::finishCompositions()
+{
+    if (!m_composer)
+        return;
+    m_composer->waitForDone();
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
 }
 
 Service::EditableMessage Service::editMessage(qint64 id)
