@@ -711,9 +711,9 @@ bool ComposeWindow::store(MessageState state)
     mime::Draft d = draft();
     if (d.replyTo.isEmpty())
         d.replyTo = m_keptReplyTo;
-    // Handed to the outbox's writer thread: this thread (the GUI's) does not wait for the
-    // disk. The window stays, unchangeable, until the message is stored (onStored) or could
-    // not be (onStoreFailed: everything typed stays).
+    // Composed and written by threads of the core: this thread (the GUI's) neither encodes
+    // the attachments nor waits for the disk. The window stays, unchangeable, until the
+    // message is stored (onStored) or could not be (onStoreFailed: everything typed stays).
     QString error;
     const quint64 ticket =
         m_replaces ? m_service->replaceMessageAsync(m_replaces, account, d, &error, sendAt, state)

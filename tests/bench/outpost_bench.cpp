@@ -28,8 +28,9 @@
 //       the gaps between its ticks while (1) N messages with an attachment of BYTES octets are
 //       composed and queued with Service::enqueueAsync, one per event-loop turn, as the compose
 //       window does (until the last is durable), and (2) they are flushed through Service /
-//       Dispatcher / Transport to the server at H:P (security none). Prints the longest gap and the
-//       99th percentile per phase.
+//       Dispatcher / Transport to the server at H:P (security none). Prints per phase the
+//       longest gap with our thread's CPU time in it and its wait for a CPU (schedstat), the
+//       longest gap less that wait, the 99th percentile, and the slowest event deliveries.
 
 #include "accounts/Account.h"
 #include "accounts/AccountStore.h"

@@ -17,15 +17,20 @@
 #          (OUTPOST_STARTUP_PROBE=1 makes the app print both and quit); an empty outbox too.
 #
 #   stall  the event-loop stall (issue 7): 1,000 messages with a 100 KB attachment composed and
-#          queued (Service::enqueue, one per event-loop turn), then flushed to smtp-sink through
-#          Service / Dispatcher / Transport, while a 5 ms QTimer in the same thread records the
-#          gaps between its ticks: the longest gap and the 99th percentile, per phase, and the
-#          slowest event deliveries with their own CPU time, waits and preemptions.
+#          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
+#          until the last is durable), then flushed to smtp-sink through Service / Dispatcher /
+#          Transport, while a 5 ms QTimer in the same thread records the gaps between its ticks:
+#          per phase the longest gap, what it was made of (our thread's CPU time, and its time
+#          waiting for a CPU from /proc/thread-self/schedstat: other processes), the longest gap
+#          less that wait ("own"), the 99th percentile, and the slowest event deliveries with
+#          their own CPU time, waits and preemptions.
 #
 # Figures of 29 Nov 2026 on the shared 2-core machine (load 6-10): flush 1,190-1,620 msg/s
 # (0.23-0.33 ms CPU/msg) against smtp-source -d 1,430-4,390 msg/s (0.09-0.10), ratio
-# 0.27-0.73 (was 0.23-0.52); stall: longest 21-38 ms, p99 14-26 ms during the flush (was
-# 61-64 ms), the rest being preemption by other processes. README.md has the table.
+# 0.27-0.73 (was 0.23-0.52). stall (later that day, load 3-5.5): longest stall during the
+# flush 7.5-11.8 ms, own 5.7-9.5 ms (was 17.7-38 ms); while queueing 8.7-10.1 ms at load 3
+# and 47-52 ms at load 5 of which 42-46 ms waiting for a CPU, own 6-27 ms (was 66-106 ms:
+# a disk sync per message on this thread). README.md has the tables.
 #
 # Everything listens and connects on 127.0.0.1 only, on ports the kernel picks. Needs
 # Debian packages: stunnel4 and msmtp are installed with apt-get when missing; postfix is

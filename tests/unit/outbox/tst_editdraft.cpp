@@ -232,7 +232,6 @@ void TestEditDraft::keptAsDraftAndReopened()
     QCOMPARE(store->summary(r.id)->state, MessageState::Draft);
 }
 
-
 void TestEditDraft::asyncInOrderOffThisThread()
 {
     // Service::enqueueAsync / replaceMessageAsync: composed and written off this thread, told
