@@ -509,20 +509,31 @@ QHash<qint64, MessageState> OutboxStore::states(const QList<qint64> &ids) const
     QHash<qint64, MessageState> out;
     if (ids.isEmpty())
         return out;
-    const auto [lo, hi] = std::minmax_element(ids.cbegin(), ids.cend());
-    const QSet<qint64> wanted(ids.cbegin(), ids.cend());
+    QList<qint64> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    const QSet<qint64> wanted(sorted.cbegin(), sorted.cend());
     QSqlQuery &q =
         m_db->statement(QStringLiteral("SELECT id, state FROM messages WHERE id BETWEEN ? AND ?"));
-    const auto done = qScopeGuard([&q] { q.finish(); });
-    q.addBindValue(*lo);
-    q.addBindValue(*hi);
-    if (!q.exec())
-        return out;
-    while (q.next()) {
-        const qint64 id = q.value(0).toLongLong();
-        MessageState st;
-        if (wanted.contains(id) && messageStateFromName(q.value(1).toString(), &st))
-            out.insert(id, st);
+    // One range per run of close ids: a range over ids far apart (an old message and a new
+    // one) would read every message between them.
+    constexpr qint64 kMaxGap = 64;
+    for (qsizetype i = 0; i < sorted.size();) {
+        qsizetype j = i + 1;
+        while (j < sorted.size() && sorted[j] - sorted[j - 1] <= kMaxGap)
+            ++j;
+        q.addBindValue(sorted[i]);
+        q.addBindValue(sorted[j - 1]);
+        if (q.exec()) {
+            while (q.next()) {
+                const qint64 id = q.value(0).toLongLong();
+                MessageState st;
+                if (wanted.contains(id) && messageStateFromName(q.value(1).toString(), &st))
+                    out.insert(id, st);
+            }
+        }
+        q.finish();
+        i = j;
     }
     return out;
 }

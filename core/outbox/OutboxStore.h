@@ -219,7 +219,8 @@ public:
     QList<qint64> idsPage(const QList<MessageState> &states, qint64 beforeId, int limit) const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
-    /// The states of the messages `ids` in one query (those that no longer exist are left out).
+    /// The states of the messages `ids` (those that no longer exist are left out): one query
+    /// per run of close ids (gaps up to 64), so ids far apart do not read all between them.
     QHash<qint64, MessageState> states(const QList<qint64> &ids) const;
     /// Ids of the queued messages whose send time has come (none scheduled later), oldest first.
     QList<qint64> dueIds() const;

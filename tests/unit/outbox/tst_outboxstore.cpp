@@ -867,6 +867,31 @@ private slots:
         QCOMPARE(m_store->count(), 2);
     }
 
+    void statesOfIdsNearAndFarApart()
+    {
+        // OutboxStore::states(): one range query per run of close ids; ids far apart, missing
+        // and repeated ones come out right.
+        QString error;
+        QList<qint64> ids;
+        for (int i = 0; i < 3; ++i)
+            ids << m_store->enqueue(makeMessage("s" + QByteArray::number(i)), &error);
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("UPDATE sqlite_sequence SET seq = 5000 WHERE name = "
+                                      "'messages'")));
+        const qint64 far = m_store->enqueue(makeMessage("far"), &error);
+        QVERIFY2(far > 5000, qPrintable(QString::number(far)));
+        QVERIFY(m_store->hold(ids[1], &error));
+        const QHash<qint64, MessageState> st =
+            m_store->states({far, ids[0], ids[1], 4000, ids[1], ids[2]});
+        QCOMPARE(st.size(), 4);
+        QCOMPARE(st.value(ids[0]), MessageState::Queued);
+        QCOMPARE(st.value(ids[1]), MessageState::Held);
+        QCOMPARE(st.value(ids[2]), MessageState::Queued);
+        QCOMPARE(st.value(far), MessageState::Queued);
+        QVERIFY(!st.contains(4000));
+        QVERIFY(m_store->states({}).isEmpty());
+    }
+
     void writerThreadWritesOffThisThread()
     {
         // useWriterThread(): the transaction (and its disk sync) runs on another thread with
