@@ -28,7 +28,7 @@
 # Figures of 29 Nov 2026 on the shared 2-core machine (load 6-10): flush 1,190-1,620 msg/s
 # (0.23-0.33 ms CPU/msg) against smtp-source -d 1,430-4,390 msg/s (0.09-0.10), ratio
 # 0.27-0.73 (was 0.23-0.52). stall (later that day, load 3-5.5): longest stall during the
-# flush 7.5-11.8 ms, own 5.7-9.5 ms (was 17.7-38 ms); while queueing 8.7-10.1 ms at load 3
+# flush 7.5-11.8 ms, own 5.7-9.5 ms (was 17.7-38 ms); while queueing 8.7-20 ms at load 3-4
 # and 47-52 ms at load 5 of which 42-46 ms waiting for a CPU, own 6-27 ms (was 66-106 ms:
 # a disk sync per message on this thread). README.md has the tables.
 #
