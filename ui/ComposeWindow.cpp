@@ -35,6 +35,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace outpost::ui {
 
 namespace {
@@ -351,6 +353,8 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     connect(m_richBody, &QTextEdit::textChanged, this, &ComposeWindow::updateState);
     connect(m_account, &QComboBox::currentIndexChanged, this, &ComposeWindow::accountChanged);
     connect(service->accounts(), &AccountStore::changed, this, &ComposeWindow::fillAccounts);
+    connect(service, &Service::enqueued, this, &ComposeWindow::onStored);
+    connect(service, &Service::enqueueFailed, this, &ComposeWindow::onStoreFailed);
 
     setTabOrder(m_account, m_from->lineEdit());
     setTabOrder(m_from->lineEdit(), m_to->lineEdit());
@@ -527,6 +531,8 @@ qint64 ComposeWindow::estimatedSize() const
 
 void ComposeWindow::updateState()
 {
+    if (m_storing)
+        return; // nothing may be changed or sent until it is stored (setStoring)
     m_sendButton->setEnabled(canSend());
     m_draftButton->setEnabled(m_account->currentIndex() >= 0);
     const qint64 size = estimatedSize();
@@ -653,6 +659,11 @@ void ComposeWindow::keepForQuit()
 {
     if (m_done)
         return;
+    if (m_storing) {
+        // Being written: the store finishes it before it goes away.
+        m_done = true;
+        return;
+    }
     if (isModified() && !m_account->currentData().toString().isEmpty()) {
         const QString account = m_account->currentData().toString();
         const auto r = m_replaces ? m_service->replaceMessage(m_replaces, account, draft(), {},
@@ -666,6 +677,8 @@ void ComposeWindow::keepForQuit()
 
 bool ComposeWindow::store(MessageState state)
 {
+    if (m_storing)
+        return false; // the previous Send or Save draft is being written
     const QString account = m_account->currentData().toString();
     if (account.isEmpty()) {
         showError(
@@ -698,20 +711,72 @@ bool ComposeWindow::store(MessageState state)
     mime::Draft d = draft();
     if (d.replyTo.isEmpty())
         d.replyTo = m_keptReplyTo;
-    const Service::EnqueueResult r =
-        m_replaces ? m_service->replaceMessage(m_replaces, account, d, sendAt, state)
-                   : m_service->enqueue(account, d, sendAt, state);
-    if (!r.ok()) {
-        showError((state == MessageState::Draft ? tr("The draft could not be saved: %1")
-                                                : tr("The message could not be queued: %1"))
-                      .arg(r.error.toHtmlEscaped()));
+    // Composed and written by threads of the core: this thread (the GUI's) neither encodes
+    // the attachments nor waits for the disk. The window stays, unchangeable, until the
+    // message is stored (onStored) or could not be (onStoreFailed: everything typed stays).
+    QString error;
+    const quint64 ticket =
+        m_replaces ? m_service->replaceMessageAsync(m_replaces, account, d, &error, sendAt, state)
+                   : m_service->enqueueAsync(account, d, &error, sendAt, state);
+    if (!ticket) {
+        showError(refusal(state, error));
         return false;
     }
+    m_storing = ticket;
+    m_storingState = state;
+    setStoring(true);
+    return true;
+}
+
+QString ComposeWindow::refusal(MessageState state, const QString &error) const
+{
+    return (state == MessageState::Draft ? tr("The draft could not be saved: %1")
+                                         : tr("The message could not be queued: %1"))
+        .arg(error.toHtmlEscaped());
+}
+
+void ComposeWindow::setStoring(bool on)
+{
+    if (on) {
+        m_focusBeforeStoring = focusWidget();
+        // Only those enabled now are given back afterwards (Remove, the time of Send later
+        // and Send itself have their own rules).
+        const auto children = findChildren<QWidget *>(QString(), Qt::FindDirectChildrenOnly);
+        for (QWidget *c : children) {
+            if (c == m_banner || c->isWindow() || c->testAttribute(Qt::WA_ForceDisabled))
+                continue;
+            c->setEnabled(false);
+            m_disabledForStoring << c;
+        }
+        return;
+    }
+    for (const QPointer<QWidget> &c : std::exchange(m_disabledForStoring, {})) {
+        if (c)
+            c->setEnabled(true);
+    }
+    updateState();
+    if (m_focusBeforeStoring)
+        m_focusBeforeStoring->setFocus();
+}
+
+void ComposeWindow::onStored(quint64 ticket, qint64 id)
+{
+    if (!m_storing || ticket != m_storing)
+        return;
+    m_storing = 0;
     showError({});
     m_done = true;
-    emit queued(r.id);
+    emit queued(id);
     close();
-    return true;
+}
+
+void ComposeWindow::onStoreFailed(quint64 ticket, const QString &error)
+{
+    if (!m_storing || ticket != m_storing)
+        return;
+    m_storing = 0;
+    setStoring(false);
+    showError(refusal(m_storingState, error));
 }
 
 bool ComposeWindow::addAttachmentFile(const QString &path, QString *error)
@@ -927,6 +992,12 @@ bool ComposeWindow::eventFilter(QObject *watched, QEvent *event)
 
 void ComposeWindow::closeEvent(QCloseEvent *event)
 {
+    if (m_storing && !m_done) {
+        // Being stored: the window closes itself once the message is safe, or stays with
+        // the reason when it could not be written.
+        event->ignore();
+        return;
+    }
     if (m_done || !isModified()) {
         event->accept();
         return;

@@ -7,6 +7,7 @@
 #include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QCheckBox;
@@ -36,7 +37,9 @@ class AddressField;
 /// whether to reply to it, queue it or attach it), Send (Ctrl+Return), Send later (a time),
 /// Save draft. Warns while composing when the account's server, at its last EHLO, announced
 /// a SIZE the message exceeds (and asks before queueing it) or lacked SMTPUTF8 for a
-/// non-ASCII local part. Queues through Service::enqueue; when the Service refuses, the
+/// non-ASCII local part. Queues through Service::enqueueAsync (composed and written to disk
+/// on threads of the core, never this one): the window closes only once the message is
+/// durably stored; when the Service refuses, at once or when the write fails (full disk), the
 /// reason is shown and everything typed stays. Closing with unsaved text asks first.
 class ComposeWindow : public QWidget
 {
@@ -75,12 +78,17 @@ public:
     void removeAttachment(int index);
     int attachmentCount() const { return int(m_attachments.size()); }
 
-    /// Queues the message (or schedules it when "Send later" is on). True when queued; on a
-    /// refusal the reason is shown in the window and false is returned. Closes the window
-    /// on success.
+    /// Queues the message (or schedules it when "Send later" is on). True when it was handed to
+    /// the outbox (Service::enqueueAsync): the window then takes no input until the message is
+    /// durably stored — queued(id) is emitted and the window closes — or could not be: the
+    /// reason is shown and everything typed stays (see isStoring()). False, with the reason
+    /// shown, when it is refused at once (bad address, no account, no recipient).
     bool send();
-    /// Keeps the message in the outbox as a draft. True when stored; closes the window.
+    /// Keeps the message in the outbox as a draft; as send(): queued(id) and the window closes
+    /// once it is stored.
     bool saveDraft();
+    /// True between a send() / saveDraft() that returned true and its outcome.
+    bool isStoring() const { return m_storing != 0; }
     /// The app is quitting: unsaved text is stored as a draft when it can be (silently), and
     /// the window no longer asks before closing.
     void keepForQuit();
@@ -126,6 +134,12 @@ protected:
 
 private:
     bool store(MessageState state);
+    /// The banner text for a message that was not stored.
+    QString refusal(MessageState state, const QString &error) const;
+    /// Takes no input while a message is being stored (on), and gives it back (off).
+    void setStoring(bool on);
+    void onStored(quint64 ticket, qint64 id);
+    void onStoreFailed(quint64 ticket, const QString &error);
     void fillAccounts();
     void accountChanged();
     void updateState();
@@ -170,6 +184,10 @@ private:
     QList<mime::Mailbox> m_keptReplyTo; ///< Reply-To of the edited message (not editable here)
     bool m_done = false;
     bool m_asking = false;
+    quint64 m_storing = 0; ///< the Service ticket of the message being stored, 0 when none
+    MessageState m_storingState = MessageState::Queued;
+    QPointer<QWidget> m_focusBeforeStoring;
+    QList<QPointer<QWidget>> m_disabledForStoring; ///< given back by setStoring(false)
 };
 
 } // namespace outpost::ui

@@ -39,6 +39,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace outpost::ui {
 
 namespace {
@@ -138,8 +140,21 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_log->setPlainText(service->recentLog().join(QLatin1Char('\n')));
-    connect(service, &Service::logLine, this,
-            [this](const QString &, const QString &line) { m_log->appendPlainText(line); });
+    // Appended in batches (every kLogBatchMs at most): one appendPlainText per protocol line
+    // laid out the panel thousands of times during a flush of 1,000 messages (issue 7).
+    m_logTimer.setSingleShot(true);
+    m_logTimer.setInterval(kLogBatchMs);
+    connect(&m_logTimer, &QTimer::timeout, this, [this] {
+        if (!m_pendingLog.isEmpty())
+            m_log->appendPlainText(std::exchange(m_pendingLog, {}).join(QLatin1Char('\n')));
+    });
+    connect(service, &Service::logLine, this, [this](const QString &, const QString &line) {
+        m_pendingLog << line;
+        if (m_pendingLog.size() > 2000)
+            m_pendingLog.remove(0, m_pendingLog.size() - 2000); // the panel keeps no more
+        if (!m_logTimer.isActive())
+            m_logTimer.start();
+    });
     auto *dock = new QDockWidget(tr("Protocol log"), this);
     dock->setObjectName(QStringLiteral("protocolLogDock"));
     dock->setWidget(m_log);

@@ -123,6 +123,9 @@ private:
     QLabel *m_connectivityLabel;
     QLabel *m_poolLabel;
     QLabel *m_countsLabel;
+    QStringList m_pendingLog; ///< protocol log lines not in the panel yet
+    QTimer m_logTimer;
+    static constexpr int kLogBatchMs = 100;
     QTimer m_statusTimer;
     QHash<QString, Notice> m_pauseReasons;
     bool m_closeToTray = false;

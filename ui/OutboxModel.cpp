@@ -4,6 +4,7 @@
 #include "Words.h"
 
 #include <QLocale>
+#include <QSet>
 
 #include <algorithm>
 #include <utility>
@@ -168,16 +169,30 @@ void OutboxModel::applyPending()
         reload();
         return;
     }
-    for (qint64 id : ids)
-        applyOne(id);
+    // One query for the states of the whole burst (a flush changes dozens of messages per
+    // turn: one summary read each, on the GUI's thread, was a read transaction each while the
+    // sending thread commits); the view reads the summaries of the rows it shows.
+    QList<qint64> unique;
+    unique.reserve(ids.size());
+    QSet<qint64> seen;
+    for (qint64 id : ids) {
+        if (!seen.contains(id)) {
+            seen.insert(id);
+            unique << id;
+        }
+    }
+    const QHash<qint64, MessageState> states = m_store->states(unique);
+    for (qint64 id : std::as_const(unique)) {
+        const auto it = states.constFind(id);
+        applyOne(id, it == states.cend() ? std::nullopt : std::optional<MessageState>(*it));
+    }
 }
 
-void OutboxModel::applyOne(qint64 id)
+void OutboxModel::applyOne(qint64 id, std::optional<MessageState> state)
 {
     m_cache.remove(id);
-    const auto s = m_store->summary(id);
     const int row = rowOf(id);
-    const bool wanted = s && matches(s->state);
+    const bool wanted = state && matches(*state);
     if (row >= 0 && wanted) {
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
         return;

@@ -77,7 +77,8 @@ private:
     bool matches(MessageState s) const;
     void onMessageChanged(qint64 id);
     void applyPending();
-    void applyOne(qint64 id);
+    /// Shows the change of message `id`, whose state is now `state` (nullopt: gone).
+    void applyOne(qint64 id, std::optional<MessageState> state);
     void tickCountdown();
     const MessageSummary *cached(qint64 id) const;
     QList<MessageState> filterStates() const;

@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <optional>
 
 namespace outpost {
 
@@ -72,6 +73,10 @@ public:
     void resumeAccount(const QString &account);
     /// Replaces the in-memory password of an account (after the user typed a new one).
     void setCachedPassword(const QString &account, const QString &password);
+    /// Stores the capabilities a server announced (AccountStore::setLastCapabilities) without
+    /// waiting for the outbox's write lock or a disk sync here: on the worker thread when
+    /// there is one (in order with its claims and commits), else at once.
+    void recordCapabilities(const QString &account, const QStringList &described);
     /// Messages handed to the transport and not yet reported.
     int inFlight() const { return int(m_inFlight.size()); }
     /// True while a message is in flight or due now.
@@ -96,6 +101,9 @@ private:
     };
     void scheduleDispatch();
     void dispatch();
+    /// Hands the next kClaimBatch messages of the backlog (a worker's claim) to the transport,
+    /// and continues at the next event-loop turn while some are left.
+    void drainBacklog();
     /// Hands claimed messages to the transport (or waits for their account's password).
     void handleClaimed(const QList<ClaimedMessage> &claimed, bool more);
     /// A claim made by the worker thread came back (ok false: the worker has no connection).
@@ -141,6 +149,10 @@ private:
     QSet<qint64> m_offlineBatch; // queued while offline, for the summary notice
     int m_offlineBatchSent = 0;
     QTimer m_timer;
+    mutable std::optional<QStringList> m_paused; // AccountStore::pausedAccounts(), until changed
+    QList<ClaimedMessage> m_backlog; // claimed by the worker, not handed to the transport yet
+    bool m_backlogMore = false;      // that claim was full: more may be due
+    QTimer m_drainTimer;
     QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)
     QTimer m_commitTimer;
     QThread *m_thread = nullptr;

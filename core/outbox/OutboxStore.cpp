@@ -3,13 +3,16 @@
 #include "Clock.h"
 #include "Database.h"
 
+#include <QCoreApplication>
 #include <QScopeGuard>
 #include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QVariant>
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 namespace outpost {
@@ -158,6 +161,46 @@ bool messageStateFromName(const QString &name, MessageState *out)
     return false;
 }
 
+/// The writing thread of OutboxStore::useWriterThread(): its own connection to the outbox and
+/// an OutboxStore on it, opened at the first use (in that thread, which owns the connection)
+/// and closed by close() (also in that thread).
+class EnqueueWriter : public QObject
+{
+public:
+    EnqueueWriter(const QString &path, const Clock *clock,
+                  std::function<void(QSqlDatabase &)> setup)
+        : m_path(path)
+        , m_clock(clock)
+        , m_setup(std::move(setup))
+    {}
+    /// The writer's store, or nullptr (with *error) when the outbox cannot be opened.
+    OutboxStore *store(QString *error)
+    {
+        if (!m_store) {
+            auto db = std::make_unique<Database>();
+            if (!db->openConnection(m_path, error))
+                return nullptr;
+            if (m_setup)
+                m_setup(db->db());
+            m_db = std::move(db);
+            m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
+        }
+        return m_store.get();
+    }
+    void close()
+    {
+        m_store.reset();
+        m_db.reset();
+    }
+
+private:
+    QString m_path;
+    const Clock *m_clock;
+    std::function<void(QSqlDatabase &)> m_setup;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<OutboxStore> m_store;
+};
+
 OutboxStore::OutboxStore(Database *db, const Clock *clock, QObject *parent)
     : QObject(parent)
     , m_db(db)
@@ -165,60 +208,207 @@ OutboxStore::OutboxStore(Database *db, const Clock *clock, QObject *parent)
 {
     m_groupTimer.setSingleShot(true);
     m_groupTimer.setInterval(0);
-    connect(&m_groupTimer, &QTimer::timeout, this, &OutboxStore::commitEnqueues);
+    connect(&m_groupTimer, &QTimer::timeout, this, &OutboxStore::startCommit);
 }
 
 OutboxStore::~OutboxStore()
 {
-    if (!m_pending.isEmpty() && m_db->isOpen())
+    if ((!m_pending.isEmpty() || m_writing > 0) && m_db->isOpen())
+        commitEnqueues();
+    if (m_writer) {
+        QMetaObject::invokeMethod(
+            m_writer, [w = m_writer] { w->close(); }, Qt::BlockingQueuedConnection);
+        m_writerThread->quit();
+        m_writerThread->wait();
+        delete m_writer;
+        delete m_writerThread;
+    }
+}
+
+void OutboxStore::useWriterThread(std::function<void(QSqlDatabase &)> setup)
+{
+    if (m_writer || !m_db)
+        return;
+    m_useWriter = true;
+    m_writerSetup = std::move(setup);
+}
+
+quint64 OutboxStore::request(PendingEnqueue p)
+{
+    p.ticket = ++m_lastTicket;
+    m_pending.append(std::move(p));
+    if (!m_groupTimer.isActive())
+        m_groupTimer.start();
+    return m_lastTicket;
+}
+
+quint64 OutboxStore::enqueueAsync(const NewMessage &message, const QStringList &remember)
+{
+    return request(PendingEnqueue{0, message, 0, remember});
+}
+
+quint64 OutboxStore::replaceDraftAsync(qint64 id, const NewMessage &message,
+                                       const QStringList &remember)
+{
+    return request(PendingEnqueue{0, message, id, remember});
+}
+
+QList<OutboxStore::PendingEnqueue> OutboxStore::takeGroup()
+{
+    // One transaction per group of about maxGroupBytes of message data (always at least one
+    // message); a replace is a group of its own. Taken from the queue first: a receiver of
+    // the signals may make a request again (a later group).
+    qsizetype n = 0;
+    qint64 bytes = 0;
+    if (!m_pending.isEmpty() && m_pending.first().replaces) {
+        n = 1;
+    } else {
+        while (n < m_pending.size() && !m_pending[n].replaces &&
+               (n == 0 || bytes < m_maxGroupBytes))
+            bytes += m_pending[n++].message.data.size();
+    }
+    const QList<PendingEnqueue> group = m_pending.first(n);
+    m_pending.remove(0, n);
+    return group;
+}
+
+OutboxStore::GroupResult OutboxStore::writeGroup(OutboxStore *store,
+                                                 const QList<PendingEnqueue> &group)
+{
+    GroupResult r;
+    if (group.size() == 1 && group.first().replaces) {
+        const PendingEnqueue &p = group.first();
+        if (store->replaceDraft(p.replaces, p.message, &r.error))
+            r.ids << p.replaces;
+    } else {
+        QList<NewMessage> messages;
+        messages.reserve(group.size());
+        for (const PendingEnqueue &p : group)
+            messages.append(p.message);
+        r.ids = store->enqueueMany(messages, &r.error);
+        if (r.ids.size() != group.size()) {
+            r.ids.clear();
+            if (r.error.isEmpty())
+                r.error = QStringLiteral("could not write the outbox");
+            else if (!r.error.startsWith(QLatin1String("could not write")))
+                r.error = QStringLiteral("could not write the outbox: %1").arg(r.error);
+        }
+    }
+    if (!r.ids.isEmpty()) {
+        QStringList remember;
+        for (const PendingEnqueue &p : group)
+            remember << p.remember;
+        if (!remember.isEmpty())
+            store->rememberAddresses(remember);
+    }
+    return r;
+}
+
+void OutboxStore::finishGroup(const QList<PendingEnqueue> &group, const GroupResult &r, bool notify)
+{
+    if (r.ids.size() != group.size()) {
+        const QString error =
+            r.error.isEmpty() ? QStringLiteral("could not write the outbox") : r.error;
+        for (const PendingEnqueue &p : group)
+            emit enqueueFailed(p.ticket, error);
+        emit groupCommitted(0, int(group.size()));
+        return;
+    }
+    if (notify) {
+        for (qint64 id : r.ids)
+            emit messageChanged(id);
+    }
+    m_written += int(group.size());
+    for (qsizetype i = 0; i < group.size(); ++i)
+        emit enqueued(group[i].ticket, r.ids[i]);
+    emit groupCommitted(int(group.size()), 0);
+}
+
+void OutboxStore::startCommit()
+{
+    m_groupTimer.stop();
+    if (m_useWriter)
+        sendToWriter();
+    else
         commitEnqueues();
 }
 
-quint64 OutboxStore::enqueueAsync(const NewMessage &message)
+void OutboxStore::sendToWriter()
 {
-    const quint64 ticket = ++m_lastTicket;
-    m_pending.append(PendingEnqueue{ticket, message});
-    if (!m_groupTimer.isActive())
-        m_groupTimer.start();
-    return ticket;
+    if (!m_writer) {
+        m_writerThread = new QThread;
+        m_writerThread->setObjectName(QStringLiteral("outpost-enqueue"));
+        m_writer = new EnqueueWriter(m_db->path(), m_clock, m_writerSetup);
+        m_writer->moveToThread(m_writerThread);
+        m_writerThread->start();
+    }
+    while (!m_pending.isEmpty()) {
+        const QList<PendingEnqueue> group = takeGroup();
+        m_writing += int(group.size());
+        QMetaObject::invokeMethod(
+            m_writer,
+            [w = m_writer, this, group] {
+                GroupResult r;
+                OutboxStore *store = w->store(&r.error);
+                if (store)
+                    r = writeGroup(store, group);
+                else
+                    r.noConnection = true;
+                // The messages go back only when that thread has to write them: otherwise
+                // their bytes are freed here, not by the thread that asked (a free of another
+                // thread's memory waits for that thread's malloc arena: up to a preemption).
+                QList<PendingEnqueue> back;
+                if (r.noConnection) {
+                    back = group;
+                } else {
+                    back.reserve(group.size());
+                    for (const PendingEnqueue &p : group)
+                        back.append(PendingEnqueue{p.ticket, {}, p.replaces, {}});
+                }
+                QMetaObject::invokeMethod(
+                    this, [this, back, r] { onWritten(back, r); }, Qt::QueuedConnection);
+            },
+            Qt::QueuedConnection);
+    }
+}
+
+void OutboxStore::onWritten(const QList<PendingEnqueue> &group, const GroupResult &r)
+{
+    m_writing -= int(group.size());
+    if (r.noConnection) {
+        qWarning("outpost: the enqueue thread cannot open the outbox (%s): written here",
+                 qPrintable(r.error));
+        finishGroup(group, writeGroup(this, group), false);
+        return;
+    }
+    finishGroup(group, r, true);
+}
+
+void OutboxStore::waitForWriter()
+{
+    if (!m_writer)
+        return;
+    // The writer runs what it is handed in order: once this no-op ran, everything before it
+    // did, and its results are posted to this thread.
+    QMetaObject::invokeMethod(
+        m_writer, [] {}, Qt::BlockingQueuedConnection);
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
 }
 
 int OutboxStore::commitEnqueues()
 {
     m_groupTimer.stop();
-    int written = 0;
-    while (!m_pending.isEmpty()) {
-        // One transaction per group of about maxGroupBytes of message data (always at least
-        // one message), so the write-ahead log does not grow without bound. Taken from the
-        // queue first: a receiver of the signals below may enqueue again (a later group).
-        qsizetype n = 0;
-        qint64 bytes = 0;
-        while (n < m_pending.size() && (n == 0 || bytes < m_maxGroupBytes))
-            bytes += m_pending[n++].message.data.size();
-        const QList<PendingEnqueue> group = m_pending.first(n);
-        m_pending.remove(0, n);
-        QList<NewMessage> messages;
-        messages.reserve(group.size());
-        for (const PendingEnqueue &p : group)
-            messages.append(p.message);
-        QString error;
-        const QList<qint64> ids = enqueueMany(messages, &error);
-        if (ids.size() != group.size()) {
-            if (error.isEmpty())
-                error = QStringLiteral("could not write the outbox");
-            else if (!error.startsWith(QLatin1String("could not write")))
-                error = QStringLiteral("could not write the outbox: %1").arg(error);
-            for (const PendingEnqueue &p : group)
-                emit enqueueFailed(p.ticket, error);
-            emit groupCommitted(0, int(group.size()));
-            continue;
-        }
-        for (qsizetype i = 0; i < group.size(); ++i)
-            emit enqueued(group[i].ticket, ids[i]);
-        emit groupCommitted(int(group.size()), 0);
-        written += int(group.size());
+    const int before = m_written;
+    if (m_useWriter) {
+        sendToWriter();
+        waitForWriter();
+        return m_written - before;
     }
-    return written;
+    while (!m_pending.isEmpty()) {
+        const QList<PendingEnqueue> group = takeGroup();
+        finishGroup(group, writeGroup(this, group), false);
+    }
+    return m_written - before;
 }
 
 namespace {
@@ -365,20 +555,31 @@ QHash<qint64, MessageState> OutboxStore::states(const QList<qint64> &ids) const
     QHash<qint64, MessageState> out;
     if (ids.isEmpty())
         return out;
-    const auto [lo, hi] = std::minmax_element(ids.cbegin(), ids.cend());
-    const QSet<qint64> wanted(ids.cbegin(), ids.cend());
+    QList<qint64> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    const QSet<qint64> wanted(sorted.cbegin(), sorted.cend());
     QSqlQuery &q =
         m_db->statement(QStringLiteral("SELECT id, state FROM messages WHERE id BETWEEN ? AND ?"));
-    const auto done = qScopeGuard([&q] { q.finish(); });
-    q.addBindValue(*lo);
-    q.addBindValue(*hi);
-    if (!q.exec())
-        return out;
-    while (q.next()) {
-        const qint64 id = q.value(0).toLongLong();
-        MessageState st;
-        if (wanted.contains(id) && messageStateFromName(q.value(1).toString(), &st))
-            out.insert(id, st);
+    // One range per run of close ids: a range over ids far apart (an old message and a new
+    // one) would read every message between them.
+    constexpr qint64 kMaxGap = 64;
+    for (qsizetype i = 0; i < sorted.size();) {
+        qsizetype j = i + 1;
+        while (j < sorted.size() && sorted[j] - sorted[j - 1] <= kMaxGap)
+            ++j;
+        q.addBindValue(sorted[i]);
+        q.addBindValue(sorted[j - 1]);
+        if (q.exec()) {
+            while (q.next()) {
+                const qint64 id = q.value(0).toLongLong();
+                MessageState st;
+                if (wanted.contains(id) && messageStateFromName(q.value(1).toString(), &st))
+                    out.insert(id, st);
+            }
+        }
+        q.finish();
+        i = j;
     }
     return out;
 }

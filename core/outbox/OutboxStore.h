@@ -12,10 +12,14 @@
 #include <functional>
 #include <optional>
 
+class QSqlDatabase;
+class QThread;
+
 namespace outpost {
 
 class Clock;
 class Database;
+class EnqueueWriter;
 
 /// The life of a message in the outbox (design.md §4).
 enum class MessageState
@@ -167,17 +171,37 @@ public:
     /// enqueued(ticket, id) tells each caller its message is durable; if the transaction
     /// cannot be written (full disk, I/O error, a message the database refuses) nothing of the
     /// group is stored and every request gets enqueueFailed(ticket, error). Never emits
-    /// from inside this call. Same thread as the store.
-    quint64 enqueueAsync(const NewMessage &message);
+    /// from inside this call. Same thread as the store. `remember` are addresses for
+    /// rememberAddresses(), written after the group once it is stored (completion only: a
+    /// failure there is not reported). With useWriterThread() the writing happens on that
+    /// thread; the signals still come in this one.
+    quint64 enqueueAsync(const NewMessage &message, const QStringList &remember = {});
+    /// replaceDraft() as a request like enqueueAsync() (in the same order as the others, in a
+    /// transaction of its own): enqueued(ticket, id) once draft `id` is replaced durably, or
+    /// enqueueFailed(ticket, error) when it is refused (no longer a draft) or cannot be written.
+    quint64 replaceDraftAsync(qint64 id, const NewMessage &message,
+                              const QStringList &remember = {});
+    /// Moves the writing of enqueueAsync() / replaceDraftAsync() requests to a thread of its
+    /// own with its own connection to the outbox, so the thread that makes them (the GUI's in
+    /// the app) never waits for a transaction or a disk sync (issue 7). The thread starts at
+    /// the first request; its connection opens there (when it cannot, this store writes the
+    /// group itself). Signals still come in this thread, in request order, and messageChanged()
+    /// for a written message comes before its enqueued(). `setup` runs on the writer's
+    /// connection when it opens (tests: `PRAGMA max_page_count` to simulate a full disk). May
+    /// be called again, before the first request, to change `setup`.
+    void useWriterThread(std::function<void(QSqlDatabase &)> setup = {});
     /// Writes the waiting enqueueAsync() requests now (normally done by the event loop) and
-    /// emits their signals. A group with more than maxGroupBytes() of message data is split
-    /// into several transactions (each all or nothing). Returns how many messages were written.
+    /// emits their signals; with the writer thread, waits until it has written them and every
+    /// request handed to it before. A group with more than maxGroupBytes() of message data is
+    /// split into several transactions (each all or nothing). Returns how many messages were
+    /// written.
     int commitEnqueues();
     /// Message data (bytes) after which a group commit continues in another transaction, so
     /// the write-ahead log stays bounded (default 32 MiB; a group always takes one message).
     void setMaxGroupBytes(qint64 bytes) { m_maxGroupBytes = std::max<qint64>(1, bytes); }
-    /// Requests taken by enqueueAsync() and not written yet.
-    int pendingEnqueues() const { return int(m_pending.size()); }
+    /// Requests taken by enqueueAsync() / replaceDraftAsync() whose outcome is not known yet
+    /// (waiting, or being written by the writer thread).
+    int pendingEnqueues() const { return int(m_pending.size()) + m_writing; }
     /// How long the first request of a group waits for others, in ms (default 0: only those
     /// made in the same event-loop turn share its transaction).
     void setGroupCommitWindowMs(int ms) { m_groupTimer.setInterval(std::max(0, ms)); }
@@ -207,7 +231,8 @@ public:
     QList<qint64> idsPage(const QList<MessageState> &states, qint64 beforeId, int limit) const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
-    /// The states of the messages `ids` in one query (those that no longer exist are left out).
+    /// The states of the messages `ids` (those that no longer exist are left out): one query
+    /// per run of close ids (gaps up to 64), so ids far apart do not read all between them.
     QHash<qint64, MessageState> states(const QList<qint64> &ids) const;
     /// Ids of the queued messages whose send time has come (none scheduled later), oldest first.
     QList<qint64> dueIds() const;
@@ -298,14 +323,43 @@ signals:
 
 private:
     void addHistory(qint64 id, const HistoryEntry &h);
-    Database *m_db;
-    const Clock *m_clock;
     struct PendingEnqueue
     {
         quint64 ticket = 0;
         NewMessage message;
+        qint64 replaces = 0; ///< replaceDraftAsync(): the draft replaced
+        QStringList remember;
     };
+    /// What writing one group came to.
+    struct GroupResult
+    {
+        QList<qint64> ids; ///< one per request when written
+        QString error;
+        bool noConnection = false; ///< the writer thread could not open the outbox
+    };
+    /// Takes the next group off m_pending: messages up to maxGroupBytes(), or one replace.
+    QList<PendingEnqueue> takeGroup();
+    /// Writes `group` on `store`'s connection (this store's, or the writer thread's).
+    static GroupResult writeGroup(OutboxStore *store, const QList<PendingEnqueue> &group);
+    /// Emits the signals of a written (or failed) group; `notify`: messageChanged() too (the
+    /// writer thread wrote it).
+    void finishGroup(const QList<PendingEnqueue> &group, const GroupResult &r, bool notify);
+    /// The group timer: hands the waiting requests to the writer, or writes them here.
+    void startCommit();
+    void sendToWriter();
+    void onWritten(const QList<PendingEnqueue> &group, const GroupResult &r);
+    void waitForWriter();
+    quint64 request(PendingEnqueue p);
+
+    Database *m_db;
+    const Clock *m_clock;
     QList<PendingEnqueue> m_pending;
+    int m_writing = 0; // requests handed to the writer thread, outcome not back yet
+    int m_written = 0; // messages written so far (for commitEnqueues())
+    bool m_useWriter = false;
+    std::function<void(QSqlDatabase &)> m_writerSetup;
+    QThread *m_writerThread = nullptr;
+    EnqueueWriter *m_writer = nullptr; // lives in m_writerThread
     quint64 m_lastTicket = 0;
     qint64 m_maxGroupBytes = 32 * 1024 * 1024;
     QTimer m_groupTimer;

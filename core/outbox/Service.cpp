@@ -13,6 +13,7 @@
 #include "mime/MessageParse.h"
 #include "smtp/Transport.h"
 
+#include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
@@ -23,6 +24,7 @@
 #include <QLocalSocket>
 #include <QLockFile>
 #include <QPointer>
+#include <QThreadPool>
 #include <QTimer>
 
 #ifdef Q_OS_UNIX
@@ -119,6 +121,11 @@ Service::Service(ServiceOptions options, QObject *parent)
 
 Service::~Service()
 {
+    // Messages handed to enqueueAsync() are written (the store would do it too, but then its
+    // signals would reach a Service already half destroyed).
+    finishCompositions();
+    if (m_store)
+        m_store->commitEnqueues();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
     m_dispatcher.reset();
     m_transport.reset();
@@ -168,6 +175,18 @@ bool Service::open(QString *error)
     m_settings = std::make_unique<Settings>(m_db.get());
     m_accounts = std::make_unique<AccountStore>(m_db.get());
     m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
+    // enqueueAsync() writes on a thread of its own (started at the first request only): the
+    // thread that calls it, the GUI's in the app, never waits for a disk sync (issue 7).
+    m_store->useWriterThread();
+    connect(m_store.get(), &OutboxStore::enqueued, this, [this](quint64 storeTicket, qint64 id) {
+        if (const quint64 t = m_storeTickets.take(storeTicket))
+            emit enqueued(t, id);
+    });
+    connect(m_store.get(), &OutboxStore::enqueueFailed, this,
+            [this](quint64 storeTicket, const QString &error) {
+                if (const quint64 t = m_storeTickets.take(storeTicket))
+                    emit enqueueFailed(t, error);
+            });
     m_connectivity = std::make_unique<Connectivity>();
     if (m_options.systemNetworkInfo)
         m_connectivity->useSystemBackend();
@@ -177,17 +196,29 @@ bool Service::open(QString *error)
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
+    connect(m_store.get(), &OutboxStore::groupCommitted, m_dispatcher.get(), [this](int written) {
+        if (written > 0)
+            m_dispatcher->wake();
+    });
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
     connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
     connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
+    // An account edited (another server) or tested: compare with what is stored again.
+    connect(m_accounts.get(), &AccountStore::changed, this, [this] { m_capabilities.clear(); });
     connect(m_transport.get(), &Transport::sessionReady, this,
             [this](const QString &account, const Capabilities &caps) {
-                // Written only when they changed: a write here waits for the dispatcher's
-                // worker thread whenever it commits (up to a disk sync), and every new pooled
-                // session (each 100 messages) reports the same capabilities (run.sh stall).
+                // Written only when they changed, and by the dispatcher's worker thread: a
+                // write here waited for the outbox's write lock whenever the worker committed
+                // (up to a disk sync, and SQLite's busy sleeps: 12-30 ms stalls in run.sh
+                // stall); every new pooled session (each 100 messages) reports the same.
                 const QStringList described = caps.describe();
-                if (m_accounts->lastCapabilities(account) != described)
-                    m_accounts->setLastCapabilities(account, described);
+                auto known = m_capabilities.constFind(account);
+                if (known == m_capabilities.cend())
+                    known = m_capabilities.insert(account, m_accounts->lastCapabilities(account));
+                if (*known != described) {
+                    m_capabilities.insert(account, described);
+                    m_dispatcher->recordCapabilities(account, described);
+                }
             });
     connect(m_transport.get(), &Transport::logLine, this,
             [this](const QString &account, int id, const QString &line) {
@@ -277,6 +308,78 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
         m_dispatcher->wake();
     }
     return r;
+}
+
+quint64 Service::enqueueAsync(const QString &account, const mime::Draft &draft, QString *error,
+                              const QDateTime &sendAt, MessageState state, const DsnRequest &dsn)
+{
+    if (!m_accounts->find(account)) {
+        *error = QStringLiteral("no account named \"%1\"").arg(account);
+        return 0;
+    }
+    const DsnRequest d = withDefaultNotify(dsn, account);
+    if (checkDsnRequest(d) != DsnProblem::None) {
+        *error = QStringLiteral("invalid delivery status notification request");
+        return 0;
+    }
+    return composeAsync(0, account, draft, sendAt, state, d);
+}
+
+quint64 Service::replaceMessageAsync(qint64 id, const QString &account, const mime::Draft &draft,
+                                     QString *error, const QDateTime &sendAt, MessageState state)
+{
+    if (!m_accounts->find(account)) {
+        *error = QStringLiteral("no account named \"%1\"").arg(account);
+        return 0;
+    }
+    return composeAsync(id, account, draft, sendAt, state, {});
+}
+
+quint64 Service::composeAsync(qint64 replaces, const QString &account, const mime::Draft &draft,
+                              const QDateTime &sendAt, MessageState state, const DsnRequest &dsn)
+{
+    if (!m_composer) {
+        // One thread: messages reach the store in the order they were sent. GMime objects
+        // are made and used by that thread only (GMime's utilities are thread-safe).
+        m_composer = std::make_unique<QThreadPool>();
+        m_composer->setMaxThreadCount(1);
+        m_composer->setObjectName(QStringLiteral("outpost-compose"));
+    }
+    const quint64 ticket = ++m_lastTicket;
+    m_composer->start([this, ticket, replaces, account, draft, sendAt, state, dsn] {
+        NewMessage n;
+        QString error;
+        if (composeNew(account, draft, sendAt, state, &n, &error))
+            n.dsn = dsn;
+        const QStringList remember = usedAddresses(draft);
+        QMetaObject::invokeMethod(
+            this,
+            [this, ticket, replaces, n, error, remember] {
+                onComposed(ticket, replaces, n, error, remember);
+            },
+            Qt::QueuedConnection);
+    });
+    return ticket;
+}
+
+void Service::onComposed(quint64 ticket, qint64 replaces, const NewMessage &message,
+                         const QString &error, const QStringList &remember)
+{
+    if (!error.isEmpty()) {
+        emit enqueueFailed(ticket, error);
+        return;
+    }
+    const quint64 storeTicket = replaces ? m_store->replaceDraftAsync(replaces, message, remember)
+                                         : m_store->enqueueAsync(message, remember);
+    m_storeTickets.insert(storeTicket, ticket);
+}
+
+void Service::finishCompositions()
+{
+    if (!m_composer)
+        return;
+    m_composer->waitForDone();
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
 }
 
 Service::EditableMessage Service::editMessage(qint64 id)

@@ -26,9 +26,11 @@
 //   outpost_bench stall   --port P [--host H] [--count N] [--attach BYTES] [--data-dir D]
 //       the event-loop stall (issue 7): a 5 ms QTimer in the thread that runs the core records
 //       the gaps between its ticks while (1) N messages with an attachment of BYTES octets are
-//       composed and queued with Service::enqueue, one per event-loop turn, as the compose
-//       window does, and (2) they are flushed through Service / Dispatcher / Transport to the
-//       server at H:P (security none). Prints the longest gap and the 99th percentile per phase.
+//       composed and queued with Service::enqueueAsync, one per event-loop turn, as the compose
+//       window does (until the last is durable), and (2) they are flushed through Service /
+//       Dispatcher / Transport to the server at H:P (security none). Prints per phase the
+//       longest gap with our thread's CPU time in it and its wait for a CPU (schedstat), the
+//       longest gap less that wait, the 99th percentile, and the slowest event deliveries.
 
 #include "accounts/Account.h"
 #include "accounts/AccountStore.h"
@@ -58,8 +60,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fcntl.h>
 #include <memory>
 #include <sys/resource.h>
+#include <unistd.h>
 
 using namespace outpost;
 
@@ -621,48 +625,150 @@ TimedApplication *timedApp()
     return static_cast<TimedApplication *>(QCoreApplication::instance());
 }
 
-/// Records the gaps (ms) between the ticks of a 5 ms timer in the current thread.
+/// Time this thread spent runnable but waiting for a CPU (ns), from the kernel's schedstat
+/// (its second field): what other processes took from us. -1 when not available.
+class RunQueueClock
+{
+public:
+    RunQueueClock()
+        : m_fd(::open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC))
+    {}
+    ~RunQueueClock()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    qint64 waitedNs() const
+    {
+        char buf[128];
+        if (m_fd < 0 || ::lseek(m_fd, 0, SEEK_SET) != 0)
+            return -1;
+        const ssize_t n = ::read(m_fd, buf, sizeof buf - 1);
+        if (n <= 0)
+            return -1;
+        buf[n] = 0;
+        unsigned long long run = 0, wait = 0;
+        return std::sscanf(buf, "%llu %llu", &run, &wait) == 2 ? qint64(wait) : -1;
+    }
+
+private:
+    int m_fd;
+};
+
+/// Records the gaps (ms) between the ticks of a 5 ms timer in the current thread, and for
+/// each gap the CPU time this thread used in it and the time it waited for a CPU (preempted
+/// by, or queued behind, other processes), to tell our own work from the machine's load.
 class StallProbe : public QObject
 {
 public:
+    struct Gap
+    {
+        double ms = 0;
+        double cpuMs = 0;  ///< this thread on the CPU
+        double waitMs = 0; ///< this thread runnable, waiting for a CPU
+        double ownMs() const { return ms - std::max(0.0, waitMs); }
+    };
     StallProbe()
     {
         m_timer.setTimerType(Qt::PreciseTimer);
         m_timer.setInterval(5);
-        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
-            const qint64 now = m_clock.nsecsElapsed();
-            m_gaps << double(now - m_last) / 1e6;
-            m_last = now;
-        });
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] { tick(); });
     }
     void start()
     {
         m_gaps.clear();
         m_clock.start();
         m_last = 0;
+        m_lastCpu = threadCpuNs();
+        m_lastWait = m_runQueue.waitedNs();
         m_timer.start();
     }
     void stop()
     {
         m_timer.stop();
         // The time since the last tick counts too: a stall at the very end is still a stall.
-        m_gaps << double(m_clock.nsecsElapsed() - m_last) / 1e6;
+        tick();
     }
-    double longest() const { return *std::max_element(m_gaps.cbegin(), m_gaps.cend()); }
+    double longest() const { return longestGap().ms; }
+    /// The longest gap with what it was made of.
+    Gap longestGap() const
+    {
+        return *std::max_element(m_gaps.cbegin(), m_gaps.cend(),
+                                 [](const Gap &a, const Gap &b) { return a.ms < b.ms; });
+    }
+    /// The longest gap less the time spent waiting for a CPU in it: the stall this thread
+    /// would have had on an idle machine (its own work, disk and lock waits included).
+    double longestOwn() const
+    {
+        double m = 0;
+        for (const Gap &g : m_gaps)
+            m = std::max(m, g.ownMs());
+        return m;
+    }
+    /// The most CPU time this thread used within one gap.
+    double longestCpu() const
+    {
+        double m = 0;
+        for (const Gap &g : m_gaps)
+            m = std::max(m, g.cpuMs);
+        return m;
+    }
     double percentile(double p) const
     {
-        QList<double> v = m_gaps;
+        QList<double> v;
+        for (const Gap &g : m_gaps)
+            v << g.ms;
         std::sort(v.begin(), v.end());
         return v[std::min<qsizetype>(v.size() - 1, qsizetype(double(v.size()) * p))];
     }
     qsizetype ticks() const { return m_gaps.size(); }
+    /// Gaps longer than `ms`.
+    qsizetype over(double ms) const
+    {
+        return std::count_if(m_gaps.cbegin(), m_gaps.cend(),
+                             [ms](const Gap &g) { return g.ms > ms; });
+    }
 
 private:
+    void tick()
+    {
+        const qint64 now = m_clock.nsecsElapsed();
+        const qint64 cpu = threadCpuNs();
+        const qint64 wait = m_runQueue.waitedNs();
+        Gap g;
+        g.ms = double(now - m_last) / 1e6;
+        g.cpuMs = double(cpu - m_lastCpu) / 1e6;
+        g.waitMs = wait >= 0 && m_lastWait >= 0 ? double(wait - m_lastWait) / 1e6 : -1;
+        m_gaps << g;
+        m_last = now;
+        m_lastCpu = cpu;
+        m_lastWait = wait;
+    }
     QTimer m_timer;
     QElapsedTimer m_clock;
+    RunQueueClock m_runQueue;
     qint64 m_last = 0;
-    QList<double> m_gaps;
+    qint64 m_lastCpu = 0;
+    qint64 m_lastWait = 0;
+    QList<Gap> m_gaps;
 };
+
+/// Prints the probe's figures as `stall_<phase>_...` lines.
+void printProbe(const QString &phase, const StallProbe &probe)
+{
+    const StallProbe::Gap g = probe.longestGap();
+    auto key = [&](const char *name) {
+        return QStringLiteral("stall_%1_%2=").arg(phase, QLatin1String(name));
+    };
+    print(key("max_ms") + fmt(g.ms, 2));
+    print(key("max_cpu_ms") + fmt(g.cpuMs, 2));
+    print(key("max_runqueue_ms") + fmt(g.waitMs, 2));
+    print(key("own_max_ms") + fmt(probe.longestOwn(), 2));
+    print(key("cpu_max_ms") + fmt(probe.longestCpu(), 2));
+    print(key("p99_ms") + fmt(probe.percentile(0.99), 2));
+    print(key("over16") + QString::number(probe.over(16)));
+    print(key("ticks") + QString::number(probe.ticks()));
+}
 
 int cmdStall(const QStringList &args)
 {
@@ -694,30 +800,36 @@ int cmdStall(const QStringList &args)
         for (char &c : a.content)
             c = char(rng.bounded(256));
         draft.attachments = {a};
+        // As the compose window does: Service::enqueueAsync, one message per event-loop turn;
+        // the phase ends once the last one is durable (enqueued).
         int queued = 0;
+        int stored = 0;
+        QObject ctx;
+        QObject::connect(s.get(), &Service::enqueued, &ctx, [&] { ++stored; });
+        QObject::connect(s.get(), &Service::enqueueFailed, &ctx, [&](quint64, const QString &e) {
+            fail(QStringLiteral("Service::enqueueAsync: %1").arg(e));
+        });
         QElapsedTimer t;
         timedApp()->startTiming();
         probe.start();
         t.start();
         QTimer next;
         QObject::connect(&next, &QTimer::timeout, [&] {
-            const auto r = s->enqueue(QStringLiteral("bench"), draft);
-            if (!r.ok())
-                fail(QStringLiteral("Service::enqueue: %1").arg(r.error));
+            QString error;
+            if (!s->enqueueAsync(QStringLiteral("bench"), draft, &error))
+                fail(QStringLiteral("Service::enqueueAsync: %1").arg(error));
             if (++queued == count)
                 next.stop();
         });
         next.start(0);
-        spin([&] { return queued == count; }, 600000);
+        spin([&] { return stored == count; }, 600000);
         const qint64 ns = t.nsecsElapsed();
         probe.stop();
         for (const QString &w : timedApp()->stopTiming())
             print(QStringLiteral("stall_compose_slowest=") + w);
         print(QStringLiteral("stall_compose_count=%1").arg(count));
         print(QStringLiteral("stall_compose_ms=%1").arg(fmt(double(ns) / 1e6)));
-        print(QStringLiteral("stall_compose_max_ms=%1").arg(fmt(probe.longest(), 2)));
-        print(QStringLiteral("stall_compose_p99_ms=%1").arg(fmt(probe.percentile(0.99), 2)));
-        print(QStringLiteral("stall_compose_ticks=%1").arg(probe.ticks()));
+        printProbe(QStringLiteral("compose"), probe);
     }
 
     // (2) the flush through Service / Dispatcher / Transport.
@@ -750,9 +862,7 @@ int cmdStall(const QStringList &args)
     print(QStringLiteral("stall_flush_message_octets=%1").arg(bytes));
     print(QStringLiteral("stall_flush_ms=%1").arg(fmt(double(ns) / 1e6)));
     print(QStringLiteral("stall_flush_rate=%1").arg(fmt(rate(count, ns))));
-    print(QStringLiteral("stall_flush_max_ms=%1").arg(fmt(probe.longest(), 2)));
-    print(QStringLiteral("stall_flush_p99_ms=%1").arg(fmt(probe.percentile(0.99), 2)));
-    print(QStringLiteral("stall_flush_ticks=%1").arg(probe.ticks()));
+    printProbe(QStringLiteral("flush"), probe);
     return 0;
 }
 } // namespace

@@ -18,6 +18,8 @@
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QStringListModel>
 #include <QTemporaryFile>
 #include <QTextEdit>
@@ -45,6 +47,8 @@ private slots:
     void completionFromHistory();
     void closeWithUnsavedTextAsks();
     void enqueueErrorKeepsTheText();
+    void shownAsSentOnlyOnceStored();
+    void fullDiskKeepsTheText();
     void withoutAccount();
     void formattedTextIsMultipartAlternative();
     void backToPlainTextAsks();
@@ -209,7 +213,7 @@ void TestCompose::queueThroughTheWindow()
     QTest::keyClicks(w->bodyEdit(), u"Shall we?"_s);
     QVERIFY(w->sendButton()->isEnabled());
     QTest::keyClick(w->bodyEdit(), Qt::Key_Return, Qt::ControlModifier);
-    QCOMPARE(queued.count(), 1);
+    QTRY_COMPARE(queued.count(), 1);
     QTRY_VERIFY(!w); // closed and deleted
     const qint64 id = queued.at(0).at(0).toLongLong();
 
@@ -246,7 +250,7 @@ void TestCompose::sendLater()
     const QDateTime at = QDateTime::currentDateTime().addSecs(7200);
     w->sendAtEdit()->setDateTime(at);
     QVERIFY(w->send());
-    QCOMPARE(queued.count(), 1);
+    QTRY_COMPARE(queued.count(), 1);
     const auto s = f->service->store()->summary(queued.at(0).at(0).toLongLong());
     QVERIFY(s);
     QCOMPARE(s->state, MessageState::Queued);
@@ -261,7 +265,7 @@ void TestCompose::saveDraft()
     QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
     QTest::keyClicks(w->subjectEdit(), u"Half-written"_s);
     QVERIFY(w->saveDraft());
-    QCOMPARE(queued.count(), 1);
+    QTRY_COMPARE(queued.count(), 1);
     QCOMPARE(f->service->store()->count(MessageState::Draft), 1);
     QCOMPARE(f->service->store()->count(MessageState::Queued), 0);
 }
@@ -290,6 +294,7 @@ void TestCompose::attachmentsAreFrozen()
     QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
     QSignalSpy queued(w.data(), &ComposeWindow::queued);
     QVERIFY(w->send());
+    QTRY_COMPARE(queued.count(), 1);
     const QByteArray data = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
     QVERIFY(data.contains("report.txt"));
     QVERIFY(data.contains(QByteArray("attachment content 12345").toBase64()));
@@ -371,6 +376,87 @@ void TestCompose::enqueueErrorKeepsTheText()
     w->accountCombo()->blockSignals(false);
 }
 
+void TestCompose::shownAsSentOnlyOnceStored()
+{
+    open();
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QSignalSpy stored(f->service.get(), &Service::enqueued);
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Stored first"_s);
+    QVERIFY(w->send());
+    // Handed to the outbox's writer thread: not stored yet, so not shown as queued, the
+    // window open and taking no input (nor a second Send, nor closing).
+    QVERIFY(w->isStoring());
+    QCOMPARE(queued.count(), 0);
+    QCOMPARE(f->service->store()->count(), 0);
+    QVERIFY(!w->sendButton()->isEnabled());
+    QVERIFY(!w->subjectEdit()->isEnabled());
+    QVERIFY(!w->send());
+    w->close();
+    QVERIFY(w && w->isVisible());
+    QVERIFY(stored.wait());
+    QCOMPARE(queued.count(), 1);
+    QCOMPARE(queued.at(0).at(0).toLongLong(), stored.at(0).at(1).toLongLong());
+    QTRY_VERIFY(!w); // closed once stored
+    const auto s = f->service->store()->summary(stored.at(0).at(1).toLongLong());
+    QVERIFY(s);
+    QCOMPARE(s->subject, u"Stored first"_s);
+    QCOMPARE(f->service->store()->count(), 1);
+}
+
+void TestCompose::fullDiskKeepsTheText()
+{
+    // A message already queued, then a "disk" with room for nothing more for the outbox's
+    // writer thread (SQLite's max_page_count on its connection).
+    mime::Draft earlier;
+    earlier.from = {{}, u"alice@example.org"_s};
+    earlier.to = {{{}, u"carol@example.org"_s}};
+    earlier.subject = u"Queued before"_s;
+    const auto before = f->service->enqueue(u"work"_s, earlier);
+    QVERIFY(before.ok());
+    f->service->store()->useWriterThread([](QSqlDatabase &db) {
+        QSqlQuery q(db);
+        if (q.exec(u"PRAGMA page_count"_s) && q.next())
+            q.exec(u"PRAGMA max_page_count = %1"_s.arg(q.value(0).toInt()));
+    });
+    open();
+    QTemporaryDir tmp;
+    const QString path = writeFile(tmp, u"big.bin"_s, QByteArray(300 * 1024, 'z'));
+    QVERIFY(w->addAttachmentFile(path));
+    QTest::keyClicks(w->toField()->lineEdit(), u"bob@example.org"_s);
+    QTest::keyClicks(w->subjectEdit(), u"Kept on a full disk"_s);
+    QTest::keyClicks(w->bodyEdit(), u"Every word"_s);
+    QSignalSpy queued(w.data(), &ComposeWindow::queued);
+    QSignalSpy failed(f->service.get(), &Service::enqueueFailed);
+    QVERIFY(w->send());
+    QVERIFY(failed.wait());
+    // The reason is shown, everything typed and attached stays, and the window works again.
+    QVERIFY(w);
+    QVERIFY(w->isVisible());
+    QVERIFY(!w->isStoring());
+    QCOMPARE(queued.count(), 0);
+    QVERIFY(w->errorBanner()->isVisible());
+    QVERIFY2(w->errorBanner()->text().contains(u"could not be queued"_s),
+             qPrintable(w->errorBanner()->text()));
+    QVERIFY2(w->errorBanner()->text().contains(u"full"_s), qPrintable(w->errorBanner()->text()));
+    QCOMPARE(w->toField()->text(), u"bob@example.org"_s);
+    QCOMPARE(w->subjectEdit()->text(), u"Kept on a full disk"_s);
+    QCOMPARE(w->bodyEdit()->toPlainText(), u"Every word"_s);
+    QCOMPARE(w->attachmentCount(), 1);
+    QVERIFY(w->subjectEdit()->isEnabled());
+    QVERIFY(w->sendButton()->isEnabled());
+    QVERIFY(w->isModified()); // closing still asks
+    // Nothing already queued is lost, nothing of the new one half-written.
+    QCOMPARE(f->service->store()->count(), 1);
+    QCOMPARE(f->service->store()->summary(before.id)->subject, u"Queued before"_s);
+    // Save draft hits the same wall and says so in its own words.
+    QVERIFY(w->saveDraft());
+    QTRY_COMPARE(failed.count(), 2);
+    QVERIFY2(w->errorBanner()->text().contains(u"draft could not be saved"_s),
+             qPrintable(w->errorBanner()->text()));
+    QCOMPARE(f->service->store()->count(), 1);
+}
+
 void TestCompose::withoutAccount()
 {
     f = std::make_unique<test::UiFixture>();
@@ -427,7 +513,7 @@ void TestCompose::formattedTextIsMultipartAlternative()
     QTest::keyClick(edit, Qt::Key_Return);
     QTest::keyClicks(edit, u"second"_s);
     QVERIFY(w->send());
-    QCOMPARE(queued.count(), 1);
+    QTRY_COMPARE(queued.count(), 1);
     const QByteArray data = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
     const QJsonObject p = partsOf(data);
     QCOMPARE(p.value(u"type"_s).toString(), u"multipart/alternative"_s);
@@ -540,7 +626,7 @@ void TestCompose::noWarningWhenCapabilitiesUnknown()
     QVERIFY(!w->warningLabel()->isVisible());
     QSignalSpy queued(w.data(), &ComposeWindow::queued);
     QVERIFY(w->send()); // no question
-    QCOMPARE(queued.count(), 1);
+    QTRY_COMPARE(queued.count(), 1);
 }
 
 void TestCompose::replyToMessageFile()
@@ -564,6 +650,7 @@ void TestCompose::replyToMessageFile()
     QSignalSpy queued(w.data(), &ComposeWindow::queued);
     QTest::keyClicks(w->bodyEdit(), u"Sounds good."_s);
     QVERIFY(w->send());
+    QTRY_COMPARE(queued.count(), 1);
     const QJsonObject p =
         partsOf(f->service->store()->messageData(queued.at(0).at(0).toLongLong()));
     QCOMPARE(p.value(u"subject"_s).toString(), u"Re: Plans"_s);

@@ -297,7 +297,7 @@ void TestDesktopApp::openComposeFromMailto()
     QCOMPARE(w->subjectEdit()->text(), u"From a link"_s);
     // Queueing it from there works like any other compose window.
     QVERIFY(w->send());
-    QCOMPARE(f->service->store()->count(MessageState::Queued), 1);
+    QTRY_COMPARE(f->service->store()->count(MessageState::Queued), 1);
 }
 
 void TestDesktopApp::certificateDecision()
@@ -612,7 +612,10 @@ void TestDesktopApp::protocolLog()
     TrayController::setAvailableOverride(false);
     app = std::make_unique<DesktopApp>(f->service.get());
     emit f->service->logLine(u"work"_s, u"[work #1] S: 220 smtp.example.net ESMTP"_s);
-    QVERIFY(app->mainWindow()->logView()->toPlainText().contains(u"220 smtp.example.net ESMTP"_s));
+    emit f->service->logLine(u"work"_s, u"[work #1] C: EHLO outpost"_s);
+    // Appended in batches, in order.
+    QTRY_VERIFY(app->mainWindow()->logView()->toPlainText().contains(
+        u"220 smtp.example.net ESMTP\n[work #1] C: EHLO outpost"_s));
 }
 
 void TestDesktopApp::screenshot()
@@ -733,7 +736,10 @@ void TestDesktopApp::editBackToDraft()
     test::saveScreenshot(w, u"compose-edit.png"_s);
 
     w->subjectEdit()->setText(u"Quarterly numbers (fixed)"_s);
+    QSignalSpy stored(f->service.get(), &Service::enqueued);
     QVERIFY(w->send());
+    QTRY_COMPARE(stored.count(), 1); // not wait(): an earlier test quit the app
+    QCOMPARE(stored.at(0).at(1).toLongLong(), id);
     QCOMPARE(f->service->store()->count(), 1); // replaced, not duplicated
     const auto after = f->service->store()->summary(id);
     QVERIFY(after);
@@ -787,7 +793,9 @@ void TestDesktopApp::editClosedStaysDraft()
     w = app->composeWindows().first();
     QCOMPARE(w->subjectEdit()->text(), u"think again"_s);
     w->bodyEdit()->setPlainText(u"Second thoughts"_s);
+    QSignalSpy stored(f->service.get(), &Service::enqueued);
     QVERIFY(w->saveDraft());
+    QTRY_COMPARE(stored.count(), 1);
     QCOMPARE(f->service->store()->count(), 1);
     QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
     QVERIFY(f->service->store()->messageData(id).contains("Second thoughts"));
@@ -812,7 +820,9 @@ void TestDesktopApp::editKeepsReplyToAndWarnsAboutHtml()
     QVERIFY(w->errorBanner()->isVisible());
     QVERIFY(w->errorBanner()->text().contains(u"HTML"_s));
     QCOMPARE(w->bodyEdit()->toPlainText(), u"Plain words\n"_s);
+    QSignalSpy done(f->service.get(), &Service::enqueued);
     QVERIFY(w->send());
+    QTRY_COMPARE(done.count(), 1);
     const QByteArray stored = f->service->store()->messageData(q.id);
     QVERIFY(stored.contains("Reply-To: team@example.org"));
     QVERIFY(!stored.contains("text/html"));

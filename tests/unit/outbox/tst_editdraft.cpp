@@ -10,6 +10,7 @@
 #include "outbox/Connectivity.h"
 #include "outbox/Service.h"
 
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -45,6 +46,7 @@ private slots:
     void editAndSendReplaces();
     void refusedWhileSending();
     void keptAsDraftAndReopened();
+    void asyncInOrderOffThisThread();
 
 private:
     QTemporaryDir *m_dir = nullptr;
@@ -228,6 +230,71 @@ void TestEditDraft::keptAsDraftAndReopened()
     QVERIFY(again.ok());
     QCOMPARE(again.draft.textBody, QStringLiteral("Half-written\n"));
     QCOMPARE(store->summary(r.id)->state, MessageState::Draft);
+}
+
+void TestEditDraft::asyncInOrderOffThisThread()
+{
+    // Service::enqueueAsync / replaceMessageAsync: composed and written off this thread, told
+    // in the order of the calls, only once durable; refusals known at once return 0.
+    QSignalSpy enqueued(m_service, &Service::enqueued);
+    QSignalSpy failed(m_service, &Service::enqueueFailed);
+    QString error;
+    QList<quint64> tickets;
+    for (int i = 0; i < 3; ++i) {
+        Draft d = sampleDraft();
+        d.subject = QStringLiteral("async %1").arg(i);
+        tickets << m_service->enqueueAsync(QStringLiteral("work"), d, &error, {},
+                                           i == 2 ? MessageState::Draft : MessageState::Queued);
+        QVERIFY2(tickets.last() > 0, qPrintable(error));
+    }
+    QCOMPARE(m_service->store()->count(), 0); // nothing before the event loop ran
+    QTRY_COMPARE(enqueued.count(), 3);
+    QCOMPARE(failed.count(), 0);
+    qint64 last = 0;
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(enqueued.at(i).at(0).value<quint64>(), tickets[i]);
+        const qint64 id = enqueued.at(i).at(1).toLongLong();
+        QVERIFY(id > last);
+        last = id;
+        const auto s = m_service->store()->summary(id);
+        QVERIFY(s);
+        QCOMPARE(s->subject, QStringLiteral("async %1").arg(i));
+        QCOMPARE(s->state, i == 2 ? MessageState::Draft : MessageState::Queued);
+    }
+    QVERIFY(m_service->store()->messageData(last).contains("=?UTF-8?"));
+    QCOMPARE(m_service->store()->addressCompletions(QStringLiteral("carol")),
+             QStringList{QStringLiteral("carol@example.net")});
+
+    // The draft replaced in place; then, no longer a draft, a second replacement is refused.
+    Draft d = sampleDraft();
+    d.subject = QStringLiteral("replaced");
+    const quint64 r1 = m_service->replaceMessageAsync(last, QStringLiteral("work"), d, &error);
+    QVERIFY(r1 > 0);
+    QTRY_COMPARE(enqueued.count(), 4);
+    QCOMPARE(enqueued.at(3).at(0).value<quint64>(), r1);
+    QCOMPARE(enqueued.at(3).at(1).toLongLong(), last);
+    QCOMPARE(m_service->store()->summary(last)->subject, QStringLiteral("replaced"));
+    const quint64 r2 = m_service->replaceMessageAsync(last, QStringLiteral("work"), d, &error);
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(failed.at(0).at(0).value<quint64>(), r2);
+    QCOMPARE(m_service->store()->count(), 3);
+
+    // Refused at once: no such account.
+    error.clear();
+    QCOMPARE(m_service->enqueueAsync(QStringLiteral("nope"), d, &error), quint64(0));
+    QVERIFY(error.contains(QStringLiteral("nope")));
+
+    // Handed over but the Service goes away before the event loop ran: still stored.
+    QVERIFY(m_service->enqueueAsync(QStringLiteral("work"), d, &error) > 0);
+    delete m_service;
+    ServiceOptions o;
+    o.dataDir = m_dir->path();
+    o.credentials = &m_credentials;
+    o.singleInstance = false;
+    o.dispatch = false;
+    m_service = new Service(o);
+    QVERIFY2(m_service->open(&error), qPrintable(error));
+    QCOMPARE(m_service->store()->count(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestEditDraft)

@@ -12,6 +12,7 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
 
 using namespace outpost;
@@ -990,6 +991,120 @@ private slots:
         m_store->enqueueAsync(makeMessage("again"));
         QTRY_COMPARE_WITH_TIMEOUT(enqueued.count(), 1, 5000);
         QCOMPARE(m_store->count(), 2);
+    }
+
+    void statesOfIdsNearAndFarApart()
+    {
+        // OutboxStore::states(): one range query per run of close ids; ids far apart, missing
+        // and repeated ones come out right.
+        QString error;
+        QList<qint64> ids;
+        for (int i = 0; i < 3; ++i)
+            ids << m_store->enqueue(makeMessage("s" + QByteArray::number(i)), &error);
+        QSqlQuery q(m_db->db());
+        QVERIFY(q.exec(QStringLiteral("UPDATE sqlite_sequence SET seq = 5000 WHERE name = "
+                                      "'messages'")));
+        const qint64 far = m_store->enqueue(makeMessage("far"), &error);
+        QVERIFY2(far > 5000, qPrintable(QString::number(far)));
+        QVERIFY(m_store->hold(ids[1], &error));
+        const QHash<qint64, MessageState> st =
+            m_store->states({far, ids[0], ids[1], 4000, ids[1], ids[2]});
+        QCOMPARE(st.size(), 4);
+        QCOMPARE(st.value(ids[0]), MessageState::Queued);
+        QCOMPARE(st.value(ids[1]), MessageState::Held);
+        QCOMPARE(st.value(ids[2]), MessageState::Queued);
+        QCOMPARE(st.value(far), MessageState::Queued);
+        QVERIFY(!st.contains(4000));
+        QVERIFY(m_store->states({}).isEmpty());
+    }
+
+    void writerThreadWritesOffThisThread()
+    {
+        // useWriterThread(): the transaction (and its disk sync) runs on another thread with
+        // its own connection; the signals come here, messageChanged() before enqueued().
+        QThread *writerThread = nullptr;
+        m_store->useWriterThread(
+            [&writerThread](QSqlDatabase &) { writerThread = QThread::currentThread(); });
+        QStringList order;
+        connect(m_store.get(), &OutboxStore::messageChanged, this,
+                [&](qint64 id) { order << QStringLiteral("changed %1").arg(id); });
+        connect(m_store.get(), &OutboxStore::enqueued, this, [&](quint64, qint64 id) {
+            QCOMPARE(QThread::currentThread(), thread());
+            order << QStringLiteral("enqueued %1").arg(id);
+        });
+        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        const quint64 t1 = m_store->enqueueAsync(makeMessage("w1"), {QStringLiteral("bob@x.org")});
+        const quint64 t2 = m_store->enqueueAsync(makeMessage("w2"));
+        QVERIFY(t2 > t1);
+        QCOMPARE(m_store->pendingEnqueues(), 2);
+        QVERIFY(groups.wait(5000));
+        QCOMPARE(groups.at(0).at(0).toInt(), 2);
+        QVERIFY(writerThread);
+        QVERIFY(writerThread != QThread::currentThread());
+        QCOMPARE(m_store->pendingEnqueues(), 0);
+        QCOMPARE(order.size(), 4);
+        QVERIFY(order[0].startsWith(QLatin1String("changed")));
+        QVERIFY(order[1].startsWith(QLatin1String("changed")));
+        QVERIFY(order[2].startsWith(QLatin1String("enqueued")));
+        QCOMPARE(m_store->count(MessageState::Queued), 2); // this connection sees them
+        QCOMPARE(m_store->addressCompletions(QStringLiteral("bob@")),
+                 QStringList{QStringLiteral("bob@x.org")});
+
+        // A draft replaced through the writer keeps its id; a message that is no longer a
+        // draft is refused, nothing changed.
+        NewMessage draft = makeMessage("draft");
+        draft.state = MessageState::Draft;
+        QString error;
+        const qint64 id = m_store->enqueue(draft, &error);
+        QVERIFY(id > 0);
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        const quint64 t3 = m_store->replaceDraftAsync(id, makeMessage("edited"));
+        QVERIFY(enqueued.wait(5000));
+        QCOMPARE(enqueued.at(0).at(0).value<quint64>(), t3);
+        QCOMPARE(enqueued.at(0).at(1).toLongLong(), id);
+        QCOMPARE(m_store->summary(id)->subject, QStringLiteral("edited"));
+        QCOMPARE(m_store->summary(id)->state, MessageState::Queued);
+        const quint64 t4 = m_store->replaceDraftAsync(id, makeMessage("again"));
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.at(0).at(0).value<quint64>(), t4);
+        QCOMPARE(m_store->summary(id)->subject, QStringLiteral("edited"));
+        QCOMPARE(m_store->count(), 3);
+
+        // Written before the store goes away, even when the event loop never ran.
+        m_store->enqueueAsync(makeMessage("late"));
+        reopen();
+        QCOMPARE(m_store->count(), 4);
+    }
+
+    void writerThreadFullDiskFailsTheGroup()
+    {
+        QString error;
+        QVERIFY(m_store->enqueue(makeMessage("first"), &error) > 0);
+        // A "disk" with room for nothing more, on the writer's connection.
+        m_store->useWriterThread([](QSqlDatabase &db) {
+            QSqlQuery q(db);
+            if (q.exec(QStringLiteral("PRAGMA page_count")) && q.next())
+                q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(q.value(0).toInt()));
+        });
+        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        const quint64 t1 = m_store->enqueueAsync(makeMessage("small"));
+        const quint64 t2 =
+            m_store->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 5000);
+        QCOMPARE(enqueued.count(), 0);
+        QCOMPARE(failed.at(0).at(0).value<quint64>(), t1);
+        QCOMPARE(failed.at(1).at(0).value<quint64>(), t2);
+        const QString why = failed.at(0).at(1).toString();
+        QVERIFY2(why.startsWith(QLatin1String("could not write the outbox")), qPrintable(why));
+        QVERIFY2(why.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(why));
+        QCOMPARE(m_store->pendingEnqueues(), 0);
+        // What was stored before is untouched, nothing of the group half-written.
+        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
+        QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
     }
 
     void pendingEnqueuesAreWrittenAtDestruction()
