@@ -287,17 +287,51 @@ static const char kUsage[] =
     "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 73 cannot create the data\n"
     "folder or outbox, 75 deferred (try again later), 77 auth, 78 configuration.\n";
 
+/// The lines of kUsage that describe `command` (with their continuation lines), under the
+/// general usage line.
+static QString commandUsage(const QString &command)
+{
+    const QStringList lines = QString::fromLatin1(kUsage).split(QLatin1Char('\n'));
+    const QRegularExpression entry(
+        QStringLiteral("(^|\\| )%1( |$)").arg(QRegularExpression::escape(command)));
+    QString text = lines.value(0) + QLatin1String("\n\n");
+    bool inEntry = false;
+    for (qsizetype i = 2; i < lines.size(); ++i) { // after the usage line and a blank one
+        const QString &l = lines[i];
+        if (l.isEmpty())
+            break;
+        const bool isEntry = l.startsWith(QLatin1String("  ")) && l.size() > 2 && l[2] != u' ';
+        if (isEntry)
+            inEntry = entry.match(l.mid(2)).hasMatch();
+        if (inEntry)
+            text += l + QLatin1Char('\n');
+    }
+    return text;
+}
+
 void Cli::run(const QStringList &all)
 {
     QStringList args = all;
     d->dataDir = dataDirFrom(&args);
     args.removeFirst(); // program name
-    // Global flags before the command.
-    while (!args.isEmpty() && args.first().startsWith(QLatin1Char('-')) &&
-           args.first() != QLatin1String("--help"))
-        args.removeFirst();
-    if (args.isEmpty() || args.first() == QLatin1String("help") ||
-        args.first() == QLatin1String("--help")) {
+    // Before the command only --data-dir (taken above) and --help belong to the command line;
+    // the desktop app's options do nothing here, and a mistyped option must not be dropped.
+    const auto isHelp = [](const QString &a) {
+        return a == QLatin1String("--help") || a == QLatin1String("-h");
+    };
+    while (!args.isEmpty() && args.first().startsWith(QLatin1Char('-')) && !isHelp(args.first())) {
+        const QString option = args.first();
+        if (option == QLatin1String("--offline") || option == QLatin1String("--minimized"))
+            err(QStringLiteral("%1 is an option of the desktop app, not of the command line "
+                               "(outpost help)")
+                    .arg(printable(option)));
+        else
+            err(QStringLiteral("unknown option %1 (outpost help lists the options)")
+                    .arg(printable(option)));
+        done(exitcode::Usage);
+        return;
+    }
+    if (args.isEmpty() || args.first() == QLatin1String("help") || isHelp(args.first())) {
         out(QString::fromLatin1(kUsage));
         done(args.isEmpty() ? exitcode::Usage : exitcode::Ok);
         return;
@@ -305,6 +339,18 @@ void Cli::run(const QStringList &all)
     const QString command = args.takeFirst();
     d->args = args;
     int code = exitcode::Ok;
+
+    // `outpost COMMAND … --help` (or -h) shows that command's usage and does nothing else,
+    // wherever it stands before a "--".
+    for (const QString &a : std::as_const(args)) {
+        if (a == QLatin1String("--"))
+            break;
+        if (isHelp(a)) {
+            out(commandUsage(command));
+            done(exitcode::Ok);
+            return;
+        }
+    }
 
     auto parser = [](const QString &cmd, const QStringList &a,
                      const QList<QCommandLineOption> &opts, QCommandLineParser *p) {
@@ -633,6 +679,13 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
+        if (!p.positionalArguments().isEmpty()) {
+            err(QStringLiteral("queue takes no argument \"%1\" (every value follows its "
+                               "option: --to ADDR, --subject TEXT, …)")
+                    .arg(printable(p.positionalArguments().first())));
+            done(exitcode::Usage);
+            return;
+        }
         if (p.isSet(QStringLiteral("eml")) && p.isSet(QStringLiteral("reply-to-eml"))) {
             err(QStringLiteral("--eml queues a message as it is; --reply-to-eml writes a new one: "
                                "give one of them"));
@@ -957,6 +1010,13 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
+        if (command == QLatin1String("list") && !p.positionalArguments().isEmpty()) {
+            err(QStringLiteral("list takes no argument \"%1\" (usage: outpost list [--state S] "
+                               "[--json])")
+                    .arg(printable(p.positionalArguments().first())));
+            done(exitcode::Usage);
+            return;
+        }
         const bool asJson = p.isSet(QStringLiteral("json"));
         bool idOk = false;
         const qint64 id = p.positionalArguments().value(0).toLongLong(&idOk);
@@ -1242,6 +1302,13 @@ void Cli::run(const QStringList &all)
             {QStringLiteral("verbose"), QStringLiteral("print the protocol log and the pool")},
         };
         if (!parser(command, args, opts, &p)) {
+            done(exitcode::Usage);
+            return;
+        }
+        if (!p.positionalArguments().isEmpty()) {
+            err(QStringLiteral("flush takes no argument \"%1\" (usage: outpost flush "
+                               "[--timeout SECONDS] [--verbose])")
+                    .arg(printable(p.positionalArguments().first())));
             done(exitcode::Usage);
             return;
         }

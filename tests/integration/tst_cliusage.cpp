@@ -29,6 +29,22 @@ private slots:
 
         QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << 64
                                          << QStringLiteral("unknown command \"frobnicate\"");
+        QTest::newRow("unknown option before the command")
+            << QStringList{QStringLiteral("--bogus"), QStringLiteral("list")} << 64
+            << QStringLiteral("unknown option --bogus");
+        QTest::newRow("desktop option before a command")
+            << QStringList{QStringLiteral("--offline"), QStringLiteral("flush")} << 64
+            << QStringLiteral("--offline is an option of the desktop app");
+        QTest::newRow("list: stray word")
+            << QStringList{QStringLiteral("list"), QStringLiteral("junk")} << 64
+            << QStringLiteral("list takes no argument \"junk\"");
+        QTest::newRow("flush: stray word")
+            << QStringList{QStringLiteral("flush"), QStringLiteral("now")} << 64
+            << QStringLiteral("flush takes no argument \"now\"");
+        QTest::newRow("queue: stray word")
+            << QStringList{QStringLiteral("queue"), QStringLiteral("--account"),
+                           QStringLiteral("x"), QStringLiteral("hello")}
+            << 64 << QStringLiteral("queue takes no argument \"hello\"");
         QTest::newRow("show: id not a number")
             << QStringList{QStringLiteral("show"), QStringLiteral("abc")} << 64
             << QStringLiteral("usage: outpost show ID");
@@ -167,6 +183,63 @@ private slots:
         QCOMPARE(r.out, QByteArray("2147483647\n"));
         r = config({QStringLiteral("get"), QStringLiteral("retry.lifetime_ms")});
         QCOMPARE(r.out, QByteArray("31536000000\n"));
+    }
+
+    void helpAfterACommandOnlyShowsItsUsage_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("usageLine");
+        QTest::newRow("flush --help")
+            << QStringList{QStringLiteral("flush"), QStringLiteral("--help")}
+            << QByteArray("\n  flush [--timeout SECONDS] [--verbose]");
+        QTest::newRow("account remove NAME --help")
+            << QStringList{QStringLiteral("account"), QStringLiteral("remove"),
+                           QStringLiteral("work"), QStringLiteral("--help")}
+            << QByteArray("account remove NAME [--force]");
+        QTest::newRow("queue … -h") << QStringList{QStringLiteral("queue"),
+                                                   QStringLiteral("--account"),
+                                                   QStringLiteral("work"),
+                                                   QStringLiteral("--to"),
+                                                   QStringLiteral("bob@example.net"),
+                                                   QStringLiteral("--subject"),
+                                                   QStringLiteral("s"),
+                                                   QStringLiteral("--body"),
+                                                   QStringLiteral("b"),
+                                                   QStringLiteral("-h")}
+                                    << QByteArray("\n  queue --account NAME");
+        QTest::newRow("cancel ID --help")
+            << QStringList{QStringLiteral("cancel"), QStringLiteral("1"), QStringLiteral("--help")}
+            << QByteArray("\n  retry ID | hold ID | release ID | cancel ID\n");
+    }
+
+    void helpAfterACommandOnlyShowsItsUsage()
+    {
+        // --help anywhere after a command prints that command's usage, exits 0 and does
+        // nothing: no message queued, sent, cancelled, no account removed.
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, usageLine);
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        QCOMPARE(addLocalAccount(data.path(), 9, QStringLiteral("work")).exitCode, 0);
+        RunResult r = runOutpost(data.path(), {QStringLiteral("queue"), QStringLiteral("--account"),
+                                               QStringLiteral("work"), QStringLiteral("--to"),
+                                               QStringLiteral("bob@example.net"),
+                                               QStringLiteral("--subject"), QStringLiteral("kept"),
+                                               QStringLiteral("--body"), QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray before =
+            runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")}).out;
+
+        r = runOutpost(data.path(), args);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.startsWith("usage: outpost [--data-dir DIR] COMMAND ...\n"),
+                 r.out.constData());
+        QVERIFY2(r.out.contains(usageLine), r.out.constData());
+        QCOMPARE(r.err, QByteArray());
+        QCOMPARE(runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")}).out,
+                 before);
+        QVERIFY(runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("list")})
+                    .out.startsWith("work"));
     }
 
     void unsetKnownKey()
