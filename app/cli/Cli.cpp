@@ -214,18 +214,23 @@ struct Cli::Impl
         service = std::make_unique<Service>(o);
         QString error;
         if (!service->open(&error)) {
-            err(error);
-            if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
-                explainDamaged();
-                *code = exitcode::Config;
-            } else if (service->databaseErrorKind() == int(Database::OpenError::Locked)) {
-                *code = exitcode::TempFail;
-            } else {
-                *code = exitcode::CantCreate;
-            }
+            *code = openFailed(error);
             return false;
         }
         return true;
+    }
+    /// Says why service->open() failed and returns the exit code: 78 (with the advice to move
+    /// it aside) for a damaged outbox, 75 while it is locked, else 73.
+    int openFailed(const QString &error)
+    {
+        err(error);
+        if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
+            explainDamaged();
+            return exitcode::Config;
+        }
+        if (service->databaseErrorKind() == int(Database::OpenError::Locked))
+            return exitcode::TempFail;
+        return exitcode::CantCreate;
     }
     /// Tells a running instance that the outbox changed (best effort), then finishes.
     void notifyAndFinish(int code)
@@ -955,7 +960,8 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (!d->openStore(&code)) {
-            done(exitcode::TempFail);
+            // Mail programs retry on 75; a damaged outbox (78) needs the user, not a retry.
+            done(code == exitcode::Config ? exitcode::Config : exitcode::TempFail);
             return;
         }
         const QString accountName = d->service->accounts()->defaultAccount();
@@ -1359,8 +1365,7 @@ void Cli::run(const QStringList &all)
                     });
                 return;
             }
-            err(error);
-            done(exitcode::CantCreate);
+            done(d->openFailed(error));
             return;
         }
         if (service->recoveredCount() > 0)

@@ -512,9 +512,14 @@ private slots:
             {QStringLiteral("show"), QStringLiteral("1")},
             {QStringLiteral("show"), QStringLiteral("--json"), QStringLiteral("2")},
             {QStringLiteral("hold"), QStringLiteral("1")},
+            {QStringLiteral("flush")},
+            {QStringLiteral("sendmail"), QStringLiteral("b@example.org")},
         };
         for (const QStringList &args : commands) {
-            r = runOutpost(data.path(), args);
+            r = runOutpost(data.path(), args,
+                           args.first() == QLatin1String("sendmail")
+                               ? QByteArray("Subject: s\n\nhi\n")
+                               : QByteArray());
             const QByteArray what = args.join(u' ').toUtf8() + ": " + r.err;
             QVERIFY2(r.exitCode == 78, what.constData());
             QVERIFY2(r.err.contains("damaged"), what.constData());
