@@ -242,6 +242,34 @@ private slots:
                     .out.startsWith("work"));
     }
 
+    void passwordStdinNeverHangsWithoutAKeychain()
+    {
+        // Without a desktop session (no D-Bus session bus, as in CI) the keychain answers
+        // with an error through the event loop; the command must finish with it. (With the
+        // GLib loop turned off it never did.) Where a keychain runs, storing succeeds (0).
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        QProcess p;
+        QProcessEnvironment env = cliEnvironment();
+        env.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+        p.setProcessEnvironment(env);
+        p.start(outpostBinary(),
+                {QStringLiteral("--data-dir"), data.path(), QStringLiteral("account"),
+                 QStringLiteral("add"), QStringLiteral("kc"), QStringLiteral("--host"),
+                 QStringLiteral("127.0.0.1"), QStringLiteral("--security"), QStringLiteral("none"),
+                 QStringLiteral("--user"), QStringLiteral("u"),
+                 QStringLiteral("--password-stdin")});
+        QVERIFY(p.waitForStarted(10000));
+        p.write("pw\n");
+        p.closeWriteChannel();
+        const bool finished = p.waitForFinished(45000);
+        if (!finished)
+            p.kill();
+        QVERIFY2(finished, "account add --password-stdin did not finish without a keychain");
+        const int code = p.exitCode();
+        QVERIFY2(code == 0 || code == 78, p.readAllStandardError().constData());
+    }
+
     void unsetKnownKey()
     {
         // unset of a known key goes back to the default; an unknown one changes nothing.
