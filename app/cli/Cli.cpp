@@ -269,7 +269,7 @@ static const char kUsage[] =
     "  account list [--json] | account test NAME | account remove NAME [--force]\n"
     "  account default NAME\n"
     "  queue --account NAME [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
-    "        --subject TEXT (--body TEXT | --body-file F) [--html-file F] [--attach F ...]\n"
+    "        [--subject TEXT] [--body TEXT | --body-file F] [--html-file F] [--attach F ...]\n"
     "        [--send-at ISO-8601]                      prints the new message id\n"
     "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
     "Subject,\n"
@@ -572,6 +572,15 @@ void Cli::run(const QStringList &all)
                 done(exitcode::Usage);
                 return;
             }
+            for (const QChar c : std::as_const(a.name)) {
+                // A name is shown in lists, logs and the tray: no control characters.
+                if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format) {
+                    err(QStringLiteral("an account name cannot hold control characters: \"%1\"")
+                            .arg(printable(a.name)));
+                    done(exitcode::Usage);
+                    return;
+                }
+            }
             if (p.isSet(QStringLiteral("password-command")) &&
                 p.isSet(QStringLiteral("password-stdin"))) {
                 err(QStringLiteral("give --password-command or --password-stdin, not both"));
@@ -829,6 +838,11 @@ void Cli::run(const QStringList &all)
                                 ? p.value(QStringLiteral("subject"))
                                 : replySubject;
             QString error;
+            if (p.isSet(QStringLiteral("body-file")) && p.isSet(QStringLiteral("body"))) {
+                err(QStringLiteral("give --body or --body-file, not both"));
+                done(exitcode::Usage);
+                return;
+            }
             if (p.isSet(QStringLiteral("body-file"))) {
                 const QByteArray b = readInput(p.value(QStringLiteral("body-file")), &error);
                 if (!error.isEmpty()) {
@@ -1178,6 +1192,16 @@ void Cli::run(const QStringList &all)
         QString said;
         if (command == QLatin1String("retry")) {
             const auto s = store->summary(id);
+            if (s && !d->service->accounts()->find(s->account)) {
+                // It would only fail again at the next flush.
+                err(QStringLiteral("message %1 belongs to the account \"%2\", which was "
+                                   "removed: add an account of that name first (outpost "
+                                   "account add %2 ...)")
+                        .arg(id)
+                        .arg(printable(s->account)));
+                done(exitcode::Config);
+                return;
+            }
             if (s && d->service->accounts()->isPaused(s->account)) {
                 d->service->accounts()->setPaused(s->account, false);
                 store->releaseAccount(s->account);

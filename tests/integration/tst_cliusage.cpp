@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 #include <QTest>
 
 #include <cstring>
@@ -268,6 +269,52 @@ private slots:
         QVERIFY2(finished, "account add --password-stdin did not finish without a keychain");
         const int code = p.exitCode();
         QVERIFY2(code == 0 || code == 78, p.readAllStandardError().constData());
+    }
+
+    void walkthroughRefusals()
+    {
+        // Found by a fresh-user walkthrough: each was accepted and did something else.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("add"),
+                                               QStringLiteral("ev\x1bil"), QStringLiteral("--host"),
+                                               QStringLiteral("127.0.0.1")});
+        QCOMPARE(r.exitCode, 64);
+        QVERIFY2(r.err.contains("an account name cannot hold control characters"),
+                 r.err.constData());
+        QCOMPARE(runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("list")}).out,
+                 QByteArray());
+
+        QCOMPARE(addLocalAccount(data.path(), 9, QStringLiteral("gone")).exitCode, 0);
+        QTemporaryFile body;
+        QVERIFY(body.open());
+        body.write("from the file\n");
+        body.close();
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"),
+                        QStringLiteral("gone"), QStringLiteral("--to"),
+                        QStringLiteral("bob@example.net"), QStringLiteral("--body"),
+                        QStringLiteral("typed"), QStringLiteral("--body-file"), body.fileName()});
+        QCOMPARE(r.exitCode, 64);
+        QCOMPARE(r.err, QByteArray("outpost: give --body or --body-file, not both\n"));
+
+        // No subject is allowed (an empty Subject), as the usage now shows.
+        r = runOutpost(data.path(), {QStringLiteral("queue"), QStringLiteral("--account"),
+                                     QStringLiteral("gone"), QStringLiteral("--to"),
+                                     QStringLiteral("bob@example.net"), QStringLiteral("--body"),
+                                     QStringLiteral("x")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray id = r.out.trimmed();
+        r = runOutpost(data.path(), {QStringLiteral("account"), QStringLiteral("remove"),
+                                     QStringLiteral("gone"), QStringLiteral("--force")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(data.path(), {QStringLiteral("retry"), QString::fromLatin1(id)});
+        QCOMPARE(r.exitCode, 78);
+        QVERIFY2(r.err.contains("which was removed: add an account of that name first"),
+                 r.err.constData());
+        r = runOutpost(data.path(),
+                       {QStringLiteral("show"), QStringLiteral("--json"), QString::fromLatin1(id)});
+        QVERIFY2(r.out.contains("\"state\": \"failed\""), r.out.constData());
     }
 
     void unsetKnownKey()
