@@ -268,13 +268,13 @@ static const char kUsage[] =
     "        [--ca-file PEM] [--pin-sha256 HEX] [--allow-plain-auth] [--default]\n"
     "  account list [--json] | account test NAME | account remove NAME [--force]\n"
     "  account default NAME\n"
-    "  queue --account NAME [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
+    "  queue [--account NAME] [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
     "        [--subject TEXT] [--body TEXT | --body-file F] [--html-file F] [--attach F ...]\n"
     "        [--send-at ISO-8601]                      prints the new message id\n"
     "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
     "Subject,\n"
     "                                  In-Reply-To and References (--to / --subject win)\n"
-    "  queue --account NAME --eml FILE|- [--send-at ISO-8601]\n"
+    "  queue [--account NAME] --eml FILE|- [--send-at ISO-8601]\n"
     "                                  queue an existing RFC 5322 message as it is (--to,\n"
     "                                  --subject, --attach, ... are refused with it)\n"
     "        both take [--notify success,failure,delay|never] [--ret full|hdrs] [--envid ID]:\n"
@@ -625,9 +625,14 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("test")) {
+            if (pos.value(0).isEmpty()) {
+                err(QStringLiteral("usage: outpost account test NAME"));
+                done(exitcode::Usage);
+                return;
+            }
             const auto account = accounts->find(pos.value(0));
             if (!account) {
-                err(QStringLiteral("no account named \"%1\"").arg(pos.value(0)));
+                err(QStringLiteral("no account named \"%1\"").arg(printable(pos.value(0))));
                 done(exitcode::Config);
                 return;
             }
@@ -748,7 +753,7 @@ void Cli::run(const QStringList &all)
         if (!account) {
             err(accountName.isEmpty()
                     ? QStringLiteral("no account: add one with `outpost account add`")
-                    : QStringLiteral("no account named \"%1\"").arg(accountName));
+                    : QStringLiteral("no account named \"%1\"").arg(printable(accountName)));
             done(exitcode::Config);
             return;
         }
@@ -980,8 +985,9 @@ void Cli::run(const QStringList &all)
         }
         const QString accountName = d->service->accounts()->defaultAccount();
         if (accountName.isEmpty()) {
+            // A configuration problem (78): a mail program would retry a 75 forever.
             err(QStringLiteral("sendmail: no account: add one with `outpost account add`"));
-            done(exitcode::TempFail);
+            done(exitcode::Config);
             return;
         }
         QString error;

@@ -101,12 +101,25 @@ QString lastOutcome(const MessageSummary &m)
     return describeResult(r);
 }
 
+/// A field of the `show` text on one line: a line break or tab from a message or a server
+/// (an encoded Subject may hold them) becomes a space, so no field can fake lines of its own.
+static QString oneLine(QString v)
+{
+    v.replace(QLatin1String("\r\n"), QLatin1String(" "));
+    for (QChar &c : v) {
+        if (c == QLatin1Char('\n') || c == QLatin1Char('\r') || c == QLatin1Char('\t') ||
+            c == QChar(0x2028) || c == QChar(0x2029) || c == QChar(0x0085))
+            c = QLatin1Char(' ');
+    }
+    return v;
+}
+
 QString describeMessage(const MessageRecord &m)
 {
     QString s;
     s += QStringLiteral("Message %1 (%2)\n").arg(m.id).arg(messageStateName(m.state));
     s += QStringLiteral("  Account:    %1\n  From:       %2\n  To:         %3\n  Subject:    %4\n")
-             .arg(m.account, m.fromText, m.toText, m.subject);
+             .arg(oneLine(m.account), oneLine(m.fromText), oneLine(m.toText), oneLine(m.subject));
     s += QStringLiteral("  Message-ID: <%1>\n  Attempts:   %2\n")
              .arg(QString::fromLatin1(m.messageId))
              .arg(m.attempts);
@@ -114,7 +127,7 @@ QString describeMessage(const MessageRecord &m)
         s += QStringLiteral("  Next try:   %1\n")
                  .arg(m.nextAttemptAt.toLocalTime().toString(Qt::ISODate));
     if (m.errorClass != ErrorClass::None)
-        s += QStringLiteral("  Why:        %1\n").arg(lastOutcome(m));
+        s += QStringLiteral("  Why:        %1\n").arg(oneLine(lastOutcome(m)));
     if (m.uncertain)
         s += QStringLiteral(
             "  Note:       the connection broke after the message was handed over; it may "
@@ -124,17 +137,18 @@ QString describeMessage(const MessageRecord &m)
     s += QStringLiteral("  Recipients:\n");
     for (const RecipientRecord &r : m.recipients)
         s += QStringLiteral("    %1  %2  %3\n")
-                 .arg(QString::fromUtf8(r.address), messageStateName(r.state), replyText(r.reply));
+                 .arg(oneLine(QString::fromUtf8(r.address)), messageStateName(r.state),
+                      oneLine(replyText(r.reply)));
     s += QStringLiteral("  History:\n");
     for (const HistoryEntry &h : m.history) {
         s += QStringLiteral("    %1  %2").arg(h.at.toLocalTime().toString(Qt::ISODate), h.event);
         if (h.errorClass != ErrorClass::None)
             s += QStringLiteral(" [%1]").arg(errorClassName(h.errorClass));
-        const QString reply = replyText(h.reply);
+        const QString reply = oneLine(replyText(h.reply));
         if (!reply.isEmpty())
             s += QStringLiteral(" %1").arg(reply);
         else if (!h.detail.isEmpty())
-            s += QStringLiteral(" (%1)").arg(h.detail);
+            s += QStringLiteral(" (%1)").arg(oneLine(h.detail));
         if (h.uncertain)
             s += QStringLiteral(" (delivery uncertain)");
         for (const QString &note : h.notes)

@@ -207,7 +207,7 @@ private slots:
                                                    QStringLiteral("--body"),
                                                    QStringLiteral("b"),
                                                    QStringLiteral("-h")}
-                                    << QByteArray("\n  queue --account NAME");
+                                    << QByteArray("\n  queue [--account NAME]");
         QTest::newRow("cancel ID --help")
             << QStringList{QStringLiteral("cancel"), QStringLiteral("1"), QStringLiteral("--help")}
             << QByteArray("\n  retry ID | hold ID | release ID | cancel ID\n");
@@ -315,6 +315,41 @@ private slots:
         r = runOutpost(data.path(),
                        {QStringLiteral("show"), QStringLiteral("--json"), QString::fromLatin1(id)});
         QVERIFY2(r.out.contains("\"state\": \"failed\""), r.out.constData());
+    }
+
+    void showKeepsEachFieldOnOneLine()
+    {
+        // An encoded Subject may decode to line breaks: `show` must not let it fake lines
+        // ("Why: …") of its own; --json keeps the real value.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        QCOMPARE(addLocalAccount(data.path(), 9, QStringLiteral("work")).exitCode, 0);
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("queue"), QStringLiteral("--eml"), QStringLiteral("-")},
+            "From: a@example.org\r\nTo: b@example.org\r\nSubject: "
+            "=?utf-8?Q?hello=0A__Why:_run_this=09now?=\r\n\r\nhi\r\n");
+        QCOMPARE(r.exitCode, 0);
+        const QString id = QString::fromLatin1(r.out.trimmed());
+        r = runOutpost(data.path(), {QStringLiteral("show"), id});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains("\n  Subject:    hello   Why: run this now\n"), r.out.constData());
+        QCOMPARE(r.out.count("Why:"), 1);
+        r = runOutpost(data.path(), {QStringLiteral("show"), QStringLiteral("--json"), id});
+        QVERIFY2(r.out.contains("\"subject\": \"hello\\n  Why: run this\\tnow\""),
+                 r.out.constData());
+    }
+
+    void sendmailWithoutAnAccountIsAConfigurationError()
+    {
+        // 78, not 75: a mail program retries a 75 for days.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        const RunResult r =
+            runOutpost(data.path(), {QStringLiteral("sendmail"), QStringLiteral("-t")},
+                       "To: x@example.org\n\nhi\n");
+        QCOMPARE(r.exitCode, 78);
+        QCOMPARE(r.err,
+                 QByteArray("outpost: sendmail: no account: add one with `outpost account add`\n"));
     }
 
     void unsetKnownKey()
