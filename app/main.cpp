@@ -14,6 +14,20 @@ int main(int argc, char **argv)
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
+    // --data-dir needs its folder, whatever else is asked (else it would read as the desktop
+    // app without a display, or a command on the default folder).
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        if (args.at(i) == QLatin1String("--"))
+            break;
+        if ((args.at(i) == QLatin1String("--data-dir") &&
+             (i + 1 >= args.size() || args.at(i + 1).isEmpty())) ||
+            args.at(i) == QLatin1String("--data-dir=")) {
+            std::fprintf(stderr, "outpost: --data-dir needs a folder (outpost help)\n");
+            return 64;
+        }
+        if (args.at(i) == QLatin1String("--data-dir"))
+            ++i; // its value
+    }
     // -V after a command is that command's own flag (sendmail -V ENVID), not --version.
     if ((args.contains(QLatin1String("--version")) || args.contains(QLatin1String("-V"))) &&
         !outpost::isCliCommand(args)) {

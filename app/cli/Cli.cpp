@@ -431,6 +431,13 @@ void Cli::run(const QStringList &all)
         }
         AccountStore *accounts = d->service->accounts();
         if (sub == QLatin1String("list")) {
+            if (!pos.isEmpty()) {
+                err(QStringLiteral("account list takes no argument \"%1\" (usage: outpost "
+                                   "account list [--json])")
+                        .arg(printable(pos.value(0))));
+                done(exitcode::Usage);
+                return;
+            }
             const QList<Account> list = accounts->list();
             const QString def = accounts->defaultAccount();
             if (p.isSet(QStringLiteral("json"))) {
@@ -1312,6 +1319,13 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("list")) {
+            if (!pos.isEmpty()) {
+                err(QStringLiteral("config list takes no argument \"%1\" (usage: outpost config "
+                                   "list [--account NAME])")
+                        .arg(printable(pos.value(0))));
+                done(exitcode::Usage);
+                return;
+            }
             QString text;
             for (const QString &key : Settings::keys()) {
                 const QString stored = settings->storedValue(account, key);

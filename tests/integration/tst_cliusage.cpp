@@ -36,6 +36,20 @@ private slots:
         QTest::newRow("desktop option before a command")
             << QStringList{QStringLiteral("--offline"), QStringLiteral("flush")} << 64
             << QStringLiteral("--offline is an option of the desktop app");
+        QTest::newRow("--data-dir without its folder")
+            << QStringList{QStringLiteral("list"), QStringLiteral("--data-dir")} << 64
+            << QStringLiteral("--data-dir needs a folder");
+        QTest::newRow("account list: stray word")
+            << QStringList{QStringLiteral("account"), QStringLiteral("list"),
+                           QStringLiteral("extra")}
+            << 64 << QStringLiteral("account list takes no argument \"extra\"");
+        QTest::newRow("config list: stray word")
+            << QStringList{QStringLiteral("config"), QStringLiteral("list"),
+                           QStringLiteral("extra")}
+            << 64 << QStringLiteral("config list takes no argument \"extra\"");
+        QTest::newRow("account test: no name")
+            << QStringList{QStringLiteral("account"), QStringLiteral("test")} << 64
+            << QStringLiteral("usage: outpost account test NAME");
         QTest::newRow("list: stray word")
             << QStringList{QStringLiteral("list"), QStringLiteral("junk")} << 64
             << QStringLiteral("list takes no argument \"junk\"");
