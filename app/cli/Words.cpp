@@ -48,15 +48,20 @@ QString replyText(const SmtpReply &r)
 }
 } // namespace
 
-QString describeResult(const SmtpResult &r)
+/// `sentence` followed by the server's reply in quotes, or else the detail in parentheses.
+static QString withReply(QString sentence, const SmtpResult &r)
 {
-    QString s = classSentence(r.errorClass);
     const QString reply = replyText(r.reply);
     if (!reply.isEmpty())
-        s += QStringLiteral(" Server said: \"%1\".").arg(reply);
+        sentence += QStringLiteral(" Server said: \"%1\".").arg(reply);
     else if (!r.detail.isEmpty())
-        s += QStringLiteral(" (%1)").arg(r.detail);
-    return s;
+        sentence += QStringLiteral(" (%1)").arg(r.detail);
+    return sentence;
+}
+
+QString describeResult(const SmtpResult &r)
+{
+    return withReply(classSentence(r.errorClass), r);
 }
 
 QString describeTestResult(const SmtpResult &r)
@@ -82,12 +87,7 @@ QString describeTestResult(const SmtpResult &r)
         s = classSentence(r.errorClass);
         break;
     }
-    const QString reply = replyText(r.reply);
-    if (!reply.isEmpty())
-        s += QStringLiteral(" Server said: \"%1\".").arg(reply);
-    else if (!r.detail.isEmpty())
-        s += QStringLiteral(" (%1)").arg(r.detail);
-    return s;
+    return withReply(s, r);
 }
 
 QString lastOutcome(const MessageSummary &m)

@@ -1,4 +1,5 @@
 #include "Dispatcher.h"
+#include "ThreadStore.h"
 
 #include "Clock.h"
 #include "Connectivity.h"
@@ -57,43 +58,6 @@ bool retryable(ErrorClass c)
 }
 
 } // namespace
-
-/// The dispatcher's disk work on a thread of its own (Dispatcher::useWorkerThread()): its
-/// own connection to the outbox and an OutboxStore on it, opened at the first use (in the
-/// worker thread, which owns the connection) and closed by close().
-class StoreWorker : public QObject
-{
-public:
-    StoreWorker(const QString &path, const Clock *clock)
-        : m_path(path)
-        , m_clock(clock)
-    {}
-    /// The worker's store, or nullptr (with *error) when the outbox cannot be opened.
-    OutboxStore *store(QString *error)
-    {
-        if (!m_store) {
-            auto db = std::make_unique<Database>();
-            if (!db->openConnection(m_path, error))
-                return nullptr;
-            m_db = std::move(db);
-            m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
-        }
-        return m_store.get();
-    }
-    /// The worker's connection (opened as by store()), or nullptr with *error.
-    Database *database(QString *error) { return store(error) ? m_db.get() : nullptr; }
-    void close()
-    {
-        m_store.reset();
-        m_db.reset();
-    }
-
-private:
-    QString m_path;
-    const Clock *m_clock;
-    std::unique_ptr<Database> m_db;
-    std::unique_ptr<OutboxStore> m_store;
-};
 
 Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
                        CredentialStore *credentials, Transport *transport,
@@ -161,7 +125,7 @@ void Dispatcher::useWorkerThread()
         return;
     m_thread = new QThread;
     m_thread->setObjectName(QStringLiteral("outpost-store"));
-    m_worker = new StoreWorker(m_store->database()->path(), m_clock);
+    m_worker = new ThreadStore(m_store->database()->path(), m_clock);
     m_worker->moveToThread(m_thread);
     m_claimResults = new QObject(this);
     m_claimResults->setObjectName(QStringLiteral("claimResults"));

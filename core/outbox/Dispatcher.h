@@ -15,7 +15,7 @@
 namespace outpost {
 
 class AccountStore;
-class StoreWorker;
+class ThreadStore;
 class Clock;
 class Connectivity;
 class CredentialStore;
@@ -156,7 +156,7 @@ private:
     QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)
     QTimer m_commitTimer;
     QThread *m_thread = nullptr;
-    StoreWorker *m_worker = nullptr;    // lives in m_thread
+    ThreadStore *m_worker = nullptr;    // lives in m_thread
     QObject *m_claimResults = nullptr;  // the worker's claims are delivered through it
     QObject *m_commitResults = nullptr; // and its commit results through this one
     bool m_workerFailed = false;        // its connection did not open: claims are made here

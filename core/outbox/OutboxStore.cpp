@@ -1,4 +1,5 @@
 #include "OutboxStore.h"
+#include "ThreadStore.h"
 
 #include "Clock.h"
 #include "Database.h"
@@ -161,46 +162,6 @@ bool messageStateFromName(const QString &name, MessageState *out)
     return false;
 }
 
-/// The writing thread of OutboxStore::useWriterThread(): its own connection to the outbox and
-/// an OutboxStore on it, opened at the first use (in that thread, which owns the connection)
-/// and closed by close() (also in that thread).
-class EnqueueWriter : public QObject
-{
-public:
-    EnqueueWriter(const QString &path, const Clock *clock,
-                  std::function<void(QSqlDatabase &)> setup)
-        : m_path(path)
-        , m_clock(clock)
-        , m_setup(std::move(setup))
-    {}
-    /// The writer's store, or nullptr (with *error) when the outbox cannot be opened.
-    OutboxStore *store(QString *error)
-    {
-        if (!m_store) {
-            auto db = std::make_unique<Database>();
-            if (!db->openConnection(m_path, error))
-                return nullptr;
-            if (m_setup)
-                m_setup(db->db());
-            m_db = std::move(db);
-            m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
-        }
-        return m_store.get();
-    }
-    void close()
-    {
-        m_store.reset();
-        m_db.reset();
-    }
-
-private:
-    QString m_path;
-    const Clock *m_clock;
-    std::function<void(QSqlDatabase &)> m_setup;
-    std::unique_ptr<Database> m_db;
-    std::unique_ptr<OutboxStore> m_store;
-};
-
 OutboxStore::OutboxStore(Database *db, const Clock *clock, QObject *parent)
     : QObject(parent)
     , m_db(db)
@@ -338,7 +299,7 @@ void OutboxStore::sendToWriter()
     if (!m_writer) {
         m_writerThread = new QThread;
         m_writerThread->setObjectName(QStringLiteral("outpost-enqueue"));
-        m_writer = new EnqueueWriter(m_db->path(), m_clock, m_writerSetup);
+        m_writer = new ThreadStore(m_db->path(), m_clock, m_writerSetup);
         m_writer->moveToThread(m_writerThread);
         m_writerThread->start();
     }

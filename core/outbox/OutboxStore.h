@@ -19,7 +19,7 @@ namespace outpost {
 
 class Clock;
 class Database;
-class EnqueueWriter;
+class ThreadStore;
 
 /// The life of a message in the outbox (design.md §4).
 enum class MessageState
@@ -359,7 +359,7 @@ private:
     bool m_useWriter = false;
     std::function<void(QSqlDatabase &)> m_writerSetup;
     QThread *m_writerThread = nullptr;
-    EnqueueWriter *m_writer = nullptr; // lives in m_writerThread
+    ThreadStore *m_writer = nullptr; // lives in m_writerThread
     quint64 m_lastTicket = 0;
     qint64 m_maxGroupBytes = 32 * 1024 * 1024;
     QTimer m_groupTimer;
