@@ -345,6 +345,17 @@ void Cli::run(const QStringList &all)
     d->args = args;
     int code = exitcode::Ok;
 
+    // A command that takes no positional argument refuses one (64) instead of ignoring it.
+    const auto strayArgument = [this](const QString &what, const QStringList &positional,
+                                      const QString &hint) {
+        if (positional.isEmpty())
+            return false;
+        err(QStringLiteral("%1 takes no argument \"%2\" (%3)")
+                .arg(what, printable(positional.first()), hint));
+        done(exitcode::Usage);
+        return true;
+    };
+
     // `outpost COMMAND … --help` (or -h) shows that command's usage and does nothing else,
     // wherever it stands before a "--".
     for (const QString &a : std::as_const(args)) {
@@ -431,13 +442,9 @@ void Cli::run(const QStringList &all)
         }
         AccountStore *accounts = d->service->accounts();
         if (sub == QLatin1String("list")) {
-            if (!pos.isEmpty()) {
-                err(QStringLiteral("account list takes no argument \"%1\" (usage: outpost "
-                                   "account list [--json])")
-                        .arg(printable(pos.value(0))));
-                done(exitcode::Usage);
+            if (strayArgument(QStringLiteral("account list"), pos,
+                              QStringLiteral("usage: outpost account list [--json]")))
                 return;
-            }
             const QList<Account> list = accounts->list();
             const QString def = accounts->defaultAccount();
             if (p.isSet(QStringLiteral("json"))) {
@@ -705,13 +712,10 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
-        if (!p.positionalArguments().isEmpty()) {
-            err(QStringLiteral("queue takes no argument \"%1\" (every value follows its "
-                               "option: --to ADDR, --subject TEXT, …)")
-                    .arg(printable(p.positionalArguments().first())));
-            done(exitcode::Usage);
+        if (strayArgument(command, p.positionalArguments(),
+                          QStringLiteral("every value follows its option: --to ADDR, --subject "
+                                         "TEXT, …")))
             return;
-        }
         if (p.isSet(QStringLiteral("eml")) && p.isSet(QStringLiteral("reply-to-eml"))) {
             err(QStringLiteral("--eml queues a message as it is; --reply-to-eml writes a new one: "
                                "give one of them"));
@@ -1043,13 +1047,10 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
-        if (command == QLatin1String("list") && !p.positionalArguments().isEmpty()) {
-            err(QStringLiteral("list takes no argument \"%1\" (usage: outpost list [--state S] "
-                               "[--json])")
-                    .arg(printable(p.positionalArguments().first())));
-            done(exitcode::Usage);
+        if (command == QLatin1String("list") &&
+            strayArgument(command, p.positionalArguments(),
+                          QStringLiteral("usage: outpost list [--state S] [--json]")))
             return;
-        }
         const bool asJson = p.isSet(QStringLiteral("json"));
         bool idOk = false;
         const qint64 id = p.positionalArguments().value(0).toLongLong(&idOk);
@@ -1113,23 +1114,15 @@ void Cli::run(const QStringList &all)
                 // return (or CRLF) inside a field (a subject, a server's multi-line reply)
                 // becomes one space here, so every line keeps its five fields; --json keeps the
                 // real value.
-                auto field = [](QString v) {
-                    v.replace(QLatin1String("\r\n"), QLatin1String(" "));
-                    for (QChar &c : v) {
-                        if (c == QLatin1Char('\t') || c == QLatin1Char('\n') ||
-                            c == QLatin1Char('\r'))
-                            c = QLatin1Char(' ');
-                    }
-                    return v;
-                };
                 const bool read = store->forEachSummary(
                     filter,
                     [&](const MessageSummary &m) {
                         const QByteArray line =
                             printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
                                           .arg(m.id)
-                                          .arg(messageStateName(m.state), field(m.toText),
-                                               field(m.subject), field(words::lastOutcome(m))))
+                                          .arg(messageStateName(m.state), words::oneLine(m.toText),
+                                               words::oneLine(m.subject),
+                                               words::oneLine(words::lastOutcome(m))))
                                 .toUtf8();
                         std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
                         return true;
@@ -1319,13 +1312,9 @@ void Cli::run(const QStringList &all)
             return;
         }
         if (sub == QLatin1String("list")) {
-            if (!pos.isEmpty()) {
-                err(QStringLiteral("config list takes no argument \"%1\" (usage: outpost config "
-                                   "list [--account NAME])")
-                        .arg(printable(pos.value(0))));
-                done(exitcode::Usage);
+            if (strayArgument(QStringLiteral("config list"), pos,
+                              QStringLiteral("usage: outpost config list [--account NAME]")))
                 return;
-            }
             QString text;
             for (const QString &key : Settings::keys()) {
                 const QString stored = settings->storedValue(account, key);
@@ -1355,13 +1344,9 @@ void Cli::run(const QStringList &all)
             done(exitcode::Usage);
             return;
         }
-        if (!p.positionalArguments().isEmpty()) {
-            err(QStringLiteral("flush takes no argument \"%1\" (usage: outpost flush "
-                               "[--timeout SECONDS] [--verbose])")
-                    .arg(printable(p.positionalArguments().first())));
-            done(exitcode::Usage);
+        if (strayArgument(command, p.positionalArguments(),
+                          QStringLiteral("usage: outpost flush [--timeout SECONDS] [--verbose]")))
             return;
-        }
         int timeoutSeconds = 0;
         if (p.isSet(QStringLiteral("timeout"))) {
             bool ok = false;

@@ -101,9 +101,7 @@ QString lastOutcome(const MessageSummary &m)
     return describeResult(r);
 }
 
-/// A field of the `show` text on one line: a line break or tab from a message or a server
-/// (an encoded Subject may hold them) becomes a space, so no field can fake lines of its own.
-static QString oneLine(QString v)
+QString oneLine(QString v)
 {
     v.replace(QLatin1String("\r\n"), QLatin1String(" "));
     for (QChar &c : v) {

@@ -18,6 +18,9 @@ QString describeTestResult(const SmtpResult &r);
 /// A short "what happened last" for a listing row.
 QString lastOutcome(const MessageSummary &m);
 /// The text form of `outpost show ID`.
+/// `v` on one line: a line break (CR, LF, CRLF, U+0085, U+2028, U+2029) or a tab becomes a
+/// space, so a field from a message or a server cannot fake lines or columns of the text output.
+QString oneLine(QString v);
 QString describeMessage(const MessageRecord &m);
 /// A notification line.
 QString describeNotice(const Notice &n);
