@@ -78,6 +78,8 @@ SessionConfig sessionConfigForAccount(const Account &account, const QString &sec
             settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
         c.allowChunking =
             settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+        c.chunkSize =
+            qsizetype(settings->intValue(account.name, QStringLiteral("chunking.chunk_size")));
     }
     c.logTag = account.name;
     return c;

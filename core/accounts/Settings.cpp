@@ -41,6 +41,7 @@ constexpr KeyInfo kKeys[] = {
     {"retry.lifetime_ms", "432000000", true, 0, kYearMs},
     {"pipelining", "auto", false},
     {"chunking", "auto", false},
+    {"chunking.chunk_size", "1048576", true, 512, 256LL * 1024 * 1024},
     {"dsn.notify", "default", false},
 };
 const KeyInfo *find(const QString &key)

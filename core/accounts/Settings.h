@@ -30,6 +30,7 @@ class Database;
 /// | retry.lifetime_ms    | 432000000  | give up (failed) this long after queueing (5 days)   |
 /// | pipelining           | auto       | auto = use PIPELINING (RFC 2920) when offered; off   |
 /// | chunking             | auto       | auto = use CHUNKING/BDAT (RFC 3030) when offered; off |
+/// | chunking.chunk_size  | 1048576    | largest BDAT chunk (octets, 512 to 256 MiB)          |
 class Settings : public QObject
 {
     Q_OBJECT

@@ -44,7 +44,10 @@ struct SessionConfig
     int quitTimeoutMs = 5000;        ///< reply to QUIT, then the server's close
     bool allowPipelining = true;     ///< RFC 2920 when offered
     bool allowChunking = true;       ///< RFC 3030 when offered
-    QString logTag;                  ///< account name, prefixed to log lines
+    /// Largest BDAT chunk in octets (RFC 3030 §2): a longer message goes as several chunks,
+    /// each written from the message bytes themselves, never copied into a chunk buffer.
+    qsizetype chunkSize = 1024 * 1024;
+    QString logTag; ///< account name, prefixed to log lines
 };
 
 /// One message to submit: its envelope and its RFC 5322 bytes.
@@ -207,7 +210,8 @@ private:
         Mail,
         Rcpt,
         Data,
-        DataEnd,
+        BdatChunk, ///< the reply to a BDAT chunk that is not the last (RFC 3030 §2)
+        DataEnd,   ///< the reply to the end marker or to BDAT LAST
         Quit
     };
 
@@ -221,7 +225,8 @@ private:
     /// A message checked and encoded for the wire (no server round trip needed).
     struct Prepared
     {
-        QByteArray wire; ///< DATA form (dot-stuffed, end marker) or BDAT form
+        QByteArray wire; ///< DATA form (dot-stuffed, no end marker) or BDAT form; shares the
+                         ///< message's bytes when they needed no change
         qint64 size = 0; ///< octets for SIZE= (RFC 1870)
         bool eightBit = false;
         bool bdat = false;
@@ -258,6 +263,11 @@ private:
     QByteArray rcptCommand(const QByteArray &address, const DsnRequest &dsn, bool withDsn) const;
     void startData();
     void pumpData();
+    void pumpBdat();
+    void handleBdatReply(Expect what, const SmtpReply &reply);
+    /// Ends a transaction whose BDAT chunk was refused once every pipelined chunk reply is
+    /// read and the announced chunk is written out; until then it does nothing.
+    void finishBdatRefusal();
     void finishTransaction(const SmtpResult &result);
     void failOpen(const SmtpResult &result, bool sendQuit);
     void failAndAbort(const SmtpResult &result);
@@ -295,8 +305,10 @@ private:
     bool m_inTransaction = false;
     OutgoingMessage m_msg;
     TransactionResult m_tx;
-    QByteArray m_wire; // what goes after DATA / BDAT
+    QByteArray m_wire; // what goes after DATA (without the end marker) / in BDAT chunks
     qsizetype m_wireOffset = 0;
+    qsizetype m_chunkLeft = 0;              // octets of the current BDAT chunk not yet written
+    std::optional<SmtpReply> m_bdatRefusal; // the first 4xx/5xx to a BDAT chunk
     bool m_pipelined = false;
     bool m_bdat = false;
     SmtpReply m_mailReply;

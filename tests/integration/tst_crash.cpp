@@ -107,7 +107,7 @@ private slots:
     void killedAndRestarted()
     {
         SmtpServer server;
-        QVERIFY(server.start({QStringLiteral("--data-delay-ms"), QStringLiteral("5")}));
+        QVERIFY(server.start({QStringLiteral("--data-delay-ms"), QStringLiteral("15")}));
         QTemporaryDir data;
         const QString dir = data.path();
         QVERIFY(setUp(dir, server.port(), {}));

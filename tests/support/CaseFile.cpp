@@ -313,6 +313,8 @@ QString Directive::typeName(Type t)
         return QStringLiteral("C* <data>");
     case Type::DataPartial:
         return QStringLiteral("C* <data-partial>");
+    case Type::Bdat:
+        return QStringLiteral("C* <bdat>");
     case Type::Tls:
         return QStringLiteral("TLS");
     case Type::Quiet:
@@ -773,8 +775,13 @@ std::optional<CaseFile> CaseFile::parse(const QByteArray &text, QString *error)
                 d.number = payload.sliced(14, payload.size() - 15).toLongLong(&nok);
                 if (!nok || d.number <= 0)
                     return fail(lineNo, QStringLiteral("bad <data-partial N>"));
+            } else if (payload == "<bdat>" || payload == "<bdat last>") {
+                d.type = T::Bdat;
+                d.number = payload == "<bdat last>" ? 1 : 0;
             } else {
-                return fail(lineNo, QStringLiteral("C* needs <data> or <data-partial N>"));
+                return fail(
+                    lineNo,
+                    QStringLiteral("C* needs <data>, <data-partial N>, <bdat> or <bdat last>"));
             }
         } else if (name == "TLS") {
             d.type = T::Tls;

@@ -94,6 +94,7 @@ struct Directive
         OptRset,
         Data,
         DataPartial,
+        Bdat, ///< one BDAT chunk: the command and its octets (number 1: must be LAST, 0: not)
         Tls,
         Quiet,
         Wait,
@@ -115,7 +116,7 @@ struct Directive
     QString account;             ///< for Conn: the account (first appearance only matters)
     QByteArray bytes;            ///< Send/SendPaused/Client/OptClient: expanded bytes
     QString regex;               ///< ClientRegex/OptClientRegex: the regex as written
-    qint64 number = 0;           ///< Quiet/Wait ms, DataPartial bytes
+    qint64 number = 0;           ///< Quiet/Wait ms, DataPartial bytes, Bdat 1 = LAST
     QString text;                ///< Tls: cert kind; Server: "down"/"up"
     QList<Condition> conditions; ///< Check/Expect/Alt
     AppEvent app;                ///< App

@@ -418,7 +418,8 @@ void CaseRunner::startConnStep(Conn &c, int i)
         });
         break;
     case T::Data:
-    case T::DataPartial: {
+    case T::DataPartial:
+    case T::Bdat: {
         const qint64 ms = m_case.intSetting(c.account, QStringLiteral("timeout.data_end"), 8000);
         armConnTimer(c, ms, [this, i, n = c.n, ms] {
             Conn &cc = m_conns[n];
@@ -655,6 +656,38 @@ void CaseRunner::pump(Conn &c)
             complete(i);
         } else if (closed) {
             clientGone(c, i, QStringLiteral("the end of data (%1 bytes so far)").arg(in.size()));
+        }
+        return;
+    }
+    case T::Bdat: {
+        // RFC 3030 §2: "BDAT <octets>[ LAST]" CRLF, then exactly that many octets.
+        const qsizetype lf = in.indexOf('\n');
+        if (lf < 0) {
+            if (closed)
+                clientGone(c, i, QStringLiteral("a BDAT command"));
+            return;
+        }
+        static const QRegularExpression re(QStringLiteral("^BDAT ([0-9]+)( LAST)?\r\n$"));
+        const auto m = re.match(QString::fromLatin1(in.first(lf + 1)));
+        if (!m.hasMatch()) {
+            fail(i, QStringLiteral("expected a BDAT command, got \"%1\"")
+                        .arg(printable(in.first(lf + 1), 200)));
+            return;
+        }
+        const bool last = m.capturedLength(2) > 0;
+        if (last != (s.d.number == 1)) {
+            fail(i, QStringLiteral("expected %1, got \"%2\"")
+                        .arg(s.d.number == 1 ? QStringLiteral("BDAT n LAST")
+                                             : QStringLiteral("BDAT n (not LAST)"),
+                             printable(in.first(lf + 1), 200)));
+            return;
+        }
+        const qsizetype octets = m.captured(1).toLongLong();
+        if (in.size() - (lf + 1) >= octets) {
+            in.remove(0, lf + 1 + octets);
+            complete(i);
+        } else if (closed) {
+            clientGone(c, i, QStringLiteral("%1 BDAT octets").arg(octets));
         }
         return;
     }
