@@ -369,14 +369,24 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         return;
     }
     const Expect what = m_expected.takeFirst();
+    if (!isExpectedReply(what, reply.code)) {
+        // A positive reply the protocol does not allow here (250 greeting, 354 to EHLO, 250 to
+        // DATA, 354 to the end marker, ...): the server, or someone on the path, is not
+        // speaking SMTP. Nothing is taken from it, least of all a delivery.
+        failProtocol(reply, what);
+        return;
+    }
     switch (what) {
     case Expect::Greeting:
         if (reply.code == 220) {
             sendEhlo();
-        } else if (reply.code == 554) {
-            failOpen(SmtpResult::fromReply(reply), true); // RFC 5321 §3.1: answer 554 with QUIT
         } else {
-            failOpen(SmtpResult::fromReply(reply), false);
+            // RFC 5321 §3.1: a 554 greeting refuses this session, not the messages: they wait
+            // and are tried again later, like after a 421. A 554 is answered with QUIT.
+            SmtpResult r = SmtpResult::fromReply(reply);
+            r.errorClass = ErrorClass::Transient;
+            r.detail = QStringLiteral("the server refused the session");
+            failOpen(r, reply.code == 554);
         }
         return;
     case Expect::Ehlo:
@@ -458,7 +468,7 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         }
         return;
     case Expect::Rset:
-        if (reply.code == 250) {
+        if (reply.code >= 200 && reply.code < 300) {
             m_needsRset = false;
             sendEnvelope();
         } else {
@@ -596,6 +606,83 @@ void SmtpSession::handleReply(const SmtpReply &reply)
         closeGracefully();
         return;
     }
+}
+
+bool SmtpSession::isExpectedReply(Expect what, int code)
+{
+    if (code >= 400 && code < 600)
+        return what != Expect::Greeting || code == 554 || (code >= 400 && code < 500);
+    switch (what) {
+    case Expect::Greeting:
+    case Expect::StartTls:
+        return code == 220; // RFC 5321 §4.3.2, RFC 3207 §4
+    case Expect::Ehlo:
+    case Expect::Helo:
+        return code == 250;
+    case Expect::Auth:
+        return code == 334 || code == 235; // RFC 4954 §4, §6
+    case Expect::Rset:
+    case Expect::Mail:
+    case Expect::Rcpt:
+    case Expect::BdatChunk:
+    case Expect::DataEnd:
+        return code >= 200 && code < 300; // RCPT: 250, 251, 252
+    case Expect::Data:
+        return code == 354;
+    case Expect::Quit:
+        return true; // the session ends whatever the server says
+    }
+    return false;
+}
+
+QString SmtpSession::expectName(Expect what)
+{
+    switch (what) {
+    case Expect::Greeting:
+        return QStringLiteral("the greeting");
+    case Expect::Ehlo:
+        return QStringLiteral("EHLO");
+    case Expect::Helo:
+        return QStringLiteral("HELO");
+    case Expect::StartTls:
+        return QStringLiteral("STARTTLS");
+    case Expect::Auth:
+        return QStringLiteral("AUTH");
+    case Expect::Rset:
+        return QStringLiteral("RSET");
+    case Expect::Mail:
+        return QStringLiteral("MAIL");
+    case Expect::Rcpt:
+        return QStringLiteral("RCPT");
+    case Expect::Data:
+        return QStringLiteral("DATA");
+    case Expect::BdatChunk:
+        return QStringLiteral("BDAT");
+    case Expect::DataEnd:
+        return QStringLiteral("the end of data");
+    case Expect::Quit:
+        return QStringLiteral("QUIT");
+    }
+    return {};
+}
+
+void SmtpSession::failProtocol(const SmtpReply &reply, Expect what)
+{
+    const QString detail = QStringLiteral("unexpected reply %1 to %2")
+                               .arg(reply.code)
+                               .arg(what == Expect::DataEnd && m_bdat ? QStringLiteral("BDAT LAST")
+                                                                      : expectName(what));
+    emit logLine(QStringLiteral("-- %1: protocol error, closing the session").arg(detail));
+    m_timer.stop();
+    m_expected.clear();
+    m_broken = true; // nothing more runs on this session, whoever hears of the failure first
+    const SmtpResult r = SmtpResult::failure(ErrorClass::Protocol, detail, reply);
+    if (m_inTransaction)
+        finishTransaction(r);
+    else if (!m_opened)
+        emit openFailed(r);
+    // No QUIT: the server's state is unknown. close_notify and FIN, then wait for its close.
+    closeGracefully();
 }
 
 void SmtpSession::afterEhlo()
@@ -1087,6 +1174,22 @@ void SmtpSession::finishTransaction(const SmtpResult &result)
     m_wire.clear();
     m_timer.stop();
     m_tx.result = result;
+    if (result.ok()) {
+        // The one rule for a delivery: MAIL accepted, at least one RCPT accepted, and a 2xx to
+        // the end marker or BDAT LAST after the whole message went out. Anything else that
+        // looks like success is the server's (or an attacker's) error, never a sent message.
+        const bool anyAccepted = std::any_of(m_tx.recipients.cbegin(), m_tx.recipients.cend(),
+                                             [](const RecipientResult &r) { return r.accepted; });
+        if (!(m_tx.endMarkerSent && m_mailReply.code >= 200 && m_mailReply.code < 300 &&
+              anyAccepted)) {
+            m_tx.result = SmtpResult::failure(
+                ErrorClass::Protocol,
+                QStringLiteral("a positive reply %1 without a completed transaction")
+                    .arg(result.reply.code),
+                result.reply);
+            m_broken = true;
+        }
+    }
     if (m_tx.mailAnswered)
         ++m_transactions;
     // A refused MAIL opens no transaction; an accepted one stays open until the end-of-data
@@ -1097,7 +1200,7 @@ void SmtpSession::finishTransaction(const SmtpResult &result)
     const QList<Expect> rest = m_expected; // the queued message's replies, when it went out
     m_expected.clear();
     const bool connectionUsable =
-        m_socket && m_socket->state() == QAbstractSocket::ConnectedState &&
+        !m_broken && m_socket && m_socket->state() == QAbstractSocket::ConnectedState &&
         (m_state == State::Transaction || m_state == State::Rset || m_state == State::SendingData ||
          m_state == State::AwaitingDataEnd || m_state == State::Ready);
     std::optional<NextTransaction> next = std::move(m_next);
@@ -1154,6 +1257,7 @@ void SmtpSession::failAndAbort(const SmtpResult &result)
 {
     m_timer.stop();
     m_expected.clear();
+    m_broken = true;
     if (m_inTransaction)
         finishTransaction(m_bdatRefusal ? SmtpResult::fromReply(*m_bdatRefusal) : result);
     else if (!m_opened)

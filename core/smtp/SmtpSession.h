@@ -155,7 +155,7 @@ public:
     /// Transactions completed on this session (successful or not).
     int transactionCount() const { return m_transactions; }
     /// True in Ready with no transaction open and none queued behind one.
-    bool isIdle() const { return m_state == State::Ready && !m_next && !m_holdIdle; }
+    bool isIdle() const { return m_state == State::Ready && !m_next && !m_holdIdle && !m_broken; }
     /// True while a transaction runs that may have a next message queued behind it:
     /// PIPELINING offered and allowed, no CHUNKING (BDAT), no QUIT requested, none queued yet.
     bool canQueueNext() const;
@@ -270,6 +270,15 @@ private:
     void finishBdatRefusal();
     void finishTransaction(const SmtpResult &result);
     void failOpen(const SmtpResult &result, bool sendQuit);
+    /// True when `code` is a reply the protocol allows to `what`: its positive codes (220 to
+    /// the greeting and STARTTLS, 250 to EHLO/HELO, 334/235 to AUTH, 2xx to RSET, MAIL, RCPT,
+    /// BDAT and the end of data, 354 to DATA) or any 4xx/5xx (5xx to the greeting: only 554,
+    /// RFC 5321 §3.1).
+    static bool isExpectedReply(Expect what, int code);
+    static QString expectName(Expect what);
+    /// Ends the session on a reply the protocol does not allow: class Protocol for the running
+    /// transaction (or the opening), then close_notify and FIN without QUIT.
+    void failProtocol(const SmtpReply &reply, Expect what);
     void failAndAbort(const SmtpResult &result);
     void closeGracefully();
     void finishClose(CloseKind kind);
@@ -296,6 +305,7 @@ private:
     bool m_opened = false; // reached Ready once
     bool m_closedEmitted = false;
     bool m_quitRequested = false;
+    bool m_broken = false;    // a protocol error or an abort: nothing more runs on this session
     bool m_needsRset = false; // a transaction was left open on the server
     int m_transactions = 0;
     std::unique_ptr<SaslMechanism> m_sasl;

@@ -213,9 +213,15 @@ void Transport::onReady(Server *s, Slot *slot)
     pump(s);
 }
 
-void Transport::onOpenFailed(Server *s, Slot *slot, const SmtpResult &result)
+void Transport::onOpenFailed(Server *s, Slot *slot, const SmtpResult &given)
 {
     slot->retiring = true;
+    // A session that never opened delivered nothing, whatever its result says.
+    SmtpResult result = given;
+    if (result.ok())
+        result =
+            SmtpResult::failure(ErrorClass::Protocol,
+                                QStringLiteral("the session failed without a reason"), given.reply);
     // The first waiting request carries the attempt; the rest learn the same without one.
     bool first = true;
     while (!s->queue.empty()) {

@@ -465,7 +465,198 @@ class TestCases : public QObject
 private slots:
     void cases_data();
     void cases();
+    void unexpectedReplies_data();
+    void unexpectedReplies();
 };
+
+namespace {
+
+/// One step of a generated dialogue: what the client sends, then the server's normal reply.
+struct Step
+{
+    QByteArray name;       ///< the state under test when the server's reply is replaced
+    QList<QByteArray> out; ///< the client's directives (case-file lines)
+    QByteArray reply;      ///< the normal reply (escaped, as after "S: ")
+    QByteArray after;      ///< directives after the normal reply (a TLS handshake)
+};
+
+/// A raw message of exactly `octets` octets (header block plus 80-octet lines).
+QByteArray rawMessage(int octets)
+{
+    const QByteArray head = "From: alice@example.org\\r\\nTo: bob@example.net\\r\\nSubject: U\\r\\n"
+                            "Date: Mon, 06 Jan 2025 10:00:00 +0000\\r\\n"
+                            "Message-ID: <u.1@example.org>\\r\\n\\r\\n";
+    const int headOctets = int(head.size()) - 6 * 2; // each \\r\\n: 4 characters, 2 octets
+    const int body = octets - headOctets;
+    const int lines = body / 80;
+    const int rest = body - lines * 80;
+    QByteArray out =
+        head + "{rep:" + QByteArray::number(lines) + ':' + QByteArray(78, 'x') + "\\r\\n}";
+    if (rest >= 2)
+        out += QByteArray(rest - 2, 'y') + "\\r\\n";
+    return out;
+}
+
+} // namespace
+
+// Every state of a session and a transaction, each answered once with a reply the protocol
+// does not allow there (a 2xx or 3xx it never sends at that point) or with a 4xx/5xx: the
+// message is never taken as sent, an unexpected positive reply is a protocol error (the
+// message deferred, the session closed without QUIT), and refusals keep their class.
+void TestCases::unexpectedReplies_data()
+{
+    QTest::addColumn<QByteArray>("caseText");
+    const QByteArray ehlo = "C~: EHLO [^\\r\\n]+\\r\\n";
+    const QList<Step> lockstep = {
+        {"greeting", {}, "220 smtp.example.net ESMTP ready\\r\\n", {}},
+        {"ehlo", {ehlo}, "250-smtp.example.net\\r\\n250 STARTTLS\\r\\n", {}},
+        {"starttls",
+         {"C: STARTTLS\\r\\n"},
+         "220 2.0.0 Ready to start TLS\\r\\n",
+         "TLS: cert=valid"},
+        {"ehlo-tls",
+         {ehlo},
+         "250-smtp.example.net\\r\\n250-CHUNKING\\r\\n250 AUTH PLAIN LOGIN\\r\\n",
+         {}},
+        {"auth",
+         {"C: AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHMzY3JldA==\\r\\n"},
+         "235 2.7.0 Authentication successful\\r\\n",
+         {}},
+        {"mail", {"C: MAIL FROM:<alice@example.org>\\r\\n"}, "250 2.1.0 Ok\\r\\n", {}},
+        {"rcpt", {"C: RCPT TO:<bob@example.net>\\r\\n"}, "250 2.1.5 Ok\\r\\n", {}},
+        {"bdat", {"C*: <bdat>"}, "250 2.0.0 512 octets\\r\\n", {}},
+        {"bdat-second", {"C*: <bdat>"}, "250 2.0.0 1024 octets\\r\\n", {}},
+        {"bdat-last", {"C*: <bdat last>"}, "250 2.0.0 Ok: queued\\r\\n", {}},
+    };
+    // The same without CHUNKING: DATA and the end marker.
+    QList<Step> data = lockstep.mid(0, 7);
+    data[3].reply = "250-smtp.example.net\\r\\n250 AUTH PLAIN LOGIN\\r\\n";
+    data << Step{"data", {"C: DATA\\r\\n"}, "354 End data with <CR><LF>.<CR><LF>\\r\\n", {}}
+         << Step{"data-end", {"C*: <data>"}, "250 2.0.0 Ok: queued\\r\\n", {}};
+    // HELO after a refused EHLO (plain, no extensions).
+    const QList<Step> helo = {
+        {"greeting", {}, "220 smtp.example.net ESMTP ready\\r\\n", {}},
+        {"ehlo-refused", {ehlo}, "502 5.5.2 Error: command not recognized\\r\\n", {}},
+        {"helo", {"C~: HELO [^\\r\\n]+\\r\\n"}, "250 smtp.example.net\\r\\n", {}},
+    };
+
+    // What a 4xx / 5xx does in each state (unexpected positives are always `protocol`,
+    // the message queued).
+    struct Refusal
+    {
+        QByteArray code4, expect4, code5, expect5;
+    };
+    const QHash<QByteArray, Refusal> refusals = {
+        {"greeting",
+         {"421 4.3.2 Try later", "state(m1)=queued class(m1)=transient", "554 5.7.1 No service",
+          "state(m1)=queued class(m1)=transient"}},
+        {"ehlo",
+         {"451 4.3.0 Try later", "state(m1)=queued class(m1)=transient", "554 5.7.1 Go away",
+          "state(m1)=failed class(m1)=permanent"}},
+        {"helo",
+         {"451 4.3.0 Try later", "state(m1)=queued class(m1)=transient", "554 5.7.1 Go away",
+          "state(m1)=failed class(m1)=permanent"}},
+        {"starttls",
+         {"454 4.7.0 TLS not available", "state(m1)=held class(m1)=tls", "554 5.7.0 No TLS for you",
+          "state(m1)=held class(m1)=tls"}},
+        {"auth",
+         {"454 4.7.0 Temporary authentication failure", "state(m1)=queued class(m1)=transient",
+          "535 5.7.8 Authentication credentials invalid", "state(m1)=held class(m1)=auth"}},
+        {"mail",
+         {"451 4.3.0 Try later", "state(m1)=queued class(m1)=transient", "550 5.7.1 Sender refused",
+          "state(m1)=failed class(m1)=permanent"}},
+        {"rcpt",
+         {"450 4.2.0 Mailbox busy", "state(m1)=queued class(m1)=transient",
+          "550 5.1.1 No such user", "state(m1)=failed class(m1)=permanent"}},
+        {"data",
+         {"451 4.3.0 Try later", "state(m1)=queued class(m1)=transient",
+          "554 5.5.1 No valid recipients", "state(m1)=failed class(m1)=permanent"}},
+        {"data-end",
+         {"451 4.3.0 Try later", "state(m1)=queued class(m1)=transient",
+          "554 5.7.1 Rejected as spam", "state(m1)=failed class(m1)=permanent"}},
+        {"bdat",
+         {"452 4.3.1 Insufficient storage", "state(m1)=queued class(m1)=transient",
+          "552 5.3.4 Too big", "state(m1)=failed class(m1)=permanent"}},
+        {"bdat-last",
+         {"451 4.3.0 Try later", "state(m1)=queued class(m1)=transient",
+          "554 5.7.1 Rejected as spam", "state(m1)=failed class(m1)=permanent"}},
+    };
+    // The replies no state here allows in place of its own (2xx where 220/250/334/354 is due,
+    // 3xx where a 2xx or 220 is due).
+    const auto unexpectedPositives = [](const QByteArray &state) -> QList<QByteArray> {
+        if (state == "mail" || state == "rcpt" || state == "bdat" || state == "bdat-last" ||
+            state == "data-end")
+            return {"354 Go ahead", "334 VXNlcm5hbWU6"};
+        if (state == "data")
+            return {"250 2.0.0 Ok", "334 VXNlcm5hbWU6"};
+        if (state == "auth")
+            return {"250 2.0.0 Ok", "354 Go ahead"};
+        if (state == "greeting" || state == "starttls")
+            return {"250 smtp.example.net", "221 2.0.0 Bye", "354 Go ahead"};
+        return {"220 smtp.example.net", "354 Go ahead", "235 2.7.0 Ok"}; // EHLO, HELO
+    };
+
+    // Each state once: the DATA and HELO dialogues add only the states of their own.
+    const auto add = [&](const QList<Step> &steps, const QByteArray &config,
+                         const QList<QByteArray> &only) {
+        for (int k = 0; k < steps.size(); ++k) {
+            const Step &at = steps[k];
+            if (!refusals.contains(at.name) || (!only.isEmpty() && !only.contains(at.name)))
+                continue;
+            QList<QPair<QByteArray, QByteArray>> rows; // reply, expectation
+            for (const QByteArray &p : unexpectedPositives(at.name))
+                rows.append({p, "state(m1)=queued class(m1)=protocol"});
+            const Refusal &r = refusals[at.name];
+            rows.append({r.code4, r.expect4});
+            rows.append({r.code5, r.expect5});
+            for (const auto &[reply, expect] : rows) {
+                QByteArray text = "ID: U" + at.name + '-' + reply.left(3) + '\n';
+                text += "TITLE: " + reply + " to " + at.name + '\n';
+                text += "KIND: unexpected-reply\n";
+                text += "CONFIG: " + config + '\n';
+                text += "MSG m1.raw: " + rawMessage(1200) + '\n';
+                text += "MSG m1.mail_from: alice@example.org\nMSG m1.rcpt: bob@example.net\n";
+                text += "APP: enqueue m1\nAPP: flush\nCONN: 1\n";
+                for (int j = 0; j < k; ++j) {
+                    for (const QByteArray &o : steps[j].out)
+                        text += o + '\n';
+                    text += "S: " + steps[j].reply + '\n';
+                    if (!steps[j].after.isEmpty())
+                        text += steps[j].after + '\n';
+                }
+                for (const QByteArray &o : at.out)
+                    text += o + '\n';
+                text += "S: " + reply + "\\r\\n\n";
+                const bool positive = reply.startsWith('2') || reply.startsWith('3');
+                if (positive)
+                    text += "EOF-EXPECTED\n";
+                text += "EXPECT: " + expect + " deliveries=0 conns=1\n";
+                if (positive)
+                    text += "EXPECT: wire_lacks=QUIT\\r\\n\n";
+                QTest::newRow(("U-" + at.name + '-' + reply.left(3)).constData()) << text;
+            }
+        }
+    };
+    add(lockstep, "tls=starttls auth=plain pipelining=off chunking.chunk_size=512", {});
+    add(data, "tls=starttls auth=plain pipelining=off chunking=off", {"data", "data-end"});
+    add(helo, "tls=none auth=none pipelining=off", {"helo"});
+}
+
+void TestCases::unexpectedReplies()
+{
+    QFETCH(QByteArray, caseText);
+    QString err;
+    const auto cf = CaseFile::parse(caseText, &err);
+    QVERIFY2(cf, qPrintable(err + QLatin1Char('\n') + QString::fromUtf8(caseText)));
+    QTemporaryDir dataDir;
+    QVERIFY(dataDir.isValid());
+    ServiceApp app;
+    CaseRunner runner(*cf, &app);
+    const bool ok = runner.run(dataDir.path());
+    if (!ok || qEnvironmentVariableIntValue("OUTPOST_CASE_VERBOSE"))
+        qInfo().noquote() << QString::fromUtf8(caseText) << runner.report();
+    QVERIFY2(ok, qPrintable(runner.failures().join(QLatin1String("\n  "))));
+}
 
 void TestCases::cases_data()
 {
