@@ -21,6 +21,9 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   dpkg-dev desktop-file-utils appstream
 )
+# What the real Postfix and Exim of the integration tests need installed (the servers
+# themselves are only unpacked: tests/integration/realservers/README.md).
+mapfile -t -O "${#PACKAGES[@]}" PACKAGES < <(grep -v '^#' tests/integration/realservers/packages.txt | grep .)
 
 deps() {
   local missing=()
