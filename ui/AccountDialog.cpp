@@ -402,9 +402,25 @@ bool AccountDialog::save()
         store->setDefaultAccount(a.name, &e);
     }
     const bool wasPaused = store->isPaused(a.name);
+    // Showing the stored account again must not wipe what the user is looking at: the result
+    // of the connection test just run for it, and its certificate to trust.
+    const bool sameAccount = m_editing == a.name;
+    const std::optional<SmtpResult> certificate = m_certificateResult;
+    const bool resultShown = m_testResult->isVisibleTo(this);
+    const QString resultText = m_testResult->text();
+    const QPalette resultPalette = m_testResult->palette();
+    const QString capabilities = m_capabilities->text();
     m_editing = a.name;
     fillList(a.name);
     selectAccount(a.name);
+    if (sameAccount) {
+        m_certificateResult = certificate;
+        m_certButton->setVisible(certificate.has_value());
+        m_testResult->setText(resultText);
+        m_testResult->setPalette(resultPalette);
+        m_testResult->setVisible(resultShown);
+        m_capabilities->setText(capabilities);
+    }
     showMessage(tr("Saved."), false);
 
     m_password->clear();
@@ -529,6 +545,8 @@ void AccountDialog::showCertificate()
 {
     if (!m_certificateResult)
         return;
+    // A copy: saving shows the stored account again, which may reset the form's state.
+    const SmtpResult certificate = *m_certificateResult;
     if (m_editing.isEmpty() || !save()) {
         showMessage(tr("Save the account first, then trust its certificate."), true);
         return;
@@ -536,7 +554,7 @@ void AccountDialog::showCertificate()
     Notice n;
     n.kind = Notice::Kind::AccountPaused;
     n.account = m_editing;
-    n.result = *m_certificateResult;
+    n.result = certificate;
     auto *dlg = new CertificateDialog(m_service, n, this);
     dlg->setObjectName(QStringLiteral("certificateDialog"));
     dlg->setAttribute(Qt::WA_DeleteOnClose);

@@ -1047,7 +1047,7 @@ void SmtpSession::pumpData()
     }
     // The wire bytes, then the end marker (RFC 5321 §4.1.1.4); the wire ends with CRLF.
     const qsizetype total = m_wire.size() + 3;
-    while (m_wireOffset < total && m_socket->bytesToWrite() < kWriteHighWater) {
+    while (m_wireOffset < total && unwritten() < kWriteHighWater) {
         if (m_wireOffset < m_wire.size()) {
             const qsizetype n = std::min(kWriteChunk, m_wire.size() - m_wireOffset);
             m_socket->write(m_wire.constData() + m_wireOffset, n);
@@ -1067,6 +1067,11 @@ void SmtpSession::pumpData()
     }
 }
 
+qint64 SmtpSession::unwritten() const
+{
+    return m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
+}
+
 void SmtpSession::pumpBdat()
 {
     // RFC 3030 §2: each chunk is "BDAT <octets>" (" LAST" on the final one) followed by exactly
@@ -1074,7 +1079,7 @@ void SmtpSession::pumpBdat()
     // follow each other without waiting (§4.2); without it, each waits for its 250.
     const bool pipelinedChunks = m_caps.pipelining && m_config.allowPipelining;
     const qsizetype chunkSize = std::max<qsizetype>(1, m_config.chunkSize);
-    while (m_socket->bytesToWrite() < kWriteHighWater) {
+    while (unwritten() < kWriteHighWater) {
         if (m_chunkLeft == 0) {
             // §2: after a 4xx/5xx to a chunk no further chunk is sent.
             if (m_wireOffset >= m_wire.size() || m_bdatRefusal)
@@ -1324,6 +1329,35 @@ void SmtpSession::abort()
     if (m_socket)
         m_socket->abort();
     finishClose(CloseKind::Aborted);
+}
+
+void SmtpSession::closeNow()
+{
+    if (!m_socket || m_state == State::Closed || m_state == State::Disconnected) {
+        finishClose(CloseKind::Graceful);
+        return;
+    }
+    if (m_state == State::Closing)
+        return; // our close_notify and FIN are out already
+    m_timer.stop();
+    m_expected.clear();
+    m_broken = true;
+    if (m_inTransaction)
+        finishTransaction(SmtpResult::failure(
+            ErrorClass::Network, QStringLiteral("the session was closed at exit before the "
+                                                "server answered")));
+    if (!m_socket)
+        return;
+    if (m_socket->bytesToWrite() > 0 || m_socket->encryptedBytesToWrite() > 0) {
+        // The server stopped reading: a close would wait behind bytes it never takes.
+        emit logLine(QStringLiteral("-- the server stopped reading; aborting the connection"));
+        m_socket->disconnect(this);
+        m_socket->abort();
+        finishClose(CloseKind::Aborted);
+        return;
+    }
+    emit logLine(QStringLiteral("-- no reply before the exit deadline; closing"));
+    closeGracefully();
 }
 
 void SmtpSession::onDisconnected()

@@ -186,6 +186,12 @@ public:
     /// Drops the connection at once (RST where the OS does that). A running transaction ends
     /// with a Network result. Ends in closed(Aborted).
     void abort();
+    /// Ends the session now without waiting for a reply that is due (an exit deadline): a
+    /// running transaction ends with a Network result (uncertain after its end marker), then
+    /// TLS close_notify and TCP FIN, and the server's close is awaited as after QUIT. Only a
+    /// server that stopped reading (bytes we wrote are still waiting) gets an abort instead.
+    /// Ends in closed().
+    void closeNow();
 
 signals:
     void ready();
@@ -264,6 +270,9 @@ private:
     void startData();
     void pumpData();
     void pumpBdat();
+    /// Octets handed to the socket and not yet passed to the kernel: plaintext waiting for
+    /// encryption and ciphertext waiting to be written. Bounds what is buffered ahead.
+    qint64 unwritten() const;
     void handleBdatReply(Expect what, const SmtpReply &reply);
     /// Ends a transaction whose BDAT chunk was refused once every pipelined chunk reply is
     /// read and the announced chunk is written out; until then it does nothing.

@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace outpost {
 
 namespace {
@@ -12,6 +14,15 @@ constexpr int kBacklogPerSession = 8;
 Transport::Transport(QObject *parent)
     : QObject(parent)
 {
+    m_closeRest.setSingleShot(true);
+    connect(&m_closeRest, &QTimer::timeout, this, [this] {
+        for (Server *s : std::as_const(m_servers)) {
+            const auto members = s->members;
+            for (Slot *slot : members)
+                slot->session->closeNow();
+        }
+        checkShutdownDone();
+    });
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, [this] {
         // Whatever is still open at the deadline is aborted. The session may report that close
@@ -20,7 +31,10 @@ Transport::Transport(QObject *parent)
         for (Server *s : std::as_const(m_servers)) {
             const auto members = s->members;
             for (Slot *slot : members) {
-                slot->abortedAtDeadline = true;
+                // A session whose close_notify and FIN went out before (closeNow()) closed
+                // cleanly; only waiting for the server's own close ends here.
+                slot->finOut = slot->session->state() == SmtpSession::State::Closing;
+                slot->abortedAtDeadline = !slot->finOut;
                 slot->session->abort();
             }
         }
@@ -300,7 +314,7 @@ void Transport::onTransactionFinished(Server *s, Slot *slot, const TransactionRe
 void Transport::onClosed(Server *s, Slot *slot, SmtpSession::CloseKind kind)
 {
     if (m_shuttingDown) {
-        if (kind == SmtpSession::CloseKind::Aborted || slot->abortedAtDeadline)
+        if ((kind == SmtpSession::CloseKind::Aborted && !slot->finOut) || slot->abortedAtDeadline)
             ++m_aborted;
         else
             ++m_clean;
@@ -354,7 +368,9 @@ void Transport::shutdown(int deadlineMs)
             slot->session->quit();
         }
     }
-    m_deadline.start(std::max(1, deadlineMs));
+    const int deadline = std::max(1, deadlineMs);
+    m_deadline.start(deadline);
+    m_closeRest.start(deadline - std::clamp(deadline / 4, 0, 1000));
     QTimer::singleShot(0, this, &Transport::checkShutdownDone);
 }
 
@@ -368,6 +384,7 @@ void Transport::checkShutdownDone()
     }
     m_shutdownReported = true;
     m_deadline.stop();
+    m_closeRest.stop();
     emit shutdownFinished(m_clean, m_aborted);
 }
 

@@ -61,7 +61,10 @@ struct PoolSessionInfo
 ///   server gets it too, marked notAttempted, so one failure costs one attempt, not one per
 ///   message.
 /// - shutdown(): no new sends, transactions in flight finish until the deadline, QUIT to all,
-///   graceful close, abort at the deadline, then shutdownFinished().
+///   graceful close. Shortly before the deadline every session still open is closed without
+///   waiting further (close_notify and FIN; SmtpSession::closeNow()), so even a server that
+///   stopped answering sees a clean close; only one that stopped reading is aborted. At the
+///   deadline whatever is left is dropped, then shutdownFinished().
 class Transport : public QObject
 {
     Q_OBJECT
@@ -75,7 +78,8 @@ public:
     /// Reports every request of `account` that has not started (notAttempted) with `why`.
     /// Virtual only as a test seam, like send().
     virtual void cancelPending(const QString &account, const SmtpResult &why);
-    /// Starts the graceful shutdown; `deadlineMs` bounds it (milliseconds).
+    /// Starts the graceful shutdown; `deadlineMs` bounds it (milliseconds). The last quarter
+    /// of it (at most one second) is kept for closing what has not finished by then.
     void shutdown(int deadlineMs);
     bool isShuttingDown() const { return m_shuttingDown; }
     /// Requests given to send() whose finished() has not been emitted yet.
@@ -108,6 +112,7 @@ private:
         int sent = 0;
         bool retiring = false;
         bool abortedAtDeadline = false; // cut off by shutdown()'s deadline
+        bool finOut = false;            // our close_notify and FIN went out before the deadline
         QTimer *idleTimer = nullptr;
     };
     struct Server
@@ -135,6 +140,7 @@ private:
     QHash<QString, Server *> m_servers;
     bool m_shuttingDown = false;
     bool m_shutdownReported = false;
+    QTimer m_closeRest; // shortly before m_deadline: closeNow() on every session still open
     int m_clean = 0;
     int m_aborted = 0;
     int m_nextSessionId = 1;

@@ -4,7 +4,9 @@
 #   tests/bench/run.sh [flush|pool|quit|store|stall|startup|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
-#          auto and off, pool default and one connection) against `smtp-source -d`.
+#          auto and off, pool default and one connection) against `smtp-source -d`; then
+#          CHUNK_COUNT (500) to a real Postfix that offers CHUNKING, chunking auto (BDAT)
+#          against chunking off (DATA) in the same run (needs root).
 #   pool   500 queued 10 KB messages over implicit TLS (stunnel4 in front of smtp-sink):
 #          the pool, the pool with pool.max_messages 1, and msmtp run once per message.
 #   quit   time from Service::shutdown() to shutdownFinished / process exit with 10 idle
@@ -241,6 +243,44 @@ bench_flush() {
     row "ratio outpost flush (1 connection) / smtp-source -d" "${q}x" "target >= 1: $(verdict "$q" 1)"
     q=$(ratio "${rates[default]}" "${rates[pipelining_off]}")
     row "ratio PIPELINING auto / off" "${q}x"
+    bench_flush_chunking
+}
+
+# The same flush against a server that offers CHUNKING (smtp-sink does not): the real Postfix
+# of tests/integration/realservers (unpacked, never installed; needs root), on an extra smtpd
+# without TLS and AUTH so that only BDAT and DATA differ. chunking auto (BDAT) and chunking off
+# (DATA) in the same run, smtp-source -d (DATA) against the same server for reference.
+bench_flush_chunking() {
+    local n=${CHUNK_COUNT:-500} w=$WORK/postfix-real p1 p2 p3 variant dir rate
+    if [ "$(id -u)" != 0 ]; then
+        row "outpost flush to Postfix with CHUNKING" "skipped" "the real Postfix needs root"
+        return 0
+    fi
+    p1=$(free_port) p2=$(free_port) p3=$(free_port)
+    log "flush: $n x $MSG_SIZE B to a real Postfix 3.7 offering CHUNKING (127.0.0.1:$p3, plain)"
+    mkfifo "$WORK/postfix.ready"
+    POSTFIX_EXTRA_SERVICES="$p3 smtpd_tls_security_level=none smtpd_sasl_auth_enable=no smtpd_relay_restrictions=permit_mynetworks,reject" \
+        OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
+        bash "$ROOT/tests/integration/realservers/postfix.sh" "$w" "$p1" "$p2" \
+        >"$WORK/postfix.ready" 2>"$WORK/postfix.err" &
+    PIDS+=($!)
+    read -r _ <"$WORK/postfix.ready" || { cat "$WORK/postfix.err" >&2; exit 1; }
+    declare -A crates
+    timed SOURCE -d -m "$n" -l "$MSG_SIZE" -f alice@example.org -t bob@example.net "127.0.0.1:$p3"
+    rate=$(rate_of "$n" "$T_WALL")
+    row "smtp-source -d to Postfix (DATA, 1 session)" "$rate msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
+    for variant in auto off; do
+        dir=$WORK/flush-chunking-$variant
+        "$BENCH" fill --data-dir "$dir" --count "$n" --size "$MSG_SIZE" --batch 500 \
+            --host 127.0.0.1 --port "$p3" --security none >/dev/null
+        [ $variant = off ] && outpost --data-dir "$dir" config set chunking off
+        timed_flush "$dir" "$n"
+        rate=$(rate_of "$n" "$T_WALL")
+        crates[$variant]=$rate
+        row "outpost flush to Postfix (chunking $variant: $([ $variant = auto ] && echo BDAT || echo DATA))" \
+            "$rate msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
+    done
+    row "ratio BDAT / DATA (same Postfix, same run)" "$(ratio "${crates[auto]}" "${crates[off]}")x"
 }
 
 # ---- pool (issue 4) ----------------------------------------------------------------------

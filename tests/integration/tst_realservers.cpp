@@ -14,6 +14,7 @@
 
 #include <QJsonArray>
 #include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 
@@ -131,6 +132,24 @@ QList<QByteArray> protocolLines(const QByteArray &verbose)
         const qsizetype at = c < 0 ? s : s < 0 ? c : std::min(c, s);
         if (at >= 0)
             out << l.mid(at);
+    }
+    return out;
+}
+
+/// The TCP states (/proc/net/tcp "st", hex: 01 ESTABLISHED, 07 CLOSE, 08 CLOSE_WAIT, ...) of
+/// the server's side of every connection to 127.0.0.1:`port`.
+QList<int> serverSideStates(quint16 port)
+{
+    QList<int> out;
+    QFile f(QStringLiteral("/proc/net/tcp"));
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    const QByteArray local =
+        "0100007F:" + QByteArray::number(port, 16).toUpper().rightJustified(4, '0');
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        const QList<QByteArray> cols = line.simplified().split(' ');
+        if (cols.size() > 3 && cols[1] == local && !cols[2].endsWith(":0000"))
+            out << cols[3].toInt(nullptr, 16);
     }
     return out;
 }
@@ -266,7 +285,25 @@ private slots:
         rng.fillRange(reinterpret_cast<quint32 *>(data.data()), data.size() / 4);
         big.write(data);
         big.close();
-        QVERIFY2(m_postfix.start(Kind::Postfix), qPrintable(m_postfix.error()));
+        // The extra smtpd services offer less than the main ones (capabilityNotOffered).
+        const QList<RealSmtpServer::Extra> extras = {
+            {QStringLiteral("no-chunking"), QStringLiteral("smtpd_discard_ehlo_keywords=chunking")},
+            {QStringLiteral("no-pipelining"),
+             QStringLiteral("smtpd_discard_ehlo_keywords=pipelining")},
+            {QStringLiteral("no-size"), QStringLiteral("smtpd_discard_ehlo_keywords=size")},
+            {QStringLiteral("no-8bitmime"), QStringLiteral("smtpd_discard_ehlo_keywords=8bitmime")},
+            {QStringLiteral("no-smtputf8"), QStringLiteral("smtpd_discard_ehlo_keywords=smtputf8")},
+            {QStringLiteral("no-dsn"), QStringLiteral("smtpd_discard_ehlo_keywords=dsn")},
+            {QStringLiteral("no-enhancedstatuscodes"),
+             QStringLiteral("smtpd_discard_ehlo_keywords=enhancedstatuscodes")},
+            {QStringLiteral("no-starttls"),
+             QStringLiteral("smtpd_tls_security_level=none smtpd_tls_auth_only=no")},
+            {QStringLiteral("auth-login"), QStringLiteral("sasl_mechs=LOGIN")},
+            {QStringLiteral("auth-cram-md5"), QStringLiteral("sasl_mechs=CRAM-MD5")},
+            {QStringLiteral("auth-scram-sha-256"), QStringLiteral("sasl_mechs=SCRAM-SHA-256")},
+            {QStringLiteral("no-auth"), QStringLiteral("smtpd_sasl_auth_enable=no")},
+        };
+        QVERIFY2(m_postfix.start(Kind::Postfix, extras), qPrintable(m_postfix.error()));
         QVERIFY2(m_exim.start(Kind::Exim), qPrintable(m_exim.error()));
     }
 
@@ -485,6 +522,276 @@ private slots:
             QCOMPARE(linesMatching(log, " closed by QUIT").size(), 1);
             QCOMPARE(linesMatching(log, " <= alice@example.org ").size(), 6);
         }
+    }
+
+    // Each EHLO keyword the engine acts on, against a real server that does not offer it
+    // (a Postfix smtpd with smtpd_discard_ehlo_keywords), and the AUTH mechanisms one at a
+    // time; the paths where the server offers them are the matrix's.
+    void capabilityNotOffered_data()
+    {
+        QTest::addColumn<QString>("service");
+        QTest::addColumn<QString>("message"); // 7bit, 8bit, utf8, dsn, three
+        QTest::addColumn<QString>("state");
+        QTest::addColumn<QString>("errorClass");
+        QTest::addColumn<QByteArrayList>("logHas");
+        QTest::addColumn<QByteArrayList>("logLacks");
+        using L = QByteArrayList;
+        QTest::newRow("CHUNKING") << "no-chunking"
+                                  << "7bit"
+                                  << "sent" << QString() << L{"C: DATA"}
+                                  << L{"CHUNKING", "C: BDAT"};
+        QTest::newRow("PIPELINING")
+            << "no-pipelining"
+            << "three"
+            << "sent" << QString() << L{"C: MAIL FROM:<alice@example.org> SIZE="}
+            << L{"PIPELINING"};
+        QTest::newRow("SIZE") << "no-size"
+                              << "7bit"
+                              << "sent" << QString() << L{"C: MAIL FROM:<alice@example.org>"}
+                              << L{"S: 250-SIZE", "SIZE="};
+        QTest::newRow("8BITMIME") << "no-8bitmime"
+                                  << "8bit"
+                                  << "failed"
+                                  << "local" << L{} << L{"S: 250-8BITMIME", "C: MAIL"};
+        QTest::newRow("SMTPUTF8") << "no-smtputf8"
+                                  << "utf8"
+                                  << "failed"
+                                  << "local" << L{} << L{"S: 250-SMTPUTF8", "C: MAIL"};
+        QTest::newRow("DSN") << "no-dsn"
+                             << "dsn"
+                             << "sent" << QString() << L{"-- the server does not offer DSN"}
+                             << L{"S: 250-DSN", "NOTIFY=", "ENVID=", "RET="};
+        QTest::newRow("ENHANCEDSTATUSCODES")
+            << "no-enhancedstatuscodes"
+            << "three"
+            << "sent" << QString() << L{"S: 550 5.1.1 <refused@example.net>"}
+            << L{"ENHANCEDSTATUSCODES"};
+        QTest::newRow("STARTTLS") << "no-starttls"
+                                  << "7bit"
+                                  << "held"
+                                  << "tls" << L{}
+                                  << L{"S: 250-STARTTLS", "C: STARTTLS", "C: AUTH", "C: MAIL"};
+        QTest::newRow("AUTH LOGIN")
+            << "auth-login"
+            << "7bit"
+            << "sent" << QString() << L{"S: 250-AUTH LOGIN", "C: AUTH LOGIN"} << L{"AUTH PLAIN"};
+        QTest::newRow("AUTH CRAM-MD5")
+            << "auth-cram-md5"
+            << "7bit"
+            << "sent" << QString() << L{"C: AUTH CRAM-MD5"} << L{"AUTH PLAIN"};
+        QTest::newRow("AUTH SCRAM-SHA-256")
+            << "auth-scram-sha-256"
+            << "7bit"
+            << "sent" << QString() << L{"C: AUTH SCRAM-SHA-256 <redacted>"} << L{"AUTH PLAIN"};
+        QTest::newRow("AUTH") << "no-auth"
+                              << "7bit"
+                              << "held"
+                              << "auth" << L{} << L{"S: 250-AUTH", "C: AUTH", "C: MAIL"};
+    }
+
+    void capabilityNotOffered()
+    {
+        QFETCH(QString, service);
+        QFETCH(QString, message);
+        QFETCH(QString, state);
+        QFETCH(QString, errorClass);
+        QFETCH(QByteArrayList, logHas);
+        QFETCH(QByteArrayList, logLacks);
+        const quint16 port = m_postfix.extraPort(service);
+        QVERIFY(port != 0);
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(dir, QStringLiteral("less"), port, QStringLiteral("starttls"));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QStringList args = {QStringLiteral("--subject"), service, QStringLiteral("--body"),
+                            QStringLiteral("Hello.\n")};
+        if (message == QLatin1String("8bit")) {
+            const QString eml = m_files.filePath(service + QStringLiteral(".eml"));
+            QFile f(eml);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("From: alice@example.org\nTo: bob@example.net\nSubject: 8-bit\n"
+                    "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n"
+                    "Content-Transfer-Encoding: 8bit\n\nK\xc3\xb6ln\n");
+            f.close();
+            args = {QStringLiteral("--eml"), eml};
+        } else if (message == QLatin1String("utf8")) {
+            args << QStringLiteral("--to") << QStringLiteral("j\u00f6rg@example.net");
+        } else if (message == QLatin1String("dsn")) {
+            args << QStringLiteral("--to") << QStringLiteral("dave@example.net")
+                 << QStringLiteral("--notify") << QStringLiteral("success,failure")
+                 << QStringLiteral("--ret") << QStringLiteral("hdrs") << QStringLiteral("--envid")
+                 << QStringLiteral("NODSN");
+        } else if (message == QLatin1String("three")) {
+            args << QStringLiteral("--to") << QStringLiteral("bob@example.net")
+                 << QStringLiteral("--to") << QStringLiteral("carol@example.net")
+                 << QStringLiteral("--to") << QStringLiteral("refused@example.net");
+        } else {
+            args << QStringLiteral("--to") << QStringLiteral("bob@example.net");
+        }
+        const qint64 id = queue(dir, QStringLiteral("less"), args);
+        QVERIFY(id > 0);
+        r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")});
+        const QByteArray verbose = r.err;
+        const QJsonObject m = show(dir, id);
+        QVERIFY2(m.value(QLatin1String("state")).toString() == state,
+                 (QJsonDocument(m).toJson() + verbose).constData());
+        QCOMPARE(m.value(QLatin1String("class")).toString(), errorClass);
+        for (const QByteArray &has : std::as_const(logHas))
+            QVERIFY2(verbose.contains(has), (has + " missing:\n" + verbose).constData());
+        for (const QByteArray &lacks : std::as_const(logLacks))
+            QVERIFY2(!verbose.contains(lacks), (lacks + " present:\n" + verbose).constData());
+        if (state != QLatin1String("sent"))
+            return;
+        const QByteArray bytes = storedBytes(dir, id);
+        const int copies = message == QLatin1String("three") ? 2 : 1;
+        const QList<QByteArray> got = waitForDeliveries(m_postfix, messageIdOf(bytes), copies);
+        QCOMPARE(got.size(), copies);
+        for (const QByteArray &g : got) {
+            QString why;
+            QVERIFY2(storedIntact(g, bytes, &why), qPrintable(why));
+        }
+        if (message == QLatin1String("dsn")) {
+            // Sent without the parameters, and the history says so.
+            const QJsonArray history = m.value(QLatin1String("history")).toArray();
+            QVERIFY2(std::any_of(history.cbegin(), history.cend(),
+                                 [](const QJsonValue &h) {
+                                     return h.toObject()
+                                         .value(QLatin1String("notes"))
+                                         .toVariant()
+                                         .toStringList()
+                                         .contains(QStringLiteral("dsn-not-offered"));
+                                 }),
+                     QJsonDocument(m).toJson().constData());
+        }
+        if (service == QLatin1String("no-enhancedstatuscodes")) {
+            const QJsonArray rcpts = m.value(QLatin1String("recipients")).toArray();
+            const QJsonObject refused =
+                rcpts.at(2).toObject().value(QLatin1String("reply")).toObject();
+            // Recorded, not acted on: the x.y.z after the code is kept whether or not the
+            // keyword was offered (Postfix sends them either way).
+            QCOMPARE(refused.value(QLatin1String("code")).toInt(), 550);
+            QCOMPARE(refused.value(QLatin1String("enhanced_code")).toString(), u"5.1.1"_qs);
+        }
+    }
+
+    // Exit while the server hangs (SIGSTOP) in the middle of a transaction. With the reply to
+    // RCPT outstanding (the servers delay slow@example.net's by 5 s; the test stops them inside
+    // that window) Outpost may not QUIT, but it closes with close_notify and FIN before the
+    // deadline: the server's socket is left in CLOSE_WAIT, and once resumed the server reads a
+    // clean TLS close. With the server no longer reading a large message, the connection is
+    // aborted at the deadline. Either way the process ends in time and the message waits.
+    void hungServer_data()
+    {
+        QTest::addColumn<Kind>("kind");
+        QTest::addColumn<bool>("stopsReading");
+        for (const Kind k : {Kind::Postfix, Kind::Exim}) {
+            QTest::newRow(qPrintable(RealSmtpServer::kindName(k) + QStringLiteral(" reply due")))
+                << k << false;
+            QTest::newRow(
+                qPrintable(RealSmtpServer::kindName(k) + QStringLiteral(" stopped reading")))
+                << k << true;
+        }
+    }
+
+    void hungServer()
+    {
+        QFETCH(Kind, kind);
+        QFETCH(bool, stopsReading);
+        RealSmtpServer srv; // its own: the sessions of the shared ones stay untouched
+        QVERIFY2(srv.start(kind), qPrintable(srv.error()));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r =
+            addAccount(dir, QStringLiteral("hung"), srv.port(), QStringLiteral("starttls"));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        constexpr int deadlineMs = 3000;
+        r = runOutpost(dir, {QStringLiteral("config"), QStringLiteral("set"),
+                             QStringLiteral("shutdown.deadline_ms"), QString::number(deadlineMs)});
+        QCOMPARE(r.exitCode, 0);
+        QStringList args = {QStringLiteral("--subject"), QStringLiteral("hung"),
+                            QStringLiteral("--body"), QStringLiteral("Waiting.\n")};
+        if (stopsReading) {
+            const QString huge = m_files.filePath(QStringLiteral("huge.bin"));
+            if (!QFile::exists(huge)) {
+                QFile f(huge);
+                QVERIFY(f.open(QIODevice::WriteOnly));
+                QByteArray chunk(1024 * 1024, Qt::Uninitialized);
+                QRandomGenerator rng(7);
+                for (int i = 0; i < 24; ++i) {
+                    rng.fillRange(reinterpret_cast<quint32 *>(chunk.data()), chunk.size() / 4);
+                    f.write(chunk);
+                }
+            }
+            args << QStringLiteral("--to") << QStringLiteral("bob@example.net")
+                 << QStringLiteral("--attach") << huge;
+        } else {
+            args << QStringLiteral("--to") << QStringLiteral("slow@example.net");
+        }
+        const qint64 id = queue(dir, QStringLiteral("hung"), args);
+        QVERIFY(id > 0);
+
+        QProcess flush;
+        flush.setProcessEnvironment(cliEnvironment());
+        QByteArray verbose;
+        connect(&flush, &QProcess::readyReadStandardError, this,
+                [&] { verbose += flush.readAllStandardError(); });
+        flush.start(outpostBinary(), {QStringLiteral("--data-dir"), dir, QStringLiteral("flush"),
+                                      QStringLiteral("--verbose")});
+        QVERIFY(flush.waitForStarted(10000));
+        const QByteArray trigger =
+            stopsReading ? QByteArray("C: BDAT ") : QByteArray("C: RCPT TO:<slow@example.net>");
+        QTRY_VERIFY2_WITH_TIMEOUT(verbose.contains(trigger), verbose.constData(), 30000);
+        QVERIFY(srv.pauseSessions(true) > 0);
+        if (stopsReading) // until what the kernel takes is full and Outpost holds the rest
+            QTest::qWait(300);
+
+        QSignalSpy finished(&flush, &QProcess::finished);
+        QElapsedTimer exit;
+        exit.start();
+        flush.terminate(); // SIGTERM: the pool's shutdown with the deadline
+        QVERIFY2(finished.wait(deadlineMs + 5000), verbose.constData());
+        const qint64 took = exit.elapsed();
+        QVERIFY2(took <= deadlineMs + 1000,
+                 qPrintable(
+                     QStringLiteral("exit took %1 ms (deadline %2 ms)").arg(took).arg(deadlineMs)));
+        verbose += flush.readAllStandardError();
+
+        const QList<int> states = serverSideStates(srv.port());
+        const qint64 logOffset = 0;
+        if (!stopsReading) {
+            // Our FIN arrived (CLOSE_WAIT, 0x08), no RST (the socket would be CLOSE, 0x07).
+            QVERIFY2(
+                states == QList<int>{0x08},
+                qPrintable(QStringLiteral("server-side TCP states: %1\n%2")
+                               .arg(QString::fromLatin1(QByteArray::number(states.value(0), 16)),
+                                    QString::fromUtf8(verbose))));
+            QVERIFY2(!verbose.contains("C: QUIT"), "QUIT while a reply was due");
+            QVERIFY(verbose.contains("no reply before the exit deadline; closing"));
+        } else {
+            QVERIFY2(verbose.contains("the server stopped reading; aborting the connection"),
+                     verbose.constData());
+        }
+        srv.pauseSessions(false);
+        // The resumed server reads the rest and the close: a clean TLS close for the first
+        // case (Postfix "lost connection after RCPT", no "TLS library problem"; Exim no
+        // "non-properly terminated").
+        if (kind == Kind::Postfix)
+            QTRY_VERIFY_WITH_TIMEOUT(srv.log(logOffset).contains("]: disconnect from "), 15000);
+        else
+            QTRY_VERIFY_WITH_TIMEOUT(
+                srv.log(logOffset).contains("[127.0.0.1]") &&
+                    (srv.log(logOffset).contains(" lost") || srv.log(logOffset).contains("closed")),
+                15000);
+        if (!stopsReading) {
+            const QByteArray log = srv.log(logOffset);
+            for (const QByteArray bad : {"TLS library problem", "unexpected eof",
+                                         "non-properly terminated", "Connection reset"})
+                QVERIFY2(!log.contains(bad), log.constData());
+        }
+        // Nothing was delivered; the message waits for the next attempt, not uncertain.
+        const QJsonObject m = show(dir, id);
+        QCOMPARE(m.value(QLatin1String("state")).toString(), QStringLiteral("queued"));
+        QCOMPARE(m.value(QLatin1String("uncertain")).toBool(), false);
     }
 
     void cleanupTestCase()
