@@ -259,6 +259,7 @@ bench_flush_chunking() {
     p1=$(free_port) p2=$(free_port) p3=$(free_port)
     log "flush: $n x $MSG_SIZE B to a real Postfix 3.7 offering CHUNKING (127.0.0.1:$p3, plain)"
     mkfifo "$WORK/postfix.ready"
+    chmod 711 "$WORK" # Postfix's unprivileged processes (user mail) enter its folder there
     POSTFIX_EXTRA_SERVICES="$p3 smtpd_tls_security_level=none smtpd_sasl_auth_enable=no smtpd_relay_restrictions=permit_mynetworks,reject" \
         OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
         bash "$ROOT/tests/integration/realservers/postfix.sh" "$w" "$p1" "$p2" \
