@@ -8,6 +8,7 @@
 #include "SignalWatcher.h"
 #include "Translations.h"
 #include "accounts/Settings.h"
+#include "cli/Words.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Database.h"
 #include "outbox/Service.h"
@@ -226,6 +227,12 @@ int runDesktop(int argc, char **argv)
                  {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
                 QFile::rename(db + suffix, aside + suffix);
             opened = service.open(&error);
+        }
+        if (!opened && !service.dataDirCheck().ok()) {
+            QMessageBox::critical(nullptr, QObject::tr("Outpost"),
+                                  QObject::tr("Outpost cannot start:\n%1")
+                                      .arg(words::describeDataDir(service.dataDirCheck())));
+            return 77;
         }
         if (!opened) {
             QMessageBox::critical(nullptr, QObject::tr("Outpost"),

@@ -5,12 +5,21 @@
 #include <QCoreApplication>
 #include <cstdio>
 
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#endif
+
 #ifdef OUTPOST_WITH_UI
 int runDesktop(int argc, char **argv);
 #endif
 
 int main(int argc, char **argv)
 {
+#ifdef Q_OS_UNIX
+    // Everything Outpost writes (the outbox and SQLite's journal files, the lock, exports) is
+    // the user's alone: messages, Bcc recipients and the password command are in there.
+    ::umask(077);
+#endif
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);

@@ -51,17 +51,46 @@ void outBytes(const QByteArray &b)
     std::fflush(stdout);
 }
 
+/// True for the characters that reorder or hide text on a terminal: the bidirectional
+/// embeddings, overrides, isolates and marks (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+/// U+061C). A server reply with U+202E would print "gnp.exe" as "exe.png".
+bool isBidiControl(char16_t u)
+{
+    return (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069) || u == 0x200e ||
+           u == 0x200f || u == 0x061c;
+}
+
 /// `s` safe to print on a terminal: control characters other than newline and tab (C0, DEL,
-/// C1) become U+FFFD, so a server's reply or a message's subject cannot carry terminal escape
-/// sequences (retitling the window, hiding text) into the output.
+/// C1) and bidirectional controls become U+FFFD, so a server's reply, a message's subject or
+/// a host name cannot carry terminal escape sequences (retitling the window, hiding text) or
+/// reorder what is shown. Every text line the command line prints goes through here.
 QString printable(QString s)
 {
     for (QChar &c : s) {
         const char16_t u = c.unicode();
-        if ((u < 0x20 && u != u'\n' && u != u'\t') || (u >= 0x7f && u <= 0x9f))
+        if ((u < 0x20 && u != u'\n' && u != u'\t') || (u >= 0x7f && u <= 0x9f) || isBidiControl(u))
             c = QChar(QChar::ReplacementCharacter);
     }
     return s;
+}
+
+/// JSON (UTF-8 from QJsonDocument, which escapes C0 already) with C1 and bidirectional
+/// controls written as \uXXXX escapes: the same value for a program, harmless on a terminal.
+QByteArray terminalSafeJson(QByteArray json)
+{
+    if (!json.contains('\xc2') && !json.contains('\xd8') && !json.contains('\xe2'))
+        return json;
+    const QString text = QString::fromUtf8(json);
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if ((u >= 0x7f && u <= 0x9f) || isBidiControl(u))
+            out += QStringLiteral("\\u%1").arg(uint(u), 4, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return out.toUtf8();
 }
 
 void out(const QString &s)
@@ -217,12 +246,27 @@ struct Cli::Impl
             *code = openFailed(error);
             return false;
         }
+        noteTightened();
         return true;
     }
-    /// Says why service->open() failed and returns the exit code: 78 (with the advice to move
-    /// it aside) for a damaged outbox, 75 while it is locked, else 73.
+    /// Says which outbox files were made private at open (existing installs had 0755/0644).
+    void noteTightened()
+    {
+        const QString note = words::describeTightened(service->dataDirCheck());
+        if (!note.isEmpty())
+            err(note);
+    }
+    /// Says why service->open() failed and returns the exit code: 77 for a data folder that is
+    /// not this user's alone (73 for one that cannot be made), 78 (with the advice to move it
+    /// aside) for a damaged outbox, 75 while it is locked, else 73.
     int openFailed(const QString &error)
     {
+        if (const DataDirCheck &c = service->dataDirCheck(); !c.ok()) {
+            err(words::describeDataDir(c));
+            const bool cannotMake = c.problem == DataDirProblem::CannotCreate ||
+                                    c.problem == DataDirProblem::NotADirectory;
+            return cannotMake ? exitcode::CantCreate : exitcode::NoPerm;
+        }
         err(error);
         if (service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
             explainDamaged();
@@ -460,7 +504,7 @@ void Cli::run(const QStringList &all)
                                            {QStringLiteral("default"), a.name == def},
                                            {QStringLiteral("paused"), accounts->isPaused(a.name)}});
                 }
-                out(QString::fromUtf8(QJsonDocument(arr).toJson(QJsonDocument::Indented)));
+                outBytes(terminalSafeJson(QJsonDocument(arr).toJson(QJsonDocument::Indented)));
             } else {
                 for (const Account &a : list) {
                     out(QStringLiteral("%1%2\t%3:%4\t%5\t%6%7\n")
@@ -1095,8 +1139,8 @@ void Cli::run(const QStringList &all)
                         if (!first)
                             std::fputc(',', stdout);
                         first = false;
-                        const QByteArray o =
-                            QJsonDocument(objects.of(m)).toJson(QJsonDocument::Compact);
+                        const QByteArray o = terminalSafeJson(
+                            QJsonDocument(objects.of(m)).toJson(QJsonDocument::Compact));
                         std::fwrite(o.constData(), 1, size_t(o.size()), stdout);
                         return true;
                     },
@@ -1169,7 +1213,7 @@ void Cli::run(const QStringList &all)
                     {QStringLiteral("uncertain"), h.uncertain},
                     {QStringLiteral("notes"), QJsonArray::fromStringList(h.notes)}});
             o.insert(QStringLiteral("history"), history);
-            out(QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented)));
+            outBytes(terminalSafeJson(QJsonDocument(o).toJson(QJsonDocument::Indented)));
         } else {
             out(words::describeMessage(*m));
         }
@@ -1397,6 +1441,7 @@ void Cli::run(const QStringList &all)
             done(d->openFailed(error));
             return;
         }
+        d->noteTightened();
         if (service->recoveredCount() > 0)
             err(QStringLiteral("%1 message(s) interrupted by an earlier stop were queued again")
                     .arg(service->recoveredCount()));
@@ -1418,7 +1463,7 @@ void Cli::run(const QStringList &all)
                     (parts.isEmpty() ? QStringLiteral("(empty)") : parts.join(QLatin1String("; ")));
                 if (now != last) {
                     last = now;
-                    const QByteArray b = (now + QLatin1Char('\n')).toUtf8();
+                    const QByteArray b = printable(now + QLatin1Char('\n')).toUtf8();
                     std::fwrite(b.constData(), 1, size_t(b.size()), stderr);
                 }
             });

@@ -241,4 +241,39 @@ int exitCodeFor(ErrorClass c)
     }
 }
 
+QString describeDataDir(const DataDirCheck &c)
+{
+    switch (c.problem) {
+    case DataDirProblem::None:
+        return {};
+    case DataDirProblem::CannotCreate:
+        return QStringLiteral("The data folder %1 cannot be created or read.").arg(c.path);
+    case DataDirProblem::NotADirectory:
+        return QStringLiteral("%1 is not a folder.").arg(c.path);
+    case DataDirProblem::NotOwned:
+        return QStringLiteral("%1 belongs to another user (user id %2); Outpost uses only a data "
+                              "folder of your own. Choose another with --data-dir.")
+            .arg(c.path)
+            .arg(c.ownerId);
+    case DataDirProblem::WritableByOthers:
+        return QStringLiteral("%1 may be changed by other users, so what it holds cannot be "
+                              "trusted. Make it yours alone (chmod go-w, or chmod 700 for a "
+                              "folder) and check what is in it.")
+            .arg(c.path);
+    case DataDirProblem::Symlink:
+        return QStringLiteral("%1 is a symbolic link; Outpost does not follow links for its "
+                              "outbox files. Put the real file there.")
+            .arg(c.path);
+    }
+    return {};
+}
+
+QString describeTightened(const DataDirCheck &c)
+{
+    QStringList lines;
+    for (const QString &t : c.tightened)
+        lines << QStringLiteral("made %1 readable by you only").arg(t);
+    return lines.join(QLatin1Char('\n'));
+}
+
 } // namespace outpost::words

@@ -1,6 +1,7 @@
 #pragma once
 // User-facing words for the command line, made from core's structured results.
 
+#include "outbox/DataDir.h"
 #include "outbox/Notice.h"
 #include "outbox/OutboxStore.h"
 #include "smtp/Dsn.h"
@@ -33,5 +34,9 @@ QString describeDsn(const DsnRequest &d);
 QString describeNote(const QString &note);
 /// The sysexits code that matches a failure class (design.md §6).
 int exitCodeFor(ErrorClass c);
+/// Why a data folder is refused, and what to do about it (one sentence each).
+QString describeDataDir(const DataDirCheck &c);
+/// One line per path whose permissions Outpost narrowed to this user ("" when none).
+QString describeTightened(const DataDirCheck &c);
 
 } // namespace outpost::words

@@ -1,5 +1,12 @@
 #include "Database.h"
 
+#include <QFile>
+#include <QFileInfo>
+
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
+
 #include <QAtomicInt>
 #include <QFileInfo>
 #include <QSqlError>
@@ -138,6 +145,18 @@ int Database::schemaVersion()
     return int(std::size(kMigrations));
 }
 
+namespace {
+/// Whether this process may write `path` (a read-only file system counts as no).
+bool writable(const QString &path)
+{
+#ifdef Q_OS_UNIX
+    return ::access(QFile::encodeName(path).constData(), W_OK) == 0;
+#else
+    return QFileInfo(path).isWritable();
+#endif
+}
+} // namespace
+
 bool Database::open(const QString &path, QString *error, Access access)
 {
     m_path = path;
@@ -194,6 +213,27 @@ bool Database::open(const QString &path, QString *error, Access access)
         *error = QStringLiteral("cannot configure %1: %2").arg(path, why);
         close();
         return false;
+    }
+    if (access == Access::ReadWrite) {
+        // A file or folder this user may only read (or a read-only file system) opens fine and
+        // fails at the first write: found here, the caller says so at once instead of failing
+        // every write later (a flush retried its failed writes for ever). SQLite's journal files
+        // count too: it writes every change to the -wal file first.
+        const QFileInfo db(path);
+        QStringList readOnly;
+        for (const QString &f : {path, path + QStringLiteral("-wal"), path + QStringLiteral("-shm"),
+                                 db.absolutePath()}) {
+            if (QFileInfo::exists(f) && !writable(f))
+                readOnly << f;
+        }
+        if (!readOnly.isEmpty()) {
+            m_openError = OpenError::ReadOnly;
+            *error = QStringLiteral("%1 cannot be written (check that this user may read and write "
+                                    "it and its folder); read-only: %2")
+                         .arg(path, readOnly.join(QLatin1String(", ")));
+            close();
+            return false;
+        }
     }
     if (version > 0) {
         // The header was read above; reading the schema parses every table's definition, so

@@ -23,6 +23,7 @@ public:
         Locked,
         Corrupt,
         NewerSchema,
+        ReadOnly, ///< opened for writing, but this user may not write the file or its folder
         Io
     };
 

@@ -818,7 +818,7 @@ bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
     q.bindValue(3, errorClassName(h.errorClass));
     q.bindValue(4, h.reply.code);
     q.bindValue(5, QString::fromLatin1(h.reply.enhanced));
-    q.bindValue(6, h.reply.text());
+    q.bindValue(6, h.reply.boundedText());
     q.bindValue(7, h.uncertain ? 1 : 0);
     q.bindValue(8, h.server);
     q.bindValue(9, h.detail);
@@ -855,7 +855,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     q.bindValue(3, toMs(u.nextAttemptAt));
     q.bindValue(4, u.reply.code);
     q.bindValue(5, QString::fromLatin1(u.reply.enhanced));
-    q.bindValue(6, u.reply.text());
+    q.bindValue(6, u.reply.boundedText());
     q.bindValue(7, u.detail);
     q.bindValue(8, u.uncertain ? 1 : 0);
     q.bindValue(
@@ -872,7 +872,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
         r.bindValue(0, messageStateName(rr.state));
         r.bindValue(1, rr.reply.code);
         r.bindValue(2, QString::fromLatin1(rr.reply.enhanced));
-        r.bindValue(3, rr.reply.text());
+        r.bindValue(3, rr.reply.boundedText());
         r.bindValue(4, u.id);
         r.bindValue(5, rr.address);
         if (!r.exec()) {
@@ -1357,7 +1357,7 @@ int OutboxStore::holdAccount(const QString &account, ErrorClass errorClass, cons
         u.addBindValue(errorClassName(errorClass));
         u.addBindValue(reply.code);
         u.addBindValue(QString::fromLatin1(reply.enhanced));
-        u.addBindValue(reply.text());
+        u.addBindValue(reply.boundedText());
         u.addBindValue(detail);
         u.addBindValue(now);
         u.addBindValue(id);

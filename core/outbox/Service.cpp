@@ -22,6 +22,11 @@
 #include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
+
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 #include <QLockFile>
 #include <QPointer>
 #include <QThreadPool>
@@ -135,19 +140,18 @@ Service::~Service()
 
 QString Service::serverName(const QString &dataDir)
 {
-    const QString canonical = QFileInfo(dataDir).absoluteFilePath();
-    return QStringLiteral("outpost-") +
-           QString::fromLatin1(
-               QCryptographicHash::hash(canonical.toUtf8(), QCryptographicHash::Sha256)
-                   .toHex()
-                   .left(20));
+    return instanceSocketPath(dataDir);
 }
 
 bool Service::open(QString *error)
 {
     QDir dir(m_options.dataDir);
-    if (!dir.exists() && !dir.mkpath(QStringLiteral("."))) {
-        *error = QStringLiteral("cannot create the data directory %1").arg(m_options.dataDir);
+    // The folder and its files are this user's alone before anything is read from them: the
+    // outbox holds the messages, their Bcc recipients and the command that gives the password.
+    m_dataDir = prepareDataDir(m_options.dataDir, true);
+    if (!m_dataDir.ok()) {
+        *error = QStringLiteral("the data folder %1 may not be used (%2: %3)")
+                     .arg(m_options.dataDir, dataDirProblemName(m_dataDir.problem), m_dataDir.path);
         return false;
     }
     if (m_options.singleInstance) {
@@ -234,8 +238,9 @@ bool Service::open(QString *error)
         m_server = new QLocalServer(this);
         m_server->setSocketOptions(QLocalServer::UserAccessOption);
         const QString name = serverName(m_options.dataDir);
-        if (!m_server->listen(name)) {
-            // A stale socket left by a crash: we hold the lock, so it is ours to remove.
+        if (!name.isEmpty() && !m_server->listen(name)) {
+            // A stale socket left by a crash: we hold the lock and the folder is ours alone
+            // (instanceSocketPath()), so it is ours to remove.
             QLocalServer::removeServer(name);
             m_server->listen(name);
         }
@@ -525,6 +530,10 @@ void Service::onLocalConnection()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection()) {
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        if (!localPeerIsThisUser(socket->socketDescriptor())) {
+            socket->abort(); // another user's process: nothing is read from it
+            continue;
+        }
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
             while (socket->canReadLine()) {
                 const QJsonObject req = QJsonDocument::fromJson(socket->readLine()).object();
@@ -595,13 +604,29 @@ bool lockIsFree(const QString &dataDir)
     return true;
 }
 
+/// True when `path` is a socket this user owns (checked before connecting: a name another
+/// user made could receive what is handed over).
+bool socketIsOurs(const QString &path)
+{
+#ifdef Q_OS_UNIX
+    struct stat st = {};
+    return ::lstat(QFile::encodeName(path).constData(), &st) == 0 && S_ISSOCK(st.st_mode) &&
+           st.st_uid == ::geteuid();
+#else
+    Q_UNUSED(path);
+    return true;
+#endif
+}
+
 void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObject> context,
-              std::shared_ptr<QElapsedTimer> since,
+              std::shared_ptr<QElapsedTimer> since, int replyTimeoutMs,
               std::function<void(bool, const QJsonObject &)> done)
 {
     if (!context)
         return;
     auto *socket = new QLocalSocket(context);
+    auto *replyTimer = new QTimer(socket);
+    replyTimer->setSingleShot(true);
     auto finished = std::make_shared<bool>(false);
     auto finish = [socket, done, finished](bool ok, const QJsonObject &reply) {
         if (*finished)
@@ -612,8 +637,17 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
         socket->deleteLater();
         done(ok, reply);
     };
+    QObject::connect(replyTimer, &QTimer::timeout, socket, [finish] { finish(false, {}); });
     QObject::connect(socket, &QLocalSocket::connected, socket,
-                     [socket, request] { writeJson(socket, request); });
+                     [socket, request, finish, replyTimer, replyTimeoutMs] {
+                         // Only a process of this user hears the request or is believed.
+                         if (!localPeerIsThisUser(socket->socketDescriptor())) {
+                             finish(false, {});
+                             return;
+                         }
+                         writeJson(socket, request);
+                         replyTimer->start(std::max(1, replyTimeoutMs));
+                     });
     QObject::connect(socket, &QLocalSocket::readyRead, socket, [socket, finish] {
         if (socket->canReadLine())
             finish(true, QJsonDocument::fromJson(socket->readLine()).object());
@@ -631,24 +665,33 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
                 *finished = true;
                 socket->disconnect();
                 socket->deleteLater();
-                QTimer::singleShot(kHandOverRetryMs, context,
-                                   [=] { handOver(dataDir, request, context, since, done); });
+                QTimer::singleShot(kHandOverRetryMs, context, [=] {
+                    handOver(dataDir, request, context, since, replyTimeoutMs, done);
+                });
                 return;
             }
             finish(false, {});
         });
     QObject::connect(socket, &QLocalSocket::disconnected, socket, [finish] { finish(false, {}); });
-    socket->connectToServer(Service::serverName(dataDir));
+    const QString name = Service::serverName(dataDir);
+    if (name.isEmpty() || (QFileInfo::exists(name) && !socketIsOurs(name))) {
+        // Not a socket of ours (or nowhere private to look): nobody to talk to. Reported as
+        // "not listening" so that the caller works on its own as without a running instance.
+        QTimer::singleShot(0, socket, [finish] { finish(false, {}); });
+        return;
+    }
+    socket->connectToServer(name);
 }
 } // namespace
 
 void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
                                     QObject *context,
-                                    std::function<void(bool, const QJsonObject &)> done)
+                                    std::function<void(bool, const QJsonObject &)> done,
+                                    int replyTimeoutMs)
 {
     auto since = std::make_shared<QElapsedTimer>();
     since->start();
-    handOver(dataDir, request, QPointer<QObject>(context), since, std::move(done));
+    handOver(dataDir, request, QPointer<QObject>(context), since, replyTimeoutMs, std::move(done));
 }
 
 } // namespace outpost

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DataDir.h"
 #include "Notice.h"
 #include "OutboxStore.h"
 #include "mime/MessageComposer.h"
@@ -75,6 +76,8 @@ public:
     bool lockedByOther() const { return m_lockedByOther; }
     /// Why the database could not be opened (Corrupt: offer to move it aside).
     int databaseErrorKind() const { return m_dbError; }
+    /// Why open() refused the data folder (DataDirProblem::None when it did not).
+    const DataDirCheck &dataDirCheck() const { return m_dataDir; }
     /// Messages that open() put back in the queue after a crash.
     int recoveredCount() const { return m_recovered; }
 
@@ -160,15 +163,19 @@ public:
     /// Recent protocol log lines (all accounts), oldest first; AUTH secrets are redacted.
     QStringList recentLog() const { return m_log; }
 
-    /// Name of the single-instance channel for a data directory.
+    /// Name of the single-instance channel for a data directory: a socket in a folder only
+    /// this user may create files in (instanceSocketPath()).
     static QString serverName(const QString &dataDir);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
     /// answer (or ok=false when no instance answers). Asynchronous. While the directory's lock
     /// is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;
-    /// when the lock is free it gives up at once.
+    /// when the lock is free it gives up at once. Only a process of this user is talked to (the
+    /// socket's owner and the peer's credentials are checked), and an answer not in
+    /// `replyTimeoutMs` counts as none.
     static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
                                       QObject *context,
-                                      std::function<void(bool ok, const QJsonObject &reply)> done);
+                                      std::function<void(bool ok, const QJsonObject &reply)> done,
+                                      int replyTimeoutMs = 15000);
 
 signals:
     /// The message of enqueueAsync() / replaceMessageAsync() `ticket` is durably stored as `id`.
@@ -206,6 +213,7 @@ private:
     std::unique_ptr<Transport> m_transport;
     std::unique_ptr<Dispatcher> m_dispatcher;
     QLocalServer *m_server = nullptr;
+    DataDirCheck m_dataDir;
     bool m_lockedByOther = false;
     int m_recovered = 0;
     int m_dbError = 0;

@@ -1,5 +1,7 @@
 #include "SmtpResult.h"
 
+#include <algorithm>
+
 namespace outpost {
 
 namespace {
@@ -38,6 +40,28 @@ ErrorClass errorClassFromName(const QString &name)
             return n.c;
     }
     return ErrorClass::None;
+}
+
+QString SmtpReply::boundedText(int maxOctets) const
+{
+    qsizetype octets = 0;
+    for (const QByteArray &l : lines)
+        octets += l.size() + 1;
+    if (octets <= maxOctets + 1)
+        return text();
+    QByteArray joined;
+    for (const QByteArray &l : lines) {
+        if (!joined.isEmpty())
+            joined += ' ';
+        joined += l;
+        if (joined.size() > maxOctets)
+            break;
+    }
+    qsizetype cut = std::min<qsizetype>(maxOctets, joined.size());
+    while (cut > 0 && (static_cast<unsigned char>(joined[cut]) & 0xc0) == 0x80)
+        --cut; // not inside a UTF-8 sequence
+    return QString::fromUtf8(joined.left(cut)) +
+           QStringLiteral(" [\u2026 %1 octets in %2 lines]").arg(octets - 1).arg(lines.size());
 }
 
 QString SmtpReply::text() const

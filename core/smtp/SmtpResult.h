@@ -38,6 +38,10 @@ struct SmtpReply
 
     /// Text of all lines joined with a space (UTF-8, lossy).
     QString text() const;
+    /// text() bounded for storage: at most `maxOctets` octets of UTF-8 (cut at a character
+    /// boundary), then " [...]" with the reply's size and line count. A reply is stored with
+    /// the outcome of every message it concerned: a 1 MB reply must not cost a megabyte each.
+    QString boundedText(int maxOctets = 1024) const;
     bool isPositive() const { return code >= 200 && code < 400; }
     bool isTransient() const { return code >= 400 && code < 500; }
     bool isPermanent() const { return code >= 500 && code < 600; }

@@ -284,6 +284,21 @@ void SmtpSession::onConnected()
 
 void SmtpSession::onEncrypted()
 {
+    if (!m_config.pinSha256.isEmpty()) {
+        // A pin means only this certificate (not "this one too"): a different one is refused
+        // even when a trusted CA signed it, before anything but EHLO/STARTTLS was said.
+        const QSslCertificate leaf = m_socket->peerCertificate();
+        if (leaf.isNull() || leaf.digest(QCryptographicHash::Sha256) != m_config.pinSha256) {
+            const QString why = QStringLiteral("the server's certificate is not the one pinned "
+                                               "for this account");
+            SmtpResult r = SmtpResult::failure(ErrorClass::Certificate, why);
+            r.certificateChainPem = chainPem(m_socket->peerCertificateChain());
+            r.certificateErrors = {why};
+            emit logLine(QStringLiteral("-- certificate not trusted: %1").arg(why));
+            failAndAbort(r);
+            return;
+        }
+    }
     m_tlsActive = true;
     const QSslCipher cipher = m_socket->sessionCipher();
     emit logLine(
@@ -1362,10 +1377,17 @@ void SmtpSession::closeNow()
 
 void SmtpSession::onDisconnected()
 {
+    if (m_state == State::Closed)
+        return; // already ended (a close_notify came before the FIN)
     if (m_state == State::Closing || m_state == State::Quitting) {
         finishClose(CloseKind::Graceful);
         return;
     }
+    sessionLost();
+}
+
+void SmtpSession::sessionLost()
+{
     const SmtpResult lost = SmtpResult::failure(ErrorClass::Network,
                                                 QStringLiteral("the server closed the connection"));
     m_expected.clear();
@@ -1389,9 +1411,23 @@ void SmtpSession::onSocketError()
     if (!m_socket)
         return;
     const auto err = m_socket->error();
+    // Under TLS, RemoteHostClosedError with the connection still up is the server's
+    // close_notify (RFC 8446 §6.1): the session is over now, whether or not a FIN follows.
+    const bool closeNotify = m_tlsActive && err == QAbstractSocket::RemoteHostClosedError &&
+                             m_socket->state() != QAbstractSocket::UnconnectedState;
     if (m_state == State::Closing || m_state == State::Quitting) {
-        if (m_socket->state() == QAbstractSocket::UnconnectedState)
+        if (m_socket->state() == QAbstractSocket::UnconnectedState) {
             finishClose(CloseKind::Graceful);
+        } else if (closeNotify) {
+            m_socket->disconnectFromHost(); // our close_notify and FIN
+            finishClose(CloseKind::Graceful);
+        }
+        return;
+    }
+    if (closeNotify) {
+        emit logLine(QStringLiteral("-- the server ended TLS (close_notify)"));
+        sessionLost();
+        m_socket->disconnectFromHost();
         return;
     }
     if (err == QAbstractSocket::RemoteHostClosedError &&

@@ -35,7 +35,7 @@ struct SessionConfig
     SaslCredentials credentials; ///< empty user = no AUTH
     bool allowPlainAuth = false; ///< AUTH without TLS, honoured only for loopback addresses
     QList<QSslCertificate> extraCaCertificates; ///< trusted in addition to the system store
-    QByteArray pinSha256;            ///< raw 32-byte SHA-256 of a leaf certificate to accept
+    QByteArray pinSha256;            ///< raw 32-byte SHA-256 of the only leaf certificate to accept
     int connectTimeoutMs = 30000;    ///< TCP connect and TLS handshake
     int greetingTimeoutMs = 300000;  ///< RFC 5321 §4.5.3.2.1
     int commandTimeoutMs = 300000;   ///< RFC 5321 §4.5.3.2.2–4
@@ -297,6 +297,9 @@ private:
     void onEncrypted();
     void onReadyRead();
     void onDisconnected();
+    /// The server ended the connection (FIN, RST or TLS close_notify) outside QUIT: reports the
+    /// running transaction or the opening, then closed(Lost).
+    void sessionLost();
     void onSocketError();
     void onSslErrors(const QList<QSslError> &errors);
     void onTimeout();

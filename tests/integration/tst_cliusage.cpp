@@ -469,8 +469,9 @@ private slots:
 
     void outboxThisUserMayNotWriteIsNotCalledDamaged()
     {
-        // An outbox of another user (or on a read-only folder) is a permission problem (73),
-        // never "damaged, move it aside" (which would hide the queued mail in it).
+        // An outbox of another user is refused as such (77), one on a read-only folder is a
+        // permission problem (73): never "damaged, move it aside", which would hide the queued
+        // mail in it.
         QTemporaryDir data;
         QVERIFY(data.isValid());
         RunResult r =
@@ -484,20 +485,109 @@ private slots:
         QProcess p;
         p.setProcessEnvironment(cliEnvironment());
         QStringList args{QStringLiteral("--data-dir"), data.path(), QStringLiteral("list")};
-        if (::geteuid() == 0) // root may write anyway: run as nobody
+        const bool asNobody = ::geteuid() == 0; // root may write anyway: run as nobody
+        QTemporaryDir bin; // a copy nobody can reach wherever the checkout lies (a 0700 home)
+        if (asNobody) {
+            QVERIFY(bin.isValid());
+            QFile::setPermissions(bin.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                  QFileDevice::ExeOwner | QFileDevice::ReadOther |
+                                                  QFileDevice::ExeOther);
+            const QString copy = bin.filePath(QStringLiteral("outpost"));
+            QVERIFY(QFile::copy(outpostBinary(), copy));
+            QVERIFY(QFile::setPermissions(copy, QFileDevice::ReadOwner | QFileDevice::ExeOwner |
+                                                    QFileDevice::ReadOther |
+                                                    QFileDevice::ExeOther));
             p.start(QStringLiteral("runuser"),
                     QStringList{QStringLiteral("-u"), QStringLiteral("nobody"),
-                                QStringLiteral("--"), outpostBinary()} +
+                                QStringLiteral("--"), copy} +
                         args);
-        else
+        } else {
             p.start(outpostBinary(), args);
+        }
         QVERIFY(p.waitForFinished(30000));
         const QByteArray err = p.readAllStandardError();
-        QCOMPARE(p.exitCode(), 73);
-        QVERIFY2(err.contains("check that this user may read and write it"), err.constData());
+        if (asNobody) {
+            QCOMPARE(p.exitCode(), 77);
+            QVERIFY2(err.contains("belongs to another user"), err.constData());
+        } else {
+            QCOMPARE(p.exitCode(), 73);
+            QVERIFY2(err.contains("check that this user may read and write it"), err.constData());
+        }
         QVERIFY2(!err.contains("damaged"), err.constData());
         QFile::setPermissions(data.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
                                                QFileDevice::ExeOwner);
+    }
+
+    void readOnlyOutboxFailsFast()
+    {
+        // An outbox its own user may only read: every command that writes says so and exits
+        // 73 at once (flush retried its failed writes for ever, queue said 75, retry 65);
+        // list still works.
+        QTemporaryDir top;
+        QVERIFY(top.isValid());
+        const bool asNobody = ::geteuid() == 0; // root writes anyway: run as nobody
+        QFile::setPermissions(top.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                              QFileDevice::ExeOwner | QFileDevice::ReadOther |
+                                              QFileDevice::ExeOther);
+        const QString dir = top.filePath(QStringLiteral("outbox"));
+        QString bin = outpostBinary();
+        if (asNobody) {
+            bin = top.filePath(QStringLiteral("outpost"));
+            QVERIFY(QFile::copy(outpostBinary(), bin));
+            QVERIFY(QFile::setPermissions(bin, QFileDevice::ReadOwner | QFileDevice::ExeOwner |
+                                                   QFileDevice::ReadOther | QFileDevice::ExeOther));
+            QVERIFY(QDir().mkpath(dir));
+            QVERIFY(QProcess::execute(QStringLiteral("chown"), {QStringLiteral("nobody"), dir}) ==
+                    0);
+        }
+        const auto run = [&](const QStringList &args) {
+            QProcess p;
+            p.setProcessEnvironment(cliEnvironment());
+            const QStringList all = QStringList{QStringLiteral("--data-dir"), dir} + args;
+            if (asNobody)
+                p.start(QStringLiteral("runuser"),
+                        QStringList{QStringLiteral("-u"), QStringLiteral("nobody"),
+                                    QStringLiteral("--"), bin} +
+                            all);
+            else
+                p.start(bin, all);
+            p.waitForFinished(20000);
+            if (p.state() != QProcess::NotRunning) {
+                p.kill();
+                p.waitForFinished();
+                return RunResult{-1, {}, "did not finish in 20 s"};
+            }
+            return RunResult{p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+        };
+        RunResult r =
+            run({QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                 QStringLiteral("--host"), QStringLiteral("127.0.0.1"), QStringLiteral("--port"),
+                 QStringLiteral("1"), QStringLiteral("--security"), QStringLiteral("none"),
+                 QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = run({QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                 QStringLiteral("--to"), QStringLiteral("b@example.org"),
+                 QStringLiteral("--subject"), QStringLiteral("s"), QStringLiteral("--body"),
+                 QStringLiteral("b")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        for (const QString &f : QDir(dir).entryList(QDir::Files))
+            QVERIFY(QFile::setPermissions(QDir(dir).filePath(f), QFileDevice::ReadOwner));
+        const QList<QStringList> writers = {
+            {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+             QStringLiteral("--to"), QStringLiteral("c@example.org"), QStringLiteral("--subject"),
+             QStringLiteral("s"), QStringLiteral("--body"), QStringLiteral("b")},
+            {QStringLiteral("retry"), QStringLiteral("1")},
+            {QStringLiteral("cancel"), QStringLiteral("1")},
+            {QStringLiteral("flush")}};
+        for (const QStringList &args : writers) {
+            r = run(args);
+            const QByteArray what = args.join(u' ').toUtf8() + ": " + r.err;
+            QVERIFY2(r.exitCode == 73, what.constData());
+            QVERIFY2(r.err.contains("cannot be written"), what.constData());
+        }
+        r = run({QStringLiteral("list")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("queued"));
     }
 
     void controlCharactersNeverReachTheTerminal()
@@ -527,6 +617,101 @@ private slots:
         QVERIFY(!r.out.contains('\x1b'));
         r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
         QVERIFY2(r.out.contains("\\u001b]0;pwned\\u0007"), r.out.constData());
+    }
+
+    void bidiControlsNeverReachTheTerminal()
+    {
+        // U+202E (right-to-left override) in a subject would print "gnp.exe" as "exe.png":
+        // the text output shows U+FFFD instead, --json the same value as a \u escape.
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        RunResult r = runOutpost(
+            data.path(), {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("x"),
+                          QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+                          QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(data.path(),
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("x"),
+                        QStringLiteral("--to"), QStringLiteral("b@example.org"),
+                        QStringLiteral("--subject"), QStringLiteral("invoice \u202Egnp.exe"),
+                        QStringLiteral("--body"), QStringLiteral("b")});
+        QCOMPARE(r.exitCode, 0);
+        for (const QStringList &args : {QStringList{QStringLiteral("list")},
+                                        QStringList{QStringLiteral("show"), QStringLiteral("1")}}) {
+            r = runOutpost(data.path(), args);
+            QCOMPARE(r.exitCode, 0);
+            QVERIFY2(!r.out.contains("\xe2\x80\xae"), r.out.constData());
+            QVERIFY2(r.out.contains("invoice \xef\xbf\xbdgnp.exe"), r.out.constData());
+        }
+        r = runOutpost(data.path(), {QStringLiteral("list"), QStringLiteral("--json")});
+        QVERIFY2(!r.out.contains("\xe2\x80\xae"), r.out.constData());
+        QVERIFY2(r.out.contains("invoice \\u202egnp.exe"), r.out.constData());
+        QCOMPARE(QJsonDocument::fromJson(r.out)
+                     .array()
+                     .first()
+                     .toObject()
+                     .value(QLatin1String("subject"))
+                     .toString(),
+                 QStringLiteral("invoice \u202Egnp.exe"));
+    }
+
+    void dataFolderIsTheUsersAlone()
+    {
+        // A new data folder is 0700 and the outbox 0600; an existing one that others could
+        // read is narrowed with a note; one others may write is refused (77), nothing read.
+        QTemporaryDir top;
+        QVERIFY(top.isValid());
+        const QString dir = top.filePath(QStringLiteral("new"));
+        RunResult r = runOutpost(dir, {QStringLiteral("config"), QStringLiteral("set"),
+                                       QStringLiteral("timeout.quit"), QStringLiteral("1000")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QFileInfo(dir).permissions() & 0x7077, QFileDevice::Permissions(0x7000));
+        QCOMPARE(QFileInfo(dir + QStringLiteral("/outbox.sqlite")).permissions() & 0x7077,
+                 QFileDevice::Permissions(0x6000)); // owner read and write: 0600
+
+        const auto perms = [](int octal) {
+            QFileDevice::Permissions p;
+            if (octal & 0400)
+                p |= QFileDevice::ReadOwner;
+            if (octal & 0200)
+                p |= QFileDevice::WriteOwner;
+            if (octal & 0100)
+                p |= QFileDevice::ExeOwner;
+            if (octal & 0040)
+                p |= QFileDevice::ReadGroup;
+            if (octal & 0020)
+                p |= QFileDevice::WriteGroup;
+            if (octal & 0010)
+                p |= QFileDevice::ExeGroup;
+            if (octal & 0004)
+                p |= QFileDevice::ReadOther;
+            if (octal & 0002)
+                p |= QFileDevice::WriteOther;
+            if (octal & 0001)
+                p |= QFileDevice::ExeOther;
+            return p;
+        };
+        QVERIFY(QFile::setPermissions(dir, perms(0755)));
+        QVERIFY(QFile::setPermissions(dir + QStringLiteral("/outbox.sqlite"), perms(0644)));
+        r = runOutpost(dir, {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.contains("readable by you only"), r.err.constData());
+        QVERIFY2(r.err.contains("(was 0755)") && r.err.contains("(was 0644)"), r.err.constData());
+        QCOMPARE(QFileInfo(dir).permissions() & 0x7077, QFileDevice::Permissions(0x7000));
+
+        QVERIFY(QFile::setPermissions(dir, perms(0777)));
+        r = runOutpost(dir, {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 77);
+        QVERIFY2(r.err.contains("may be changed by other users"), r.err.constData());
+        QVERIFY(QFile::setPermissions(dir, perms(0700)));
+
+        // The database as a symbolic link (to another user's file, say) is never followed.
+        const QString db = dir + QStringLiteral("/outbox.sqlite");
+        QVERIFY(QFile::rename(db, top.filePath(QStringLiteral("elsewhere.sqlite"))));
+        QVERIFY(QFile::link(top.filePath(QStringLiteral("elsewhere.sqlite")), db));
+        r = runOutpost(dir, {QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 77);
+        QVERIFY2(r.err.contains("is a symbolic link"), r.err.constData());
     }
 
     void listTextKeepsOneLinePerMessage()

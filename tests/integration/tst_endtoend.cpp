@@ -264,6 +264,54 @@ private slots:
                          QStringLiteral("team@example.net"));
     }
 
+    // A server that ends TLS with close_notify and never sends its FIN (RFC 8446 §6.1): the
+    // session ends there and then, the message waits for the next attempt; before, Outpost
+    // noticed only when the command timeout (5 minutes) ran out.
+    void closeNotifyWithoutFin()
+    {
+        QProcess server;
+        server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        server.start(QStringLiteral("/usr/bin/python3"),
+                     {sourceDir() + QStringLiteral("/tests/integration/closenotify.py"),
+                      SmtpServer::certPath(),
+                      sourceDir() + QStringLiteral("/tests/integration/certs/localhost.key")});
+        QVERIFY(server.waitForStarted(10000));
+        QVERIFY(server.waitForReadyRead(20000));
+        const quint16 port = quint16(server.readLine().trimmed().toUInt());
+        QVERIFY(port != 0);
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = runOutpost(
+            dir, {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("cn"),
+                  QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"),
+                  QString::number(port), QStringLiteral("--security"), QStringLiteral("tls"),
+                  QStringLiteral("--from"), QStringLiteral("alice@example.org"),
+                  QStringLiteral("--ca-file"), SmtpServer::caPath()});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(dir,
+                       {QStringLiteral("queue"), QStringLiteral("--account"), QStringLiteral("cn"),
+                        QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                        QStringLiteral("--subject"), QStringLiteral("close_notify"),
+                        QStringLiteral("--body"), QStringLiteral("Hello.")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray id = r.out.trimmed();
+        QElapsedTimer t;
+        t.start();
+        r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")}, {}, 30000);
+        QVERIFY2(r.exitCode == 75, (QByteArray::number(r.exitCode) + ' ' + r.err).constData());
+        QVERIFY2(t.elapsed() < 15000,
+                 qPrintable(QStringLiteral("flush took %1 ms").arg(t.elapsed())));
+        QVERIFY2(r.err.contains("-- the server ended TLS (close_notify)"), r.err.constData());
+        r = runOutpost(dir,
+                       {QStringLiteral("show"), QString::fromLatin1(id), QStringLiteral("--json")});
+        const QJsonObject m = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(m.value(QLatin1String("state")).toString(), QStringLiteral("queued"));
+        QCOMPARE(m.value(QLatin1String("class")).toString(), QStringLiteral("network"));
+        QCOMPARE(m.value(QLatin1String("uncertain")).toBool(), false);
+        server.kill();
+        server.waitForFinished(5000);
+    }
+
     void serverDownThenUp()
     {
         // A port that nothing listens on: start a server to learn a free port, then stop it.

@@ -480,8 +480,9 @@ private slots:
         QVERIFY(ci->quit);
         QCOMPARE(ci->c->clientClose(), ClientClose::Fin);
         const qint64 idle = ci->quitAt - ci->lastAcceptAt;
-        // QTimer's coarse timers may fire up to 5 % early; allow scheduling slack late.
-        QVERIFY2(idle >= 950 && idle <= 2500,
+        // QTimer's coarse timers may fire up to 5 % early, and the two ends are seen by
+        // different threads' clocks (949 ms was seen): allow 10 % early, scheduling slack late.
+        QVERIFY2(idle >= 900 && idle <= 2500,
                  qPrintable(QStringLiteral("QUIT %1 ms after the last message").arg(idle)));
         QVERIFY(m_service->transport()->poolState().isEmpty());
         // A later message opens a new session.

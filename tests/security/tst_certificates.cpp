@@ -71,6 +71,13 @@ private slots:
                 << fingerprint(QStringLiteral("valid")) << false;
             *row("self-signed, no pin")
                 << implicit << QStringLiteral("self-signed") << false << QString() << false;
+            // A pin means "only this certificate": another one is refused even when a trusted
+            // CA signed it (a CA that signs for anyone is what a user who pins guards against).
+            *row("valid, trusted CA, pinned to it") << implicit << QStringLiteral("valid") << true
+                                                    << fingerprint(QStringLiteral("valid")) << true;
+            *row("valid, trusted CA, pinned to another certificate")
+                << implicit << QStringLiteral("valid") << true
+                << fingerprint(QStringLiteral("self-signed")) << false;
         }
     }
 
