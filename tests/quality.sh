@@ -82,6 +82,7 @@ gate_asan() {
     mkdir -p "$ASAN_DIR"
     CC=clang CXX=clang++ cmake -S . -B "$ASAN_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DOUTPOST_SANITIZE=ON -DOUTPOST_BUILD_UI=OFF -DOUTPOST_BUILD_TESTS=ON -DOUTPOST_FUZZ=OFF \
+        -DOUTPOST_WERROR=ON \
         >"$ASAN_DIR/quality-configure.log" 2>&1 || { cat "$ASAN_DIR/quality-configure.log"; return 1; }
     cmake --build "$ASAN_DIR" -j "$JOBS" || return 1
     # Any report fails: ASan aborts at the first error, UBSan is built non-recovering

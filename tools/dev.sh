@@ -48,7 +48,7 @@ case "${1:-}" in
   run) deps; build; shift; exec ./build/app/outpost "$@" ;;
   test)
     deps
-    build
+    build -DOUTPOST_WERROR=ON  # CI: compiler warnings are errors
     (cd build && ctest --output-on-failure -j2 --timeout 900)
     bash tests/quality.sh           # sanitizers, UI-off build, fuzzing, clang-format
     bash installer/ci-deb.sh        # the .deb: build, install, send one message, remove

@@ -141,7 +141,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     m_log->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_log->setPlainText(service->recentLog().join(QLatin1Char('\n')));
     // Appended in batches (every kLogBatchMs at most): one appendPlainText per protocol line
-    // laid out the panel thousands of times during a flush of 1,000 messages (issue 7).
+    // laid out the panel thousands of times during a flush of 1,000 messages.
     m_logTimer.setSingleShot(true);
     m_logTimer.setInterval(kLogBatchMs);
     connect(&m_logTimer, &QTimer::timeout, this, [this] {

@@ -20,7 +20,7 @@ namespace {
 constexpr int kTestReplyCapMs = 60000;
 /// An account's extra CA certificates (PEM file), parsed once and again only when the file
 /// changes. Reading and parsing it for every message cost a file open and an X.509 parse per
-/// message (tests/bench/run.sh pool). Safe from any thread.
+/// message. Safe from any thread.
 QList<QSslCertificate> caCertificates(const QString &path)
 {
     static QMutex mutex;
@@ -53,10 +53,11 @@ SessionConfig sessionConfigForAccount(const Account &account, const QString &sec
     c.auth = account.auth;
     if (account.usesAuth()) {
         const QString auth = account.auth.toLower();
+        c.credentials.user = account.user;
         if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
-            c.credentials = {account.user, {}, secret};
+            c.credentials.oauthToken = secret;
         else
-            c.credentials = {account.user, secret, {}};
+            c.credentials.password = secret;
     }
     c.allowPlainAuth = account.allowPlainAuth;
     if (!account.caFile.isEmpty())

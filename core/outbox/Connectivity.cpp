@@ -10,7 +10,7 @@ Connectivity::Connectivity(QObject *parent)
 
 bool Connectivity::useSystemBackend()
 {
-    if (!QNetworkInformation::load(QNetworkInformation::Feature::Reachability))
+    if (!QNetworkInformation::loadBackendByFeatures(QNetworkInformation::Feature::Reachability))
         return false;
     auto *info = QNetworkInformation::instance();
     auto read = [this, info] {

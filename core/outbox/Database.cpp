@@ -270,7 +270,7 @@ bool Database::open(const QString &path, QString *error, Access access)
 }
 
 /// quick_check reads every page it covers: the whole file took 2.7 s for an outbox of 100,000
-/// messages (1.2 GB, tests/bench/run.sh store). Every table is checked except message_data,
+/// messages (1.2 GB). Every table is checked except message_data,
 /// which holds only the frozen message bytes (a damaged one shows when that message is read);
 /// the rest is ~5 % of the file.
 bool Database::checkIntegrity(QString *error)
@@ -317,7 +317,7 @@ bool Database::openConnection(const QString &path, QString *error)
              q.exec(QStringLiteral("PRAGMA foreign_keys=ON")) &&
              // The worker connection reads every message's bytes for sending: through a
              // memory map (up to 256 MiB of the file) instead of a pread() per page, a
-             // third of `flush`'s system calls (tests/bench/run.sh flush).
+             // third of a flush's system calls.
              q.exec(QStringLiteral("PRAGMA mmap_size=268435456")) &&
              q.exec(QStringLiteral("PRAGMA encoding")) && q.next();
         why = q.lastError().text();

@@ -40,9 +40,8 @@ constexpr qint64 kWorkerClaimBytes = 8 * 1024 * 1024;
 constexpr int kClaimLowRoom = kMaxInFlight / 2;
 /// Accepted messages are recorded together (group commit): one transaction, and so one disk
 /// sync, for every message accepted within this window (ms) or for this many messages,
-/// instead of one per message (at the next event-loop turn when nothing else is in flight). Found
-/// with tests/bench/run.sh flush: the sync per message capped a flush at ~60 messages/s on a disk
-/// with a 5 ms fsync.
+/// instead of one per message (at the next event-loop turn when nothing else is in flight): a
+/// sync per message capped a flush at ~60 messages/s on a disk with a 5 ms fsync.
 constexpr int kCommitWindowMs = 20;
 constexpr int kCommitBatch = kMaxInFlight / 2;
 
@@ -271,7 +270,7 @@ QStringList Dispatcher::skippedAccounts() const
 {
     // Read once per change of the accounts (AccountStore::changed), not at every dispatch:
     // each read on this thread's connection takes the outbox's shared-memory lock, which the
-    // worker holds while it commits (run.sh stall).
+    // worker holds while it commits (a stall of this thread each time).
     if (!m_paused)
         m_paused = m_accounts->pausedAccounts();
     QStringList skip = *m_paused;
@@ -349,7 +348,7 @@ void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool ok, bool m
         requeueUnsent(claimed);
     } else {
         // Handed to the transport kClaimBatch at a time, one event-loop turn each: a claim
-        // of 8 MB of messages took 4-6 ms of this thread at once (run.sh stall).
+        // of 8 MB of messages took 4-6 ms of this thread at once.
         m_backlog += claimed;
         m_backlogMore = more;
         drainBacklog();

@@ -55,8 +55,8 @@ public:
     /// Moves the disk work of sending to a thread of its own with its own connection to the
     /// outbox: claiming due messages (which reads their bytes) and the group commit of
     /// accepted outcomes (with its disk sync). The thread that runs the dispatcher, the GUI's
-    /// in the app, then never waits for the disk while a flush goes out (issue 7,
-    /// tests/bench/run.sh stall). Claims and commits come back as queued calls; an accepted
+    /// in the app, then never waits for the disk while a flush goes out (a window that
+    /// waited stalled for tens of milliseconds). Claims and commits come back as queued calls; an accepted
     /// outcome is on disk before messageChanged() tells of it and before commitPending()
     /// returns. Other outcomes (rare: deferrals, failures, holds) are still written at once
     /// on the store's connection. Call once, before start().

@@ -183,7 +183,7 @@ public:
                               const QStringList &remember = {});
     /// Moves the writing of enqueueAsync() / replaceDraftAsync() requests to a thread of its
     /// own with its own connection to the outbox, so the thread that makes them (the GUI's in
-    /// the app) never waits for a transaction or a disk sync (issue 7). The thread starts at
+    /// the app) never waits for a transaction or a disk sync. The thread starts at
     /// the first request; its connection opens there (when it cannot, this store writes the
     /// group itself). Signals still come in this thread, in request order, and messageChanged()
     /// for a written message comes before its enqueued(). `setup` runs on the writer's

@@ -180,7 +180,7 @@ bool Service::open(QString *error)
     m_accounts = std::make_unique<AccountStore>(m_db.get());
     m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
     // enqueueAsync() writes on a thread of its own (started at the first request only): the
-    // thread that calls it, the GUI's in the app, never waits for a disk sync (issue 7).
+    // thread that calls it, the GUI's in the app, never waits for a disk sync.
     m_store->useWriterThread();
     connect(m_store.get(), &OutboxStore::enqueued, this, [this](quint64 storeTicket, qint64 id) {
         if (const quint64 t = m_storeTickets.take(storeTicket))
@@ -213,8 +213,7 @@ bool Service::open(QString *error)
             [this](const QString &account, const Capabilities &caps) {
                 // Written only when they changed, and by the dispatcher's worker thread: a
                 // write here waited for the outbox's write lock whenever the worker committed
-                // (up to a disk sync, and SQLite's busy sleeps: 12-30 ms stalls in run.sh
-                // stall); every new pooled session (each 100 messages) reports the same.
+                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new pooled session (each 100 messages) reports the same.
                 const QStringList described = caps.describe();
                 auto known = m_capabilities.constFind(account);
                 if (known == m_capabilities.cend())
@@ -248,7 +247,7 @@ bool Service::open(QString *error)
     }
     if (m_options.dispatch) {
         // Claims (reading message bytes) and group commits (disk syncs) off this thread: in
-        // the app it is the GUI's (issue 7). Only when sending: list, show and queue need no
+        // the app it is the GUI's. Only when sending: list, show and queue need no
         // second thread.
         m_dispatcher->useWorkerThread();
         m_recovered = m_store->recoverInterrupted();

@@ -58,10 +58,19 @@ struct SmtpResult
     QStringList certificateErrors;         ///< why the chain was not trusted
 
     bool ok() const { return errorClass == ErrorClass::None; }
-    static SmtpResult success(const SmtpReply &r) { return {ErrorClass::None, r, {}}; }
+    static SmtpResult success(const SmtpReply &r)
+    {
+        SmtpResult s;
+        s.reply = r;
+        return s;
+    }
     static SmtpResult failure(ErrorClass c, const QString &detail, const SmtpReply &r = {})
     {
-        return {c, r, detail};
+        SmtpResult s;
+        s.errorClass = c;
+        s.reply = r;
+        s.detail = detail;
+        return s;
     }
     /// Classifies a negative reply: 4xx transient, 5xx permanent (RFC 5321 §4.2.1).
     static SmtpResult fromReply(const SmtpReply &r);

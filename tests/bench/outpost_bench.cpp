@@ -24,7 +24,7 @@
 //       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
 //       and to the end of the Service (what happens before the process exits).
 //   outpost_bench stall   --port P [--host H] [--count N] [--attach BYTES] [--data-dir D]
-//       the event-loop stall (issue 7): a 5 ms QTimer in the thread that runs the core records
+//       the event-loop stall: a 5 ms QTimer in the thread that runs the core records
 //       the gaps between its ticks while (1) N messages with an attachment of BYTES octets are
 //       composed and queued with Service::enqueueAsync, one per event-loop turn, as the compose
 //       window does (until the last is durable), and (2) they are flushed through Service /

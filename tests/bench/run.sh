@@ -18,7 +18,7 @@
 #          with an outbox of STARTUP_COUNT (100,000) messages, and its resident memory then
 #          (OUTPOST_STARTUP_PROBE=1 makes the app print both and quit); an empty outbox too.
 #
-#   stall  the event-loop stall (issue 7): 1,000 messages with a 100 KB attachment composed and
+#   stall  the event-loop stall: 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
 #          until the last is durable), then flushed to smtp-sink through Service / Dispatcher /
 #          Transport, while a 5 ms QTimer in the same thread records the gaps between its ticks:
@@ -200,7 +200,7 @@ timed_flush() {
     esac
 }
 
-# ---- flush (issue 3) ---------------------------------------------------------------------
+# ---- flush ---------------------------------------------------------------------
 bench_flush() {
     postfix_tools
     local port n=$FLUSH_COUNT
@@ -284,7 +284,7 @@ bench_flush_chunking() {
     row "ratio BDAT / DATA (same Postfix, same run)" "$(ratio "${crates[auto]}" "${crates[off]}")x"
 }
 
-# ---- pool (issue 4) ----------------------------------------------------------------------
+# ---- pool ----------------------------------------------------------------------
 bench_pool() {
     postfix_tools
     apt_install stunnel4 msmtp
@@ -347,7 +347,7 @@ EOF
     row "ratio (a)/(c) pool vs msmtp per message" "${q}x" "target >= 100: $(verdict "$q" 100)"
 }
 
-# ---- quit (issue 4) ----------------------------------------------------------------------
+# ---- quit ----------------------------------------------------------------------
 bench_quit() {
     postfix_tools
     local ports=() i out t_end start_ns
@@ -372,7 +372,7 @@ bench_quit() {
     row "sessions closed by QUIT (worst round) / aborted (all)" "$(val quit_min_clean) / $(val quit_aborted)"
 }
 
-# ---- store (issue 5) ---------------------------------------------------------------------
+# ---- store ---------------------------------------------------------------------
 bench_store() {
     local out
     log "store: enqueue rates through the API ($FLUSH_COUNT x $MSG_SIZE B)"
@@ -450,7 +450,7 @@ bench_store() {
     row "  ... instead one QJsonDocument per message, appended" "$(val lj_streamed_ms) ms" "same bytes: $(val lj_same)"
 }
 
-# ---- stall (issue 7) ---------------------------------------------------------------------
+# ---- stall ---------------------------------------------------------------------
 bench_stall() {
     postfix_tools
     start_sink
@@ -478,7 +478,7 @@ bench_stall() {
     echo "$out" | sed -n 's/^stall_flush_slowest=/  slowest delivery while flushing: /p' | head -3 >&2
 }
 
-# ---- startup (issue 7) -------------------------------------------------------------------
+# ---- startup -------------------------------------------------------------------
 bench_startup() {
     if ! grep -q '^OUTPOST_BUILD_UI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
         row "startup: $BUILD has no desktop app (OUTPOST_BUILD_UI=OFF)" "n/a"

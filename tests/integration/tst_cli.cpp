@@ -1,5 +1,5 @@
-// The `outpost` command line where a user's expectation met a fault in the walkthrough of
-// issue 5: removing an account whose messages wait, cancelling a sent message, retrying a
+// The `outpost` command line where a user's expectation met a fault in a walkthrough:
+// removing an account whose messages wait, cancelling a sent message, retrying a
 // scheduled one. Exit codes and words as design.md §6 and the README say.
 
 #include "MiniSmtpServer.h"

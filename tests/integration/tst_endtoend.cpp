@@ -1,5 +1,5 @@
 // End to end through the `outpost` binary against a real SMTP server (aiosmtpd): the main
-// job of issue 2 — queue, flush over one pooled session, QUIT and a clean close.
+// job — queue, flush over one pooled session, QUIT and a clean close.
 
 #include "ServerProcess.h"
 

@@ -37,10 +37,6 @@ Act reply()
 {
     return {Act::Reply, {}};
 }
-Act line()
-{
-    return {Act::Line, {}};
-}
 Act fin()
 {
     return {Act::CloseFin, {}};
