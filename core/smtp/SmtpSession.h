@@ -3,9 +3,9 @@
 #include "Capabilities.h"
 #include "Dsn.h"
 #include "Sasl.h"
+#include "Security.h"
 #include "SmtpReplyParser.h"
 #include "SmtpResult.h"
-#include "accounts/Account.h"
 
 #include <QElapsedTimer>
 #include <QList>
