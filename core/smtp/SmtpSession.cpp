@@ -1,5 +1,7 @@
 #include "SmtpSession.h"
 
+#include "WireEncoding.h"
+
 #include <QHostAddress>
 #include <QSslCipher>
 #include <QSslConfiguration>
@@ -7,7 +9,6 @@
 #include <QSslSocket>
 
 #include <algorithm>
-#include <cstring>
 
 namespace outpost {
 
@@ -15,125 +16,8 @@ Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
 
 namespace {
 
-constexpr qsizetype kMaxLine = 998;               // RFC 5321 §4.5.3.1.6, without CRLF
 constexpr qsizetype kWriteHighWater = 256 * 1024; // keep at most this much in the socket buffer
 constexpr qsizetype kWriteChunk = 64 * 1024;
-
-/// True when any octet of [p, p + n) is >= 0x80; eight octets at a time.
-bool anyEightBit(const char *p, qsizetype n)
-{
-    constexpr quint64 kHigh = 0x8080808080808080ULL;
-    quint64 acc = 0;
-    qsizetype i = 0;
-    for (; i + 32 <= n; i += 32) {
-        quint64 w[4];
-        std::memcpy(w, p + i, sizeof w);
-        acc |= w[0] | w[1] | w[2] | w[3];
-        if (acc & kHigh)
-            return true;
-    }
-    for (; i + 8 <= n; i += 8) {
-        quint64 w;
-        std::memcpy(&w, p + i, sizeof w);
-        acc |= w;
-    }
-    if (acc & kHigh)
-        return true;
-    for (; i < n; ++i) {
-        if (static_cast<unsigned char>(p[i]) >= 0x80)
-            return true;
-    }
-    return false;
-}
-
-/// CRLF normalisation (and dot-stuffing when Stuff) line by line with memchr: the runs of
-/// octets that need no change (a whole CRLF message without leading dots is one run) are
-/// copied in one append each: octet by octet, the normalisation took about 0.8 million
-/// instructions per 10 KB message, a third of a flush's CPU. A message that
-/// needs no change at all (what the composer writes) is returned as it is: QByteArray shares
-/// its bytes, so the session holds no second copy of the message.
-template <bool Stuff>
-QByteArray normalize(const QByteArray &in, qsizetype *longestLine, bool *eightBit)
-{
-    QByteArray out;
-    const char *const end = in.constData() + in.size();
-    const char *run = in.constData(); // octets from here to the line start are copied as they are
-    const char *ls = run;             // start of the current line
-    const char *lf = nullptr;         // the next LF at or after ls (searched again when passed)
-    qsizetype longest = 0;
-    bool unterminated = false; // the input ends inside a line
-    bool changed = false;      // out holds the result (else the input is the result)
-    const auto copyRun = [&](const char *upto) {
-        if (!changed) {
-            out.reserve(in.size() + in.size() / 50 + 8);
-            changed = true;
-        }
-        if (upto > run)
-            out.append(run, upto - run);
-    };
-    while (ls < end) {
-        if (Stuff && *ls == '.') {
-            copyRun(ls);
-            out.append('.');
-            run = ls;
-        }
-        if (!lf || lf < ls)
-            lf = static_cast<const char *>(std::memchr(ls, '\n', size_t(end - ls)));
-        const char *const stop = lf ? lf : end;
-        const char *const cr = static_cast<const char *>(std::memchr(ls, '\r', size_t(stop - ls)));
-        if (cr && !(lf && cr + 1 == lf)) {
-            // A bare CR ends the line: it becomes CRLF.
-            longest = std::max<qsizetype>(longest, cr - ls);
-            copyRun(cr);
-            out.append("\r\n", 2);
-            run = ls = cr + 1;
-            continue;
-        }
-        if (!lf) {
-            longest = std::max<qsizetype>(longest, end - ls);
-            unterminated = true;
-            break;
-        }
-        if (cr) { // CRLF: kept as it is
-            longest = std::max<qsizetype>(longest, cr - ls);
-        } else { // a bare LF becomes CRLF
-            longest = std::max<qsizetype>(longest, lf - ls);
-            copyRun(lf);
-            out.append("\r\n", 2);
-            run = lf + 1;
-        }
-        ls = lf + 1;
-    }
-    if (longestLine)
-        *longestLine = longest;
-    if (eightBit)
-        *eightBit = anyEightBit(in.constData(), in.size());
-    if (!changed && !unterminated && !in.isEmpty())
-        return in;
-    copyRun(end);
-    if (unterminated || out.isEmpty())
-        out.append("\r\n", 2);
-    return out;
-}
-
-QString printable(const QByteArray &bytes)
-{
-    // Almost every protocol line is printable ASCII: one conversion, no per-octet appends.
-    if (std::all_of(bytes.cbegin(), bytes.cend(), [](char c) {
-            const auto u = static_cast<unsigned char>(c);
-            return u >= 0x20 && u < 0x7f;
-        }))
-        return QString::fromLatin1(bytes);
-    QString s;
-    for (const char c : bytes) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f)
-            s += QLatin1Char(c);
-        else
-            s += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
-    }
-    return s;
-}
 
 bool isLoopback(const QString &host)
 {
@@ -160,18 +44,6 @@ QString transactionNoteName(TransactionNote note)
         return QStringLiteral("dsn-not-offered");
     }
     return {};
-}
-
-QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
-{
-    QByteArray out = normalize<true>(message, longestLine, eightBit);
-    out.append(".\r\n", 3);
-    return out;
-}
-
-QByteArray normalizeForBdat(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
-{
-    return normalize<false>(message, longestLine, eightBit);
 }
 
 SmtpSession::SmtpSession(const SessionConfig &config, QObject *parent)
@@ -211,7 +83,7 @@ void SmtpSession::send(const QByteArray &line, const QByteArray &logForm)
         if (t.endsWith('\r'))
             t.chop(1);
         if (!t.isEmpty()) {
-            const QString entry = QStringLiteral("C: ") + printable(t);
+            const QString entry = QStringLiteral("C: ") + printableWire(t);
             qCDebug(lcSmtp).noquote() << m_config.logTag << entry;
             emit logLine(entry);
         }
@@ -336,9 +208,9 @@ void SmtpSession::onReadyRead()
         if (status == SmtpReplyParser::Status::NeedMore)
             return;
         if (status == SmtpReplyParser::Status::Error) {
-            const QString entry =
-                QStringLiteral("S: <malformed: %1> %2")
-                    .arg(m_parser.errorString(), printable(m_parser.offendingBytes().left(120)));
+            const QString entry = QStringLiteral("S: <malformed: %1> %2")
+                                      .arg(m_parser.errorString(),
+                                           printableWire(m_parser.offendingBytes().left(120)));
             emit logLine(entry);
             failAndAbort(SmtpResult::failure(ErrorClass::Protocol, m_parser.errorString()));
             return;
@@ -356,7 +228,7 @@ void SmtpSession::onReadyRead()
                 shown += '-' + rest;
             else if (!rest.isEmpty())
                 shown += ' ' + rest;
-            emit logLine(QStringLiteral("S: ") + printable(shown));
+            emit logLine(QStringLiteral("S: ") + printableWire(shown));
         }
         const State before = m_state;
         handleReply(reply);
@@ -795,8 +667,8 @@ std::optional<SmtpResult> SmtpSession::prepare(const OutgoingMessage &message, P
             if (c == '\r' || c == '\n' || c == '<' || c == '>' ||
                 static_cast<unsigned char>(c) < 0x20) {
                 return SmtpResult::failure(
-                    ErrorClass::Local,
-                    QStringLiteral("invalid character in envelope address %1").arg(printable(a)));
+                    ErrorClass::Local, QStringLiteral("invalid character in envelope address %1")
+                                           .arg(printableWire(a)));
             }
         }
     }
@@ -810,9 +682,9 @@ std::optional<SmtpResult> SmtpSession::prepare(const OutgoingMessage &message, P
     bool eightBit = false;
     // The end marker of DATA is written after the wire bytes (pumpData()), so a message that
     // needs no change is not copied to append it.
-    out->wire = out->bdat ? normalize<false>(message.data, &longest, &eightBit)
-                          : normalize<true>(message.data, &longest, &eightBit);
-    if (longest > kMaxLine) {
+    out->wire = normalizeForWire(message.data, out->bdat ? WireForm::Bdat : WireForm::Data,
+                                 &longest, &eightBit);
+    if (longest > kMaxSmtpLineOctets) {
         return SmtpResult::failure(
             ErrorClass::Local,
             QStringLiteral("a line of the message is %1 octets long; SMTP allows 998")

@@ -343,16 +343,6 @@ private:
     bool m_holdIdle = false; // reporting a transaction whose queued successor starts next
 };
 
-/// Prepares a message for DATA (RFC 5321 §4.5.2): every bare CR or LF becomes CRLF, a dot
-/// at the start of a line is doubled (the first line too), a final CRLF is added when
-/// missing, and the end marker ".\r\n" is appended. *longestLine receives the longest line
-/// in octets without CRLF (before stuffing), *eightBit whether any octet is >= 0x80.
-QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine = nullptr,
-                             bool *eightBit = nullptr);
-/// The same normalisation without dot-stuffing or end marker, for BDAT (RFC 3030).
-QByteArray normalizeForBdat(const QByteArray &message, qsizetype *longestLine = nullptr,
-                            bool *eightBit = nullptr);
-
 } // namespace outpost
 
 Q_DECLARE_METATYPE(outpost::TransactionResult)
