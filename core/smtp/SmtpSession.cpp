@@ -613,6 +613,10 @@ void SmtpSession::apply(const SmtpTransaction::Step &step)
         finishTransaction(step.result);
         return;
     case SmtpTransaction::Step::Kind::FinishedClosing:
+        // The session ends here (421, refused RSET): nothing more starts on it, neither the
+        // message queued behind this one (reported as not reached, so the pool sends it on a
+        // fresh session) nor one the pool would hand to a session it still thought idle.
+        m_broken = true;
         finishTransaction(step.result);
         closeGracefully();
         return;

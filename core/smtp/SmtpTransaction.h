@@ -129,7 +129,8 @@ public:
                               ///< transaction's envelope may follow in the same write
             Finished,         ///< the transaction is over: conclude it with `result`
             FinishedClosing,  ///< over, and the session is to close (421, refused RSET):
-                              ///< conclude it with `result`, then close without QUIT
+                              ///< nothing more starts on it; conclude it with `result`,
+                              ///< then close without QUIT
             ProtocolError,    ///< a reply the protocol does not allow here: `result` (class
                               ///< Protocol) ends the transaction and the session
         };
