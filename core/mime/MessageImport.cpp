@@ -103,7 +103,8 @@ HeaderBlock splitHeader(const QByteArray &msg)
 QByteArray closeOpenComments(const QByteArray &value)
 {
     int depth = 0;
-    bool quoted = false;
+    bool quoted = false;  // inside a quoted-string
+    bool literal = false; // inside a domain literal [...] (quotes and parentheses are text)
     bool escaped = false;
     for (const char c : value) {
         if (escaped) {
@@ -112,8 +113,12 @@ QByteArray closeOpenComments(const QByteArray &value)
             escaped = true;
         } else if (quoted) {
             quoted = c != '"';
+        } else if (literal) {
+            literal = c != ']';
         } else if (c == '"' && depth == 0) {
             quoted = true;
+        } else if (c == '[' && depth == 0) {
+            literal = true;
         } else if (c == '(') {
             ++depth;
         } else if (c == ')' && depth > 0) {

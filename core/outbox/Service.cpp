@@ -213,7 +213,8 @@ bool Service::open(QString *error)
             [this](const QString &account, const Capabilities &caps) {
                 // Written only when they changed, and by the dispatcher's worker thread: a
                 // write here waited for the outbox's write lock whenever the worker committed
-                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new pooled session (each 100 messages) reports the same.
+                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new
+                // pooled session (each 100 messages) reports the same.
                 const QStringList described = caps.describe();
                 auto known = m_capabilities.constFind(account);
                 if (known == m_capabilities.cend())
