@@ -97,33 +97,24 @@ HeaderBlock splitHeader(const QByteArray &msg)
     return h;
 }
 
-/// `value` with every comment it leaves open closed at its end (RFC 5322 §3.2.2: a comment
+/// `value` with every comment it may leave open closed at its end (RFC 5322 §3.2.2: a comment
 /// ends with ")"). GMime 3.2 leaks memory on a comment left open after a domain literal
-/// ("a@[192.0.2.1](", found by fuzz_eml_import); closing it changes nothing the field means.
+/// ("a@[192.0.2.1](", found by fuzz_eml_import). Parentheses are counted everywhere (only a
+/// backslash escapes one), not only outside quotes: a closing parenthesis too many is
+/// harmless trailing text, one too few is the leak.
 QByteArray closeOpenComments(const QByteArray &value)
 {
     int depth = 0;
-    bool quoted = false;  // inside a quoted-string
-    bool literal = false; // inside a domain literal [...] (quotes and parentheses are text)
     bool escaped = false;
     for (const char c : value) {
-        if (escaped) {
+        if (escaped)
             escaped = false;
-        } else if (c == '\\') {
+        else if (c == '\\')
             escaped = true;
-        } else if (quoted) {
-            quoted = c != '"';
-        } else if (literal) {
-            literal = c != ']';
-        } else if (c == '"' && depth == 0) {
-            quoted = true;
-        } else if (c == '[' && depth == 0) {
-            literal = true;
-        } else if (c == '(') {
+        else if (c == '(')
             ++depth;
-        } else if (c == ')' && depth > 0) {
+        else if (c == ')' && depth > 0)
             --depth;
-        }
     }
     if (depth == 0)
         return value;
