@@ -1,5 +1,6 @@
 #include "Cli.h"
 
+#include "SharedWords.h"
 #include "SignalWatcher.h"
 #include "Words.h"
 #include "accounts/AccountStore.h"
@@ -117,21 +118,21 @@ bool dsnFromOptions(const std::optional<QString> &notify, const std::optional<QS
         QString bad;
         const DsnProblem p = parseDsnNotify(*notify, &d.notify, &bad);
         if (p != DsnProblem::None) {
-            err(words::describeDsnProblem(p, optionNames.value(0), bad));
+            err(cli::describeDsnProblem(p, optionNames.value(0), bad));
             return false;
         }
     }
     if (ret) {
         const DsnProblem p = parseDsnRet(*ret, &d.ret);
         if (p != DsnProblem::None) {
-            err(words::describeDsnProblem(p, optionNames.value(1), *ret));
+            err(cli::describeDsnProblem(p, optionNames.value(1), *ret));
             return false;
         }
     }
     if (envid) {
         const DsnProblem p = checkDsnEnvid(*envid);
         if (p != DsnProblem::None) {
-            err(words::describeDsnProblem(p, optionNames.value(2), *envid));
+            err(cli::describeDsnProblem(p, optionNames.value(2), *envid));
             return false;
         }
         d.envid = envid->toLatin1();
@@ -161,6 +162,27 @@ QString dataDirFrom(QStringList *args)
     if (dir.isEmpty())
         dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     return dir;
+}
+
+/// The sysexits code that matches a failure class (design.md §6).
+int exitCodeFor(ErrorClass c)
+{
+    switch (c) {
+    case ErrorClass::None:
+        return exitcode::Ok;
+    case ErrorClass::Auth:
+        return exitcode::NoPerm;
+    case ErrorClass::Local:
+    case ErrorClass::Permanent:
+        return exitcode::DataErr;
+    case ErrorClass::Tls:
+    case ErrorClass::Certificate:
+        return exitcode::Config;
+    case ErrorClass::Network:
+        return exitcode::Unavailable;
+    default:
+        return exitcode::TempFail;
+    }
 }
 
 QByteArray readInput(const QString &path, QString *error)
@@ -212,10 +234,7 @@ struct Cli::Impl
     void explainDamaged()
     {
         const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
-        err(QStringLiteral("nothing was changed. To start with an empty outbox, move the damaged "
-                           "file aside:\n"
-                           "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
-                .arg(db));
+        err(words::damagedOutboxAdvice(db));
     }
     /// Reports a read of the outbox that failed after it was opened; returns the exit code:
     /// 78 for a damaged file (with how to move it aside), 73 otherwise.
@@ -252,7 +271,7 @@ struct Cli::Impl
     /// Says which outbox files were made private at open (existing installs had 0755/0644).
     void noteTightened()
     {
-        const QString note = words::describeTightened(service->dataDirCheck());
+        const QString note = words::tightened(service->dataDirCheck());
         if (!note.isEmpty())
             err(note);
     }
@@ -262,7 +281,7 @@ struct Cli::Impl
     int openFailed(const QString &error)
     {
         if (const DataDirCheck &c = service->dataDirCheck(); !c.ok()) {
-            err(words::describeDataDir(c));
+            err(words::dataDirProblem(c));
             const bool cannotMake = c.problem == DataDirProblem::CannotCreate ||
                                     c.problem == DataDirProblem::NotADirectory;
             return cannotMake ? exitcode::CantCreate : exitcode::NoPerm;
@@ -701,22 +720,20 @@ void Cli::run(const QStringList &all)
             auto *test = new ConnectionTest(*account, o, this);
             connect(test, &ConnectionTest::logLine, this,
                     [](const QString &l) { out(l + QLatin1Char('\n')); });
-            connect(
-                test, &ConnectionTest::finished, this,
-                [this, test](const SmtpResult &r, const Capabilities &caps, const QStringList &) {
-                    test->deleteLater();
-                    if (!r.ok()) {
-                        err(words::describeTestResult(r));
-                        done(words::exitCodeFor(r.errorClass)); // no password: auth, 77
-                        return;
-                    }
-                    out(QStringLiteral("OK: connected, %1, ready to send.\nCapabilities:\n")
-                            .arg(caps.esmtp ? QStringLiteral("EHLO accepted")
-                                            : QStringLiteral("HELO only")));
-                    for (const QString &cap : caps.describe())
-                        out(QStringLiteral("  %1\n").arg(cap));
-                    done(exitcode::Ok);
-                });
+            connect(test, &ConnectionTest::finished, this,
+                    [this, test, account](const SmtpResult &r, const Capabilities &caps,
+                                          const QStringList &) {
+                        test->deleteLater();
+                        const QString said =
+                            words::connectionTest(r, caps, *account, words::Front::Terminal);
+                        if (!r.ok()) {
+                            err(said);
+                            done(exitCodeFor(r.errorClass)); // no password: auth, 77
+                            return;
+                        }
+                        out(said);
+                        done(exitcode::Ok);
+                    });
             test->start();
             return;
         }
@@ -1164,9 +1181,10 @@ void Cli::run(const QStringList &all)
                         const QByteArray line =
                             printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
                                           .arg(m.id)
-                                          .arg(messageStateName(m.state), words::oneLine(m.toText),
-                                               words::oneLine(m.subject),
-                                               words::oneLine(words::lastOutcome(m))))
+                                          .arg(messageStateName(m.state), cli::oneLine(m.toText),
+                                               cli::oneLine(m.subject),
+                                               cli::oneLine(
+                                                   words::lastOutcome(m, words::Front::Terminal))))
                                 .toUtf8();
                         std::fwrite(line.constData(), 1, size_t(line.size()), stdout);
                         return true;
@@ -1215,7 +1233,7 @@ void Cli::run(const QStringList &all)
             o.insert(QStringLiteral("history"), history);
             outBytes(terminalSafeJson(QJsonDocument(o).toJson(QJsonDocument::Indented)));
         } else {
-            out(words::describeMessage(*m));
+            out(cli::describeMessage(*m));
         }
         done(exitcode::Ok);
         return;
@@ -1469,7 +1487,7 @@ void Cli::run(const QStringList &all)
             });
         }
         connect(service, &Service::notice, this,
-                [](const Notice &n) { err(words::describeNotice(n)); });
+                [](const Notice &n) { err(words::noticeText(n, words::Front::Terminal)); });
         // The messages this flush is about: everything queued and due once "send now" applies.
         // Messages whose account was removed can never be sent: failed now, and reported.
         QList<qint64> ids;
