@@ -160,25 +160,26 @@ bool localPartNonAscii(const QByteArray &addr)
 ComposedMessage importMessage(const QByteArray &raw, const ImportOptions &options)
 {
     detail::ensureGMime();
-    auto fail = [](const QString &error) {
+    auto fail = [](const QString &error, bool notAMessage = false) {
         ComposedMessage r;
         r.error = error;
+        r.notAMessage = notAMessage;
         return r;
     };
     if (raw.trimmed().isEmpty())
-        return fail(QStringLiteral("not a message: empty"));
+        return fail(QStringLiteral("not a message: empty"), true);
     QByteArray msg = normalizeCrlf(raw);
     if (msg.startsWith("From ")) { // mbox separator line
         const qsizetype eol = msg.indexOf("\r\n");
         msg = eol < 0 ? QByteArray() : msg.mid(eol + 2);
     }
     if (msg.startsWith("\r\n"))
-        return fail(QStringLiteral("not a message: no header block"));
+        return fail(QStringLiteral("not a message: no header block"), true);
     const HeaderBlock h = splitHeader(msg);
     if (!h.error.isEmpty())
-        return fail(h.error);
+        return fail(h.error, true);
     if (h.fields.isEmpty())
-        return fail(QStringLiteral("not a message: no header block"));
+        return fail(QStringLiteral("not a message: no header block"), true);
 
     auto first = [&](const QByteArray &lower, qsizetype from = 0,
                      qsizetype to = -1) -> const Field * {
