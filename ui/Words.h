@@ -1,6 +1,8 @@
 #pragma once
 // User-facing words for the structured results of core (design.md: core says what happened,
-// ui/ chooses the words). Everything here goes through tr().
+// ui/ chooses the words). Everything here goes through tr(). The sentences the command line
+// says too (result classes, replies, notes, notices, connection tests, sizes) live in
+// words/SharedWords.h, one copy for both; these functions give the window's version of them.
 
 #include "accounts/ConnectionTest.h"
 #include "outbox/Notice.h"
@@ -13,7 +15,7 @@
 
 namespace outpost::ui {
 
-/// Translatable words for states, error classes, replies and notices.
+/// Translatable words for states, error classes, replies and notices, as the window shows them.
 class Words
 {
     Q_DECLARE_TR_FUNCTIONS(Words)

@@ -213,7 +213,8 @@ bool Service::open(QString *error)
             [this](const QString &account, const Capabilities &caps) {
                 // Written only when they changed, and by the dispatcher's worker thread: a
                 // write here waited for the outbox's write lock whenever the worker committed
-                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new pooled session (each 100 messages) reports the same.
+                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new
+                // pooled session (each 100 messages) reports the same.
                 const QStringList described = caps.describe();
                 auto known = m_capabilities.constFind(account);
                 if (known == m_capabilities.cend())
@@ -300,17 +301,22 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
     EnqueueResult r;
     if (!m_accounts->find(account)) {
         r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        r.failure = EnqueueResult::Failure::NoAccount;
         return r;
     }
     NewMessage n;
-    if (!composeNew(account, draft, sendAt, state, &n, &r.error))
+    if (!composeNew(account, draft, sendAt, state, &n, &r.error)) {
+        r.failure = EnqueueResult::Failure::Refused;
         return r;
+    }
     n.dsn = withDefaultNotify(dsn, account);
     r.id = m_store->enqueue(n, &r.error);
-    if (r.id) {
-        m_store->rememberAddresses(usedAddresses(draft));
-        m_dispatcher->wake();
+    if (!r.id) {
+        r.failure = EnqueueResult::Failure::Storage;
+        return r;
     }
+    m_store->rememberAddresses(usedAddresses(draft));
+    m_dispatcher->wake();
     return r;
 }
 
@@ -418,13 +424,19 @@ Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account
     EnqueueResult r;
     if (!m_accounts->find(account)) {
         r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        r.failure = EnqueueResult::Failure::NoAccount;
         return r;
     }
     NewMessage n;
-    if (!composeNew(account, draft, sendAt, state, &n, &r.error))
+    if (!composeNew(account, draft, sendAt, state, &n, &r.error)) {
+        r.failure = EnqueueResult::Failure::Refused;
         return r;
-    if (!m_store->replaceDraft(id, n, &r.error))
+    }
+    if (!m_store->replaceDraft(id, n, &r.error)) {
+        // Not a draft any more, or not written: the store does not tell which.
+        r.failure = EnqueueResult::Failure::Refused;
         return r;
+    }
     r.id = id;
     m_store->rememberAddresses(usedAddresses(draft));
     m_dispatcher->wake();
@@ -439,6 +451,7 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     EnqueueResult r;
     if (!m_accounts->find(account)) {
         r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        r.failure = EnqueueResult::Failure::NoAccount;
         return r;
     }
     mime::ImportOptions opt;
@@ -447,6 +460,8 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     const mime::ComposedMessage m = mime::importMessage(raw, opt);
     if (!m.ok()) {
         r.error = m.error;
+        r.failure =
+            m.notAMessage ? EnqueueResult::Failure::NotAMessage : EnqueueResult::Failure::Refused;
         return r;
     }
     NewMessage n;
@@ -467,6 +482,8 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     r.id = m_store->enqueue(n, &r.error);
     if (r.id)
         m_dispatcher->wake();
+    else
+        r.failure = EnqueueResult::Failure::Storage;
     return r;
 }
 
@@ -487,13 +504,13 @@ void Service::flush()
     m_dispatcher->flush();
 }
 
-bool Service::retry(qint64 id, QString *error)
+bool Service::retry(qint64 id, QString *error, QDateTime *overriddenSendAt)
 {
     QString why;
     const auto s = m_store->summary(id);
     if (s && m_accounts->isPaused(s->account))
         m_dispatcher->resumeAccount(s->account);
-    const bool ok = m_store->retryNow(id, &why);
+    const bool ok = m_store->retryNow(id, &why, overriddenSendAt);
     if (error)
         *error = why;
     m_dispatcher->wake();

@@ -92,8 +92,19 @@ public:
 
     struct EnqueueResult
     {
+        /// What kind of refusal `error` is, for callers that act on it (the command line's
+        /// exit code) rather than show it.
+        enum class Failure
+        {
+            None,
+            NoAccount,   ///< no account of that name
+            NotAMessage, ///< enqueueRaw(): the input is no RFC 5322 message at all
+            Refused,     ///< the message cannot be made or taken as it is (address, field, DSN)
+            Storage,     ///< the outbox could not be written (disk full, I/O error, busy)
+        };
         qint64 id = 0;
         QString error; ///< why the message was refused (bad address, no account, disk full)
+        Failure failure = Failure::None;
         bool ok() const { return error.isEmpty(); }
     };
     /// Composes and queues a message written by the user (or holds it as a draft). sendAt
@@ -152,8 +163,10 @@ public:
 
     /// "Send queued now".
     void flush();
-    /// The user asks to try a message again now (also ends its account's pause).
-    bool retry(qint64 id, QString *error = nullptr);
+    /// The user asks to try a message again now (also ends its account's pause). A message
+    /// scheduled for later goes at the next chance too: *overriddenSendAt, when given,
+    /// receives the time it was scheduled for (OutboxStore::retryNow()).
+    bool retry(qint64 id, QString *error = nullptr, QDateTime *overriddenSendAt = nullptr);
     /// Stores a new password (keychain) and resumes the account.
     void setPassword(const QString &account, const QString &password);
     /// Ends an account's pause (after the user fixed it) and releases its held messages.
