@@ -65,7 +65,9 @@ void Flush::run(const QStringList &args)
                     .arg(p.value(QStringLiteral("timeout"))));
     }
     // The sending Service: the lock, the dispatcher, the pool.
-    m_service = std::make_unique<Service>(serviceOptions());
+    ServiceOptions options = serviceOptions();
+    options.role = SenderRole::Flush;
+    m_service = std::make_unique<Service>(options);
     Service *service = m_service.get();
     QString error;
     if (!service->open(&error)) {

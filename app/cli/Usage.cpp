@@ -33,6 +33,8 @@ const char kUsage[] =
     "  show ID [--json]\n"
     "  retry ID | hold ID | release ID | cancel ID\n"
     "  flush [--timeout SECONDS] [--verbose]          send all due messages now, QUIT, exit\n"
+    "  daemon                          send in the background without a window until SIGTERM\n"
+    "  status [--json]                 who sends, the pool, messages per state, next due time\n"
     "  config set [--account NAME] KEY VALUE | config get|unset [--account NAME] KEY | config "
     "list\n"
     "\n"

@@ -22,6 +22,7 @@
 #include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QMetaEnum>
 
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
@@ -600,7 +601,54 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
         });
         return;
     }
+    if (cmd == QLatin1String("status")) {
+        reply(statusReport());
+        return;
+    }
+    // Nobody here handles other requests (`outpost flush` holds the outbox): say so at once
+    // instead of leaving the other process waiting for its timeout.
+    if (!isSignalConnected(QMetaMethod::fromSignal(&Service::remoteRequest))) {
+        reply({{QStringLiteral("ok"), false},
+               {QStringLiteral("error"), QStringLiteral("unknown request")}});
+        return;
+    }
     emit remoteRequest(request, reply);
+}
+
+QString senderRoleName(SenderRole role)
+{
+    switch (role) {
+    case SenderRole::Desktop:
+        return QStringLiteral("app");
+    case SenderRole::Daemon:
+        return QStringLiteral("daemon");
+    case SenderRole::Flush:
+        return QStringLiteral("flush");
+    }
+    return QString();
+}
+
+QJsonObject Service::statusReport() const
+{
+    QJsonArray pool;
+    if (m_transport) {
+        for (const PoolSessionInfo &s : m_transport->poolState())
+            pool.append(QJsonObject{{QStringLiteral("account"), s.account},
+                                    {QStringLiteral("server"), s.server},
+                                    {QStringLiteral("busy"), s.busy},
+                                    {QStringLiteral("messages_sent"), s.messagesSent}});
+    }
+    return {{QStringLiteral("ok"), true},
+            {QStringLiteral("role"), senderRoleName(m_options.role)},
+            {QStringLiteral("pid"), QCoreApplication::applicationPid()},
+            {QStringLiteral("work_offline"), m_connectivity && m_connectivity->workOffline()},
+            {QStringLiteral("network"),
+             m_connectivity
+                 ? QString::fromLatin1(QMetaEnum::fromType<Connectivity::Reachability>().valueToKey(
+                                           int(m_connectivity->reachability())))
+                       .toLower()
+                 : QStringLiteral("unknown")},
+            {QStringLiteral("pool"), pool}};
 }
 
 namespace {
@@ -699,6 +747,11 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
     socket->connectToServer(name);
 }
 } // namespace
+
+bool Service::isOutboxFree(const QString &dataDir)
+{
+    return lockIsFree(dataDir);
+}
 
 void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
                                     QObject *context,
