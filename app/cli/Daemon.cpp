@@ -5,6 +5,7 @@
 #include "SystemdNotify.h"
 
 #include "accounts/Settings.h"
+#include "smtp/Transport.h"
 
 #include <QCommandLineParser>
 #include <QJsonObject>
@@ -77,6 +78,24 @@ void Daemon::takeOver()
                 .arg(service->recoveredCount()));
     connect(service, &Service::notice, this,
             [this](const Notice &n) { err(words::noticeText(n, words::Front::Terminal)); });
+    // One line per attempt for the journal: what happened to which message, where.
+    connect(service->transport(), &Transport::finished, this, [this](const TransactionResult &tx) {
+        if (tx.notAttempted)
+            return;
+        int accepted = 0;
+        for (const RecipientResult &r : tx.recipients)
+            accepted += r.accepted ? 1 : 0;
+        if (tx.result.ok())
+            err(QStringLiteral("message %1 sent via %2 (%3 of %4 recipients accepted)")
+                    .arg(tx.messageId)
+                    .arg(tx.server)
+                    .arg(accepted)
+                    .arg(tx.recipients.size()));
+        else
+            err(QStringLiteral("message %1 not sent via %2: %3")
+                    .arg(tx.messageId)
+                    .arg(tx.server, words::result(tx.result)));
+    });
     connect(service, &Service::remoteRequest, this,
             [this](const QJsonObject &request, const RemoteReply &reply) {
                 if (request.value(QLatin1String("cmd")).toString() == QLatin1String("yield"))

@@ -348,6 +348,7 @@ private slots:
         const QByteArray err = daemon.readAllStandardError();
         QVERIFY2(ended, err.constData());
         QVERIFY2(err.contains("the desktop app takes over"), err.constData());
+        QVERIFY2(err.contains("message 2 sent via localhost:"), err.constData());
         // Each message once: never two senders.
         QCOMPARE(deliveries(byApp), 1);
         QCOMPARE(deliveries(byDaemon), 1);
