@@ -4,6 +4,7 @@
 
 #include "Command.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QList>
 
@@ -18,6 +19,8 @@ struct Draft;
 } // namespace outpost::mime
 
 namespace outpost::cli {
+
+class FlushProgress;
 
 /// `account add NAME --host H …`: a new account, its password from --password-stdin kept in
 /// the system keychain; the first account becomes the default.
@@ -128,8 +131,9 @@ public:
     void run(const QStringList &args) override;
 };
 
-/// `flush [--timeout SECONDS] [--verbose]`: sends everything due now, QUIT, ends; hands the
-/// request to a running Outpost when one holds the outbox.
+/// `flush [--timeout SECONDS] [--verbose] [--json]`: sends everything due now, QUIT, ends;
+/// hands the request to a running Outpost when one holds the outbox. On a terminal a live
+/// progress line on standard error; --json: one summary object on standard output.
 class Flush : public Command
 {
 public:
@@ -141,16 +145,32 @@ private:
     void handOver(const QStringList &args);
     /// Prints the pool's state on standard error when it changed (--verbose).
     void printPool();
+    /// Starts the progress line when someone watches standard error (and --verbose does not
+    /// write there).
+    void startProgress();
+    /// Redraws the progress line when what it says changed (or other output erased it).
+    void drawProgress();
+    /// True when a status line may be shown: standard error is a terminal, no --verbose.
+    bool showsStatus() const;
     /// Shuts the service down (at once when idle, `early` at --timeout or a signal), then
     /// reports and ends.
     void stop(bool early);
     /// What happened to the messages of this flush, and which wait for their account.
     void report(bool early);
+    /// Ends with `r` after writing the --json summary `summary` with the fields every summary
+    /// has (seconds, result, exit_code) added.
+    void finishJson(QJsonObject summary, Result r);
 
-    QList<qint64> m_ids;       ///< the messages this flush is about
-    bool m_stopping = false;   ///< stop() ran
-    int m_handOverRetries = 0; ///< the lock holder went away before it answered
-    QString m_lastPool;        ///< the pool line printed last
+    QList<qint64> m_ids;                 ///< the messages this flush is about
+    bool m_stopping = false;             ///< stop() ran
+    int m_handOverRetries = 0;           ///< the lock holder went away before it answered
+    QString m_lastPool;                  ///< the pool line printed last
+    bool m_json = false;                 ///< --json
+    bool m_verbose = false;              ///< --verbose
+    QElapsedTimer m_clock;               ///< since the command started (seconds in --json)
+    FlushProgress *m_progress = nullptr; ///< the progress line's counts; null without it
+    QTimer *m_progressTimer = nullptr;   ///< redraws the progress line
+    QString m_lastStatus;                ///< the progress line drawn last
 };
 
 /// `daemon`: the background sender without a window or display: the dispatcher, the pool and
