@@ -38,6 +38,12 @@ bool ImapSession::isIdle() const
            !m_logoutRequested;
 }
 
+bool ImapSession::isUsable() const
+{
+    return !m_broken && !m_logoutRequested && !m_openFailed && m_state != State::LoggingOut &&
+           m_state != State::Closing && m_state != State::Closed;
+}
+
 void ImapSession::setState(State s)
 {
     if (m_state == s)
@@ -718,6 +724,7 @@ void ImapSession::handleBye(const ImapResponse &r)
     const ImapResult cause = ImapResult::failure(
         ImapErrorClass::Unavailable, QStringLiteral("the server closed the session (BYE)"), &r);
     m_broken = true;
+    m_serverSaidBye = true;
     if (!m_opened) {
         failOpen(cause, false);
         return;
@@ -1025,6 +1032,8 @@ void ImapSession::finishClose(CloseKind kind)
     if (m_closedEmitted)
         return;
     m_closedEmitted = true;
+    if (kind == CloseKind::Graceful && m_serverSaidBye)
+        kind = CloseKind::Lost; // the server ended it, not our LOGOUT
     setState(State::Closed);
     emit logLine(
         QStringLiteral("-- connection closed (%1)").arg(QVariant::fromValue(kind).toString()));

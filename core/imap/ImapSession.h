@@ -82,6 +82,8 @@ public:
     const ImapCapabilities &capabilities() const override { return m_caps; }
     /// True in Ready with no command running or waiting.
     bool isIdle() const;
+    /// True while new commands can still run here: not failed, not logging out or closing.
+    bool isUsable() const;
     /// Commands given and not reported yet.
     int pendingCommands() const { return int(m_queue.size() + m_running.size()); }
     /// Commands completed on this session.
@@ -200,7 +202,8 @@ private:
     bool m_openFailed = false;
     bool m_closedEmitted = false;
     bool m_logoutRequested = false;
-    bool m_broken = false; // nothing more runs on this session
+    bool m_broken = false;        // nothing more runs on this session
+    bool m_serverSaidBye = false; // the server ended the session (its close is not ours)
     int m_tagCounter = 0;
     int m_completed = 0;
     Own m_own = Own::None;

@@ -1,0 +1,106 @@
+#pragma once
+
+#include "ImapSession.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+namespace outpost {
+
+/// The IMAP sessions of every account (the copies in the Sent folder): one ImapSession per
+/// server identity (host, port, security, user), reused for every command given to it, as
+/// Transport does for SMTP (design.md §3).
+///
+/// - A batch of copies goes over one session: the commands queue in it and run as soon as it
+///   is ready (APPENDs pipelined with LITERAL+, ImapSession).
+/// - An idle session LOGs OUT after idleTimeoutMs() without work.
+/// - A session that ended before writing a command (the server closed it while idle, BYE) has
+///   that command sent once more on a fresh session; the result says nothing of the loss.
+/// - When a session cannot be set up, every command waiting for it gets that result.
+/// - shutdown(): no new commands, those written finish until the deadline, LOGOUT to every
+///   session at once, graceful close; shortly before the deadline what is still open is
+///   closed without waiting (close_notify, FIN; ImapSession::closeNow()), at the deadline
+///   aborted; then shutdownFinished().
+class ImapPool : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ImapPool(QObject *parent = nullptr);
+    /// Drops every connection at once, without LOGOUT and without signals.
+    ~ImapPool() override;
+
+    /// Milliseconds an idle session stays open (default 60 000).
+    void setIdleTimeout(int ms) { m_idleMs = ms; }
+    int idleTimeoutMs() const { return m_idleMs; }
+
+    /// LIST and the Sent mailbox on `config`'s server; listFinished() reports it.
+    void list(const QString &account, const ImapConfig &config, qint64 id);
+    /// APPEND of one copy; appendFinished() reports it.
+    void append(const QString &account, const ImapConfig &config, const ImapAppendRequest &request);
+    /// UID SEARCH HEADER Message-ID; searchFinished() reports it.
+    void search(const QString &account, const ImapConfig &config, const ImapSearchRequest &request);
+    /// Starts the graceful shutdown, bounded by `deadlineMs` milliseconds.
+    void shutdown(int deadlineMs);
+    bool isShuttingDown() const { return m_shuttingDown; }
+    /// Sessions open or opening.
+    int sessionCount() const { return int(m_servers.size()); }
+    /// Commands given and not reported yet.
+    int pendingCount() const { return int(m_pending.size()); }
+
+signals:
+    void listFinished(const QString &account, const outpost::ImapListResult &result);
+    void appendFinished(const QString &account, const outpost::ImapAppendResult &result);
+    void searchFinished(const QString &account, const outpost::ImapSearchResult &result);
+    /// A session logged in; `capabilities` are the server's after login.
+    void sessionReady(const QString &account, const outpost::ImapCapabilities &capabilities);
+    /// A protocol log line of `account`'s session `sessionId` (see ImapSession::logLine).
+    void logLine(const QString &account, int sessionId, const QString &line);
+    /// Every session is closed: `clean` by LOGOUT and a graceful close, `aborted` at the deadline.
+    void shutdownFinished(int clean, int aborted);
+
+private:
+    struct Pending
+    {
+        ImapCommand::Kind kind = ImapCommand::Kind::Noop;
+        QString account;
+        ImapConfig config;
+        qint64 callerId = 0;
+        ImapAppendRequest append;
+        ImapSearchRequest search;
+        bool retried = false;
+    };
+    struct Server
+    {
+        QString key;
+        int id = 0;
+        ImapSession *session = nullptr;
+        QTimer *idleTimer = nullptr;
+        bool abortedAtDeadline = false;
+        bool finOut = false;
+    };
+
+    static QString serverKey(const ImapConfig &c);
+    void submit(qint64 ticket);
+    Server *sessionFor(const Pending &p);
+    /// A result of `server`'s session for `ticket`: `notAttempted` ones are sent again once.
+    bool resend(Server *server, qint64 ticket, const ImapCommandOutcome &outcome);
+    void afterResult(Server *server);
+    void onClosed(Server *server, ImapSession::CloseKind kind);
+    void checkShutdownDone();
+    qint64 give(Pending p);
+
+    QHash<QString, Server *> m_servers;
+    QHash<qint64, Pending> m_pending;
+    qint64 m_nextTicket = 1;
+    int m_nextSessionId = 1;
+    int m_idleMs = 60000;
+    bool m_shuttingDown = false;
+    bool m_shutdownReported = false;
+    int m_clean = 0;
+    int m_aborted = 0;
+    QTimer m_closeRest;
+    QTimer m_deadline;
+};
+
+} // namespace outpost
