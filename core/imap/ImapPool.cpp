@@ -248,6 +248,7 @@ void ImapPool::onClosed(Server *server, ImapSession::CloseKind kind)
             ++m_clean;
     }
     m_servers.remove(server->key);
+    server->idleTimer->stop();
     server->session->disconnect(this);
     server->session->deleteLater();
     delete server;
