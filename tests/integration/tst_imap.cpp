@@ -3,6 +3,8 @@
 //
 // - login: STARTTLS and implicit TLS, the non-ASCII password, LOGOUT answered; a wrong
 //   password is class auth; the protocol log never shows the password.
+// - certificatePolicy: the SMTP side's TLS policy: an untrusted certificate is class
+//   certificate with its chain; a SHA-256 pin alone is trusted.
 // - list: the Sent mailbox by its \Sent attribute (RETURN (SPECIAL-USE)), and on a server
 //   without SPECIAL-USE by its name ("Sent Items").
 // - appendBatch: 20 copies through the pool in one IMAP session (one login in Dovecot's log),
@@ -221,6 +223,38 @@ private slots:
         QCOMPARE(r.status, ImapStatus::No);
         QCOMPARE(r.code, QByteArray("AUTHENTICATIONFAILED"));
         QVERIFY(closed.count() == 1 || closed.wait(10000));
+    }
+
+    // The account's TLS policy, as for SMTP: without the test CA the certificate is not
+    // trusted (class certificate, with the chain); its SHA-256 pin alone is enough.
+    void certificatePolicy()
+    {
+        ImapConfig c = configFor(m_server, Security::Tls);
+        c.extraCaCertificates.clear();
+        {
+            ImapSession s(c);
+            QSignalSpy failed(&s, &ImapSession::openFailed);
+            s.open();
+            QVERIFY(failed.wait(20000));
+            const ImapResult r = failed.first().first().value<ImapResult>();
+            QCOMPARE(r.errorClass, ImapErrorClass::Certificate);
+            QVERIFY(!r.certificateChainPem.isEmpty());
+            QVERIFY(!r.certificateErrors.isEmpty());
+        }
+        const QList<QSslCertificate> leaf = QSslCertificate::fromPath(SmtpServer::certPath());
+        QCOMPARE(leaf.size(), 1);
+        c.pinSha256 = leaf.first().digest(QCryptographicHash::Sha256);
+        c.security = Security::StartTls;
+        c.port = m_server.port();
+        ImapSession s(c);
+        record(&s);
+        QSignalSpy ready(&s, &ImapSession::ready);
+        s.open();
+        QVERIFY(ready.wait(20000));
+        QVERIFY(!m_log.filter(QStringLiteral("pinned SHA-256")).isEmpty());
+        QSignalSpy closed(&s, &ImapSession::closed);
+        s.logout();
+        QVERIFY(closed.wait(10000));
     }
 
     void listFindsSentBySpecialUse()

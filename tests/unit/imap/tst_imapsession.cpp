@@ -2,7 +2,8 @@
 // the exact commands the client writes, pipelining with LITERAL+, synchronizing literals, the
 // redaction of credentials, and hostile or failing servers (BYE mid-APPEND, an oversized
 // literal announcement, a literal cut off by the close, garbage, a huge line, an unknown tag,
-// STARTTLS missing, PREAUTH before STARTTLS, a BYE greeting, no answer at exit).
+// STARTTLS missing, bytes injected after the STARTTLS OK, PREAUTH before STARTTLS, a BYE
+// greeting, a silent server, no answer at exit).
 #include "ScriptedImapServer.h"
 
 #include "imap/ImapPool.h"
@@ -311,6 +312,47 @@ private slots:
         s.open();
         QVERIFY(failed.wait(5000));
         QCOMPARE(failed.first().first().value<ImapResult>().errorClass, ImapErrorClass::Tls);
+    }
+
+    // Bytes after the STARTTLS OK, before the handshake, are someone else's (RFC 2595 §3.1).
+    void startTlsInjection()
+    {
+        ScriptedImapServer server;
+        server.greeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] ready\r\n";
+        QVERIFY(server.start());
+        server.hook = [&](const Command &c) {
+            if (c.verb != "STARTTLS")
+                return false;
+            server.write(c.tag + " OK Begin TLS negotiation now\r\n* OK [CAPABILITY IMAP4rev1 "
+                                 "AUTH=PLAIN] injected\r\n");
+            return true;
+        };
+        ImapConfig c = configFor(server);
+        c.security = Security::StartTls;
+        ImapSession s(c);
+        QSignalSpy failed(&s, &ImapSession::openFailed);
+        QSignalSpy closed(&s, &ImapSession::closed);
+        s.open();
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.first().first().value<ImapResult>().errorClass, ImapErrorClass::Protocol);
+        QVERIFY(closed.count() == 1 || closed.wait(5000));
+        QCOMPARE(closed.first().first().value<ImapSession::CloseKind>(),
+                 ImapSession::CloseKind::Aborted);
+        QCOMPARE(server.commands.size(), 1); // STARTTLS only: no credentials
+    }
+
+    void silentServerTimesOut()
+    {
+        ScriptedImapServer server;
+        server.greeting = "";
+        QVERIFY(server.start());
+        ImapConfig c = configFor(server);
+        c.greetingTimeoutMs = 200;
+        ImapSession s(c);
+        QSignalSpy failed(&s, &ImapSession::openFailed);
+        s.open();
+        QVERIFY(failed.wait(5000));
+        QCOMPARE(failed.first().first().value<ImapResult>().errorClass, ImapErrorClass::Timeout);
     }
 
     void byeGreeting()
