@@ -15,6 +15,7 @@ struct ImapCapabilities
 
     /// Capabilities from the atoms of a CAPABILITY response or code.
     static ImapCapabilities fromList(const QList<QByteArray> &atoms);
+    /// True when nothing was announced (yet).
     bool isEmpty() const { return names.isEmpty(); }
     /// True when `name` was announced (case-insensitive).
     bool has(const QByteArray &name) const { return names.contains(name.toUpper()); }

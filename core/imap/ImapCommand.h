@@ -94,7 +94,9 @@ public:
     }
     virtual ~ImapCommand() = default;
 
+    /// Which command this is (the session reports each kind by its own signal).
     Kind kind() const { return m_kind; }
+    /// The caller's id, passed back in the result.
     qint64 id() const { return m_outcome.id; }
     /// True for commands whose untagged data must not mix with another command's (LIST,
     /// SEARCH, EXAMINE): they run alone (RFC 9051 §5.5).
@@ -148,6 +150,7 @@ protected:
 class ImapListCommand : public ImapCommand
 {
 public:
+    /// A LIST for the caller's `id`, run through `channel`.
     ImapListCommand(qint64 id, Channel &channel);
     bool exclusive() const override { return true; }
     Step start() override;
@@ -172,12 +175,15 @@ private:
 class ImapAppendCommand : public ImapCommand
 {
 public:
+    /// Checks `request` at once (a NUL octet, an empty message, a mailbox name or flag that
+    /// cannot be sent: localRefusal(), class Local) and prepares its octets (CRLF fixed).
     ImapAppendCommand(const ImapAppendRequest &request, Channel &channel);
     ImapResult localRefusal() const override { return m_refusal; }
     Step start() override;
     Step writeMore() override;
     Step handleContinuation(const ImapResponse &response) override;
     Step handleTagged(const ImapResponse &response) override;
+    /// The result so far (complete once finished).
     ImapAppendResult result() const;
 
 private:
@@ -197,12 +203,15 @@ private:
 class ImapSearchCommand : public ImapCommand
 {
 public:
+    /// Checks `request` at once: a Message-ID that is not printable ASCII or a mailbox name
+    /// that cannot be quoted is refused (class Local); angle brackets are added when missing.
     ImapSearchCommand(const ImapSearchRequest &request, Channel &channel);
     bool exclusive() const override { return true; }
     ImapResult localRefusal() const override { return m_refusal; }
     Step start() override;
     void handleUntagged(const ImapResponse &response) override;
     Step handleTagged(const ImapResponse &response) override;
+    /// The result so far (complete once finished).
     ImapSearchResult result() const;
 
 private:

@@ -26,12 +26,14 @@ class ImapPool : public QObject
 {
     Q_OBJECT
 public:
+    /// An empty pool: sessions open with the first command for their server.
     explicit ImapPool(QObject *parent = nullptr);
     /// Drops every connection at once, without LOGOUT and without signals.
     ~ImapPool() override;
 
     /// Milliseconds an idle session stays open (default 60 000).
     void setIdleTimeout(int ms) { m_idleMs = ms; }
+    /// Milliseconds an idle session stays open.
     int idleTimeoutMs() const { return m_idleMs; }
 
     /// LIST and the Sent mailbox on `config`'s server; listFinished() reports it.
@@ -42,6 +44,7 @@ public:
     void search(const QString &account, const ImapConfig &config, const ImapSearchRequest &request);
     /// Starts the graceful shutdown, bounded by `deadlineMs` milliseconds.
     void shutdown(int deadlineMs);
+    /// True once shutdown() was called: every new command is reported notAttempted at once.
     bool isShuttingDown() const { return m_shuttingDown; }
     /// Sessions open or opening.
     int sessionCount() const { return int(m_servers.size()); }
@@ -49,6 +52,8 @@ public:
     int pendingCount() const { return int(m_pending.size()); }
 
 signals:
+    /// The outcome of list(), append() or search() for `account`, exactly once each, with the
+    /// caller's id. A command not written to any server has notAttempted set.
     void listFinished(const QString &account, const outpost::ImapListResult &result);
     void appendFinished(const QString &account, const outpost::ImapAppendResult &result);
     void searchFinished(const QString &account, const outpost::ImapSearchResult &result);

@@ -24,6 +24,7 @@ struct ImapValue
     QByteArray bytes;      ///< the atom's or the string's octets (empty for Nil and List)
     QList<ImapValue> list; ///< the members of a List
 
+    /// Whether the value is of that type.
     bool isAtom() const { return type == Type::Atom; }
     bool isNil() const { return type == Type::Nil; }
     bool isString() const { return type == Type::String; }
@@ -70,6 +71,7 @@ struct ImapResponse
     QByteArray name;     ///< the data's name, upper-case ("CAPABILITY", "LIST", "SEARCH", "EXISTS")
     QList<ImapValue> values; ///< the data after the name
 
+    /// Whether the response is of that kind.
     bool isTagged() const { return kind == Kind::Tagged; }
     bool isUntagged() const { return kind == Kind::Untagged; }
     bool isContinuation() const { return kind == Kind::Continuation; }

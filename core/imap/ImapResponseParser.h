@@ -44,7 +44,9 @@ public:
         Error
     };
 
+    /// A parser with the default limits.
     ImapResponseParser() = default;
+    /// A parser with `limits`.
     explicit ImapResponseParser(Limits limits)
         : m_limits(limits)
     {}
@@ -66,7 +68,9 @@ public:
     /// Forgets everything buffered and clears the error state.
     void reset();
 
+    /// Why the input was refused (empty before an error).
     QString errorString() const { return m_error; }
+    /// At most 200 octets of the input that caused the error, for the protocol log.
     QByteArray offendingBytes() const { return m_offending; }
 
 private:

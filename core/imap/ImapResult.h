@@ -50,6 +50,7 @@ struct ImapResult
     QList<QByteArray> certificateChainPem; ///< the server's chain (PEM) when class is Certificate
     QStringList certificateErrors;         ///< why the chain was not trusted
 
+    /// True for success.
     bool ok() const { return errorClass == ImapErrorClass::None; }
     /// A success decided by `response` (a tagged OK).
     static ImapResult success(const ImapResponse &response);

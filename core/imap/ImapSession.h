@@ -76,7 +76,9 @@ public:
     /// Drops the connection at once if there is one, without LOGOUT and without signals.
     ~ImapSession() override;
 
+    /// The configuration the session was made with.
     const ImapConfig &config() const override { return m_config; }
+    /// The current state; stateChanged() reports each change.
     State state() const { return m_state; }
     /// Capabilities after TLS and login.
     const ImapCapabilities &capabilities() const override { return m_caps; }
@@ -119,6 +121,8 @@ signals:
     /// The session could not be set up; `result` says why. closed() follows. Commands given
     /// before are reported as notAttempted with the same result.
     void openFailed(const outpost::ImapResult &result);
+    /// The outcome of one list(), append(), search() or noop(), exactly once each, in the
+    /// order the server completed them (commands refused locally: at once).
     void listFinished(const outpost::ImapListResult &result);
     void appendFinished(const outpost::ImapAppendResult &result);
     void searchFinished(const outpost::ImapSearchResult &result);
@@ -127,6 +131,7 @@ signals:
     void closed(outpost::ImapSession::CloseKind kind);
     /// Protocol log line ("C: A1 LOGIN …", "S: * OK …"); credentials are redacted.
     void logLine(const QString &line);
+    /// state() changed to `state`.
     void stateChanged(outpost::ImapSession::State state);
 
 private:
