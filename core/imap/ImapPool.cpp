@@ -66,6 +66,21 @@ void ImapPool::append(const QString &account, const ImapConfig &config,
     give(p);
 }
 
+void ImapPool::appendChecked(const QString &account, const ImapConfig &config,
+                             const ImapAppendRequest &request, const QByteArray &messageId)
+{
+    Pending p;
+    p.kind = ImapCommand::Kind::Append;
+    p.account = account;
+    p.config = config;
+    p.callerId = request.id;
+    p.append = request;
+    p.check = true;
+    p.search.mailbox = request.mailbox;
+    p.search.messageId = messageId;
+    give(p);
+}
+
 void ImapPool::search(const QString &account, const ImapConfig &config,
                       const ImapSearchRequest &request)
 {
@@ -133,6 +148,12 @@ void ImapPool::submit(qint64 ticket)
         s->session->list(ticket);
         return;
     case ImapCommand::Kind::Append: {
+        if (p.check && !p.checked) {
+            ImapSearchRequest q = p.search;
+            q.id = ticket;
+            s->session->search(q);
+            return;
+        }
         ImapAppendRequest r = p.append;
         r.id = ticket;
         s->session->append(r);
@@ -194,15 +215,8 @@ ImapPool::Server *ImapPool::sessionFor(const Pending &p)
         emit appendFinished(p.account, out);
         afterResult(s);
     });
-    connect(session, &ImapSession::searchFinished, this, [this, s](const ImapSearchResult &r) {
-        if (resend(s, r.id, r))
-            return;
-        const Pending p = m_pending.take(r.id);
-        ImapSearchResult out = r;
-        out.id = p.callerId;
-        emit searchFinished(p.account, out);
-        afterResult(s);
-    });
+    connect(session, &ImapSession::searchFinished, this,
+            [this, s](const ImapSearchResult &r) { onSearchFinished(s, r); });
     connect(session, &ImapSession::closed, this,
             [this, s](ImapSession::CloseKind k) { onClosed(s, k); });
     connect(session, &ImapSession::logLine, this,
@@ -229,6 +243,38 @@ bool ImapPool::resend(Server *server, qint64 ticket, const ImapCommandOutcome &o
                  QStringLiteral("-- pooled session ended; sending the command on a new session"));
     submit(ticket);
     return true;
+}
+
+void ImapPool::onSearchFinished(Server *server, const ImapSearchResult &r)
+{
+    if (resend(server, r.id, r))
+        return;
+    auto it = m_pending.find(r.id);
+    if (it == m_pending.end())
+        return;
+    if (it->kind == ImapCommand::Kind::Append && r.result.ok() && r.uids.isEmpty()) {
+        // appendChecked(): no copy there, so this APPEND cannot make a second one.
+        it->checked = true;
+        submit(r.id);
+        return;
+    }
+    const Pending p = m_pending.take(r.id);
+    if (p.kind == ImapCommand::Kind::Append) {
+        ImapAppendResult out;
+        static_cast<ImapCommandOutcome &>(out) = r;
+        out.id = p.callerId;
+        if (r.result.ok()) {
+            out.alreadyStored = true;
+            out.uid = r.uids.last();
+            out.uidValidity = r.uidValidity;
+        }
+        emit appendFinished(p.account, out);
+    } else {
+        ImapSearchResult out = r;
+        out.id = p.callerId;
+        emit searchFinished(p.account, out);
+    }
+    afterResult(server);
 }
 
 void ImapPool::afterResult(Server *server)

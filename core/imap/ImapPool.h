@@ -40,6 +40,14 @@ public:
     void list(const QString &account, const ImapConfig &config, qint64 id);
     /// APPEND of one copy; appendFinished() reports it.
     void append(const QString &account, const ImapConfig &config, const ImapAppendRequest &request);
+    /// The exactly-once APPEND for a copy whose earlier APPEND may have been stored without
+    /// its answer reaching us (a crash, a lost connection: ImapAppendResult::uncertain()):
+    /// UID SEARCH HEADER Message-ID `messageId` in the request's mailbox first, and APPEND
+    /// only when nothing is found. appendFinished() reports it; alreadyStored says the copy
+    /// was there (with the UID found). A failed search is reported as the result, nothing is
+    /// appended.
+    void appendChecked(const QString &account, const ImapConfig &config,
+                       const ImapAppendRequest &request, const QByteArray &messageId);
     /// UID SEARCH HEADER Message-ID; searchFinished() reports it.
     void search(const QString &account, const ImapConfig &config, const ImapSearchRequest &request);
     /// Starts the graceful shutdown, bounded by `deadlineMs` milliseconds.
@@ -73,6 +81,8 @@ private:
         qint64 callerId = 0;
         ImapAppendRequest append;
         ImapSearchRequest search;
+        bool check = false;   // appendChecked(): search first
+        bool checked = false; // its search found nothing: append now
         bool retried = false;
     };
     struct Server
@@ -90,6 +100,7 @@ private:
     Server *sessionFor(const Pending &p);
     /// A result of `server`'s session for `ticket`: `notAttempted` ones are sent again once.
     bool resend(Server *server, qint64 ticket, const ImapCommandOutcome &outcome);
+    void onSearchFinished(Server *server, const ImapSearchResult &result);
     void afterResult(Server *server);
     void onClosed(Server *server, ImapSession::CloseKind kind);
     void checkShutdownDone();

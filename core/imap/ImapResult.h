@@ -112,6 +112,9 @@ struct ImapAppendResult : ImapCommandOutcome
     quint32 uid = 0;               ///< the new message's UID from [APPENDUID], 0 when none
     bool literalSent = false;      ///< the whole message was written
     bool nonSynchronizing = false; ///< sent as a LITERAL+ literal (RFC 7888) without waiting
+    /// ImapPool::appendChecked() found the copy already stored (uid and uidValidity are the
+    /// ones UID SEARCH found): nothing was appended.
+    bool alreadyStored = false;
 
     /// True when the message went out but the connection ended before the server's verdict:
     /// the server may hold the copy. Check with UID SEARCH before appending it again.

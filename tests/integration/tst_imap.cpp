@@ -12,6 +12,8 @@
 //   (Maildir "S"), the given internal date (the file's mtime), APPENDUID kept.
 // - search: UID SEARCH HEADER Message-ID finds the copy (its APPENDUID) and nothing for an
 //   unknown Message-ID.
+// - appendCheckedExactlyOnce: the retry of an unanswered APPEND searches first and finds the
+//   copy: one copy stored, not two.
 // - overQuota: NO [OVERQUOTA] is a structured failure (class quota, the code, the text).
 // - shutdown: the pool's shutdown with three sessions open sends LOGOUT on each (Dovecot logs
 //   "Logged out" three times and no "Disconnected" without it).
@@ -444,6 +446,46 @@ private slots:
         QSignalSpy closed(&s, &ImapSession::closed);
         s.logout();
         QVERIFY(closed.wait(10000));
+    }
+
+    // The retry of a copy whose APPEND went unanswered: the search finds the stored copy and
+    // nothing is appended a second time.
+    void appendCheckedExactlyOnce()
+    {
+        ImapPool pool;
+        record(&pool);
+        QSignalSpy appended(&pool, &ImapPool::appendFinished);
+        const QByteArray id =
+            "once." + QByteArray::number(QDateTime::currentMSecsSinceEpoch()) + "@example.org";
+        ImapAppendRequest a;
+        a.id = 1;
+        a.mailbox = "Sent";
+        a.message = makeMessage(id, 1500);
+        const ImapConfig c = configFor(m_server, Security::Tls);
+        pool.appendChecked(QStringLiteral("alice"), c, a, id);
+        QVERIFY(appended.wait(20000));
+        const ImapAppendResult first = appended.first().at(1).value<ImapAppendResult>();
+        QVERIFY2(first.result.ok(), qPrintable(first.result.detail));
+        QVERIFY(!first.alreadyStored);
+        QVERIFY(first.uid > 0);
+        a.id = 2;
+        pool.appendChecked(QStringLiteral("alice"), c, a, '<' + id + '>');
+        QTRY_COMPARE_WITH_TIMEOUT(appended.count(), 2, 20000);
+        const ImapAppendResult second = appended.last().at(1).value<ImapAppendResult>();
+        QVERIFY2(second.result.ok(), qPrintable(second.result.detail));
+        QCOMPARE(second.id, 2);
+        QVERIFY(second.alreadyStored);
+        QCOMPARE(second.uid, first.uid);
+        QCOMPARE(second.uidValidity, first.uidValidity);
+        int copies = 0;
+        for (const QString &f : m_server.messageFiles(kUser, QStringLiteral("Sent")))
+            copies += readFile(f).contains("Message-ID: <" + id + ">") ? 1 : 0;
+        QCOMPARE(copies, 1);
+        QCOMPARE(m_log.filter(QStringLiteral(" APPEND ")).size(), 1);
+        QCOMPARE(m_log.filter(QStringLiteral(" UID SEARCH HEADER Message-ID")).size(), 2);
+        QSignalSpy done(&pool, &ImapPool::shutdownFinished);
+        pool.shutdown(5000);
+        QVERIFY(done.wait(10000));
     }
 
     void overQuota()
