@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by postfix.sh and exim.sh: arguments, the cache of unpacked packages, and the last
+# Sourced by postfix.sh, exim.sh and dovecot.sh: arguments, the cache of unpacked packages, and the last
 # step, serve.py (readiness line, signals, clean-up).
 
 RS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -7,6 +7,10 @@ RS_ROOT_DIR=$(cd "$RS_SRC/../../.." && pwd)
 RS_CACHE=${OUTPOST_REALSERVERS:-$RS_ROOT_DIR/build/realservers}
 # shellcheck disable=SC2034 # used by postfix.sh and exim.sh
 RS_ROOT=$RS_CACHE/root
+# shellcheck disable=SC2034 # used by dovecot.sh
+RS_IMAP_ROOT=$RS_CACHE/imap/root
+# Which package set rs_check_args fetches (fetch.sh): smtp, or imap for dovecot.sh.
+RS_FETCH_SET=${RS_FETCH_SET:-smtp}
 # shellcheck disable=SC2034
 RS_CERT=${OUTPOST_RS_CERT:-$RS_SRC/../certs/localhost.pem}
 # shellcheck disable=SC2034
@@ -39,7 +43,7 @@ rs_check_args() { # WORKDIR PORT PORT
     # The servers' unprivileged processes (uid mail) must reach WORKDIR.
     chmod 755 "$1"
     WORKDIR=$(cd "$1" && pwd)
-    "$RS_SRC/fetch.sh" "$RS_CACHE" || exit 1
+    "$RS_SRC/fetch.sh" "$RS_CACHE" "$RS_FETCH_SET" || exit 1
 }
 
 # rs_can_reach USER PATH: whether USER may enter PATH (every parent needs x for it).

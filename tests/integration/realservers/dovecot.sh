@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dovecot.sh WORKDIR IMAP_PORT IMAPS_PORT — a real Dovecot 2.3 IMAP server (Debian 12's
-# dovecot-core and dovecot-imapd, unpacked by fetch.sh into $OUTPOST_REALSERVERS, never
+# dovecot-core and dovecot-imapd, unpacked by `fetch.sh CACHE imap` into CACHE/imap, never
 # installed) on 127.0.0.1:
 #   IMAP_PORT   STARTTLS offered; LOGIN/AUTHENTICATE only after it (LOGINDISABLED before)
 #   IMAPS_PORT  implicit TLS
@@ -16,12 +16,13 @@
 #   DOVECOT_LITERAL_PLUS=no             LITERAL+ not offered after login: synchronizing literals
 # Prints `ready` when both ports listen; SIGTERM stops it. See README.md.
 set -euo pipefail
+RS_FETCH_SET=imap
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 rs_check_args "$@"
 PORT=$2
 TLS_PORT=$3
 W=$WORKDIR
-R=$RS_ROOT
+R=$RS_IMAP_ROOT
 SENT=${DOVECOT_SENT:-special-use}
 LITERAL_PLUS=${DOVECOT_LITERAL_PLUS:-yes}
 case $SENT in special-use | name) ;; *) rs_fail "DOVECOT_SENT must be special-use or name" ;; esac
