@@ -16,6 +16,7 @@
 #   DOVECOT_LITERAL_PLUS=no             LITERAL+ not offered after login: synchronizing literals
 # Prints `ready` when both ports listen; SIGTERM stops it. See README.md.
 set -euo pipefail
+# shellcheck disable=SC2034 # read by common.sh: the package set to fetch
 RS_FETCH_SET=imap
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 rs_check_args "$@"
