@@ -7,6 +7,7 @@
 #include "OutboxModel.h"
 #include "SignalWatcher.h"
 #include "Translations.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "cli/Words.h"
 #include "outbox/Connectivity.h"
@@ -19,7 +20,6 @@
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
-#include <QJsonObject>
 #include <QMessageBox>
 #include <QSessionManager>
 #include <QStandardPaths>
@@ -53,7 +53,7 @@ public:
             return;
         m_quitting = true;
         const int deadline =
-            int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+            int(m_service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
         connect(m_service, &Service::shutdownFinished, this,
                 [](int, int) { QCoreApplication::quit(); });
         // A safety net: never hang past the deadline, whatever a server does.
@@ -192,18 +192,20 @@ int runDesktop(int argc, char **argv)
     const qint64 openedMs = msSinceProcessStart();
     if (!opened && service.lockedByOther()) {
         // Single instance: hand the arguments to the running Outpost and leave.
-        QJsonObject request{{QStringLiteral("cmd"), QStringLiteral("activate")}};
+        InstanceRequest request;
+        request.verb = InstanceVerb::Activate;
         if (mailto.isValid())
-            request.insert(QStringLiteral("mailto"), mailto.toString());
+            request.mailto = mailto.toString();
         int code = 0;
         QEventLoop loop;
-        Service::sendToRunningInstance(dataDir, request, &loop, [&](bool ok, const QJsonObject &) {
-            if (!ok)
-                std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n",
-                             qPrintable(dataDir));
-            code = ok ? 0 : 75;
-            loop.quit();
-        });
+        Service::sendToRunningInstance(
+            dataDir, request, &loop, [&](bool ok, const InstanceReply &) {
+                if (!ok)
+                    std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n",
+                                 qPrintable(dataDir));
+                code = ok ? 0 : 75;
+                loop.quit();
+            });
         loop.exec();
         return code;
     }
@@ -248,19 +250,20 @@ int runDesktop(int argc, char **argv)
     const qint64 builtMs = msSinceProcessStart();
     QObject::connect(&desktop, &ui::DesktopApp::quitRequested, &lifecycle, &Lifecycle::quit);
     QObject::connect(&service, &Service::remoteRequest, &desktop,
-                     [&desktop](const QJsonObject &request, const RemoteReply &reply) {
-                         const QString cmd = request.value(QLatin1String("cmd")).toString();
-                         if (cmd == QLatin1String("activate")) {
-                             const QString url = request.value(QLatin1String("mailto")).toString();
-                             if (!url.isEmpty())
-                                 desktop.openCompose(QUrl(url));
+                     [&desktop](const InstanceRequest &request, const RemoteReply &reply) {
+                         switch (request.verb) {
+                         case InstanceVerb::Activate:
+                             if (!request.mailto.isEmpty())
+                                 desktop.openCompose(QUrl(request.mailto));
                              else
                                  desktop.activate();
-                             reply({{QStringLiteral("ok"), true}});
+                             reply(InstanceReply::success());
                              return;
+                         case InstanceVerb::Changed:
+                         case InstanceVerb::Flush:
+                             break; // Service answers those itself
                          }
-                         reply({{QStringLiteral("ok"), false},
-                                {QStringLiteral("error"), QStringLiteral("unknown request")}});
+                         reply(InstanceReply::refusal(QStringLiteral("unknown request")));
                      });
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &lifecycle,
@@ -277,7 +280,7 @@ int runDesktop(int argc, char **argv)
         QObject::connect(&service, &Service::shutdownFinished, &loop,
                          [&loop](int, int) { loop.quit(); });
         const int deadline =
-            int(service.settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+            int(service.settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
         QTimer::singleShot(deadline + 1000, &loop, &QEventLoop::quit);
         service.shutdown(deadline);
         loop.exec();

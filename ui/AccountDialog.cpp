@@ -577,8 +577,7 @@ void AccountDialog::removeCurrent(bool confirm)
         // Its waiting messages could never be sent: failed with a reason, never left queued
         // or held with no account (they can be retried once an account of that name exists).
         if (m_service->store()->failAccount(
-                name, QStringLiteral("failed (account removed)"),
-                QStringLiteral("the account \"%1\" was removed").arg(name)) < 0) {
+                name, QStringLiteral("the account \"%1\" was removed").arg(name)) < 0) {
             showMessage(tr("The account could not be removed: the outbox could not be written."),
                         true);
             return;

@@ -130,7 +130,7 @@ void DetailsDialog::reload()
     m_history->setRowCount(int(rec->history.size()));
     for (int i = 0; i < rec->history.size(); ++i) {
         const HistoryEntry &h = rec->history.at(i);
-        QString event = h.event;
+        QString event = Words::historyEvent(h);
         if (h.uncertain)
             event += QLatin1Char(' ') + tr("(delivery uncertain)");
         m_history->setItem(i, 0, new QTableWidgetItem(when(h.at)));
@@ -139,7 +139,9 @@ void DetailsDialog::reload()
         m_history->setItem(i, 3, new QTableWidgetItem(h.server));
         m_history->setItem(i, 4, new QTableWidgetItem(Words::reply(h.reply)));
         QStringList detail;
-        if (!h.detail.isEmpty())
+        // Those two events carry their detail in their words already.
+        if (!h.detail.isEmpty() && h.event != HistoryEvent::RetryRequested &&
+            h.event != HistoryEvent::Unknown)
             detail << h.detail;
         for (const QString &note : h.notes)
             detail << Words::historyNote(note);

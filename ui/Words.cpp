@@ -51,6 +51,64 @@ QString Words::errorClass(ErrorClass c)
     return {};
 }
 
+QString Words::historyEvent(const HistoryEntry &h)
+{
+    switch (h.event) {
+    case HistoryEvent::Unknown:
+        return h.detail.isEmpty() ? tr("unknown event") : h.detail;
+    case HistoryEvent::Queued:
+        return tr("queued");
+    case HistoryEvent::DraftSaved:
+        return tr("draft saved");
+    case HistoryEvent::Sent:
+        return tr("sent");
+    case HistoryEvent::SentSomeRefused:
+        return tr("sent (some recipients refused)");
+    case HistoryEvent::PartlyDeferred:
+        return tr("partly sent; deferred recipients queued");
+    case HistoryEvent::Deferred:
+        return tr("deferred");
+    case HistoryEvent::DeferredUnreachable:
+        return tr("deferred (server unreachable)");
+    case HistoryEvent::UncertainRequeued:
+        return tr("delivery uncertain; queued again");
+    case HistoryEvent::Expired:
+        return tr("expired");
+    case HistoryEvent::Failed:
+        return tr("failed");
+    case HistoryEvent::FailedAccountRemoved:
+        return tr("failed (account removed)");
+    case HistoryEvent::HeldAccountPaused:
+        return tr("held (account paused)");
+    case HistoryEvent::HeldByUser:
+        return tr("held by the user");
+    case HistoryEvent::Released:
+        return tr("released");
+    case HistoryEvent::ReleasedAccountResumed:
+        return tr("released (account resumed)");
+    case HistoryEvent::RetryRequested: {
+        const QDateTime dropped = QDateTime::fromString(h.detail, Qt::ISODateWithMs);
+        return dropped.isValid()
+                   ? tr("retry requested (schedule for %1 dropped)")
+                         .arg(QLocale().toString(dropped.toLocalTime(), QLocale::ShortFormat))
+                   : tr("retry requested");
+    }
+    case HistoryEvent::Recovered:
+        return tr("recovered");
+    case HistoryEvent::Interrupted:
+        return tr("interrupted (Outpost quit)");
+    case HistoryEvent::Cancelled:
+        return tr("cancelled by the user");
+    case HistoryEvent::BackToDraft:
+        return tr("back to draft for editing");
+    case HistoryEvent::EditedDraft:
+        return tr("edited, draft saved");
+    case HistoryEvent::EditedQueued:
+        return tr("edited and queued");
+    }
+    return h.detail;
+}
+
 QString Words::historyNote(const QString &note)
 {
     if (note == QLatin1String("dsn-not-offered"))

@@ -25,6 +25,10 @@ public:
     static QString errorClass(ErrorClass c);
     /// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
     static QString reply(const SmtpReply &r);
+    /// What a history row records, in words ("Held: the account needs attention"), with the
+    /// time a dropped schedule was for (RetryRequested). The one place the window turns a
+    /// HistoryEvent into words.
+    static QString historyEvent(const HistoryEntry &h);
     /// A note of an attempt in the history (HistoryEntry::notes, e.g. "dsn-not-offered").
     static QString historyNote(const QString &note);
     /// The last reply of a message for the table: the reply, else the error class words.

@@ -5,6 +5,7 @@
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "mime/Address.h"
 #include "mime/MessageComposer.h"
@@ -279,9 +280,9 @@ struct Cli::Impl
     /// Tells a running instance that the outbox changed (best effort), then finishes.
     void notifyAndFinish(int code)
     {
-        Service::sendToRunningInstance(dataDir,
-                                       {{QStringLiteral("cmd"), QStringLiteral("changed")}}, q,
-                                       [this, code](bool, const QJsonObject &) { q->done(code); });
+        Service::sendToRunningInstance(
+            dataDir, InstanceRequest{InstanceVerb::Changed, {}}, q,
+            [this, code](bool, const InstanceReply &) { q->done(code); });
     }
 };
 
@@ -555,8 +556,7 @@ void Cli::run(const QStringList &all)
                 }
                 if (unsent > 0) {
                     const int failed = store->failAccount(
-                        name, QStringLiteral("failed (account removed)"),
-                        QStringLiteral("the account \"%1\" was removed").arg(name));
+                        name, QStringLiteral("the account \"%1\" was removed").arg(name));
                     if (failed < 0) {
                         err(QStringLiteral("could not write the outbox; the account was kept"));
                         done(exitcode::TempFail);
@@ -1203,7 +1203,7 @@ void Cli::run(const QStringList &all)
             for (const HistoryEntry &h : m->history)
                 history.append(QJsonObject{
                     {QStringLiteral("at"), json::iso(h.at)},
-                    {QStringLiteral("event"), h.event},
+                    {QStringLiteral("event"), historyEventName(h.event)},
                     {QStringLiteral("class"), h.errorClass == ErrorClass::None
                                                   ? QJsonValue(QJsonValue::Null)
                                                   : QJsonValue(errorClassName(h.errorClass))},
@@ -1413,8 +1413,8 @@ void Cli::run(const QStringList &all)
                 // Another Outpost (the desktop app) sends from this outbox: ask it to flush.
                 d->service.reset();
                 Service::sendToRunningInstance(
-                    d->dataDir, {{QStringLiteral("cmd"), QStringLiteral("flush")}}, this,
-                    [this, all](bool ok, const QJsonObject &reply) {
+                    d->dataDir, InstanceRequest{InstanceVerb::Flush, {}}, this,
+                    [this, all](bool ok, const InstanceReply &reply) {
                         if (!ok && d->handOverRetries++ < 3) {
                             // The holder was finishing and is gone (or about to be): start
                             // over, taking the lock ourselves if it is free now.
@@ -1427,14 +1427,18 @@ void Cli::run(const QStringList &all)
                             done(exitcode::TempFail);
                             return;
                         }
-                        const int queued = reply.value(QLatin1String("queued")).toInt();
-                        const int held = reply.value(QLatin1String("held")).toInt();
+                        if (!reply.ok) {
+                            err(QStringLiteral("the running Outpost refused the flush: %1")
+                                    .arg(reply.error));
+                            done(exitcode::TempFail);
+                            return;
+                        }
                         out(QStringLiteral("handed to the running Outpost: %1 sent in all, %2 "
                                            "queued, %3 held\n")
-                                .arg(reply.value(QLatin1String("sent")).toInt())
-                                .arg(queued)
-                                .arg(held));
-                        done(queued + held > 0 ? exitcode::TempFail : exitcode::Ok);
+                                .arg(reply.sent)
+                                .arg(reply.queued)
+                                .arg(reply.held));
+                        done(reply.queued + reply.held > 0 ? exitcode::TempFail : exitcode::Ok);
                     });
                 return;
             }
@@ -1488,14 +1492,13 @@ void Cli::run(const QStringList &all)
                     });
                 }
                 service->store()->failAccount(
-                    name, QStringLiteral("failed (account removed)"),
-                    QStringLiteral("the account \"%1\" no longer exists").arg(name));
+                    name, QStringLiteral("the account \"%1\" no longer exists").arg(name));
             }
         }
         service->store()->makeAllDue();
         ids << service->store()->dueIds();
         const int deadline =
-            int(service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+            int(service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);
         auto finish = [this, service, ids, deadline, finishing](bool early) {
             if (*finishing)

@@ -112,6 +112,61 @@ QString oneLine(QString v)
     return v;
 }
 
+QString historyEvent(const HistoryEntry &h)
+{
+    switch (h.event) {
+    case HistoryEvent::Unknown:
+        return h.detail.isEmpty() ? QStringLiteral("unknown event") : h.detail;
+    case HistoryEvent::Queued:
+        return QStringLiteral("queued");
+    case HistoryEvent::DraftSaved:
+        return QStringLiteral("draft saved");
+    case HistoryEvent::Sent:
+        return QStringLiteral("sent");
+    case HistoryEvent::SentSomeRefused:
+        return QStringLiteral("sent (some recipients refused)");
+    case HistoryEvent::PartlyDeferred:
+        return QStringLiteral("partly sent; deferred recipients queued");
+    case HistoryEvent::Deferred:
+        return QStringLiteral("deferred");
+    case HistoryEvent::DeferredUnreachable:
+        return QStringLiteral("deferred (server unreachable)");
+    case HistoryEvent::UncertainRequeued:
+        return QStringLiteral("delivery uncertain; queued again");
+    case HistoryEvent::Expired:
+        return QStringLiteral("expired");
+    case HistoryEvent::Failed:
+        return QStringLiteral("failed");
+    case HistoryEvent::FailedAccountRemoved:
+        return QStringLiteral("failed (account removed)");
+    case HistoryEvent::HeldAccountPaused:
+        return QStringLiteral("held (account paused)");
+    case HistoryEvent::HeldByUser:
+        return QStringLiteral("held by the user");
+    case HistoryEvent::Released:
+        return QStringLiteral("released");
+    case HistoryEvent::ReleasedAccountResumed:
+        return QStringLiteral("released (account resumed)");
+    case HistoryEvent::RetryRequested:
+        return h.detail.isEmpty()
+                   ? QStringLiteral("retry requested")
+                   : QStringLiteral("retry requested (schedule for %1 dropped)").arg(h.detail);
+    case HistoryEvent::Recovered:
+        return QStringLiteral("recovered");
+    case HistoryEvent::Interrupted:
+        return QStringLiteral("interrupted (Outpost quit)");
+    case HistoryEvent::Cancelled:
+        return QStringLiteral("cancelled by the user");
+    case HistoryEvent::BackToDraft:
+        return QStringLiteral("back to draft for editing");
+    case HistoryEvent::EditedDraft:
+        return QStringLiteral("edited, draft saved");
+    case HistoryEvent::EditedQueued:
+        return QStringLiteral("edited and queued");
+    }
+    return h.detail;
+}
+
 QString describeMessage(const MessageRecord &m)
 {
     QString s;
@@ -139,13 +194,15 @@ QString describeMessage(const MessageRecord &m)
                       oneLine(replyText(r.reply)));
     s += QStringLiteral("  History:\n");
     for (const HistoryEntry &h : m.history) {
-        s += QStringLiteral("    %1  %2").arg(h.at.toLocalTime().toString(Qt::ISODate), h.event);
+        s += QStringLiteral("    %1  %2")
+                 .arg(h.at.toLocalTime().toString(Qt::ISODate), oneLine(historyEvent(h)));
         if (h.errorClass != ErrorClass::None)
             s += QStringLiteral(" [%1]").arg(errorClassName(h.errorClass));
         const QString reply = oneLine(replyText(h.reply));
         if (!reply.isEmpty())
             s += QStringLiteral(" %1").arg(reply);
-        else if (!h.detail.isEmpty())
+        else if (!h.detail.isEmpty() && h.event != HistoryEvent::RetryRequested &&
+                 h.event != HistoryEvent::Unknown) // their words include the detail
             s += QStringLiteral(" (%1)").arg(oneLine(h.detail));
         if (h.uncertain)
             s += QStringLiteral(" (delivery uncertain)");

@@ -30,6 +30,10 @@ QString describeNotice(const Notice &n);
 QString describeDsnProblem(DsnProblem p, const QString &option, const QString &value);
 /// "notify=success,failure ret=hdrs envid=ID" (only what is asked), "" when nothing is.
 QString describeDsn(const DsnRequest &d);
+/// What a history row records, in words ("held (account paused)"), with the time a dropped
+/// schedule was for (RetryRequested) and the old phrase of an Unknown row from its detail. The
+/// one place the CLI turns a HistoryEvent into words (`outpost show`; `--json` keeps the name).
+QString historyEvent(const HistoryEntry &h);
 /// The sentence for a history note (TransactionNote name); an unknown name as it is.
 QString describeNote(const QString &note);
 /// The sysexits code that matches a failure class (design.md §6).

@@ -2,6 +2,7 @@
 
 #include "AccountStore.h"
 #include "CredentialStore.h"
+#include "SettingKeys.h"
 #include "Settings.h"
 
 #include <QDateTime>
@@ -66,21 +67,21 @@ SessionConfig sessionConfigForAccount(const Account &account, const QString &sec
         c.pinSha256 =
             QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
     if (settings) {
-        auto ms = [&](const char *key) {
-            return int(settings->intValue(account.name, QLatin1String(key)));
+        auto ms = [&](QLatin1String key) {
+            return int(settings->intValue(account.name, key));
         };
-        c.connectTimeoutMs = ms("timeout.connect");
-        c.greetingTimeoutMs = ms("timeout.greeting");
-        c.commandTimeoutMs = ms("timeout.command");
-        c.dataBlockTimeoutMs = ms("timeout.data_block");
-        c.dataEndTimeoutMs = ms("timeout.data_end");
-        c.quitTimeoutMs = ms("timeout.quit");
+        c.connectTimeoutMs = ms(settingKey("timeout.connect"));
+        c.greetingTimeoutMs = ms(settingKey("timeout.greeting"));
+        c.commandTimeoutMs = ms(settingKey("timeout.command"));
+        c.dataBlockTimeoutMs = ms(settingKey("timeout.data_block"));
+        c.dataEndTimeoutMs = ms(settingKey("timeout.data_end"));
+        c.quitTimeoutMs = ms(settingKey("timeout.quit"));
         c.allowPipelining =
-            settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
+            settings->value(account.name, settingKey("pipelining")) != QLatin1String("off");
         c.allowChunking =
-            settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+            settings->value(account.name, settingKey("chunking")) != QLatin1String("off");
         c.chunkSize =
-            qsizetype(settings->intValue(account.name, QStringLiteral("chunking.chunk_size")));
+            qsizetype(settings->intValue(account.name, settingKey("chunking.chunk_size")));
     }
     c.logTag = account.name;
     return c;

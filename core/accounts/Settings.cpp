@@ -1,4 +1,5 @@
 #include "Settings.h"
+#include "SettingKeys.h"
 
 #include "outbox/Database.h"
 #include "smtp/Dsn.h"
@@ -7,47 +8,19 @@
 #include <QSqlQuery>
 
 #include <algorithm>
-#include <limits>
 
 namespace outpost {
 
 namespace {
-struct KeyInfo
+QString text(std::string_view v)
 {
-    const char *key;
-    const char *def;
-    bool numeric;
-    qint64 min = 0; // numeric keys: the smallest value accepted
-    qint64 max = 0; // numeric keys: the largest value accepted
-};
-// Counts and times handed to timers and the pool are ints (ms): at most 2^31 - 1 (24.8 days).
-constexpr qint64 kIntMax = std::numeric_limits<int>::max();
-// The retry times are 64-bit (ms) throughout: up to one year.
-constexpr qint64 kYearMs = 365LL * 24 * 3600 * 1000;
-constexpr KeyInfo kKeys[] = {
-    {"pool.max_per_server", "2", true, 1, kIntMax},
-    {"pool.max_messages", "100", true, 1, kIntMax},
-    {"pool.idle_ms", "60000", true, 0, kIntMax},
-    {"pool.rate_per_min", "0", true, 0, kIntMax},
-    {"timeout.connect", "30000", true, 0, kIntMax},
-    {"timeout.greeting", "300000", true, 0, kIntMax},
-    {"timeout.command", "300000", true, 0, kIntMax},
-    {"timeout.data_block", "180000", true, 0, kIntMax},
-    {"timeout.data_end", "600000", true, 0, kIntMax},
-    {"timeout.quit", "5000", true, 0, kIntMax},
-    {"shutdown.deadline_ms", "10000", true, 0, kIntMax},
-    {"retry.initial_ms", "60000", true, 0, kYearMs},
-    {"retry.max_ms", "3600000", true, 0, kYearMs},
-    {"retry.lifetime_ms", "432000000", true, 0, kYearMs},
-    {"pipelining", "auto", false},
-    {"chunking", "auto", false},
-    {"chunking.chunk_size", "1048576", true, 512, 256LL * 1024 * 1024},
-    {"dsn.notify", "default", false},
-};
-const KeyInfo *find(const QString &key)
+    return QString::fromLatin1(v.data(), qsizetype(v.size()));
+}
+
+const SettingInfo *find(const QString &key)
 {
-    for (const auto &k : kKeys) {
-        if (key == QLatin1String(k.key))
+    for (const SettingInfo &k : kSettings) {
+        if (key == QLatin1String(k.key.data(), qsizetype(k.key.size())))
             return &k;
     }
     return nullptr;
@@ -64,20 +37,20 @@ Settings::Settings(Database *db, QObject *parent)
 QStringList Settings::keys()
 {
     QStringList out;
-    for (const auto &k : kKeys)
-        out << QString::fromLatin1(k.key);
+    for (const SettingInfo &k : kSettings)
+        out << text(k.key);
     return out;
 }
 
 QString Settings::defaultValue(const QString &key)
 {
-    const KeyInfo *k = find(key);
-    return k ? QString::fromLatin1(k->def) : QString();
+    const SettingInfo *k = find(key);
+    return k ? text(k->def) : QString();
 }
 
 QString Settings::validate(const QString &key, const QString &value)
 {
-    const KeyInfo *k = find(key);
+    const SettingInfo *k = find(key);
     if (!k)
         return QStringLiteral("unknown setting \"%1\" (known: %2)")
             .arg(key, keys().join(QLatin1String(", ")));
@@ -123,7 +96,7 @@ QString Settings::value(const QString &account, const QString &key) const
 qint64 Settings::intValue(const QString &account, const QString &key) const
 {
     const qint64 n = value(account, key).toLongLong();
-    const KeyInfo *k = find(key);
+    const SettingInfo *k = find(key);
     if (!k || !k->numeric)
         return n;
     // A value stored before the range check (an older outbox) is kept within the range too.

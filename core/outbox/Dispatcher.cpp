@@ -6,6 +6,7 @@
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 
 #include "Database.h"
@@ -213,8 +214,8 @@ qint64 Dispatcher::backoffMs(int attempts, qint64 initialMs, qint64 maxMs)
 
 QDateTime Dispatcher::nextAttempt(const ClaimedMessage &c, int attemptsAfter) const
 {
-    const qint64 initial = m_settings->intValue(c.account, QStringLiteral("retry.initial_ms"));
-    const qint64 max = m_settings->intValue(c.account, QStringLiteral("retry.max_ms"));
+    const qint64 initial = m_settings->intValue(c.account, settingKey("retry.initial_ms"));
+    const qint64 max = m_settings->intValue(c.account, settingKey("retry.max_ms"));
     const qint64 base = backoffMs(std::max(1, attemptsAfter), initial, max);
     // ±20 % jitter, so many clients (or messages) do not retry in lockstep.
     const double f = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
@@ -384,7 +385,7 @@ void Dispatcher::requeueUnsent(const QList<ClaimedMessage> &claimed)
         u.state = MessageState::Queued;
         u.nextAttemptAt = m_clock->now();
         u.countAttempt = false;
-        u.event = QStringLiteral("interrupted (Outpost quit)");
+        u.event = HistoryEvent::Interrupted;
         QString error;
         if (!m_store->applyUpdate(u, &error))
             qWarning("outpost: could not queue message %lld again: %s", c.id, qPrintable(error));
@@ -407,7 +408,7 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
             u.errorClass = ErrorClass::Local;
             u.detail = QStringLiteral("the account \"%1\" does not exist").arg(c.account);
             u.countAttempt = false;
-            u.event = QStringLiteral("failed");
+            u.event = HistoryEvent::Failed;
             apply(u);
             continue;
         }
@@ -456,7 +457,7 @@ void Dispatcher::fetchPassword(const Account &account)
                 u.errorClass = ErrorClass::Auth;
                 u.detail = QStringLiteral("no password: %1").arg(error);
                 u.countAttempt = false;
-                u.event = QStringLiteral("held (account paused)");
+                u.event = HistoryEvent::HeldAccountPaused;
                 apply(u);
             }
             pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
@@ -486,13 +487,13 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     s.connectHost = m_resolve(account.host);
     if (s.connectHost == s.host)
         s.connectHost.clear();
-    auto ms = [&](const char *key) {
-        return int(m_settings->intValue(account.name, QLatin1String(key)));
+    auto ms = [&](QLatin1String key) {
+        return int(m_settings->intValue(account.name, key));
     };
-    r.limits.maxPerServer = ms("pool.max_per_server");
-    r.limits.maxMessages = ms("pool.max_messages");
-    r.limits.idleMs = ms("pool.idle_ms");
-    r.limits.ratePerMinute = ms("pool.rate_per_min");
+    r.limits.maxPerServer = ms(settingKey("pool.max_per_server"));
+    r.limits.maxMessages = ms(settingKey("pool.max_messages"));
+    r.limits.idleMs = ms(settingKey("pool.idle_ms"));
+    r.limits.ratePerMinute = ms(settingKey("pool.rate_per_min"));
     r.message.id = c.id;
     r.message.reversePath = c.reversePath;
     r.message.recipients = c.recipients;
@@ -639,13 +640,13 @@ void Dispatcher::onFinished(const TransactionResult &tx)
 
     if (tx.notAttempted && pausesAccount(cls)) {
         u.state = MessageState::Held;
-        u.event = QStringLiteral("held (account paused)");
+        u.event = HistoryEvent::HeldAccountPaused;
         apply(u);
         pauseAccount(c.account, tx.result);
     } else if (tx.notAttempted && m_transport->isShuttingDown()) {
         u.state = MessageState::Queued;
         u.nextAttemptAt = m_clock->now();
-        u.event = QStringLiteral("interrupted (Outpost quit)");
+        u.event = HistoryEvent::Interrupted;
         apply(u);
     } else if (cls == ErrorClass::None) {
         // Per recipient: accepted → sent; 5xx → failed; 4xx → queued for a retry of only those.
@@ -669,11 +670,10 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         if (anyQueued) {
             u.state = MessageState::Queued;
             u.nextAttemptAt = nextAttempt(c, attemptsAfter);
-            u.event = QStringLiteral("partly sent; deferred recipients queued");
+            u.event = HistoryEvent::PartlyDeferred;
         } else {
             u.state = MessageState::Sent;
-            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)")
-                                : QStringLiteral("sent");
+            u.event = anyFailed ? HistoryEvent::SentSomeRefused : HistoryEvent::Sent;
             if (m_offlineBatch.contains(c.id))
                 ++m_offlineBatchSent;
         }
@@ -681,7 +681,7 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         return; // commitPending() dispatches again
     } else if (pausesAccount(cls)) {
         u.state = MessageState::Held;
-        u.event = QStringLiteral("held (account paused)");
+        u.event = HistoryEvent::HeldAccountPaused;
         apply(u);
         pauseAccount(c.account, tx.result);
     } else if (retryable(cls) || tx.notAttempted) {
@@ -692,20 +692,18 @@ void Dispatcher::onFinished(const TransactionResult &tx)
                 u.recipients << RecipientRecord{r.address, MessageState::Queued, r.reply};
         }
         u.uncertain = tx.uncertain();
-        const qint64 lifetime =
-            m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
+        const qint64 lifetime = m_settings->intValue(c.account, settingKey("retry.lifetime_ms"));
         const bool expired =
             c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
         if (expired) {
             u.state = MessageState::Failed;
-            u.event = QStringLiteral("expired");
+            u.event = HistoryEvent::Expired;
         } else {
             u.state = MessageState::Queued;
             u.nextAttemptAt = nextAttempt(c, std::max(1, attemptsAfter));
-            u.event = u.uncertain
-                          ? QStringLiteral("delivery uncertain; queued again")
-                          : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
-                                             : QStringLiteral("deferred"));
+            u.event = u.uncertain ? HistoryEvent::UncertainRequeued
+                                  : (tx.notAttempted ? HistoryEvent::DeferredUnreachable
+                                                     : HistoryEvent::Deferred);
         }
         apply(u);
         if (expired) {
@@ -728,7 +726,7 @@ void Dispatcher::onFinished(const TransactionResult &tx)
                 u.recipients << RecipientRecord{a, MessageState::Failed, tx.result.reply};
         }
         u.state = MessageState::Failed;
-        u.event = QStringLiteral("failed");
+        u.event = HistoryEvent::Failed;
         apply(u);
         Notice n;
         n.kind = Notice::Kind::MessageFailed;

@@ -56,8 +56,8 @@ public:
     /// outbox: claiming due messages (which reads their bytes) and the group commit of
     /// accepted outcomes (with its disk sync). The thread that runs the dispatcher, the GUI's
     /// in the app, then never waits for the disk while a flush goes out (a window that
-    /// waited stalled for tens of milliseconds). Claims and commits come back as queued calls; an accepted
-    /// outcome is on disk before messageChanged() tells of it and before commitPending()
+    /// waited stalled for tens of milliseconds). Claims and commits come back as queued calls; an
+    /// accepted outcome is on disk before messageChanged() tells of it and before commitPending()
     /// returns. Other outcomes (rare: deferrals, failures, holds) are still written at once
     /// on the store's connection. Call once, before start().
     void useWorkerThread();

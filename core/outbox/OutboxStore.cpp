@@ -447,8 +447,8 @@ bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id
     QSqlQuery &h = st->history;
     h.addBindValue(*id);
     h.addBindValue(now);
-    h.addBindValue(m.state == MessageState::Draft ? QStringLiteral("draft saved")
-                                                  : QStringLiteral("queued"));
+    h.addBindValue(historyEventName(m.state == MessageState::Draft ? HistoryEvent::DraftSaved
+                                                                   : HistoryEvent::Queued));
     if (!h.exec()) {
         *error = h.lastError().text();
         return false;
@@ -583,7 +583,7 @@ std::optional<MessageRecord> OutboxStore::message(qint64 id, ReadFailure *failur
     while (h.next()) {
         HistoryEntry e;
         e.at = fromMs(h.value(0).toLongLong());
-        e.event = h.value(1).toString();
+        e.event = historyEventFromName(h.value(1).toString());
         e.errorClass = errorClassFromName(h.value(2).toString());
         e.reply.code = h.value(3).toInt();
         e.reply.enhanced = h.value(4).toString().toLatin1();
@@ -814,7 +814,7 @@ bool insertHistory(QSqlQuery &q, qint64 id, const HistoryEntry &h)
 {
     q.bindValue(0, id);
     q.bindValue(1, toMs(h.at));
-    q.bindValue(2, h.event);
+    q.bindValue(2, historyEventName(h.event));
     q.bindValue(3, errorClassName(h.errorClass));
     q.bindValue(4, h.reply.code);
     q.bindValue(5, QString::fromLatin1(h.reply.enhanced));
@@ -858,9 +858,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     q.bindValue(6, u.reply.boundedText());
     q.bindValue(7, u.detail);
     q.bindValue(8, u.uncertain ? 1 : 0);
-    q.bindValue(
-        9,
-        u.state == MessageState::Held && u.event == QLatin1String("held (account paused)") ? 1 : 0);
+    q.bindValue(9, u.state == MessageState::Held && u.event == HistoryEvent::HeldAccountPaused);
     q.bindValue(10, now);
     q.bindValue(11, u.id);
     if (!q.exec()) {
@@ -954,7 +952,7 @@ int OutboxStore::recoverInterrupted()
         u.exec();
         HistoryEntry h;
         h.at = fromMs(now);
-        h.event = QStringLiteral("recovered");
+        h.event = HistoryEvent::Recovered;
         h.detail =
             QStringLiteral("Outpost stopped while sending this message; it was queued again");
         addHistory(id, h);
@@ -984,8 +982,8 @@ int OutboxStore::makeAllDue()
 namespace {
 // keepSchedule: a message scheduled for later (send_at) stays due at its time, not now.
 bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList &from,
-                 MessageState to, const QString &event, QString *error,
-                 bool resetRecipients = false, bool keepSchedule = false)
+                 MessageState to, HistoryEvent event, QString *error, bool resetRecipients = false,
+                 bool keepSchedule = false, const QString &detail = {})
 {
     const auto now = clock->nowMs();
     Transaction tx(db->db());
@@ -1023,10 +1021,12 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
         r.exec();
     }
     QSqlQuery h(db->db());
-    h.prepare(QStringLiteral("INSERT INTO history (message, at, event) VALUES (?, ?, ?)"));
+    h.prepare(
+        QStringLiteral("INSERT INTO history (message, at, event, detail) VALUES (?, ?, ?, ?)"));
     h.addBindValue(id);
     h.addBindValue(now);
-    h.addBindValue(event);
+    h.addBindValue(historyEventName(event));
+    h.addBindValue(detail);
     h.exec();
     if (!tx.commit()) {
         *error = db->db().lastError().text();
@@ -1046,11 +1046,8 @@ bool OutboxStore::retryNow(qint64 id, QString *error, QDateTime *overriddenSendA
     const bool ok =
         changeState(m_db, m_clock, id,
                     {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
-                    MessageState::Queued,
-                    scheduled ? QStringLiteral("retry requested (schedule for %1 dropped)")
-                                    .arg(before->sendAt.toString(Qt::ISODateWithMs))
-                              : QStringLiteral("retry requested"),
-                    error, true);
+                    MessageState::Queued, HistoryEvent::RetryRequested, error, true, false,
+                    scheduled ? before->sendAt.toString(Qt::ISODateWithMs) : QString());
     if (ok && scheduled) {
         // Sent now: the schedule no longer holds, and listings must not claim it does.
         QSqlQuery q(m_db->db());
@@ -1069,7 +1066,7 @@ bool OutboxStore::hold(qint64 id, QString *error)
 {
     const bool ok =
         changeState(m_db, m_clock, id, {QStringLiteral("queued"), QStringLiteral("draft")},
-                    MessageState::Held, QStringLiteral("held by the user"), error);
+                    MessageState::Held, HistoryEvent::HeldByUser, error);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -1079,7 +1076,7 @@ bool OutboxStore::release(qint64 id, QString *error)
 {
     const bool ok =
         changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
-                    MessageState::Queued, QStringLiteral("released"), error, false, true);
+                    MessageState::Queued, HistoryEvent::Released, error, false, true);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -1160,7 +1157,7 @@ bool OutboxStore::cancel(qint64 id, bool *deleted, QString *error)
     r.addBindValue(id);
     HistoryEntry h;
     h.at = fromMs(now);
-    h.event = QStringLiteral("cancelled by the user");
+    h.event = HistoryEvent::Cancelled;
     h.errorClass = ErrorClass::Local;
     QSqlQuery hq(m_db->db());
     hq.prepare(QLatin1String(kInsertHistory));
@@ -1194,8 +1191,7 @@ bool OutboxStore::takeBackToDraft(qint64 id, QString *error)
     const bool ok = changeState(m_db, m_clock, id,
                                 {QStringLiteral("queued"), QStringLiteral("held"),
                                  QStringLiteral("failed"), QStringLiteral("draft")},
-                                MessageState::Draft, QStringLiteral("back to draft for editing"),
-                                error, false, true);
+                                MessageState::Draft, HistoryEvent::BackToDraft, error, false, true);
     if (ok)
         emit messageChanged(id);
     return ok;
@@ -1267,8 +1263,8 @@ bool OutboxStore::replaceDraft(qint64 id, const NewMessage &m, QString *error)
     h.prepare(QStringLiteral("INSERT INTO history (message, at, event) VALUES (?, ?, ?)"));
     h.addBindValue(id);
     h.addBindValue(now);
-    h.addBindValue(m.state == MessageState::Draft ? QStringLiteral("edited, draft saved")
-                                                  : QStringLiteral("edited and queued"));
+    h.addBindValue(historyEventName(m.state == MessageState::Draft ? HistoryEvent::EditedDraft
+                                                                   : HistoryEvent::EditedQueued));
     if (!h.exec()) {
         *error = h.lastError().text();
         return false;
@@ -1290,7 +1286,7 @@ int OutboxStore::unsentCount(const QString &account) const
     return q.exec() && q.next() ? q.value(0).toInt() : 0;
 }
 
-int OutboxStore::failAccount(const QString &account, const QString &event, const QString &detail)
+int OutboxStore::failAccount(const QString &account, const QString &detail)
 {
     QList<qint64> ids;
     QSqlQuery s(m_db->db());
@@ -1311,7 +1307,7 @@ int OutboxStore::failAccount(const QString &account, const QString &event, const
         u.errorClass = ErrorClass::Local;
         u.detail = detail;
         u.countAttempt = false;
-        u.event = event;
+        u.event = HistoryEvent::FailedAccountRemoved;
         updates << u;
     }
     QString error;
@@ -1364,7 +1360,7 @@ int OutboxStore::holdAccount(const QString &account, ErrorClass errorClass, cons
         u.exec();
         HistoryEntry h;
         h.at = fromMs(now);
-        h.event = QStringLiteral("held (account paused)");
+        h.event = HistoryEvent::HeldAccountPaused;
         h.errorClass = errorClass;
         h.reply = reply;
         h.detail = detail;
@@ -1398,7 +1394,7 @@ int OutboxStore::releaseAccount(const QString &account)
         u.exec();
         HistoryEntry h;
         h.at = fromMs(now);
-        h.event = QStringLiteral("released (account resumed)");
+        h.event = HistoryEvent::ReleasedAccountResumed;
         addHistory(id, h);
     }
     tx.commit();

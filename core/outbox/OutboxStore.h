@@ -1,5 +1,6 @@
 #pragma once
 
+#include "HistoryEvent.h"
 #include "smtp/Dsn.h"
 #include "smtp/SmtpResult.h"
 
@@ -48,13 +49,14 @@ struct RecipientRecord
 struct HistoryEntry
 {
     QDateTime at;
-    QString event; ///< "queued", "sent", "deferred", "failed", "held", "released", "recovered", …
+    HistoryEvent event = HistoryEvent::Unknown;
     ErrorClass errorClass = ErrorClass::None;
     SmtpReply reply;
     bool uncertain = false; ///< delivery uncertain (connection lost after the end of data)
     QString server;         ///< "host:port" for attempts
-    QString detail;         ///< technical detail for logs and the details view
-    QStringList notes;      ///< transactionNoteName()s of the attempt, e.g. "dsn-not-offered"
+    QString detail;    ///< technical detail for logs and the details view; for RetryRequested the
+                       ///< dropped schedule's time (ISO 8601), when there was one
+    QStringList notes; ///< transactionNoteName()s of the attempt, e.g. "dsn-not-offered"
 };
 
 /// The listing fields of a message (no bytes, no history): cheap to read in bulk.
@@ -140,7 +142,8 @@ struct DeliveryUpdate
     bool countAttempt = true;
     QDateTime nextAttemptAt;
     bool uncertain = false; ///< sets the message's uncertain flag (never clears it)
-    QString event;          ///< history event name
+    HistoryEvent event = HistoryEvent::Unknown; ///< for the history entry; HeldAccountPaused
+                                                ///< with state Held marks it held by its account
     QString server;
     QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
     QStringList notes;                 ///< for the history entry (transactionNoteName()s)
@@ -276,9 +279,10 @@ public:
     bool cancel(qint64 id, bool *deleted, QString *error);
     /// Messages of `account` not sent yet (queued, sending, held), e.g. before removing it.
     int unsentCount(const QString &account) const;
-    /// Fails every queued or held message of `account` (class local, `detail`, event `event`)
-    /// in one transaction, e.g. when the account is removed. Returns how many, -1 on failure.
-    int failAccount(const QString &account, const QString &event, const QString &detail);
+    /// Fails every queued or held message of `account` (class local, `detail`, event
+    /// FailedAccountRemoved) in one transaction, when the account is removed. Returns how many,
+    /// -1 on failure.
+    int failAccount(const QString &account, const QString &detail);
     /// Accounts named by queued or held messages that are not in `existing` (removed accounts).
     QStringList orphanAccounts(const QStringList &existing) const;
     /// "Edit (back to draft)": takes a queued, held or failed message (or a draft) out of

@@ -6,6 +6,7 @@
 #include "Dispatcher.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "mime/Address.h"
 #include "mime/HeaderInfo.h"
@@ -18,10 +19,9 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QMetaMethod>
 
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
@@ -104,10 +104,10 @@ QString lockPath(const QString &dataDir)
     return QDir(dataDir).filePath(QStringLiteral("outpost.lock"));
 }
 
-// Reads newline-delimited JSON requests from a local socket.
-void writeJson(QLocalSocket *socket, const QJsonObject &o)
+/// Writes one line (a request or a reply) to the single-instance channel.
+void writeLine(QLocalSocket *socket, const QByteArray &line)
 {
-    socket->write(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
+    socket->write(line);
     socket->flush();
 }
 } // namespace
@@ -213,7 +213,8 @@ bool Service::open(QString *error)
             [this](const QString &account, const Capabilities &caps) {
                 // Written only when they changed, and by the dispatcher's worker thread: a
                 // write here waited for the outbox's write lock whenever the worker committed
-                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new pooled session (each 100 messages) reports the same.
+                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new
+                // pooled session (each 100 messages) reports the same.
                 const QStringList described = caps.describe();
                 auto known = m_capabilities.constFind(account);
                 if (known == m_capabilities.cend())
@@ -475,7 +476,7 @@ DsnRequest Service::withDefaultNotify(const DsnRequest &dsn, const QString &acco
     DsnRequest d = dsn;
     if (d.notify != DsnRequest::NotifyDefault)
         return d;
-    const QString v = m_settings->value(account, QStringLiteral("dsn.notify"));
+    const QString v = m_settings->value(account, settingKey("dsn.notify"));
     if (v != QLatin1String("default") &&
         parseDsnNotify(v, &d.notify) != DsnProblem::None) // refused by Settings::validate()
         d.notify = DsnRequest::NotifyDefault;
@@ -529,47 +530,61 @@ void Service::onLocalConnection()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection()) {
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        // Bounded: a peer that never ends its line cannot make this process buffer it all.
+        socket->setReadBufferSize(kInstanceLineMax + 1);
         if (!localPeerIsThisUser(socket->socketDescriptor())) {
             socket->abort(); // another user's process: nothing is read from it
             continue;
         }
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
+            QPointer<QLocalSocket> guard(socket);
+            auto reply = [guard](const InstanceReply &r) {
+                if (guard)
+                    writeLine(guard, encodeReply(r));
+            };
             while (socket->canReadLine()) {
-                const QJsonObject req = QJsonDocument::fromJson(socket->readLine()).object();
-                QPointer<QLocalSocket> guard(socket);
-                handleRequest(req, [guard](const QJsonObject &reply) {
-                    if (guard)
-                        writeJson(guard, reply);
-                });
+                QString why;
+                const std::optional<InstanceRequest> request =
+                    decodeRequest(socket->readLine(kInstanceLineMax + 1), &why);
+                if (request)
+                    handleRequest(*request, reply);
+                else
+                    reply(InstanceReply::refusal(why));
+                if (!guard)
+                    return;
+            }
+            if (socket->bytesAvailable() > kInstanceLineMax) {
+                // A line that never ends: refused, and nothing more is read from this peer.
+                reply(InstanceReply::refusal(QStringLiteral("request too long")));
+                socket->disconnectFromServer();
             }
         });
     }
 }
 
-void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply)
+void Service::handleRequest(const InstanceRequest &request, const RemoteReply &reply)
 {
-    const QString cmd = request.value(QLatin1String("cmd")).toString();
-    if (cmd == QLatin1String("changed")) {
+    switch (request.verb) {
+    case InstanceVerb::Changed:
         // Another process changed the database (queue, retry, config): reread and reschedule.
         m_settings->reload();
         emit m_store->messagesReset(); // views reread what the other process changed
         emit m_accounts->changed(QString());
         m_dispatcher->wake();
-        reply({{QStringLiteral("ok"), true}});
+        reply(InstanceReply::success());
         return;
-    }
-    if (cmd == QLatin1String("flush")) {
+    case InstanceVerb::Flush: {
         // Answer once everything that was due has been tried.
         m_settings->reload();
         m_dispatcher->flush();
         auto conn = std::make_shared<QMetaObject::Connection>();
         auto finish = [this, reply, conn] {
             QObject::disconnect(*conn);
-            QJsonObject r{{QStringLiteral("ok"), true},
-                          {QStringLiteral("queued"), m_store->count(MessageState::Queued)},
-                          {QStringLiteral("held"), m_store->count(MessageState::Held)},
-                          {QStringLiteral("failed"), m_store->count(MessageState::Failed)},
-                          {QStringLiteral("sent"), m_store->count(MessageState::Sent)}};
+            InstanceReply r = InstanceReply::success();
+            r.queued = m_store->count(MessageState::Queued);
+            r.held = m_store->count(MessageState::Held);
+            r.failed = m_store->count(MessageState::Failed);
+            r.sent = m_store->count(MessageState::Sent);
             reply(r);
         };
         *conn =
@@ -581,6 +596,16 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
             if (!m_dispatcher->isBusy())
                 finish();
         });
+        return;
+    }
+    case InstanceVerb::Activate:
+        break;
+    }
+    // Only the desktop app has a window to show: a headless sender says so at once instead of
+    // leaving the asker waiting for its timeout.
+    if (!isSignalConnected(QMetaMethod::fromSignal(&Service::remoteRequest))) {
+        reply(InstanceReply::refusal(QStringLiteral("\"%1\" is not handled by this process")
+                                         .arg(instanceVerbName(request.verb))));
         return;
     }
     emit remoteRequest(request, reply);
@@ -617,17 +642,18 @@ bool socketIsOurs(const QString &path)
 #endif
 }
 
-void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObject> context,
+void handOver(const QString &dataDir, const InstanceRequest &request, QPointer<QObject> context,
               std::shared_ptr<QElapsedTimer> since, int replyTimeoutMs,
-              std::function<void(bool, const QJsonObject &)> done)
+              std::function<void(bool, const InstanceReply &)> done)
 {
     if (!context)
         return;
     auto *socket = new QLocalSocket(context);
+    socket->setReadBufferSize(kInstanceLineMax + 1);
     auto *replyTimer = new QTimer(socket);
     replyTimer->setSingleShot(true);
     auto finished = std::make_shared<bool>(false);
-    auto finish = [socket, done, finished](bool ok, const QJsonObject &reply) {
+    auto finish = [socket, done, finished](bool ok, const InstanceReply &reply) {
         if (*finished)
             return;
         *finished = true;
@@ -644,12 +670,18 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
                              finish(false, {});
                              return;
                          }
-                         writeJson(socket, request);
+                         writeLine(socket, encodeRequest(request));
                          replyTimer->start(std::max(1, replyTimeoutMs));
                      });
     QObject::connect(socket, &QLocalSocket::readyRead, socket, [socket, finish] {
-        if (socket->canReadLine())
-            finish(true, QJsonDocument::fromJson(socket->readLine()).object());
+        if (socket->canReadLine()) {
+            // Something that is not a reply counts as no answer.
+            const std::optional<InstanceReply> reply =
+                decodeReply(socket->readLine(kInstanceLineMax + 1));
+            finish(reply.has_value(), reply.value_or(InstanceReply{}));
+        } else if (socket->bytesAvailable() > kInstanceLineMax) {
+            finish(false, {});
+        }
     });
     QObject::connect(
         socket, &QLocalSocket::errorOccurred, socket, [=](QLocalSocket::LocalSocketError e) {
@@ -683,9 +715,9 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
 }
 } // namespace
 
-void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+void Service::sendToRunningInstance(const QString &dataDir, const InstanceRequest &request,
                                     QObject *context,
-                                    std::function<void(bool, const QJsonObject &)> done,
+                                    std::function<void(bool, const InstanceReply &)> done,
                                     int replyTimeoutMs)
 {
     auto since = std::make_shared<QElapsedTimer>();

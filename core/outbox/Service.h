@@ -1,12 +1,12 @@
 #pragma once
 
 #include "DataDir.h"
+#include "InstanceMessage.h"
 #include "Notice.h"
 #include "OutboxStore.h"
 #include "mime/MessageComposer.h"
 
 #include <QHash>
-#include <QJsonObject>
 #include <QObject>
 #include <QStringList>
 
@@ -30,7 +30,7 @@ class Settings;
 class Transport;
 
 /// Answers a request that came from another process over the single-instance channel.
-using RemoteReply = std::function<void(const QJsonObject &)>;
+using RemoteReply = std::function<void(const InstanceReply &)>;
 
 /// How a Service is put together.
 struct ServiceOptions
@@ -172,9 +172,10 @@ public:
     /// when the lock is free it gives up at once. Only a process of this user is talked to (the
     /// socket's owner and the peer's credentials are checked), and an answer not in
     /// `replyTimeoutMs` counts as none.
-    static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+    /// A reply that is not one (InstanceReply) counts as none too.
+    static void sendToRunningInstance(const QString &dataDir, const InstanceRequest &request,
                                       QObject *context,
-                                      std::function<void(bool ok, const QJsonObject &reply)> done,
+                                      std::function<void(bool ok, const InstanceReply &reply)> done,
                                       int replyTimeoutMs = 15000);
 
 signals:
@@ -189,16 +190,16 @@ signals:
     void activityChanged(bool busy);
     /// A protocol log line of `account`.
     void logLine(const QString &account, const QString &line);
-    /// A request from another process that the core does not handle itself ("activate",
-    /// "compose"): the app answers through `reply`.
-    void remoteRequest(const QJsonObject &request, const outpost::RemoteReply &reply);
+    /// A request from another process that the core does not handle itself (Activate): the
+    /// app answers through `reply`. With nothing connected, the request is refused.
+    void remoteRequest(const outpost::InstanceRequest &request, const outpost::RemoteReply &reply);
 
 private:
     /// `dsn` with NOTIFY from the `dsn.notify` setting (of `account`, else global) when the
     /// message does not say NOTIFY itself ("default" = ask nothing).
     DsnRequest withDefaultNotify(const DsnRequest &dsn, const QString &account) const;
     void onLocalConnection();
-    void handleRequest(const QJsonObject &request, const RemoteReply &reply);
+    void handleRequest(const InstanceRequest &request, const RemoteReply &reply);
 
     ServiceOptions m_options;
     const Clock *m_clock = nullptr;

@@ -160,7 +160,7 @@ void TestDesktopApp::trayMenuActions()
     u.errorClass = ErrorClass::Transient;
     u.reply.code = 451;
     u.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(3600);
-    u.event = u"deferred"_s;
+    u.event = HistoryEvent::Deferred;
     QString error;
     QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
     QVERIFY(f->service->store()->summary(id)->nextAttemptAt >
@@ -428,7 +428,7 @@ void TestDesktopApp::mainWindowActions()
     u.state = MessageState::Failed;
     u.errorClass = ErrorClass::Permanent;
     u.reply.code = 550;
-    u.event = u"failed"_s;
+    u.event = HistoryEvent::Failed;
     QString error;
     QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
     QVERIFY(mw->selectMessage(b));
@@ -474,7 +474,7 @@ void TestDesktopApp::deleteKeepsSentMessages()
     u.id = sent;
     u.state = MessageState::Sent;
     u.reply = {250, "2.0.0", {"Ok: queued as S1"}};
-    u.event = u"sent"_s;
+    u.event = HistoryEvent::Sent;
     u.recipients = {{"a@example.org", MessageState::Sent, u.reply}};
     QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
     DeliveryUpdate p;
@@ -482,7 +482,7 @@ void TestDesktopApp::deleteKeepsSentMessages()
     p.state = MessageState::Queued;
     p.errorClass = ErrorClass::Transient;
     p.reply = {250, "2.0.0", {"Ok"}};
-    p.event = u"deferred"_s;
+    p.event = HistoryEvent::Deferred;
     p.recipients = {{"x@example.org", MessageState::Sent, {250, "2.1.5", {"Ok"}}},
                     {"y@example.org", MessageState::Queued, {451, "4.2.0", {"Later"}}}};
     QVERIFY2(f->service->store()->applyUpdate(p, &error), qPrintable(error));
@@ -567,7 +567,7 @@ void TestDesktopApp::exportAndDetails()
     u.id = id;
     u.state = MessageState::Queued;
     u.errorClass = ErrorClass::Transient;
-    u.event = u"deferred"_s;
+    u.event = HistoryEvent::Deferred;
     u.notes = {u"dsn-not-offered"_s};
     QVERIFY(f->service->store()->applyUpdates({u}, &error));
     dlg->close();
@@ -637,7 +637,7 @@ void TestDesktopApp::screenshot()
     u.state = MessageState::Failed;
     u.errorClass = ErrorClass::Permanent;
     u.reply = {550, "5.1.1", {"<nobody@example.org>: Recipient address rejected: User unknown"}};
-    u.event = u"failed"_s;
+    u.event = HistoryEvent::Failed;
     f->service->store()->applyUpdate(u, &error);
     DeliveryUpdate d;
     d.id = deferred;
@@ -645,7 +645,7 @@ void TestDesktopApp::screenshot()
     d.errorClass = ErrorClass::Transient;
     d.reply = {451, "4.7.1", {"Greylisted, try again later"}};
     d.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(245);
-    d.event = u"deferred"_s;
+    d.event = HistoryEvent::Deferred;
     f->service->store()->applyUpdate(d, &error);
     emit f->service->logLine(u"work"_s, u"[work #1] S: 220 smtp.example.net ESMTP"_s);
     QTRY_COMPARE(mw->model()->rowCount(), 5);
@@ -713,7 +713,7 @@ void TestDesktopApp::editBackToDraft()
         u.state = MessageState::Failed;
         u.errorClass = ErrorClass::Permanent;
         u.reply.code = 550;
-        u.event = u"failed"_s;
+        u.event = HistoryEvent::Failed;
         QVERIFY(f->service->store()->applyUpdate(u, &error));
     }
     QTRY_COMPARE(mw->model()->rowCount(), 1);

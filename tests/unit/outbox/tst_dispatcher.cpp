@@ -67,7 +67,7 @@ QStringList events(const MessageRecord &r)
 {
     QStringList out;
     for (const HistoryEntry &h : r.history)
-        out << h.event;
+        out << historyEventName(h.event);
     return out;
 }
 
@@ -239,7 +239,7 @@ private slots:
             announced.insert(args.at(0).toLongLong());
         for (qint64 id : std::as_const(ids)) {
             QCOMPARE(record(id).state, MessageState::Sent);
-            QCOMPARE(record(id).history.last().event, QStringLiteral("sent"));
+            QCOMPARE(record(id).history.last().event, HistoryEvent::Sent);
             QVERIFY(announced.contains(id));
         }
         QTRY_VERIFY(!m_dispatcher->isBusy());
@@ -272,7 +272,7 @@ private slots:
         QCOMPARE(m.lastReply.code, 250);
         QCOMPARE(m.lastReply.enhanced, QByteArray("2.0.0"));
         QCOMPARE(m.lastReply.text(), QStringLiteral("Ok: queued as 4711"));
-        QCOMPARE(m.history.last().event, QStringLiteral("sent"));
+        QCOMPARE(m.history.last().event, HistoryEvent::Sent);
         QCOMPARE(m.history.last().at.toMSecsSinceEpoch(), m_clock.nowMs());
         QCOMPARE(m.history.last().server, QStringLiteral("smtp.example.net:587"));
         for (const RecipientRecord &rr : m.recipients)
@@ -435,7 +435,7 @@ private slots:
             QCOMPARE(m.errorClass, ErrorClass(cls));
             QCOMPARE(m.lastReply.code, code);
             QVERIFY(!m.uncertain);
-            QCOMPARE(m.history.last().event, QStringLiteral("deferred"));
+            QCOMPARE(m.history.last().event, HistoryEvent::Deferred);
             const qint64 wait = m.nextAttemptAt.toMSecsSinceEpoch() - t0;
             const auto [lo, hi] = window(attempt);
             QVERIFY2(wait >= lo && wait <= hi,
@@ -484,7 +484,7 @@ private slots:
         QVERIFY(n > 5);
         const MessageRecord m = record(id);
         QCOMPARE(m.state, MessageState::Failed);
-        QCOMPARE(m.history.last().event, QStringLiteral("expired"));
+        QCOMPARE(m.history.last().event, HistoryEvent::Expired);
         QCOMPARE(m.lastReply.code, 452);
         QCOMPARE(m_notices->count(), 1);
         const Notice notice = m_notices->first().first().value<Notice>();
@@ -627,7 +627,7 @@ private slots:
         QCOMPARE(m.lastReply.code, code);
         if (code)
             QCOMPARE(m.lastReply.text(), QStringLiteral("message refused"));
-        QCOMPARE(m.history.last().event, QStringLiteral("failed"));
+        QCOMPARE(m.history.last().event, HistoryEvent::Failed);
         for (const RecipientRecord &rr : m.recipients)
             QCOMPARE(rr.state, MessageState::Failed);
         QCOMPARE(m_notices->count(), 1);
@@ -688,7 +688,7 @@ private slots:
             const MessageRecord m = record(id);
             QCOMPARE(m.state, MessageState::Held);
             QCOMPARE(m.errorClass, ErrorClass(cls));
-            QCOMPARE(m.history.last().event, QStringLiteral("held (account paused)"));
+            QCOMPARE(m.history.last().event, HistoryEvent::HeldAccountPaused);
         }
         QCOMPARE(record(a).attempts, 1);
         QCOMPARE(record(b).attempts, 0);
@@ -764,8 +764,8 @@ private slots:
         QVERIFY(m.uncertain);
         QCOMPARE(m.attempts, 1);
         QVERIFY(m.history.last().uncertain);
-        QVERIFY2(m.history.last().event.contains(QLatin1String("uncertain")),
-                 qPrintable(m.history.last().event));
+        QVERIFY2(historyEventName(m.history.last().event).contains(QLatin1String("uncertain")),
+                 qPrintable(historyEventName(m.history.last().event)));
         const qint64 wait = m.nextAttemptAt.toMSecsSinceEpoch() - t0;
         QVERIFY(wait >= window(1).first && wait <= window(1).second);
         QCOMPARE(m_notices->count(), 0);
@@ -829,7 +829,7 @@ private slots:
             const MessageRecord m = record(id);
             QCOMPARE(m.state, MessageState::Queued);
             QCOMPARE(m.attempts, 0);
-            QCOMPARE(m.history.last().event, QStringLiteral("recovered"));
+            QCOMPARE(m.history.last().event, HistoryEvent::Recovered);
         }
         m_dispatcher->start();
         QVERIFY(waitRequest(2));

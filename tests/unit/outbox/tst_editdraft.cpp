@@ -156,7 +156,7 @@ void TestEditDraft::editAndSendReplaces()
         u.state = MessageState::Failed;
         u.errorClass = ErrorClass::Permanent;
         u.reply.code = 550;
-        u.event = QStringLiteral("failed");
+        u.event = HistoryEvent::Failed;
         QVERIFY2(store->applyUpdate(u, &error), qPrintable(error));
     }
     const QByteArray oldMessageId = store->summary(r.id)->messageId;

@@ -9,6 +9,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -51,7 +52,7 @@ QByteArray readFile(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-bool hasEvent(const MessageRecord &r, const QString &event)
+bool hasEvent(const MessageRecord &r, HistoryEvent event)
 {
     for (const HistoryEntry &h : r.history) {
         if (h.event == event)
@@ -126,7 +127,7 @@ private slots:
         QCOMPARE(rec->recipients[1].address, QByteArray("carol@example.net"));
         QCOMPARE(rec->recipients[1].state, MessageState::Queued);
         QCOMPARE(rec->history.size(), 1);
-        QCOMPARE(rec->history[0].event, QStringLiteral("queued"));
+        QCOMPARE(rec->history[0].event, HistoryEvent::Queued);
         QCOMPARE(m_store->messageData(id), m.data);
         QCOMPARE(m_store->count(MessageState::Queued), 1);
     }
@@ -207,7 +208,7 @@ private slots:
         u.id = id;
         u.state = MessageState::Sent;
         u.reply = SmtpReply{250, "2.0.0", {"Ok: queued as 17"}};
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.server = QStringLiteral("smtp.example.net:587");
         u.recipients = {
             RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, "2.1.5", {"ok"}}},
@@ -224,7 +225,7 @@ private slots:
         QCOMPARE(rec->recipients[1].state, MessageState::Failed);
         QCOMPARE(rec->recipients[1].reply.code, 550);
         QCOMPARE(rec->history.size(), 2);
-        QCOMPARE(rec->history[1].event, QStringLiteral("sent"));
+        QCOMPARE(rec->history[1].event, HistoryEvent::Sent);
         QCOMPARE(rec->history[1].server, QStringLiteral("smtp.example.net:587"));
         QCOMPARE(rec->history[1].at.toMSecsSinceEpoch(), m_clock.nowMs());
     }
@@ -240,7 +241,7 @@ private slots:
         u.errorClass = ErrorClass::Network;
         u.uncertain = true;
         u.nextAttemptAt = m_clock.now().addSecs(60);
-        u.event = QStringLiteral("delivery uncertain; queued again");
+        u.event = HistoryEvent::UncertainRequeued;
         QVERIFY(m_store->applyUpdate(u, &error));
         QVERIFY(m_store->summary(id)->uncertain);
         // A later attempt without the flag does not clear it.
@@ -249,7 +250,7 @@ private slots:
         u.uncertain = false;
         u.state = MessageState::Sent;
         u.errorClass = ErrorClass::None;
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         QVERIFY(m_store->applyUpdate(u, &error));
         const auto rec = m_store->message(id);
         QVERIFY(rec->uncertain);
@@ -268,7 +269,7 @@ private slots:
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Network;
         u.countAttempt = false;
-        u.event = QStringLiteral("deferred");
+        u.event = HistoryEvent::Deferred;
         QVERIFY(m_store->applyUpdate(u, &error));
         QCOMPARE(m_store->summary(id)->attempts, 0);
     }
@@ -291,9 +292,9 @@ private slots:
             QCOMPARE(rec->state, MessageState::Queued);
             QCOMPARE(rec->attempts, 0);
             QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
-            QCOMPARE(rec->history.last().event, QStringLiteral("recovered"));
+            QCOMPARE(rec->history.last().event, HistoryEvent::Recovered);
         }
-        QVERIFY(!hasEvent(*m_store->message(c), QStringLiteral("recovered")));
+        QVERIFY(!hasEvent(*m_store->message(c), HistoryEvent::Recovered));
         QCOMPARE(m_store->recoverInterrupted(), 0);
         QCOMPARE(m_store->claimDue(10, {}).size(), 3);
     }
@@ -320,7 +321,7 @@ private slots:
         u.state = MessageState::Failed;
         u.errorClass = ErrorClass::Permanent;
         u.reply = SmtpReply{554, "5.7.1", {"rejected"}};
-        u.event = QStringLiteral("failed");
+        u.event = HistoryEvent::Failed;
         u.recipients = {RecipientRecord{"bob@example.net", MessageState::Failed, u.reply}};
         QVERIFY(m_store->applyUpdate(u, &error));
         QVERIFY(!m_store->release(id, &error));
@@ -328,20 +329,20 @@ private slots:
         auto rec = m_store->message(id);
         QCOMPARE(rec->state, MessageState::Queued);
         QCOMPARE(rec->recipients[0].state, MessageState::Queued);
-        const QStringList events = [&] {
-            QStringList e;
+        const QList<HistoryEvent> events = [&] {
+            QList<HistoryEvent> e;
             for (const HistoryEntry &h : rec->history)
                 e << h.event;
             return e;
         }();
-        QCOMPARE(events, (QStringList{QStringLiteral("queued"), QStringLiteral("held by the user"),
-                                      QStringLiteral("released"), QStringLiteral("failed"),
-                                      QStringLiteral("retry requested")}));
+        QCOMPARE(events, (QList<HistoryEvent>{HistoryEvent::Queued, HistoryEvent::HeldByUser,
+                                              HistoryEvent::Released, HistoryEvent::Failed,
+                                              HistoryEvent::RetryRequested}));
         const QList<ClaimedMessage> claimed = m_store->claimDue(1, {});
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
         u.state = MessageState::Sent;
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.recipients = {
             RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, {}, {"ok"}}}};
         QVERIFY(m_store->applyUpdate(u, &error));
@@ -396,7 +397,7 @@ private slots:
         QCOMPARE(rec->state, MessageState::Held);
         QCOMPARE(rec->errorClass, ErrorClass::Auth);
         QCOMPARE(rec->lastReply.code, 535);
-        QCOMPARE(rec->history.last().event, QStringLiteral("held (account paused)"));
+        QCOMPARE(rec->history.last().event, HistoryEvent::HeldAccountPaused);
         QCOMPARE(m_store->summary(h)->state, MessageState::Queued);
         QCOMPARE(m_store->releaseAccount(QStringLiteral("work")), 1);
         QCOMPARE(m_store->summary(a)->state, MessageState::Queued);
@@ -413,7 +414,7 @@ private slots:
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Transient;
         u.nextAttemptAt = m_clock.now().addSecs(600);
-        u.event = QStringLiteral("deferred");
+        u.event = HistoryEvent::Deferred;
         QVERIFY(m_store->applyUpdate(u, &error));
         NewMessage later = makeMessage("later");
         later.sendAt = m_clock.now().addSecs(3600);
@@ -546,7 +547,7 @@ private slots:
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Sent;
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.notes = {QStringLiteral("dsn-not-offered")};
         QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
         const auto rec = m_store->message(id);
@@ -644,6 +645,91 @@ private slots:
         const qint64 id = store.enqueue(m, &error);
         QVERIFY2(id > 1, qPrintable(error));
         QCOMPARE(store.message(id)->dsn.notify, int(DsnRequest::Failure));
+    }
+
+    void migratesHistoryPhrasesToNames()
+    {
+        // Schema 2 stored English phrases as history events: opening maps each to its name,
+        // the time of a dropped schedule to the detail, and keeps an unknown phrase as detail.
+        QString error;
+        const qint64 id = m_store->enqueue(makeMessage("old"), &error);
+        QVERIFY(id > 0);
+        const QStringList phrases = {
+            QStringLiteral("draft saved"),
+            QStringLiteral("sent (some recipients refused)"),
+            QStringLiteral("partly sent; deferred recipients queued"),
+            QStringLiteral("deferred"),
+            QStringLiteral("deferred (server unreachable)"),
+            QStringLiteral("delivery uncertain; queued again"),
+            QStringLiteral("expired"),
+            QStringLiteral("failed (account removed)"),
+            QStringLiteral("held (account paused)"),
+            QStringLiteral("held by the user"),
+            QStringLiteral("released"),
+            QStringLiteral("released (account resumed)"),
+            QStringLiteral("retry requested"),
+            QStringLiteral("retry requested (schedule for 2026-11-29T15:00:00.000Z dropped)"),
+            QStringLiteral("recovered"),
+            QStringLiteral("interrupted (Outpost quit)"),
+            QStringLiteral("cancelled by the user"),
+            QStringLiteral("back to draft for editing"),
+            QStringLiteral("edited, draft saved"),
+            QStringLiteral("edited and queued"),
+            QStringLiteral("sent to the moon"),
+        };
+        QSqlQuery q(m_db->db());
+        for (const QString &p : phrases) {
+            q.prepare(QStringLiteral("INSERT INTO history (message, at, event, detail) VALUES "
+                                     "(?, 1, ?, ?)"));
+            q.addBindValue(id);
+            q.addBindValue(p);
+            q.addBindValue(p == QLatin1String("sent to the moon") ? QStringLiteral("far")
+                                                                  : QString());
+            QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+        }
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 2")));
+        q = QSqlQuery();
+        reopen();
+        const auto rec = m_store->message(id);
+        QVERIFY(rec);
+        QList<HistoryEvent> got;
+        for (const HistoryEntry &h : rec->history)
+            got << h.event;
+        const QList<HistoryEvent> expected = {
+            HistoryEvent::Queued,
+            HistoryEvent::DraftSaved,
+            HistoryEvent::SentSomeRefused,
+            HistoryEvent::PartlyDeferred,
+            HistoryEvent::Deferred,
+            HistoryEvent::DeferredUnreachable,
+            HistoryEvent::UncertainRequeued,
+            HistoryEvent::Expired,
+            HistoryEvent::FailedAccountRemoved,
+            HistoryEvent::HeldAccountPaused,
+            HistoryEvent::HeldByUser,
+            HistoryEvent::Released,
+            HistoryEvent::ReleasedAccountResumed,
+            HistoryEvent::RetryRequested,
+            HistoryEvent::RetryRequested,
+            HistoryEvent::Recovered,
+            HistoryEvent::Interrupted,
+            HistoryEvent::Cancelled,
+            HistoryEvent::BackToDraft,
+            HistoryEvent::EditedDraft,
+            HistoryEvent::EditedQueued,
+            HistoryEvent::Unknown,
+        };
+        QCOMPARE(got, expected);
+        QVERIFY(rec->history[13].detail.isEmpty());
+        QCOMPARE(rec->history[14].detail, QStringLiteral("2026-11-29T15:00:00.000Z"));
+        QCOMPARE(rec->history.last().detail, QStringLiteral("sent to the moon: far"));
+        // Every stored name reads back as its event.
+        QSqlQuery names(m_db->db());
+        QVERIFY(names.exec(QStringLiteral("SELECT DISTINCT event FROM history")));
+        while (names.next()) {
+            const QString n = names.value(0).toString();
+            QCOMPARE(historyEventName(historyEventFromName(n)), n);
+        }
     }
 
     void newerSchemaIsRefused()
@@ -803,7 +889,7 @@ private slots:
         u.reply = SmtpReply{450, "4.2.0", {"\xc3\xa9t\xc3\xa9 \xe2\x98\x83"}};
         u.detail = QStringLiteral("d\u00e9tail");
         u.nextAttemptAt = m_clock.now().addSecs(60);
-        u.event = QStringLiteral("deferred");
+        u.event = HistoryEvent::Deferred;
         QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
         QList<MessageSummary> seen;
         QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
@@ -910,7 +996,7 @@ private slots:
             QCOMPARE(rec->subject, QStringLiteral("g%1").arg(i));
             QCOMPARE(rec->state, MessageState::Queued);
             QCOMPARE(rec->recipients.size(), 1);
-            QVERIFY(hasEvent(*rec, QStringLiteral("queued")));
+            QVERIFY(hasEvent(*rec, HistoryEvent::Queued));
             QVERIFY(m_store->messageData(id).contains("Subject: g" + QByteArray::number(i)));
         }
         QCOMPARE(ids.size(), 5);
@@ -1126,14 +1212,16 @@ private slots:
         const auto rec = m_store->message(id);
         QVERIFY(!rec->sendAt.isValid()); // listings no longer claim a schedule
         QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
-        QVERIFY(
-            rec->history.last().event.startsWith(QLatin1String("retry requested (schedule for ")));
+        // "retry requested (schedule for <time> dropped)": the time is the row's detail.
+        QCOMPARE(rec->history.last().event, HistoryEvent::RetryRequested);
+        QCOMPARE(rec->history.last().detail, overridden.toString(Qt::ISODateWithMs));
         QCOMPARE(m_store->claimDue(10, {}).size(), 1);
         // Not scheduled: nothing overridden.
         const qint64 now = m_store->enqueue(makeMessage("now"), &error);
         QVERIFY(m_store->retryNow(now, &error, &overridden));
         QVERIFY(!overridden.isValid());
-        QCOMPARE(m_store->message(now)->history.last().event, QStringLiteral("retry requested"));
+        QCOMPARE(m_store->message(now)->history.last().event, HistoryEvent::RetryRequested);
+        QVERIFY(m_store->message(now)->history.last().detail.isEmpty());
     }
 
     void cancelRefusesSentAndDeletesUnsent()
@@ -1148,7 +1236,7 @@ private slots:
         u.id = sent;
         u.state = MessageState::Sent;
         u.reply = SmtpReply{250, "2.0.0", {"ok"}};
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.recipients = {RecipientRecord{"bob@example.net", MessageState::Sent, u.reply}};
         QVERIFY(m_store->applyUpdate(u, &error));
         QVERIFY(!m_store->cancel(sent, &deleted, &error));
@@ -1183,7 +1271,7 @@ private slots:
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Transient;
         u.reply = SmtpReply{250, "2.0.0", {"ok"}};
-        u.event = QStringLiteral("sent to some");
+        u.event = HistoryEvent::PartlyDeferred;
         u.nextAttemptAt = m_clock.now().addSecs(60);
         u.recipients = {
             RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, {}, {"ok"}}},
@@ -1198,7 +1286,7 @@ private slots:
         QCOMPARE(rec->state, MessageState::Failed);
         QCOMPARE(rec->recipients[0].state, MessageState::Sent);
         QCOMPARE(rec->recipients[1].state, MessageState::Failed);
-        QCOMPARE(rec->history.last().event, QStringLiteral("cancelled by the user"));
+        QCOMPARE(rec->history.last().event, HistoryEvent::Cancelled);
         QVERIFY(m_store->claimDue(10, {}).isEmpty());
     }
 
@@ -1215,8 +1303,6 @@ private slots:
         QCOMPARE(m_store->orphanAccounts({QStringLiteral("home")}),
                  QStringList{QStringLiteral("work")});
         QCOMPARE(m_store->failAccount(QStringLiteral("work"),
-                                      QStringLiteral("failed (account "
-                                                     "removed)"),
                                       QStringLiteral("the account \"work\" was removed")),
                  2);
         for (qint64 id : {q1, h1}) {
@@ -1225,7 +1311,7 @@ private slots:
             QCOMPARE(rec->errorClass, ErrorClass::Local);
             QCOMPARE(rec->attempts, 0);
             QCOMPARE(rec->lastDetail, QStringLiteral("the account \"work\" was removed"));
-            QCOMPARE(rec->history.last().event, QStringLiteral("failed (account removed)"));
+            QCOMPARE(rec->history.last().event, HistoryEvent::FailedAccountRemoved);
         }
         QCOMPARE(m_store->summary(o1)->state, MessageState::Queued);
         QCOMPARE(m_store->unsentCount(QStringLiteral("work")), 0);

@@ -1,0 +1,135 @@
+#include "InstanceMessage.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+
+namespace outpost {
+
+namespace {
+struct VerbName
+{
+    InstanceVerb verb;
+    const char *name;
+};
+// The names are the wire format between two Outpost processes, possibly of two versions:
+// never rename one.
+constexpr VerbName kVerbs[] = {
+    {InstanceVerb::Changed, "changed"},
+    {InstanceVerb::Flush, "flush"},
+    {InstanceVerb::Activate, "activate"},
+};
+
+const QLatin1String kCmd("cmd");
+const QLatin1String kMailto("mailto");
+const QLatin1String kOk("ok");
+const QLatin1String kError("error");
+const QLatin1String kQueued("queued");
+const QLatin1String kHeld("held");
+const QLatin1String kFailed("failed");
+const QLatin1String kSent("sent");
+
+QByteArray line(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n';
+}
+
+/// The JSON object of a line; nullopt with *error when it is not one.
+std::optional<QJsonObject> objectOf(const QByteArray &bytes, QString *error)
+{
+    if (bytes.size() > kInstanceLineMax) {
+        *error = QStringLiteral("request too long");
+        return std::nullopt;
+    }
+    QJsonParseError parse;
+    const QJsonDocument doc = QJsonDocument::fromJson(bytes.trimmed(), &parse);
+    if (parse.error != QJsonParseError::NoError) {
+        *error = QStringLiteral("not JSON: %1").arg(parse.errorString());
+        return std::nullopt;
+    }
+    if (!doc.isObject()) {
+        *error = QStringLiteral("not a JSON object");
+        return std::nullopt;
+    }
+    return doc.object();
+}
+} // namespace
+
+QString instanceVerbName(InstanceVerb verb)
+{
+    for (const VerbName &v : kVerbs) {
+        if (v.verb == verb)
+            return QString::fromLatin1(v.name);
+    }
+    return {};
+}
+
+QByteArray encodeRequest(const InstanceRequest &request)
+{
+    QJsonObject o{{kCmd, instanceVerbName(request.verb)}};
+    if (request.verb == InstanceVerb::Activate && !request.mailto.isEmpty())
+        o.insert(kMailto, request.mailto);
+    return line(o);
+}
+
+std::optional<InstanceRequest> decodeRequest(const QByteArray &bytes, QString *error)
+{
+    const std::optional<QJsonObject> o = objectOf(bytes, error);
+    if (!o)
+        return std::nullopt;
+    const QJsonValue cmd = o->value(kCmd);
+    if (!cmd.isString()) {
+        *error = QStringLiteral("no \"cmd\"");
+        return std::nullopt;
+    }
+    InstanceRequest r;
+    bool known = false;
+    for (const VerbName &v : kVerbs) {
+        if (cmd.toString() == QLatin1String(v.name)) {
+            r.verb = v.verb;
+            known = true;
+        }
+    }
+    if (!known) {
+        *error = QStringLiteral("unknown request \"%1\"").arg(cmd.toString().left(64));
+        return std::nullopt;
+    }
+    if (r.verb == InstanceVerb::Activate && o->contains(kMailto)) {
+        const QJsonValue mailto = o->value(kMailto);
+        if (!mailto.isString()) {
+            *error = QStringLiteral("\"mailto\" is not a string");
+            return std::nullopt;
+        }
+        r.mailto = mailto.toString();
+    }
+    return r;
+}
+
+QByteArray encodeReply(const InstanceReply &reply)
+{
+    if (!reply.ok)
+        return line({{kOk, false}, {kError, reply.error}});
+    return line({{kOk, true},
+                 {kQueued, reply.queued},
+                 {kHeld, reply.held},
+                 {kFailed, reply.failed},
+                 {kSent, reply.sent}});
+}
+
+std::optional<InstanceReply> decodeReply(const QByteArray &bytes)
+{
+    QString error;
+    const std::optional<QJsonObject> o = objectOf(bytes, &error);
+    if (!o || !o->value(kOk).isBool())
+        return std::nullopt;
+    InstanceReply r;
+    r.ok = o->value(kOk).toBool();
+    r.error = o->value(kError).toString();
+    r.queued = o->value(kQueued).toInt();
+    r.held = o->value(kHeld).toInt();
+    r.failed = o->value(kFailed).toInt();
+    r.sent = o->value(kSent).toInt();
+    return r;
+}
+
+} // namespace outpost
