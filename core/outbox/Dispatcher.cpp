@@ -3,6 +3,7 @@
 
 #include "Clock.h"
 #include "Connectivity.h"
+#include "Outcome.h"
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
@@ -45,17 +46,6 @@ constexpr int kClaimLowRoom = kMaxInFlight / 2;
 /// sync per message capped a flush at ~60 messages/s on a disk with a 5 ms fsync.
 constexpr int kCommitWindowMs = 20;
 constexpr int kCommitBatch = kMaxInFlight / 2;
-
-bool pausesAccount(ErrorClass c)
-{
-    return c == ErrorClass::Auth || c == ErrorClass::Certificate || c == ErrorClass::Tls;
-}
-
-bool retryable(ErrorClass c)
-{
-    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
-           c == ErrorClass::Protocol;
-}
 
 } // namespace
 
@@ -206,20 +196,7 @@ void Dispatcher::wake()
 
 qint64 Dispatcher::backoffMs(int attempts, qint64 initialMs, qint64 maxMs)
 {
-    qint64 d = std::max<qint64>(1, initialMs);
-    for (int i = 1; i < attempts && d < maxMs; ++i)
-        d *= 2;
-    return std::min(d, std::max<qint64>(1, maxMs));
-}
-
-QDateTime Dispatcher::nextAttempt(const ClaimedMessage &c, int attemptsAfter) const
-{
-    const qint64 initial = m_settings->intValue(c.account, settingKey("retry.initial_ms"));
-    const qint64 max = m_settings->intValue(c.account, settingKey("retry.max_ms"));
-    const qint64 base = backoffMs(std::max(1, attemptsAfter), initial, max);
-    // ±20 % jitter, so many clients (or messages) do not retry in lockstep.
-    const double f = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
-    return QDateTime::fromMSecsSinceEpoch(m_clock->nowMs() + qint64(double(base) * f));
+    return retryBackoffMs(attempts, initialMs, maxMs);
 }
 
 bool Dispatcher::isBusy() const
@@ -617,6 +594,20 @@ void Dispatcher::setCachedPassword(const QString &account, const QString &passwo
     m_passwords.insert(account, password);
 }
 
+OutcomeContext Dispatcher::outcomeContext(const QString &account, const QString &server) const
+{
+    OutcomeContext ctx;
+    ctx.now = m_clock->now();
+    ctx.shuttingDown = m_transport->isShuttingDown();
+    ctx.retryInitialMs = m_settings->intValue(account, settingKey("retry.initial_ms"));
+    ctx.retryMaxMs = m_settings->intValue(account, settingKey("retry.max_ms"));
+    ctx.lifetimeMs = m_settings->intValue(account, settingKey("retry.lifetime_ms"));
+    // ±20 % jitter, so many clients (or messages) do not retry in lockstep.
+    ctx.jitter = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
+    ctx.server = server;
+    return ctx;
+}
+
 void Dispatcher::onFinished(const TransactionResult &tx)
 {
     const auto it = m_inFlight.find(tx.messageId);
@@ -625,111 +616,19 @@ void Dispatcher::onFinished(const TransactionResult &tx)
     const InFlight f = *it;
     m_inFlight.erase(it);
     const ClaimedMessage &c = f.message;
-    const ErrorClass cls = tx.result.errorClass;
-
-    DeliveryUpdate u;
-    u.id = c.id;
-    u.errorClass = cls;
-    u.reply = tx.result.reply;
-    u.detail = tx.result.detail;
-    u.server = tx.server.isEmpty() ? f.server : tx.server;
-    u.countAttempt = !tx.notAttempted;
-    for (const TransactionNote n : tx.notes)
-        u.notes << transactionNoteName(n);
-    const int attemptsAfter = c.attempts + (u.countAttempt ? 1 : 0);
-
-    if (tx.notAttempted && pausesAccount(cls)) {
-        u.state = MessageState::Held;
-        u.event = HistoryEvent::HeldAccountPaused;
-        apply(u);
-        pauseAccount(c.account, tx.result);
-    } else if (tx.notAttempted && m_transport->isShuttingDown()) {
-        u.state = MessageState::Queued;
-        u.nextAttemptAt = m_clock->now();
-        u.event = HistoryEvent::Interrupted;
-        apply(u);
-    } else if (cls == ErrorClass::None) {
-        // Per recipient: accepted → sent; 5xx → failed; 4xx → queued for a retry of only those.
-        bool anyQueued = false;
-        bool anyFailed = false;
-        for (const RecipientResult &r : tx.recipients) {
-            RecipientRecord rr;
-            rr.address = r.address;
-            rr.reply = r.reply;
-            if (r.accepted) {
-                rr.state = MessageState::Sent;
-            } else if (r.reply.isTransient()) {
-                rr.state = MessageState::Queued;
-                anyQueued = true;
-            } else {
-                rr.state = MessageState::Failed;
-                anyFailed = true;
-            }
-            u.recipients << rr;
-        }
-        if (anyQueued) {
-            u.state = MessageState::Queued;
-            u.nextAttemptAt = nextAttempt(c, attemptsAfter);
-            u.event = HistoryEvent::PartlyDeferred;
-        } else {
-            u.state = MessageState::Sent;
-            u.event = anyFailed ? HistoryEvent::SentSomeRefused : HistoryEvent::Sent;
-            if (m_offlineBatch.contains(c.id))
-                ++m_offlineBatchSent;
-        }
-        applyLater(u);
+    const OutcomeDecision d = decideOutcome(tx, c, outcomeContext(c.account, f.server));
+    if (d.accepted) {
+        if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
+            ++m_offlineBatchSent;
+        applyLater(d.update);
         return; // commitPending() dispatches again
-    } else if (pausesAccount(cls)) {
-        u.state = MessageState::Held;
-        u.event = HistoryEvent::HeldAccountPaused;
-        apply(u);
+    }
+    apply(d.update);
+    if (d.pauseAccount)
         pauseAccount(c.account, tx.result);
-    } else if (retryable(cls) || tx.notAttempted) {
-        for (const RecipientResult &r : tx.recipients) {
-            if (r.reply.isPermanent())
-                u.recipients << RecipientRecord{r.address, MessageState::Failed, r.reply};
-            else
-                u.recipients << RecipientRecord{r.address, MessageState::Queued, r.reply};
-        }
-        u.uncertain = tx.uncertain();
-        const qint64 lifetime = m_settings->intValue(c.account, settingKey("retry.lifetime_ms"));
-        const bool expired =
-            c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
-        if (expired) {
-            u.state = MessageState::Failed;
-            u.event = HistoryEvent::Expired;
-        } else {
-            u.state = MessageState::Queued;
-            u.nextAttemptAt = nextAttempt(c, std::max(1, attemptsAfter));
-            u.event = u.uncertain ? HistoryEvent::UncertainRequeued
-                                  : (tx.notAttempted ? HistoryEvent::DeferredUnreachable
-                                                     : HistoryEvent::Deferred);
-        }
-        apply(u);
-        if (expired) {
-            Notice n;
-            n.kind = Notice::Kind::MessageFailed;
-            n.account = c.account;
-            n.messageId = c.id;
-            n.result = tx.result;
-            emit notice(n);
-        }
-    } else {
-        // Permanent (5xx) or local: failed, every recipient not yet sent with it.
-        QSet<QByteArray> seen;
-        for (const RecipientResult &r : tx.recipients) {
-            u.recipients << RecipientRecord{r.address, MessageState::Failed, r.reply};
-            seen.insert(r.address);
-        }
-        for (const QByteArray &a : c.recipients) {
-            if (!seen.contains(a))
-                u.recipients << RecipientRecord{a, MessageState::Failed, tx.result.reply};
-        }
-        u.state = MessageState::Failed;
-        u.event = HistoryEvent::Failed;
-        apply(u);
+    if (d.notice) {
         Notice n;
-        n.kind = Notice::Kind::MessageFailed;
+        n.kind = *d.notice;
         n.account = c.account;
         n.messageId = c.id;
         n.result = tx.result;

@@ -15,6 +15,7 @@
 namespace outpost {
 
 class AccountStore;
+struct OutcomeContext;
 class ThreadStore;
 class Clock;
 class Connectivity;
@@ -22,18 +23,11 @@ class CredentialStore;
 class Settings;
 struct Account;
 
-/// Decides what to send when and what an outcome means (design.md §4): claims due messages
-/// from the OutboxStore, hands them to the Transport, and applies the outcome table:
-///
-/// | outcome                                   | result                                      |
-/// |-------------------------------------------|---------------------------------------------|
-/// | end of data 2xx                           | sent; refused recipients failed, deferred (4xx)
-/// recipients queued again | | 4xx, timeout, network, protocol           | queued with backoff
-/// (retry.initial_ms doubling to retry.max_ms, ±20 %), failed after retry.lifetime_ms | | 5xx,
-/// local                                | failed, one notice                          | | auth,
-/// certificate, tls                    | account paused, its messages held, one notice | | lost
-/// after the end marker                 | queued with backoff, marked uncertain       | | offline
-/// | nothing attempted, nothing counted          |
+/// Decides what to send when (design.md §4): claims due messages from the OutboxStore, hands
+/// them to the Transport, and applies what each result means: the outcome table is
+/// decideOutcome() (Outcome.h), a pure function; the dispatcher writes its decision (accepted
+/// messages with the next group commit, the rest at once), pauses accounts and raises notices.
+/// Offline, nothing is attempted and nothing counted.
 ///
 /// Serial and re-entrant through the event loop: dispatch() runs from a zero timer, never
 /// recursively. Time comes from the injected Clock.
@@ -85,7 +79,7 @@ public:
     /// messages old) now, in one transaction; with the worker thread, waits until it has
     /// written them and everything handed to it before (they are on disk when this returns).
     void commitPending();
-    /// The backoff before attempt `attempts` + 1 (ms), before jitter.
+    /// The backoff before attempt `attempts` + 1 (ms), before jitter (retryBackoffMs()).
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 
 signals:
@@ -128,7 +122,8 @@ private:
     /// Records an accepted message with the next group commit (at most kCommitWindowMs later;
     /// at the next event-loop turn when nothing else is in flight).
     void applyLater(const DeliveryUpdate &u);
-    QDateTime nextAttempt(const ClaimedMessage &c, int attemptsAfter) const;
+    /// What decideOutcome() needs about now, the account's retry settings and the shutdown.
+    OutcomeContext outcomeContext(const QString &account, const QString &server) const;
     QStringList skippedAccounts() const;
     void updateActivity();
 
