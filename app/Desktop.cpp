@@ -11,7 +11,7 @@
 #include "accounts/Settings.h"
 #include "cli/Words.h"
 #include "outbox/Connectivity.h"
-#include "outbox/Database.h"
+#include "storage/Database.h"
 #include "outbox/Service.h"
 
 #include <QApplication>

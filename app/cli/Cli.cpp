@@ -11,7 +11,7 @@
 #include "mime/MessageComposer.h"
 #include "mime/ReplyContext.h"
 #include "outbox/Connectivity.h"
-#include "outbox/Database.h"
+#include "storage/Database.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/MessageJson.h"
 #include "outbox/Service.h"

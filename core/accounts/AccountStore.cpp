@@ -1,6 +1,6 @@
 #include "AccountStore.h"
 
-#include "outbox/Database.h"
+#include "storage/Database.h"
 
 #include <QScopeGuard>
 #include <QSqlError>

@@ -1,7 +1,7 @@
 #include "Settings.h"
 #include "SettingKeys.h"
 
-#include "outbox/Database.h"
+#include "storage/Database.h"
 #include "smtp/Dsn.h"
 
 #include <QSqlError>

@@ -10,7 +10,7 @@
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 
-#include "Database.h"
+#include "storage/Database.h"
 
 #include <QCoreApplication>
 #include <QFile>

@@ -1,8 +1,9 @@
 #pragma once
 
-#include "HistoryEvent.h"
-#include "smtp/Dsn.h"
-#include "smtp/SmtpResult.h"
+#include "storage/AddressBook.h"
+#include "storage/OutboxReader.h"
+#include "storage/OutboxTypes.h"
+#include "storage/OutboxWriter.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -21,133 +22,6 @@ namespace outpost {
 class Clock;
 class Database;
 class ThreadStore;
-
-/// The life of a message in the outbox (design.md §4).
-enum class MessageState
-{
-    Draft,
-    Queued,
-    Sending,
-    Sent,
-    Failed,
-    Held
-};
-/// "draft", "queued", "sending", "sent", "failed", "held".
-QString messageStateName(MessageState s);
-/// Inverse of messageStateName(); false for unknown names.
-bool messageStateFromName(const QString &name, MessageState *out);
-
-/// One envelope recipient and what became of it.
-struct RecipientRecord
-{
-    QByteArray address;
-    MessageState state = MessageState::Queued; ///< queued (to send), sent, or failed
-    SmtpReply reply;                           ///< the server's last word on it
-};
-
-/// One event in a message's history (queued, attempt results, user actions).
-struct HistoryEntry
-{
-    QDateTime at;
-    HistoryEvent event = HistoryEvent::Unknown;
-    ErrorClass errorClass = ErrorClass::None;
-    SmtpReply reply;
-    bool uncertain = false; ///< delivery uncertain (connection lost after the end of data)
-    QString server;         ///< "host:port" for attempts
-    QString detail;    ///< technical detail for logs and the details view; for RetryRequested the
-                       ///< dropped schedule's time (ISO 8601), when there was one
-    QStringList notes; ///< transactionNoteName()s of the attempt, e.g. "dsn-not-offered"
-};
-
-/// The listing fields of a message (no bytes, no history): cheap to read in bulk.
-struct MessageSummary
-{
-    qint64 id = 0;
-    QString account;
-    MessageState state = MessageState::Queued;
-    ErrorClass errorClass = ErrorClass::None;
-    QString fromText;
-    QString toText; ///< the visible recipients (To, Cc) as the user wrote them
-    QString subject;
-    int attempts = 0;
-    QDateTime createdAt;
-    QDateTime sendAt;        ///< scheduled time (invalid = as soon as possible)
-    QDateTime nextAttemptAt; ///< when the dispatcher tries next (queued only)
-    SmtpReply lastReply;
-    QString lastDetail;   ///< technical detail of the last failure (no reply)
-    QByteArray messageId; ///< Message-ID without angle brackets
-    bool uncertain = false;
-    qint64 size = 0;            ///< octets of the stored message
-    DsnRequest dsn;             ///< delivery status notifications asked for (none for rows from
-                                ///< before schema 2)
-    bool heldByAccount = false; ///< held because its account needs attention, not by the user
-};
-
-/// Why a read of the outbox failed (OutboxStore::forEachSummary(), message()).
-struct ReadFailure
-{
-    bool damaged = false; ///< SQLite found the file damaged (Database::isCorruption())
-    QString detail;       ///< SQLite's words (technical; for the log or an error line)
-};
-
-/// Everything stored about one message except its bytes.
-struct MessageRecord : MessageSummary
-{
-    QByteArray reversePath;
-    bool needsSmtpUtf8 = false;
-    QList<RecipientRecord> recipients;
-    QList<HistoryEntry> history;
-};
-
-/// A message to put into the outbox: frozen bytes and envelope.
-struct NewMessage
-{
-    QString account;
-    QByteArray data; ///< RFC 5322 bytes, CRLF
-    QByteArray messageId;
-    QByteArray reversePath;
-    QList<QByteArray> recipients;
-    bool needsSmtpUtf8 = false;
-    QString fromText;
-    QString toText;
-    QString subject;
-    DsnRequest dsn;   ///< delivery status notifications to ask for (RFC 3461); must pass
-                      ///< checkDsnRequest()
-    QDateTime sendAt; ///< invalid = now
-    MessageState state = MessageState::Queued; ///< Queued, Held or Draft
-};
-
-/// A message the dispatcher claimed for sending (state is now `sending`).
-struct ClaimedMessage
-{
-    qint64 id = 0;
-    QString account;
-    QByteArray reversePath;
-    QList<QByteArray> recipients; ///< only those still to be sent
-    QByteArray data;
-    bool needsSmtpUtf8 = false;
-    DsnRequest dsn;
-    int attempts = 0;
-    QDateTime createdAt;
-};
-
-/// What the dispatcher decided about one attempt; applied in one transaction.
-struct DeliveryUpdate
-{
-    qint64 id = 0;
-    MessageState state = MessageState::Queued;
-    ErrorClass errorClass = ErrorClass::None;
-    SmtpReply reply;
-    QString detail;
-    bool countAttempt = true;
-    QDateTime nextAttemptAt;
-    bool uncertain = false; ///< sets the message's uncertain flag (never clears it)
-    HistoryEvent event = HistoryEvent::Unknown; ///< for the history entry; HeldAccountPaused
-                                                ///< with state Held marks it held by its account
-    QString server;
-    QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
-    QStringList notes;                 ///< for the history entry (transactionNoteName()s)
-};
 
 /// The durable outbox (design.md §4) on the outbox Database. Every change is one SQLite
 /// transaction: a failure (full disk, I/O error) leaves nothing half-written and is
@@ -326,7 +200,6 @@ signals:
     void messagesReset();
 
 private:
-    void addHistory(qint64 id, const HistoryEntry &h);
     struct PendingEnqueue
     {
         quint64 ticket = 0;
@@ -361,9 +234,12 @@ private:
     int m_writing = 0; // requests handed to the writer thread, outcome not back yet
     int m_written = 0; // messages written so far (for commitEnqueues())
     bool m_useWriter = false;
-    std::function<void(QSqlDatabase &)> m_writerSetup;
-    QThread *m_writerThread = nullptr;
-    ThreadStore *m_writer = nullptr; // lives in m_writerThread
+    std::function<void(QSqlDatabase &)> m_workerSetup;
+    OutboxReader m_reader;
+    OutboxWriter m_writer;
+    AddressBook m_addresses;
+    QThread *m_workerThread = nullptr;
+    ThreadStore *m_worker = nullptr; // lives in m_workerThread
     quint64 m_lastTicket = 0;
     qint64 m_maxGroupBytes = 32 * 1024 * 1024;
     QTimer m_groupTimer;

@@ -2,7 +2,7 @@
 
 #include "Clock.h"
 #include "Connectivity.h"
-#include "Database.h"
+#include "storage/Database.h"
 #include "Dispatcher.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"

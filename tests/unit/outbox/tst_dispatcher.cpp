@@ -7,7 +7,7 @@
 #include "accounts/Settings.h"
 #include "outbox/Clock.h"
 #include "outbox/Connectivity.h"
-#include "outbox/Database.h"
+#include "storage/Database.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/OutboxStore.h"
 

@@ -2,7 +2,7 @@
 // version and migrations, a corrupt file, a full disk. Time comes from a MockClock.
 
 #include "outbox/Clock.h"
-#include "outbox/Database.h"
+#include "storage/Database.h"
 #include "outbox/OutboxStore.h"
 
 #include <QFile>
