@@ -11,8 +11,8 @@
 #include "accounts/Settings.h"
 #include "cli/Words.h"
 #include "outbox/Connectivity.h"
-#include "storage/Database.h"
 #include "outbox/Service.h"
+#include "storage/Database.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

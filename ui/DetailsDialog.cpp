@@ -3,6 +3,7 @@
 #include "Icons.h"
 #include "Words.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -67,7 +68,7 @@ DetailsDialog::DetailsDialog(Service *service, qint64 id, QWidget *parent)
     layout->addWidget(tabs);
     layout->addWidget(buttons);
 
-    connect(service->store(), &OutboxStore::messageChanged, this, [this](qint64 changed) {
+    connect(service->outbox(), &OutboxReader::messageChanged, this, [this](qint64 changed) {
         if (changed == m_id)
             reload();
     });
@@ -78,7 +79,7 @@ void DetailsDialog::reload()
 {
     while (m_form->rowCount() > 0)
         m_form->removeRow(0);
-    const auto rec = m_service->store()->message(m_id);
+    const auto rec = m_service->outbox()->message(m_id);
     if (!rec) {
         m_form->addRow(new QLabel(tr("This message is no longer in the outbox."), this));
         m_recipients->setRowCount(0);

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "outbox/OutboxStore.h"
+#include "storage/OutboxTypes.h"
 
 #include <QIcon>
 

@@ -11,13 +11,13 @@
 
 namespace outpost::ui {
 
-OutboxModel::OutboxModel(OutboxStore *store, QObject *parent)
+OutboxModel::OutboxModel(OutboxReader *store, QObject *parent)
     : QAbstractTableModel(parent)
     , m_store(store)
     , m_cache(2000)
 {
-    connect(m_store, &OutboxStore::messageChanged, this, &OutboxModel::onMessageChanged);
-    connect(m_store, &OutboxStore::messagesReset, this, &OutboxModel::reload);
+    connect(m_store, &OutboxReader::messageChanged, this, &OutboxModel::onMessageChanged);
+    connect(m_store, &OutboxReader::messagesReset, this, &OutboxModel::reload);
     m_apply.setSingleShot(true);
     m_apply.setInterval(0);
     connect(&m_apply, &QTimer::timeout, this, &OutboxModel::applyPending);

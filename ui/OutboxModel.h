@@ -1,6 +1,6 @@
 #pragma once
 
-#include "outbox/OutboxStore.h"
+#include "storage/OutboxReader.h"
 
 #include <QAbstractTableModel>
 #include <QCache>
@@ -12,9 +12,9 @@
 namespace outpost::ui {
 
 /// The outbox as a table (design.md §5): one row per message, newest first, over an
-/// OutboxStore. Lazy: the ids are read once (OutboxStore::ids), a row's fields only when the
-/// view asks for them (OutboxStore::summary, kept in a small cache), so 100 000 rows cost one
-/// query and a list of ids. Live: follows OutboxStore::messageChanged (rows appear, change,
+/// OutboxReader. Lazy: the ids are read once (OutboxReader::idsPage), a row's fields only when the
+/// view asks for them (OutboxReader::summary, kept in a small cache), so 100 000 rows cost one
+/// query and a list of ids. Live: follows OutboxReader::messageChanged (rows appear, change,
 /// move out of the filter, disappear) and messagesReset (reload). Changes are applied on the
 /// next turn of the event loop; a burst of more than 200 (a bulk enqueue) becomes one reload.
 class OutboxModel : public QAbstractTableModel
@@ -47,7 +47,7 @@ public:
         StateRole,                 ///< int(MessageState)
     };
 
-    explicit OutboxModel(OutboxStore *store, QObject *parent = nullptr);
+    explicit OutboxModel(OutboxReader *store, QObject *parent = nullptr);
 
     void setFilter(Filter f);
     Filter filter() const { return m_filter; }
@@ -83,7 +83,7 @@ private:
     const MessageSummary *cached(qint64 id) const;
     QList<MessageState> filterStates() const;
 
-    OutboxStore *m_store;
+    OutboxReader *m_store;
     Filter m_filter = Filter::All;
     QList<qint64>
         m_ids; // newest (highest id) first, as the store lists them: rowOf() is a binary search

@@ -4,8 +4,8 @@
 
 #include "accounts/ConnectionTest.h"
 #include "outbox/Notice.h"
-#include "outbox/OutboxStore.h"
 #include "smtp/SmtpResult.h"
+#include "storage/OutboxTypes.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

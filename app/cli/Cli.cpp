@@ -11,12 +11,13 @@
 #include "mime/MessageComposer.h"
 #include "mime/ReplyContext.h"
 #include "outbox/Connectivity.h"
-#include "storage/Database.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/MessageJson.h"
 #include "outbox/Service.h"
 #include "smtp/SmtpSession.h"
 #include "smtp/Transport.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -542,8 +543,7 @@ void Cli::run(const QStringList &all)
             if (sub == QLatin1String("remove")) {
                 // Its waiting messages could never be sent: refuse, or fail them (--force),
                 // never leave them queued with no account.
-                OutboxStore *store = d->service->store();
-                const int unsent = store->unsentCount(name);
+                const int unsent = d->service->outbox()->unsentCount(name);
                 if (unsent > 0 && !p.isSet(QStringLiteral("force"))) {
                     err(QStringLiteral("account \"%1\" still has %2 message(s) not sent "
                                        "(queued, held or being sent): send them (outpost flush), "
@@ -555,8 +555,9 @@ void Cli::run(const QStringList &all)
                     return;
                 }
                 if (unsent > 0) {
-                    const int failed = store->failAccount(
-                        name, QStringLiteral("the account \"%1\" was removed").arg(name));
+                    const int failed = d->service->storage()->writeNow(
+                        &OutboxWriter::failAccount, name,
+                        QStringLiteral("the account \"%1\" was removed").arg(name));
                     if (failed < 0) {
                         err(QStringLiteral("could not write the outbox; the account was kept"));
                         done(exitcode::TempFail);
@@ -1109,7 +1110,7 @@ void Cli::run(const QStringList &all)
             done(code);
             return;
         }
-        OutboxStore *store = d->service->store();
+        const OutboxReader *store = d->service->outbox();
         ReadFailure failure;
         if (command == QLatin1String("list")) {
             std::optional<MessageState> filter;
@@ -1237,7 +1238,8 @@ void Cli::run(const QStringList &all)
             return;
         }
         QString error;
-        OutboxStore *store = d->service->store();
+        const OutboxReader *store = d->service->outbox();
+        Storage *storage = d->service->storage();
         bool done_ = false;
         QString said;
         if (command == QLatin1String("retry")) {
@@ -1254,22 +1256,22 @@ void Cli::run(const QStringList &all)
             }
             if (s && d->service->accounts()->isPaused(s->account)) {
                 d->service->accounts()->setPaused(s->account, false);
-                store->releaseAccount(s->account);
+                storage->writeNow(&OutboxWriter::releaseAccount, s->account);
             }
             QDateTime scheduled;
-            done_ = store->retryNow(id, &error, &scheduled);
+            done_ = storage->writeNow(&OutboxWriter::retryNow, id, &error, &scheduled);
             if (done_ && scheduled.isValid())
                 said = QStringLiteral("message %1 was scheduled for %2; it is sent at the next "
                                       "chance instead (the schedule is dropped)\n")
                            .arg(id)
                            .arg(scheduled.toLocalTime().toString(Qt::ISODate));
         } else if (command == QLatin1String("hold"))
-            done_ = store->hold(id, &error);
+            done_ = storage->writeNow(&OutboxWriter::hold, id, &error);
         else if (command == QLatin1String("release"))
-            done_ = store->release(id, &error);
+            done_ = storage->writeNow(&OutboxWriter::release, id, &error);
         else {
             bool deleted = false;
-            done_ = store->cancel(id, &deleted, &error);
+            done_ = storage->writeNow(&OutboxWriter::cancel, id, &deleted, &error);
             if (done_)
                 said = deleted ? QStringLiteral("message %1 cancelled and deleted\n").arg(id)
                                : QStringLiteral("message %1 cancelled; kept as failed, as some "
@@ -1481,22 +1483,23 @@ void Cli::run(const QStringList &all)
             QStringList existing;
             for (const Account &a : service->accounts()->list())
                 existing << a.name;
-            const QStringList orphans = service->store()->orphanAccounts(existing);
+            const QStringList orphans = service->outbox()->orphanAccounts(existing);
             for (const QString &name : orphans) {
                 for (const std::optional<MessageState> st :
                      {std::optional(MessageState::Queued), std::optional(MessageState::Held)}) {
-                    service->store()->forEachSummary(st, [&](const MessageSummary &m) {
+                    service->outbox()->forEachSummary(st, [&](const MessageSummary &m) {
                         if (m.account == name)
                             ids << m.id;
                         return true;
                     });
                 }
-                service->store()->failAccount(
-                    name, QStringLiteral("the account \"%1\" no longer exists").arg(name));
+                service->storage()->writeNow(
+                    &OutboxWriter::failAccount, name,
+                    QStringLiteral("the account \"%1\" no longer exists").arg(name));
             }
         }
-        service->store()->makeAllDue();
-        ids << service->store()->dueIds();
+        service->storage()->writeNow(&OutboxWriter::makeAllDue);
+        ids << service->outbox()->dueIds();
         const int deadline =
             int(service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
         auto finishing = std::make_shared<bool>(false);
@@ -1509,13 +1512,13 @@ void Cli::run(const QStringList &all)
                     // Counted after the shutdown: a transaction cut off by it is queued again
                     // by now.
                     int sent = 0, deferred = 0, failed = 0;
-                    const QHash<qint64, MessageState> states = service->store()->states(ids);
+                    const QHash<qint64, MessageState> states = service->outbox()->states(ids);
                     for (auto it = states.cbegin(); it != states.cend(); ++it) {
                         if (it.value() == MessageState::Sent)
                             ++sent;
                         else if (it.value() == MessageState::Failed)
                             ++failed;
-                        else if (it.value() == MessageState::Held && service->store()
+                        else if (it.value() == MessageState::Held && service->outbox()
                                                                          ->summary(it.key())
                                                                          .value_or(MessageSummary{})
                                                                          .heldByAccount)
@@ -1531,12 +1534,12 @@ void Cli::run(const QStringList &all)
                     // Held because their account needs attention: stuck until the user
                     // acts, so the flush did not get everything out.
                     QMap<QString, int> stuck;
-                    service->store()->forEachSummary(MessageState::Held,
-                                                     [&](const MessageSummary &m) {
-                                                         if (m.heldByAccount)
-                                                             ++stuck[m.account];
-                                                         return true;
-                                                     });
+                    service->outbox()->forEachSummary(MessageState::Held,
+                                                      [&](const MessageSummary &m) {
+                                                          if (m.heldByAccount)
+                                                              ++stuck[m.account];
+                                                          return true;
+                                                      });
                     for (auto it = stuck.cbegin(); it != stuck.cend(); ++it)
                         out(QStringLiteral("%1 held: account \"%2\" needs attention (outpost "
                                            "list --state held; outpost retry ID when fixed)\n")

@@ -3,9 +3,9 @@
 
 #include "outbox/DataDir.h"
 #include "outbox/Notice.h"
-#include "outbox/OutboxStore.h"
 #include "smtp/Dsn.h"
 #include "smtp/SmtpResult.h"
+#include "storage/OutboxTypes.h"
 
 #include <QString>
 

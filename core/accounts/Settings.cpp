@@ -1,8 +1,9 @@
 #include "Settings.h"
 #include "SettingKeys.h"
 
-#include "storage/Database.h"
 #include "smtp/Dsn.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -27,9 +28,10 @@ const SettingInfo *find(const QString &key)
 }
 } // namespace
 
-Settings::Settings(Database *db, QObject *parent)
+Settings::Settings(Database *db, Storage *storage, QObject *parent)
     : QObject(parent)
     , m_db(db)
+    , m_storage(storage)
 {
     reload();
 }
@@ -115,17 +117,23 @@ bool Settings::set(const QString &account, const QString &key, const QString &va
         *error = why;
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(
-        QStringLiteral("INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
-    q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL
-    q.addBindValue(key);
-    q.addBindValue(value);
-    if (!q.exec()) {
-        *error = q.lastError().text();
+    const QString scope = account.isNull() ? QStringLiteral("") : account; // '' = global
+    if (!commit([=](Values &v) { v[scope].insert(key, value); },
+                [=](Database &db, QString *e) {
+                    QSqlQuery q(db.db());
+                    q.prepare(QStringLiteral(
+                        "INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
+                    q.addBindValue(scope);
+                    q.addBindValue(key);
+                    q.addBindValue(value);
+                    if (!q.exec()) {
+                        *e = q.lastError().text();
+                        return false;
+                    }
+                    return true;
+                },
+                error))
         return false;
-    }
-    m_values[account].insert(key, value);
     emit changed(account, key);
     return true;
 }
@@ -136,16 +144,52 @@ bool Settings::unset(const QString &account, const QString &key, QString *error)
         *error = validate(key, QString());
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
-    q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL
-    q.addBindValue(key);
-    if (!q.exec()) {
-        *error = q.lastError().text();
+    const QString scope = account.isNull() ? QStringLiteral("") : account; // '' = global
+    if (!commit([=](Values &v) { v[scope].remove(key); },
+                [=](Database &db, QString *e) {
+                    QSqlQuery q(db.db());
+                    q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
+                    q.addBindValue(scope);
+                    q.addBindValue(key);
+                    if (!q.exec()) {
+                        *e = q.lastError().text();
+                        return false;
+                    }
+                    return true;
+                },
+                error))
         return false;
-    }
-    m_values[account].remove(key);
     emit changed(account, key);
+    return true;
+}
+
+bool Settings::commit(const std::function<void(Values &)> &apply,
+                      const std::function<bool(Database &, QString *)> &write, QString *error)
+{
+    const quint64 seq = ++m_lastChange;
+    apply(m_values);
+    m_unwritten.insert(seq, apply);
+    auto job = [write](StorageWriter &w) {
+        QString why;
+        const bool ok = write(w.db, &why);
+        return std::make_pair(ok, why);
+    };
+    if (!m_storage->hasWorkerThread()) {
+        const auto [ok, why] = m_storage->writeNow(job);
+        m_unwritten.remove(seq);
+        if (!ok) {
+            reload();
+            *error = why;
+        }
+        return ok;
+    }
+    m_storage->write(job, this, [this, seq](const std::pair<bool, QString> &r) {
+        m_unwritten.remove(seq);
+        if (!r.first) {
+            qWarning("outpost: could not write the settings: %s", qPrintable(r.second));
+            reload(); // without the change that failed
+        }
+    });
     return true;
 }
 
@@ -166,6 +210,8 @@ void Settings::reload()
     q.exec(QStringLiteral("SELECT account, key, value FROM settings"));
     while (q.next())
         m_values[q.value(0).toString()].insert(q.value(1).toString(), q.value(2).toString());
+    for (const auto &apply : std::as_const(m_unwritten))
+        apply(m_values); // changes of this process not written yet
 }
 
 } // namespace outpost

@@ -1,13 +1,17 @@
 #pragma once
 
 #include <QHash>
+#include <QMap>
 #include <QObject>
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace outpost {
 
 class Database;
+class Storage;
 
 /// Tunable settings (design.md §6): a global value and per-account overrides, kept in the
 /// outbox database and cached in memory. The keys, their defaults and ranges are the one table
@@ -33,11 +37,16 @@ class Database;
 /// | chunking             | auto = use CHUNKING/BDAT (RFC 3030) when offered; off|
 /// | chunking.chunk_size  | largest BDAT chunk (octets, 512 to 256 MiB)          |
 /// | dsn.notify           | NOTIFY asked for messages queued without one (3461)  |
+///
+/// Read from memory; a change is made in memory at once and written through the Storage (as
+/// AccountStore's: with a storage thread it returns before it is on disk, and one that cannot
+/// be written is undone).
 class Settings : public QObject
 {
     Q_OBJECT
 public:
-    explicit Settings(Database *db, QObject *parent = nullptr);
+    /// Loads the settings from `db` (the read connection); writes go through `storage`.
+    Settings(Database *db, Storage *storage, QObject *parent = nullptr);
 
     /// Every known key, in table order.
     static QStringList keys();
@@ -61,15 +70,26 @@ public:
     bool unset(const QString &account, const QString &key, QString *error);
     /// Every stored (scope, key, value), globals first.
     QList<std::tuple<QString, QString, QString>> stored() const;
-    /// Rereads the database (after another process changed it).
+    /// Rereads the database (after another process changed it); changes of this process not
+    /// written yet are kept.
     void reload();
 
 signals:
+    /// Setting `key` of `account` ("" = global) changed.
     void changed(const QString &account, const QString &key);
 
 private:
+    using Values = QHash<QString, QHash<QString, QString>>; // account -> key -> value
+    /// Applies a change in memory and writes it (`write` on the write connection).
+    bool commit(const std::function<void(Values &)> &apply,
+                const std::function<bool(Database &, QString *)> &write, QString *error);
+
     Database *m_db;
-    QHash<QString, QHash<QString, QString>> m_values; // account -> key -> value
+    Storage *m_storage;
+    Values m_values;
+    /// Changes applied in memory, not written yet (reapplied by reload()), by sequence number.
+    QMap<quint64, std::function<void(Values &)>> m_unwritten;
+    quint64 m_lastChange = 0;
 };
 
 } // namespace outpost

@@ -1,5 +1,4 @@
 #include "Dispatcher.h"
-#include "ThreadStore.h"
 
 #include "Clock.h"
 #include "Connectivity.h"
@@ -10,7 +9,7 @@
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 
-#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -49,11 +48,12 @@ constexpr int kCommitBatch = kMaxInFlight / 2;
 
 } // namespace
 
-Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
+Dispatcher::Dispatcher(Storage *storage, AccountStore *accounts, Settings *settings,
                        CredentialStore *credentials, Transport *transport,
                        Connectivity *connectivity, const Clock *clock, QObject *parent)
     : QObject(parent)
-    , m_store(store)
+    , m_storage(storage)
+    , m_store(storage->reader())
     , m_accounts(accounts)
     , m_settings(settings)
     , m_credentials(credentials)
@@ -82,10 +82,10 @@ Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *set
             return;
         }
         if (cameOnline)
-            m_store->makeAllDue(); // what waited for the network goes now, not at its backoff time
+            makeAllDue(); // what waited for the network goes now, not at its backoff time
         scheduleDispatch();
     });
-    connect(m_store, &OutboxStore::messageChanged, this, [this](qint64 id) {
+    connect(m_store, &OutboxReader::messageChanged, this, [this](qint64 id) {
         if (!m_connectivity->canSend()) {
             const auto s = m_store->summary(id);
             if (s && s->state == MessageState::Queued)
@@ -99,62 +99,6 @@ Dispatcher::~Dispatcher()
     m_stopped = true;
     requeueWaitingForPassword();
     commitPending(); // a message the server accepted is never sent twice for want of a write
-    if (m_worker) {
-        QMetaObject::invokeMethod(
-            m_worker, [w = m_worker] { w->close(); }, Qt::BlockingQueuedConnection);
-        m_thread->quit();
-        m_thread->wait();
-        delete m_worker;
-        delete m_thread;
-    }
-}
-
-void Dispatcher::useWorkerThread()
-{
-    if (m_worker || !m_store->database())
-        return;
-    m_thread = new QThread;
-    m_thread->setObjectName(QStringLiteral("outpost-store"));
-    m_worker = new ThreadStore(m_store->database()->path(), m_clock);
-    m_worker->moveToThread(m_thread);
-    m_claimResults = new QObject(this);
-    m_claimResults->setObjectName(QStringLiteral("claimResults"));
-    m_commitResults = new QObject(this);
-    m_commitResults->setObjectName(QStringLiteral("commitResults"));
-    m_thread->start();
-    // The first TLS socket loads and initialises the TLS backend (OpenSSL): about 15 ms here,
-    // once, which the first session would otherwise spend on this thread.
-    QMetaObject::invokeMethod(
-        m_worker, [] { QSslSocket::supportsSsl(); }, Qt::QueuedConnection);
-}
-
-void Dispatcher::recordCapabilities(const QString &account, const QStringList &described)
-{
-    if (!m_worker || m_workerFailed) {
-        m_accounts->setLastCapabilities(account, described);
-        return;
-    }
-    QMetaObject::invokeMethod(
-        m_worker,
-        [w = m_worker, account, described] {
-            QString error;
-            if (Database *db = w->database(&error))
-                AccountStore(db).setLastCapabilities(account, described);
-        },
-        Qt::QueuedConnection);
-}
-
-void Dispatcher::waitForWorker()
-{
-    if (!m_worker)
-        return;
-    // The worker runs what it is handed in order: once this no-op ran, everything before it
-    // did, and its results are posted to this thread.
-    QMetaObject::invokeMethod(
-        m_worker, [] {}, Qt::BlockingQueuedConnection);
-    QCoreApplication::sendPostedEvents(m_commitResults, QEvent::MetaCall);
-    if (m_stopped || m_transport->isShuttingDown())
-        QCoreApplication::sendPostedEvents(m_claimResults, QEvent::MetaCall);
 }
 
 void Dispatcher::start()
@@ -185,8 +129,23 @@ void Dispatcher::requeueWaitingForPassword()
 
 void Dispatcher::flush()
 {
-    m_store->makeAllDue();
+    makeAllDue();
     scheduleDispatch();
+}
+
+void Dispatcher::makeAllDue()
+{
+    writeThen([](StorageWriter &w) { w.outbox.makeAllDue(); }, [this] { scheduleDispatch(); });
+}
+
+template <typename Job, typename Done> void Dispatcher::writeThen(Job job, Done done)
+{
+    ++m_writesPending;
+    m_storage->write(std::move(job), this, [this, done](auto &&...result) {
+        --m_writesPending;
+        done(result...);
+        updateActivity();
+    });
 }
 
 void Dispatcher::wake()
@@ -201,7 +160,7 @@ qint64 Dispatcher::backoffMs(int attempts, qint64 initialMs, qint64 maxMs)
 
 bool Dispatcher::isBusy() const
 {
-    if (!m_pendingUpdates.isEmpty() || m_claimPending || m_commitsPending > 0)
+    if (!m_pendingUpdates.isEmpty() || m_claimPending || m_writesPending > 0)
         return true;
     if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty() || !m_backlog.isEmpty())
         return true;
@@ -246,9 +205,7 @@ void Dispatcher::scheduleDispatch()
 
 QStringList Dispatcher::skippedAccounts() const
 {
-    // Read once per change of the accounts (AccountStore::changed), not at every dispatch:
-    // each read on this thread's connection takes the outbox's shared-memory lock, which the
-    // worker holds while it commits (a stall of this thread each time).
+    // Made once per change of the accounts (AccountStore::changed), not at every dispatch.
     if (!m_paused)
         m_paused = m_accounts->pausedAccounts();
     QStringList skip = *m_paused;
@@ -264,7 +221,7 @@ void Dispatcher::dispatch()
         updateActivity();
         return;
     }
-    if (m_worker && !m_workerFailed) {
+    if (m_storage->hasWorkerThread()) {
         const int room = kMaxInFlight - int(m_inFlight.size()) - int(m_backlog.size());
         if (room < kClaimLowRoom && !m_claimPending) {
             // Messages are in flight and each result dispatches again: claim once enough
@@ -276,26 +233,14 @@ void Dispatcher::dispatch()
         if (room > 0 && !m_claimPending) {
             m_claimPending = true;
             const QStringList skip = skippedAccounts();
-            QMetaObject::invokeMethod(
-                m_worker,
-                [w = m_worker, to = m_claimResults, this, room, skip] {
-                    QString error;
-                    OutboxStore *store = w->store(&error);
-                    const QList<ClaimedMessage> claimed =
-                        store ? store->claimDue(room, skip, kWorkerClaimBytes)
-                              : QList<ClaimedMessage>();
-                    if (!store)
-                        qWarning("outpost: the sending thread cannot open the outbox: %s",
-                                 qPrintable(error));
-                    const bool more = !claimed.isEmpty();
-                    QMetaObject::invokeMethod(
-                        to,
-                        [this, claimed, ok = store != nullptr, more] {
-                            onClaimed(claimed, ok, more);
-                        },
-                        Qt::QueuedConnection);
+            m_storage->write(
+                [room, skip](StorageWriter &w) {
+                    return w.outbox.claimDue(room, skip, kWorkerClaimBytes);
                 },
-                Qt::QueuedConnection);
+                this,
+                [this](const QList<ClaimedMessage> &claimed) {
+                    onClaimed(claimed, !claimed.isEmpty());
+                });
         }
         armTimer();
         updateActivity();
@@ -303,25 +248,18 @@ void Dispatcher::dispatch()
     }
     const int room = std::min(kClaimBatch, kMaxInFlight - int(m_inFlight.size()));
     if (room > 0) {
-        const QList<ClaimedMessage> claimed = m_store->claimDue(room, skippedAccounts());
+        const QStringList skip = skippedAccounts();
+        const QList<ClaimedMessage> claimed = m_storage->writeNow(
+            [room, skip](StorageWriter &w) { return w.outbox.claimDue(room, skip); });
         handleClaimed(claimed, claimed.size() == room);
     }
     armTimer();
     updateActivity();
 }
 
-void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool ok, bool more)
+void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool more)
 {
     m_claimPending = false;
-    if (!ok) {
-        m_workerFailed = true; // claims are made on this thread from now on
-        scheduleDispatch();
-        return;
-    }
-    QList<qint64> ids;
-    for (const ClaimedMessage &c : claimed)
-        ids << c.id;
-    m_store->notifyChanged(ids);
     if (m_stopped || m_transport->isShuttingDown()) {
         requeueUnsent(claimed);
     } else {
@@ -356,6 +294,9 @@ void Dispatcher::drainBacklog()
 
 void Dispatcher::requeueUnsent(const QList<ClaimedMessage> &claimed)
 {
+    if (claimed.isEmpty())
+        return;
+    QList<DeliveryUpdate> updates;
     for (const ClaimedMessage &c : claimed) {
         DeliveryUpdate u;
         u.id = c.id;
@@ -363,10 +304,9 @@ void Dispatcher::requeueUnsent(const QList<ClaimedMessage> &claimed)
         u.nextAttemptAt = m_clock->now();
         u.countAttempt = false;
         u.event = HistoryEvent::Interrupted;
-        QString error;
-        if (!m_store->applyUpdate(u, &error))
-            qWarning("outpost: could not queue message %lld again: %s", c.id, qPrintable(error));
+        updates << u;
     }
+    apply(updates);
 }
 
 void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
@@ -386,7 +326,7 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
             u.detail = QStringLiteral("the account \"%1\" does not exist").arg(c.account);
             u.countAttempt = false;
             u.event = HistoryEvent::Failed;
-            apply(u);
+            apply({u});
             continue;
         }
         if (account->usesAuth() && !m_passwords.contains(account->name)) {
@@ -435,7 +375,7 @@ void Dispatcher::fetchPassword(const Account &account)
                 u.detail = QStringLiteral("no password: %1").arg(error);
                 u.countAttempt = false;
                 u.event = HistoryEvent::HeldAccountPaused;
-                apply(u);
+                apply({u});
             }
             pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
                                                    QStringLiteral("no password: %1").arg(error)));
@@ -485,13 +425,23 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     m_transport->send(r);
 }
 
-void Dispatcher::apply(const DeliveryUpdate &u)
+void Dispatcher::apply(const QList<DeliveryUpdate> &updates)
 {
-    commitPending(); // outcomes reach the store in the order they happened
-    QString error;
-    if (!m_store->applyUpdate(u, &error))
-        qWarning("outpost: could not record the outcome of message %lld: %s", u.id,
-                 qPrintable(error));
+    startCommit(); // outcomes reach the store in the order they happened
+    writeThen(
+        [updates](StorageWriter &w) {
+            QString error;
+            if (!w.outbox.applyUpdates(updates, &error))
+                return error.isEmpty() ? QStringLiteral("could not write the outbox") : error;
+            return QString();
+        },
+        [this, n = updates.size(), first = updates.first().id](const QString &error) {
+            if (!error.isEmpty())
+                qWarning("outpost: could not record the outcome of message %lld (and %lld more): "
+                         "%s",
+                         first, qint64(n - 1), qPrintable(error));
+            scheduleDispatch(); // a message queued again may be due
+        });
 }
 
 void Dispatcher::applyLater(const DeliveryUpdate &u)
@@ -510,8 +460,7 @@ void Dispatcher::applyLater(const DeliveryUpdate &u)
 void Dispatcher::commitPending()
 {
     startCommit();
-    if (m_commitsPending > 0 || (m_claimPending && (m_stopped || m_transport->isShuttingDown())))
-        waitForWorker();
+    m_storage->drain();
 }
 
 void Dispatcher::startCommit()
@@ -520,64 +469,44 @@ void Dispatcher::startCommit()
     if (m_pendingUpdates.isEmpty())
         return;
     const QList<DeliveryUpdate> updates = std::exchange(m_pendingUpdates, {});
-    if (m_worker) {
-        ++m_commitsPending;
-        QMetaObject::invokeMethod(
-            m_worker,
-            [w = m_worker, to = m_commitResults, this, updates] {
-                QString error;
-                OutboxStore *store = w->store(&error);
-                const bool ok = store && store->applyUpdates(updates, &error);
-                QMetaObject::invokeMethod(
-                    to, [this, updates, ok, error] { onCommitted(updates, ok, error); },
-                    Qt::QueuedConnection);
-            },
-            Qt::QueuedConnection);
-        return;
-    }
-    QString error;
-    if (!m_store->applyUpdates(updates, &error)) {
-        qWarning("outpost: could not record the outcome of %lld messages: %s",
-                 qint64(updates.size()), qPrintable(error));
-    }
-    scheduleDispatch();
-}
-
-void Dispatcher::onCommitted(const QList<DeliveryUpdate> &updates, bool ok, const QString &error)
-{
-    --m_commitsPending;
-    if (ok) {
-        QList<qint64> ids;
-        for (const DeliveryUpdate &u : updates)
-            ids << u.id;
-        m_store->notifyChanged(ids);
-    } else {
-        // Not written by the worker (its connection failed, or the disk did): once more here.
-        QString again;
-        if (!m_store->applyUpdates(updates, &again))
-            qWarning("outpost: could not record the outcome of %lld messages: %s / %s",
-                     qint64(updates.size()), qPrintable(error), qPrintable(again));
-    }
-    scheduleDispatch();
+    // One transaction, and so one disk sync, for the whole group; messageChanged() tells of
+    // them once they are on disk.
+    writeThen(
+        [updates](StorageWriter &w) {
+            QString error;
+            w.outbox.applyUpdates(updates, &error);
+            return error;
+        },
+        [this, n = updates.size()](const QString &error) {
+            if (!error.isEmpty())
+                qWarning("outpost: could not record the outcome of %lld messages: %s", qint64(n),
+                         qPrintable(error));
+            scheduleDispatch();
+        });
 }
 
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
 {
-    commitPending();
+    startCommit(); // outcomes reach the store in the order they happened
     const bool wasPaused = m_accounts->isPaused(account);
     m_accounts->setPaused(account, true, errorClassName(why.errorClass), why.detail);
     m_paused.reset();
-    const int held = m_store->holdAccount(account, why.errorClass, why.reply, why.detail);
-    m_transport->cancelPending(account, why);
-    if (!wasPaused && !m_pausedNotified.contains(account)) {
+    const bool tell = !wasPaused && !m_pausedNotified.contains(account);
+    if (tell)
         m_pausedNotified.insert(account);
-        Notice n;
-        n.kind = Notice::Kind::AccountPaused;
-        n.account = account;
-        n.count = held + 1;
-        n.result = why;
-        emit notice(n);
-    }
+    writeThen([account, cls = why.errorClass, reply = why.reply, detail = why.detail](
+                  StorageWriter &w) { return w.outbox.holdAccount(account, cls, reply, detail); },
+              [this, account, why, tell](int held) {
+                  if (!tell)
+                      return;
+                  Notice n;
+                  n.kind = Notice::Kind::AccountPaused;
+                  n.account = account;
+                  n.count = held + 1;
+                  n.result = why;
+                  emit notice(n);
+              });
+    m_transport->cancelPending(account, why);
 }
 
 void Dispatcher::resumeAccount(const QString &account)
@@ -585,8 +514,8 @@ void Dispatcher::resumeAccount(const QString &account)
     m_pausedNotified.remove(account);
     m_accounts->setPaused(account, false);
     m_paused.reset();
-    m_store->releaseAccount(account);
-    scheduleDispatch();
+    writeThen([account](StorageWriter &w) { w.outbox.releaseAccount(account); },
+              [this] { scheduleDispatch(); });
 }
 
 void Dispatcher::setCachedPassword(const QString &account, const QString &password)
@@ -623,7 +552,7 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         applyLater(d.update);
         return; // commitPending() dispatches again
     }
-    apply(d.update);
+    apply({d.update});
     if (d.pauseAccount)
         pauseAccount(c.account, tx.result);
     if (d.notice) {

@@ -1,9 +1,9 @@
 #pragma once
 
 #include "Notice.h"
-#include "OutboxStore.h"
 #include "accounts/SettingKeys.h"
 #include "smtp/SmtpSession.h"
+#include "storage/OutboxTypes.h"
 
 #include <QDateTime>
 

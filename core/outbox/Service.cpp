@@ -2,7 +2,6 @@
 
 #include "Clock.h"
 #include "Connectivity.h"
-#include "storage/Database.h"
 #include "Dispatcher.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
@@ -13,6 +12,8 @@
 #include "mime/MessageImport.h"
 #include "mime/MessageParse.h"
 #include "smtp/Transport.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
@@ -29,6 +30,8 @@
 #endif
 #include <QLockFile>
 #include <QPointer>
+#include <QSet>
+#include <QSslSocket>
 #include <QThreadPool>
 #include <QTimer>
 
@@ -129,13 +132,18 @@ Service::~Service()
     // Messages handed to enqueueAsync() are written (the store would do it too, but then its
     // signals would reach a Service already half destroyed).
     finishCompositions();
-    if (m_store)
-        m_store->commitEnqueues();
+    if (m_storage)
+        m_storage->commitEnqueues();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
     m_dispatcher.reset();
     m_transport.reset();
     if (m_server)
         m_server->close();
+}
+
+OutboxReader *Service::outbox() const
+{
+    return m_storage ? m_storage->reader() : nullptr;
 }
 
 QString Service::serverName(const QString &dataDir)
@@ -176,17 +184,21 @@ bool Service::open(QString *error)
         m_lock.reset();
         return false;
     }
-    m_settings = std::make_unique<Settings>(m_db.get());
-    m_accounts = std::make_unique<AccountStore>(m_db.get());
-    m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
-    // enqueueAsync() writes on a thread of its own (started at the first request only): the
-    // thread that calls it, the GUI's in the app, never waits for a disk sync.
-    m_store->useWriterThread();
-    connect(m_store.get(), &OutboxStore::enqueued, this, [this](quint64 storeTicket, qint64 id) {
+    m_storage = std::make_unique<Storage>(m_db.get(), m_clock);
+    if (m_options.dispatch && !m_options.readOnly) {
+        // The sending process (the app, flush, daemon) writes on one storage thread with the
+        // only write connection of the process: the thread that drives the UI and the sockets
+        // never waits for a transaction or a disk sync. Short CLI commands write on their one
+        // connection, synchronously.
+        m_storage->useWorkerThread();
+    }
+    m_settings = std::make_unique<Settings>(m_db.get(), m_storage.get());
+    m_accounts = std::make_unique<AccountStore>(m_db.get(), m_storage.get());
+    connect(m_storage.get(), &Storage::enqueued, this, [this](quint64 storeTicket, qint64 id) {
         if (const quint64 t = m_storeTickets.take(storeTicket))
             emit enqueued(t, id);
     });
-    connect(m_store.get(), &OutboxStore::enqueueFailed, this,
+    connect(m_storage.get(), &Storage::enqueueFailed, this,
             [this](quint64 storeTicket, const QString &error) {
                 if (const quint64 t = m_storeTickets.take(storeTicket))
                     emit enqueueFailed(t, error);
@@ -195,34 +207,23 @@ bool Service::open(QString *error)
     if (m_options.systemNetworkInfo)
         m_connectivity->useSystemBackend();
     m_transport = std::make_unique<Transport>();
-    m_dispatcher = std::make_unique<Dispatcher>(m_store.get(), m_accounts.get(), m_settings.get(),
+    m_dispatcher = std::make_unique<Dispatcher>(m_storage.get(), m_accounts.get(), m_settings.get(),
                                                 m_credentials, m_transport.get(),
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
-    connect(m_store.get(), &OutboxStore::groupCommitted, m_dispatcher.get(), [this](int written) {
+    connect(m_storage.get(), &Storage::groupCommitted, m_dispatcher.get(), [this](int written) {
         if (written > 0)
             m_dispatcher->wake();
     });
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
     connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
     connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
-    // An account edited (another server) or tested: compare with what is stored again.
-    connect(m_accounts.get(), &AccountStore::changed, this, [this] { m_capabilities.clear(); });
     connect(m_transport.get(), &Transport::sessionReady, this,
             [this](const QString &account, const Capabilities &caps) {
-                // Written only when they changed, and by the dispatcher's worker thread: a
-                // write here waited for the outbox's write lock whenever the worker committed
-                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new
-                // pooled session (each 100 messages) reports the same.
-                const QStringList described = caps.describe();
-                auto known = m_capabilities.constFind(account);
-                if (known == m_capabilities.cend())
-                    known = m_capabilities.insert(account, m_accounts->lastCapabilities(account));
-                if (*known != described) {
-                    m_capabilities.insert(account, described);
-                    m_dispatcher->recordCapabilities(account, described);
-                }
+                // Written (by the storage) only when they changed: every new pooled session
+                // (each 100 messages) reports the same.
+                m_accounts->setLastCapabilities(account, caps.describe());
             });
     connect(m_transport.get(), &Transport::logLine, this,
             [this](const QString &account, int id, const QString &line) {
@@ -247,11 +248,11 @@ bool Service::open(QString *error)
         connect(m_server, &QLocalServer::newConnection, this, &Service::onLocalConnection);
     }
     if (m_options.dispatch) {
-        // Claims (reading message bytes) and group commits (disk syncs) off this thread: in
-        // the app it is the GUI's. Only when sending: list, show and queue need no
-        // second thread.
-        m_dispatcher->useWorkerThread();
-        m_recovered = m_store->recoverInterrupted();
+        // The first TLS socket loads and initialises the TLS backend (OpenSSL): about 15 ms,
+        // once, which the first session would otherwise spend on the thread that sends. A
+        // process-wide initialisation, done by the storage thread while it is idle.
+        m_storage->write([](StorageWriter &) { QSslSocket::supportsSsl(); });
+        m_recovered = m_storage->writeNow(&OutboxWriter::recoverInterrupted);
         m_dispatcher->start();
     }
     return true;
@@ -307,11 +308,15 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
     if (!composeNew(account, draft, sendAt, state, &n, &r.error))
         return r;
     n.dsn = withDefaultNotify(dsn, account);
-    r.id = m_store->enqueue(n, &r.error);
-    if (r.id) {
-        m_store->rememberAddresses(usedAddresses(draft));
+    const QStringList remember = usedAddresses(draft);
+    r.id = m_storage->writeNow([&](StorageWriter &w) {
+        const qint64 id = w.outbox.enqueue(n, &r.error);
+        if (id)
+            w.addresses.remember(remember);
+        return id;
+    });
+    if (r.id)
         m_dispatcher->wake();
-    }
     return r;
 }
 
@@ -374,8 +379,8 @@ void Service::onComposed(quint64 ticket, qint64 replaces, const NewMessage &mess
         emit enqueueFailed(ticket, error);
         return;
     }
-    const quint64 storeTicket = replaces ? m_store->replaceDraftAsync(replaces, message, remember)
-                                         : m_store->enqueueAsync(message, remember);
+    const quint64 storeTicket = replaces ? m_storage->replaceDraftAsync(replaces, message, remember)
+                                         : m_storage->enqueueAsync(message, remember);
     m_storeTickets.insert(storeTicket, ticket);
 }
 
@@ -391,9 +396,16 @@ Service::EditableMessage Service::editMessage(qint64 id)
 {
     EditableMessage e;
     e.id = id;
-    if (!m_store->takeBackToDraft(id, &e.error))
+    if (!m_storage->writeNow(&OutboxWriter::takeBackToDraft, id, &e.error))
         return e;
-    const auto record = m_store->message(id);
+    return readForEditing(id);
+}
+
+Service::EditableMessage Service::readForEditing(qint64 id) const
+{
+    EditableMessage e;
+    e.id = id;
+    const auto record = outbox()->message(id);
     if (!record) {
         e.error = QStringLiteral("no message with id %1").arg(id);
         return e;
@@ -403,13 +415,25 @@ Service::EditableMessage Service::editMessage(qint64 id)
     QList<QByteArray> envelope;
     for (const RecipientRecord &r : record->recipients)
         envelope << r.address;
-    const mime::ParsedDraft parsed = mime::parseDraft(m_store->messageData(id), envelope);
+    const mime::ParsedDraft parsed = mime::parseDraft(outbox()->messageData(id), envelope);
     if (!parsed.ok()) {
-        e.error = parsed.error; // it stays a draft: nothing is lost, it can be deleted
+        e.error = parsed.error; // it stays as it is: nothing is lost, it can be deleted
         return e;
     }
     e.draft = parsed.draft;
     return e;
+}
+
+void Service::takeBackToDraft(qint64 id, QObject *context,
+                              std::function<void(bool, const QString &)> done)
+{
+    m_storage->write(
+        [id](StorageWriter &w) {
+            QString error;
+            const bool ok = w.outbox.takeBackToDraft(id, &error);
+            return std::make_pair(ok, error);
+        },
+        context, [done](const std::pair<bool, QString> &r) { done(r.first, r.second); });
 }
 
 Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account,
@@ -424,12 +448,51 @@ Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account
     NewMessage n;
     if (!composeNew(account, draft, sendAt, state, &n, &r.error))
         return r;
-    if (!m_store->replaceDraft(id, n, &r.error))
+    const QStringList remember = usedAddresses(draft);
+    if (!m_storage->writeNow([&](StorageWriter &w) {
+            if (!w.outbox.replaceDraft(id, n, &r.error))
+                return false;
+            w.addresses.remember(remember);
+            return true;
+        }))
         return r;
     r.id = id;
-    m_store->rememberAddresses(usedAddresses(draft));
     m_dispatcher->wake();
     return r;
+}
+
+bool Service::importRaw(const QString &account, const QByteArray &raw,
+                        std::optional<QByteArray> mailFrom, const QList<QByteArray> &recipients,
+                        const QDateTime &sendAt, const DsnRequest &dsn, NewMessage *n,
+                        QString *error) const
+{
+    if (!m_accounts->find(account)) {
+        *error = QStringLiteral("no account named \"%1\"").arg(account);
+        return false;
+    }
+    mime::ImportOptions opt;
+    opt.mailFrom = mailFrom;
+    opt.recipients = recipients;
+    const mime::ComposedMessage m = mime::importMessage(raw, opt);
+    if (!m.ok()) {
+        *error = m.error;
+        return false;
+    }
+    n->account = account;
+    n->data = m.data;
+    n->messageId = m.messageId;
+    n->reversePath = m.envelope.reversePath;
+    n->recipients = m.envelope.recipients;
+    n->needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
+    n->fromText = QString::fromUtf8(m.envelope.reversePath);
+    QStringList to;
+    for (const QByteArray &a : m.envelope.recipients)
+        to << QString::fromUtf8(a);
+    n->toText = to.join(QLatin1String(", "));
+    n->subject = mime::decodedSubject(m.data);
+    n->sendAt = sendAt;
+    n->dsn = withDefaultNotify(dsn, account);
+    return true;
 }
 
 Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteArray &raw,
@@ -438,37 +501,23 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
                                            const QDateTime &sendAt, const DsnRequest &dsn)
 {
     EnqueueResult r;
-    if (!m_accounts->find(account)) {
-        r.error = QStringLiteral("no account named \"%1\"").arg(account);
-        return r;
-    }
-    mime::ImportOptions opt;
-    opt.mailFrom = mailFrom;
-    opt.recipients = recipients;
-    const mime::ComposedMessage m = mime::importMessage(raw, opt);
-    if (!m.ok()) {
-        r.error = m.error;
-        return r;
-    }
     NewMessage n;
-    n.account = account;
-    n.data = m.data;
-    n.messageId = m.messageId;
-    n.reversePath = m.envelope.reversePath;
-    n.recipients = m.envelope.recipients;
-    n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
-    n.fromText = QString::fromUtf8(m.envelope.reversePath);
-    QStringList to;
-    for (const QByteArray &a : m.envelope.recipients)
-        to << QString::fromUtf8(a);
-    n.toText = to.join(QLatin1String(", "));
-    n.subject = mime::decodedSubject(m.data);
-    n.sendAt = sendAt;
-    n.dsn = withDefaultNotify(dsn, account);
-    r.id = m_store->enqueue(n, &r.error);
+    if (!importRaw(account, raw, mailFrom, recipients, sendAt, dsn, &n, &r.error))
+        return r;
+    r.id = m_storage->writeNow(&OutboxWriter::enqueue, n, &r.error);
     if (r.id)
         m_dispatcher->wake();
     return r;
+}
+
+quint64 Service::enqueueRawAsync(const QString &account, const QByteArray &raw, QString *error)
+{
+    NewMessage n;
+    if (!importRaw(account, raw, {}, {}, {}, {}, &n, error))
+        return 0;
+    const quint64 ticket = ++m_lastTicket;
+    m_storeTickets.insert(m_storage->enqueueAsync(n), ticket);
+    return ticket;
 }
 
 DsnRequest Service::withDefaultNotify(const DsnRequest &dsn, const QString &account) const
@@ -491,14 +540,69 @@ void Service::flush()
 bool Service::retry(qint64 id, QString *error)
 {
     QString why;
-    const auto s = m_store->summary(id);
+    const auto s = outbox()->summary(id);
     if (s && m_accounts->isPaused(s->account))
         m_dispatcher->resumeAccount(s->account);
-    const bool ok = m_store->retryNow(id, &why);
+    const bool ok = m_storage->writeNow(&OutboxWriter::retryNow, id, &why, nullptr);
     if (error)
         *error = why;
     m_dispatcher->wake();
     return ok;
+}
+
+void Service::act(UserAction action, const QList<qint64> &ids, QObject *context,
+                  std::function<void(const ActionReport &)> done)
+{
+    if (action == UserAction::Retry) {
+        // A retry also ends its account's pause (the user says the problem is fixed).
+        QSet<QString> resumed;
+        for (qint64 id : ids) {
+            const auto s = outbox()->summary(id);
+            if (s && m_accounts->isPaused(s->account) && !resumed.contains(s->account)) {
+                resumed.insert(s->account);
+                m_dispatcher->resumeAccount(s->account);
+            }
+        }
+    }
+    m_storage->write(
+        [action, ids](StorageWriter &w) {
+            ActionReport r;
+            for (qint64 id : ids) {
+                QString error;
+                bool ok = false;
+                switch (action) {
+                case UserAction::Retry:
+                    ok = w.outbox.retryNow(id, &error);
+                    break;
+                case UserAction::Hold:
+                    ok = w.outbox.hold(id, &error);
+                    break;
+                case UserAction::Release:
+                    ok = w.outbox.release(id, &error);
+                    break;
+                case UserAction::Cancel: {
+                    bool deleted = false;
+                    ok = w.outbox.cancel(id, &deleted, &error);
+                    if (ok && !deleted)
+                        ++r.kept;
+                    break;
+                }
+                }
+                if (ok)
+                    ++r.done;
+                else
+                    r.refused.append({id, error});
+            }
+            return r;
+        },
+        this,
+        [this, action, guard = QPointer<QObject>(context), guarded = context != nullptr,
+         done](const ActionReport &r) {
+            if (action == UserAction::Retry || action == UserAction::Release)
+                m_dispatcher->wake();
+            if (done && (!guarded || guard))
+                done(r);
+        });
 }
 
 void Service::setPassword(const QString &account, const QString &password)
@@ -568,8 +672,8 @@ void Service::handleRequest(const InstanceRequest &request, const RemoteReply &r
     case InstanceVerb::Changed:
         // Another process changed the database (queue, retry, config): reread and reschedule.
         m_settings->reload();
-        emit m_store->messagesReset(); // views reread what the other process changed
-        emit m_accounts->changed(QString());
+        m_storage->reader()->announce({{}, true}); // views reread what the other process changed
+        m_accounts->reload();
         m_dispatcher->wake();
         reply(InstanceReply::success());
         return;
@@ -581,10 +685,10 @@ void Service::handleRequest(const InstanceRequest &request, const RemoteReply &r
         auto finish = [this, reply, conn] {
             QObject::disconnect(*conn);
             InstanceReply r = InstanceReply::success();
-            r.queued = m_store->count(MessageState::Queued);
-            r.held = m_store->count(MessageState::Held);
-            r.failed = m_store->count(MessageState::Failed);
-            r.sent = m_store->count(MessageState::Sent);
+            r.queued = outbox()->count(MessageState::Queued);
+            r.held = outbox()->count(MessageState::Held);
+            r.failed = outbox()->count(MessageState::Failed);
+            r.sent = outbox()->count(MessageState::Sent);
             reply(r);
         };
         *conn =

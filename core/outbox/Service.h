@@ -3,8 +3,8 @@
 #include "DataDir.h"
 #include "InstanceMessage.h"
 #include "Notice.h"
-#include "OutboxStore.h"
 #include "mime/MessageComposer.h"
+#include "storage/OutboxTypes.h"
 
 #include <QHash>
 #include <QObject>
@@ -26,7 +26,9 @@ class Connectivity;
 class CredentialStore;
 class Database;
 class Dispatcher;
+class OutboxReader;
 class Settings;
+class Storage;
 class Transport;
 
 /// Answers a request that came from another process over the single-instance channel.
@@ -73,6 +75,7 @@ public:
     /// *error when the directory cannot be used; lockedByOther() tells whether another
     /// process holds it.
     bool open(QString *error);
+    /// True when open() failed because another process holds the data folder's lock.
     bool lockedByOther() const { return m_lockedByOther; }
     /// Why the database could not be opened (Corrupt: offer to move it aside).
     int databaseErrorKind() const { return m_dbError; }
@@ -81,13 +84,23 @@ public:
     /// Messages that open() put back in the queue after a crash.
     int recoveredCount() const { return m_recovered; }
 
+    /// The data folder.
     QString dataDir() const { return m_options.dataDir; }
+    /// The accounts (in memory, written through storage()).
     AccountStore *accounts() const { return m_accounts.get(); }
+    /// The settings (in memory, written through storage()).
     Settings *settings() const { return m_settings.get(); }
-    OutboxStore *store() const { return m_store.get(); }
+    /// The outbox's storage: every write, the group commit of new messages.
+    Storage *storage() const { return m_storage.get(); }
+    /// Reads of the outbox (read connection) and the signals of what changed.
+    OutboxReader *outbox() const;
+    /// The SMTP connection pool.
     Transport *transport() const { return m_transport.get(); }
+    /// What sends when.
     Dispatcher *dispatcher() const { return m_dispatcher.get(); }
+    /// Whether the network can be used.
     Connectivity *connectivity() const { return m_connectivity.get(); }
+    /// Where passwords are kept.
     CredentialStore *credentials() const { return m_credentials; }
 
     struct EnqueueResult
@@ -106,21 +119,26 @@ public:
     /// enqueue() without blocking this thread (the compose window's Send, Send later and Save
     /// draft): the message is composed on a thread of this Service's own (GMime, base64 of
     /// the attachments: about 1.5 ms per 100 KB, seconds for a large attachment) and written
-    /// by the store's writer thread (OutboxStore::enqueueAsync, useWriterThread), in the order
-    /// of the calls. Returns a ticket (> 0): enqueued(ticket, id) follows once the message is
-    /// durably stored (the dispatcher is woken then), or enqueueFailed(ticket, error) when it
-    /// could not be composed or written (full disk, I/O error: nothing of it is stored).
-    /// Returns 0 with *error, and emits nothing, when it is refused at once (no such account,
-    /// a DSN request that fails checkDsnRequest()).
+    /// by the storage's group commit (Storage::enqueueAsync), in the order of the calls. Returns a
+    /// ticket (> 0): enqueued(ticket, id) follows once the message is durably stored (the
+    /// dispatcher is woken then), or enqueueFailed(ticket, error) when it could not be composed or
+    /// written (full disk, I/O error: nothing of it is stored). Returns 0 with *error, and emits
+    /// nothing, when it is refused at once (no such account, a DSN request that fails
+    /// checkDsnRequest()).
     quint64 enqueueAsync(const QString &account, const mime::Draft &draft, QString *error,
                          const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
                          const DsnRequest &dsn = {});
     /// Queues an existing RFC 5322 message (`queue --eml`, `sendmail`); the envelope comes from
-    /// its headers unless mailFrom / recipients are given. dsn as for enqueue().
+    /// its headers unless mailFrom / recipients are given. dsn as for enqueue(). Waits for the
+    /// disk: for short-lived processes.
     EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw,
                              std::optional<QByteArray> mailFrom = {},
                              const QList<QByteArray> &recipients = {}, const QDateTime &sendAt = {},
                              const DsnRequest &dsn = {});
+    /// enqueueRaw() without waiting for the disk (a message file dropped on a window): the
+    /// message is read at once (0 with *error when it is refused), then stored by the group
+    /// commit; enqueued(ticket, id) or enqueueFailed(ticket, error) follows.
+    quint64 enqueueRawAsync(const QString &account, const QByteArray &raw, QString *error);
 
     /// A stored message opened for editing.
     struct EditableMessage
@@ -132,11 +150,18 @@ public:
         QString error;    ///< why it cannot be edited (being sent, sent, unreadable)
         bool ok() const { return error.isEmpty(); }
     };
-    /// "Edit (back to draft)": takes message `id` out of sending (OutboxStore::takeBackToDraft:
+    /// "Edit (back to draft)": takes message `id` out of sending (OutboxWriter::takeBackToDraft:
     /// refused while it is being sent) and parses its stored bytes (mime::parseDraft, Bcc from
     /// the envelope) so a compose window can show it. The message stays a `draft` until
-    /// replaceMessage() stores the edited version; a draft is reopened as it is.
+    /// replaceMessage() stores the edited version; a draft is reopened as it is. Waits for the
+    /// disk; the window uses readForEditing() and takeBackToDraft().
     EditableMessage editMessage(qint64 id);
+    /// Message `id` parsed for editing as it is stored, without changing anything.
+    EditableMessage readForEditing(qint64 id) const;
+    /// OutboxWriter::takeBackToDraft() without waiting for the disk: `done(ok, error)` follows
+    /// in this thread (unless `context` is gone).
+    void takeBackToDraft(qint64 id, QObject *context,
+                         std::function<void(bool ok, const QString &error)> done);
     /// Composes `draft` and stores it in place of draft `id` (same id, no duplicate), queued,
     /// scheduled (sendAt) or kept as a draft (state). Refuses (error) a message that is no
     /// longer a draft or a draft that cannot be composed; the old message is then unchanged.
@@ -152,8 +177,29 @@ public:
 
     /// "Send queued now".
     void flush();
-    /// The user asks to try a message again now (also ends its account's pause).
+    /// The user asks to try a message again now (also ends its account's pause). Waits for the
+    /// disk; the window uses act().
     bool retry(qint64 id, QString *error = nullptr);
+
+    /// A user action on messages.
+    enum class UserAction
+    {
+        Retry,   ///< send at the next chance (also ends its account's pause), as retry()
+        Hold,    ///< OutboxWriter::hold()
+        Release, ///< OutboxWriter::release()
+        Cancel,  ///< OutboxWriter::cancel(): withdraw a message not sent yet
+    };
+    /// What became of a user action.
+    struct ActionReport
+    {
+        int done = 0; ///< messages it was applied to
+        int kept = 0; ///< Cancel: kept as failed, as some recipients already got them
+        QList<QPair<qint64, QString>> refused; ///< message, why it was refused
+    };
+    /// Applies `action` to `ids` without waiting for the disk, each message in a transaction of
+    /// its own; `done` gets the report in this thread afterwards (unless `context` is gone).
+    void act(UserAction action, const QList<qint64> &ids, QObject *context,
+             std::function<void(const ActionReport &)> done);
     /// Stores a new password (keychain) and resumes the account.
     void setPassword(const QString &account, const QString &password);
     /// Ends an account's pause (after the user fixed it) and releases its held messages.
@@ -195,6 +241,12 @@ signals:
     void remoteRequest(const outpost::InstanceRequest &request, const outpost::RemoteReply &reply);
 
 private:
+    /// Reads an existing message for enqueueRaw() / enqueueRawAsync(); false with *error when
+    /// it is refused (no such account, not a message).
+    bool importRaw(const QString &account, const QByteArray &raw,
+                   std::optional<QByteArray> mailFrom, const QList<QByteArray> &recipients,
+                   const QDateTime &sendAt, const DsnRequest &dsn, NewMessage *n,
+                   QString *error) const;
     /// `dsn` with NOTIFY from the `dsn.notify` setting (of `account`, else global) when the
     /// message does not say NOTIFY itself ("default" = ask nothing).
     DsnRequest withDefaultNotify(const DsnRequest &dsn, const QString &account) const;
@@ -206,10 +258,10 @@ private:
     CredentialStore *m_credentials = nullptr;
     std::unique_ptr<CredentialStore> m_ownedCredentials;
     std::unique_ptr<QLockFile> m_lock;
-    std::unique_ptr<Database> m_db;
+    std::unique_ptr<Database> m_db; ///< the read connection (and the writer's, without a thread)
+    std::unique_ptr<Storage> m_storage;
     std::unique_ptr<Settings> m_settings;
     std::unique_ptr<AccountStore> m_accounts;
-    std::unique_ptr<OutboxStore> m_store;
     std::unique_ptr<Connectivity> m_connectivity;
     std::unique_ptr<Transport> m_transport;
     std::unique_ptr<Dispatcher> m_dispatcher;
@@ -219,7 +271,6 @@ private:
     int m_recovered = 0;
     int m_dbError = 0;
     QStringList m_log;
-    QHash<QString, QStringList> m_capabilities; ///< last stored per account (sessionReady)
     /// enqueueAsync() / replaceMessageAsync(): composes on m_composer, then hands the message
     /// to the store under a store ticket mapped back to ours.
     quint64 composeAsync(qint64 replaces, const QString &account, const mime::Draft &draft,

@@ -12,10 +12,19 @@ namespace outpost {
 
 using namespace rows;
 
-OutboxReader::OutboxReader(Database *db, const Clock *clock)
-    : m_db(db)
+OutboxReader::OutboxReader(Database *db, const Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
     , m_clock(clock)
 {}
+
+void OutboxReader::announce(const OutboxChanges &changes)
+{
+    if (changes.reset)
+        emit messagesReset();
+    for (qint64 id : changes.ids)
+        emit messageChanged(id);
+}
 
 std::optional<MessageSummary> OutboxReader::summary(qint64 id) const
 {

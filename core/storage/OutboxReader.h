@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QObject>
 
 #include <functional>
 #include <optional>
@@ -14,11 +15,14 @@ class Clock;
 class Database;
 
 /// Reads of the outbox for the models, listings and the dispatcher's scheduling, on one
-/// connection (the read connection of the process, or the writer's own). Never writes.
-class OutboxReader
+/// connection (the read connection of the process, or the writer's own). Never writes. Its
+/// signals say what the writes changed (Storage announces each write once it is committed),
+/// in the thread the reader lives in.
+class OutboxReader : public QObject
 {
+    Q_OBJECT
 public:
-    OutboxReader(Database *db, const Clock *clock);
+    OutboxReader(Database *db, const Clock *clock, QObject *parent = nullptr);
 
     /// Everything stored about message `id` but its bytes; nullopt when there is no such
     /// message or a read failed (then *failure, when given, says why; detail empty otherwise).
@@ -60,6 +64,14 @@ public:
 
     /// The connection this reader reads.
     Database *database() const { return m_db; }
+    /// Emits the signals for `changes` (written and committed through another object).
+    void announce(const OutboxChanges &changes);
+
+signals:
+    /// Message `id` was added, changed or removed.
+    void messageChanged(qint64 id);
+    /// Many messages changed at once (bulk operations, another process): reread everything.
+    void messagesReset();
 
 private:
     Database *m_db;

@@ -141,4 +141,20 @@ struct DeliveryUpdate
     QStringList notes;                 ///< for the history entry (transactionNoteName()s)
 };
 
+/// What one write changed, for those who show the outbox (messageChanged / messagesReset).
+struct OutboxChanges
+{
+    QList<qint64> ids;  ///< messages changed
+    bool reset = false; ///< many changed at once (bulk operations): reread everything
+
+    /// True when nothing changed.
+    bool isEmpty() const { return ids.isEmpty() && !reset; }
+    /// Adds `other`'s changes to these.
+    void merge(const OutboxChanges &other)
+    {
+        ids += other.ids;
+        reset = reset || other.reset;
+    }
+};
+
 } // namespace outpost

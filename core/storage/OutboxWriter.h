@@ -13,21 +13,6 @@ namespace outpost {
 class Clock;
 class Database;
 
-/// What one write changed, for those who show the outbox (messageChanged / messagesReset).
-struct OutboxChanges
-{
-    QList<qint64> ids;  ///< messages changed
-    bool reset = false; ///< many changed at once (bulk operations): reread everything
-
-    bool isEmpty() const { return ids.isEmpty() && !reset; }
-    /// Adds `other`'s changes to these.
-    void merge(const OutboxChanges &other)
-    {
-        ids += other.ids;
-        reset = reset || other.reset;
-    }
-};
-
 /// Every write to the outbox's message tables (messages, message data, recipients, history),
 /// on the one write connection it is given. Each change is one SQLite transaction: a failure
 /// (full disk, I/O error) leaves nothing half-written and is reported as false with *error.

@@ -12,8 +12,8 @@
 #include "accounts/Settings.h"
 #include "mime/Address.h"
 #include "outbox/Connectivity.h"
-#include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QDir>
 #include <QProcess>
@@ -150,7 +150,7 @@ public:
         if (!m_service)
             return m_snapshot.contains(id) ? std::optional<MessageView>(m_snapshot.value(id))
                                            : std::nullopt;
-        const auto rec = m_service->store()->message(m_ids.value(id));
+        const auto rec = m_service->outbox()->message(m_ids.value(id));
         if (!rec)
             return std::nullopt;
         MessageView v;

@@ -1,5 +1,5 @@
-// OutboxModel over a real OutboxStore: model invariants (QAbstractItemModelTester), filters,
-// live updates, and 100 000 rows.
+// OutboxModel over a real outbox (OutboxReader): model invariants (QAbstractItemModelTester),
+// filters, live updates, and 100 000 rows.
 #include "OutboxModel.h"
 #include "UiTestSupport.h"
 #include "mime/Address.h"
@@ -60,19 +60,19 @@ void TestOutboxModel::modelTester()
 {
     queue(u"a@example.org"_s, u"one"_s);
     queue(u"b@example.org"_s, u"two"_s);
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(model.rowCount(), 2);
     const qint64 c = queue(u"c@example.org"_s, u"three"_s);
     QTRY_COMPARE(model.rowCount(), 3);
     QString error;
-    QVERIFY(f->service->store()->hold(c, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, c, &error));
     model.setFilter(OutboxModel::Filter::Held);
     QCOMPARE(model.rowCount(), 1);
-    QVERIFY(f->service->store()->release(c, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::release, c, &error));
     QTRY_COMPARE(model.rowCount(), 0);
     model.setFilter(OutboxModel::Filter::All);
-    QVERIFY(f->service->store()->remove(c, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::remove, c, &error));
     QTRY_COMPARE(model.rowCount(), 2);
     for (int r = 0; r < model.rowCount(); ++r) {
         for (int col = 0; col < model.columnCount(); ++col)
@@ -84,7 +84,7 @@ void TestOutboxModel::modelTester()
 void TestOutboxModel::columnsShowTheSummary()
 {
     const qint64 id = queue(u"Bob <bob@example.org>"_s, u"Quarterly report"_s);
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.idAt(0), id);
     QCOMPARE(model.rowOf(id), 0);
@@ -126,9 +126,9 @@ void TestOutboxModel::filters()
     queue(u"a@example.org"_s, u"queued 2"_s);
     const qint64 held = queue(u"a@example.org"_s, u"held"_s);
     QString error;
-    QVERIFY(f->service->store()->hold(held, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, held, &error));
     queue(u"a@example.org"_s, u"draft"_s, MessageState::Draft);
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setFilter(OutboxModel::Filter(filter));
     QStringList got;
@@ -139,7 +139,7 @@ void TestOutboxModel::filters()
 
 void TestOutboxModel::liveUpdates()
 {
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setFilter(OutboxModel::Filter::Queued);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
@@ -152,14 +152,14 @@ void TestOutboxModel::liveUpdates()
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     // Holding moves it out of the "queued" filter; releasing brings it back in place.
     QString error;
-    QVERIFY(f->service->store()->hold(first, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, first, &error));
     QTRY_COMPARE(model.rowCount(), 1);
-    QVERIFY(f->service->store()->release(first, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::release, first, &error));
     QTRY_COMPARE(model.rowCount(), 2);
     QCOMPARE(model.idAt(1), first);
     // A change that keeps it in the filter is a dataChanged of its row.
     changed.clear();
-    QVERIFY(f->service->store()->retryNow(second, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::retryNow, second, &error, nullptr));
     QTRY_VERIFY(!changed.isEmpty());
 }
 
@@ -186,11 +186,11 @@ void TestOutboxModel::manyRows()
     QString error;
     QElapsedTimer t;
     t.start();
-    const auto ids = f->service->store()->enqueueMany(batch, &error);
+    const auto ids = f->service->storage()->writeNow(&OutboxWriter::enqueueMany, batch, &error);
     QCOMPARE(ids.size(), n);
     qInfo("enqueueMany(%d): %lld ms", n, t.restart());
 
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     // Only the first page is read: the table opens as fast as for an empty outbox.
     QCOMPARE(model.rowCount(), OutboxModel::kPageSize);
     QVERIFY(model.canFetchMore({}));
@@ -215,12 +215,13 @@ void TestOutboxModel::manyRows()
     // which shows the first page again with the new messages on top.
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
     QCoreApplication::processEvents();
-    const auto more = f->service->store()->enqueueMany(batch.mid(0, 500), &error);
+    const auto more =
+        f->service->storage()->writeNow(&OutboxWriter::enqueueMany, batch.mid(0, 500), &error);
     QCOMPARE(more.size(), 500);
     QTRY_COMPARE(reset.count(), 1);
     QCOMPARE(model.rowCount(), OutboxModel::kPageSize);
     QCOMPARE(model.idAt(0), more.last());
-    QCOMPARE(f->service->store()->count(), n + 500);
+    QCOMPARE(f->service->outbox()->count(), n + 500);
     qInfo("500 more: %lld ms", t.restart());
 }
 

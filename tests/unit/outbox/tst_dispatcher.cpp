@@ -7,9 +7,9 @@
 #include "accounts/Settings.h"
 #include "outbox/Clock.h"
 #include "outbox/Connectivity.h"
-#include "storage/Database.h"
 #include "outbox/Dispatcher.h"
-#include "outbox/OutboxStore.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QEventLoop>
 #include <QSet>
@@ -83,7 +83,7 @@ private:
     std::unique_ptr<Database> m_db;
     std::unique_ptr<Settings> m_settings;
     std::unique_ptr<AccountStore> m_accounts;
-    std::unique_ptr<OutboxStore> m_store;
+    std::unique_ptr<Storage> m_storage;
     MemoryCredentialStore m_credentials;
     std::unique_ptr<FakeTransport> m_transport;
     std::unique_ptr<Connectivity> m_connectivity;
@@ -96,13 +96,13 @@ private:
         QString error;
         QVERIFY2(m_db->open(m_dir->filePath(QStringLiteral("outbox.sqlite")), &error),
                  qPrintable(error));
-        m_settings = std::make_unique<Settings>(m_db.get());
-        m_accounts = std::make_unique<AccountStore>(m_db.get());
-        m_store = std::make_unique<OutboxStore>(m_db.get(), &m_clock);
+        m_storage = std::make_unique<Storage>(m_db.get(), &m_clock);
+        m_settings = std::make_unique<Settings>(m_db.get(), m_storage.get());
+        m_accounts = std::make_unique<AccountStore>(m_db.get(), m_storage.get());
         m_transport = std::make_unique<FakeTransport>();
         m_connectivity = std::make_unique<Connectivity>();
         m_dispatcher = std::make_unique<Dispatcher>(
-            m_store.get(), m_accounts.get(), m_settings.get(), &m_credentials, m_transport.get(),
+            m_storage.get(), m_accounts.get(), m_settings.get(), &m_credentials, m_transport.get(),
             m_connectivity.get(), &m_clock);
         m_notices = std::make_unique<QSignalSpy>(m_dispatcher.get(), &Dispatcher::notice);
     }
@@ -112,9 +112,9 @@ private:
         m_dispatcher.reset();
         m_connectivity.reset();
         m_transport.reset();
-        m_store.reset();
         m_accounts.reset();
         m_settings.reset();
+        m_storage.reset();
         m_db.reset();
     }
 
@@ -143,7 +143,7 @@ private:
         m.data = "Message-ID: <" + m.messageId + ">\r\nSubject: " + tag + "\r\n\r\nhello\r\n";
         m.sendAt = sendAt;
         QString error;
-        const qint64 id = m_store->enqueue(m, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
         if (id == 0)
             qWarning("enqueue failed: %s", qPrintable(error));
         return id;
@@ -160,7 +160,7 @@ private:
         }
     }
 
-    MessageRecord record(qint64 id) const { return *m_store->message(id); }
+    MessageRecord record(qint64 id) const { return *m_storage->reader()->message(id); }
 
     /// Waits for the n-th request (1-based) and returns it.
     const SendRequest *waitRequest(int n)
@@ -211,7 +211,7 @@ private slots:
         QCOMPARE(Dispatcher::backoffMs(attempts, kMinute, kHour), expected);
     }
 
-    // useWorkerThread(): claims and group commits run on another connection; every claimed
+    // Storage::useWorkerThread(): claims and group commits run on the storage thread; every claimed
     // message reaches the transport once, an accepted outcome is on disk (and announced by
     // messageChanged) when commitPending() returns, and destroying the dispatcher queues
     // again nothing that was sent.
@@ -220,8 +220,8 @@ private slots:
         QList<qint64> ids;
         for (int i = 0; i < 40; ++i)
             ids << enqueue("w" + QByteArray::number(i));
-        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
-        m_dispatcher->useWorkerThread();
+        QSignalSpy changed(m_storage->reader(), &OutboxReader::messageChanged);
+        QVERIFY(m_storage->useWorkerThread());
         m_dispatcher->start();
         QVERIFY(waitRequest(40));
         QSet<qint64> sentIds;
@@ -245,7 +245,7 @@ private slots:
         QTRY_VERIFY(!m_dispatcher->isBusy());
         QCOMPARE(m_transport->requests.size(), 40); // nothing sent twice
         m_dispatcher.reset();
-        QCOMPARE(m_store->count(MessageState::Sent), 40);
+        QCOMPARE(m_storage->reader()->count(MessageState::Sent), 40);
     }
 
     // | 2xx for DATA | sent, with the server's reply and time |
@@ -260,7 +260,7 @@ private slots:
         QCOMPARE(r->session.host, QStringLiteral("smtp.example.net"));
         QCOMPARE(r->message.recipients,
                  (QList<QByteArray>{"bob@example.net", "carol@example.net"}));
-        QCOMPARE(r->message.data, m_store->messageData(id));
+        QCOMPARE(r->message.data, m_storage->reader()->messageData(id));
         QCOMPARE(record(id).state, MessageState::Sending);
         m_clock.advance(1234);
         m_transport->finish(accepted(*r));
@@ -305,7 +305,7 @@ private slots:
         m.dsn.ret = DsnRequest::Ret::Hdrs;
         m.dsn.envid = "env 1";
         QString error;
-        const qint64 id = m_store->enqueue(m, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
         QVERIFY2(id, qPrintable(error));
         m_dispatcher->start();
         const SendRequest *r = waitRequest(1);
@@ -824,7 +824,7 @@ private slots:
         tearDown();
         build();
         m_clock.advance(1000);
-        QCOMPARE(m_store->recoverInterrupted(), 2);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 2);
         for (qint64 id : {a, b}) {
             const MessageRecord m = record(id);
             QCOMPARE(m.state, MessageState::Queued);
@@ -862,7 +862,7 @@ private slots:
         QVERIFY(!m_dispatcher->isBusy());
         QCOMPARE(m_transport->requests.size(), 0);
         QCOMPARE(record(id).state, MessageState::Held);
-        QVERIFY(m_store->summary(id)->heldByAccount);
+        QVERIFY(m_storage->reader()->summary(id)->heldByAccount);
         QVERIFY(m_accounts->isPaused(QStringLiteral("locked")));
     }
 
