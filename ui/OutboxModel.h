@@ -47,6 +47,7 @@ public:
         StateRole,                 ///< int(MessageState)
     };
 
+    /// Shows what `store` reads, following its change signals.
     explicit OutboxModel(OutboxReader *store, QObject *parent = nullptr);
 
     void setFilter(Filter f);

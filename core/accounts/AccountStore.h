@@ -89,8 +89,8 @@ private:
     /// A change: applied to the rows in memory, and the SQL that makes it on disk.
     struct Change
     {
-        std::function<void(Rows &)> apply;
-        std::function<bool(Database &, QString *)> write;
+        std::function<void(Rows &)> apply;                ///< the change in memory
+        std::function<bool(Database &, QString *)> write; ///< the same on the write connection
     };
     /// Reads every row from the read connection.
     void load();

@@ -74,6 +74,7 @@ public:
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 
 signals:
+    /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
     /// Emitted when busy state changes; false = nothing in flight and nothing due now.
     void activityChanged(bool busy);

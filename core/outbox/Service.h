@@ -65,6 +65,7 @@ class Service : public QObject
 {
     Q_OBJECT
 public:
+    /// Nothing is opened before open().
     explicit Service(ServiceOptions options, QObject *parent = nullptr);
     /// Not graceful: sockets are dropped, nothing is written (a crash looks the same).
     /// Call shutdown() first for a clean exit.
@@ -103,10 +104,12 @@ public:
     /// Where passwords are kept.
     CredentialStore *credentials() const { return m_credentials; }
 
+    /// What became of a synchronous enqueue: the new message's id, or why it was refused.
     struct EnqueueResult
     {
         qint64 id = 0;
         QString error; ///< why the message was refused (bad address, no account, disk full)
+        /// True when the message was stored.
         bool ok() const { return error.isEmpty(); }
     };
     /// Composes and queues a message written by the user (or holds it as a draft). sendAt
@@ -230,7 +233,9 @@ signals:
     /// The message of `ticket` was not stored; `error` says why (e.g. "could not write the
     /// outbox: database or disk is full", or the draft is no longer a draft).
     void enqueueFailed(quint64 ticket, const QString &error);
+    /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
+    /// shutdown() is over: `clean` sessions ended with QUIT, `aborted` were cut off.
     void shutdownFinished(int clean, int aborted);
     /// False when nothing is in flight and nothing is due now.
     void activityChanged(bool busy);

@@ -13,6 +13,7 @@ class Database;
 class AddressBook
 {
 public:
+    /// Reads and writes on `db` (remember() only on a write connection); times from `clock`.
     AddressBook(Database *db, const Clock *clock);
 
     /// Remembers addresses (one more use each, now), in one transaction.

@@ -28,7 +28,9 @@ public:
         Io
     };
 
+    /// Not open yet: open() or openConnection().
     Database() = default;
+    /// Closes the connection.
     ~Database();
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;
@@ -106,6 +108,7 @@ class Transaction
 public:
     /// Begins a transaction on `db`.
     explicit Transaction(QSqlDatabase &db);
+    /// Rolls back what was not committed.
     ~Transaction();
     /// True when the transaction began (and is not committed or rolled back yet).
     bool ok() const { return m_active; }

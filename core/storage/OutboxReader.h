@@ -22,6 +22,7 @@ class OutboxReader : public QObject
 {
     Q_OBJECT
 public:
+    /// Reads on `db`, from the thread that opened it; "now" (what is due) from `clock`.
     OutboxReader(Database *db, const Clock *clock, QObject *parent = nullptr);
 
     /// Everything stored about message `id` but its bytes; nullopt when there is no such

@@ -21,6 +21,7 @@ class Database;
 class OutboxWriter
 {
 public:
+    /// Writes on `db`, the write connection of the thread that uses it; times from `clock`.
     OutboxWriter(Database *db, const Clock *clock);
 
     /// Receives what each successful write changed (after its commit).
