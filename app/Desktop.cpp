@@ -5,11 +5,11 @@
 #include "DesktopApp.h"
 #include "MainWindow.h"
 #include "OutboxModel.h"
+#include "SharedWords.h"
 #include "SignalWatcher.h"
 #include "Translations.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
-#include "cli/Words.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Service.h"
 #include "storage/Database.h"
@@ -213,13 +213,9 @@ int runDesktop(int argc, char **argv)
         const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
         const bool corrupt = service.databaseErrorKind() == int(Database::OpenError::Corrupt);
         if (corrupt) {
-            const auto answer =
-                QMessageBox::critical(nullptr, QObject::tr("Outpost"),
-                                      QObject::tr("The outbox database cannot be used:\n%1\n\nMove "
-                                                  "it aside (nothing is deleted) and "
-                                                  "start with an empty outbox?")
-                                          .arg(error),
-                                      QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+            const auto answer = QMessageBox::critical(
+                nullptr, QObject::tr("Outpost"), words::damagedOutboxQuestion(error),
+                QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
             if (answer != QMessageBox::Yes)
                 return 78;
             const QString aside =
@@ -233,7 +229,7 @@ int runDesktop(int argc, char **argv)
         if (!opened && !service.dataDirCheck().ok()) {
             QMessageBox::critical(nullptr, QObject::tr("Outpost"),
                                   QObject::tr("Outpost cannot start:\n%1")
-                                      .arg(words::describeDataDir(service.dataDirCheck())));
+                                      .arg(words::dataDirProblem(service.dataDirCheck())));
             return 77;
         }
         if (!opened) {

@@ -120,7 +120,8 @@ say "$GOT"
 SMTPD_PID=$!
 PORT=""
 for _ in $(seq 1 200); do
-  PORT=$(head -n1 "$WORK/smtpd.out" 2>/dev/null | tr -d '[:space:]')
+  # (the background job may not have created smtpd.out yet: not an error under set -e)
+  PORT=$(head -n1 "$WORK/smtpd.out" 2>/dev/null | tr -d '[:space:]' || true)
   [ -n "$PORT" ] && break
   kill -0 "$SMTPD_PID" 2>/dev/null || break
   sleep 0.1

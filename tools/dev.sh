@@ -50,7 +50,7 @@ case "${1:-}" in
     deps
     build -DOUTPOST_WERROR=ON  # CI: compiler warnings are errors
     (cd build && ctest --output-on-failure -j2 --timeout 900)
-    bash tests/quality.sh           # sanitizers, UI-off build, fuzzing, clang-format
+    FUZZ_SECONDS=${FUZZ_SECONDS:-40} bash tests/quality.sh  # sanitizers, UI-off build, fuzzing, clang-format
     bash installer/ci-deb.sh        # the .deb: build, install, send one message, remove
     ;;
   *) echo "usage: bash tools/dev.sh run|test|deps|build" >&2; exit 64 ;;

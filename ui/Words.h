@@ -1,6 +1,8 @@
 #pragma once
 // User-facing words for the structured results of core (design.md: core says what happened,
-// ui/ chooses the words). Everything here goes through tr().
+// ui/ chooses the words). Everything here goes through tr(). The sentences the command line
+// says too (result classes, replies, notes, notices, connection tests, sizes) live in
+// words/SharedWords.h, one copy for both; these functions give the window's version of them.
 
 #include "accounts/ConnectionTest.h"
 #include "outbox/Notice.h"
@@ -13,7 +15,7 @@
 
 namespace outpost::ui {
 
-/// Translatable words for states, error classes, replies and notices.
+/// Translatable words for states, error classes, replies and notices, as the window shows them.
 class Words
 {
     Q_DECLARE_TR_FUNCTIONS(Words)
@@ -25,9 +27,7 @@ public:
     static QString errorClass(ErrorClass c);
     /// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
     static QString reply(const SmtpReply &r);
-    /// What a history row records, in words ("Held: the account needs attention"), with the
-    /// time a dropped schedule was for (RetryRequested). The one place the window turns a
-    /// HistoryEvent into words.
+    /// What a history row records, in the window's words (words::historyEvent()).
     static QString historyEvent(const HistoryEntry &h);
     /// A note of an attempt in the history (HistoryEntry::notes, e.g. "dsn-not-offered").
     static QString historyNote(const QString &note);

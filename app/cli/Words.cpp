@@ -1,105 +1,8 @@
 #include "Words.h"
 
-#include "Cli.h"
+#include "SharedWords.h"
 
-namespace outpost::words {
-
-namespace {
-QString classSentence(ErrorClass c)
-{
-    switch (c) {
-    case ErrorClass::None:
-        return QStringLiteral("Sent.");
-    case ErrorClass::Transient:
-        return QStringLiteral("The server asked to try again later.");
-    case ErrorClass::Permanent:
-        return QStringLiteral("The server refused the message.");
-    case ErrorClass::Network:
-        return QStringLiteral("Could not reach the server (network problem or server down).");
-    case ErrorClass::Timeout:
-        return QStringLiteral("The server stopped answering.");
-    case ErrorClass::Tls:
-        return QStringLiteral(
-            "A secure (TLS) connection could not be set up; nothing was sent in the clear.");
-    case ErrorClass::Certificate:
-        return QStringLiteral("The server's certificate is not trusted; nothing was sent.");
-    case ErrorClass::Auth:
-        return QStringLiteral("The server did not accept the login; sending is paused for this "
-                              "account until the password is fixed.");
-    case ErrorClass::Protocol:
-        return QStringLiteral("The server sent something that is not valid SMTP.");
-    case ErrorClass::Local:
-        return QStringLiteral("Outpost could not send this message as it is.");
-    }
-    return {};
-}
-
-QString replyText(const SmtpReply &r)
-{
-    if (r.code == 0)
-        return {};
-    QString s = QString::number(r.code);
-    if (!r.enhanced.isEmpty())
-        s += QLatin1Char(' ') + QString::fromLatin1(r.enhanced);
-    const QString t = r.text();
-    if (!t.isEmpty())
-        s += QLatin1Char(' ') + t;
-    return s;
-}
-} // namespace
-
-/// `sentence` followed by the server's reply in quotes, or else the detail in parentheses.
-static QString withReply(QString sentence, const SmtpResult &r)
-{
-    const QString reply = replyText(r.reply);
-    if (!reply.isEmpty())
-        sentence += QStringLiteral(" Server said: \"%1\".").arg(reply);
-    else if (!r.detail.isEmpty())
-        sentence += QStringLiteral(" (%1)").arg(r.detail);
-    return sentence;
-}
-
-QString describeResult(const SmtpResult &r)
-{
-    return withReply(classSentence(r.errorClass), r);
-}
-
-QString describeTestResult(const SmtpResult &r)
-{
-    // A connection test sends nothing and pauses nothing: the sentence is its result only.
-    QString s;
-    switch (r.errorClass) {
-    case ErrorClass::Auth:
-        s = r.reply.code == 0 ? QStringLiteral("The login could not be tried.")
-                              : QStringLiteral("The server did not accept the login (user name or "
-                                               "password).");
-        break;
-    case ErrorClass::Certificate:
-        s = QStringLiteral("The server's certificate is not trusted.");
-        break;
-    case ErrorClass::Permanent:
-        s = QStringLiteral("The server refused the connection test.");
-        break;
-    case ErrorClass::Local:
-        s = QStringLiteral("The test could not be run with this account's settings.");
-        break;
-    default:
-        s = classSentence(r.errorClass);
-        break;
-    }
-    return withReply(s, r);
-}
-
-QString lastOutcome(const MessageSummary &m)
-{
-    if (m.errorClass == ErrorClass::None)
-        return replyText(m.lastReply);
-    SmtpResult r;
-    r.errorClass = m.errorClass;
-    r.reply = m.lastReply;
-    r.detail = m.lastDetail;
-    return describeResult(r);
-}
+namespace outpost::cli {
 
 QString oneLine(QString v)
 {
@@ -110,61 +13,6 @@ QString oneLine(QString v)
             c = QLatin1Char(' ');
     }
     return v;
-}
-
-QString historyEvent(const HistoryEntry &h)
-{
-    switch (h.event) {
-    case HistoryEvent::Unknown:
-        return h.detail.isEmpty() ? QStringLiteral("unknown event") : h.detail;
-    case HistoryEvent::Queued:
-        return QStringLiteral("queued");
-    case HistoryEvent::DraftSaved:
-        return QStringLiteral("draft saved");
-    case HistoryEvent::Sent:
-        return QStringLiteral("sent");
-    case HistoryEvent::SentSomeRefused:
-        return QStringLiteral("sent (some recipients refused)");
-    case HistoryEvent::PartlyDeferred:
-        return QStringLiteral("partly sent; deferred recipients queued");
-    case HistoryEvent::Deferred:
-        return QStringLiteral("deferred");
-    case HistoryEvent::DeferredUnreachable:
-        return QStringLiteral("deferred (server unreachable)");
-    case HistoryEvent::UncertainRequeued:
-        return QStringLiteral("delivery uncertain; queued again");
-    case HistoryEvent::Expired:
-        return QStringLiteral("expired");
-    case HistoryEvent::Failed:
-        return QStringLiteral("failed");
-    case HistoryEvent::FailedAccountRemoved:
-        return QStringLiteral("failed (account removed)");
-    case HistoryEvent::HeldAccountPaused:
-        return QStringLiteral("held (account paused)");
-    case HistoryEvent::HeldByUser:
-        return QStringLiteral("held by the user");
-    case HistoryEvent::Released:
-        return QStringLiteral("released");
-    case HistoryEvent::ReleasedAccountResumed:
-        return QStringLiteral("released (account resumed)");
-    case HistoryEvent::RetryRequested:
-        return h.detail.isEmpty()
-                   ? QStringLiteral("retry requested")
-                   : QStringLiteral("retry requested (schedule for %1 dropped)").arg(h.detail);
-    case HistoryEvent::Recovered:
-        return QStringLiteral("recovered");
-    case HistoryEvent::Interrupted:
-        return QStringLiteral("interrupted (Outpost quit)");
-    case HistoryEvent::Cancelled:
-        return QStringLiteral("cancelled by the user");
-    case HistoryEvent::BackToDraft:
-        return QStringLiteral("back to draft for editing");
-    case HistoryEvent::EditedDraft:
-        return QStringLiteral("edited, draft saved");
-    case HistoryEvent::EditedQueued:
-        return QStringLiteral("edited and queued");
-    }
-    return h.detail;
 }
 
 QString describeMessage(const MessageRecord &m)
@@ -180,7 +28,8 @@ QString describeMessage(const MessageRecord &m)
         s += QStringLiteral("  Next try:   %1\n")
                  .arg(m.nextAttemptAt.toLocalTime().toString(Qt::ISODate));
     if (m.errorClass != ErrorClass::None)
-        s += QStringLiteral("  Why:        %1\n").arg(oneLine(lastOutcome(m)));
+        s += QStringLiteral("  Why:        %1\n")
+                 .arg(oneLine(words::lastOutcome(m, words::Front::Terminal)));
     if (m.uncertain)
         s += QStringLiteral(
             "  Note:       the connection broke after the message was handed over; it may "
@@ -191,14 +40,15 @@ QString describeMessage(const MessageRecord &m)
     for (const RecipientRecord &r : m.recipients)
         s += QStringLiteral("    %1  %2  %3\n")
                  .arg(oneLine(QString::fromUtf8(r.address)), messageStateName(r.state),
-                      oneLine(replyText(r.reply)));
+                      oneLine(words::reply(r.reply)));
     s += QStringLiteral("  History:\n");
     for (const HistoryEntry &h : m.history) {
         s += QStringLiteral("    %1  %2")
-                 .arg(h.at.toLocalTime().toString(Qt::ISODate), oneLine(historyEvent(h)));
+                 .arg(h.at.toLocalTime().toString(Qt::ISODate),
+                      oneLine(words::historyEvent(h, words::Front::Terminal)));
         if (h.errorClass != ErrorClass::None)
             s += QStringLiteral(" [%1]").arg(errorClassName(h.errorClass));
-        const QString reply = oneLine(replyText(h.reply));
+        const QString reply = oneLine(words::reply(h.reply));
         if (!reply.isEmpty())
             s += QStringLiteral(" %1").arg(reply);
         else if (!h.detail.isEmpty() && h.event != HistoryEvent::RetryRequested &&
@@ -207,7 +57,7 @@ QString describeMessage(const MessageRecord &m)
         if (h.uncertain)
             s += QStringLiteral(" (delivery uncertain)");
         for (const QString &note : h.notes)
-            s += QStringLiteral("; note: %1").arg(describeNote(note));
+            s += QStringLiteral("; note: %1").arg(words::historyNote(note, words::Front::Terminal));
         s += QLatin1Char('\n');
     }
     return s;
@@ -255,82 +105,4 @@ QString describeDsn(const DsnRequest &d)
     return parts.join(QLatin1Char(' '));
 }
 
-QString describeNote(const QString &note)
-{
-    if (note == QLatin1String("dsn-not-offered"))
-        return QStringLiteral("the server does not offer delivery status notifications (DSN), "
-                              "so none were requested from it");
-    return note;
-}
-
-QString describeNotice(const Notice &n)
-{
-    switch (n.kind) {
-    case Notice::Kind::AccountPaused:
-        return QStringLiteral("account %1: %2").arg(n.account, describeResult(n.result));
-    case Notice::Kind::MessageFailed:
-        return QStringLiteral("message %1 failed: %2")
-            .arg(n.messageId)
-            .arg(describeResult(n.result));
-    case Notice::Kind::BatchSent:
-        return QStringLiteral("%1 message(s) written while offline have been sent").arg(n.count);
-    }
-    return {};
-}
-
-int exitCodeFor(ErrorClass c)
-{
-    switch (c) {
-    case ErrorClass::None:
-        return exitcode::Ok;
-    case ErrorClass::Auth:
-        return exitcode::NoPerm;
-    case ErrorClass::Local:
-    case ErrorClass::Permanent:
-        return exitcode::DataErr;
-    case ErrorClass::Tls:
-    case ErrorClass::Certificate:
-        return exitcode::Config;
-    case ErrorClass::Network:
-        return exitcode::Unavailable;
-    default:
-        return exitcode::TempFail;
-    }
-}
-
-QString describeDataDir(const DataDirCheck &c)
-{
-    switch (c.problem) {
-    case DataDirProblem::None:
-        return {};
-    case DataDirProblem::CannotCreate:
-        return QStringLiteral("The data folder %1 cannot be created or read.").arg(c.path);
-    case DataDirProblem::NotADirectory:
-        return QStringLiteral("%1 is not a folder.").arg(c.path);
-    case DataDirProblem::NotOwned:
-        return QStringLiteral("%1 belongs to another user (user id %2); Outpost uses only a data "
-                              "folder of your own. Choose another with --data-dir.")
-            .arg(c.path)
-            .arg(c.ownerId);
-    case DataDirProblem::WritableByOthers:
-        return QStringLiteral("%1 may be changed by other users, so what it holds cannot be "
-                              "trusted. Make it yours alone (chmod go-w, or chmod 700 for a "
-                              "folder) and check what is in it.")
-            .arg(c.path);
-    case DataDirProblem::Symlink:
-        return QStringLiteral("%1 is a symbolic link; Outpost does not follow links for its "
-                              "outbox files. Put the real file there.")
-            .arg(c.path);
-    }
-    return {};
-}
-
-QString describeTightened(const DataDirCheck &c)
-{
-    QStringList lines;
-    for (const QString &t : c.tightened)
-        lines << QStringLiteral("made %1 readable by you only").arg(t);
-    return lines.join(QLatin1Char('\n'));
-}
-
-} // namespace outpost::words
+} // namespace outpost::cli

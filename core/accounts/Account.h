@@ -1,22 +1,11 @@
 #pragma once
 
+#include "smtp/Security.h"
+
 #include <QMetaType>
 #include <QString>
 
 namespace outpost {
-
-/// How the connection to the submission server is protected.
-enum class Security
-{
-    None,     ///< plain TCP; AUTH only to a loopback host and only when allowed explicitly
-    StartTls, ///< plain TCP upgraded with STARTTLS (RFC 3207); never continues in plaintext
-    Tls,      ///< implicit TLS from the first byte (RFC 8314, port 465)
-};
-
-/// "none", "starttls" or "tls" (the command-line spelling).
-QString securityName(Security s);
-/// Parses "none", "starttls", "tls" (also "implicit", "ssl"); false on anything else.
-bool securityFromName(const QString &name, Security *out);
 
 /// A sending account: one submission server and the identity used on it. Secrets are not
 /// part of it; they live in the CredentialStore (system keychain) or come from

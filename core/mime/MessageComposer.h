@@ -62,6 +62,9 @@ struct ComposedMessage
     QByteArray messageId; ///< without <>
     Envelope envelope;
     QString error; ///< empty on success; a short technical reason otherwise
+    /// importMessage(): the input is no RFC 5322 message at all (empty, no header block, a
+    /// header line that is not a field), as opposed to one with a bad or missing field.
+    bool notAMessage = false;
     bool ok() const { return error.isEmpty(); }
 };
 

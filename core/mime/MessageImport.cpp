@@ -97,28 +97,24 @@ HeaderBlock splitHeader(const QByteArray &msg)
     return h;
 }
 
-/// `value` with every comment it leaves open closed at its end (RFC 5322 §3.2.2: a comment
+/// `value` with every comment it may leave open closed at its end (RFC 5322 §3.2.2: a comment
 /// ends with ")"). GMime 3.2 leaks memory on a comment left open after a domain literal
-/// ("a@[192.0.2.1](", found by fuzz_eml_import); closing it changes nothing the field means.
+/// ("a@[192.0.2.1](", found by fuzz_eml_import). Parentheses are counted everywhere (only a
+/// backslash escapes one), not only outside quotes: a closing parenthesis too many is
+/// harmless trailing text, one too few is the leak.
 QByteArray closeOpenComments(const QByteArray &value)
 {
     int depth = 0;
-    bool quoted = false;
     bool escaped = false;
     for (const char c : value) {
-        if (escaped) {
+        if (escaped)
             escaped = false;
-        } else if (c == '\\') {
+        else if (c == '\\')
             escaped = true;
-        } else if (quoted) {
-            quoted = c != '"';
-        } else if (c == '"' && depth == 0) {
-            quoted = true;
-        } else if (c == '(') {
+        else if (c == '(')
             ++depth;
-        } else if (c == ')' && depth > 0) {
+        else if (c == ')' && depth > 0)
             --depth;
-        }
     }
     if (depth == 0)
         return value;
@@ -164,25 +160,26 @@ bool localPartNonAscii(const QByteArray &addr)
 ComposedMessage importMessage(const QByteArray &raw, const ImportOptions &options)
 {
     detail::ensureGMime();
-    auto fail = [](const QString &error) {
+    auto fail = [](const QString &error, bool notAMessage = false) {
         ComposedMessage r;
         r.error = error;
+        r.notAMessage = notAMessage;
         return r;
     };
     if (raw.trimmed().isEmpty())
-        return fail(QStringLiteral("not a message: empty"));
+        return fail(QStringLiteral("not a message: empty"), true);
     QByteArray msg = normalizeCrlf(raw);
     if (msg.startsWith("From ")) { // mbox separator line
         const qsizetype eol = msg.indexOf("\r\n");
         msg = eol < 0 ? QByteArray() : msg.mid(eol + 2);
     }
     if (msg.startsWith("\r\n"))
-        return fail(QStringLiteral("not a message: no header block"));
+        return fail(QStringLiteral("not a message: no header block"), true);
     const HeaderBlock h = splitHeader(msg);
     if (!h.error.isEmpty())
-        return fail(h.error);
+        return fail(h.error, true);
     if (h.fields.isEmpty())
-        return fail(QStringLiteral("not a message: no header block"));
+        return fail(QStringLiteral("not a message: no header block"), true);
 
     auto first = [&](const QByteArray &lower, qsizetype from = 0,
                      qsizetype to = -1) -> const Field * {

@@ -302,11 +302,14 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
     EnqueueResult r;
     if (!m_accounts->find(account)) {
         r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        r.failure = EnqueueResult::Failure::NoAccount;
         return r;
     }
     NewMessage n;
-    if (!composeNew(account, draft, sendAt, state, &n, &r.error))
+    if (!composeNew(account, draft, sendAt, state, &n, &r.error)) {
+        r.failure = EnqueueResult::Failure::Refused;
         return r;
+    }
     n.dsn = withDefaultNotify(dsn, account);
     const QStringList remember = usedAddresses(draft);
     r.id = m_storage->writeNow([&](StorageWriter &w) {
@@ -315,8 +318,11 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
             w.addresses.remember(remember);
         return id;
     });
-    if (r.id)
-        m_dispatcher->wake();
+    if (!r.id) {
+        r.failure = EnqueueResult::Failure::Storage;
+        return r;
+    }
+    m_dispatcher->wake();
     return r;
 }
 
@@ -443,32 +449,39 @@ Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account
     EnqueueResult r;
     if (!m_accounts->find(account)) {
         r.error = QStringLiteral("no account named \"%1\"").arg(account);
+        r.failure = EnqueueResult::Failure::NoAccount;
         return r;
     }
     NewMessage n;
-    if (!composeNew(account, draft, sendAt, state, &n, &r.error))
+    if (!composeNew(account, draft, sendAt, state, &n, &r.error)) {
+        r.failure = EnqueueResult::Failure::Refused;
         return r;
+    }
     const QStringList remember = usedAddresses(draft);
     if (!m_storage->writeNow([&](StorageWriter &w) {
             if (!w.outbox.replaceDraft(id, n, &r.error))
                 return false;
             w.addresses.remember(remember);
             return true;
-        }))
+        })) {
+        // Not a draft any more, or not written: the writer does not tell which.
+        r.failure = EnqueueResult::Failure::Refused;
         return r;
+    }
     r.id = id;
     m_dispatcher->wake();
     return r;
 }
 
-bool Service::importRaw(const QString &account, const QByteArray &raw,
-                        std::optional<QByteArray> mailFrom, const QList<QByteArray> &recipients,
-                        const QDateTime &sendAt, const DsnRequest &dsn, NewMessage *n,
-                        QString *error) const
+Service::EnqueueResult::Failure Service::importRaw(const QString &account, const QByteArray &raw,
+                                                   std::optional<QByteArray> mailFrom,
+                                                   const QList<QByteArray> &recipients,
+                                                   const QDateTime &sendAt, const DsnRequest &dsn,
+                                                   NewMessage *n, QString *error) const
 {
     if (!m_accounts->find(account)) {
         *error = QStringLiteral("no account named \"%1\"").arg(account);
-        return false;
+        return EnqueueResult::Failure::NoAccount;
     }
     mime::ImportOptions opt;
     opt.mailFrom = mailFrom;
@@ -476,7 +489,8 @@ bool Service::importRaw(const QString &account, const QByteArray &raw,
     const mime::ComposedMessage m = mime::importMessage(raw, opt);
     if (!m.ok()) {
         *error = m.error;
-        return false;
+        return m.notAMessage ? EnqueueResult::Failure::NotAMessage
+                             : EnqueueResult::Failure::Refused;
     }
     n->account = account;
     n->data = m.data;
@@ -492,7 +506,7 @@ bool Service::importRaw(const QString &account, const QByteArray &raw,
     n->subject = mime::decodedSubject(m.data);
     n->sendAt = sendAt;
     n->dsn = withDefaultNotify(dsn, account);
-    return true;
+    return EnqueueResult::Failure::None;
 }
 
 Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteArray &raw,
@@ -502,18 +516,21 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
 {
     EnqueueResult r;
     NewMessage n;
-    if (!importRaw(account, raw, mailFrom, recipients, sendAt, dsn, &n, &r.error))
+    r.failure = importRaw(account, raw, mailFrom, recipients, sendAt, dsn, &n, &r.error);
+    if (r.failure != EnqueueResult::Failure::None)
         return r;
     r.id = m_storage->writeNow(&OutboxWriter::enqueue, n, &r.error);
     if (r.id)
         m_dispatcher->wake();
+    else
+        r.failure = EnqueueResult::Failure::Storage;
     return r;
 }
 
 quint64 Service::enqueueRawAsync(const QString &account, const QByteArray &raw, QString *error)
 {
     NewMessage n;
-    if (!importRaw(account, raw, {}, {}, {}, {}, &n, error))
+    if (importRaw(account, raw, {}, {}, {}, {}, &n, error) != EnqueueResult::Failure::None)
         return 0;
     const quint64 ticket = ++m_lastTicket;
     m_storeTickets.insert(m_storage->enqueueAsync(n), ticket);
@@ -537,13 +554,13 @@ void Service::flush()
     m_dispatcher->flush();
 }
 
-bool Service::retry(qint64 id, QString *error)
+bool Service::retry(qint64 id, QString *error, QDateTime *overriddenSendAt)
 {
     QString why;
     const auto s = outbox()->summary(id);
     if (s && m_accounts->isPaused(s->account))
         m_dispatcher->resumeAccount(s->account);
-    const bool ok = m_storage->writeNow(&OutboxWriter::retryNow, id, &why, nullptr);
+    const bool ok = m_storage->writeNow(&OutboxWriter::retryNow, id, &why, overriddenSendAt);
     if (error)
         *error = why;
     m_dispatcher->wake();

@@ -107,8 +107,19 @@ public:
     /// What became of a synchronous enqueue: the new message's id, or why it was refused.
     struct EnqueueResult
     {
+        /// What kind of refusal `error` is, for callers that act on it (the command line's
+        /// exit code) rather than show it.
+        enum class Failure
+        {
+            None,
+            NoAccount,   ///< no account of that name
+            NotAMessage, ///< enqueueRaw(): the input is no RFC 5322 message at all
+            Refused,     ///< the message cannot be made or taken as it is (address, field, DSN)
+            Storage,     ///< the outbox could not be written (disk full, I/O error, busy)
+        };
         qint64 id = 0;
         QString error; ///< why the message was refused (bad address, no account, disk full)
+        Failure failure = Failure::None; ///< the kind of refusal; None when stored
         /// True when the message was stored.
         bool ok() const { return error.isEmpty(); }
     };
@@ -180,9 +191,11 @@ public:
 
     /// "Send queued now".
     void flush();
-    /// The user asks to try a message again now (also ends its account's pause). Waits for the
-    /// disk; the window uses act().
-    bool retry(qint64 id, QString *error = nullptr);
+    /// The user asks to try a message again now (also ends its account's pause). A message
+    /// scheduled for later goes at the next chance too: *overriddenSendAt, when given,
+    /// receives the time it was scheduled for (OutboxWriter::retryNow()). Waits for the disk;
+    /// the window uses act().
+    bool retry(qint64 id, QString *error = nullptr, QDateTime *overriddenSendAt = nullptr);
 
     /// A user action on messages.
     enum class UserAction
@@ -246,12 +259,12 @@ signals:
     void remoteRequest(const outpost::InstanceRequest &request, const outpost::RemoteReply &reply);
 
 private:
-    /// Reads an existing message for enqueueRaw() / enqueueRawAsync(); false with *error when
-    /// it is refused (no such account, not a message).
-    bool importRaw(const QString &account, const QByteArray &raw,
-                   std::optional<QByteArray> mailFrom, const QList<QByteArray> &recipients,
-                   const QDateTime &sendAt, const DsnRequest &dsn, NewMessage *n,
-                   QString *error) const;
+    /// Reads an existing message for enqueueRaw() / enqueueRawAsync(); Failure::None when it
+    /// is taken, else the kind of refusal with *error (no such account, not a message).
+    EnqueueResult::Failure importRaw(const QString &account, const QByteArray &raw,
+                                     std::optional<QByteArray> mailFrom,
+                                     const QList<QByteArray> &recipients, const QDateTime &sendAt,
+                                     const DsnRequest &dsn, NewMessage *n, QString *error) const;
     /// `dsn` with NOTIFY from the `dsn.notify` setting (of `account`, else global) when the
     /// message does not say NOTIFY itself ("default" = ask nothing).
     DsnRequest withDefaultNotify(const DsnRequest &dsn, const QString &account) const;

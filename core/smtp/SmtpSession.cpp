@@ -1,5 +1,7 @@
 #include "SmtpSession.h"
 
+#include "WireEncoding.h"
+
 #include <QHostAddress>
 #include <QSslCipher>
 #include <QSslConfiguration>
@@ -7,133 +9,12 @@
 #include <QSslSocket>
 
 #include <algorithm>
-#include <cstring>
 
 namespace outpost {
 
 Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
 
 namespace {
-
-constexpr qsizetype kMaxLine = 998;               // RFC 5321 §4.5.3.1.6, without CRLF
-constexpr qsizetype kWriteHighWater = 256 * 1024; // keep at most this much in the socket buffer
-constexpr qsizetype kWriteChunk = 64 * 1024;
-
-/// True when any octet of [p, p + n) is >= 0x80; eight octets at a time.
-bool anyEightBit(const char *p, qsizetype n)
-{
-    constexpr quint64 kHigh = 0x8080808080808080ULL;
-    quint64 acc = 0;
-    qsizetype i = 0;
-    for (; i + 32 <= n; i += 32) {
-        quint64 w[4];
-        std::memcpy(w, p + i, sizeof w);
-        acc |= w[0] | w[1] | w[2] | w[3];
-        if (acc & kHigh)
-            return true;
-    }
-    for (; i + 8 <= n; i += 8) {
-        quint64 w;
-        std::memcpy(&w, p + i, sizeof w);
-        acc |= w;
-    }
-    if (acc & kHigh)
-        return true;
-    for (; i < n; ++i) {
-        if (static_cast<unsigned char>(p[i]) >= 0x80)
-            return true;
-    }
-    return false;
-}
-
-/// CRLF normalisation (and dot-stuffing when Stuff) line by line with memchr: the runs of
-/// octets that need no change (a whole CRLF message without leading dots is one run) are
-/// copied in one append each: octet by octet, the normalisation took about 0.8 million
-/// instructions per 10 KB message, a third of a flush's CPU. A message that
-/// needs no change at all (what the composer writes) is returned as it is: QByteArray shares
-/// its bytes, so the session holds no second copy of the message.
-template <bool Stuff>
-QByteArray normalize(const QByteArray &in, qsizetype *longestLine, bool *eightBit)
-{
-    QByteArray out;
-    const char *const end = in.constData() + in.size();
-    const char *run = in.constData(); // octets from here to the line start are copied as they are
-    const char *ls = run;             // start of the current line
-    const char *lf = nullptr;         // the next LF at or after ls (searched again when passed)
-    qsizetype longest = 0;
-    bool unterminated = false; // the input ends inside a line
-    bool changed = false;      // out holds the result (else the input is the result)
-    const auto copyRun = [&](const char *upto) {
-        if (!changed) {
-            out.reserve(in.size() + in.size() / 50 + 8);
-            changed = true;
-        }
-        if (upto > run)
-            out.append(run, upto - run);
-    };
-    while (ls < end) {
-        if (Stuff && *ls == '.') {
-            copyRun(ls);
-            out.append('.');
-            run = ls;
-        }
-        if (!lf || lf < ls)
-            lf = static_cast<const char *>(std::memchr(ls, '\n', size_t(end - ls)));
-        const char *const stop = lf ? lf : end;
-        const char *const cr = static_cast<const char *>(std::memchr(ls, '\r', size_t(stop - ls)));
-        if (cr && !(lf && cr + 1 == lf)) {
-            // A bare CR ends the line: it becomes CRLF.
-            longest = std::max<qsizetype>(longest, cr - ls);
-            copyRun(cr);
-            out.append("\r\n", 2);
-            run = ls = cr + 1;
-            continue;
-        }
-        if (!lf) {
-            longest = std::max<qsizetype>(longest, end - ls);
-            unterminated = true;
-            break;
-        }
-        if (cr) { // CRLF: kept as it is
-            longest = std::max<qsizetype>(longest, cr - ls);
-        } else { // a bare LF becomes CRLF
-            longest = std::max<qsizetype>(longest, lf - ls);
-            copyRun(lf);
-            out.append("\r\n", 2);
-            run = lf + 1;
-        }
-        ls = lf + 1;
-    }
-    if (longestLine)
-        *longestLine = longest;
-    if (eightBit)
-        *eightBit = anyEightBit(in.constData(), in.size());
-    if (!changed && !unterminated && !in.isEmpty())
-        return in;
-    copyRun(end);
-    if (unterminated || out.isEmpty())
-        out.append("\r\n", 2);
-    return out;
-}
-
-QString printable(const QByteArray &bytes)
-{
-    // Almost every protocol line is printable ASCII: one conversion, no per-octet appends.
-    if (std::all_of(bytes.cbegin(), bytes.cend(), [](char c) {
-            const auto u = static_cast<unsigned char>(c);
-            return u >= 0x20 && u < 0x7f;
-        }))
-        return QString::fromLatin1(bytes);
-    QString s;
-    for (const char c : bytes) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f)
-            s += QLatin1Char(c);
-        else
-            s += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
-    }
-    return s;
-}
 
 bool isLoopback(const QString &host)
 {
@@ -152,27 +33,6 @@ QList<QByteArray> chainPem(const QList<QSslCertificate> &chain)
 }
 
 } // namespace
-
-QString transactionNoteName(TransactionNote note)
-{
-    switch (note) {
-    case TransactionNote::DsnNotOffered:
-        return QStringLiteral("dsn-not-offered");
-    }
-    return {};
-}
-
-QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
-{
-    QByteArray out = normalize<true>(message, longestLine, eightBit);
-    out.append(".\r\n", 3);
-    return out;
-}
-
-QByteArray normalizeForBdat(const QByteArray &message, qsizetype *longestLine, bool *eightBit)
-{
-    return normalize<false>(message, longestLine, eightBit);
-}
 
 SmtpSession::SmtpSession(const SessionConfig &config, QObject *parent)
     : QObject(parent)
@@ -211,12 +71,63 @@ void SmtpSession::send(const QByteArray &line, const QByteArray &logForm)
         if (t.endsWith('\r'))
             t.chop(1);
         if (!t.isEmpty()) {
-            const QString entry = QStringLiteral("C: ") + printable(t);
+            const QString entry = QStringLiteral("C: ") + printableWire(t);
             qCDebug(lcSmtp).noquote() << m_config.logTag << entry;
             emit logLine(entry);
         }
     }
     m_socket->write(line);
+}
+
+// What a transaction writes and logs goes through the session: it owns the socket, the log
+// and the one reply timer.
+
+void SmtpSession::sendCommand(const QByteArray &lines, const QByteArray &logForm)
+{
+    send(lines, logForm);
+}
+
+void SmtpSession::writeOctets(const char *data, qsizetype size)
+{
+    m_socket->write(data, size);
+}
+
+qint64 SmtpSession::unwritten() const
+{
+    return m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
+}
+
+void SmtpSession::log(const QString &line)
+{
+    emit logLine(line);
+}
+
+void SmtpSession::armTimer(int ms)
+{
+    startTimer(ms);
+}
+
+void SmtpSession::phaseChanged(const SmtpTransaction &transaction)
+{
+    if (&transaction != m_current.get())
+        return; // a queued transaction shows nothing until it runs
+    switch (transaction.phase()) {
+    case SmtpTransaction::Phase::Rset:
+        setState(State::Rset);
+        return;
+    case SmtpTransaction::Phase::Envelope:
+        setState(State::Transaction);
+        return;
+    case SmtpTransaction::Phase::SendingData:
+        setState(State::SendingData);
+        return;
+    case SmtpTransaction::Phase::AwaitingDataEnd:
+        setState(State::AwaitingDataEnd);
+        return;
+    case SmtpTransaction::Phase::Waiting:
+    case SmtpTransaction::Phase::Done:
+        return; // finishTransaction() sets the session's state
+    }
 }
 
 QByteArray SmtpSession::heloName() const
@@ -336,9 +247,9 @@ void SmtpSession::onReadyRead()
         if (status == SmtpReplyParser::Status::NeedMore)
             return;
         if (status == SmtpReplyParser::Status::Error) {
-            const QString entry =
-                QStringLiteral("S: <malformed: %1> %2")
-                    .arg(m_parser.errorString(), printable(m_parser.offendingBytes().left(120)));
+            const QString entry = QStringLiteral("S: <malformed: %1> %2")
+                                      .arg(m_parser.errorString(),
+                                           printableWire(m_parser.offendingBytes().left(120)));
             emit logLine(entry);
             failAndAbort(SmtpResult::failure(ErrorClass::Protocol, m_parser.errorString()));
             return;
@@ -356,7 +267,7 @@ void SmtpSession::onReadyRead()
                 shown += '-' + rest;
             else if (!rest.isEmpty())
                 shown += ' ' + rest;
-            emit logLine(QStringLiteral("S: ") + printable(shown));
+            emit logLine(QStringLiteral("S: ") + printableWire(shown));
         }
         const State before = m_state;
         handleReply(reply);
@@ -369,28 +280,43 @@ void SmtpSession::onReadyRead()
 
 void SmtpSession::handleReply(const SmtpReply &reply)
 {
-    if (m_expected.isEmpty()) {
-        // Nothing asked: an idle pooled session hearing from its server. A 421 means the server
-        // is closing it (RFC 5321 §3.8); anything else is a protocol violation. Either way the
-        // session is finished.
-        if (reply.code == 421) {
-            emit logLine(QStringLiteral("-- server closed the idle session (421)"));
-            closeGracefully();
-        } else {
-            failAndAbort(SmtpResult::failure(ErrorClass::Protocol,
-                                             QStringLiteral("unsolicited reply %1").arg(reply.code),
-                                             reply));
+    if (!m_expected.isEmpty()) {
+        const Expect what = m_expected.takeFirst();
+        if (!isExpectedReply(what, reply.code)) {
+            // A positive reply the protocol does not allow here (250 greeting, 354 to EHLO,
+            // ...): the server, or someone on the path, is not speaking SMTP.
+            failProtocol(SmtpResult::failure(
+                ErrorClass::Protocol,
+                QStringLiteral("unexpected reply %1 to %2").arg(reply.code).arg(expectName(what)),
+                reply));
+            return;
         }
+        handleSessionReply(what, reply);
         return;
     }
-    const Expect what = m_expected.takeFirst();
-    if (!isExpectedReply(what, reply.code)) {
-        // A positive reply the protocol does not allow here (250 greeting, 354 to EHLO, 250 to
-        // DATA, 354 to the end marker, ...): the server, or someone on the path, is not
-        // speaking SMTP. Nothing is taken from it, least of all a delivery.
-        failProtocol(reply, what);
+    // Replies come in the order of the commands (RFC 2920 §3.1). The session's own commands
+    // never overlap a transaction, and a queued transaction's envelope goes out only after
+    // the running one's end marker, when the running one awaits nothing but the reply to it:
+    // so every reply here is the running transaction's. The queued one's are read once it
+    // runs (finishTransaction() promotes it before anything else is read).
+    if (m_current && m_current->awaitsReply()) {
+        apply(m_current->handleReply(reply));
         return;
     }
+    // Nothing asked: an idle pooled session hearing from its server. A 421 means the server
+    // is closing it (RFC 5321 §3.8); anything else is a protocol violation. Either way the
+    // session is finished.
+    if (reply.code == 421) {
+        emit logLine(QStringLiteral("-- server closed the idle session (421)"));
+        closeGracefully();
+    } else {
+        failAndAbort(SmtpResult::failure(
+            ErrorClass::Protocol, QStringLiteral("unsolicited reply %1").arg(reply.code), reply));
+    }
+}
+
+void SmtpSession::handleSessionReply(Expect what, const SmtpReply &reply)
+{
     switch (what) {
     case Expect::Greeting:
         if (reply.code == 220) {
@@ -482,141 +408,6 @@ void SmtpSession::handleReply(const SmtpReply &reply)
             failOpen(r, reply.code != 421);
         }
         return;
-    case Expect::Rset:
-        if (reply.code >= 200 && reply.code < 300) {
-            m_needsRset = false;
-            sendEnvelope();
-        } else {
-            finishTransaction(SmtpResult::fromReply(reply));
-            if (m_socket && m_state != State::Closing && m_state != State::Closed)
-                closeGracefully();
-        }
-        return;
-    case Expect::Mail:
-        m_tx.mailAnswered = true;
-        m_mailReply = reply;
-        if (!reply.isPositive() && !m_pipelined) {
-            finishTransaction(SmtpResult::fromReply(reply));
-            return;
-        }
-        if (!m_pipelined) {
-            send(rcptCommand(m_msg.recipients.value(m_rcptIndex), m_msg.dsn, m_dsn));
-            m_expected = {Expect::Rcpt};
-            startTimer(m_config.commandTimeoutMs);
-        }
-        return;
-    case Expect::Rcpt: {
-        RecipientResult rr;
-        rr.address = m_msg.recipients.value(m_rcptIndex);
-        rr.reply = reply;
-        rr.accepted = reply.isPositive();
-        m_tx.recipients.append(rr);
-        ++m_rcptIndex;
-        if (reply.code == 421) {
-            // The server is shutting the session down: the whole transaction is deferred.
-            if (m_pipelined)
-                m_expected.clear();
-            finishTransaction(SmtpResult::fromReply(reply));
-            closeGracefully();
-            return;
-        }
-        if (m_pipelined) {
-            // With BDAT nothing follows the RCPTs in the pipelined group (RFC 3030 §4.2 lets a
-            // BDAT join it, but its chunk would then go even when every RCPT was refused):
-            // the chunks start once the last RCPT reply is in.
-            if (m_bdat && m_rcptIndex >= m_msg.recipients.size()) {
-                if (!m_mailReply.isPositive())
-                    finishTransaction(SmtpResult::fromReply(m_mailReply));
-                else
-                    startData();
-            }
-            return;
-        }
-        if (m_rcptIndex < m_msg.recipients.size()) {
-            send(rcptCommand(m_msg.recipients.value(m_rcptIndex), m_msg.dsn, m_dsn));
-            m_expected = {Expect::Rcpt};
-            startTimer(m_config.commandTimeoutMs);
-            return;
-        }
-        startData();
-        return;
-    }
-    case Expect::Data: {
-        bool anyAccepted = false;
-        for (const auto &r : m_tx.recipients)
-            anyAccepted = anyAccepted || r.accepted;
-        if (reply.code == 354 && m_mailReply.isPositive() && anyAccepted) {
-            setState(State::SendingData);
-            m_expected = {Expect::DataEnd};
-            startTimer(m_config.dataBlockTimeoutMs);
-            pumpData();
-            return;
-        }
-        if (reply.code == 354) {
-            // Pipelined DATA accepted although nothing else was (RFC 2920 §3.1): send an empty
-            // body so the transaction ends, then report the earlier refusal.
-            m_wire = ".\r\n";
-            m_wireOffset = 0;
-            m_msg.recipients.clear();
-            m_expected = {Expect::DataEnd};
-            m_dataRequested = false;
-            send(m_wire, "<end of data>");
-            m_wire.clear();
-            startTimer(m_config.dataEndTimeoutMs);
-            return;
-        }
-        // DATA refused. Report the refusal that explains it: MAIL's, else the recipients'.
-        if (!m_mailReply.isPositive()) {
-            finishTransaction(SmtpResult::fromReply(m_mailReply));
-        } else if (!anyAccepted && !m_tx.recipients.isEmpty()) {
-            SmtpReply first = m_tx.recipients.first().reply;
-            bool anyTransient = false;
-            for (const auto &r : m_tx.recipients)
-                anyTransient = anyTransient || r.reply.isTransient();
-            SmtpResult res = SmtpResult::fromReply(first);
-            if (anyTransient)
-                res.errorClass = ErrorClass::Transient;
-            finishTransaction(res);
-        } else {
-            finishTransaction(SmtpResult::fromReply(reply));
-        }
-        return;
-    }
-    case Expect::BdatChunk:
-        handleBdatReply(what, reply);
-        return;
-    case Expect::DataEnd: {
-        if (m_bdat) {
-            handleBdatReply(what, reply);
-            return;
-        }
-        m_needsRset = false; // the end-of-data reply ends the transaction, whatever it says
-        if (m_msg.recipients.isEmpty() && !m_mailReply.isPositive()) {
-            finishTransaction(SmtpResult::fromReply(m_mailReply));
-            return;
-        }
-        if (m_msg.recipients.isEmpty()) {
-            SmtpResult res = SmtpResult::fromReply(m_tx.recipients.value(0).reply);
-            finishTransaction(res);
-            return;
-        }
-        SmtpResult res = SmtpResult::fromReply(reply);
-        if (res.ok()) {
-            for (auto &r : m_tx.recipients) {
-                if (r.accepted)
-                    r.reply = reply;
-            }
-        } else {
-            for (auto &r : m_tx.recipients) {
-                if (r.accepted) {
-                    r.accepted = false;
-                    r.reply = reply;
-                }
-            }
-        }
-        finishTransaction(res);
-        return;
-    }
     case Expect::Quit:
         closeGracefully();
         return;
@@ -636,14 +427,6 @@ bool SmtpSession::isExpectedReply(Expect what, int code)
         return code == 250;
     case Expect::Auth:
         return code == 334 || code == 235; // RFC 4954 §4, §6
-    case Expect::Rset:
-    case Expect::Mail:
-    case Expect::Rcpt:
-    case Expect::BdatChunk:
-    case Expect::DataEnd:
-        return code >= 200 && code < 300; // RCPT: 250, 251, 252
-    case Expect::Data:
-        return code == 354;
     case Expect::Quit:
         return true; // the session ends whatever the server says
     }
@@ -663,39 +446,22 @@ QString SmtpSession::expectName(Expect what)
         return QStringLiteral("STARTTLS");
     case Expect::Auth:
         return QStringLiteral("AUTH");
-    case Expect::Rset:
-        return QStringLiteral("RSET");
-    case Expect::Mail:
-        return QStringLiteral("MAIL");
-    case Expect::Rcpt:
-        return QStringLiteral("RCPT");
-    case Expect::Data:
-        return QStringLiteral("DATA");
-    case Expect::BdatChunk:
-        return QStringLiteral("BDAT");
-    case Expect::DataEnd:
-        return QStringLiteral("the end of data");
     case Expect::Quit:
         return QStringLiteral("QUIT");
     }
     return {};
 }
 
-void SmtpSession::failProtocol(const SmtpReply &reply, Expect what)
+void SmtpSession::failProtocol(const SmtpResult &result)
 {
-    const QString detail = QStringLiteral("unexpected reply %1 to %2")
-                               .arg(reply.code)
-                               .arg(what == Expect::DataEnd && m_bdat ? QStringLiteral("BDAT LAST")
-                                                                      : expectName(what));
-    emit logLine(QStringLiteral("-- %1: protocol error, closing the session").arg(detail));
+    emit logLine(QStringLiteral("-- %1: protocol error, closing the session").arg(result.detail));
     m_timer.stop();
-    m_expected.clear();
+    dropExpectedReplies();
     m_broken = true; // nothing more runs on this session, whoever hears of the failure first
-    const SmtpResult r = SmtpResult::failure(ErrorClass::Protocol, detail, reply);
-    if (m_inTransaction)
-        finishTransaction(r);
+    if (m_current)
+        finishTransaction(result);
     else if (!m_opened)
-        emit openFailed(r);
+        emit openFailed(result);
     // No QUIT: the server's state is unknown. close_notify and FIN, then wait for its close.
     closeGracefully();
 }
@@ -784,89 +550,35 @@ void SmtpSession::becomeReady()
     }
 }
 
-std::optional<SmtpResult> SmtpSession::prepare(const OutgoingMessage &message, Prepared *out) const
-{
-    if (message.recipients.isEmpty())
-        return SmtpResult::failure(ErrorClass::Local,
-                                   QStringLiteral("the message has no recipients"));
-    for (const QByteArray &a :
-         std::as_const(message.recipients) + QList<QByteArray>{message.reversePath}) {
-        for (const char c : a) {
-            if (c == '\r' || c == '\n' || c == '<' || c == '>' ||
-                static_cast<unsigned char>(c) < 0x20) {
-                return SmtpResult::failure(
-                    ErrorClass::Local,
-                    QStringLiteral("invalid character in envelope address %1").arg(printable(a)));
-            }
-        }
-    }
-    if (message.needsSmtpUtf8 && !m_caps.smtpUtf8) {
-        return SmtpResult::failure(
-            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), "
-                                              "which the server does not offer"));
-    }
-    out->bdat = m_caps.chunking && m_config.allowChunking;
-    qsizetype longest = 0;
-    bool eightBit = false;
-    // The end marker of DATA is written after the wire bytes (pumpData()), so a message that
-    // needs no change is not copied to append it.
-    out->wire = out->bdat ? normalize<false>(message.data, &longest, &eightBit)
-                          : normalize<true>(message.data, &longest, &eightBit);
-    if (longest > kMaxLine) {
-        return SmtpResult::failure(
-            ErrorClass::Local,
-            QStringLiteral("a line of the message is %1 octets long; SMTP allows 998")
-                .arg(longest));
-    }
-    if (eightBit && !m_caps.eightBitMime && !message.needsSmtpUtf8) {
-        return SmtpResult::failure(
-            ErrorClass::Local,
-            QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME"));
-    }
-    out->eightBit = eightBit;
-    out->size = out->wire.size();
-    if (m_caps.sizeLimit > 0 && out->size > m_caps.sizeLimit) {
-        return SmtpResult::failure(ErrorClass::Local,
-                                   QStringLiteral("the message is %1 bytes; the server accepts "
-                                                  "at most %2")
-                                       .arg(out->size)
-                                       .arg(m_caps.sizeLimit));
-    }
-    return std::nullopt;
-}
-
 void SmtpSession::submit(const OutgoingMessage &message)
 {
     Q_ASSERT(m_state == State::Ready);
-    m_msg = message;
-    m_tx = TransactionResult();
-    m_tx.messageId = message.id;
-    m_tx.sessionReused = m_transactions > 0;
-    m_tx.server = QStringLiteral("%1:%2").arg(m_config.host).arg(m_config.port);
-    m_inTransaction = true;
-    m_mailReply = {};
-    m_rcptIndex = 0;
-    m_dataRequested = false;
-    m_wireOffset = 0;
-    m_chunkLeft = 0;
-    m_bdatRefusal.reset();
+    runTransaction(makeTransaction(message, m_transactions > 0));
+}
 
-    // Checks that need no server round trip (RFC 1870, RFC 6152, RFC 6531, RFC 5321 §4.5.3.1.6).
-    Prepared prep;
-    if (const auto refused = prepare(m_msg, &prep)) {
-        finishTransaction(*refused);
+std::unique_ptr<SmtpTransaction> SmtpSession::makeTransaction(const OutgoingMessage &message,
+                                                              bool sessionReused)
+{
+    SmtpTransaction::Channel &channel = *this;
+    return std::make_unique<SmtpTransaction>(message, sessionReused, m_caps, m_config, channel);
+}
+
+void SmtpSession::runTransaction(std::unique_ptr<SmtpTransaction> transaction)
+{
+    m_current = std::move(transaction);
+    // Checks that need no server round trip (RFC 1870, RFC 6152, RFC 6531, RFC 5321 §4.5.3.1.6)
+    // were made when the transaction was.
+    if (m_current->localRefusal()) {
+        const SmtpResult refused = *m_current->localRefusal();
+        finishTransaction(refused);
         return;
     }
-    m_bdat = prep.bdat;
-    m_wire = std::move(prep.wire);
-    m_msgEightBit = prep.eightBit;
-    m_msgSize = prep.size;
-    beginTransaction();
+    m_current->start(m_needsRset);
 }
 
 bool SmtpSession::canQueueNext() const
 {
-    return m_inTransaction && !m_next && !m_quitRequested && m_caps.pipelining &&
+    return m_current && !m_next && !m_quitRequested && m_caps.pipelining &&
            m_config.allowPipelining && !(m_caps.chunking && m_config.allowChunking) &&
            (m_state == State::Rset || m_state == State::Transaction ||
             m_state == State::SendingData || m_state == State::AwaitingDataEnd);
@@ -875,379 +587,110 @@ bool SmtpSession::canQueueNext() const
 void SmtpSession::queueNext(const OutgoingMessage &message)
 {
     Q_ASSERT(canQueueNext());
-    NextTransaction next;
-    next.msg = message;
-    next.tx.messageId = message.id;
-    next.tx.sessionReused = true;
-    next.tx.server = QStringLiteral("%1:%2").arg(m_config.host).arg(m_config.port);
-    next.refused = prepare(message, &next.prep); // encoded now, while the current one runs
-    m_next = std::move(next);
+    // Checked and encoded now, while the current one runs.
+    m_next = makeTransaction(message, true);
     if (m_state == State::AwaitingDataEnd)
         sendNextEnvelope(); // the running end marker is already out
-}
-
-void SmtpSession::beginTransaction()
-{
-    setState(State::Transaction);
-    if (m_needsRset) {
-        // The previous transaction was left open (refused RCPT, failed DATA): RFC 5321 §4.1.1.5.
-        setState(State::Rset);
-        m_expected = {Expect::Rset};
-        send("RSET\r\n");
-        startTimer(m_config.commandTimeoutMs);
-        return;
-    }
-    sendEnvelope();
-}
-
-SmtpSession::Envelope SmtpSession::envelopeFor(const OutgoingMessage &message, const Prepared &prep,
-                                               bool pipelined) const
-{
-    Envelope e;
-    QByteArray mail = "MAIL FROM:<" + message.reversePath + '>';
-    if (m_caps.esmtp) {
-        if (m_caps.sizeAdvertised)
-            mail += " SIZE=" + QByteArray::number(prep.size);
-        if (prep.eightBit && m_caps.eightBitMime)
-            mail += " BODY=8BITMIME";
-        if (message.needsSmtpUtf8 && m_caps.smtpUtf8)
-            mail += " SMTPUTF8";
-    }
-    // RFC 3461: only to a server that offers DSN; otherwise the message goes without the
-    // parameters and the result says so (TransactionNote::DsnNotOffered).
-    e.dsn = message.dsn.isRequested() && m_caps.esmtp && m_caps.dsn;
-    e.dsnNotOffered = message.dsn.isRequested() && !e.dsn;
-    if (e.dsn) {
-        if (message.dsn.ret == DsnRequest::Ret::Full)
-            mail += " RET=FULL"; // §4.3
-        else if (message.dsn.ret == DsnRequest::Ret::Hdrs)
-            mail += " RET=HDRS";
-        if (!message.dsn.envid.isEmpty())
-            mail += " ENVID=" + xtextEncode(message.dsn.envid); // §4.4
-    }
-    e.commands = mail + "\r\n";
-    e.expects = {Expect::Mail};
-    if (pipelined) {
-        // RFC 2920 §3.1: MAIL, every RCPT and DATA in one write; replies come in order.
-        for (const QByteArray &r : std::as_const(message.recipients)) {
-            e.commands += rcptCommand(r, message.dsn, e.dsn);
-            e.expects << Expect::Rcpt;
-        }
-        if (!prep.bdat) {
-            e.commands += "DATA\r\n";
-            e.expects << Expect::Data;
-        }
-    }
-    return e;
-}
-
-void SmtpSession::sendEnvelope()
-{
-    setState(State::Transaction);
-    m_needsRset = true; // until the transaction ends cleanly
-    m_pipelined = m_caps.pipelining && m_config.allowPipelining;
-    Prepared prep;
-    prep.size = m_msgSize;
-    prep.eightBit = m_msgEightBit;
-    prep.bdat = m_bdat;
-    const Envelope e = envelopeFor(m_msg, prep, m_pipelined);
-    m_dsn = e.dsn;
-    if (e.dsnNotOffered && !m_tx.notes.contains(TransactionNote::DsnNotOffered)) {
-        m_tx.notes << TransactionNote::DsnNotOffered;
-        emit logLine(QStringLiteral(
-            "-- the server does not offer DSN: sending without delivery notification requests"));
-    }
-    m_expected = e.expects;
-    m_dataRequested = e.expects.contains(Expect::Data);
-    send(e.commands);
-    startTimer(m_config.commandTimeoutMs);
 }
 
 void SmtpSession::sendNextEnvelope()
 {
     // After quit() nothing new starts: the queued message is reported, never sent.
-    if (!m_next || m_next->sent || m_next->refused || !m_socket || m_quitRequested)
+    if (!m_next || m_next->envelopeSent() || m_next->localRefusal() || !m_socket || m_quitRequested)
         return;
-    const Envelope e = envelopeFor(m_next->msg, m_next->prep, true);
-    m_next->dsn = e.dsn;
-    if (e.dsnNotOffered) {
-        m_next->tx.notes << TransactionNote::DsnNotOffered;
-        emit logLine(QStringLiteral(
-            "-- the server does not offer DSN: sending without delivery notification requests"));
-    }
-    m_next->expectCount = int(e.expects.size());
-    m_next->sent = true;
-    m_expected += e.expects;
-    send(e.commands);
+    m_next->sendPipelinedEnvelope();
 }
 
-void SmtpSession::promoteNext(NextTransaction &next, const QList<Expect> &expects)
+void SmtpSession::apply(const SmtpTransaction::Step &step)
 {
-    m_msg = std::move(next.msg);
-    m_tx = std::move(next.tx);
-    m_wire = std::move(next.prep.wire);
-    m_wireOffset = 0;
-    m_chunkLeft = 0;
-    m_bdatRefusal.reset();
-    m_msgSize = next.prep.size;
-    m_msgEightBit = next.prep.eightBit;
-    m_bdat = false;
-    m_dsn = next.dsn;
-    m_pipelined = true;
-    m_mailReply = {};
-    m_rcptIndex = 0;
-    m_dataRequested = true;
-    m_inTransaction = true;
-    m_needsRset = true;
-    m_expected = expects;
-    setState(State::Transaction);
-    startTimer(m_config.commandTimeoutMs);
-}
-
-QByteArray SmtpSession::rcptCommand(const QByteArray &address, const DsnRequest &dsn,
-                                    bool withDsn) const
-{
-    QByteArray line = "RCPT TO:<" + address + '>';
-    if (withDsn) {
-        // RFC 3461 §4.1 NOTIFY (fixed order), §4.2 ORCPT: "rfc822;" + xtext, or for a
-        // non-ASCII (SMTPUTF8) address RFC 6533's "utf-8;" type (see dsnOrcptValue()).
-        const QString notify = dsnNotifyName(dsn.notify);
-        if (!notify.isEmpty())
-            line += " NOTIFY=" + notify.toUpper().toLatin1();
-        line += " ORCPT=" + dsnOrcptValue(address);
-    }
-    return line + "\r\n";
-}
-
-void SmtpSession::startData()
-{
-    bool anyAccepted = false;
-    for (const auto &r : m_tx.recipients)
-        anyAccepted = anyAccepted || r.accepted;
-    if (!anyAccepted) {
-        SmtpResult res = SmtpResult::fromReply(m_tx.recipients.value(0).reply);
-        for (const auto &r : m_tx.recipients) {
-            if (r.reply.isTransient())
-                res.errorClass = ErrorClass::Transient;
-        }
-        finishTransaction(res);
+    switch (step.kind) {
+    case SmtpTransaction::Step::Kind::Continue:
         return;
-    }
-    if (m_bdat) {
-        setState(State::SendingData);
-        m_expected.clear();
-        m_wireOffset = 0;
-        m_chunkLeft = 0;
-        startTimer(m_config.dataBlockTimeoutMs);
-        pumpData();
-        return;
-    }
-    m_expected = {Expect::Data};
-    m_dataRequested = true;
-    send("DATA\r\n");
-    startTimer(m_config.commandTimeoutMs);
-}
-
-void SmtpSession::pumpData()
-{
-    if (m_state != State::SendingData || !m_socket)
-        return;
-    if (m_bdat) {
-        pumpBdat();
-        return;
-    }
-    if (m_wireOffset == 0) {
-        const QString entry = QStringLiteral("C: <message, %1 octets>").arg(m_wire.size() + 3);
-        emit logLine(entry);
-    }
-    // The wire bytes, then the end marker (RFC 5321 §4.1.1.4); the wire ends with CRLF.
-    const qsizetype total = m_wire.size() + 3;
-    while (m_wireOffset < total && unwritten() < kWriteHighWater) {
-        if (m_wireOffset < m_wire.size()) {
-            const qsizetype n = std::min(kWriteChunk, m_wire.size() - m_wireOffset);
-            m_socket->write(m_wire.constData() + m_wireOffset, n);
-            m_wireOffset += n;
-        } else {
-            m_socket->write(".\r\n", 3);
-            m_wireOffset = total;
-        }
-    }
-    if (m_wireOffset >= total) {
-        m_wire.clear();
-        m_wireOffset = 0;
-        m_tx.endMarkerSent = true;
-        setState(State::AwaitingDataEnd);
-        startTimer(m_config.dataEndTimeoutMs);
+    case SmtpTransaction::Step::Kind::EndMarkerWritten:
         sendNextEnvelope(); // RFC 2920 §3.1: joins the end marker's write
-    }
-}
-
-qint64 SmtpSession::unwritten() const
-{
-    return m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
-}
-
-void SmtpSession::pumpBdat()
-{
-    // RFC 3030 §2: each chunk is "BDAT <octets>" (" LAST" on the final one) followed by exactly
-    // that many octets, written straight from the message bytes. With PIPELINING the chunks
-    // follow each other without waiting (§4.2); without it, each waits for its 250.
-    const bool pipelinedChunks = m_caps.pipelining && m_config.allowPipelining;
-    const qsizetype chunkSize = std::max<qsizetype>(1, m_config.chunkSize);
-    while (unwritten() < kWriteHighWater) {
-        if (m_chunkLeft == 0) {
-            // §2: after a 4xx/5xx to a chunk no further chunk is sent.
-            if (m_wireOffset >= m_wire.size() || m_bdatRefusal)
-                break;
-            if (!pipelinedChunks && m_expected.contains(Expect::BdatChunk))
-                break; // lockstep: the previous chunk's reply first
-            const qsizetype n = std::min(chunkSize, m_wire.size() - m_wireOffset);
-            const bool last = m_wireOffset + n == m_wire.size();
-            send("BDAT " + QByteArray::number(n) + (last ? " LAST" : "") + "\r\n");
-            emit logLine(QStringLiteral("C: <%1 octets>").arg(n));
-            m_expected << (last ? Expect::DataEnd : Expect::BdatChunk);
-            m_chunkLeft = n;
-        }
-        const qsizetype n = std::min(kWriteChunk, m_chunkLeft);
-        m_socket->write(m_wire.constData() + m_wireOffset, n);
-        m_wireOffset += n;
-        m_chunkLeft -= n;
-    }
-    if (m_chunkLeft > 0)
-        return; // the announced chunk goes on when the socket has room
-    if (m_bdatRefusal) {
-        finishBdatRefusal();
         return;
-    }
-    if (m_wireOffset >= m_wire.size()) {
-        m_wire.clear();
-        m_wireOffset = 0;
-        m_tx.endMarkerSent = true; // BDAT LAST and its octets are out: as after DATA's "."
-        setState(State::AwaitingDataEnd);
-        startTimer(m_config.dataEndTimeoutMs);
-    }
-}
-
-void SmtpSession::handleBdatReply(Expect what, const SmtpReply &reply)
-{
-    const bool positive = reply.code >= 200 && reply.code < 300;
-    if (reply.code == 421) {
-        // The server is closing the session (RFC 5321 §3.8): nothing more will be answered.
-        m_expected.clear();
-        m_needsRset = false;
-        finishTransaction(SmtpResult::fromReply(reply));
+    case SmtpTransaction::Step::Kind::Finished:
+        finishTransaction(step.result);
+        return;
+    case SmtpTransaction::Step::Kind::FinishedClosing:
+        // The session ends here (421, refused RSET): nothing more starts on it, neither the
+        // message queued behind this one (reported as not reached, so the pool sends it on a
+        // fresh session) nor one the pool would hand to a session it still thought idle.
+        m_broken = true;
+        finishTransaction(step.result);
         closeGracefully();
         return;
-    }
-    if (!positive && !m_bdatRefusal)
-        m_bdatRefusal = reply; // RFC 3030 §2: the transaction failed; the first reply says why
-    if (m_bdatRefusal) {
-        // Chunks already in the pipeline are answered too (§4.2); the transaction ends once
-        // every reply is read and the announced chunk is written out.
-        finishBdatRefusal();
+    case SmtpTransaction::Step::Kind::ProtocolError:
+        failProtocol(step.result);
         return;
     }
-    if (what == Expect::BdatChunk) {
-        if (m_state == State::SendingData) {
-            startTimer(m_config.dataBlockTimeoutMs);
-            pumpData(); // lockstep: the next chunk
-        }
-        return;
-    }
-    // The reply to BDAT LAST: the end of the transaction.
-    m_needsRset = false;
-    for (auto &r : m_tx.recipients) {
-        if (r.accepted)
-            r.reply = reply;
-    }
-    finishTransaction(SmtpResult::fromReply(reply));
-}
-
-void SmtpSession::finishBdatRefusal()
-{
-    if (!m_bdatRefusal || m_chunkLeft > 0 || !m_expected.isEmpty())
-        return;
-    for (auto &r : m_tx.recipients) {
-        if (r.accepted) {
-            r.accepted = false;
-            r.reply = *m_bdatRefusal;
-        }
-    }
-    // Whatever the server kept of the refused transaction is dropped before the next MAIL.
-    m_needsRset = true;
-    finishTransaction(SmtpResult::fromReply(*m_bdatRefusal));
 }
 
 void SmtpSession::onBytesWritten()
 {
-    if (m_state == State::SendingData) {
+    if (m_state == State::SendingData && m_current) {
         startTimer(m_config.dataBlockTimeoutMs); // progress: RFC 5321 §4.5.3.2.5 is per block
-        pumpData();
+        apply(m_current->writeMore());
     }
+}
+
+void SmtpSession::dropExpectedReplies()
+{
+    m_expected.clear();
+    if (m_current)
+        m_current->dropExpectedReplies();
+    if (m_next)
+        m_next->dropExpectedReplies();
 }
 
 void SmtpSession::finishTransaction(const SmtpResult &result)
 {
-    if (!m_inTransaction)
+    if (!m_current)
         return;
-    m_inTransaction = false;
-    m_wire.clear();
+    const std::unique_ptr<SmtpTransaction> done = std::move(m_current);
     m_timer.stop();
-    m_tx.result = result;
-    if (result.ok()) {
-        // The one rule for a delivery: MAIL accepted, at least one RCPT accepted, and a 2xx to
-        // the end marker or BDAT LAST after the whole message went out. Anything else that
-        // looks like success is the server's (or an attacker's) error, never a sent message.
-        const bool anyAccepted = std::any_of(m_tx.recipients.cbegin(), m_tx.recipients.cend(),
-                                             [](const RecipientResult &r) { return r.accepted; });
-        if (!(m_tx.endMarkerSent && m_mailReply.code >= 200 && m_mailReply.code < 300 &&
-              anyAccepted)) {
-            m_tx.result = SmtpResult::failure(
-                ErrorClass::Protocol,
-                QStringLiteral("a positive reply %1 without a completed transaction")
-                    .arg(result.reply.code),
-                result.reply);
-            m_broken = true;
-        }
-    }
-    if (m_tx.mailAnswered)
+    // The queued transaction's replies come after every one of the running transaction's.
+    const bool doneAwaitsNothing = !done->awaitsReply();
+    bool protocolBroken = false;
+    const TransactionResult tx = done->conclude(result, &protocolBroken);
+    if (protocolBroken)
+        m_broken = true;
+    if (tx.mailAnswered)
         ++m_transactions;
-    // A refused MAIL opens no transaction; an accepted one stays open until the end-of-data
-    // reply or RSET (m_needsRset is cleared there).
-    if (m_tx.mailAnswered && !m_mailReply.isPositive())
-        m_needsRset = false;
-    const TransactionResult tx = m_tx;
-    const QList<Expect> rest = m_expected; // the queued message's replies, when it went out
-    m_expected.clear();
+    // Only a transaction whose MAIL went out changed what the server holds (an RSET that was
+    // refused or never answered leaves it as it was: open).
+    if (done->envelopeSent())
+        m_needsRset = done->leavesServerTransactionOpen();
     const bool connectionUsable =
         !m_broken && m_socket && m_socket->state() == QAbstractSocket::ConnectedState &&
         (m_state == State::Transaction || m_state == State::Rset || m_state == State::SendingData ||
          m_state == State::AwaitingDataEnd || m_state == State::Ready);
-    std::optional<NextTransaction> next = std::move(m_next);
-    m_next.reset();
+    std::unique_ptr<SmtpTransaction> next = std::move(m_next);
     // The queued message's envelope is already on the wire behind this end marker: it becomes
     // the running transaction before anyone hears of this one, so the pool sees a busy session.
-    const bool promote = next && next->sent && connectionUsable && !rest.isEmpty() &&
-                         int(rest.size()) == next->expectCount;
+    const bool promote = next && next->envelopeSent() && connectionUsable && doneAwaitsNothing &&
+                         next->awaitsReply();
     // Queued but not sent (this transaction ended before its end marker): started after this
     // report, unless the session is going away.
-    const bool startNext = next && !next->sent && connectionUsable && !m_quitRequested;
+    const bool startNext = next && !next->envelopeSent() && connectionUsable && !m_quitRequested;
     if (promote) {
-        promoteNext(*next, rest);
+        m_current = std::move(next);
+        m_current->promote();
     } else if (connectionUsable) {
         setState(State::Ready);
     }
     m_holdIdle = startNext;
     emit transactionFinished(tx);
     m_holdIdle = false;
-    if (next && !promote) {
+    if (next) {
         if (startNext && m_state == State::Ready && !m_quitRequested) {
-            submit(next->msg);
+            next->setSessionReused(m_transactions > 0);
+            runTransaction(std::move(next));
             return;
         }
         // The session ends before the queued message's turn: it never got a MAIL reply, so
         // the pool may send it again on a fresh session.
-        TransactionResult lost = next->tx;
+        TransactionResult lost = next->result();
         lost.result = SmtpResult::failure(
             ErrorClass::Network,
             m_quitRequested ? QStringLiteral("the session closed before this message's turn")
@@ -1276,10 +719,10 @@ void SmtpSession::failOpen(const SmtpResult &result, bool sendQuit)
 void SmtpSession::failAndAbort(const SmtpResult &result)
 {
     m_timer.stop();
-    m_expected.clear();
+    dropExpectedReplies();
     m_broken = true;
-    if (m_inTransaction)
-        finishTransaction(m_bdatRefusal ? SmtpResult::fromReply(*m_bdatRefusal) : result);
+    if (m_current)
+        finishTransaction(m_current->resultWhenAborted(result));
     else if (!m_opened)
         emit openFailed(result);
     if (m_socket) {
@@ -1323,7 +766,7 @@ void SmtpSession::closeGracefully()
     if (m_state == State::Closing)
         return;
     setState(State::Closing);
-    m_expected.clear();
+    dropExpectedReplies();
     // Close our side (close_notify under TLS, then FIN) and keep reading until the server
     // closes its side too, so no unread data turns the close into a reset.
     startTimer(m_config.quitTimeoutMs);
@@ -1337,8 +780,8 @@ void SmtpSession::closeGracefully()
 void SmtpSession::abort()
 {
     m_timer.stop();
-    m_expected.clear(); // nothing more is read: a queued message is reported, not started
-    if (m_inTransaction)
+    dropExpectedReplies(); // nothing more is read: a queued message is reported, not started
+    if (m_current)
         finishTransaction(
             SmtpResult::failure(ErrorClass::Network, QStringLiteral("session aborted")));
     if (m_socket)
@@ -1355,9 +798,9 @@ void SmtpSession::closeNow()
     if (m_state == State::Closing)
         return; // our close_notify and FIN are out already
     m_timer.stop();
-    m_expected.clear();
+    dropExpectedReplies();
     m_broken = true;
-    if (m_inTransaction)
+    if (m_current)
         finishTransaction(SmtpResult::failure(
             ErrorClass::Network, QStringLiteral("the session was closed at exit before the "
                                                 "server answered")));
@@ -1390,16 +833,9 @@ void SmtpSession::sessionLost()
 {
     const SmtpResult lost = SmtpResult::failure(ErrorClass::Network,
                                                 QStringLiteral("the server closed the connection"));
-    m_expected.clear();
-    if (m_inTransaction) {
-        // Replies already read (e.g. a 550 to a pipelined MAIL before the close) explain the
-        // failure better than the close itself.
-        if (m_mailReply.code && !m_mailReply.isPositive())
-            finishTransaction(SmtpResult::fromReply(m_mailReply));
-        else if (m_bdatRefusal)
-            finishTransaction(SmtpResult::fromReply(*m_bdatRefusal));
-        else
-            finishTransaction(lost);
+    dropExpectedReplies();
+    if (m_current) {
+        finishTransaction(m_current->resultWhenLost(lost));
     } else if (!m_opened) {
         emit openFailed(lost);
     }
@@ -1441,14 +877,9 @@ void SmtpSession::onSocketError()
     if (m_tlsFailure.errorClass == ErrorClass::Certificate)
         r = m_tlsFailure;
     m_timer.stop();
-    m_expected.clear();
-    if (m_inTransaction) {
-        if (m_mailReply.code && !m_mailReply.isPositive())
-            finishTransaction(SmtpResult::fromReply(m_mailReply));
-        else if (m_bdatRefusal)
-            finishTransaction(SmtpResult::fromReply(*m_bdatRefusal));
-        else
-            finishTransaction(r);
+    dropExpectedReplies();
+    if (m_current) {
+        finishTransaction(m_current->resultWhenLost(r));
     } else if (!m_opened) {
         emit openFailed(r);
     }

@@ -75,7 +75,7 @@ struct MessageSummary
     bool heldByAccount = false; ///< held because its account needs attention, not by the user
 };
 
-/// Why a read of the outbox failed (OutboxStore::forEachSummary(), message()).
+/// Why a read of the outbox failed (OutboxReader::forEachSummary(), message()).
 struct ReadFailure
 {
     bool damaged = false; ///< SQLite found the file damaged (Database::isCorruption())

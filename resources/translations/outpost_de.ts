@@ -23,13 +23,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The outbox database cannot be used:
-%1
-
-Move it aside (nothing is deleted) and start with an empty outbox?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Outpost cannot start:
 %1</source>
         <translation type="unfinished"></translation>
@@ -272,6 +265,190 @@ The server offers: %4</source>
     </message>
     <message>
         <source>(%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>At about %1 this message is larger than the %2 the server accepts: it would be refused. Remove an attachment or send the file another way.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message too large for the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This message is %1, and the server said at its last connection that it accepts at most %2. It will most likely be refused when it is sent.
+
+Queue it anyway, or go back and make it smaller?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Queue anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Go back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server of this account does not accept addresses with non-ASCII characters before the @ (it did not offer SMTPUTF8): the message would fail when sent to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Message file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is an e-mail message. Reply to it, queue it as it is, or attach it?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Reply to it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Queue it as it is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Attach it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Plain text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Back to plain text? Bold, italic, lists and links are removed; the words stay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Remove formatting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 could not be read as an e-mail message: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Server said: &quot;%1&quot;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The login could not be tried.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server did not accept the login (user name or password).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server refused the connection test.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The test could not be run with this account&apos;s settings.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not reach the server (network problem or server down).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server stopped answering.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A secure (TLS) connection could not be set up; nothing was sent in the clear.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted; nothing was sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server did not accept the login; sending is paused for this account until the password is fixed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server sent something that is not valid SMTP.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Outpost could not send this message as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server does not offer delivery status notifications, so none were asked for.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the server does not offer delivery status notifications (DSN), so none were requested from it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>account %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>message %1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 message(s) written while offline have been sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>OK: connected, %1, ready to send.
+Capabilities:
+</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>EHLO accepted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>HELO only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data folder %1 cannot be created or read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 belongs to another user (user id %2); Outpost uses only a data folder of your own. Choose another with --data-dir.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 may be changed by other users, so what it holds cannot be trusted. Make it yours alone (chmod go-w, or chmod 700 for a folder) and check what is in it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 is a symbolic link; Outpost does not follow links for its outbox files. Put the real file there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>made %1 readable by you only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The outbox database cannot be used:
+%1
+
+Move it aside (nothing is deleted) and start with an empty outbox?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing was changed. To start with an empty outbox, move the damaged file aside:
+  mv &apos;%1&apos; &apos;%1.damaged&apos;  (and the same for &apos;%1-wal&apos; if it exists)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -569,6 +746,17 @@ The server offers: %4</source>
         <source>Remove the account %1? Its messages stay in the outbox.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>The account could not be removed: the outbox could not be written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Remove the account %1? %n message(s) not sent yet will be marked failed (&quot;account removed&quot;); sent messages stay in the outbox.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>outpost::ui::AddressField</name>
@@ -832,6 +1020,58 @@ The server offers: %4</source>
     </message>
     <message>
         <source>This message has not been sent or saved. Save it as a draft?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>F&amp;ormatted text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Formatted message text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write with bold, italic, lists and links (sent as HTML with a plain-text copy)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Italic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>List</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bulleted list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Link…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This message also had a formatted (HTML) version. Sent again from here, it goes as plain text only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Link</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Address (URL):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>there is no account to send from</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1139,10 +1379,6 @@ The server offers: %4</source>
         <translation>&amp;Löschen</translation>
     </message>
     <message>
-        <source>Remove the selected messages</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Export as .eml…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1217,13 +1453,6 @@ The server offers: %4</source>
     <message>
         <source>Delete messages</source>
         <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>Delete %n message(s) from the outbox? This cannot be undone.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
     </message>
     <message>
         <source>Delete</source>
@@ -1394,6 +1623,51 @@ The server offers: %4</source>
     <message>
         <source>Quit Outpost?</source>
         <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply to message &amp;file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write a reply to a message saved as an .eml file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Withdraw the selected messages not sent yet; sent messages stay as the record of what was sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reply to message file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>E-mail messages (*.eml);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent messages stay in the outbox as the record of what was sent; Delete withdraws only messages not sent yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Delete %n message(s) not sent yet from the outbox? This cannot be undone.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The %n sent message(s) in the selection stay as the record of what was sent.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) kept as failed: some recipients already got them; the others were cancelled.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
     </message>
 </context>
 <context>

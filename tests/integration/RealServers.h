@@ -122,6 +122,13 @@ public:
         return k == Kind::Postfix ? QStringLiteral("postfix") : QStringLiteral("exim");
     }
 
+    /// Serves `pem` / `key` instead of the localhost certificate (before start()).
+    void setCertificate(const QString &pem, const QString &key)
+    {
+        m_cert = pem;
+        m_key = key;
+    }
+
     /// Starts the server and waits for its `ready` line (at most 60 s, the first run
     /// downloads the packages). On failure error() says why.
     bool start(Kind kind, const QList<Extra> &extras = {})
@@ -148,6 +155,10 @@ public:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("OUTPOST_REALSERVERS"), cache);
         env.insert(QStringLiteral("POSTFIX_EXTRA_SERVICES"), extraLines.join(QLatin1Char('\n')));
+        if (!m_cert.isEmpty()) {
+            env.insert(QStringLiteral("OUTPOST_RS_CERT"), m_cert);
+            env.insert(QStringLiteral("OUTPOST_RS_KEY"), m_key);
+        }
         m_process.setProcessEnvironment(env);
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.start(
@@ -267,6 +278,7 @@ private:
     quint16 m_tlsPort = 0;
     QHash<QString, quint16> m_extraPorts;
     QString m_error;
+    QString m_cert, m_key;
     mutable QHash<QString, QByteArray> m_heads;
 };
 

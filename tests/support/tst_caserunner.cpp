@@ -97,7 +97,7 @@ private:
             --m_running;
             s->deleteLater();
         };
-        *step = [this, s, queue, buf, end] {
+        *step = [s, queue, buf, end] {
             while (!queue->isEmpty()) {
                 Act &a = queue->first();
                 if (a.kind == Act::Send) {
@@ -134,7 +134,7 @@ private:
         });
         QObject::connect(s, &QTcpSocket::connected, s, [step] { (*step)(); });
         QObject::connect(s, &QTcpSocket::errorOccurred, s,
-                         [this, s, queue, end](QAbstractSocket::SocketError e) {
+                         [this, queue, end](QAbstractSocket::SocketError e) {
                              if (e == QAbstractSocket::ConnectionRefusedError) {
                                  refused = true;
                                  if (!queue->isEmpty()) {

@@ -212,6 +212,8 @@ private slots:
         QFETCH(QString, error);
         const ComposedMessage m = importMessage(raw);
         QCOMPARE(m.error, error);
+        // The kind of refusal is structured: callers decide on it, never on the words.
+        QCOMPARE(m.notAMessage, error.startsWith(QLatin1String("not a message")));
         QVERIFY(m.data.isEmpty());
     }
 };

@@ -1,7 +1,7 @@
 // encodeDataForSmtp() and normalizeForBdat() (RFC 5321 §4.5.2, RFC 3030): exact output bytes,
 // longest line and 8-bit flag, for hand-written rows and, against a plain octet-by-octet
 // reference, for random inputs made of the octets that matter (CR, LF, '.', 8-bit, text).
-#include "smtp/SmtpSession.h"
+#include "smtp/WireEncoding.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -104,6 +104,43 @@ private slots:
         QCOMPARE(normalizeForBdat(in, &l, &e), bdat);
         QCOMPARE(l, longest);
         QCOMPARE(e, eightBit);
+    }
+    // normalizeForWire() is what the session writes: the DATA form without the end marker
+    // (written separately, so the message is not copied to append it) and the BDAT form.
+    void normalizeForWire_data() { encode_data(); }
+    void normalizeForWire()
+    {
+        QFETCH(QByteArray, in);
+        QFETCH(QByteArray, data);
+        QFETCH(QByteArray, bdat);
+        QFETCH(qsizetype, longest);
+        QFETCH(bool, eightBit);
+        qsizetype l = -1;
+        bool e = !eightBit;
+        QCOMPARE(outpost::normalizeForWire(in, WireForm::Data, &l, &e), data.chopped(3));
+        QCOMPARE(l, longest);
+        QCOMPARE(e, eightBit);
+        QCOMPARE(outpost::normalizeForWire(in, WireForm::Bdat, nullptr, nullptr), bdat);
+    }
+    void unchangedMessageIsShared()
+    {
+        const auto shares = [](const QByteArray &a, const QByteArray &b) {
+            return static_cast<const void *>(a.constData()) ==
+                   static_cast<const void *>(b.constData());
+        };
+        const QByteArray in = QByteArrayLiteral("Subject: x\r\n\r\nbody\r\n");
+        QVERIFY(shares(outpost::normalizeForWire(in, WireForm::Data, nullptr, nullptr), in));
+        QVERIFY(shares(outpost::normalizeForWire(in, WireForm::Bdat, nullptr, nullptr), in));
+        // A leading dot needs stuffing for DATA only.
+        const QByteArray dot = QByteArrayLiteral(".x\r\n");
+        QVERIFY(!shares(outpost::normalizeForWire(dot, WireForm::Data, nullptr, nullptr), dot));
+        QVERIFY(shares(outpost::normalizeForWire(dot, WireForm::Bdat, nullptr, nullptr), dot));
+    }
+    void printable()
+    {
+        QCOMPARE(printableWire("MAIL FROM:<a@b>"), QStringLiteral("MAIL FROM:<a@b>"));
+        QCOMPARE(printableWire("a\r\n\x1b[2J\xc3\xa9"),
+                 QStringLiteral("a\\x0d\\x0a\\x1b[2J\\xc3\\xa9"));
     }
     void matchesReference()
     {

@@ -1,4 +1,4 @@
-#include "Account.h"
+#include "Security.h"
 
 namespace outpost {
 

@@ -1,0 +1,98 @@
+#include "Commands.h"
+
+namespace outpost::cli {
+
+namespace {
+template <typename T> CommandEntry entry(const char *name, const char *sub = "")
+{
+    return {QLatin1String(name), QLatin1String(sub), [](const Context &c) {
+                return std::make_unique<T>(c);
+            }};
+}
+
+CommandEntry action(const char *name, MessageAction::Action a)
+{
+    return {QLatin1String(name), QString(), [a](const Context &c) {
+                return std::make_unique<MessageAction>(a, c);
+            }};
+}
+} // namespace
+
+const QList<CommandEntry> &commands()
+{
+    static const QList<CommandEntry> table = {
+        entry<AccountAdd>("account", "add"),
+        entry<AccountList>("account", "list"),
+        entry<AccountTest>("account", "test"),
+        entry<AccountRemove>("account", "remove"),
+        entry<AccountDefault>("account", "default"),
+        entry<Queue>("queue"),
+        entry<Sendmail>("sendmail"),
+        entry<List>("list"),
+        entry<Show>("show"),
+        action("retry", MessageAction::Action::Retry),
+        action("hold", MessageAction::Action::Hold),
+        action("release", MessageAction::Action::Release),
+        action("cancel", MessageAction::Action::Cancel),
+        entry<Flush>("flush"),
+        entry<Config>("config"),
+    };
+    return table;
+}
+
+QStringList commandNames()
+{
+    QStringList names;
+    for (const CommandEntry &e : commands()) {
+        if (!names.contains(e.name))
+            names << e.name;
+    }
+    names << QStringLiteral("help");
+    return names;
+}
+
+bool isGroup(const QString &name)
+{
+    for (const CommandEntry &e : commands()) {
+        if (e.name == name)
+            return !e.sub.isEmpty();
+    }
+    return false;
+}
+
+std::unique_ptr<Command> makeCommand(const QString &name, const QString &sub,
+                                     const Context &context)
+{
+    for (const CommandEntry &e : commands()) {
+        if (e.name == name && e.sub == sub)
+            return e.make(context);
+    }
+    return nullptr;
+}
+
+QList<QCommandLineOption> accountOptions()
+{
+    return {
+        {QStringLiteral("host"), QStringLiteral("server"), QStringLiteral("H")},
+        {QStringLiteral("port"), QStringLiteral("port"), QStringLiteral("P")},
+        {QStringLiteral("security"), QStringLiteral("tls|starttls|none"), QStringLiteral("S")},
+        {QStringLiteral("auth"), QStringLiteral("mechanism"), QStringLiteral("A")},
+        {QStringLiteral("user"), QStringLiteral("user"), QStringLiteral("U")},
+        {QStringLiteral("from"), QStringLiteral("address"), QStringLiteral("ADDR")},
+        {QStringLiteral("password-command"), QStringLiteral("shell command"),
+         QStringLiteral("CMD")},
+        {QStringLiteral("password-stdin"), QStringLiteral("read the password from standard input")},
+        {QStringLiteral("ca-file"), QStringLiteral("trusted CA certificates"),
+         QStringLiteral("PEM")},
+        {QStringLiteral("pin-sha256"), QStringLiteral("certificate fingerprint"),
+         QStringLiteral("HEX")},
+        {QStringLiteral("allow-plain-auth"),
+         QStringLiteral("allow AUTH without TLS (loopback only)")},
+        {QStringLiteral("default"), QStringLiteral("make it the default account")},
+        {QStringLiteral("json"), QStringLiteral("JSON output")},
+        {QStringLiteral("force"),
+         QStringLiteral("remove: also when messages are waiting (they are failed)")},
+    };
+}
+
+} // namespace outpost::cli

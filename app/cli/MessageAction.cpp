@@ -1,0 +1,89 @@
+#include "Commands.h"
+
+#include "accounts/AccountStore.h"
+#include "storage/Storage.h"
+
+namespace outpost::cli {
+
+namespace {
+QString actionName(MessageAction::Action a)
+{
+    switch (a) {
+    case MessageAction::Action::Retry:
+        return QStringLiteral("retry");
+    case MessageAction::Action::Hold:
+        return QStringLiteral("hold");
+    case MessageAction::Action::Release:
+        return QStringLiteral("release");
+    case MessageAction::Action::Cancel:
+        return QStringLiteral("cancel");
+    }
+    return {};
+}
+} // namespace
+
+MessageAction::MessageAction(Action action, const Context &context, QObject *parent)
+    : Command(context, parent)
+    , m_action(action)
+{}
+
+void MessageAction::run(const QStringList &args)
+{
+    bool ok = false;
+    const qint64 id = args.value(0).toLongLong(&ok);
+    if (!ok || id <= 0 || args.size() != 1)
+        return fail(Result::Usage,
+                    QStringLiteral("usage: outpost %1 ID (ID is a number from outpost list)")
+                        .arg(actionName(m_action)));
+    if (const Result r = openStore(); r != Result::Ok)
+        return finish(r);
+    const OutboxReader *store = service()->outbox();
+    Storage *storage = service()->storage();
+    QString error;
+    QString said;
+    bool done = false;
+    switch (m_action) {
+    case Action::Retry: {
+        // A message of a removed account would only fail again at the next flush.
+        const auto s = store->summary(id);
+        if (s && !service()->accounts()->find(s->account))
+            return fail(Result::NoSuchAccount,
+                        QStringLiteral("message %1 belongs to the account \"%2\", which was "
+                                       "removed: add an account of that name first (outpost "
+                                       "account add %2 ...)")
+                            .arg(id)
+                            .arg(s->account));
+        // As the window's Retry: it also ends the pause of the message's account.
+        QDateTime scheduled;
+        done = service()->retry(id, &error, &scheduled);
+        if (done && scheduled.isValid())
+            said = QStringLiteral("message %1 was scheduled for %2; it is sent at the next chance "
+                                  "instead (the schedule is dropped)\n")
+                       .arg(id)
+                       .arg(scheduled.toLocalTime().toString(Qt::ISODate));
+        break;
+    }
+    case Action::Hold:
+        done = storage->writeNow(&OutboxWriter::hold, id, &error);
+        break;
+    case Action::Release:
+        done = storage->writeNow(&OutboxWriter::release, id, &error);
+        break;
+    case Action::Cancel: {
+        bool deleted = false;
+        done = storage->writeNow(&OutboxWriter::cancel, id, &deleted, &error);
+        if (done)
+            said = deleted ? QStringLiteral("message %1 cancelled and deleted\n").arg(id)
+                           : QStringLiteral("message %1 cancelled; kept as failed, as some "
+                                            "recipients already got it\n")
+                                 .arg(id);
+        break;
+    }
+    }
+    if (!done)
+        return fail(Result::Refused, error);
+    out(said);
+    finishAndNotify();
+}
+
+} // namespace outpost::cli

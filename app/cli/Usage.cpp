@@ -1,0 +1,69 @@
+#include "Usage.h"
+
+#include <QRegularExpression>
+#include <QStringList>
+
+namespace outpost::cli {
+
+namespace {
+const char kUsage[] =
+    "usage: outpost [--data-dir DIR] COMMAND ...\n"
+    "\n"
+    "  (no command)                 start the desktop app [--offline] [--minimized]\n"
+    "  account add NAME --host H [--port P] [--security tls|starttls|none]\n"
+    "        [--auth auto|none|plain|login|scram-sha-256|cram-md5|xoauth2|oauthbearer]\n"
+    "        [--user U] [--from ADDR] [--password-command CMD | --password-stdin]\n"
+    "        [--ca-file PEM] [--pin-sha256 HEX] [--allow-plain-auth] [--default]\n"
+    "  account list [--json] | account test NAME | account remove NAME [--force]\n"
+    "  account default NAME\n"
+    "  queue [--account NAME] [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
+    "        [--subject TEXT] [--body TEXT | --body-file F] [--html-file F] [--attach F ...]\n"
+    "        [--send-at ISO-8601]                      prints the new message id\n"
+    "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
+    "Subject,\n"
+    "                                  In-Reply-To and References (--to / --subject win)\n"
+    "  queue [--account NAME] --eml FILE|- [--send-at ISO-8601]\n"
+    "                                  queue an existing RFC 5322 message as it is (--to,\n"
+    "                                  --subject, --attach, ... are refused with it)\n"
+    "        both take [--notify success,failure,delay|never] [--ret full|hdrs] [--envid ID]:\n"
+    "        delivery status notifications (RFC 3461), asked of servers that offer DSN\n"
+    "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [-N DSN] [-R full|hdrs] [-V ENVID]\n"
+    "        [RCPT ...]                               queue from standard input\n"
+    "  list [--state S] [--json]\n"
+    "  show ID [--json]\n"
+    "  retry ID | hold ID | release ID | cancel ID\n"
+    "  flush [--timeout SECONDS] [--verbose]          send all due messages now, QUIT, exit\n"
+    "  config set [--account NAME] KEY VALUE | config get|unset [--account NAME] KEY | config "
+    "list\n"
+    "\n"
+    "The outbox lives in --data-dir, else $OUTPOST_DATA_DIR, else the platform's data folder.\n"
+    "Exit codes: 0 done, 64 usage, 65 bad input, 69 server unavailable, 73 cannot create the data\n"
+    "folder or outbox, 75 deferred (try again later), 77 auth, 78 configuration.\n";
+} // namespace
+
+QString usageText()
+{
+    return QString::fromLatin1(kUsage);
+}
+
+QString commandUsage(const QString &command)
+{
+    const QStringList lines = QString::fromLatin1(kUsage).split(QLatin1Char('\n'));
+    const QRegularExpression entry(
+        QStringLiteral("(^|\\| )%1( |$)").arg(QRegularExpression::escape(command)));
+    QString text = lines.value(0) + QLatin1String("\n\n");
+    bool inEntry = false;
+    for (qsizetype i = 2; i < lines.size(); ++i) { // after the usage line and a blank one
+        const QString &l = lines[i];
+        if (l.isEmpty())
+            break;
+        const bool isEntry = l.startsWith(QLatin1String("  ")) && l.size() > 2 && l[2] != u' ';
+        if (isEntry)
+            inEntry = entry.match(l.mid(2)).hasMatch();
+        if (inEntry)
+            text += l + QLatin1Char('\n');
+    }
+    return text;
+}
+
+} // namespace outpost::cli

@@ -1,0 +1,190 @@
+// The account commands in process (AccountAdd, AccountList, AccountRemove, AccountDefault,
+// AccountTest): their Result, what they print, and what they leave in the outbox.
+#include "CommandTest.h"
+#include "MiniSmtpServer.h"
+
+#include "accounts/AccountStore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace outpost;
+using namespace outpost::cli;
+using namespace outpost::test;
+
+class TestAccountCommands : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<CommandFixture> f;
+
+private slots:
+    void init()
+    {
+        f = std::make_unique<CommandFixture>();
+        QVERIFY(f->dir.isValid());
+    }
+
+    void addMakesTheFirstAccountTheDefault()
+    {
+        CommandRun r = f->addAccount(QStringLiteral("work"));
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray());
+        r = f->addAccount(QStringLiteral("home"), 25);
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const auto service = f->open();
+        QCOMPARE(service->accounts()->defaultAccount(), QStringLiteral("work"));
+        QCOMPARE(service->accounts()->find(QStringLiteral("home"))->port, quint16(25));
+    }
+
+    void addRefusals_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<Result>("result");
+        QTest::addColumn<QString>("words");
+        QTest::newRow("no host") << QStringList{QStringLiteral("x")} << Result::Usage
+                                 << QStringLiteral("usage: outpost account add NAME --host H");
+        QTest::newRow("port 0") << QStringList{QStringLiteral("x"), QStringLiteral("--host"),
+                                               QStringLiteral("h"), QStringLiteral("--port"),
+                                               QStringLiteral("0")}
+                                << Result::Usage
+                                << QStringLiteral("--port needs a number from 1 to 65535");
+        QTest::newRow("security") << QStringList{QStringLiteral("x"), QStringLiteral("--host"),
+                                                 QStringLiteral("h"), QStringLiteral("--security"),
+                                                 QStringLiteral("smime")}
+                                  << Result::Usage
+                                  << QStringLiteral("--security is tls, starttls or none");
+        QTest::newRow("bad from") << QStringList{QStringLiteral("x"), QStringLiteral("--host"),
+                                                 QStringLiteral("h"), QStringLiteral("--from"),
+                                                 QStringLiteral("nobody")}
+                                  << Result::BadInput << QStringLiteral("--from nobody: ");
+        QTest::newRow("control character")
+            << QStringList{QStringLiteral("a\u202eb"), QStringLiteral("--host"),
+                           QStringLiteral("h")}
+            << Result::Usage << QStringLiteral("an account name cannot hold control characters");
+        QTest::newRow("two password sources")
+            << QStringList{QStringLiteral("x"),    QStringLiteral("--host"),
+                           QStringLiteral("h"),    QStringLiteral("--password-command"),
+                           QStringLiteral("true"), QStringLiteral("--password-stdin")}
+            << Result::Usage
+            << QStringLiteral("give --password-command or --password-stdin, not both");
+    }
+    void addRefusals()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(Result, result);
+        QFETCH(QString, words);
+        const CommandRun r = f->run<AccountAdd>(args);
+        QVERIFY2(r.is(result), r.why());
+        QVERIFY2(QString::fromUtf8(r.err).contains(words), r.why());
+        QVERIFY(f->open()->accounts()->list().isEmpty());
+    }
+
+    void addKeepsThePasswordFromStandardInput()
+    {
+        const CommandRun r = f->run<AccountAdd>(
+            {QStringLiteral("work"), QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+             QStringLiteral("--user"), QStringLiteral("alice"), QStringLiteral("--password-stdin")},
+            "s3cret\r\nignored\n");
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QString secret;
+        f->credentials.readPassword(QStringLiteral("work"),
+                                    [&](bool, const QString &s, const QString &) { secret = s; });
+        QCOMPARE(secret, QStringLiteral("s3cret"));
+    }
+
+    void listShowsTheDefaultAndPausedAccounts()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        QVERIFY(f->addAccount(QStringLiteral("home")).is(Result::Ok));
+        f->open()->accounts()->setPaused(QStringLiteral("home"), true);
+        CommandRun r = f->run<AccountList>({});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.contains("work (default)\t127.0.0.1:9\tnone\tno auth\n"), r.out.constData());
+        QVERIFY2(r.out.contains("home\t127.0.0.1:9\tnone\tno auth\tPAUSED\n"), r.out.constData());
+        r = f->run<AccountList>({QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QJsonArray accounts = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(accounts.size(), 2);
+        for (const QJsonValue &a : accounts) {
+            const bool home = a[QLatin1String("name")].toString() == QLatin1String("home");
+            QCOMPARE(a[QLatin1String("paused")].toBool(), home);
+            QCOMPARE(a[QLatin1String("default")].toBool(), !home);
+        }
+        r = f->run<AccountList>({QStringLiteral("stray")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+    }
+
+    void removeRefusesWhileMessagesWait()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        const qint64 id = f->queue(QStringLiteral("waiting"));
+        QVERIFY(id > 0);
+        CommandRun r = f->run<AccountRemove>({QStringLiteral("work")});
+        QVERIFY2(r.is(Result::AccountHasMail), r.why());
+        QCOMPARE(exitCode(*r.result), 65);
+        QVERIFY(r.err.contains("still has 1 message(s) not sent"));
+        r = f->run<AccountRemove>({QStringLiteral("work"), QStringLiteral("--force")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY(r.err.contains("1 message(s) of account \"work\" failed"));
+        const auto service = f->open();
+        QVERIFY(!service->accounts()->find(QStringLiteral("work")));
+        QCOMPARE(service->outbox()->summary(id)->state, MessageState::Failed);
+        r = f->run<AccountRemove>({QStringLiteral("work")});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+        QCOMPARE(
+            r.err,
+            QByteArray("outpost: no account named \"work\" (outpost account list shows them)\n"));
+    }
+
+    void defaultChangesTheDefault()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        QVERIFY(f->addAccount(QStringLiteral("home")).is(Result::Ok));
+        CommandRun r = f->run<AccountDefault>({QStringLiteral("home")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(f->open()->accounts()->defaultAccount(), QStringLiteral("home"));
+        r = f->run<AccountDefault>({QStringLiteral("nosuch")});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+        QCOMPARE(exitCode(*r.result), 78);
+        r = f->run<AccountDefault>({});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QCOMPARE(r.err, QByteArray("outpost: usage: outpost account default NAME\n"));
+    }
+
+    void testReportsWhatTheServerSaid()
+    {
+        testsupport::MiniSmtpServer server;
+        server.keywords = {"AUTH PLAIN"};
+        server.authReply = "535 5.7.8 Authentication credentials invalid";
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        QVERIFY(f->addAccount(QStringLiteral("work"), server.port(),
+                              {QStringLiteral("--user"), QStringLiteral("alice"),
+                               QStringLiteral("--password-command"), QStringLiteral("echo wrong"),
+                               QStringLiteral("--auth"), QStringLiteral("plain"),
+                               QStringLiteral("--allow-plain-auth")})
+                    .is(Result::Ok));
+        CommandRun r = f->run<AccountTest>({QStringLiteral("work")});
+        QVERIFY2(r.is(Result::AuthRefused), r.why());
+        QCOMPARE(exitCode(*r.result), 77);
+        QCOMPARE(r.err, QByteArray("outpost: The server did not accept the login (user name or "
+                                   "password). Server said: \"535 5.7.8 Authentication "
+                                   "credentials invalid\".\n"));
+        QVERIFY(!f->open()->accounts()->isPaused(QStringLiteral("work"))); // a test pauses nothing
+
+        server.authReply = "235 2.7.0 Authentication successful";
+        r = f->run<AccountTest>({QStringLiteral("work")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.contains("OK: connected, EHLO accepted, ready to send.\nCapabilities:\n"),
+                 r.out.constData());
+
+        r = f->run<AccountTest>({QStringLiteral("nosuch")});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAccountCommands)
+#include "tst_cmd_account.moc"

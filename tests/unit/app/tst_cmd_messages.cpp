@@ -1,0 +1,148 @@
+// The commands on stored messages, in process: List, Show and MessageAction (retry, hold,
+// release, cancel). Retry goes through Service::retry, as the window's Retry does: it also
+// ends the pause of the message's account.
+#include "CommandTest.h"
+
+#include "accounts/AccountStore.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace outpost;
+using namespace outpost::cli;
+using namespace outpost::test;
+using Action = MessageAction::Action;
+
+class TestMessageCommands : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<CommandFixture> f;
+
+    CommandRun act(Action a, const QStringList &args) { return f->run<MessageAction>(args, {}, a); }
+
+private slots:
+    void init()
+    {
+        f = std::make_unique<CommandFixture>();
+        QVERIFY(f->dir.isValid());
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+    }
+
+    void listPrintsOneLinePerMessage()
+    {
+        QCOMPARE(f->queue(QStringLiteral("first")), qint64(1));
+        QCOMPARE(f->queue(QStringLiteral("tab\there")), qint64(2));
+        CommandRun r = f->run<List>({});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("2\tqueued\tbob@example.net\ttab here\t\n"
+                                   "1\tqueued\tbob@example.net\tfirst\t\n"));
+        r = f->run<List>(
+            {QStringLiteral("--json"), QStringLiteral("--state"), QStringLiteral("queued")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QJsonArray all = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(all.size(), 2);
+        QCOMPARE(all.at(0)[QLatin1String("subject")].toString(), QStringLiteral("tab\there"));
+        r = f->run<List>({QStringLiteral("--state"), QStringLiteral("lost")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        r = f->run<List>({QStringLiteral("--state"), QStringLiteral("sent")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray());
+    }
+
+    void showPrintsOneMessage()
+    {
+        const qint64 id = f->queue(QStringLiteral("hello"),
+                                   {QStringLiteral("--notify"), QStringLiteral("never")});
+        CommandRun r = f->run<Show>({QString::number(id)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.startsWith("Message 1 (queued)\n  Account:    work\n"), r.out.constData());
+        QVERIFY2(r.out.contains("\n  DSN:        notify=never\n"), r.out.constData());
+        r = f->run<Show>({QString::number(id), QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o[QLatin1String("recipients")].toArray().size(), 1);
+        QCOMPARE(o[QLatin1String("history")].toArray().size(), 1);
+        r = f->run<Show>({QStringLiteral("7")});
+        QVERIFY2(r.is(Result::NoSuchMessage), r.why());
+        QCOMPARE(r.err, QByteArray("outpost: no message with id 7\n"));
+        r = f->run<Show>({QStringLiteral("x")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+    }
+
+    void holdReleaseAndCancel()
+    {
+        const qint64 id = f->queue(QStringLiteral("one"));
+        CommandRun r = act(Action::Hold, {QString::number(id)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Held);
+        r = act(Action::Hold, {QString::number(id)});
+        QVERIFY2(r.is(Result::Refused), r.why()); // held already
+        QCOMPARE(exitCode(*r.result), 65);
+        r = act(Action::Release, {QString::number(id)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Queued);
+        r = act(Action::Cancel, {QString::number(id)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("message 1 cancelled and deleted\n"));
+        QVERIFY(!f->open()->outbox()->summary(id));
+        r = act(Action::Cancel, {QString::number(id)});
+        QVERIFY2(r.is(Result::Refused), r.why());
+        r = act(Action::Retry, {QStringLiteral("0")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QCOMPARE(
+            r.err,
+            QByteArray("outpost: usage: outpost retry ID (ID is a number from outpost list)\n"));
+    }
+
+    void retryEndsTheAccountsPause()
+    {
+        // What the dispatcher does when a login is refused: the account paused, its messages
+        // held. Retry of one of them resumes the account (Service::retry, as the window does):
+        // the pause ends and every message it held is queued again.
+        const qint64 a = f->queue(QStringLiteral("a"));
+        const qint64 b = f->queue(QStringLiteral("b"));
+        {
+            const auto service = f->open();
+            service->accounts()->setPaused(QStringLiteral("work"), true, QStringLiteral("auth"));
+            QCOMPARE(service->storage()->writeNow(&OutboxWriter::holdAccount,
+                                                  QStringLiteral("work"), ErrorClass::Auth,
+                                                  SmtpReply{535, "5.7.8", {"no"}}, QString()),
+                     2);
+        }
+        const CommandRun r = act(Action::Retry, {QString::number(a)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray());
+        const auto service = f->open();
+        QVERIFY(!service->accounts()->isPaused(QStringLiteral("work")));
+        QCOMPARE(service->outbox()->summary(a)->state, MessageState::Queued);
+        QCOMPARE(service->outbox()->summary(b)->state, MessageState::Queued);
+    }
+
+    void retryOfAScheduledMessageSaysSo()
+    {
+        const qint64 id =
+            f->queue(QStringLiteral("later"),
+                     {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+        const CommandRun r = act(Action::Retry, {QString::number(id)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.startsWith("message 1 was scheduled for 2099-01-01T"), r.out.constData());
+        QVERIFY(r.out.endsWith("; it is sent at the next chance instead (the schedule is "
+                               "dropped)\n"));
+    }
+
+    void retryOfARemovedAccountsMessage()
+    {
+        const qint64 id = f->queue(QStringLiteral("orphan"));
+        QVERIFY(f->run<AccountRemove>({QStringLiteral("work"), QStringLiteral("--force")})
+                    .is(Result::Ok));
+        const CommandRun r = act(Action::Retry, {QString::number(id)});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+        QVERIFY(r.err.contains("which was removed: add an account of that name first"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMessageCommands)
+#include "tst_cmd_messages.moc"

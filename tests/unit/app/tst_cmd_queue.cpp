@@ -1,0 +1,181 @@
+// The commands that queue messages, in process (Queue, Sendmail): the id printed, what is
+// stored, and the Result of each refusal, decided from the core's kind of failure.
+#include "CommandTest.h"
+
+#include "accounts/AccountStore.h"
+
+#include <QTemporaryFile>
+
+using namespace outpost;
+using namespace outpost::cli;
+using namespace outpost::test;
+
+namespace {
+const QByteArray kMessage =
+    "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: as written\r\n\r\nhi\r\n";
+}
+
+class TestQueueCommands : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<CommandFixture> f;
+
+private slots:
+    void init()
+    {
+        f = std::make_unique<CommandFixture>();
+        QVERIFY(f->dir.isValid());
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+    }
+
+    void queuePrintsTheNewId()
+    {
+        CommandRun r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                                      QStringLiteral("--subject"), QStringLiteral("hello")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("1\n"));
+        r = f->run<Queue>({QStringLiteral("--eml"), QStringLiteral("-")}, kMessage);
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("2\n"));
+        const auto service = f->open();
+        QCOMPARE(service->outbox()->summary(2)->subject, QStringLiteral("as written"));
+        QCOMPARE(service->outbox()->summary(1)->account, QStringLiteral("work"));
+    }
+
+    void queueRefusals_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<Result>("result");
+        QTest::addColumn<QString>("words");
+        const QStringList to{QStringLiteral("--to"), QStringLiteral("bob@example.net")};
+        QTest::newRow("not a message")
+            << QStringList{QStringLiteral("--eml"), QStringLiteral("-")}
+            << QByteArray("just some text\n") << Result::NotAMessage
+            << QStringLiteral("not a message: header line 1 is not a field");
+        QTest::newRow("a message without recipients")
+            << QStringList{QStringLiteral("--eml"), QStringLiteral("-")}
+            << QByteArray("From: alice@example.org\r\n\r\nhi\r\n") << Result::BadInput
+            << QStringLiteral("no recipients");
+        QTest::newRow("unreadable body file")
+            << (to + QStringList{QStringLiteral("--body-file"), QStringLiteral("/nonexistent/b")})
+            << QByteArray() << Result::BadInput << QStringLiteral("cannot read /nonexistent/b");
+        QTest::newRow("bad address")
+            << QStringList{QStringLiteral("--to"), QStringLiteral("bob@")} << QByteArray()
+            << Result::BadInput << QStringLiteral("--to: ");
+        QTest::newRow("no recipients")
+            << QStringList{QStringLiteral("--subject"), QStringLiteral("s")} << QByteArray()
+            << Result::Usage << QStringLiteral("no recipients: give --to, --cc or --bcc");
+        QTest::newRow("no such account")
+            << (to + QStringList{QStringLiteral("--account"), QStringLiteral("nosuch")})
+            << QByteArray() << Result::NoSuchAccount
+            << QStringLiteral("no account named \"nosuch\"");
+        QTest::newRow("eml with --subject")
+            << QStringList{QStringLiteral("--eml"), QStringLiteral("-"),
+                           QStringLiteral("--subject"), QStringLiteral("x")}
+            << kMessage << Result::Usage << QStringLiteral("so --subject cannot be combined");
+        QTest::newRow("bad notify")
+            << (to + QStringList{QStringLiteral("--notify"), QStringLiteral("bounce")})
+            << QByteArray() << Result::Usage
+            << QStringLiteral("--notify: unknown notification \"bounce\"");
+        QTest::newRow("bad send-at")
+            << (to + QStringList{QStringLiteral("--send-at"), QStringLiteral("tomorrow")})
+            << QByteArray() << Result::Usage << QStringLiteral("--send-at needs an ISO-8601 time");
+        QTest::newRow("stray word")
+            << (to + QStringList{QStringLiteral("hello")}) << QByteArray() << Result::Usage
+            << QStringLiteral("queue takes no argument \"hello\"");
+    }
+    void queueRefusals()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, input);
+        QFETCH(Result, result);
+        QFETCH(QString, words);
+        const CommandRun r = f->run<Queue>(args, input);
+        QVERIFY2(r.is(result), r.why());
+        QVERIFY2(QString::fromUtf8(r.err).contains(words), r.why());
+        QCOMPARE(r.out, QByteArray());
+        int count = 0;
+        f->open()->outbox()->forEachSummary({}, [&](const MessageSummary &) {
+            ++count;
+            return true;
+        });
+        QCOMPARE(count, 0);
+    }
+
+    void queueWithoutAnyAccount()
+    {
+        QVERIFY(f->run<AccountRemove>({QStringLiteral("work")}).is(Result::Ok));
+        const CommandRun r =
+            f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net")});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+        QCOMPARE(r.err, QByteArray("outpost: no account: add one with `outpost account add`\n"));
+    }
+
+    void sendmailQueuesFromStandardInput()
+    {
+        CommandRun r = f->run<Sendmail>({QStringLiteral("-oi"), QStringLiteral("-f"),
+                                         QStringLiteral("alice@example.org"),
+                                         QStringLiteral("carol@example.net")},
+                                        "Subject: no From field\n\nhi\n");
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray());
+        const auto s = f->open()->outbox()->summary(1);
+        QVERIFY(s);
+        QCOMPARE(s->toText, QStringLiteral("carol@example.net"));
+        QCOMPARE(s->subject, QStringLiteral("no From field"));
+    }
+
+    void sendmailRefusals_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<Result>("result");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("words");
+        QTest::newRow("not a message")
+            << QStringList{QStringLiteral("bob@example.net")} << QByteArray("just some text\n")
+            << Result::NotAMessage << 65
+            << QStringLiteral("sendmail: not a message: header line 2 is not a field");
+        // No recipients in the header with -t: sendmail's 75, as other sendmails say.
+        QTest::newRow("-t without recipients")
+            << QStringList{QStringLiteral("-t")} << QByteArray("Subject: s\n\nhi\n")
+            << Result::TryLater << 75 << QStringLiteral("sendmail: no recipients");
+        QTest::newRow("unknown option")
+            << QStringList{QStringLiteral("-x")} << kMessage << Result::Usage << 64
+            << QStringLiteral("sendmail: unknown option -x");
+        QTest::newRow("no recipients")
+            << QStringList{} << kMessage << Result::Usage << 64
+            << QStringLiteral("sendmail: no recipients (give them as arguments or use -t)");
+        QTest::newRow("-R all") << QStringList{QStringLiteral("-R"), QStringLiteral("all"),
+                                               QStringLiteral("bob@example.net")}
+                                << kMessage << Result::Usage << 64
+                                << QStringLiteral("sendmail: -R is full or hdrs, not \"all\"");
+    }
+    void sendmailRefusals()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, input);
+        QFETCH(Result, result);
+        QFETCH(int, exitCode);
+        QFETCH(QString, words);
+        const CommandRun r = f->run<Sendmail>(args, input);
+        QVERIFY2(r.is(result), r.why());
+        QCOMPARE(cli::exitCode(*r.result), exitCode);
+        QVERIFY2(QString::fromUtf8(r.err).contains(words), r.why());
+    }
+
+    void sendmailWithoutAnAccount()
+    {
+        QVERIFY(f->run<AccountRemove>({QStringLiteral("work")}).is(Result::Ok));
+        const CommandRun r = f->run<Sendmail>({QStringLiteral("bob@example.net")}, kMessage);
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+        QCOMPARE(r.err,
+                 QByteArray("outpost: sendmail: no account: add one with `outpost account add`\n"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQueueCommands)
+#include "tst_cmd_queue.moc"

@@ -1,0 +1,410 @@
+#include "SharedWords.h"
+
+#include <QCoreApplication>
+#include <QLocale>
+
+namespace outpost::words {
+
+namespace {
+/// Tr::tr() is QCoreApplication::translate() in the "Words" context: the window's sentences
+/// had it before they moved here, so their translations still apply, and lupdate finds them.
+class Tr
+{
+    Q_DECLARE_TR_FUNCTIONS(Words)
+};
+
+/// The terminal's `sentence` followed by the server's reply in quotes, or else the detail in
+/// parentheses.
+QString withReply(QString sentence, const SmtpResult &r)
+{
+    const QString said = reply(r.reply);
+    if (!said.isEmpty())
+        sentence += QLatin1Char(' ') + Tr::tr("Server said: \"%1\".").arg(said);
+    else if (!r.detail.isEmpty())
+        sentence += QLatin1Char(' ') + Tr::tr("(%1)").arg(r.detail);
+    return sentence;
+}
+
+/// The window's sentence for a failed connection test of `server` (host:port).
+QString windowTestFailure(const SmtpResult &result, const QString &server)
+{
+    const QString said = reply(result.reply);
+    QString text;
+    switch (result.errorClass) {
+    case ErrorClass::Network:
+        text = Tr::tr("Could not connect to %1: %2. Check the server name and port, and that this "
+                      "computer is online.")
+                   .arg(server, result.detail);
+        break;
+    case ErrorClass::Timeout:
+        text = Tr::tr("%1 did not answer in time. The port may be wrong or blocked by a firewall.")
+                   .arg(server);
+        break;
+    case ErrorClass::Tls:
+        text = Tr::tr("A secure connection to %1 could not be set up: %2. Try the other security "
+                      "setting (STARTTLS on port 587, TLS on port 465).")
+                   .arg(server, said.isEmpty() ? result.detail : said);
+        break;
+    case ErrorClass::Certificate:
+        text = Tr::tr("The certificate of %1 is not trusted: %2. If you know this server uses "
+                      "this certificate, you can trust exactly this certificate for this account.")
+                   .arg(server, result.certificateErrors.isEmpty()
+                                    ? result.detail
+                                    : result.certificateErrors.join(QLatin1String("; ")));
+        break;
+    case ErrorClass::Auth:
+        if (result.reply.code == 0 && result.detail.startsWith(QLatin1String("no password")))
+            text = Tr::tr("No password is available for this account (%1). Type the password or "
+                          "give a password command, then test again.")
+                       .arg(result.detail.mid(13));
+        else if (result.reply.code == 0)
+            text = Tr::tr("The login could not be done: %1.").arg(result.detail);
+        else
+            text = Tr::tr("%1 refused the user name or password.").arg(server);
+        break;
+    default:
+        text = errorClass(result.errorClass, Front::Window);
+        if (said.isEmpty() && !result.detail.isEmpty())
+            text += QLatin1Char(' ') + Tr::tr("(%1)").arg(result.detail);
+        break;
+    }
+    if (!said.isEmpty() && result.errorClass != ErrorClass::Tls)
+        text += QLatin1Char(' ') + Tr::tr("The server said: %1").arg(said);
+    return text;
+}
+
+/// The window's sentence for a connection test that worked.
+QString windowTestSuccess(const Capabilities &caps, const Account &account, const QString &server)
+{
+    QString how;
+    switch (account.security) {
+    case Security::Tls:
+        how = Tr::tr("The connection is encrypted (TLS from the start).");
+        break;
+    case Security::StartTls:
+        how = Tr::tr("The connection is encrypted (STARTTLS).");
+        break;
+    case Security::None:
+        how = Tr::tr("The connection is NOT encrypted.");
+        break;
+    }
+    const QString login = account.usesAuth() ? Tr::tr("The server accepted the login.")
+                                             : Tr::tr("No login was used.");
+    return Tr::tr("Connection to %1 works. %2 %3 Ready to send.\nThe server offers: %4")
+        .arg(server, how, login, capabilities(caps));
+}
+
+/// The terminal's sentence for a failed connection test: what the test found only.
+QString terminalTestFailure(const SmtpResult &r)
+{
+    QString s;
+    switch (r.errorClass) {
+    case ErrorClass::Auth:
+        s = r.reply.code == 0
+                ? Tr::tr("The login could not be tried.")
+                : Tr::tr("The server did not accept the login (user name or password).");
+        break;
+    case ErrorClass::Certificate:
+        s = Tr::tr("The server's certificate is not trusted.");
+        break;
+    case ErrorClass::Permanent:
+        s = Tr::tr("The server refused the connection test.");
+        break;
+    case ErrorClass::Local:
+        s = Tr::tr("The test could not be run with this account's settings.");
+        break;
+    default:
+        s = errorClass(r.errorClass, Front::Terminal);
+        break;
+    }
+    return withReply(s, r);
+}
+} // namespace
+
+QString reply(const SmtpReply &r)
+{
+    if (r.code == 0)
+        return {};
+    QString s = QString::number(r.code);
+    if (!r.enhanced.isEmpty())
+        s += QLatin1Char(' ') + QString::fromLatin1(r.enhanced);
+    const QString text = r.text();
+    if (!text.isEmpty())
+        s += QLatin1Char(' ') + text;
+    return s;
+}
+
+QString errorClass(ErrorClass c, Front front)
+{
+    const bool window = front == Front::Window;
+    switch (c) {
+    case ErrorClass::None:
+        return window ? QString() : Tr::tr("Sent.");
+    case ErrorClass::Transient:
+        return Tr::tr("The server asked to try again later.");
+    case ErrorClass::Permanent:
+        return Tr::tr("The server refused the message.");
+    case ErrorClass::Network:
+        return window ? Tr::tr("The server could not be reached.")
+                      : Tr::tr("Could not reach the server (network problem or server down).");
+    case ErrorClass::Timeout:
+        return window ? Tr::tr("The server did not answer in time.")
+                      : Tr::tr("The server stopped answering.");
+    case ErrorClass::Tls:
+        return window ? Tr::tr("A secure connection to the server could not be set up.")
+                      : Tr::tr("A secure (TLS) connection could not be set up; nothing was sent "
+                               "in the clear.");
+    case ErrorClass::Certificate:
+        return window ? Tr::tr("The server's certificate is not trusted.")
+                      : Tr::tr("The server's certificate is not trusted; nothing was sent.");
+    case ErrorClass::Auth:
+        return window ? Tr::tr("The server refused the user name or password.")
+                      : Tr::tr("The server did not accept the login; sending is paused for this "
+                               "account until the password is fixed.");
+    case ErrorClass::Protocol:
+        return window ? Tr::tr("The server answered something unexpected.")
+                      : Tr::tr("The server sent something that is not valid SMTP.");
+    case ErrorClass::Local:
+        return window ? Tr::tr("The message could not be sent as written (address, size or a "
+                               "missing server feature).")
+                      : Tr::tr("Outpost could not send this message as it is.");
+    }
+    return {};
+}
+
+QString result(const SmtpResult &r)
+{
+    return withReply(errorClass(r.errorClass, Front::Terminal), r);
+}
+
+QString lastOutcome(const MessageSummary &m, Front front)
+{
+    if (front == Front::Window) {
+        const QString said = reply(m.lastReply);
+        return said.isEmpty() ? errorClass(m.errorClass, Front::Window) : said;
+    }
+    if (m.errorClass == ErrorClass::None)
+        return reply(m.lastReply);
+    SmtpResult r;
+    r.errorClass = m.errorClass;
+    r.reply = m.lastReply;
+    r.detail = m.lastDetail;
+    return result(r);
+}
+
+QString historyEvent(const HistoryEntry &h, Front front)
+{
+    switch (h.event) {
+    case HistoryEvent::Unknown:
+        return h.detail.isEmpty() ? Tr::tr("unknown event") : h.detail;
+    case HistoryEvent::Queued:
+        return Tr::tr("queued");
+    case HistoryEvent::DraftSaved:
+        return Tr::tr("draft saved");
+    case HistoryEvent::Sent:
+        return Tr::tr("sent");
+    case HistoryEvent::SentSomeRefused:
+        return Tr::tr("sent (some recipients refused)");
+    case HistoryEvent::PartlyDeferred:
+        return Tr::tr("partly sent; deferred recipients queued");
+    case HistoryEvent::Deferred:
+        return Tr::tr("deferred");
+    case HistoryEvent::DeferredUnreachable:
+        return Tr::tr("deferred (server unreachable)");
+    case HistoryEvent::UncertainRequeued:
+        return Tr::tr("delivery uncertain; queued again");
+    case HistoryEvent::Expired:
+        return Tr::tr("expired");
+    case HistoryEvent::Failed:
+        return Tr::tr("failed");
+    case HistoryEvent::FailedAccountRemoved:
+        return Tr::tr("failed (account removed)");
+    case HistoryEvent::HeldAccountPaused:
+        return Tr::tr("held (account paused)");
+    case HistoryEvent::HeldByUser:
+        return Tr::tr("held by the user");
+    case HistoryEvent::Released:
+        return Tr::tr("released");
+    case HistoryEvent::ReleasedAccountResumed:
+        return Tr::tr("released (account resumed)");
+    case HistoryEvent::RetryRequested: {
+        // The detail is the time the dropped schedule was for (ISO 8601): the window shows it
+        // in the user's locale, the terminal as it is stored.
+        if (h.detail.isEmpty())
+            return Tr::tr("retry requested");
+        QString when = h.detail;
+        const QDateTime dropped = QDateTime::fromString(h.detail, Qt::ISODateWithMs);
+        if (front == Front::Window) {
+            if (!dropped.isValid())
+                return Tr::tr("retry requested");
+            when = QLocale().toString(dropped.toLocalTime(), QLocale::ShortFormat);
+        }
+        return Tr::tr("retry requested (schedule for %1 dropped)").arg(when);
+    }
+    case HistoryEvent::Recovered:
+        return Tr::tr("recovered");
+    case HistoryEvent::Interrupted:
+        return Tr::tr("interrupted (Outpost quit)");
+    case HistoryEvent::Cancelled:
+        return Tr::tr("cancelled by the user");
+    case HistoryEvent::BackToDraft:
+        return Tr::tr("back to draft for editing");
+    case HistoryEvent::EditedDraft:
+        return Tr::tr("edited, draft saved");
+    case HistoryEvent::EditedQueued:
+        return Tr::tr("edited and queued");
+    }
+    return h.detail;
+}
+
+QString historyNote(const QString &note, Front front)
+{
+    if (note == QLatin1String("dsn-not-offered"))
+        return front == Front::Window
+                   ? Tr::tr("The server does not offer delivery status notifications, so none "
+                            "were asked for.")
+                   : Tr::tr("the server does not offer delivery status notifications (DSN), so "
+                            "none were requested from it");
+    return note;
+}
+
+QString noticeTitle(const Notice &n)
+{
+    switch (n.kind) {
+    case Notice::Kind::AccountPaused:
+        return Tr::tr("Sending paused for %1").arg(n.account);
+    case Notice::Kind::MessageFailed:
+        return Tr::tr("A message could not be sent");
+    case Notice::Kind::BatchSent:
+        return Tr::tr("Messages sent");
+    }
+    return {};
+}
+
+QString noticeText(const Notice &n, Front front)
+{
+    if (front == Front::Terminal) {
+        switch (n.kind) {
+        case Notice::Kind::AccountPaused:
+            return Tr::tr("account %1: %2").arg(n.account, result(n.result));
+        case Notice::Kind::MessageFailed:
+            return Tr::tr("message %1 failed: %2").arg(n.messageId).arg(result(n.result));
+        case Notice::Kind::BatchSent:
+            return Tr::tr("%1 message(s) written while offline have been sent").arg(n.count);
+        }
+        return {};
+    }
+    QString what = errorClass(n.result.errorClass, Front::Window);
+    const QString said = reply(n.result.reply);
+    if (!said.isEmpty())
+        what += QLatin1Char(' ') + Tr::tr("The server said: %1").arg(said);
+    switch (n.kind) {
+    case Notice::Kind::AccountPaused:
+        return Tr::tr("%1 %n message(s) are held until you fix the account.", nullptr, n.count)
+            .arg(what);
+    case Notice::Kind::MessageFailed:
+        return what;
+    case Notice::Kind::BatchSent:
+        return Tr::tr("%n message(s) written while offline have been sent.", nullptr, n.count);
+    }
+    return {};
+}
+
+QString size(qint64 bytes)
+{
+    return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString capabilities(const Capabilities &caps)
+{
+    if (!caps.esmtp)
+        return Tr::tr("basic SMTP only (the server did not accept EHLO)");
+    QStringList parts;
+    if (!caps.authMechanisms.isEmpty())
+        parts << Tr::tr("login: %1").arg(caps.authMechanisms.join(QLatin1String(", ")));
+    else
+        parts << Tr::tr("no login offered");
+    if (caps.sizeLimit > 0)
+        parts << Tr::tr("largest message %1").arg(size(caps.sizeLimit));
+    if (caps.startTls)
+        parts << Tr::tr("STARTTLS");
+    if (caps.pipelining)
+        parts << Tr::tr("pipelining");
+    if (caps.chunking)
+        parts << Tr::tr("chunking");
+    if (caps.eightBitMime)
+        parts << Tr::tr("8-bit text");
+    if (caps.smtpUtf8)
+        parts << Tr::tr("international addresses");
+    if (caps.dsn)
+        parts << Tr::tr("delivery status notifications");
+    return parts.join(QLatin1String(" · "));
+}
+
+QString connectionTest(const SmtpResult &result, const Capabilities &caps, const Account &account,
+                       Front front)
+{
+    if (front == Front::Terminal) {
+        if (!result.ok())
+            return terminalTestFailure(result);
+        QString s = Tr::tr("OK: connected, %1, ready to send.\nCapabilities:\n")
+                        .arg(caps.esmtp ? Tr::tr("EHLO accepted") : Tr::tr("HELO only"));
+        for (const QString &cap : caps.describe())
+            s += QStringLiteral("  %1\n").arg(cap);
+        return s;
+    }
+    const QString server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
+    return result.ok() ? windowTestSuccess(caps, account, server)
+                       : windowTestFailure(result, server);
+}
+
+QString dataDirProblem(const DataDirCheck &c)
+{
+    switch (c.problem) {
+    case DataDirProblem::None:
+        return {};
+    case DataDirProblem::CannotCreate:
+        return Tr::tr("The data folder %1 cannot be created or read.").arg(c.path);
+    case DataDirProblem::NotADirectory:
+        return Tr::tr("%1 is not a folder.").arg(c.path);
+    case DataDirProblem::NotOwned:
+        return Tr::tr("%1 belongs to another user (user id %2); Outpost uses only a data folder "
+                      "of your own. Choose another with --data-dir.")
+            .arg(c.path)
+            .arg(c.ownerId);
+    case DataDirProblem::WritableByOthers:
+        return Tr::tr("%1 may be changed by other users, so what it holds cannot be trusted. "
+                      "Make it yours alone (chmod go-w, or chmod 700 for a folder) and check "
+                      "what is in it.")
+            .arg(c.path);
+    case DataDirProblem::Symlink:
+        return Tr::tr("%1 is a symbolic link; Outpost does not follow links for its outbox "
+                      "files. Put the real file there.")
+            .arg(c.path);
+    }
+    return {};
+}
+
+QString tightened(const DataDirCheck &c)
+{
+    QStringList lines;
+    for (const QString &t : c.tightened)
+        lines << Tr::tr("made %1 readable by you only").arg(t);
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString damagedOutboxQuestion(const QString &why)
+{
+    return Tr::tr("The outbox database cannot be used:\n%1\n\nMove it aside (nothing is deleted) "
+                  "and start with an empty outbox?")
+        .arg(why);
+}
+
+QString damagedOutboxAdvice(const QString &database)
+{
+    return Tr::tr("nothing was changed. To start with an empty outbox, move the damaged file "
+                  "aside:\n  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+        .arg(database);
+}
+
+} // namespace outpost::words

@@ -1,0 +1,84 @@
+#pragma once
+// The sentences a user reads about what core reports — a delivery's result class, a server's
+// reply, a history note, a notice, a connection test, a data folder or outbox that cannot be
+// used — in one copy for the window (ui/) and the command line (app/cli/). Where the two
+// front ends say a thing differently, a Front parameter picks the wording, so both versions
+// stay side by side. Every sentence is translatable (QCoreApplication::translate, context
+// "Words", the window's context since before; the command line loads no translation).
+
+#include "accounts/Account.h"
+#include "outbox/DataDir.h"
+#include "outbox/Notice.h"
+#include "smtp/Capabilities.h"
+#include "smtp/SmtpResult.h"
+#include "storage/OutboxTypes.h"
+
+#include <QString>
+
+namespace outpost::words {
+
+/// Which front end a sentence is for, where the two differ: the window's are short (a table
+/// cell, a notification beside the message's details); the terminal's say what happened and
+/// what it means at once, since a line is all the user sees there.
+enum class Front
+{
+    Window,
+    Terminal,
+};
+
+/// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
+QString reply(const SmtpReply &r);
+
+/// What an error class means to the user, in one sentence. For ErrorClass::None the window
+/// says nothing and the terminal says "Sent.".
+QString errorClass(ErrorClass c, Front front);
+
+/// The terminal's sentence for a result: errorClass() then the server's reply in quotes, or
+/// else the technical detail in parentheses.
+QString result(const SmtpResult &r);
+
+/// What happened last to a message, for a listing row: the window shows the server's reply
+/// (else the error class's words); the terminal shows the reply of a success, and result()
+/// of a failure.
+QString lastOutcome(const MessageSummary &m, Front front);
+
+/// What a history row records, in words ("held (account paused)"): the one place a
+/// HistoryEvent becomes words. RetryRequested says the time the dropped schedule was for (the
+/// window in the user's locale); an Unknown row (an event this build does not know) shows its
+/// stored detail. Both front ends show the detail of other rows beside these words.
+QString historyEvent(const HistoryEntry &h, Front front);
+
+/// The sentence for a history note of an attempt (HistoryEntry::notes, e.g. "dsn-not-offered");
+/// an unknown note as it is.
+QString historyNote(const QString &note, Front front);
+
+/// The title of a desktop notification for `n` (the window's only).
+QString noticeTitle(const Notice &n);
+/// The text of a notice: the body of the window's notification, or the terminal's one line.
+QString noticeText(const Notice &n, Front front);
+
+/// A size in bytes for people ("12.3 KB").
+QString size(qint64 bytes);
+/// The capabilities in plain words ("login: PLAIN, LOGIN · largest message 9.8 MB · …").
+QString capabilities(const Capabilities &caps);
+
+/// The outcome of a connection test of `account` (ConnectionTest), which sends nothing and
+/// pauses nothing. Window: on success how the connection is protected and what the server
+/// offers; otherwise what went wrong, the server's reply or the reason, and what to do.
+/// Terminal: on success "OK: connected, …" and the capabilities one per line (for standard
+/// output); otherwise one sentence and the server's reply or the detail (for standard error).
+QString connectionTest(const SmtpResult &result, const Capabilities &caps, const Account &account,
+                       Front front);
+
+/// Why a data folder is refused, and what to do about it (one sentence each); "" when it is not.
+QString dataDirProblem(const DataDirCheck &c);
+/// One line per path whose permissions Outpost narrowed to this user ("" when none).
+QString tightened(const DataDirCheck &c);
+/// The window's question when the outbox database cannot be used because it is damaged
+/// (`why`): move it aside and start with an empty outbox?
+QString damagedOutboxQuestion(const QString &why);
+/// The terminal's advice for a damaged outbox database (path `database`): nothing was changed,
+/// and the commands that move it aside.
+QString damagedOutboxAdvice(const QString &database);
+
+} // namespace outpost::words
