@@ -133,12 +133,13 @@ public:
     /// enqueue() without blocking this thread (the compose window's Send, Send later and Save
     /// draft): the message is composed on a thread of this Service's own (GMime, base64 of
     /// the attachments: about 1.5 ms per 100 KB, seconds for a large attachment) and written
-    /// by the storage's group commit (Storage::enqueueAsync), in the order of the calls. Returns a
-    /// ticket (> 0): enqueued(ticket, id) follows once the message is durably stored (the
-    /// dispatcher is woken then), or enqueueFailed(ticket, error) when it could not be composed or
-    /// written (full disk, I/O error: nothing of it is stored). Returns 0 with *error, and emits
-    /// nothing, when it is refused at once (no such account, a DSN request that fails
-    /// checkDsnRequest()).
+    /// by the storage's group commit (Storage::enqueueAsync) on the storage thread, in the order
+    /// of the calls (a Service that does not dispatch has no storage thread unless it is given
+    /// one, and writes at a later event-loop turn on its own). Returns a ticket (> 0):
+    /// enqueued(ticket, id) follows once the message is durably stored (the dispatcher is woken
+    /// then), or enqueueFailed(ticket, error) when it could not be composed or written (full
+    /// disk, I/O error: nothing of it is stored). Returns 0 with *error, and emits nothing, when
+    /// it is refused at once (no such account, a DSN request that fails checkDsnRequest()).
     quint64 enqueueAsync(const QString &account, const mime::Draft &draft, QString *error,
                          const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
                          const DsnRequest &dsn = {});

@@ -789,6 +789,10 @@ int cmdStall(const QStringList &args)
     // (1) composition and queueing, one message per event-loop turn.
     {
         auto s = openService(dir, &credentials, false, false);
+        // Nothing is sent yet, but the writes go where the app's go: to the storage thread (a
+        // Service that does not dispatch writes on the calling thread otherwise).
+        if (!s->storage()->useWorkerThread())
+            fail(QStringLiteral("the storage thread cannot open the outbox"));
         ensureAccount(s.get(), QStringLiteral("bench"), host, port, Security::None, {});
         mime::Draft draft;
         draft.from = {QStringLiteral("Bench"), QStringLiteral("bench@example.org")};

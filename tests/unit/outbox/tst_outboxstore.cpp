@@ -1235,6 +1235,29 @@ private slots:
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
     }
 
+    void onlyTheStorageThreadWrites()
+    {
+        // Once the storage thread runs, its connection is the only one that writes: the
+        // connection this thread reads on refuses a write, and every job runs over there.
+        QVERIFY(m_storage->useWorkerThread());
+        QVERIFY(m_storage->hasWorkerThread());
+        QSqlQuery q(m_db->db());
+        QVERIFY(!q.exec(QStringLiteral("DELETE FROM messages")));
+        QThread *ran = nullptr;
+        QString connection;
+        m_storage->writeNow([&](StorageWriter &w) {
+            ran = QThread::currentThread();
+            connection = w.db.db().connectionName();
+        });
+        QVERIFY(ran);
+        QVERIFY(ran != QThread::currentThread());
+        QVERIFY(connection != m_db->db().connectionName());
+        QString error;
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error) > 0,
+                 qPrintable(error));
+        QCOMPARE(m_storage->reader()->count(), 1);
+    }
+
     void pendingEnqueuesAreWrittenAtDestruction()
     {
         m_storage->enqueueAsync(makeMessage("late"));
