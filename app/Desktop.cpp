@@ -18,6 +18,7 @@
 #include <QCommandLineParser>
 #include <QDateTime>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QMessageBox>
@@ -38,6 +39,10 @@
 using namespace outpost;
 
 namespace {
+
+/// How long the app waits for `outpost daemon` to let go of the outbox (milliseconds): its
+/// graceful shutdown deadline (10 s by default) and some.
+constexpr qint64 kYieldWaitMs = 15000;
 
 /// Ends the app once: graceful shutdown bounded by shutdown.deadline_ms, then quit.
 class Lifecycle : public QObject
@@ -138,6 +143,41 @@ private:
     bool m_done = false;
 };
 
+/// The outbox is held by another process: when it is `outpost daemon`, asks it to yield (it
+/// says QUIT to its servers, releases the outbox and stands by until this app quits) and waits
+/// until the outbox is free. True when this app may open it now; false when the holder is no
+/// daemon (another desktop app, a flush) or the outbox did not come free in time.
+bool askDaemonToYield(const QString &dataDir)
+{
+    bool yielded = false;
+    {
+        QEventLoop loop;
+        Service::sendToRunningInstance(dataDir, InstanceRequest{InstanceVerb::Yield, {}}, &loop,
+                                       [&](bool ok, const InstanceReply &reply) {
+                                           yielded = ok && reply.ok;
+                                           loop.quit();
+                                       });
+        loop.exec();
+    }
+    if (!yielded)
+        return false;
+    // The daemon closes its connections (at most its shutdown deadline, 10 s by default) and
+    // then releases the lock; a bounded wait for that, without a busy loop.
+    QEventLoop loop;
+    QTimer poll;
+    QElapsedTimer since;
+    since.start();
+    bool free = false;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        free = Service::isOutboxFree(dataDir);
+        if (free || since.elapsed() > kYieldWaitMs)
+            loop.quit();
+    });
+    poll.start(50);
+    loop.exec();
+    return free;
+}
+
 QString resolveDataDir(const QString &given)
 {
     if (!given.isEmpty())
@@ -190,6 +230,10 @@ int runDesktop(int argc, char **argv)
     QString error;
     bool opened = service.open(&error);
     const qint64 openedMs = msSinceProcessStart();
+    if (!opened && service.lockedByOther() && askDaemonToYield(dataDir)) {
+        // `outpost daemon` sent from this outbox and has let go of it: take over.
+        opened = service.open(&error);
+    }
     if (!opened && service.lockedByOther()) {
         // Single instance: hand the arguments to the running Outpost and leave.
         InstanceRequest request;
@@ -257,7 +301,10 @@ int runDesktop(int argc, char **argv)
                              return;
                          case InstanceVerb::Changed:
                          case InstanceVerb::Flush:
+                         case InstanceVerb::Status:
                              break; // Service answers those itself
+                         case InstanceVerb::Yield:
+                             break; // only `outpost daemon` lets go of the outbox
                          }
                          reply(InstanceReply::refusal(QStringLiteral("unknown request")));
                      });

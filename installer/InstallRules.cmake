@@ -18,6 +18,11 @@ if(UNIX AND NOT APPLE)
             DESTINATION "${CMAKE_INSTALL_DATADIR}/metainfo")
     install(FILES "${OUTPOST_RESOURCES_DIR}/icons/hicolor/scalable/apps/outpost.svg"
             DESTINATION "${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps")
+    # The systemd user unit of the background sender (`systemctl --user enable --now outpost`).
+    configure_file("${OUTPOST_RESOURCES_DIR}/outpost.service.in"
+                   "${PROJECT_BINARY_DIR}/installer/outpost.service" @ONLY)
+    install(FILES "${PROJECT_BINARY_DIR}/installer/outpost.service"
+            DESTINATION "${CMAKE_INSTALL_PREFIX}/lib/systemd/user")
 
     # outpost(1), generated from `outpost --help` after the binary is built (needs to run
     # it, so not when cross-compiling). Installed gzip-compressed, as Debian policy wants.

@@ -95,7 +95,7 @@ fi
 dpkg-deb -c "$DEB" >"$WORK/contents"
 for f in ./usr/bin/outpost "./usr/share/applications/$APP_ID.desktop" \
   "./usr/share/metainfo/$APP_ID.metainfo.xml" ./usr/share/icons/hicolor/scalable/apps/outpost.svg \
-  ./usr/share/man/man1/outpost.1.gz; do
+  ./usr/share/man/man1/outpost.1.gz ./usr/lib/systemd/user/outpost.service; do
   grep -q " $f\$" "$WORK/contents" || fail "package lacks $f"
 done
 
@@ -173,6 +173,53 @@ rows = json.load(open(sys.argv[1]))
 assert len(rows) == 1 and str(rows[0]["id"]) == sys.argv[2] and rows[0]["state"] == "sent", rows
 EOF
 say "message $ID delivered ($(basename "${FILES[0]}"))"
+
+# ---- 3b. the background sender, started as the systemd user unit starts it -------------------
+UNIT=/usr/lib/systemd/user/outpost.service
+grep -q '^Type=notify$' "$UNIT" || fail "$UNIT is not Type=notify"
+EXEC=$(sed -n 's/^ExecStart=//p' "$UNIT")
+[ "$EXEC" = "/usr/bin/outpost daemon" ] || fail "$UNIT starts '$EXEC'"
+# systemd's side of the readiness protocol: a datagram socket named by NOTIFY_SOCKET.
+/usr/bin/python3 - "$WORK/notify" "$WORK/notify.log" <<'EOF2' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", buffering=0) as log:
+    while True:
+        data = s.recv(4096)
+        log.write(data + b"\n")
+        if b"STOPPING=1" in data:
+            break
+EOF2
+NOTIFY_PID=$!
+for _ in $(seq 1 100); do [ -S "$WORK/notify" ] && break; sleep 0.1; done
+timeout 120 env -i PATH=/usr/bin:/bin HOME="$WORK/home" LANG=C.UTF-8 XDG_RUNTIME_DIR="$WORK/home" \
+  OUTPOST_DATA_DIR="$WORK/data" NOTIFY_SOCKET="$WORK/notify" $EXEC 2>"$WORK/daemon.err" &
+DAEMON_PID=$!
+for _ in $(seq 1 200); do grep -q '^READY=1' "$WORK/notify.log" 2>/dev/null && break; sleep 0.1; done
+grep -q '^READY=1' "$WORK/notify.log" || {
+  cat "$WORK/daemon.err"
+  fail "outpost daemon did not tell systemd it is ready"
+}
+run queue --account local --to bob@example.net --subject "$SUBJECT daemon" \
+  --body "Sent by the background sender." >/dev/null 2>"$WORK/err" || fail "outpost queue"
+for _ in $(seq 1 300); do
+  [ "$(grep -l "^Subject: $SUBJECT daemon" "$WORK"/spool/*.eml 2>/dev/null | wc -l)" = 1 ] && break
+  sleep 0.1
+done
+[ "$(grep -l "^Subject: $SUBJECT daemon" "$WORK"/spool/*.eml 2>/dev/null | wc -l)" = 1 ] || {
+  cat "$WORK/daemon.err"
+  fail "outpost daemon did not send the queued message"
+}
+kill -TERM "$DAEMON_PID"
+set +e
+wait "$DAEMON_PID"
+RC=$?
+set -e
+[ $RC = 0 ] || fail "outpost daemon exited $RC on SIGTERM"
+wait "$NOTIFY_PID" 2>/dev/null || true
+grep -q '^STOPPING=1' "$WORK/notify.log" || fail "outpost daemon did not tell systemd it stops"
+say "outpost daemon (as $UNIT starts it) sent a queued message and stopped on SIGTERM"
 kill "$SMTPD_PID" 2>/dev/null || true
 wait "$SMTPD_PID" 2>/dev/null || true
 SMTPD_PID=""

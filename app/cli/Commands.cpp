@@ -35,6 +35,8 @@ const QList<CommandEntry> &commands()
         action("release", MessageAction::Action::Release),
         action("cancel", MessageAction::Action::Cancel),
         entry<Flush>("flush"),
+        entry<Daemon>("daemon"),
+        entry<Status>("status"),
         entry<Config>("config"),
     };
     return table;

@@ -4,18 +4,23 @@
 
 #include "Command.h"
 
+#include <QElapsedTimer>
+#include <QJsonObject>
 #include <QList>
 
 #include <functional>
 #include <memory>
 
 class QCommandLineParser;
+class QTimer;
 
 namespace outpost::mime {
 struct Draft;
 } // namespace outpost::mime
 
 namespace outpost::cli {
+
+class FlushProgress;
 
 /// `account add NAME --host H …`: a new account, its password from --password-stdin kept in
 /// the system keychain; the first account becomes the default.
@@ -126,8 +131,9 @@ public:
     void run(const QStringList &args) override;
 };
 
-/// `flush [--timeout SECONDS] [--verbose]`: sends everything due now, QUIT, ends; hands the
-/// request to a running Outpost when one holds the outbox.
+/// `flush [--timeout SECONDS] [--verbose] [--json]`: sends everything due now, QUIT, ends;
+/// hands the request to a running Outpost when one holds the outbox. On a terminal a live
+/// progress line on standard error; --json: one summary object on standard output.
 class Flush : public Command
 {
 public:
@@ -139,16 +145,82 @@ private:
     void handOver(const QStringList &args);
     /// Prints the pool's state on standard error when it changed (--verbose).
     void printPool();
+    /// Starts the progress line when someone watches standard error (and --verbose does not
+    /// write there).
+    void startProgress();
+    /// Redraws the progress line when what it says changed (or other output erased it).
+    void drawProgress();
+    /// True when a status line may be shown: standard error is a terminal, no --verbose.
+    bool showsStatus() const;
     /// Shuts the service down (at once when idle, `early` at --timeout or a signal), then
     /// reports and ends.
     void stop(bool early);
     /// What happened to the messages of this flush, and which wait for their account.
     void report(bool early);
+    /// Ends with `r` after writing the --json summary `summary` with the fields every summary
+    /// has (seconds, result, exit_code) added.
+    void finishJson(QJsonObject summary, Result r);
 
-    QList<qint64> m_ids;       ///< the messages this flush is about
-    bool m_stopping = false;   ///< stop() ran
-    int m_handOverRetries = 0; ///< the lock holder went away before it answered
-    QString m_lastPool;        ///< the pool line printed last
+    QList<qint64> m_ids;                 ///< the messages this flush is about
+    bool m_stopping = false;             ///< stop() ran
+    int m_handOverRetries = 0;           ///< the lock holder went away before it answered
+    QString m_lastPool;                  ///< the pool line printed last
+    bool m_json = false;                 ///< --json
+    bool m_verbose = false;              ///< --verbose
+    QElapsedTimer m_clock;               ///< since the command started (seconds in --json)
+    FlushProgress *m_progress = nullptr; ///< the progress line's counts; null without it
+    QTimer *m_progressTimer = nullptr;   ///< redraws the progress line
+    QString m_lastStatus;                ///< the progress line drawn last
+};
+
+/// `daemon`: the background sender without a window or display: the dispatcher, the pool and
+/// the connectivity watch of the desktop app, for a user session (the systemd user unit) or a
+/// server. It sends what is due as soon as the server is reachable, retries on the backoff,
+/// sends scheduled messages at their time, hears `queue`, `sendmail` and `retry` of other
+/// processes at once, and ends on SIGTERM, SIGINT or SIGHUP after QUIT to every pooled server.
+///
+/// One sender per outbox: while another process holds the outbox (the desktop app, `flush`),
+/// the daemon stands by and takes over when it ends; the desktop app started while the daemon
+/// sends asks it to yield ("yield" request), and the daemon stands by until the app quits. A
+/// second daemon on the same outbox says so and ends (0). Readiness and status go to systemd
+/// through $NOTIFY_SOCKET (Type=notify) when it is set.
+class Daemon : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+
+private:
+    /// Opens the outbox and starts sending; stands by when another process holds it.
+    void takeOver();
+    /// Waits for the holder of the outbox to end (tries again every 2 s).
+    void standBy();
+    /// The desktop app asks for the outbox: answer, QUIT to every server, release it, stand by.
+    void yieldOutbox(const RemoteReply &reply);
+    /// A termination signal: graceful shutdown of the pool (bounded by shutdown.deadline_ms),
+    /// then end.
+    void stop();
+    /// Ends the command with `r`.
+    void stopWith(Result r);
+
+    QTimer *m_retry = nullptr; ///< the next takeOver() while standing by
+    bool m_stopping = false;
+    bool m_yielding = false;   ///< shutting the pool down to hand the outbox over
+    bool m_standingBy = false; ///< another process sends; said once
+};
+
+/// `status [--json]`: whether a sender runs (the desktop app, the daemon or a flush) and its
+/// pid, per account the pooled sessions and the last error, the messages per state and when the
+/// next one is due.
+class Status : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+
+private:
+    /// Prints what the outbox says together with the sender's answer (nullopt: none runs).
+    void report(bool json, const std::optional<SenderStatus> &sender);
 };
 
 /// The options of every `account` subcommand (one set, as the usage shows them).

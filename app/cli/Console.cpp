@@ -4,6 +4,11 @@
 
 #include <cstdio>
 
+#ifdef Q_OS_UNIX
+#include <sys/ioctl.h>
+#include <unistd.h>
+#endif
+
 namespace outpost::cli {
 
 namespace {
@@ -51,12 +56,14 @@ void Console::out(const QString &text)
 
 void Console::outBytes(const QByteArray &bytes)
 {
+    clearStatus();
     write(Stream::Out, bytes);
     flush();
 }
 
 void Console::err(const QString &text)
 {
+    clearStatus();
     write(Stream::Err,
           (QStringLiteral("outpost: ") + printable(text) + QLatin1Char('\n')).toUtf8());
     flush();
@@ -64,7 +71,33 @@ void Console::err(const QString &text)
 
 void Console::errLine(const QString &text)
 {
+    clearStatus();
     write(Stream::Err, printable(text + QLatin1Char('\n')).toUtf8());
+}
+
+void Console::status(const QString &text)
+{
+    QString line = printable(text);
+    line.remove(QLatin1Char('\n'));
+    line.replace(QLatin1Char('\t'), QLatin1Char(' '));
+    // One column short of the width: a line that fills the last column leaves some terminals
+    // at the start of the next row, and the next carriage return would not reach this one.
+    const int width = columns(Stream::Err);
+    if (width > 1 && line.size() >= width)
+        line.truncate(width - 1);
+    // The text first, then clear what a longer line before it left: no blank moment between.
+    write(Stream::Err, QByteArrayLiteral("\r") + line.toUtf8() + QByteArrayLiteral("\x1b[K"));
+    m_statusShown = true;
+    flush();
+}
+
+void Console::clearStatus()
+{
+    if (!m_statusShown)
+        return;
+    m_statusShown = false;
+    write(Stream::Err, QByteArrayLiteral("\r\x1b[K"));
+    flush();
 }
 
 void StdConsole::write(Stream stream, const QByteArray &bytes)
@@ -91,6 +124,28 @@ bool StdConsole::readInput(QByteArray *input)
 void StdConsole::bufferLargeOutput()
 {
     std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+}
+
+bool StdConsole::isTerminal(Stream stream) const
+{
+#ifdef Q_OS_UNIX
+    return ::isatty(stream == Stream::Out ? STDOUT_FILENO : STDERR_FILENO) == 1;
+#else
+    Q_UNUSED(stream);
+    return false;
+#endif
+}
+
+int StdConsole::columns(Stream stream) const
+{
+#ifdef Q_OS_UNIX
+    winsize size{};
+    if (::ioctl(stream == Stream::Out ? STDOUT_FILENO : STDERR_FILENO, TIOCGWINSZ, &size) == 0)
+        return size.ws_col;
+#else
+    Q_UNUSED(stream);
+#endif
+    return 0;
 }
 
 void BufferConsole::write(Stream stream, const QByteArray &bytes)

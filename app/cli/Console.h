@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <QtGlobal>
 
 namespace outpost::cli {
 
@@ -39,6 +40,19 @@ public:
     virtual bool readInput(QByteArray *input) = 0;
     /// Asks for large output buffers before many writes (list prints 100,000 lines).
     virtual void bufferLargeOutput() {}
+    /// True when `stream` goes to a terminal, where someone watches: only there is a live
+    /// status line worth writing (a pipe or a file would keep every redraw).
+    virtual bool isTerminal(Stream stream) const
+    {
+        Q_UNUSED(stream);
+        return false;
+    }
+    /// The width of the terminal on `stream` in columns; 0 when unknown.
+    virtual int columns(Stream stream) const
+    {
+        Q_UNUSED(stream);
+        return 0;
+    }
 
     /// Text on standard output, printable(), written at once.
     void out(const QString &text);
@@ -48,6 +62,20 @@ public:
     void err(const QString &text);
     /// A line on standard error without the "outpost: " prefix (a protocol log line).
     void errLine(const QString &text);
+
+    /// Shows `text` (printable()) as the status line on standard error, in place of the one
+    /// shown: carriage return, the text, clear to the end of the line, no newline. Cut to the
+    /// terminal's width, since a line that wraps cannot be redrawn in place. For a terminal
+    /// only: callers check isTerminal(Stream::Err) first.
+    void status(const QString &text);
+    /// Erases the status line, when one is shown. Every other write does this first, so that
+    /// text never lands after a status line.
+    void clearStatus();
+    /// True while a status line is shown (nothing was written after it).
+    bool statusShown() const { return m_statusShown; }
+
+private:
+    bool m_statusShown = false;
 };
 
 /// The process's standard input, output and error (stdin, stdout, stderr).
@@ -62,6 +90,11 @@ public:
     bool readInput(QByteArray *input) override;
     /// A 64 KiB stdout buffer: one write(2) per 64 KiB instead of per 4 KiB or per line.
     void bufferLargeOutput() override;
+    /// isatty() of stdout or stderr. Always false on Windows, whose console understands the
+    /// escape that clears a line only in a mode Outpost does not switch on.
+    bool isTerminal(Stream stream) const override;
+    /// The terminal's width (TIOCGWINSZ); 0 when unknown.
+    int columns(Stream stream) const override;
 };
 
 /// A console in memory (tests): `input` is what standard input holds, `output` and `errors`
@@ -73,11 +106,21 @@ public:
     void write(Stream stream, const QByteArray &bytes) override;
     /// Gives `input` (false when unreadable is set).
     bool readInput(QByteArray *into) override;
+    /// outTerminal or errTerminal: a test pretends to be a terminal.
+    bool isTerminal(Stream stream) const override
+    {
+        return stream == Stream::Out ? outTerminal : errTerminal;
+    }
+    /// width: a test pretends a terminal of that size.
+    int columns(Stream) const override { return width; }
 
-    QByteArray input;        ///< standard input
-    bool unreadable = false; ///< standard input cannot be read
-    QByteArray output;       ///< what was written to standard output
-    QByteArray errors;       ///< what was written to standard error
+    QByteArray input;         ///< standard input
+    bool unreadable = false;  ///< standard input cannot be read
+    QByteArray output;        ///< what was written to standard output
+    QByteArray errors;        ///< what was written to standard error
+    bool outTerminal = false; ///< standard output counts as a terminal
+    bool errTerminal = false; ///< standard error counts as a terminal
+    int width = 0;            ///< the pretended terminal's columns; 0: unknown
 };
 
 } // namespace outpost::cli

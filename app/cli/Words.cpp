@@ -1,5 +1,6 @@
 #include "Words.h"
 
+#include "FlushProgress.h"
 #include "SharedWords.h"
 
 namespace outpost::cli {
@@ -103,6 +104,30 @@ QString describeDsn(const DsnRequest &d)
     if (!d.envid.isEmpty())
         parts << QStringLiteral("envid=") + QString::fromLatin1(d.envid);
     return parts.join(QLatin1Char(' '));
+}
+
+QString flushProgress(const FlushCounts &c, double perSecond)
+{
+    QString line = QStringLiteral("Sending: %1 of %2 \u2014 %3 sent, %4 deferred, %5 failed")
+                       .arg(c.done())
+                       .arg(c.total)
+                       .arg(c.sent)
+                       .arg(c.deferred)
+                       .arg(c.failed);
+    if (c.held > 0)
+        line += QStringLiteral(", %1 held").arg(c.held);
+    if (perSecond >= 0)
+        // Whole messages from 10 a second on; below that a tenth tells a slow server from a
+        // stalled one.
+        line += QStringLiteral(" \u2014 %1 msg/s")
+                    .arg(perSecond >= 10 ? QString::number(qRound(perSecond))
+                                         : QString::number(perSecond, 'f', 1));
+    return line;
+}
+
+QString flushHandedOver()
+{
+    return QStringLiteral("Handed over to the running Outpost: waiting for it to finish\u2026");
 }
 
 } // namespace outpost::cli

@@ -10,6 +10,8 @@
 
 namespace outpost::cli {
 
+struct FlushCounts;
+
 /// `v` on one line: a line break (CR, LF, CRLF, U+0085, U+2028, U+2029) or a tab becomes a
 /// space, so a field from a message or a server cannot fake lines or columns of the text output.
 QString oneLine(QString v);
@@ -20,5 +22,12 @@ QString describeMessage(const MessageRecord &m);
 QString describeDsnProblem(DsnProblem p, const QString &option, const QString &value);
 /// "notify=success,failure ret=hdrs envid=ID" (only what is asked), "" when nothing is.
 QString describeDsn(const DsnRequest &d);
+/// The live progress line of `outpost flush` on a terminal: "Sending: 37 of 120 — 35 sent, 1
+/// deferred, 1 failed — 42 msg/s"; ", N held" only when some are, the rate only when known
+/// (`perSecond` not negative).
+QString flushProgress(const FlushCounts &c, double perSecond);
+/// The status line while a running Outpost does the flush: it reports no progress, only its
+/// totals at the end, so the line says that instead of pretending to count.
+QString flushHandedOver();
 
 } // namespace outpost::cli

@@ -1,5 +1,6 @@
 #include "InstanceMessage.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
@@ -15,9 +16,9 @@ struct VerbName
 // The names are the wire format between two Outpost processes, possibly of two versions:
 // never rename one.
 constexpr VerbName kVerbs[] = {
-    {InstanceVerb::Changed, "changed"},
-    {InstanceVerb::Flush, "flush"},
-    {InstanceVerb::Activate, "activate"},
+    {InstanceVerb::Changed, "changed"},   {InstanceVerb::Flush, "flush"},
+    {InstanceVerb::Activate, "activate"}, {InstanceVerb::Status, "status"},
+    {InstanceVerb::Yield, "yield"},
 };
 
 const QLatin1String kCmd("cmd");
@@ -28,6 +29,15 @@ const QLatin1String kQueued("queued");
 const QLatin1String kHeld("held");
 const QLatin1String kFailed("failed");
 const QLatin1String kSent("sent");
+const QLatin1String kRole("role");
+const QLatin1String kPid("pid");
+const QLatin1String kWorkOffline("work_offline");
+const QLatin1String kNetwork("network");
+const QLatin1String kPool("pool");
+const QLatin1String kAccount("account");
+const QLatin1String kServer("server");
+const QLatin1String kBusy("busy");
+const QLatin1String kMessagesSent("messages_sent");
 
 QByteArray line(const QJsonObject &o)
 {
@@ -109,11 +119,25 @@ QByteArray encodeReply(const InstanceReply &reply)
 {
     if (!reply.ok)
         return line({{kOk, false}, {kError, reply.error}});
-    return line({{kOk, true},
-                 {kQueued, reply.queued},
-                 {kHeld, reply.held},
-                 {kFailed, reply.failed},
-                 {kSent, reply.sent}});
+    QJsonObject o{{kOk, true},
+                  {kQueued, reply.queued},
+                  {kHeld, reply.held},
+                  {kFailed, reply.failed},
+                  {kSent, reply.sent}};
+    if (const std::optional<SenderStatus> &s = reply.sender) {
+        QJsonArray pool;
+        for (const PooledSession &p : s->pool)
+            pool.append(QJsonObject{{kAccount, p.account},
+                                    {kServer, p.server},
+                                    {kBusy, p.busy},
+                                    {kMessagesSent, p.messagesSent}});
+        o.insert(kRole, s->role);
+        o.insert(kPid, s->pid);
+        o.insert(kWorkOffline, s->workOffline);
+        o.insert(kNetwork, s->network);
+        o.insert(kPool, pool);
+    }
+    return line(o);
 }
 
 std::optional<InstanceReply> decodeReply(const QByteArray &bytes)
@@ -129,6 +153,19 @@ std::optional<InstanceReply> decodeReply(const QByteArray &bytes)
     r.held = o->value(kHeld).toInt();
     r.failed = o->value(kFailed).toInt();
     r.sent = o->value(kSent).toInt();
+    if (o->value(kRole).isString()) {
+        SenderStatus s;
+        s.role = o->value(kRole).toString();
+        s.pid = o->value(kPid).toInteger();
+        s.workOffline = o->value(kWorkOffline).toBool();
+        s.network = o->value(kNetwork).toString();
+        for (const QJsonValue &v : o->value(kPool).toArray()) {
+            const QJsonObject p = v.toObject();
+            s.pool.append(PooledSession{p.value(kAccount).toString(), p.value(kServer).toString(),
+                                        p.value(kBusy).toBool(), p.value(kMessagesSent).toInt()});
+        }
+        r.sender = s;
+    }
     return r;
 }
 

@@ -22,6 +22,7 @@
 #include <QFileInfo>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QMetaEnum>
 #include <QMetaMethod>
 
 #ifdef Q_OS_UNIX
@@ -719,17 +720,56 @@ void Service::handleRequest(const InstanceRequest &request, const RemoteReply &r
         });
         return;
     }
+    case InstanceVerb::Status:
+        reply(statusReport());
+        return;
     case InstanceVerb::Activate:
+    case InstanceVerb::Yield:
         break;
     }
-    // Only the desktop app has a window to show: a headless sender says so at once instead of
-    // leaving the asker waiting for its timeout.
+    // What only the desktop app (a window to show) or `outpost daemon` (yield) answers: a
+    // sender without a listener (`outpost flush`) says so at once instead of leaving the asker
+    // waiting for its timeout.
     if (!isSignalConnected(QMetaMethod::fromSignal(&Service::remoteRequest))) {
         reply(InstanceReply::refusal(QStringLiteral("\"%1\" is not handled by this process")
                                          .arg(instanceVerbName(request.verb))));
         return;
     }
     emit remoteRequest(request, reply);
+}
+
+QString senderRoleName(SenderRole role)
+{
+    switch (role) {
+    case SenderRole::Desktop:
+        return QStringLiteral("app");
+    case SenderRole::Daemon:
+        return QStringLiteral("daemon");
+    case SenderRole::Flush:
+        return QStringLiteral("flush");
+    }
+    return QString();
+}
+
+InstanceReply Service::statusReport() const
+{
+    SenderStatus status;
+    status.role = senderRoleName(m_options.role);
+    status.pid = QCoreApplication::applicationPid();
+    status.workOffline = m_connectivity && m_connectivity->workOffline();
+    status.network =
+        m_connectivity
+            ? QString::fromLatin1(QMetaEnum::fromType<Connectivity::Reachability>().valueToKey(
+                                      int(m_connectivity->reachability())))
+                  .toLower()
+            : QStringLiteral("unknown");
+    if (m_transport) {
+        for (const PoolSessionInfo &p : m_transport->poolState())
+            status.pool.append(PooledSession{p.account, p.server, p.busy, p.messagesSent});
+    }
+    InstanceReply r = InstanceReply::success();
+    r.sender = status;
+    return r;
 }
 
 namespace {
@@ -835,6 +875,11 @@ void handOver(const QString &dataDir, const InstanceRequest &request, QPointer<Q
     socket->connectToServer(name);
 }
 } // namespace
+
+bool Service::isOutboxFree(const QString &dataDir)
+{
+    return lockIsFree(dataDir);
+}
 
 void Service::sendToRunningInstance(const QString &dataDir, const InstanceRequest &request,
                                     QObject *context,

@@ -34,6 +34,17 @@ class Transport;
 /// Answers a request that came from another process over the single-instance channel.
 using RemoteReply = std::function<void(const InstanceReply &)>;
 
+/// Which kind of process sends from an outbox, as `outpost status` reports it.
+enum class SenderRole
+{
+    Desktop, ///< "app": the desktop app with its window and tray
+    Daemon,  ///< "daemon": `outpost daemon`, the background sender without a window
+    Flush,   ///< "flush": `outpost flush`, until everything due was tried
+};
+
+/// The stable name of a role ("app", "daemon", "flush").
+QString senderRoleName(SenderRole role);
+
 /// How a Service is put together.
 struct ServiceOptions
 {
@@ -52,6 +63,8 @@ struct ServiceOptions
     /// Database::Access::ReadOnly, without the integrity check at open (damage met while
     /// reading is reported by the read), and every write through it is refused.
     bool readOnly = false;
+    /// What this process is, for the answer to a "status" request from another process.
+    SenderRole role = SenderRole::Desktop;
 };
 
 /// The headless core of Outpost, composed: database, stores, settings, transport,
@@ -223,12 +236,19 @@ public:
     void resumeAccount(const QString &account);
     /// QUIT to every server, graceful close; shutdownFinished() when done (at most deadlineMs).
     void shutdown(int deadlineMs);
+    /// The answer to another process's "status" request: ok, with a sender (SenderStatus: role
+    /// senderRoleName(), pid, work offline, network "online", "offline" or "unknown", one
+    /// PooledSession per open pooled session).
+    InstanceReply statusReport() const;
     /// Recent protocol log lines (all accounts), oldest first; AUTH secrets are redacted.
     QStringList recentLog() const { return m_log; }
 
     /// Name of the single-instance channel for a data directory: a socket in a folder only
     /// this user may create files in (instanceSocketPath()).
     static QString serverName(const QString &dataDir);
+    /// True when no live process holds the outbox of `dataDir` (its lock is free now). A
+    /// snapshot: another process may take it the next moment; open() is what decides.
+    static bool isOutboxFree(const QString &dataDir);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
     /// answer (or ok=false when no instance answers). Asynchronous. While the directory's lock
     /// is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;

@@ -1,6 +1,7 @@
 // The `outpost` command line where a user's expectation met a fault in a walkthrough:
 // removing an account whose messages wait, cancelling a sent message, retrying a
-// scheduled one. Exit codes and words as design.md §6 and the README say.
+// scheduled one; and what flush writes with and without a terminal. Exit codes and words as
+// design.md §6 and the README say.
 
 #include "MiniSmtpServer.h"
 #include "ServerProcess.h"
@@ -25,6 +26,35 @@ private:
     QString m_dir;
 
     RunResult run(const QStringList &args) { return runOutpost(m_dir, args); }
+    /// run() with standard error on a terminal (tests/integration/stderr_tty.py): r.err is
+    /// what the terminal received.
+    RunResult runOnTerminal(const QStringList &args)
+    {
+        QTemporaryDir files;
+        const QString out = files.filePath(QStringLiteral("out"));
+        const QString err = files.filePath(QStringLiteral("err"));
+        QProcess p;
+        p.setProcessEnvironment(cliEnvironment());
+        p.start(QStringLiteral("/usr/bin/python3"),
+                QStringList{sourceDir() + QStringLiteral("/tests/integration/stderr_tty.py"), out,
+                            err, outpostBinary(), QStringLiteral("--data-dir"), m_dir} +
+                    args);
+        RunResult r;
+        if (!p.waitForFinished(60000)) {
+            p.kill();
+            p.waitForFinished();
+            return r;
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+        QFile o(out), e(err);
+        if (o.open(QIODevice::ReadOnly))
+            r.out = o.readAll();
+        if (e.open(QIODevice::ReadOnly))
+            r.err = e.readAll();
+        if (r.err.isEmpty())
+            r.err = p.readAllStandardError(); // the helper's own trouble
+        return r;
+    }
     void addAccount(const QString &name, quint16 port, const QStringList &extra = {})
     {
         const RunResult r =
@@ -184,6 +214,47 @@ private slots:
         const pid_t child = pid_t(f.readAll().trimmed().toLongLong());
         QVERIFY(child > 0);
         QTRY_VERIFY_WITH_TIMEOUT(::kill(child, 0) == -1 && errno == ESRCH, 5000);
+    }
+
+    void flushWithoutATerminalPrintsWhatItAlwaysDid()
+    {
+        // Through pipes (a script, cron, a log): the summary on standard output and nothing on
+        // standard error, byte for byte as before there was a progress line.
+        SmtpServer server;
+        QVERIFY(server.start({}));
+        addAccount(QStringLiteral("local"), server.port());
+        QVERIFY(queue(QStringLiteral("local"), QStringLiteral("one")) > 0);
+        QVERIFY(queue(QStringLiteral("local"), QStringLiteral("two")) > 0);
+        const RunResult r = run({QStringLiteral("flush")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("2 sent, 0 deferred, 0 failed\n"));
+        QCOMPARE(r.err, QByteArray());
+    }
+
+    void flushShowsProgressOnATerminal()
+    {
+        // Standard error on a terminal, standard output redirected: the progress line there,
+        // erased at the end; standard output as without a terminal (also with --json).
+        SmtpServer server;
+        QVERIFY(server.start({}));
+        addAccount(QStringLiteral("local"), server.port());
+        QVERIFY(queue(QStringLiteral("local"), QStringLiteral("one")) > 0);
+        QVERIFY(queue(QStringLiteral("local"), QStringLiteral("two")) > 0);
+        RunResult r = runOnTerminal({QStringLiteral("flush")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out, QByteArray("2 sent, 0 deferred, 0 failed\n"));
+        QVERIFY2(r.err.startsWith("\rSending: 0 of 2 \u2014 0 sent, 0 deferred, 0 failed\x1b[K"),
+                 r.err.constData());
+        QVERIFY2(r.err.endsWith("\r\x1b[K"), r.err.constData());
+
+        QVERIFY(queue(QStringLiteral("local"), QStringLiteral("three")) > 0);
+        r = runOnTerminal({QStringLiteral("flush"), QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject summary = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(summary.value(QLatin1String("sent")), QJsonValue(1));
+        QCOMPARE(summary.value(QLatin1String("total")), QJsonValue(1));
+        QVERIFY2(r.err.startsWith("\rSending: 0 of 1 \u2014"), r.err.constData());
+        QVERIFY2(r.err.endsWith("\r\x1b[K"), r.err.constData());
     }
 
     void cancelRefusesASentMessage()

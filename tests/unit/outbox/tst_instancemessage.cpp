@@ -24,6 +24,10 @@ private slots:
                                << QByteArray("{\"cmd\":\"flush\"}\n");
         QTest::newRow("activate") << InstanceVerb::Activate << QString()
                                   << QByteArray("{\"cmd\":\"activate\"}\n");
+        QTest::newRow("status") << InstanceVerb::Status << QString()
+                                << QByteArray("{\"cmd\":\"status\"}\n");
+        QTest::newRow("yield") << InstanceVerb::Yield << QString()
+                               << QByteArray("{\"cmd\":\"yield\"}\n");
         QTest::newRow("activate mailto")
             << InstanceVerb::Activate << QStringLiteral("mailto:bob@example.org?subject=Hi")
             << QByteArray("{\"cmd\":\"activate\",\"mailto\":\"mailto:bob@example.org?subject=Hi\"}"
@@ -92,6 +96,35 @@ private slots:
         const auto old = decodeReply("{\"ok\":true}\n");
         QVERIFY(old && old->ok);
         QCOMPARE(old->queued, 0);
+    }
+
+    void statusReplyRoundTrip()
+    {
+        InstanceReply r = InstanceReply::success();
+        r.sender = SenderStatus{QStringLiteral("daemon"),
+                                4242,
+                                true,
+                                QStringLiteral("online"),
+                                {PooledSession{QStringLiteral("work"),
+                                               QStringLiteral("smtp.example.net:587"), true, 7}}};
+        const QByteArray line = encodeReply(r);
+        // The names `outpost status` of other versions read.
+        for (const char *key : {"\"role\":\"daemon\"", "\"pid\":4242", "\"work_offline\":true",
+                                "\"network\":\"online\"", "\"messages_sent\":7"})
+            QVERIFY2(line.contains(key), line.constData());
+        const auto back = decodeReply(line);
+        QVERIFY(back && back->ok && back->sender);
+        QCOMPARE(back->sender->role, QStringLiteral("daemon"));
+        QCOMPARE(back->sender->pid, 4242);
+        QVERIFY(back->sender->workOffline);
+        QCOMPARE(back->sender->network, QStringLiteral("online"));
+        QCOMPARE(back->sender->pool.size(), 1);
+        QCOMPARE(back->sender->pool[0].account, QStringLiteral("work"));
+        QCOMPARE(back->sender->pool[0].server, QStringLiteral("smtp.example.net:587"));
+        QVERIFY(back->sender->pool[0].busy);
+        QCOMPARE(back->sender->pool[0].messagesSent, 7);
+        // Answers to other requests carry no sender.
+        QVERIFY(!decodeReply(encodeReply(InstanceReply::success()))->sender);
     }
 
     void malformedRepliesAreNone()
