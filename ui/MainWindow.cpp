@@ -202,6 +202,11 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     });
     connect(service->transport(), &Transport::poolChanged, this, &MainWindow::scheduleStatus);
     connect(service->accounts(), &AccountStore::changed, this, &MainWindow::updateBanner);
+    // An account change is shown at once and written by the storage thread afterwards: one that
+    // could not be written was undone, and the user hears why.
+    connect(service->accounts(), &AccountStore::writeFailed, this, [this](const QString &why) {
+        showError(tr("Accounts"), tr("A change to the accounts could not be saved: %1").arg(why));
+    });
     connect(service, &Service::enqueued, this,
             [this](quint64 ticket, qint64) { m_emlTickets.remove(ticket); });
     connect(service, &Service::enqueueFailed, this, [this](quint64 ticket, const QString &why) {
