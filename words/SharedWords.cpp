@@ -168,6 +168,11 @@ QString errorClass(ErrorClass c, Front front)
         return window ? Tr::tr("The message could not be sent as written (address, size or a "
                                "missing server feature).")
                       : Tr::tr("Outpost could not send this message as it is.");
+    case ErrorClass::Credentials:
+        return window ? Tr::tr("The password command did not give the password in time; "
+                               "Outpost tries again later.")
+                      : Tr::tr("The password command did not finish in time; nothing was sent, "
+                               "and Outpost tries again later.");
     }
     return {};
 }

@@ -96,6 +96,7 @@ Result resultFor(ErrorClass c)
     case ErrorClass::Transient:
     case ErrorClass::Timeout:
     case ErrorClass::Protocol:
+    case ErrorClass::Credentials:
         return Result::TryLater;
     }
     return Result::TryLater;

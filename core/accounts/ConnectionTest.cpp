@@ -133,24 +133,33 @@ void ConnectionTest::start()
         }
         setStage(Stage::Password);
         QPointer<ConnectionTest> self(this);
-        auto done = [self](bool ok, const QString &secret, const QString &error) {
+        auto done = [self](PasswordCommandStatus status, const QString &secret,
+                           const QString &error) {
             if (!self || self->m_finished || self->m_cancelled)
                 return;
-            if (!ok) {
+            if (status == PasswordCommandStatus::TimedOut) {
+                // Not a refused login: the command may be waiting for the user (a pinentry).
+                self->finish(SmtpResult::failure(ErrorClass::Credentials, error));
+                return;
+            }
+            if (status != PasswordCommandStatus::Ok) {
                 self->finish(SmtpResult::failure(ErrorClass::Auth,
                                                  QStringLiteral("no password: %1").arg(error)));
                 return;
             }
             self->connectWith(secret);
         };
+        auto fromStore = [done](bool ok, const QString &secret, const QString &error) {
+            done(ok ? PasswordCommandStatus::Ok : PasswordCommandStatus::Failed, secret, error);
+        };
         if (!m_account.passwordCommand.isEmpty()) {
             m_passwordContext = new QObject(this);
             runPasswordCommand(m_account.passwordCommand, m_passwordContext, done,
                                m_options.passwordCommandTimeoutMs);
         } else if (m_options.credentials) {
-            m_options.credentials->readPassword(m_account.name, done);
+            m_options.credentials->readPassword(m_account.name, fromStore);
         } else {
-            done(false, {}, QStringLiteral("no password source"));
+            fromStore(false, {}, QStringLiteral("no password source"));
         }
     });
 }

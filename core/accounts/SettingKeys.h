@@ -46,6 +46,7 @@ inline constexpr SettingInfo kSettings[] = {
     {"timeout.data_block", "180000", true, 0, settings_detail::kIntMax},
     {"timeout.data_end", "600000", true, 0, settings_detail::kIntMax},
     {"timeout.quit", "5000", true, 0, settings_detail::kIntMax},
+    {"timeout.password_command", "60000", true, 1, settings_detail::kIntMax},
     {"shutdown.deadline_ms", "10000", true, 0, settings_detail::kIntMax},
     {"retry.initial_ms", "60000", true, 0, settings_detail::kYearMs},
     {"retry.max_ms", "3600000", true, 0, settings_detail::kYearMs},

@@ -361,11 +361,28 @@ void Dispatcher::fetchPassword(const Account &account)
         return;
     m_fetching.insert(account.name);
     const QString name = account.name;
-    auto done = [this, name](bool ok, const QString &secret, const QString &error) {
+    const QString server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
+    auto done = [this, name, server](PasswordCommandStatus status, const QString &secret,
+                                     const QString &error) {
         m_fetching.remove(name);
         const QList<ClaimedMessage> waiting = m_waitingForPassword.take(name);
         const std::optional<Account> account = m_accounts->find(name);
-        if (!ok || !account) {
+        if (status == PasswordCommandStatus::TimedOut && account) {
+            // The command may be waiting for the user (a pinentry, a locked password manager):
+            // not a refused login. The messages wait for the backoff like any attempt that
+            // reached nobody; the account stays as it is.
+            for (const ClaimedMessage &c : waiting) {
+                TransactionResult tx;
+                tx.messageId = c.id;
+                tx.server = server;
+                tx.result = SmtpResult::failure(ErrorClass::Credentials, error);
+                apply({decideOutcome(tx, c, outcomeContext(c.account, server)).update});
+            }
+            updateActivity();
+            scheduleDispatch();
+            return;
+        }
+        if (status != PasswordCommandStatus::Ok || !account) {
             // Nothing can be sent without it: hold the account's messages and say so once.
             for (const ClaimedMessage &c : waiting) {
                 DeliveryUpdate u;
@@ -388,10 +405,15 @@ void Dispatcher::fetchPassword(const Account &account)
             sendClaimed(c, *account, secret);
         scheduleDispatch();
     };
-    if (!account.passwordCommand.isEmpty())
-        runPasswordCommand(account.passwordCommand, this, done);
-    else
-        m_credentials->readPassword(account.name, done);
+    if (!account.passwordCommand.isEmpty()) {
+        runPasswordCommand(account.passwordCommand, this, done,
+                           int(m_settings->intValue(name, settingKey("timeout.password_command"))));
+    } else {
+        m_credentials->readPassword(
+            account.name, [done](bool ok, const QString &secret, const QString &error) {
+                done(ok ? PasswordCommandStatus::Ok : PasswordCommandStatus::Failed, secret, error);
+            });
+    }
 }
 
 void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,

@@ -16,7 +16,7 @@ bool pausesAccount(ErrorClass c)
 bool retryable(ErrorClass c)
 {
     return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
-           c == ErrorClass::Protocol;
+           c == ErrorClass::Protocol || c == ErrorClass::Credentials;
 }
 
 /// The time of the next attempt after `attemptsAfter` attempts.

@@ -66,7 +66,8 @@ qint64 retryBackoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 /// | accepted, some recipients 4xx               | queued with backoff for those only           |
 /// | auth, certificate, tls (attempted or not)   | held, account paused                         |
 /// | not attempted while shutting down           | queued, due now, attempt not counted         |
-/// | transient, network, timeout, protocol       | queued with backoff; failed once expired     |
+/// | transient, network, timeout, protocol,      | queued with backoff; failed once expired     |
+/// | credentials (password command hung)         |                                              |
 /// | lost after the end marker                   | the same, marked uncertain                   |
 /// | not attempted (open failed, pool gave up)   | queued with backoff, attempt not counted     |
 /// | permanent, local                            | failed, every recipient failed, notice       |

@@ -866,6 +866,39 @@ private slots:
         QVERIFY(m_accounts->isPaused(QStringLiteral("locked")));
     }
 
+    // A password command that hangs is no refused login: the message waits for the backoff
+    // with its own class and words, the account is not paused, and the stopped command leaves
+    // no warning behind.
+    void hangingPasswordCommandIsRetried()
+    {
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("Destroyed while process")));
+        Account a;
+        a.name = QStringLiteral("slow");
+        a.host = QStringLiteral("smtp.example.net");
+        a.port = 587;
+        a.security = Security::StartTls;
+        a.user = QStringLiteral("alice");
+        a.from = QStringLiteral("alice@example.org");
+        a.passwordCommand = QStringLiteral("sleep 30");
+        QString error;
+        QVERIFY2(m_accounts->add(a, &error), qPrintable(error));
+        QVERIFY(m_settings->set(QStringLiteral("slow"), QStringLiteral("timeout.password_command"),
+                                QStringLiteral("200"), &error));
+        const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("slow"));
+        QSignalSpy activity(m_dispatcher.get(), &Dispatcher::activityChanged);
+        m_dispatcher->start();
+        QTRY_VERIFY_WITH_TIMEOUT(!activity.isEmpty() && !activity.last().at(0).toBool(), 10000);
+        QCOMPARE(m_transport->requests.size(), 0);
+        const MessageRecord m = record(id);
+        QCOMPARE(m.state, MessageState::Queued);
+        QCOMPARE(m.errorClass, ErrorClass::Credentials);
+        QCOMPARE(m.lastDetail, QStringLiteral("the password command did not finish in 1 s"));
+        QCOMPARE(m.attempts, 1);
+        QVERIFY(m.nextAttemptAt > m_clock.now()); // the backoff, not at once
+        QVERIFY(!m.heldByAccount);
+        QVERIFY(!m_accounts->isPaused(QStringLiteral("slow")));
+    }
+
     void scheduledSend()
     {
         const QDateTime at = m_clock.now().addSecs(3600);

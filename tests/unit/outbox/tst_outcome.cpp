@@ -112,6 +112,10 @@ private slots:
             << ErrorClass::Protocol << 0 << QList<Rcpt>{} << false << false << false << 0 << kMinute
             << MS::Queued << HE::Deferred << none << true << false << NA::Backoff << kMinute
             << false << false << false;
+        QTest::newRow("credentials (password command hung): backoff, not paused")
+            << ErrorClass::Credentials << 0 << QList<Rcpt>{} << false << false << false << 0
+            << kMinute << MS::Queued << HE::Deferred << none << true << false << NA::Backoff
+            << kMinute << false << false << false;
         QTest::newRow("network after the end marker: uncertain")
             << ErrorClass::Network << 0 << rcptOkNoData << true << false << false << 0 << kMinute
             << MS::Queued << HE::UncertainRequeued << QList<MS>{MS::Queued, MS::Queued} << true
