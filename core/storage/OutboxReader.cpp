@@ -79,21 +79,8 @@ std::optional<MessageRecord> OutboxReader::message(qint64 id, ReadFailure *failu
         rec.reversePath = q.value(0).toByteArray();
         rec.needsSmtpUtf8 = q.value(1).toBool();
     }
-    QSqlQuery r(m_db->db());
-    r.prepare(QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE "
-                             "message = ? ORDER BY seq"));
-    r.addBindValue(id);
-    r.exec();
-    while (r.next()) {
-        RecipientRecord rr;
-        rr.address = r.value(0).toByteArray();
-        messageStateFromName(r.value(1).toString(), &rr.state);
-        rr.reply.code = r.value(2).toInt();
-        rr.reply.enhanced = r.value(3).toString().toLatin1();
-        if (!r.value(4).toString().isEmpty())
-            rr.reply.lines = {r.value(4).toString().toUtf8()};
-        rec.recipients << rr;
-    }
+    QSqlError recipientsError;
+    rec.recipients = readRecipients(m_db, id, &recipientsError);
     QSqlQuery h(m_db->db());
     h.prepare(QStringLiteral(
         "SELECT at, event, error_class, code, enhanced, text, uncertain, server, detail, notes "
@@ -115,10 +102,15 @@ std::optional<MessageRecord> OutboxReader::message(qint64 id, ReadFailure *failu
         e.notes = h.value(9).toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
         rec.history << e;
     }
-    if (failed(q.lastError(), failure) || failed(r.lastError(), failure) ||
+    if (failed(q.lastError(), failure) || failed(recipientsError, failure) ||
         failed(h.lastError(), failure))
         return std::nullopt;
     return rec;
+}
+
+QList<RecipientRecord> OutboxReader::recipients(qint64 id) const
+{
+    return readRecipients(m_db, id, nullptr);
 }
 
 QByteArray OutboxReader::messageData(qint64 id) const

@@ -28,6 +28,10 @@ public:
     /// Everything stored about message `id` but its bytes; nullopt when there is no such
     /// message or a read failed (then *failure, when given, says why; detail empty otherwise).
     std::optional<MessageRecord> message(qint64 id, ReadFailure *failure = nullptr) const;
+    /// The recipients of message `id` in envelope order, each with its state and the server's
+    /// last word on it (MessageRecord::recipients without the rest); empty when there is no
+    /// such message. For a view that needs only them, e.g. who refused a partly sent message.
+    QList<RecipientRecord> recipients(qint64 id) const;
     /// The stored RFC 5322 bytes; empty when there is no such message.
     QByteArray messageData(qint64 id) const;
     /// Summaries, newest first, optionally of one state; `limit` < 0 = all.

@@ -16,12 +16,12 @@ const char kSummaryColumns[] =
     "CAST(to_text AS BLOB), CAST(subject AS BLOB), attempts, created_at, send_at, "
     "next_attempt_at, last_code, NULLIF(last_enhanced, ''), CAST(NULLIF(last_text, '') AS BLOB), "
     "message_id, uncertain, size, CAST(NULLIF(last_detail, '') AS BLOB), dsn_notify, dsn_ret, "
-    "dsn_envid, held_by_account";
+    "dsn_envid, held_by_account, recipient_count, refused_recipients";
 const char kSummaryColumnsAsText[] =
     "id, account, state, NULLIF(error_class, ''), from_text, to_text, subject, attempts, "
     "created_at, send_at, next_attempt_at, last_code, NULLIF(last_enhanced, ''), "
     "NULLIF(last_text, ''), message_id, uncertain, size, NULLIF(last_detail, ''), dsn_notify, "
-    "dsn_ret, dsn_envid, held_by_account";
+    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients";
 
 /// A text column read as its UTF-8 bytes (see kSummaryColumns), or as text; empty for NULL.
 QString utf8At(const QSqlQuery &q, int column)
@@ -78,7 +78,37 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.lastDetail = utf8At(q, 17);
     m.dsn = readDsn(q, 18);
     m.heldByAccount = q.value(21).toBool();
+    m.recipientCount = q.value(22).toInt();
+    m.refusedRecipients = q.value(23).toInt();
     return m;
+}
+
+RecipientRecord readRecipient(const QSqlQuery &q)
+{
+    RecipientRecord rr;
+    rr.address = q.value(0).toByteArray();
+    messageStateFromName(q.value(1).toString(), &rr.state);
+    rr.reply.code = q.value(2).toInt();
+    rr.reply.enhanced = q.value(3).toString().toLatin1();
+    const QString text = q.value(4).toString();
+    if (!text.isEmpty())
+        rr.reply.lines = {text.toUtf8()};
+    return rr;
+}
+
+QList<RecipientRecord> readRecipients(Database *db, qint64 id, QSqlError *error)
+{
+    QList<RecipientRecord> out;
+    QSqlQuery r(db->db());
+    r.prepare(QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE "
+                             "message = ? ORDER BY seq"));
+    r.addBindValue(id);
+    r.exec();
+    while (r.next())
+        out << readRecipient(r);
+    if (error)
+        *error = r.lastError();
+    return out;
 }
 
 bool failed(const QSqlError &error, ReadFailure *failure)

@@ -36,6 +36,11 @@ inline QVariant textOrNull(const QString &s)
 QLatin1String summaryColumns(const Database *db);
 /// A MessageSummary from a row of summaryColumns().
 MessageSummary readSummary(const QSqlQuery &q);
+/// A recipient from a row of "address, state, code, enhanced, text" of the recipients table.
+RecipientRecord readRecipient(const QSqlQuery &q);
+/// Every recipient of message `id` in envelope order; *error (when given) is the read's
+/// error, invalid when it worked.
+QList<RecipientRecord> readRecipients(Database *db, qint64 id, QSqlError *error);
 /// The DSN request from its three columns (at `first`, first + 1, first + 2). Values this
 /// build does not know are ignored (the message is sent without them).
 DsnRequest readDsn(const QSqlQuery &q, int first);

@@ -36,4 +36,17 @@ bool messageStateFromName(const QString &name, MessageState *out)
     return false;
 }
 
+QString deliveryName(Delivery d)
+{
+    switch (d) {
+    case Delivery::None:
+        return {};
+    case Delivery::Complete:
+        return QStringLiteral("complete");
+    case Delivery::Partial:
+        return QStringLiteral("partial");
+    }
+    return {};
+}
+
 } // namespace outpost

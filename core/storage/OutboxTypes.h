@@ -29,6 +29,18 @@ QString messageStateName(MessageState s);
 /// Inverse of messageStateName(); false for unknown names.
 bool messageStateFromName(const QString &name, MessageState *out);
 
+/// Whether a `sent` message reached every recipient. The state says the server took the
+/// message; this says for whom, so `sent` keeps meaning what scripts filtering on it expect
+/// while a refused recipient is never hidden behind it.
+enum class Delivery
+{
+    None,     ///< not sent (yet): every state but `sent`
+    Complete, ///< sent, and every recipient accepted
+    Partial,  ///< sent, but the server refused some recipients for good (5xx)
+};
+/// "complete", "partial"; empty for Delivery::None (`delivery` is null in the JSON then).
+QString deliveryName(Delivery d);
+
 /// One envelope recipient and what became of it.
 struct RecipientRecord
 {
@@ -73,6 +85,18 @@ struct MessageSummary
     DsnRequest dsn;             ///< delivery status notifications asked for (none for rows from
                                 ///< before schema 2)
     bool heldByAccount = false; ///< held because its account needs attention, not by the user
+    int recipientCount = 0;     ///< envelope recipients (To, Cc and Bcc)
+    /// Recipients in state `failed`: in a `sent` message exactly those the server refused for
+    /// good, which makes the delivery partial.
+    int refusedRecipients = 0;
+
+    /// Complete or Partial for a `sent` message, None otherwise.
+    Delivery delivery() const
+    {
+        if (state != MessageState::Sent)
+            return Delivery::None;
+        return refusedRecipients > 0 ? Delivery::Partial : Delivery::Complete;
+    }
 };
 
 /// Why a read of the outbox failed (OutboxReader::forEachSummary(), message()).
@@ -116,6 +140,10 @@ struct ClaimedMessage
     QString account;
     QByteArray reversePath;
     QList<QByteArray> recipients; ///< only those still to be sent
+    /// The recipients earlier attempts settled (sent or failed), with the server's reply: a
+    /// retry of deferred recipients ends the message, and whether it reached everyone
+    /// depends on these too.
+    QList<RecipientRecord> settled;
     QByteArray data;
     bool needsSmtpUtf8 = false;
     DsnRequest dsn;

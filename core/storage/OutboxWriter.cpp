@@ -49,8 +49,9 @@ struct InsertStatements
         message.prepare(QStringLiteral("INSERT INTO messages (account, state, reverse_path, "
                                        "from_text, to_text, subject, message_id, size, "
                                        "needs_smtputf8, created_at, send_at, next_attempt_at, "
-                                       "updated_at, dsn_notify, dsn_ret, dsn_envid) "
-                                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                                       "updated_at, dsn_notify, dsn_ret, dsn_envid, "
+                                       "recipient_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                       "?, ?, ?, ?, ?, ?, ?)"));
         data.prepare(QStringLiteral("INSERT INTO message_data (id, data) VALUES (?, ?)"));
         recipient.prepare(QStringLiteral(
             "INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
@@ -85,6 +86,7 @@ bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id
     q.addBindValue(textOrNull(dsnNotifyName(m.dsn.notify)));
     q.addBindValue(textOrNull(dsnRetName(m.dsn.ret)));
     q.addBindValue(textOrNull(QString::fromLatin1(m.dsn.envid)));
+    q.addBindValue(int(m.recipients.size()));
     if (!q.exec()) {
         *error = q.lastError().text();
         return false;
@@ -198,8 +200,11 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
     q.finish();
     QSqlQuery &u = m_db->statement(QStringLiteral(
         "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"));
-    QSqlQuery &r = m_db->statement(QStringLiteral(
-        "SELECT address FROM recipients WHERE message = ? AND state = 'queued' ORDER BY seq"));
+    // Every recipient: those still queued are sent now, the others were settled by earlier
+    // attempts (ClaimedMessage::settled).
+    QSqlQuery &r = m_db->statement(
+        QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE "
+                       "message = ? ORDER BY seq"));
     QSqlQuery &d = m_db->statement(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
     for (ClaimedMessage &c : out) {
         u.addBindValue(now);
@@ -208,8 +213,13 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
             return {};
         r.addBindValue(c.id);
         r.exec();
-        while (r.next())
-            c.recipients << r.value(0).toByteArray();
+        while (r.next()) {
+            const RecipientRecord rr = readRecipient(r);
+            if (rr.state == MessageState::Queued)
+                c.recipients << rr.address;
+            else
+                c.settled << rr;
+        }
         r.finish();
         d.addBindValue(c.id);
         if (d.exec() && d.next())
@@ -235,7 +245,9 @@ struct UpdateStatements
                              "attempts + ?, next_attempt_at = ?, "
                              "last_code = ?, last_enhanced = ?, last_text = ?, "
                              "last_detail = ?, uncertain = MAX(uncertain, ?), "
-                             "held_by_account = ?, updated_at = ? WHERE id = ?")))
+                             "held_by_account = ?, updated_at = ?, refused_recipients = "
+                             "(SELECT COUNT(*) FROM recipients WHERE message = ? AND "
+                             "state = 'failed') WHERE id = ?")))
         , recipient(db->statement(QStringLiteral("UPDATE recipients SET state = ?, code = ?, "
                                                  "enhanced = ?, text = ? WHERE message = ? AND "
                                                  "address = ?")))
@@ -244,9 +256,23 @@ struct UpdateStatements
     QSqlQuery &message, &recipient, &history;
 };
 
-/// One update inside applyUpdates()'s transaction, on its prepared statements.
+/// One update inside applyUpdates()'s transaction, on its prepared statements. The recipients
+/// first: the message's count of refused recipients is taken from them.
 bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QString *error)
 {
+    QSqlQuery &r = st->recipient;
+    for (const RecipientRecord &rr : u.recipients) {
+        r.bindValue(0, messageStateName(rr.state));
+        r.bindValue(1, rr.reply.code);
+        r.bindValue(2, QString::fromLatin1(rr.reply.enhanced));
+        r.bindValue(3, rr.reply.boundedText());
+        r.bindValue(4, u.id);
+        r.bindValue(5, rr.address);
+        if (!r.exec()) {
+            *error = r.lastError().text();
+            return false;
+        }
+    }
     QSqlQuery &q = st->message;
     q.bindValue(0, messageStateName(u.state));
     q.bindValue(1, errorClassName(u.errorClass));
@@ -260,22 +286,10 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     q.bindValue(9, u.state == MessageState::Held && u.event == HistoryEvent::HeldAccountPaused);
     q.bindValue(10, now);
     q.bindValue(11, u.id);
+    q.bindValue(12, u.id);
     if (!q.exec()) {
         *error = q.lastError().text();
         return false;
-    }
-    QSqlQuery &r = st->recipient;
-    for (const RecipientRecord &rr : u.recipients) {
-        r.bindValue(0, messageStateName(rr.state));
-        r.bindValue(1, rr.reply.code);
-        r.bindValue(2, QString::fromLatin1(rr.reply.enhanced));
-        r.bindValue(3, rr.reply.boundedText());
-        r.bindValue(4, u.id);
-        r.bindValue(5, rr.address);
-        if (!r.exec()) {
-            *error = r.lastError().text();
-            return false;
-        }
     }
     HistoryEntry h;
     h.at = fromMs(now);
@@ -418,7 +432,13 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
         r.prepare(QStringLiteral(
             "UPDATE recipients SET state = 'queued' WHERE message = ? AND state = 'failed'"));
         r.addBindValue(id);
-        r.exec();
+        QSqlQuery c(db->db());
+        c.prepare(QStringLiteral("UPDATE messages SET refused_recipients = 0 WHERE id = ?"));
+        c.addBindValue(id);
+        if (!r.exec() || !c.exec()) {
+            *error = r.lastError().isValid() ? r.lastError().text() : c.lastError().text();
+            return false;
+        }
     }
     QSqlQuery h(db->db());
     h.prepare(
@@ -545,10 +565,13 @@ bool OutboxWriter::cancel(qint64 id, bool *deleted, QString *error)
     const qint64 now = m_clock->nowMs();
     Transaction tx(m_db->db());
     QSqlQuery u(m_db->db());
-    u.prepare(QStringLiteral("UPDATE messages SET state = 'failed', error_class = 'local', "
-                             "last_detail = ?, held_by_account = 0, updated_at = ? WHERE id = ?"));
+    u.prepare(QStringLiteral(
+        "UPDATE messages SET state = 'failed', error_class = 'local', last_detail = ?, "
+        "held_by_account = 0, updated_at = ?, refused_recipients = recipient_count - (SELECT "
+        "COUNT(*) FROM recipients WHERE message = ? AND state = 'sent') WHERE id = ?"));
     u.addBindValue(QStringLiteral("cancelled by the user"));
     u.addBindValue(now);
+    u.addBindValue(id);
     u.addBindValue(id);
     QSqlQuery r(m_db->db());
     r.prepare(QStringLiteral("UPDATE recipients SET state = 'failed', text = ? WHERE message = ? "
@@ -619,8 +642,8 @@ bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
         "UPDATE messages SET account = ?, state = ?, error_class = '', reverse_path = ?, "
         "from_text = ?, to_text = ?, subject = ?, message_id = ?, size = ?, needs_smtputf8 = ?, "
         "send_at = ?, next_attempt_at = ?, attempts = 0, last_code = 0, last_enhanced = '', "
-        "last_text = '', uncertain = 0, held_by_account = 0, last_detail = '', updated_at = ? "
-        "WHERE id = ?"));
+        "last_text = '', uncertain = 0, held_by_account = 0, last_detail = '', updated_at = ?, "
+        "recipient_count = ?, refused_recipients = 0 WHERE id = ?"));
     u.addBindValue(m.account);
     u.addBindValue(messageStateName(m.state));
     u.addBindValue(m.reversePath);
@@ -633,6 +656,7 @@ bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
     u.addBindValue(sendAt);
     u.addBindValue(std::max(now, sendAt));
     u.addBindValue(now);
+    u.addBindValue(int(m.recipients.size()));
     u.addBindValue(id);
     QSqlQuery d(db);
     d.prepare(QStringLiteral("UPDATE message_data SET data = ? WHERE id = ?"));

@@ -720,6 +720,9 @@ private slots:
                                                                   : QString());
             QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
         }
+        // Schema 2 had none of the columns of later schemas (their migrations add them).
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN recipient_count")));
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN refused_recipients")));
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 2")));
         q = QSqlQuery();
         reopen();
@@ -1362,6 +1365,143 @@ private slots:
         QCOMPARE(rec->history.last().event, HistoryEvent::Cancelled);
         QVERIFY(
             m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+    }
+
+    void recipientCountsFollowTheRecipients()
+    {
+        // How many recipients a message has and how many the server refused for good are
+        // listing fields (delivery "partial"), kept by every write that changes a recipient.
+        QString error;
+        const QList<QByteArray> three = {"bob@example.net", "nobody@example.net",
+                                         "carol@example.net"};
+        const qint64 id =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("p", three), &error);
+        auto summary = [&] {
+            return *m_storage->reader()->summary(id);
+        };
+        QCOMPARE(summary().recipientCount, 3);
+        QCOMPARE(summary().refusedRecipients, 0);
+        QCOMPARE(summary().delivery(), Delivery::None);
+        QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].recipients, three);
+        QVERIFY(claimed[0].settled.isEmpty());
+        // nobody@ refused for good, carol@ deferred: queued for carol@ only.
+        const SmtpReply refused{550, "5.1.1", {"No such user"}};
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.event = HistoryEvent::PartlyDeferred;
+        u.recipients = {{"bob@example.net", MessageState::Sent, {250, "2.0.0", {"ok"}}},
+                        {"nobody@example.net", MessageState::Failed, refused},
+                        {"carol@example.net", MessageState::Queued, {451, "4.2.0", {"later"}}}};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
+        QCOMPARE(summary().refusedRecipients, 1);
+        QCOMPARE(summary().delivery(), Delivery::None); // not sent yet
+        // The retry is for carol@ only; the others come along as settled, with their replies.
+        claimed = m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].recipients, QList<QByteArray>{"carol@example.net"});
+        QCOMPARE(claimed[0].settled.size(), 2);
+        QCOMPARE(claimed[0].settled[0].state, MessageState::Sent);
+        QCOMPARE(claimed[0].settled[1].address, QByteArray("nobody@example.net"));
+        QCOMPARE(claimed[0].settled[1].state, MessageState::Failed);
+        QCOMPARE(claimed[0].settled[1].reply.code, 550);
+        QCOMPARE(claimed[0].settled[1].reply.text(), QStringLiteral("No such user"));
+        u.state = MessageState::Sent;
+        u.event = HistoryEvent::SentSomeRefused;
+        u.recipients = {{"carol@example.net", MessageState::Sent, {250, "2.0.0", {"ok"}}}};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
+        QCOMPARE(summary().state, MessageState::Sent);
+        QCOMPARE(summary().refusedRecipients, 1);
+        QCOMPARE(summary().recipientCount, 3);
+        QCOMPARE(summary().delivery(), Delivery::Partial);
+        QCOMPARE(m_storage->reader()->list(MessageState::Sent).value(0).delivery(),
+                 Delivery::Partial);
+        QCOMPARE(m_storage->reader()->recipients(id).size(), 3);
+        QCOMPARE(m_storage->reader()->recipients(id)[1].reply.code, 550);
+        reopen();
+        QCOMPARE(summary().delivery(), Delivery::Partial);
+
+        // A failed message: retry queues its failed recipients again, and none is refused.
+        const qint64 f =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("f", three), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        DeliveryUpdate fail;
+        fail.id = f;
+        fail.state = MessageState::Failed;
+        fail.errorClass = ErrorClass::Permanent;
+        fail.reply = refused;
+        fail.event = HistoryEvent::Failed;
+        for (const QByteArray &a : three)
+            fail.recipients << RecipientRecord{a, MessageState::Failed, refused};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, fail, &error), qPrintable(error));
+        QCOMPARE(m_storage->reader()->summary(f)->refusedRecipients, 3);
+        QCOMPARE(m_storage->reader()->summary(f)->delivery(), Delivery::None);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::retryNow, f, &error, nullptr));
+        QCOMPARE(m_storage->reader()->summary(f)->refusedRecipients, 0);
+        // Cancelled: every recipient not sent is failed, and counted so.
+        bool deleted = true;
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        DeliveryUpdate part;
+        part.id = f;
+        part.state = MessageState::Queued;
+        part.event = HistoryEvent::PartlyDeferred;
+        part.recipients = {{"bob@example.net", MessageState::Sent, {250, {}, {"ok"}}},
+                           {"nobody@example.net", MessageState::Queued, {451, {}, {"later"}}},
+                           {"carol@example.net", MessageState::Queued, {451, {}, {"later"}}}};
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, part, &error));
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::cancel, f, &deleted, &error),
+                 qPrintable(error));
+        QVERIFY(!deleted);
+        QCOMPARE(m_storage->reader()->summary(f)->refusedRecipients, 2);
+    }
+
+    void replacedDraftCountsItsNewRecipients()
+    {
+        QString error;
+        NewMessage m = makeMessage("d", {"bob@example.net"});
+        m.state = MessageState::Draft;
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
+        QCOMPARE(m_storage->reader()->summary(id)->recipientCount, 1);
+        m.recipients = {"bob@example.net", "carol@example.net"};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::replaceDraft, id, m, &error),
+                 qPrintable(error));
+        QCOMPARE(m_storage->reader()->summary(id)->recipientCount, 2);
+        QCOMPARE(m_storage->reader()->summary(id)->refusedRecipients, 0);
+    }
+
+    void migratesRecipientCounts()
+    {
+        // Schema 3 had no counts: opening counts them from the recipients of every message, so
+        // a message sent before the upgrade to only some recipients is partial too.
+        QString error;
+        const qint64 partial = m_storage->writeNow(
+            &OutboxWriter::enqueue, makeMessage("p", {"bob@example.net", "nobody@example.net"}),
+            &error);
+        const qint64 complete =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("c"), &error);
+        QSqlQuery q(m_db->db());
+        for (const char *sql :
+             {"UPDATE messages SET state = 'sent'", "UPDATE recipients SET state = 'sent'",
+              "UPDATE recipients SET state = 'failed', code = 550 WHERE address = "
+              "CAST('nobody@example.net' AS BLOB)",
+              "ALTER TABLE messages DROP COLUMN recipient_count",
+              "ALTER TABLE messages DROP COLUMN refused_recipients", "PRAGMA user_version = 3"})
+            QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
+        q = QSqlQuery();
+        reopen();
+        const auto p = m_storage->reader()->summary(partial);
+        QCOMPARE(p->recipientCount, 2);
+        QCOMPARE(p->refusedRecipients, 1);
+        QCOMPARE(p->delivery(), Delivery::Partial);
+        const auto c = m_storage->reader()->summary(complete);
+        QCOMPARE(c->recipientCount, 1);
+        QCOMPARE(c->refusedRecipients, 0);
+        QCOMPARE(c->delivery(), Delivery::Complete);
     }
 
     void failAccountAndOrphans()
