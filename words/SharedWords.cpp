@@ -182,8 +182,44 @@ QString result(const SmtpResult &r)
     return withReply(errorClass(r.errorClass, Front::Terminal), r);
 }
 
+QString sentToSome(int reached, int total, Front front)
+{
+    return front == Front::Window ? Tr::tr("Sent to %1 of %2 recipients").arg(reached).arg(total)
+                                  : Tr::tr("sent to %1 of %2 recipients").arg(reached).arg(total);
+}
+
+QString refusedRecipients(const QList<RecipientRecord> &refused, Front front)
+{
+    QStringList parts;
+    for (const RecipientRecord &r : refused) {
+        const QString address = QString::fromUtf8(r.address);
+        const QString said = reply(r.reply);
+        if (front == Front::Window)
+            parts << (said.isEmpty() ? address : Tr::tr("%1: %2").arg(address, said));
+        else
+            parts << (said.isEmpty() ? Tr::tr("%1 refused").arg(address)
+                                     : Tr::tr("%1 refused: %2").arg(address, said));
+    }
+    return parts.join(front == Front::Window ? QStringLiteral("\n") : QStringLiteral("; "));
+}
+
+QString partlySentLine(qint64 id, int reached, int total, const QList<RecipientRecord> &refused)
+{
+    return Tr::tr("message %1 %2: %3")
+        .arg(id)
+        .arg(sentToSome(reached, total, Front::Terminal),
+             refusedRecipients(refused, Front::Terminal));
+}
+
 QString lastOutcome(const MessageSummary &m, Front front)
 {
+    if (front == Front::Terminal && m.delivery() == Delivery::Partial) {
+        // The row has no room for who: the first refusal, and `show` lists them all.
+        return Tr::tr("%1; first refusal: %2")
+            .arg(sentToSome(m.recipientCount - m.refusedRecipients, m.recipientCount,
+                            Front::Terminal),
+                 reply(m.lastReply));
+    }
     if (front == Front::Window) {
         const QString said = reply(m.lastReply);
         return said.isEmpty() ? errorClass(m.errorClass, Front::Window) : said;
@@ -282,6 +318,8 @@ QString noticeTitle(const Notice &n)
         return Tr::tr("A message could not be sent");
     case Notice::Kind::BatchSent:
         return Tr::tr("Messages sent");
+    case Notice::Kind::PartiallySent:
+        return Tr::tr("A message reached only some recipients");
     }
     return {};
 }
@@ -296,9 +334,15 @@ QString noticeText(const Notice &n, Front front)
             return Tr::tr("message %1 failed: %2").arg(n.messageId).arg(result(n.result));
         case Notice::Kind::BatchSent:
             return Tr::tr("%1 message(s) written while offline have been sent").arg(n.count);
+        case Notice::Kind::PartiallySent:
+            return partlySentLine(n.messageId, n.count, n.recipients, n.refused);
         }
         return {};
     }
+    if (n.kind == Notice::Kind::PartiallySent)
+        return Tr::tr("%1. The server refused:\n%2")
+            .arg(sentToSome(n.count, n.recipients, Front::Window),
+                 refusedRecipients(n.refused, Front::Window));
     QString what = errorClass(n.result.errorClass, Front::Window);
     const QString said = reply(n.result.reply);
     if (!said.isEmpty())
@@ -311,6 +355,8 @@ QString noticeText(const Notice &n, Front front)
         return what;
     case Notice::Kind::BatchSent:
         return Tr::tr("%n message(s) written while offline have been sent.", nullptr, n.count);
+    case Notice::Kind::PartiallySent:
+        break; // above
     }
     return {};
 }

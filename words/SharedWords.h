@@ -42,6 +42,20 @@ QString result(const SmtpResult &r);
 /// of a failure.
 QString lastOutcome(const MessageSummary &m, Front front);
 
+/// A message sent to only some of its recipients: "Sent to 1 of 2 recipients" (the window's
+/// state column) or "sent to 1 of 2 recipients" (the terminal, inside a sentence).
+QString sentToSome(int reached, int total, Front front);
+
+/// The recipients refused for good with the server's words: the window one per line
+/// ("carol@example.net: 550 5.1.1 No such user"), the terminal on one line ("carol@example.net
+/// refused: 550 5.1.1 No such user; dave@…").
+QString refusedRecipients(const QList<RecipientRecord> &refused, Front front);
+
+/// The terminal's line for message `id` sent to only some recipients, the same in `flush`'s
+/// summary and its notice: "message 7 sent to 1 of 2 recipients: carol@example.net refused:
+/// 550 5.1.1 No such user".
+QString partlySentLine(qint64 id, int reached, int total, const QList<RecipientRecord> &refused);
+
 /// What a history row records, in words ("held (account paused)"): the one place a
 /// HistoryEvent becomes words. RetryRequested says the time the dropped schedule was for (the
 /// window in the user's locale); an Unknown row (an event this build does not know) shows its

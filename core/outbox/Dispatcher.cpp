@@ -572,20 +572,34 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
             ++m_offlineBatchSent;
         applyLater(d.update);
+        raiseNotice(d, c, tx);
         return; // commitPending() dispatches again
     }
     apply({d.update});
     if (d.pauseAccount)
         pauseAccount(c.account, tx.result);
-    if (d.notice) {
-        Notice n;
-        n.kind = *d.notice;
-        n.account = c.account;
-        n.messageId = c.id;
-        n.result = tx.result;
-        emit notice(n);
-    }
+    raiseNotice(d, c, tx);
     scheduleDispatch();
+}
+
+void Dispatcher::raiseNotice(const OutcomeDecision &d, const ClaimedMessage &c,
+                             const TransactionResult &tx)
+{
+    if (!d.notice)
+        return;
+    Notice n;
+    n.kind = *d.notice;
+    n.account = c.account;
+    n.messageId = c.id;
+    n.result = tx.result;
+    if (n.kind == Notice::Kind::PartiallySent) {
+        // What the message's row says too: the first refusal is its reply.
+        n.result.reply = d.update.reply;
+        n.count = d.reached;
+        n.recipients = d.recipientCount;
+        n.refused = d.refused;
+    }
+    emit notice(n);
 }
 
 } // namespace outpost

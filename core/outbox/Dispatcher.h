@@ -16,6 +16,7 @@ namespace outpost {
 
 class AccountStore;
 struct OutcomeContext;
+struct OutcomeDecision;
 class Storage;
 struct StorageWriter;
 class Clock;
@@ -107,6 +108,9 @@ private:
     void fetchPassword(const Account &account);
     void onFinished(const TransactionResult &tx);
     void pauseAccount(const QString &account, const SmtpResult &why);
+    /// Emits the notice decision `d` asks for about message `c` (result `tx`), if any.
+    void raiseNotice(const OutcomeDecision &d, const ClaimedMessage &c,
+                     const TransactionResult &tx);
     /// Queues again the messages claimed while their account's password was being fetched.
     void requeueWaitingForPassword();
     /// Writes outcomes now (after those waiting for the group commit).

@@ -8,6 +8,9 @@ namespace outpost {
 
 namespace {
 
+/// The refused addresses a partial delivery's detail names (the rest are in its recipients).
+constexpr int kDetailAddresses = 5;
+
 bool pausesAccount(ErrorClass c)
 {
     return c == ErrorClass::Auth || c == ErrorClass::Certificate || c == ErrorClass::Tls;
@@ -72,7 +75,6 @@ OutcomeDecision decideOutcome(const TransactionResult &tx, const ClaimedMessage 
         // Per recipient: accepted -> sent; 5xx -> failed; 4xx -> queued for a retry of only
         // those.
         bool anyQueued = false;
-        bool anyFailed = false;
         for (const RecipientResult &r : tx.recipients) {
             RecipientRecord rr;
             rr.address = r.address;
@@ -84,20 +86,51 @@ OutcomeDecision decideOutcome(const TransactionResult &tx, const ClaimedMessage 
                 anyQueued = true;
             } else {
                 rr.state = MessageState::Failed;
-                anyFailed = true;
             }
             u.recipients << rr;
         }
         d.accepted = true;
         if (anyQueued) {
+            // Not done yet: whether it reaches everyone is told when it ends.
             u.state = MessageState::Queued;
             u.nextAttemptAt = backoffFrom(ctx, attemptsAfter);
             u.event = HistoryEvent::PartlyDeferred;
             d.next = NextAttempt::Backoff;
-        } else {
-            u.state = MessageState::Sent;
-            u.event = anyFailed ? HistoryEvent::SentSomeRefused : HistoryEvent::Sent;
+            return d;
         }
+        u.state = MessageState::Sent;
+        u.event = HistoryEvent::Sent;
+        // Refused for good, in this attempt or an earlier one (a retry of deferred recipients
+        // ends the message): sent, but not to everyone, and the user is told so.
+        for (const RecipientRecord &r : c.settled) {
+            if (r.state == MessageState::Failed)
+                d.refused << r;
+        }
+        for (const RecipientRecord &r : std::as_const(u.recipients)) {
+            if (r.state == MessageState::Failed)
+                d.refused << r;
+        }
+        if (d.refused.isEmpty())
+            return d;
+        d.recipientCount = int(c.settled.size() + c.recipients.size());
+        d.reached = d.recipientCount - int(d.refused.size());
+        u.event = HistoryEvent::SentSomeRefused;
+        // The message's last reply and error are the first refusal, so that every listing
+        // shows why it is not complete; the class stays none: the server took the message.
+        u.reply = d.refused.first().reply;
+        QStringList who;
+        for (const RecipientRecord &r : std::as_const(d.refused)) {
+            if (who.size() == kDetailAddresses) {
+                who << QStringLiteral("\u2026");
+                break;
+            }
+            who << QString::fromUtf8(r.address);
+        }
+        u.detail = QStringLiteral("%1 of %2 recipients refused: %3")
+                       .arg(d.refused.size())
+                       .arg(d.recipientCount)
+                       .arg(who.join(QLatin1String(", ")));
+        d.notice = Notice::Kind::PartiallySent;
         return d;
     }
     if (retryable(cls) || tx.notAttempted) {

@@ -46,8 +46,14 @@ struct OutcomeDecision
     /// The server took the message (for some recipients at least): written with the next group
     /// commit instead of at once.
     bool accepted = false;
-    /// A notice to raise about this message (MessageFailed), if any.
+    /// A notice to raise about this message (MessageFailed, PartiallySent), if any.
     std::optional<Notice::Kind> notice;
+    /// PartiallySent: every recipient of the message refused for good, by earlier attempts
+    /// (first) and this one, each with the server's reply.
+    QList<RecipientRecord> refused;
+    /// PartiallySent: how many recipients the message reached, of `recipientCount` in all.
+    int reached = 0;
+    int recipientCount = 0;
     /// Its account is to be paused (its messages held, the user told once).
     bool pauseAccount = false;
 };
@@ -62,8 +68,10 @@ qint64 retryBackoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 /// | result                                      | decision                                     |
 /// |---------------------------------------------|----------------------------------------------|
 /// | accepted, every recipient                   | sent (group commit)                          |
-/// | accepted, some recipients 5xx               | sent, those recipients failed                |
+/// | accepted, some recipients 5xx               | sent, partial: those recipients failed, the  |
+/// |                                             | first refusal as the reply, notice           |
 /// | accepted, some recipients 4xx               | queued with backoff for those only           |
+/// | accepted for the rest after an earlier 5xx  | sent, partial, notice (as above)             |
 /// | auth, certificate, tls (attempted or not)   | held, account paused                         |
 /// | not attempted while shutting down           | queued, due now, attempt not counted         |
 /// | transient, network, timeout, protocol,      | queued with backoff; failed once expired     |

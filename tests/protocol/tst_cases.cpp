@@ -163,6 +163,8 @@ public:
         v.attempts = rec->attempts;
         v.uncertain = rec->uncertain;
         v.messageId = rec->messageId;
+        if (rec->delivery() != Delivery::None)
+            v.delivery = deliveryName(rec->delivery());
         v.queuedAt = m_queuedAt.value(id);
         for (const HistoryEntry &h : rec->history) {
             for (const QString &note : h.notes) {

@@ -348,11 +348,75 @@ private slots:
         QCOMPARE(m.recipients[1].reply.enhanced, QByteArray("5.1.1"));
         QCOMPARE(m.recipients[1].reply.text(), QStringLiteral("no such user"));
         QCOMPARE(m.recipients[2].state, MessageState::Sent);
+        // Sent, but partial: the refusal is the message's reply and the user is told who.
+        QCOMPARE(m.delivery(), Delivery::Partial);
+        QCOMPARE(m.recipientCount, 3);
+        QCOMPARE(m.refusedRecipients, 1);
+        QCOMPARE(m.errorClass, ErrorClass::None);
+        QCOMPARE(m.lastReply.code, 550);
+        QCOMPARE(m.lastDetail, QStringLiteral("1 of 3 recipients refused: nobody@example.net"));
+        QCOMPARE(m.history.last().event, HistoryEvent::SentSomeRefused);
+        QCOMPARE(m_notices->count(), 1);
+        const Notice n = m_notices->first().first().value<Notice>();
+        QCOMPARE(n.kind, Notice::Kind::PartiallySent);
+        QCOMPARE(n.messageId, id);
+        QCOMPARE(n.account, QStringLiteral("work"));
+        QCOMPARE(n.count, 2);
+        QCOMPARE(n.recipients, 3);
+        QCOMPARE(n.refused.size(), 1);
+        QCOMPARE(n.refused[0].address, QByteArray("nobody@example.net"));
+        QCOMPARE(n.refused[0].reply.text(), QStringLiteral("no such user"));
+        QCOMPARE(n.result.reply.code, 550);
         // Nothing is retried.
         m_clock.advance(10 * kHour);
         m_dispatcher->wake();
         settle();
         QCOMPARE(m_transport->requests.size(), 1);
+        QCOMPARE(m_notices->count(), 1);
+    }
+
+    // A recipient refused (5xx) and one deferred (4xx): the deferred one is retried on its own;
+    // when it goes through, the message is sent but partial, and only then is the user told,
+    // once, about the refusal of the first attempt.
+    void refusedThenDeferredEndsPartial()
+    {
+        const qint64 id =
+            enqueue("mixed", {"bob@example.net", "nobody@example.net", "later@example.net"});
+        m_dispatcher->start();
+        const SendRequest *r = waitRequest(1);
+        QVERIFY(r);
+        TransactionResult tx = accepted(*r);
+        tx.recipients[1] =
+            RecipientResult{"nobody@example.net", reply(550, "5.1.1", "no such user"), false};
+        tx.recipients[2] =
+            RecipientResult{"later@example.net", reply(451, "4.2.0", "try again later"), false};
+        m_transport->finish(tx);
+        settle();
+        MessageRecord m = record(id);
+        QCOMPARE(m.state, MessageState::Queued);
+        QCOMPARE(m.delivery(), Delivery::None);
+        QCOMPARE(m.refusedRecipients, 1);
+        QCOMPARE(m_notices->count(), 0); // not done yet
+        m_clock.advance(2 * kMinute);
+        m_dispatcher->wake();
+        r = waitRequest(2);
+        QVERIFY(r);
+        QCOMPARE(r->message.recipients, QList<QByteArray>{"later@example.net"});
+        m_transport->finish(accepted(*r));
+        settle();
+        m = record(id);
+        QCOMPARE(m.state, MessageState::Sent);
+        QCOMPARE(m.delivery(), Delivery::Partial);
+        QCOMPARE(m.lastReply.code, 550);
+        QCOMPARE(m.history.last().event, HistoryEvent::SentSomeRefused);
+        QCOMPARE(m_notices->count(), 1);
+        const Notice n = m_notices->first().first().value<Notice>();
+        QCOMPARE(n.kind, Notice::Kind::PartiallySent);
+        QCOMPARE(n.count, 2);
+        QCOMPARE(n.recipients, 3);
+        QCOMPARE(n.refused.size(), 1);
+        QCOMPARE(n.refused[0].address, QByteArray("nobody@example.net"));
+        QCOMPARE(n.refused[0].reply.code, 550);
     }
 
     // | some RCPT 4xx, others 2xx | sent to the accepted; a retry for the 4xx recipients only |
@@ -398,6 +462,7 @@ private slots:
         for (const RecipientRecord &rr : m.recipients)
             QCOMPARE(rr.state, MessageState::Sent);
         QCOMPARE(m_notices->count(), 0);
+        QCOMPARE(m.delivery(), Delivery::Complete);
     }
 
     // | 4xx, timeout, connection lost, DNS failure | queued again with backoff: 1 min doubling

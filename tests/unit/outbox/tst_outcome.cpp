@@ -73,11 +73,12 @@ private slots:
         QTest::newRow("sent") << ErrorClass::None << 250 << bothOk << true << false << false << 0
                               << kMinute << MS::Sent << HE::Sent << QList<MS>{MS::Sent, MS::Sent}
                               << true << false << NA::None << qint64(-1) << true << false << false;
+        // Sent, but partial: a notice (partialDelivery below checks the rest).
         QTest::newRow("some recipients refused (5xx)")
             << ErrorClass::None << 250 << QList<Rcpt>{{250, true}, {550, false}} << true << false
             << false << 0 << kMinute << MS::Sent << HE::SentSomeRefused
             << QList<MS>{MS::Sent, MS::Failed} << true << false << NA::None << qint64(-1) << true
-            << false << false;
+            << true << false;
         QTest::newRow("some deferred (4xx): retry those only")
             << ErrorClass::None << 250 << QList<Rcpt>{{250, true}, {451, false}} << true << false
             << false << 2 << kMinute << MS::Queued << HE::PartlyDeferred
@@ -228,17 +229,131 @@ private slots:
         QTEST(d.accepted, "accepted");
         QFETCH(bool, notice);
         QCOMPARE(d.notice.has_value(), notice);
+        // A sent message's notice is about the recipients it did not reach.
         if (notice)
-            QCOMPARE(*d.notice, Notice::Kind::MessageFailed);
+            QCOMPARE(*d.notice, u.state == MessageState::Sent ? Notice::Kind::PartiallySent
+                                                              : Notice::Kind::MessageFailed);
         QTEST(d.pauseAccount, "pause");
         // What every row carries along.
         QCOMPARE(u.id, c.id);
         QCOMPARE(u.errorClass, cls);
-        QCOMPARE(u.reply.code, code);
+        // The reply that decided it; for a partial delivery the first refusal (partialDelivery).
+        if (u.event != HistoryEvent::SentSomeRefused)
+            QCOMPARE(u.reply.code, code);
         QCOMPARE(u.server, ctx.server);
         QCOMPARE(u.notes, QStringList{QStringLiteral("dsn-not-offered")});
         QCOMPARE(u.state == MessageState::Held && u.event == HistoryEvent::HeldAccountPaused,
                  d.pauseAccount);
+    }
+
+    // A message accepted for some recipients and refused (5xx) for others is sent, but partial:
+    // the refusals of this attempt and of earlier ones (a retry of deferred recipients ends the
+    // message) make the notice, the first of them is the message's reply, and the detail
+    // counts and names them. A deferral (4xx) still waits: nothing is told before the end.
+    void partialDelivery_data()
+    {
+        QTest::addColumn<QList<Rcpt>>("rcpts");         // this attempt, per claimed recipient
+        QTest::addColumn<QList<Rcpt>>("earlier");       // settled before (accepted or refused)
+        QTest::addColumn<MessageState>("state");        // of the message after it
+        QTest::addColumn<HistoryEvent>("event");        // its history entry
+        QTest::addColumn<bool>("notice");               // PartiallySent raised
+        QTest::addColumn<int>("replyCode");             // the message's last reply
+        QTest::addColumn<QList<QByteArray>>("refused"); // in the notice, in order
+        QTest::addColumn<int>("reached");
+        QTest::addColumn<int>("total");
+        QTest::addColumn<QString>("detail");
+        using MS = MessageState;
+        using HE = HistoryEvent;
+        using B = QList<QByteArray>;
+        QTest::newRow("every recipient accepted")
+            << QList<Rcpt>{{250, true}, {250, true}} << QList<Rcpt>{} << MS::Sent << HE::Sent
+            << false << 250 << B{} << 0 << 0 << QString();
+        QTest::newRow("one of two refused")
+            << QList<Rcpt>{{250, true}, {550, false}} << QList<Rcpt>{} << MS::Sent
+            << HE::SentSomeRefused << true << 550 << B{"carol@example.net"} << 1 << 2
+            << QStringLiteral("1 of 2 recipients refused: carol@example.net");
+        QTest::newRow("two refused, the first is the reply")
+            << QList<Rcpt>{{553, false}, {550, false}, {250, true}} << QList<Rcpt>{} << MS::Sent
+            << HE::SentSomeRefused << true << 553 << B{"bob@example.net", "carol@example.net"} << 1
+            << 3 << QStringLiteral("2 of 3 recipients refused: bob@example.net, carol@example.net");
+        QTest::newRow("refused and deferred: queued, told at the end")
+            << QList<Rcpt>{{550, false}, {451, false}, {250, true}} << QList<Rcpt>{} << MS::Queued
+            << HE::PartlyDeferred << false << 250 << B{} << 0 << 0 << QString();
+        QTest::newRow("the deferred one accepted later, an earlier refusal")
+            << QList<Rcpt>{{250, true}} << QList<Rcpt>{{550, false}, {250, true}} << MS::Sent
+            << HE::SentSomeRefused << true << 550 << B{"earlier0@example.net"} << 2 << 3
+            << QStringLiteral("1 of 3 recipients refused: earlier0@example.net");
+        QTest::newRow("the deferred one refused later too")
+            << QList<Rcpt>{{550, false}, {250, true}} << QList<Rcpt>{{554, false}} << MS::Sent
+            << HE::SentSomeRefused << true << 554 << B{"earlier0@example.net", "bob@example.net"}
+            << 1 << 3
+            << QStringLiteral("2 of 3 recipients refused: earlier0@example.net, bob@example.net");
+        QTest::newRow("the deferred one accepted later, nobody refused")
+            << QList<Rcpt>{{250, true}} << QList<Rcpt>{{250, true}} << MS::Sent << HE::Sent << false
+            << 250 << B{} << 0 << 0 << QString();
+        QList<Rcpt> many(7, Rcpt{550, false});
+        many << Rcpt{250, true};
+        QTest::newRow("seven refused: the detail names five")
+            << many << QList<Rcpt>{} << MS::Sent << HE::SentSomeRefused << true << 550
+            << B{"r0@example.net", "r1@example.net", "r2@example.net", "r3@example.net",
+                 "r4@example.net", "r5@example.net", "r6@example.net"}
+            << 1 << 8
+            << QStringLiteral("7 of 8 recipients refused: r0@example.net, r1@example.net, "
+                              "r2@example.net, r3@example.net, r4@example.net, \u2026");
+    }
+
+    void partialDelivery()
+    {
+        QFETCH(QList<Rcpt>, rcpts);
+        QFETCH(QList<Rcpt>, earlier);
+        QFETCH(QList<QByteArray>, refused);
+        // bob, carol, dave; r0, r1, … for longer lists.
+        const QList<QByteArray> names = {"bob@example.net", "carol@example.net",
+                                         "dave@example.net"};
+        ClaimedMessage c;
+        c.id = 7;
+        c.account = QStringLiteral("work");
+        c.createdAt = QDateTime::fromMSecsSinceEpoch(kNow - kMinute, Qt::UTC);
+        TransactionResult tx;
+        tx.messageId = c.id;
+        tx.result = SmtpResult::success(reply(250));
+        for (qsizetype i = 0; i < rcpts.size(); ++i) {
+            const QByteArray a = rcpts.size() > names.size()
+                                     ? "r" + QByteArray::number(i) + "@example.net"
+                                     : names[i];
+            c.recipients << a;
+            tx.recipients << RecipientResult{a, reply(rcpts[i].code), rcpts[i].accepted};
+        }
+        for (qsizetype i = 0; i < earlier.size(); ++i)
+            c.settled << RecipientRecord{"earlier" + QByteArray::number(i) + "@example.net",
+                                         earlier[i].accepted ? MessageState::Sent
+                                                             : MessageState::Failed,
+                                         reply(earlier[i].code)};
+        tx.endMarkerSent = true;
+        tx.mailAnswered = true;
+        OutcomeContext ctx;
+        ctx.now = QDateTime::fromMSecsSinceEpoch(kNow, Qt::UTC);
+
+        const OutcomeDecision d = decideOutcome(tx, c, ctx);
+        QTEST(d.update.state, "state");
+        QTEST(d.update.event, "event");
+        QVERIFY(d.accepted); // written with the group commit, as any accepted message
+        QCOMPARE(d.update.errorClass, ErrorClass::None); // the server took the message
+        QFETCH(bool, notice);
+        QCOMPARE(d.notice.has_value(), notice);
+        if (notice)
+            QCOMPARE(*d.notice, Notice::Kind::PartiallySent);
+        QTEST(d.update.reply.code, "replyCode");
+        QList<QByteArray> got;
+        for (const RecipientRecord &r : d.refused) {
+            got << r.address;
+            QCOMPARE(r.state, MessageState::Failed);
+            QVERIFY(r.reply.isPermanent()); // with the server's own words
+        }
+        QCOMPARE(got, refused);
+        QTEST(d.reached, "reached");
+        QTEST(d.recipientCount, "total");
+        QTEST(d.update.detail, "detail");
     }
 
     void jitterScalesTheBackoff()
