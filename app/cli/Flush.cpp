@@ -53,12 +53,25 @@ QList<qint64> failOrphans(Service *service)
 /// flush of thousands of messages a second spends nothing on it (one query, one write).
 constexpr int kProgressIntervalMs = 100;
 
-/// One message in `flush --json`, with the names `list --json` uses for the same fields.
-QJsonObject messageJson(const MessageSummary &m)
+/// One message in `flush --json`, with the names `list --json` uses for the same fields; for a
+/// message sent to only some recipients also `refused` [{address, reply}], so a script needs
+/// no `show` to learn who did not get it.
+QJsonObject messageJson(const MessageSummary &m, const QList<RecipientRecord> &refused)
 {
+    QJsonValue who(QJsonValue::Null);
+    if (m.delivery() == Delivery::Partial) {
+        QJsonArray list;
+        for (const RecipientRecord &r : refused)
+            list.append(QJsonObject{{QStringLiteral("address"), QString::fromUtf8(r.address)},
+                                    {QStringLiteral("reply"), json::replyOrNull(r.reply)}});
+        who = list;
+    }
     return {{QStringLiteral("id"), m.id},
             {QStringLiteral("account"), m.account},
             {QStringLiteral("state"), messageStateName(m.state)},
+            {QStringLiteral("delivery"), json::delivery(m.delivery())},
+            {QStringLiteral("refused_recipients"), m.refusedRecipients},
+            {QStringLiteral("refused"), who},
             {QStringLiteral("class"), m.errorClass == ErrorClass::None
                                           ? QJsonValue(QJsonValue::Null)
                                           : QJsonValue(errorClassName(m.errorClass))},
@@ -187,6 +200,7 @@ void Flush::handOver(const QStringList &args)
                     {{QStringLiteral("handed_over"), true},
                      {QStringLiteral("total"), unknown},
                      {QStringLiteral("sent"), unknown},
+                     {QStringLiteral("partial"), unknown},
                      {QStringLiteral("deferred"), unknown},
                      {QStringLiteral("failed"), unknown},
                      {QStringLiteral("held"), unknown},
@@ -274,14 +288,26 @@ void Flush::report(bool early)
     const OutboxReader *store = m_service->outbox();
     int sent = 0, deferred = 0, failed = 0, held = 0;
     QJsonArray messages;
+    // Sent to only some recipients: one line each, after the counts.
+    QStringList partlySent;
     const QHash<qint64, MessageState> states = store->states(m_ids);
     for (const qint64 id : std::as_const(m_ids)) {
         const auto state = states.constFind(id);
         if (state == states.cend())
             continue; // deleted meanwhile (outpost cancel)
         std::optional<MessageSummary> summary;
-        if (m_json || *state == MessageState::Held)
+        if (m_json || *state == MessageState::Held || *state == MessageState::Sent)
             summary = store->summary(id);
+        QList<RecipientRecord> refused;
+        if (summary && summary->delivery() == Delivery::Partial) {
+            for (const RecipientRecord &r : store->recipients(id)) {
+                if (r.state == MessageState::Failed)
+                    refused << r;
+            }
+            partlySent << oneLine(
+                words::partlySentLine(id, summary->recipientCount - summary->refusedRecipients,
+                                      summary->recipientCount, refused));
+        }
         if (*state == MessageState::Sent)
             ++sent;
         else if (*state == MessageState::Failed)
@@ -291,7 +317,7 @@ void Flush::report(bool early)
         else
             ++deferred;
         if (m_json && summary)
-            messages.append(messageJson(*summary));
+            messages.append(messageJson(*summary, refused));
     }
     // Held because their account needs attention: stuck until the user acts, so the flush did
     // not get everything out.
@@ -303,6 +329,7 @@ void Flush::report(bool early)
     });
     const Result r = deferred > 0 || !stuck.isEmpty() ? Result::Deferred
                      : failed > 0                     ? Result::SomeFailed
+                     : !partlySent.isEmpty()          ? Result::SomeRecipientsRefused
                                                       : Result::Ok;
     if (m_json) {
         QJsonObject heldByAccount;
@@ -312,6 +339,7 @@ void Flush::report(bool early)
             {{QStringLiteral("handed_over"), false},
              {QStringLiteral("total"), int(m_ids.size())},
              {QStringLiteral("sent"), sent},
+             {QStringLiteral("partial"), int(partlySent.size())},
              {QStringLiteral("deferred"), deferred},
              {QStringLiteral("failed"), failed},
              {QStringLiteral("held"), held},
@@ -328,6 +356,8 @@ void Flush::report(bool early)
             .arg(deferred)
             .arg(failed)
             .arg(early ? QStringLiteral(" (stopped early)") : QString()));
+    for (const QString &line : std::as_const(partlySent))
+        out(line + QLatin1Char('\n'));
     for (auto it = stuck.cbegin(); it != stuck.cend(); ++it)
         out(QStringLiteral("%1 held: account \"%2\" needs attention (outpost list --state held; "
                            "outpost retry ID when fixed)\n")

@@ -31,6 +31,17 @@ QString describeMessage(const MessageRecord &m)
     if (m.errorClass != ErrorClass::None)
         s += QStringLiteral("  Why:        %1\n")
                  .arg(oneLine(words::lastOutcome(m, words::Front::Terminal)));
+    if (m.delivery() == Delivery::Partial) {
+        QList<RecipientRecord> refused;
+        for (const RecipientRecord &r : m.recipients) {
+            if (r.state == MessageState::Failed)
+                refused << r;
+        }
+        s += QStringLiteral("  Delivery:   partial, %1: %2\n")
+                 .arg(words::sentToSome(m.recipientCount - m.refusedRecipients, m.recipientCount,
+                                        words::Front::Terminal),
+                      oneLine(words::refusedRecipients(refused, words::Front::Terminal)));
+    }
     if (m.uncertain)
         s += QStringLiteral(
             "  Note:       the connection broke after the message was handed over; it may "

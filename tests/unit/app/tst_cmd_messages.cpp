@@ -52,6 +52,21 @@ private slots:
         QCOMPARE(r.out, QByteArray());
     }
 
+    void listJsonSaysHowManyRecipients()
+    {
+        // Not sent yet: no delivery to speak of; the recipients counted, none refused.
+        QCOMPARE(f->queue(QStringLiteral("two"),
+                          {QStringLiteral("--cc"), QStringLiteral("carol@example.net")}),
+                 qint64(1));
+        const CommandRun r = f->run<List>({QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QJsonObject m = QJsonDocument::fromJson(r.out).array().at(0).toObject();
+        QVERIFY(m.contains(QLatin1String("delivery")));
+        QCOMPARE(m[QLatin1String("delivery")], QJsonValue(QJsonValue::Null));
+        QCOMPARE(m[QLatin1String("recipient_count")], QJsonValue(2));
+        QCOMPARE(m[QLatin1String("refused_recipients")], QJsonValue(0));
+    }
+
     void showPrintsOneMessage()
     {
         const qint64 id = f->queue(QStringLiteral("hello"),
