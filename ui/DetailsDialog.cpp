@@ -93,10 +93,19 @@ void DetailsDialog::reload()
         v->setAccessibleName(label);
         m_form->addRow(label, v);
     };
-    QString state = Words::state(rec->state);
+    QString state = Words::stateOf(*rec);
     if (rec->uncertain)
         state += QLatin1Char(' ') + tr("(an earlier attempt may have been delivered)");
     row(tr("State:"), state);
+    if (rec->delivery() == Delivery::Partial) {
+        // Who did not get it comes first: it is what the user must act on.
+        QList<RecipientRecord> refused;
+        for (const RecipientRecord &r : rec->recipients) {
+            if (r.state == MessageState::Failed)
+                refused << r;
+        }
+        row(tr("Refused:"), Words::refusedRecipients(refused));
+    }
     row(tr("Account:"), rec->account);
     row(tr("From:"), rec->fromText);
     row(tr("To:"), rec->toText);

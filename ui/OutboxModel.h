@@ -45,6 +45,7 @@ public:
     {
         IdRole = Qt::UserRole + 1, ///< qint64 message id
         StateRole,                 ///< int(MessageState)
+        DeliveryRole,              ///< int(Delivery): whether a sent message reached everyone
     };
 
     /// Shows what `store` reads, following its change signals.
@@ -82,6 +83,8 @@ private:
     void applyOne(qint64 id, std::optional<MessageState> state);
     void tickCountdown();
     const MessageSummary *cached(qint64 id) const;
+    /// The recipients of message `id` the server refused for good.
+    QList<RecipientRecord> refusedOf(qint64 id) const;
     QList<MessageState> filterStates() const;
 
     OutboxReader *m_store;

@@ -78,6 +78,7 @@ private slots:
     void mainWindowActions();
     void deleteKeepsSentMessages();
     void exportAndDetails();
+    void detailsOfAPartlySentMessage();
     void dropEmlFiles();
     void protocolLog();
     void screenshot();
@@ -401,6 +402,23 @@ void TestDesktopApp::noticesBecomeNotifications()
     emit f->service->notice(batch);
     QCOMPARE(app->tray()->lastNotificationTitle(), u"Messages sent"_s);
     QVERIFY(app->tray()->lastNotificationText().contains(u"3"_s));
+
+    // Sent, but not to everyone: its own notice, naming who was refused with the server's words.
+    Notice partly;
+    partly.kind = Notice::Kind::PartiallySent;
+    partly.account = u"work"_s;
+    partly.messageId = 8;
+    partly.count = 1;
+    partly.recipients = 2;
+    partly.refused = {{"carol@example.org", MessageState::Failed, failed.result.reply}};
+    partly.result.reply = failed.result.reply;
+    emit f->service->notice(partly);
+    QCOMPARE(app->tray()->lastNotificationTitle(), u"A message reached only some recipients"_s);
+    QCOMPARE(app->tray()->lastNotificationText(),
+             u"Sent to 1 of 2 recipients. The server refused:\n"
+             u"carol@example.org: 550 5.1.1 No such user"_s);
+    QVERIFY(app->mainWindow()->statusBar()->currentMessage().contains(
+        u"carol@example.org: 550 5.1.1 No such user"_s));
 }
 
 void TestDesktopApp::mainWindowActions()
@@ -592,6 +610,46 @@ void TestDesktopApp::exportAndDetails()
     const int last = dlg->historyTable()->rowCount() - 1;
     QCOMPARE(dlg->historyTable()->item(last, 1)->text(), u"deferred"_s);
     QCOMPARE(dlg->historyTable()->item(last, 5)->text(), Words::historyNote(u"dsn-not-offered"_s));
+}
+
+void TestDesktopApp::detailsOfAPartlySentMessage()
+{
+    // The details of a message the server took for bob only: the state says so, and the
+    // refused recipient is listed with the server's words above everything else.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 id = queue(u"bob@example.org, carol@example.org"_s, u"partly"_s);
+    DeliveryUpdate u;
+    u.id = id;
+    u.state = MessageState::Sent;
+    u.event = HistoryEvent::SentSomeRefused;
+    u.reply = {550, "5.1.1", {"No such user"}};
+    u.recipients = {{"bob@example.org", MessageState::Sent, {250, "2.0.0", {"Ok"}}},
+                    {"carol@example.org", MessageState::Failed, u.reply}};
+    QString error;
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    QTRY_VERIFY(mw->selectMessage(id));
+    QTRY_COMPARE(mw->model()->data(mw->model()->index(mw->model()->rowOf(id), 0)).toString(),
+                 u"Sent to 1 of 2 recipients"_s);
+    mw->detailsAction()->trigger();
+    auto *dlg = mw->findChild<DetailsDialog *>();
+    QVERIFY(dlg);
+    auto label = [dlg](const QString &name) -> QString {
+        for (QLabel *l : dlg->findChildren<QLabel *>()) {
+            if (l->accessibleName() == name)
+                return l->text();
+        }
+        return u"<no %1>"_s.arg(name);
+    };
+    QCOMPARE(label(u"State:"_s), u"Sent to 1 of 2 recipients"_s);
+    QCOMPARE(label(u"Refused:"_s), u"carol@example.org: 550 5.1.1 No such user"_s);
+    QCOMPARE(dlg->recipientsTable()->item(1, 0)->text(), u"carol@example.org"_s);
+    QCOMPARE(dlg->recipientsTable()->item(1, 2)->text(), u"550 5.1.1 No such user"_s);
+    QCOMPARE(dlg->historyTable()->item(dlg->historyTable()->rowCount() - 1, 1)->text(),
+             u"sent (some recipients refused)"_s);
 }
 
 void TestDesktopApp::dropEmlFiles()

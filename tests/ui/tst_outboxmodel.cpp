@@ -1,5 +1,6 @@
 // OutboxModel over a real outbox (OutboxReader): model invariants (QAbstractItemModelTester),
 // filters, live updates, and 100 000 rows.
+#include "Icons.h"
 #include "OutboxModel.h"
 #include "UiTestSupport.h"
 #include "mime/Address.h"
@@ -21,6 +22,7 @@ private slots:
     void cleanup();
     void modelTester();
     void columnsShowTheSummary();
+    void partlySentRow();
     void filters_data();
     void filters();
     void liveUpdates();
@@ -102,6 +104,65 @@ void TestOutboxModel::columnsShowTheSummary()
              int(MessageState::Queued));
     QCOMPARE(model.headerData(OutboxModel::LastReplyColumn, Qt::Horizontal).toString(),
              u"Last server reply"_s);
+}
+
+void TestOutboxModel::partlySentRow()
+{
+    // A message the server took for bob only (carol refused for good) is no plain "Sent": its
+    // own words and icon, who was refused in the tooltip; a complete one stays "Sent" with ✓.
+    const qint64 partial = queue(u"bob@example.org, carol@example.org"_s, u"partly"_s);
+    const qint64 complete = queue(u"dave@example.org"_s, u"all"_s);
+    QString error;
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                 .size(),
+             2);
+    DeliveryUpdate u;
+    u.id = partial;
+    u.state = MessageState::Sent;
+    u.event = HistoryEvent::SentSomeRefused;
+    u.reply = {550, "5.1.1", {"No such user"}};
+    u.recipients = {{"bob@example.org", MessageState::Sent, {250, "2.0.0", {"Ok"}}},
+                    {"carol@example.org", MessageState::Failed, u.reply}};
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    DeliveryUpdate c;
+    c.id = complete;
+    c.state = MessageState::Sent;
+    c.event = HistoryEvent::Sent;
+    c.reply = {250, "2.0.0", {"Ok"}};
+    c.recipients = {{"dave@example.org", MessageState::Sent, c.reply}};
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, c, &error),
+             qPrintable(error));
+
+    OutboxModel model(f->service->outbox());
+    model.setFilter(OutboxModel::Filter::Sent); // still sent: the server took it
+    QCOMPARE(model.rowCount(), 2);
+    const int p = model.rowOf(partial);
+    const int a = model.rowOf(complete);
+    QVERIFY(p >= 0 && a >= 0);
+    const QModelIndex state = model.index(p, OutboxModel::StateColumn);
+    QCOMPARE(model.data(state).toString(), u"Sent to 1 of 2 recipients"_s);
+    QCOMPARE(model.data(state, Qt::AccessibleTextRole).toString(), u"Sent to 1 of 2 recipients"_s);
+    QCOMPARE(model.data(state, OutboxModel::DeliveryRole).toInt(), int(Delivery::Partial));
+    const QIcon icon = model.data(state, Qt::DecorationRole).value<QIcon>();
+    QCOMPARE(icon.cacheKey(), Icons::partiallySent().cacheKey());
+    QVERIFY(icon.cacheKey() != Icons::state(MessageState::Sent).cacheKey());
+    QVERIFY(icon.pixmap(16).toImage() != Icons::state(MessageState::Sent).pixmap(16).toImage());
+    const QString tip = model.data(state, Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(u"Sent to 1 of 2 recipients"_s), qPrintable(tip));
+    QVERIFY2(tip.contains(u"carol@example.org: 550 5.1.1 No such user"_s), qPrintable(tip));
+    QVERIFY2(!tip.contains(u"bob@"_s), qPrintable(tip));
+    const QModelIndex last = model.index(p, OutboxModel::LastReplyColumn);
+    QCOMPARE(model.data(last).toString(), u"550 5.1.1 No such user"_s);
+    QVERIFY(model.data(last, Qt::ToolTipRole).toString().contains(u"refusal"_s));
+
+    const QModelIndex done = model.index(a, OutboxModel::StateColumn);
+    QCOMPARE(model.data(done).toString(), u"Sent"_s);
+    QCOMPARE(model.data(done, OutboxModel::DeliveryRole).toInt(), int(Delivery::Complete));
+    QCOMPARE(model.data(done, Qt::DecorationRole).value<QIcon>().cacheKey(),
+             Icons::state(MessageState::Sent).cacheKey());
+    QCOMPARE(model.data(done, Qt::ToolTipRole).toString(), u"Sent"_s);
 }
 
 void TestOutboxModel::filters_data()
