@@ -407,8 +407,11 @@ QString damagedOutboxQuestion(const QString &why)
 
 QString damagedOutboxAdvice(const QString &database)
 {
-    return Tr::tr("nothing was changed. To start with an empty outbox, move the damaged file "
-                  "aside:\n  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+    return Tr::tr(
+               "nothing was changed. `outpost salvage` copies every account, setting and message "
+               "that can still be read into a new outbox and keeps the damaged file beside "
+               "it. To start with an empty outbox instead, move the damaged file aside:\n"
+               "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
         .arg(database);
 }
 

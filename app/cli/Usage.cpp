@@ -37,6 +37,7 @@ const char kUsage[] =
     "                                  a progress line, --json a summary for programs\n"
     "  daemon                          send in the background without a window until SIGTERM\n"
     "  status [--json]                 who sends, the pool, messages per state, next due time\n"
+    "  salvage [--force]               copy what can be read of a damaged outbox into a new one\n"
     "  config set [--account NAME] KEY VALUE | config get|unset [--account NAME] KEY | config "
     "list\n"
     "\n"
