@@ -12,6 +12,7 @@
 #include "smtp/Capabilities.h"
 #include "smtp/SmtpResult.h"
 #include "storage/OutboxTypes.h"
+#include "storage/Salvage.h"
 
 #include <QString>
 
@@ -80,5 +81,7 @@ QString damagedOutboxQuestion(const QString &why);
 /// The terminal's advice for a damaged outbox database (path `database`): nothing was changed,
 /// and the commands that move it aside.
 QString damagedOutboxAdvice(const QString &database);
+/// What a salvage of `database` did (recovered, lost, kept), or why it could not (`r` failed).
+QString salvageReport(const SalvageReport &r, const QString &database);
 
 } // namespace outpost::words

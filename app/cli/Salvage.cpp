@@ -1,5 +1,7 @@
 #include "Commands.h"
 
+#include "SharedWords.h"
+
 #include "storage/Database.h"
 #include "storage/Salvage.h"
 
@@ -49,38 +51,13 @@ void Salvage::run(const QStringList &args)
     // Blocking disk work, fine for a command (the window runs it on a thread of its own).
     const SalvageReport r = salvageOutbox(db);
     m_lock.reset();
-    switch (r.failure) {
-    case SalvageReport::Failure::None:
-        break;
-    case SalvageReport::Failure::Unreadable:
-    case SalvageReport::Failure::Unusable:
-        return fail(Result::Damaged,
-                    QStringLiteral("nothing could be salvaged from %1; nothing was changed (%2)")
-                        .arg(db, r.detail));
-    case SalvageReport::Failure::RecoverFailed:
-    case SalvageReport::Failure::CannotSwap:
-        return fail(Result::CannotOpen,
-                    QStringLiteral("the salvaged outbox could not be written or put in place; "
-                                   "nothing was changed (%1)")
-                        .arg(r.detail));
-    }
-    QStringList states;
-    for (const QString &s :
-         {QStringLiteral("queued"), QStringLiteral("held"), QStringLiteral("draft"),
-          QStringLiteral("sending"), QStringLiteral("failed"), QStringLiteral("sent")}) {
-        if (r.messagesByState.value(s) > 0)
-            states << QStringLiteral("%1 %2").arg(r.messagesByState.value(s)).arg(s);
-    }
-    out(QStringLiteral("salvaged %1: %2 message(s) recovered%3, %4 lost; %5 account(s) and %6 "
-                       "setting(s) kept\n")
-            .arg(db)
-            .arg(r.recoveredMessages)
-            .arg(states.isEmpty() ? QString()
-                                  : QStringLiteral(" (%1)").arg(states.join(QLatin1String(", "))))
-            .arg(r.lostMessages)
-            .arg(r.accounts)
-            .arg(r.settings));
-    out(QStringLiteral("the damaged file is kept as %1\n").arg(r.damagedKeptAs));
+    if (!r.ok())
+        return fail(r.failure == SalvageReport::Failure::Unreadable ||
+                            r.failure == SalvageReport::Failure::Unusable
+                        ? Result::Damaged
+                        : Result::CannotOpen,
+                    words::salvageReport(r, db));
+    out(words::salvageReport(r, db) + QLatin1Char('\n'));
     finish(Result::Ok);
 }
 
