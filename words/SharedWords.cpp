@@ -197,6 +197,14 @@ QString lastOutcome(const MessageSummary &m, Front front)
     return result(r);
 }
 
+QString scheduled(const MessageSummary &m, const QDateTime &now)
+{
+    if (m.state != MessageState::Queued || !m.sendAt.isValid() || m.sendAt <= now)
+        return QString();
+    return Tr::tr("scheduled for %1")
+        .arg(m.sendAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+}
+
 QString historyEvent(const HistoryEntry &h, Front front)
 {
     switch (h.event) {

@@ -42,6 +42,9 @@ QString result(const SmtpResult &r);
 /// (else the error class's words); the terminal shows the reply of a success, and result()
 /// of a failure.
 QString lastOutcome(const MessageSummary &m, Front front);
+/// "scheduled for 2026-12-06 18:00" (local time) for a queued message whose send time is
+/// still ahead of `now`, else "".
+QString scheduled(const MessageSummary &m, const QDateTime &now);
 
 /// What a history row records, in words ("held (account paused)"): the one place a
 /// HistoryEvent becomes words. RetryRequested says the time the dropped schedule was for (the

@@ -18,7 +18,7 @@ const char kUsage[] =
     "  account default NAME\n"
     "  queue [--account NAME] [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"
     "        [--subject TEXT] [--body TEXT | --body-file F] [--html-file F] [--attach F ...]\n"
-    "        [--send-at ISO-8601]                      prints the new message id\n"
+    "        [--send-at ISO-8601 [--yes]]              prints the new message id\n"
     "        [--reply-to-eml FILE]     a reply to FILE: To from its Reply-To/From, \"Re: \" "
     "Subject,\n"
     "                                  In-Reply-To and References (--to / --subject win)\n"

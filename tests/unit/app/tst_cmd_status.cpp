@@ -32,7 +32,8 @@ private slots:
     {
         QCOMPARE(f->queue(QStringLiteral("now")), qint64(1));
         QCOMPARE(f->queue(QStringLiteral("later"),
-                          {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T10:00:00Z")}),
+                          {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T10:00:00Z"),
+                           QStringLiteral("--yes")}),
                  qint64(2));
         CommandRun r = status();
         QVERIFY2(r.is(Result::Ok), r.why());
