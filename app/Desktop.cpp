@@ -13,6 +13,7 @@
 #include "outbox/Connectivity.h"
 #include "outbox/Service.h"
 #include "storage/Database.h"
+#include "storage/Salvage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -21,9 +22,12 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QLockFile>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSessionManager>
 #include <QStandardPaths>
+#include <QThread>
 #include <QTimer>
 #include <QUrl>
 
@@ -257,17 +261,45 @@ int runDesktop(int argc, char **argv)
         const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
         const bool corrupt = service.databaseErrorKind() == int(Database::OpenError::Corrupt);
         if (corrupt) {
-            const auto answer = QMessageBox::critical(
-                nullptr, QObject::tr("Outpost"), words::damagedOutboxQuestion(error),
-                QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
-            if (answer != QMessageBox::Yes)
+            QMessageBox box(QMessageBox::Critical, QObject::tr("Outpost"),
+                            words::damagedOutboxQuestion(error));
+            QPushButton *salvage = box.addButton(QObject::tr("Salvage"), QMessageBox::AcceptRole);
+            QPushButton *aside = box.addButton(QObject::tr("Move aside"), QMessageBox::ActionRole);
+            box.addButton(QMessageBox::Cancel);
+            box.setDefaultButton(salvage);
+            box.exec();
+            if (box.clickedButton() == salvage) {
+                // Row by row through the whole file: on a thread, the window stays responsive.
+                bool heldByOther = false;
+                auto lock = Service::lockOutbox(dataDir, &heldByOther);
+                SalvageReport report;
+                if (!lock) {
+                    report.failure = SalvageReport::Failure::CannotSwap;
+                    report.detail = QObject::tr("another Outpost process holds the outbox");
+                } else {
+                    QEventLoop wait;
+                    QThread *worker =
+                        QThread::create([&report, db] { report = salvageOutbox(db); });
+                    QObject::connect(worker, &QThread::finished, &wait, &QEventLoop::quit);
+                    worker->start();
+                    wait.exec();
+                    delete worker;
+                    lock.reset();
+                }
+                QMessageBox::information(nullptr, QObject::tr("Outpost"),
+                                         words::salvageReport(report, db));
+                if (!report.ok())
+                    return 78;
+            } else if (box.clickedButton() == aside) {
+                const QString moved =
+                    db + QStringLiteral(".damaged-") +
+                    QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+                for (const QString &suffix :
+                     {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+                    QFile::rename(db + suffix, moved + suffix);
+            } else {
                 return 78;
-            const QString aside =
-                db + QStringLiteral(".damaged-") +
-                QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-            for (const QString &suffix :
-                 {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
-                QFile::rename(db + suffix, aside + suffix);
+            }
             opened = service.open(&error);
         }
         if (!opened && !service.dataDirCheck().ok()) {

@@ -233,6 +233,14 @@ QString lastOutcome(const MessageSummary &m, Front front)
     return result(r);
 }
 
+QString scheduled(const MessageSummary &m, const QDateTime &now)
+{
+    if (m.state != MessageState::Queued || !m.sendAt.isValid() || m.sendAt <= now)
+        return QString();
+    return Tr::tr("scheduled for %1")
+        .arg(m.sendAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+}
+
 QString historyEvent(const HistoryEntry &h, Front front)
 {
     switch (h.event) {
@@ -446,15 +454,54 @@ QString tightened(const DataDirCheck &c)
 
 QString damagedOutboxQuestion(const QString &why)
 {
-    return Tr::tr("The outbox database cannot be used:\n%1\n\nMove it aside (nothing is deleted) "
-                  "and start with an empty outbox?")
+    return Tr::tr("The outbox database cannot be used:\n%1\n\nSalvage copies every account, "
+                  "setting and message that can still be read into a new outbox and keeps the "
+                  "damaged file beside it. Move aside starts with an empty outbox (nothing is "
+                  "deleted).")
         .arg(why);
+}
+
+QString salvageReport(const SalvageReport &r, const QString &database)
+{
+    switch (r.failure) {
+    case SalvageReport::Failure::None:
+        break;
+    case SalvageReport::Failure::Unreadable:
+    case SalvageReport::Failure::Unusable:
+        return Tr::tr("nothing could be salvaged from %1; nothing was changed (%2)")
+            .arg(database, r.detail);
+    case SalvageReport::Failure::RecoverFailed:
+    case SalvageReport::Failure::CannotSwap:
+        return Tr::tr("the salvaged outbox could not be written or put in place; nothing was "
+                      "changed (%1)")
+            .arg(r.detail);
+    }
+    QStringList states;
+    for (const QString &s :
+         {QStringLiteral("queued"), QStringLiteral("held"), QStringLiteral("draft"),
+          QStringLiteral("sending"), QStringLiteral("failed"), QStringLiteral("sent")}) {
+        if (r.messagesByState.value(s) > 0)
+            states << QStringLiteral("%1 %2").arg(r.messagesByState.value(s)).arg(s);
+    }
+    return Tr::tr("salvaged %1: %2 message(s) recovered%3, %4 lost; %5 account(s) and %6 "
+                  "setting(s) kept\nthe damaged file is kept as %7")
+        .arg(database)
+        .arg(r.recoveredMessages)
+        .arg(states.isEmpty() ? QString()
+                              : QStringLiteral(" (%1)").arg(states.join(QLatin1String(", "))))
+        .arg(r.lostMessages)
+        .arg(r.accounts)
+        .arg(r.settings)
+        .arg(r.damagedKeptAs);
 }
 
 QString damagedOutboxAdvice(const QString &database)
 {
-    return Tr::tr("nothing was changed. To start with an empty outbox, move the damaged file "
-                  "aside:\n  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+    return Tr::tr(
+               "nothing was changed. `outpost salvage` copies every account, setting and message "
+               "that can still be read into a new outbox and keeps the damaged file beside "
+               "it. To start with an empty outbox instead, move the damaged file aside:\n"
+               "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
         .arg(database);
 }
 

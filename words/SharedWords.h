@@ -12,6 +12,7 @@
 #include "smtp/Capabilities.h"
 #include "smtp/SmtpResult.h"
 #include "storage/OutboxTypes.h"
+#include "storage/Salvage.h"
 
 #include <QString>
 
@@ -41,6 +42,9 @@ QString result(const SmtpResult &r);
 /// (else the error class's words); the terminal shows the reply of a success, and result()
 /// of a failure.
 QString lastOutcome(const MessageSummary &m, Front front);
+/// "scheduled for 2026-12-06 18:00" (local time) for a queued message whose send time is
+/// still ahead of `now`, else "".
+QString scheduled(const MessageSummary &m, const QDateTime &now);
 
 /// A message sent to only some of its recipients: "Sent to 1 of 2 recipients" (the window's
 /// state column) or "sent to 1 of 2 recipients" (the terminal, inside a sentence).
@@ -94,5 +98,7 @@ QString damagedOutboxQuestion(const QString &why);
 /// The terminal's advice for a damaged outbox database (path `database`): nothing was changed,
 /// and the commands that move it aside.
 QString damagedOutboxAdvice(const QString &database);
+/// What a salvage of `database` did (recovered, lost, kept), or why it could not (`r` failed).
+QString salvageReport(const SalvageReport &r, const QString &database);
 
 } // namespace outpost::words

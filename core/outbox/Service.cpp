@@ -876,6 +876,18 @@ void handOver(const QString &dataDir, const InstanceRequest &request, QPointer<Q
 }
 } // namespace
 
+std::unique_ptr<QLockFile> Service::lockOutbox(const QString &dataDir, bool *heldByOther)
+{
+    auto lock = std::make_unique<QLockFile>(lockPath(dataDir));
+    lock->setStaleLockTime(0);
+    if (!takeLock(*lock, lockPath(dataDir))) {
+        *heldByOther = lock->error() == QLockFile::LockFailedError;
+        return nullptr;
+    }
+    *heldByOther = false;
+    return lock;
+}
+
 bool Service::isOutboxFree(const QString &dataDir)
 {
     return lockIsFree(dataDir);

@@ -249,6 +249,9 @@ public:
     /// True when no live process holds the outbox of `dataDir` (its lock is free now). A
     /// snapshot: another process may take it the next moment; open() is what decides.
     static bool isOutboxFree(const QString &dataDir);
+    /// Takes the outbox's lock of `dataDir` without opening the database (what `salvage` needs
+    /// while nobody may write); nullptr when it is held (*heldByOther true) or cannot be made.
+    static std::unique_ptr<QLockFile> lockOutbox(const QString &dataDir, bool *heldByOther);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
     /// answer (or ok=false when no instance answers). Asynchronous. While the directory's lock
     /// is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;

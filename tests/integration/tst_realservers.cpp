@@ -62,38 +62,6 @@ bool storedIntact(const QByteArray &stored, const QByteArray &sent, QString *why
     return true;
 }
 
-/// The Message-ID (without brackets) in a stored message's header, or empty.
-QByteArray messageIdOf(const QByteArray &message)
-{
-    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>\\r\\n]+)>"));
-    const qsizetype end = message.indexOf("\r\n\r\n");
-    const auto m = re.match(QString::fromUtf8(message.left(end < 0 ? message.size() : end)));
-    return m.hasMatch() ? m.captured(1).toUtf8() : QByteArray();
-}
-
-/// `key=value` pairs of Postfix's "disconnect from" line (ehlo=2 starttls=1 ... commands=N).
-QHash<QByteArray, QByteArray> disconnectCounts(const QByteArray &line)
-{
-    QHash<QByteArray, QByteArray> out;
-    const qsizetype from = line.indexOf("disconnect from ");
-    for (const QByteArray &w : line.mid(from).split(' ')) {
-        const qsizetype eq = w.indexOf('=');
-        if (eq > 0)
-            out.insert(w.left(eq), w.mid(eq + 1).trimmed());
-    }
-    return out;
-}
-
-QList<QByteArray> linesMatching(const QByteArray &log, const QByteArray &needle)
-{
-    QList<QByteArray> out;
-    for (const QByteArray &l : log.split('\n')) {
-        if (l.contains(needle))
-            out << l;
-    }
-    return out;
-}
-
 /// The lines a server logs about a session that did not end cleanly or a client that broke
 /// the protocol.
 QList<QByteArray> complaints(Kind kind, const QByteArray &log)

@@ -138,9 +138,9 @@ private slots:
 
     void retryOfAScheduledMessageSaysSo()
     {
-        const qint64 id =
-            f->queue(QStringLiteral("later"),
-                     {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+        const qint64 id = f->queue(QStringLiteral("later"), {QStringLiteral("--send-at"),
+                                                             QStringLiteral("2099-01-01T09:00:00Z"),
+                                                             QStringLiteral("--yes")});
         const CommandRun r = act(Action::Retry, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
         QVERIFY2(r.out.startsWith("message 1 was scheduled for 2099-01-01T"), r.out.constData());

@@ -105,6 +105,43 @@ private slots:
         QCOMPARE(count, 0);
     }
 
+    // A send time in the past means now, and says so; more than a year ahead needs --yes;
+    // the text list shows when a scheduled message goes.
+    void sendAtInThePastOrFarAhead()
+    {
+        CommandRun r =
+            f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--send-at"), QStringLiteral("2020-01-01T00:00:00Z")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.err, QByteArray("outpost: --send-at 2020-01-01T00:00:00Z is in the past: the "
+                                   "message goes at the next chance\n"));
+        const qint64 past = r.out.trimmed().toLongLong();
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--send-at"), QStringLiteral("9999-12-31T00:00:00Z")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("is more than a year ahead; add --yes if you mean it"),
+                 r.err.constData());
+        const QDateTime later = QDateTime::currentDateTimeUtc().addDays(2);
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--subject"), QStringLiteral("later"),
+                           QStringLiteral("--send-at"), later.toString(Qt::ISODate)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--send-at"), QStringLiteral("9999-12-31T00:00:00Z"),
+                           QStringLiteral("--yes")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        {
+            const auto service = f->open();
+            QVERIFY(!service->outbox()->summary(past)->sendAt.isValid());
+        }
+        r = f->run<List>({});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QByteArray expected =
+            "2\tqueued\tbob@example.net\tlater\tscheduled for " +
+            later.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")).toUtf8() + "\n";
+        QVERIFY2(r.out.contains(expected), r.out.constData());
+    }
+
     void queueWithoutAnyAccount()
     {
         QVERIFY(f->run<AccountRemove>({QStringLiteral("work")}).is(Result::Ok));

@@ -160,6 +160,23 @@ private:
         }
     }
 
+    /// Adds account `name` that logs in as alice with the password from `command`.
+    bool addAccountWithPasswordCommand(const QString &name, const QString &command)
+    {
+        Account a;
+        a.name = name;
+        a.host = QStringLiteral("smtp.example.net");
+        a.port = 587;
+        a.security = Security::StartTls;
+        a.user = QStringLiteral("alice");
+        a.from = QStringLiteral("alice@example.org");
+        a.passwordCommand = command;
+        QString error;
+        if (!m_accounts->add(a, &error))
+            qWarning("account %s: %s", qPrintable(name), qPrintable(error));
+        return error.isEmpty();
+    }
+
     MessageRecord record(qint64 id) const { return *m_storage->reader()->message(id); }
 
     /// Waits for the n-th request (1-based) and returns it.
@@ -910,16 +927,7 @@ private slots:
     {
         // No password (the command fails): the message is held, the account paused, and the
         // dispatcher says it is idle (activityChanged(false)), or `outpost flush` never ends.
-        Account a;
-        a.name = QStringLiteral("locked");
-        a.host = QStringLiteral("smtp.example.net");
-        a.port = 587;
-        a.security = Security::StartTls;
-        a.user = QStringLiteral("alice");
-        a.from = QStringLiteral("alice@example.org");
-        a.passwordCommand = QStringLiteral("false");
-        QString error;
-        QVERIFY2(m_accounts->add(a, &error), qPrintable(error));
+        QVERIFY(addAccountWithPasswordCommand(QStringLiteral("locked"), QStringLiteral("false")));
         const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("locked"));
         QSignalSpy activity(m_dispatcher.get(), &Dispatcher::activityChanged);
         m_dispatcher->start();
@@ -937,16 +945,8 @@ private slots:
     void hangingPasswordCommandIsRetried()
     {
         QTest::failOnWarning(QRegularExpression(QStringLiteral("Destroyed while process")));
-        Account a;
-        a.name = QStringLiteral("slow");
-        a.host = QStringLiteral("smtp.example.net");
-        a.port = 587;
-        a.security = Security::StartTls;
-        a.user = QStringLiteral("alice");
-        a.from = QStringLiteral("alice@example.org");
-        a.passwordCommand = QStringLiteral("sleep 30");
+        QVERIFY(addAccountWithPasswordCommand(QStringLiteral("slow"), QStringLiteral("sleep 30")));
         QString error;
-        QVERIFY2(m_accounts->add(a, &error), qPrintable(error));
         QVERIFY(m_settings->set(QStringLiteral("slow"), QStringLiteral("timeout.password_command"),
                                 QStringLiteral("200"), &error));
         const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("slow"));
