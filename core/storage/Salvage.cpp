@@ -245,6 +245,16 @@ SalvageReport salvageOutbox(const QString &path)
             "UPDATE messages SET state = 'failed', error_class = 'local', last_detail = 'its "
             "recipients could not be recovered from the damaged outbox' WHERE state NOT IN "
             "('sent', 'failed') AND id NOT IN (SELECT message FROM recipients)"));
+        // An outbox from before schema 4 has no recipient counts (the new columns stay 0):
+        // counted from the recipients that survived, as its migration would have, so a message
+        // sent to only some of them is still partial. Newer ones keep their own counts, which
+        // hold even where a recipient's row was lost.
+        if (!messageCols.contains(QStringLiteral("refused_recipients")))
+            q.exec(QStringLiteral(
+                "UPDATE messages SET recipient_count = (SELECT COUNT(*) FROM recipients WHERE "
+                "recipients.message = messages.id), refused_recipients = (SELECT COUNT(*) FROM "
+                "recipients WHERE recipients.message = messages.id AND recipients.state = "
+                "'failed')"));
         if (!QSqlQuery(out).exec(QStringLiteral("COMMIT"))) {
             const QString why = out.lastError().text();
             q = QSqlQuery();

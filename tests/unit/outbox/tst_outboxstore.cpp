@@ -4,8 +4,10 @@
 
 #include "outbox/Clock.h"
 #include "storage/Database.h"
+#include "storage/Salvage.h"
 #include "storage/Storage.h"
 
+#include <QDir>
 #include <QFile>
 #include <QSet>
 #include <QSignalSpy>
@@ -1502,6 +1504,39 @@ private slots:
         QCOMPARE(c->recipientCount, 1);
         QCOMPARE(c->refusedRecipients, 0);
         QCOMPARE(c->delivery(), Delivery::Complete);
+    }
+
+    void salvageOfAnOlderOutboxCountsRecipients()
+    {
+        // A schema-3 outbox salvaged: its rows land in the current schema, whose counts it
+        // did not have; they are made from the recipients, so a partial delivery stays one.
+        QString error;
+        const qint64 id = m_storage->writeNow(
+            &OutboxWriter::enqueue, makeMessage("p", {"bob@example.net", "nobody@example.net"}),
+            &error);
+        QSqlQuery q(m_db->db());
+        for (const char *sql :
+             {"UPDATE messages SET state = 'sent'", "UPDATE recipients SET state = 'sent'",
+              "UPDATE recipients SET state = 'failed', code = 550 WHERE address = "
+              "CAST('nobody@example.net' AS BLOB)",
+              "ALTER TABLE messages DROP COLUMN recipient_count",
+              "ALTER TABLE messages DROP COLUMN refused_recipients", "PRAGMA user_version = 3",
+              "PRAGMA wal_checkpoint(TRUNCATE)"})
+            QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
+        q = QSqlQuery();
+        m_storage.reset();
+        m_db.reset();
+        const SalvageReport r = salvageOutbox(dbPath());
+        QVERIFY2(r.ok(), qPrintable(r.detail));
+        QCOMPARE(r.recoveredMessages, 1);
+        reopen();
+        const auto m = m_storage->reader()->summary(id);
+        QVERIFY(m);
+        QCOMPARE(m->recipientCount, 2);
+        QCOMPARE(m->refusedRecipients, 1);
+        QCOMPARE(m->delivery(), Delivery::Partial);
+        for (const QString &f : QDir(m_dir.path()).entryList({QStringLiteral("*.damaged-*")}))
+            QFile::remove(m_dir.filePath(f));
     }
 
     void failAccountAndOrphans()
