@@ -1,6 +1,7 @@
 #include "SmtpSession.h"
 
 #include "WireEncoding.h"
+#include "net/TlsPolicy.h"
 
 #include <QHostAddress>
 #include <QSslCipher>
@@ -16,20 +17,9 @@ Q_LOGGING_CATEGORY(lcSmtp, "outpost.smtp", QtWarningMsg)
 
 namespace {
 
-bool isLoopback(const QString &host)
+TlsPolicy tlsPolicyOf(const SessionConfig &c)
 {
-    if (host.compare(QLatin1String("localhost"), Qt::CaseInsensitive) == 0)
-        return true;
-    const QHostAddress a(host);
-    return !a.isNull() && a.isLoopback();
-}
-
-QList<QByteArray> chainPem(const QList<QSslCertificate> &chain)
-{
-    QList<QByteArray> out;
-    for (const auto &c : chain)
-        out << c.toPem();
-    return out;
+    return TlsPolicy{c.host, c.extraCaCertificates, c.pinSha256};
 }
 
 } // namespace
@@ -150,16 +140,7 @@ void SmtpSession::open()
 {
     Q_ASSERT(m_state == State::Disconnected);
     m_socket = new QSslSocket(this);
-    QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
-    if (!m_config.extraCaCertificates.isEmpty()) {
-        QList<QSslCertificate> cas = ssl.caCertificates();
-        cas += m_config.extraCaCertificates;
-        ssl.setCaCertificates(cas);
-    }
-    ssl.setPeerVerifyMode(QSslSocket::VerifyPeer);
-    m_socket->setSslConfiguration(ssl);
-    m_socket->setPeerVerifyName(m_config.host);
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    applyTlsPolicy(m_socket, tlsPolicyOf(m_config));
 
     connect(m_socket, &QSslSocket::connected, this, &SmtpSession::onConnected);
     connect(m_socket, &QSslSocket::encrypted, this, &SmtpSession::onEncrypted);
@@ -195,15 +176,13 @@ void SmtpSession::onConnected()
 
 void SmtpSession::onEncrypted()
 {
-    if (!m_config.pinSha256.isEmpty()) {
+    {
         // A pin means only this certificate (not "this one too"): a different one is refused
         // even when a trusted CA signed it, before anything but EHLO/STARTTLS was said.
-        const QSslCertificate leaf = m_socket->peerCertificate();
-        if (leaf.isNull() || leaf.digest(QCryptographicHash::Sha256) != m_config.pinSha256) {
-            const QString why = QStringLiteral("the server's certificate is not the one pinned "
-                                               "for this account");
+        const QString why = pinRefusal(m_socket, tlsPolicyOf(m_config));
+        if (!why.isEmpty()) {
             SmtpResult r = SmtpResult::failure(ErrorClass::Certificate, why);
-            r.certificateChainPem = chainPem(m_socket->peerCertificateChain());
+            r.certificateChainPem = peerChainPem(m_socket);
             r.certificateErrors = {why};
             emit logLine(QStringLiteral("-- certificate not trusted: %1").arg(why));
             failAndAbort(r);
@@ -496,7 +475,7 @@ void SmtpSession::startAuth()
     if (!m_tlsActive) {
         const QString target =
             m_config.connectHost.isEmpty() ? m_config.host : m_config.connectHost;
-        if (!(m_config.allowPlainAuth && isLoopback(target) && isLoopback(m_config.host))) {
+        if (!(m_config.allowPlainAuth && isLoopbackHost(target) && isLoopbackHost(m_config.host))) {
             failOpen(
                 SmtpResult::failure(ErrorClass::Local,
                                     QStringLiteral("refusing to send credentials without TLS")),
@@ -890,18 +869,14 @@ void SmtpSession::onSocketError()
 
 void SmtpSession::onSslErrors(const QList<QSslError> &errors)
 {
-    const QSslCertificate leaf = m_socket->peerCertificate();
-    if (!m_config.pinSha256.isEmpty() && !leaf.isNull() &&
-        leaf.digest(QCryptographicHash::Sha256) == m_config.pinSha256) {
+    if (pinAcceptsPeer(m_socket, tlsPolicyOf(m_config))) {
         emit logLine(QStringLiteral("-- certificate accepted by its pinned SHA-256 fingerprint"));
         m_socket->ignoreSslErrors(errors);
         return;
     }
-    QStringList why;
-    for (const QSslError &e : errors)
-        why << e.errorString();
+    const QStringList why = sslErrorStrings(errors);
     m_tlsFailure = SmtpResult::failure(ErrorClass::Certificate, why.join(QLatin1String("; ")));
-    m_tlsFailure.certificateChainPem = chainPem(m_socket->peerCertificateChain());
+    m_tlsFailure.certificateChainPem = peerChainPem(m_socket);
     m_tlsFailure.certificateErrors = why;
     emit logLine(
         QStringLiteral("-- certificate not trusted: %1").arg(why.join(QLatin1String("; "))));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# fetch.sh CACHE_DIR — downloads Debian 12's postfix and exim4-daemon-light with
-# `apt-get download` and unpacks them with `dpkg -x` into CACHE_DIR/root, never installing
-# them (installing would take over the machine's mail system). The shared libraries they need
+# fetch.sh CACHE_DIR — downloads Debian 12's postfix, exim4-daemon-light, dovecot-core and
+# dovecot-imapd with `apt-get download` and unpacks them with `dpkg -x` into CACHE_DIR/root,
+# never installing them (installing would take over the machine's mail system). The shared libraries they need
 # are ordinary packages listed in packages.txt beside this script (tools/dev.sh deps installs
 # them). Idempotent: CACHE_DIR/.fetched records what was unpacked; a second run does nothing.
 # Prints one line saying why on failure and exits non-zero.
@@ -12,11 +12,12 @@ if [ -z "$CACHE" ]; then
     echo "usage: $0 CACHE_DIR" >&2
     exit 64
 fi
-PKGS=(postfix exim4-daemon-light sasl2-bin)
+PKGS=(postfix exim4-daemon-light sasl2-bin dovecot-core dovecot-imapd)
 STAMP=$CACHE/.fetched
-WANT="packages: ${PKGS[*]} (format 3: exim4 patched)"
+WANT="packages: ${PKGS[*]} (format 4: exim4 patched)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] &&
-    [ -x "$CACHE/root/usr/lib/postfix/sbin/master" ] && [ -x "$CACHE/root/usr/sbin/exim4" ]; then
+    [ -x "$CACHE/root/usr/lib/postfix/sbin/master" ] && [ -x "$CACHE/root/usr/sbin/exim4" ] &&
+    [ -x "$CACHE/root/usr/sbin/dovecot" ] && [ -x "$CACHE/root/usr/lib/dovecot/imap" ]; then
     exit 0
 fi
 
@@ -69,4 +70,6 @@ mv "$CACHE/root.new" "$CACHE/root"
 rm -rf "$DL"
 [ -x "$CACHE/root/usr/lib/postfix/sbin/master" ] || fail "postfix's master missing after unpacking"
 [ -x "$CACHE/root/usr/sbin/exim4" ] || fail "exim4 missing after unpacking"
+[ -x "$CACHE/root/usr/sbin/dovecot" ] || fail "dovecot missing after unpacking"
+[ -x "$CACHE/root/usr/lib/dovecot/imap" ] || fail "dovecot's imap missing after unpacking"
 echo "$WANT" >"$STAMP"
