@@ -8,10 +8,12 @@
 #include "SharedWords.h"
 #include "SignalWatcher.h"
 #include "Translations.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "outbox/Connectivity.h"
-#include "outbox/Database.h"
 #include "outbox/Service.h"
+#include "storage/Database.h"
+#include "storage/Salvage.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -20,10 +22,12 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
-#include <QJsonObject>
+#include <QLockFile>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSessionManager>
 #include <QStandardPaths>
+#include <QThread>
 #include <QTimer>
 #include <QUrl>
 
@@ -58,7 +62,7 @@ public:
             return;
         m_quitting = true;
         const int deadline =
-            int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+            int(m_service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
         connect(m_service, &Service::shutdownFinished, this,
                 [](int, int) { QCoreApplication::quit(); });
         // A safety net: never hang past the deadline, whatever a server does.
@@ -152,10 +156,9 @@ bool askDaemonToYield(const QString &dataDir)
     bool yielded = false;
     {
         QEventLoop loop;
-        Service::sendToRunningInstance(dataDir, {{QStringLiteral("cmd"), QStringLiteral("yield")}},
-                                       &loop, [&](bool ok, const QJsonObject &reply) {
-                                           yielded =
-                                               ok && reply.value(QLatin1String("ok")).toBool();
+        Service::sendToRunningInstance(dataDir, InstanceRequest{InstanceVerb::Yield, {}}, &loop,
+                                       [&](bool ok, const InstanceReply &reply) {
+                                           yielded = ok && reply.ok;
                                            loop.quit();
                                        });
         loop.exec();
@@ -237,18 +240,20 @@ int runDesktop(int argc, char **argv)
     }
     if (!opened && service.lockedByOther()) {
         // Single instance: hand the arguments to the running Outpost and leave.
-        QJsonObject request{{QStringLiteral("cmd"), QStringLiteral("activate")}};
+        InstanceRequest request;
+        request.verb = InstanceVerb::Activate;
         if (mailto.isValid())
-            request.insert(QStringLiteral("mailto"), mailto.toString());
+            request.mailto = mailto.toString();
         int code = 0;
         QEventLoop loop;
-        Service::sendToRunningInstance(dataDir, request, &loop, [&](bool ok, const QJsonObject &) {
-            if (!ok)
-                std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n",
-                             qPrintable(dataDir));
-            code = ok ? 0 : 75;
-            loop.quit();
-        });
+        Service::sendToRunningInstance(
+            dataDir, request, &loop, [&](bool ok, const InstanceReply &) {
+                if (!ok)
+                    std::fprintf(stderr, "outpost: another Outpost holds %s but does not answer\n",
+                                 qPrintable(dataDir));
+                code = ok ? 0 : 75;
+                loop.quit();
+            });
         loop.exec();
         return code;
     }
@@ -256,17 +261,45 @@ int runDesktop(int argc, char **argv)
         const QString db = QDir(dataDir).filePath(QStringLiteral("outbox.sqlite"));
         const bool corrupt = service.databaseErrorKind() == int(Database::OpenError::Corrupt);
         if (corrupt) {
-            const auto answer = QMessageBox::critical(
-                nullptr, QObject::tr("Outpost"), words::damagedOutboxQuestion(error),
-                QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
-            if (answer != QMessageBox::Yes)
+            QMessageBox box(QMessageBox::Critical, QObject::tr("Outpost"),
+                            words::damagedOutboxQuestion(error));
+            QPushButton *salvage = box.addButton(QObject::tr("Salvage"), QMessageBox::AcceptRole);
+            QPushButton *aside = box.addButton(QObject::tr("Move aside"), QMessageBox::ActionRole);
+            box.addButton(QMessageBox::Cancel);
+            box.setDefaultButton(salvage);
+            box.exec();
+            if (box.clickedButton() == salvage) {
+                // Row by row through the whole file: on a thread, the window stays responsive.
+                bool heldByOther = false;
+                auto lock = Service::lockOutbox(dataDir, &heldByOther);
+                SalvageReport report;
+                if (!lock) {
+                    report.failure = SalvageReport::Failure::CannotSwap;
+                    report.detail = QObject::tr("another Outpost process holds the outbox");
+                } else {
+                    QEventLoop wait;
+                    QThread *worker =
+                        QThread::create([&report, db] { report = salvageOutbox(db); });
+                    QObject::connect(worker, &QThread::finished, &wait, &QEventLoop::quit);
+                    worker->start();
+                    wait.exec();
+                    delete worker;
+                    lock.reset();
+                }
+                QMessageBox::information(nullptr, QObject::tr("Outpost"),
+                                         words::salvageReport(report, db));
+                if (!report.ok())
+                    return 78;
+            } else if (box.clickedButton() == aside) {
+                const QString moved =
+                    db + QStringLiteral(".damaged-") +
+                    QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+                for (const QString &suffix :
+                     {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
+                    QFile::rename(db + suffix, moved + suffix);
+            } else {
                 return 78;
-            const QString aside =
-                db + QStringLiteral(".damaged-") +
-                QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-            for (const QString &suffix :
-                 {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")})
-                QFile::rename(db + suffix, aside + suffix);
+            }
             opened = service.open(&error);
         }
         if (!opened && !service.dataDirCheck().ok()) {
@@ -289,19 +322,23 @@ int runDesktop(int argc, char **argv)
     const qint64 builtMs = msSinceProcessStart();
     QObject::connect(&desktop, &ui::DesktopApp::quitRequested, &lifecycle, &Lifecycle::quit);
     QObject::connect(&service, &Service::remoteRequest, &desktop,
-                     [&desktop](const QJsonObject &request, const RemoteReply &reply) {
-                         const QString cmd = request.value(QLatin1String("cmd")).toString();
-                         if (cmd == QLatin1String("activate")) {
-                             const QString url = request.value(QLatin1String("mailto")).toString();
-                             if (!url.isEmpty())
-                                 desktop.openCompose(QUrl(url));
+                     [&desktop](const InstanceRequest &request, const RemoteReply &reply) {
+                         switch (request.verb) {
+                         case InstanceVerb::Activate:
+                             if (!request.mailto.isEmpty())
+                                 desktop.openCompose(QUrl(request.mailto));
                              else
                                  desktop.activate();
-                             reply({{QStringLiteral("ok"), true}});
+                             reply(InstanceReply::success());
                              return;
+                         case InstanceVerb::Changed:
+                         case InstanceVerb::Flush:
+                         case InstanceVerb::Status:
+                             break; // Service answers those itself
+                         case InstanceVerb::Yield:
+                             break; // only `outpost daemon` lets go of the outbox
                          }
-                         reply({{QStringLiteral("ok"), false},
-                                {QStringLiteral("error"), QStringLiteral("unknown request")}});
+                         reply(InstanceReply::refusal(QStringLiteral("unknown request")));
                      });
     SignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &SignalWatcher::terminationRequested, &lifecycle,
@@ -318,7 +355,7 @@ int runDesktop(int argc, char **argv)
         QObject::connect(&service, &Service::shutdownFinished, &loop,
                          [&loop](int, int) { loop.quit(); });
         const int deadline =
-            int(service.settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+            int(service.settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
         QTimer::singleShot(deadline + 1000, &loop, &QEventLoop::quit);
         service.shutdown(deadline);
         loop.exec();

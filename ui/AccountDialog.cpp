@@ -8,6 +8,7 @@
 #include "accounts/CredentialStore.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -573,32 +574,37 @@ void AccountDialog::removeCurrent(bool confirm)
         return;
     const QString name = m_editing;
     auto doRemove = [this, name] {
-        QString error;
         // Its waiting messages could never be sent: failed with a reason, never left queued
         // or held with no account (they can be retried once an account of that name exists).
-        if (m_service->store()->failAccount(
-                name, QStringLiteral("failed (account removed)"),
-                QStringLiteral("the account \"%1\" was removed").arg(name)) < 0) {
-            showMessage(tr("The account could not be removed: the outbox could not be written."),
+        // The account goes once they are (written by the storage, without waiting here).
+        const QString detail = QStringLiteral("the account \"%1\" was removed").arg(name);
+        m_service->storage()->write(
+            [name, detail](StorageWriter &w) { return w.outbox.failAccount(name, detail); }, this,
+            [this, name](int failed) {
+                if (failed < 0) {
+                    showMessage(
+                        tr("The account could not be removed: the outbox could not be written."),
                         true);
-            return;
-        }
-        if (!m_service->accounts()->remove(name, &error)) {
-            showMessage(tr("The account could not be removed: %1").arg(error), true);
-            return;
-        }
-        m_service->credentials()->removePassword(name, [](bool, const QString &) {});
-        fillList();
-        if (m_list->count() > 0)
-            m_list->setCurrentRow(0);
-        else
-            newAccount();
+                    return;
+                }
+                QString error;
+                if (!m_service->accounts()->remove(name, &error)) {
+                    showMessage(tr("The account could not be removed: %1").arg(error), true);
+                    return;
+                }
+                m_service->credentials()->removePassword(name, [](bool, const QString &) {});
+                fillList();
+                if (m_list->count() > 0)
+                    m_list->setCurrentRow(0);
+                else
+                    newAccount();
+            });
     };
     if (!confirm) {
         doRemove();
         return;
     }
-    const int unsent = m_service->store()->unsentCount(name);
+    const int unsent = m_service->outbox()->unsentCount(name);
     const QString text =
         unsent > 0 ? tr("Remove the account %1? %n message(s) not sent yet will be marked failed "
                         "(\"account removed\"); sent messages stay in the outbox.",

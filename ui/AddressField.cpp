@@ -1,6 +1,6 @@
 #include "AddressField.h"
 
-#include "outbox/OutboxStore.h"
+#include "storage/AddressBook.h"
 
 #include <QAbstractItemView>
 #include <QCompleter>
@@ -36,7 +36,7 @@ qsizetype currentTokenStart(const QString &text)
 }
 } // namespace
 
-AddressField::AddressField(OutboxStore *store, bool single, QWidget *parent)
+AddressField::AddressField(const AddressBook *store, bool single, QWidget *parent)
     : QWidget(parent)
     , m_store(store)
     , m_single(single)
@@ -145,7 +145,7 @@ void AddressField::updateCompletions(const QString &text)
         m_completer->popup()->hide();
         return;
     }
-    QStringList found = m_store->addressCompletions(token, 12);
+    QStringList found = m_store->completions(token, 12);
     found.removeAll(token);
     m_completions->setStringList(found);
     if (found.isEmpty()) {

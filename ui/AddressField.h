@@ -10,7 +10,7 @@ class QLineEdit;
 class QStringListModel;
 
 namespace outpost {
-class OutboxStore;
+class AddressBook;
 }
 
 namespace outpost::ui {
@@ -18,13 +18,13 @@ namespace outpost::ui {
 /// A line for an address list (To, Cc, Bcc, From) that checks what is typed with
 /// mime::parseAddressList as the user types: a bad address gets a red frame and the reason
 /// under the field. Completes the address being typed (the part after the last ',' or ';')
-/// from OutboxStore::addressCompletions.
+/// from the AddressBook (addresses used before).
 class AddressField : public QWidget
 {
     Q_OBJECT
 public:
     /// `store` may be null (no completion). `single`: exactly one mailbox is allowed (From).
-    AddressField(OutboxStore *store, bool single, QWidget *parent = nullptr);
+    AddressField(const AddressBook *addresses, bool single, QWidget *parent = nullptr);
 
     QString text() const;
     void setText(const QString &text);
@@ -51,7 +51,7 @@ private:
     void updateCompletions(const QString &text);
     void insertCompletion(const QString &completion);
 
-    OutboxStore *m_store;
+    const AddressBook *m_store;
     bool m_single;
     bool m_required = false;
     QLineEdit *m_edit;

@@ -5,6 +5,7 @@
 #include "Words.h"
 #include "accounts/AccountStore.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <algorithm>
 
@@ -78,9 +79,9 @@ ComposeWindow::ComposeWindow(Service *service, QWidget *parent)
     , m_service(service)
     , m_account(new QComboBox(this))
     , m_from(new AddressField(nullptr, true, this))
-    , m_to(new AddressField(service->store(), false, this))
-    , m_cc(new AddressField(service->store(), false, this))
-    , m_bcc(new AddressField(service->store(), false, this))
+    , m_to(new AddressField(service->storage()->addressBook(), false, this))
+    , m_cc(new AddressField(service->storage()->addressBook(), false, this))
+    , m_bcc(new AddressField(service->storage()->addressBook(), false, this))
     , m_subject(new QLineEdit(this))
     , m_body(new QPlainTextEdit(this))
     , m_richBody(new QTextEdit(this))
@@ -761,6 +762,10 @@ void ComposeWindow::setStoring(bool on)
 
 void ComposeWindow::onStored(quint64 ticket, qint64 id)
 {
+    if (m_emlTickets.remove(ticket)) {
+        emit queued(id);
+        return;
+    }
     if (!m_storing || ticket != m_storing)
         return;
     m_storing = 0;
@@ -772,6 +777,10 @@ void ComposeWindow::onStored(quint64 ticket, qint64 id)
 
 void ComposeWindow::onStoreFailed(quint64 ticket, const QString &error)
 {
+    if (m_emlTickets.remove(ticket)) {
+        showError(tr("The message could not be queued: %1").arg(error).toHtmlEscaped());
+        return;
+    }
     if (!m_storing || ticket != m_storing)
         return;
     m_storing = 0;
@@ -894,13 +903,11 @@ bool ComposeWindow::queueEmlFile(const QString &path, QString *error)
     QString why;
     const QByteArray raw = readSmallFile(path, &why);
     const QString account = m_account->currentData().toString();
-    Service::EnqueueResult r;
+    quint64 ticket = 0;
     if (why.isEmpty() && account.isEmpty())
         why = tr("there is no account to send from");
-    if (why.isEmpty()) {
-        r = m_service->enqueueRaw(account, raw);
-        why = r.error;
-    }
+    if (why.isEmpty())
+        ticket = m_service->enqueueRawAsync(account, raw, &why);
     if (!why.isEmpty()) {
         const QString text = tr("The message could not be queued: %1").arg(why);
         if (error)
@@ -908,8 +915,14 @@ bool ComposeWindow::queueEmlFile(const QString &path, QString *error)
         showError(text.toHtmlEscaped());
         return false;
     }
-    emit queued(r.id);
+    m_emlTickets.insert(ticket); // queued() once it is stored
     return true;
+}
+
+void ComposeWindow::discard()
+{
+    m_done = true;
+    close();
 }
 
 void ComposeWindow::askAboutEml(const QString &path)

@@ -4,10 +4,11 @@
 #include "mime/ComposeWarnings.h"
 #include "mime/MessageComposer.h"
 #include "mime/ReplyContext.h"
-#include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
+#include "storage/OutboxTypes.h"
 
 #include <QPointer>
+#include <QSet>
 #include <QWidget>
 
 class QCheckBox;
@@ -55,8 +56,9 @@ public:
     /// Reads an .eml file and makes this message a reply to it; false with *error (also shown
     /// in the window) when the file cannot be read or has no address to reply to.
     bool replyToFile(const QString &path, QString *error = nullptr);
-    /// Queues an .eml file as it is for the chosen account (Service::enqueueRaw); emits
-    /// queued(). False with *error (also shown) when it cannot be read or queued.
+    /// Queues an .eml file as it is for the chosen account (Service::enqueueRawAsync); emits
+    /// queued() once it is stored (or shows why it could not be). False with *error (also
+    /// shown) when it cannot be read or is refused at once.
     bool queueEmlFile(const QString &path, QString *error = nullptr);
     /// Switches between the plain-text editor and the formatted-text editor; the text moves
     /// over (formatting is dropped when switching back to plain text: unticking "Formatted
@@ -92,6 +94,9 @@ public:
     /// The app is quitting: unsaved text is stored as a draft when it can be (silently), and
     /// the window no longer asks before closing.
     void keepForQuit();
+    /// Closes the window without storing anything (the message it edits could not be taken
+    /// back from sending).
+    void discard();
     /// Something was typed or attached since the window was filled.
     bool isModified() const;
     /// True when Send would be accepted as far as the fields tell (addresses valid, one
@@ -183,6 +188,7 @@ private:
     qint64 m_replaces = 0;              ///< the stored message this window edits (0: a new one)
     QList<mime::Mailbox> m_keptReplyTo; ///< Reply-To of the edited message (not editable here)
     bool m_done = false;
+    QSet<quint64> m_emlTickets; ///< queueEmlFile() requests being written (Service tickets)
     bool m_asking = false;
     quint64 m_storing = 0; ///< the Service ticket of the message being stored, 0 when none
     MessageState m_storingState = MessageState::Queued;

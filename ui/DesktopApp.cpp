@@ -9,6 +9,7 @@
 #include "TrayController.h"
 #include "Words.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QApplication>
 #include <QEvent>
@@ -117,30 +118,49 @@ ComposeWindow *DesktopApp::openEdit(qint64 id)
             return w;
         }
     }
-    const auto before = m_service->store()->summary(id);
-    const Service::EditableMessage e = m_service->editMessage(id);
-    if (!e.ok()) {
-        QString why;
-        if (before && before->state == MessageState::Sending)
-            why = tr("This message is being sent right now, so it cannot be changed. If the "
-                     "server does not take it, you can edit it afterwards.");
-        else if (before && before->state == MessageState::Sent)
-            why = tr("This message has been sent already.");
-        else if (!before)
-            why = tr("This message is no longer in the outbox.");
-        else
-            why = tr("The message could not be opened for editing (%1). It is kept as a draft.")
-                      .arg(e.error);
-        auto *box = new QMessageBox(QMessageBox::Warning, tr("Edit message"), why, QMessageBox::Ok,
-                                    m_window);
-        box->setObjectName(QStringLiteral("editRefused"));
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
+    const auto before = m_service->outbox()->summary(id);
+    if (!before || before->state == MessageState::Sending || before->state == MessageState::Sent) {
+        refuseEdit(before ? std::optional<MessageState>(before->state) : std::nullopt, {});
         return nullptr;
     }
-    ComposeWindow *w = openCompose();
-    w->loadMessage(e);
+    // Read here; taken back to draft by the storage. Should the dispatcher claim it in
+    // between, the window closes again and says why.
+    const Service::EditableMessage e = m_service->readForEditing(id);
+    QPointer<ComposeWindow> w;
+    if (e.ok()) {
+        w = openCompose();
+        w->loadMessage(e);
+    }
+    m_service->takeBackToDraft(id, this, [this, id, w, e](bool ok, const QString &error) {
+        if (ok && e.ok())
+            return;
+        if (w)
+            w->discard();
+        const auto now = m_service->outbox()->summary(id);
+        refuseEdit(now ? std::optional<MessageState>(now->state) : std::nullopt,
+                   ok ? e.error : error);
+    });
     return w;
+}
+
+void DesktopApp::refuseEdit(std::optional<MessageState> state, const QString &error)
+{
+    QString why;
+    if (state == MessageState::Sending)
+        why = tr("This message is being sent right now, so it cannot be changed. If the "
+                 "server does not take it, you can edit it afterwards.");
+    else if (state == MessageState::Sent)
+        why = tr("This message has been sent already.");
+    else if (!state)
+        why = tr("This message is no longer in the outbox.");
+    else
+        why = tr("The message could not be opened for editing (%1). It is kept as a draft.")
+                  .arg(error);
+    auto *box =
+        new QMessageBox(QMessageBox::Warning, tr("Edit message"), why, QMessageBox::Ok, m_window);
+    box->setObjectName(QStringLiteral("editRefused"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 QList<ComposeWindow *> DesktopApp::composeWindows() const

@@ -1,12 +1,15 @@
 #pragma once
 
 #include "outbox/Notice.h"
+#include "storage/OutboxTypes.h"
 
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QPointer>
 #include <QUrl>
+
+#include <optional>
 
 namespace outpost {
 class Service;
@@ -42,10 +45,12 @@ public:
     void start(bool minimized);
     /// Opens a compose window, filled from a mailto: URL (RFC 6068) when one is given.
     ComposeWindow *openCompose(const QUrl &mailto = {});
-    /// "Edit (back to draft)": takes message `id` out of sending (Service::editMessage) and
-    /// opens it in a compose window (or raises the one already editing it). When the core
-    /// refuses (being sent right now, sent already) the reason is shown in a message box
-    /// (objectName "editRefused") and nullptr is returned.
+    /// "Edit (back to draft)": opens message `id` in a compose window (or raises the one
+    /// already editing it) and takes it out of sending (Service::takeBackToDraft, written by
+    /// the storage without waiting here). A message being sent right now, sent already or gone
+    /// is refused at once: the reason is shown in a message box (objectName "editRefused") and
+    /// nullptr is returned. Should the take-back be refused later (claimed in between) the
+    /// window closes again with the reason.
     ComposeWindow *openEdit(qint64 id);
     /// Brings the main window forward (a second start, the tray's Show).
     void activate();
@@ -77,6 +82,8 @@ private:
     void requestQuit();
     void prepareForQuit();
     void toggleWindow();
+    /// Says why a message cannot be edited (`state` now; `error` for an unreadable one).
+    void refuseEdit(std::optional<MessageState> state, const QString &error);
 
     Service *m_service;
     MainWindow *m_window;

@@ -3,6 +3,7 @@
 #include "Icons.h"
 #include "Words.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -67,7 +68,7 @@ DetailsDialog::DetailsDialog(Service *service, qint64 id, QWidget *parent)
     layout->addWidget(tabs);
     layout->addWidget(buttons);
 
-    connect(service->store(), &OutboxStore::messageChanged, this, [this](qint64 changed) {
+    connect(service->outbox(), &OutboxReader::messageChanged, this, [this](qint64 changed) {
         if (changed == m_id)
             reload();
     });
@@ -78,7 +79,7 @@ void DetailsDialog::reload()
 {
     while (m_form->rowCount() > 0)
         m_form->removeRow(0);
-    const auto rec = m_service->store()->message(m_id);
+    const auto rec = m_service->outbox()->message(m_id);
     if (!rec) {
         m_form->addRow(new QLabel(tr("This message is no longer in the outbox."), this));
         m_recipients->setRowCount(0);
@@ -92,10 +93,19 @@ void DetailsDialog::reload()
         v->setAccessibleName(label);
         m_form->addRow(label, v);
     };
-    QString state = Words::state(rec->state);
+    QString state = Words::stateOf(*rec);
     if (rec->uncertain)
         state += QLatin1Char(' ') + tr("(an earlier attempt may have been delivered)");
     row(tr("State:"), state);
+    if (rec->delivery() == Delivery::Partial) {
+        // Who did not get it comes first: it is what the user must act on.
+        QList<RecipientRecord> refused;
+        for (const RecipientRecord &r : rec->recipients) {
+            if (r.state == MessageState::Failed)
+                refused << r;
+        }
+        row(tr("Refused:"), Words::refusedRecipients(refused));
+    }
     row(tr("Account:"), rec->account);
     row(tr("From:"), rec->fromText);
     row(tr("To:"), rec->toText);
@@ -130,7 +140,7 @@ void DetailsDialog::reload()
     m_history->setRowCount(int(rec->history.size()));
     for (int i = 0; i < rec->history.size(); ++i) {
         const HistoryEntry &h = rec->history.at(i);
-        QString event = h.event;
+        QString event = Words::historyEvent(h);
         if (h.uncertain)
             event += QLatin1Char(' ') + tr("(delivery uncertain)");
         m_history->setItem(i, 0, new QTableWidgetItem(when(h.at)));
@@ -139,7 +149,9 @@ void DetailsDialog::reload()
         m_history->setItem(i, 3, new QTableWidgetItem(h.server));
         m_history->setItem(i, 4, new QTableWidgetItem(Words::reply(h.reply)));
         QStringList detail;
-        if (!h.detail.isEmpty())
+        // Those two events carry their detail in their words already.
+        if (!h.detail.isEmpty() && h.event != HistoryEvent::RetryRequested &&
+            h.event != HistoryEvent::Unknown)
             detail << h.detail;
         for (const QString &note : h.notes)
             detail << Words::historyNote(note);

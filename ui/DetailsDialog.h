@@ -11,7 +11,7 @@ class Service;
 
 namespace outpost::ui {
 
-/// Everything stored about one message (OutboxStore::message): its fields, what became of
+/// Everything stored about one message (OutboxReader::message): its fields, what became of
 /// each recipient, and its history (attempts, server replies, user actions). Follows changes
 /// of the message while open.
 class DetailsDialog : public QDialog

@@ -202,4 +202,29 @@ QIcon Icons::state(MessageState s)
     return icon;
 }
 
+QIcon Icons::partiallySent()
+{
+    static const QIcon icon = [] {
+        QIcon i;
+        const QColor amber(0xe0, 0x8a, 0x00);
+        const QColor red(0xd9, 0x30, 0x25);
+        for (int size : {16, 32}) {
+            QPixmap pm(size, size);
+            pm.fill(Qt::transparent);
+            QPainter p(&pm);
+            p.setRenderHint(QPainter::Antialiasing);
+            p.scale(size / 16.0, size / 16.0);
+            p.setPen(QPen(amber, 2.4, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+            p.drawPolyline(QPolygonF({QPointF(2, 7.5), QPointF(5.5, 11), QPointF(11, 3.5)}));
+            p.setPen(QPen(Qt::white, 1));
+            p.setBrush(red);
+            p.drawEllipse(QPointF(12, 12), 3.5, 3.5);
+            p.end();
+            i.addPixmap(pm);
+        }
+        return i;
+    }();
+    return icon;
+}
+
 } // namespace outpost::ui

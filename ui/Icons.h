@@ -1,6 +1,6 @@
 #pragma once
 
-#include "outbox/OutboxStore.h"
+#include "storage/OutboxTypes.h"
 
 #include <QIcon>
 
@@ -25,6 +25,9 @@ public:
     static QIcon tray(TrayState s);
     /// A small coloured mark for a message state (the table's state column).
     static QIcon state(MessageState s);
+    /// The mark of a message sent to only some of its recipients: the check of `sent` in
+    /// amber with a red dot, so it is not taken for a complete delivery at a glance.
+    static QIcon partiallySent();
     /// Makes sure the compiled-in resources are registered (static library).
     static void initResources();
 };

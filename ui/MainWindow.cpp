@@ -9,6 +9,7 @@
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
 #include "smtp/Transport.h"
+#include "storage/Storage.h"
 
 #include <QAction>
 #include <QApplication>
@@ -53,7 +54,7 @@ bool isEml(const QUrl &u)
 MainWindow::MainWindow(Service *service, QWidget *parent)
     : QMainWindow(parent)
     , m_service(service)
-    , m_model(new OutboxModel(service->store(), this))
+    , m_model(new OutboxModel(service->outbox(), this))
     , m_table(new QTableView(this))
     , m_log(new QPlainTextEdit(this))
     , m_filter(new QComboBox(this))
@@ -192,8 +193,8 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     m_statusTimer.setSingleShot(true);
     m_statusTimer.setInterval(150);
     connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
-    connect(service->store(), &OutboxStore::messageChanged, this, &MainWindow::scheduleStatus);
-    connect(service->store(), &OutboxStore::messagesReset, this, &MainWindow::scheduleStatus);
+    connect(service->outbox(), &OutboxReader::messageChanged, this, &MainWindow::scheduleStatus);
+    connect(service->outbox(), &OutboxReader::messagesReset, this, &MainWindow::scheduleStatus);
     connect(service->connectivity(), &Connectivity::changed, this, [this](bool) {
         const QSignalBlocker b(m_workOffline);
         m_workOffline->setChecked(m_service->connectivity()->workOffline());
@@ -201,6 +202,17 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     });
     connect(service->transport(), &Transport::poolChanged, this, &MainWindow::scheduleStatus);
     connect(service->accounts(), &AccountStore::changed, this, &MainWindow::updateBanner);
+    // An account change is shown at once and written by the storage thread afterwards: one that
+    // could not be written was undone, and the user hears why.
+    connect(service->accounts(), &AccountStore::writeFailed, this, [this](const QString &why) {
+        showError(tr("Accounts"), tr("A change to the accounts could not be saved: %1").arg(why));
+    });
+    connect(service, &Service::enqueued, this,
+            [this](quint64 ticket, qint64) { m_emlTickets.remove(ticket); });
+    connect(service, &Service::enqueueFailed, this, [this](quint64 ticket, const QString &why) {
+        if (m_emlTickets.remove(ticket))
+            showError(tr("Queue messages"), why);
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &MainWindow::updateActions);
     connect(m_model, &QAbstractItemModel::dataChanged, this,
@@ -278,20 +290,12 @@ void MainWindow::createActions()
         m_service->flush();
         statusBar()->showMessage(tr("Sending queued messages now."), 4000);
     });
-    connect(m_retry, &QAction::triggered, this, [this] {
-        applyToSelection([this](qint64 id, QString *e) { return m_service->retry(id, e); },
-                         tr("Retry"));
-    });
-    connect(m_hold, &QAction::triggered, this, [this] {
-        applyToSelection([this](qint64 id, QString *e) { return m_service->store()->hold(id, e); },
-                         tr("Hold"));
-    });
-    connect(m_release, &QAction::triggered, this, [this] {
-        applyToSelection(
-            [this](qint64 id, QString *e) { return m_service->store()->release(id, e); },
-            tr("Release"));
-        m_service->dispatcher()->wake();
-    });
+    connect(m_retry, &QAction::triggered, this,
+            [this] { applyToSelection(Service::UserAction::Retry, tr("Retry")); });
+    connect(m_hold, &QAction::triggered, this,
+            [this] { applyToSelection(Service::UserAction::Hold, tr("Hold")); });
+    connect(m_release, &QAction::triggered, this,
+            [this] { applyToSelection(Service::UserAction::Release, tr("Release")); });
     connect(m_delete, &QAction::triggered, this, &MainWindow::deleteSelected);
     connect(m_export, &QAction::triggered, this, &MainWindow::exportSelected);
     connect(m_details, &QAction::triggered, this, &MainWindow::showDetails);
@@ -396,13 +400,13 @@ bool MainWindow::selectMessage(qint64 id)
 
 void MainWindow::deleteSelected()
 {
-    // The same rule as `outpost cancel` (OutboxStore::cancel): a message not sent yet is
+    // The same rule as `outpost cancel` (OutboxWriter::cancel): a message not sent yet is
     // deleted; a sent one is never removed (its record and history stay); one some recipients
     // already got is kept as failed, its other recipients cancelled.
     QList<qint64> withdraw;
     int sent = 0;
     for (qint64 id : selectedIds()) {
-        const auto s = m_service->store()->summary(id);
+        const auto s = m_service->outbox()->summary(id);
         if (!s)
             continue;
         if (s->state == MessageState::Sent)
@@ -432,23 +436,20 @@ void MainWindow::deleteSelected()
     connect(box, &QMessageBox::finished, this, [this, box, withdraw](int) {
         if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
             return;
-        QStringList errors;
-        int kept = 0;
-        for (qint64 id : withdraw) {
-            QString e;
-            bool deleted = false;
-            if (!m_service->store()->cancel(id, &deleted, &e))
-                errors << e;
-            else if (!deleted)
-                ++kept;
-        }
-        if (kept > 0)
-            statusBar()->showMessage(tr("%n message(s) kept as failed: some recipients already "
-                                        "got them; the others were cancelled.",
-                                        nullptr, kept),
-                                     8000);
-        if (!errors.isEmpty())
-            showError(tr("Delete"), errors.join(QLatin1Char('\n')));
+        m_service->act(Service::UserAction::Cancel, withdraw, this,
+                       [this](const Service::ActionReport &r) {
+                           if (r.kept > 0)
+                               statusBar()->showMessage(
+                                   tr("%n message(s) kept as failed: some recipients already "
+                                      "got them; the others were cancelled.",
+                                      nullptr, r.kept),
+                                   8000);
+                           QStringList errors;
+                           for (const auto &[id, why] : r.refused)
+                               errors << why;
+                           if (!errors.isEmpty())
+                               showError(tr("Delete"), errors.join(QLatin1Char('\n')));
+                       });
     });
     box->open();
 }
@@ -488,28 +489,24 @@ void MainWindow::updateActions()
     m_edit->setEnabled(editable);
 }
 
-void MainWindow::applyToSelection(const std::function<bool(qint64, QString *)> &op,
-                                  const QString &what)
+void MainWindow::applyToSelection(Service::UserAction action, const QString &what)
 {
-    QStringList errors;
-    int done = 0;
-    for (qint64 id : selectedIds()) {
-        QString e;
-        if (op(id, &e))
-            ++done;
-        else
-            errors << tr("Message %1: %2").arg(id).arg(e);
-    }
-    if (!errors.isEmpty())
-        showError(what, errors.join(QLatin1Char('\n')));
-    else if (done)
-        statusBar()->showMessage(tr("%1: %n message(s).", nullptr, done).arg(what), 4000);
-    updateActions();
+    // Written by the storage; the report comes back once it is done.
+    m_service->act(action, selectedIds(), this, [this, what](const Service::ActionReport &r) {
+        QStringList errors;
+        for (const auto &[id, why] : r.refused)
+            errors << tr("Message %1: %2").arg(id).arg(why);
+        if (!errors.isEmpty())
+            showError(what, errors.join(QLatin1Char('\n')));
+        else if (r.done)
+            statusBar()->showMessage(tr("%1: %n message(s).", nullptr, r.done).arg(what), 4000);
+        updateActions();
+    });
 }
 
 bool MainWindow::exportMessage(qint64 id, const QString &path, QString *error)
 {
-    const QByteArray data = m_service->store()->messageData(id);
+    const QByteArray data = m_service->outbox()->messageData(id);
     if (data.isEmpty()) {
         *error = tr("The message is no longer in the outbox.");
         return false;
@@ -527,7 +524,7 @@ void MainWindow::exportSelected()
     const QList<qint64> ids = selectedIds();
     if (ids.size() != 1)
         return;
-    const auto s = m_service->store()->summary(ids.first());
+    const auto s = m_service->outbox()->summary(ids.first());
     QString name = s && !s->subject.trimmed().isEmpty() ? s->subject.trimmed()
                                                         : tr("message-%1").arg(ids.first());
     static const QRegularExpression unsafe(QStringLiteral("[\\\\/:*?\"<>|\\x00-\\x1f]"));
@@ -575,11 +572,14 @@ int MainWindow::enqueueEmlFiles(const QStringList &paths, QStringList *errors)
                 problems << tr("%1: %2").arg(QFileInfo(path).fileName(), f.errorString());
                 continue;
             }
-            const Service::EnqueueResult r = m_service->enqueueRaw(account, f.readAll());
-            if (r.ok())
+            // Read here, written by the storage's group commit (a failure to write comes back
+            // as Service::enqueueFailed, which the app shows).
+            QString why;
+            if (const quint64 ticket = m_service->enqueueRawAsync(account, f.readAll(), &why)) {
+                m_emlTickets.insert(ticket);
                 ++queued;
-            else
-                problems << tr("%1: %2").arg(QFileInfo(path).fileName(), r.error);
+            } else
+                problems << tr("%1: %2").arg(QFileInfo(path).fileName(), why);
         }
     }
     if (!problems.isEmpty())
@@ -674,7 +674,7 @@ void MainWindow::updateStatus()
                        : tr("%n connection(s), %1 busy", nullptr, int(pool.size())).arg(busy));
     m_poolLabel->setToolTip(lines.join(QLatin1Char('\n')));
 
-    OutboxStore *st = m_service->store();
+    const OutboxReader *st = m_service->outbox();
     const int queued = st->count(MessageState::Queued) + st->count(MessageState::Sending);
     const int held = st->count(MessageState::Held);
     const int failed = st->count(MessageState::Failed);
@@ -746,7 +746,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     if (m_asking)
         return;
     m_asking = true;
-    const int pending = m_service->store()->count(MessageState::Queued);
+    const int pending = m_service->outbox()->count(MessageState::Queued);
     auto *box = new QMessageBox(
         QMessageBox::Question, tr("Quit Outpost"),
         pending ? tr("Quit Outpost? %n queued message(s) will wait until you start it again.",

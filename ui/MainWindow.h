@@ -2,9 +2,11 @@
 
 #include "OutboxModel.h"
 #include "outbox/Notice.h"
+#include "outbox/Service.h"
 
 #include <QHash>
 #include <QMainWindow>
+#include <QSet>
 #include <QTimer>
 
 class QAction;
@@ -13,10 +15,6 @@ class QLabel;
 class QPlainTextEdit;
 class QPushButton;
 class QTableView;
-
-namespace outpost {
-class Service;
-}
 
 namespace outpost::ui {
 
@@ -102,10 +100,12 @@ private:
     void updateStatus();
     void updateBanner();
     void scheduleStatus();
-    void applyToSelection(const std::function<bool(qint64, QString *)> &op, const QString &what);
+    /// Applies a user action to the selected messages (written by the storage), then reports
+    /// what was refused, or how many it was applied to, as `what`.
+    void applyToSelection(Service::UserAction action, const QString &what);
     void exportSelected();
     /// Delete: asks, then withdraws the selected messages not sent yet as `outpost cancel`
-    /// does (OutboxStore::cancel); sent messages are never removed (their record stays).
+    /// does (OutboxWriter::cancel); sent messages are never removed (their record stays).
     void deleteSelected();
     void showDetails();
     void showError(const QString &title, const QString &text);
@@ -131,6 +131,7 @@ private:
     bool m_closeToTray = false;
     bool m_quitting = false;
     bool m_asking = false;
+    QSet<quint64> m_emlTickets; ///< dropped .eml files being written (Service tickets)
 
     QAction *m_newMessage = nullptr;
     QAction *m_replyToFile = nullptr;

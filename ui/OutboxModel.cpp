@@ -11,13 +11,13 @@
 
 namespace outpost::ui {
 
-OutboxModel::OutboxModel(OutboxStore *store, QObject *parent)
+OutboxModel::OutboxModel(OutboxReader *store, QObject *parent)
     : QAbstractTableModel(parent)
     , m_store(store)
     , m_cache(2000)
 {
-    connect(m_store, &OutboxStore::messageChanged, this, &OutboxModel::onMessageChanged);
-    connect(m_store, &OutboxStore::messagesReset, this, &OutboxModel::reload);
+    connect(m_store, &OutboxReader::messageChanged, this, &OutboxModel::onMessageChanged);
+    connect(m_store, &OutboxReader::messagesReset, this, &OutboxModel::reload);
     m_apply.setSingleShot(true);
     m_apply.setInterval(0);
     connect(&m_apply, &QTimer::timeout, this, &OutboxModel::applyPending);
@@ -143,6 +143,16 @@ const MessageSummary *OutboxModel::cached(qint64 id) const
     return copy;
 }
 
+QList<RecipientRecord> OutboxModel::refusedOf(qint64 id) const
+{
+    QList<RecipientRecord> out;
+    for (const RecipientRecord &r : m_store->recipients(id)) {
+        if (r.state == MessageState::Failed)
+            out << r;
+    }
+    return out;
+}
+
 std::optional<MessageSummary> OutboxModel::summaryAt(int row) const
 {
     const qint64 id = idAt(row);
@@ -250,7 +260,7 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case StateColumn: {
-            QString text = Words::state(s->state);
+            QString text = Words::stateOf(*s);
             if (s->state == MessageState::Queued && s->sendAt.isValid() &&
                 s->sendAt > QDateTime::currentDateTimeUtc())
                 text = tr("Scheduled");
@@ -278,14 +288,19 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
         break;
     case Qt::DecorationRole:
         if (index.column() == StateColumn)
-            return Icons::state(s->state);
+            return s->delivery() == Delivery::Partial ? Icons::partiallySent()
+                                                      : Icons::state(s->state);
         break;
     case Qt::ToolTipRole:
         switch (index.column()) {
-        case StateColumn:
-            return s->uncertain ? tr("%1 — delivery of an earlier attempt is uncertain")
-                                      .arg(Words::state(s->state))
-                                : Words::state(s->state);
+        case StateColumn: {
+            // Who was refused is read only here, for the one row the pointer rests on.
+            const QString state = s->delivery() == Delivery::Partial
+                                      ? Words::partialDelivery(*s, refusedOf(id))
+                                      : Words::state(s->state);
+            return s->uncertain ? tr("%1 — delivery of an earlier attempt is uncertain").arg(state)
+                                : state;
+        }
         case RecipientsColumn:
             return s->toText;
         case SubjectColumn:
@@ -295,7 +310,9 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
                        ? QLocale().toString(s->nextAttemptAt.toLocalTime(), QLocale::LongFormat)
                        : QString();
         case LastReplyColumn: {
-            const QString words = Words::errorClass(s->errorClass);
+            const QString words = s->delivery() == Delivery::Partial
+                                      ? tr("The first refusal of a recipient:")
+                                      : Words::errorClass(s->errorClass);
             const QString reply = Words::reply(s->lastReply);
             return reply.isEmpty() ? words : words + QLatin1Char('\n') + reply;
         }
@@ -307,8 +324,10 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
         break;
     case Qt::AccessibleTextRole:
         if (index.column() == StateColumn)
-            return Words::state(s->state);
+            return Words::stateOf(*s);
         break;
+    case DeliveryRole:
+        return int(s->delivery());
     }
     return {};
 }

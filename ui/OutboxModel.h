@@ -1,6 +1,6 @@
 #pragma once
 
-#include "outbox/OutboxStore.h"
+#include "storage/OutboxReader.h"
 
 #include <QAbstractTableModel>
 #include <QCache>
@@ -12,9 +12,9 @@
 namespace outpost::ui {
 
 /// The outbox as a table (design.md §5): one row per message, newest first, over an
-/// OutboxStore. Lazy: the ids are read once (OutboxStore::ids), a row's fields only when the
-/// view asks for them (OutboxStore::summary, kept in a small cache), so 100 000 rows cost one
-/// query and a list of ids. Live: follows OutboxStore::messageChanged (rows appear, change,
+/// OutboxReader. Lazy: the ids are read once (OutboxReader::idsPage), a row's fields only when the
+/// view asks for them (OutboxReader::summary, kept in a small cache), so 100 000 rows cost one
+/// query and a list of ids. Live: follows OutboxReader::messageChanged (rows appear, change,
 /// move out of the filter, disappear) and messagesReset (reload). Changes are applied on the
 /// next turn of the event loop; a burst of more than 200 (a bulk enqueue) becomes one reload.
 class OutboxModel : public QAbstractTableModel
@@ -45,9 +45,11 @@ public:
     {
         IdRole = Qt::UserRole + 1, ///< qint64 message id
         StateRole,                 ///< int(MessageState)
+        DeliveryRole,              ///< int(Delivery): whether a sent message reached everyone
     };
 
-    explicit OutboxModel(OutboxStore *store, QObject *parent = nullptr);
+    /// Shows what `store` reads, following its change signals.
+    explicit OutboxModel(OutboxReader *store, QObject *parent = nullptr);
 
     void setFilter(Filter f);
     Filter filter() const { return m_filter; }
@@ -81,9 +83,11 @@ private:
     void applyOne(qint64 id, std::optional<MessageState> state);
     void tickCountdown();
     const MessageSummary *cached(qint64 id) const;
+    /// The recipients of message `id` the server refused for good.
+    QList<RecipientRecord> refusedOf(qint64 id) const;
     QList<MessageState> filterStates() const;
 
-    OutboxStore *m_store;
+    OutboxReader *m_store;
     Filter m_filter = Filter::All;
     QList<qint64>
         m_ids; // newest (highest id) first, as the store lists them: rowOf() is a binary search

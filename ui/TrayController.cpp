@@ -6,6 +6,7 @@
 #include "outbox/Connectivity.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QAction>
 #include <QMenu>
@@ -68,8 +69,10 @@ TrayController::TrayController(Service *service, MainWindow *window, QObject *pa
     });
     connect(service->connectivity(), &Connectivity::changed, this, &TrayController::refresh);
     connect(service->accounts(), &AccountStore::changed, this, &TrayController::scheduleRefresh);
-    connect(service->store(), &OutboxStore::messageChanged, this, &TrayController::scheduleRefresh);
-    connect(service->store(), &OutboxStore::messagesReset, this, &TrayController::scheduleRefresh);
+    connect(service->outbox(), &OutboxReader::messageChanged, this,
+            &TrayController::scheduleRefresh);
+    connect(service->outbox(), &OutboxReader::messagesReset, this,
+            &TrayController::scheduleRefresh);
     m_refresh.setSingleShot(true);
     m_refresh.setInterval(200);
     connect(&m_refresh, &QTimer::timeout, this, &TrayController::refresh);
@@ -138,7 +141,7 @@ void TrayController::refresh()
     else
         m_state = TrayState::Idle;
 
-    OutboxStore *st = m_service->store();
+    const OutboxReader *st = m_service->outbox();
     const int queued = st->count(MessageState::Queued) + st->count(MessageState::Sending);
     const int held = st->count(MessageState::Held);
     const int failed = st->count(MessageState::Failed);

@@ -25,9 +25,32 @@ QString Words::state(MessageState s)
     return {};
 }
 
+QString Words::stateOf(const MessageSummary &s)
+{
+    if (s.delivery() == Delivery::Partial)
+        return words::sentToSome(s.recipientCount - s.refusedRecipients, s.recipientCount,
+                                 words::Front::Window);
+    return state(s.state);
+}
+
+QString Words::partialDelivery(const MessageSummary &s, const QList<RecipientRecord> &refused)
+{
+    return tr("%1. The server refused:\n%2").arg(stateOf(s), refusedRecipients(refused));
+}
+
+QString Words::refusedRecipients(const QList<RecipientRecord> &refused)
+{
+    return words::refusedRecipients(refused, words::Front::Window);
+}
+
 QString Words::errorClass(ErrorClass c)
 {
     return words::errorClass(c, words::Front::Window);
+}
+
+QString Words::historyEvent(const HistoryEntry &h)
+{
+    return words::historyEvent(h, words::Front::Window);
 }
 
 QString Words::historyNote(const QString &note)

@@ -6,8 +6,8 @@
 
 #include "accounts/ConnectionTest.h"
 #include "outbox/Notice.h"
-#include "outbox/OutboxStore.h"
 #include "smtp/SmtpResult.h"
+#include "storage/OutboxTypes.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -22,11 +22,22 @@ class Words
 public:
     /// "Queued", "Sent", … for a message state.
     static QString state(MessageState s);
+    /// The state of message `s` for the table and its details: state(), but "Sent to 1 of 2
+    /// recipients" for a message the server refused some recipients of.
+    static QString stateOf(const MessageSummary &s);
+    /// What went wrong with a message sent to only some recipients: how many it reached and
+    /// each `refused` recipient with the server's words, one per line.
+    static QString partialDelivery(const MessageSummary &s, const QList<RecipientRecord> &refused);
+    /// Recipients refused for good, one per line with the server's words
+    /// ("carol@example.net: 550 5.1.1 No such user").
+    static QString refusedRecipients(const QList<RecipientRecord> &refused);
     /// A short sentence saying what an error class means to the user ("The server refused
     /// the password."); empty for ErrorClass::None.
     static QString errorClass(ErrorClass c);
     /// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
     static QString reply(const SmtpReply &r);
+    /// What a history row records, in the window's words (words::historyEvent()).
+    static QString historyEvent(const HistoryEntry &h);
     /// A note of an attempt in the history (HistoryEntry::notes, e.g. "dsn-not-offered").
     static QString historyNote(const QString &note);
     /// The last reply of a message for the table: the reply, else the error class words.

@@ -168,6 +168,11 @@ QString errorClass(ErrorClass c, Front front)
         return window ? Tr::tr("The message could not be sent as written (address, size or a "
                                "missing server feature).")
                       : Tr::tr("Outpost could not send this message as it is.");
+    case ErrorClass::Credentials:
+        return window ? Tr::tr("The password command did not give the password in time; "
+                               "Outpost tries again later.")
+                      : Tr::tr("The password command did not finish in time; nothing was sent, "
+                               "and Outpost tries again later.");
     }
     return {};
 }
@@ -177,8 +182,44 @@ QString result(const SmtpResult &r)
     return withReply(errorClass(r.errorClass, Front::Terminal), r);
 }
 
+QString sentToSome(int reached, int total, Front front)
+{
+    return front == Front::Window ? Tr::tr("Sent to %1 of %2 recipients").arg(reached).arg(total)
+                                  : Tr::tr("sent to %1 of %2 recipients").arg(reached).arg(total);
+}
+
+QString refusedRecipients(const QList<RecipientRecord> &refused, Front front)
+{
+    QStringList parts;
+    for (const RecipientRecord &r : refused) {
+        const QString address = QString::fromUtf8(r.address);
+        const QString said = reply(r.reply);
+        if (front == Front::Window)
+            parts << (said.isEmpty() ? address : Tr::tr("%1: %2").arg(address, said));
+        else
+            parts << (said.isEmpty() ? Tr::tr("%1 refused").arg(address)
+                                     : Tr::tr("%1 refused: %2").arg(address, said));
+    }
+    return parts.join(front == Front::Window ? QStringLiteral("\n") : QStringLiteral("; "));
+}
+
+QString partlySentLine(qint64 id, int reached, int total, const QList<RecipientRecord> &refused)
+{
+    return Tr::tr("message %1 %2: %3")
+        .arg(id)
+        .arg(sentToSome(reached, total, Front::Terminal),
+             refusedRecipients(refused, Front::Terminal));
+}
+
 QString lastOutcome(const MessageSummary &m, Front front)
 {
+    if (front == Front::Terminal && m.delivery() == Delivery::Partial) {
+        // The row has no room for who: the first refusal, and `show` lists them all.
+        return Tr::tr("%1; first refusal: %2")
+            .arg(sentToSome(m.recipientCount - m.refusedRecipients, m.recipientCount,
+                            Front::Terminal),
+                 reply(m.lastReply));
+    }
     if (front == Front::Window) {
         const QString said = reply(m.lastReply);
         return said.isEmpty() ? errorClass(m.errorClass, Front::Window) : said;
@@ -190,6 +231,79 @@ QString lastOutcome(const MessageSummary &m, Front front)
     r.reply = m.lastReply;
     r.detail = m.lastDetail;
     return result(r);
+}
+
+QString scheduled(const MessageSummary &m, const QDateTime &now)
+{
+    if (m.state != MessageState::Queued || !m.sendAt.isValid() || m.sendAt <= now)
+        return QString();
+    return Tr::tr("scheduled for %1")
+        .arg(m.sendAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+}
+
+QString historyEvent(const HistoryEntry &h, Front front)
+{
+    switch (h.event) {
+    case HistoryEvent::Unknown:
+        return h.detail.isEmpty() ? Tr::tr("unknown event") : h.detail;
+    case HistoryEvent::Queued:
+        return Tr::tr("queued");
+    case HistoryEvent::DraftSaved:
+        return Tr::tr("draft saved");
+    case HistoryEvent::Sent:
+        return Tr::tr("sent");
+    case HistoryEvent::SentSomeRefused:
+        return Tr::tr("sent (some recipients refused)");
+    case HistoryEvent::PartlyDeferred:
+        return Tr::tr("partly sent; deferred recipients queued");
+    case HistoryEvent::Deferred:
+        return Tr::tr("deferred");
+    case HistoryEvent::DeferredUnreachable:
+        return Tr::tr("deferred (server unreachable)");
+    case HistoryEvent::UncertainRequeued:
+        return Tr::tr("delivery uncertain; queued again");
+    case HistoryEvent::Expired:
+        return Tr::tr("expired");
+    case HistoryEvent::Failed:
+        return Tr::tr("failed");
+    case HistoryEvent::FailedAccountRemoved:
+        return Tr::tr("failed (account removed)");
+    case HistoryEvent::HeldAccountPaused:
+        return Tr::tr("held (account paused)");
+    case HistoryEvent::HeldByUser:
+        return Tr::tr("held by the user");
+    case HistoryEvent::Released:
+        return Tr::tr("released");
+    case HistoryEvent::ReleasedAccountResumed:
+        return Tr::tr("released (account resumed)");
+    case HistoryEvent::RetryRequested: {
+        // The detail is the time the dropped schedule was for (ISO 8601): the window shows it
+        // in the user's locale, the terminal as it is stored.
+        if (h.detail.isEmpty())
+            return Tr::tr("retry requested");
+        QString when = h.detail;
+        const QDateTime dropped = QDateTime::fromString(h.detail, Qt::ISODateWithMs);
+        if (front == Front::Window) {
+            if (!dropped.isValid())
+                return Tr::tr("retry requested");
+            when = QLocale().toString(dropped.toLocalTime(), QLocale::ShortFormat);
+        }
+        return Tr::tr("retry requested (schedule for %1 dropped)").arg(when);
+    }
+    case HistoryEvent::Recovered:
+        return Tr::tr("recovered");
+    case HistoryEvent::Interrupted:
+        return Tr::tr("interrupted (Outpost quit)");
+    case HistoryEvent::Cancelled:
+        return Tr::tr("cancelled by the user");
+    case HistoryEvent::BackToDraft:
+        return Tr::tr("back to draft for editing");
+    case HistoryEvent::EditedDraft:
+        return Tr::tr("edited, draft saved");
+    case HistoryEvent::EditedQueued:
+        return Tr::tr("edited and queued");
+    }
+    return h.detail;
 }
 
 QString historyNote(const QString &note, Front front)
@@ -212,6 +326,8 @@ QString noticeTitle(const Notice &n)
         return Tr::tr("A message could not be sent");
     case Notice::Kind::BatchSent:
         return Tr::tr("Messages sent");
+    case Notice::Kind::PartiallySent:
+        return Tr::tr("A message reached only some recipients");
     }
     return {};
 }
@@ -226,9 +342,15 @@ QString noticeText(const Notice &n, Front front)
             return Tr::tr("message %1 failed: %2").arg(n.messageId).arg(result(n.result));
         case Notice::Kind::BatchSent:
             return Tr::tr("%1 message(s) written while offline have been sent").arg(n.count);
+        case Notice::Kind::PartiallySent:
+            return partlySentLine(n.messageId, n.count, n.recipients, n.refused);
         }
         return {};
     }
+    if (n.kind == Notice::Kind::PartiallySent)
+        return Tr::tr("%1. The server refused:\n%2")
+            .arg(sentToSome(n.count, n.recipients, Front::Window),
+                 refusedRecipients(n.refused, Front::Window));
     QString what = errorClass(n.result.errorClass, Front::Window);
     const QString said = reply(n.result.reply);
     if (!said.isEmpty())
@@ -241,6 +363,8 @@ QString noticeText(const Notice &n, Front front)
         return what;
     case Notice::Kind::BatchSent:
         return Tr::tr("%n message(s) written while offline have been sent.", nullptr, n.count);
+    case Notice::Kind::PartiallySent:
+        break; // above
     }
     return {};
 }
@@ -330,15 +454,54 @@ QString tightened(const DataDirCheck &c)
 
 QString damagedOutboxQuestion(const QString &why)
 {
-    return Tr::tr("The outbox database cannot be used:\n%1\n\nMove it aside (nothing is deleted) "
-                  "and start with an empty outbox?")
+    return Tr::tr("The outbox database cannot be used:\n%1\n\nSalvage copies every account, "
+                  "setting and message that can still be read into a new outbox and keeps the "
+                  "damaged file beside it. Move aside starts with an empty outbox (nothing is "
+                  "deleted).")
         .arg(why);
+}
+
+QString salvageReport(const SalvageReport &r, const QString &database)
+{
+    switch (r.failure) {
+    case SalvageReport::Failure::None:
+        break;
+    case SalvageReport::Failure::Unreadable:
+    case SalvageReport::Failure::Unusable:
+        return Tr::tr("nothing could be salvaged from %1; nothing was changed (%2)")
+            .arg(database, r.detail);
+    case SalvageReport::Failure::RecoverFailed:
+    case SalvageReport::Failure::CannotSwap:
+        return Tr::tr("the salvaged outbox could not be written or put in place; nothing was "
+                      "changed (%1)")
+            .arg(r.detail);
+    }
+    QStringList states;
+    for (const QString &s :
+         {QStringLiteral("queued"), QStringLiteral("held"), QStringLiteral("draft"),
+          QStringLiteral("sending"), QStringLiteral("failed"), QStringLiteral("sent")}) {
+        if (r.messagesByState.value(s) > 0)
+            states << QStringLiteral("%1 %2").arg(r.messagesByState.value(s)).arg(s);
+    }
+    return Tr::tr("salvaged %1: %2 message(s) recovered%3, %4 lost; %5 account(s) and %6 "
+                  "setting(s) kept\nthe damaged file is kept as %7")
+        .arg(database)
+        .arg(r.recoveredMessages)
+        .arg(states.isEmpty() ? QString()
+                              : QStringLiteral(" (%1)").arg(states.join(QLatin1String(", "))))
+        .arg(r.lostMessages)
+        .arg(r.accounts)
+        .arg(r.settings)
+        .arg(r.damagedKeptAs);
 }
 
 QString damagedOutboxAdvice(const QString &database)
 {
-    return Tr::tr("nothing was changed. To start with an empty outbox, move the damaged file "
-                  "aside:\n  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
+    return Tr::tr(
+               "nothing was changed. `outpost salvage` copies every account, setting and message "
+               "that can still be read into a new outbox and keeps the damaged file beside "
+               "it. To start with an empty outbox instead, move the damaged file aside:\n"
+               "  mv '%1' '%1.damaged'  (and the same for '%1-wal' if it exists)")
         .arg(database);
 }
 

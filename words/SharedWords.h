@@ -9,9 +9,10 @@
 #include "accounts/Account.h"
 #include "outbox/DataDir.h"
 #include "outbox/Notice.h"
-#include "outbox/OutboxStore.h"
 #include "smtp/Capabilities.h"
 #include "smtp/SmtpResult.h"
+#include "storage/OutboxTypes.h"
+#include "storage/Salvage.h"
 
 #include <QString>
 
@@ -41,6 +42,29 @@ QString result(const SmtpResult &r);
 /// (else the error class's words); the terminal shows the reply of a success, and result()
 /// of a failure.
 QString lastOutcome(const MessageSummary &m, Front front);
+/// "scheduled for 2026-12-06 18:00" (local time) for a queued message whose send time is
+/// still ahead of `now`, else "".
+QString scheduled(const MessageSummary &m, const QDateTime &now);
+
+/// A message sent to only some of its recipients: "Sent to 1 of 2 recipients" (the window's
+/// state column) or "sent to 1 of 2 recipients" (the terminal, inside a sentence).
+QString sentToSome(int reached, int total, Front front);
+
+/// The recipients refused for good with the server's words: the window one per line
+/// ("carol@example.net: 550 5.1.1 No such user"), the terminal on one line ("carol@example.net
+/// refused: 550 5.1.1 No such user; dave@…").
+QString refusedRecipients(const QList<RecipientRecord> &refused, Front front);
+
+/// The terminal's line for message `id` sent to only some recipients, the same in `flush`'s
+/// summary and its notice: "message 7 sent to 1 of 2 recipients: carol@example.net refused:
+/// 550 5.1.1 No such user".
+QString partlySentLine(qint64 id, int reached, int total, const QList<RecipientRecord> &refused);
+
+/// What a history row records, in words ("held (account paused)"): the one place a
+/// HistoryEvent becomes words. RetryRequested says the time the dropped schedule was for (the
+/// window in the user's locale); an Unknown row (an event this build does not know) shows its
+/// stored detail. Both front ends show the detail of other rows beside these words.
+QString historyEvent(const HistoryEntry &h, Front front);
 
 /// The sentence for a history note of an attempt (HistoryEntry::notes, e.g. "dsn-not-offered");
 /// an unknown note as it is.
@@ -74,5 +98,7 @@ QString damagedOutboxQuestion(const QString &why);
 /// The terminal's advice for a damaged outbox database (path `database`): nothing was changed,
 /// and the commands that move it aside.
 QString damagedOutboxAdvice(const QString &database);
+/// What a salvage of `database` did (recovered, lost, kept), or why it could not (`r` failed).
+QString salvageReport(const SalvageReport &r, const QString &database);
 
 } // namespace outpost::words

@@ -59,8 +59,13 @@ void AccountAdd::run(const QStringList &args)
     }
     a.pinSha256 = p.value(QStringLiteral("pin-sha256")).toLower();
     if (!a.from.isEmpty()) {
-        if (const QString why = mime::addressProblem(a.from); !why.isEmpty())
-            return fail(Result::BadInput, QStringLiteral("--from %1: %2").arg(a.from, why));
+        // A display name is welcome, as in the window: "Alice Example <alice@example.org>".
+        const mime::AddressListResult from = mime::parseAddressList(a.from);
+        if (!from.ok())
+            return fail(Result::BadInput, QStringLiteral("--from %1: %2").arg(a.from, from.error));
+        if (from.mailboxes.size() != 1)
+            return fail(Result::BadInput,
+                        QStringLiteral("--from %1: give exactly one address").arg(a.from));
     }
     if (a.name.isEmpty() || a.host.isEmpty())
         return fail(Result::Usage, QStringLiteral("usage: outpost account add NAME --host H ..."));

@@ -2,6 +2,7 @@
 
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "storage/Storage.h"
 
 #include <QCommandLineParser>
 
@@ -25,8 +26,7 @@ void AccountRemove::run(const QStringList &args)
     const QString name = account->name;
     // Its waiting messages could never be sent: refuse, or fail them (--force), never leave
     // them queued with no account.
-    OutboxStore *store = service()->store();
-    const int unsent = store->unsentCount(name);
+    const int unsent = service()->outbox()->unsentCount(name);
     if (unsent > 0 && !p.isSet(QStringLiteral("force")))
         return fail(Result::AccountHasMail,
                     QStringLiteral("account \"%1\" still has %2 message(s) not sent (queued, "
@@ -36,9 +36,9 @@ void AccountRemove::run(const QStringList &args)
                         .arg(name)
                         .arg(unsent));
     if (unsent > 0) {
-        const int failed =
-            store->failAccount(name, QStringLiteral("failed (account removed)"),
-                               QStringLiteral("the account \"%1\" was removed").arg(name));
+        const int failed = service()->storage()->writeNow(
+            &OutboxWriter::failAccount, name,
+            QStringLiteral("the account \"%1\" was removed").arg(name));
         if (failed < 0)
             return fail(Result::TryLater,
                         QStringLiteral("could not write the outbox; the account was kept"));

@@ -3,12 +3,11 @@
 #include "SharedWords.h"
 
 #include "accounts/AccountStore.h"
-#include "outbox/Database.h"
+#include "storage/Database.h"
 
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
-#include <QJsonObject>
 #include <QRegularExpression>
 #include <QTimer>
 
@@ -37,9 +36,8 @@ void Command::fail(Result r, const QString &message)
 
 void Command::finishAndNotify(Result r)
 {
-    Service::sendToRunningInstance(m_context.dataDir,
-                                   {{QStringLiteral("cmd"), QStringLiteral("changed")}}, this,
-                                   [this, r](bool, const QJsonObject &) { finish(r); });
+    Service::sendToRunningInstance(m_context.dataDir, InstanceRequest{InstanceVerb::Changed, {}},
+                                   this, [this, r](bool, const InstanceReply &) { finish(r); });
 }
 
 bool Command::parse(QCommandLineParser *p, const QString &command, const QStringList &a,

@@ -37,6 +37,7 @@ const QList<CommandEntry> &commands()
         entry<Flush>("flush"),
         entry<Daemon>("daemon"),
         entry<Status>("status"),
+        entry<Salvage>("salvage"),
         entry<Config>("config"),
     };
     return table;

@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QList>
+#include <QLockFile>
 
 #include <functional>
 #include <memory>
@@ -219,8 +220,22 @@ public:
     void run(const QStringList &args) override;
 
 private:
-    /// Prints what the outbox says together with the sender's answer (`sender` empty: none).
-    void report(bool json, const QJsonObject &sender);
+    /// Prints what the outbox says together with the sender's answer (nullopt: none runs).
+    void report(bool json, const std::optional<SenderStatus> &sender);
+};
+
+/// `salvage [--force]`: copies what can still be read of a damaged outbox (accounts,
+/// settings, messages) into a new one (OutboxSalvage), keeps the damaged file beside it, and
+/// says how many messages were recovered and how many were lost. Refused while another Outpost
+/// holds the outbox; an outbox that opens fine is left alone unless --force.
+class Salvage : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+
+private:
+    std::unique_ptr<QLockFile> m_lock; ///< nobody writes while the salvage runs
 };
 
 /// The options of every `account` subcommand (one set, as the usage shows them).

@@ -4,11 +4,11 @@
 #include "SignalWatcher.h"
 #include "SystemdNotify.h"
 
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "smtp/Transport.h"
 
 #include <QCommandLineParser>
-#include <QJsonObject>
 #include <QTimer>
 
 namespace outpost::cli {
@@ -23,14 +23,12 @@ constexpr int kAfterYieldMs = 5000;
 /// How long the daemon waits for the holder of the outbox to say what it is (milliseconds).
 constexpr int kAskHolderMs = 3000;
 
-QString holderName(const QJsonObject &status)
+QString holderName(const SenderStatus &status)
 {
-    const QString role = status.value(QLatin1String("role")).toString();
-    const qint64 pid = status.value(QLatin1String("pid")).toInteger();
-    if (role == QLatin1String("app"))
-        return QStringLiteral("the desktop app (pid %1)").arg(pid);
-    if (role == QLatin1String("flush"))
-        return QStringLiteral("outpost flush (pid %1)").arg(pid);
+    if (status.role == QLatin1String("app"))
+        return QStringLiteral("the desktop app (pid %1)").arg(status.pid);
+    if (status.role == QLatin1String("flush"))
+        return QStringLiteral("outpost flush (pid %1)").arg(status.pid);
     return QStringLiteral("another Outpost process");
 }
 } // namespace
@@ -97,12 +95,11 @@ void Daemon::takeOver()
                     .arg(tx.server, words::result(tx.result)));
     });
     connect(service, &Service::remoteRequest, this,
-            [this](const QJsonObject &request, const RemoteReply &reply) {
-                if (request.value(QLatin1String("cmd")).toString() == QLatin1String("yield"))
+            [this](const InstanceRequest &request, const RemoteReply &reply) {
+                if (request.verb == InstanceVerb::Yield)
                     return yieldOutbox(reply);
-                reply({{QStringLiteral("ok"), false},
-                       {QStringLiteral("error"),
-                        QStringLiteral("this Outpost sends without a window (outpost daemon)")}});
+                reply(InstanceReply::refusal(
+                    QStringLiteral("this Outpost sends without a window (outpost daemon)")));
             });
     m_standingBy = false;
     err(QStringLiteral("sending from %1").arg(context().dataDir));
@@ -118,18 +115,20 @@ void Daemon::standBy()
     }
     // Say once who sends instead; a second daemon has nothing to do and ends.
     Service::sendToRunningInstance(
-        context().dataDir, {{QStringLiteral("cmd"), QStringLiteral("status")}}, this,
-        [this](bool ok, const QJsonObject &status) {
+        context().dataDir, InstanceRequest{InstanceVerb::Status, {}}, this,
+        [this](bool ok, const InstanceReply &reply) {
             if (m_stopping)
                 return;
-            if (ok && status.value(QLatin1String("role")).toString() == QLatin1String("daemon")) {
+            const std::optional<SenderStatus> status = ok && reply.ok ? reply.sender : std::nullopt;
+            if (status && status->role == QLatin1String("daemon")) {
                 err(QStringLiteral("an Outpost daemon already sends from %1 (pid %2)")
                         .arg(context().dataDir)
-                        .arg(status.value(QLatin1String("pid")).toInteger()));
+                        .arg(status->pid));
                 return stopWith(Result::Ok);
             }
             m_standingBy = true;
-            const QString who = ok ? holderName(status) : QStringLiteral("another Outpost process");
+            const QString who =
+                status ? holderName(*status) : QStringLiteral("another Outpost process");
             err(QStringLiteral("standing by: %1 sends from %2; taking over when it ends")
                     .arg(who, context().dataDir));
             notifyServiceManager(
@@ -142,15 +141,15 @@ void Daemon::standBy()
 void Daemon::yieldOutbox(const RemoteReply &reply)
 {
     if (m_stopping || m_yielding) {
-        reply({{QStringLiteral("ok"), false}, {QStringLiteral("error"), QStringLiteral("ending")}});
+        reply(InstanceReply::refusal(QStringLiteral("ending")));
         return;
     }
     m_yielding = true;
     // Answered first, so the app starts waiting for the lock while the pool says QUIT.
-    reply({{QStringLiteral("ok"), true}});
+    reply(InstanceReply::success());
     err(QStringLiteral("the desktop app takes over: closing the connections"));
     const int deadline =
-        int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        int(m_service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
     connect(m_service.get(), &Service::shutdownFinished, this, [this](int, int) {
         QTimer::singleShot(0, this, [this] {
             m_service.reset(); // the lock and the socket go with it
@@ -180,7 +179,7 @@ void Daemon::stop()
     if (!m_service)
         return stopWith(Result::Ok);
     const int deadline =
-        int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        int(m_service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
     connect(m_service.get(), &Service::shutdownFinished, this,
             [this](int, int) { stopWith(Result::Ok); });
     // Never hang past the deadline, whatever a server does.

@@ -6,10 +6,12 @@
 #include "Words.h"
 
 #include "accounts/AccountStore.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/MessageJson.h"
 #include "smtp/Transport.h"
+#include "storage/Storage.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -30,7 +32,7 @@ QList<qint64> failOrphans(Service *service)
     QStringList existing;
     for (const Account &a : service->accounts()->list())
         existing << a.name;
-    OutboxStore *store = service->store();
+    const OutboxReader *store = service->outbox();
     for (const QString &name : store->orphanAccounts(existing)) {
         for (const std::optional<MessageState> st :
              {std::optional(MessageState::Queued), std::optional(MessageState::Held)}) {
@@ -40,8 +42,9 @@ QList<qint64> failOrphans(Service *service)
                 return true;
             });
         }
-        store->failAccount(name, QStringLiteral("failed (account removed)"),
-                           QStringLiteral("the account \"%1\" no longer exists").arg(name));
+        service->storage()->writeNow(
+            &OutboxWriter::failAccount, name,
+            QStringLiteral("the account \"%1\" no longer exists").arg(name));
     }
     return ids;
 }
@@ -50,12 +53,25 @@ QList<qint64> failOrphans(Service *service)
 /// flush of thousands of messages a second spends nothing on it (one query, one write).
 constexpr int kProgressIntervalMs = 100;
 
-/// One message in `flush --json`, with the names `list --json` uses for the same fields.
-QJsonObject messageJson(const MessageSummary &m)
+/// One message in `flush --json`, with the names `list --json` uses for the same fields; for a
+/// message sent to only some recipients also `refused` [{address, reply}], so a script needs
+/// no `show` to learn who did not get it.
+QJsonObject messageJson(const MessageSummary &m, const QList<RecipientRecord> &refused)
 {
+    QJsonValue who(QJsonValue::Null);
+    if (m.delivery() == Delivery::Partial) {
+        QJsonArray list;
+        for (const RecipientRecord &r : refused)
+            list.append(QJsonObject{{QStringLiteral("address"), QString::fromUtf8(r.address)},
+                                    {QStringLiteral("reply"), json::replyOrNull(r.reply)}});
+        who = list;
+    }
     return {{QStringLiteral("id"), m.id},
             {QStringLiteral("account"), m.account},
             {QStringLiteral("state"), messageStateName(m.state)},
+            {QStringLiteral("delivery"), json::delivery(m.delivery())},
+            {QStringLiteral("refused_recipients"), m.refusedRecipients},
+            {QStringLiteral("refused"), who},
             {QStringLiteral("class"), m.errorClass == ErrorClass::None
                                           ? QJsonValue(QJsonValue::Null)
                                           : QJsonValue(errorClassName(m.errorClass))},
@@ -132,8 +148,8 @@ void Flush::run(const QStringList &args)
     // progress line and of --json: a message queued while the flush runs may go out with it
     // but is in neither, so "N of TOTAL" never moves its goal.
     m_ids = failOrphans(service);
-    service->store()->makeAllDue();
-    m_ids << service->store()->dueIds();
+    service->storage()->writeNow(&OutboxWriter::makeAllDue);
+    m_ids << service->outbox()->dueIds();
     startProgress();
     connect(service, &Service::activityChanged, this, [this](bool busy) {
         if (!busy)
@@ -159,8 +175,8 @@ void Flush::handOver(const QStringList &args)
     if (showsStatus())
         console().status(flushHandedOver());
     Service::sendToRunningInstance(
-        context().dataDir, {{QStringLiteral("cmd"), QStringLiteral("flush")}}, this,
-        [this, args](bool ok, const QJsonObject &reply) {
+        context().dataDir, InstanceRequest{InstanceVerb::Flush, {}}, this,
+        [this, args](bool ok, const InstanceReply &reply) {
             console().clearStatus();
             if (!ok && m_handOverRetries++ < 3) {
                 // The holder was finishing and is gone (or about to be): start over, taking
@@ -171,33 +187,35 @@ void Flush::handOver(const QStringList &args)
             if (!ok)
                 return fail(Result::TryLater, QStringLiteral("another Outpost process holds this "
                                                              "outbox but did not answer"));
-            const int sent = reply.value(QLatin1String("sent")).toInt();
-            const int queued = reply.value(QLatin1String("queued")).toInt();
-            const int held = reply.value(QLatin1String("held")).toInt();
-            const Result r = queued + held > 0 ? Result::Deferred : Result::Ok;
+            if (!reply.ok)
+                return fail(
+                    Result::TryLater,
+                    QStringLiteral("the running Outpost refused the flush: %1").arg(reply.error));
+            const Result r = reply.queued + reply.held > 0 ? Result::Deferred : Result::Ok;
             if (m_json) {
                 // What this flush did is not known here, only the outbox's totals after it:
                 // the counts of this flush are null rather than totals posing as them.
                 const QJsonValue unknown(QJsonValue::Null);
-                return finishJson({{QStringLiteral("handed_over"), true},
-                                   {QStringLiteral("total"), unknown},
-                                   {QStringLiteral("sent"), unknown},
-                                   {QStringLiteral("deferred"), unknown},
-                                   {QStringLiteral("failed"), unknown},
-                                   {QStringLiteral("held"), unknown},
-                                   {QStringLiteral("held_by_account"), unknown},
-                                   {QStringLiteral("stopped_early"), false},
-                                   {QStringLiteral("messages"), unknown},
-                                   {QStringLiteral("outbox"),
-                                    outboxJson(sent, queued, held,
-                                               reply.value(QLatin1String("failed")).toInt())}},
-                                  r);
+                return finishJson(
+                    {{QStringLiteral("handed_over"), true},
+                     {QStringLiteral("total"), unknown},
+                     {QStringLiteral("sent"), unknown},
+                     {QStringLiteral("partial"), unknown},
+                     {QStringLiteral("deferred"), unknown},
+                     {QStringLiteral("failed"), unknown},
+                     {QStringLiteral("held"), unknown},
+                     {QStringLiteral("held_by_account"), unknown},
+                     {QStringLiteral("stopped_early"), false},
+                     {QStringLiteral("messages"), unknown},
+                     {QStringLiteral("outbox"),
+                      outboxJson(reply.sent, reply.queued, reply.held, reply.failed)}},
+                    r);
             }
             out(QStringLiteral("handed to the running Outpost: %1 sent in all, %2 queued, %3 "
                                "held\n")
-                    .arg(sent)
-                    .arg(queued)
-                    .arg(held));
+                    .arg(reply.sent)
+                    .arg(reply.queued)
+                    .arg(reply.held));
             finish(r);
         });
 }
@@ -213,7 +231,7 @@ void Flush::startProgress()
 {
     if (!showsStatus() || m_ids.isEmpty())
         return;
-    m_progress = new FlushProgress(m_service->store(), m_ids, this);
+    m_progress = new FlushProgress(m_service->outbox(), m_ids, this);
     m_progressTimer = new QTimer(this);
     m_progressTimer->setInterval(kProgressIntervalMs);
     connect(m_progressTimer, &QTimer::timeout, this, &Flush::drawProgress);
@@ -254,7 +272,7 @@ void Flush::stop(bool early)
         return;
     m_stopping = true;
     const int deadline =
-        int(m_service->settings()->intValue(QString(), QStringLiteral("shutdown.deadline_ms")));
+        int(m_service->settings()->intValue(QString(), settingKey("shutdown.deadline_ms")));
     // Counted after the shutdown: a transaction cut off by it is queued again by then.
     connect(m_service.get(), &Service::shutdownFinished, this,
             [this, early](int, int) { report(early); });
@@ -267,17 +285,29 @@ void Flush::report(bool early)
     if (m_progressTimer)
         m_progressTimer->stop();
     console().clearStatus();
-    OutboxStore *store = m_service->store();
+    const OutboxReader *store = m_service->outbox();
     int sent = 0, deferred = 0, failed = 0, held = 0;
     QJsonArray messages;
+    // Sent to only some recipients: one line each, after the counts.
+    QStringList partlySent;
     const QHash<qint64, MessageState> states = store->states(m_ids);
     for (const qint64 id : std::as_const(m_ids)) {
         const auto state = states.constFind(id);
         if (state == states.cend())
             continue; // deleted meanwhile (outpost cancel)
         std::optional<MessageSummary> summary;
-        if (m_json || *state == MessageState::Held)
+        if (m_json || *state == MessageState::Held || *state == MessageState::Sent)
             summary = store->summary(id);
+        QList<RecipientRecord> refused;
+        if (summary && summary->delivery() == Delivery::Partial) {
+            for (const RecipientRecord &r : store->recipients(id)) {
+                if (r.state == MessageState::Failed)
+                    refused << r;
+            }
+            partlySent << oneLine(
+                words::partlySentLine(id, summary->recipientCount - summary->refusedRecipients,
+                                      summary->recipientCount, refused));
+        }
         if (*state == MessageState::Sent)
             ++sent;
         else if (*state == MessageState::Failed)
@@ -287,7 +317,7 @@ void Flush::report(bool early)
         else
             ++deferred;
         if (m_json && summary)
-            messages.append(messageJson(*summary));
+            messages.append(messageJson(*summary, refused));
     }
     // Held because their account needs attention: stuck until the user acts, so the flush did
     // not get everything out.
@@ -299,6 +329,7 @@ void Flush::report(bool early)
     });
     const Result r = deferred > 0 || !stuck.isEmpty() ? Result::Deferred
                      : failed > 0                     ? Result::SomeFailed
+                     : !partlySent.isEmpty()          ? Result::SomeRecipientsRefused
                                                       : Result::Ok;
     if (m_json) {
         QJsonObject heldByAccount;
@@ -308,6 +339,7 @@ void Flush::report(bool early)
             {{QStringLiteral("handed_over"), false},
              {QStringLiteral("total"), int(m_ids.size())},
              {QStringLiteral("sent"), sent},
+             {QStringLiteral("partial"), int(partlySent.size())},
              {QStringLiteral("deferred"), deferred},
              {QStringLiteral("failed"), failed},
              {QStringLiteral("held"), held},
@@ -324,6 +356,8 @@ void Flush::report(bool early)
             .arg(deferred)
             .arg(failed)
             .arg(early ? QStringLiteral(" (stopped early)") : QString()));
+    for (const QString &line : std::as_const(partlySent))
+        out(line + QLatin1Char('\n'));
     for (auto it = stuck.cbegin(); it != stuck.cend(); ++it)
         out(QStringLiteral("%1 held: account \"%2\" needs attention (outpost list --state held; "
                            "outpost retry ID when fixed)\n")

@@ -10,7 +10,7 @@ constexpr qint64 kRateWindowMs = 3000;
 constexpr qint64 kRateAfterMs = 1000;
 } // namespace
 
-FlushProgress::FlushProgress(OutboxStore *store, const QList<qint64> &ids, QObject *parent)
+FlushProgress::FlushProgress(const OutboxReader *store, const QList<qint64> &ids, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_ids(ids)
@@ -20,7 +20,7 @@ FlushProgress::FlushProgress(OutboxStore *store, const QList<qint64> &ids, QObje
     for (qint64 id : ids)
         m_outcome.insert(id, Outcome::Waiting);
     update(ids);
-    connect(store, &OutboxStore::messageChanged, this, [this](qint64 id) {
+    connect(store, &OutboxReader::messageChanged, this, [this](qint64 id) {
         if (!m_outcome.contains(id))
             return;
         m_touched.insert(id);
@@ -28,7 +28,7 @@ FlushProgress::FlushProgress(OutboxStore *store, const QList<qint64> &ids, QObje
     });
     // A bulk change (an account paused and its messages held, another process's change):
     // every state is read again, but none counts as tried for it.
-    connect(store, &OutboxStore::messagesReset, this, [this] { m_allDirty = true; });
+    connect(store, &OutboxReader::messagesReset, this, [this] { m_allDirty = true; });
     m_clock.start();
 }
 

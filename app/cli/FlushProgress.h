@@ -2,7 +2,7 @@
 // How far `outpost flush` has come, for its progress line: what became of the messages it
 // is about, kept up to date from the outbox's change signals, and how fast they go.
 
-#include "outbox/OutboxStore.h"
+#include "storage/OutboxReader.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -28,7 +28,7 @@ struct FlushCounts
     int done() const { return sent + deferred + failed + held + gone; }
 };
 
-/// Follows the messages `ids` of a flush through OutboxStore::messageChanged() and
+/// Follows the messages `ids` of a flush through OutboxReader::messageChanged() and
 /// messagesReset(): a changed message is only marked, and its state read at the next
 /// counts(), so a flush of thousands of messages a second costs one query per progress line
 /// instead of one per message.
@@ -39,7 +39,7 @@ public:
     /// Starts following `ids` on `store` as they are now (a message failed already counts as
     /// failed). Make it before the dispatcher starts on them: a queued message counts as
     /// deferred only after a change of its own was seen.
-    FlushProgress(OutboxStore *store, const QList<qint64> &ids, QObject *parent = nullptr);
+    FlushProgress(const OutboxReader *store, const QList<qint64> &ids, QObject *parent = nullptr);
 
     /// The counts now (reads the states of the messages changed since the last call).
     FlushCounts counts();
@@ -64,7 +64,7 @@ private:
     /// The counter of `o` (nullptr for Waiting).
     int *counter(Outcome o);
 
-    OutboxStore *m_store;
+    const OutboxReader *m_store;
     QList<qint64> m_ids;
     QHash<qint64, Outcome> m_outcome;
     QSet<qint64> m_touched;  ///< changed one by one since the start: tried at least once

@@ -4,6 +4,7 @@
 #include "Words.h"
 
 #include "outbox/MessageJson.h"
+#include "storage/OutboxReader.h"
 
 #include <QCommandLineParser>
 #include <QJsonDocument>
@@ -42,7 +43,7 @@ void List::run(const QStringList &args)
         c.write(Console::Stream::Out, QByteArrayLiteral("["));
         bool first = true;
         json::SummaryObjects objects;
-        const bool read = service()->store()->forEachSummary(
+        const bool read = service()->outbox()->forEachSummary(
             filter,
             [&](const MessageSummary &m) {
                 if (!first)
@@ -64,16 +65,20 @@ void List::run(const QStringList &args)
     // One line per message, fields separated by tabs: a tab, line feed or carriage return (or
     // CRLF) inside a field (a subject, a server's multi-line reply) becomes one space here, so
     // every line keeps its five fields; --json keeps the real value.
-    const bool read = service()->store()->forEachSummary(
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const bool read = service()->outbox()->forEachSummary(
         filter,
         [&](const MessageSummary &m) {
-            c.write(
-                Console::Stream::Out,
-                printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
-                              .arg(m.id)
-                              .arg(messageStateName(m.state), oneLine(m.toText), oneLine(m.subject),
-                                   oneLine(words::lastOutcome(m, words::Front::Terminal))))
-                    .toUtf8());
+            // The last outcome, else when a scheduled message goes.
+            QString outcome = words::lastOutcome(m, words::Front::Terminal);
+            if (outcome.isEmpty())
+                outcome = words::scheduled(m, now);
+            c.write(Console::Stream::Out,
+                    printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
+                                  .arg(m.id)
+                                  .arg(messageStateName(m.state), oneLine(m.toText),
+                                       oneLine(m.subject), oneLine(outcome)))
+                        .toUtf8());
             return true;
         },
         &failure);

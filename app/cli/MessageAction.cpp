@@ -1,6 +1,7 @@
 #include "Commands.h"
 
 #include "accounts/AccountStore.h"
+#include "storage/Storage.h"
 
 namespace outpost::cli {
 
@@ -36,7 +37,8 @@ void MessageAction::run(const QStringList &args)
                         .arg(actionName(m_action)));
     if (const Result r = openStore(); r != Result::Ok)
         return finish(r);
-    OutboxStore *store = service()->store();
+    const OutboxReader *store = service()->outbox();
+    Storage *storage = service()->storage();
     QString error;
     QString said;
     bool done = false;
@@ -62,14 +64,14 @@ void MessageAction::run(const QStringList &args)
         break;
     }
     case Action::Hold:
-        done = store->hold(id, &error);
+        done = storage->writeNow(&OutboxWriter::hold, id, &error);
         break;
     case Action::Release:
-        done = store->release(id, &error);
+        done = storage->writeNow(&OutboxWriter::release, id, &error);
         break;
     case Action::Cancel: {
         bool deleted = false;
-        done = store->cancel(id, &deleted, &error);
+        done = storage->writeNow(&OutboxWriter::cancel, id, &deleted, &error);
         if (done)
             said = deleted ? QStringLiteral("message %1 cancelled and deleted\n").arg(id)
                            : QStringLiteral("message %1 cancelled; kept as failed, as some "

@@ -29,6 +29,7 @@ const QList<QCommandLineOption> &options()
         {QStringLiteral("html-file"), QStringLiteral("HTML alternative"), QStringLiteral("F")},
         {QStringLiteral("attach"), QStringLiteral("attachment"), QStringLiteral("F")},
         {QStringLiteral("send-at"), QStringLiteral("send time"), QStringLiteral("ISO-8601")},
+        {QStringLiteral("yes"), QStringLiteral("accept a --send-at more than a year ahead")},
         {QStringLiteral("eml"), QStringLiteral("existing message"), QStringLiteral("FILE")},
         {QStringLiteral("notify"),
          QStringLiteral("delivery status notifications: success,failure,delay or never"),
@@ -127,6 +128,19 @@ void Queue::run(const QStringList &args)
         if (!sendAt.isValid())
             return fail(Result::Usage, QStringLiteral("--send-at needs an ISO-8601 time such as "
                                                       "2026-12-01T09:00:00+01:00"));
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        if (sendAt <= now) {
+            // A time already gone means "as soon as possible", and the user is told so.
+            err(QStringLiteral("--send-at %1 is in the past: the message goes at the next chance")
+                    .arg(p.value(QStringLiteral("send-at"))));
+            sendAt = QDateTime();
+        } else if (sendAt > now.addYears(1) && !p.isSet(QStringLiteral("yes"))) {
+            // 9999-12-31 is most likely a slip, and the message would wait unseen for ever.
+            return fail(Result::Usage,
+                        QStringLiteral("--send-at %1 is more than a year ahead; add --yes if "
+                                       "you mean it")
+                            .arg(p.value(QStringLiteral("send-at"))));
+        }
     }
     Service::EnqueueResult r;
     if (eml) {

@@ -37,6 +37,7 @@ constexpr std::array kTable{
     Row{Result::Refused, "refused", ExDataErr},
     Row{Result::AccountHasMail, "account-has-mail", ExDataErr},
     Row{Result::SomeFailed, "some-failed", ExDataErr},
+    Row{Result::SomeRecipientsRefused, "some-recipients-refused", ExDataErr},
     Row{Result::ServerRefused, "server-refused", ExDataErr},
     Row{Result::ServerUnreachable, "server-unreachable", ExUnavailable},
     Row{Result::Internal, "internal", ExSoftware},
@@ -96,6 +97,7 @@ Result resultFor(ErrorClass c)
     case ErrorClass::Transient:
     case ErrorClass::Timeout:
     case ErrorClass::Protocol:
+    case ErrorClass::Credentials:
         return Result::TryLater;
     }
     return Result::TryLater;

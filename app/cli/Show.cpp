@@ -3,6 +3,7 @@
 #include "Words.h"
 
 #include "outbox/MessageJson.h"
+#include "storage/OutboxReader.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -26,7 +27,7 @@ QJsonObject messageJson(const MessageRecord &m)
     for (const HistoryEntry &h : m.history)
         history.append(
             QJsonObject{{QStringLiteral("at"), json::iso(h.at)},
-                        {QStringLiteral("event"), h.event},
+                        {QStringLiteral("event"), historyEventName(h.event)},
                         {QStringLiteral("class"), h.errorClass == ErrorClass::None
                                                       ? QJsonValue(QJsonValue::Null)
                                                       : QJsonValue(errorClassName(h.errorClass))},
@@ -57,7 +58,7 @@ void Show::run(const QStringList &args)
     if (const Result r = openStore(true); r != Result::Ok)
         return finish(r);
     ReadFailure failure;
-    const auto m = service()->store()->message(id, &failure);
+    const auto m = service()->outbox()->message(id, &failure);
     if (!m && !failure.detail.isEmpty())
         return finish(readFailed(failure));
     if (!m)

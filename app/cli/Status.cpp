@@ -2,6 +2,7 @@
 
 #include "accounts/AccountStore.h"
 #include "outbox/MessageJson.h"
+#include "storage/OutboxReader.h"
 
 #include <QCommandLineParser>
 #include <QDateTime>
@@ -52,16 +53,16 @@ void Status::run(const QStringList &args)
         return finish(r);
     const bool json = p.isSet(QStringLiteral("json"));
     Service::sendToRunningInstance(
-        context().dataDir, {{QStringLiteral("cmd"), QStringLiteral("status")}}, this,
-        [this, json](bool ok, const QJsonObject &reply) {
-            report(json, ok && reply.value(QLatin1String("ok")).toBool() ? reply : QJsonObject());
+        context().dataDir, InstanceRequest{InstanceVerb::Status, {}}, this,
+        [this, json](bool ok, const InstanceReply &reply) {
+            report(json, ok && reply.ok ? reply.sender : std::nullopt);
         },
         kAskSenderMs);
 }
 
-void Status::report(bool json, const QJsonObject &sender)
+void Status::report(bool json, const std::optional<SenderStatus> &sender)
 {
-    const OutboxStore *store = service()->store();
+    const OutboxReader *store = service()->outbox();
     const AccountStore *accounts = service()->accounts();
     QHash<QString, LastError> lastErrors;
     ReadFailure failure;
@@ -93,13 +94,11 @@ void Status::report(bool json, const QJsonObject &sender)
         QStringList servers;
     };
     QHash<QString, Pool> pools;
-    for (const QJsonValue &v : sender.value(QLatin1String("pool")).toArray()) {
-        const QJsonObject s = v.toObject();
-        Pool &pool = pools[s.value(QLatin1String("account")).toString()];
-        (s.value(QLatin1String("busy")).toBool() ? pool.busy : pool.idle)++;
-        const QString server = s.value(QLatin1String("server")).toString();
-        if (!pool.servers.contains(server))
-            pool.servers << server;
+    for (const PooledSession &s : sender ? sender->pool : QList<PooledSession>()) {
+        Pool &pool = pools[s.account];
+        (s.busy ? pool.busy : pool.idle)++;
+        if (!pool.servers.contains(s.server))
+            pool.servers << s.server;
     }
 
     if (json) {
@@ -129,11 +128,13 @@ void Status::report(bool json, const QJsonObject &sender)
                                                e.detail.isEmpty() ? QJsonValue(QJsonValue::Null)
                                                                   : QJsonValue(e.detail)}})}});
         }
-        QJsonObject senderJson{{QStringLiteral("running"), !sender.isEmpty()}};
-        for (const char *key : {"role", "pid", "work_offline", "network"}) {
-            const QString k = QString::fromLatin1(key);
-            senderJson.insert(k, sender.isEmpty() ? QJsonValue(QJsonValue::Null) : sender.value(k));
-        }
+        const QJsonValue null(QJsonValue::Null);
+        const QJsonObject senderJson{
+            {QStringLiteral("running"), sender.has_value()},
+            {QStringLiteral("role"), sender ? QJsonValue(sender->role) : null},
+            {QStringLiteral("pid"), sender ? QJsonValue(sender->pid) : null},
+            {QStringLiteral("work_offline"), sender ? QJsonValue(sender->workOffline) : null},
+            {QStringLiteral("network"), sender ? QJsonValue(sender->network) : null}};
         const QJsonObject o{{QStringLiteral("sender"), senderJson},
                             {QStringLiteral("counts"), counts},
                             {QStringLiteral("next_due"), json::isoOrNull(nextDue)},
@@ -142,20 +143,20 @@ void Status::report(bool json, const QJsonObject &sender)
         return finish(Result::Ok);
     }
 
-    if (sender.isEmpty()) {
+    if (!sender) {
         out(QStringLiteral("sender: none running; queued messages wait (start `outpost daemon` or "
                            "the desktop app, or run `outpost flush`)\n"));
     } else {
-        const QString role = sender.value(QLatin1String("role")).toString();
+        const QString &role = sender->role;
         const QString what = role == QLatin1String("app")      ? QStringLiteral("the desktop app")
                              : role == QLatin1String("daemon") ? QStringLiteral("outpost daemon")
                                                                : QStringLiteral("outpost flush");
-        QString network = sender.value(QLatin1String("network")).toString();
-        if (sender.value(QLatin1String("work_offline")).toBool())
+        QString network = sender->network;
+        if (sender->workOffline)
             network = QStringLiteral("working offline");
         out(QStringLiteral("sender: %1, pid %2 (network: %3)\n")
                 .arg(what)
-                .arg(sender.value(QLatin1String("pid")).toInteger())
+                .arg(sender->pid)
                 .arg(network));
     }
     QStringList parts;

@@ -31,6 +31,17 @@ QString describeMessage(const MessageRecord &m)
     if (m.errorClass != ErrorClass::None)
         s += QStringLiteral("  Why:        %1\n")
                  .arg(oneLine(words::lastOutcome(m, words::Front::Terminal)));
+    if (m.delivery() == Delivery::Partial) {
+        QList<RecipientRecord> refused;
+        for (const RecipientRecord &r : m.recipients) {
+            if (r.state == MessageState::Failed)
+                refused << r;
+        }
+        s += QStringLiteral("  Delivery:   partial, %1: %2\n")
+                 .arg(words::sentToSome(m.recipientCount - m.refusedRecipients, m.recipientCount,
+                                        words::Front::Terminal),
+                      oneLine(words::refusedRecipients(refused, words::Front::Terminal)));
+    }
     if (m.uncertain)
         s += QStringLiteral(
             "  Note:       the connection broke after the message was handed over; it may "
@@ -44,13 +55,16 @@ QString describeMessage(const MessageRecord &m)
                       oneLine(words::reply(r.reply)));
     s += QStringLiteral("  History:\n");
     for (const HistoryEntry &h : m.history) {
-        s += QStringLiteral("    %1  %2").arg(h.at.toLocalTime().toString(Qt::ISODate), h.event);
+        s += QStringLiteral("    %1  %2")
+                 .arg(h.at.toLocalTime().toString(Qt::ISODate),
+                      oneLine(words::historyEvent(h, words::Front::Terminal)));
         if (h.errorClass != ErrorClass::None)
             s += QStringLiteral(" [%1]").arg(errorClassName(h.errorClass));
         const QString reply = oneLine(words::reply(h.reply));
         if (!reply.isEmpty())
             s += QStringLiteral(" %1").arg(reply);
-        else if (!h.detail.isEmpty())
+        else if (!h.detail.isEmpty() && h.event != HistoryEvent::RetryRequested &&
+                 h.event != HistoryEvent::Unknown) // their words include the detail
             s += QStringLiteral(" (%1)").arg(oneLine(h.detail));
         if (h.uncertain)
             s += QStringLiteral(" (delivery uncertain)");

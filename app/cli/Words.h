@@ -3,8 +3,8 @@
 // DSN options' problems. The sentences the window says too (result classes, replies, notes,
 // notices, connection tests, data-folder problems) come from words/SharedWords.h.
 
-#include "outbox/OutboxStore.h"
 #include "smtp/Dsn.h"
+#include "storage/OutboxTypes.h"
 
 #include <QString>
 

@@ -1,8 +1,8 @@
 #include "AccountStore.h"
 
-#include "outbox/Database.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
-#include <QScopeGuard>
 #include <QSqlError>
 #include <QSqlQuery>
 
@@ -51,10 +51,73 @@ void bindFields(QSqlQuery &q, const Account &a)
 }
 } // namespace
 
-AccountStore::AccountStore(Database *db, QObject *parent)
+AccountStore::AccountStore(Database *db, Storage *storage, QObject *parent)
     : QObject(parent)
     , m_db(db)
-{}
+    , m_storage(storage)
+{
+    load();
+}
+
+void AccountStore::load()
+{
+    m_rows.clear();
+    QSqlQuery q(m_db->db());
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT %1, paused, pause_class, pause_detail, capabilities, "
+                               "is_default FROM accounts")
+                    .arg(QLatin1String(kColumns))))
+        return;
+    while (q.next()) {
+        Row r;
+        r.account = fromQuery(q);
+        r.paused = q.value(11).toBool();
+        r.pauseClass = q.value(12).toString();
+        r.pauseDetail = q.value(13).toString();
+        r.capabilities = q.value(14).toString().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        r.isDefault = q.value(15).toBool();
+        m_rows.insert(r.account.name, r);
+    }
+}
+
+void AccountStore::reload()
+{
+    load();
+    for (const auto &apply : std::as_const(m_unwritten))
+        apply(m_rows);
+    emit changed(QString());
+}
+
+bool AccountStore::commit(const Change &change, QString *error)
+{
+    const quint64 seq = ++m_lastChange;
+    change.apply(m_rows);
+    m_unwritten.insert(seq, change.apply);
+    auto job = [write = change.write](StorageWriter &w) {
+        QString why;
+        const bool ok = write(w.db, &why);
+        return std::make_pair(ok, why);
+    };
+    if (!m_storage->hasWorkerThread()) {
+        const auto [ok, why] = m_storage->writeNow(job);
+        m_unwritten.remove(seq);
+        if (!ok) {
+            reload();
+            if (error)
+                *error = why;
+        }
+        return ok;
+    }
+    m_storage->write(job, this, [this, seq](const std::pair<bool, QString> &r) {
+        m_unwritten.remove(seq);
+        if (r.first)
+            return;
+        qWarning("outpost: could not write the accounts: %s", qPrintable(r.second));
+        reload(); // without the change that failed
+        emit writeFailed(r.second);
+    });
+    return true;
+}
 
 QString AccountStore::validate(const Account &a)
 {
@@ -91,21 +154,31 @@ bool AccountStore::add(const Account &account, QString *error)
         *error = why;
         return false;
     }
-    if (find(account.name)) {
+    if (m_rows.contains(account.name)) {
         *error = QStringLiteral("an account named \"%1\" exists already").arg(account.name);
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("INSERT INTO accounts (host, port, security, auth, user, from_addr, "
-                             "password_command, ca_file, pin_sha256, allow_plain_auth, name) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    bindFields(q, account);
-    if (!q.exec()) {
-        *error = q.lastError().text();
-        return false;
-    }
-    emit changed(account.name);
-    return true;
+    const bool ok =
+        commit({[account](Rows &rows) {
+                    rows.insert(account.name, Row{account, false, {}, {}, {}, false});
+                },
+                [account](Database &db, QString *e) {
+                    QSqlQuery q(db.db());
+                    q.prepare(QStringLiteral(
+                        "INSERT INTO accounts (host, port, security, auth, user, from_addr, "
+                        "password_command, ca_file, pin_sha256, allow_plain_auth, name) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    bindFields(q, account);
+                    if (!q.exec()) {
+                        *e = q.lastError().text();
+                        return false;
+                    }
+                    return true;
+                }},
+               error);
+    if (ok)
+        emit changed(account.name);
+    return ok;
 }
 
 bool AccountStore::update(const Account &account, QString *error)
@@ -115,147 +188,191 @@ bool AccountStore::update(const Account &account, QString *error)
         *error = why;
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(
-        QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, auth = ?, user = ?, "
-                       "from_addr = ?, password_command = ?, ca_file = ?, pin_sha256 = ?, "
-                       "allow_plain_auth = ? WHERE name = ?"));
-    bindFields(q, account);
-    if (!q.exec()) {
-        *error = q.lastError().text();
-        return false;
-    }
-    if (q.numRowsAffected() == 0) {
+    if (!m_rows.contains(account.name)) {
         *error = QStringLiteral("no account named \"%1\"").arg(account.name);
         return false;
     }
-    emit changed(account.name);
-    return true;
+    const bool ok = commit(
+        {[account](Rows &rows) {
+             const auto it = rows.find(account.name);
+             if (it != rows.end())
+                 it->account = account;
+         },
+         [account](Database &db, QString *e) {
+             QSqlQuery q(db.db());
+             q.prepare(QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, "
+                                      "auth = ?, user = ?, from_addr = ?, password_command = ?, "
+                                      "ca_file = ?, pin_sha256 = ?, allow_plain_auth = ? "
+                                      "WHERE name = ?"));
+             bindFields(q, account);
+             if (!q.exec()) {
+                 *e = q.lastError().text();
+                 return false;
+             }
+             return true;
+         }},
+        error);
+    if (ok)
+        emit changed(account.name);
+    return ok;
 }
 
 bool AccountStore::remove(const QString &name, QString *error)
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("DELETE FROM accounts WHERE name = ?"));
-    q.addBindValue(name);
-    if (!q.exec()) {
-        *error = q.lastError().text();
-        return false;
-    }
-    if (q.numRowsAffected() == 0) {
+    if (!m_rows.contains(name)) {
         *error = QStringLiteral("no account named \"%1\"").arg(name);
         return false;
     }
-    QSqlQuery s(m_db->db());
-    s.prepare(QStringLiteral("DELETE FROM settings WHERE account = ?"));
-    s.addBindValue(name);
-    s.exec();
-    emit changed(name);
-    return true;
+    const bool ok = commit({[name](Rows &rows) { rows.remove(name); },
+                            [name](Database &db, QString *e) {
+                                Transaction tx(db.db());
+                                QSqlQuery q(db.db());
+                                q.prepare(QStringLiteral("DELETE FROM accounts WHERE name = ?"));
+                                q.addBindValue(name);
+                                QSqlQuery s(db.db());
+                                s.prepare(QStringLiteral("DELETE FROM settings WHERE account = ?"));
+                                s.addBindValue(name);
+                                if (!q.exec() || !s.exec() || !tx.commit()) {
+                                    *e = q.lastError().isValid() ? q.lastError().text()
+                                                                 : db.db().lastError().text();
+                                    return false;
+                                }
+                                return true;
+                            }},
+                           error);
+    if (ok)
+        emit changed(name);
+    return ok;
 }
 
 std::optional<Account> AccountStore::find(const QString &name) const
 {
-    static const QString sql =
-        QStringLiteral("SELECT %1 FROM accounts WHERE name = ?").arg(QLatin1String(kColumns));
-    QSqlQuery &q = m_db->statement(sql);
-    const auto done = qScopeGuard([&q] { q.finish(); });
-    q.addBindValue(name);
-    if (q.exec() && q.next())
-        return fromQuery(q);
-    return std::nullopt;
+    const auto it = m_rows.constFind(name);
+    if (it == m_rows.cend())
+        return std::nullopt;
+    return it->account;
 }
 
 QList<Account> AccountStore::list() const
 {
-    QList<Account> out;
-    static const QString sql =
-        QStringLiteral("SELECT %1 FROM accounts ORDER BY name").arg(QLatin1String(kColumns));
-    QSqlQuery &q = m_db->statement(sql);
-    if (q.exec()) {
-        while (q.next())
-            out.append(fromQuery(q));
-    }
-    q.finish();
+    QList<Account> out; // by name (QMap order)
+    for (const Row &r : m_rows)
+        out.append(r.account);
     return out;
 }
 
 QString AccountStore::defaultAccount() const
 {
-    QSqlQuery q(m_db->db());
-    q.exec(QStringLiteral("SELECT name FROM accounts ORDER BY is_default DESC, name LIMIT 1"));
-    return q.next() ? q.value(0).toString() : QString();
+    for (const Row &r : m_rows) {
+        if (r.isDefault)
+            return r.account.name;
+    }
+    return m_rows.isEmpty() ? QString() : m_rows.firstKey();
 }
 
 bool AccountStore::setDefaultAccount(const QString &name, QString *error)
 {
-    if (!find(name)) {
+    if (!m_rows.contains(name)) {
         *error = QStringLiteral("no account named \"%1\"").arg(name);
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("UPDATE accounts SET is_default = (name = ?)"));
-    q.addBindValue(name);
-    if (!q.exec()) {
-        *error = q.lastError().text();
-        return false;
-    }
-    emit changed(name);
-    return true;
+    const bool ok =
+        commit({[name](Rows &rows) {
+                    for (Row &r : rows)
+                        r.isDefault = r.account.name == name;
+                },
+                [name](Database &db, QString *e) {
+                    QSqlQuery q(db.db());
+                    q.prepare(QStringLiteral("UPDATE accounts SET is_default = (name = ?)"));
+                    q.addBindValue(name);
+                    if (!q.exec()) {
+                        *e = q.lastError().text();
+                        return false;
+                    }
+                    return true;
+                }},
+               error);
+    if (ok)
+        emit changed(name);
+    return ok;
 }
 
 bool AccountStore::isPaused(const QString &name) const
 {
-    QSqlQuery &q = m_db->statement(QStringLiteral("SELECT paused FROM accounts WHERE name = ?"));
-    const auto done = qScopeGuard([&q] { q.finish(); });
-    q.addBindValue(name);
-    return q.exec() && q.next() && q.value(0).toBool();
+    const auto it = m_rows.constFind(name);
+    return it != m_rows.cend() && it->paused;
 }
 
 QStringList AccountStore::pausedAccounts() const
 {
     QStringList out;
-    QSqlQuery &q = m_db->statement(
-        QStringLiteral("SELECT name FROM accounts WHERE paused <> 0 ORDER BY name"));
-    if (q.exec()) {
-        while (q.next())
-            out << q.value(0).toString();
+    for (const Row &r : m_rows) {
+        if (r.paused)
+            out << r.account.name;
     }
-    q.finish();
     return out;
 }
 
 void AccountStore::setPaused(const QString &name, bool paused, const QString &errorClass,
                              const QString &detail)
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral(
-        "UPDATE accounts SET paused = ?, pause_class = ?, pause_detail = ? WHERE name = ?"));
-    q.addBindValue(paused ? 1 : 0);
-    q.addBindValue(paused ? errorClass : QString());
-    q.addBindValue(paused ? detail : QString());
-    q.addBindValue(name);
-    q.exec();
+    const QString cls = paused ? errorClass : QString();
+    const QString why = paused ? detail : QString();
+    commit({[=](Rows &rows) {
+                const auto it = rows.find(name);
+                if (it == rows.end())
+                    return;
+                it->paused = paused;
+                it->pauseClass = cls;
+                it->pauseDetail = why;
+            },
+            [=](Database &db, QString *e) {
+                QSqlQuery q(db.db());
+                q.prepare(QStringLiteral("UPDATE accounts SET paused = ?, pause_class = ?, "
+                                         "pause_detail = ? WHERE name = ?"));
+                q.addBindValue(paused ? 1 : 0);
+                q.addBindValue(cls);
+                q.addBindValue(why);
+                q.addBindValue(name);
+                if (!q.exec()) {
+                    *e = q.lastError().text();
+                    return false;
+                }
+                return true;
+            }},
+           nullptr);
     emit changed(name);
 }
 
 QStringList AccountStore::lastCapabilities(const QString &name) const
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("SELECT capabilities FROM accounts WHERE name = ?"));
-    q.addBindValue(name);
-    if (q.exec() && q.next())
-        return q.value(0).toString().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-    return {};
+    return m_rows.value(name).capabilities;
 }
 
 void AccountStore::setLastCapabilities(const QString &name, const QStringList &caps)
 {
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("UPDATE accounts SET capabilities = ? WHERE name = ?"));
-    q.addBindValue(caps.join(QLatin1Char('\n')));
-    q.addBindValue(name);
-    q.exec();
+    const auto it = m_rows.constFind(name);
+    // Written only when they changed: every new pooled session (each 100 messages) reports the
+    // same.
+    if (it == m_rows.cend() || it->capabilities == caps)
+        return;
+    commit({[=](Rows &rows) {
+                const auto r = rows.find(name);
+                if (r != rows.end())
+                    r->capabilities = caps;
+            },
+            [=](Database &db, QString *e) {
+                QSqlQuery q(db.db());
+                q.prepare(QStringLiteral("UPDATE accounts SET capabilities = ? WHERE name = ?"));
+                q.addBindValue(caps.join(QLatin1Char('\n')));
+                q.addBindValue(name);
+                if (!q.exec()) {
+                    *e = q.lastError().text();
+                    return false;
+                }
+                return true;
+            }},
+           nullptr);
 }
 
 } // namespace outpost

@@ -2,6 +2,7 @@
 
 #include "AccountStore.h"
 #include "CredentialStore.h"
+#include "SettingKeys.h"
 #include "Settings.h"
 
 #include <QDateTime>
@@ -66,21 +67,21 @@ SessionConfig sessionConfigForAccount(const Account &account, const QString &sec
         c.pinSha256 =
             QByteArray::fromHex(QString(account.pinSha256).remove(QLatin1Char(':')).toLatin1());
     if (settings) {
-        auto ms = [&](const char *key) {
-            return int(settings->intValue(account.name, QLatin1String(key)));
+        auto ms = [&](QLatin1String key) {
+            return int(settings->intValue(account.name, key));
         };
-        c.connectTimeoutMs = ms("timeout.connect");
-        c.greetingTimeoutMs = ms("timeout.greeting");
-        c.commandTimeoutMs = ms("timeout.command");
-        c.dataBlockTimeoutMs = ms("timeout.data_block");
-        c.dataEndTimeoutMs = ms("timeout.data_end");
-        c.quitTimeoutMs = ms("timeout.quit");
+        c.connectTimeoutMs = ms(settingKey("timeout.connect"));
+        c.greetingTimeoutMs = ms(settingKey("timeout.greeting"));
+        c.commandTimeoutMs = ms(settingKey("timeout.command"));
+        c.dataBlockTimeoutMs = ms(settingKey("timeout.data_block"));
+        c.dataEndTimeoutMs = ms(settingKey("timeout.data_end"));
+        c.quitTimeoutMs = ms(settingKey("timeout.quit"));
         c.allowPipelining =
-            settings->value(account.name, QStringLiteral("pipelining")) != QLatin1String("off");
+            settings->value(account.name, settingKey("pipelining")) != QLatin1String("off");
         c.allowChunking =
-            settings->value(account.name, QStringLiteral("chunking")) != QLatin1String("off");
+            settings->value(account.name, settingKey("chunking")) != QLatin1String("off");
         c.chunkSize =
-            qsizetype(settings->intValue(account.name, QStringLiteral("chunking.chunk_size")));
+            qsizetype(settings->intValue(account.name, settingKey("chunking.chunk_size")));
     }
     c.logTag = account.name;
     return c;
@@ -132,24 +133,33 @@ void ConnectionTest::start()
         }
         setStage(Stage::Password);
         QPointer<ConnectionTest> self(this);
-        auto done = [self](bool ok, const QString &secret, const QString &error) {
+        auto done = [self](PasswordCommandStatus status, const QString &secret,
+                           const QString &error) {
             if (!self || self->m_finished || self->m_cancelled)
                 return;
-            if (!ok) {
+            if (status == PasswordCommandStatus::TimedOut) {
+                // Not a refused login: the command may be waiting for the user (a pinentry).
+                self->finish(SmtpResult::failure(ErrorClass::Credentials, error));
+                return;
+            }
+            if (status != PasswordCommandStatus::Ok) {
                 self->finish(SmtpResult::failure(ErrorClass::Auth,
                                                  QStringLiteral("no password: %1").arg(error)));
                 return;
             }
             self->connectWith(secret);
         };
+        auto fromStore = [done](bool ok, const QString &secret, const QString &error) {
+            done(ok ? PasswordCommandStatus::Ok : PasswordCommandStatus::Failed, secret, error);
+        };
         if (!m_account.passwordCommand.isEmpty()) {
             m_passwordContext = new QObject(this);
             runPasswordCommand(m_account.passwordCommand, m_passwordContext, done,
                                m_options.passwordCommandTimeoutMs);
         } else if (m_options.credentials) {
-            m_options.credentials->readPassword(m_account.name, done);
+            m_options.credentials->readPassword(m_account.name, fromStore);
         } else {
-            done(false, {}, QStringLiteral("no password source"));
+            fromStore(false, {}, QStringLiteral("no password source"));
         }
     });
 }

@@ -3,6 +3,7 @@
 #include <QPointer>
 #include <QProcess>
 #include <QTimer>
+#include <algorithm>
 #include <qt6keychain/keychain.h>
 
 #ifdef Q_OS_UNIX
@@ -99,8 +100,8 @@ void KeychainCredentialStore::checkAvailable(WriteCallback done)
     job->start();
 }
 
-void runPasswordCommand(const QString &command, QObject *context,
-                        CredentialStore::ReadCallback done, int timeoutMs)
+void runPasswordCommand(const QString &command, QObject *context, PasswordCommandCallback done,
+                        int timeoutMs)
 {
     auto *proc = new QProcess(context);
 #ifdef Q_OS_WIN
@@ -127,14 +128,23 @@ void runPasswordCommand(const QString &command, QObject *context,
     // `done` is never called once `context` is being destroyed: the process is one of its
     // children, and its end (killed by ~QProcess) must not reach a half-destroyed owner.
     const QPointer<QObject> owner(context);
-    auto finish = [proc, done, finished, owner](bool ok, const QString &secret,
+    auto finish = [proc, done, finished, owner](PasswordCommandStatus status, const QString &secret,
                                                 const QString &error) {
         if (*finished)
             return;
         *finished = true;
-        proc->deleteLater();
+        // A process killed a moment ago may not be reaped yet: deleting its QProcess now would
+        // warn ("Destroyed while process is still running") and leave the reaping undone.
+        if (proc->state() == QProcess::NotRunning) {
+            proc->deleteLater();
+        } else {
+            // Its owner may go first (a finished connection test): the process object leaves
+            // it and goes once the kill is reaped.
+            proc->setParent(nullptr);
+            QObject::connect(proc, &QProcess::finished, proc, &QObject::deleteLater);
+        }
         if (owner)
-            done(ok, secret, error);
+            done(status, secret, error);
     };
     if (context) {
         QObject::connect(context, &QObject::destroyed, proc, [stop, finished] {
@@ -142,14 +152,16 @@ void runPasswordCommand(const QString &command, QObject *context,
             stop();
         });
     }
-    QObject::connect(timer, &QTimer::timeout, proc, [stop, finish] {
+    QObject::connect(timer, &QTimer::timeout, proc, [stop, finish, timeoutMs] {
         stop();
-        finish(false, {}, QStringLiteral("password command did not finish in time"));
+        finish(PasswordCommandStatus::TimedOut, {},
+               QStringLiteral("the password command did not finish in %1 s")
+                   .arg(std::max(1, (timeoutMs + 500) / 1000)));
     });
     QObject::connect(proc, &QProcess::errorOccurred, proc,
                      [proc, finish](QProcess::ProcessError e) {
                          if (e == QProcess::FailedToStart)
-                             finish(false, {},
+                             finish(PasswordCommandStatus::Failed, {},
                                     QStringLiteral("password command could not start: %1")
                                         .arg(proc->errorString()));
                      });
@@ -157,7 +169,7 @@ void runPasswordCommand(const QString &command, QObject *context,
         proc, &QProcess::finished, proc, [proc, finish](int code, QProcess::ExitStatus st) {
             const QByteArray out = proc->readAllStandardOutput();
             if (st != QProcess::NormalExit || code != 0) {
-                finish(false, {},
+                finish(PasswordCommandStatus::Failed, {},
                        QStringLiteral("password command failed (exit %1): %2")
                            .arg(code)
                            .arg(QString::fromLocal8Bit(proc->readAllStandardError()).trimmed()));
@@ -170,10 +182,11 @@ void runPasswordCommand(const QString &command, QObject *context,
             if (line.endsWith('\r'))
                 line.chop(1);
             if (line.isEmpty()) {
-                finish(false, {}, QStringLiteral("password command printed nothing"));
+                finish(PasswordCommandStatus::Failed, {},
+                       QStringLiteral("password command printed nothing"));
                 return;
             }
-            finish(true, QString::fromUtf8(line), {});
+            finish(PasswordCommandStatus::Ok, QString::fromUtf8(line), {});
         });
     timer->start(timeoutMs);
     proc->start();

@@ -59,11 +59,29 @@ public:
     void checkAvailable(WriteCallback done) override;
 };
 
+/// How long a password command may run by default (milliseconds).
+constexpr int kPasswordCommandTimeoutMs = 60000;
+
+/// How a password command ended.
+enum class PasswordCommandStatus
+{
+    Ok,       ///< it printed the password
+    Failed,   ///< it could not start, failed (non-zero exit) or printed nothing
+    TimedOut, ///< it did not finish in time and was stopped (with what it started)
+};
+
+/// Called once with how the command ended, the password (Ok) and, otherwise, a technical detail
+/// (its exit status and standard error, or the time it was given).
+using PasswordCommandCallback =
+    std::function<void(PasswordCommandStatus status, const QString &secret, const QString &detail)>;
+
 /// Runs `command` through the shell (/bin/sh -c, cmd /c on Windows) without blocking and
 /// passes the first line of its standard output to `done` (as msmtp's passwordeval does).
 /// Fails with the command's exit status or standard error when it fails or prints nothing.
-/// `timeoutMs` bounds the run (milliseconds).
-void runPasswordCommand(const QString &command, QObject *context,
-                        CredentialStore::ReadCallback done, int timeoutMs = 60000);
+/// `timeoutMs` bounds the run (milliseconds): then the command and everything it started are
+/// killed and `done` gets TimedOut; the process object lives on until the kill is reaped, so
+/// no process is left running under a destroyed QProcess.
+void runPasswordCommand(const QString &command, QObject *context, PasswordCommandCallback done,
+                        int timeoutMs = kPasswordCommandTimeoutMs);
 
 } // namespace outpost

@@ -1,62 +1,37 @@
 #include "Settings.h"
+#include "SettingKeys.h"
 
-#include "outbox/Database.h"
 #include "smtp/Dsn.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
 
 #include <algorithm>
-#include <limits>
 
 namespace outpost {
 
 namespace {
-struct KeyInfo
+QString text(std::string_view v)
 {
-    const char *key;
-    const char *def;
-    bool numeric;
-    qint64 min = 0; // numeric keys: the smallest value accepted
-    qint64 max = 0; // numeric keys: the largest value accepted
-};
-// Counts and times handed to timers and the pool are ints (ms): at most 2^31 - 1 (24.8 days).
-constexpr qint64 kIntMax = std::numeric_limits<int>::max();
-// The retry times are 64-bit (ms) throughout: up to one year.
-constexpr qint64 kYearMs = 365LL * 24 * 3600 * 1000;
-constexpr KeyInfo kKeys[] = {
-    {"pool.max_per_server", "2", true, 1, kIntMax},
-    {"pool.max_messages", "100", true, 1, kIntMax},
-    {"pool.idle_ms", "60000", true, 0, kIntMax},
-    {"pool.rate_per_min", "0", true, 0, kIntMax},
-    {"timeout.connect", "30000", true, 0, kIntMax},
-    {"timeout.greeting", "300000", true, 0, kIntMax},
-    {"timeout.command", "300000", true, 0, kIntMax},
-    {"timeout.data_block", "180000", true, 0, kIntMax},
-    {"timeout.data_end", "600000", true, 0, kIntMax},
-    {"timeout.quit", "5000", true, 0, kIntMax},
-    {"shutdown.deadline_ms", "10000", true, 0, kIntMax},
-    {"retry.initial_ms", "60000", true, 0, kYearMs},
-    {"retry.max_ms", "3600000", true, 0, kYearMs},
-    {"retry.lifetime_ms", "432000000", true, 0, kYearMs},
-    {"pipelining", "auto", false},
-    {"chunking", "auto", false},
-    {"chunking.chunk_size", "1048576", true, 512, 256LL * 1024 * 1024},
-    {"dsn.notify", "default", false},
-};
-const KeyInfo *find(const QString &key)
+    return QString::fromLatin1(v.data(), qsizetype(v.size()));
+}
+
+const SettingInfo *find(const QString &key)
 {
-    for (const auto &k : kKeys) {
-        if (key == QLatin1String(k.key))
+    for (const SettingInfo &k : kSettings) {
+        if (key == QLatin1String(k.key.data(), qsizetype(k.key.size())))
             return &k;
     }
     return nullptr;
 }
 } // namespace
 
-Settings::Settings(Database *db, QObject *parent)
+Settings::Settings(Database *db, Storage *storage, QObject *parent)
     : QObject(parent)
     , m_db(db)
+    , m_storage(storage)
 {
     reload();
 }
@@ -64,20 +39,20 @@ Settings::Settings(Database *db, QObject *parent)
 QStringList Settings::keys()
 {
     QStringList out;
-    for (const auto &k : kKeys)
-        out << QString::fromLatin1(k.key);
+    for (const SettingInfo &k : kSettings)
+        out << text(k.key);
     return out;
 }
 
 QString Settings::defaultValue(const QString &key)
 {
-    const KeyInfo *k = find(key);
-    return k ? QString::fromLatin1(k->def) : QString();
+    const SettingInfo *k = find(key);
+    return k ? text(k->def) : QString();
 }
 
 QString Settings::validate(const QString &key, const QString &value)
 {
-    const KeyInfo *k = find(key);
+    const SettingInfo *k = find(key);
     if (!k)
         return QStringLiteral("unknown setting \"%1\" (known: %2)")
             .arg(key, keys().join(QLatin1String(", ")));
@@ -123,7 +98,7 @@ QString Settings::value(const QString &account, const QString &key) const
 qint64 Settings::intValue(const QString &account, const QString &key) const
 {
     const qint64 n = value(account, key).toLongLong();
-    const KeyInfo *k = find(key);
+    const SettingInfo *k = find(key);
     if (!k || !k->numeric)
         return n;
     // A value stored before the range check (an older outbox) is kept within the range too.
@@ -142,17 +117,23 @@ bool Settings::set(const QString &account, const QString &key, const QString &va
         *error = why;
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(
-        QStringLiteral("INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
-    q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL
-    q.addBindValue(key);
-    q.addBindValue(value);
-    if (!q.exec()) {
-        *error = q.lastError().text();
+    const QString scope = account.isNull() ? QStringLiteral("") : account; // '' = global
+    if (!commit([=](Values &v) { v[scope].insert(key, value); },
+                [=](Database &db, QString *e) {
+                    QSqlQuery q(db.db());
+                    q.prepare(QStringLiteral(
+                        "INSERT OR REPLACE INTO settings (account, key, value) VALUES (?, ?, ?)"));
+                    q.addBindValue(scope);
+                    q.addBindValue(key);
+                    q.addBindValue(value);
+                    if (!q.exec()) {
+                        *e = q.lastError().text();
+                        return false;
+                    }
+                    return true;
+                },
+                error))
         return false;
-    }
-    m_values[account].insert(key, value);
     emit changed(account, key);
     return true;
 }
@@ -163,16 +144,52 @@ bool Settings::unset(const QString &account, const QString &key, QString *error)
         *error = validate(key, QString());
         return false;
     }
-    QSqlQuery q(m_db->db());
-    q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
-    q.addBindValue(account.isNull() ? QStringLiteral("") : account); // '' = global, never NULL
-    q.addBindValue(key);
-    if (!q.exec()) {
-        *error = q.lastError().text();
+    const QString scope = account.isNull() ? QStringLiteral("") : account; // '' = global
+    if (!commit([=](Values &v) { v[scope].remove(key); },
+                [=](Database &db, QString *e) {
+                    QSqlQuery q(db.db());
+                    q.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key = ?"));
+                    q.addBindValue(scope);
+                    q.addBindValue(key);
+                    if (!q.exec()) {
+                        *e = q.lastError().text();
+                        return false;
+                    }
+                    return true;
+                },
+                error))
         return false;
-    }
-    m_values[account].remove(key);
     emit changed(account, key);
+    return true;
+}
+
+bool Settings::commit(const std::function<void(Values &)> &apply,
+                      const std::function<bool(Database &, QString *)> &write, QString *error)
+{
+    const quint64 seq = ++m_lastChange;
+    apply(m_values);
+    m_unwritten.insert(seq, apply);
+    auto job = [write](StorageWriter &w) {
+        QString why;
+        const bool ok = write(w.db, &why);
+        return std::make_pair(ok, why);
+    };
+    if (!m_storage->hasWorkerThread()) {
+        const auto [ok, why] = m_storage->writeNow(job);
+        m_unwritten.remove(seq);
+        if (!ok) {
+            reload();
+            *error = why;
+        }
+        return ok;
+    }
+    m_storage->write(job, this, [this, seq](const std::pair<bool, QString> &r) {
+        m_unwritten.remove(seq);
+        if (!r.first) {
+            qWarning("outpost: could not write the settings: %s", qPrintable(r.second));
+            reload(); // without the change that failed
+        }
+    });
     return true;
 }
 
@@ -193,6 +210,8 @@ void Settings::reload()
     q.exec(QStringLiteral("SELECT account, key, value FROM settings"));
     while (q.next())
         m_values[q.value(0).toString()].insert(q.value(1).toString(), q.value(2).toString());
+    for (const auto &apply : std::as_const(m_unwritten))
+        apply(m_values); // changes of this process not written yet
 }
 
 } // namespace outpost

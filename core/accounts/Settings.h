@@ -1,41 +1,52 @@
 #pragma once
 
 #include <QHash>
+#include <QMap>
 #include <QObject>
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace outpost {
 
 class Database;
+class Storage;
 
 /// Tunable settings (design.md §6): a global value and per-account overrides, kept in the
-/// outbox database and cached in memory. Keys and defaults:
+/// outbox database and cached in memory. The keys, their defaults and ranges are the one table
+/// kSettings (SettingKeys.h); what they mean:
 ///
-/// | key                  | default    | meaning                                              |
-/// |----------------------|------------|------------------------------------------------------|
-/// | pool.max_per_server  | 2          | connections open at once to one server               |
-/// | pool.max_messages    | 100        | messages per connection, then QUIT and reopen        |
-/// | pool.idle_ms         | 60000      | idle time (ms) before a pooled session QUITs         |
-/// | pool.rate_per_min    | 0          | messages per minute per server (0 = unlimited)       |
-/// | timeout.connect      | 30000      | TCP connect and TLS handshake (ms)                   |
-/// | timeout.greeting     | 300000     | 220 greeting (RFC 5321 §4.5.3.2.1)                   |
-/// | timeout.command      | 300000     | reply to EHLO, AUTH, MAIL, RCPT, DATA, RSET (ms)      |
-/// | timeout.data_block   | 180000     | progress while sending data (RFC 5321 §4.5.3.2.5)    |
-/// | timeout.data_end     | 600000     | reply to the end of data (RFC 5321 §4.5.3.2.6)       |
-/// | timeout.quit         | 5000       | reply to QUIT, and the server's close after it       |
-/// | shutdown.deadline_ms | 10000      | longest exit: QUIT to all, then abort what is left   |
-/// | retry.initial_ms     | 60000      | first backoff step after a temporary failure         |
-/// | retry.max_ms         | 3600000    | backoff ceiling                                      |
-/// | retry.lifetime_ms    | 432000000  | give up (failed) this long after queueing (5 days)   |
-/// | pipelining           | auto       | auto = use PIPELINING (RFC 2920) when offered; off   |
-/// | chunking             | auto       | auto = use CHUNKING/BDAT (RFC 3030) when offered; off |
-/// | chunking.chunk_size  | 1048576    | largest BDAT chunk (octets, 512 to 256 MiB)          |
+/// | key                  | meaning                                              |
+/// |----------------------|------------------------------------------------------|
+/// | pool.max_per_server  | connections open at once to one server               |
+/// | pool.max_messages    | messages per connection, then QUIT and reopen        |
+/// | pool.idle_ms         | idle time (ms) before a pooled session QUITs         |
+/// | pool.rate_per_min    | messages per minute per server (0 = unlimited)       |
+/// | timeout.connect      | TCP connect and TLS handshake (ms)                   |
+/// | timeout.greeting     | 220 greeting (RFC 5321 §4.5.3.2.1)                   |
+/// | timeout.command      | reply to EHLO, AUTH, MAIL, RCPT, DATA, RSET (ms)     |
+/// | timeout.data_block   | progress while sending data (RFC 5321 §4.5.3.2.5)    |
+/// | timeout.data_end     | reply to the end of data (RFC 5321 §4.5.3.2.6)       |
+/// | timeout.quit         | reply to QUIT, and the server's close after it       |
+/// | shutdown.deadline_ms | longest exit: QUIT to all, then abort what is left   |
+/// | retry.initial_ms     | first backoff step after a temporary failure         |
+/// | retry.max_ms         | backoff ceiling                                      |
+/// | retry.lifetime_ms    | give up (failed) this long after queueing (5 days)   |
+/// | pipelining           | auto = use PIPELINING (RFC 2920) when offered; off   |
+/// | chunking             | auto = use CHUNKING/BDAT (RFC 3030) when offered; off|
+/// | chunking.chunk_size  | largest BDAT chunk (octets, 512 to 256 MiB)          |
+/// | dsn.notify           | NOTIFY asked for messages queued without one (3461)  |
+///
+/// Read from memory; a change is made in memory at once and written through the Storage (as
+/// AccountStore's: with a storage thread it returns before it is on disk, and one that cannot
+/// be written is undone).
 class Settings : public QObject
 {
     Q_OBJECT
 public:
-    explicit Settings(Database *db, QObject *parent = nullptr);
+    /// Loads the settings from `db` (the read connection); writes go through `storage`.
+    Settings(Database *db, Storage *storage, QObject *parent = nullptr);
 
     /// Every known key, in table order.
     static QStringList keys();
@@ -59,15 +70,26 @@ public:
     bool unset(const QString &account, const QString &key, QString *error);
     /// Every stored (scope, key, value), globals first.
     QList<std::tuple<QString, QString, QString>> stored() const;
-    /// Rereads the database (after another process changed it).
+    /// Rereads the database (after another process changed it); changes of this process not
+    /// written yet are kept.
     void reload();
 
 signals:
+    /// Setting `key` of `account` ("" = global) changed.
     void changed(const QString &account, const QString &key);
 
 private:
+    using Values = QHash<QString, QHash<QString, QString>>; // account -> key -> value
+    /// Applies a change in memory and writes it (`write` on the write connection).
+    bool commit(const std::function<void(Values &)> &apply,
+                const std::function<bool(Database &, QString *)> &write, QString *error);
+
     Database *m_db;
-    QHash<QString, QHash<QString, QString>> m_values; // account -> key -> value
+    Storage *m_storage;
+    Values m_values;
+    /// Changes applied in memory, not written yet (reapplied by reload()), by sequence number.
+    QMap<quint64, std::function<void(Values &)>> m_unwritten;
+    quint64 m_lastChange = 0;
 };
 
 } // namespace outpost

@@ -1,14 +1,15 @@
 #include "Dispatcher.h"
-#include "ThreadStore.h"
 
 #include "Clock.h"
 #include "Connectivity.h"
+#include "Outcome.h"
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 
-#include "Database.h"
+#include "storage/Storage.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -45,24 +46,14 @@ constexpr int kClaimLowRoom = kMaxInFlight / 2;
 constexpr int kCommitWindowMs = 20;
 constexpr int kCommitBatch = kMaxInFlight / 2;
 
-bool pausesAccount(ErrorClass c)
-{
-    return c == ErrorClass::Auth || c == ErrorClass::Certificate || c == ErrorClass::Tls;
-}
-
-bool retryable(ErrorClass c)
-{
-    return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
-           c == ErrorClass::Protocol;
-}
-
 } // namespace
 
-Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
+Dispatcher::Dispatcher(Storage *storage, AccountStore *accounts, Settings *settings,
                        CredentialStore *credentials, Transport *transport,
                        Connectivity *connectivity, const Clock *clock, QObject *parent)
     : QObject(parent)
-    , m_store(store)
+    , m_storage(storage)
+    , m_store(storage->reader())
     , m_accounts(accounts)
     , m_settings(settings)
     , m_credentials(credentials)
@@ -91,10 +82,10 @@ Dispatcher::Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *set
             return;
         }
         if (cameOnline)
-            m_store->makeAllDue(); // what waited for the network goes now, not at its backoff time
+            makeAllDue(); // what waited for the network goes now, not at its backoff time
         scheduleDispatch();
     });
-    connect(m_store, &OutboxStore::messageChanged, this, [this](qint64 id) {
+    connect(m_store, &OutboxReader::messageChanged, this, [this](qint64 id) {
         if (!m_connectivity->canSend()) {
             const auto s = m_store->summary(id);
             if (s && s->state == MessageState::Queued)
@@ -108,62 +99,6 @@ Dispatcher::~Dispatcher()
     m_stopped = true;
     requeueWaitingForPassword();
     commitPending(); // a message the server accepted is never sent twice for want of a write
-    if (m_worker) {
-        QMetaObject::invokeMethod(
-            m_worker, [w = m_worker] { w->close(); }, Qt::BlockingQueuedConnection);
-        m_thread->quit();
-        m_thread->wait();
-        delete m_worker;
-        delete m_thread;
-    }
-}
-
-void Dispatcher::useWorkerThread()
-{
-    if (m_worker || !m_store->database())
-        return;
-    m_thread = new QThread;
-    m_thread->setObjectName(QStringLiteral("outpost-store"));
-    m_worker = new ThreadStore(m_store->database()->path(), m_clock);
-    m_worker->moveToThread(m_thread);
-    m_claimResults = new QObject(this);
-    m_claimResults->setObjectName(QStringLiteral("claimResults"));
-    m_commitResults = new QObject(this);
-    m_commitResults->setObjectName(QStringLiteral("commitResults"));
-    m_thread->start();
-    // The first TLS socket loads and initialises the TLS backend (OpenSSL): about 15 ms here,
-    // once, which the first session would otherwise spend on this thread.
-    QMetaObject::invokeMethod(
-        m_worker, [] { QSslSocket::supportsSsl(); }, Qt::QueuedConnection);
-}
-
-void Dispatcher::recordCapabilities(const QString &account, const QStringList &described)
-{
-    if (!m_worker || m_workerFailed) {
-        m_accounts->setLastCapabilities(account, described);
-        return;
-    }
-    QMetaObject::invokeMethod(
-        m_worker,
-        [w = m_worker, account, described] {
-            QString error;
-            if (Database *db = w->database(&error))
-                AccountStore(db).setLastCapabilities(account, described);
-        },
-        Qt::QueuedConnection);
-}
-
-void Dispatcher::waitForWorker()
-{
-    if (!m_worker)
-        return;
-    // The worker runs what it is handed in order: once this no-op ran, everything before it
-    // did, and its results are posted to this thread.
-    QMetaObject::invokeMethod(
-        m_worker, [] {}, Qt::BlockingQueuedConnection);
-    QCoreApplication::sendPostedEvents(m_commitResults, QEvent::MetaCall);
-    if (m_stopped || m_transport->isShuttingDown())
-        QCoreApplication::sendPostedEvents(m_claimResults, QEvent::MetaCall);
 }
 
 void Dispatcher::start()
@@ -194,8 +129,23 @@ void Dispatcher::requeueWaitingForPassword()
 
 void Dispatcher::flush()
 {
-    m_store->makeAllDue();
+    makeAllDue();
     scheduleDispatch();
+}
+
+void Dispatcher::makeAllDue()
+{
+    writeThen([](StorageWriter &w) { w.outbox.makeAllDue(); }, [this] { scheduleDispatch(); });
+}
+
+template <typename Job, typename Done> void Dispatcher::writeThen(Job job, Done done)
+{
+    ++m_writesPending;
+    m_storage->write(std::move(job), this, [this, done](auto &&...result) {
+        --m_writesPending;
+        done(result...);
+        updateActivity();
+    });
 }
 
 void Dispatcher::wake()
@@ -205,25 +155,12 @@ void Dispatcher::wake()
 
 qint64 Dispatcher::backoffMs(int attempts, qint64 initialMs, qint64 maxMs)
 {
-    qint64 d = std::max<qint64>(1, initialMs);
-    for (int i = 1; i < attempts && d < maxMs; ++i)
-        d *= 2;
-    return std::min(d, std::max<qint64>(1, maxMs));
-}
-
-QDateTime Dispatcher::nextAttempt(const ClaimedMessage &c, int attemptsAfter) const
-{
-    const qint64 initial = m_settings->intValue(c.account, QStringLiteral("retry.initial_ms"));
-    const qint64 max = m_settings->intValue(c.account, QStringLiteral("retry.max_ms"));
-    const qint64 base = backoffMs(std::max(1, attemptsAfter), initial, max);
-    // ±20 % jitter, so many clients (or messages) do not retry in lockstep.
-    const double f = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
-    return QDateTime::fromMSecsSinceEpoch(m_clock->nowMs() + qint64(double(base) * f));
+    return retryBackoffMs(attempts, initialMs, maxMs);
 }
 
 bool Dispatcher::isBusy() const
 {
-    if (!m_pendingUpdates.isEmpty() || m_claimPending || m_commitsPending > 0)
+    if (!m_pendingUpdates.isEmpty() || m_claimPending || m_writesPending > 0)
         return true;
     if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty() || !m_backlog.isEmpty())
         return true;
@@ -268,9 +205,7 @@ void Dispatcher::scheduleDispatch()
 
 QStringList Dispatcher::skippedAccounts() const
 {
-    // Read once per change of the accounts (AccountStore::changed), not at every dispatch:
-    // each read on this thread's connection takes the outbox's shared-memory lock, which the
-    // worker holds while it commits (a stall of this thread each time).
+    // Made once per change of the accounts (AccountStore::changed), not at every dispatch.
     if (!m_paused)
         m_paused = m_accounts->pausedAccounts();
     QStringList skip = *m_paused;
@@ -286,7 +221,7 @@ void Dispatcher::dispatch()
         updateActivity();
         return;
     }
-    if (m_worker && !m_workerFailed) {
+    if (m_storage->hasWorkerThread()) {
         const int room = kMaxInFlight - int(m_inFlight.size()) - int(m_backlog.size());
         if (room < kClaimLowRoom && !m_claimPending) {
             // Messages are in flight and each result dispatches again: claim once enough
@@ -298,26 +233,14 @@ void Dispatcher::dispatch()
         if (room > 0 && !m_claimPending) {
             m_claimPending = true;
             const QStringList skip = skippedAccounts();
-            QMetaObject::invokeMethod(
-                m_worker,
-                [w = m_worker, to = m_claimResults, this, room, skip] {
-                    QString error;
-                    OutboxStore *store = w->store(&error);
-                    const QList<ClaimedMessage> claimed =
-                        store ? store->claimDue(room, skip, kWorkerClaimBytes)
-                              : QList<ClaimedMessage>();
-                    if (!store)
-                        qWarning("outpost: the sending thread cannot open the outbox: %s",
-                                 qPrintable(error));
-                    const bool more = !claimed.isEmpty();
-                    QMetaObject::invokeMethod(
-                        to,
-                        [this, claimed, ok = store != nullptr, more] {
-                            onClaimed(claimed, ok, more);
-                        },
-                        Qt::QueuedConnection);
+            m_storage->write(
+                [room, skip](StorageWriter &w) {
+                    return w.outbox.claimDue(room, skip, kWorkerClaimBytes);
                 },
-                Qt::QueuedConnection);
+                this,
+                [this](const QList<ClaimedMessage> &claimed) {
+                    onClaimed(claimed, !claimed.isEmpty());
+                });
         }
         armTimer();
         updateActivity();
@@ -325,25 +248,18 @@ void Dispatcher::dispatch()
     }
     const int room = std::min(kClaimBatch, kMaxInFlight - int(m_inFlight.size()));
     if (room > 0) {
-        const QList<ClaimedMessage> claimed = m_store->claimDue(room, skippedAccounts());
+        const QStringList skip = skippedAccounts();
+        const QList<ClaimedMessage> claimed = m_storage->writeNow(
+            [room, skip](StorageWriter &w) { return w.outbox.claimDue(room, skip); });
         handleClaimed(claimed, claimed.size() == room);
     }
     armTimer();
     updateActivity();
 }
 
-void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool ok, bool more)
+void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool more)
 {
     m_claimPending = false;
-    if (!ok) {
-        m_workerFailed = true; // claims are made on this thread from now on
-        scheduleDispatch();
-        return;
-    }
-    QList<qint64> ids;
-    for (const ClaimedMessage &c : claimed)
-        ids << c.id;
-    m_store->notifyChanged(ids);
     if (m_stopped || m_transport->isShuttingDown()) {
         requeueUnsent(claimed);
     } else {
@@ -378,17 +294,19 @@ void Dispatcher::drainBacklog()
 
 void Dispatcher::requeueUnsent(const QList<ClaimedMessage> &claimed)
 {
+    if (claimed.isEmpty())
+        return;
+    QList<DeliveryUpdate> updates;
     for (const ClaimedMessage &c : claimed) {
         DeliveryUpdate u;
         u.id = c.id;
         u.state = MessageState::Queued;
         u.nextAttemptAt = m_clock->now();
         u.countAttempt = false;
-        u.event = QStringLiteral("interrupted (Outpost quit)");
-        QString error;
-        if (!m_store->applyUpdate(u, &error))
-            qWarning("outpost: could not queue message %lld again: %s", c.id, qPrintable(error));
+        u.event = HistoryEvent::Interrupted;
+        updates << u;
     }
+    apply(updates);
 }
 
 void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
@@ -407,8 +325,8 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
             u.errorClass = ErrorClass::Local;
             u.detail = QStringLiteral("the account \"%1\" does not exist").arg(c.account);
             u.countAttempt = false;
-            u.event = QStringLiteral("failed");
-            apply(u);
+            u.event = HistoryEvent::Failed;
+            apply({u});
             continue;
         }
         if (account->usesAuth() && !m_passwords.contains(account->name)) {
@@ -443,11 +361,28 @@ void Dispatcher::fetchPassword(const Account &account)
         return;
     m_fetching.insert(account.name);
     const QString name = account.name;
-    auto done = [this, name](bool ok, const QString &secret, const QString &error) {
+    const QString server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
+    auto done = [this, name, server](PasswordCommandStatus status, const QString &secret,
+                                     const QString &error) {
         m_fetching.remove(name);
         const QList<ClaimedMessage> waiting = m_waitingForPassword.take(name);
         const std::optional<Account> account = m_accounts->find(name);
-        if (!ok || !account) {
+        if (status == PasswordCommandStatus::TimedOut && account) {
+            // The command may be waiting for the user (a pinentry, a locked password manager):
+            // not a refused login. The messages wait for the backoff like any attempt that
+            // reached nobody; the account stays as it is.
+            for (const ClaimedMessage &c : waiting) {
+                TransactionResult tx;
+                tx.messageId = c.id;
+                tx.server = server;
+                tx.result = SmtpResult::failure(ErrorClass::Credentials, error);
+                apply({decideOutcome(tx, c, outcomeContext(c.account, server)).update});
+            }
+            updateActivity();
+            scheduleDispatch();
+            return;
+        }
+        if (status != PasswordCommandStatus::Ok || !account) {
             // Nothing can be sent without it: hold the account's messages and say so once.
             for (const ClaimedMessage &c : waiting) {
                 DeliveryUpdate u;
@@ -456,8 +391,8 @@ void Dispatcher::fetchPassword(const Account &account)
                 u.errorClass = ErrorClass::Auth;
                 u.detail = QStringLiteral("no password: %1").arg(error);
                 u.countAttempt = false;
-                u.event = QStringLiteral("held (account paused)");
-                apply(u);
+                u.event = HistoryEvent::HeldAccountPaused;
+                apply({u});
             }
             pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
                                                    QStringLiteral("no password: %1").arg(error)));
@@ -470,10 +405,15 @@ void Dispatcher::fetchPassword(const Account &account)
             sendClaimed(c, *account, secret);
         scheduleDispatch();
     };
-    if (!account.passwordCommand.isEmpty())
-        runPasswordCommand(account.passwordCommand, this, done);
-    else
-        m_credentials->readPassword(account.name, done);
+    if (!account.passwordCommand.isEmpty()) {
+        runPasswordCommand(account.passwordCommand, this, done,
+                           int(m_settings->intValue(name, settingKey("timeout.password_command"))));
+    } else {
+        m_credentials->readPassword(
+            account.name, [done](bool ok, const QString &secret, const QString &error) {
+                done(ok ? PasswordCommandStatus::Ok : PasswordCommandStatus::Failed, secret, error);
+            });
+    }
 }
 
 void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
@@ -486,13 +426,13 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     s.connectHost = m_resolve(account.host);
     if (s.connectHost == s.host)
         s.connectHost.clear();
-    auto ms = [&](const char *key) {
-        return int(m_settings->intValue(account.name, QLatin1String(key)));
+    auto ms = [&](QLatin1String key) {
+        return int(m_settings->intValue(account.name, key));
     };
-    r.limits.maxPerServer = ms("pool.max_per_server");
-    r.limits.maxMessages = ms("pool.max_messages");
-    r.limits.idleMs = ms("pool.idle_ms");
-    r.limits.ratePerMinute = ms("pool.rate_per_min");
+    r.limits.maxPerServer = ms(settingKey("pool.max_per_server"));
+    r.limits.maxMessages = ms(settingKey("pool.max_messages"));
+    r.limits.idleMs = ms(settingKey("pool.idle_ms"));
+    r.limits.ratePerMinute = ms(settingKey("pool.rate_per_min"));
     r.message.id = c.id;
     r.message.reversePath = c.reversePath;
     r.message.recipients = c.recipients;
@@ -507,13 +447,23 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     m_transport->send(r);
 }
 
-void Dispatcher::apply(const DeliveryUpdate &u)
+void Dispatcher::apply(const QList<DeliveryUpdate> &updates)
 {
-    commitPending(); // outcomes reach the store in the order they happened
-    QString error;
-    if (!m_store->applyUpdate(u, &error))
-        qWarning("outpost: could not record the outcome of message %lld: %s", u.id,
-                 qPrintable(error));
+    startCommit(); // outcomes reach the store in the order they happened
+    writeThen(
+        [updates](StorageWriter &w) {
+            QString error;
+            if (!w.outbox.applyUpdates(updates, &error))
+                return error.isEmpty() ? QStringLiteral("could not write the outbox") : error;
+            return QString();
+        },
+        [this, n = updates.size(), first = updates.first().id](const QString &error) {
+            if (!error.isEmpty())
+                qWarning("outpost: could not record the outcome of message %lld (and %lld more): "
+                         "%s",
+                         first, qint64(n - 1), qPrintable(error));
+            scheduleDispatch(); // a message queued again may be due
+        });
 }
 
 void Dispatcher::applyLater(const DeliveryUpdate &u)
@@ -532,8 +482,7 @@ void Dispatcher::applyLater(const DeliveryUpdate &u)
 void Dispatcher::commitPending()
 {
     startCommit();
-    if (m_commitsPending > 0 || (m_claimPending && (m_stopped || m_transport->isShuttingDown())))
-        waitForWorker();
+    m_storage->drain();
 }
 
 void Dispatcher::startCommit()
@@ -542,64 +491,44 @@ void Dispatcher::startCommit()
     if (m_pendingUpdates.isEmpty())
         return;
     const QList<DeliveryUpdate> updates = std::exchange(m_pendingUpdates, {});
-    if (m_worker) {
-        ++m_commitsPending;
-        QMetaObject::invokeMethod(
-            m_worker,
-            [w = m_worker, to = m_commitResults, this, updates] {
-                QString error;
-                OutboxStore *store = w->store(&error);
-                const bool ok = store && store->applyUpdates(updates, &error);
-                QMetaObject::invokeMethod(
-                    to, [this, updates, ok, error] { onCommitted(updates, ok, error); },
-                    Qt::QueuedConnection);
-            },
-            Qt::QueuedConnection);
-        return;
-    }
-    QString error;
-    if (!m_store->applyUpdates(updates, &error)) {
-        qWarning("outpost: could not record the outcome of %lld messages: %s",
-                 qint64(updates.size()), qPrintable(error));
-    }
-    scheduleDispatch();
-}
-
-void Dispatcher::onCommitted(const QList<DeliveryUpdate> &updates, bool ok, const QString &error)
-{
-    --m_commitsPending;
-    if (ok) {
-        QList<qint64> ids;
-        for (const DeliveryUpdate &u : updates)
-            ids << u.id;
-        m_store->notifyChanged(ids);
-    } else {
-        // Not written by the worker (its connection failed, or the disk did): once more here.
-        QString again;
-        if (!m_store->applyUpdates(updates, &again))
-            qWarning("outpost: could not record the outcome of %lld messages: %s / %s",
-                     qint64(updates.size()), qPrintable(error), qPrintable(again));
-    }
-    scheduleDispatch();
+    // One transaction, and so one disk sync, for the whole group; messageChanged() tells of
+    // them once they are on disk.
+    writeThen(
+        [updates](StorageWriter &w) {
+            QString error;
+            w.outbox.applyUpdates(updates, &error);
+            return error;
+        },
+        [this, n = updates.size()](const QString &error) {
+            if (!error.isEmpty())
+                qWarning("outpost: could not record the outcome of %lld messages: %s", qint64(n),
+                         qPrintable(error));
+            scheduleDispatch();
+        });
 }
 
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
 {
-    commitPending();
+    startCommit(); // outcomes reach the store in the order they happened
     const bool wasPaused = m_accounts->isPaused(account);
     m_accounts->setPaused(account, true, errorClassName(why.errorClass), why.detail);
     m_paused.reset();
-    const int held = m_store->holdAccount(account, why.errorClass, why.reply, why.detail);
-    m_transport->cancelPending(account, why);
-    if (!wasPaused && !m_pausedNotified.contains(account)) {
+    const bool tell = !wasPaused && !m_pausedNotified.contains(account);
+    if (tell)
         m_pausedNotified.insert(account);
-        Notice n;
-        n.kind = Notice::Kind::AccountPaused;
-        n.account = account;
-        n.count = held + 1;
-        n.result = why;
-        emit notice(n);
-    }
+    writeThen([account, cls = why.errorClass, reply = why.reply, detail = why.detail](
+                  StorageWriter &w) { return w.outbox.holdAccount(account, cls, reply, detail); },
+              [this, account, why, tell](int held) {
+                  if (!tell)
+                      return;
+                  Notice n;
+                  n.kind = Notice::Kind::AccountPaused;
+                  n.account = account;
+                  n.count = held + 1;
+                  n.result = why;
+                  emit notice(n);
+              });
+    m_transport->cancelPending(account, why);
 }
 
 void Dispatcher::resumeAccount(const QString &account)
@@ -607,13 +536,27 @@ void Dispatcher::resumeAccount(const QString &account)
     m_pausedNotified.remove(account);
     m_accounts->setPaused(account, false);
     m_paused.reset();
-    m_store->releaseAccount(account);
-    scheduleDispatch();
+    writeThen([account](StorageWriter &w) { w.outbox.releaseAccount(account); },
+              [this] { scheduleDispatch(); });
 }
 
 void Dispatcher::setCachedPassword(const QString &account, const QString &password)
 {
     m_passwords.insert(account, password);
+}
+
+OutcomeContext Dispatcher::outcomeContext(const QString &account, const QString &server) const
+{
+    OutcomeContext ctx;
+    ctx.now = m_clock->now();
+    ctx.shuttingDown = m_transport->isShuttingDown();
+    ctx.retryInitialMs = m_settings->intValue(account, settingKey("retry.initial_ms"));
+    ctx.retryMaxMs = m_settings->intValue(account, settingKey("retry.max_ms"));
+    ctx.lifetimeMs = m_settings->intValue(account, settingKey("retry.lifetime_ms"));
+    // ±20 % jitter, so many clients (or messages) do not retry in lockstep.
+    ctx.jitter = 0.8 + 0.4 * QRandomGenerator::global()->generateDouble();
+    ctx.server = server;
+    return ctx;
 }
 
 void Dispatcher::onFinished(const TransactionResult &tx)
@@ -624,120 +567,39 @@ void Dispatcher::onFinished(const TransactionResult &tx)
     const InFlight f = *it;
     m_inFlight.erase(it);
     const ClaimedMessage &c = f.message;
-    const ErrorClass cls = tx.result.errorClass;
-
-    DeliveryUpdate u;
-    u.id = c.id;
-    u.errorClass = cls;
-    u.reply = tx.result.reply;
-    u.detail = tx.result.detail;
-    u.server = tx.server.isEmpty() ? f.server : tx.server;
-    u.countAttempt = !tx.notAttempted;
-    for (const TransactionNote n : tx.notes)
-        u.notes << transactionNoteName(n);
-    const int attemptsAfter = c.attempts + (u.countAttempt ? 1 : 0);
-
-    if (tx.notAttempted && pausesAccount(cls)) {
-        u.state = MessageState::Held;
-        u.event = QStringLiteral("held (account paused)");
-        apply(u);
-        pauseAccount(c.account, tx.result);
-    } else if (tx.notAttempted && m_transport->isShuttingDown()) {
-        u.state = MessageState::Queued;
-        u.nextAttemptAt = m_clock->now();
-        u.event = QStringLiteral("interrupted (Outpost quit)");
-        apply(u);
-    } else if (cls == ErrorClass::None) {
-        // Per recipient: accepted → sent; 5xx → failed; 4xx → queued for a retry of only those.
-        bool anyQueued = false;
-        bool anyFailed = false;
-        for (const RecipientResult &r : tx.recipients) {
-            RecipientRecord rr;
-            rr.address = r.address;
-            rr.reply = r.reply;
-            if (r.accepted) {
-                rr.state = MessageState::Sent;
-            } else if (r.reply.isTransient()) {
-                rr.state = MessageState::Queued;
-                anyQueued = true;
-            } else {
-                rr.state = MessageState::Failed;
-                anyFailed = true;
-            }
-            u.recipients << rr;
-        }
-        if (anyQueued) {
-            u.state = MessageState::Queued;
-            u.nextAttemptAt = nextAttempt(c, attemptsAfter);
-            u.event = QStringLiteral("partly sent; deferred recipients queued");
-        } else {
-            u.state = MessageState::Sent;
-            u.event = anyFailed ? QStringLiteral("sent (some recipients refused)")
-                                : QStringLiteral("sent");
-            if (m_offlineBatch.contains(c.id))
-                ++m_offlineBatchSent;
-        }
-        applyLater(u);
+    const OutcomeDecision d = decideOutcome(tx, c, outcomeContext(c.account, f.server));
+    if (d.accepted) {
+        if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
+            ++m_offlineBatchSent;
+        applyLater(d.update);
+        raiseNotice(d, c, tx);
         return; // commitPending() dispatches again
-    } else if (pausesAccount(cls)) {
-        u.state = MessageState::Held;
-        u.event = QStringLiteral("held (account paused)");
-        apply(u);
-        pauseAccount(c.account, tx.result);
-    } else if (retryable(cls) || tx.notAttempted) {
-        for (const RecipientResult &r : tx.recipients) {
-            if (r.reply.isPermanent())
-                u.recipients << RecipientRecord{r.address, MessageState::Failed, r.reply};
-            else
-                u.recipients << RecipientRecord{r.address, MessageState::Queued, r.reply};
-        }
-        u.uncertain = tx.uncertain();
-        const qint64 lifetime =
-            m_settings->intValue(c.account, QStringLiteral("retry.lifetime_ms"));
-        const bool expired =
-            c.createdAt.isValid() && m_clock->nowMs() - c.createdAt.toMSecsSinceEpoch() > lifetime;
-        if (expired) {
-            u.state = MessageState::Failed;
-            u.event = QStringLiteral("expired");
-        } else {
-            u.state = MessageState::Queued;
-            u.nextAttemptAt = nextAttempt(c, std::max(1, attemptsAfter));
-            u.event = u.uncertain
-                          ? QStringLiteral("delivery uncertain; queued again")
-                          : (tx.notAttempted ? QStringLiteral("deferred (server unreachable)")
-                                             : QStringLiteral("deferred"));
-        }
-        apply(u);
-        if (expired) {
-            Notice n;
-            n.kind = Notice::Kind::MessageFailed;
-            n.account = c.account;
-            n.messageId = c.id;
-            n.result = tx.result;
-            emit notice(n);
-        }
-    } else {
-        // Permanent (5xx) or local: failed, every recipient not yet sent with it.
-        QSet<QByteArray> seen;
-        for (const RecipientResult &r : tx.recipients) {
-            u.recipients << RecipientRecord{r.address, MessageState::Failed, r.reply};
-            seen.insert(r.address);
-        }
-        for (const QByteArray &a : c.recipients) {
-            if (!seen.contains(a))
-                u.recipients << RecipientRecord{a, MessageState::Failed, tx.result.reply};
-        }
-        u.state = MessageState::Failed;
-        u.event = QStringLiteral("failed");
-        apply(u);
-        Notice n;
-        n.kind = Notice::Kind::MessageFailed;
-        n.account = c.account;
-        n.messageId = c.id;
-        n.result = tx.result;
-        emit notice(n);
     }
+    apply({d.update});
+    if (d.pauseAccount)
+        pauseAccount(c.account, tx.result);
+    raiseNotice(d, c, tx);
     scheduleDispatch();
+}
+
+void Dispatcher::raiseNotice(const OutcomeDecision &d, const ClaimedMessage &c,
+                             const TransactionResult &tx)
+{
+    if (!d.notice)
+        return;
+    Notice n;
+    n.kind = *d.notice;
+    n.account = c.account;
+    n.messageId = c.id;
+    n.result = tx.result;
+    if (n.kind == Notice::Kind::PartiallySent) {
+        // What the message's row says too: the first refusal is its reply.
+        n.result.reply = d.update.reply;
+        n.count = d.reached;
+        n.recipients = d.recipientCount;
+        n.refused = d.refused;
+    }
+    emit notice(n);
 }
 
 } // namespace outpost

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "Notice.h"
-#include "OutboxStore.h"
 #include "smtp/Transport.h"
+#include "storage/OutboxReader.h"
 
 #include <QHash>
 #include <QObject>
@@ -15,25 +15,21 @@
 namespace outpost {
 
 class AccountStore;
-class ThreadStore;
+struct OutcomeContext;
+struct OutcomeDecision;
+class Storage;
+struct StorageWriter;
 class Clock;
 class Connectivity;
 class CredentialStore;
 class Settings;
 struct Account;
 
-/// Decides what to send when and what an outcome means (design.md §4): claims due messages
-/// from the OutboxStore, hands them to the Transport, and applies the outcome table:
-///
-/// | outcome                                   | result                                      |
-/// |-------------------------------------------|---------------------------------------------|
-/// | end of data 2xx                           | sent; refused recipients failed, deferred (4xx)
-/// recipients queued again | | 4xx, timeout, network, protocol           | queued with backoff
-/// (retry.initial_ms doubling to retry.max_ms, ±20 %), failed after retry.lifetime_ms | | 5xx,
-/// local                                | failed, one notice                          | | auth,
-/// certificate, tls                    | account paused, its messages held, one notice | | lost
-/// after the end marker                 | queued with backoff, marked uncertain       | | offline
-/// | nothing attempted, nothing counted          |
+/// Decides what to send when (design.md §4): claims due messages from the outbox, hands
+/// them to the Transport, and applies what each result means: the outcome table is
+/// decideOutcome() (Outcome.h), a pure function; the dispatcher writes its decision (accepted
+/// messages with the next group commit, the rest at once), pauses accounts and raises notices.
+/// Offline, nothing is attempted and nothing counted.
 ///
 /// Serial and re-entrant through the event loop: dispatch() runs from a zero timer, never
 /// recursively. Time comes from the injected Clock.
@@ -41,7 +37,10 @@ class Dispatcher : public QObject
 {
     Q_OBJECT
 public:
-    Dispatcher(OutboxStore *store, AccountStore *accounts, Settings *settings,
+    /// Reads and writes the outbox through `storage`: with its storage thread, claims and
+    /// writes never wait for the disk here; an accepted outcome is on disk before the reader's
+    /// messageChanged() tells of it and before commitPending() returns.
+    Dispatcher(Storage *storage, AccountStore *accounts, Settings *settings,
                CredentialStore *credentials, Transport *transport, Connectivity *connectivity,
                const Clock *clock, QObject *parent = nullptr);
     /// Writes the outcomes not yet recorded (see commitPending()).
@@ -52,15 +51,6 @@ public:
     {
         m_resolve = std::move(resolver);
     }
-    /// Moves the disk work of sending to a thread of its own with its own connection to the
-    /// outbox: claiming due messages (which reads their bytes) and the group commit of
-    /// accepted outcomes (with its disk sync). The thread that runs the dispatcher, the GUI's
-    /// in the app, then never waits for the disk while a flush goes out (a window that
-    /// waited stalled for tens of milliseconds). Claims and commits come back as queued calls; an
-    /// accepted outcome is on disk before messageChanged() tells of it and before commitPending()
-    /// returns. Other outcomes (rare: deferrals, failures, holds) are still written at once
-    /// on the store's connection. Call once, before start().
-    void useWorkerThread();
     /// Starts scheduling.
     void start();
     /// Stops claiming new messages (used before shutdown). Messages in flight still report.
@@ -73,22 +63,19 @@ public:
     void resumeAccount(const QString &account);
     /// Replaces the in-memory password of an account (after the user typed a new one).
     void setCachedPassword(const QString &account, const QString &password);
-    /// Stores the capabilities a server announced (AccountStore::setLastCapabilities) without
-    /// waiting for the outbox's write lock or a disk sync here: on the worker thread when
-    /// there is one (in order with its claims and commits), else at once.
-    void recordCapabilities(const QString &account, const QStringList &described);
     /// Messages handed to the transport and not yet reported.
     int inFlight() const { return int(m_inFlight.size()); }
     /// True while a message is in flight or due now.
     bool isBusy() const;
     /// Writes the accepted outcomes still waiting for their group commit (at most 20 ms or 32
-    /// messages old) now, in one transaction; with the worker thread, waits until it has
-    /// written them and everything handed to it before (they are on disk when this returns).
+    /// messages old) now, in one transaction, and waits until they and every write handed to
+    /// the storage before are on disk (exit, tests).
     void commitPending();
-    /// The backoff before attempt `attempts` + 1 (ms), before jitter.
+    /// The backoff before attempt `attempts` + 1 (ms), before jitter (retryBackoffMs()).
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 
 signals:
+    /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
     /// Emitted when busy state changes; false = nothing in flight and nothing due now.
     void activityChanged(bool busy);
@@ -106,15 +93,14 @@ private:
     void drainBacklog();
     /// Hands claimed messages to the transport (or waits for their account's password).
     void handleClaimed(const QList<ClaimedMessage> &claimed, bool more);
-    /// A claim made by the worker thread came back (ok false: the worker has no connection).
-    void onClaimed(const QList<ClaimedMessage> &claimed, bool ok, bool more);
-    /// Starts writing the pending accepted outcomes (on the worker when there is one).
+    /// A claim made on the storage thread came back (`more`: it was not empty, more may be due).
+    void onClaimed(const QList<ClaimedMessage> &claimed, bool more);
+    /// Hands the pending accepted outcomes to the storage, in one transaction.
     void startCommit();
-    /// A group commit on the worker finished; on failure it is written here instead.
-    void onCommitted(const QList<DeliveryUpdate> &updates, bool ok, const QString &error);
-    /// Waits until the worker has done everything handed to it, then takes its commit results
-    /// (and, when stopping, its claims).
-    void waitForWorker();
+    /// Makes every queued message due now (a write), then dispatches.
+    void makeAllDue();
+    /// Hands `job` to the storage, counted as busy until `done` ran with its result.
+    template <typename Job, typename Done> void writeThen(Job job, Done done);
     /// Claimed but not handed to the transport because sending stopped: queued again.
     void requeueUnsent(const QList<ClaimedMessage> &claimed);
     void armTimer();
@@ -122,17 +108,23 @@ private:
     void fetchPassword(const Account &account);
     void onFinished(const TransactionResult &tx);
     void pauseAccount(const QString &account, const SmtpResult &why);
+    /// Emits the notice decision `d` asks for about message `c` (result `tx`), if any.
+    void raiseNotice(const OutcomeDecision &d, const ClaimedMessage &c,
+                     const TransactionResult &tx);
     /// Queues again the messages claimed while their account's password was being fetched.
     void requeueWaitingForPassword();
-    void apply(const DeliveryUpdate &u);
+    /// Writes outcomes now (after those waiting for the group commit).
+    void apply(const QList<DeliveryUpdate> &updates);
     /// Records an accepted message with the next group commit (at most kCommitWindowMs later;
     /// at the next event-loop turn when nothing else is in flight).
     void applyLater(const DeliveryUpdate &u);
-    QDateTime nextAttempt(const ClaimedMessage &c, int attemptsAfter) const;
+    /// What decideOutcome() needs about now, the account's retry settings and the shutdown.
+    OutcomeContext outcomeContext(const QString &account, const QString &server) const;
     QStringList skippedAccounts() const;
     void updateActivity();
 
-    OutboxStore *m_store;
+    Storage *m_storage;
+    OutboxReader *m_store;
     AccountStore *m_accounts;
     Settings *m_settings;
     CredentialStore *m_credentials;
@@ -155,13 +147,8 @@ private:
     QTimer m_drainTimer;
     QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)
     QTimer m_commitTimer;
-    QThread *m_thread = nullptr;
-    ThreadStore *m_worker = nullptr;    // lives in m_thread
-    QObject *m_claimResults = nullptr;  // the worker's claims are delivered through it
-    QObject *m_commitResults = nullptr; // and its commit results through this one
-    bool m_workerFailed = false;        // its connection did not open: claims are made here
     bool m_claimPending = false;
-    int m_commitsPending = 0;
+    int m_writesPending = 0; // handed to the storage, completion not run yet
     bool m_dispatchPending = false;
     bool m_started = false;
     bool m_stopped = false;

@@ -19,6 +19,7 @@ enum Field
     Attempts,
     Class,
     CreatedAt,
+    Delivery,
     Dsn,
     From,
     Id,
@@ -26,6 +27,8 @@ enum Field
     LastReply,
     MessageId,
     NextAttemptAt,
+    RecipientCount,
+    RefusedRecipients,
     SendAt,
     Size,
     State,
@@ -34,10 +37,26 @@ enum Field
     Uncertain,
     FieldCount
 };
-const char *const kKeys[FieldCount] = {
-    "account",    "attempts",   "class",      "created_at",      "dsn",     "from", "id",
-    "last_error", "last_reply", "message_id", "next_attempt_at", "send_at", "size", "state",
-    "subject",    "to",         "uncertain"};
+const char *const kKeys[FieldCount] = {"account",
+                                       "attempts",
+                                       "class",
+                                       "created_at",
+                                       "delivery",
+                                       "dsn",
+                                       "from",
+                                       "id",
+                                       "last_error",
+                                       "last_reply",
+                                       "message_id",
+                                       "next_attempt_at",
+                                       "recipient_count",
+                                       "refused_recipients",
+                                       "send_at",
+                                       "size",
+                                       "state",
+                                       "subject",
+                                       "to",
+                                       "uncertain"};
 
 /// Every key of summary(), each null.
 const QJsonObject &prototype()
@@ -177,6 +196,12 @@ QJsonValue dsn(const DsnRequest &d)
                        {QStringLiteral("envid"), orNull(QString::fromLatin1(d.envid))}};
 }
 
+// outpost::Delivery: in this file `Delivery` is also the key of summary()'s field.
+QJsonValue delivery(outpost::Delivery d)
+{
+    return d == outpost::Delivery::None ? QJsonValue(QJsonValue::Null) : word(deliveryName(d));
+}
+
 /// The `list --json` object of one message (design.md §6), from a fresh SummaryObjects.
 QJsonObject summary(const MessageSummary &m)
 {
@@ -190,7 +215,8 @@ SummaryObjects::SummaryObjects()
 
 /// Fills the object field by field, in key order through an iterator (no key lookups), each
 /// only when the message differs from the previous one there. The rules are summary()'s:
-/// class, next_attempt_at (queued only), last_error and last_reply stay null when empty.
+/// class, next_attempt_at (queued only), last_error and last_reply stay null when empty;
+/// delivery is null but for a sent message.
 const QJsonObject &SummaryObjects::of(const MessageSummary &m)
 {
     if (m_sinceFresh >= 256) {
@@ -214,6 +240,8 @@ const QJsonObject &SummaryObjects::of(const MessageSummary &m)
                                                     : word(errorClassName(m.errorClass)));
     if (all || msOf(m.createdAt) != msOf(p.createdAt))
         put(CreatedAt, isoOrNull(m.createdAt));
+    if (all || m.delivery() != p.delivery())
+        put(Delivery, delivery(m.delivery()));
     if (all || m.dsn != p.dsn)
         put(Dsn, dsn(m.dsn));
     if (all || m.fromText != p.fromText)
@@ -230,6 +258,10 @@ const QJsonObject &SummaryObjects::of(const MessageSummary &m)
     const bool wasQueued = p.state == MessageState::Queued;
     if (all || queued != wasQueued || (queued && msOf(m.nextAttemptAt) != msOf(p.nextAttemptAt)))
         put(NextAttemptAt, queued ? isoOrNull(m.nextAttemptAt) : QJsonValue(QJsonValue::Null));
+    if (all || m.recipientCount != p.recipientCount)
+        put(RecipientCount, m.recipientCount);
+    if (all || m.refusedRecipients != p.refusedRecipients)
+        put(RefusedRecipients, m.refusedRecipients);
     if (all || msOf(m.sendAt) != msOf(p.sendAt))
         put(SendAt, isoOrNull(m.sendAt));
     if (all || m.size != p.size)

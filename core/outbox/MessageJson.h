@@ -1,6 +1,6 @@
 #pragma once
 
-#include "outbox/OutboxStore.h"
+#include "storage/OutboxTypes.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -21,9 +21,13 @@ QJsonValue replyOrNull(const SmtpReply &r);
 /// The DSN request (RFC 3461): null when nothing is asked, else {notify, ret, envid}, each
 /// null when not asked.
 QJsonValue dsn(const DsnRequest &d);
+/// A message's delivery as the JSON says it: "complete" or "partial" for a sent message, null
+/// for any other state.
+QJsonValue delivery(Delivery d);
 /// One message as `outpost list --json` shows it: id, state, class, account, from, to,
 /// subject, attempts, created_at, send_at, next_attempt_at (queued only), last_reply,
-/// last_error, uncertain, size (octets), message_id, dsn.
+/// last_error, uncertain, size (octets), message_id, dsn, delivery (null, "complete" or
+/// "partial"), recipient_count, refused_recipients.
 QJsonObject summary(const MessageSummary &m);
 
 /// summary() for one message after another, as `outpost list --json` writes them: one

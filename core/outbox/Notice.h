@@ -1,6 +1,7 @@
 #pragma once
 
 #include "smtp/SmtpResult.h"
+#include "storage/OutboxTypes.h"
 
 #include <QMetaType>
 #include <QString>
@@ -17,12 +18,19 @@ struct Notice
                        ///< held
         MessageFailed, ///< a message failed permanently (or expired)
         BatchSent,     ///< messages queued while offline have all gone out
+        PartiallySent, ///< a message was sent, but the server refused some recipients for good
     };
     Kind kind = Kind::MessageFailed;
     QString account;
     qint64 messageId = 0;
-    int count = 0;     ///< BatchSent: messages sent; AccountPaused: messages held
+    int count = 0;     ///< BatchSent: messages sent; AccountPaused: messages held; PartiallySent:
+                       ///< recipients the message reached
     SmtpResult result; ///< what went wrong (class, reply, certificate chain)
+    /// PartiallySent: the envelope's recipients in all.
+    int recipients = 0;
+    /// PartiallySent: the recipients refused for good, each with the server's reply, in the
+    /// order they were refused.
+    QList<RecipientRecord> refused;
 };
 
 } // namespace outpost

@@ -2,27 +2,28 @@
 
 #include "Clock.h"
 #include "Connectivity.h"
-#include "Database.h"
 #include "Dispatcher.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "mime/Address.h"
 #include "mime/HeaderInfo.h"
 #include "mime/MessageImport.h"
 #include "mime/MessageParse.h"
 #include "smtp/Transport.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QLocalServer>
 #include <QLocalSocket>
 #include <QMetaEnum>
+#include <QMetaMethod>
 
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
@@ -30,6 +31,8 @@
 #endif
 #include <QLockFile>
 #include <QPointer>
+#include <QSet>
+#include <QSslSocket>
 #include <QThreadPool>
 #include <QTimer>
 
@@ -105,10 +108,10 @@ QString lockPath(const QString &dataDir)
     return QDir(dataDir).filePath(QStringLiteral("outpost.lock"));
 }
 
-// Reads newline-delimited JSON requests from a local socket.
-void writeJson(QLocalSocket *socket, const QJsonObject &o)
+/// Writes one line (a request or a reply) to the single-instance channel.
+void writeLine(QLocalSocket *socket, const QByteArray &line)
 {
-    socket->write(QJsonDocument(o).toJson(QJsonDocument::Compact) + '\n');
+    socket->write(line);
     socket->flush();
 }
 } // namespace
@@ -130,13 +133,18 @@ Service::~Service()
     // Messages handed to enqueueAsync() are written (the store would do it too, but then its
     // signals would reach a Service already half destroyed).
     finishCompositions();
-    if (m_store)
-        m_store->commitEnqueues();
+    if (m_storage)
+        m_storage->commitEnqueues();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
     m_dispatcher.reset();
     m_transport.reset();
     if (m_server)
         m_server->close();
+}
+
+OutboxReader *Service::outbox() const
+{
+    return m_storage ? m_storage->reader() : nullptr;
 }
 
 QString Service::serverName(const QString &dataDir)
@@ -177,17 +185,21 @@ bool Service::open(QString *error)
         m_lock.reset();
         return false;
     }
-    m_settings = std::make_unique<Settings>(m_db.get());
-    m_accounts = std::make_unique<AccountStore>(m_db.get());
-    m_store = std::make_unique<OutboxStore>(m_db.get(), m_clock);
-    // enqueueAsync() writes on a thread of its own (started at the first request only): the
-    // thread that calls it, the GUI's in the app, never waits for a disk sync.
-    m_store->useWriterThread();
-    connect(m_store.get(), &OutboxStore::enqueued, this, [this](quint64 storeTicket, qint64 id) {
+    m_storage = std::make_unique<Storage>(m_db.get(), m_clock);
+    if (m_options.dispatch && !m_options.readOnly) {
+        // The sending process (the app, flush, daemon) writes on one storage thread with the
+        // only write connection of the process: the thread that drives the UI and the sockets
+        // never waits for a transaction or a disk sync. Short CLI commands write on their one
+        // connection, synchronously.
+        m_storage->useWorkerThread();
+    }
+    m_settings = std::make_unique<Settings>(m_db.get(), m_storage.get());
+    m_accounts = std::make_unique<AccountStore>(m_db.get(), m_storage.get());
+    connect(m_storage.get(), &Storage::enqueued, this, [this](quint64 storeTicket, qint64 id) {
         if (const quint64 t = m_storeTickets.take(storeTicket))
             emit enqueued(t, id);
     });
-    connect(m_store.get(), &OutboxStore::enqueueFailed, this,
+    connect(m_storage.get(), &Storage::enqueueFailed, this,
             [this](quint64 storeTicket, const QString &error) {
                 if (const quint64 t = m_storeTickets.take(storeTicket))
                     emit enqueueFailed(t, error);
@@ -196,34 +208,23 @@ bool Service::open(QString *error)
     if (m_options.systemNetworkInfo)
         m_connectivity->useSystemBackend();
     m_transport = std::make_unique<Transport>();
-    m_dispatcher = std::make_unique<Dispatcher>(m_store.get(), m_accounts.get(), m_settings.get(),
+    m_dispatcher = std::make_unique<Dispatcher>(m_storage.get(), m_accounts.get(), m_settings.get(),
                                                 m_credentials, m_transport.get(),
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
-    connect(m_store.get(), &OutboxStore::groupCommitted, m_dispatcher.get(), [this](int written) {
+    connect(m_storage.get(), &Storage::groupCommitted, m_dispatcher.get(), [this](int written) {
         if (written > 0)
             m_dispatcher->wake();
     });
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
     connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
     connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
-    // An account edited (another server) or tested: compare with what is stored again.
-    connect(m_accounts.get(), &AccountStore::changed, this, [this] { m_capabilities.clear(); });
     connect(m_transport.get(), &Transport::sessionReady, this,
             [this](const QString &account, const Capabilities &caps) {
-                // Written only when they changed, and by the dispatcher's worker thread: a
-                // write here waited for the outbox's write lock whenever the worker committed
-                // (up to a disk sync, and SQLite's busy sleeps: stalls of 12-30 ms); every new
-                // pooled session (each 100 messages) reports the same.
-                const QStringList described = caps.describe();
-                auto known = m_capabilities.constFind(account);
-                if (known == m_capabilities.cend())
-                    known = m_capabilities.insert(account, m_accounts->lastCapabilities(account));
-                if (*known != described) {
-                    m_capabilities.insert(account, described);
-                    m_dispatcher->recordCapabilities(account, described);
-                }
+                // Written (by the storage) only when they changed: every new pooled session
+                // (each 100 messages) reports the same.
+                m_accounts->setLastCapabilities(account, caps.describe());
             });
     connect(m_transport.get(), &Transport::logLine, this,
             [this](const QString &account, int id, const QString &line) {
@@ -248,11 +249,11 @@ bool Service::open(QString *error)
         connect(m_server, &QLocalServer::newConnection, this, &Service::onLocalConnection);
     }
     if (m_options.dispatch) {
-        // Claims (reading message bytes) and group commits (disk syncs) off this thread: in
-        // the app it is the GUI's. Only when sending: list, show and queue need no
-        // second thread.
-        m_dispatcher->useWorkerThread();
-        m_recovered = m_store->recoverInterrupted();
+        // The first TLS socket loads and initialises the TLS backend (OpenSSL): about 15 ms,
+        // once, which the first session would otherwise spend on the thread that sends. A
+        // process-wide initialisation, done by the storage thread while it is idle.
+        m_storage->write([](StorageWriter &) { QSslSocket::supportsSsl(); });
+        m_recovered = m_storage->writeNow(&OutboxWriter::recoverInterrupted);
         m_dispatcher->start();
     }
     return true;
@@ -311,12 +312,17 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
         return r;
     }
     n.dsn = withDefaultNotify(dsn, account);
-    r.id = m_store->enqueue(n, &r.error);
+    const QStringList remember = usedAddresses(draft);
+    r.id = m_storage->writeNow([&](StorageWriter &w) {
+        const qint64 id = w.outbox.enqueue(n, &r.error);
+        if (id)
+            w.addresses.remember(remember);
+        return id;
+    });
     if (!r.id) {
         r.failure = EnqueueResult::Failure::Storage;
         return r;
     }
-    m_store->rememberAddresses(usedAddresses(draft));
     m_dispatcher->wake();
     return r;
 }
@@ -380,8 +386,8 @@ void Service::onComposed(quint64 ticket, qint64 replaces, const NewMessage &mess
         emit enqueueFailed(ticket, error);
         return;
     }
-    const quint64 storeTicket = replaces ? m_store->replaceDraftAsync(replaces, message, remember)
-                                         : m_store->enqueueAsync(message, remember);
+    const quint64 storeTicket = replaces ? m_storage->replaceDraftAsync(replaces, message, remember)
+                                         : m_storage->enqueueAsync(message, remember);
     m_storeTickets.insert(storeTicket, ticket);
 }
 
@@ -397,9 +403,16 @@ Service::EditableMessage Service::editMessage(qint64 id)
 {
     EditableMessage e;
     e.id = id;
-    if (!m_store->takeBackToDraft(id, &e.error))
+    if (!m_storage->writeNow(&OutboxWriter::takeBackToDraft, id, &e.error))
         return e;
-    const auto record = m_store->message(id);
+    return readForEditing(id);
+}
+
+Service::EditableMessage Service::readForEditing(qint64 id) const
+{
+    EditableMessage e;
+    e.id = id;
+    const auto record = outbox()->message(id);
     if (!record) {
         e.error = QStringLiteral("no message with id %1").arg(id);
         return e;
@@ -409,13 +422,25 @@ Service::EditableMessage Service::editMessage(qint64 id)
     QList<QByteArray> envelope;
     for (const RecipientRecord &r : record->recipients)
         envelope << r.address;
-    const mime::ParsedDraft parsed = mime::parseDraft(m_store->messageData(id), envelope);
+    const mime::ParsedDraft parsed = mime::parseDraft(outbox()->messageData(id), envelope);
     if (!parsed.ok()) {
-        e.error = parsed.error; // it stays a draft: nothing is lost, it can be deleted
+        e.error = parsed.error; // it stays as it is: nothing is lost, it can be deleted
         return e;
     }
     e.draft = parsed.draft;
     return e;
+}
+
+void Service::takeBackToDraft(qint64 id, QObject *context,
+                              std::function<void(bool, const QString &)> done)
+{
+    m_storage->write(
+        [id](StorageWriter &w) {
+            QString error;
+            const bool ok = w.outbox.takeBackToDraft(id, &error);
+            return std::make_pair(ok, error);
+        },
+        context, [done](const std::pair<bool, QString> &r) { done(r.first, r.second); });
 }
 
 Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account,
@@ -433,15 +458,56 @@ Service::EnqueueResult Service::replaceMessage(qint64 id, const QString &account
         r.failure = EnqueueResult::Failure::Refused;
         return r;
     }
-    if (!m_store->replaceDraft(id, n, &r.error)) {
-        // Not a draft any more, or not written: the store does not tell which.
+    const QStringList remember = usedAddresses(draft);
+    if (!m_storage->writeNow([&](StorageWriter &w) {
+            if (!w.outbox.replaceDraft(id, n, &r.error))
+                return false;
+            w.addresses.remember(remember);
+            return true;
+        })) {
+        // Not a draft any more, or not written: the writer does not tell which.
         r.failure = EnqueueResult::Failure::Refused;
         return r;
     }
     r.id = id;
-    m_store->rememberAddresses(usedAddresses(draft));
     m_dispatcher->wake();
     return r;
+}
+
+Service::EnqueueResult::Failure Service::importRaw(const QString &account, const QByteArray &raw,
+                                                   std::optional<QByteArray> mailFrom,
+                                                   const QList<QByteArray> &recipients,
+                                                   const QDateTime &sendAt, const DsnRequest &dsn,
+                                                   NewMessage *n, QString *error) const
+{
+    if (!m_accounts->find(account)) {
+        *error = QStringLiteral("no account named \"%1\"").arg(account);
+        return EnqueueResult::Failure::NoAccount;
+    }
+    mime::ImportOptions opt;
+    opt.mailFrom = mailFrom;
+    opt.recipients = recipients;
+    const mime::ComposedMessage m = mime::importMessage(raw, opt);
+    if (!m.ok()) {
+        *error = m.error;
+        return m.notAMessage ? EnqueueResult::Failure::NotAMessage
+                             : EnqueueResult::Failure::Refused;
+    }
+    n->account = account;
+    n->data = m.data;
+    n->messageId = m.messageId;
+    n->reversePath = m.envelope.reversePath;
+    n->recipients = m.envelope.recipients;
+    n->needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
+    n->fromText = QString::fromUtf8(m.envelope.reversePath);
+    QStringList to;
+    for (const QByteArray &a : m.envelope.recipients)
+        to << QString::fromUtf8(a);
+    n->toText = to.join(QLatin1String(", "));
+    n->subject = mime::decodedSubject(m.data);
+    n->sendAt = sendAt;
+    n->dsn = withDefaultNotify(dsn, account);
+    return EnqueueResult::Failure::None;
 }
 
 Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteArray &raw,
@@ -450,37 +516,11 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
                                            const QDateTime &sendAt, const DsnRequest &dsn)
 {
     EnqueueResult r;
-    if (!m_accounts->find(account)) {
-        r.error = QStringLiteral("no account named \"%1\"").arg(account);
-        r.failure = EnqueueResult::Failure::NoAccount;
-        return r;
-    }
-    mime::ImportOptions opt;
-    opt.mailFrom = mailFrom;
-    opt.recipients = recipients;
-    const mime::ComposedMessage m = mime::importMessage(raw, opt);
-    if (!m.ok()) {
-        r.error = m.error;
-        r.failure =
-            m.notAMessage ? EnqueueResult::Failure::NotAMessage : EnqueueResult::Failure::Refused;
-        return r;
-    }
     NewMessage n;
-    n.account = account;
-    n.data = m.data;
-    n.messageId = m.messageId;
-    n.reversePath = m.envelope.reversePath;
-    n.recipients = m.envelope.recipients;
-    n.needsSmtpUtf8 = m.envelope.needsSmtpUtf8;
-    n.fromText = QString::fromUtf8(m.envelope.reversePath);
-    QStringList to;
-    for (const QByteArray &a : m.envelope.recipients)
-        to << QString::fromUtf8(a);
-    n.toText = to.join(QLatin1String(", "));
-    n.subject = mime::decodedSubject(m.data);
-    n.sendAt = sendAt;
-    n.dsn = withDefaultNotify(dsn, account);
-    r.id = m_store->enqueue(n, &r.error);
+    r.failure = importRaw(account, raw, mailFrom, recipients, sendAt, dsn, &n, &r.error);
+    if (r.failure != EnqueueResult::Failure::None)
+        return r;
+    r.id = m_storage->writeNow(&OutboxWriter::enqueue, n, &r.error);
     if (r.id)
         m_dispatcher->wake();
     else
@@ -488,12 +528,22 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     return r;
 }
 
+quint64 Service::enqueueRawAsync(const QString &account, const QByteArray &raw, QString *error)
+{
+    NewMessage n;
+    if (importRaw(account, raw, {}, {}, {}, {}, &n, error) != EnqueueResult::Failure::None)
+        return 0;
+    const quint64 ticket = ++m_lastTicket;
+    m_storeTickets.insert(m_storage->enqueueAsync(n), ticket);
+    return ticket;
+}
+
 DsnRequest Service::withDefaultNotify(const DsnRequest &dsn, const QString &account) const
 {
     DsnRequest d = dsn;
     if (d.notify != DsnRequest::NotifyDefault)
         return d;
-    const QString v = m_settings->value(account, QStringLiteral("dsn.notify"));
+    const QString v = m_settings->value(account, settingKey("dsn.notify"));
     if (v != QLatin1String("default") &&
         parseDsnNotify(v, &d.notify) != DsnProblem::None) // refused by Settings::validate()
         d.notify = DsnRequest::NotifyDefault;
@@ -508,14 +558,69 @@ void Service::flush()
 bool Service::retry(qint64 id, QString *error, QDateTime *overriddenSendAt)
 {
     QString why;
-    const auto s = m_store->summary(id);
+    const auto s = outbox()->summary(id);
     if (s && m_accounts->isPaused(s->account))
         m_dispatcher->resumeAccount(s->account);
-    const bool ok = m_store->retryNow(id, &why, overriddenSendAt);
+    const bool ok = m_storage->writeNow(&OutboxWriter::retryNow, id, &why, overriddenSendAt);
     if (error)
         *error = why;
     m_dispatcher->wake();
     return ok;
+}
+
+void Service::act(UserAction action, const QList<qint64> &ids, QObject *context,
+                  std::function<void(const ActionReport &)> done)
+{
+    if (action == UserAction::Retry) {
+        // A retry also ends its account's pause (the user says the problem is fixed).
+        QSet<QString> resumed;
+        for (qint64 id : ids) {
+            const auto s = outbox()->summary(id);
+            if (s && m_accounts->isPaused(s->account) && !resumed.contains(s->account)) {
+                resumed.insert(s->account);
+                m_dispatcher->resumeAccount(s->account);
+            }
+        }
+    }
+    m_storage->write(
+        [action, ids](StorageWriter &w) {
+            ActionReport r;
+            for (qint64 id : ids) {
+                QString error;
+                bool ok = false;
+                switch (action) {
+                case UserAction::Retry:
+                    ok = w.outbox.retryNow(id, &error);
+                    break;
+                case UserAction::Hold:
+                    ok = w.outbox.hold(id, &error);
+                    break;
+                case UserAction::Release:
+                    ok = w.outbox.release(id, &error);
+                    break;
+                case UserAction::Cancel: {
+                    bool deleted = false;
+                    ok = w.outbox.cancel(id, &deleted, &error);
+                    if (ok && !deleted)
+                        ++r.kept;
+                    break;
+                }
+                }
+                if (ok)
+                    ++r.done;
+                else
+                    r.refused.append({id, error});
+            }
+            return r;
+        },
+        this,
+        [this, action, guard = QPointer<QObject>(context), guarded = context != nullptr,
+         done](const ActionReport &r) {
+            if (action == UserAction::Retry || action == UserAction::Release)
+                m_dispatcher->wake();
+            if (done && (!guarded || guard))
+                done(r);
+        });
 }
 
 void Service::setPassword(const QString &account, const QString &password)
@@ -547,47 +652,61 @@ void Service::onLocalConnection()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection()) {
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
+        // Bounded: a peer that never ends its line cannot make this process buffer it all.
+        socket->setReadBufferSize(kInstanceLineMax + 1);
         if (!localPeerIsThisUser(socket->socketDescriptor())) {
             socket->abort(); // another user's process: nothing is read from it
             continue;
         }
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
+            QPointer<QLocalSocket> guard(socket);
+            auto reply = [guard](const InstanceReply &r) {
+                if (guard)
+                    writeLine(guard, encodeReply(r));
+            };
             while (socket->canReadLine()) {
-                const QJsonObject req = QJsonDocument::fromJson(socket->readLine()).object();
-                QPointer<QLocalSocket> guard(socket);
-                handleRequest(req, [guard](const QJsonObject &reply) {
-                    if (guard)
-                        writeJson(guard, reply);
-                });
+                QString why;
+                const std::optional<InstanceRequest> request =
+                    decodeRequest(socket->readLine(kInstanceLineMax + 1), &why);
+                if (request)
+                    handleRequest(*request, reply);
+                else
+                    reply(InstanceReply::refusal(why));
+                if (!guard)
+                    return;
+            }
+            if (socket->bytesAvailable() > kInstanceLineMax) {
+                // A line that never ends: refused, and nothing more is read from this peer.
+                reply(InstanceReply::refusal(QStringLiteral("request too long")));
+                socket->disconnectFromServer();
             }
         });
     }
 }
 
-void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply)
+void Service::handleRequest(const InstanceRequest &request, const RemoteReply &reply)
 {
-    const QString cmd = request.value(QLatin1String("cmd")).toString();
-    if (cmd == QLatin1String("changed")) {
+    switch (request.verb) {
+    case InstanceVerb::Changed:
         // Another process changed the database (queue, retry, config): reread and reschedule.
         m_settings->reload();
-        emit m_store->messagesReset(); // views reread what the other process changed
-        emit m_accounts->changed(QString());
+        m_storage->reader()->announce({{}, true}); // views reread what the other process changed
+        m_accounts->reload();
         m_dispatcher->wake();
-        reply({{QStringLiteral("ok"), true}});
+        reply(InstanceReply::success());
         return;
-    }
-    if (cmd == QLatin1String("flush")) {
+    case InstanceVerb::Flush: {
         // Answer once everything that was due has been tried.
         m_settings->reload();
         m_dispatcher->flush();
         auto conn = std::make_shared<QMetaObject::Connection>();
         auto finish = [this, reply, conn] {
             QObject::disconnect(*conn);
-            QJsonObject r{{QStringLiteral("ok"), true},
-                          {QStringLiteral("queued"), m_store->count(MessageState::Queued)},
-                          {QStringLiteral("held"), m_store->count(MessageState::Held)},
-                          {QStringLiteral("failed"), m_store->count(MessageState::Failed)},
-                          {QStringLiteral("sent"), m_store->count(MessageState::Sent)}};
+            InstanceReply r = InstanceReply::success();
+            r.queued = outbox()->count(MessageState::Queued);
+            r.held = outbox()->count(MessageState::Held);
+            r.failed = outbox()->count(MessageState::Failed);
+            r.sent = outbox()->count(MessageState::Sent);
             reply(r);
         };
         *conn =
@@ -601,15 +720,19 @@ void Service::handleRequest(const QJsonObject &request, const RemoteReply &reply
         });
         return;
     }
-    if (cmd == QLatin1String("status")) {
+    case InstanceVerb::Status:
         reply(statusReport());
         return;
+    case InstanceVerb::Activate:
+    case InstanceVerb::Yield:
+        break;
     }
-    // Nobody here handles other requests (`outpost flush` holds the outbox): say so at once
-    // instead of leaving the other process waiting for its timeout.
+    // What only the desktop app (a window to show) or `outpost daemon` (yield) answers: a
+    // sender without a listener (`outpost flush`) says so at once instead of leaving the asker
+    // waiting for its timeout.
     if (!isSignalConnected(QMetaMethod::fromSignal(&Service::remoteRequest))) {
-        reply({{QStringLiteral("ok"), false},
-               {QStringLiteral("error"), QStringLiteral("unknown request")}});
+        reply(InstanceReply::refusal(QStringLiteral("\"%1\" is not handled by this process")
+                                         .arg(instanceVerbName(request.verb))));
         return;
     }
     emit remoteRequest(request, reply);
@@ -628,27 +751,25 @@ QString senderRoleName(SenderRole role)
     return QString();
 }
 
-QJsonObject Service::statusReport() const
+InstanceReply Service::statusReport() const
 {
-    QJsonArray pool;
+    SenderStatus status;
+    status.role = senderRoleName(m_options.role);
+    status.pid = QCoreApplication::applicationPid();
+    status.workOffline = m_connectivity && m_connectivity->workOffline();
+    status.network =
+        m_connectivity
+            ? QString::fromLatin1(QMetaEnum::fromType<Connectivity::Reachability>().valueToKey(
+                                      int(m_connectivity->reachability())))
+                  .toLower()
+            : QStringLiteral("unknown");
     if (m_transport) {
-        for (const PoolSessionInfo &s : m_transport->poolState())
-            pool.append(QJsonObject{{QStringLiteral("account"), s.account},
-                                    {QStringLiteral("server"), s.server},
-                                    {QStringLiteral("busy"), s.busy},
-                                    {QStringLiteral("messages_sent"), s.messagesSent}});
+        for (const PoolSessionInfo &p : m_transport->poolState())
+            status.pool.append(PooledSession{p.account, p.server, p.busy, p.messagesSent});
     }
-    return {{QStringLiteral("ok"), true},
-            {QStringLiteral("role"), senderRoleName(m_options.role)},
-            {QStringLiteral("pid"), QCoreApplication::applicationPid()},
-            {QStringLiteral("work_offline"), m_connectivity && m_connectivity->workOffline()},
-            {QStringLiteral("network"),
-             m_connectivity
-                 ? QString::fromLatin1(QMetaEnum::fromType<Connectivity::Reachability>().valueToKey(
-                                           int(m_connectivity->reachability())))
-                       .toLower()
-                 : QStringLiteral("unknown")},
-            {QStringLiteral("pool"), pool}};
+    InstanceReply r = InstanceReply::success();
+    r.sender = status;
+    return r;
 }
 
 namespace {
@@ -682,17 +803,18 @@ bool socketIsOurs(const QString &path)
 #endif
 }
 
-void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObject> context,
+void handOver(const QString &dataDir, const InstanceRequest &request, QPointer<QObject> context,
               std::shared_ptr<QElapsedTimer> since, int replyTimeoutMs,
-              std::function<void(bool, const QJsonObject &)> done)
+              std::function<void(bool, const InstanceReply &)> done)
 {
     if (!context)
         return;
     auto *socket = new QLocalSocket(context);
+    socket->setReadBufferSize(kInstanceLineMax + 1);
     auto *replyTimer = new QTimer(socket);
     replyTimer->setSingleShot(true);
     auto finished = std::make_shared<bool>(false);
-    auto finish = [socket, done, finished](bool ok, const QJsonObject &reply) {
+    auto finish = [socket, done, finished](bool ok, const InstanceReply &reply) {
         if (*finished)
             return;
         *finished = true;
@@ -709,12 +831,18 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
                              finish(false, {});
                              return;
                          }
-                         writeJson(socket, request);
+                         writeLine(socket, encodeRequest(request));
                          replyTimer->start(std::max(1, replyTimeoutMs));
                      });
     QObject::connect(socket, &QLocalSocket::readyRead, socket, [socket, finish] {
-        if (socket->canReadLine())
-            finish(true, QJsonDocument::fromJson(socket->readLine()).object());
+        if (socket->canReadLine()) {
+            // Something that is not a reply counts as no answer.
+            const std::optional<InstanceReply> reply =
+                decodeReply(socket->readLine(kInstanceLineMax + 1));
+            finish(reply.has_value(), reply.value_or(InstanceReply{}));
+        } else if (socket->bytesAvailable() > kInstanceLineMax) {
+            finish(false, {});
+        }
     });
     QObject::connect(
         socket, &QLocalSocket::errorOccurred, socket, [=](QLocalSocket::LocalSocketError e) {
@@ -748,14 +876,26 @@ void handOver(const QString &dataDir, const QJsonObject &request, QPointer<QObje
 }
 } // namespace
 
+std::unique_ptr<QLockFile> Service::lockOutbox(const QString &dataDir, bool *heldByOther)
+{
+    auto lock = std::make_unique<QLockFile>(lockPath(dataDir));
+    lock->setStaleLockTime(0);
+    if (!takeLock(*lock, lockPath(dataDir))) {
+        *heldByOther = lock->error() == QLockFile::LockFailedError;
+        return nullptr;
+    }
+    *heldByOther = false;
+    return lock;
+}
+
 bool Service::isOutboxFree(const QString &dataDir)
 {
     return lockIsFree(dataDir);
 }
 
-void Service::sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+void Service::sendToRunningInstance(const QString &dataDir, const InstanceRequest &request,
                                     QObject *context,
-                                    std::function<void(bool, const QJsonObject &)> done,
+                                    std::function<void(bool, const InstanceReply &)> done,
                                     int replyTimeoutMs)
 {
     auto since = std::make_shared<QElapsedTimer>();

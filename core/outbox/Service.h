@@ -1,12 +1,12 @@
 #pragma once
 
 #include "DataDir.h"
+#include "InstanceMessage.h"
 #include "Notice.h"
-#include "OutboxStore.h"
 #include "mime/MessageComposer.h"
+#include "storage/OutboxTypes.h"
 
 #include <QHash>
-#include <QJsonObject>
 #include <QObject>
 #include <QStringList>
 
@@ -26,11 +26,13 @@ class Connectivity;
 class CredentialStore;
 class Database;
 class Dispatcher;
+class OutboxReader;
 class Settings;
+class Storage;
 class Transport;
 
 /// Answers a request that came from another process over the single-instance channel.
-using RemoteReply = std::function<void(const QJsonObject &)>;
+using RemoteReply = std::function<void(const InstanceReply &)>;
 
 /// Which kind of process sends from an outbox, as `outpost status` reports it.
 enum class SenderRole
@@ -76,6 +78,7 @@ class Service : public QObject
 {
     Q_OBJECT
 public:
+    /// Nothing is opened before open().
     explicit Service(ServiceOptions options, QObject *parent = nullptr);
     /// Not graceful: sockets are dropped, nothing is written (a crash looks the same).
     /// Call shutdown() first for a clean exit.
@@ -86,6 +89,7 @@ public:
     /// *error when the directory cannot be used; lockedByOther() tells whether another
     /// process holds it.
     bool open(QString *error);
+    /// True when open() failed because another process holds the data folder's lock.
     bool lockedByOther() const { return m_lockedByOther; }
     /// Why the database could not be opened (Corrupt: offer to move it aside).
     int databaseErrorKind() const { return m_dbError; }
@@ -94,15 +98,26 @@ public:
     /// Messages that open() put back in the queue after a crash.
     int recoveredCount() const { return m_recovered; }
 
+    /// The data folder.
     QString dataDir() const { return m_options.dataDir; }
+    /// The accounts (in memory, written through storage()).
     AccountStore *accounts() const { return m_accounts.get(); }
+    /// The settings (in memory, written through storage()).
     Settings *settings() const { return m_settings.get(); }
-    OutboxStore *store() const { return m_store.get(); }
+    /// The outbox's storage: every write, the group commit of new messages.
+    Storage *storage() const { return m_storage.get(); }
+    /// Reads of the outbox (read connection) and the signals of what changed.
+    OutboxReader *outbox() const;
+    /// The SMTP connection pool.
     Transport *transport() const { return m_transport.get(); }
+    /// What sends when.
     Dispatcher *dispatcher() const { return m_dispatcher.get(); }
+    /// Whether the network can be used.
     Connectivity *connectivity() const { return m_connectivity.get(); }
+    /// Where passwords are kept.
     CredentialStore *credentials() const { return m_credentials; }
 
+    /// What became of a synchronous enqueue: the new message's id, or why it was refused.
     struct EnqueueResult
     {
         /// What kind of refusal `error` is, for callers that act on it (the command line's
@@ -117,7 +132,8 @@ public:
         };
         qint64 id = 0;
         QString error; ///< why the message was refused (bad address, no account, disk full)
-        Failure failure = Failure::None;
+        Failure failure = Failure::None; ///< the kind of refusal; None when stored
+        /// True when the message was stored.
         bool ok() const { return error.isEmpty(); }
     };
     /// Composes and queues a message written by the user (or holds it as a draft). sendAt
@@ -130,21 +146,27 @@ public:
     /// enqueue() without blocking this thread (the compose window's Send, Send later and Save
     /// draft): the message is composed on a thread of this Service's own (GMime, base64 of
     /// the attachments: about 1.5 ms per 100 KB, seconds for a large attachment) and written
-    /// by the store's writer thread (OutboxStore::enqueueAsync, useWriterThread), in the order
-    /// of the calls. Returns a ticket (> 0): enqueued(ticket, id) follows once the message is
-    /// durably stored (the dispatcher is woken then), or enqueueFailed(ticket, error) when it
-    /// could not be composed or written (full disk, I/O error: nothing of it is stored).
-    /// Returns 0 with *error, and emits nothing, when it is refused at once (no such account,
-    /// a DSN request that fails checkDsnRequest()).
+    /// by the storage's group commit (Storage::enqueueAsync) on the storage thread, in the order
+    /// of the calls (a Service that does not dispatch has no storage thread unless it is given
+    /// one, and writes at a later event-loop turn on its own). Returns a ticket (> 0):
+    /// enqueued(ticket, id) follows once the message is durably stored (the dispatcher is woken
+    /// then), or enqueueFailed(ticket, error) when it could not be composed or written (full
+    /// disk, I/O error: nothing of it is stored). Returns 0 with *error, and emits nothing, when
+    /// it is refused at once (no such account, a DSN request that fails checkDsnRequest()).
     quint64 enqueueAsync(const QString &account, const mime::Draft &draft, QString *error,
                          const QDateTime &sendAt = {}, MessageState state = MessageState::Queued,
                          const DsnRequest &dsn = {});
     /// Queues an existing RFC 5322 message (`queue --eml`, `sendmail`); the envelope comes from
-    /// its headers unless mailFrom / recipients are given. dsn as for enqueue().
+    /// its headers unless mailFrom / recipients are given. dsn as for enqueue(). Waits for the
+    /// disk: for short-lived processes.
     EnqueueResult enqueueRaw(const QString &account, const QByteArray &raw,
                              std::optional<QByteArray> mailFrom = {},
                              const QList<QByteArray> &recipients = {}, const QDateTime &sendAt = {},
                              const DsnRequest &dsn = {});
+    /// enqueueRaw() without waiting for the disk (a message file dropped on a window): the
+    /// message is read at once (0 with *error when it is refused), then stored by the group
+    /// commit; enqueued(ticket, id) or enqueueFailed(ticket, error) follows.
+    quint64 enqueueRawAsync(const QString &account, const QByteArray &raw, QString *error);
 
     /// A stored message opened for editing.
     struct EditableMessage
@@ -156,11 +178,18 @@ public:
         QString error;    ///< why it cannot be edited (being sent, sent, unreadable)
         bool ok() const { return error.isEmpty(); }
     };
-    /// "Edit (back to draft)": takes message `id` out of sending (OutboxStore::takeBackToDraft:
+    /// "Edit (back to draft)": takes message `id` out of sending (OutboxWriter::takeBackToDraft:
     /// refused while it is being sent) and parses its stored bytes (mime::parseDraft, Bcc from
     /// the envelope) so a compose window can show it. The message stays a `draft` until
-    /// replaceMessage() stores the edited version; a draft is reopened as it is.
+    /// replaceMessage() stores the edited version; a draft is reopened as it is. Waits for the
+    /// disk; the window uses readForEditing() and takeBackToDraft().
     EditableMessage editMessage(qint64 id);
+    /// Message `id` parsed for editing as it is stored, without changing anything.
+    EditableMessage readForEditing(qint64 id) const;
+    /// OutboxWriter::takeBackToDraft() without waiting for the disk: `done(ok, error)` follows
+    /// in this thread (unless `context` is gone).
+    void takeBackToDraft(qint64 id, QObject *context,
+                         std::function<void(bool ok, const QString &error)> done);
     /// Composes `draft` and stores it in place of draft `id` (same id, no duplicate), queued,
     /// scheduled (sendAt) or kept as a draft (state). Refuses (error) a message that is no
     /// longer a draft or a draft that cannot be composed; the old message is then unchanged.
@@ -178,18 +207,39 @@ public:
     void flush();
     /// The user asks to try a message again now (also ends its account's pause). A message
     /// scheduled for later goes at the next chance too: *overriddenSendAt, when given,
-    /// receives the time it was scheduled for (OutboxStore::retryNow()).
+    /// receives the time it was scheduled for (OutboxWriter::retryNow()). Waits for the disk;
+    /// the window uses act().
     bool retry(qint64 id, QString *error = nullptr, QDateTime *overriddenSendAt = nullptr);
+
+    /// A user action on messages.
+    enum class UserAction
+    {
+        Retry,   ///< send at the next chance (also ends its account's pause), as retry()
+        Hold,    ///< OutboxWriter::hold()
+        Release, ///< OutboxWriter::release()
+        Cancel,  ///< OutboxWriter::cancel(): withdraw a message not sent yet
+    };
+    /// What became of a user action.
+    struct ActionReport
+    {
+        int done = 0; ///< messages it was applied to
+        int kept = 0; ///< Cancel: kept as failed, as some recipients already got them
+        QList<QPair<qint64, QString>> refused; ///< message, why it was refused
+    };
+    /// Applies `action` to `ids` without waiting for the disk, each message in a transaction of
+    /// its own; `done` gets the report in this thread afterwards (unless `context` is gone).
+    void act(UserAction action, const QList<qint64> &ids, QObject *context,
+             std::function<void(const ActionReport &)> done);
     /// Stores a new password (keychain) and resumes the account.
     void setPassword(const QString &account, const QString &password);
     /// Ends an account's pause (after the user fixed it) and releases its held messages.
     void resumeAccount(const QString &account);
     /// QUIT to every server, graceful close; shutdownFinished() when done (at most deadlineMs).
     void shutdown(int deadlineMs);
-    /// The answer to another process's "status" request: {"ok":true, "role": senderRoleName(),
-    /// "pid", "work_offline", "network" ("online", "offline", "unknown"), "pool": [{"account",
-    /// "server" ("host:port"), "busy", "messages_sent"}]} (one entry per open pooled session).
-    QJsonObject statusReport() const;
+    /// The answer to another process's "status" request: ok, with a sender (SenderStatus: role
+    /// senderRoleName(), pid, work offline, network "online", "offline" or "unknown", one
+    /// PooledSession per open pooled session).
+    InstanceReply statusReport() const;
     /// Recent protocol log lines (all accounts), oldest first; AUTH secrets are redacted.
     QStringList recentLog() const { return m_log; }
 
@@ -199,15 +249,19 @@ public:
     /// True when no live process holds the outbox of `dataDir` (its lock is free now). A
     /// snapshot: another process may take it the next moment; open() is what decides.
     static bool isOutboxFree(const QString &dataDir);
+    /// Takes the outbox's lock of `dataDir` without opening the database (what `salvage` needs
+    /// while nobody may write); nullptr when it is held (*heldByOther true) or cannot be made.
+    static std::unique_ptr<QLockFile> lockOutbox(const QString &dataDir, bool *heldByOther);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
     /// answer (or ok=false when no instance answers). Asynchronous. While the directory's lock
     /// is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;
     /// when the lock is free it gives up at once. Only a process of this user is talked to (the
     /// socket's owner and the peer's credentials are checked), and an answer not in
     /// `replyTimeoutMs` counts as none.
-    static void sendToRunningInstance(const QString &dataDir, const QJsonObject &request,
+    /// A reply that is not one (InstanceReply) counts as none too.
+    static void sendToRunningInstance(const QString &dataDir, const InstanceRequest &request,
                                       QObject *context,
-                                      std::function<void(bool ok, const QJsonObject &reply)> done,
+                                      std::function<void(bool ok, const InstanceReply &reply)> done,
                                       int replyTimeoutMs = 15000);
 
 signals:
@@ -216,32 +270,40 @@ signals:
     /// The message of `ticket` was not stored; `error` says why (e.g. "could not write the
     /// outbox: database or disk is full", or the draft is no longer a draft).
     void enqueueFailed(quint64 ticket, const QString &error);
+    /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
+    /// shutdown() is over: `clean` sessions ended with QUIT, `aborted` were cut off.
     void shutdownFinished(int clean, int aborted);
     /// False when nothing is in flight and nothing is due now.
     void activityChanged(bool busy);
     /// A protocol log line of `account`.
     void logLine(const QString &account, const QString &line);
-    /// A request from another process that the core does not handle itself ("activate",
-    /// "compose"): the app answers through `reply`.
-    void remoteRequest(const QJsonObject &request, const outpost::RemoteReply &reply);
+    /// A request from another process that the core does not handle itself (Activate): the
+    /// app answers through `reply`. With nothing connected, the request is refused.
+    void remoteRequest(const outpost::InstanceRequest &request, const outpost::RemoteReply &reply);
 
 private:
+    /// Reads an existing message for enqueueRaw() / enqueueRawAsync(); Failure::None when it
+    /// is taken, else the kind of refusal with *error (no such account, not a message).
+    EnqueueResult::Failure importRaw(const QString &account, const QByteArray &raw,
+                                     std::optional<QByteArray> mailFrom,
+                                     const QList<QByteArray> &recipients, const QDateTime &sendAt,
+                                     const DsnRequest &dsn, NewMessage *n, QString *error) const;
     /// `dsn` with NOTIFY from the `dsn.notify` setting (of `account`, else global) when the
     /// message does not say NOTIFY itself ("default" = ask nothing).
     DsnRequest withDefaultNotify(const DsnRequest &dsn, const QString &account) const;
     void onLocalConnection();
-    void handleRequest(const QJsonObject &request, const RemoteReply &reply);
+    void handleRequest(const InstanceRequest &request, const RemoteReply &reply);
 
     ServiceOptions m_options;
     const Clock *m_clock = nullptr;
     CredentialStore *m_credentials = nullptr;
     std::unique_ptr<CredentialStore> m_ownedCredentials;
     std::unique_ptr<QLockFile> m_lock;
-    std::unique_ptr<Database> m_db;
+    std::unique_ptr<Database> m_db; ///< the read connection (and the writer's, without a thread)
+    std::unique_ptr<Storage> m_storage;
     std::unique_ptr<Settings> m_settings;
     std::unique_ptr<AccountStore> m_accounts;
-    std::unique_ptr<OutboxStore> m_store;
     std::unique_ptr<Connectivity> m_connectivity;
     std::unique_ptr<Transport> m_transport;
     std::unique_ptr<Dispatcher> m_dispatcher;
@@ -251,7 +313,6 @@ private:
     int m_recovered = 0;
     int m_dbError = 0;
     QStringList m_log;
-    QHash<QString, QStringList> m_capabilities; ///< last stored per account (sessionReady)
     /// enqueueAsync() / replaceMessageAsync(): composes on m_composer, then hands the message
     /// to the store under a store ticket mapped back to ours.
     quint64 composeAsync(qint64 replaces, const QString &account, const mime::Draft &draft,

@@ -2,6 +2,7 @@
 
 #include "Sasl.h"
 #include "Security.h"
+#include "accounts/SettingKeys.h"
 
 #include <QList>
 #include <QSslCertificate>
@@ -20,18 +21,27 @@ struct SessionConfig
     SaslCredentials credentials; ///< empty user = no AUTH
     bool allowPlainAuth = false; ///< AUTH without TLS, honoured only for loopback addresses
     QList<QSslCertificate> extraCaCertificates; ///< trusted in addition to the system store
-    QByteArray pinSha256;            ///< raw 32-byte SHA-256 of the only leaf certificate to accept
-    int connectTimeoutMs = 30000;    ///< TCP connect and TLS handshake
-    int greetingTimeoutMs = 300000;  ///< RFC 5321 §4.5.3.2.1
-    int commandTimeoutMs = 300000;   ///< RFC 5321 §4.5.3.2.2–4
-    int dataBlockTimeoutMs = 180000; ///< RFC 5321 §4.5.3.2.5
-    int dataEndTimeoutMs = 600000;   ///< RFC 5321 §4.5.3.2.6
-    int quitTimeoutMs = 5000;        ///< reply to QUIT, then the server's close
-    bool allowPipelining = true;     ///< RFC 2920 when offered
-    bool allowChunking = true;       ///< RFC 3030 when offered
+    QByteArray pinSha256; ///< raw 32-byte SHA-256 of the only leaf certificate to accept
+    // The defaults are the settings' (kSettings): RFC 5321 §4.5.3.2 values for the replies.
+    /// TCP connect and TLS handshake
+    int connectTimeoutMs = int(settingDefault("timeout.connect"));
+    /// RFC 5321 §4.5.3.2.1
+    int greetingTimeoutMs = int(settingDefault("timeout.greeting"));
+    /// RFC 5321 §4.5.3.2.2–4
+    int commandTimeoutMs = int(settingDefault("timeout.command"));
+    /// RFC 5321 §4.5.3.2.5
+    int dataBlockTimeoutMs = int(settingDefault("timeout.data_block"));
+    /// RFC 5321 §4.5.3.2.6
+    int dataEndTimeoutMs = int(settingDefault("timeout.data_end"));
+    /// reply to QUIT, then the server's close
+    int quitTimeoutMs = int(settingDefault("timeout.quit"));
+    /// RFC 2920 when offered
+    bool allowPipelining = settingDefaultText("pipelining") != "off";
+    /// RFC 3030 when offered
+    bool allowChunking = settingDefaultText("chunking") != "off";
     /// Largest BDAT chunk in octets (RFC 3030 §2): a longer message goes as several chunks,
     /// each written from the message bytes themselves, never copied into a chunk buffer.
-    qsizetype chunkSize = 1024 * 1024;
+    qsizetype chunkSize = qsizetype(settingDefault("chunking.chunk_size"));
     QString logTag; ///< account name, prefixed to log lines
 };
 

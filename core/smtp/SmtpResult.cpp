@@ -21,6 +21,7 @@ constexpr ClassName kNames[] = {
     {ErrorClass::Auth, "auth"},
     {ErrorClass::Protocol, "protocol"},
     {ErrorClass::Local, "local"},
+    {ErrorClass::Credentials, "credentials"},
 };
 } // namespace
 

@@ -22,6 +22,9 @@ enum class ErrorClass
     Auth,        ///< authentication refused (535/534) or no usable mechanism
     Protocol,    ///< malformed or unexpected server data
     Local, ///< refused before talking to the server (bad address, too large, missing extension)
+    /// The password could not be had in time (a password command that did not finish): a
+    /// local condition, retried on the backoff; the account is not paused, nothing was refused.
+    Credentials,
 };
 
 /// Stable lower-case name of a class, as `outpost list --json` prints it ("" for None).

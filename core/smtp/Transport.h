@@ -13,13 +13,17 @@
 
 namespace outpost {
 
-/// Pool limits for one server (design.md §3). Times in milliseconds.
+/// Pool limits for one server (design.md §3), defaults from kSettings. Times in milliseconds.
 struct PoolLimits
 {
-    int maxPerServer = 2;  ///< sessions open at once to one server
-    int maxMessages = 100; ///< transactions per session, then QUIT and reopen
-    int idleMs = 60000;    ///< an idle session QUITs after this long
-    int ratePerMinute = 0; ///< transactions started per minute per server; 0 = unlimited
+    /// sessions open at once to one server
+    int maxPerServer = int(settingDefault("pool.max_per_server"));
+    /// transactions per session, then QUIT and reopen
+    int maxMessages = int(settingDefault("pool.max_messages"));
+    /// an idle session QUITs after this long
+    int idleMs = int(settingDefault("pool.idle_ms"));
+    /// transactions started per minute per server; 0 = unlimited
+    int ratePerMinute = int(settingDefault("pool.rate_per_min"));
 };
 
 /// One message to send through the pool.

@@ -134,12 +134,42 @@ QString printableWire(const QByteArray &bytes)
         }))
         return QString::fromLatin1(bytes);
     QString s;
-    for (const char c : bytes) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && u < 0x7f)
-            s += QLatin1Char(c);
-        else
-            s += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
+    auto escape = [&s](unsigned char u) {
+        s += QStringLiteral("\\x%1").arg(u, 2, 16, QLatin1Char('0'));
+    };
+    for (qsizetype i = 0; i < bytes.size();) {
+        const auto u = static_cast<unsigned char>(bytes[i]);
+        if (u >= 0x20 && u < 0x7f) {
+            s += QLatin1Char(char(u));
+            ++i;
+            continue;
+        }
+        // UTF-8 (an SMTPUTF8 address, a server's words) shows as its characters; anything that
+        // is no well-formed sequence of a visible character stays escaped, octet by octet:
+        // C1 controls and bidirectional or other format characters included.
+        const int length = u >= 0xf0 && u < 0xf5   ? 4
+                           : u >= 0xe0             ? 3
+                           : u >= 0xc2 && u < 0xe0 ? 2
+                                                   : 0;
+        if (length > 0 && i + length <= bytes.size()) {
+            const QString ch = QString::fromUtf8(bytes.constData() + i, length);
+            const bool wellFormed = !ch.isEmpty() && !ch.contains(QChar::ReplacementCharacter) &&
+                                    ch.toUtf8() == QByteArray(bytes.constData() + i, length);
+            const char32_t cp = ch.isEmpty() ? 0
+                                : ch.front().isHighSurrogate() && ch.size() > 1
+                                    ? QChar::surrogateToUcs4(ch.at(0), ch.at(1))
+                                    : ch.front().unicode();
+            const auto category = QChar::category(cp);
+            if (wellFormed && category != QChar::Other_Control && category != QChar::Other_Format &&
+                category != QChar::Other_NotAssigned && category != QChar::Separator_Line &&
+                category != QChar::Separator_Paragraph) {
+                s += ch;
+                i += length;
+                continue;
+            }
+        }
+        escape(u);
+        ++i;
     }
     return s;
 }

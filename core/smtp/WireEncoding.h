@@ -35,9 +35,10 @@ QByteArray encodeDataForSmtp(const QByteArray &message, qsizetype *longestLine =
 QByteArray normalizeForBdat(const QByteArray &message, qsizetype *longestLine = nullptr,
                             bool *eightBit = nullptr);
 
-/// Protocol octets as one protocol-log line: printable ASCII as it is, every other octet
-/// (CR, LF, controls, 8-bit) as "\xHH", so a log line never carries a line break or a
-/// terminal control.
+/// Protocol octets as one protocol-log line: printable ASCII as it is, well-formed UTF-8 of a
+/// visible character as that character (an SMTPUTF8 address reads as typed), every other
+/// octet (CR, LF, controls, C1 and bidirectional or other format characters, malformed UTF-8)
+/// as "\xHH", so a log line never carries a line break or a terminal control.
 QString printableWire(const QByteArray &bytes);
 
 } // namespace outpost

@@ -4,21 +4,21 @@
 //
 //   outpost_bench fill    --data-dir D --count N [--size BYTES] [--batch K] [--host H --port P
 //                         --security none|tls --ca-file PEM] [--account NAME]
-//       creates the account if missing and queues N messages with OutboxStore::enqueueMany,
+//       creates the account if missing and queues N messages with OutboxWriter::enqueueMany,
 //       K per transaction.
 //   outpost_bench enqueue [--count N] [--size BYTES] [--compose N] [--async N]
-//       enqueue rate in a fresh outbox: OutboxStore::enqueue one by one, enqueueMany in
+//       enqueue rate in a fresh outbox: OutboxWriter::enqueue one by one, enqueueMany in
 //       batches of 100 and in one batch, and Service::enqueue (GMime composition) one by one;
-//       then N separate OutboxStore::enqueueAsync calls (group commit) made back to back, and
+//       then N separate Storage::enqueueAsync calls (group commit) made back to back, and
 //       N made one per event-loop turn, each timed until the last is durable (signalled).
 //   outpost_bench open    --data-dir D
 //       time of Service::open (as the app opens: lock, local server, recovery, dispatcher),
-//       then of OutboxStore::list() of everything and of count().
+//       then of OutboxReader::list() of everything and of count().
 //   outpost_bench listjson --data-dir D
-//       where `outpost list --json` spends its time: OutboxStore::list(), building the
+//       where `outpost list --json` spends its time: OutboxReader::list(), building the
 //       QJsonArray as the CLI does, QJsonDocument::toJson(), the UTF-8 -> QString -> UTF-8
 //       round trip of the CLI's out(); and the same JSON written one object at a time (what
-//       the CLI does now, reading the rows with OutboxStore::forEachSummary, also timed).
+//       the CLI does now, reading the rows with OutboxReader::forEachSummary, also timed).
 //   outpost_bench quit    --ports P1,P2,... [--repeat R]
 //       one account per port (security none), one message each, so one pooled session per
 //       server; once all are idle, the time from Service::shutdown() to shutdownFinished()
@@ -39,9 +39,9 @@
 #include "mime/MessageComposer.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/MessageJson.h"
-#include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
 #include "smtp/Transport.h"
+#include "storage/Storage.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -200,7 +200,7 @@ int cmdFill(const QStringList &args)
         for (int i = 0; i < n; ++i)
             list << makeMessage(account, done + i, size);
         QString error;
-        if (s->store()->enqueueMany(list, &error).size() != n)
+        if (s->storage()->writeNow(&OutboxWriter::enqueueMany, list, &error).size() != n)
             fail(QStringLiteral("enqueueMany: %1").arg(error));
         done += n;
     }
@@ -221,7 +221,7 @@ int cmdEnqueue(const QStringList &args)
     auto s = openService(tmp.path(), &credentials, false, false);
     ensureAccount(s.get(), QStringLiteral("bench"), QStringLiteral("127.0.0.1"), 9, Security::None,
                   {});
-    OutboxStore *store = s->store();
+    Storage *storage = s->storage();
 
     // Messages are built before the clock starts: only the store is measured.
     QList<NewMessage> msgs;
@@ -233,20 +233,20 @@ int cmdEnqueue(const QStringList &args)
     QElapsedTimer t;
     t.start();
     for (const NewMessage &m : std::as_const(msgs)) {
-        if (!store->enqueue(m, &error))
+        if (!storage->writeNow(&OutboxWriter::enqueue, m, &error))
             fail(QStringLiteral("enqueue: %1").arg(error));
     }
     const qint64 oneNs = t.nsecsElapsed();
 
     t.restart();
     for (int i = 0; i < count; i += 100) {
-        if (store->enqueueMany(msgs.mid(i, 100), &error).isEmpty())
+        if (storage->writeNow(&OutboxWriter::enqueueMany, msgs.mid(i, 100), &error).isEmpty())
             fail(QStringLiteral("enqueueMany: %1").arg(error));
     }
     const qint64 batchNs = t.nsecsElapsed();
 
     t.restart();
-    if (store->enqueueMany(msgs, &error).size() != count)
+    if (storage->writeNow(&OutboxWriter::enqueueMany, msgs, &error).size() != count)
         fail(QStringLiteral("enqueueMany: %1").arg(error));
     const qint64 allNs = t.nsecsElapsed();
 
@@ -271,19 +271,22 @@ int cmdEnqueue(const QStringList &args)
     asyncMsgs.reserve(asyncCount);
     for (int i = 0; i < asyncCount; ++i)
         asyncMsgs << makeMessage(QStringLiteral("bench"), count + i, size);
+    // As in the app: the group commit is written by the storage thread.
+    if (!storage->useWorkerThread())
+        fail(QStringLiteral("the storage thread cannot open the outbox"));
     auto runAsync = [&](bool oneTurnEach, int *groups) {
         int durable = 0, failedCount = 0;
         *groups = 0;
         QObject ctx;
         QEventLoop loop;
-        QObject::connect(store, &OutboxStore::enqueued, &ctx, [&] {
+        QObject::connect(storage, &Storage::enqueued, &ctx, [&] {
             if (++durable + failedCount == asyncCount)
                 loop.quit();
         });
-        QObject::connect(store, &OutboxStore::enqueueFailed, &ctx, [&](quint64, const QString &e) {
+        QObject::connect(storage, &Storage::enqueueFailed, &ctx, [&](quint64, const QString &e) {
             fail(QStringLiteral("enqueueAsync: %1").arg(e));
         });
-        QObject::connect(store, &OutboxStore::groupCommitted, &ctx, [&] { ++*groups; });
+        QObject::connect(storage, &Storage::groupCommitted, &ctx, [&] { ++*groups; });
         QElapsedTimer at;
         at.start();
         if (oneTurnEach) {
@@ -292,20 +295,20 @@ int cmdEnqueue(const QStringList &args)
             *next = [&, next](int i) {
                 if (i >= asyncCount)
                     return;
-                store->enqueueAsync(asyncMsgs[i]);
+                storage->enqueueAsync(asyncMsgs[i]);
                 QTimer::singleShot(0, &ctx, [next, i] { (*next)(i + 1); });
             };
             (*next)(0);
         } else {
             for (const NewMessage &m : std::as_const(asyncMsgs))
-                store->enqueueAsync(m);
+                storage->enqueueAsync(m);
         }
         loop.exec();
         return at.nsecsElapsed();
     };
     int groupsBackToBack = 0, groupsTurns = 0;
     const qint64 asyncNs = runAsync(false, &groupsBackToBack);
-    store->setGroupCommitWindowMs(2);
+    storage->setGroupCommitWindowMs(2);
     const qint64 asyncTurnsNs = runAsync(true, &groupsTurns);
 
     print(QStringLiteral("async_count=%1").arg(asyncCount));
@@ -333,11 +336,11 @@ int cmdListJson(const QStringList &args)
     auto s = openService(dir, &credentials, false, false);
     const qint64 openNs = t.nsecsElapsed();
     t.restart();
-    const QList<MessageSummary> list = s->store()->list();
+    const QList<MessageSummary> list = s->outbox()->list();
     const qint64 listNs = t.nsecsElapsed();
     t.restart();
     qint64 visited = 0;
-    s->store()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+    s->outbox()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
         visited += m.id > 0;
         return true;
     });
@@ -371,7 +374,7 @@ int cmdListJson(const QStringList &args)
     QByteArray cli = "[";
     bool first = true;
     json::SummaryObjects objects;
-    s->store()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+    s->outbox()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
         if (!first)
             cli += ',';
         first = false;
@@ -412,10 +415,10 @@ int cmdOpen(const QStringList &args)
     const qint64 openNs = t.nsecsElapsed();
     s->dispatcher()->stop(); // nothing is sent: the event loop never runs here anyway
     t.restart();
-    const int listed = int(s->store()->list().size());
+    const int listed = int(s->outbox()->list().size());
     const qint64 listNs = t.nsecsElapsed();
     t.restart();
-    const int counted = s->store()->count();
+    const int counted = s->outbox()->count();
     const qint64 countNs = t.nsecsElapsed();
     print(QStringLiteral("open_ms=%1").arg(fmt(double(openNs) / 1e6)));
     print(QStringLiteral("list_api_ms=%1").arg(fmt(double(listNs) / 1e6)));
@@ -467,13 +470,13 @@ int cmdQuit(const QStringList &args)
             ensureAccount(s.get(), name, QStringLiteral("127.0.0.1"), ports[i], Security::None, {});
             msgs << makeMessage(name, int(i), 10240);
         }
-        if (s->store()->enqueueMany(msgs, &error).size() != msgs.size())
+        if (s->storage()->writeNow(&OutboxWriter::enqueueMany, msgs, &error).size() != msgs.size())
             fail(QStringLiteral("enqueueMany: %1").arg(error));
         s->flush();
         const int n = int(ports.size());
-        if (!spin([&] { return s->store()->count(MessageState::Sent) == n; }, 30000))
+        if (!spin([&] { return s->outbox()->count(MessageState::Sent) == n; }, 30000))
             fail(QStringLiteral("the messages were not sent (%1 of %2)")
-                     .arg(s->store()->count(MessageState::Sent))
+                     .arg(s->outbox()->count(MessageState::Sent))
                      .arg(n));
         // Let every session settle into idle in the pool.
         auto idle = [&] {
@@ -786,6 +789,10 @@ int cmdStall(const QStringList &args)
     // (1) composition and queueing, one message per event-loop turn.
     {
         auto s = openService(dir, &credentials, false, false);
+        // Nothing is sent yet, but the writes go where the app's go: to the storage thread (a
+        // Service that does not dispatch writes on the calling thread otherwise).
+        if (!s->storage()->useWorkerThread())
+            fail(QStringLiteral("the storage thread cannot open the outbox"));
         ensureAccount(s.get(), QStringLiteral("bench"), host, port, Security::None, {});
         mime::Draft draft;
         draft.from = {QStringLiteral("Bench"), QStringLiteral("bench@example.org")};
@@ -834,7 +841,7 @@ int cmdStall(const QStringList &args)
 
     // (2) the flush through Service / Dispatcher / Transport.
     auto s = openService(dir, &credentials, false, true);
-    const qint64 bytes = s->store()->list(MessageState::Queued).value(0).size;
+    const qint64 bytes = s->outbox()->list(MessageState::Queued).value(0).size;
     // Done when the dispatcher says it is idle: no polling of the store in this thread.
     bool idle = false;
     QObject ctx;
@@ -852,9 +859,9 @@ int cmdStall(const QStringList &args)
     spin([&] { return finished; }, 15000);
     probe.stop();
     const QStringList slowest = timedApp()->stopTiming();
-    if (s->store()->count(MessageState::Sent) != count)
+    if (s->outbox()->count(MessageState::Sent) != count)
         fail(QStringLiteral("the messages were not sent (%1 of %2)")
-                 .arg(s->store()->count(MessageState::Sent))
+                 .arg(s->outbox()->count(MessageState::Sent))
                  .arg(count));
     for (const QString &w : slowest)
         print(QStringLiteral("stall_flush_slowest=") + w);

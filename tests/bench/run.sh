@@ -378,15 +378,15 @@ bench_store() {
     log "store: enqueue rates through the API ($FLUSH_COUNT x $MSG_SIZE B)"
     out=$("$BENCH" enqueue --count "$FLUSH_COUNT" --size "$MSG_SIZE" --compose 500 --async "$ASYNC_COUNT")
     val() { echo "$out" | sed -n "s/^$1=//p"; }
-    row "OutboxStore::enqueueAsync, $ASYNC_COUNT calls back to back" "$(val async_rate) msg/s" \
+    row "Storage::enqueueAsync, $ASYNC_COUNT calls back to back" "$(val async_rate) msg/s" \
         "target >= 2000: $(verdict "$(val async_rate)" 2000) ($(val async_groups) group commits)"
-    row "OutboxStore::enqueueAsync, one call per event-loop turn" "$(val async_turns_rate) msg/s" \
+    row "Storage::enqueueAsync, one call per event-loop turn" "$(val async_turns_rate) msg/s" \
         "2 ms window: $(val async_turns_groups) group commits"
-    row "OutboxStore::enqueue, one by one" "$(val enqueue_one_rate) msg/s" \
+    row "OutboxWriter::enqueue, one by one" "$(val enqueue_one_rate) msg/s" \
         "target >= 2000: $(verdict "$(val enqueue_one_rate)" 2000)"
-    row "OutboxStore::enqueueMany, batches of 100" "$(val enqueue_batch100_rate) msg/s" \
+    row "OutboxWriter::enqueueMany, batches of 100" "$(val enqueue_batch100_rate) msg/s" \
         "target >= 2000: $(verdict "$(val enqueue_batch100_rate)" 2000)"
-    row "OutboxStore::enqueueMany, one batch of $FLUSH_COUNT" "$(val enqueue_batchall_rate) msg/s" \
+    row "OutboxWriter::enqueueMany, one batch of $FLUSH_COUNT" "$(val enqueue_batchall_rate) msg/s" \
         "target >= 2000: $(verdict "$(val enqueue_batchall_rate)" 2000)"
     row "Service::enqueue (GMime composition + store), one by one" "$(val compose_rate) msg/s"
 
@@ -411,7 +411,7 @@ bench_store() {
     row "  database size" "$(du -sh "$dir" | cut -f1)"
     out=$("$BENCH" open --data-dir "$dir")
     row "Service::open, $STORE_BIG messages" "$(val open_ms) ms" "target <= 1000: $(verdict_le "$(val open_ms)" 1000)"
-    row "OutboxStore::list(), $(val list_api_count) summaries" "$(val list_api_ms) ms"
+    row "OutboxReader::list(), $(val list_api_count) summaries" "$(val list_api_ms) ms"
     local best=
     # Wall clock and the CPU time the process used (user + sys): on a shared machine the wall
     # clock also counts waiting for a core.
@@ -441,8 +441,8 @@ bench_store() {
     row "outpost show --json ID, $STORE_BIG messages" "$(ms "$t0" "$t1") ms" "CPU $cpu ms"
     row "  JSON output" "$(du -h "$WORK/list.json" | cut -f1)"
     out=$("$BENCH" listjson --data-dir "$dir")
-    row "  where list --json goes: OutboxStore::list()" "$(val lj_list_ms) ms"
-    row "  ... OutboxStore::forEachSummary() (rows not kept)" "$(val lj_visit_ms) ms"
+    row "  where list --json goes: OutboxReader::list()" "$(val lj_list_ms) ms"
+    row "  ... OutboxReader::forEachSummary() (rows not kept)" "$(val lj_visit_ms) ms"
     row "  ... as the CLI now: forEachSummary, one object reused (changed fields), toJson each" "$(val lj_cli_ms) ms" "same bytes: $(val lj_cli_same)"
     row "  ... QJsonObject per message into a QJsonArray" "$(val lj_array_ms) ms"
     row "  ... QJsonDocument::toJson" "$(val lj_tojson_ms) ms"

@@ -282,6 +282,39 @@ private:
     mutable QHash<QString, QByteArray> m_heads;
 };
 
+/// The Message-ID (without brackets) in a stored message's header, or empty.
+inline QByteArray messageIdOf(const QByteArray &message)
+{
+    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>\\r\\n]+)>"));
+    const qsizetype end = message.indexOf("\r\n\r\n");
+    const auto m = re.match(QString::fromUtf8(message.left(end < 0 ? message.size() : end)));
+    return m.hasMatch() ? m.captured(1).toUtf8() : QByteArray();
+}
+
+/// `key=value` pairs of Postfix's "disconnect from" line (ehlo=2 starttls=1 ... commands=N).
+inline QHash<QByteArray, QByteArray> disconnectCounts(const QByteArray &line)
+{
+    QHash<QByteArray, QByteArray> out;
+    const qsizetype from = line.indexOf("disconnect from ");
+    for (const QByteArray &w : line.mid(from).split(' ')) {
+        const qsizetype eq = w.indexOf('=');
+        if (eq > 0)
+            out.insert(w.left(eq), w.mid(eq + 1).trimmed());
+    }
+    return out;
+}
+
+/// The lines of a server's `log` that contain `needle`.
+inline QList<QByteArray> linesMatching(const QByteArray &log, const QByteArray &needle)
+{
+    QList<QByteArray> out;
+    for (const QByteArray &l : log.split('\n')) {
+        if (l.contains(needle))
+            out << l;
+    }
+    return out;
+}
+
 /// The test account's password on both servers (UTF-8, non-ASCII on purpose).
 inline QByteArray realServerPassword()
 {

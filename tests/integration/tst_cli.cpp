@@ -111,9 +111,9 @@ private slots:
     {
         addAccount(QStringLiteral("work"), deadPort());
         const qint64 a = queue(QStringLiteral("work"), QStringLiteral("one"));
-        const qint64 b =
-            queue(QStringLiteral("work"), QStringLiteral("two"),
-                  {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+        const qint64 b = queue(QStringLiteral("work"), QStringLiteral("two"),
+                               {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z"),
+                                QStringLiteral("--yes")});
         QVERIFY(a > 0 && b > 0);
         RunResult r =
             run({QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("work")});
@@ -290,7 +290,8 @@ private slots:
         addAccount(QStringLiteral("work"), deadPort());
         const qint64 later =
             queue(QStringLiteral("work"), QStringLiteral("later"),
-                  {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+                  {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z"),
+                   QStringLiteral("--yes")});
         QVERIFY(later > 0);
         QCOMPARE(listed(later).value(QLatin1String("send_at")).toString(),
                  QStringLiteral("2099-01-01T09:00:00.000Z"));

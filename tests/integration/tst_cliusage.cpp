@@ -446,7 +446,8 @@ private slots:
         r = runOutpost(data.path(),
                        base + QStringList{QStringLiteral("--send-at"),
                                           QStringLiteral("2099-01-01T09:00:00Z"),
-                                          QStringLiteral("--notify"), QStringLiteral("never")},
+                                          QStringLiteral("--yes"), QStringLiteral("--notify"),
+                                          QStringLiteral("never")},
                        eml);
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QCOMPARE(r.out, QByteArray("1\n"));

@@ -68,36 +68,6 @@ private:
     QList<QByteArray> m_messages;
 };
 
-/// `key=value` pairs of Postfix's "disconnect from" line (ehlo=2 starttls=1 ... quit=1).
-QHash<QByteArray, QByteArray> disconnectCounts(const QByteArray &line)
-{
-    QHash<QByteArray, QByteArray> out;
-    for (const QByteArray &w : line.mid(line.indexOf("disconnect from ")).split(' ')) {
-        const qsizetype eq = w.indexOf('=');
-        if (eq > 0)
-            out.insert(w.left(eq), w.mid(eq + 1).trimmed());
-    }
-    return out;
-}
-
-QList<QByteArray> linesWith(const QByteArray &log, const QByteArray &needle)
-{
-    QList<QByteArray> out;
-    for (const QByteArray &l : log.split('\n')) {
-        if (l.contains(needle))
-            out << l;
-    }
-    return out;
-}
-
-/// The Message-ID (without brackets) in a stored message's header, or empty.
-QByteArray messageIdOf(const QByteArray &message)
-{
-    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>\\r\\n]+)>"));
-    const auto m = re.match(QString::fromUtf8(message.left(message.indexOf("\r\n\r\n"))));
-    return m.hasMatch() ? m.captured(1).toUtf8() : QByteArray();
-}
-
 } // namespace
 
 class TestDaemon : public QObject
@@ -171,6 +141,16 @@ private:
     {
         const RunResult r = runOutpost(dir, {QStringLiteral("status"), QStringLiteral("--json")});
         return QJsonDocument::fromJson(r.out).object();
+    }
+
+    /// True when `outpost status` in `dir` finds a sender running.
+    bool senderRunning(const QString &dir)
+    {
+        return status(dir)
+            .value(QLatin1String("sender"))
+            .toObject()
+            .value(QLatin1String("running"))
+            .toBool();
     }
 
     /// Starts `outpost daemon` on `dir` with no display (and NOTIFY_SOCKET when given).
@@ -248,8 +228,9 @@ private slots:
         // Each pooled session: one connection, all its messages, QUIT answered.
         QByteArray log;
         QTRY_VERIFY_WITH_TIMEOUT(
-            (log = m_postfix.log(logFrom), linesWith(log, "disconnect from").size() >= 2), 10000);
-        const QList<QByteArray> sessions = linesWith(log, "disconnect from");
+            (log = m_postfix.log(logFrom), linesMatching(log, "disconnect from").size() >= 2),
+            10000);
+        const QList<QByteArray> sessions = linesMatching(log, "disconnect from");
         QCOMPARE(sessions.size(), 2);
         int mails = 0;
         for (const QByteArray &l : sessions) {
@@ -258,7 +239,7 @@ private slots:
             mails += counts.value("mail").toInt();
         }
         QCOMPARE(mails, 3);
-        QVERIFY2(linesWith(log, "lost connection").isEmpty(), log.constData());
+        QVERIFY2(linesMatching(log, "lost connection").isEmpty(), log.constData());
     }
 
     /// A message with --send-at goes at its time, not before, without anyone running flush.
@@ -268,12 +249,7 @@ private slots:
         QVERIFY(makeOutbox(dir.path()));
         QProcess daemon;
         startDaemon(&daemon, dir.path());
-        QTRY_VERIFY_WITH_TIMEOUT(status(dir.path())
-                                     .value(QLatin1String("sender"))
-                                     .toObject()
-                                     .value(QLatin1String("running"))
-                                     .toBool(),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(senderRunning(dir.path()), 20000);
         // Whole seconds, as --send-at takes it.
         const QDateTime at =
             QDateTime::fromSecsSinceEpoch(QDateTime::currentSecsSinceEpoch() + 4, Qt::UTC);
@@ -299,12 +275,7 @@ private slots:
         QVERIFY(makeOutbox(dir.path()));
         QProcess daemon;
         startDaemon(&daemon, dir.path());
-        QTRY_VERIFY_WITH_TIMEOUT(status(dir.path())
-                                     .value(QLatin1String("sender"))
-                                     .toObject()
-                                     .value(QLatin1String("running"))
-                                     .toBool(),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(senderRunning(dir.path()), 20000);
         const RunResult second = runOutpost(dir.path(), {QStringLiteral("daemon")});
         QCOMPARE(second.exitCode, 0);
         QVERIFY2(second.err.contains("already sends"), second.err.constData());

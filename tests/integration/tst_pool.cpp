@@ -10,6 +10,7 @@
 #include "accounts/Settings.h"
 #include "outbox/Service.h"
 #include "smtp/Transport.h"
+#include "storage/Storage.h"
 
 #include <QElapsedTimer>
 #include <QRegularExpression>
@@ -259,7 +260,7 @@ private:
             *messageId = id;
         return r.id;
     }
-    int sent() const { return m_service->store()->count(MessageState::Sent); }
+    int sent() const { return m_service->outbox()->count(MessageState::Sent); }
     /// Runs the graceful shutdown; returns its duration (ms), -1 if it did not finish.
     qint64 shutdown(int deadlineMs, int *clean = nullptr, int *aborted = nullptr)
     {
@@ -343,7 +344,7 @@ private slots:
             for (int count : got)
                 QCOMPARE(count, 1);
         }
-        for (const MessageSummary &m : m_service->store()->list())
+        for (const MessageSummary &m : m_service->outbox()->list())
             QCOMPARE(m.attempts, 1);
         int clean = 0, aborted = 0;
         QVERIFY(shutdown(5000, &clean, &aborted) >= 0);
@@ -384,8 +385,8 @@ private slots:
         QCOMPARE(s.conns()[1]->messages, 1);
         QCOMPARE(s.conns()[1]->messageIds, QList<QByteArray>{secondId});
         QCOMPARE(s.delivered(), 2);
-        QCOMPARE(m_service->store()->summary(first)->attempts, 1);
-        QCOMPARE(m_service->store()->summary(second)->attempts, 1);
+        QCOMPARE(m_service->outbox()->summary(first)->attempts, 1);
+        QCOMPARE(m_service->outbox()->summary(second)->attempts, 1);
         QVERIFY(shutdown(5000) >= 0);
         QTRY_VERIFY_WITH_TIMEOUT(s.allFinished(), 5000);
         QVERIFY(s.conns()[1]->quit);
@@ -419,9 +420,9 @@ private slots:
         QCOMPARE(s.conns()[0]->messages, 1); // ...and dropped it
         QCOMPARE(s.conns()[1]->messageIds, QList<QByteArray>{secondId});
         QCOMPARE(s.delivered(), 2);
-        QCOMPARE(m_service->store()->summary(first)->attempts, 1);
-        QCOMPARE(m_service->store()->summary(second)->attempts, 1);
-        const auto rec = m_service->store()->message(second);
+        QCOMPARE(m_service->outbox()->summary(first)->attempts, 1);
+        QCOMPARE(m_service->outbox()->summary(second)->attempts, 1);
+        const auto rec = m_service->outbox()->message(second);
         QCOMPARE(rec->history.size(), 2); // queued, sent: the lost session is not an attempt
         QVERIFY(shutdown(5000) >= 0);
         QTRY_VERIFY_WITH_TIMEOUT(s.allFinished(), 5000);

@@ -5,7 +5,8 @@
 //   pipelining (auto, off), each cell a batch of six messages (7-bit, 8-bit, SMTPUTF8, a 5 MB
 //   attachment, a DSN request, three recipients of which the server refuses one): every
 //   message stored byte-intact, one session for the batch, QUIT answered, no protocol
-//   complaint or lost connection in the server's log.
+//   complaint or lost connection in the server's log; the message with a refused recipient
+//   reported partial (show --json, the flush's summary line and its exit 65).
 // - capabilityNotOffered: each EHLO keyword the engine acts on, against a Postfix smtpd that
 //   does not offer it (smtpd_discard_ehlo_keywords), and the AUTH mechanisms one by one.
 // - hungServer: the server stopped (SIGSTOP) mid-transaction while Outpost exits.
@@ -59,38 +60,6 @@ bool storedIntact(const QByteArray &stored, const QByteArray &sent, QString *why
         return false;
     }
     return true;
-}
-
-/// The Message-ID (without brackets) in a stored message's header, or empty.
-QByteArray messageIdOf(const QByteArray &message)
-{
-    static const QRegularExpression re(QStringLiteral("(?im)^Message-ID:\\s*<([^>\\r\\n]+)>"));
-    const qsizetype end = message.indexOf("\r\n\r\n");
-    const auto m = re.match(QString::fromUtf8(message.left(end < 0 ? message.size() : end)));
-    return m.hasMatch() ? m.captured(1).toUtf8() : QByteArray();
-}
-
-/// `key=value` pairs of Postfix's "disconnect from" line (ehlo=2 starttls=1 ... commands=N).
-QHash<QByteArray, QByteArray> disconnectCounts(const QByteArray &line)
-{
-    QHash<QByteArray, QByteArray> out;
-    const qsizetype from = line.indexOf("disconnect from ");
-    for (const QByteArray &w : line.mid(from).split(' ')) {
-        const qsizetype eq = w.indexOf('=');
-        if (eq > 0)
-            out.insert(w.left(eq), w.mid(eq + 1).trimmed());
-    }
-    return out;
-}
-
-QList<QByteArray> linesMatching(const QByteArray &log, const QByteArray &needle)
-{
-    QList<QByteArray> out;
-    for (const QByteArray &l : log.split('\n')) {
-        if (l.contains(needle))
-            out << l;
-    }
-    return out;
 }
 
 /// The lines a server logs about a session that did not end cleanly or a client that broke
@@ -410,7 +379,17 @@ private slots:
         const qint64 logOffset = srv.logSize();
         r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")}, {}, 120000);
         const QByteArray verbose = r.err;
-        QVERIFY2(r.exitCode == 0, verbose.constData());
+        // 65: every message went out, but the server refused one recipient for good.
+        QVERIFY2(r.exitCode == 65, (r.out + verbose).constData());
+        const QList<QByteArray> summary = r.out.split('\n');
+        QCOMPARE(summary.value(0), QByteArray("6 sent, 0 deferred, 0 failed"));
+        const QByteArray partly = "message " + QByteArray::number(ids.last()) +
+                                  " sent to 2 of 3 recipients: refused@example.net refused: 550 "
+                                  "5.1.1 ";
+        QVERIFY2(summary.value(1).startsWith(partly), r.out.constData());
+        QVERIFY2(summary.value(1).contains("refused@example.net>"), r.out.constData());
+        QCOMPARE(summary.size(), 3); // and the final line feed
+        QVERIFY2(verbose.contains("outpost: " + partly), verbose.constData());
         QVERIFY2(!verbose.contains(realServerPassword()), "the password is in the log");
         QVERIFY(verbose.contains("C: AUTH PLAIN <redacted>"));
 
@@ -470,11 +449,30 @@ private slots:
                      "ORCPT=rfc822;dave@example.net") == 1);
 
         // Outpost's view: each message sent; the refused recipient failed with the server's
-        // words, the other two sent.
+        // words, the other two sent: that message is sent, but partial.
         for (const qint64 id : std::as_const(ids)) {
             const QJsonObject m = show(dir, id);
             QVERIFY2(m.value(QLatin1String("state")).toString() == QLatin1String("sent"),
                      QJsonDocument(m).toJson().constData());
+            const bool three = id == ids.last();
+            QCOMPARE(m.value(QLatin1String("delivery")).toString(),
+                     three ? QStringLiteral("partial") : QStringLiteral("complete"));
+            QCOMPARE(m.value(QLatin1String("refused_recipients")).toInt(), three ? 1 : 0);
+            QCOMPARE(m.value(QLatin1String("recipient_count")).toInt(), three ? 3 : 1);
+            if (three) {
+                QCOMPARE(m.value(QLatin1String("last_reply"))
+                             .toObject()
+                             .value(QLatin1String("code"))
+                             .toInt(),
+                         550);
+                QCOMPARE(m.value(QLatin1String("history"))
+                             .toArray()
+                             .last()
+                             .toObject()
+                             .value(QLatin1String("event"))
+                             .toString(),
+                         QStringLiteral("sent-some-refused"));
+            }
         }
         const QJsonArray rcpts = show(dir, ids.last()).value(QLatin1String("recipients")).toArray();
         QCOMPARE(rcpts.size(), 3);
@@ -645,6 +643,11 @@ private slots:
         QVERIFY2(m.value(QLatin1String("state")).toString() == state,
                  (QJsonDocument(m).toJson() + verbose).constData());
         QCOMPARE(m.value(QLatin1String("class")).toString(), errorClass);
+        if (message == QLatin1String("three")) {
+            // refused@example.net refused for good: sent, but partial, and the flush says so.
+            QCOMPARE(m.value(QLatin1String("delivery")).toString(), QStringLiteral("partial"));
+            QCOMPARE(r.exitCode, 65);
+        }
         for (const QByteArray &has : std::as_const(logHas))
             QVERIFY2(verbose.contains(has), (has + " missing:\n" + verbose).constData());
         for (const QByteArray &lacks : std::as_const(logLacks))

@@ -12,8 +12,8 @@
 #include "accounts/Settings.h"
 #include "mime/Address.h"
 #include "outbox/Connectivity.h"
-#include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QDir>
 #include <QProcess>
@@ -150,7 +150,7 @@ public:
         if (!m_service)
             return m_snapshot.contains(id) ? std::optional<MessageView>(m_snapshot.value(id))
                                            : std::nullopt;
-        const auto rec = m_service->store()->message(m_ids.value(id));
+        const auto rec = m_service->outbox()->message(m_ids.value(id));
         if (!rec)
             return std::nullopt;
         MessageView v;
@@ -163,6 +163,8 @@ public:
         v.attempts = rec->attempts;
         v.uncertain = rec->uncertain;
         v.messageId = rec->messageId;
+        if (rec->delivery() != Delivery::None)
+            v.delivery = deliveryName(rec->delivery());
         v.queuedAt = m_queuedAt.value(id);
         for (const HistoryEntry &h : rec->history) {
             for (const QString &note : h.notes) {

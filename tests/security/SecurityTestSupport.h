@@ -8,8 +8,8 @@
 #include "accounts/Account.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
-#include "outbox/OutboxStore.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QDirIterator>
 #include <QElapsedTimer>
@@ -251,18 +251,18 @@ public:
 
     MessageState state(qint64 id) const
     {
-        const auto s = service->store()->summary(id);
+        const auto s = service->outbox()->summary(id);
         return s ? s->state : MessageState::Draft;
     }
     ErrorClass errorClass(qint64 id) const
     {
-        const auto s = service->store()->summary(id);
+        const auto s = service->outbox()->summary(id);
         return s ? s->errorClass : ErrorClass::None;
     }
     /// True once the message is in a final or waiting state (not queued-and-due, not sending).
     bool settled(qint64 id) const
     {
-        const auto s = service->store()->summary(id);
+        const auto s = service->outbox()->summary(id);
         return s && s->state != MessageState::Sending &&
                (s->state != MessageState::Queued || s->attempts > 0);
     }

@@ -239,7 +239,7 @@ const QStringList &outcomeKeys()
         QStringLiteral("last_reply_text"), QStringLiteral("last_reply_matches"),
         QStringLiteral("rcpt"), QStringLiteral("attempts"), QStringLiteral("uncertain"),
         QStringLiteral("same_message_id"), QStringLiteral("notices"), QStringLiteral("date_zone"),
-        QStringLiteral("history_notes"),
+        QStringLiteral("history_notes"), QStringLiteral("delivery"),
         // session and wire keys
         QStringLiteral("conns"), QStringLiteral("connect_attempts"), QStringLiteral("deliveries"),
         QStringLiteral("dup_deliveries"), QStringLiteral("auth_attempts"),

@@ -990,7 +990,7 @@ bool CaseRunner::evaluate(const Condition &c, QString *detail) const
         k == QLatin1String("last_reply") || k == QLatin1String("last_reply_text") ||
         k == QLatin1String("last_reply_matches") || k == QLatin1String("rcpt") ||
         k == QLatin1String("attempts") || k == QLatin1String("uncertain") ||
-        k == QLatin1String("history_notes")) {
+        k == QLatin1String("history_notes") || k == QLatin1String("delivery")) {
         const auto v = m_app->message(m);
         if (!v) {
             says(QStringLiteral("message %1 is unknown to the app (never queued?)").arg(m));
@@ -1032,6 +1032,8 @@ bool CaseRunner::evaluate(const Condition &c, QString *detail) const
             return v->uncertain == wantTrue(c);
         } else if (k == QLatin1String("history_notes")) {
             actual = v->historyNotes.join(QLatin1Char(',')).toUtf8();
+        } else if (k == QLatin1String("delivery")) {
+            actual = v->delivery.toUtf8();
         }
         says(QStringLiteral("%1 is \"%2\" (state %3, class %4, last reply %5 \"%6\", attempts %7)")
                  .arg(k, QString::fromUtf8(actual), v->state, v->errorClass)

@@ -36,6 +36,7 @@ struct MessageView
     QByteArray messageId;     ///< without angle brackets
     QDateTime queuedAt;       ///< when the case queued it
     QStringList historyNotes; ///< notes of its history entries, in order, each once
+    QString delivery = QStringLiteral("null"); ///< a sent message's "complete" or "partial"
 };
 
 /// What the runner tells the application before the dialogue starts.

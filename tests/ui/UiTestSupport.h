@@ -7,6 +7,8 @@
 #include "accounts/CredentialStore.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Service.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -197,9 +197,9 @@ void TestCompose::badAddressRefusesSend()
     QVERIFY(w);
     QVERIFY(w->isVisible());
     QVERIFY(w->errorBanner()->isVisible());
-    QCOMPARE(f->service->store()->count(), 0);
+    QCOMPARE(f->service->outbox()->count(), 0);
     QVERIFY(!w->send());
-    QCOMPARE(f->service->store()->count(), 0);
+    QCOMPARE(f->service->outbox()->count(), 0);
 }
 
 void TestCompose::queueThroughTheWindow()
@@ -217,7 +217,7 @@ void TestCompose::queueThroughTheWindow()
     QTRY_VERIFY(!w); // closed and deleted
     const qint64 id = queued.at(0).at(0).toLongLong();
 
-    OutboxStore *store = f->service->store();
+    const OutboxReader *store = f->service->outbox();
     QCOMPARE(store->count(), 1);
     QCOMPARE(store->count(MessageState::Queued), 1);
     const auto m = store->message(id);
@@ -251,7 +251,7 @@ void TestCompose::sendLater()
     w->sendAtEdit()->setDateTime(at);
     QVERIFY(w->send());
     QTRY_COMPARE(queued.count(), 1);
-    const auto s = f->service->store()->summary(queued.at(0).at(0).toLongLong());
+    const auto s = f->service->outbox()->summary(queued.at(0).at(0).toLongLong());
     QVERIFY(s);
     QCOMPARE(s->state, MessageState::Queued);
     QVERIFY(s->sendAt.isValid());
@@ -266,8 +266,8 @@ void TestCompose::saveDraft()
     QTest::keyClicks(w->subjectEdit(), u"Half-written"_s);
     QVERIFY(w->saveDraft());
     QTRY_COMPARE(queued.count(), 1);
-    QCOMPARE(f->service->store()->count(MessageState::Draft), 1);
-    QCOMPARE(f->service->store()->count(MessageState::Queued), 0);
+    QCOMPARE(f->service->outbox()->count(MessageState::Draft), 1);
+    QCOMPARE(f->service->outbox()->count(MessageState::Queued), 0);
 }
 
 void TestCompose::attachmentsAreFrozen()
@@ -295,7 +295,7 @@ void TestCompose::attachmentsAreFrozen()
     QSignalSpy queued(w.data(), &ComposeWindow::queued);
     QVERIFY(w->send());
     QTRY_COMPARE(queued.count(), 1);
-    const QByteArray data = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
+    const QByteArray data = f->service->outbox()->messageData(queued.at(0).at(0).toLongLong());
     QVERIFY(data.contains("report.txt"));
     QVERIFY(data.contains(QByteArray("attachment content 12345").toBase64()));
 }
@@ -315,7 +315,9 @@ void TestCompose::mailtoFillsTheFields()
 
 void TestCompose::completionFromHistory()
 {
-    f->service->store()->rememberAddresses({u"bob.builder@example.org"_s, u"bob@example.org"_s});
+    f->service->storage()->writeNow([&](StorageWriter &w) {
+        w.addresses.remember({u"bob.builder@example.org"_s, u"bob@example.org"_s});
+    });
     open();
     QTest::keyClicks(w->toField()->lineEdit(), u"carol@example.org, bo"_s);
     auto *completer = w->toField()->findChild<QCompleter *>();
@@ -350,7 +352,7 @@ void TestCompose::closeWithUnsavedTextAsks()
     QTRY_VERIFY((box = test::findMessageBox(u"closeQuestion"_s)));
     test::clickButton(box, QMessageBox::Discard);
     QTRY_VERIFY(!w);
-    QCOMPARE(f->service->store()->count(), 0);
+    QCOMPARE(f->service->outbox()->count(), 0);
 }
 
 void TestCompose::enqueueErrorKeepsTheText()
@@ -372,7 +374,7 @@ void TestCompose::enqueueErrorKeepsTheText()
     QCOMPARE(w->toField()->text(), u"bob@example.org"_s);
     QCOMPARE(w->subjectEdit()->text(), u"Kept"_s);
     QCOMPARE(w->bodyEdit()->toPlainText(), u"Body kept"_s);
-    QCOMPARE(f->service->store()->count(), 0);
+    QCOMPARE(f->service->outbox()->count(), 0);
     w->accountCombo()->blockSignals(false);
 }
 
@@ -388,7 +390,7 @@ void TestCompose::shownAsSentOnlyOnceStored()
     // window open and taking no input (nor a second Send, nor closing).
     QVERIFY(w->isStoring());
     QCOMPARE(queued.count(), 0);
-    QCOMPARE(f->service->store()->count(), 0);
+    QCOMPARE(f->service->outbox()->count(), 0);
     QVERIFY(!w->sendButton()->isEnabled());
     QVERIFY(!w->subjectEdit()->isEnabled());
     QVERIFY(!w->send());
@@ -398,24 +400,24 @@ void TestCompose::shownAsSentOnlyOnceStored()
     QCOMPARE(queued.count(), 1);
     QCOMPARE(queued.at(0).at(0).toLongLong(), stored.at(0).at(1).toLongLong());
     QTRY_VERIFY(!w); // closed once stored
-    const auto s = f->service->store()->summary(stored.at(0).at(1).toLongLong());
+    const auto s = f->service->outbox()->summary(stored.at(0).at(1).toLongLong());
     QVERIFY(s);
     QCOMPARE(s->subject, u"Stored first"_s);
-    QCOMPARE(f->service->store()->count(), 1);
+    QCOMPARE(f->service->outbox()->count(), 1);
 }
 
 void TestCompose::fullDiskKeepsTheText()
 {
     // A message already queued, then a "disk" with room for nothing more for the outbox's
-    // writer thread (SQLite's max_page_count on its connection).
+    // storage thread (SQLite's max_page_count on its connection).
     mime::Draft earlier;
     earlier.from = {{}, u"alice@example.org"_s};
     earlier.to = {{{}, u"carol@example.org"_s}};
     earlier.subject = u"Queued before"_s;
     const auto before = f->service->enqueue(u"work"_s, earlier);
     QVERIFY(before.ok());
-    f->service->store()->useWriterThread([](QSqlDatabase &db) {
-        QSqlQuery q(db);
+    f->service->storage()->writeNow([](StorageWriter &w) {
+        QSqlQuery q(w.db.db());
         if (q.exec(u"PRAGMA page_count"_s) && q.next())
             q.exec(u"PRAGMA max_page_count = %1"_s.arg(q.value(0).toInt()));
     });
@@ -447,14 +449,14 @@ void TestCompose::fullDiskKeepsTheText()
     QVERIFY(w->sendButton()->isEnabled());
     QVERIFY(w->isModified()); // closing still asks
     // Nothing already queued is lost, nothing of the new one half-written.
-    QCOMPARE(f->service->store()->count(), 1);
-    QCOMPARE(f->service->store()->summary(before.id)->subject, u"Queued before"_s);
+    QCOMPARE(f->service->outbox()->count(), 1);
+    QCOMPARE(f->service->outbox()->summary(before.id)->subject, u"Queued before"_s);
     // Save draft hits the same wall and says so in its own words.
     QVERIFY(w->saveDraft());
     QTRY_COMPARE(failed.count(), 2);
     QVERIFY2(w->errorBanner()->text().contains(u"draft could not be saved"_s),
              qPrintable(w->errorBanner()->text()));
-    QCOMPARE(f->service->store()->count(), 1);
+    QCOMPARE(f->service->outbox()->count(), 1);
 }
 
 void TestCompose::withoutAccount()
@@ -514,7 +516,7 @@ void TestCompose::formattedTextIsMultipartAlternative()
     QTest::keyClicks(edit, u"second"_s);
     QVERIFY(w->send());
     QTRY_COMPARE(queued.count(), 1);
-    const QByteArray data = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
+    const QByteArray data = f->service->outbox()->messageData(queued.at(0).at(0).toLongLong());
     const QJsonObject p = partsOf(data);
     QCOMPARE(p.value(u"type"_s).toString(), u"multipart/alternative"_s);
     const QString plain = p.value(u"plain"_s).toString();
@@ -581,7 +583,7 @@ void TestCompose::sizeOverTheServerLimitAsks()
     box->escapeButton()->click();
     QTRY_VERIFY(!test::findMessageBox(u"sizeQuestion"_s));
     QVERIFY(w && w->isVisible());
-    QCOMPARE(f->service->store()->count(), 0);
+    QCOMPARE(f->service->outbox()->count(), 0);
     // Queue anyway queues it.
     QVERIFY(!w->send());
     QTRY_VERIFY((box = test::findMessageBox(u"sizeQuestion"_s)));
@@ -592,7 +594,7 @@ void TestCompose::sizeOverTheServerLimitAsks()
     QVERIFY(anyway);
     anyway->click();
     QTRY_COMPARE(queued.count(), 1);
-    QCOMPARE(f->service->store()->count(MessageState::Queued), 1);
+    QCOMPARE(f->service->outbox()->count(MessageState::Queued), 1);
 }
 
 void TestCompose::smtpUtf8WarningWhileTyping()
@@ -652,7 +654,7 @@ void TestCompose::replyToMessageFile()
     QVERIFY(w->send());
     QTRY_COMPARE(queued.count(), 1);
     const QJsonObject p =
-        partsOf(f->service->store()->messageData(queued.at(0).at(0).toLongLong()));
+        partsOf(f->service->outbox()->messageData(queued.at(0).at(0).toLongLong()));
     QCOMPARE(p.value(u"subject"_s).toString(), u"Re: Plans"_s);
     QCOMPARE(p.value(u"in_reply_to"_s).toString(), u"<parent.7@example.net>"_s);
     QCOMPARE(p.value(u"references"_s).toString(), u"<root.1@example.net> <parent.7@example.net>"_s);
@@ -684,7 +686,7 @@ void TestCompose::droppedEmlAsksReplyOrQueue()
     QTRY_VERIFY((box = test::findMessageBox(u"emlQuestion"_s)));
     box->findChild<QPushButton *>(u"queueButton"_s)->click();
     QTRY_COMPARE(queued.count(), 1);
-    const QByteArray stored = f->service->store()->messageData(queued.at(0).at(0).toLongLong());
+    const QByteArray stored = f->service->outbox()->messageData(queued.at(0).at(0).toLongLong());
     QVERIFY(stored.contains("Message-ID: <parent.7@example.net>"));
     QVERIFY(w && w->isVisible()); // the reply being written stays open
     // Attach: as any other file.

@@ -78,6 +78,7 @@ private slots:
     void mainWindowActions();
     void deleteKeepsSentMessages();
     void exportAndDetails();
+    void detailsOfAPartlySentMessage();
     void dropEmlFiles();
     void protocolLog();
     void screenshot();
@@ -160,13 +161,15 @@ void TestDesktopApp::trayMenuActions()
     u.errorClass = ErrorClass::Transient;
     u.reply.code = 451;
     u.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(3600);
-    u.event = u"deferred"_s;
+    u.event = HistoryEvent::Deferred;
     QString error;
-    QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
-    QVERIFY(f->service->store()->summary(id)->nextAttemptAt >
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    QVERIFY(f->service->outbox()->summary(id)->nextAttemptAt >
             QDateTime::currentDateTimeUtc().addSecs(3000));
     findAction(menu, u"Send queued now"_s)->trigger();
-    QVERIFY(f->service->store()->summary(id)->nextAttemptAt <= QDateTime::currentDateTimeUtc());
+    f->service->storage()->drain(); // the storage wrote it
+    QVERIFY(f->service->outbox()->summary(id)->nextAttemptAt <= QDateTime::currentDateTimeUtc());
 
     // Work offline is the Connectivity switch, both ways.
     QAction *offline = findAction(menu, u"Work offline"_s);
@@ -279,7 +282,7 @@ void TestDesktopApp::applicationQuitIsNotBlocked()
     QTRY_VERIFY(app->composeWindows().isEmpty());
     QVERIFY(!test::findMessageBox());
     // The unsaved message was kept as a draft.
-    const auto drafts = f->service->store()->list(MessageState::Draft);
+    const auto drafts = f->service->outbox()->list(MessageState::Draft);
     QCOMPARE(drafts.size(), 1);
     QCOMPARE(drafts.first().subject, u"Unfinished"_s);
 }
@@ -297,7 +300,7 @@ void TestDesktopApp::openComposeFromMailto()
     QCOMPARE(w->subjectEdit()->text(), u"From a link"_s);
     // Queueing it from there works like any other compose window.
     QVERIFY(w->send());
-    QTRY_COMPARE(f->service->store()->count(MessageState::Queued), 1);
+    QTRY_COMPARE(f->service->outbox()->count(MessageState::Queued), 1);
 }
 
 void TestDesktopApp::certificateDecision()
@@ -306,9 +309,10 @@ void TestDesktopApp::certificateDecision()
     app = std::make_unique<DesktopApp>(f->service.get());
     app->start(false);
     const qint64 id = queue(u"bob@example.org"_s, u"held for the certificate"_s);
-    f->service->store()->holdAccount(u"work"_s, ErrorClass::Certificate, {}, u"self-signed"_s);
+    f->service->storage()->writeNow(&OutboxWriter::holdAccount, u"work"_s, ErrorClass::Certificate,
+                                    SmtpReply{}, u"self-signed"_s);
     f->service->accounts()->setPaused(u"work"_s, true, u"certificate"_s, u"self-signed"_s);
-    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Held);
+    QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Held);
 
     Notice n;
     n.kind = Notice::Kind::AccountPaused;
@@ -333,9 +337,10 @@ void TestDesktopApp::certificateDecision()
     auto *trust = dlg->findChild<QPushButton *>(u"trustButton"_s);
     QVERIFY(trust);
     trust->click();
+    f->service->storage()->drain(); // the storage wrote it
     QCOMPARE(f->service->accounts()->find(u"work"_s)->pinSha256, QString::fromLatin1(kCertSha256));
     QVERIFY(!f->service->accounts()->isPaused(u"work"_s));
-    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Queued);
+    QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Queued);
     QTRY_VERIFY(!app->certificateDialog(u"work"_s));
     QTRY_VERIFY(!app->mainWindow()->findChild<QLabel *>(u"pauseBanner"_s)->isVisible());
 }
@@ -397,6 +402,23 @@ void TestDesktopApp::noticesBecomeNotifications()
     emit f->service->notice(batch);
     QCOMPARE(app->tray()->lastNotificationTitle(), u"Messages sent"_s);
     QVERIFY(app->tray()->lastNotificationText().contains(u"3"_s));
+
+    // Sent, but not to everyone: its own notice, naming who was refused with the server's words.
+    Notice partly;
+    partly.kind = Notice::Kind::PartiallySent;
+    partly.account = u"work"_s;
+    partly.messageId = 8;
+    partly.count = 1;
+    partly.recipients = 2;
+    partly.refused = {{"carol@example.org", MessageState::Failed, failed.result.reply}};
+    partly.result.reply = failed.result.reply;
+    emit f->service->notice(partly);
+    QCOMPARE(app->tray()->lastNotificationTitle(), u"A message reached only some recipients"_s);
+    QCOMPARE(app->tray()->lastNotificationText(),
+             u"Sent to 1 of 2 recipients. The server refused:\n"
+             u"carol@example.org: 550 5.1.1 No such user"_s);
+    QVERIFY(app->mainWindow()->statusBar()->currentMessage().contains(
+        u"carol@example.org: 550 5.1.1 No such user"_s));
 }
 
 void TestDesktopApp::mainWindowActions()
@@ -417,10 +439,12 @@ void TestDesktopApp::mainWindowActions()
     QVERIFY(mw->holdAction()->isEnabled());
     QVERIFY(!mw->releaseAction()->isEnabled());
     mw->holdAction()->trigger();
-    QCOMPARE(f->service->store()->summary(a)->state, MessageState::Held);
+    f->service->storage()->drain(); // the storage wrote it
+    QCOMPARE(f->service->outbox()->summary(a)->state, MessageState::Held);
     QTRY_VERIFY(mw->releaseAction()->isEnabled());
     mw->releaseAction()->trigger();
-    QCOMPARE(f->service->store()->summary(a)->state, MessageState::Queued);
+    f->service->storage()->drain(); // the storage wrote it
+    QCOMPARE(f->service->outbox()->summary(a)->state, MessageState::Queued);
 
     // Retry of a failed message queues it again.
     DeliveryUpdate u;
@@ -428,16 +452,18 @@ void TestDesktopApp::mainWindowActions()
     u.state = MessageState::Failed;
     u.errorClass = ErrorClass::Permanent;
     u.reply.code = 550;
-    u.event = u"failed"_s;
+    u.event = HistoryEvent::Failed;
     QString error;
-    QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
     QVERIFY(mw->selectMessage(b));
     QTRY_VERIFY(mw->retryAction()->isEnabled());
     mw->retryAction()->trigger();
-    QCOMPARE(f->service->store()->summary(b)->state, MessageState::Queued);
+    f->service->storage()->drain(); // the storage wrote it
+    QCOMPARE(f->service->outbox()->summary(b)->state, MessageState::Queued);
 
     // Filter: held only.
-    QVERIFY(f->service->store()->hold(b, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, b, &error));
     mw->filterCombo()->setCurrentIndex(mw->filterCombo()->findData(int(OutboxModel::Filter::Held)));
     QCOMPARE(mw->model()->rowCount(), 1);
     mw->filterCombo()->setCurrentIndex(0);
@@ -449,7 +475,8 @@ void TestDesktopApp::mainWindowActions()
     QMessageBox *box = nullptr;
     QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
     test::clickButton(box, QMessageBox::Yes);
-    QVERIFY(!f->service->store()->summary(a));
+    f->service->storage()->drain(); // the storage wrote it
+    QVERIFY(!f->service->outbox()->summary(a));
     QTRY_COMPARE(mw->model()->rowCount(), 1);
 
     // Work offline in the toolbar is the same switch as in the tray.
@@ -474,18 +501,20 @@ void TestDesktopApp::deleteKeepsSentMessages()
     u.id = sent;
     u.state = MessageState::Sent;
     u.reply = {250, "2.0.0", {"Ok: queued as S1"}};
-    u.event = u"sent"_s;
+    u.event = HistoryEvent::Sent;
     u.recipients = {{"a@example.org", MessageState::Sent, u.reply}};
-    QVERIFY2(f->service->store()->applyUpdate(u, &error), qPrintable(error));
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
     DeliveryUpdate p;
     p.id = partly;
     p.state = MessageState::Queued;
     p.errorClass = ErrorClass::Transient;
     p.reply = {250, "2.0.0", {"Ok"}};
-    p.event = u"deferred"_s;
+    p.event = HistoryEvent::Deferred;
     p.recipients = {{"x@example.org", MessageState::Sent, {250, "2.1.5", {"Ok"}}},
                     {"y@example.org", MessageState::Queued, {451, "4.2.0", {"Later"}}}};
-    QVERIFY2(f->service->store()->applyUpdate(p, &error), qPrintable(error));
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, p, &error),
+             qPrintable(error));
     QTRY_COMPARE(mw->model()->rowCount(), 3);
 
     // A sent message alone: Delete is disabled; the Delete key changes nothing.
@@ -495,7 +524,7 @@ void TestDesktopApp::deleteKeepsSentMessages()
     QTest::keyClick(mw->table(), Qt::Key_Delete);
     mw->deleteAction()->trigger();
     QVERIFY(!test::findMessageBox(u"deleteQuestion"_s));
-    QCOMPARE(f->service->store()->summary(sent)->state, MessageState::Sent);
+    QCOMPARE(f->service->outbox()->summary(sent)->state, MessageState::Sent);
 
     // Sent and waiting selected: the question counts only the waiting one and says the sent
     // one stays; only the waiting one is deleted.
@@ -511,8 +540,9 @@ void TestDesktopApp::deleteKeepsSentMessages()
              u"Delete 1 message(s) not sent yet from the outbox? This cannot be undone. The 1 "
              "sent message(s) in the selection stay as the record of what was sent."_s);
     test::clickButton(box, QMessageBox::Yes);
-    QVERIFY(!f->service->store()->summary(waiting));
-    QCOMPARE(f->service->store()->summary(sent)->state, MessageState::Sent);
+    f->service->storage()->drain(); // the storage wrote it
+    QVERIFY(!f->service->outbox()->summary(waiting));
+    QCOMPARE(f->service->outbox()->summary(sent)->state, MessageState::Sent);
     QTRY_COMPARE(mw->model()->rowCount(), 2);
 
     // Some recipients got it: kept as failed, the others cancelled, and the window says so.
@@ -523,7 +553,8 @@ void TestDesktopApp::deleteKeepsSentMessages()
     QCOMPARE(box->text(),
              u"Delete 1 message(s) not sent yet from the outbox? This cannot be undone."_s);
     test::clickButton(box, QMessageBox::Yes);
-    const auto kept = f->service->store()->message(partly);
+    f->service->storage()->drain(); // the storage wrote it
+    const auto kept = f->service->outbox()->message(partly);
     QVERIFY(kept);
     QCOMPARE(kept->state, MessageState::Failed);
     QCOMPARE(kept->recipients.size(), 2);
@@ -547,7 +578,7 @@ void TestDesktopApp::exportAndDetails()
     QVERIFY(mw->exportMessage(id, path, &error));
     QFile file(path);
     QVERIFY(file.open(QIODevice::ReadOnly));
-    QCOMPARE(file.readAll(), f->service->store()->messageData(id));
+    QCOMPARE(file.readAll(), f->service->outbox()->messageData(id));
     QVERIFY(!mw->exportMessage(99999, tmp.filePath(u"none.eml"_s), &error));
     QVERIFY(!error.isEmpty());
 
@@ -567,9 +598,10 @@ void TestDesktopApp::exportAndDetails()
     u.id = id;
     u.state = MessageState::Queued;
     u.errorClass = ErrorClass::Transient;
-    u.event = u"deferred"_s;
+    u.event = HistoryEvent::Deferred;
     u.notes = {u"dsn-not-offered"_s};
-    QVERIFY(f->service->store()->applyUpdates({u}, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::applyUpdates, QList<DeliveryUpdate>{u},
+                                            &error));
     dlg->close();
     delete dlg;
     mw->detailsAction()->trigger();
@@ -578,6 +610,46 @@ void TestDesktopApp::exportAndDetails()
     const int last = dlg->historyTable()->rowCount() - 1;
     QCOMPARE(dlg->historyTable()->item(last, 1)->text(), u"deferred"_s);
     QCOMPARE(dlg->historyTable()->item(last, 5)->text(), Words::historyNote(u"dsn-not-offered"_s));
+}
+
+void TestDesktopApp::detailsOfAPartlySentMessage()
+{
+    // The details of a message the server took for bob only: the state says so, and the
+    // refused recipient is listed with the server's words above everything else.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 id = queue(u"bob@example.org, carol@example.org"_s, u"partly"_s);
+    DeliveryUpdate u;
+    u.id = id;
+    u.state = MessageState::Sent;
+    u.event = HistoryEvent::SentSomeRefused;
+    u.reply = {550, "5.1.1", {"No such user"}};
+    u.recipients = {{"bob@example.org", MessageState::Sent, {250, "2.0.0", {"Ok"}}},
+                    {"carol@example.org", MessageState::Failed, u.reply}};
+    QString error;
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    QTRY_VERIFY(mw->selectMessage(id));
+    QTRY_COMPARE(mw->model()->data(mw->model()->index(mw->model()->rowOf(id), 0)).toString(),
+                 u"Sent to 1 of 2 recipients"_s);
+    mw->detailsAction()->trigger();
+    auto *dlg = mw->findChild<DetailsDialog *>();
+    QVERIFY(dlg);
+    auto label = [dlg](const QString &name) -> QString {
+        for (QLabel *l : dlg->findChildren<QLabel *>()) {
+            if (l->accessibleName() == name)
+                return l->text();
+        }
+        return u"<no %1>"_s.arg(name);
+    };
+    QCOMPARE(label(u"State:"_s), u"Sent to 1 of 2 recipients"_s);
+    QCOMPARE(label(u"Refused:"_s), u"carol@example.org: 550 5.1.1 No such user"_s);
+    QCOMPARE(dlg->recipientsTable()->item(1, 0)->text(), u"carol@example.org"_s);
+    QCOMPARE(dlg->recipientsTable()->item(1, 2)->text(), u"550 5.1.1 No such user"_s);
+    QCOMPARE(dlg->historyTable()->item(dlg->historyTable()->rowCount() - 1, 1)->text(),
+             u"sent (some recipients refused)"_s);
 }
 
 void TestDesktopApp::dropEmlFiles()
@@ -598,11 +670,12 @@ void TestDesktopApp::dropEmlFiles()
     QCOMPARE(app->mainWindow()->enqueueEmlFiles({path, tmp.filePath(u"missing.eml"_s)}, &errors),
              1);
     QCOMPARE(errors.size(), 1);
-    const auto list = f->service->store()->list();
+    f->service->storage()->drain(); // the storage wrote it
+    const auto list = f->service->outbox()->list();
     QCOMPARE(list.size(), 1);
     QCOMPARE(list.first().account, u"work"_s);
     QCOMPARE(list.first().subject, u"Dropped in"_s);
-    const auto m = f->service->store()->message(list.first().id);
+    const auto m = f->service->outbox()->message(list.first().id);
     QCOMPARE(m->recipients.size(), 1);
     QCOMPARE(m->recipients.first().address, QByteArray("dave@example.org"));
 }
@@ -631,22 +704,22 @@ void TestDesktopApp::screenshot()
     const qint64 failed = queue(u"nobody@example.org"_s, u"Invitation"_s);
     const qint64 deferred = queue(u"frank@example.org"_s, u"Re: lunch"_s);
     QString error;
-    f->service->store()->hold(held, &error);
+    f->service->storage()->writeNow(&OutboxWriter::hold, held, &error);
     DeliveryUpdate u;
     u.id = failed;
     u.state = MessageState::Failed;
     u.errorClass = ErrorClass::Permanent;
     u.reply = {550, "5.1.1", {"<nobody@example.org>: Recipient address rejected: User unknown"}};
-    u.event = u"failed"_s;
-    f->service->store()->applyUpdate(u, &error);
+    u.event = HistoryEvent::Failed;
+    f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error);
     DeliveryUpdate d;
     d.id = deferred;
     d.state = MessageState::Queued;
     d.errorClass = ErrorClass::Transient;
     d.reply = {451, "4.7.1", {"Greylisted, try again later"}};
     d.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(245);
-    d.event = u"deferred"_s;
-    f->service->store()->applyUpdate(d, &error);
+    d.event = HistoryEvent::Deferred;
+    f->service->storage()->writeNow(&OutboxWriter::applyUpdate, d, &error);
     emit f->service->logLine(u"work"_s, u"[work #1] S: 220 smtp.example.net ESMTP"_s);
     QTRY_COMPARE(mw->model()->rowCount(), 5);
     QVERIFY(QTest::qWaitForWindowExposed(mw));
@@ -706,15 +779,15 @@ void TestDesktopApp::editBackToDraft()
     const qint64 id = q.id;
     QString error;
     if (before == MessageState::Held) {
-        QVERIFY(f->service->store()->hold(id, &error));
+        QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, id, &error));
     } else if (before == MessageState::Failed) {
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Failed;
         u.errorClass = ErrorClass::Permanent;
         u.reply.code = 550;
-        u.event = u"failed"_s;
-        QVERIFY(f->service->store()->applyUpdate(u, &error));
+        u.event = HistoryEvent::Failed;
+        QVERIFY(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error));
     }
     QTRY_COMPARE(mw->model()->rowCount(), 1);
     QVERIFY(mw->selectMessage(id));
@@ -723,7 +796,8 @@ void TestDesktopApp::editBackToDraft()
     QCOMPARE(app->composeWindows().size(), 1);
     ComposeWindow *w = app->composeWindows().first();
     QCOMPARE(w->editingId(), id);
-    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
+    f->service->storage()->drain(); // the storage wrote it
+    QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Draft);
     QCOMPARE(w->accountCombo()->currentData().toString(), u"work"_s);
     QCOMPARE(w->toField()->text(), u"\"Bob, Jr.\" <bob@example.org>"_s);
     QCOMPARE(w->ccField()->text(), u"carol@example.org"_s);
@@ -740,13 +814,13 @@ void TestDesktopApp::editBackToDraft()
     QVERIFY(w->send());
     QTRY_COMPARE(stored.count(), 1); // not wait(): an earlier test quit the app
     QCOMPARE(stored.at(0).at(1).toLongLong(), id);
-    QCOMPARE(f->service->store()->count(), 1); // replaced, not duplicated
-    const auto after = f->service->store()->summary(id);
+    QCOMPARE(f->service->outbox()->count(), 1); // replaced, not duplicated
+    const auto after = f->service->outbox()->summary(id);
     QVERIFY(after);
     QCOMPARE(after->state, MessageState::Queued);
     QCOMPARE(after->subject, u"Quarterly numbers (fixed)"_s);
     QCOMPARE(after->attempts, 0);
-    QCOMPARE(f->service->store()->message(id)->recipients.size(), 3);
+    QCOMPARE(f->service->outbox()->message(id)->recipients.size(), 3);
 }
 
 void TestDesktopApp::editRefusedWhileSending()
@@ -756,13 +830,16 @@ void TestDesktopApp::editRefusedWhileSending()
     app->start(false);
     const qint64 id = queue(u"a@example.org"_s, u"in flight"_s);
     // The dispatcher claimed it (as it does right before the transaction).
-    QCOMPARE(f->service->store()->claimDue(1, {}).size(), 1);
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1))
+                 .size(),
+             1);
     QCOMPARE(app->openEdit(id), nullptr);
     QMessageBox *box = nullptr;
     QTRY_VERIFY((box = test::findMessageBox(u"editRefused"_s)));
     QVERIFY(box->text().contains(u"being sent right now"_s));
     test::clickButton(box, QMessageBox::Ok);
-    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Sending);
+    QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Sending);
     QVERIFY(app->composeWindows().isEmpty());
     QTRY_VERIFY(app->mainWindow()->selectMessage(id));
     QVERIFY(!app->mainWindow()->editAction()->isEnabled());
@@ -779,8 +856,9 @@ void TestDesktopApp::editClosedStaysDraft()
     QVERIFY(w);
     QCOMPARE(app->openEdit(id), w); // one window per message
     QVERIFY(w->close());            // unchanged: closes without asking
-    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
-    QCOMPARE(f->service->store()->count(), 1);
+    f->service->storage()->drain(); // the storage wrote it
+    QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Draft);
+    QCOMPARE(f->service->outbox()->count(), 1);
     mw->filterCombo()->setCurrentIndex(
         mw->filterCombo()->findData(int(OutboxModel::Filter::Drafts)));
     QTRY_COMPARE(mw->model()->rowCount(), 1);
@@ -796,9 +874,9 @@ void TestDesktopApp::editClosedStaysDraft()
     QSignalSpy stored(f->service.get(), &Service::enqueued);
     QVERIFY(w->saveDraft());
     QTRY_COMPARE(stored.count(), 1);
-    QCOMPARE(f->service->store()->count(), 1);
-    QCOMPARE(f->service->store()->summary(id)->state, MessageState::Draft);
-    QVERIFY(f->service->store()->messageData(id).contains("Second thoughts"));
+    QCOMPARE(f->service->outbox()->count(), 1);
+    QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Draft);
+    QVERIFY(f->service->outbox()->messageData(id).contains("Second thoughts"));
 }
 
 void TestDesktopApp::editKeepsReplyToAndWarnsAboutHtml()
@@ -823,7 +901,7 @@ void TestDesktopApp::editKeepsReplyToAndWarnsAboutHtml()
     QSignalSpy done(f->service.get(), &Service::enqueued);
     QVERIFY(w->send());
     QTRY_COMPARE(done.count(), 1);
-    const QByteArray stored = f->service->store()->messageData(q.id);
+    const QByteArray stored = f->service->outbox()->messageData(q.id);
     QVERIFY(stored.contains("Reply-To: team@example.org"));
     QVERIFY(!stored.contains("text/html"));
 }

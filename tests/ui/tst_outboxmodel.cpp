@@ -1,5 +1,6 @@
-// OutboxModel over a real OutboxStore: model invariants (QAbstractItemModelTester), filters,
-// live updates, and 100 000 rows.
+// OutboxModel over a real outbox (OutboxReader): model invariants (QAbstractItemModelTester),
+// filters, live updates, and 100 000 rows.
+#include "Icons.h"
 #include "OutboxModel.h"
 #include "UiTestSupport.h"
 #include "mime/Address.h"
@@ -21,6 +22,7 @@ private slots:
     void cleanup();
     void modelTester();
     void columnsShowTheSummary();
+    void partlySentRow();
     void filters_data();
     void filters();
     void liveUpdates();
@@ -60,19 +62,19 @@ void TestOutboxModel::modelTester()
 {
     queue(u"a@example.org"_s, u"one"_s);
     queue(u"b@example.org"_s, u"two"_s);
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(model.rowCount(), 2);
     const qint64 c = queue(u"c@example.org"_s, u"three"_s);
     QTRY_COMPARE(model.rowCount(), 3);
     QString error;
-    QVERIFY(f->service->store()->hold(c, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, c, &error));
     model.setFilter(OutboxModel::Filter::Held);
     QCOMPARE(model.rowCount(), 1);
-    QVERIFY(f->service->store()->release(c, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::release, c, &error));
     QTRY_COMPARE(model.rowCount(), 0);
     model.setFilter(OutboxModel::Filter::All);
-    QVERIFY(f->service->store()->remove(c, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::remove, c, &error));
     QTRY_COMPARE(model.rowCount(), 2);
     for (int r = 0; r < model.rowCount(); ++r) {
         for (int col = 0; col < model.columnCount(); ++col)
@@ -84,7 +86,7 @@ void TestOutboxModel::modelTester()
 void TestOutboxModel::columnsShowTheSummary()
 {
     const qint64 id = queue(u"Bob <bob@example.org>"_s, u"Quarterly report"_s);
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.idAt(0), id);
     QCOMPARE(model.rowOf(id), 0);
@@ -102,6 +104,65 @@ void TestOutboxModel::columnsShowTheSummary()
              int(MessageState::Queued));
     QCOMPARE(model.headerData(OutboxModel::LastReplyColumn, Qt::Horizontal).toString(),
              u"Last server reply"_s);
+}
+
+void TestOutboxModel::partlySentRow()
+{
+    // A message the server took for bob only (carol refused for good) is no plain "Sent": its
+    // own words and icon, who was refused in the tooltip; a complete one stays "Sent" with ✓.
+    const qint64 partial = queue(u"bob@example.org, carol@example.org"_s, u"partly"_s);
+    const qint64 complete = queue(u"dave@example.org"_s, u"all"_s);
+    QString error;
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                 .size(),
+             2);
+    DeliveryUpdate u;
+    u.id = partial;
+    u.state = MessageState::Sent;
+    u.event = HistoryEvent::SentSomeRefused;
+    u.reply = {550, "5.1.1", {"No such user"}};
+    u.recipients = {{"bob@example.org", MessageState::Sent, {250, "2.0.0", {"Ok"}}},
+                    {"carol@example.org", MessageState::Failed, u.reply}};
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    DeliveryUpdate c;
+    c.id = complete;
+    c.state = MessageState::Sent;
+    c.event = HistoryEvent::Sent;
+    c.reply = {250, "2.0.0", {"Ok"}};
+    c.recipients = {{"dave@example.org", MessageState::Sent, c.reply}};
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, c, &error),
+             qPrintable(error));
+
+    OutboxModel model(f->service->outbox());
+    model.setFilter(OutboxModel::Filter::Sent); // still sent: the server took it
+    QCOMPARE(model.rowCount(), 2);
+    const int p = model.rowOf(partial);
+    const int a = model.rowOf(complete);
+    QVERIFY(p >= 0 && a >= 0);
+    const QModelIndex state = model.index(p, OutboxModel::StateColumn);
+    QCOMPARE(model.data(state).toString(), u"Sent to 1 of 2 recipients"_s);
+    QCOMPARE(model.data(state, Qt::AccessibleTextRole).toString(), u"Sent to 1 of 2 recipients"_s);
+    QCOMPARE(model.data(state, OutboxModel::DeliveryRole).toInt(), int(Delivery::Partial));
+    const QIcon icon = model.data(state, Qt::DecorationRole).value<QIcon>();
+    QCOMPARE(icon.cacheKey(), Icons::partiallySent().cacheKey());
+    QVERIFY(icon.cacheKey() != Icons::state(MessageState::Sent).cacheKey());
+    QVERIFY(icon.pixmap(16).toImage() != Icons::state(MessageState::Sent).pixmap(16).toImage());
+    const QString tip = model.data(state, Qt::ToolTipRole).toString();
+    QVERIFY2(tip.contains(u"Sent to 1 of 2 recipients"_s), qPrintable(tip));
+    QVERIFY2(tip.contains(u"carol@example.org: 550 5.1.1 No such user"_s), qPrintable(tip));
+    QVERIFY2(!tip.contains(u"bob@"_s), qPrintable(tip));
+    const QModelIndex last = model.index(p, OutboxModel::LastReplyColumn);
+    QCOMPARE(model.data(last).toString(), u"550 5.1.1 No such user"_s);
+    QVERIFY(model.data(last, Qt::ToolTipRole).toString().contains(u"refusal"_s));
+
+    const QModelIndex done = model.index(a, OutboxModel::StateColumn);
+    QCOMPARE(model.data(done).toString(), u"Sent"_s);
+    QCOMPARE(model.data(done, OutboxModel::DeliveryRole).toInt(), int(Delivery::Complete));
+    QCOMPARE(model.data(done, Qt::DecorationRole).value<QIcon>().cacheKey(),
+             Icons::state(MessageState::Sent).cacheKey());
+    QCOMPARE(model.data(done, Qt::ToolTipRole).toString(), u"Sent"_s);
 }
 
 void TestOutboxModel::filters_data()
@@ -126,9 +187,9 @@ void TestOutboxModel::filters()
     queue(u"a@example.org"_s, u"queued 2"_s);
     const qint64 held = queue(u"a@example.org"_s, u"held"_s);
     QString error;
-    QVERIFY(f->service->store()->hold(held, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, held, &error));
     queue(u"a@example.org"_s, u"draft"_s, MessageState::Draft);
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setFilter(OutboxModel::Filter(filter));
     QStringList got;
@@ -139,7 +200,7 @@ void TestOutboxModel::filters()
 
 void TestOutboxModel::liveUpdates()
 {
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setFilter(OutboxModel::Filter::Queued);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
@@ -152,14 +213,14 @@ void TestOutboxModel::liveUpdates()
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     // Holding moves it out of the "queued" filter; releasing brings it back in place.
     QString error;
-    QVERIFY(f->service->store()->hold(first, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::hold, first, &error));
     QTRY_COMPARE(model.rowCount(), 1);
-    QVERIFY(f->service->store()->release(first, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::release, first, &error));
     QTRY_COMPARE(model.rowCount(), 2);
     QCOMPARE(model.idAt(1), first);
     // A change that keeps it in the filter is a dataChanged of its row.
     changed.clear();
-    QVERIFY(f->service->store()->retryNow(second, &error));
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::retryNow, second, &error, nullptr));
     QTRY_VERIFY(!changed.isEmpty());
 }
 
@@ -186,11 +247,11 @@ void TestOutboxModel::manyRows()
     QString error;
     QElapsedTimer t;
     t.start();
-    const auto ids = f->service->store()->enqueueMany(batch, &error);
+    const auto ids = f->service->storage()->writeNow(&OutboxWriter::enqueueMany, batch, &error);
     QCOMPARE(ids.size(), n);
     qInfo("enqueueMany(%d): %lld ms", n, t.restart());
 
-    OutboxModel model(f->service->store());
+    OutboxModel model(f->service->outbox());
     // Only the first page is read: the table opens as fast as for an empty outbox.
     QCOMPARE(model.rowCount(), OutboxModel::kPageSize);
     QVERIFY(model.canFetchMore({}));
@@ -215,12 +276,13 @@ void TestOutboxModel::manyRows()
     // which shows the first page again with the new messages on top.
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
     QCoreApplication::processEvents();
-    const auto more = f->service->store()->enqueueMany(batch.mid(0, 500), &error);
+    const auto more =
+        f->service->storage()->writeNow(&OutboxWriter::enqueueMany, batch.mid(0, 500), &error);
     QCOMPARE(more.size(), 500);
     QTRY_COMPARE(reset.count(), 1);
     QCOMPARE(model.rowCount(), OutboxModel::kPageSize);
     QCOMPARE(model.idAt(0), more.last());
-    QCOMPARE(f->service->store()->count(), n + 500);
+    QCOMPARE(f->service->outbox()->count(), n + 500);
     qInfo("500 more: %lld ms", t.restart());
 }
 

@@ -15,6 +15,7 @@ private slots:
     void countdown();
     void reply();
     void notices();
+    void partlySent();
     void everyClassHasWords();
 };
 
@@ -73,6 +74,35 @@ void TestWords::notices()
     batch.kind = Notice::Kind::BatchSent;
     batch.count = 12;
     QVERIFY(Words::noticeText(batch).contains(u"12"_s));
+}
+
+void TestWords::partlySent()
+{
+    MessageSummary s;
+    s.state = MessageState::Sent;
+    s.recipientCount = 3;
+    QCOMPARE(Words::stateOf(s), u"Sent"_s);
+    s.refusedRecipients = 2;
+    QCOMPARE(Words::stateOf(s), u"Sent to 1 of 3 recipients"_s);
+    const QList<RecipientRecord> refused = {
+        {"carol@example.org", MessageState::Failed, {550, "5.1.1", {"No such user"}}},
+        {"dave@example.org", MessageState::Failed, {553, {}, {"Not allowed"}}}};
+    QCOMPARE(Words::partialDelivery(s, refused), u"Sent to 1 of 3 recipients. The server refused:\n"
+                                                 u"carol@example.org: 550 5.1.1 No such user\n"
+                                                 u"dave@example.org: 553 Not allowed"_s);
+    s.state = MessageState::Failed; // every recipient failed: just failed
+    QCOMPARE(Words::stateOf(s), u"Failed"_s);
+
+    Notice n;
+    n.kind = Notice::Kind::PartiallySent;
+    n.messageId = 7;
+    n.count = 1;
+    n.recipients = 3;
+    n.refused = refused;
+    QCOMPARE(Words::noticeTitle(n), u"A message reached only some recipients"_s);
+    QCOMPARE(Words::noticeText(n), u"Sent to 1 of 3 recipients. The server refused:\n"
+                                   u"carol@example.org: 550 5.1.1 No such user\n"
+                                   u"dave@example.org: 553 Not allowed"_s);
 }
 
 void TestWords::everyClassHasWords()

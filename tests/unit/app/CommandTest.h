@@ -8,6 +8,7 @@
 
 #include "accounts/CredentialStore.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QEventLoop>
 #include <QTemporaryDir>

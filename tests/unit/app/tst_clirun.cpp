@@ -60,6 +60,7 @@ private slots:
             {Result::Refused, "refused", 65},
             {Result::AccountHasMail, "account-has-mail", 65},
             {Result::SomeFailed, "some-failed", 65},
+            {Result::SomeRecipientsRefused, "some-recipients-refused", 65},
             {Result::ServerRefused, "server-refused", 65},
             {Result::ServerUnreachable, "server-unreachable", 69},
             {Result::Internal, "internal", 70},

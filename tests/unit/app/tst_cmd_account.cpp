@@ -82,6 +82,28 @@ private slots:
         QVERIFY(f->open()->accounts()->list().isEmpty());
     }
 
+    // A From with a display name, as the window accepts it; the messages carry the name.
+    void fromWithDisplayName()
+    {
+        CommandRun r = f->run<AccountAdd>(
+            {QStringLiteral("named"), QStringLiteral("--host"), QStringLiteral("127.0.0.1"),
+             QStringLiteral("--security"), QStringLiteral("none"), QStringLiteral("--from"),
+             QStringLiteral("Alice Example <alice@example.org>")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        r = f->run<AccountAdd>({QStringLiteral("two"), QStringLiteral("--host"),
+                                QStringLiteral("127.0.0.1"), QStringLiteral("--from"),
+                                QStringLiteral("a@example.org, b@example.org")});
+        QVERIFY2(r.is(Result::BadInput), r.why());
+        QVERIFY2(r.err.contains("give exactly one address"), r.err.constData());
+        const qint64 id = f->queue(QStringLiteral("named"));
+        QVERIFY(id > 0);
+        const auto service = f->open();
+        const auto m = service->storage()->reader()->message(id);
+        QVERIFY(m);
+        QCOMPARE(m->fromText, QStringLiteral("Alice Example <alice@example.org>"));
+        QCOMPARE(m->reversePath, QByteArray("alice@example.org"));
+    }
+
     void addKeepsThePasswordFromStandardInput()
     {
         const CommandRun r = f->run<AccountAdd>(
@@ -131,7 +153,7 @@ private slots:
         QVERIFY(r.err.contains("1 message(s) of account \"work\" failed"));
         const auto service = f->open();
         QVERIFY(!service->accounts()->find(QStringLiteral("work")));
-        QCOMPARE(service->store()->summary(id)->state, MessageState::Failed);
+        QCOMPARE(service->outbox()->summary(id)->state, MessageState::Failed);
         r = f->run<AccountRemove>({QStringLiteral("work")});
         QVERIFY2(r.is(Result::NoSuchAccount), r.why());
         QCOMPARE(

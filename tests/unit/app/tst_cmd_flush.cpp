@@ -103,6 +103,29 @@ private:
                                             QStringLiteral("--body"), QStringLiteral("hello")});
         return r.result == Result::Ok ? r.out.trimmed().toLongLong() : 0;
     }
+    /// Queues one message to every address of `to` for the default account; its id.
+    qint64 queueToAll(const QList<QByteArray> &to)
+    {
+        QStringList args = {QStringLiteral("--subject"), QStringLiteral("to several"),
+                            QStringLiteral("--body"), QStringLiteral("hello")};
+        for (const QByteArray &a : to)
+            args << QStringLiteral("--to") << QString::fromLatin1(a);
+        const CommandRun r = f->run<Queue>(args);
+        return r.result == Result::Ok ? r.out.trimmed().toLongLong() : 0;
+    }
+    /// An account on the test server; false when it could not start.
+    bool startServer()
+    {
+        server = std::make_unique<testsupport::MiniSmtpServer>();
+        server->rcptReplies.insert(kLater, "451 4.3.0 Try again later");
+        server->rcptReplies.insert(kNobody, "550 5.1.1 No such user");
+        QString error;
+        if (!server->start(&error)) {
+            qWarning("%s", qPrintable(error));
+            return false;
+        }
+        return f->addAccount(QStringLiteral("work"), server->port()).is(Result::Ok);
+    }
     /// An account on the test server and three messages, oldest first: one the server defers
     /// (451 to its recipient), one it refuses (550), one it takes. Their ids in that order.
     QList<qint64> threeOutcomes()
@@ -145,7 +168,7 @@ private slots:
         QVERIFY2(r.is(Result::Deferred), r.why());
         QCOMPARE(exitCode(*r.result), 75);
         QCOMPARE(r.out, QByteArray("0 sent, 1 deferred, 0 failed\n"));
-        QCOMPARE(f->open()->store()->summary(id)->state, MessageState::Queued);
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Queued);
     }
 
     void messagesOfARemovedAccountFail()
@@ -161,7 +184,7 @@ private slots:
         QVERIFY2(r.is(Result::SomeFailed), r.why());
         QCOMPARE(exitCode(*r.result), 65);
         QCOMPARE(r.out, QByteArray("0 sent, 0 deferred, 1 failed\n"));
-        QCOMPARE(f->open()->store()->summary(id)->state, MessageState::Failed);
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Failed);
     }
 
     void handedToTheRunningOutpost()
@@ -275,11 +298,12 @@ private slots:
         QVERIFY2(error.error == QJsonParseError::NoError && doc.isObject(), r.out.constData());
         const QJsonObject o = doc.object();
         QCOMPARE(o.keys(), keys({"deferred", "exit_code", "failed", "handed_over", "held",
-                                 "held_by_account", "messages", "outbox", "result", "seconds",
-                                 "sent", "stopped_early", "total"}));
+                                 "held_by_account", "messages", "outbox", "partial", "result",
+                                 "seconds", "sent", "stopped_early", "total"}));
         QCOMPARE(o.value(S("handed_over")), QJsonValue(false));
         QCOMPARE(o.value(S("total")), QJsonValue(3));
         QCOMPARE(o.value(S("sent")), QJsonValue(1));
+        QCOMPARE(o.value(S("partial")), QJsonValue(0));
         QCOMPARE(o.value(S("deferred")), QJsonValue(1));
         QCOMPARE(o.value(S("failed")), QJsonValue(1));
         QCOMPARE(o.value(S("held")), QJsonValue(0));
@@ -297,8 +321,8 @@ private slots:
         const QList<int> codes = {451, 550, 250};
         for (qsizetype i = 0; i < 3; ++i) {
             const QJsonObject m = messages[i].toObject();
-            QCOMPARE(m.keys(),
-                     keys({"account", "class", "id", "last_error", "last_reply", "state"}));
+            QCOMPARE(m.keys(), keys({"account", "class", "delivery", "id", "last_error",
+                                     "last_reply", "refused", "refused_recipients", "state"}));
             QCOMPARE(m.value(S("id")).toInteger(), ids[i]);
             QCOMPARE(m.value(S("account")), QJsonValue(S("work")));
             QCOMPARE(m.value(S("state")).toString(), states[i]);
@@ -307,6 +331,119 @@ private slots:
         }
         QCOMPARE(messages[2].toObject().value(S("class")), QJsonValue(QJsonValue::Null));
         QCOMPARE(messages[2].toObject().value(S("last_error")), QJsonValue(QJsonValue::Null));
+        QCOMPARE(messages[2].toObject().value(S("delivery")), QJsonValue(S("complete")));
+        QCOMPARE(messages[2].toObject().value(S("refused")), QJsonValue(QJsonValue::Null));
+        QCOMPARE(messages[1].toObject().value(S("delivery")), QJsonValue(QJsonValue::Null));
+    }
+
+    void partialDeliveryIsReported()
+    {
+        // One recipient refused for good, one accepted: the message is sent, but the summary
+        // says to whom not, the exit is 65, and the notice on standard error says so too.
+        QVERIFY(startServer());
+        const qint64 id = queueToAll({kNobody, kBob});
+        QVERIFY(id > 0);
+        const CommandRun r = f->run<Flush>({});
+        QVERIFY2(r.is(Result::SomeRecipientsRefused), r.why());
+        QCOMPARE(exitCode(*r.result), 65);
+        const QByteArray line = "message " + QByteArray::number(id) +
+                                " sent to 1 of 2 recipients: nobody@example.net refused: 550 "
+                                "5.1.1 No such user";
+        QCOMPARE(r.out, "1 sent, 0 deferred, 0 failed\n" + line + "\n");
+        QCOMPARE(r.err, "outpost: " + line + "\n");
+        QCOMPARE(server->accepted, 1);
+        // list and show --json carry it: still `sent` (the server took it), delivery partial,
+        // the refusal as last_reply.
+        const CommandRun list =
+            f->run<List>({QStringLiteral("--json"), QStringLiteral("--state"), S("sent")});
+        QVERIFY2(list.is(Result::Ok), list.why());
+        const QJsonObject m = QJsonDocument::fromJson(list.out).array().at(0).toObject();
+        QCOMPARE(m.value(S("id")).toInteger(), id);
+        QCOMPARE(m.value(S("state")), QJsonValue(S("sent")));
+        QCOMPARE(m.value(S("delivery")), QJsonValue(S("partial")));
+        QCOMPARE(m.value(S("recipient_count")), QJsonValue(2));
+        QCOMPARE(m.value(S("refused_recipients")), QJsonValue(1));
+        QCOMPARE(m.value(S("class")), QJsonValue(QJsonValue::Null));
+        QCOMPARE(m.value(S("last_reply")).toObject(),
+                 (QJsonObject{{S("code"), 550},
+                              {S("enhanced_code"), S("5.1.1")},
+                              {S("text"), S("No such user")}}));
+        QCOMPARE(m.value(S("last_error")),
+                 QJsonValue(S("1 of 2 recipients refused: nobody@example.net")));
+        const CommandRun show = f->run<Show>({QString::number(id), QStringLiteral("--json")});
+        QVERIFY2(show.is(Result::Ok), show.why());
+        const QJsonObject o = QJsonDocument::fromJson(show.out).object();
+        QCOMPARE(o.value(S("delivery")), QJsonValue(S("partial")));
+        const QJsonArray rcpts = o.value(S("recipients")).toArray();
+        QCOMPARE(rcpts.size(), 2);
+        QCOMPARE(rcpts[0].toObject().value(S("state")), QJsonValue(S("failed")));
+        QCOMPARE(rcpts[1].toObject().value(S("state")), QJsonValue(S("sent")));
+        QCOMPARE(o.value(S("history")).toArray().last().toObject().value(S("event")),
+                 QJsonValue(S("sent-some-refused")));
+        const CommandRun text = f->run<Show>({QString::number(id)});
+        QVERIFY2(text.out.contains("\n  Delivery:   partial, sent to 1 of 2 recipients: "
+                                   "nobody@example.net refused: 550 5.1.1 No such user\n"),
+                 text.out.constData());
+        const CommandRun plain = f->run<List>({});
+        QCOMPARE(plain.out, QByteArray::number(id) +
+                                "\tsent\tnobody@example.net, bob@example.net\tto several\t"
+                                "sent to 1 of 2 recipients; first refusal: 550 5.1.1 No such "
+                                "user\n");
+    }
+
+    void partialDeliveryInJson()
+    {
+        QVERIFY(startServer());
+        const qint64 id = queueToAll({kBob, kNobody});
+        QVERIFY(id > 0);
+        const CommandRun r = f->run<Flush>({QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::SomeRecipientsRefused), r.why());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o.value(S("sent")), QJsonValue(1));
+        QCOMPARE(o.value(S("partial")), QJsonValue(1));
+        QCOMPARE(o.value(S("failed")), QJsonValue(0));
+        QCOMPARE(o.value(S("result")), QJsonValue(S("some-recipients-refused")));
+        QCOMPARE(o.value(S("exit_code")), QJsonValue(65));
+        const QJsonObject m = o.value(S("messages")).toArray().at(0).toObject();
+        QCOMPARE(m.value(S("id")).toInteger(), id);
+        QCOMPARE(m.value(S("state")), QJsonValue(S("sent")));
+        QCOMPARE(m.value(S("delivery")), QJsonValue(S("partial")));
+        QCOMPARE(m.value(S("refused_recipients")), QJsonValue(1));
+        QCOMPARE(
+            m.value(S("refused")).toArray(),
+            (QJsonArray{QJsonObject{{S("address"), S("nobody@example.net")},
+                                    {S("reply"), QJsonObject{{S("code"), 550},
+                                                             {S("enhanced_code"), S("5.1.1")},
+                                                             {S("text"), S("No such user")}}}}}));
+    }
+
+    void deferredRecipientIsRetriedOnItsOwn()
+    {
+        // One refused, one deferred, one accepted: the first flush defers (75) and tells
+        // nothing yet; once the deferred recipient is accepted the message is sent, partial,
+        // and that flush says who was refused (65).
+        QVERIFY(startServer());
+        const qint64 id = queueToAll({kNobody, kLater, kBob});
+        QVERIFY(id > 0);
+        CommandRun r = f->run<Flush>({});
+        QVERIFY2(r.is(Result::Deferred), r.why());
+        QCOMPARE(r.out, QByteArray("0 sent, 1 deferred, 0 failed\n"));
+        QCOMPARE(r.err, QByteArray());
+        QCOMPARE(server->accepted, 1);
+        server->rcptReplies.remove(kLater);
+        r = f->run<Flush>({});
+        QVERIFY2(r.is(Result::SomeRecipientsRefused), r.why());
+        QCOMPARE(r.out, "1 sent, 0 deferred, 0 failed\nmessage " + QByteArray::number(id) +
+                            " sent to 2 of 3 recipients: nobody@example.net refused: 550 5.1.1 "
+                            "No such user\n");
+        QCOMPARE(server->accepted, 2);
+        // Only the deferred recipient was tried again.
+        QCOMPARE(server->commands.count("RCPT TO:<later@example.net>"), 2);
+        QCOMPARE(server->commands.count("RCPT TO:<nobody@example.net>"), 1);
+        QCOMPARE(server->commands.count("RCPT TO:<bob@example.net>"), 1);
+        const auto m = f->open()->outbox()->message(id);
+        QCOMPARE(m->delivery(), Delivery::Partial);
+        QCOMPARE(m->recipients[1].state, MessageState::Sent);
     }
 
     void jsonSummaryOfAHandedOverFlush()
@@ -317,7 +454,8 @@ private slots:
         QCOMPARE(ids.size(), 3);
         {
             QString error;
-            QVERIFY(f->open()->store()->hold(ids[1], &error)); // two messages are enough here
+            QVERIFY(f->open()->storage()->writeNow(&OutboxWriter::hold, ids[1],
+                                                   &error)); // two messages are enough here
         }
         ServiceOptions o;
         o.dataDir = f->dataDir();
@@ -335,11 +473,11 @@ private slots:
                             kClear + "\r" + kClear);
         const QJsonObject s = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(s.keys(), keys({"deferred", "exit_code", "failed", "handed_over", "held",
-                                 "held_by_account", "messages", "outbox", "result", "seconds",
-                                 "sent", "stopped_early", "total"}));
+                                 "held_by_account", "messages", "outbox", "partial", "result",
+                                 "seconds", "sent", "stopped_early", "total"}));
         QCOMPARE(s.value(S("handed_over")), QJsonValue(true));
-        for (const char *unknown :
-             {"total", "sent", "deferred", "failed", "held", "held_by_account", "messages"})
+        for (const char *unknown : {"total", "sent", "partial", "deferred", "failed", "held",
+                                    "held_by_account", "messages"})
             QVERIFY2(s.value(S(unknown)).isNull(), unknown);
         QCOMPARE(s.value(S("outbox")).toObject(),
                  (QJsonObject{{S("sent"), 1}, {S("queued"), 1}, {S("held"), 1}, {S("failed"), 0}}));

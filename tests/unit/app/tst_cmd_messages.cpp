@@ -52,6 +52,21 @@ private slots:
         QCOMPARE(r.out, QByteArray());
     }
 
+    void listJsonSaysHowManyRecipients()
+    {
+        // Not sent yet: no delivery to speak of; the recipients counted, none refused.
+        QCOMPARE(f->queue(QStringLiteral("two"),
+                          {QStringLiteral("--cc"), QStringLiteral("carol@example.net")}),
+                 qint64(1));
+        const CommandRun r = f->run<List>({QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QJsonObject m = QJsonDocument::fromJson(r.out).array().at(0).toObject();
+        QVERIFY(m.contains(QLatin1String("delivery")));
+        QCOMPARE(m[QLatin1String("delivery")], QJsonValue(QJsonValue::Null));
+        QCOMPARE(m[QLatin1String("recipient_count")], QJsonValue(2));
+        QCOMPARE(m[QLatin1String("refused_recipients")], QJsonValue(0));
+    }
+
     void showPrintsOneMessage()
     {
         const qint64 id = f->queue(QStringLiteral("hello"),
@@ -77,17 +92,17 @@ private slots:
         const qint64 id = f->queue(QStringLiteral("one"));
         CommandRun r = act(Action::Hold, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
-        QCOMPARE(f->open()->store()->summary(id)->state, MessageState::Held);
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Held);
         r = act(Action::Hold, {QString::number(id)});
         QVERIFY2(r.is(Result::Refused), r.why()); // held already
         QCOMPARE(exitCode(*r.result), 65);
         r = act(Action::Release, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
-        QCOMPARE(f->open()->store()->summary(id)->state, MessageState::Queued);
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Queued);
         r = act(Action::Cancel, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
         QCOMPARE(r.out, QByteArray("message 1 cancelled and deleted\n"));
-        QVERIFY(!f->open()->store()->summary(id));
+        QVERIFY(!f->open()->outbox()->summary(id));
         r = act(Action::Cancel, {QString::number(id)});
         QVERIFY2(r.is(Result::Refused), r.why());
         r = act(Action::Retry, {QStringLiteral("0")});
@@ -107,8 +122,9 @@ private slots:
         {
             const auto service = f->open();
             service->accounts()->setPaused(QStringLiteral("work"), true, QStringLiteral("auth"));
-            QCOMPARE(service->store()->holdAccount(QStringLiteral("work"), ErrorClass::Auth,
-                                                   {535, "5.7.8", {"no"}}, QString()),
+            QCOMPARE(service->storage()->writeNow(&OutboxWriter::holdAccount,
+                                                  QStringLiteral("work"), ErrorClass::Auth,
+                                                  SmtpReply{535, "5.7.8", {"no"}}, QString()),
                      2);
         }
         const CommandRun r = act(Action::Retry, {QString::number(a)});
@@ -116,15 +132,15 @@ private slots:
         QCOMPARE(r.out, QByteArray());
         const auto service = f->open();
         QVERIFY(!service->accounts()->isPaused(QStringLiteral("work")));
-        QCOMPARE(service->store()->summary(a)->state, MessageState::Queued);
-        QCOMPARE(service->store()->summary(b)->state, MessageState::Queued);
+        QCOMPARE(service->outbox()->summary(a)->state, MessageState::Queued);
+        QCOMPARE(service->outbox()->summary(b)->state, MessageState::Queued);
     }
 
     void retryOfAScheduledMessageSaysSo()
     {
-        const qint64 id =
-            f->queue(QStringLiteral("later"),
-                     {QStringLiteral("--send-at"), QStringLiteral("2099-01-01T09:00:00Z")});
+        const qint64 id = f->queue(QStringLiteral("later"), {QStringLiteral("--send-at"),
+                                                             QStringLiteral("2099-01-01T09:00:00Z"),
+                                                             QStringLiteral("--yes")});
         const CommandRun r = act(Action::Retry, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
         QVERIFY2(r.out.startsWith("message 1 was scheduled for 2099-01-01T"), r.out.constData());

@@ -40,8 +40,8 @@ private slots:
         QVERIFY2(r.is(Result::Ok), r.why());
         QCOMPARE(r.out, QByteArray("2\n"));
         const auto service = f->open();
-        QCOMPARE(service->store()->summary(2)->subject, QStringLiteral("as written"));
-        QCOMPARE(service->store()->summary(1)->account, QStringLiteral("work"));
+        QCOMPARE(service->outbox()->summary(2)->subject, QStringLiteral("as written"));
+        QCOMPARE(service->outbox()->summary(1)->account, QStringLiteral("work"));
     }
 
     void queueRefusals_data()
@@ -98,11 +98,48 @@ private slots:
         QVERIFY2(QString::fromUtf8(r.err).contains(words), r.why());
         QCOMPARE(r.out, QByteArray());
         int count = 0;
-        f->open()->store()->forEachSummary({}, [&](const MessageSummary &) {
+        f->open()->outbox()->forEachSummary({}, [&](const MessageSummary &) {
             ++count;
             return true;
         });
         QCOMPARE(count, 0);
+    }
+
+    // A send time in the past means now, and says so; more than a year ahead needs --yes;
+    // the text list shows when a scheduled message goes.
+    void sendAtInThePastOrFarAhead()
+    {
+        CommandRun r =
+            f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--send-at"), QStringLiteral("2020-01-01T00:00:00Z")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.err, QByteArray("outpost: --send-at 2020-01-01T00:00:00Z is in the past: the "
+                                   "message goes at the next chance\n"));
+        const qint64 past = r.out.trimmed().toLongLong();
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--send-at"), QStringLiteral("9999-12-31T00:00:00Z")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("is more than a year ahead; add --yes if you mean it"),
+                 r.err.constData());
+        const QDateTime later = QDateTime::currentDateTimeUtc().addDays(2);
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--subject"), QStringLiteral("later"),
+                           QStringLiteral("--send-at"), later.toString(Qt::ISODate)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--send-at"), QStringLiteral("9999-12-31T00:00:00Z"),
+                           QStringLiteral("--yes")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        {
+            const auto service = f->open();
+            QVERIFY(!service->outbox()->summary(past)->sendAt.isValid());
+        }
+        r = f->run<List>({});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QByteArray expected =
+            "2\tqueued\tbob@example.net\tlater\tscheduled for " +
+            later.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")).toUtf8() + "\n";
+        QVERIFY2(r.out.contains(expected), r.out.constData());
     }
 
     void queueWithoutAnyAccount()
@@ -122,7 +159,7 @@ private slots:
                                         "Subject: no From field\n\nhi\n");
         QVERIFY2(r.is(Result::Ok), r.why());
         QCOMPARE(r.out, QByteArray());
-        const auto s = f->open()->store()->summary(1);
+        const auto s = f->open()->outbox()->summary(1);
         QVERIFY(s);
         QCOMPARE(s->toText, QStringLiteral("carol@example.net"));
         QCOMPARE(s->subject, QStringLiteral("no From field"));

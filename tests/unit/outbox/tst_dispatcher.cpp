@@ -7,9 +7,9 @@
 #include "accounts/Settings.h"
 #include "outbox/Clock.h"
 #include "outbox/Connectivity.h"
-#include "outbox/Database.h"
 #include "outbox/Dispatcher.h"
-#include "outbox/OutboxStore.h"
+#include "storage/Database.h"
+#include "storage/Storage.h"
 
 #include <QEventLoop>
 #include <QSet>
@@ -67,7 +67,7 @@ QStringList events(const MessageRecord &r)
 {
     QStringList out;
     for (const HistoryEntry &h : r.history)
-        out << h.event;
+        out << historyEventName(h.event);
     return out;
 }
 
@@ -83,7 +83,7 @@ private:
     std::unique_ptr<Database> m_db;
     std::unique_ptr<Settings> m_settings;
     std::unique_ptr<AccountStore> m_accounts;
-    std::unique_ptr<OutboxStore> m_store;
+    std::unique_ptr<Storage> m_storage;
     MemoryCredentialStore m_credentials;
     std::unique_ptr<FakeTransport> m_transport;
     std::unique_ptr<Connectivity> m_connectivity;
@@ -96,13 +96,13 @@ private:
         QString error;
         QVERIFY2(m_db->open(m_dir->filePath(QStringLiteral("outbox.sqlite")), &error),
                  qPrintable(error));
-        m_settings = std::make_unique<Settings>(m_db.get());
-        m_accounts = std::make_unique<AccountStore>(m_db.get());
-        m_store = std::make_unique<OutboxStore>(m_db.get(), &m_clock);
+        m_storage = std::make_unique<Storage>(m_db.get(), &m_clock);
+        m_settings = std::make_unique<Settings>(m_db.get(), m_storage.get());
+        m_accounts = std::make_unique<AccountStore>(m_db.get(), m_storage.get());
         m_transport = std::make_unique<FakeTransport>();
         m_connectivity = std::make_unique<Connectivity>();
         m_dispatcher = std::make_unique<Dispatcher>(
-            m_store.get(), m_accounts.get(), m_settings.get(), &m_credentials, m_transport.get(),
+            m_storage.get(), m_accounts.get(), m_settings.get(), &m_credentials, m_transport.get(),
             m_connectivity.get(), &m_clock);
         m_notices = std::make_unique<QSignalSpy>(m_dispatcher.get(), &Dispatcher::notice);
     }
@@ -112,9 +112,9 @@ private:
         m_dispatcher.reset();
         m_connectivity.reset();
         m_transport.reset();
-        m_store.reset();
         m_accounts.reset();
         m_settings.reset();
+        m_storage.reset();
         m_db.reset();
     }
 
@@ -143,7 +143,7 @@ private:
         m.data = "Message-ID: <" + m.messageId + ">\r\nSubject: " + tag + "\r\n\r\nhello\r\n";
         m.sendAt = sendAt;
         QString error;
-        const qint64 id = m_store->enqueue(m, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
         if (id == 0)
             qWarning("enqueue failed: %s", qPrintable(error));
         return id;
@@ -160,7 +160,24 @@ private:
         }
     }
 
-    MessageRecord record(qint64 id) const { return *m_store->message(id); }
+    /// Adds account `name` that logs in as alice with the password from `command`.
+    bool addAccountWithPasswordCommand(const QString &name, const QString &command)
+    {
+        Account a;
+        a.name = name;
+        a.host = QStringLiteral("smtp.example.net");
+        a.port = 587;
+        a.security = Security::StartTls;
+        a.user = QStringLiteral("alice");
+        a.from = QStringLiteral("alice@example.org");
+        a.passwordCommand = command;
+        QString error;
+        if (!m_accounts->add(a, &error))
+            qWarning("account %s: %s", qPrintable(name), qPrintable(error));
+        return error.isEmpty();
+    }
+
+    MessageRecord record(qint64 id) const { return *m_storage->reader()->message(id); }
 
     /// Waits for the n-th request (1-based) and returns it.
     const SendRequest *waitRequest(int n)
@@ -211,7 +228,7 @@ private slots:
         QCOMPARE(Dispatcher::backoffMs(attempts, kMinute, kHour), expected);
     }
 
-    // useWorkerThread(): claims and group commits run on another connection; every claimed
+    // Storage::useWorkerThread(): claims and group commits run on the storage thread; every claimed
     // message reaches the transport once, an accepted outcome is on disk (and announced by
     // messageChanged) when commitPending() returns, and destroying the dispatcher queues
     // again nothing that was sent.
@@ -220,8 +237,8 @@ private slots:
         QList<qint64> ids;
         for (int i = 0; i < 40; ++i)
             ids << enqueue("w" + QByteArray::number(i));
-        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
-        m_dispatcher->useWorkerThread();
+        QSignalSpy changed(m_storage->reader(), &OutboxReader::messageChanged);
+        QVERIFY(m_storage->useWorkerThread());
         m_dispatcher->start();
         QVERIFY(waitRequest(40));
         QSet<qint64> sentIds;
@@ -239,13 +256,13 @@ private slots:
             announced.insert(args.at(0).toLongLong());
         for (qint64 id : std::as_const(ids)) {
             QCOMPARE(record(id).state, MessageState::Sent);
-            QCOMPARE(record(id).history.last().event, QStringLiteral("sent"));
+            QCOMPARE(record(id).history.last().event, HistoryEvent::Sent);
             QVERIFY(announced.contains(id));
         }
         QTRY_VERIFY(!m_dispatcher->isBusy());
         QCOMPARE(m_transport->requests.size(), 40); // nothing sent twice
         m_dispatcher.reset();
-        QCOMPARE(m_store->count(MessageState::Sent), 40);
+        QCOMPARE(m_storage->reader()->count(MessageState::Sent), 40);
     }
 
     // | 2xx for DATA | sent, with the server's reply and time |
@@ -260,7 +277,7 @@ private slots:
         QCOMPARE(r->session.host, QStringLiteral("smtp.example.net"));
         QCOMPARE(r->message.recipients,
                  (QList<QByteArray>{"bob@example.net", "carol@example.net"}));
-        QCOMPARE(r->message.data, m_store->messageData(id));
+        QCOMPARE(r->message.data, m_storage->reader()->messageData(id));
         QCOMPARE(record(id).state, MessageState::Sending);
         m_clock.advance(1234);
         m_transport->finish(accepted(*r));
@@ -272,7 +289,7 @@ private slots:
         QCOMPARE(m.lastReply.code, 250);
         QCOMPARE(m.lastReply.enhanced, QByteArray("2.0.0"));
         QCOMPARE(m.lastReply.text(), QStringLiteral("Ok: queued as 4711"));
-        QCOMPARE(m.history.last().event, QStringLiteral("sent"));
+        QCOMPARE(m.history.last().event, HistoryEvent::Sent);
         QCOMPARE(m.history.last().at.toMSecsSinceEpoch(), m_clock.nowMs());
         QCOMPARE(m.history.last().server, QStringLiteral("smtp.example.net:587"));
         for (const RecipientRecord &rr : m.recipients)
@@ -305,7 +322,7 @@ private slots:
         m.dsn.ret = DsnRequest::Ret::Hdrs;
         m.dsn.envid = "env 1";
         QString error;
-        const qint64 id = m_store->enqueue(m, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
         QVERIFY2(id, qPrintable(error));
         m_dispatcher->start();
         const SendRequest *r = waitRequest(1);
@@ -348,11 +365,75 @@ private slots:
         QCOMPARE(m.recipients[1].reply.enhanced, QByteArray("5.1.1"));
         QCOMPARE(m.recipients[1].reply.text(), QStringLiteral("no such user"));
         QCOMPARE(m.recipients[2].state, MessageState::Sent);
+        // Sent, but partial: the refusal is the message's reply and the user is told who.
+        QCOMPARE(m.delivery(), Delivery::Partial);
+        QCOMPARE(m.recipientCount, 3);
+        QCOMPARE(m.refusedRecipients, 1);
+        QCOMPARE(m.errorClass, ErrorClass::None);
+        QCOMPARE(m.lastReply.code, 550);
+        QCOMPARE(m.lastDetail, QStringLiteral("1 of 3 recipients refused: nobody@example.net"));
+        QCOMPARE(m.history.last().event, HistoryEvent::SentSomeRefused);
+        QCOMPARE(m_notices->count(), 1);
+        const Notice n = m_notices->first().first().value<Notice>();
+        QCOMPARE(n.kind, Notice::Kind::PartiallySent);
+        QCOMPARE(n.messageId, id);
+        QCOMPARE(n.account, QStringLiteral("work"));
+        QCOMPARE(n.count, 2);
+        QCOMPARE(n.recipients, 3);
+        QCOMPARE(n.refused.size(), 1);
+        QCOMPARE(n.refused[0].address, QByteArray("nobody@example.net"));
+        QCOMPARE(n.refused[0].reply.text(), QStringLiteral("no such user"));
+        QCOMPARE(n.result.reply.code, 550);
         // Nothing is retried.
         m_clock.advance(10 * kHour);
         m_dispatcher->wake();
         settle();
         QCOMPARE(m_transport->requests.size(), 1);
+        QCOMPARE(m_notices->count(), 1);
+    }
+
+    // A recipient refused (5xx) and one deferred (4xx): the deferred one is retried on its own;
+    // when it goes through, the message is sent but partial, and only then is the user told,
+    // once, about the refusal of the first attempt.
+    void refusedThenDeferredEndsPartial()
+    {
+        const qint64 id =
+            enqueue("mixed", {"bob@example.net", "nobody@example.net", "later@example.net"});
+        m_dispatcher->start();
+        const SendRequest *r = waitRequest(1);
+        QVERIFY(r);
+        TransactionResult tx = accepted(*r);
+        tx.recipients[1] =
+            RecipientResult{"nobody@example.net", reply(550, "5.1.1", "no such user"), false};
+        tx.recipients[2] =
+            RecipientResult{"later@example.net", reply(451, "4.2.0", "try again later"), false};
+        m_transport->finish(tx);
+        settle();
+        MessageRecord m = record(id);
+        QCOMPARE(m.state, MessageState::Queued);
+        QCOMPARE(m.delivery(), Delivery::None);
+        QCOMPARE(m.refusedRecipients, 1);
+        QCOMPARE(m_notices->count(), 0); // not done yet
+        m_clock.advance(2 * kMinute);
+        m_dispatcher->wake();
+        r = waitRequest(2);
+        QVERIFY(r);
+        QCOMPARE(r->message.recipients, QList<QByteArray>{"later@example.net"});
+        m_transport->finish(accepted(*r));
+        settle();
+        m = record(id);
+        QCOMPARE(m.state, MessageState::Sent);
+        QCOMPARE(m.delivery(), Delivery::Partial);
+        QCOMPARE(m.lastReply.code, 550);
+        QCOMPARE(m.history.last().event, HistoryEvent::SentSomeRefused);
+        QCOMPARE(m_notices->count(), 1);
+        const Notice n = m_notices->first().first().value<Notice>();
+        QCOMPARE(n.kind, Notice::Kind::PartiallySent);
+        QCOMPARE(n.count, 2);
+        QCOMPARE(n.recipients, 3);
+        QCOMPARE(n.refused.size(), 1);
+        QCOMPARE(n.refused[0].address, QByteArray("nobody@example.net"));
+        QCOMPARE(n.refused[0].reply.code, 550);
     }
 
     // | some RCPT 4xx, others 2xx | sent to the accepted; a retry for the 4xx recipients only |
@@ -398,6 +479,7 @@ private slots:
         for (const RecipientRecord &rr : m.recipients)
             QCOMPARE(rr.state, MessageState::Sent);
         QCOMPARE(m_notices->count(), 0);
+        QCOMPARE(m.delivery(), Delivery::Complete);
     }
 
     // | 4xx, timeout, connection lost, DNS failure | queued again with backoff: 1 min doubling
@@ -435,7 +517,7 @@ private slots:
             QCOMPARE(m.errorClass, ErrorClass(cls));
             QCOMPARE(m.lastReply.code, code);
             QVERIFY(!m.uncertain);
-            QCOMPARE(m.history.last().event, QStringLiteral("deferred"));
+            QCOMPARE(m.history.last().event, HistoryEvent::Deferred);
             const qint64 wait = m.nextAttemptAt.toMSecsSinceEpoch() - t0;
             const auto [lo, hi] = window(attempt);
             QVERIFY2(wait >= lo && wait <= hi,
@@ -484,7 +566,7 @@ private slots:
         QVERIFY(n > 5);
         const MessageRecord m = record(id);
         QCOMPARE(m.state, MessageState::Failed);
-        QCOMPARE(m.history.last().event, QStringLiteral("expired"));
+        QCOMPARE(m.history.last().event, HistoryEvent::Expired);
         QCOMPARE(m.lastReply.code, 452);
         QCOMPARE(m_notices->count(), 1);
         const Notice notice = m_notices->first().first().value<Notice>();
@@ -627,7 +709,7 @@ private slots:
         QCOMPARE(m.lastReply.code, code);
         if (code)
             QCOMPARE(m.lastReply.text(), QStringLiteral("message refused"));
-        QCOMPARE(m.history.last().event, QStringLiteral("failed"));
+        QCOMPARE(m.history.last().event, HistoryEvent::Failed);
         for (const RecipientRecord &rr : m.recipients)
             QCOMPARE(rr.state, MessageState::Failed);
         QCOMPARE(m_notices->count(), 1);
@@ -688,7 +770,7 @@ private slots:
             const MessageRecord m = record(id);
             QCOMPARE(m.state, MessageState::Held);
             QCOMPARE(m.errorClass, ErrorClass(cls));
-            QCOMPARE(m.history.last().event, QStringLiteral("held (account paused)"));
+            QCOMPARE(m.history.last().event, HistoryEvent::HeldAccountPaused);
         }
         QCOMPARE(record(a).attempts, 1);
         QCOMPARE(record(b).attempts, 0);
@@ -764,8 +846,8 @@ private slots:
         QVERIFY(m.uncertain);
         QCOMPARE(m.attempts, 1);
         QVERIFY(m.history.last().uncertain);
-        QVERIFY2(m.history.last().event.contains(QLatin1String("uncertain")),
-                 qPrintable(m.history.last().event));
+        QVERIFY2(historyEventName(m.history.last().event).contains(QLatin1String("uncertain")),
+                 qPrintable(historyEventName(m.history.last().event)));
         const qint64 wait = m.nextAttemptAt.toMSecsSinceEpoch() - t0;
         QVERIFY(wait >= window(1).first && wait <= window(1).second);
         QCOMPARE(m_notices->count(), 0);
@@ -824,12 +906,12 @@ private slots:
         tearDown();
         build();
         m_clock.advance(1000);
-        QCOMPARE(m_store->recoverInterrupted(), 2);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 2);
         for (qint64 id : {a, b}) {
             const MessageRecord m = record(id);
             QCOMPARE(m.state, MessageState::Queued);
             QCOMPARE(m.attempts, 0);
-            QCOMPARE(m.history.last().event, QStringLiteral("recovered"));
+            QCOMPARE(m.history.last().event, HistoryEvent::Recovered);
         }
         m_dispatcher->start();
         QVERIFY(waitRequest(2));
@@ -845,16 +927,7 @@ private slots:
     {
         // No password (the command fails): the message is held, the account paused, and the
         // dispatcher says it is idle (activityChanged(false)), or `outpost flush` never ends.
-        Account a;
-        a.name = QStringLiteral("locked");
-        a.host = QStringLiteral("smtp.example.net");
-        a.port = 587;
-        a.security = Security::StartTls;
-        a.user = QStringLiteral("alice");
-        a.from = QStringLiteral("alice@example.org");
-        a.passwordCommand = QStringLiteral("false");
-        QString error;
-        QVERIFY2(m_accounts->add(a, &error), qPrintable(error));
+        QVERIFY(addAccountWithPasswordCommand(QStringLiteral("locked"), QStringLiteral("false")));
         const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("locked"));
         QSignalSpy activity(m_dispatcher.get(), &Dispatcher::activityChanged);
         m_dispatcher->start();
@@ -862,8 +935,33 @@ private slots:
         QVERIFY(!m_dispatcher->isBusy());
         QCOMPARE(m_transport->requests.size(), 0);
         QCOMPARE(record(id).state, MessageState::Held);
-        QVERIFY(m_store->summary(id)->heldByAccount);
+        QVERIFY(m_storage->reader()->summary(id)->heldByAccount);
         QVERIFY(m_accounts->isPaused(QStringLiteral("locked")));
+    }
+
+    // A password command that hangs is no refused login: the message waits for the backoff
+    // with its own class and words, the account is not paused, and the stopped command leaves
+    // no warning behind.
+    void hangingPasswordCommandIsRetried()
+    {
+        QTest::failOnWarning(QRegularExpression(QStringLiteral("Destroyed while process")));
+        QVERIFY(addAccountWithPasswordCommand(QStringLiteral("slow"), QStringLiteral("sleep 30")));
+        QString error;
+        QVERIFY(m_settings->set(QStringLiteral("slow"), QStringLiteral("timeout.password_command"),
+                                QStringLiteral("200"), &error));
+        const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("slow"));
+        QSignalSpy activity(m_dispatcher.get(), &Dispatcher::activityChanged);
+        m_dispatcher->start();
+        QTRY_VERIFY_WITH_TIMEOUT(!activity.isEmpty() && !activity.last().at(0).toBool(), 10000);
+        QCOMPARE(m_transport->requests.size(), 0);
+        const MessageRecord m = record(id);
+        QCOMPARE(m.state, MessageState::Queued);
+        QCOMPARE(m.errorClass, ErrorClass::Credentials);
+        QCOMPARE(m.lastDetail, QStringLiteral("the password command did not finish in 1 s"));
+        QCOMPARE(m.attempts, 1);
+        QVERIFY(m.nextAttemptAt > m_clock.now()); // the backoff, not at once
+        QVERIFY(!m.heldByAccount);
+        QVERIFY(!m_accounts->isPaused(QStringLiteral("slow")));
     }
 
     void scheduledSend()

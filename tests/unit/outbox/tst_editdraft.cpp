@@ -1,5 +1,5 @@
 // "Edit (back to draft)" in core: mime::parseDraft reads a stored message back into a Draft
-// (data-driven), OutboxStore::takeBackToDraft / replaceDraft and Service::editMessage /
+// (data-driven), OutboxWriter::takeBackToDraft / replaceDraft and Service::editMessage /
 // replaceMessage: taken out of sending atomically, refused while being sent, replaced in
 // place (same id, no duplicate), kept as a draft.
 
@@ -9,6 +9,7 @@
 #include "mime/MessageParse.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Service.h"
+#include "storage/Storage.h"
 
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -144,20 +145,21 @@ void TestEditDraft::editAndSendReplaces_data()
 void TestEditDraft::editAndSendReplaces()
 {
     QFETCH(QString, before);
-    OutboxStore *store = m_service->store();
+    const OutboxReader *store = m_service->outbox();
+    Storage *storage = m_service->storage();
     const auto r = m_service->enqueue(QStringLiteral("work"), sampleDraft());
     QVERIFY2(r.ok(), qPrintable(r.error));
     QString error;
     if (before == QLatin1String("held")) {
-        QVERIFY2(store->hold(r.id, &error), qPrintable(error));
+        QVERIFY2(storage->writeNow(&OutboxWriter::hold, r.id, &error), qPrintable(error));
     } else if (before == QLatin1String("failed")) {
         DeliveryUpdate u;
         u.id = r.id;
         u.state = MessageState::Failed;
         u.errorClass = ErrorClass::Permanent;
         u.reply.code = 550;
-        u.event = QStringLiteral("failed");
-        QVERIFY2(store->applyUpdate(u, &error), qPrintable(error));
+        u.event = HistoryEvent::Failed;
+        QVERIFY2(storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
     }
     const QByteArray oldMessageId = store->summary(r.id)->messageId;
 
@@ -165,7 +167,8 @@ void TestEditDraft::editAndSendReplaces()
     QVERIFY2(e.ok(), qPrintable(e.error));
     QCOMPARE(e.account, QStringLiteral("work"));
     QCOMPARE(store->summary(r.id)->state, MessageState::Draft);
-    QVERIFY(store->claimDue(10, {}).isEmpty()); // out of sending
+    QVERIFY(storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                .isEmpty()); // out of sending
     QCOMPARE(e.draft.subject, sampleDraft().subject);
     QCOMPARE(e.draft.bcc.size(), 1);
     QCOMPARE(e.draft.attachments.size(), 1);
@@ -193,28 +196,31 @@ void TestEditDraft::editAndSendReplaces()
                                        "dave@example.net"}));
     QVERIFY(store->messageData(r.id).contains("Subject: Minutes (corrected)"));
     // The edited message is due again and a second replace is refused (it is queued now).
-    QCOMPARE(store->claimDue(10, {}).size(), 1);
+    QCOMPARE(storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).size(), 1);
     QVERIFY(!m_service->replaceMessage(r.id, e.account, edited).ok());
 }
 
 void TestEditDraft::refusedWhileSending()
 {
-    OutboxStore *store = m_service->store();
+    const OutboxReader *store = m_service->outbox();
+    Storage *storage = m_service->storage();
     const auto r = m_service->enqueue(QStringLiteral("work"), sampleDraft());
     QVERIFY(r.ok());
-    QCOMPARE(store->claimDue(10, {}).size(), 1); // the dispatcher has it: `sending`
+    QCOMPARE(storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).size(),
+             1); // the dispatcher has it: `sending`
     const auto e = m_service->editMessage(r.id);
     QVERIFY(!e.ok());
     QCOMPARE(e.error, QStringLiteral("message %1 is being sent right now").arg(r.id));
     QCOMPARE(store->summary(r.id)->state, MessageState::Sending); // untouched
     QString error;
-    QVERIFY(!store->takeBackToDraft(r.id + 100, &error));
+    QVERIFY(!storage->writeNow(&OutboxWriter::takeBackToDraft, r.id + 100, &error));
     QCOMPARE(error, QStringLiteral("no message with id %1").arg(r.id + 100));
 }
 
 void TestEditDraft::keptAsDraftAndReopened()
 {
-    OutboxStore *store = m_service->store();
+    const OutboxReader *store = m_service->outbox();
+    Storage *storage = m_service->storage();
     const auto r = m_service->enqueue(QStringLiteral("work"), sampleDraft());
     QVERIFY(r.ok());
     auto e = m_service->editMessage(r.id);
@@ -224,7 +230,7 @@ void TestEditDraft::keptAsDraftAndReopened()
     QVERIFY2(kept.ok(), qPrintable(kept.error));
     QCOMPARE(store->count(MessageState::Draft), 1);
     QCOMPARE(store->count(), 1);
-    QVERIFY(store->claimDue(10, {}).isEmpty());
+    QVERIFY(storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
     // Reopened: the same draft, with what was typed.
     const auto again = m_service->editMessage(r.id);
     QVERIFY(again.ok());
@@ -247,7 +253,7 @@ void TestEditDraft::asyncInOrderOffThisThread()
                                            i == 2 ? MessageState::Draft : MessageState::Queued);
         QVERIFY2(tickets.last() > 0, qPrintable(error));
     }
-    QCOMPARE(m_service->store()->count(), 0); // nothing before the event loop ran
+    QCOMPARE(m_service->outbox()->count(), 0); // nothing before the event loop ran
     QTRY_COMPARE(enqueued.count(), 3);
     QCOMPARE(failed.count(), 0);
     qint64 last = 0;
@@ -256,13 +262,13 @@ void TestEditDraft::asyncInOrderOffThisThread()
         const qint64 id = enqueued.at(i).at(1).toLongLong();
         QVERIFY(id > last);
         last = id;
-        const auto s = m_service->store()->summary(id);
+        const auto s = m_service->outbox()->summary(id);
         QVERIFY(s);
         QCOMPARE(s->subject, QStringLiteral("async %1").arg(i));
         QCOMPARE(s->state, i == 2 ? MessageState::Draft : MessageState::Queued);
     }
-    QVERIFY(m_service->store()->messageData(last).contains("=?UTF-8?"));
-    QCOMPARE(m_service->store()->addressCompletions(QStringLiteral("carol")),
+    QVERIFY(m_service->outbox()->messageData(last).contains("=?UTF-8?"));
+    QCOMPARE(m_service->storage()->addressBook()->completions(QStringLiteral("carol")),
              QStringList{QStringLiteral("carol@example.net")});
 
     // The draft replaced in place; then, no longer a draft, a second replacement is refused.
@@ -273,11 +279,11 @@ void TestEditDraft::asyncInOrderOffThisThread()
     QTRY_COMPARE(enqueued.count(), 4);
     QCOMPARE(enqueued.at(3).at(0).value<quint64>(), r1);
     QCOMPARE(enqueued.at(3).at(1).toLongLong(), last);
-    QCOMPARE(m_service->store()->summary(last)->subject, QStringLiteral("replaced"));
+    QCOMPARE(m_service->outbox()->summary(last)->subject, QStringLiteral("replaced"));
     const quint64 r2 = m_service->replaceMessageAsync(last, QStringLiteral("work"), d, &error);
     QTRY_COMPARE(failed.count(), 1);
     QCOMPARE(failed.at(0).at(0).value<quint64>(), r2);
-    QCOMPARE(m_service->store()->count(), 3);
+    QCOMPARE(m_service->outbox()->count(), 3);
 
     // Refused at once: no such account.
     error.clear();
@@ -294,7 +300,7 @@ void TestEditDraft::asyncInOrderOffThisThread()
     o.dispatch = false;
     m_service = new Service(o);
     QVERIFY2(m_service->open(&error), qPrintable(error));
-    QCOMPARE(m_service->store()->count(), 4);
+    QCOMPARE(m_service->outbox()->count(), 4);
 }
 
 QTEST_GUILESS_MAIN(TestEditDraft)

@@ -41,6 +41,13 @@ QJsonObject reference(const MessageSummary &m)
     o.insert(QStringLiteral("size"), m.size);
     o.insert(QStringLiteral("message_id"), QString::fromLatin1(m.messageId));
     o.insert(QStringLiteral("dsn"), json::dsn(m.dsn));
+    // Whether a sent message reached every recipient: "complete" or "partial", else null.
+    QJsonValue delivery(QJsonValue::Null);
+    if (m.state == MessageState::Sent)
+        delivery = m.refusedRecipients > 0 ? QStringLiteral("partial") : QStringLiteral("complete");
+    o.insert(QStringLiteral("delivery"), delivery);
+    o.insert(QStringLiteral("recipient_count"), m.recipientCount);
+    o.insert(QStringLiteral("refused_recipients"), m.refusedRecipients);
     return o;
 }
 
@@ -97,6 +104,22 @@ private slots:
         QVERIFY(json::isoOrNull(QDateTime()).isNull());
     }
 
+    void deliveryOfASentMessage()
+    {
+        MessageSummary m;
+        m.state = MessageState::Sent;
+        m.recipientCount = 2;
+        QCOMPARE(json::summary(m).value(QStringLiteral("delivery")), QJsonValue(u"complete"_qs));
+        m.refusedRecipients = 1;
+        const QJsonObject partial = json::summary(m);
+        QCOMPARE(partial.value(QStringLiteral("delivery")), QJsonValue(u"partial"_qs));
+        QCOMPARE(partial.value(QStringLiteral("state")), QJsonValue(u"sent"_qs));
+        QCOMPARE(partial.value(QStringLiteral("refused_recipients")), QJsonValue(1));
+        QCOMPARE(partial.value(QStringLiteral("recipient_count")), QJsonValue(2));
+        m.state = MessageState::Failed;
+        QVERIFY(json::summary(m).value(QStringLiteral("delivery")).isNull());
+    }
+
     void summaryObjectsEqualTheReference()
     {
         // Messages that share some fields with the one before and differ in others, back and
@@ -133,6 +156,8 @@ private slots:
                 m.dsn.ret = i % 11 == 1 ? DsnRequest::Ret::Hdrs : DsnRequest::Ret::Default;
                 m.dsn.envid = i % 11 == 2 ? "env-1" : "";
             }
+            m.recipientCount = 1 + i % 3;
+            m.refusedRecipients = i % 7 == 0 ? 0 : i % m.recipientCount;
             messages << m;
         }
         json::SummaryObjects objects;

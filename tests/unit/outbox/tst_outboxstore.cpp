@@ -1,14 +1,18 @@
-// OutboxStore and Database (design.md §4): the life of a message in the store, the schema
-// version and migrations, a corrupt file, a full disk. Time comes from a MockClock.
+// The outbox storage (OutboxReader, OutboxWriter, Storage) and Database (design.md §4): the life of
+// a message in the store, the schema version and migrations, a corrupt file, a full disk. Time
+// comes from a MockClock.
 
 #include "outbox/Clock.h"
-#include "outbox/Database.h"
-#include "outbox/OutboxStore.h"
+#include "storage/Database.h"
+#include "storage/Salvage.h"
+#include "storage/Storage.h"
 
+#include <QDir>
 #include <QFile>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
@@ -51,7 +55,7 @@ QByteArray readFile(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-bool hasEvent(const MessageRecord &r, const QString &event)
+bool hasEvent(const MessageRecord &r, HistoryEvent event)
 {
     for (const HistoryEntry &h : r.history) {
         if (h.event == event)
@@ -70,24 +74,24 @@ private:
     QTemporaryDir m_dir;
     MockClock m_clock;
     std::unique_ptr<Database> m_db;
-    std::unique_ptr<OutboxStore> m_store;
+    std::unique_ptr<Storage> m_storage;
 
     QString dbPath() const { return m_dir.filePath(QStringLiteral("outbox.sqlite")); }
 
     void reopen()
     {
-        m_store.reset();
+        m_storage.reset();
         m_db = std::make_unique<Database>();
         QString error;
         QVERIFY2(m_db->open(dbPath(), &error), qPrintable(error));
-        m_store = std::make_unique<OutboxStore>(m_db.get(), &m_clock);
+        m_storage = std::make_unique<Storage>(m_db.get(), &m_clock);
     }
 
 private slots:
     void init()
     {
         QVERIFY(m_dir.isValid());
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         QFile::remove(dbPath());
         QFile::remove(dbPath() + QStringLiteral("-wal"));
@@ -97,21 +101,21 @@ private slots:
     }
     void cleanup()
     {
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
     }
 
     void enqueueStoresEverything()
     {
-        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
+        QSignalSpy changed(m_storage->reader(), &OutboxReader::messageChanged);
         QString error;
         const NewMessage m = makeMessage("one", {"bob@example.net", "carol@example.net"});
-        const qint64 id = m_store->enqueue(m, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
         QVERIFY2(id > 0, qPrintable(error));
         QCOMPARE(changed.count(), 1);
         QCOMPARE(changed.first().first().toLongLong(), id);
 
-        const auto rec = m_store->message(id);
+        const auto rec = m_storage->reader()->message(id);
         QVERIFY(rec);
         QCOMPARE(rec->state, MessageState::Queued);
         QCOMPARE(rec->account, QStringLiteral("work"));
@@ -126,26 +130,28 @@ private slots:
         QCOMPARE(rec->recipients[1].address, QByteArray("carol@example.net"));
         QCOMPARE(rec->recipients[1].state, MessageState::Queued);
         QCOMPARE(rec->history.size(), 1);
-        QCOMPARE(rec->history[0].event, QStringLiteral("queued"));
-        QCOMPARE(m_store->messageData(id), m.data);
-        QCOMPARE(m_store->count(MessageState::Queued), 1);
+        QCOMPARE(rec->history[0].event, HistoryEvent::Queued);
+        QCOMPARE(m_storage->reader()->messageData(id), m.data);
+        QCOMPARE(m_storage->reader()->count(MessageState::Queued), 1);
     }
 
     void enqueueManyIsAllOrNothing()
     {
         QString error;
-        const QList<qint64> ids =
-            m_store->enqueueMany({makeMessage("a"), makeMessage("b"), makeMessage("c")}, &error);
+        const QList<qint64> ids = m_storage->writeNow(
+            &OutboxWriter::enqueueMany,
+            QList<NewMessage>{makeMessage("a"), makeMessage("b"), makeMessage("c")}, &error);
         QCOMPARE(ids.size(), 3);
-        QCOMPARE(m_store->count(), 3);
+        QCOMPARE(m_storage->reader()->count(), 3);
         // The second message breaks a constraint (NULL account): none of the batch is stored.
         NewMessage bad = makeMessage("bad");
         bad.account = QString();
         const QList<qint64> none =
-            m_store->enqueueMany({makeMessage("d"), bad, makeMessage("e")}, &error);
+            m_storage->writeNow(&OutboxWriter::enqueueMany,
+                                QList<NewMessage>{makeMessage("d"), bad, makeMessage("e")}, &error);
         QVERIFY(none.isEmpty());
         QVERIFY(!error.isEmpty());
-        QCOMPARE(m_store->count(), 3);
+        QCOMPARE(m_storage->reader()->count(), 3);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 3);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 3);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 3);
@@ -154,25 +160,27 @@ private slots:
     void claimMarksSendingOldestFirst()
     {
         QString error;
-        const qint64 a = m_store->enqueue(makeMessage("a"), &error);
+        const qint64 a = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
         m_clock.advance(10);
-        const qint64 b = m_store->enqueue(makeMessage("b"), &error);
-        const qint64 c = m_store->enqueue(makeMessage("c"), &error);
-        QList<ClaimedMessage> claimed = m_store->claimDue(2, {});
+        const qint64 b = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("b"), &error);
+        const qint64 c = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("c"), &error);
+        QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 2, QStringList{}, qint64(-1));
         QCOMPARE(claimed.size(), 2);
         QCOMPARE(claimed[0].id, a);
         QCOMPARE(claimed[1].id, b);
         QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
-        QCOMPARE(claimed[0].data, m_store->messageData(a));
+        QCOMPARE(claimed[0].data, m_storage->reader()->messageData(a));
         QCOMPARE(claimed[0].reversePath, QByteArray("alice@example.org"));
-        QCOMPARE(m_store->summary(a)->state, MessageState::Sending);
-        QCOMPARE(m_store->summary(c)->state, MessageState::Queued);
+        QCOMPARE(m_storage->reader()->summary(a)->state, MessageState::Sending);
+        QCOMPARE(m_storage->reader()->summary(c)->state, MessageState::Queued);
         // Claimed messages are not claimed again.
-        claimed = m_store->claimDue(10, {});
+        claimed = m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1));
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].id, c);
-        QVERIFY(m_store->claimDue(10, {}).isEmpty());
-        QCOMPARE(m_store->nextDueMs({}), -1);
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+        QCOMPARE(m_storage->reader()->nextDueMs({}), -1);
     }
 
     void claimSkipsAccountsAndFutureMessages()
@@ -180,18 +188,26 @@ private slots:
         QString error;
         NewMessage other = makeMessage("other");
         other.account = QStringLiteral("home");
-        const qint64 h = m_store->enqueue(other, &error);
+        const qint64 h = m_storage->writeNow(&OutboxWriter::enqueue, other, &error);
         NewMessage later = makeMessage("later");
         later.sendAt = m_clock.now().addSecs(3600);
-        const qint64 l = m_store->enqueue(later, &error);
+        const qint64 l = m_storage->writeNow(&OutboxWriter::enqueue, later, &error);
         QVERIFY(h > 0 && l > 0);
-        QVERIFY(m_store->claimDue(10, {QStringLiteral("home")}).isEmpty());
-        QCOMPARE(m_store->nextDueMs({QStringLiteral("home")}), m_clock.nowMs() + 3600 * 1000);
-        QCOMPARE(m_store->nextDueMs({}), m_clock.nowMs());
+        QVERIFY(m_storage
+                    ->writeNow(&OutboxWriter::claimDue, 10, QStringList{QStringLiteral("home")},
+                               qint64(-1))
+                    .isEmpty());
+        QCOMPARE(m_storage->reader()->nextDueMs({QStringLiteral("home")}),
+                 m_clock.nowMs() + 3600 * 1000);
+        QCOMPARE(m_storage->reader()->nextDueMs({}), m_clock.nowMs());
         m_clock.advance(3600 * 1000 - 1);
-        QVERIFY(m_store->claimDue(10, {QStringLiteral("home")}).isEmpty());
+        QVERIFY(m_storage
+                    ->writeNow(&OutboxWriter::claimDue, 10, QStringList{QStringLiteral("home")},
+                               qint64(-1))
+                    .isEmpty());
         m_clock.advance(1);
-        const QList<ClaimedMessage> claimed = m_store->claimDue(10, {QStringLiteral("home")});
+        const QList<ClaimedMessage> claimed = m_storage->writeNow(
+            &OutboxWriter::claimDue, 10, QStringList{QStringLiteral("home")}, qint64(-1));
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].id, l);
     }
@@ -200,21 +216,23 @@ private slots:
     {
         QString error;
         const qint64 id =
-            m_store->enqueue(makeMessage("a", {"bob@example.net", "carol@example.net"}), &error);
-        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+            m_storage->writeNow(&OutboxWriter::enqueue,
+                                makeMessage("a", {"bob@example.net", "carol@example.net"}), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
         m_clock.advance(500);
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Sent;
         u.reply = SmtpReply{250, "2.0.0", {"Ok: queued as 17"}};
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.server = QStringLiteral("smtp.example.net:587");
         u.recipients = {
             RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, "2.1.5", {"ok"}}},
             RecipientRecord{"carol@example.net", MessageState::Failed,
                             SmtpReply{550, "5.1.1", {"no such user"}}}};
-        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
-        const auto rec = m_store->message(id);
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
+        const auto rec = m_storage->reader()->message(id);
         QCOMPARE(rec->state, MessageState::Sent);
         QCOMPARE(rec->attempts, 1);
         QCOMPARE(rec->lastReply.code, 250);
@@ -224,7 +242,7 @@ private slots:
         QCOMPARE(rec->recipients[1].state, MessageState::Failed);
         QCOMPARE(rec->recipients[1].reply.code, 550);
         QCOMPARE(rec->history.size(), 2);
-        QCOMPARE(rec->history[1].event, QStringLiteral("sent"));
+        QCOMPARE(rec->history[1].event, HistoryEvent::Sent);
         QCOMPARE(rec->history[1].server, QStringLiteral("smtp.example.net:587"));
         QCOMPARE(rec->history[1].at.toMSecsSinceEpoch(), m_clock.nowMs());
     }
@@ -232,26 +250,27 @@ private slots:
     void applyUpdateUncertainStays()
     {
         QString error;
-        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
-        m_store->claimDue(1, {});
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Network;
         u.uncertain = true;
         u.nextAttemptAt = m_clock.now().addSecs(60);
-        u.event = QStringLiteral("delivery uncertain; queued again");
-        QVERIFY(m_store->applyUpdate(u, &error));
-        QVERIFY(m_store->summary(id)->uncertain);
+        u.event = HistoryEvent::UncertainRequeued;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QVERIFY(m_storage->reader()->summary(id)->uncertain);
         // A later attempt without the flag does not clear it.
         m_clock.advance(60'000);
-        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
         u.uncertain = false;
         u.state = MessageState::Sent;
         u.errorClass = ErrorClass::None;
-        u.event = QStringLiteral("sent");
-        QVERIFY(m_store->applyUpdate(u, &error));
-        const auto rec = m_store->message(id);
+        u.event = HistoryEvent::Sent;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        const auto rec = m_storage->reader()->message(id);
         QVERIFY(rec->uncertain);
         QCOMPARE(rec->attempts, 2);
         QVERIFY(rec->history[1].uncertain);
@@ -261,101 +280,106 @@ private slots:
     void notCountedAttempt()
     {
         QString error;
-        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
-        m_store->claimDue(1, {});
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Network;
         u.countAttempt = false;
-        u.event = QStringLiteral("deferred");
-        QVERIFY(m_store->applyUpdate(u, &error));
-        QCOMPARE(m_store->summary(id)->attempts, 0);
+        u.event = HistoryEvent::Deferred;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QCOMPARE(m_storage->reader()->summary(id)->attempts, 0);
     }
 
     void recoverInterruptedQueuesWithNote()
     {
         QString error;
-        const qint64 a = m_store->enqueue(makeMessage("a"), &error);
-        const qint64 b = m_store->enqueue(makeMessage("b"), &error);
-        const qint64 c = m_store->enqueue(makeMessage("c"), &error);
-        QCOMPARE(m_store->claimDue(2, {}).size(), 2);
+        const qint64 a = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        const qint64 b = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("b"), &error);
+        const qint64 c = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("c"), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 2, QStringList{}, qint64(-1)).size(),
+                 2);
         // The process dies here: a new store on the same file finds them in `sending`.
         reopen();
         m_clock.advance(5000);
-        QSignalSpy reset(m_store.get(), &OutboxStore::messagesReset);
-        QCOMPARE(m_store->recoverInterrupted(), 2);
+        QSignalSpy reset(m_storage->reader(), &OutboxReader::messagesReset);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 2);
         QCOMPARE(reset.count(), 1);
         for (qint64 id : {a, b}) {
-            const auto rec = m_store->message(id);
+            const auto rec = m_storage->reader()->message(id);
             QCOMPARE(rec->state, MessageState::Queued);
             QCOMPARE(rec->attempts, 0);
             QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
-            QCOMPARE(rec->history.last().event, QStringLiteral("recovered"));
+            QCOMPARE(rec->history.last().event, HistoryEvent::Recovered);
         }
-        QVERIFY(!hasEvent(*m_store->message(c), QStringLiteral("recovered")));
-        QCOMPARE(m_store->recoverInterrupted(), 0);
-        QCOMPARE(m_store->claimDue(10, {}).size(), 3);
+        QVERIFY(!hasEvent(*m_storage->reader()->message(c), HistoryEvent::Recovered));
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 0);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).size(),
+                 3);
     }
 
     void holdReleaseRetryRemove()
     {
         QString error;
-        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
-        QVERIFY(m_store->hold(id, &error));
-        QCOMPARE(m_store->summary(id)->state, MessageState::Held);
-        QVERIFY(m_store->claimDue(10, {}).isEmpty());
-        QVERIFY(!m_store->hold(id, &error)); // already held
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::hold, id, &error));
+        QCOMPARE(m_storage->reader()->summary(id)->state, MessageState::Held);
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::hold, id, &error)); // already held
         QVERIFY(!error.isEmpty());
-        QVERIFY(m_store->release(id, &error));
-        QCOMPARE(m_store->summary(id)->state, MessageState::Queued);
-        QVERIFY(!m_store->release(id, &error)); // not held
+        QVERIFY(m_storage->writeNow(&OutboxWriter::release, id, &error));
+        QCOMPARE(m_storage->reader()->summary(id)->state, MessageState::Queued);
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::release, id, &error)); // not held
 
         // A failed message can be retried: it and its failed recipients are queued again.
-        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
-        QVERIFY(!m_store->hold(id, &error));   // sending: no
-        QVERIFY(!m_store->remove(id, &error)); // sending: no
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::hold, id, &error));   // sending: no
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::remove, id, &error)); // sending: no
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Failed;
         u.errorClass = ErrorClass::Permanent;
         u.reply = SmtpReply{554, "5.7.1", {"rejected"}};
-        u.event = QStringLiteral("failed");
+        u.event = HistoryEvent::Failed;
         u.recipients = {RecipientRecord{"bob@example.net", MessageState::Failed, u.reply}};
-        QVERIFY(m_store->applyUpdate(u, &error));
-        QVERIFY(!m_store->release(id, &error));
-        QVERIFY(m_store->retryNow(id, &error));
-        auto rec = m_store->message(id);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::release, id, &error));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::retryNow, id, &error, nullptr));
+        auto rec = m_storage->reader()->message(id);
         QCOMPARE(rec->state, MessageState::Queued);
         QCOMPARE(rec->recipients[0].state, MessageState::Queued);
-        const QStringList events = [&] {
-            QStringList e;
+        const QList<HistoryEvent> events = [&] {
+            QList<HistoryEvent> e;
             for (const HistoryEntry &h : rec->history)
                 e << h.event;
             return e;
         }();
-        QCOMPARE(events, (QStringList{QStringLiteral("queued"), QStringLiteral("held by the user"),
-                                      QStringLiteral("released"), QStringLiteral("failed"),
-                                      QStringLiteral("retry requested")}));
-        const QList<ClaimedMessage> claimed = m_store->claimDue(1, {});
+        QCOMPARE(events, (QList<HistoryEvent>{HistoryEvent::Queued, HistoryEvent::HeldByUser,
+                                              HistoryEvent::Released, HistoryEvent::Failed,
+                                              HistoryEvent::RetryRequested}));
+        const QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
         u.state = MessageState::Sent;
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.recipients = {
             RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, {}, {"ok"}}}};
-        QVERIFY(m_store->applyUpdate(u, &error));
-        QVERIFY(!m_store->retryNow(id, &error)); // sent: no
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::retryNow, id, &error, nullptr)); // sent: no
 
-        QSignalSpy changed(m_store.get(), &OutboxStore::messageChanged);
-        QVERIFY(m_store->remove(id, &error));
+        QSignalSpy changed(m_storage->reader(), &OutboxReader::messageChanged);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::remove, id, &error));
         QCOMPARE(changed.count(), 1);
-        QVERIFY(!m_store->message(id));
-        QVERIFY(m_store->messageData(id).isEmpty());
+        QVERIFY(!m_storage->reader()->message(id));
+        QVERIFY(m_storage->reader()->messageData(id).isEmpty());
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 0);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 0);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 0);
-        QVERIFY(!m_store->remove(id, &error));
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::remove, id, &error));
     }
 
     void releaseKeepsTheSchedule()
@@ -364,63 +388,72 @@ private slots:
         QString error;
         NewMessage later = makeMessage("later");
         later.sendAt = m_clock.now().addSecs(3600);
-        const qint64 id = m_store->enqueue(later, &error);
-        QVERIFY(m_store->hold(id, &error));
-        QVERIFY(m_store->release(id, &error));
-        QVERIFY(m_store->claimDue(10, {}).isEmpty());
-        QCOMPARE(m_store->nextDueMs({}), m_clock.nowMs() + 3600 * 1000);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, later, &error);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::hold, id, &error));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::release, id, &error));
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+        QCOMPARE(m_storage->reader()->nextDueMs({}), m_clock.nowMs() + 3600 * 1000);
         // The same when its account was paused and resumed.
-        QCOMPARE(m_store->holdAccount(QStringLiteral("work"), ErrorClass::Auth, {}, {}), 1);
-        QCOMPARE(m_store->releaseAccount(QStringLiteral("work")), 1);
-        QVERIFY(m_store->claimDue(10, {}).isEmpty());
-        QCOMPARE(m_store->nextDueMs({}), m_clock.nowMs() + 3600 * 1000);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::holdAccount, QStringLiteral("work"),
+                                     ErrorClass::Auth, SmtpReply{}, QString{}),
+                 1);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::releaseAccount, QStringLiteral("work")), 1);
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+        QCOMPARE(m_storage->reader()->nextDueMs({}), m_clock.nowMs() + 3600 * 1000);
         // "Retry" is the user asking for it now.
-        QVERIFY(m_store->retryNow(id, &error));
-        QCOMPARE(m_store->claimDue(10, {}).size(), 1);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::retryNow, id, &error, nullptr));
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).size(),
+                 1);
     }
 
     void holdAndReleaseAccount()
     {
         QString error;
-        const qint64 a = m_store->enqueue(makeMessage("a"), &error);
-        const qint64 b = m_store->enqueue(makeMessage("b"), &error);
+        const qint64 a = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        const qint64 b = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("b"), &error);
         NewMessage other = makeMessage("other");
         other.account = QStringLiteral("home");
-        const qint64 h = m_store->enqueue(other, &error);
-        QVERIFY(m_store->hold(b, &error)); // held by the user, stays held
-        QCOMPARE(m_store->holdAccount(QStringLiteral("work"), ErrorClass::Auth,
-                                      SmtpReply{535, "5.7.8", {"bad"}},
-                                      QStringLiteral("AUTH PLAIN refused")),
+        const qint64 h = m_storage->writeNow(&OutboxWriter::enqueue, other, &error);
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::hold, b, &error)); // held by the user, stays held
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::holdAccount, QStringLiteral("work"),
+                                     ErrorClass::Auth, SmtpReply{535, "5.7.8", {"bad"}},
+                                     QStringLiteral("AUTH PLAIN refused")),
                  1);
-        auto rec = m_store->message(a);
+        auto rec = m_storage->reader()->message(a);
         QCOMPARE(rec->state, MessageState::Held);
         QCOMPARE(rec->errorClass, ErrorClass::Auth);
         QCOMPARE(rec->lastReply.code, 535);
-        QCOMPARE(rec->history.last().event, QStringLiteral("held (account paused)"));
-        QCOMPARE(m_store->summary(h)->state, MessageState::Queued);
-        QCOMPARE(m_store->releaseAccount(QStringLiteral("work")), 1);
-        QCOMPARE(m_store->summary(a)->state, MessageState::Queued);
-        QCOMPARE(m_store->summary(b)->state, MessageState::Held);
+        QCOMPARE(rec->history.last().event, HistoryEvent::HeldAccountPaused);
+        QCOMPARE(m_storage->reader()->summary(h)->state, MessageState::Queued);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::releaseAccount, QStringLiteral("work")), 1);
+        QCOMPARE(m_storage->reader()->summary(a)->state, MessageState::Queued);
+        QCOMPARE(m_storage->reader()->summary(b)->state, MessageState::Held);
     }
 
     void makeAllDue()
     {
         QString error;
-        const qint64 id = m_store->enqueue(makeMessage("a"), &error);
-        m_store->claimDue(1, {});
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Transient;
         u.nextAttemptAt = m_clock.now().addSecs(600);
-        u.event = QStringLiteral("deferred");
-        QVERIFY(m_store->applyUpdate(u, &error));
+        u.event = HistoryEvent::Deferred;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
         NewMessage later = makeMessage("later");
         later.sendAt = m_clock.now().addSecs(3600);
-        m_store->enqueue(later, &error);
-        QVERIFY(m_store->claimDue(10, {}).isEmpty());
-        QCOMPARE(m_store->makeAllDue(), 1); // the deferred one, not the scheduled one
-        const QList<ClaimedMessage> claimed = m_store->claimDue(10, {});
+        m_storage->writeNow(&OutboxWriter::enqueue, later, &error);
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::makeAllDue),
+                 1); // the deferred one, not the scheduled one
+        const QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1));
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].id, id);
     }
@@ -438,9 +471,9 @@ private slots:
     void reopenKeepsData()
     {
         QString error;
-        const qint64 id = m_store->enqueue(makeMessage("kept"), &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("kept"), &error);
         reopen();
-        QCOMPARE(m_store->message(id)->subject, QStringLiteral("kept"));
+        QCOMPARE(m_storage->reader()->message(id)->subject, QStringLiteral("kept"));
         QSqlQuery q(m_db->db());
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
         QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
@@ -450,7 +483,7 @@ private slots:
     {
         // A version-0 file (an empty database someone created, with an unrelated table) is
         // migrated in place; what was in it stays.
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         const QString path = m_dir.filePath(QStringLiteral("old.sqlite"));
         {
@@ -472,8 +505,8 @@ private slots:
         QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
         QVERIFY(q.exec(QStringLiteral("SELECT t FROM notes")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("hello"));
-        OutboxStore store(&db, &m_clock);
-        QVERIFY(store.enqueue(makeMessage("a"), &error) > 0);
+        Storage store(&db, &m_clock);
+        QVERIFY(store.writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error) > 0);
     }
 
     void dsnRoundTrip_data()
@@ -503,13 +536,14 @@ private slots:
         m.dsn.ret = DsnRequest::Ret(ret);
         m.dsn.envid = envid;
         QString error;
-        const qint64 id = m_store->enqueue(m, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
         QVERIFY2(id > 0, qPrintable(error));
-        QCOMPARE(m_store->message(id)->dsn, m.dsn);
-        QCOMPARE(m_store->summary(id)->dsn, m.dsn);
-        QCOMPARE(m_store->list().value(0).dsn, m.dsn);
+        QCOMPARE(m_storage->reader()->message(id)->dsn, m.dsn);
+        QCOMPARE(m_storage->reader()->summary(id)->dsn, m.dsn);
+        QCOMPARE(m_storage->reader()->list().value(0).dsn, m.dsn);
         reopen();
-        const QList<ClaimedMessage> claimed = m_store->claimDue(10, {});
+        const QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1));
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].dsn, m.dsn);
         // Nothing asked is stored as NULL: old and new rows read the same.
@@ -528,28 +562,29 @@ private slots:
         NewMessage m = makeMessage("bad-dsn");
         m.dsn.notify = DsnRequest::Never | DsnRequest::Success;
         QString error;
-        QCOMPARE(m_store->enqueue(m, &error), 0);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::enqueue, m, &error), 0);
         QVERIFY(!error.isEmpty());
         m.dsn = {};
         m.dsn.envid = QByteArray(101, 'x');
         error.clear();
-        QCOMPARE(m_store->enqueue(m, &error), 0);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::enqueue, m, &error), 0);
         QVERIFY(!error.isEmpty());
-        QCOMPARE(m_store->count(), 0);
+        QCOMPARE(m_storage->reader()->count(), 0);
     }
 
     void historyNotesRoundTrip()
     {
         QString error;
-        const qint64 id = m_store->enqueue(makeMessage("noted"), &error);
-        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("noted"), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Sent;
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.notes = {QStringLiteral("dsn-not-offered")};
-        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
-        const auto rec = m_store->message(id);
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
+        const auto rec = m_storage->reader()->message(id);
         QCOMPARE(rec->history.size(), 2);
         QCOMPARE(rec->history[0].notes, QStringList());
         QCOMPARE(rec->history[1].notes, QStringList{QStringLiteral("dsn-not-offered")});
@@ -560,7 +595,7 @@ private slots:
         // A file as schema 1 wrote it (the columns of that version, frozen here), with a
         // queued message and its history: opening it adds the DSN columns, keeps the row, and
         // reads it as "no DSN requested".
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         const QString path = m_dir.filePath(QStringLiteral("v1.sqlite"));
         QFile::remove(path);
@@ -627,30 +662,119 @@ private slots:
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version")) && q.next());
         QCOMPARE(q.value(0).toInt(), Database::schemaVersion());
         QVERIFY(Database::schemaVersion() >= 2);
-        OutboxStore store(&db, &m_clock);
-        const auto old = store.message(1);
+        Storage store(&db, &m_clock);
+        const auto old = store.reader()->message(1);
         QVERIFY(old);
         QCOMPARE(old->subject, QStringLiteral("old"));
         QVERIFY(!old->dsn.isRequested());
         QCOMPARE(old->history.size(), 1);
         QVERIFY(old->history[0].notes.isEmpty());
-        const QList<ClaimedMessage> claimed = store.claimDue(10, {});
+        const QList<ClaimedMessage> claimed =
+            store.writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1));
         QCOMPARE(claimed.size(), 1);
         QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
         QVERIFY(!claimed[0].dsn.isRequested());
         // and the migrated file takes new messages with a DSN request
         NewMessage m = makeMessage("new");
         m.dsn.notify = DsnRequest::Failure;
-        const qint64 id = store.enqueue(m, &error);
+        const qint64 id = store.writeNow(&OutboxWriter::enqueue, m, &error);
         QVERIFY2(id > 1, qPrintable(error));
-        QCOMPARE(store.message(id)->dsn.notify, int(DsnRequest::Failure));
+        QCOMPARE(store.reader()->message(id)->dsn.notify, int(DsnRequest::Failure));
+    }
+
+    void migratesHistoryPhrasesToNames()
+    {
+        // Schema 2 stored English phrases as history events: opening maps each to its name,
+        // the time of a dropped schedule to the detail, and keeps an unknown phrase as detail.
+        QString error;
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("old"), &error);
+        QVERIFY(id > 0);
+        const QStringList phrases = {
+            QStringLiteral("draft saved"),
+            QStringLiteral("sent (some recipients refused)"),
+            QStringLiteral("partly sent; deferred recipients queued"),
+            QStringLiteral("deferred"),
+            QStringLiteral("deferred (server unreachable)"),
+            QStringLiteral("delivery uncertain; queued again"),
+            QStringLiteral("expired"),
+            QStringLiteral("failed (account removed)"),
+            QStringLiteral("held (account paused)"),
+            QStringLiteral("held by the user"),
+            QStringLiteral("released"),
+            QStringLiteral("released (account resumed)"),
+            QStringLiteral("retry requested"),
+            QStringLiteral("retry requested (schedule for 2026-11-29T15:00:00.000Z dropped)"),
+            QStringLiteral("recovered"),
+            QStringLiteral("interrupted (Outpost quit)"),
+            QStringLiteral("cancelled by the user"),
+            QStringLiteral("back to draft for editing"),
+            QStringLiteral("edited, draft saved"),
+            QStringLiteral("edited and queued"),
+            QStringLiteral("sent to the moon"),
+        };
+        QSqlQuery q(m_db->db());
+        for (const QString &p : phrases) {
+            q.prepare(QStringLiteral("INSERT INTO history (message, at, event, detail) VALUES "
+                                     "(?, 1, ?, ?)"));
+            q.addBindValue(id);
+            q.addBindValue(p);
+            q.addBindValue(p == QLatin1String("sent to the moon") ? QStringLiteral("far")
+                                                                  : QString());
+            QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+        }
+        // Schema 2 had none of the columns of later schemas (their migrations add them).
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN recipient_count")));
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN refused_recipients")));
+        QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 2")));
+        q = QSqlQuery();
+        reopen();
+        const auto rec = m_storage->reader()->message(id);
+        QVERIFY(rec);
+        QList<HistoryEvent> got;
+        for (const HistoryEntry &h : rec->history)
+            got << h.event;
+        const QList<HistoryEvent> expected = {
+            HistoryEvent::Queued,
+            HistoryEvent::DraftSaved,
+            HistoryEvent::SentSomeRefused,
+            HistoryEvent::PartlyDeferred,
+            HistoryEvent::Deferred,
+            HistoryEvent::DeferredUnreachable,
+            HistoryEvent::UncertainRequeued,
+            HistoryEvent::Expired,
+            HistoryEvent::FailedAccountRemoved,
+            HistoryEvent::HeldAccountPaused,
+            HistoryEvent::HeldByUser,
+            HistoryEvent::Released,
+            HistoryEvent::ReleasedAccountResumed,
+            HistoryEvent::RetryRequested,
+            HistoryEvent::RetryRequested,
+            HistoryEvent::Recovered,
+            HistoryEvent::Interrupted,
+            HistoryEvent::Cancelled,
+            HistoryEvent::BackToDraft,
+            HistoryEvent::EditedDraft,
+            HistoryEvent::EditedQueued,
+            HistoryEvent::Unknown,
+        };
+        QCOMPARE(got, expected);
+        QVERIFY(rec->history[13].detail.isEmpty());
+        QCOMPARE(rec->history[14].detail, QStringLiteral("2026-11-29T15:00:00.000Z"));
+        QCOMPARE(rec->history.last().detail, QStringLiteral("sent to the moon: far"));
+        // Every stored name reads back as its event.
+        QSqlQuery names(m_db->db());
+        QVERIFY(names.exec(QStringLiteral("SELECT DISTINCT event FROM history")));
+        while (names.next()) {
+            const QString n = names.value(0).toString();
+            QCOMPARE(historyEventName(historyEventFromName(n)), n);
+        }
     }
 
     void newerSchemaIsRefused()
     {
         QSqlQuery(m_db->db())
             .exec(QStringLiteral("PRAGMA user_version = %1").arg(Database::schemaVersion() + 1));
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         const QByteArray before = readFile(dbPath());
         Database db;
@@ -673,7 +797,7 @@ private slots:
     void corruptFileIsRefused()
     {
         QFETCH(QByteArray, bytes);
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         const QString path = m_dir.filePath(QStringLiteral("corrupt.sqlite"));
         QFile::remove(path);
@@ -700,13 +824,14 @@ private slots:
     {
         QString error;
         for (int i = 0; i < 20; ++i) {
-            if (m_store->enqueue(
-                    makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000), &error) <=
-                0)
+            if (m_storage->writeNow(
+                    &OutboxWriter::enqueue,
+                    makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 2000),
+                    &error) <= 0)
                 return {};
         }
         QSqlQuery(m_db->db()).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         QByteArray bytes = readFile(dbPath());
         if (bytes.size() <= 16384)
@@ -741,10 +866,10 @@ private slots:
         QString error;
         Database db;
         QVERIFY2(db.open(dbPath(), &error, Database::Access::ReadOnly), qPrintable(error));
-        OutboxStore store(&db, &m_clock);
+        Storage store(&db, &m_clock);
         int visited = 0;
         ReadFailure failure;
-        QVERIFY(!store.forEachSummary(
+        QVERIFY(!store.reader()->forEachSummary(
             std::nullopt,
             [&](const MessageSummary &) {
                 ++visited;
@@ -755,7 +880,7 @@ private slots:
         QVERIFY(failure.damaged);
         QVERIFY(!failure.detail.isEmpty());
         ReadFailure one;
-        QVERIFY(!store.message(1, &one));
+        QVERIFY(!store.reader()->message(1, &one));
         QVERIFY(one.damaged);
         db.close();
         QCOMPARE(readFile(dbPath()), bytes);
@@ -772,7 +897,7 @@ private slots:
         // Summaries read text as its UTF-8 bytes (CAST AS BLOB) where the file is UTF-8, as
         // text where it is not: the same strings either way.
         QFETCH(QString, encoding);
-        m_store.reset();
+        m_storage.reset();
         m_db.reset();
         QFile::remove(dbPath());
         {
@@ -794,7 +919,7 @@ private slots:
         n.subject = QStringLiteral("Gr\u00fc\u00dfe \u2603 \U0001F600");
         n.toText = QStringLiteral("J\u00f6rg <j@example.org>");
         QString error;
-        const qint64 id = m_store->enqueue(n, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, n, &error);
         QVERIFY2(id > 0, qPrintable(error));
         DeliveryUpdate u;
         u.id = id;
@@ -803,14 +928,14 @@ private slots:
         u.reply = SmtpReply{450, "4.2.0", {"\xc3\xa9t\xc3\xa9 \xe2\x98\x83"}};
         u.detail = QStringLiteral("d\u00e9tail");
         u.nextAttemptAt = m_clock.now().addSecs(60);
-        u.event = QStringLiteral("deferred");
-        QVERIFY2(m_store->applyUpdate(u, &error), qPrintable(error));
+        u.event = HistoryEvent::Deferred;
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
         QList<MessageSummary> seen;
-        QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        QVERIFY(m_storage->reader()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
             seen << m;
             return true;
         }));
-        seen << *m_store->summary(id) << m_store->list().value(0);
+        seen << *m_storage->reader()->summary(id) << m_storage->reader()->list().value(0);
         for (const MessageSummary &m : std::as_const(seen)) {
             QCOMPARE(m.account, n.account);
             QCOMPARE(m.fromText, n.fromText);
@@ -826,31 +951,32 @@ private slots:
     void readOnlyAccessRefusesWrites()
     {
         QString error;
-        QVERIFY(m_store->enqueue(makeMessage("kept"), &error) > 0);
-        m_store.reset();
+        QVERIFY(m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("kept"), &error) > 0);
+        m_storage.reset();
         m_db.reset();
         Database db;
         QVERIFY2(db.open(dbPath(), &error, Database::Access::ReadOnly), qPrintable(error));
-        OutboxStore store(&db, &m_clock);
-        QCOMPARE(store.enqueue(makeMessage("refused"), &error), 0);
+        Storage store(&db, &m_clock);
+        QCOMPARE(store.writeNow(&OutboxWriter::enqueue, makeMessage("refused"), &error), 0);
         bool deleted = false;
-        QVERIFY(!store.cancel(1, &deleted, &error));
+        QVERIFY(!store.writeNow(&OutboxWriter::cancel, 1, &deleted, &error));
         QVERIFY(!deleted);
         ReadFailure failure;
-        const auto m = store.message(1, &failure);
+        const auto m = store.reader()->message(1, &failure);
         QVERIFY(m);
         QVERIFY(failure.detail.isEmpty());
         QCOMPARE(m->subject, QStringLiteral("kept"));
-        QCOMPARE(store.count(), 1);
+        QCOMPARE(store.reader()->count(), 1);
         // No such message is not a failure.
-        QVERIFY(!store.message(99, &failure));
+        QVERIFY(!store.reader()->message(99, &failure));
         QVERIFY(failure.detail.isEmpty());
     }
 
     void fullDiskLeavesNothingHalfWritten()
     {
         QString error;
-        const qint64 first = m_store->enqueue(makeMessage("first"), &error);
+        const qint64 first =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("first"), &error);
         QVERIFY(first > 0);
         QSqlQuery q(m_db->db());
         QVERIFY(q.exec(QStringLiteral("PRAGMA page_count")) && q.next());
@@ -859,22 +985,25 @@ private slots:
         QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(pages + 2)));
         const NewMessage big =
             makeMessage("big", {"bob@example.net", "carol@example.net"}, 256 * 1024);
-        const qint64 id = m_store->enqueue(big, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, big, &error);
         QCOMPARE(id, 0);
         QVERIFY(!error.isEmpty());
         QVERIFY2(error.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(error));
-        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(m_storage->reader()->count(), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
         // Many at once: the same.
-        QVERIFY(m_store->enqueueMany({makeMessage("s1"), big}, &error).isEmpty());
-        QCOMPARE(m_store->count(), 1);
+        QVERIFY(m_storage
+                    ->writeNow(&OutboxWriter::enqueueMany,
+                               QList<NewMessage>{makeMessage("s1"), big}, &error)
+                    .isEmpty());
+        QCOMPARE(m_storage->reader()->count(), 1);
         // The store keeps working once there is room again.
         QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = 1000000")));
         error.clear();
-        QVERIFY2(m_store->enqueue(big, &error) > 0, qPrintable(error));
-        QCOMPARE(m_store->count(), 2);
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::enqueue, big, &error) > 0, qPrintable(error));
+        QCOMPARE(m_storage->reader()->count(), 2);
         QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
     }
@@ -883,61 +1012,62 @@ private slots:
     {
         // Five requests in one event-loop turn: one transaction, each caller told its id only
         // once it is on disk, in request order.
-        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
-        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
-        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
+        QSignalSpy enqueued(m_storage.get(), &Storage::enqueued);
+        QSignalSpy failed(m_storage.get(), &Storage::enqueueFailed);
+        QSignalSpy groups(m_storage.get(), &Storage::groupCommitted);
         QList<quint64> tickets;
         for (int i = 0; i < 5; ++i)
-            tickets << m_store->enqueueAsync(makeMessage("g" + QByteArray::number(i)));
-        QCOMPARE(m_store->pendingEnqueues(), 5);
-        QCOMPARE(enqueued.count(), 0); // never from inside the call
-        QCOMPARE(m_store->count(), 0); // nothing written yet
+            tickets << m_storage->enqueueAsync(makeMessage("g" + QByteArray::number(i)));
+        QCOMPARE(m_storage->pendingEnqueues(), 5);
+        QCOMPARE(enqueued.count(), 0);             // never from inside the call
+        QCOMPARE(m_storage->reader()->count(), 0); // nothing written yet
         QVERIFY(groups.wait(5000));
         QCOMPARE(groups.count(), 1);
         QCOMPARE(groups.at(0).at(0).toInt(), 5);
         QCOMPARE(groups.at(0).at(1).toInt(), 0);
         QCOMPARE(failed.count(), 0);
         QCOMPARE(enqueued.count(), 5);
-        QCOMPARE(m_store->pendingEnqueues(), 0);
+        QCOMPARE(m_storage->pendingEnqueues(), 0);
         QSet<qint64> ids;
         for (int i = 0; i < 5; ++i) {
             QCOMPARE(enqueued.at(i).at(0).value<quint64>(), tickets[i]);
             const qint64 id = enqueued.at(i).at(1).toLongLong();
             QVERIFY(id > 0);
             ids.insert(id);
-            const auto rec = m_store->message(id);
+            const auto rec = m_storage->reader()->message(id);
             QVERIFY(rec);
             QCOMPARE(rec->subject, QStringLiteral("g%1").arg(i));
             QCOMPARE(rec->state, MessageState::Queued);
             QCOMPARE(rec->recipients.size(), 1);
-            QVERIFY(hasEvent(*rec, QStringLiteral("queued")));
-            QVERIFY(m_store->messageData(id).contains("Subject: g" + QByteArray::number(i)));
+            QVERIFY(hasEvent(*rec, HistoryEvent::Queued));
+            QVERIFY(m_storage->reader()->messageData(id).contains("Subject: g" +
+                                                                  QByteArray::number(i)));
         }
         QCOMPARE(ids.size(), 5);
         // Durable: a fresh connection (another process, or after a power cut) sees them all.
         reopen();
-        QCOMPARE(m_store->count(), 5);
+        QCOMPARE(m_storage->reader()->count(), 5);
 
         // A later turn starts a new group.
-        m_store->enqueueAsync(makeMessage("h1"));
-        m_store->enqueueAsync(makeMessage("h2"));
-        QSignalSpy groups2(m_store.get(), &OutboxStore::groupCommitted);
+        m_storage->enqueueAsync(makeMessage("h1"));
+        m_storage->enqueueAsync(makeMessage("h2"));
+        QSignalSpy groups2(m_storage.get(), &Storage::groupCommitted);
         QVERIFY(groups2.wait(5000));
         QCOMPARE(groups2.at(0).at(0).toInt(), 2);
-        QCOMPARE(m_store->count(), 7);
+        QCOMPARE(m_storage->reader()->count(), 7);
     }
 
     void groupCommitIsSplitAboveTheByteLimit()
     {
         // Groups end once they hold the byte limit: 5 messages of ~1 KB with a 2 KB limit are
         // written as 2 + 2 + 1, in order, all durable.
-        m_store->setMaxGroupBytes(2000);
-        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
-        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
+        m_storage->setMaxGroupBytes(2000);
+        QSignalSpy groups(m_storage.get(), &Storage::groupCommitted);
+        QSignalSpy enqueued(m_storage.get(), &Storage::enqueued);
         for (int i = 0; i < 5; ++i)
-            m_store->enqueueAsync(
+            m_storage->enqueueAsync(
                 makeMessage("s" + QByteArray::number(i), {"bob@example.net"}, 1000));
-        QCOMPARE(m_store->commitEnqueues(), 5);
+        QCOMPARE(m_storage->commitEnqueues(), 5);
         QCOMPARE(groups.count(), 3);
         QCOMPARE(groups.at(0).at(0).toInt(), 2);
         QCOMPARE(groups.at(1).at(0).toInt(), 2);
@@ -945,15 +1075,16 @@ private slots:
         QCOMPARE(enqueued.count(), 5);
         for (int i = 1; i < 5; ++i)
             QVERIFY(enqueued.at(i).at(1).toLongLong() > enqueued.at(i - 1).at(1).toLongLong());
-        QCOMPARE(m_store->count(), 5);
+        QCOMPARE(m_storage->reader()->count(), 5);
     }
 
     void groupCommitWindowGathersLaterTurns()
     {
-        m_store->setGroupCommitWindowMs(200);
-        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
-        m_store->enqueueAsync(makeMessage("w1"));
-        QTimer::singleShot(0, m_store.get(), [this] { m_store->enqueueAsync(makeMessage("w2")); });
+        m_storage->setGroupCommitWindowMs(200);
+        QSignalSpy groups(m_storage.get(), &Storage::groupCommitted);
+        m_storage->enqueueAsync(makeMessage("w1"));
+        QTimer::singleShot(0, m_storage.get(),
+                           [this] { m_storage->enqueueAsync(makeMessage("w2")); });
         QVERIFY(groups.wait(5000));
         QCOMPARE(groups.count(), 1);
         QCOMPARE(groups.at(0).at(0).toInt(), 2);
@@ -962,17 +1093,17 @@ private slots:
     void groupCommitFailureFailsTheWholeGroup()
     {
         QString error;
-        QVERIFY(m_store->enqueue(makeMessage("first"), &error) > 0);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("first"), &error) > 0);
         QSqlQuery q(m_db->db());
         QVERIFY(q.exec(QStringLiteral("PRAGMA page_count")) && q.next());
         // A "disk" with room for a few small messages but not for the big one.
         QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(q.value(0).toInt() + 4)));
-        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
-        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
+        QSignalSpy enqueued(m_storage.get(), &Storage::enqueued);
+        QSignalSpy failed(m_storage.get(), &Storage::enqueueFailed);
         QList<quint64> tickets;
-        tickets << m_store->enqueueAsync(makeMessage("small1"));
-        tickets << m_store->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
-        tickets << m_store->enqueueAsync(makeMessage("small2"));
+        tickets << m_storage->enqueueAsync(makeMessage("small1"));
+        tickets << m_storage->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
+        tickets << m_storage->enqueueAsync(makeMessage("small2"));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 3, 5000);
         QCOMPARE(enqueued.count(), 0);
         for (int i = 0; i < 3; ++i) {
@@ -982,40 +1113,41 @@ private slots:
             QVERIFY2(why.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(why));
         }
         // Nothing half-written: not the small ones either, not a recipient, not a history row.
-        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(m_storage->reader()->count(), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
         // With room again, the next group is written.
         QVERIFY(q.exec(QStringLiteral("PRAGMA max_page_count = 1000000")));
-        m_store->enqueueAsync(makeMessage("again"));
+        m_storage->enqueueAsync(makeMessage("again"));
         QTRY_COMPARE_WITH_TIMEOUT(enqueued.count(), 1, 5000);
-        QCOMPARE(m_store->count(), 2);
+        QCOMPARE(m_storage->reader()->count(), 2);
     }
 
     void statesOfIdsNearAndFarApart()
     {
-        // OutboxStore::states(): one range query per run of close ids; ids far apart, missing
+        // OutboxReader::states(): one range query per run of close ids; ids far apart, missing
         // and repeated ones come out right.
         QString error;
         QList<qint64> ids;
         for (int i = 0; i < 3; ++i)
-            ids << m_store->enqueue(makeMessage("s" + QByteArray::number(i)), &error);
+            ids << m_storage->writeNow(&OutboxWriter::enqueue,
+                                       makeMessage("s" + QByteArray::number(i)), &error);
         QSqlQuery q(m_db->db());
         QVERIFY(q.exec(QStringLiteral("UPDATE sqlite_sequence SET seq = 5000 WHERE name = "
                                       "'messages'")));
-        const qint64 far = m_store->enqueue(makeMessage("far"), &error);
+        const qint64 far = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("far"), &error);
         QVERIFY2(far > 5000, qPrintable(QString::number(far)));
-        QVERIFY(m_store->hold(ids[1], &error));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::hold, ids[1], &error));
         const QHash<qint64, MessageState> st =
-            m_store->states({far, ids[0], ids[1], 4000, ids[1], ids[2]});
+            m_storage->reader()->states({far, ids[0], ids[1], 4000, ids[1], ids[2]});
         QCOMPARE(st.size(), 4);
         QCOMPARE(st.value(ids[0]), MessageState::Queued);
         QCOMPARE(st.value(ids[1]), MessageState::Held);
         QCOMPARE(st.value(ids[2]), MessageState::Queued);
         QCOMPARE(st.value(far), MessageState::Queued);
         QVERIFY(!st.contains(4000));
-        QVERIFY(m_store->states({}).isEmpty());
+        QVERIFY(m_storage->reader()->states({}).isEmpty());
     }
 
     void writerThreadWritesOffThisThread()
@@ -1023,31 +1155,32 @@ private slots:
         // useWriterThread(): the transaction (and its disk sync) runs on another thread with
         // its own connection; the signals come here, messageChanged() before enqueued().
         QThread *writerThread = nullptr;
-        m_store->useWriterThread(
+        m_storage->useWorkerThread(
             [&writerThread](QSqlDatabase &) { writerThread = QThread::currentThread(); });
         QStringList order;
-        connect(m_store.get(), &OutboxStore::messageChanged, this,
+        connect(m_storage->reader(), &OutboxReader::messageChanged, this,
                 [&](qint64 id) { order << QStringLiteral("changed %1").arg(id); });
-        connect(m_store.get(), &OutboxStore::enqueued, this, [&](quint64, qint64 id) {
+        connect(m_storage.get(), &Storage::enqueued, this, [&](quint64, qint64 id) {
             QCOMPARE(QThread::currentThread(), thread());
             order << QStringLiteral("enqueued %1").arg(id);
         });
-        QSignalSpy groups(m_store.get(), &OutboxStore::groupCommitted);
-        const quint64 t1 = m_store->enqueueAsync(makeMessage("w1"), {QStringLiteral("bob@x.org")});
-        const quint64 t2 = m_store->enqueueAsync(makeMessage("w2"));
+        QSignalSpy groups(m_storage.get(), &Storage::groupCommitted);
+        const quint64 t1 =
+            m_storage->enqueueAsync(makeMessage("w1"), {QStringLiteral("bob@x.org")});
+        const quint64 t2 = m_storage->enqueueAsync(makeMessage("w2"));
         QVERIFY(t2 > t1);
-        QCOMPARE(m_store->pendingEnqueues(), 2);
+        QCOMPARE(m_storage->pendingEnqueues(), 2);
         QVERIFY(groups.wait(5000));
         QCOMPARE(groups.at(0).at(0).toInt(), 2);
         QVERIFY(writerThread);
         QVERIFY(writerThread != QThread::currentThread());
-        QCOMPARE(m_store->pendingEnqueues(), 0);
+        QCOMPARE(m_storage->pendingEnqueues(), 0);
         QCOMPARE(order.size(), 4);
         QVERIFY(order[0].startsWith(QLatin1String("changed")));
         QVERIFY(order[1].startsWith(QLatin1String("changed")));
         QVERIFY(order[2].startsWith(QLatin1String("enqueued")));
-        QCOMPARE(m_store->count(MessageState::Queued), 2); // this connection sees them
-        QCOMPARE(m_store->addressCompletions(QStringLiteral("bob@")),
+        QCOMPARE(m_storage->reader()->count(MessageState::Queued), 2); // this connection sees them
+        QCOMPARE(m_storage->addressBook()->completions(QStringLiteral("bob@")),
                  QStringList{QStringLiteral("bob@x.org")});
 
         // A draft replaced through the writer keeps its id; a message that is no longer a
@@ -1055,43 +1188,43 @@ private slots:
         NewMessage draft = makeMessage("draft");
         draft.state = MessageState::Draft;
         QString error;
-        const qint64 id = m_store->enqueue(draft, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, draft, &error);
         QVERIFY(id > 0);
-        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
-        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
-        const quint64 t3 = m_store->replaceDraftAsync(id, makeMessage("edited"));
+        QSignalSpy enqueued(m_storage.get(), &Storage::enqueued);
+        QSignalSpy failed(m_storage.get(), &Storage::enqueueFailed);
+        const quint64 t3 = m_storage->replaceDraftAsync(id, makeMessage("edited"));
         QVERIFY(enqueued.wait(5000));
         QCOMPARE(enqueued.at(0).at(0).value<quint64>(), t3);
         QCOMPARE(enqueued.at(0).at(1).toLongLong(), id);
-        QCOMPARE(m_store->summary(id)->subject, QStringLiteral("edited"));
-        QCOMPARE(m_store->summary(id)->state, MessageState::Queued);
-        const quint64 t4 = m_store->replaceDraftAsync(id, makeMessage("again"));
+        QCOMPARE(m_storage->reader()->summary(id)->subject, QStringLiteral("edited"));
+        QCOMPARE(m_storage->reader()->summary(id)->state, MessageState::Queued);
+        const quint64 t4 = m_storage->replaceDraftAsync(id, makeMessage("again"));
         QVERIFY(failed.wait(5000));
         QCOMPARE(failed.at(0).at(0).value<quint64>(), t4);
-        QCOMPARE(m_store->summary(id)->subject, QStringLiteral("edited"));
-        QCOMPARE(m_store->count(), 3);
+        QCOMPARE(m_storage->reader()->summary(id)->subject, QStringLiteral("edited"));
+        QCOMPARE(m_storage->reader()->count(), 3);
 
         // Written before the store goes away, even when the event loop never ran.
-        m_store->enqueueAsync(makeMessage("late"));
+        m_storage->enqueueAsync(makeMessage("late"));
         reopen();
-        QCOMPARE(m_store->count(), 4);
+        QCOMPARE(m_storage->reader()->count(), 4);
     }
 
     void writerThreadFullDiskFailsTheGroup()
     {
         QString error;
-        QVERIFY(m_store->enqueue(makeMessage("first"), &error) > 0);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("first"), &error) > 0);
         // A "disk" with room for nothing more, on the writer's connection.
-        m_store->useWriterThread([](QSqlDatabase &db) {
+        m_storage->useWorkerThread([](QSqlDatabase &db) {
             QSqlQuery q(db);
             if (q.exec(QStringLiteral("PRAGMA page_count")) && q.next())
                 q.exec(QStringLiteral("PRAGMA max_page_count = %1").arg(q.value(0).toInt()));
         });
-        QSignalSpy enqueued(m_store.get(), &OutboxStore::enqueued);
-        QSignalSpy failed(m_store.get(), &OutboxStore::enqueueFailed);
-        const quint64 t1 = m_store->enqueueAsync(makeMessage("small"));
+        QSignalSpy enqueued(m_storage.get(), &Storage::enqueued);
+        QSignalSpy failed(m_storage.get(), &Storage::enqueueFailed);
+        const quint64 t1 = m_storage->enqueueAsync(makeMessage("small"));
         const quint64 t2 =
-            m_store->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
+            m_storage->enqueueAsync(makeMessage("big", {"bob@example.net"}, 256 * 1024));
         QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 5000);
         QCOMPARE(enqueued.count(), 0);
         QCOMPARE(failed.at(0).at(0).value<quint64>(), t1);
@@ -1099,19 +1232,42 @@ private slots:
         const QString why = failed.at(0).at(1).toString();
         QVERIFY2(why.startsWith(QLatin1String("could not write the outbox")), qPrintable(why));
         QVERIFY2(why.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(why));
-        QCOMPARE(m_store->pendingEnqueues(), 0);
+        QCOMPARE(m_storage->pendingEnqueues(), 0);
         // What was stored before is untouched, nothing of the group half-written.
-        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(m_storage->reader()->count(), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM history")), 1);
     }
 
+    void onlyTheStorageThreadWrites()
+    {
+        // Once the storage thread runs, its connection is the only one that writes: the
+        // connection this thread reads on refuses a write, and every job runs over there.
+        QVERIFY(m_storage->useWorkerThread());
+        QVERIFY(m_storage->hasWorkerThread());
+        QSqlQuery q(m_db->db());
+        QVERIFY(!q.exec(QStringLiteral("DELETE FROM messages")));
+        QThread *ran = nullptr;
+        QString connection;
+        m_storage->writeNow([&](StorageWriter &w) {
+            ran = QThread::currentThread();
+            connection = w.db.db().connectionName();
+        });
+        QVERIFY(ran);
+        QVERIFY(ran != QThread::currentThread());
+        QVERIFY(connection != m_db->db().connectionName());
+        QString error;
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error) > 0,
+                 qPrintable(error));
+        QCOMPARE(m_storage->reader()->count(), 1);
+    }
+
     void pendingEnqueuesAreWrittenAtDestruction()
     {
-        m_store->enqueueAsync(makeMessage("late"));
+        m_storage->enqueueAsync(makeMessage("late"));
         reopen(); // destroys the store before the event loop ran
-        QCOMPARE(m_store->count(), 1);
+        QCOMPARE(m_storage->reader()->count(), 1);
     }
 
     void retryOfAScheduledMessageSaysSo()
@@ -1119,55 +1275,62 @@ private slots:
         QString error;
         NewMessage later = makeMessage("later");
         later.sendAt = m_clock.now().addSecs(3600);
-        const qint64 id = m_store->enqueue(later, &error);
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, later, &error);
         QDateTime overridden;
-        QVERIFY(m_store->retryNow(id, &error, &overridden));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::retryNow, id, &error, &overridden));
         QCOMPARE(overridden.toMSecsSinceEpoch(), m_clock.nowMs() + 3600 * 1000);
-        const auto rec = m_store->message(id);
+        const auto rec = m_storage->reader()->message(id);
         QVERIFY(!rec->sendAt.isValid()); // listings no longer claim a schedule
         QCOMPARE(rec->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
-        QVERIFY(
-            rec->history.last().event.startsWith(QLatin1String("retry requested (schedule for ")));
-        QCOMPARE(m_store->claimDue(10, {}).size(), 1);
+        // "retry requested (schedule for <time> dropped)": the time is the row's detail.
+        QCOMPARE(rec->history.last().event, HistoryEvent::RetryRequested);
+        QCOMPARE(rec->history.last().detail, overridden.toString(Qt::ISODateWithMs));
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).size(),
+                 1);
         // Not scheduled: nothing overridden.
-        const qint64 now = m_store->enqueue(makeMessage("now"), &error);
-        QVERIFY(m_store->retryNow(now, &error, &overridden));
+        const qint64 now = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("now"), &error);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::retryNow, now, &error, &overridden));
         QVERIFY(!overridden.isValid());
-        QCOMPARE(m_store->message(now)->history.last().event, QStringLiteral("retry requested"));
+        QCOMPARE(m_storage->reader()->message(now)->history.last().event,
+                 HistoryEvent::RetryRequested);
+        QVERIFY(m_storage->reader()->message(now)->history.last().detail.isEmpty());
     }
 
     void cancelRefusesSentAndDeletesUnsent()
     {
         QString error;
         bool deleted = true;
-        const qint64 sent = m_store->enqueue(makeMessage("sent"), &error);
-        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
-        QVERIFY(!m_store->cancel(sent, &deleted, &error)); // being sent
+        const qint64 sent =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("sent"), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::cancel, sent, &deleted, &error)); // being sent
         QVERIFY(error.contains(QLatin1String("being sent")));
         DeliveryUpdate u;
         u.id = sent;
         u.state = MessageState::Sent;
         u.reply = SmtpReply{250, "2.0.0", {"ok"}};
-        u.event = QStringLiteral("sent");
+        u.event = HistoryEvent::Sent;
         u.recipients = {RecipientRecord{"bob@example.net", MessageState::Sent, u.reply}};
-        QVERIFY(m_store->applyUpdate(u, &error));
-        QVERIFY(!m_store->cancel(sent, &deleted, &error));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::cancel, sent, &deleted, &error));
         QVERIFY2(error.contains(QLatin1String("sent already")), qPrintable(error));
-        const auto kept = m_store->message(sent);
+        const auto kept = m_storage->reader()->message(sent);
         QVERIFY(kept);
         QCOMPARE(kept->state, MessageState::Sent);
         QCOMPARE(kept->history.size(), 2);
 
         // Queued, held and failed messages are withdrawn: deleted (no cancelled state).
-        const qint64 queued = m_store->enqueue(makeMessage("q"), &error);
-        const qint64 held = m_store->enqueue(makeMessage("h"), &error);
-        QVERIFY(m_store->hold(held, &error));
+        const qint64 queued = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("q"), &error);
+        const qint64 held = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("h"), &error);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::hold, held, &error));
         for (qint64 id : {queued, held}) {
-            QVERIFY2(m_store->cancel(id, &deleted, &error), qPrintable(error));
+            QVERIFY2(m_storage->writeNow(&OutboxWriter::cancel, id, &deleted, &error),
+                     qPrintable(error));
             QVERIFY(deleted);
-            QVERIFY(!m_store->message(id));
+            QVERIFY(!m_storage->reader()->message(id));
         }
-        QVERIFY(!m_store->cancel(queued, &deleted, &error));
+        QVERIFY(!m_storage->writeNow(&OutboxWriter::cancel, queued, &deleted, &error));
         QVERIFY(error.contains(QLatin1String("no message")));
     }
 
@@ -1176,92 +1339,265 @@ private slots:
         // bob got it, carol's 4xx queued a retry for her only: cancelling keeps the record.
         QString error;
         const qint64 id =
-            m_store->enqueue(makeMessage("p", {"bob@example.net", "carol@example.net"}), &error);
-        QCOMPARE(m_store->claimDue(1, {}).size(), 1);
+            m_storage->writeNow(&OutboxWriter::enqueue,
+                                makeMessage("p", {"bob@example.net", "carol@example.net"}), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
         DeliveryUpdate u;
         u.id = id;
         u.state = MessageState::Queued;
         u.errorClass = ErrorClass::Transient;
         u.reply = SmtpReply{250, "2.0.0", {"ok"}};
-        u.event = QStringLiteral("sent to some");
+        u.event = HistoryEvent::PartlyDeferred;
         u.nextAttemptAt = m_clock.now().addSecs(60);
         u.recipients = {
             RecipientRecord{"bob@example.net", MessageState::Sent, SmtpReply{250, {}, {"ok"}}},
             RecipientRecord{"carol@example.net", MessageState::Queued,
                             SmtpReply{451, "4.2.0", {"later"}}}};
-        QVERIFY(m_store->applyUpdate(u, &error));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
         bool deleted = true;
-        QVERIFY2(m_store->cancel(id, &deleted, &error), qPrintable(error));
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::cancel, id, &deleted, &error),
+                 qPrintable(error));
         QVERIFY(!deleted);
-        const auto rec = m_store->message(id);
+        const auto rec = m_storage->reader()->message(id);
         QVERIFY(rec);
         QCOMPARE(rec->state, MessageState::Failed);
         QCOMPARE(rec->recipients[0].state, MessageState::Sent);
         QCOMPARE(rec->recipients[1].state, MessageState::Failed);
-        QCOMPARE(rec->history.last().event, QStringLiteral("cancelled by the user"));
-        QVERIFY(m_store->claimDue(10, {}).isEmpty());
+        QCOMPARE(rec->history.last().event, HistoryEvent::Cancelled);
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
+    }
+
+    void recipientCountsFollowTheRecipients()
+    {
+        // How many recipients a message has and how many the server refused for good are
+        // listing fields (delivery "partial"), kept by every write that changes a recipient.
+        QString error;
+        const QList<QByteArray> three = {"bob@example.net", "nobody@example.net",
+                                         "carol@example.net"};
+        const qint64 id =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("p", three), &error);
+        auto summary = [&] {
+            return *m_storage->reader()->summary(id);
+        };
+        QCOMPARE(summary().recipientCount, 3);
+        QCOMPARE(summary().refusedRecipients, 0);
+        QCOMPARE(summary().delivery(), Delivery::None);
+        QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].recipients, three);
+        QVERIFY(claimed[0].settled.isEmpty());
+        // nobody@ refused for good, carol@ deferred: queued for carol@ only.
+        const SmtpReply refused{550, "5.1.1", {"No such user"}};
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued;
+        u.event = HistoryEvent::PartlyDeferred;
+        u.recipients = {{"bob@example.net", MessageState::Sent, {250, "2.0.0", {"ok"}}},
+                        {"nobody@example.net", MessageState::Failed, refused},
+                        {"carol@example.net", MessageState::Queued, {451, "4.2.0", {"later"}}}};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
+        QCOMPARE(summary().refusedRecipients, 1);
+        QCOMPARE(summary().delivery(), Delivery::None); // not sent yet
+        // The retry is for carol@ only; the others come along as settled, with their replies.
+        claimed = m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].recipients, QList<QByteArray>{"carol@example.net"});
+        QCOMPARE(claimed[0].settled.size(), 2);
+        QCOMPARE(claimed[0].settled[0].state, MessageState::Sent);
+        QCOMPARE(claimed[0].settled[1].address, QByteArray("nobody@example.net"));
+        QCOMPARE(claimed[0].settled[1].state, MessageState::Failed);
+        QCOMPARE(claimed[0].settled[1].reply.code, 550);
+        QCOMPARE(claimed[0].settled[1].reply.text(), QStringLiteral("No such user"));
+        u.state = MessageState::Sent;
+        u.event = HistoryEvent::SentSomeRefused;
+        u.recipients = {{"carol@example.net", MessageState::Sent, {250, "2.0.0", {"ok"}}}};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error), qPrintable(error));
+        QCOMPARE(summary().state, MessageState::Sent);
+        QCOMPARE(summary().refusedRecipients, 1);
+        QCOMPARE(summary().recipientCount, 3);
+        QCOMPARE(summary().delivery(), Delivery::Partial);
+        QCOMPARE(m_storage->reader()->list(MessageState::Sent).value(0).delivery(),
+                 Delivery::Partial);
+        QCOMPARE(m_storage->reader()->recipients(id).size(), 3);
+        QCOMPARE(m_storage->reader()->recipients(id)[1].reply.code, 550);
+        reopen();
+        QCOMPARE(summary().delivery(), Delivery::Partial);
+
+        // A failed message: retry queues its failed recipients again, and none is refused.
+        const qint64 f =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("f", three), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        DeliveryUpdate fail;
+        fail.id = f;
+        fail.state = MessageState::Failed;
+        fail.errorClass = ErrorClass::Permanent;
+        fail.reply = refused;
+        fail.event = HistoryEvent::Failed;
+        for (const QByteArray &a : three)
+            fail.recipients << RecipientRecord{a, MessageState::Failed, refused};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyUpdate, fail, &error), qPrintable(error));
+        QCOMPARE(m_storage->reader()->summary(f)->refusedRecipients, 3);
+        QCOMPARE(m_storage->reader()->summary(f)->delivery(), Delivery::None);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::retryNow, f, &error, nullptr));
+        QCOMPARE(m_storage->reader()->summary(f)->refusedRecipients, 0);
+        // Cancelled: every recipient not sent is failed, and counted so.
+        bool deleted = true;
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        DeliveryUpdate part;
+        part.id = f;
+        part.state = MessageState::Queued;
+        part.event = HistoryEvent::PartlyDeferred;
+        part.recipients = {{"bob@example.net", MessageState::Sent, {250, {}, {"ok"}}},
+                           {"nobody@example.net", MessageState::Queued, {451, {}, {"later"}}},
+                           {"carol@example.net", MessageState::Queued, {451, {}, {"later"}}}};
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, part, &error));
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::cancel, f, &deleted, &error),
+                 qPrintable(error));
+        QVERIFY(!deleted);
+        QCOMPARE(m_storage->reader()->summary(f)->refusedRecipients, 2);
+    }
+
+    void replacedDraftCountsItsNewRecipients()
+    {
+        QString error;
+        NewMessage m = makeMessage("d", {"bob@example.net"});
+        m.state = MessageState::Draft;
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
+        QCOMPARE(m_storage->reader()->summary(id)->recipientCount, 1);
+        m.recipients = {"bob@example.net", "carol@example.net"};
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::replaceDraft, id, m, &error),
+                 qPrintable(error));
+        QCOMPARE(m_storage->reader()->summary(id)->recipientCount, 2);
+        QCOMPARE(m_storage->reader()->summary(id)->refusedRecipients, 0);
+    }
+
+    void migratesRecipientCounts()
+    {
+        // Schema 3 had no counts: opening counts them from the recipients of every message, so
+        // a message sent before the upgrade to only some recipients is partial too.
+        QString error;
+        const qint64 partial = m_storage->writeNow(
+            &OutboxWriter::enqueue, makeMessage("p", {"bob@example.net", "nobody@example.net"}),
+            &error);
+        const qint64 complete =
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("c"), &error);
+        QSqlQuery q(m_db->db());
+        for (const char *sql :
+             {"UPDATE messages SET state = 'sent'", "UPDATE recipients SET state = 'sent'",
+              "UPDATE recipients SET state = 'failed', code = 550 WHERE address = "
+              "CAST('nobody@example.net' AS BLOB)",
+              "ALTER TABLE messages DROP COLUMN recipient_count",
+              "ALTER TABLE messages DROP COLUMN refused_recipients", "PRAGMA user_version = 3"})
+            QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
+        q = QSqlQuery();
+        reopen();
+        const auto p = m_storage->reader()->summary(partial);
+        QCOMPARE(p->recipientCount, 2);
+        QCOMPARE(p->refusedRecipients, 1);
+        QCOMPARE(p->delivery(), Delivery::Partial);
+        const auto c = m_storage->reader()->summary(complete);
+        QCOMPARE(c->recipientCount, 1);
+        QCOMPARE(c->refusedRecipients, 0);
+        QCOMPARE(c->delivery(), Delivery::Complete);
+    }
+
+    void salvageOfAnOlderOutboxCountsRecipients()
+    {
+        // A schema-3 outbox salvaged: its rows land in the current schema, whose counts it
+        // did not have; they are made from the recipients, so a partial delivery stays one.
+        QString error;
+        const qint64 id = m_storage->writeNow(
+            &OutboxWriter::enqueue, makeMessage("p", {"bob@example.net", "nobody@example.net"}),
+            &error);
+        QSqlQuery q(m_db->db());
+        for (const char *sql :
+             {"UPDATE messages SET state = 'sent'", "UPDATE recipients SET state = 'sent'",
+              "UPDATE recipients SET state = 'failed', code = 550 WHERE address = "
+              "CAST('nobody@example.net' AS BLOB)",
+              "ALTER TABLE messages DROP COLUMN recipient_count",
+              "ALTER TABLE messages DROP COLUMN refused_recipients", "PRAGMA user_version = 3",
+              "PRAGMA wal_checkpoint(TRUNCATE)"})
+            QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
+        q = QSqlQuery();
+        m_storage.reset();
+        m_db.reset();
+        const SalvageReport r = salvageOutbox(dbPath());
+        QVERIFY2(r.ok(), qPrintable(r.detail));
+        QCOMPARE(r.recoveredMessages, 1);
+        reopen();
+        const auto m = m_storage->reader()->summary(id);
+        QVERIFY(m);
+        QCOMPARE(m->recipientCount, 2);
+        QCOMPARE(m->refusedRecipients, 1);
+        QCOMPARE(m->delivery(), Delivery::Partial);
+        for (const QString &f : QDir(m_dir.path()).entryList({QStringLiteral("*.damaged-*")}))
+            QFile::remove(m_dir.filePath(f));
     }
 
     void failAccountAndOrphans()
     {
         QString error;
-        const qint64 q1 = m_store->enqueue(makeMessage("q1"), &error);
-        const qint64 h1 = m_store->enqueue(makeMessage("h1"), &error);
-        QVERIFY(m_store->hold(h1, &error));
+        const qint64 q1 = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("q1"), &error);
+        const qint64 h1 = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("h1"), &error);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::hold, h1, &error));
         NewMessage other = makeMessage("o");
         other.account = QStringLiteral("home");
-        const qint64 o1 = m_store->enqueue(other, &error);
-        QCOMPARE(m_store->unsentCount(QStringLiteral("work")), 2);
-        QCOMPARE(m_store->orphanAccounts({QStringLiteral("home")}),
+        const qint64 o1 = m_storage->writeNow(&OutboxWriter::enqueue, other, &error);
+        QCOMPARE(m_storage->reader()->unsentCount(QStringLiteral("work")), 2);
+        QCOMPARE(m_storage->reader()->orphanAccounts({QStringLiteral("home")}),
                  QStringList{QStringLiteral("work")});
-        QCOMPARE(m_store->failAccount(QStringLiteral("work"),
-                                      QStringLiteral("failed (account "
-                                                     "removed)"),
-                                      QStringLiteral("the account \"work\" was removed")),
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::failAccount, QStringLiteral("work"),
+                                     QStringLiteral("the account \"work\" was removed")),
                  2);
         for (qint64 id : {q1, h1}) {
-            const auto rec = m_store->message(id);
+            const auto rec = m_storage->reader()->message(id);
             QCOMPARE(rec->state, MessageState::Failed);
             QCOMPARE(rec->errorClass, ErrorClass::Local);
             QCOMPARE(rec->attempts, 0);
             QCOMPARE(rec->lastDetail, QStringLiteral("the account \"work\" was removed"));
-            QCOMPARE(rec->history.last().event, QStringLiteral("failed (account removed)"));
+            QCOMPARE(rec->history.last().event, HistoryEvent::FailedAccountRemoved);
         }
-        QCOMPARE(m_store->summary(o1)->state, MessageState::Queued);
-        QCOMPARE(m_store->unsentCount(QStringLiteral("work")), 0);
-        QVERIFY(m_store->orphanAccounts({QStringLiteral("home")}).isEmpty());
+        QCOMPARE(m_storage->reader()->summary(o1)->state, MessageState::Queued);
+        QCOMPARE(m_storage->reader()->unsentCount(QStringLiteral("work")), 0);
+        QVERIFY(m_storage->reader()->orphanAccounts({QStringLiteral("home")}).isEmpty());
     }
 
     void forEachSummaryMatchesList()
     {
         QString error;
         for (int i = 0; i < 5; ++i)
-            m_store->enqueue(makeMessage("m" + QByteArray::number(i)), &error);
-        QVERIFY(m_store->hold(2, &error));
+            m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("m" + QByteArray::number(i)),
+                                &error);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::hold, 2, &error));
         QList<qint64> visited;
-        QVERIFY(m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        QVERIFY(m_storage->reader()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
             visited << m.id;
             return true;
         }));
         QList<qint64> listed;
-        for (const MessageSummary &m : m_store->list())
+        for (const MessageSummary &m : m_storage->reader()->list())
             listed << m.id;
         QCOMPARE(visited, listed);
         QCOMPARE(visited, (QList<qint64>{5, 4, 3, 2, 1}));
         visited.clear();
-        m_store->forEachSummary(MessageState::Held, [&](const MessageSummary &m) {
+        m_storage->reader()->forEachSummary(MessageState::Held, [&](const MessageSummary &m) {
             visited << m.id;
             return true;
         });
         QCOMPARE(visited, QList<qint64>{2});
         visited.clear();
-        m_store->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
+        m_storage->reader()->forEachSummary(std::nullopt, [&](const MessageSummary &m) {
             visited << m.id;
             return visited.size() < 2; // stops early
         });
         QCOMPARE(visited.size(), 2);
         // Times come back in UTC, the same instants.
-        const auto s = m_store->summary(1);
+        const auto s = m_storage->reader()->summary(1);
         QCOMPARE(s->createdAt.timeSpec(), Qt::UTC);
         QCOMPARE(s->createdAt.toMSecsSinceEpoch(), m_clock.nowMs());
     }

@@ -6,7 +6,9 @@
 
 #include <QDir>
 #include <QFile>
+#include <QLocalSocket>
 #include <QLockFile>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -116,6 +118,53 @@ private slots:
         first.reset();
         auto third = makeService(dir.path());
         QVERIFY2(third->open(&error), qPrintable(error));
+    }
+
+    // The single-instance channel answers every line: garbage, an unknown verb and a request
+    // only the desktop app handles (activate, in a headless process) with an error; the
+    // process keeps serving afterwards.
+    void channelRefusesWhatItDoesNotKnow()
+    {
+        QTemporaryDir dir;
+        auto service = makeService(dir.path());
+        QString error;
+        QVERIFY2(service->open(&error), qPrintable(error));
+        QLocalSocket raw;
+        raw.connectToServer(Service::serverName(dir.path()));
+        QVERIFY(raw.waitForConnected(5000));
+        raw.write("not json\n{\"cmd\":\"format-disk\"}\n[1]\n{\"cmd\":\"changed\"}\n");
+        QList<InstanceReply> replies;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                while (raw.canReadLine()) {
+                    const auto r = decodeReply(raw.readLine());
+                    if (!r)
+                        return true; // fails below
+                    replies << *r;
+                }
+                return replies.size() >= 4;
+            },
+            5000));
+        QCOMPARE(replies.size(), 4);
+        QVERIFY(!replies[0].ok);
+        QVERIFY2(replies[0].error.contains(QLatin1String("not JSON")),
+                 qPrintable(replies[0].error));
+        QVERIFY(!replies[1].ok);
+        QVERIFY2(replies[1].error.contains(QLatin1String("format-disk")),
+                 qPrintable(replies[1].error));
+        QVERIFY(!replies[2].ok);
+        QVERIFY(replies[3].ok);
+
+        bool answered = false;
+        InstanceReply activate;
+        Service::sendToRunningInstance(dir.path(), InstanceRequest{InstanceVerb::Activate, {}},
+                                       this, [&](bool ok, const InstanceReply &r) {
+                                           answered = ok;
+                                           activate = r;
+                                       });
+        QTRY_VERIFY_WITH_TIMEOUT(answered, 5000);
+        QVERIFY(!activate.ok);
+        QVERIFY2(activate.error.contains(QLatin1String("activate")), qPrintable(activate.error));
     }
 };
 

@@ -136,11 +136,34 @@ private slots:
         QVERIFY(!shares(outpost::normalizeForWire(dot, WireForm::Data, nullptr, nullptr), dot));
         QVERIFY(shares(outpost::normalizeForWire(dot, WireForm::Bdat, nullptr, nullptr), dot));
     }
+    void printable_data()
+    {
+        QTest::addColumn<QByteArray>("wire");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("ascii") << QByteArray("MAIL FROM:<a@b>")
+                               << QStringLiteral("MAIL FROM:<a@b>");
+        QTest::newRow("controls") << QByteArray("a\r\n\x1b[2J")
+                                  << QStringLiteral("a\\x0d\\x0a\\x1b[2J");
+        // An SMTPUTF8 address reads as typed (it used to print as \xc3\xa9 escapes).
+        QTest::newRow("utf-8 address") << QByteArray("RCPT TO:<j\xc3\xb6rg@b\xc3\xbc"
+                                                     "cher.example>")
+                                       << QStringLiteral("RCPT TO:<j\u00f6rg@b\u00fccher.example>");
+        QTest::newRow("4-octet") << QByteArray("\xf0\x9f\x93\xa7") << QStringLiteral("\U0001F4E7");
+        QTest::newRow("bidi override") << QByteArray("a\xe2\x80\xae"
+                                                     "b")
+                                       << QStringLiteral("a\\xe2\\x80\\xaeb");
+        QTest::newRow("C1 control") << QByteArray("\xc2\x85") << QStringLiteral("\\xc2\\x85");
+        QTest::newRow("malformed") << QByteArray("\xff\xc3(") << QStringLiteral("\\xff\\xc3(");
+        QTest::newRow("overlong") << QByteArray("\xc0\xaf") << QStringLiteral("\\xc0\\xaf");
+        QTest::newRow("cut off") << QByteArray("x\xe2\x80") << QStringLiteral("x\\xe2\\x80");
+        QTest::newRow("surrogate")
+            << QByteArray("\xed\xa0\x80") << QStringLiteral("\\xed\\xa0\\x80");
+    }
     void printable()
     {
-        QCOMPARE(printableWire("MAIL FROM:<a@b>"), QStringLiteral("MAIL FROM:<a@b>"));
-        QCOMPARE(printableWire("a\r\n\x1b[2J\xc3\xa9"),
-                 QStringLiteral("a\\x0d\\x0a\\x1b[2J\\xc3\\xa9"));
+        QFETCH(QByteArray, wire);
+        QFETCH(QString, shown);
+        QCOMPARE(printableWire(wire), shown);
     }
     void matchesReference()
     {

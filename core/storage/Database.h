@@ -17,6 +17,7 @@ namespace outpost {
 class Database
 {
 public:
+    /// Why open() failed.
     enum class OpenError
     {
         None,
@@ -27,7 +28,9 @@ public:
         Io
     };
 
+    /// Not open yet: open() or openConnection().
     Database() = default;
+    /// Closes the connection.
     ~Database();
     Database(const Database &) = delete;
     Database &operator=(const Database &) = delete;
@@ -58,8 +61,11 @@ public:
     /// a worker thread: a connection is used only by the thread that opened it). Same
     /// settings (WAL, synchronous=FULL, foreign keys, busy timeout); no checks, no migration.
     bool openConnection(const QString &path, QString *error);
+    /// Closes the connection (its prepared statements first).
     void close();
+    /// True while the connection is open.
     bool isOpen() const { return m_db.isOpen(); }
+    /// The Qt SQL connection, for queries of the thread that opened it.
     QSqlDatabase &db() { return m_db; }
     /// The prepared statement for `sql` on this connection: prepared at the first call, the
     /// same QSqlQuery at every later one (SQLite parses and plans a statement at each
@@ -68,6 +74,7 @@ public:
     /// finish() so that no read stays open. A statement that does not prepare (its
     /// lastError() says why) is not kept. The reference stays valid until close().
     QSqlQuery &statement(const QString &sql);
+    /// Why the last open() failed (None when it did not).
     OpenError lastOpenError() const { return m_openError; }
     /// True when the file keeps text in UTF-8 (`PRAGMA encoding`, read by open(); every
     /// outbox Outpost creates), so that a text's bytes (CAST AS BLOB) are its UTF-8.
@@ -75,6 +82,7 @@ public:
     /// True when `error` is SQLite's verdict that the file is damaged (SQLITE_CORRUPT 11,
     /// SQLITE_NOTADB 26), as opposed to a lock, a permission or an I/O problem.
     static bool isCorruption(const QSqlError &error);
+    /// The file this connection is to.
     QString path() const { return m_path; }
 
     /// The current schema version this build writes.
@@ -98,9 +106,13 @@ private:
 class Transaction
 {
 public:
+    /// Begins a transaction on `db`.
     explicit Transaction(QSqlDatabase &db);
+    /// Rolls back what was not committed.
     ~Transaction();
+    /// True when the transaction began (and is not committed or rolled back yet).
     bool ok() const { return m_active; }
+    /// Commits; false (everything rolled back) when it could not be written.
     bool commit();
 
 private:

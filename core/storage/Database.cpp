@@ -116,6 +116,50 @@ ALTER TABLE messages ADD COLUMN dsn_ret TEXT;
 ALTER TABLE messages ADD COLUMN dsn_envid TEXT;
 ALTER TABLE history ADD COLUMN notes TEXT;
 )sql",
+    // 2 -> 3: history events by their stable names (historyEventName()) instead of English
+    // phrases; the time a dropped schedule was for moves to the detail. A phrase this build
+    // does not know becomes 'unknown' with the phrase kept in the detail. (char(59) is the
+    // ';' of two old phrases: execScript() splits the script at every ';'.)
+    R"sql(
+UPDATE history SET event = 'draft-saved' WHERE event = 'draft saved';
+UPDATE history SET event = 'sent-some-refused' WHERE event = 'sent (some recipients refused)';
+UPDATE history SET event = 'partly-deferred'
+    WHERE event = 'partly sent' || char(59) || ' deferred recipients queued';
+UPDATE history SET event = 'deferred-unreachable' WHERE event = 'deferred (server unreachable)';
+UPDATE history SET event = 'uncertain-requeued'
+    WHERE event = 'delivery uncertain' || char(59) || ' queued again';
+UPDATE history SET event = 'failed-account-removed' WHERE event = 'failed (account removed)';
+UPDATE history SET event = 'held-account-paused' WHERE event = 'held (account paused)';
+UPDATE history SET event = 'held' WHERE event = 'held by the user';
+UPDATE history SET event = 'released-account-resumed' WHERE event = 'released (account resumed)';
+UPDATE history SET event = 'retry-requested' WHERE event = 'retry requested';
+UPDATE history SET event = 'retry-requested',
+    detail = substr(event, 31, length(event) - 30 - 9)
+    WHERE event LIKE 'retry requested (schedule for % dropped)';
+UPDATE history SET event = 'interrupted' WHERE event = 'interrupted (Outpost quit)';
+UPDATE history SET event = 'cancelled' WHERE event = 'cancelled by the user';
+UPDATE history SET event = 'back-to-draft' WHERE event = 'back to draft for editing';
+UPDATE history SET event = 'edited-draft' WHERE event = 'edited, draft saved';
+UPDATE history SET event = 'edited-queued' WHERE event = 'edited and queued';
+UPDATE history SET event = 'unknown',
+    detail = event || CASE WHEN detail IS NULL OR detail = '' THEN '' ELSE ': ' || detail END
+    WHERE event NOT IN ('unknown', 'queued', 'draft-saved', 'sent', 'sent-some-refused',
+        'partly-deferred', 'deferred', 'deferred-unreachable', 'uncertain-requeued', 'expired',
+        'failed', 'failed-account-removed', 'held-account-paused', 'held', 'released',
+        'released-account-resumed', 'retry-requested', 'recovered', 'interrupted', 'cancelled',
+        'back-to-draft', 'edited-draft', 'edited-queued');
+)sql",
+    // 3 -> 4: how many recipients a message has and how many of them are `failed`, so that
+    // listings tell a message sent to only some of its recipients (delivery "partial") from
+    // the messages table alone, as fast as before. Counted from the recipients of every row.
+    R"sql(
+ALTER TABLE messages ADD COLUMN recipient_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN refused_recipients INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET
+    recipient_count = (SELECT COUNT(*) FROM recipients WHERE recipients.message = messages.id),
+    refused_recipients = (SELECT COUNT(*) FROM recipients
+                          WHERE recipients.message = messages.id AND recipients.state = 'failed');
+)sql",
 };
 
 bool execScript(QSqlDatabase &db, const QString &script, QString *error)

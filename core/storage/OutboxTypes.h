@@ -1,0 +1,188 @@
+#pragma once
+// The values the outbox stores and reads: message states, records, history entries, what is
+// enqueued, claimed and written back after an attempt. Shared by the reader, the writer and
+// everything above them.
+
+#include "HistoryEvent.h"
+#include "smtp/Dsn.h"
+#include "smtp/SmtpResult.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace outpost {
+
+/// The life of a message in the outbox (design.md §4).
+enum class MessageState
+{
+    Draft,
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Held
+};
+/// "draft", "queued", "sending", "sent", "failed", "held".
+QString messageStateName(MessageState s);
+/// Inverse of messageStateName(); false for unknown names.
+bool messageStateFromName(const QString &name, MessageState *out);
+
+/// Whether a `sent` message reached every recipient. The state says the server took the
+/// message; this says for whom, so `sent` keeps meaning what scripts filtering on it expect
+/// while a refused recipient is never hidden behind it.
+enum class Delivery
+{
+    None,     ///< not sent (yet): every state but `sent`
+    Complete, ///< sent, and every recipient accepted
+    Partial,  ///< sent, but the server refused some recipients for good (5xx)
+};
+/// "complete", "partial"; empty for Delivery::None (`delivery` is null in the JSON then).
+QString deliveryName(Delivery d);
+
+/// One envelope recipient and what became of it.
+struct RecipientRecord
+{
+    QByteArray address;
+    MessageState state = MessageState::Queued; ///< queued (to send), sent, or failed
+    SmtpReply reply;                           ///< the server's last word on it
+};
+
+/// One event in a message's history (queued, attempt results, user actions).
+struct HistoryEntry
+{
+    QDateTime at;
+    HistoryEvent event = HistoryEvent::Unknown;
+    ErrorClass errorClass = ErrorClass::None;
+    SmtpReply reply;
+    bool uncertain = false; ///< delivery uncertain (connection lost after the end of data)
+    QString server;         ///< "host:port" for attempts
+    QString detail;    ///< technical detail for logs and the details view; for RetryRequested the
+                       ///< dropped schedule's time (ISO 8601), when there was one
+    QStringList notes; ///< transactionNoteName()s of the attempt, e.g. "dsn-not-offered"
+};
+
+/// The listing fields of a message (no bytes, no history): cheap to read in bulk.
+struct MessageSummary
+{
+    qint64 id = 0;
+    QString account;
+    MessageState state = MessageState::Queued;
+    ErrorClass errorClass = ErrorClass::None;
+    QString fromText;
+    QString toText; ///< the visible recipients (To, Cc) as the user wrote them
+    QString subject;
+    int attempts = 0;
+    QDateTime createdAt;
+    QDateTime sendAt;        ///< scheduled time (invalid = as soon as possible)
+    QDateTime nextAttemptAt; ///< when the dispatcher tries next (queued only)
+    SmtpReply lastReply;
+    QString lastDetail;   ///< technical detail of the last failure (no reply)
+    QByteArray messageId; ///< Message-ID without angle brackets
+    bool uncertain = false;
+    qint64 size = 0;            ///< octets of the stored message
+    DsnRequest dsn;             ///< delivery status notifications asked for (none for rows from
+                                ///< before schema 2)
+    bool heldByAccount = false; ///< held because its account needs attention, not by the user
+    int recipientCount = 0;     ///< envelope recipients (To, Cc and Bcc)
+    /// Recipients in state `failed`: in a `sent` message exactly those the server refused for
+    /// good, which makes the delivery partial.
+    int refusedRecipients = 0;
+
+    /// Complete or Partial for a `sent` message, None otherwise.
+    Delivery delivery() const
+    {
+        if (state != MessageState::Sent)
+            return Delivery::None;
+        return refusedRecipients > 0 ? Delivery::Partial : Delivery::Complete;
+    }
+};
+
+/// Why a read of the outbox failed (OutboxReader::forEachSummary(), message()).
+struct ReadFailure
+{
+    bool damaged = false; ///< SQLite found the file damaged (Database::isCorruption())
+    QString detail;       ///< SQLite's words (technical; for the log or an error line)
+};
+
+/// Everything stored about one message except its bytes.
+struct MessageRecord : MessageSummary
+{
+    QByteArray reversePath;
+    bool needsSmtpUtf8 = false;
+    QList<RecipientRecord> recipients;
+    QList<HistoryEntry> history;
+};
+
+/// A message to put into the outbox: frozen bytes and envelope.
+struct NewMessage
+{
+    QString account;
+    QByteArray data; ///< RFC 5322 bytes, CRLF
+    QByteArray messageId;
+    QByteArray reversePath;
+    QList<QByteArray> recipients;
+    bool needsSmtpUtf8 = false;
+    QString fromText;
+    QString toText;
+    QString subject;
+    DsnRequest dsn;   ///< delivery status notifications to ask for (RFC 3461); must pass
+                      ///< checkDsnRequest()
+    QDateTime sendAt; ///< invalid = now
+    MessageState state = MessageState::Queued; ///< Queued, Held or Draft
+};
+
+/// A message the dispatcher claimed for sending (state is now `sending`).
+struct ClaimedMessage
+{
+    qint64 id = 0;
+    QString account;
+    QByteArray reversePath;
+    QList<QByteArray> recipients; ///< only those still to be sent
+    /// The recipients earlier attempts settled (sent or failed), with the server's reply: a
+    /// retry of deferred recipients ends the message, and whether it reached everyone
+    /// depends on these too.
+    QList<RecipientRecord> settled;
+    QByteArray data;
+    bool needsSmtpUtf8 = false;
+    DsnRequest dsn;
+    int attempts = 0;
+    QDateTime createdAt;
+};
+
+/// What the dispatcher decided about one attempt; applied in one transaction.
+struct DeliveryUpdate
+{
+    qint64 id = 0;
+    MessageState state = MessageState::Queued;
+    ErrorClass errorClass = ErrorClass::None;
+    SmtpReply reply;
+    QString detail;
+    bool countAttempt = true;
+    QDateTime nextAttemptAt;
+    bool uncertain = false; ///< sets the message's uncertain flag (never clears it)
+    HistoryEvent event = HistoryEvent::Unknown; ///< for the history entry; HeldAccountPaused
+                                                ///< with state Held marks it held by its account
+    QString server;
+    QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
+    QStringList notes;                 ///< for the history entry (transactionNoteName()s)
+};
+
+/// What one write changed, for those who show the outbox (messageChanged / messagesReset).
+struct OutboxChanges
+{
+    QList<qint64> ids;  ///< messages changed
+    bool reset = false; ///< many changed at once (bulk operations): reread everything
+
+    /// True when nothing changed.
+    bool isEmpty() const { return ids.isEmpty() && !reset; }
+    /// Adds `other`'s changes to these.
+    void merge(const OutboxChanges &other)
+    {
+        ids += other.ids;
+        reset = reset || other.reset;
+    }
+};
+
+} // namespace outpost

@@ -1,0 +1,803 @@
+#include "OutboxWriter.h"
+
+#include "OutboxRows.h"
+#include "outbox/Clock.h"
+
+#include <QScopeGuard>
+#include <QSet>
+
+#include <algorithm>
+
+namespace outpost {
+
+using namespace rows;
+
+OutboxWriter::OutboxWriter(Database *db, const Clock *clock)
+    : m_db(db)
+    , m_clock(clock)
+    , m_reader(db, clock)
+{}
+
+void OutboxWriter::notify(qint64 id)
+{
+    notify(QList<qint64>{id});
+}
+
+void OutboxWriter::notify(const QList<qint64> &ids)
+{
+    if (m_notifier && !ids.isEmpty())
+        m_notifier(OutboxChanges{ids, false});
+}
+
+void OutboxWriter::notifyReset()
+{
+    if (m_notifier)
+        m_notifier(OutboxChanges{{}, true});
+}
+
+namespace {
+/// The statements enqueueMany() runs per message, prepared once per transaction (SQLite
+/// parses a statement at every prepare(): four per message were a third of an enqueue).
+struct InsertStatements
+{
+    explicit InsertStatements(QSqlDatabase &db)
+        : message(db)
+        , data(db)
+        , recipient(db)
+        , history(db)
+    {
+        message.prepare(QStringLiteral("INSERT INTO messages (account, state, reverse_path, "
+                                       "from_text, to_text, subject, message_id, size, "
+                                       "needs_smtputf8, created_at, send_at, next_attempt_at, "
+                                       "updated_at, dsn_notify, dsn_ret, dsn_envid, "
+                                       "recipient_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                       "?, ?, ?, ?, ?, ?, ?)"));
+        data.prepare(QStringLiteral("INSERT INTO message_data (id, data) VALUES (?, ?)"));
+        recipient.prepare(QStringLiteral(
+            "INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
+        history.prepare(
+            QStringLiteral("INSERT INTO history (message, at, event) VALUES (?, ?, ?)"));
+    }
+    QSqlQuery message, data, recipient, history;
+};
+
+/// One message inside enqueueMany()'s transaction, on its prepared statements.
+bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id, QString *error)
+{
+    if (checkDsnRequest(m.dsn) != DsnProblem::None) {
+        *error = QStringLiteral("invalid delivery status notification request");
+        return false;
+    }
+    QSqlQuery &q = st->message;
+    const qint64 sendAt = toMs(m.sendAt);
+    q.addBindValue(m.account);
+    q.addBindValue(messageStateName(m.state));
+    q.addBindValue(m.reversePath);
+    q.addBindValue(m.fromText);
+    q.addBindValue(m.toText);
+    q.addBindValue(m.subject);
+    q.addBindValue(m.messageId);
+    q.addBindValue(qint64(m.data.size()));
+    q.addBindValue(m.needsSmtpUtf8 ? 1 : 0);
+    q.addBindValue(now);
+    q.addBindValue(sendAt);
+    q.addBindValue(std::max(now, sendAt));
+    q.addBindValue(now);
+    q.addBindValue(textOrNull(dsnNotifyName(m.dsn.notify)));
+    q.addBindValue(textOrNull(dsnRetName(m.dsn.ret)));
+    q.addBindValue(textOrNull(QString::fromLatin1(m.dsn.envid)));
+    q.addBindValue(int(m.recipients.size()));
+    if (!q.exec()) {
+        *error = q.lastError().text();
+        return false;
+    }
+    *id = q.lastInsertId().toLongLong();
+    QSqlQuery &d = st->data;
+    d.addBindValue(*id);
+    d.addBindValue(m.data);
+    if (!d.exec()) {
+        *error = d.lastError().text();
+        return false;
+    }
+    QSqlQuery &r = st->recipient;
+    for (qsizetype i = 0; i < m.recipients.size(); ++i) {
+        r.addBindValue(*id);
+        r.addBindValue(int(i));
+        r.addBindValue(m.recipients[i]);
+        if (!r.exec()) {
+            *error = r.lastError().text();
+            return false;
+        }
+    }
+    QSqlQuery &h = st->history;
+    h.addBindValue(*id);
+    h.addBindValue(now);
+    h.addBindValue(historyEventName(m.state == MessageState::Draft ? HistoryEvent::DraftSaved
+                                                                   : HistoryEvent::Queued));
+    if (!h.exec()) {
+        *error = h.lastError().text();
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+qint64 OutboxWriter::enqueue(const NewMessage &message, QString *error)
+{
+    const QList<qint64> ids = enqueueMany({message}, error);
+    return ids.value(0);
+}
+
+QList<qint64> OutboxWriter::enqueueMany(const QList<NewMessage> &messages, QString *error)
+{
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(m_db->db());
+    if (!tx.ok()) {
+        *error = m_db->db().lastError().text();
+        return {};
+    }
+    QList<qint64> ids;
+    ids.reserve(messages.size());
+    InsertStatements statements(m_db->db());
+    for (const NewMessage &m : messages) {
+        qint64 id = 0;
+        if (!insertOne(&statements, m, now, &id, error))
+            return {};
+        ids << id;
+    }
+    if (!tx.commit()) {
+        *error =
+            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        return {};
+    }
+    notify(ids);
+    return ids;
+}
+QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipAccounts,
+                                             qint64 maxBytes)
+{
+    const qint64 now = m_clock->nowMs();
+    QList<ClaimedMessage> out;
+    // A claim need not be on disk before the message goes out: lost in a power cut, the
+    // message is `queued` again, just as recoverInterrupted() would make it. So it commits
+    // without a disk sync (WAL with synchronous=NORMAL); the next synchronous commit (the
+    // outcome) makes it durable too. Saves one fsync per claim batch (tests/bench flush).
+    m_db->statement(QStringLiteral("PRAGMA synchronous=NORMAL")).exec();
+    const auto syncAgain =
+        qScopeGuard([this] { m_db->statement(QStringLiteral("PRAGMA synchronous=FULL")).exec(); });
+    Transaction tx(m_db->db());
+    if (!tx.ok())
+        return out;
+    QList<QVariant> binds;
+    const QString excl = accountExclusion(skipAccounts, &binds);
+    QSqlQuery &q = m_db->statement(
+        QStringLiteral(
+            "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at, size, "
+            "dsn_notify, dsn_ret, dsn_envid FROM messages "
+            "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT ?")
+            .arg(excl));
+    q.addBindValue(now);
+    for (const QVariant &b : std::as_const(binds))
+        q.addBindValue(b);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return out;
+    qint64 bytes = 0;
+    while (q.next()) {
+        bytes += q.value(6).toLongLong();
+        if (maxBytes >= 0 && bytes > maxBytes && !out.isEmpty())
+            break;
+        ClaimedMessage c;
+        c.id = q.value(0).toLongLong();
+        c.account = q.value(1).toString();
+        c.reversePath = q.value(2).toByteArray();
+        c.needsSmtpUtf8 = q.value(3).toBool();
+        c.attempts = q.value(4).toInt();
+        c.createdAt = fromMs(q.value(5).toLongLong());
+        c.dsn = readDsn(q, 7);
+        out << c;
+    }
+    q.finish();
+    QSqlQuery &u = m_db->statement(QStringLiteral(
+        "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ? AND state = 'queued'"));
+    // Every recipient: those still queued are sent now, the others were settled by earlier
+    // attempts (ClaimedMessage::settled).
+    QSqlQuery &r = m_db->statement(
+        QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE "
+                       "message = ? ORDER BY seq"));
+    QSqlQuery &d = m_db->statement(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
+    for (ClaimedMessage &c : out) {
+        u.addBindValue(now);
+        u.addBindValue(c.id);
+        if (!u.exec())
+            return {};
+        r.addBindValue(c.id);
+        r.exec();
+        while (r.next()) {
+            const RecipientRecord rr = readRecipient(r);
+            if (rr.state == MessageState::Queued)
+                c.recipients << rr.address;
+            else
+                c.settled << rr;
+        }
+        r.finish();
+        d.addBindValue(c.id);
+        if (d.exec() && d.next())
+            c.data = d.value(0).toByteArray();
+        d.finish();
+    }
+    if (!tx.commit())
+        return {};
+    QList<qint64> ids;
+    for (const ClaimedMessage &c : std::as_const(out))
+        ids << c.id;
+    notify(ids);
+    return out;
+}
+namespace {
+/// The statements applyUpdates() runs per message, prepared once per batch (SQLite parses a
+/// statement at every prepare()).
+struct UpdateStatements
+{
+    explicit UpdateStatements(Database *db)
+        : message(db->statement(
+              QStringLiteral("UPDATE messages SET state = ?, error_class = ?, attempts = "
+                             "attempts + ?, next_attempt_at = ?, "
+                             "last_code = ?, last_enhanced = ?, last_text = ?, "
+                             "last_detail = ?, uncertain = MAX(uncertain, ?), "
+                             "held_by_account = ?, updated_at = ?, refused_recipients = "
+                             "(SELECT COUNT(*) FROM recipients WHERE message = ? AND "
+                             "state = 'failed') WHERE id = ?")))
+        , recipient(db->statement(QStringLiteral("UPDATE recipients SET state = ?, code = ?, "
+                                                 "enhanced = ?, text = ? WHERE message = ? AND "
+                                                 "address = ?")))
+        , history(db->statement(QLatin1String(kInsertHistory)))
+    {}
+    QSqlQuery &message, &recipient, &history;
+};
+
+/// One update inside applyUpdates()'s transaction, on its prepared statements. The recipients
+/// first: the message's count of refused recipients is taken from them.
+bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QString *error)
+{
+    QSqlQuery &r = st->recipient;
+    for (const RecipientRecord &rr : u.recipients) {
+        r.bindValue(0, messageStateName(rr.state));
+        r.bindValue(1, rr.reply.code);
+        r.bindValue(2, QString::fromLatin1(rr.reply.enhanced));
+        r.bindValue(3, rr.reply.boundedText());
+        r.bindValue(4, u.id);
+        r.bindValue(5, rr.address);
+        if (!r.exec()) {
+            *error = r.lastError().text();
+            return false;
+        }
+    }
+    QSqlQuery &q = st->message;
+    q.bindValue(0, messageStateName(u.state));
+    q.bindValue(1, errorClassName(u.errorClass));
+    q.bindValue(2, u.countAttempt ? 1 : 0);
+    q.bindValue(3, toMs(u.nextAttemptAt));
+    q.bindValue(4, u.reply.code);
+    q.bindValue(5, QString::fromLatin1(u.reply.enhanced));
+    q.bindValue(6, u.reply.boundedText());
+    q.bindValue(7, u.detail);
+    q.bindValue(8, u.uncertain ? 1 : 0);
+    q.bindValue(9, u.state == MessageState::Held && u.event == HistoryEvent::HeldAccountPaused);
+    q.bindValue(10, now);
+    q.bindValue(11, u.id);
+    q.bindValue(12, u.id);
+    if (!q.exec()) {
+        *error = q.lastError().text();
+        return false;
+    }
+    HistoryEntry h;
+    h.at = fromMs(now);
+    h.event = u.event;
+    h.errorClass = u.errorClass;
+    h.reply = u.reply;
+    h.uncertain = u.uncertain;
+    h.server = u.server;
+    h.detail = u.detail;
+    h.notes = u.notes;
+    if (!insertHistory(st->history, u.id, h)) {
+        *error = st->history.lastError().text();
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+void OutboxWriter::addHistory(qint64 id, const HistoryEntry &h)
+{
+    QSqlQuery q(m_db->db());
+    q.prepare(QLatin1String(kInsertHistory));
+    insertHistory(q, id, h);
+}
+
+bool OutboxWriter::applyUpdate(const DeliveryUpdate &u, QString *error)
+{
+    return applyUpdates({u}, error);
+}
+
+bool OutboxWriter::applyUpdates(const QList<DeliveryUpdate> &updates, QString *error)
+{
+    if (updates.isEmpty())
+        return true;
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(m_db->db());
+    if (!tx.ok()) {
+        *error = m_db->db().lastError().text();
+        return false;
+    }
+    UpdateStatements statements(m_db);
+    for (const DeliveryUpdate &u : updates) {
+        if (!writeUpdate(&statements, u, now, error))
+            return false;
+    }
+    if (!tx.commit()) {
+        *error = m_db->db().lastError().text();
+        return false;
+    }
+    QList<qint64> ids;
+    for (const DeliveryUpdate &u : updates)
+        ids << u.id;
+    notify(ids);
+    return true;
+}
+
+int OutboxWriter::recoverInterrupted()
+{
+    const qint64 now = m_clock->nowMs();
+    QList<qint64> ids;
+    QSqlQuery q(m_db->db());
+    q.exec(QStringLiteral("SELECT id FROM messages WHERE state = 'sending'"));
+    while (q.next())
+        ids << q.value(0).toLongLong();
+    if (ids.isEmpty())
+        return 0;
+    Transaction tx(m_db->db());
+    for (qint64 id : std::as_const(ids)) {
+        QSqlQuery u(m_db->db());
+        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', next_attempt_at = ?, "
+                                 "updated_at = ? WHERE id = ?"));
+        u.addBindValue(now);
+        u.addBindValue(now);
+        u.addBindValue(id);
+        u.exec();
+        HistoryEntry h;
+        h.at = fromMs(now);
+        h.event = HistoryEvent::Recovered;
+        h.detail =
+            QStringLiteral("Outpost stopped while sending this message; it was queued again");
+        addHistory(id, h);
+    }
+    tx.commit();
+    notifyReset();
+    return int(ids.size());
+}
+
+int OutboxWriter::makeAllDue()
+{
+    const qint64 now = m_clock->nowMs();
+    QSqlQuery q(m_db->db());
+    q.prepare(QStringLiteral(
+        "UPDATE messages SET next_attempt_at = ? WHERE state = 'queued' AND next_attempt_at > ? "
+        "AND send_at <= ?"));
+    q.addBindValue(now);
+    q.addBindValue(now);
+    q.addBindValue(now);
+    q.exec();
+    const int n = q.numRowsAffected();
+    if (n > 0)
+        notifyReset();
+    return n;
+}
+namespace {
+// keepSchedule: a message scheduled for later (send_at) stays due at its time, not now.
+bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList &from,
+                 MessageState to, HistoryEvent event, QString *error, bool resetRecipients = false,
+                 bool keepSchedule = false, const QString &detail = {})
+{
+    const auto now = clock->nowMs();
+    Transaction tx(db->db());
+    QSqlQuery q(db->db());
+    q.prepare(QStringLiteral("SELECT state FROM messages WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec() || !q.next()) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    const QString state = q.value(0).toString();
+    if (!from.contains(state)) {
+        *error = QStringLiteral("message %1 is %2").arg(id).arg(state);
+        return false;
+    }
+    QSqlQuery u(db->db());
+    u.prepare(
+        QStringLiteral("UPDATE messages SET state = ?, next_attempt_at = MAX(?, send_at * ?), "
+                       "held_by_account = 0, updated_at = ? WHERE id = ?"));
+    u.addBindValue(messageStateName(to));
+    u.addBindValue(now);
+    u.addBindValue(keepSchedule ? 1 : 0);
+    u.addBindValue(now);
+    u.addBindValue(id);
+    if (!u.exec()) {
+        *error = u.lastError().text();
+        return false;
+    }
+    if (resetRecipients) {
+        // Retry of a failed message: every recipient not yet delivered is tried again.
+        QSqlQuery r(db->db());
+        r.prepare(QStringLiteral(
+            "UPDATE recipients SET state = 'queued' WHERE message = ? AND state = 'failed'"));
+        r.addBindValue(id);
+        QSqlQuery c(db->db());
+        c.prepare(QStringLiteral("UPDATE messages SET refused_recipients = 0 WHERE id = ?"));
+        c.addBindValue(id);
+        if (!r.exec() || !c.exec()) {
+            *error = r.lastError().isValid() ? r.lastError().text() : c.lastError().text();
+            return false;
+        }
+    }
+    QSqlQuery h(db->db());
+    h.prepare(
+        QStringLiteral("INSERT INTO history (message, at, event, detail) VALUES (?, ?, ?, ?)"));
+    h.addBindValue(id);
+    h.addBindValue(now);
+    h.addBindValue(historyEventName(event));
+    h.addBindValue(detail);
+    h.exec();
+    if (!tx.commit()) {
+        *error = db->db().lastError().text();
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+bool OutboxWriter::retryNow(qint64 id, QString *error, QDateTime *overriddenSendAt)
+{
+    const auto before = m_reader.summary(id);
+    const qint64 now = m_clock->nowMs();
+    const bool scheduled = before && before->sendAt.isValid() && toMs(before->sendAt) > now;
+    if (overriddenSendAt)
+        *overriddenSendAt = QDateTime();
+    const bool ok =
+        changeState(m_db, m_clock, id,
+                    {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
+                    MessageState::Queued, HistoryEvent::RetryRequested, error, true, false,
+                    scheduled ? before->sendAt.toString(Qt::ISODateWithMs) : QString());
+    if (ok && scheduled) {
+        // Sent now: the schedule no longer holds, and listings must not claim it does.
+        QSqlQuery q(m_db->db());
+        q.prepare(QStringLiteral("UPDATE messages SET send_at = 0 WHERE id = ?"));
+        q.addBindValue(id);
+        q.exec();
+        if (overriddenSendAt)
+            *overriddenSendAt = before->sendAt;
+    }
+    if (ok)
+        notify(id);
+    return ok;
+}
+
+bool OutboxWriter::hold(qint64 id, QString *error)
+{
+    const bool ok =
+        changeState(m_db, m_clock, id, {QStringLiteral("queued"), QStringLiteral("draft")},
+                    MessageState::Held, HistoryEvent::HeldByUser, error);
+    if (ok)
+        notify(id);
+    return ok;
+}
+
+bool OutboxWriter::release(qint64 id, QString *error)
+{
+    const bool ok =
+        changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
+                    MessageState::Queued, HistoryEvent::Released, error, false, true);
+    if (ok)
+        notify(id);
+    return ok;
+}
+
+bool OutboxWriter::remove(qint64 id, QString *error)
+{
+    QSqlQuery q(m_db->db());
+    q.prepare(QStringLiteral("SELECT state FROM messages WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec() || !q.next()) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (q.value(0).toString() == QLatin1String("sending")) {
+        *error = QStringLiteral("message %1 is being sent right now").arg(id);
+        return false;
+    }
+    Transaction tx(m_db->db());
+    // A DELETE that fails (a read-only connection, a damaged page) leaves everything in place
+    // (the transaction rolls back) and says why, instead of a success that deleted nothing.
+    for (const char *sql :
+         {"DELETE FROM history WHERE message = ?", "DELETE FROM recipients WHERE message = ?",
+          "DELETE FROM message_data WHERE id = ?", "DELETE FROM messages WHERE id = ?"}) {
+        QSqlQuery d(m_db->db());
+        d.prepare(QLatin1String(sql));
+        d.addBindValue(id);
+        if (!d.exec()) {
+            *error = d.lastError().text();
+            return false;
+        }
+    }
+    if (!tx.commit()) {
+        *error = m_db->db().lastError().text();
+        return false;
+    }
+    notify(id);
+    return true;
+}
+
+bool OutboxWriter::cancel(qint64 id, bool *deleted, QString *error)
+{
+    *deleted = false;
+    const auto rec = m_reader.message(id);
+    if (!rec) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (rec->state == MessageState::Sent) {
+        *error = QStringLiteral("message %1 was sent already; cancel only withdraws messages "
+                                "not sent yet (it stays in the outbox as a record)")
+                     .arg(id);
+        return false;
+    }
+    if (rec->state == MessageState::Sending) {
+        *error = QStringLiteral("message %1 is being sent right now").arg(id);
+        return false;
+    }
+    const bool someSent =
+        std::any_of(rec->recipients.cbegin(), rec->recipients.cend(),
+                    [](const RecipientRecord &r) { return r.state == MessageState::Sent; });
+    if (!someSent) {
+        *deleted = remove(id, error);
+        return *deleted;
+    }
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(m_db->db());
+    QSqlQuery u(m_db->db());
+    u.prepare(QStringLiteral(
+        "UPDATE messages SET state = 'failed', error_class = 'local', last_detail = ?, "
+        "held_by_account = 0, updated_at = ?, refused_recipients = recipient_count - (SELECT "
+        "COUNT(*) FROM recipients WHERE message = ? AND state = 'sent') WHERE id = ?"));
+    u.addBindValue(QStringLiteral("cancelled by the user"));
+    u.addBindValue(now);
+    u.addBindValue(id);
+    u.addBindValue(id);
+    QSqlQuery r(m_db->db());
+    r.prepare(QStringLiteral("UPDATE recipients SET state = 'failed', text = ? WHERE message = ? "
+                             "AND state <> 'sent'"));
+    r.addBindValue(QStringLiteral("cancelled by the user"));
+    r.addBindValue(id);
+    HistoryEntry h;
+    h.at = fromMs(now);
+    h.event = HistoryEvent::Cancelled;
+    h.errorClass = ErrorClass::Local;
+    QSqlQuery hq(m_db->db());
+    hq.prepare(QLatin1String(kInsertHistory));
+    if (!u.exec() || !r.exec() || !insertHistory(hq, id, h) || !tx.commit()) {
+        *error =
+            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        return false;
+    }
+    notify(id);
+    return true;
+}
+
+bool OutboxWriter::takeBackToDraft(qint64 id, QString *error)
+{
+    const auto current = m_reader.summary(id);
+    if (!current) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (current->state == MessageState::Sending) {
+        *error = QStringLiteral("message %1 is being sent right now").arg(id);
+        return false;
+    }
+    if (current->state == MessageState::Sent) {
+        *error = QStringLiteral("message %1 has been sent already").arg(id);
+        return false;
+    }
+    if (current->state == MessageState::Draft)
+        return true; // reopening a draft changes nothing
+    // changeState() checks the state again inside its transaction: a claim in between loses.
+    const bool ok = changeState(m_db, m_clock, id,
+                                {QStringLiteral("queued"), QStringLiteral("held"),
+                                 QStringLiteral("failed"), QStringLiteral("draft")},
+                                MessageState::Draft, HistoryEvent::BackToDraft, error, false, true);
+    if (ok)
+        notify(id);
+    return ok;
+}
+
+bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
+{
+    QSqlDatabase &db = m_db->db();
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(db);
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("SELECT state FROM messages WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec() || !q.next()) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (q.value(0).toString() != QLatin1String("draft")) {
+        *error = QStringLiteral("message %1 is %2, not a draft").arg(id).arg(q.value(0).toString());
+        return false;
+    }
+    const qint64 sendAt = toMs(m.sendAt);
+    QSqlQuery u(db);
+    u.prepare(QStringLiteral(
+        "UPDATE messages SET account = ?, state = ?, error_class = '', reverse_path = ?, "
+        "from_text = ?, to_text = ?, subject = ?, message_id = ?, size = ?, needs_smtputf8 = ?, "
+        "send_at = ?, next_attempt_at = ?, attempts = 0, last_code = 0, last_enhanced = '', "
+        "last_text = '', uncertain = 0, held_by_account = 0, last_detail = '', updated_at = ?, "
+        "recipient_count = ?, refused_recipients = 0 WHERE id = ?"));
+    u.addBindValue(m.account);
+    u.addBindValue(messageStateName(m.state));
+    u.addBindValue(m.reversePath);
+    u.addBindValue(m.fromText);
+    u.addBindValue(m.toText);
+    u.addBindValue(m.subject);
+    u.addBindValue(m.messageId);
+    u.addBindValue(qint64(m.data.size()));
+    u.addBindValue(m.needsSmtpUtf8 ? 1 : 0);
+    u.addBindValue(sendAt);
+    u.addBindValue(std::max(now, sendAt));
+    u.addBindValue(now);
+    u.addBindValue(int(m.recipients.size()));
+    u.addBindValue(id);
+    QSqlQuery d(db);
+    d.prepare(QStringLiteral("UPDATE message_data SET data = ? WHERE id = ?"));
+    d.addBindValue(m.data);
+    d.addBindValue(id);
+    QSqlQuery del(db);
+    del.prepare(QStringLiteral("DELETE FROM recipients WHERE message = ?"));
+    del.addBindValue(id);
+    if (!u.exec() || !d.exec() || !del.exec()) {
+        *error = db.lastError().text();
+        if (error->isEmpty())
+            *error = u.lastError().text() + d.lastError().text() + del.lastError().text();
+        return false;
+    }
+    QSqlQuery r(db);
+    r.prepare(QStringLiteral(
+        "INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
+    for (qsizetype i = 0; i < m.recipients.size(); ++i) {
+        r.addBindValue(id);
+        r.addBindValue(int(i));
+        r.addBindValue(m.recipients[i]);
+        if (!r.exec()) {
+            *error = r.lastError().text();
+            return false;
+        }
+    }
+    QSqlQuery h(db);
+    h.prepare(QStringLiteral("INSERT INTO history (message, at, event) VALUES (?, ?, ?)"));
+    h.addBindValue(id);
+    h.addBindValue(now);
+    h.addBindValue(historyEventName(m.state == MessageState::Draft ? HistoryEvent::EditedDraft
+                                                                   : HistoryEvent::EditedQueued));
+    if (!h.exec()) {
+        *error = h.lastError().text();
+        return false;
+    }
+    if (!tx.commit()) {
+        *error = db.lastError().text();
+        return false;
+    }
+    notify(id);
+    return true;
+}
+int OutboxWriter::failAccount(const QString &account, const QString &detail)
+{
+    QList<qint64> ids;
+    QSqlQuery s(m_db->db());
+    s.prepare(QStringLiteral(
+        "SELECT id FROM messages WHERE account = ? AND state IN ('queued', 'held')"));
+    s.addBindValue(account);
+    if (!s.exec())
+        return -1;
+    while (s.next())
+        ids << s.value(0).toLongLong();
+    if (ids.isEmpty())
+        return 0;
+    QList<DeliveryUpdate> updates;
+    for (qint64 id : std::as_const(ids)) {
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Failed;
+        u.errorClass = ErrorClass::Local;
+        u.detail = detail;
+        u.countAttempt = false;
+        u.event = HistoryEvent::FailedAccountRemoved;
+        updates << u;
+    }
+    QString error;
+    if (!applyUpdates(updates, &error))
+        return -1;
+    return int(ids.size());
+}
+int OutboxWriter::holdAccount(const QString &account, ErrorClass errorClass, const SmtpReply &reply,
+                              const QString &detail)
+{
+    const qint64 now = m_clock->nowMs();
+    QList<qint64> ids;
+    QSqlQuery s(m_db->db());
+    s.prepare(QStringLiteral("SELECT id FROM messages WHERE account = ? AND state = 'queued'"));
+    s.addBindValue(account);
+    s.exec();
+    while (s.next())
+        ids << s.value(0).toLongLong();
+    Transaction tx(m_db->db());
+    for (qint64 id : std::as_const(ids)) {
+        QSqlQuery u(m_db->db());
+        u.prepare(QStringLiteral(
+            "UPDATE messages SET state = 'held', held_by_account = 1, error_class = ?, last_code = "
+            "?, "
+            "last_enhanced = ?, last_text = ?, last_detail = ?, updated_at = ? WHERE id = ?"));
+        u.addBindValue(errorClassName(errorClass));
+        u.addBindValue(reply.code);
+        u.addBindValue(QString::fromLatin1(reply.enhanced));
+        u.addBindValue(reply.boundedText());
+        u.addBindValue(detail);
+        u.addBindValue(now);
+        u.addBindValue(id);
+        u.exec();
+        HistoryEntry h;
+        h.at = fromMs(now);
+        h.event = HistoryEvent::HeldAccountPaused;
+        h.errorClass = errorClass;
+        h.reply = reply;
+        h.detail = detail;
+        addHistory(id, h);
+    }
+    tx.commit();
+    if (!ids.isEmpty())
+        notifyReset();
+    return int(ids.size());
+}
+
+int OutboxWriter::releaseAccount(const QString &account)
+{
+    const qint64 now = m_clock->nowMs();
+    QList<qint64> ids;
+    QSqlQuery s(m_db->db());
+    s.prepare(QStringLiteral(
+        "SELECT id FROM messages WHERE account = ? AND state = 'held' AND held_by_account = 1"));
+    s.addBindValue(account);
+    s.exec();
+    while (s.next())
+        ids << s.value(0).toLongLong();
+    Transaction tx(m_db->db());
+    for (qint64 id : std::as_const(ids)) {
+        QSqlQuery u(m_db->db());
+        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', held_by_account = 0, "
+                                 "next_attempt_at = MAX(?, send_at), updated_at = ? WHERE id = ?"));
+        u.addBindValue(now);
+        u.addBindValue(now);
+        u.addBindValue(id);
+        u.exec();
+        HistoryEntry h;
+        h.at = fromMs(now);
+        h.event = HistoryEvent::ReleasedAccountResumed;
+        addHistory(id, h);
+    }
+    tx.commit();
+    if (!ids.isEmpty())
+        notifyReset();
+    return int(ids.size());
+}
+
+} // namespace outpost
