@@ -308,6 +308,14 @@ int runDesktop(int argc, char **argv)
                                       .arg(words::dataDirProblem(service.dataDirCheck())));
             return 77;
         }
+        if (!opened && service.storageProblem().isDiskFull()) {
+            // Even the reserve did not make room: the sentence, not SQLite's or QLockFile's.
+            QMessageBox::critical(nullptr, QObject::tr("Outpost"),
+                                  QObject::tr("Outpost cannot start:\n%1")
+                                      .arg(words::diskFull(service.storageProblem().freeBytes,
+                                                           words::Front::Window)));
+            return 74;
+        }
         if (!opened) {
             QMessageBox::critical(nullptr, QObject::tr("Outpost"),
                                   QObject::tr("Outpost cannot start:\n%1").arg(error));

@@ -54,6 +54,8 @@ DesktopApp::DesktopApp(Service *service, QObject *parent)
             activate();
     });
     connect(service, &Service::notice, this, &DesktopApp::onNotice);
+    // Opened only thanks to the reserve: the disk is full, and the window says so at once.
+    m_window->setDiskFull(service->storageProblem());
     qApp->installEventFilter(this);
 }
 
@@ -212,6 +214,8 @@ AccountDialog *DesktopApp::openAccounts(const QString &account)
 void DesktopApp::onNotice(const Notice &notice)
 {
     m_lastNotice = notice;
+    if (notice.kind == Notice::Kind::DiskFull)
+        m_window->setDiskFull(notice.storage);
     if (notice.kind == Notice::Kind::AccountPaused) {
         m_pauses.insert(notice.account, notice);
         m_window->setPauseReason(notice);

@@ -3,6 +3,7 @@
 #include "Autostart.h"
 #include "DetailsDialog.h"
 #include "Icons.h"
+#include "SharedWords.h"
 #include "Words.h"
 #include "accounts/AccountStore.h"
 #include "outbox/Connectivity.h"
@@ -58,6 +59,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     , m_table(new QTableView(this))
     , m_log(new QPlainTextEdit(this))
     , m_filter(new QComboBox(this))
+    , m_diskFull(new QLabel(this))
     , m_banner(new QWidget(this))
     , m_bannerText(new QLabel(m_banner))
     , m_bannerFix(new QPushButton(tr("&Fix…"), m_banner))
@@ -100,6 +102,19 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
             showDetails();
     });
 
+    // Banner for a full disk: what the user must act on, above the rest.
+    {
+        m_diskFull->setObjectName(QStringLiteral("diskFullBanner"));
+        m_diskFull->setWordWrap(true);
+        m_diskFull->setAutoFillBackground(true);
+        m_diskFull->setMargin(8);
+        QPalette pal = m_diskFull->palette();
+        pal.setColor(QPalette::Window, QColor(0xfd, 0xe2, 0xe1));
+        pal.setColor(QPalette::WindowText, QColor(0x6b, 0x0f, 0x0b));
+        m_diskFull->setPalette(pal);
+        m_diskFull->setVisible(false);
+    }
+
     // Banner for paused accounts.
     {
         m_banner->setAutoFillBackground(true);
@@ -129,6 +144,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     auto *cl = new QVBoxLayout(central);
     cl->setContentsMargins(0, 0, 0, 0);
     cl->setSpacing(0);
+    cl->addWidget(m_diskFull);
     cl->addWidget(m_banner);
     cl->addWidget(m_table, 1);
     setCentralWidget(central);
@@ -398,6 +414,22 @@ bool MainWindow::selectMessage(qint64 id)
     return true;
 }
 
+void MainWindow::setDiskFull(const StorageError &problem)
+{
+    if (!problem.isDiskFull()) {
+        m_diskFull->clear();
+        m_diskFull->setVisible(false);
+        return;
+    }
+    m_diskFull->setText(words::diskFull(problem.freeBytes, words::Front::Window));
+    m_diskFull->setVisible(true);
+}
+
+QString MainWindow::diskFullText() const
+{
+    return m_diskFull->isVisible() ? m_diskFull->text() : QString();
+}
+
 void MainWindow::deleteSelected()
 {
     // The same rule as `outpost cancel` (OutboxWriter::cancel): a message not sent yet is
@@ -436,20 +468,27 @@ void MainWindow::deleteSelected()
     connect(box, &QMessageBox::finished, this, [this, box, withdraw](int) {
         if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
             return;
-        m_service->act(Service::UserAction::Cancel, withdraw, this,
-                       [this](const Service::ActionReport &r) {
-                           if (r.kept > 0)
-                               statusBar()->showMessage(
-                                   tr("%n message(s) kept as failed: some recipients already "
-                                      "got them; the others were cancelled.",
-                                      nullptr, r.kept),
-                                   8000);
-                           QStringList errors;
-                           for (const auto &[id, why] : r.refused)
-                               errors << why;
-                           if (!errors.isEmpty())
-                               showError(tr("Delete"), errors.join(QLatin1Char('\n')));
-                       });
+        m_service->act(
+            Service::UserAction::Cancel, withdraw, this, [this](const Service::ActionReport &r) {
+                if (r.kept > 0)
+                    statusBar()->showMessage(
+                        tr("%n message(s) kept as failed: some recipients already "
+                           "got them; the others were cancelled.",
+                           nullptr, r.kept),
+                        8000);
+                if (r.storage.isDiskFull()) {
+                    // Not SQLite's words: the sentence, in the banner and here.
+                    setDiskFull(r.storage);
+                    showError(tr("Delete"),
+                              words::diskFull(r.storage.freeBytes, words::Front::Window));
+                    return;
+                }
+                QStringList errors;
+                for (const auto &[id, why] : r.refused)
+                    errors << why;
+                if (!errors.isEmpty())
+                    showError(tr("Delete"), errors.join(QLatin1Char('\n')));
+            });
     });
     box->open();
 }

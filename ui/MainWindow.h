@@ -69,6 +69,12 @@ public:
     QString countsText() const;
     /// Records why an account was paused (from its Notice), for the banner.
     void setPauseReason(const Notice &notice);
+    /// Shows (or, with a StorageError of kind None, hides) the banner that says the disk
+    /// holding the outbox is full (words::diskFull()): at start when the outbox opened only
+    /// thanks to the reserve, and whenever a write fails for want of room.
+    void setDiskFull(const StorageError &problem);
+    /// The disk-full banner's text ("" while hidden), for tests.
+    QString diskFullText() const;
     /// Whether closing the window only hides it (a tray icon exists).
     void setCloseToTray(bool on) { m_closeToTray = on; }
     /// The next close really closes (used when quitting).
@@ -115,6 +121,7 @@ private:
     QTableView *m_table;
     QPlainTextEdit *m_log;
     QComboBox *m_filter;
+    QLabel *m_diskFull; ///< the disk-full banner
     QWidget *m_banner;
     QLabel *m_bannerText;
     QPushButton *m_bannerFix;

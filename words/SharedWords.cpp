@@ -328,6 +328,8 @@ QString noticeTitle(const Notice &n)
         return Tr::tr("Messages sent");
     case Notice::Kind::PartiallySent:
         return Tr::tr("A message reached only some recipients");
+    case Notice::Kind::DiskFull:
+        return Tr::tr("The disk is full");
     }
     return {};
 }
@@ -344,9 +346,15 @@ QString noticeText(const Notice &n, Front front)
             return Tr::tr("%1 message(s) written while offline have been sent").arg(n.count);
         case Notice::Kind::PartiallySent:
             return partlySentLine(n.messageId, n.count, n.recipients, n.refused);
+        case Notice::Kind::DiskFull:
+            return Tr::tr("%1; sending stopped until the outbox can be written again")
+                .arg(diskFull(n.storage.freeBytes, Front::Terminal));
         }
         return {};
     }
+    if (n.kind == Notice::Kind::DiskFull)
+        return Tr::tr("%1 Sending stopped until there is room again.")
+            .arg(diskFull(n.storage.freeBytes, Front::Window));
     if (n.kind == Notice::Kind::PartiallySent)
         return Tr::tr("%1. The server refused:\n%2")
             .arg(sentToSome(n.count, n.recipients, Front::Window),
@@ -364,6 +372,7 @@ QString noticeText(const Notice &n, Front front)
     case Notice::Kind::BatchSent:
         return Tr::tr("%n message(s) written while offline have been sent.", nullptr, n.count);
     case Notice::Kind::PartiallySent:
+    case Notice::Kind::DiskFull:
         break; // above
     }
     return {};
@@ -372,6 +381,18 @@ QString noticeText(const Notice &n, Front front)
 QString size(qint64 bytes)
 {
     return QLocale().formattedDataSize(bytes, 1, QLocale::DataSizeTraditionalFormat);
+}
+
+QString diskFull(qint64 freeBytes, Front front)
+{
+    const QString free = freeBytes >= 0 ? Tr::tr(" (%1 free)").arg(size(freeBytes)) : QString();
+    if (front == Front::Window)
+        return Tr::tr("The disk holding the outbox is full%1; nothing was lost. Free some room "
+                      "on it, or delete messages you no longer need.")
+            .arg(free);
+    return Tr::tr("the disk holding the outbox is full%1; nothing was lost (free some room on "
+                  "it, or cancel messages you no longer need with `outpost cancel ID`)")
+        .arg(free);
 }
 
 QString capabilities(const Capabilities &caps)

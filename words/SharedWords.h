@@ -77,6 +77,12 @@ QString noticeText(const Notice &n, Front front);
 
 /// A size in bytes for people ("12.3 KB").
 QString size(qint64 bytes);
+
+/// The outbox cannot be written because the disk holding it is full (a StorageError of kind
+/// DiskFull, `freeBytes` from it, -1 when unknown): "The disk holding the outbox is full (12 KB
+/// free); nothing was lost." and what the user can do (free room, or cancel messages). Every
+/// command and the window say this same sentence.
+QString diskFull(qint64 freeBytes, Front front);
 /// The capabilities in plain words ("login: PLAIN, LOGIN · largest message 9.8 MB · …").
 QString capabilities(const Capabilities &caps);
 

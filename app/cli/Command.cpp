@@ -111,9 +111,10 @@ ServiceOptions Command::serviceOptions() const
     return o;
 }
 
-Result Command::openStore(bool readOnly)
+Result Command::openStore(bool readOnly, bool useReserve)
 {
     ServiceOptions o = serviceOptions();
+    o.useReserve = useReserve;
     o.singleInstance = false;
     o.dispatch = false;
     o.readOnly = readOnly;
@@ -122,7 +123,20 @@ Result Command::openStore(bool readOnly)
     if (!m_service->open(&error))
         return openFailed(error);
     noteTightened();
+    noteDiskFull();
     return Result::Ok;
+}
+
+Result Command::diskFull(const StorageError &e)
+{
+    err(words::diskFull(e.freeBytes, words::Front::Terminal));
+    return Result::DiskFull;
+}
+
+void Command::noteDiskFull()
+{
+    if (m_service && m_service->storageProblem().isDiskFull())
+        err(words::diskFull(m_service->storageProblem().freeBytes, words::Front::Terminal));
 }
 
 Result Command::openFailed(const QString &error)
@@ -133,6 +147,8 @@ Result Command::openFailed(const QString &error)
             c.problem == DataDirProblem::CannotCreate || c.problem == DataDirProblem::NotADirectory;
         return cannotMake ? Result::CannotOpen : Result::NotPrivate;
     }
+    if (m_service->storageProblem().isDiskFull())
+        return diskFull(m_service->storageProblem());
     err(error);
     if (m_service->databaseErrorKind() == int(Database::OpenError::Corrupt)) {
         err(words::damagedOutboxAdvice(databasePath()));

@@ -89,7 +89,9 @@ protected:
     /// (list, show): no integrity check at open, writes refused, damage met while reading is
     /// reported by readFailed(). Returns Ok, or the failure after saying why (the caller ends
     /// with it, or with what it means to that command).
-    Result openStore(bool readOnly = false);
+    /// `useReserve` false (queue, sendmail): a full disk is said, not worked around with the
+    /// reserve (ServiceOptions::useReserve).
+    Result openStore(bool readOnly = false, bool useReserve = true);
     /// Options for a Service on this command's outbox (folder, credentials).
     ServiceOptions serviceOptions() const;
     /// Says why service()->open() failed with `error` and returns the Result: NotPrivate for a
@@ -101,6 +103,12 @@ protected:
     void noteTightened();
     /// Says why reading the open outbox failed; Damaged (with the advice) or CannotOpen.
     Result readFailed(const ReadFailure &failure);
+    /// Says that the disk holding the outbox is full (words::diskFull(), with the free space of
+    /// `e`) and returns DiskFull.
+    Result diskFull(const StorageError &e);
+    /// After open(): when the outbox opened only thanks to the reserve (the disk is full),
+    /// says so, so that the user hears of it before a write fails.
+    void noteDiskFull();
     /// The account named `name`; when there is none, says so, ends with NoSuchAccount and
     /// returns nullopt. An empty name asks for the default account (there may be none yet).
     std::optional<Account> accountOrFail(const QString &name);

@@ -168,6 +168,7 @@ private:
     QString m_lastPool;                  ///< the pool line printed last
     bool m_json = false;                 ///< --json
     bool m_verbose = false;              ///< --verbose
+    bool m_diskFull = false;             ///< a write failed for want of room (Notice::DiskFull)
     QElapsedTimer m_clock;               ///< since the command started (seconds in --json)
     FlushProgress *m_progress = nullptr; ///< the progress line's counts; null without it
     QTimer *m_progressTimer = nullptr;   ///< redraws the progress line

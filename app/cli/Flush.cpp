@@ -133,6 +133,7 @@ void Flush::run(const QStringList &args)
         return handOver(args);
     }
     noteTightened();
+    noteDiskFull();
     if (service->recoveredCount() > 0)
         err(QStringLiteral("%1 message(s) interrupted by an earlier stop were queued again")
                 .arg(service->recoveredCount()));
@@ -141,8 +142,11 @@ void Flush::run(const QStringList &args)
                 [this](const QString &, const QString &line) { console().errLine(line); });
         connect(service->transport(), &Transport::poolChanged, this, &Flush::printPool);
     }
-    connect(service, &Service::notice, this,
-            [this](const Notice &n) { err(words::noticeText(n, words::Front::Terminal)); });
+    connect(service, &Service::notice, this, [this](const Notice &n) {
+        if (n.kind == Notice::Kind::DiskFull)
+            m_diskFull = true;
+        err(words::noticeText(n, words::Front::Terminal));
+    });
     // The messages this flush is about: everything queued and due once "send now" applies,
     // and those failed now because their account was removed. They are also the total of the
     // progress line and of --json: a message queued while the flush runs may go out with it
@@ -327,10 +331,12 @@ void Flush::report(bool early)
             ++stuck[m.account];
         return true;
     });
-    const Result r = deferred > 0 || !stuck.isEmpty() ? Result::Deferred
-                     : failed > 0                     ? Result::SomeFailed
-                     : !partlySent.isEmpty()          ? Result::SomeRecipientsRefused
-                                                      : Result::Ok;
+    // Outcomes or claims the disk had no room for: the one thing the user must act on.
+    const Result r = m_diskFull                         ? Result::DiskFull
+                     : deferred > 0 || !stuck.isEmpty() ? Result::Deferred
+                     : failed > 0                       ? Result::SomeFailed
+                     : !partlySent.isEmpty()            ? Result::SomeRecipientsRefused
+                                                        : Result::Ok;
     if (m_json) {
         QJsonObject heldByAccount;
         for (auto it = stuck.cbegin(); it != stuck.cend(); ++it)

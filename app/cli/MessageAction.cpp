@@ -1,5 +1,7 @@
 #include "Commands.h"
 
+#include "SharedWords.h"
+
 #include "accounts/AccountStore.h"
 #include "storage/Storage.h"
 
@@ -42,6 +44,19 @@ void MessageAction::run(const QStringList &args)
     QString error;
     QString said;
     bool done = false;
+    // The writer's verdict on the action: a full disk is said in its own words, and an
+    // action that needed the reserve (DiskReserve) is told too: it worked, but the disk is full.
+    StorageError problem;
+    bool usedReserve = false;
+    const auto write = [&](auto call) {
+        return storage->writeNow([&](StorageWriter &w) {
+            const int before = w.outbox.reserveReleases();
+            const bool ok = call(w.outbox);
+            problem = w.outbox.lastError();
+            usedReserve = w.outbox.reserveReleases() > before;
+            return ok;
+        });
+    };
     switch (m_action) {
     case Action::Retry: {
         // A message of a removed account would only fail again at the next flush.
@@ -64,14 +79,14 @@ void MessageAction::run(const QStringList &args)
         break;
     }
     case Action::Hold:
-        done = storage->writeNow(&OutboxWriter::hold, id, &error);
+        done = write([&](OutboxWriter &o) { return o.hold(id, &error); });
         break;
     case Action::Release:
-        done = storage->writeNow(&OutboxWriter::release, id, &error);
+        done = write([&](OutboxWriter &o) { return o.release(id, &error); });
         break;
     case Action::Cancel: {
         bool deleted = false;
-        done = storage->writeNow(&OutboxWriter::cancel, id, &deleted, &error);
+        done = write([&](OutboxWriter &o) { return o.cancel(id, &deleted, &error); });
         if (done)
             said = deleted ? QStringLiteral("message %1 cancelled and deleted\n").arg(id)
                            : QStringLiteral("message %1 cancelled; kept as failed, as some "
@@ -80,8 +95,12 @@ void MessageAction::run(const QStringList &args)
         break;
     }
     }
+    if (!done && problem.isDiskFull())
+        return finish(diskFull(problem));
     if (!done)
         return fail(Result::Refused, error);
+    if (usedReserve && !service()->storageProblem().isDiskFull()) // else said at open
+        err(words::diskFull(freeBytes(service()->dataDir()), words::Front::Terminal));
     out(said);
     finishAndNotify();
 }

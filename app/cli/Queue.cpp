@@ -114,7 +114,7 @@ void Queue::run(const QStringList &args)
              {QStringLiteral("--notify"), QStringLiteral("--ret"), QStringLiteral("--envid")}},
             &dsn, &problem))
         return fail(Result::Usage, problem);
-    if (const Result r = openStore(); r != Result::Ok)
+    if (const Result r = openStore(false, false); r != Result::Ok)
         return finish(r);
     QString accountName = p.value(QStringLiteral("account"));
     if (accountName.isEmpty())
@@ -156,7 +156,8 @@ void Queue::run(const QStringList &args)
         r = service()->enqueue(account->name, draft, sendAt, MessageState::Queued, dsn);
     }
     if (!r.ok())
-        return fail(refusal(r.failure), r.error);
+        return r.storage.isDiskFull() ? finish(diskFull(r.storage))
+                                      : fail(refusal(r.failure), r.error);
     out(QString::number(r.id) + QLatin1Char('\n'));
     finishAndNotify();
 }

@@ -15,6 +15,9 @@ enum Exit : int
     ExUnavailable = 69,
     ExSoftware = 70,
     ExCantCreate = 73,
+    /// EX_IOERR: "an error occurred while doing I/O on some file". A full disk is not 73 (the
+    /// outbox exists and opens) nor 75 (retrying changes nothing until the user makes room).
+    ExIoErr = 74,
     ExTempFail = 75,
     ExNoPerm = 77,
     ExConfig = 78,
@@ -42,6 +45,7 @@ constexpr std::array kTable{
     Row{Result::ServerUnreachable, "server-unreachable", ExUnavailable},
     Row{Result::Internal, "internal", ExSoftware},
     Row{Result::CannotOpen, "cannot-open", ExCantCreate},
+    Row{Result::DiskFull, "disk-full", ExIoErr},
     Row{Result::Deferred, "deferred", ExTempFail},
     Row{Result::TryLater, "try-later", ExTempFail},
     Row{Result::AuthRefused, "auth-refused", ExNoPerm},

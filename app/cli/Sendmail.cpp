@@ -110,7 +110,7 @@ void Sendmail::run(const QStringList &args)
     if (!dsnRequestFrom(s.dsn, &dsn, &problem))
         return fail(Result::Usage, problem);
     // Mail programs retry on 75; a damaged outbox (78) needs the user, not a retry.
-    if (const Result r = openStore(); r != Result::Ok)
+    if (const Result r = openStore(false, false); r != Result::Ok)
         return finish(r == Result::Damaged ? r : Result::TryLater);
     // No account is a configuration problem (78): a mail program would retry a 75 forever.
     const QString accountName = service()->accounts()->defaultAccount();
@@ -135,6 +135,11 @@ void Sendmail::run(const QStringList &args)
         accountName, raw, mailFrom, s.fromHeaders ? QList<QByteArray>() : s.rcpts, {}, dsn);
     // Only a message that is none at all is refused for good (65); anything else (no
     // recipients, a write that failed) may work later (75), as sendmail(8) says.
+    // A full disk: the sentence every command says, and 75, as above.
+    if (!r.ok() && r.storage.isDiskFull()) {
+        diskFull(r.storage);
+        return finish(Result::TryLater);
+    }
     if (!r.ok())
         return fail(r.failure == Service::EnqueueResult::Failure::NotAMessage ? Result::NotAMessage
                                                                               : Result::TryLater,

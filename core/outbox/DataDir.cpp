@@ -38,8 +38,9 @@ QString dataDirProblemName(DataDirProblem p)
 namespace {
 
 /// The outbox's own files in its folder: the database, SQLite's journal files, the lock.
-const char *const kOutboxFiles[] = {"outbox.sqlite", "outbox.sqlite-wal", "outbox.sqlite-shm",
-                                    "outbox.sqlite-journal", "outpost.lock"};
+const char *const kOutboxFiles[] = {"outbox.sqlite",     "outbox.sqlite-wal",
+                                    "outbox.sqlite-shm", "outbox.sqlite-journal",
+                                    "outpost.lock",      "outpost.reserve"};
 
 QString octal(mode_t m)
 {

@@ -70,6 +70,15 @@ Dispatcher::Dispatcher(Storage *storage, AccountStore *accounts, Settings *setti
     m_drainTimer.setInterval(0);
     connect(&m_drainTimer, &QTimer::timeout, this, &Dispatcher::drainBacklog);
     connect(m_transport, &Transport::finished, this, &Dispatcher::onFinished);
+    m_storageRetry.setSingleShot(true);
+    m_storageRetry.setInterval(kStorageRetryMs);
+    connect(&m_storageRetry, &QTimer::timeout, this, [this] {
+        if (m_unwritten.isEmpty()) {
+            storageRecovered(); // a failed claim: try claiming again
+            return;
+        }
+        writeUpdates(std::exchange(m_unwritten, {}));
+    });
     connect(m_accounts, &AccountStore::changed, this, [this] { m_paused.reset(); });
     // Before anyone hears that the transport has shut down, every outcome is on disk.
     connect(m_transport, &Transport::shutdownFinished, this, &Dispatcher::commitPending);
@@ -164,7 +173,7 @@ bool Dispatcher::isBusy() const
         return true;
     if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty() || !m_backlog.isEmpty())
         return true;
-    if (!m_connectivity->canSend() || m_stopped)
+    if (!m_connectivity->canSend() || m_stopped || m_storageProblem.failed())
         return false;
     const qint64 next = m_store->nextDueMs(skippedAccounts());
     return next >= 0 && next <= m_clock->nowMs();
@@ -217,7 +226,9 @@ QStringList Dispatcher::skippedAccounts() const
 void Dispatcher::dispatch()
 {
     m_dispatchPending = false;
-    if (!m_started || m_stopped || m_transport->isShuttingDown() || !m_connectivity->canSend()) {
+    if (!m_started || m_stopped || m_transport->isShuttingDown() || !m_connectivity->canSend() ||
+        m_storageProblem.failed()) {
+        // A full disk: claiming would only send messages whose outcome cannot be written.
         updateActivity();
         return;
     }
@@ -235,11 +246,15 @@ void Dispatcher::dispatch()
             const QStringList skip = skippedAccounts();
             m_storage->write(
                 [room, skip](StorageWriter &w) {
-                    return w.outbox.claimDue(room, skip, kWorkerClaimBytes);
+                    QList<ClaimedMessage> claimed =
+                        w.outbox.claimDue(room, skip, kWorkerClaimBytes);
+                    return std::make_pair(std::move(claimed), w.outbox.lastError());
                 },
                 this,
-                [this](const QList<ClaimedMessage> &claimed) {
-                    onClaimed(claimed, !claimed.isEmpty());
+                [this](const std::pair<QList<ClaimedMessage>, StorageError> &r) {
+                    if (r.second.isDiskFull())
+                        storageFailed(r.second);
+                    onClaimed(r.first, !r.first.isEmpty());
                 });
         }
         armTimer();
@@ -450,20 +465,61 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
 void Dispatcher::apply(const QList<DeliveryUpdate> &updates)
 {
     startCommit(); // outcomes reach the store in the order they happened
+    writeUpdates(updates);
+}
+
+void Dispatcher::writeUpdates(const QList<DeliveryUpdate> &updates)
+{
+    if (updates.isEmpty())
+        return;
     writeThen(
         [updates](StorageWriter &w) {
             QString error;
-            if (!w.outbox.applyUpdates(updates, &error))
-                return error.isEmpty() ? QStringLiteral("could not write the outbox") : error;
-            return QString();
+            if (w.outbox.applyUpdates(updates, &error))
+                return std::make_pair(QString(), StorageError{});
+            return std::make_pair(error.isEmpty() ? QStringLiteral("could not write the outbox")
+                                                  : error,
+                                  w.outbox.lastError());
         },
-        [this, n = updates.size(), first = updates.first().id](const QString &error) {
-            if (!error.isEmpty())
-                qWarning("outpost: could not record the outcome of message %lld (and %lld more): "
-                         "%s",
-                         first, qint64(n - 1), qPrintable(error));
-            scheduleDispatch(); // a message queued again may be due
+        [this, updates](const std::pair<QString, StorageError> &r) {
+            if (r.first.isEmpty()) {
+                if (m_storageProblem.failed())
+                    storageRecovered();
+                scheduleDispatch(); // a message queued again may be due
+                return;
+            }
+            qWarning("outpost: could not record the outcome of message %lld (and %lld more): %s",
+                     updates.first().id, qint64(updates.size() - 1), qPrintable(r.first));
+            if (r.second.isDiskFull()) {
+                // Kept, and tried again: the messages stay `sending` in the outbox meanwhile
+                // (queued again by the next start should this process end first), never lost.
+                m_unwritten += updates;
+                storageFailed(r.second);
+            }
+            scheduleDispatch();
         });
+}
+
+void Dispatcher::storageFailed(const StorageError &error)
+{
+    const bool first = !m_storageProblem.failed();
+    m_storageProblem = error;
+    m_storageRetry.start();
+    if (first) {
+        Notice n;
+        n.kind = Notice::Kind::DiskFull;
+        n.storage = error;
+        emit notice(n);
+    }
+    updateActivity();
+}
+
+void Dispatcher::storageRecovered()
+{
+    m_storageProblem = StorageError{};
+    if (m_unwritten.isEmpty())
+        m_storageRetry.stop();
+    scheduleDispatch();
 }
 
 void Dispatcher::applyLater(const DeliveryUpdate &u)
@@ -481,6 +537,8 @@ void Dispatcher::applyLater(const DeliveryUpdate &u)
 
 void Dispatcher::commitPending()
 {
+    // At exit, the outcomes a full disk refused get one more try.
+    m_pendingUpdates = std::exchange(m_unwritten, {}) + m_pendingUpdates;
     startCommit();
     m_storage->drain();
 }
@@ -493,18 +551,7 @@ void Dispatcher::startCommit()
     const QList<DeliveryUpdate> updates = std::exchange(m_pendingUpdates, {});
     // One transaction, and so one disk sync, for the whole group; messageChanged() tells of
     // them once they are on disk.
-    writeThen(
-        [updates](StorageWriter &w) {
-            QString error;
-            w.outbox.applyUpdates(updates, &error);
-            return error;
-        },
-        [this, n = updates.size()](const QString &error) {
-            if (!error.isEmpty())
-                qWarning("outpost: could not record the outcome of %lld messages: %s", qint64(n),
-                         qPrintable(error));
-            scheduleDispatch();
-        });
+    writeUpdates(updates);
 }
 
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)

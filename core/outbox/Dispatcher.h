@@ -71,6 +71,12 @@ public:
     /// messages old) now, in one transaction, and waits until they and every write handed to
     /// the storage before are on disk (exit, tests).
     void commitPending();
+    /// Set while the outbox cannot be written for want of room (kind None otherwise): no
+    /// message is claimed then, and the outcomes not written yet are tried again every
+    /// kStorageRetryMs.
+    const StorageError &storageProblem() const { return m_storageProblem; }
+    /// How often outcomes that could not be written are tried again (ms).
+    static constexpr int kStorageRetryMs = 30000;
     /// The backoff before attempt `attempts` + 1 (ms), before jitter (retryBackoffMs()).
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 
@@ -115,6 +121,13 @@ private:
     void requeueWaitingForPassword();
     /// Writes outcomes now (after those waiting for the group commit).
     void apply(const QList<DeliveryUpdate> &updates);
+    /// Hands `updates` (outcomes) to the storage; those it cannot write for want of room are
+    /// kept for a later try (storageFailed()).
+    void writeUpdates(const QList<DeliveryUpdate> &updates);
+    /// A write failed with `error`: a full disk stops the claims and tells the user once.
+    void storageFailed(const StorageError &error);
+    /// A write succeeded: the disk has room again, claims go on.
+    void storageRecovered();
     /// Records an accepted message with the next group commit (at most kCommitWindowMs later;
     /// at the next event-loop turn when nothing else is in flight).
     void applyLater(const DeliveryUpdate &u);
@@ -146,6 +159,9 @@ private:
     bool m_backlogMore = false;      // that claim was full: more may be due
     QTimer m_drainTimer;
     QList<DeliveryUpdate> m_pendingUpdates; // accepted, not yet written (group commit)
+    QList<DeliveryUpdate> m_unwritten;      // outcomes a full disk refused, tried again later
+    StorageError m_storageProblem;
+    QTimer m_storageRetry;
     QTimer m_commitTimer;
     bool m_claimPending = false;
     int m_writesPending = 0; // handed to the storage, completion not run yet

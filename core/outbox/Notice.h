@@ -1,6 +1,7 @@
 #pragma once
 
 #include "smtp/SmtpResult.h"
+#include "storage/DiskSpace.h"
 #include "storage/OutboxTypes.h"
 
 #include <QMetaType>
@@ -19,6 +20,8 @@ struct Notice
         MessageFailed, ///< a message failed permanently (or expired)
         BatchSent,     ///< messages queued while offline have all gone out
         PartiallySent, ///< a message was sent, but the server refused some recipients for good
+        DiskFull,      ///< the outbox could not be written for want of room: sending stopped until
+                       ///< it can be (`storage` says how much is free); nothing was lost
     };
     Kind kind = Kind::MessageFailed;
     QString account;
@@ -31,6 +34,8 @@ struct Notice
     /// PartiallySent: the recipients refused for good, each with the server's reply, in the
     /// order they were refused.
     QList<RecipientRecord> refused;
+    /// DiskFull: the failure, with the free space of the data folder.
+    StorageError storage;
 };
 
 } // namespace outpost

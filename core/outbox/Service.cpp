@@ -163,11 +163,29 @@ bool Service::open(QString *error)
                      .arg(m_options.dataDir, dataDirProblemName(m_dataDir.problem), m_dataDir.path);
         return false;
     }
+    m_storageProblem = StorageError{};
+    const QString folder = m_dataDir.path;
     if (m_options.singleInstance) {
         m_lock = std::make_unique<QLockFile>(lockPath(m_options.dataDir));
         m_lock->setStaleLockTime(0);
-        if (!takeLock(*m_lock, lockPath(m_options.dataDir))) {
+        bool locked = takeLock(*m_lock, lockPath(m_options.dataDir));
+        StorageError why;
+        if (!locked && m_lock->error() != QLockFile::LockFailedError) {
+            // QLockFile says only "unknown error" when it cannot write its file: a full disk
+            // is told by a write of our own. The reserve makes room for the lock file (and
+            // SQLite's files) so that the app, flush and daemon start on a full disk.
+            why = storageErrorFromErrno(probeWrite(folder), folder,
+                                        QStringLiteral("cannot create the lock file"));
+            while (!locked && why.isDiskFull() && m_options.useReserve &&
+                   DiskReserve::release(folder)) {
+                m_storageProblem = why;
+                locked = takeLock(*m_lock, lockPath(m_options.dataDir));
+            }
+        }
+        if (!locked) {
             m_lockedByOther = m_lock->error() == QLockFile::LockFailedError;
+            if (!m_lockedByOther && why.isDiskFull())
+                m_storageProblem = why;
             *error =
                 m_lockedByOther
                     ? QStringLiteral("another Outpost process is sending from %1")
@@ -178,13 +196,33 @@ bool Service::open(QString *error)
         }
     }
     m_db = std::make_unique<Database>();
-    if (!m_db->open(dir.filePath(QStringLiteral("outbox.sqlite")), error,
-                    m_options.readOnly ? Database::Access::ReadOnly
-                                       : Database::Access::ReadWrite)) {
+    const QString dbPath = dir.filePath(QStringLiteral("outbox.sqlite"));
+    const Database::Access access =
+        m_options.readOnly ? Database::Access::ReadOnly : Database::Access::ReadWrite;
+    bool opened = m_db->open(dbPath, error, access);
+    if (!opened && m_db->lastOpenError() == Database::OpenError::DiskFull &&
+        access == Database::Access::ReadOnly &&
+        QFileInfo(dbPath + QStringLiteral("-wal")).size() == 0) {
+        // Reading needs no room when nobody writes (no -wal with changes): the file as it is,
+        // and the reserve stays for the writes that need it.
+        m_storageProblem = m_db->lastFailure();
+        opened = m_db->open(dbPath, error, Database::Access::Snapshot);
+    }
+    while (!opened && m_db->lastOpenError() == Database::OpenError::DiskFull &&
+           m_options.useReserve && DiskReserve::release(folder)) {
+        // SQLite needs room for its -wal and -shm files even to read: the reserve's.
+        m_storageProblem = m_db->lastFailure();
+        opened = m_db->open(dbPath, error, access);
+    }
+    if (!opened) {
         m_dbError = int(m_db->lastOpenError());
+        if (m_db->lastFailure().isDiskFull())
+            m_storageProblem = m_db->lastFailure();
         m_lock.reset();
         return false;
     }
+    if (!m_options.readOnly)
+        DiskReserve::ensure(folder); // made once the disk has room (again)
     m_storage = std::make_unique<Storage>(m_db.get(), m_clock);
     if (m_options.dispatch && !m_options.readOnly) {
         // The sending process (the app, flush, daemon) writes on one storage thread with the
@@ -253,7 +291,14 @@ bool Service::open(QString *error)
         // once, which the first session would otherwise spend on the thread that sends. A
         // process-wide initialisation, done by the storage thread while it is idle.
         m_storage->write([](StorageWriter &) { QSslSocket::supportsSsl(); });
-        m_recovered = m_storage->writeNow(&OutboxWriter::recoverInterrupted);
+        StorageError recovery;
+        m_recovered = m_storage->writeNow([&recovery](StorageWriter &w) {
+            const int n = w.outbox.recoverInterrupted();
+            recovery = w.outbox.lastError();
+            return n;
+        });
+        if (recovery.isDiskFull())
+            m_storageProblem = recovery;
         m_dispatcher->start();
     }
     return true;
@@ -317,6 +362,8 @@ Service::EnqueueResult Service::enqueue(const QString &account, const mime::Draf
         const qint64 id = w.outbox.enqueue(n, &r.error);
         if (id)
             w.addresses.remember(remember);
+        else
+            r.storage = w.outbox.lastError();
         return id;
     });
     if (!r.id) {
@@ -520,7 +567,12 @@ Service::EnqueueResult Service::enqueueRaw(const QString &account, const QByteAr
     r.failure = importRaw(account, raw, mailFrom, recipients, sendAt, dsn, &n, &r.error);
     if (r.failure != EnqueueResult::Failure::None)
         return r;
-    r.id = m_storage->writeNow(&OutboxWriter::enqueue, n, &r.error);
+    r.id = m_storage->writeNow([&](StorageWriter &w) {
+        const qint64 id = w.outbox.enqueue(n, &r.error);
+        if (!id)
+            r.storage = w.outbox.lastError();
+        return id;
+    });
     if (r.id)
         m_dispatcher->wake();
     else
@@ -606,10 +658,13 @@ void Service::act(UserAction action, const QList<qint64> &ids, QObject *context,
                     break;
                 }
                 }
-                if (ok)
+                if (ok) {
                     ++r.done;
-                else
+                } else {
                     r.refused.append({id, error});
+                    if (w.outbox.lastError().isDiskFull() && !r.storage.failed())
+                        r.storage = w.outbox.lastError();
+                }
             }
             return r;
         },
@@ -783,8 +838,11 @@ bool lockIsFree(const QString &dataDir)
 {
     QLockFile probe(lockPath(dataDir));
     probe.setStaleLockTime(0);
-    if (!takeLock(probe, lockPath(dataDir)))
-        return false;
+    if (!takeLock(probe, lockPath(dataDir))) {
+        // Held by a process, or not to be made (a full disk): without a lock file nobody
+        // holds it.
+        return probe.error() != QLockFile::LockFailedError && !QFileInfo::exists(lockPath(dataDir));
+    }
     probe.unlock();
     return true;
 }

@@ -4,6 +4,7 @@
 #include "InstanceMessage.h"
 #include "Notice.h"
 #include "mime/MessageComposer.h"
+#include "storage/DiskSpace.h"
 #include "storage/OutboxTypes.h"
 
 #include <QHash>
@@ -63,6 +64,10 @@ struct ServiceOptions
     /// Database::Access::ReadOnly, without the integrity check at open (damage met while
     /// reading is reported by the read), and every write through it is refused.
     bool readOnly = false;
+    /// May release the data folder's reserve (DiskReserve) when the disk is full at open:
+    /// off for `queue` and `sendmail`, which would only spend it on a new message (they say
+    /// the disk is full instead), on for everything that must work on a full disk.
+    bool useReserve = true;
     /// What this process is, for the answer to a "status" request from another process.
     SenderRole role = SenderRole::Desktop;
 };
@@ -97,6 +102,11 @@ public:
     const DataDirCheck &dataDirCheck() const { return m_dataDir; }
     /// Messages that open() put back in the queue after a crash.
     int recoveredCount() const { return m_recovered; }
+    /// A full disk met by open() (the lock file, the database, recovery) or by a later write
+    /// of this Service (kind None while there was none): open() fails with it when even the
+    /// reserve (DiskReserve) did not make room, and succeeds with it when the reserve did, so
+    /// that the front end says the disk is full before the user tries to write.
+    const StorageError &storageProblem() const { return m_storageProblem; }
 
     /// The data folder.
     QString dataDir() const { return m_options.dataDir; }
@@ -133,6 +143,8 @@ public:
         qint64 id = 0;
         QString error; ///< why the message was refused (bad address, no account, disk full)
         Failure failure = Failure::None; ///< the kind of refusal; None when stored
+        /// Failure::Storage: what kind of storage failure (a full disk: words::storageError()).
+        StorageError storage;
         /// True when the message was stored.
         bool ok() const { return error.isEmpty(); }
     };
@@ -225,6 +237,9 @@ public:
         int done = 0; ///< messages it was applied to
         int kept = 0; ///< Cancel: kept as failed, as some recipients already got them
         QList<QPair<qint64, QString>> refused; ///< message, why it was refused
+        /// Set when an action could not be written because the disk is full (the messages it
+        /// names in `refused` are unchanged); kind None otherwise.
+        StorageError storage;
     };
     /// Applies `action` to `ids` without waiting for the disk, each message in a transaction of
     /// its own; `done` gets the report in this thread afterwards (unless `context` is gone).
@@ -312,6 +327,7 @@ private:
     bool m_lockedByOther = false;
     int m_recovered = 0;
     int m_dbError = 0;
+    StorageError m_storageProblem;
     QStringList m_log;
     /// enqueueAsync() / replaceMessageAsync(): composes on m_composer, then hands the message
     /// to the store under a store ticket mapped back to ours.

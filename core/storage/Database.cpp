@@ -2,6 +2,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 
 #ifdef Q_OS_UNIX
 #include <unistd.h>
@@ -162,7 +163,7 @@ UPDATE messages SET
 )sql",
 };
 
-bool execScript(QSqlDatabase &db, const QString &script, QString *error)
+bool execScript(QSqlDatabase &db, const QString &script, QString *error, QSqlError *failure)
 {
     const QStringList statements = script.split(QLatin1Char(';'), Qt::SkipEmptyParts);
     for (const QString &s : statements) {
@@ -171,6 +172,7 @@ bool execScript(QSqlDatabase &db, const QString &script, QString *error)
         QSqlQuery q(db);
         if (!q.exec(s)) {
             *error = q.lastError().text();
+            *failure = q.lastError();
             return false;
         }
     }
@@ -201,14 +203,34 @@ bool writable(const QString &path)
 }
 } // namespace
 
+QString Database::folder() const
+{
+    return QFileInfo(m_path).absolutePath();
+}
+
+void Database::classifyOpenFailure(const QSqlError &why, OpenError otherwise)
+{
+    m_failure = storageErrorFromSql(why, folder());
+    m_openError = m_failure.isDiskFull() ? OpenError::DiskFull : otherwise;
+}
+
 bool Database::open(const QString &path, QString *error, Access access)
 {
     m_path = path;
     m_openError = OpenError::None;
+    m_failure = StorageError{};
     m_connection = QStringLiteral("outpost-%1").arg(g_connectionCounter.fetchAndAddRelaxed(1));
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
-    m_db.setDatabaseName(path);
-    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    if (access == Access::Snapshot) {
+        QUrl uri = QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath());
+        uri.setQuery(QStringLiteral("immutable=1"));
+        m_db.setDatabaseName(uri.toString(QUrl::FullyEncoded));
+        m_db.setConnectOptions(
+            QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000;QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
+    } else {
+        m_db.setDatabaseName(path);
+        m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    }
     if (!m_db.open()) {
         m_openError = OpenError::Io;
         *error = QStringLiteral("cannot open %1: %2").arg(path, m_db.lastError().text());
@@ -230,7 +252,7 @@ bool Database::open(const QString &path, QString *error, Access access)
             m_openError = OpenError::Corrupt;
             *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why);
         } else {
-            m_openError = OpenError::Io;
+            classifyOpenFailure(q.lastError(), OpenError::Io);
             *error = QStringLiteral("cannot read %1 (check that this user may read and write it "
                                     "and its folder): %2")
                          .arg(path, why);
@@ -249,11 +271,23 @@ bool Database::open(const QString &path, QString *error, Access access)
         close();
         return false;
     }
+    if (access == Access::Snapshot) {
+        if (version < schemaVersion()) {
+            m_openError = OpenError::Io;
+            *error = QStringLiteral("%1 needs an upgrade, which needs room on the disk").arg(path);
+            close();
+            return false;
+        }
+        m_textIsUtf8 = q.exec(QStringLiteral("PRAGMA encoding")) && q.next() &&
+                       q.value(0).toString() == QLatin1String("UTF-8");
+        return true;
+    }
     if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) ||
         !q.exec(QStringLiteral("PRAGMA synchronous=FULL")) ||
         !q.exec(QStringLiteral("PRAGMA foreign_keys=ON"))) {
         const QString why = q.lastError().text();
-        m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Io;
+        classifyOpenFailure(q.lastError(), why.contains(QLatin1String("locked")) ? OpenError::Locked
+                                                                                 : OpenError::Io);
         *error = QStringLiteral("cannot configure %1: %2").arg(path, why);
         close();
         return false;
@@ -285,9 +319,9 @@ bool Database::open(const QString &path, QString *error, Access access)
         if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_schema")) || !q.next()) {
             const QSqlError why = q.lastError();
             const int code = why.nativeErrorCode().toInt() & 0xff;
-            m_openError = isCorruption(why)        ? OpenError::Corrupt
-                          : code == 5 || code == 6 ? OpenError::Locked
-                                                   : OpenError::Io;
+            classifyOpenFailure(why, isCorruption(why)        ? OpenError::Corrupt
+                                     : code == 5 || code == 6 ? OpenError::Locked
+                                                              : OpenError::Io);
             *error = QStringLiteral("%1 is not a usable outbox database: %2").arg(path, why.text());
             close();
             return false;
@@ -349,12 +383,14 @@ bool Database::openConnection(const QString &path, QString *error)
 {
     m_path = path;
     m_openError = OpenError::None;
+    m_failure = StorageError{};
     m_connection = QStringLiteral("outpost-%1").arg(g_connectionCounter.fetchAndAddRelaxed(1));
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connection);
     m_db.setDatabaseName(path);
     m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     bool ok = m_db.open();
     QString why = m_db.lastError().text();
+    QSqlError failure = m_db.lastError();
     if (ok) {
         QSqlQuery q(m_db);
         ok = q.exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
@@ -365,10 +401,11 @@ bool Database::openConnection(const QString &path, QString *error)
              q.exec(QStringLiteral("PRAGMA mmap_size=268435456")) &&
              q.exec(QStringLiteral("PRAGMA encoding")) && q.next();
         why = q.lastError().text();
+        failure = q.lastError();
         m_textIsUtf8 = ok && q.value(0).toString() == QLatin1String("UTF-8");
     }
     if (!ok) {
-        m_openError = OpenError::Io;
+        classifyOpenFailure(failure, OpenError::Io);
         *error = QStringLiteral("cannot open %1: %2").arg(path, why);
         close();
         return false;
@@ -385,13 +422,19 @@ bool Database::migrate(QString *error)
     while (version < schemaVersion()) {
         Transaction tx(m_db);
         QString why;
-        if (!tx.ok() || !execScript(m_db, QString::fromUtf8(kMigrations[version]), &why) ||
-            !QSqlQuery(m_db).exec(QStringLiteral("PRAGMA user_version = %1").arg(version + 1)) ||
+        QSqlError failure;
+        QSqlQuery setVersion(m_db);
+        if (!tx.ok() ||
+            !execScript(m_db, QString::fromUtf8(kMigrations[version]), &why, &failure) ||
+            !setVersion.exec(QStringLiteral("PRAGMA user_version = %1").arg(version + 1)) ||
             !tx.commit()) {
-            m_openError = why.contains(QLatin1String("locked")) ? OpenError::Locked : OpenError::Io;
+            if (!failure.isValid())
+                failure = setVersion.lastError().isValid() ? setVersion.lastError() : tx.error();
+            classifyOpenFailure(failure, why.contains(QLatin1String("locked")) ? OpenError::Locked
+                                                                               : OpenError::Io);
             *error = QStringLiteral("cannot upgrade the outbox schema from version %1: %2")
                          .arg(version)
-                         .arg(why.isEmpty() ? m_db.lastError().text() : why);
+                         .arg(why.isEmpty() ? failure.text() : why);
             return false;
         }
         ++version;
@@ -431,12 +474,20 @@ Transaction::Transaction(QSqlDatabase &db)
     : m_db(db)
 {
     m_active = m_db.transaction();
+    if (!m_active)
+        m_error = m_db.lastError();
 }
 
 Transaction::~Transaction()
 {
     if (m_active)
-        m_db.rollback();
+        rollback();
+}
+
+void Transaction::rollback()
+{
+    m_active = false;
+    m_db.rollback();
 }
 
 bool Transaction::commit()
@@ -444,12 +495,22 @@ bool Transaction::commit()
     if (!m_active)
         return false;
     if (!m_db.commit()) {
-        m_db.rollback();
-        m_active = false;
+        if (!m_error.isValid())
+            m_error = m_db.lastError();
+        rollback();
         return false;
     }
     m_active = false;
     return true;
+}
+
+bool Transaction::fail(const QSqlError &error)
+{
+    if (!m_error.isValid())
+        m_error = error;
+    if (m_active)
+        rollback();
+    return false;
 }
 
 } // namespace outpost

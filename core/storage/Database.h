@@ -6,6 +6,8 @@
 #include <QSqlQuery>
 #include <QString>
 
+#include "DiskSpace.h"
+
 #include <memory>
 
 namespace outpost {
@@ -25,6 +27,8 @@ public:
         Corrupt,
         NewerSchema,
         ReadOnly, ///< opened for writing, but this user may not write the file or its folder
+        DiskFull, ///< the disk holding it has no room for SQLite's -wal or -shm file
+                  ///< (lastFailure())
         Io
     };
 
@@ -50,6 +54,11 @@ public:
         /// write (`PRAGMA query_only`), so a damaged file is never written through it. An
         /// outbox that needs a schema upgrade (a write) is checked as for ReadWrite first.
         ReadOnly,
+        /// Reading the file as it is on disk (SQLite's `immutable=1`, read-only), without the
+        /// -wal and -shm files SQLite otherwise makes even to read: what list and show fall
+        /// back to on a full disk, valid only while no -wal file holds changes (nobody has
+        /// the outbox open for writing). No check, no migration (an older schema is refused).
+        Snapshot,
     };
 
     /// Opens (creating if needed) `path`. On failure returns false with *error set and
@@ -76,6 +85,11 @@ public:
     QSqlQuery &statement(const QString &sql);
     /// Why the last open() failed (None when it did not).
     OpenError lastOpenError() const { return m_openError; }
+    /// The last open() failure as a StorageError (kind None when it did not fail), with the
+    /// free space of the folder for a full disk.
+    const StorageError &lastFailure() const { return m_failure; }
+    /// The folder that holds the file (the data folder).
+    QString folder() const;
     /// True when the file keeps text in UTF-8 (`PRAGMA encoding`, read by open(); every
     /// outbox Outpost creates), so that a text's bytes (CAST AS BLOB) are its UTF-8.
     bool textIsUtf8() const { return m_textIsUtf8; }
@@ -91,18 +105,24 @@ public:
 private:
     bool checkIntegrity(QString *error);
     bool migrate(QString *error);
+    /// Sets m_openError (and m_failure) for a failed open step from SQLite's code.
+    void classifyOpenFailure(const QSqlError &why, OpenError otherwise);
     QSqlDatabase m_db;
     QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
     QSqlQuery m_failed;
     QString m_connection;
     QString m_path;
     OpenError m_openError = OpenError::None;
+    StorageError m_failure;
     bool m_textIsUtf8 = true;
 };
 
 /// RAII transaction: begins on construction, rolls back in the destructor unless commit()
 /// succeeded. commit() returns false (and leaves nothing half-written) on failure, e.g. a
-/// full disk.
+/// full disk; error() then tells the first failure (BEGIN's or COMMIT's own, or the one the
+/// caller passed to fail()), never the ROLLBACK's that follows it: on SQLITE_FULL or an I/O
+/// error SQLite may have rolled the transaction back itself already, and then ROLLBACK says
+/// "cannot rollback - no transaction is active", which is not what went wrong.
 class Transaction
 {
 public:
@@ -114,9 +134,21 @@ public:
     bool ok() const { return m_active; }
     /// Commits; false (everything rolled back) when it could not be written.
     bool commit();
+    /// Records `error` (a statement of this transaction that failed) as its failure, unless an
+    /// earlier one is recorded, and rolls back now. Returns false, for `return tx.fail(...)`.
+    bool fail(const QSqlError &error);
+    /// The first failure of this transaction (invalid while none).
+    QSqlError error() const { return m_error; }
 
 private:
+    /// ROLLBACK if a transaction may still be open. SQLite documents that after SQLITE_FULL,
+    /// SQLITE_IOERR, SQLITE_BUSY or SQLITE_NOMEM the transaction "may or may not" have been
+    /// rolled back automatically, and recommends an explicit ROLLBACK whose failure is
+    /// harmless; Qt's driver does not expose sqlite3_get_autocommit() to tell. Its error is
+    /// never reported.
+    void rollback();
     QSqlDatabase &m_db;
+    QSqlError m_error;
     bool m_active = false;
 };
 

@@ -1,5 +1,6 @@
 #include "OutboxWriter.h"
 
+#include "DiskSpace.h"
 #include "OutboxRows.h"
 #include "outbox/Clock.h"
 
@@ -17,6 +18,45 @@ OutboxWriter::OutboxWriter(Database *db, const Clock *clock)
     , m_clock(clock)
     , m_reader(db, clock)
 {}
+
+bool OutboxWriter::failed(QString *error, const QSqlError &failure, const QString &prefix)
+{
+    m_lastError = storageErrorFromSql(failure, m_db->folder());
+    if (m_lastError.kind == StorageError::Kind::None) {
+        m_lastError.kind = StorageError::Kind::Io; // failed without SQLite saying why
+        m_lastError.freeBytes = freeBytes(m_db->folder());
+    }
+    if (error)
+        *error = prefix + failure.text();
+    return false;
+}
+
+bool OutboxWriter::withReserve(const std::function<bool()> &write)
+{
+    m_lastError = StorageError{};
+    if (write())
+        return true;
+    if (!m_lastError.isDiskFull() || !DiskReserve::release(m_db->folder()))
+        return false;
+    // Room again: the reserve's. Debian's SQLite overwrites every freed page with zeros
+    // (secure_delete), which would write a cancelled message's whole size to the write-ahead
+    // log; FAST clears deleted cells but leaves freed overflow pages as they are until they
+    // are reused, so the second try needs only a few pages.
+    QSqlQuery pragma(m_db->db());
+    const QString before = pragma.exec(QStringLiteral("PRAGMA secure_delete")) && pragma.next()
+                               ? pragma.value(0).toString()
+                               : QStringLiteral("1");
+    pragma.finish();
+    pragma.exec(QStringLiteral("PRAGMA secure_delete = FAST"));
+    bool ok = false;
+    do {
+        ++m_reserveReleases;
+        m_lastError = StorageError{};
+        ok = write();
+    } while (!ok && m_lastError.isDiskFull() && DiskReserve::release(m_db->folder()));
+    pragma.exec(QStringLiteral("PRAGMA secure_delete = %1").arg(before.toInt()));
+    return ok;
+}
 
 void OutboxWriter::notify(qint64 id)
 {
@@ -62,7 +102,8 @@ struct InsertStatements
 };
 
 /// One message inside enqueueMany()'s transaction, on its prepared statements.
-bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id, QString *error)
+bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id, QString *error,
+               QSqlError *failure)
 {
     if (checkDsnRequest(m.dsn) != DsnProblem::None) {
         *error = QStringLiteral("invalid delivery status notification request");
@@ -88,7 +129,8 @@ bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id
     q.addBindValue(textOrNull(QString::fromLatin1(m.dsn.envid)));
     q.addBindValue(int(m.recipients.size()));
     if (!q.exec()) {
-        *error = q.lastError().text();
+        *failure = q.lastError();
+        *error = failure->text();
         return false;
     }
     *id = q.lastInsertId().toLongLong();
@@ -96,7 +138,8 @@ bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id
     d.addBindValue(*id);
     d.addBindValue(m.data);
     if (!d.exec()) {
-        *error = d.lastError().text();
+        *failure = d.lastError();
+        *error = failure->text();
         return false;
     }
     QSqlQuery &r = st->recipient;
@@ -105,7 +148,8 @@ bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id
         r.addBindValue(int(i));
         r.addBindValue(m.recipients[i]);
         if (!r.exec()) {
-            *error = r.lastError().text();
+            *failure = r.lastError();
+            *error = failure->text();
             return false;
         }
     }
@@ -115,7 +159,8 @@ bool insertOne(InsertStatements *st, const NewMessage &m, qint64 now, qint64 *id
     h.addBindValue(historyEventName(m.state == MessageState::Draft ? HistoryEvent::DraftSaved
                                                                    : HistoryEvent::Queued));
     if (!h.exec()) {
-        *error = h.lastError().text();
+        *failure = h.lastError();
+        *error = failure->text();
         return false;
     }
     return true;
@@ -131,9 +176,10 @@ qint64 OutboxWriter::enqueue(const NewMessage &message, QString *error)
 QList<qint64> OutboxWriter::enqueueMany(const QList<NewMessage> &messages, QString *error)
 {
     const qint64 now = m_clock->nowMs();
+    m_lastError = StorageError{};
     Transaction tx(m_db->db());
     if (!tx.ok()) {
-        *error = m_db->db().lastError().text();
+        failed(error, tx.error());
         return {};
     }
     QList<qint64> ids;
@@ -141,13 +187,16 @@ QList<qint64> OutboxWriter::enqueueMany(const QList<NewMessage> &messages, QStri
     InsertStatements statements(m_db->db());
     for (const NewMessage &m : messages) {
         qint64 id = 0;
-        if (!insertOne(&statements, m, now, &id, error))
+        QSqlError failure;
+        if (!insertOne(&statements, m, now, &id, error, &failure)) {
+            if (failure.isValid())
+                failed(error, failure);
             return {};
+        }
         ids << id;
     }
     if (!tx.commit()) {
-        *error =
-            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        failed(error, tx.error(), QStringLiteral("could not write the outbox: "));
         return {};
     }
     notify(ids);
@@ -165,9 +214,12 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
     m_db->statement(QStringLiteral("PRAGMA synchronous=NORMAL")).exec();
     const auto syncAgain =
         qScopeGuard([this] { m_db->statement(QStringLiteral("PRAGMA synchronous=FULL")).exec(); });
+    m_lastError = StorageError{};
     Transaction tx(m_db->db());
-    if (!tx.ok())
+    if (!tx.ok()) {
+        failed(nullptr, tx.error());
         return out;
+    }
     QList<QVariant> binds;
     const QString excl = accountExclusion(skipAccounts, &binds);
     QSqlQuery &q = m_db->statement(
@@ -209,8 +261,10 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
     for (ClaimedMessage &c : out) {
         u.addBindValue(now);
         u.addBindValue(c.id);
-        if (!u.exec())
+        if (!u.exec()) {
+            failed(nullptr, u.lastError());
             return {};
+        }
         r.addBindValue(c.id);
         r.exec();
         while (r.next()) {
@@ -226,8 +280,10 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
             c.data = d.value(0).toByteArray();
         d.finish();
     }
-    if (!tx.commit())
+    if (!tx.commit()) {
+        failed(nullptr, tx.error());
         return {};
+    }
     QList<qint64> ids;
     for (const ClaimedMessage &c : std::as_const(out))
         ids << c.id;
@@ -258,7 +314,7 @@ struct UpdateStatements
 
 /// One update inside applyUpdates()'s transaction, on its prepared statements. The recipients
 /// first: the message's count of refused recipients is taken from them.
-bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QString *error)
+bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QSqlError *failure)
 {
     QSqlQuery &r = st->recipient;
     for (const RecipientRecord &rr : u.recipients) {
@@ -269,7 +325,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
         r.bindValue(4, u.id);
         r.bindValue(5, rr.address);
         if (!r.exec()) {
-            *error = r.lastError().text();
+            *failure = r.lastError();
             return false;
         }
     }
@@ -288,7 +344,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     q.bindValue(11, u.id);
     q.bindValue(12, u.id);
     if (!q.exec()) {
-        *error = q.lastError().text();
+        *failure = q.lastError();
         return false;
     }
     HistoryEntry h;
@@ -301,7 +357,7 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QStr
     h.detail = u.detail;
     h.notes = u.notes;
     if (!insertHistory(st->history, u.id, h)) {
-        *error = st->history.lastError().text();
+        *failure = st->history.lastError();
         return false;
     }
     return true;
@@ -324,21 +380,31 @@ bool OutboxWriter::applyUpdates(const QList<DeliveryUpdate> &updates, QString *e
 {
     if (updates.isEmpty())
         return true;
+    // What the server said about messages already sent must be written, or they would be
+    // sent again: this write may use the reserve.
+    return withReserve([&] { return writeUpdates(updates, error); });
+}
+
+bool OutboxWriter::writeUpdates(const QList<DeliveryUpdate> &updates, QString *error)
+{
     const qint64 now = m_clock->nowMs();
     Transaction tx(m_db->db());
-    if (!tx.ok()) {
-        *error = m_db->db().lastError().text();
-        return false;
-    }
+    if (!tx.ok())
+        return failed(error, tx.error());
     UpdateStatements statements(m_db);
     for (const DeliveryUpdate &u : updates) {
-        if (!writeUpdate(&statements, u, now, error))
-            return false;
+        QSqlError failure;
+        if (!writeUpdate(&statements, u, now, &failure)) {
+            // Reset the statements now: a later attempt (after the reserve was released)
+            // prepares nothing anew and must not find them half-run.
+            statements.message.finish();
+            statements.recipient.finish();
+            statements.history.finish();
+            return failed(error, failure);
+        }
     }
-    if (!tx.commit()) {
-        *error = m_db->db().lastError().text();
-        return false;
-    }
+    if (!tx.commit())
+        return failed(error, tx.error());
     QList<qint64> ids;
     for (const DeliveryUpdate &u : updates)
         ids << u.id;
@@ -356,23 +422,36 @@ int OutboxWriter::recoverInterrupted()
         ids << q.value(0).toLongLong();
     if (ids.isEmpty())
         return 0;
-    Transaction tx(m_db->db());
-    for (qint64 id : std::as_const(ids)) {
-        QSqlQuery u(m_db->db());
-        u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', next_attempt_at = ?, "
-                                 "updated_at = ? WHERE id = ?"));
-        u.addBindValue(now);
-        u.addBindValue(now);
-        u.addBindValue(id);
-        u.exec();
-        HistoryEntry h;
-        h.at = fromMs(now);
-        h.event = HistoryEvent::Recovered;
-        h.detail =
-            QStringLiteral("Outpost stopped while sending this message; it was queued again");
-        addHistory(id, h);
-    }
-    tx.commit();
+    // Messages left in `sending` are claimed by nobody: putting them back in the queue may use
+    // the reserve. Should even that fail, they stay `sending` (kept, not lost) until a start
+    // that can write.
+    const bool ok = withReserve([&] {
+        Transaction tx(m_db->db());
+        if (!tx.ok())
+            return failed(nullptr, tx.error());
+        for (qint64 id : std::as_const(ids)) {
+            QSqlQuery u(m_db->db());
+            u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', next_attempt_at = ?, "
+                                     "updated_at = ? WHERE id = ?"));
+            u.addBindValue(now);
+            u.addBindValue(now);
+            u.addBindValue(id);
+            if (!u.exec())
+                return failed(nullptr, u.lastError());
+            HistoryEntry h;
+            h.at = fromMs(now);
+            h.event = HistoryEvent::Recovered;
+            h.detail =
+                QStringLiteral("Outpost stopped while sending this message; it was queued again");
+            QSqlQuery hq(m_db->db());
+            hq.prepare(QLatin1String(kInsertHistory));
+            if (!insertHistory(hq, id, h))
+                return failed(nullptr, hq.lastError());
+        }
+        return tx.commit() || failed(nullptr, tx.error());
+    });
+    if (!ok)
+        return 0;
     notifyReset();
     return int(ids.size());
 }
@@ -396,8 +475,9 @@ int OutboxWriter::makeAllDue()
 namespace {
 // keepSchedule: a message scheduled for later (send_at) stays due at its time, not now.
 bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList &from,
-                 MessageState to, HistoryEvent event, QString *error, bool resetRecipients = false,
-                 bool keepSchedule = false, const QString &detail = {})
+                 MessageState to, HistoryEvent event, QString *error, QSqlError *failure,
+                 bool resetRecipients = false, bool keepSchedule = false,
+                 const QString &detail = {})
 {
     const auto now = clock->nowMs();
     Transaction tx(db->db());
@@ -423,7 +503,8 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
     u.addBindValue(now);
     u.addBindValue(id);
     if (!u.exec()) {
-        *error = u.lastError().text();
+        *failure = u.lastError();
+        *error = failure->text();
         return false;
     }
     if (resetRecipients) {
@@ -436,7 +517,8 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
         c.prepare(QStringLiteral("UPDATE messages SET refused_recipients = 0 WHERE id = ?"));
         c.addBindValue(id);
         if (!r.exec() || !c.exec()) {
-            *error = r.lastError().isValid() ? r.lastError().text() : c.lastError().text();
+            *failure = r.lastError().isValid() ? r.lastError() : c.lastError();
+            *error = failure->text();
             return false;
         }
     }
@@ -447,9 +529,14 @@ bool changeState(Database *db, const Clock *clock, qint64 id, const QStringList 
     h.addBindValue(now);
     h.addBindValue(historyEventName(event));
     h.addBindValue(detail);
-    h.exec();
+    if (!h.exec()) {
+        *failure = h.lastError();
+        *error = failure->text();
+        return false;
+    }
     if (!tx.commit()) {
-        *error = db->db().lastError().text();
+        *failure = tx.error();
+        *error = failure->text();
         return false;
     }
     return true;
@@ -463,11 +550,15 @@ bool OutboxWriter::retryNow(qint64 id, QString *error, QDateTime *overriddenSend
     const bool scheduled = before && before->sendAt.isValid() && toMs(before->sendAt) > now;
     if (overriddenSendAt)
         *overriddenSendAt = QDateTime();
-    const bool ok =
-        changeState(m_db, m_clock, id,
-                    {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
-                    MessageState::Queued, HistoryEvent::RetryRequested, error, true, false,
-                    scheduled ? before->sendAt.toString(Qt::ISODateWithMs) : QString());
+    const bool ok = withReserve([&] {
+        QSqlError failure;
+        return changeState(
+                   m_db, m_clock, id,
+                   {QStringLiteral("queued"), QStringLiteral("failed"), QStringLiteral("held")},
+                   MessageState::Queued, HistoryEvent::RetryRequested, error, &failure, true, false,
+                   scheduled ? before->sendAt.toString(Qt::ISODateWithMs) : QString()) ||
+               failed(error, failure);
+    });
     if (ok && scheduled) {
         // Sent now: the schedule no longer holds, and listings must not claim it does.
         QSqlQuery q(m_db->db());
@@ -484,9 +575,12 @@ bool OutboxWriter::retryNow(qint64 id, QString *error, QDateTime *overriddenSend
 
 bool OutboxWriter::hold(qint64 id, QString *error)
 {
-    const bool ok =
-        changeState(m_db, m_clock, id, {QStringLiteral("queued"), QStringLiteral("draft")},
-                    MessageState::Held, HistoryEvent::HeldByUser, error);
+    const bool ok = withReserve([&] {
+        QSqlError failure;
+        return changeState(m_db, m_clock, id, {QStringLiteral("queued"), QStringLiteral("draft")},
+                           MessageState::Held, HistoryEvent::HeldByUser, error, &failure) ||
+               failed(error, failure);
+    });
     if (ok)
         notify(id);
     return ok;
@@ -494,9 +588,13 @@ bool OutboxWriter::hold(qint64 id, QString *error)
 
 bool OutboxWriter::release(qint64 id, QString *error)
 {
-    const bool ok =
-        changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
-                    MessageState::Queued, HistoryEvent::Released, error, false, true);
+    const bool ok = withReserve([&] {
+        QSqlError failure;
+        return changeState(m_db, m_clock, id, {QStringLiteral("held"), QStringLiteral("draft")},
+                           MessageState::Queued, HistoryEvent::Released, error, &failure, false,
+                           true) ||
+               failed(error, failure);
+    });
     if (ok)
         notify(id);
     return ok;
@@ -515,26 +613,29 @@ bool OutboxWriter::remove(qint64 id, QString *error)
         *error = QStringLiteral("message %1 is being sent right now").arg(id);
         return false;
     }
-    Transaction tx(m_db->db());
-    // A DELETE that fails (a read-only connection, a damaged page) leaves everything in place
-    // (the transaction rolls back) and says why, instead of a success that deleted nothing.
-    for (const char *sql :
-         {"DELETE FROM history WHERE message = ?", "DELETE FROM recipients WHERE message = ?",
-          "DELETE FROM message_data WHERE id = ?", "DELETE FROM messages WHERE id = ?"}) {
-        QSqlQuery d(m_db->db());
-        d.prepare(QLatin1String(sql));
-        d.addBindValue(id);
-        if (!d.exec()) {
-            *error = d.lastError().text();
-            return false;
+    // Deleting is how the user makes room on a full disk (the message's pages become free
+    // pages of the outbox for later messages): it may use the reserve.
+    const bool ok = withReserve([&] {
+        Transaction tx(m_db->db());
+        if (!tx.ok())
+            return failed(error, tx.error());
+        // A DELETE that fails (a read-only connection, a damaged page, a full disk) leaves
+        // everything in place (the transaction rolls back) and says why, instead of a success
+        // that deleted nothing.
+        for (const char *sql :
+             {"DELETE FROM history WHERE message = ?", "DELETE FROM recipients WHERE message = ?",
+              "DELETE FROM message_data WHERE id = ?", "DELETE FROM messages WHERE id = ?"}) {
+            QSqlQuery d(m_db->db());
+            d.prepare(QLatin1String(sql));
+            d.addBindValue(id);
+            if (!d.exec())
+                return failed(error, d.lastError());
         }
-    }
-    if (!tx.commit()) {
-        *error = m_db->db().lastError().text();
-        return false;
-    }
-    notify(id);
-    return true;
+        return tx.commit() || failed(error, tx.error());
+    });
+    if (ok)
+        notify(id);
+    return ok;
 }
 
 bool OutboxWriter::cancel(qint64 id, bool *deleted, QString *error)
@@ -563,7 +664,17 @@ bool OutboxWriter::cancel(qint64 id, bool *deleted, QString *error)
         return *deleted;
     }
     const qint64 now = m_clock->nowMs();
+    const bool ok = withReserve([&] { return cancelKept(id, now, error); });
+    if (ok)
+        notify(id);
+    return ok;
+}
+
+bool OutboxWriter::cancelKept(qint64 id, qint64 now, QString *error)
+{
     Transaction tx(m_db->db());
+    if (!tx.ok())
+        return failed(error, tx.error(), QStringLiteral("could not write the outbox: "));
     QSqlQuery u(m_db->db());
     u.prepare(QStringLiteral(
         "UPDATE messages SET state = 'failed', error_class = 'local', last_detail = ?, "
@@ -584,13 +695,14 @@ bool OutboxWriter::cancel(qint64 id, bool *deleted, QString *error)
     h.errorClass = ErrorClass::Local;
     QSqlQuery hq(m_db->db());
     hq.prepare(QLatin1String(kInsertHistory));
-    if (!u.exec() || !r.exec() || !insertHistory(hq, id, h) || !tx.commit()) {
-        *error =
-            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
-        return false;
-    }
-    notify(id);
-    return true;
+    const QString prefix = QStringLiteral("could not write the outbox: ");
+    if (!u.exec())
+        return failed(error, u.lastError(), prefix);
+    if (!r.exec())
+        return failed(error, r.lastError(), prefix);
+    if (!insertHistory(hq, id, h))
+        return failed(error, hq.lastError(), prefix);
+    return tx.commit() || failed(error, tx.error(), prefix);
 }
 
 bool OutboxWriter::takeBackToDraft(qint64 id, QString *error)
@@ -611,10 +723,13 @@ bool OutboxWriter::takeBackToDraft(qint64 id, QString *error)
     if (current->state == MessageState::Draft)
         return true; // reopening a draft changes nothing
     // changeState() checks the state again inside its transaction: a claim in between loses.
-    const bool ok = changeState(m_db, m_clock, id,
-                                {QStringLiteral("queued"), QStringLiteral("held"),
-                                 QStringLiteral("failed"), QStringLiteral("draft")},
-                                MessageState::Draft, HistoryEvent::BackToDraft, error, false, true);
+    QSqlError failure;
+    const bool ok =
+        changeState(m_db, m_clock, id,
+                    {QStringLiteral("queued"), QStringLiteral("held"), QStringLiteral("failed"),
+                     QStringLiteral("draft")},
+                    MessageState::Draft, HistoryEvent::BackToDraft, error, &failure, false, true) ||
+        failed(error, failure);
     if (ok)
         notify(id);
     return ok;
@@ -624,6 +739,7 @@ bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
 {
     QSqlDatabase &db = m_db->db();
     const qint64 now = m_clock->nowMs();
+    m_lastError = StorageError{};
     Transaction tx(db);
     QSqlQuery q(db);
     q.prepare(QStringLiteral("SELECT state FROM messages WHERE id = ?"));
@@ -665,12 +781,12 @@ bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
     QSqlQuery del(db);
     del.prepare(QStringLiteral("DELETE FROM recipients WHERE message = ?"));
     del.addBindValue(id);
-    if (!u.exec() || !d.exec() || !del.exec()) {
-        *error = db.lastError().text();
-        if (error->isEmpty())
-            *error = u.lastError().text() + d.lastError().text() + del.lastError().text();
-        return false;
-    }
+    if (!u.exec())
+        return failed(error, u.lastError());
+    if (!d.exec())
+        return failed(error, d.lastError());
+    if (!del.exec())
+        return failed(error, del.lastError());
     QSqlQuery r(db);
     r.prepare(QStringLiteral(
         "INSERT INTO recipients (message, seq, address, state) VALUES (?, ?, ?, 'queued')"));
@@ -679,8 +795,7 @@ bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
         r.addBindValue(int(i));
         r.addBindValue(m.recipients[i]);
         if (!r.exec()) {
-            *error = r.lastError().text();
-            return false;
+            return failed(error, r.lastError());
         }
     }
     QSqlQuery h(db);
@@ -690,13 +805,10 @@ bool OutboxWriter::replaceDraft(qint64 id, const NewMessage &m, QString *error)
     h.addBindValue(historyEventName(m.state == MessageState::Draft ? HistoryEvent::EditedDraft
                                                                    : HistoryEvent::EditedQueued));
     if (!h.exec()) {
-        *error = h.lastError().text();
-        return false;
+        return failed(error, h.lastError());
     }
-    if (!tx.commit()) {
-        *error = db.lastError().text();
-        return false;
-    }
+    if (!tx.commit())
+        return failed(error, tx.error());
     notify(id);
     return true;
 }

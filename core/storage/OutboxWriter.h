@@ -1,5 +1,6 @@
 #pragma once
 
+#include "DiskSpace.h"
 #include "OutboxReader.h"
 #include "OutboxTypes.h"
 
@@ -15,7 +16,13 @@ class Database;
 
 /// Every write to the outbox's message tables (messages, message data, recipients, history),
 /// on the one write connection it is given. Each change is one SQLite transaction: a failure
-/// (full disk, I/O error) leaves nothing half-written and is reported as false with *error.
+/// (full disk, I/O error) leaves nothing half-written and is reported as false with *error,
+/// and lastError() tells its kind (a full disk with the free space left).
+///
+/// On a full disk the writes that make room or record what already happened — remove(),
+/// cancel(), hold(), release(), retryNow(), applyUpdates() (outcomes of messages already
+/// sent), recoverInterrupted() — release the data folder's reserve (DiskReserve) and try once
+/// more; new messages (enqueue, replaceDraft) and claims never do.
 /// After each change it made, it tells the notifier which messages changed (setNotifier()).
 /// Used from one thread: the one that owns its connection.
 class OutboxWriter
@@ -94,8 +101,23 @@ public:
 
     /// The connection this writer writes.
     Database *database() const { return m_db; }
+    /// Why the last write that failed failed (a StorageError of kind None after one that
+    /// succeeded; claimDue() and recoverInterrupted() report a failure only here).
+    const StorageError &lastError() const { return m_lastError; }
+    /// How often a write has released the reserve so far (it then told the user the disk is
+    /// full through its caller).
+    int reserveReleases() const { return m_reserveReleases; }
 
 private:
+    /// Records `failure` as the reason the running write failed (lastError()) and sets
+    /// *error (when given) to `prefix` + SQLite's words. Returns false.
+    bool failed(QString *error, const QSqlError &failure, const QString &prefix = {});
+    /// Runs `write` (one transaction, true when committed); when it failed for want of room
+    /// and the reserve could be released, runs it once more.
+    bool withReserve(const std::function<bool()> &write);
+    bool writeUpdates(const QList<DeliveryUpdate> &updates, QString *error);
+    /// cancel() of a message some recipients already got: kept as failed.
+    bool cancelKept(qint64 id, qint64 now, QString *error);
     void addHistory(qint64 id, const HistoryEntry &h);
     void notify(qint64 id);
     void notify(const QList<qint64> &ids);
@@ -105,6 +127,8 @@ private:
     const Clock *m_clock;
     OutboxReader m_reader; // reads on the same connection, inside the writes' transactions
     std::function<void(const OutboxChanges &)> m_notifier;
+    StorageError m_lastError;
+    int m_reserveReleases = 0;
 };
 
 } // namespace outpost

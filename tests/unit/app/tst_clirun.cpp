@@ -65,6 +65,7 @@ private slots:
             {Result::ServerUnreachable, "server-unreachable", 69},
             {Result::Internal, "internal", 70},
             {Result::CannotOpen, "cannot-open", 73},
+            {Result::DiskFull, "disk-full", 74},
             {Result::Deferred, "deferred", 75},
             {Result::TryLater, "try-later", 75},
             {Result::AuthRefused, "auth-refused", 77},
