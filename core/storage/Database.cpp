@@ -470,12 +470,16 @@ void Database::close()
     m_connection.clear();
 }
 
+// BEGIN, COMMIT and ROLLBACK run as statements rather than through QSqlDatabase::transaction()
+// and commit(): Qt's driver reports a failed COMMIT without SQLite's result code, and the code
+// is what tells a full disk (SQLITE_FULL) from anything else.
 Transaction::Transaction(QSqlDatabase &db)
     : m_db(db)
 {
-    m_active = m_db.transaction();
+    QSqlQuery q(m_db);
+    m_active = q.exec(QStringLiteral("BEGIN"));
     if (!m_active)
-        m_error = m_db.lastError();
+        m_error = q.lastError();
 }
 
 Transaction::~Transaction()
@@ -487,16 +491,17 @@ Transaction::~Transaction()
 void Transaction::rollback()
 {
     m_active = false;
-    m_db.rollback();
+    QSqlQuery(m_db).exec(QStringLiteral("ROLLBACK"));
 }
 
 bool Transaction::commit()
 {
     if (!m_active)
         return false;
-    if (!m_db.commit()) {
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("COMMIT"))) {
         if (!m_error.isValid())
-            m_error = m_db.lastError();
+            m_error = q.lastError();
         rollback();
         return false;
     }

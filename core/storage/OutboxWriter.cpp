@@ -21,6 +21,8 @@ OutboxWriter::OutboxWriter(Database *db, const Clock *clock)
 
 bool OutboxWriter::failed(QString *error, const QSqlError &failure, const QString &prefix)
 {
+    if (!failure.isValid())
+        return false; // refused before writing (*error says why): not a storage failure
     m_lastError = storageErrorFromSql(failure, m_db->folder());
     if (m_lastError.kind == StorageError::Kind::None) {
         m_lastError.kind = StorageError::Kind::Io; // failed without SQLite saying why

@@ -171,8 +171,10 @@ private slots:
         // Made while the disk had room.
         QCOMPARE(QFileInfo(reserve).size(), qint64(4 * 1024 * 1024));
 
-        QVERIFY(fill(disk + QStringLiteral("/filler-1")));
-
+        // Almost full: room to open the outbox, not for the message (its commit fails).
+        const QString filler = disk + QStringLiteral("/filler-1");
+        QVERIFY(fill(filler));
+        QVERIFY(QFile::resize(filler, QFileInfo(filler).size() - 256 * 1024));
         // queue: the plain words, its own exit code, nothing stored, the reserve untouched.
         const qint64 refused = queue(dir, QStringLiteral("no room"), true, &r);
         QCOMPARE(refused, qint64(0));
@@ -180,6 +182,12 @@ private slots:
         QVERIFY2(r.err.contains("the disk holding the outbox is full ("), r.err.constData());
         QVERIFY2(r.err.contains("free); nothing was lost"), r.err.constData());
         QVERIFY2(!r.err.contains("rollback"), r.err.constData());
+        QCOMPARE(QFileInfo(reserve).size(), qint64(4 * 1024 * 1024));
+        // Quite full: not even room to open it. The same words.
+        QVERIFY(fill(filler));
+        QCOMPARE(queue(dir, QStringLiteral("no room at all"), false, &r), qint64(0));
+        QCOMPARE(r.exitCode, 74);
+        QVERIFY2(r.err.contains("the disk holding the outbox is full ("), r.err.constData());
         QCOMPARE(QFileInfo(reserve).size(), qint64(4 * 1024 * 1024));
 
         // list, show, status read the outbox without any room.
@@ -225,6 +233,26 @@ private slots:
                                                         : QStringLiteral("?"));
         subjects.sort();
         QCOMPARE(subjects, (QStringList{QStringLiteral("second"), QStringLiteral("small")}));
+
+        // The desktop app starts on a full disk too (offscreen): it takes the outbox and
+        // answers as its sender.
+        QVERIFY(fill(disk + QStringLiteral("/filler-3")));
+        QProcess app;
+        QProcessEnvironment env = cliEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        app.setProcessEnvironment(env);
+        app.start(outpostBinary(), {QStringLiteral("--data-dir"), dir});
+        QVERIFY(app.waitForStarted(10000));
+        const auto role = [&] {
+            const RunResult s = outpost(dir, {QStringLiteral("status"), QStringLiteral("--json")});
+            return QJsonDocument::fromJson(s.out)[QLatin1String("sender")][QLatin1String("role")]
+                .toString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(role(), QStringLiteral("app"), 30000);
+        QCOMPARE(app.state(), QProcess::Running);
+        app.terminate();
+        QVERIFY(app.waitForFinished(20000));
+        QCOMPARE(app.exitCode(), 0);
     }
 };
 

@@ -8,6 +8,7 @@
 #include "DetailsDialog.h"
 #include "MainWindow.h"
 #include "OutboxModel.h"
+#include "SharedWords.h"
 #include "TrayController.h"
 #include "UiTestSupport.h"
 #include "Words.h"
@@ -74,6 +75,7 @@ private slots:
     void openComposeFromMailto();
     void certificateDecision();
     void pausedAccountBanner();
+    void diskFullBanner();
     void noticesBecomeNotifications();
     void mainWindowActions();
     void deleteKeepsSentMessages();
@@ -343,6 +345,33 @@ void TestDesktopApp::certificateDecision()
     QCOMPARE(f->service->outbox()->summary(id)->state, MessageState::Queued);
     QTRY_VERIFY(!app->certificateDialog(u"work"_s));
     QTRY_VERIFY(!app->mainWindow()->findChild<QLabel *>(u"pauseBanner"_s)->isVisible());
+}
+
+void TestDesktopApp::diskFullBanner()
+{
+    // A write the disk had no room for (the dispatcher's notice): the banner says the one
+    // sentence, with the free space, never SQLite's words; the window stays usable.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    auto *banner = app->mainWindow()->findChild<QLabel *>(u"diskFullBanner"_s);
+    QVERIFY(banner);
+    QVERIFY(!banner->isVisible());
+    QCOMPARE(app->mainWindow()->diskFullText(), QString());
+    Notice n;
+    n.kind = Notice::Kind::DiskFull;
+    n.storage.kind = StorageError::Kind::DiskFull;
+    n.storage.freeBytes = 12 * 1024;
+    n.storage.detail = u"database or disk is full"_s;
+    emit f->service->notice(n);
+    QVERIFY(banner->isVisible());
+    QCOMPARE(app->mainWindow()->diskFullText(),
+             u"The disk holding the outbox is full (%1 free); nothing was lost. Free some "
+             u"room on it, or delete messages you no longer need."_s.arg(words::size(12 * 1024)));
+    QVERIFY(!banner->text().contains(u"database or disk"_s));
+    // Room again: gone.
+    app->mainWindow()->setDiskFull(StorageError{});
+    QVERIFY(!banner->isVisible());
 }
 
 void TestDesktopApp::pausedAccountBanner()

@@ -989,6 +989,12 @@ private slots:
         QCOMPARE(id, 0);
         QVERIFY(!error.isEmpty());
         QVERIFY2(error.contains(QLatin1String("full"), Qt::CaseInsensitive), qPrintable(error));
+        QVERIFY2(!error.contains(QLatin1String("rollback")), qPrintable(error));
+        // Told by SQLite's code (SQLITE_FULL), with the free space of the folder.
+        const StorageError why =
+            m_storage->writeNow([](StorageWriter &w) { return w.outbox.lastError(); });
+        QCOMPARE(storageErrorKindName(why.kind), QStringLiteral("disk-full"));
+        QVERIFY(why.freeBytes >= 0);
         QCOMPARE(m_storage->reader()->count(), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM message_data")), 1);
         QCOMPARE(rows(m_db->db(), QStringLiteral("SELECT COUNT(*) FROM recipients")), 1);
