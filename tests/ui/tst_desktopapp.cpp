@@ -652,7 +652,7 @@ void TestDesktopApp::detailsOfAPartlySentMessage()
     mw->detailsAction()->trigger();
     auto *dlg = mw->findChild<DetailsDialog *>();
     QVERIFY(dlg);
-    auto label = [dlg](const QString &name) -> QString {
+    auto label = [&dlg](const QString &name) -> QString {
         for (QLabel *l : dlg->findChildren<QLabel *>()) {
             if (l->accessibleName() == name)
                 return l->text();
@@ -665,6 +665,43 @@ void TestDesktopApp::detailsOfAPartlySentMessage()
     QCOMPARE(dlg->recipientsTable()->item(1, 2)->text(), u"550 5.1.1 No such user"_s);
     QCOMPARE(dlg->historyTable()->item(dlg->historyTable()->rowCount() - 1, 1)->text(),
              u"sent (some recipients refused)"_s);
+    // Outpost's words and the server's reply, each on its own line; when it was sent.
+    QCOMPARE(label(u"Outcome:"_s),
+             u"Accepted for some recipients; the server refused the others."_s);
+    QCOMPARE(label(u"Server's reply:"_s), u"550 5.1.1 No such user"_s);
+    QCOMPARE(label(u"Sent:"_s),
+             QLocale().toString(f->service->outbox()->summary(id)->sentAt.toLocalTime(),
+                                QLocale::ShortFormat));
+    dlg->close();
+
+    // A message whose server could not be reached: the outcome in words, and no reply.
+    const qint64 down = queue(u"dave@example.org"_s, u"down"_s);
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                 .size(),
+             1);
+    DeliveryUpdate n;
+    n.id = down;
+    n.state = MessageState::Queued;
+    n.errorClass = ErrorClass::Network;
+    n.detail = u"Connection refused"_s;
+    n.event = HistoryEvent::DeferredUnreachable;
+    n.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(60);
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, n, &error),
+             qPrintable(error));
+    QTRY_VERIFY(mw->selectMessage(down));
+    mw->detailsAction()->trigger();
+    DetailsDialog *second = nullptr;
+    QTRY_VERIFY((second = [&]() -> DetailsDialog * {
+        for (auto *d : mw->findChildren<DetailsDialog *>()) {
+            if (d != dlg && d->isVisible())
+                return d;
+        }
+        return nullptr;
+    }()));
+    dlg = second;
+    QCOMPARE(label(u"Outcome:"_s), u"The server could not be reached."_s);
+    QCOMPARE(label(u"Server's reply:"_s), u"none (no reply from the server)"_s);
 }
 
 void TestDesktopApp::dropEmlFiles()
