@@ -432,7 +432,9 @@ void ComposeWindow::applyMailto(const MailtoFields &fields)
     m_subject->setText(fields.subject);
     m_body->setPlainText(fields.body);
     m_inReplyTo = fields.inReplyTo.toUtf8();
-    m_baseline = snapshot();
+    // What the link brought is not stored anywhere yet: it counts as unsaved, so closing
+    // (Ctrl+W) asks before it is lost, as for text typed here. The baseline stays the empty
+    // window's.
     updateState();
     (fields.to.isEmpty() ? m_to->lineEdit() : static_cast<QWidget *>(m_body))->setFocus();
 }

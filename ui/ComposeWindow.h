@@ -48,7 +48,8 @@ class ComposeWindow : public QWidget
 public:
     explicit ComposeWindow(Service *service, QWidget *parent = nullptr);
 
-    /// Fills the fields from a mailto: URL (RFC 6068).
+    /// Fills the fields from a mailto: URL (RFC 6068). They count as unsaved (isModified()):
+    /// closing the window asks first.
     void applyMailto(const MailtoFields &fields);
     /// Makes this message a reply (RFC 5322 §3.6.4): To, Subject, In-Reply-To and References
     /// from `reply` (see mime::replyContext()); the body is left as it is.

@@ -100,7 +100,11 @@ ComposeWindow *DesktopApp::openCompose(const QUrl &mailto)
     m_compose << w;
     connect(w, &ComposeWindow::accountsRequested, this, [this] { openAccounts(); });
     connect(w, &ComposeWindow::queued, this, [this](qint64 id) {
-        m_window->statusBar()->showMessage(tr("Message %1 is in the outbox.").arg(id), 5000);
+        const auto stored = m_service->outbox()->summary(id);
+        m_window->statusBar()->showMessage(
+            stored ? Words::stored(*stored, QDateTime::currentDateTimeUtc())
+                   : tr("Message %1 is in the outbox.").arg(id),
+            5000);
     });
     if (!mailto.isEmpty())
         w->applyMailto(parseMailto(mailto));

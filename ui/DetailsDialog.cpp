@@ -118,12 +118,17 @@ void DetailsDialog::reload()
     row(tr("Attempts:"), QString::number(rec->attempts));
     if (rec->state == MessageState::Queued && rec->nextAttemptAt.isValid())
         row(tr("Next attempt:"), when(rec->nextAttemptAt));
-    const QString problem = Words::errorClass(rec->errorClass);
-    if (!problem.isEmpty())
-        row(tr("Problem:"), problem);
+    if (rec->sentAt.isValid())
+        row(tr("Sent:"), when(rec->sentAt));
+    // Outpost's words for what happened, apart from what the server itself said.
+    const QString outcome = Words::outcome(*rec);
+    if (!outcome.isEmpty())
+        row(tr("Outcome:"), outcome);
     const QString reply = Words::reply(rec->lastReply);
     if (!reply.isEmpty())
-        row(tr("Last reply:"), reply);
+        row(tr("Server's reply:"), reply);
+    else if (rec->attempts > 0)
+        row(tr("Server's reply:"), tr("none (no reply from the server)"));
     if (!rec->lastDetail.isEmpty())
         row(tr("Detail:"), rec->lastDetail);
 

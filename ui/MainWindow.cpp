@@ -26,6 +26,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -60,6 +61,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     , m_log(new QPlainTextEdit(this))
     , m_filter(new QComboBox(this))
     , m_diskFull(new QLabel(this))
+    , m_search(new QLineEdit(this))
     , m_banner(new QWidget(this))
     , m_bannerText(new QLabel(m_banner))
     , m_bannerFix(new QPushButton(tr("&Fix…"), m_banner))
@@ -91,8 +93,11 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     m_table->setColumnWidth(OutboxModel::StateColumn, 110);
     m_table->setColumnWidth(OutboxModel::RecipientsColumn, 220);
     m_table->setColumnWidth(OutboxModel::SubjectColumn, 260);
+    m_table->setColumnWidth(OutboxModel::CreatedColumn, 110);
+    m_table->setColumnWidth(OutboxModel::SentColumn, 110);
     m_table->setColumnWidth(OutboxModel::AttemptsColumn, 70);
-    m_table->setColumnWidth(OutboxModel::NextRetryColumn, 100);
+    m_table->setColumnWidth(OutboxModel::NextAttemptColumn, 100);
+    m_table->setColumnWidth(OutboxModel::OutcomeColumn, 220);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         const auto s = m_model->summaryAt(index.row());
@@ -196,6 +201,27 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
         updateActions();
     });
 
+    m_search->setObjectName(QStringLiteral("searchBox"));
+    m_search->setPlaceholderText(tr("Search recipients and subject"));
+    m_search->setAccessibleName(tr("Search"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setMaximumWidth(280);
+    // Searched once typing pauses: one query per pause, not per key.
+    m_searchTimer.setSingleShot(true);
+    m_searchTimer.setInterval(kSearchDelayMs);
+    connect(m_search, &QLineEdit::textChanged, this, [this] { m_searchTimer.start(); });
+    connect(&m_searchTimer, &QTimer::timeout, this, [this] {
+        m_model->setSearch(m_search->text());
+        updateActions();
+    });
+    auto *findShortcut = new QAction(this);
+    findShortcut->setShortcut(QKeySequence::Find);
+    connect(findShortcut, &QAction::triggered, this, [this] {
+        m_search->setFocus(Qt::ShortcutFocusReason);
+        m_search->selectAll();
+    });
+    addAction(findShortcut);
+
     createActions();
     createMenusAndToolbar();
 
@@ -217,6 +243,9 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
         updateStatus();
     });
     connect(service->transport(), &Transport::poolChanged, this, &MainWindow::scheduleStatus);
+    if (service->dispatcher())
+        connect(service->dispatcher(), &Dispatcher::serverContactChanged, this,
+                &MainWindow::scheduleStatus);
     connect(service->accounts(), &AccountStore::changed, this, &MainWindow::updateBanner);
     // An account change is shown at once and written by the storage thread afterwards: one that
     // could not be written was undone, and the user hears why.
@@ -233,7 +262,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
             &MainWindow::updateActions);
     connect(m_model, &QAbstractItemModel::dataChanged, this,
             [this](const QModelIndex &tl, const QModelIndex &) {
-                if (tl.column() != OutboxModel::NextRetryColumn)
+                if (tl.column() != OutboxModel::CreatedColumn)
                     updateActions();
             });
     connect(m_model, &QAbstractItemModel::modelReset, this, &MainWindow::updateActions);
@@ -384,6 +413,7 @@ void MainWindow::createMenusAndToolbar()
     showLabel->setBuddy(m_filter);
     tb->addWidget(showLabel);
     tb->addWidget(m_filter);
+    tb->addWidget(m_search);
     tb->addSeparator();
     tb->addAction(m_workOffline);
 }
@@ -684,17 +714,32 @@ void MainWindow::updateStatus()
     if (c->workOffline()) {
         conn = tr("Working offline");
     } else {
+        // The machine's network, then each account's server as its last attempt found it:
+        // the network can be up while a server is down or blocked.
+        QList<ServerContact> servers;
+        const QList<ServerContact> all = m_service->dispatcher()
+                                             ? m_service->dispatcher()->serverContacts()
+                                             : QList<ServerContact>();
+        for (const ServerContact &sc : all) {
+            if (m_service->accounts()->find(sc.account))
+                servers << sc;
+        }
+        const QString seen = Words::serversSeen(servers);
         switch (c->reachability()) {
         case Connectivity::Reachability::Online:
-            conn = tr("Online");
+            conn = seen;
             break;
         case Connectivity::Reachability::Offline:
             conn = tr("Offline");
             break;
         case Connectivity::Reachability::Unknown:
-            conn = tr("Network: unknown");
+            conn = servers.isEmpty() ? tr("Network: unknown") : seen;
             break;
         }
+        QStringList tips;
+        for (const ServerContact &sc : std::as_const(servers))
+            tips << Words::serverSeen(sc);
+        m_connectivityLabel->setToolTip(tips.join(QLatin1Char('\n')));
     }
     m_connectivityLabel->setText(conn);
 

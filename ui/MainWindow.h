@@ -12,13 +12,15 @@
 class QAction;
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
 class QTableView;
 
 namespace outpost::ui {
 
-/// The main window (design.md §5): the outbox table with its filter, the actions on messages
+/// The main window (design.md §5): the outbox table with its filter and search box, the
+/// actions on messages
 /// (send queued now, retry, hold, release, delete, export .eml, details), the protocol log
 /// panel, a banner for paused accounts and a status bar with connectivity, pool sessions and
 /// counts. .eml files dropped on it are queued for the default account.
@@ -35,6 +37,10 @@ public:
     QTableView *table() const { return m_table; }
     QPlainTextEdit *logView() const { return m_log; }
     QComboBox *filterCombo() const { return m_filter; }
+    /// The search box: filters the table by recipients and subject as the user types, once
+    /// typing pauses for kSearchDelayMs (OutboxModel::setSearch()).
+    QLineEdit *searchEdit() const { return m_search; }
+    static constexpr int kSearchDelayMs = 200;
 
     /// Shared actions (the tray menu uses the same objects).
     QAction *newMessageAction() const { return m_newMessage; }
@@ -122,6 +128,8 @@ private:
     QPlainTextEdit *m_log;
     QComboBox *m_filter;
     QLabel *m_diskFull; ///< the disk-full banner
+    QLineEdit *m_search;
+    QTimer m_searchTimer;
     QWidget *m_banner;
     QLabel *m_bannerText;
     QPushButton *m_bannerFix;

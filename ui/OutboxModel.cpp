@@ -3,6 +3,7 @@
 #include "Icons.h"
 #include "Words.h"
 
+#include <QElapsedTimer>
 #include <QLocale>
 #include <QSet>
 
@@ -24,6 +25,18 @@ OutboxModel::OutboxModel(OutboxReader *store, QObject *parent)
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &OutboxModel::tickCountdown);
     m_tick.start();
+    m_scanTimer.setSingleShot(true);
+    m_scanTimer.setInterval(0);
+    connect(&m_scanTimer, &QTimer::timeout, this, [this] { scan(true); });
+    reload();
+}
+
+void OutboxModel::setSearch(const QString &text)
+{
+    const QString t = text.simplified();
+    if (t == m_search)
+        return;
+    m_search = t;
     reload();
 }
 
@@ -79,6 +92,16 @@ void OutboxModel::reload()
     m_pending.clear();
     m_apply.stop();
     m_cache.clear();
+    m_scanTimer.stop();
+    if (!m_search.isEmpty()) {
+        m_ids.clear();
+        m_scanBelow = m_store->maxId() + 1;
+        m_more = m_scanBelow > 1;
+        m_want = kPageSize;
+        endResetModel();
+        scan(true);
+        return;
+    }
     // The first page only: an outbox of 100,000 messages opens as fast as an empty one.
     // One id more than a page tells whether another page exists.
     m_ids = m_store->idsPage(filterStates(), 0, kPageSize + 1);
@@ -88,15 +111,69 @@ void OutboxModel::reload()
     endResetModel();
 }
 
+void OutboxModel::scan(bool budgeted)
+{
+    QElapsedTimer t;
+    t.start();
+    while (m_want > 0 && m_scanBelow > 1) {
+        const qint64 from = std::max<qint64>(1, m_scanBelow - kSearchSliceIds);
+        const QList<qint64> found =
+            m_store->idsPage(filterStates(), m_scanBelow, kSearchSliceIds, m_search, from);
+        m_scanBelow = from;
+        if (!found.isEmpty()) {
+            const int first = int(m_ids.size());
+            beginInsertRows({}, first, first + int(found.size()) - 1);
+            m_ids.append(found);
+            endInsertRows();
+            m_want -= int(found.size());
+        }
+        if (budgeted && t.elapsed() >= kSearchBudgetMs)
+            break;
+    }
+    if (m_scanBelow <= 1) {
+        m_scanBelow = 0;
+        m_more = false;
+    }
+    if (m_want > 0 && m_more) {
+        m_scanTimer.start();
+        return;
+    }
+    m_want = 0;
+    emit searchPaused();
+}
+
+bool OutboxModel::isLoaded(qint64 id) const
+{
+    if (!m_more)
+        return true;
+    if (!m_search.isEmpty())
+        return id >= m_scanBelow;
+    return !m_ids.isEmpty() && id >= m_ids.last();
+}
+
+bool OutboxModel::matchesSearch(qint64 id) const
+{
+    return m_search.isEmpty() || !m_store->idsPage({}, id + 1, 1, m_search, id).isEmpty();
+}
+
 bool OutboxModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_more;
+    return !parent.isValid() && m_more && !m_scanTimer.isActive();
 }
 
 void OutboxModel::fetchMore(const QModelIndex &parent)
 {
     if (parent.isValid() || !m_more)
         return;
+    if (!m_search.isEmpty()) {
+        // At the next turn: a view may ask from within a change signal of the model, where
+        // rows must not be inserted.
+        if (!m_scanTimer.isActive()) {
+            m_want = kPageSize;
+            m_scanTimer.start();
+        }
+        return;
+    }
     QList<qint64> page =
         m_store->idsPage(filterStates(), m_ids.isEmpty() ? 0 : m_ids.last(), kPageSize + 1);
     m_more = page.size() > kPageSize;
@@ -113,8 +190,15 @@ void OutboxModel::fetchMore(const QModelIndex &parent)
 int OutboxModel::ensureRow(qint64 id)
 {
     int row = rowOf(id);
-    while (row < 0 && m_more && (m_ids.isEmpty() || id < m_ids.last())) {
-        fetchMore({});
+    while (row < 0 && m_more && !isLoaded(id)) {
+        if (!m_search.isEmpty()) {
+            // Read on without a budget: the caller wants the row now.
+            m_want = std::max(m_want, 1);
+            scan(false);
+            m_want = 0;
+        } else {
+            fetchMore({});
+        }
         row = rowOf(id);
     }
     return row;
@@ -202,7 +286,7 @@ void OutboxModel::applyOne(qint64 id, std::optional<MessageState> state)
 {
     m_cache.remove(id);
     const int row = rowOf(id);
-    const bool wanted = state && matches(*state);
+    const bool wanted = state && matches(*state) && matchesSearch(id);
     if (row >= 0 && wanted) {
         emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
         return;
@@ -216,7 +300,7 @@ void OutboxModel::applyOne(qint64 id, std::optional<MessageState> state)
     if (!wanted)
         return;
     // Older than everything loaded: it appears when the view fetches that far.
-    if (m_more && !m_ids.isEmpty() && id < m_ids.last())
+    if (!isLoaded(id))
         return;
     // Insert at its place in the descending order (new messages land at the top).
     const auto pos = std::lower_bound(m_ids.begin(), m_ids.end(), id, std::greater<qint64>());
@@ -228,9 +312,10 @@ void OutboxModel::applyOne(qint64 id, std::optional<MessageState> state)
 
 void OutboxModel::tickCountdown()
 {
-    if (m_ids.isEmpty() || (m_filter != Filter::All && m_filter != Filter::Queued))
+    // Relative times ("5 min ago", "in 4 min") move on.
+    if (m_ids.isEmpty())
         return;
-    emit dataChanged(index(0, NextRetryColumn), index(int(m_ids.size()) - 1, NextRetryColumn),
+    emit dataChanged(index(0, CreatedColumn), index(int(m_ids.size()) - 1, NextAttemptColumn),
                      {Qt::DisplayRole});
 }
 
@@ -270,9 +355,13 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             return s->toText;
         case SubjectColumn:
             return s->subject.isEmpty() ? tr("(no subject)") : s->subject;
+        case CreatedColumn:
+            return Words::pastTime(s->createdAt, QDateTime::currentDateTimeUtc());
+        case SentColumn:
+            return Words::pastTime(s->sentAt, QDateTime::currentDateTimeUtc());
         case AttemptsColumn:
             return s->attempts;
-        case NextRetryColumn: {
+        case NextAttemptColumn: {
             if (s->state != MessageState::Queued)
                 return QString();
             const QDateTime now = QDateTime::currentDateTimeUtc();
@@ -282,8 +371,10 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
                                                               : QString();
             return Words::countdown(s->nextAttemptAt, now);
         }
-        case LastReplyColumn:
-            return Words::lastReply(*s);
+        case OutcomeColumn:
+            return Words::outcome(*s);
+        case ServerReplyColumn:
+            return Words::reply(s->lastReply);
         }
         break;
     case Qt::DecorationRole:
@@ -305,19 +396,44 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             return s->toText;
         case SubjectColumn:
             return s->subject;
-        case NextRetryColumn:
-            return s->nextAttemptAt.isValid() && s->state == MessageState::Queued
-                       ? QLocale().toString(s->nextAttemptAt.toLocalTime(), QLocale::LongFormat)
-                       : QString();
-        case LastReplyColumn: {
-            const QString words = s->delivery() == Delivery::Partial
-                                      ? tr("The first refusal of a recipient:")
-                                      : Words::errorClass(s->errorClass);
+        case CreatedColumn:
+            return Words::fullTime(s->createdAt);
+        case SentColumn:
+            return Words::fullTime(s->sentAt);
+        case NextAttemptColumn: {
+            if (s->state != MessageState::Queued)
+                return QString();
+            return Words::fullTime(s->attempts == 0 ? s->sendAt : s->nextAttemptAt);
+        }
+        case OutcomeColumn:
+            return Words::outcome(*s);
+        case ServerReplyColumn: {
             const QString reply = Words::reply(s->lastReply);
-            return reply.isEmpty() ? words : words + QLatin1Char('\n') + reply;
+            if (reply.isEmpty())
+                return tr("No reply from the server");
+            return s->delivery() == Delivery::Partial
+                       ? tr("The first refusal of a recipient:") + QLatin1Char('\n') + reply
+                       : reply;
         }
         }
         break;
+    case SortRole:
+        switch (index.column()) {
+        case CreatedColumn:
+            return s->createdAt.isValid() ? s->createdAt.toMSecsSinceEpoch() : qint64(0);
+        case SentColumn:
+            return s->sentAt.isValid() ? s->sentAt.toMSecsSinceEpoch() : qint64(0);
+        case NextAttemptColumn: {
+            const QDateTime when = s->state != MessageState::Queued ? QDateTime()
+                                   : s->attempts == 0               ? s->sendAt
+                                                                    : s->nextAttemptAt;
+            return when.isValid() ? when.toMSecsSinceEpoch() : qint64(0);
+        }
+        case AttemptsColumn:
+            return s->attempts;
+        default:
+            return data(index, Qt::DisplayRole);
+        }
     case Qt::TextAlignmentRole:
         if (index.column() == AttemptsColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
@@ -343,12 +459,18 @@ QVariant OutboxModel::headerData(int section, Qt::Orientation orientation, int r
         return tr("Recipients");
     case SubjectColumn:
         return tr("Subject");
+    case CreatedColumn:
+        return tr("Created");
+    case SentColumn:
+        return tr("Sent");
     case AttemptsColumn:
         return tr("Attempts");
-    case NextRetryColumn:
-        return tr("Next retry");
-    case LastReplyColumn:
-        return tr("Last server reply");
+    case NextAttemptColumn:
+        return tr("Next attempt");
+    case OutcomeColumn:
+        return tr("Outcome");
+    case ServerReplyColumn:
+        return tr("Server reply");
     }
     return {};
 }

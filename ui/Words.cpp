@@ -86,6 +86,80 @@ QString Words::countdown(const QDateTime &when, const QDateTime &now)
     return QLocale().toString(when.toLocalTime(), QLocale::ShortFormat);
 }
 
+QString Words::pastTime(const QDateTime &when, const QDateTime &now)
+{
+    if (!when.isValid())
+        return {};
+    const qint64 secs = when.secsTo(now);
+    if (secs < 60)
+        return tr("just now");
+    if (secs < 3600)
+        return tr("%n min ago", nullptr, int(secs / 60));
+    const QDateTime local = when.toLocalTime();
+    const QDate today = now.toLocalTime().date();
+    const QString time = QLocale().toString(local.time(), QLocale::ShortFormat);
+    if (local.date() == today)
+        return time;
+    if (local.date() == today.addDays(-1))
+        return tr("yesterday %1").arg(time);
+    return QLocale().toString(local, QLocale::ShortFormat);
+}
+
+QString Words::fullTime(const QDateTime &when)
+{
+    return when.isValid() ? QLocale().toString(when.toLocalTime(), QLocale::LongFormat) : QString();
+}
+
+QString Words::outcome(const MessageSummary &s)
+{
+    if (s.delivery() == Delivery::Partial)
+        return tr("Accepted for some recipients; the server refused the others.");
+    if (s.state == MessageState::Sent)
+        return tr("Accepted by the server.");
+    return errorClass(s.errorClass);
+}
+
+QString Words::serversSeen(const QList<ServerContact> &servers)
+{
+    QStringList down;
+    for (const ServerContact &c : servers) {
+        if (c.seen == ServerContact::Seen::Unreachable && !down.contains(c.server))
+            down << c.server;
+    }
+    if (down.isEmpty())
+        return tr("Online");
+    if (down.size() == 1)
+        return tr("Online, but %1 cannot be reached").arg(down.first());
+    return tr("Online, but %n servers cannot be reached", nullptr, int(down.size()));
+}
+
+QString Words::serverSeen(const ServerContact &c)
+{
+    const QString when = pastTime(c.at, QDateTime::currentDateTimeUtc());
+    if (c.seen == ServerContact::Seen::Reached)
+        return tr("%1 (%2): reached %3").arg(c.server, c.account, when);
+    return tr("%1 (%2): %3 (%4)").arg(c.server, c.account, errorClass(c.errorClass), when);
+}
+
+QString Words::stored(const MessageSummary &s, const QDateTime &now)
+{
+    switch (s.state) {
+    case MessageState::Draft:
+        return tr("Draft %1 saved in the outbox; it is not sent until you send it.").arg(s.id);
+    case MessageState::Queued:
+        if (s.sendAt.isValid() && s.sendAt > now)
+            return tr("Message %1 is scheduled to be sent %2.")
+                .arg(s.id)
+                .arg(QLocale().toString(s.sendAt.toLocalTime(), QLocale::ShortFormat));
+        return tr("Message %1 is queued and will be sent as soon as the server can be reached.")
+            .arg(s.id);
+    case MessageState::Held:
+        return tr("Message %1 is held in the outbox.").arg(s.id);
+    default:
+        return tr("Message %1: %2.").arg(s.id).arg(stateOf(s));
+    }
+}
+
 QString Words::noticeTitle(const Notice &n)
 {
     return words::noticeTitle(n);

@@ -6,6 +6,7 @@
 
 #include "accounts/ConnectionTest.h"
 #include "outbox/Notice.h"
+#include "outbox/ServerContact.h"
 #include "smtp/SmtpResult.h"
 #include "storage/OutboxTypes.h"
 
@@ -45,6 +46,25 @@ public:
     /// Countdown to `when` from `now`: "now", "in 45 s", "in 4 min", "in 2 h 5 min", or the
     /// date and time when it is more than a day away. Empty for an invalid `when`.
     static QString countdown(const QDateTime &when, const QDateTime &now);
+    /// A time in the past for the table, relative where that reads best: "just now", "12 min
+    /// ago", the time alone for today, "yesterday 18:40", else the locale's short date and
+    /// time. Empty for an invalid `when`.
+    static QString pastTime(const QDateTime &when, const QDateTime &now);
+    /// A time in full in the locale's long format (tooltips); empty for an invalid one.
+    static QString fullTime(const QDateTime &when);
+    /// What came of the last attempt in Outpost's own words, apart from what the server
+    /// said: "Accepted by the server", the words of the error class ("Could not connect to
+    /// the server…"); empty when nothing was tried yet.
+    static QString outcome(const MessageSummary &s);
+    /// The status bar's words for how the servers of the accounts were at their last
+    /// attempt: "Online" when none failed to connect, else which ones could not be reached.
+    static QString serversSeen(const QList<ServerContact> &servers);
+    /// One account's server as last seen, for the status bar's tooltip.
+    static QString serverSeen(const ServerContact &server);
+    /// What the status bar says once a compose window stored message `s`, in words that fit
+    /// its state: a draft is saved, a queued message will be sent, a scheduled one goes at its
+    /// time.
+    static QString stored(const MessageSummary &s, const QDateTime &now);
     /// Title and body of a desktop notification for a Notice.
     static QString noticeTitle(const Notice &n);
     static QString noticeText(const Notice &n);

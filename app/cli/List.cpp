@@ -16,10 +16,14 @@ void List::run(const QStringList &args)
     QCommandLineParser p;
     if (!parse(&p, QStringLiteral("list"), args,
                {{QStringLiteral("state"), QStringLiteral("only this state"), QStringLiteral("S")},
+                {QStringLiteral("search"),
+                 QStringLiteral("only messages whose recipients or subject contain every word of "
+                                "TEXT"),
+                 QStringLiteral("TEXT")},
                 {QStringLiteral("json"), QStringLiteral("JSON output")}}))
         return;
     if (strayArgument(QStringLiteral("list"), p.positionalArguments(),
-                      QStringLiteral("usage: outpost list [--state S] [--json]")))
+                      QStringLiteral("usage: outpost list [--state S] [--search TEXT] [--json]")))
         return;
     if (const Result r = openStore(true); r != Result::Ok)
         return finish(r);
@@ -31,6 +35,7 @@ void List::run(const QStringList &args)
                         QStringLiteral("--state is draft, queued, sending, sent, failed or held"));
         filter = s;
     }
+    const QString search = p.value(QStringLiteral("search"));
     Console &c = console();
     c.bufferLargeOutput();
     ReadFailure failure;
@@ -44,7 +49,7 @@ void List::run(const QStringList &args)
         bool first = true;
         json::SummaryObjects objects;
         const bool read = service()->outbox()->forEachSummary(
-            filter,
+            filter, search,
             [&](const MessageSummary &m) {
                 if (!first)
                     c.write(Console::Stream::Out, QByteArrayLiteral(","));
@@ -67,7 +72,7 @@ void List::run(const QStringList &args)
     // every line keeps its five fields; --json keeps the real value.
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const bool read = service()->outbox()->forEachSummary(
-        filter,
+        filter, search,
         [&](const MessageSummary &m) {
             // The last outcome, else when a scheduled message goes.
             QString outcome = words::lastOutcome(m, words::Front::Terminal);

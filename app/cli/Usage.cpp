@@ -29,7 +29,7 @@ const char kUsage[] =
     "        delivery status notifications (RFC 3461), asked of servers that offer DSN\n"
     "  sendmail [-t] [-i] [-oi] [-f ADDR] [-F NAME] [-N DSN] [-R full|hdrs] [-V ENVID]\n"
     "        [RCPT ...]                               queue from standard input\n"
-    "  list [--state S] [--json]\n"
+    "  list [--state S] [--search TEXT] [--json]\n"
     "  show ID [--json]\n"
     "  retry ID | hold ID | release ID | cancel ID\n"
     "  flush [--timeout SECONDS] [--verbose] [--json]\n"

@@ -614,6 +614,15 @@ void Dispatcher::onFinished(const TransactionResult &tx)
     const InFlight f = *it;
     m_inFlight.erase(it);
     const ClaimedMessage &c = f.message;
+    ServerContact::Seen seen;
+    if (serverContactOf(tx.result.errorClass, tx.notAttempted, &seen)) {
+        ServerContact &contact = m_contacts[c.account];
+        const bool changed =
+            contact.account.isEmpty() || contact.seen != seen || contact.server != f.server;
+        contact = {c.account, f.server, seen, tx.result.errorClass, m_clock->now()};
+        if (changed)
+            emit serverContactChanged();
+    }
     const OutcomeDecision d = decideOutcome(tx, c, outcomeContext(c.account, f.server));
     if (d.accepted) {
         if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
@@ -627,6 +636,11 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         pauseAccount(c.account, tx.result);
     raiseNotice(d, c, tx);
     scheduleDispatch();
+}
+
+QList<ServerContact> Dispatcher::serverContacts() const
+{
+    return m_contacts.values();
 }
 
 void Dispatcher::raiseNotice(const OutcomeDecision &d, const ClaimedMessage &c,

@@ -1,10 +1,12 @@
 #pragma once
 
 #include "Notice.h"
+#include "ServerContact.h"
 #include "smtp/Transport.h"
 #include "storage/OutboxReader.h"
 
 #include <QHash>
+#include <QMap>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -80,7 +82,13 @@ public:
     /// The backoff before attempt `attempts` + 1 (ms), before jitter (retryBackoffMs()).
     static qint64 backoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 
+    /// Each account's server as the last attempt that reached the network found it, ordered
+    /// by account; accounts not tried in this run are missing.
+    QList<ServerContact> serverContacts() const;
+
 signals:
+    /// serverContacts() changed (an account's server became reachable or unreachable).
+    void serverContactChanged();
     /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
     /// Emitted when busy state changes; false = nothing in flight and nothing due now.
@@ -151,7 +159,8 @@ private:
     QHash<QString, QList<ClaimedMessage>> m_waitingForPassword;
     QSet<QString> m_fetching;
     QSet<QString> m_pausedNotified;
-    QSet<qint64> m_offlineBatch; // queued while offline, for the summary notice
+    QMap<QString, ServerContact> m_contacts; // account -> its server at the last attempt
+    QSet<qint64> m_offlineBatch;             // queued while offline, for the summary notice
     int m_offlineBatchSent = 0;
     QTimer m_timer;
     mutable std::optional<QStringList> m_paused; // AccountStore::pausedAccounts(), until changed

@@ -142,10 +142,24 @@ bool OutboxReader::forEachSummary(std::optional<MessageState> state,
                                   const std::function<bool(const MessageSummary &)> &visit,
                                   ReadFailure *failure) const
 {
+    return forEachSummary(state, QString(), visit, failure);
+}
+
+bool OutboxReader::forEachSummary(std::optional<MessageState> state, const QString &search,
+                                  const std::function<bool(const MessageSummary &)> &visit,
+                                  ReadFailure *failure) const
+{
+    QList<QVariant> binds;
+    QString where = stateFilter(state);
+    if (const QString words = searchFilter(search, &binds); !words.isEmpty())
+        where += (where.isEmpty() ? QStringLiteral(" WHERE ") : QStringLiteral(" AND ")) + words;
     QSqlQuery q(m_db->db());
     q.setForwardOnly(true);
-    if (q.exec(QStringLiteral("SELECT %1 FROM messages%2 ORDER BY id DESC")
-                   .arg(summaryColumns(m_db), stateFilter(state)))) {
+    q.prepare(QStringLiteral("SELECT %1 FROM messages%2 ORDER BY id DESC")
+                  .arg(summaryColumns(m_db), where));
+    for (const QVariant &b : std::as_const(binds))
+        q.addBindValue(b);
+    if (q.exec()) {
         while (q.next()) {
             if (!visit(readSummary(q)))
                 return true;
@@ -179,10 +193,11 @@ QList<qint64> OutboxReader::dueIds() const
     return out;
 }
 
-QList<qint64> OutboxReader::idsPage(const QList<MessageState> &states, qint64 beforeId,
-                                    int limit) const
+QList<qint64> OutboxReader::idsPage(const QList<MessageState> &states, qint64 beforeId, int limit,
+                                    const QString &search, qint64 fromId) const
 {
     QStringList where;
+    QList<QVariant> binds;
     if (!states.isEmpty()) {
         QStringList names;
         for (MessageState s : states)
@@ -191,17 +206,32 @@ QList<qint64> OutboxReader::idsPage(const QList<MessageState> &states, qint64 be
     }
     if (beforeId > 0)
         where << QStringLiteral("id < %1").arg(beforeId);
+    if (fromId > 0)
+        where << QStringLiteral("id >= %1").arg(fromId);
+    if (const QString words = searchFilter(search, &binds); !words.isEmpty())
+        where << words;
     QList<qint64> out;
     QSqlQuery q(m_db->db());
     q.setForwardOnly(true);
-    q.exec(QStringLiteral("SELECT id FROM messages%1 ORDER BY id DESC LIMIT %2")
-               .arg(where.isEmpty()
-                        ? QString()
-                        : QStringLiteral(" WHERE ") + where.join(QLatin1String(" AND ")))
-               .arg(std::max(0, limit)));
+    q.prepare(QStringLiteral("SELECT id FROM messages%1 ORDER BY id DESC LIMIT %2")
+                  .arg(where.isEmpty()
+                           ? QString()
+                           : QStringLiteral(" WHERE ") + where.join(QLatin1String(" AND ")))
+                  .arg(std::max(0, limit)));
+    for (const QVariant &b : std::as_const(binds))
+        q.addBindValue(b);
+    q.exec();
     while (q.next())
         out << q.value(0).toLongLong();
     return out;
+}
+
+qint64 OutboxReader::maxId() const
+{
+    QSqlQuery q(m_db->db());
+    return q.exec(QStringLiteral("SELECT MAX(id) FROM messages")) && q.next()
+               ? q.value(0).toLongLong()
+               : 0;
 }
 
 int OutboxReader::count(std::optional<MessageState> state) const

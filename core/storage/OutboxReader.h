@@ -45,12 +45,27 @@ public:
     bool forEachSummary(std::optional<MessageState> state,
                         const std::function<bool(const MessageSummary &)> &visit,
                         ReadFailure *failure = nullptr) const;
+    /// forEachSummary() of the messages that match `search` (rows::searchFilter(): every word
+    /// in the visible recipients or the subject, case-insensitive for ASCII letters; empty =
+    /// every message). One scan of the messages table.
+    bool forEachSummary(std::optional<MessageState> state, const QString &search,
+                        const std::function<bool(const MessageSummary &)> &visit,
+                        ReadFailure *failure = nullptr) const;
     /// Ids in the order list() uses (for lazy models).
     QList<qint64> ids(std::optional<MessageState> state = std::nullopt) const;
     /// One page of ids, newest first, for models that load as the user scrolls: at most
     /// `limit` ids lower than `beforeId` (0 = from the newest), of the given states (empty =
     /// every state). Uses the primary key only, so each page costs the same however deep.
-    QList<qint64> idsPage(const QList<MessageState> &states, qint64 beforeId, int limit) const;
+    /// With `search`, only the messages that match it (as forEachSummary()); with `fromId` > 0,
+    /// only ids from `fromId` up: a search reads every message of that range of ids, so a
+    /// caller that must not wait long (the window) searches a range at a time.
+    QList<qint64> idsPage(const QList<MessageState> &states, qint64 beforeId, int limit,
+                          const QString &search = QString(), qint64 fromId = 0) const;
+    /// How many ids a caller that must stay responsive (the window) searches per idsPage():
+    /// about 4 ms for a plain scan of that many messages.
+    static constexpr int kSearchSliceIds = 4000;
+    /// The highest message id ever stored and still there (0 for an empty outbox).
+    qint64 maxId() const;
     /// Summary of one message (for lazy models).
     std::optional<MessageSummary> summary(qint64 id) const;
     /// The states of the messages `ids` (those that no longer exist are left out): one query

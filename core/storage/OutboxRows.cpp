@@ -1,6 +1,9 @@
 #include "OutboxRows.h"
 
+#include <QRegularExpression>
 #include <QScopeGuard>
+
+#include <algorithm>
 
 namespace outpost::rows {
 
@@ -16,12 +19,14 @@ const char kSummaryColumns[] =
     "CAST(to_text AS BLOB), CAST(subject AS BLOB), attempts, created_at, send_at, "
     "next_attempt_at, last_code, NULLIF(last_enhanced, ''), CAST(NULLIF(last_text, '') AS BLOB), "
     "message_id, uncertain, size, CAST(NULLIF(last_detail, '') AS BLOB), dsn_notify, dsn_ret, "
-    "dsn_envid, held_by_account, recipient_count, refused_recipients";
+    "dsn_envid, held_by_account, recipient_count, refused_recipients, "
+    "CASE WHEN state = 'sent' THEN updated_at END";
 const char kSummaryColumnsAsText[] =
     "id, account, state, NULLIF(error_class, ''), from_text, to_text, subject, attempts, "
     "created_at, send_at, next_attempt_at, last_code, NULLIF(last_enhanced, ''), "
     "NULLIF(last_text, ''), message_id, uncertain, size, NULLIF(last_detail, ''), dsn_notify, "
-    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients";
+    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients, "
+    "CASE WHEN state = 'sent' THEN updated_at END";
 
 /// A text column read as its UTF-8 bytes (see kSummaryColumns), or as text; empty for NULL.
 QString utf8At(const QSqlQuery &q, int column)
@@ -80,6 +85,7 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.heldByAccount = q.value(21).toBool();
     m.recipientCount = q.value(22).toInt();
     m.refusedRecipients = q.value(23).toInt();
+    m.sentAt = fromMs(q.value(24).toLongLong());
     return m;
 }
 
@@ -138,6 +144,38 @@ std::optional<MessageSummary> readOneSummary(Database *db, qint64 id, ReadFailur
 QString stateFilter(std::optional<MessageState> state)
 {
     return state ? QStringLiteral(" WHERE state = '%1'").arg(messageStateName(*state)) : QString();
+}
+
+QString searchFilter(const QString &search, QList<QVariant> *binds)
+{
+    QStringList terms;
+    for (const QString &term :
+         search.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
+        QString escaped = term;
+        escaped.replace(QLatin1Char('\\'), QLatin1String("\\\\"));
+        escaped.replace(QLatin1Char('%'), QLatin1String("\\%"));
+        escaped.replace(QLatin1Char('_'), QLatin1String("\\_"));
+        // LIKE folds ASCII letters only: for a term with other letters the lower- and
+        // upper-case spellings are tried too ("jürgen" finds "JÜRGEN" and "Jürgen").
+        QStringList variants{escaped};
+        const bool ascii =
+            std::all_of(term.cbegin(), term.cend(), [](QChar c) { return c.unicode() < 0x80; });
+        if (!ascii) {
+            for (const QString &v : {escaped.toLower(), escaped.toUpper()}) {
+                if (!variants.contains(v))
+                    variants << v;
+            }
+        }
+        QStringList alternatives;
+        for (const QString &v : std::as_const(variants)) {
+            for (const char *column : {"to_text", "subject"}) {
+                alternatives << QStringLiteral("%1 LIKE ? ESCAPE '\\'").arg(QLatin1String(column));
+                binds->append(QLatin1Char('%') + v + QLatin1Char('%'));
+            }
+        }
+        terms << QLatin1Char('(') + alternatives.join(QLatin1String(" OR ")) + QLatin1Char(')');
+    }
+    return terms.join(QLatin1String(" AND "));
 }
 
 QString accountExclusion(const QStringList &skip, QList<QVariant> *binds)

@@ -50,6 +50,12 @@ std::optional<MessageSummary> readOneSummary(Database *db, qint64 id, ReadFailur
 bool failed(const QSqlError &error, ReadFailure *failure);
 /// " WHERE state = '…'" for one state, empty for all.
 QString stateFilter(std::optional<MessageState> state);
+/// The condition (without WHERE) that a message matches `search`, its values appended to
+/// *binds; empty when `search` has no words. Every whitespace-separated word must occur in the
+/// visible recipients (to_text) or the subject, as typed or in other letter case: LIKE folds
+/// ASCII letters, and a word with other letters is also tried all lower- and all upper-case.
+/// A plain scan of the messages table, no index (LIKE cannot use one for a word inside text).
+QString searchFilter(const QString &search, QList<QVariant> *binds);
 /// " AND account NOT IN (?, …)" for `skip` (its values appended to *binds), empty for none.
 QString accountExclusion(const QStringList &skip, QList<QVariant> *binds);
 

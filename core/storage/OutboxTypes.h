@@ -77,6 +77,7 @@ struct MessageSummary
     QDateTime createdAt;
     QDateTime sendAt;        ///< scheduled time (invalid = as soon as possible)
     QDateTime nextAttemptAt; ///< when the dispatcher tries next (queued only)
+    QDateTime sentAt;        ///< when the server took it (`sent` only; invalid otherwise)
     SmtpReply lastReply;
     QString lastDetail;   ///< technical detail of the last failure (no reply)
     QByteArray messageId; ///< Message-ID without angle brackets

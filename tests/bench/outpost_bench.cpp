@@ -41,6 +41,7 @@
 #include "outbox/MessageJson.h"
 #include "outbox/Service.h"
 #include "smtp/Transport.h"
+#include "storage/Database.h"
 #include "storage/Storage.h"
 
 #include <QCoreApplication>
@@ -52,6 +53,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
@@ -139,6 +142,38 @@ NewMessage makeMessage(const QString &account, int n, int bodySize)
     return m;
 }
 
+/// Gives message `n` recipients and a subject of its own (fixed pseudo-random picks from
+/// small lists of names, domains and words, some with non-ASCII letters), as an outbox that
+/// is searched would have. The stored bytes stay makeMessage()'s: only the listing fields
+/// are searched.
+void vary(NewMessage *m, int n)
+{
+    static const char *const names[] = {"alice",   "bob",    "carol",  "dave",   "erin",
+                                        "frank",   "grace",  "heidi",  "ivan",   "judy",
+                                        "mallory", "oscar",  "peggy",  "rupert", "sybil",
+                                        "trent",   "victor", "walter", "zoë",    "jürgen"};
+    static const char *const domains[] = {"example.org", "example.net", "mail.example.com",
+                                          "bücher.example", "firma.example"};
+    static const char *const words[] = {
+        "invoice", "meeting", "report",  "holiday",  "budget",   "quarterly", "release",  "Über",
+        "café",    "notes",   "minutes", "contract", "proposal", "feedback",  "schedule", "review"};
+    QRandomGenerator g(quint32(n) * 2654435761u + 1);
+    QStringList to;
+    for (int k = 0; k < 2; ++k) {
+        const QString name = QString::fromUtf8(names[g.bounded(int(std::size(names)))]);
+        QString display = name;
+        display[0] = display[0].toUpper();
+        to << QStringLiteral("%1 <%2@%3>")
+                  .arg(display, name,
+                       QString::fromUtf8(domains[g.bounded(int(std::size(domains)))]));
+    }
+    m->toText = to.join(QLatin1String(", "));
+    QStringList subject;
+    for (int k = 0; k < 3; ++k)
+        subject << QString::fromUtf8(words[g.bounded(int(std::size(words)))]);
+    m->subject = subject.join(QLatin1Char(' ')) + QStringLiteral(" %1").arg(n);
+}
+
 std::unique_ptr<Service> openService(const QString &dir, CredentialStore *credentials,
                                      bool singleInstance, bool dispatch)
 {
@@ -184,6 +219,7 @@ int cmdFill(const QStringList &args)
     const int batch =
         std::max(1, arg(args, QStringLiteral("batch"), QStringLiteral("1000")).toInt());
     const QString account = arg(args, QStringLiteral("account"), QStringLiteral("bench"));
+    const bool varied = args.contains(QStringLiteral("--varied"));
     Security security = Security::None;
     securityFromName(arg(args, QStringLiteral("security"), QStringLiteral("none")), &security);
     MemoryCredentialStore credentials;
@@ -197,8 +233,11 @@ int cmdFill(const QStringList &args)
         QList<NewMessage> list;
         const int n = std::min(batch, count - done);
         list.reserve(n);
-        for (int i = 0; i < n; ++i)
+        for (int i = 0; i < n; ++i) {
             list << makeMessage(account, done + i, size);
+            if (varied)
+                vary(&list.last(), done + i);
+        }
         QString error;
         if (s->storage()->writeNow(&OutboxWriter::enqueueMany, list, &error).size() != n)
             fail(QStringLiteral("enqueueMany: %1").arg(error));
@@ -425,6 +464,112 @@ int cmdOpen(const QStringList &args)
     print(QStringLiteral("list_api_count=%1").arg(listed));
     print(QStringLiteral("count_ms=%1").arg(fmt(double(countNs) / 1e6)));
     print(QStringLiteral("count=%1").arg(counted));
+    return 0;
+}
+
+/// Search: for each query, the window's way (OutboxModel: idsPage over ranges of
+/// OutboxReader::kSearchSliceIds ids, newest first, until a page of 500 matches is found or
+/// the outbox is read to its start): the time to the first page, the number of queries and the
+/// longest one (what one turn of the window's event loop can take); `list --search`'s way
+/// (forEachSummary over every match); and for comparison an FTS5 trigram index of the same
+/// two columns in a TEMP table (build time, first page by MATCH; words of 3 letters or more).
+int cmdSearch(const QStringList &args)
+{
+    const QString dir = arg(args, QStringLiteral("data-dir"));
+    if (dir.isEmpty())
+        fail(QStringLiteral("search needs --data-dir"));
+    MemoryCredentialStore credentials;
+    auto s = openService(dir, &credentials, false, false);
+    OutboxReader *reader = s->outbox();
+    const QStringList queries = {QStringLiteral("alice"),          QStringLiteral("invoice"),
+                                 QStringLiteral("bob report"),     QStringLiteral("42"),
+                                 QStringLiteral("jürgen"),         QStringLiteral("ÜBER"),
+                                 QStringLiteral("nobody-has-this")};
+    constexpr int kPage = 500;
+    const int runs = 3;
+    print(QStringLiteral("search_count=%1").arg(reader->count()));
+    for (int qi = 0; qi < queries.size(); ++qi) {
+        const QString &query = queries[qi];
+        double bestFirst = 1e18, worstSlice = 0, bestList = 1e18;
+        int slices = 0, found = 0, listed = 0;
+        for (int run = 0; run < runs; ++run) {
+            QElapsedTimer t;
+            t.start();
+            qint64 below = reader->maxId() + 1;
+            found = 0;
+            slices = 0;
+            while (found < kPage && below > 1) {
+                QElapsedTimer one;
+                one.start();
+                const qint64 from = std::max<qint64>(1, below - OutboxReader::kSearchSliceIds);
+                found += int(
+                    reader->idsPage({}, below, OutboxReader::kSearchSliceIds, query, from).size());
+                below = from;
+                ++slices;
+                worstSlice = std::max(worstSlice, double(one.nsecsElapsed()) / 1e6);
+            }
+            bestFirst = std::min(bestFirst, double(t.nsecsElapsed()) / 1e6);
+            t.restart();
+            listed = 0;
+            reader->forEachSummary(std::nullopt, query, [&](const MessageSummary &) {
+                ++listed;
+                return true;
+            });
+            bestList = std::min(bestList, double(t.nsecsElapsed()) / 1e6);
+        }
+        const QString key = QStringLiteral("search_%1_").arg(qi);
+        print(key + QStringLiteral("query=%1").arg(query));
+        print(key + QStringLiteral("first_page_ms=%1").arg(fmt(bestFirst)));
+        print(key + QStringLiteral("first_page_rows=%1").arg(found));
+        print(key + QStringLiteral("slices=%1").arg(slices));
+        print(key + QStringLiteral("longest_slice_ms=%1").arg(fmt(worstSlice)));
+        print(key + QStringLiteral("all_ms=%1").arg(fmt(bestList)));
+        print(key + QStringLiteral("all_rows=%1").arg(listed));
+    }
+
+    // The alternative: FTS5 with the trigram tokenizer (SQLite 3.34+), case-insensitive for
+    // the letters SQLite folds (unicode61's rules), in a TEMP table so the outbox is unchanged.
+    QSqlDatabase db = reader->database()->db();
+    QSqlQuery q(db);
+    QElapsedTimer t;
+    t.start();
+    const bool fts =
+        q.exec(QStringLiteral("CREATE VIRTUAL TABLE temp.bench_search USING fts5(to_text, "
+                              "subject, tokenize = 'trigram')")) &&
+        q.exec(QStringLiteral("INSERT INTO temp.bench_search (rowid, to_text, subject) SELECT id, "
+                              "to_text, subject FROM messages"));
+    print(QStringLiteral("fts_available=%1").arg(fts ? 1 : 0));
+    if (!fts)
+        return 0;
+    print(QStringLiteral("fts_build_ms=%1").arg(fmt(double(t.nsecsElapsed()) / 1e6)));
+    for (int qi = 0; qi < queries.size(); ++qi) {
+        // Each word a quoted trigram phrase; shorter words cannot use the index.
+        QStringList phrases;
+        for (QString w : queries[qi].split(QLatin1Char(' '), Qt::SkipEmptyParts))
+            phrases << QLatin1Char('"') + w.replace(QLatin1Char('"'), QLatin1String("\"\"")) +
+                           QLatin1Char('"');
+        double best = 1e18;
+        int rows = 0;
+        for (int run = 0; run < runs; ++run) {
+            t.restart();
+            QSqlQuery m(db);
+            m.prepare(QStringLiteral("SELECT rowid FROM temp.bench_search WHERE bench_search "
+                                     "MATCH ? ORDER BY rowid DESC LIMIT %1")
+                          .arg(kPage));
+            m.addBindValue(phrases.join(QLatin1Char(' ')));
+            rows = 0;
+            if (m.exec()) {
+                while (m.next())
+                    ++rows;
+            } else {
+                rows = -1;
+            }
+            best = std::min(best, double(t.nsecsElapsed()) / 1e6);
+        }
+        const QString key = QStringLiteral("search_%1_").arg(qi);
+        print(key + QStringLiteral("fts_first_page_ms=%1").arg(fmt(best)));
+        print(key + QStringLiteral("fts_first_page_rows=%1").arg(rows));
+    }
     return 0;
 }
 
@@ -891,6 +1036,9 @@ int main(int argc, char **argv)
         return cmdListJson(args);
     if (cmd == QLatin1String("stall"))
         return cmdStall(args);
+    if (cmd == QLatin1String("search"))
+        return cmdSearch(args);
     fail(QStringLiteral(
-        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall [options] (see the source)"));
+        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall|search [options] (see the "
+        "source)"));
 }

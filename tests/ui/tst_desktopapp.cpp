@@ -9,6 +9,7 @@
 #include "MainWindow.h"
 #include "OutboxModel.h"
 #include "SharedWords.h"
+#include "Translations.h"
 #include "TrayController.h"
 #include "UiTestSupport.h"
 #include "Words.h"
@@ -17,6 +18,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -63,6 +65,7 @@ class TestDesktopApp : public QObject
 {
     Q_OBJECT
 private slots:
+    void initTestCase();
     void init();
     void cleanup();
     void startShowsTheWindow();
@@ -89,6 +92,11 @@ private slots:
     void editRefusedWhileSending();
     void editClosedStaysDraft();
     void editKeepsReplyToAndWarnsAboutHtml();
+    void pluralsInEnglish();
+    void statusBarShowsUnreachableServer();
+    void storedMessageWordsFitItsState();
+    void mailtoAsksBeforeClosing();
+    void searchBoxFiltersAsTheUserTypes();
 
 private:
     qint64 queue(const QString &to, const QString &subject,
@@ -96,6 +104,13 @@ private:
     std::unique_ptr<test::UiFixture> f;
     std::unique_ptr<DesktopApp> app;
 };
+
+void TestDesktopApp::initTestCase()
+{
+    // As the app does at start (app/Desktop.cpp): English plural forms come from
+    // outpost_en.qm.
+    installTranslations(qApp, QLocale(QLocale::English, QLocale::UnitedKingdom));
+}
 
 void TestDesktopApp::init()
 {
@@ -566,8 +581,8 @@ void TestDesktopApp::deleteKeepsSentMessages()
     QMessageBox *box = nullptr;
     QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
     QCOMPARE(box->text(),
-             u"Delete 1 message(s) not sent yet from the outbox? This cannot be undone. The 1 "
-             "sent message(s) in the selection stay as the record of what was sent."_s);
+             u"Delete 1 message not sent yet from the outbox? This cannot be undone. The 1 "
+             "sent message in the selection stays as the record of what was sent."_s);
     test::clickButton(box, QMessageBox::Yes);
     f->service->storage()->drain(); // the storage wrote it
     QVERIFY(!f->service->outbox()->summary(waiting));
@@ -580,7 +595,7 @@ void TestDesktopApp::deleteKeepsSentMessages()
     mw->deleteAction()->trigger();
     QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
     QCOMPARE(box->text(),
-             u"Delete 1 message(s) not sent yet from the outbox? This cannot be undone."_s);
+             u"Delete 1 message not sent yet from the outbox? This cannot be undone."_s);
     test::clickButton(box, QMessageBox::Yes);
     f->service->storage()->drain(); // the storage wrote it
     const auto kept = f->service->outbox()->message(partly);
@@ -590,7 +605,7 @@ void TestDesktopApp::deleteKeepsSentMessages()
     QCOMPARE(kept->recipients[0].state, MessageState::Sent);
     QCOMPARE(kept->recipients[1].state, MessageState::Failed);
     QCOMPARE(mw->statusBar()->currentMessage(),
-             u"1 message(s) kept as failed: some recipients already got them; the others were "
+             u"1 message kept as failed: some recipients already got it; the others were "
              "cancelled."_s);
 }
 
@@ -666,7 +681,7 @@ void TestDesktopApp::detailsOfAPartlySentMessage()
     mw->detailsAction()->trigger();
     auto *dlg = mw->findChild<DetailsDialog *>();
     QVERIFY(dlg);
-    auto label = [dlg](const QString &name) -> QString {
+    auto label = [&dlg](const QString &name) -> QString {
         for (QLabel *l : dlg->findChildren<QLabel *>()) {
             if (l->accessibleName() == name)
                 return l->text();
@@ -679,6 +694,43 @@ void TestDesktopApp::detailsOfAPartlySentMessage()
     QCOMPARE(dlg->recipientsTable()->item(1, 2)->text(), u"550 5.1.1 No such user"_s);
     QCOMPARE(dlg->historyTable()->item(dlg->historyTable()->rowCount() - 1, 1)->text(),
              u"sent (some recipients refused)"_s);
+    // Outpost's words and the server's reply, each on its own line; when it was sent.
+    QCOMPARE(label(u"Outcome:"_s),
+             u"Accepted for some recipients; the server refused the others."_s);
+    QCOMPARE(label(u"Server's reply:"_s), u"550 5.1.1 No such user"_s);
+    QCOMPARE(label(u"Sent:"_s),
+             QLocale().toString(f->service->outbox()->summary(id)->sentAt.toLocalTime(),
+                                QLocale::ShortFormat));
+    dlg->close();
+
+    // A message whose server could not be reached: the outcome in words, and no reply.
+    const qint64 down = queue(u"dave@example.org"_s, u"down"_s);
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                 .size(),
+             1);
+    DeliveryUpdate n;
+    n.id = down;
+    n.state = MessageState::Queued;
+    n.errorClass = ErrorClass::Network;
+    n.detail = u"Connection refused"_s;
+    n.event = HistoryEvent::DeferredUnreachable;
+    n.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(60);
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, n, &error),
+             qPrintable(error));
+    QTRY_VERIFY(mw->selectMessage(down));
+    mw->detailsAction()->trigger();
+    DetailsDialog *second = nullptr;
+    QTRY_VERIFY((second = [&]() -> DetailsDialog * {
+        for (auto *d : mw->findChildren<DetailsDialog *>()) {
+            if (d != dlg && d->isVisible())
+                return d;
+        }
+        return nullptr;
+    }()));
+    dlg = second;
+    QCOMPARE(label(u"Outcome:"_s), u"The server could not be reached."_s);
+    QCOMPARE(label(u"Server's reply:"_s), u"none (no reply from the server)"_s);
 }
 
 void TestDesktopApp::dropEmlFiles()
@@ -753,9 +805,9 @@ void TestDesktopApp::screenshot()
     QTRY_COMPARE(mw->model()->rowCount(), 5);
     QVERIFY(QTest::qWaitForWindowExposed(mw));
     QTRY_VERIFY(mw->countsText().contains(u"Queued: 2"_s));
-    QCOMPARE(mw->model()->data(mw->model()->index(0, OutboxModel::NextRetryColumn)).toString(),
+    QCOMPARE(mw->model()->data(mw->model()->index(0, OutboxModel::NextAttemptColumn)).toString(),
              u"in 4 min"_s);
-    QCOMPARE(mw->model()->data(mw->model()->index(4, OutboxModel::NextRetryColumn)).toString(),
+    QCOMPARE(mw->model()->data(mw->model()->index(4, OutboxModel::NextAttemptColumn)).toString(),
              QString());
     const QString shot = test::saveScreenshot(mw, u"main-window.png"_s);
     QVERIFY2(!shot.isEmpty(), "screenshot not written");
@@ -937,3 +989,157 @@ void TestDesktopApp::editKeepsReplyToAndWarnsAboutHtml()
 
 QTEST_MAIN(TestDesktopApp)
 #include "tst_desktopapp.moc"
+
+void TestDesktopApp::pluralsInEnglish()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    QCOMPARE(MainWindow::tr("Queued %n message(s) for %1.", nullptr, 1).arg(u"work"_s),
+             u"Queued 1 message for work."_s);
+    QCOMPARE(MainWindow::tr("Queued %n message(s) for %1.", nullptr, 2).arg(u"work"_s),
+             u"Queued 2 messages for work."_s);
+    // Through the window: a dropped .eml file says how many were queued.
+    QTemporaryDir tmp;
+    const QString path = tmp.filePath(u"one.eml"_s);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("From: alice@example.org\r\nTo: bob@example.org\r\nSubject: dropped\r\n\r\nHi\r\n");
+    file.close();
+    QCOMPARE(mw->enqueueEmlFiles({path}), 1);
+    QCOMPARE(mw->statusBar()->currentMessage(), u"Queued 1 message for work."_s);
+}
+
+void TestDesktopApp::statusBarShowsUnreachableServer()
+{
+    // The machine is online, but the account's server (a closed port) refuses connections:
+    // the status bar says which server cannot be reached instead of a plain "Online".
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    f->service->connectivity()->setOverride(Connectivity::Reachability::Online);
+    f->service->connectivity()->setWorkOffline(false);
+    QTRY_COMPARE(mw->connectivityText(), u"Online"_s);
+    const auto account = f->service->accounts()->find(u"work"_s);
+    QVERIFY(account);
+    const QString server = u"127.0.0.1:%1"_s.arg(account->port);
+    queue(u"bob@example.org"_s, u"to a server that is down"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(mw->connectivityText(),
+                              u"Online, but %1 cannot be reached"_s.arg(server), 15000);
+    const auto contacts = f->service->dispatcher()->serverContacts();
+    QCOMPARE(contacts.size(), 1);
+    QCOMPARE(contacts.first().account, u"work"_s);
+    QCOMPARE(contacts.first().seen, ServerContact::Seen::Unreachable);
+    QCOMPARE(contacts.first().errorClass, ErrorClass::Network);
+    // The row tells Outpost's words apart from the server's (there was no reply).
+    QTRY_COMPARE(mw->model()->rowCount(), 1);
+    QTRY_COMPARE(mw->model()->data(mw->model()->index(0, OutboxModel::OutcomeColumn)).toString(),
+                 u"The server could not be reached."_s);
+    QCOMPARE(mw->model()->data(mw->model()->index(0, OutboxModel::ServerReplyColumn)).toString(),
+             QString());
+    f->service->connectivity()->setWorkOffline(true);
+}
+
+void TestDesktopApp::storedMessageWordsFitItsState()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    ComposeWindow *draft = app->openCompose();
+    draft->toField()->setText(u"bob@example.org"_s);
+    draft->subjectEdit()->setText(u"later"_s);
+    QVERIFY(draft->saveDraft());
+    QTRY_COMPARE(f->service->outbox()->count(MessageState::Draft), 1);
+    const qint64 draftId = f->service->outbox()->ids(MessageState::Draft).first();
+    QTRY_COMPARE(mw->statusBar()->currentMessage(),
+                 u"Draft %1 saved in the outbox; it is not sent until you send it."_s.arg(draftId));
+    ComposeWindow *now = app->openCompose();
+    now->toField()->setText(u"bob@example.org"_s);
+    now->subjectEdit()->setText(u"now"_s);
+    QVERIFY(now->send());
+    QTRY_COMPARE(f->service->outbox()->count(MessageState::Queued), 1);
+    const qint64 queuedId = f->service->outbox()->ids(MessageState::Queued).first();
+    QTRY_COMPARE(
+        mw->statusBar()->currentMessage(),
+        u"Message %1 is queued and will be sent as soon as the server can be reached."_s.arg(
+            queuedId));
+}
+
+void TestDesktopApp::mailtoAsksBeforeClosing()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    // Opened from a link: what it brought is stored nowhere yet, so Ctrl+W asks before it is
+    // lost, even with nothing typed; Discard closes and stores nothing.
+    QPointer<ComposeWindow> w =
+        app->openCompose(QUrl(u"mailto:bob@example.org?subject=Hello&body=Hi%20Bob"_s));
+    QVERIFY(w);
+    QVERIFY(QTest::qWaitForWindowActive(w));
+    QVERIFY(w->isModified());
+    QTest::keyClick(w->focusWidget() ? w->focusWidget() : w.data(), Qt::Key_W, Qt::ControlModifier);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = test::findMessageBox(u"closeQuestion"_s)));
+    QVERIFY(w && w->isVisible());
+    test::clickButton(box, QMessageBox::Discard);
+    QTRY_VERIFY(!w || !w->isVisible());
+    QCOMPARE(f->service->outbox()->count(), 0);
+
+    // Save keeps it as a draft.
+    QPointer<ComposeWindow> kept = app->openCompose(QUrl(u"mailto:carol@example.org"_s));
+    QVERIFY(QTest::qWaitForWindowActive(kept));
+    QTest::keyClick(kept->focusWidget() ? kept->focusWidget() : kept.data(), Qt::Key_W,
+                    Qt::ControlModifier);
+    QTRY_VERIFY((box = test::findMessageBox(u"closeQuestion"_s)));
+    test::clickButton(box, QMessageBox::Save);
+    QTRY_COMPARE(f->service->outbox()->count(MessageState::Draft), 1);
+    QTRY_VERIFY(!kept || !kept->isVisible());
+
+    // A new, empty compose window closes at once.
+    QPointer<ComposeWindow> empty = app->openCompose();
+    QVERIFY(QTest::qWaitForWindowActive(empty));
+    QTest::keyClick(empty->focusWidget() ? empty->focusWidget() : empty.data(), Qt::Key_W,
+                    Qt::ControlModifier);
+    QTRY_VERIFY(!empty || !empty->isVisible());
+    QVERIFY(!test::findMessageBox(u"closeQuestion"_s));
+}
+
+void TestDesktopApp::searchBoxFiltersAsTheUserTypes()
+{
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 invoice = queue(u"Jürgen Groß <jg@example.org>"_s, u"Invoice March"_s);
+    queue(u"bob@example.org"_s, u"Lunch"_s);
+    const qint64 carol = queue(u"carol@example.net"_s, u"Your invoice"_s);
+    QTRY_COMPARE(mw->model()->rowCount(), 3);
+    QLineEdit *search = mw->searchEdit();
+    QVERIFY(search);
+    search->setFocus();
+    QTest::keyClicks(search, u"INVOICE"_s);
+    // Debounced: nothing is filtered while typing goes on.
+    QCOMPARE(mw->model()->rowCount(), 3);
+    QTRY_COMPARE(mw->model()->rowCount(), 2);
+    QCOMPARE(mw->model()->idAt(0), carol);
+    QCOMPARE(mw->model()->idAt(1), invoice);
+    // Recipients too, and non-ASCII letters in another case.
+    search->clear();
+    QTest::keyClicks(search, u"JÜRGEN"_s);
+    QTRY_COMPARE(mw->model()->rowCount(), 1);
+    QCOMPARE(mw->model()->idAt(0), invoice);
+    // A new message that matches appears while the search is shown; one that does not, not.
+    const qint64 late = queue(u"Jürgen <j2@example.org>"_s, u"Late"_s);
+    queue(u"dave@example.org"_s, u"Other"_s);
+    QTRY_COMPARE(mw->model()->rowCount(), 2);
+    QCOMPARE(mw->model()->idAt(0), late);
+    // Ctrl+F goes to the box; clearing it shows everything again.
+    mw->table()->setFocus();
+    QTest::keyClick(mw, Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(search->hasFocus());
+    search->clear();
+    QTRY_COMPARE(mw->model()->rowCount(), 5);
+}

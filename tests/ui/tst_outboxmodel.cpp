@@ -3,6 +3,7 @@
 #include "Icons.h"
 #include "OutboxModel.h"
 #include "UiTestSupport.h"
+#include "Words.h"
 #include "mime/Address.h"
 
 #include <QAbstractItemModelTester>
@@ -27,6 +28,10 @@ private slots:
     void filters();
     void liveUpdates();
     void manyRows();
+    void timeColumns();
+    void outcomeApartFromTheServerReply();
+    void searchFilters();
+    void searchReadsARangeAtATime();
 
 private:
     qint64 queue(const QString &to, const QString &subject,
@@ -79,7 +84,8 @@ void TestOutboxModel::modelTester()
     for (int r = 0; r < model.rowCount(); ++r) {
         for (int col = 0; col < model.columnCount(); ++col)
             QVERIFY(model.data(model.index(r, col)).isValid() ||
-                    col == OutboxModel::NextRetryColumn || col == OutboxModel::LastReplyColumn);
+                    col == OutboxModel::NextAttemptColumn || col == OutboxModel::OutcomeColumn ||
+                    col == OutboxModel::ServerReplyColumn || col == OutboxModel::SentColumn);
     }
 }
 
@@ -102,8 +108,9 @@ void TestOutboxModel::columnsShowTheSummary()
     QCOMPARE(model.data(model.index(0, 0), OutboxModel::IdRole).toLongLong(), id);
     QCOMPARE(model.data(model.index(0, 0), OutboxModel::StateRole).toInt(),
              int(MessageState::Queued));
-    QCOMPARE(model.headerData(OutboxModel::LastReplyColumn, Qt::Horizontal).toString(),
-             u"Last server reply"_s);
+    QCOMPARE(model.headerData(OutboxModel::OutcomeColumn, Qt::Horizontal).toString(), u"Outcome"_s);
+    QCOMPARE(model.headerData(OutboxModel::ServerReplyColumn, Qt::Horizontal).toString(),
+             u"Server reply"_s);
 }
 
 void TestOutboxModel::partlySentRow()
@@ -153,7 +160,7 @@ void TestOutboxModel::partlySentRow()
     QVERIFY2(tip.contains(u"Sent to 1 of 2 recipients"_s), qPrintable(tip));
     QVERIFY2(tip.contains(u"carol@example.org: 550 5.1.1 No such user"_s), qPrintable(tip));
     QVERIFY2(!tip.contains(u"bob@"_s), qPrintable(tip));
-    const QModelIndex last = model.index(p, OutboxModel::LastReplyColumn);
+    const QModelIndex last = model.index(p, OutboxModel::ServerReplyColumn);
     QCOMPARE(model.data(last).toString(), u"550 5.1.1 No such user"_s);
     QVERIFY(model.data(last, Qt::ToolTipRole).toString().contains(u"refusal"_s));
 
@@ -288,3 +295,186 @@ void TestOutboxModel::manyRows()
 
 QTEST_MAIN(TestOutboxModel)
 #include "tst_outboxmodel.moc"
+
+void TestOutboxModel::timeColumns()
+{
+    // Created and sent times in the locale's words, relative while recent, ordered by the
+    // real time (SortRole), the full time in the tooltip.
+    const QDateTime before = QDateTime::currentDateTimeUtc();
+    const qint64 id = queue(u"bob@example.org"_s, u"timed"_s);
+    OutboxModel model(f->service->outbox());
+    const QModelIndex created = model.index(0, OutboxModel::CreatedColumn);
+    QCOMPARE(model.data(created).toString(), u"just now"_s);
+    const qint64 createdMs = model.data(created, OutboxModel::SortRole).toLongLong();
+    QVERIFY(createdMs >= before.toMSecsSinceEpoch() - 1000);
+    QVERIFY(createdMs <= QDateTime::currentMSecsSinceEpoch());
+    QVERIFY(!model.data(created, Qt::ToolTipRole).toString().isEmpty());
+    QCOMPARE(model.data(model.index(0, OutboxModel::SentColumn)).toString(), QString());
+    QCOMPARE(
+        model.data(model.index(0, OutboxModel::SentColumn), OutboxModel::SortRole).toLongLong(), 0);
+    QCOMPARE(model.headerData(OutboxModel::CreatedColumn, Qt::Horizontal).toString(), u"Created"_s);
+    QCOMPARE(model.headerData(OutboxModel::NextAttemptColumn, Qt::Horizontal).toString(),
+             u"Next attempt"_s);
+
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                 .size(),
+             1);
+    DeliveryUpdate u;
+    u.id = id;
+    u.state = MessageState::Sent;
+    u.event = HistoryEvent::Sent;
+    u.reply = {250, "2.0.0", {"Ok"}};
+    u.recipients = {{"bob@example.org", MessageState::Sent, u.reply}};
+    QString error;
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    const QModelIndex sent = model.index(0, OutboxModel::SentColumn);
+    QTRY_COMPARE(model.data(sent).toString(), u"just now"_s);
+    QVERIFY(model.data(sent, OutboxModel::SortRole).toLongLong() >= createdMs);
+    QCOMPARE(f->service->outbox()->summary(id)->sentAt.toMSecsSinceEpoch(),
+             model.data(sent, OutboxModel::SortRole).toLongLong());
+
+    // Older times: the time alone today, "yesterday", else the locale's date and time.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QCOMPARE(Words::pastTime(now.addSecs(-30), now), u"just now"_s);
+    QCOMPARE(Words::pastTime(now.addSecs(-5 * 60), now), u"5 min ago"_s);
+    const QDateTime dayBefore = now.toLocalTime().addDays(-1);
+    QCOMPARE(Words::pastTime(dayBefore, now),
+             u"yesterday %1"_s.arg(QLocale().toString(dayBefore.time(), QLocale::ShortFormat)));
+    const QDateTime long_ago = now.addDays(-30);
+    QCOMPARE(Words::pastTime(long_ago, now),
+             QLocale().toString(long_ago.toLocalTime(), QLocale::ShortFormat));
+}
+
+void TestOutboxModel::outcomeApartFromTheServerReply()
+{
+    // A connection that failed has no server reply: the outcome column says what Outpost
+    // found, the reply column stays empty; a refusal shows both, each in its own column.
+    const qint64 down = queue(u"bob@example.org"_s, u"down"_s);
+    const qint64 refused = queue(u"carol@example.org"_s, u"refused"_s);
+    QCOMPARE(f->service->storage()
+                 ->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1))
+                 .size(),
+             2);
+    DeliveryUpdate n;
+    n.id = down;
+    n.state = MessageState::Queued;
+    n.errorClass = ErrorClass::Network;
+    n.detail = u"Connection refused"_s;
+    n.event = HistoryEvent::DeferredUnreachable;
+    n.nextAttemptAt = QDateTime::currentDateTimeUtc().addSecs(60);
+    DeliveryUpdate r;
+    r.id = refused;
+    r.state = MessageState::Failed;
+    r.errorClass = ErrorClass::Permanent;
+    r.reply = {554, "5.7.1", {"Relay access denied"}};
+    r.event = HistoryEvent::Failed;
+    QString error;
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdates,
+                                             QList<DeliveryUpdate>{n, r}, &error),
+             qPrintable(error));
+    OutboxModel model(f->service->outbox());
+    const int d = model.rowOf(down);
+    const int x = model.rowOf(refused);
+    QCOMPARE(model.data(model.index(d, OutboxModel::OutcomeColumn)).toString(),
+             u"The server could not be reached."_s);
+    QCOMPARE(model.data(model.index(d, OutboxModel::ServerReplyColumn)).toString(), QString());
+    QCOMPARE(model.data(model.index(d, OutboxModel::ServerReplyColumn), Qt::ToolTipRole).toString(),
+             u"No reply from the server"_s);
+    QCOMPARE(model.data(model.index(x, OutboxModel::OutcomeColumn)).toString(),
+             u"The server refused the message."_s);
+    QCOMPARE(model.data(model.index(x, OutboxModel::ServerReplyColumn)).toString(),
+             u"554 5.7.1 Relay access denied"_s);
+}
+
+void TestOutboxModel::searchFilters()
+{
+    const qint64 a = queue(u"Alice Adams <alice@example.org>"_s, u"Quarterly report"_s);
+    const qint64 b = queue(u"bob@example.org"_s, u"Report: 100% done_now"_s);
+    const qint64 c = queue(u"Zoë <zoe@example.net>"_s, u"ÜBER alles"_s);
+    const qint64 d = queue(u"dave@example.org"_s, u"lunch"_s, MessageState::Draft);
+    OutboxModel model(f->service->outbox());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto shown = [&] {
+        QList<qint64> ids;
+        for (int r = 0; r < model.rowCount(); ++r)
+            ids << model.idAt(r);
+        return ids;
+    };
+    model.setSearch(u"REPORT"_s);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), (QList<qint64>{b, a}));
+    // Every word must occur, in the recipients or the subject.
+    model.setSearch(u"alice quarterly"_s);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), QList<qint64>{a});
+    // LIKE's wildcards are plain characters here.
+    model.setSearch(u"100%"_s);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), QList<qint64>{b});
+    model.setSearch(u"d_ne"_s);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), QList<qint64>{});
+    // Non-ASCII letters in another case.
+    model.setSearch(u"über"_s);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), QList<qint64>{c});
+    model.setSearch(u"ZOË"_s);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), QList<qint64>{c});
+    // With a filter: both apply.
+    model.setSearch(u"example.org"_s);
+    model.setFilter(OutboxModel::Filter::Drafts);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), QList<qint64>{d});
+    model.setFilter(OutboxModel::Filter::All);
+    QTRY_VERIFY(!model.isSearching());
+    QCOMPARE(shown(), (QList<qint64>{d, b, a}));
+    // Live: a change that makes a message match or not moves it in or out.
+    QString error;
+    QVERIFY(f->service->storage()->writeNow(&OutboxWriter::remove, b, &error));
+    QTRY_COMPARE(shown(), (QList<qint64>{d, a}));
+    model.setSearch(QString());
+    QCOMPARE(model.rowCount(), 3);
+}
+
+void TestOutboxModel::searchReadsARangeAtATime()
+{
+    // More messages than one range of ids: the search reads kSearchSliceIds ids per query,
+    // newest first, a page of matches at a time; the rest loads as the view scrolls.
+    const int n = 3 * OutboxModel::kSearchSliceIds;
+    QList<NewMessage> batch;
+    for (int i = 0; i < n; ++i) {
+        NewMessage m;
+        m.account = u"work"_s;
+        m.messageId = "s" + QByteArray::number(i) + "@example.org";
+        m.data = "From: alice@example.org\r\nTo: b@example.org\r\nSubject: n\r\nMessage-ID: <" +
+                 m.messageId + ">\r\n\r\nx\r\n";
+        m.reversePath = "alice@example.org";
+        m.recipients = {"b@example.org"};
+        m.toText = i % 10 == 0 ? u"needle@example.org"_s : u"hay@example.org"_s;
+        m.subject = u"Message %1"_s.arg(i);
+        batch << m;
+    }
+    QString error;
+    const auto ids = f->service->storage()->writeNow(&OutboxWriter::enqueueMany, batch, &error);
+    QCOMPARE(ids.size(), n);
+    OutboxModel model(f->service->outbox());
+    QSignalSpy paused(&model, &OutboxModel::searchPaused);
+    model.setSearch(u"needle"_s);
+    QTRY_COMPARE(paused.size(), 1);
+    // A page of matches at least (one in ten: 500 matches need 5,000 ids, two ranges), not
+    // all of them.
+    const int first = model.rowCount();
+    QVERIFY2(first >= OutboxModel::kPageSize && first < n / 10, qPrintable(QString::number(first)));
+    QVERIFY(model.canFetchMore({}));
+    QCOMPARE(model.idAt(0), ids.at(n - 10));
+    model.fetchMore({});
+    QTRY_COMPARE(paused.size(), 2);
+    QVERIFY(model.rowCount() > first);
+    // ensureRow reads on until the message is there.
+    QCOMPARE(model.ensureRow(ids.first()), n / 10 - 1);
+    QVERIFY(!model.canFetchMore({}));
+    QCOMPARE(model.rowCount(), n / 10);
+}

@@ -52,6 +52,42 @@ private slots:
         QCOMPARE(r.out, QByteArray());
     }
 
+    void listSearchFindsRecipientsAndSubject()
+    {
+        // Every word must occur in the visible recipients or the subject, in any case (non-ASCII
+        // letters too); the state filter and --json apply as without a search.
+        QCOMPARE(f->queue(QStringLiteral("Quarterly report")), qint64(1));
+        QCOMPARE(f->queue(QStringLiteral("Lunch"),
+                          {QStringLiteral("--cc"), QStringLiteral("Jürgen <jg@example.org>")}),
+                 qint64(2));
+        QCOMPARE(f->queue(QStringLiteral("REPORT draft")), qint64(3));
+        QVERIFY(act(Action::Hold, {QStringLiteral("3")}).is(Result::Ok));
+        CommandRun r = f->run<List>({QStringLiteral("--search"), QStringLiteral("report")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("3\theld\tbob@example.net\tREPORT draft\t\n"
+                                   "1\tqueued\tbob@example.net\tQuarterly report\t\n"));
+        r = f->run<List>({QStringLiteral("--search"), QStringLiteral("report quarterly"),
+                          QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QJsonArray found = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(found.size(), 1);
+        QCOMPARE(found.at(0)[QLatin1String("id")].toInt(), 1);
+        r = f->run<List>({QStringLiteral("--search"), QStringLiteral("JÜRGEN")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.startsWith("2\tqueued\t"), r.out.constData());
+        QCOMPARE(r.out.count('\n'), 1);
+        r = f->run<List>({QStringLiteral("--search"), QStringLiteral("report"),
+                          QStringLiteral("--state"), QStringLiteral("queued"),
+                          QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        found = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(found.size(), 1);
+        QCOMPARE(found.at(0)[QLatin1String("id")].toInt(), 1);
+        r = f->run<List>({QStringLiteral("--search"), QStringLiteral("nothing-like-it")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray());
+    }
+
     void listJsonSaysHowManyRecipients()
     {
         // Not sent yet: no delivery to speak of; the recipients counted, none refused.

@@ -894,6 +894,54 @@ private slots:
         QCOMPARE(record(id).state, MessageState::Queued);
     }
 
+    // The dispatcher remembers how each account's server was at the last attempt that reached
+    // the network: unreachable after a refused connection, reached once it answered; an
+    // attempt that never went out says nothing.
+    void serverContactFollowsTheLastAttempt()
+    {
+        QSignalSpy changed(m_dispatcher.get(), &Dispatcher::serverContactChanged);
+        QVERIFY(m_dispatcher->serverContacts().isEmpty());
+        const qint64 id = enqueue("contact");
+        m_dispatcher->start();
+        const SendRequest *r = waitRequest(1);
+        QVERIFY(r);
+        TransactionResult tx = failedWith(
+            *r, SmtpResult::failure(ErrorClass::Network, QStringLiteral("refused")), false, false);
+        tx.notAttempted = true;
+        m_transport->finish(tx);
+        settle();
+        QVERIFY(m_dispatcher->serverContacts().isEmpty());
+        QCOMPARE(changed.size(), 0);
+
+        m_clock.set(record(id).nextAttemptAt.toMSecsSinceEpoch());
+        m_dispatcher->wake();
+        r = waitRequest(2);
+        QVERIFY(r);
+        m_transport->finish(failedWith(
+            *r, SmtpResult::failure(ErrorClass::Network, QStringLiteral("refused")), false, false));
+        settle();
+        QList<ServerContact> contacts = m_dispatcher->serverContacts();
+        QCOMPARE(contacts.size(), 1);
+        QCOMPARE(contacts[0].account, QStringLiteral("work"));
+        QCOMPARE(contacts[0].server, QStringLiteral("smtp.example.net:587"));
+        QCOMPARE(contacts[0].seen, ServerContact::Seen::Unreachable);
+        QCOMPARE(contacts[0].errorClass, ErrorClass::Network);
+        QCOMPARE(contacts[0].at.toMSecsSinceEpoch(), m_clock.nowMs());
+        QCOMPARE(changed.size(), 1);
+
+        m_clock.set(record(id).nextAttemptAt.toMSecsSinceEpoch());
+        m_dispatcher->wake();
+        r = waitRequest(3);
+        QVERIFY(r);
+        m_transport->finish(accepted(*r));
+        settle();
+        contacts = m_dispatcher->serverContacts();
+        QCOMPARE(contacts.size(), 1);
+        QCOMPARE(contacts[0].seen, ServerContact::Seen::Reached);
+        QCOMPARE(contacts[0].errorClass, ErrorClass::None);
+        QCOMPARE(changed.size(), 2);
+    }
+
     // A message left in `sending` by a crash is queued again at the next start, with a note.
     void crashRecovery()
     {

@@ -245,6 +245,56 @@ private slots:
         QCOMPARE(rec->history[1].event, HistoryEvent::Sent);
         QCOMPARE(rec->history[1].server, QStringLiteral("smtp.example.net:587"));
         QCOMPARE(rec->history[1].at.toMSecsSinceEpoch(), m_clock.nowMs());
+        // The time the server took it; none before.
+        QCOMPARE(rec->sentAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QVERIFY(!m_storage->reader()->summary(id)->createdAt.isNull());
+        QVERIFY(rec->createdAt < rec->sentAt);
+    }
+
+    void searchMatchesRecipientsAndSubject()
+    {
+        // Every word in the visible recipients or the subject; LIKE's wildcards and its escape
+        // character are plain characters; a range of ids (fromId) reads only that range.
+        QString error;
+        auto add = [&](const QByteArray &tag, const QString &to, const QString &subject) {
+            NewMessage m = makeMessage(tag);
+            m.toText = to;
+            m.subject = subject;
+            return m_storage->writeNow(&OutboxWriter::enqueue, m, &error);
+        };
+        const qint64 a =
+            add("a", QStringLiteral("Bob <bob@example.net>"), QStringLiteral("Report"));
+        const qint64 b =
+            add("b", QStringLiteral("carol@example.net"), QStringLiteral("50% off_now"));
+        const qint64 c = add("c", QStringLiteral("ZOË <zoe@example.org>"), QStringLiteral("a\\b"));
+        const qint64 d =
+            add("d", QStringLiteral("bob@example.org"), QStringLiteral("lunch report"));
+        OutboxReader *r = m_storage->reader();
+        auto find = [&](const QString &text, qint64 fromId = 0) {
+            return r->idsPage({}, 0, 100, text, fromId);
+        };
+        QCOMPARE(find(QStringLiteral("BOB")), (QList<qint64>{d, a}));
+        QCOMPARE(find(QStringLiteral("bob report")), (QList<qint64>{d, a}));
+        QCOMPARE(find(QStringLiteral("  bob   lunch ")), QList<qint64>{d});
+        QCOMPARE(find(QStringLiteral("50%")), QList<qint64>{b});
+        QCOMPARE(find(QStringLiteral("5_%")), QList<qint64>{});
+        QCOMPARE(find(QStringLiteral("f_n")), QList<qint64>{b});
+        QCOMPARE(find(QStringLiteral("o%f")), QList<qint64>{});
+        QCOMPARE(find(QStringLiteral("a\\b")), QList<qint64>{c});
+        QCOMPARE(find(QStringLiteral("zoë")), QList<qint64>{c});
+        QCOMPARE(find(QStringLiteral("Zoë")), QList<qint64>{c});
+        QCOMPARE(find(QStringLiteral("")), (QList<qint64>{d, c, b, a}));
+        QCOMPARE(find(QStringLiteral("example"), b), (QList<qint64>{d, c, b}));
+        QCOMPARE(r->idsPage({MessageState::Queued}, d, 100, QStringLiteral("bob"), 0),
+                 QList<qint64>{a});
+        QCOMPARE(r->maxId(), d);
+        int visited = 0;
+        QVERIFY(
+            r->forEachSummary(std::nullopt, QStringLiteral("report"), [&](const MessageSummary &m) {
+                ++visited;
+                return m.id == d || m.id == a;
+            }));
+        QCOMPARE(visited, 2);
     }
 
     void applyUpdateUncertainStays()
