@@ -1,5 +1,7 @@
 #include "Storage.h"
 
+#include "MessageBlob.h"
+
 #include "Database.h"
 #include "outbox/Clock.h"
 
@@ -288,6 +290,15 @@ int Storage::commitEnqueues()
     startEnqueueCommit();
     drain();
     return m_written - before;
+}
+
+std::shared_ptr<MessageSource> Storage::messageSource(qint64 id, qint64 size)
+{
+    QString error;
+    if (!m_blobs)
+        m_blobs = openMessageBlobReader(m_db->path(), &error);
+    return std::make_shared<StoredMessageSource>(
+        m_blobs, id, size, QStringLiteral("cannot open the outbox for reading: %1").arg(error));
 }
 
 } // namespace outpost
