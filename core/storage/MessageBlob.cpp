@@ -66,21 +66,86 @@ qint64 MessageBlobReader::read(qint64 id, qint64 offset, char *buffer, qint64 ma
         std::memcpy(buffer, piece.constData(), size_t(n));
         return n;
     }
-    sqlite3_blob *blob = nullptr;
-    int rc = sqlite3_blob_open(m_handle, "main", "message_data", "data", id, 0, &blob);
-    if (rc != SQLITE_OK) {
-        // SQLITE_ERROR "no such rowid": the message was deleted meanwhile.
+    return readPiecewise(id, offset, buffer, maxOctets, error);
+}
+
+namespace {
+/// How long one read transaction (and its WAL snapshot) may last, and how much may be read
+/// through it, before every blob is closed (MessageBlobReader).
+constexpr qint64 kSnapshotMs = 1000;
+constexpr qint64 kSnapshotOctets = 32 * 1024 * 1024;
+} // namespace
+
+qint64 MessageBlobReader::readPiecewise(qint64 id, qint64 offset, char *buffer, qint64 maxOctets,
+                                        QString *error)
+{
+    if (!m_open.isEmpty() &&
+        (m_snapshotOctets > kSnapshotOctets || m_snapshotAge.elapsed() > kSnapshotMs))
+        closeAll();
+    sqlite3_blob *blob = m_open.value(id);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!blob) {
+            const int rc =
+                sqlite3_blob_open(m_handle, "main", "message_data", "data", id, 0, &blob);
+            if (rc != SQLITE_OK) {
+                // SQLITE_ERROR "no such rowid": the message was deleted meanwhile.
+                *error = sqliteError(m_handle, rc);
+                sqlite3_blob_close(blob);
+                return -1;
+            }
+            if (m_open.isEmpty()) {
+                m_snapshotOctets = 0;
+                m_snapshotAge.start();
+            }
+            m_open.insert(id, blob);
+        }
+        const qint64 size = sqlite3_blob_bytes(blob);
+        const qint64 n = std::clamp<qint64>(std::min(maxOctets, size - offset), 0, 1 << 30);
+        const int rc = n > 0 ? sqlite3_blob_read(blob, buffer, int(n), int(offset)) : SQLITE_OK;
+        if (rc == SQLITE_OK) {
+            m_snapshotOctets += n;
+            if (offset + n >= size)
+                release(id); // the last piece: nothing more to read through it
+            return n;
+        }
         *error = sqliteError(m_handle, rc);
-        sqlite3_blob_close(blob);
-        return -1;
+        release(id);
+        blob = nullptr;
+        if (rc != SQLITE_ABORT)
+            break; // SQLITE_ABORT: the row changed under an open blob; open it once more
     }
-    const qint64 size = sqlite3_blob_bytes(blob);
-    const qint64 n = std::clamp<qint64>(std::min(maxOctets, size - offset), 0, 1 << 30);
-    rc = n > 0 ? sqlite3_blob_read(blob, buffer, int(n), int(offset)) : SQLITE_OK;
-    if (rc != SQLITE_OK)
-        *error = sqliteError(m_handle, rc);
-    sqlite3_blob_close(blob);
-    return rc == SQLITE_OK ? n : -1;
+    return -1;
+}
+
+void MessageBlobReader::release(qint64 id)
+{
+    if (sqlite3_blob *blob = m_open.take(id))
+        sqlite3_blob_close(blob);
+}
+
+void MessageBlobReader::closeAll()
+{
+    for (sqlite3_blob *blob : std::as_const(m_open))
+        sqlite3_blob_close(blob);
+    m_open.clear();
+}
+
+bool MessageBlobReader::closeIfStale()
+{
+    if (!m_open.isEmpty() && m_snapshotAge.elapsed() > kSnapshotMs)
+        closeAll();
+    return !m_open.isEmpty();
+}
+
+MessageBlobReader::~MessageBlobReader()
+{
+    closeAll();
+}
+
+StoredMessageSource::~StoredMessageSource()
+{
+    if (m_reader)
+        m_reader->release(m_id);
 }
 
 std::optional<WireShape> MessageBlobReader::scan(qint64 id, qint64 size, QString *error)

@@ -203,6 +203,7 @@ private:
     qint64 m_maxGroupBytes = 32 * 1024 * 1024;
     QTimer m_groupTimer;
     std::shared_ptr<MessageBlobReader> m_blobs; // messageSource()'s connection
+    QTimer m_blobTimer;                         // ends its read snapshot (closeIfStale())
 };
 
 template <typename Job, typename Done> void Storage::write(Job job, QObject *context, Done done)
