@@ -15,7 +15,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins qt6-l10n-tools qt6-translations-l10n
-  libgmime-3.0-dev qtkeychain-qt6-dev libgl-dev
+  libgmime-3.0-dev qtkeychain-qt6-dev libgl-dev libsqlite3-dev
   python3 python3-aiosmtpd openssl
   xvfb xauth trayer x11-utils xdotool
   clang libclang-rt-14-dev clang-format

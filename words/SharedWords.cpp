@@ -173,6 +173,11 @@ QString errorClass(ErrorClass c, Front front)
                                "Outpost tries again later.")
                       : Tr::tr("The password command did not finish in time; nothing was sent, "
                                "and Outpost tries again later.");
+    case ErrorClass::Storage:
+        return window ? Tr::tr("The message could not be read from the outbox; Outpost tries "
+                               "again later.")
+                      : Tr::tr("The message could not be read from the outbox file; nothing was "
+                               "delivered, and Outpost tries again later.");
     }
     return {};
 }

@@ -102,6 +102,7 @@ Result resultFor(ErrorClass c)
     case ErrorClass::Timeout:
     case ErrorClass::Protocol:
     case ErrorClass::Credentials:
+    case ErrorClass::Storage:
         return Result::TryLater;
     }
     return Result::TryLater;

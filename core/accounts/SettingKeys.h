@@ -54,6 +54,7 @@ inline constexpr SettingInfo kSettings[] = {
     {"pipelining", "auto", false},
     {"chunking", "auto", false},
     {"chunking.chunk_size", "1048576", true, 512, 256LL * 1024 * 1024},
+    {"pool.claim_ahead_bytes", "16777216", true, 0, 1LL << 40},
     {"dsn.notify", "default", false},
 };
 

@@ -36,7 +36,9 @@ class Storage;
 /// | pipelining           | auto = use PIPELINING (RFC 2920) when offered; off   |
 /// | chunking             | auto = use CHUNKING/BDAT (RFC 3030) when offered; off|
 /// | chunking.chunk_size  | largest BDAT chunk (octets, 512 to 256 MiB)          |
-/// | dsn.notify           | NOTIFY asked for messages queued without one (3461)  |
+/// | pool.claim_ahead_bytes | octets of messages taken out of the outbox (marked `sending`) ahead
+/// of the wire (global) | | dsn.notify           | NOTIFY asked for messages queued without one
+/// (3461)  |
 ///
 /// Read from memory; a change is made in memory at once and written through the Storage (as
 /// AccountStore's: with a storage thread it returns before it is on disk, and one that cannot

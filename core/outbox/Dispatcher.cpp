@@ -28,14 +28,12 @@ namespace outpost {
 
 namespace {
 /// Messages handed to the transport and not yet reported, at most. The transport queues
-/// them per server; more would only hold message bytes in memory.
+/// them per server. (Their octets are not in memory: they are read in pieces as they go out;
+/// what is claimed ahead is bounded in octets too, by pool.claim_ahead_bytes.)
 constexpr int kMaxInFlight = 64;
 /// Messages claimed per dispatch() run. Small batches keep each run short (the event loop,
 /// and with it the UI, gets control back between batches).
 constexpr int kClaimBatch = 16;
-/// With the worker thread the claim costs this thread nothing: claim up to the room left, but
-/// at most this many octets of messages at once (they are held in memory until sent).
-constexpr qint64 kWorkerClaimBytes = 8 * 1024 * 1024;
 /// With the worker thread, the next claim waits until this much room is free, so the transport
 /// still holds kMaxInFlight - kClaimLowRoom messages (a backlog for pipelining) meanwhile.
 constexpr int kClaimLowRoom = kMaxInFlight / 2;
@@ -241,13 +239,13 @@ void Dispatcher::dispatch()
             updateActivity();
             return;
         }
-        if (room > 0 && !m_claimPending) {
+        const qint64 byteRoom = claimByteRoom();
+        if (room > 0 && !m_claimPending && byteRoom >= 0) {
             m_claimPending = true;
             const QStringList skip = skippedAccounts();
             m_storage->write(
-                [room, skip](StorageWriter &w) {
-                    QList<ClaimedMessage> claimed =
-                        w.outbox.claimDue(room, skip, kWorkerClaimBytes);
+                [room, skip, byteRoom](StorageWriter &w) {
+                    QList<ClaimedMessage> claimed = w.outbox.claimDue(room, skip, byteRoom);
                     return std::make_pair(std::move(claimed), w.outbox.lastError());
                 },
                 this,
@@ -262,14 +260,42 @@ void Dispatcher::dispatch()
         return;
     }
     const int room = std::min(kClaimBatch, kMaxInFlight - int(m_inFlight.size()));
-    if (room > 0) {
+    const qint64 byteRoom = claimByteRoom();
+    if (room > 0 && byteRoom >= 0) {
         const QStringList skip = skippedAccounts();
-        const QList<ClaimedMessage> claimed = m_storage->writeNow(
-            [room, skip](StorageWriter &w) { return w.outbox.claimDue(room, skip); });
+        const QList<ClaimedMessage> claimed =
+            m_storage->writeNow([room, skip, byteRoom](StorageWriter &w) {
+                return w.outbox.claimDue(room, skip, byteRoom);
+            });
         handleClaimed(claimed, claimed.size() == room);
     }
     armTimer();
     updateActivity();
+}
+
+qint64 Dispatcher::claimByteRoom() const
+{
+    // Everything claimed counts until its outcome is known: it is `sending` in the outbox
+    // (neither cancelled nor edited meanwhile) and goes out before anything claimed later.
+    const qint64 limit = m_settings->intValue(QString(), settingKey("pool.claim_ahead_bytes"));
+    const qint64 claimed = claimedBytes();
+    if (claimed == 0)
+        return limit; // one message at least, however large
+    return claimed < limit ? limit - claimed : -1;
+}
+
+qint64 Dispatcher::claimedBytes() const
+{
+    qint64 bytes = 0;
+    for (const InFlight &f : m_inFlight)
+        bytes += f.message.size;
+    for (const ClaimedMessage &c : m_backlog)
+        bytes += c.size;
+    for (const QList<ClaimedMessage> &waiting : m_waitingForPassword) {
+        for (const ClaimedMessage &c : waiting)
+            bytes += c.size;
+    }
+    return bytes;
 }
 
 void Dispatcher::onClaimed(const QList<ClaimedMessage> &claimed, bool more)
@@ -330,6 +356,18 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
         scheduleDispatch(); // more may be due: continue after the event loop had its turn
     QHash<QString, std::optional<Account>> accounts;
     for (const ClaimedMessage &c : claimed) {
+        if (!c.readError.isEmpty()) {
+            // Its octets could not be read at the claim (a damaged page, the message removed
+            // meanwhile): nothing goes out; it waits for the backoff like any failed attempt.
+            TransactionResult tx;
+            tx.messageId = c.id;
+            tx.result = SmtpResult::failure(
+                ErrorClass::Storage,
+                QStringLiteral("the message could not be read from the outbox: %1")
+                    .arg(c.readError));
+            apply({decideOutcome(tx, c, outcomeContext(c.account, QString())).update});
+            continue;
+        }
         if (!accounts.contains(c.account))
             accounts.insert(c.account, m_accounts->find(c.account));
         const std::optional<Account> account = accounts.value(c.account);
@@ -451,12 +489,13 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     r.message.id = c.id;
     r.message.reversePath = c.reversePath;
     r.message.recipients = c.recipients;
-    r.message.data = c.data;
+    // Read in pieces from the outbox as it goes out, through a connection of its own.
+    r.message.source = m_storage->messageSource(c.id, c.size);
+    r.message.shape = c.shape;
     r.message.needsSmtpUtf8 = c.needsSmtpUtf8;
     r.message.dsn = c.dsn;
     InFlight f;
     f.message = c;
-    f.message.data.clear(); // the transport holds the bytes; keep only the envelope here
     f.server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
     m_inFlight.insert(c.id, f);
     m_transport->send(r);

@@ -142,6 +142,12 @@ private:
     /// What decideOutcome() needs about now, the account's retry settings and the shutdown.
     OutcomeContext outcomeContext(const QString &account, const QString &server) const;
     QStringList skippedAccounts() const;
+    /// Octets the next claim may take (pool.claim_ahead_bytes less claimedBytes(); the whole
+    /// limit when nothing is claimed, so one message goes however large), or -1: wait.
+    qint64 claimByteRoom() const;
+    /// Octets of the messages claimed whose outcome is not known yet (backlog, waiting for a
+    /// password, in flight).
+    qint64 claimedBytes() const;
     void updateActivity();
 
     Storage *m_storage;

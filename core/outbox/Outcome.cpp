@@ -19,7 +19,7 @@ bool pausesAccount(ErrorClass c)
 bool retryable(ErrorClass c)
 {
     return c == ErrorClass::Transient || c == ErrorClass::Network || c == ErrorClass::Timeout ||
-           c == ErrorClass::Protocol || c == ErrorClass::Credentials;
+           c == ErrorClass::Protocol || c == ErrorClass::Credentials || c == ErrorClass::Storage;
 }
 
 /// The time of the next attempt after `attemptsAfter` attempts.

@@ -25,6 +25,10 @@ enum class ErrorClass
     /// The password could not be had in time (a password command that did not finish): a
     /// local condition, retried on the backoff; the account is not paused, nothing was refused.
     Credentials,
+    /// The message's octets could not be read from the outbox while it went out (a damaged
+    /// file, an I/O error, the message removed meanwhile): nothing was delivered (the end of
+    /// data was never sent), nothing was refused; retried on the backoff.
+    Storage,
 };
 
 /// Stable lower-case name of a class, as `outpost list --json` prints it ("" for None).

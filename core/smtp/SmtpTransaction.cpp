@@ -3,13 +3,13 @@
 #include "WireEncoding.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace outpost {
 
 namespace {
 
 constexpr qsizetype kWriteHighWater = 256 * 1024; // keep at most this much in the socket buffer
-constexpr qsizetype kWriteChunk = 64 * 1024;
 
 } // namespace
 
@@ -34,8 +34,6 @@ SmtpTransaction::SmtpTransaction(const OutgoingMessage &message, bool sessionReu
     m_result.sessionReused = sessionReused;
     m_result.server = QStringLiteral("%1:%2").arg(config.host).arg(config.port);
     m_refusal = prepare();
-    if (m_refusal)
-        m_wire.clear();
 }
 
 std::optional<SmtpResult> SmtpTransaction::prepare()
@@ -55,18 +53,21 @@ std::optional<SmtpResult> SmtpTransaction::prepare()
             }
         }
     }
+    if (!message.source) {
+        return SmtpResult::failure(ErrorClass::Storage,
+                                   QStringLiteral("the message's octets are not available"));
+    }
     if (message.needsSmtpUtf8 && !m_caps.smtpUtf8) {
         return SmtpResult::failure(
             ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), "
                                               "which the server does not offer"));
     }
     m_bdat = m_caps.chunking && m_config.allowChunking;
-    qsizetype longest = 0;
-    bool eightBit = false;
-    // The end marker of DATA is written after the wire bytes (writeData()), so a message that
-    // needs no change is not copied to append it.
-    m_wire = normalizeForWire(message.data, m_bdat ? WireForm::Bdat : WireForm::Data, &longest,
-                              &eightBit);
+    // Decided from the shape scanned before (the octets are read only while they go out).
+    const WireForm form = m_bdat ? WireForm::Bdat : WireForm::Data;
+    m_encoder = WireEncoder(form);
+    const qsizetype longest = message.shape.longestLine;
+    const bool eightBit = message.shape.eightBit;
     if (longest > kMaxSmtpLineOctets) {
         return SmtpResult::failure(
             ErrorClass::Local,
@@ -79,7 +80,8 @@ std::optional<SmtpResult> SmtpTransaction::prepare()
             QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME"));
     }
     m_eightBit = eightBit;
-    m_size = m_wire.size();
+    m_wireTotal = message.shape.wireOctets(form);
+    m_size = m_wireTotal;
     if (m_caps.sizeLimit > 0 && m_size > m_caps.sizeLimit) {
         return SmtpResult::failure(ErrorClass::Local,
                                    QStringLiteral("the message is %1 bytes; the server accepts "
@@ -331,8 +333,6 @@ SmtpTransaction::Step SmtpTransaction::handleReply(const SmtpReply &reply)
             // Pipelined DATA accepted although nothing else was (RFC 2920 §3.1): send an empty
             // body so the transaction ends, then report the earlier refusal.
             m_emptyBody = true;
-            m_wire.clear();
-            m_wireOffset = 0;
             m_expected = {Reply::DataEnd};
             m_channel.sendCommand(".\r\n", "<end of data>");
             m_channel.armTimer(m_config.dataEndTimeoutMs);
@@ -395,7 +395,6 @@ SmtpTransaction::Step SmtpTransaction::startData()
     if (m_bdat) {
         setPhase(Phase::SendingData);
         m_expected.clear();
-        m_wireOffset = 0;
         m_chunkLeft = 0;
         m_channel.armTimer(m_config.dataBlockTimeoutMs);
         return writeMore();
@@ -413,26 +412,82 @@ SmtpTransaction::Step SmtpTransaction::writeMore()
     return m_bdat ? writeBdat() : writeData();
 }
 
+bool SmtpTransaction::fillWire(QString *error)
+{
+    if (m_outOffset < m_out.size())
+        return true;
+    m_out.resize(0); // keeps its capacity: one allocation per transaction
+    m_outOffset = 0;
+    const qint64 size = m_msg.source->size();
+    while (m_out.isEmpty() && m_readOffset < size) {
+        if (m_piece.isEmpty())
+            m_piece.resize(qsizetype(kMessagePieceOctets));
+        const qint64 n =
+            m_msg.source->read(m_readOffset, m_piece.data(),
+                               std::min<qint64>(m_piece.size(), size - m_readOffset), error);
+        if (n < 0)
+            return false;
+        if (n == 0) {
+            *error = QStringLiteral("the message ended after %1 of its %2 octets")
+                         .arg(m_readOffset)
+                         .arg(size);
+            return false;
+        }
+        m_encoder.encode(m_piece.constData(), qsizetype(n), &m_out);
+        m_readOffset += n;
+        if (m_readOffset == size)
+            m_encoder.finish(&m_out);
+    }
+    if (size == 0 && m_wireWritten == 0 && m_out.isEmpty())
+        m_encoder.finish(&m_out); // an empty message is one empty line
+    if (m_wireWritten + (m_out.size() - m_outOffset) > m_wireTotal ||
+        (m_out.isEmpty() && m_wireWritten < m_wireTotal)) {
+        *error = QStringLiteral("the message changed while it was being sent (%1 octets "
+                                "expected on the wire)")
+                     .arg(m_wireTotal);
+        return false;
+    }
+    return true;
+}
+
+SmtpTransaction::Step SmtpTransaction::unreadable(const QString &error)
+{
+    // Part of the message may be out, but never the end of data: closing the connection makes
+    // the server drop it (RFC 5321 §3.8), and the message waits in the outbox for a retry.
+    m_piece = QByteArray();
+    m_out = QByteArray();
+    m_serverOpen = false;
+    m_channel.log(
+        QStringLiteral("-- the message could not be read from the outbox: %1").arg(error));
+    return finishedClosing(SmtpResult::failure(
+        ErrorClass::Storage,
+        QStringLiteral("the message could not be read from the outbox: %1").arg(error)));
+}
+
 SmtpTransaction::Step SmtpTransaction::writeData()
 {
-    if (m_wireOffset == 0)
-        m_channel.log(QStringLiteral("C: <message, %1 octets>").arg(m_wire.size() + 3));
-    // The wire bytes, then the end marker (RFC 5321 §4.1.1.4); the wire ends with CRLF.
-    const qsizetype total = m_wire.size() + 3;
-    while (m_wireOffset < total && m_channel.unwritten() < kWriteHighWater) {
-        if (m_wireOffset < m_wire.size()) {
-            const qsizetype n = std::min(kWriteChunk, m_wire.size() - m_wireOffset);
-            m_channel.writeOctets(m_wire.constData() + m_wireOffset, n);
-            m_wireOffset += n;
+    if (!std::exchange(m_dataStarted, true))
+        m_channel.log(QStringLiteral("C: <message, %1 octets>").arg(m_wireTotal + 3));
+    // The wire octets piece by piece, then the end marker (RFC 5321 §4.1.1.4); the wire ends
+    // with CRLF.
+    while (!m_endMarkerWritten && m_channel.unwritten() < kWriteHighWater) {
+        if (m_wireWritten < m_wireTotal) {
+            QString error;
+            if (!fillWire(&error))
+                return unreadable(error);
+            const qsizetype n = m_out.size() - m_outOffset;
+            m_channel.writeOctets(m_out.constData() + m_outOffset, n);
+            m_outOffset += n;
+            m_wireWritten += n;
         } else {
             m_channel.writeOctets(".\r\n", 3);
-            m_wireOffset = total;
+            m_endMarkerWritten = true;
         }
     }
-    if (m_wireOffset < total)
+    if (!m_endMarkerWritten)
         return {}; // the rest goes when the socket has room
-    m_wire.clear();
-    m_wireOffset = 0;
+    m_piece = QByteArray();
+    m_out = QByteArray();
     m_result.endMarkerSent = true;
     setPhase(Phase::AwaitingDataEnd);
     m_channel.armTimer(m_config.dataEndTimeoutMs);
@@ -442,37 +497,42 @@ SmtpTransaction::Step SmtpTransaction::writeData()
 SmtpTransaction::Step SmtpTransaction::writeBdat()
 {
     // RFC 3030 §2: each chunk is "BDAT <octets>" (" LAST" on the final one) followed by exactly
-    // that many octets, written straight from the message bytes. With PIPELINING the chunks
-    // follow each other without waiting (§4.2); without it, each waits for its 250.
+    // that many octets of the wire form, counted before they are read (the shape). With
+    // PIPELINING the chunks follow each other without waiting (§4.2); without it, each waits
+    // for its 250.
     const bool pipelinedChunks = m_caps.pipelining && m_config.allowPipelining;
-    const qsizetype chunkSize = std::max<qsizetype>(1, m_config.chunkSize);
+    const qint64 chunkSize = std::max<qint64>(1, m_config.chunkSize);
     while (m_channel.unwritten() < kWriteHighWater) {
         if (m_chunkLeft == 0) {
             // §2: after a 4xx/5xx to a chunk no further chunk is sent.
-            if (m_wireOffset >= m_wire.size() || m_bdatRefusal)
+            if (m_wireWritten >= m_wireTotal || m_bdatRefusal)
                 break;
             if (!pipelinedChunks && m_expected.contains(Reply::BdatChunk))
                 break; // lockstep: the previous chunk's reply first
-            const qsizetype n = std::min(chunkSize, m_wire.size() - m_wireOffset);
-            const bool last = m_wireOffset + n == m_wire.size();
+            const qint64 n = std::min(chunkSize, m_wireTotal - m_wireWritten);
+            const bool last = m_wireWritten + n == m_wireTotal;
             m_channel.sendCommand("BDAT " + QByteArray::number(n) + (last ? " LAST" : "") + "\r\n",
                                   {});
             m_channel.log(QStringLiteral("C: <%1 octets>").arg(n));
             m_expected << (last ? Reply::DataEnd : Reply::BdatChunk);
             m_chunkLeft = n;
         }
-        const qsizetype n = std::min(kWriteChunk, m_chunkLeft);
-        m_channel.writeOctets(m_wire.constData() + m_wireOffset, n);
-        m_wireOffset += n;
+        QString error;
+        if (!fillWire(&error))
+            return unreadable(error);
+        const qsizetype n = qsizetype(std::min<qint64>(m_chunkLeft, m_out.size() - m_outOffset));
+        m_channel.writeOctets(m_out.constData() + m_outOffset, n);
+        m_outOffset += n;
+        m_wireWritten += n;
         m_chunkLeft -= n;
     }
     if (m_chunkLeft > 0)
         return {}; // the announced chunk goes on when the socket has room
     if (m_bdatRefusal)
         return finishBdatRefusal();
-    if (m_wireOffset >= m_wire.size()) {
-        m_wire.clear();
-        m_wireOffset = 0;
+    if (m_wireWritten >= m_wireTotal) {
+        m_piece = QByteArray();
+        m_out = QByteArray();
         m_result.endMarkerSent = true; // BDAT LAST and its octets are out: as after DATA's "."
         setPhase(Phase::AwaitingDataEnd);
         m_channel.armTimer(m_config.dataEndTimeoutMs);
@@ -545,7 +605,8 @@ SmtpResult SmtpTransaction::resultWhenAborted(const SmtpResult &cause) const
 TransactionResult SmtpTransaction::conclude(const SmtpResult &result, bool *protocolBroken)
 {
     *protocolBroken = false;
-    m_wire.clear();
+    m_piece = QByteArray();
+    m_out = QByteArray();
     m_expected.clear();
     m_phase = Phase::Done; // nobody is told: the session has taken it off already
     m_result.result = result;

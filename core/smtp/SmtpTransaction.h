@@ -2,6 +2,7 @@
 
 #include "Capabilities.h"
 #include "Dsn.h"
+#include "MessageSource.h"
 #include "SessionConfig.h"
 #include "SmtpResult.h"
 
@@ -10,20 +11,32 @@
 #include <QMetaType>
 #include <QString>
 
+#include <memory>
 #include <optional>
 
 namespace outpost {
 
-/// One message to submit: its envelope and its RFC 5322 bytes.
+/// One message to submit: its envelope and where its RFC 5322 octets are read from.
 struct OutgoingMessage
 {
     qint64 id = 0;                ///< the outbox id, passed back in the result
     QByteArray reversePath;       ///< MAIL FROM address (no angle brackets); may be empty (<>)
     QList<QByteArray> recipients; ///< RCPT TO addresses, A-label domains unless SMTPUTF8
-    QByteArray data;              ///< the message (CRLF line ends expected; others are fixed)
-    bool needsSmtpUtf8 = false;   ///< the envelope or headers carry UTF-8 (RFC 6531)
+    /// The message (CRLF line ends expected; others are fixed), read in pieces as it goes out;
+    /// shared by the transactions that send it (a resend reads it again).
+    std::shared_ptr<MessageSource> source;
+    /// What the wire form of `source` comes to (scanMessage()), known before MAIL.
+    WireShape shape;
+    bool needsSmtpUtf8 = false; ///< the envelope or headers carry UTF-8 (RFC 6531)
     DsnRequest dsn; ///< delivery status notifications asked for (RFC 3461); sent only to a
                     ///< server that offers DSN
+
+    /// Sets `source` to the message `bytes` held in memory, and `shape` from them.
+    void setBytes(const QByteArray &bytes)
+    {
+        source = std::make_shared<MemoryMessageSource>(bytes);
+        shape = scanForWire(bytes);
+    }
 };
 
 /// Something the session did differently from what the message asked, without failing it.
@@ -138,7 +151,7 @@ public:
         SmtpResult result;
     };
 
-    /// Checks and encodes `message` for a server with `caps` at once, with no round trip:
+    /// Checks `message` for a server with `caps` at once, from its WireShape, with no round trip:
     /// recipients present, no CR, LF, '<', '>' or control in an address, SMTPUTF8 (RFC 6531),
     /// 8BITMIME (RFC 6152), lines of at most 998 octets (RFC 5321 §4.5.3.1.6) and SIZE
     /// (RFC 1870); localRefusal() holds the failure (class Local). `caps`, `config` and
@@ -179,8 +192,11 @@ public:
     /// the end of data, 354 to DATA) or any 4xx/5xx; anything else is a ProtocolError step.
     Step handleReply(const SmtpReply &reply);
     /// Writes more of the message while the session's write buffer is below its high-water
-    /// mark (in SendingData; else does nothing). The session calls it when bytes were
-    /// written.
+    /// mark (in SendingData; else does nothing), reading and encoding it one piece
+    /// (kMessagePieceOctets) at a time. The session calls it when bytes were written. A piece
+    /// that cannot be read, or a message that is not what its shape said, ends the
+    /// transaction with class Storage and closes the session (FinishedClosing): the end of data
+    /// never goes out, so the server drops what it got.
     Step writeMore();
     /// Forgets the replies still awaited: the session reads nothing more for this
     /// transaction (it is being ended or the connection is going away).
@@ -242,6 +258,11 @@ private:
     Step startData();
     Step writeData();
     Step writeBdat();
+    /// Makes sure m_out holds wire octets not yet written, reading and encoding the next
+    /// piece when it does not; false with *error when the piece cannot be read.
+    bool fillWire(QString *error);
+    /// The step that ends the transaction when the message cannot be read.
+    Step unreadable(const QString &error);
     /// Ends a transaction whose BDAT chunk was refused once every pipelined chunk reply is
     /// read and the announced chunk is written out; until then it does nothing.
     Step finishBdatRefusal();
@@ -255,10 +276,18 @@ private:
     std::optional<SmtpResult> m_refusal;
     Phase m_phase = Phase::Waiting;
     QList<Reply> m_expected; // replies still due to this transaction's commands, in order
-    QByteArray m_wire;       // what goes after DATA (without the end marker) / in BDAT chunks
-    qsizetype m_wireOffset = 0;
-    qsizetype m_chunkLeft = 0; // octets of the current BDAT chunk not yet written
-    qint64 m_size = 0;         // octets for SIZE= (RFC 1870)
+    // What goes after DATA (without the end marker) / in BDAT chunks, made one piece at a time.
+    WireEncoder m_encoder{WireForm::Data};
+    QByteArray m_piece;        // the piece read last
+    QByteArray m_out;          // wire octets of the pieces read, not yet written
+    qsizetype m_outOffset = 0; // octets of m_out already written
+    qint64 m_readOffset = 0;   // octets of the message read so far
+    qint64 m_wireTotal = 0;    // octets of the wire form (without DATA's end marker)
+    qint64 m_wireWritten = 0;  // octets of the wire form written (or, for BDAT, announced)
+    bool m_endMarkerWritten = false;
+    bool m_dataStarted = false; // the message's log line is written
+    qint64 m_chunkLeft = 0;     // octets of the current BDAT chunk not yet written
+    qint64 m_size = 0;          // octets for SIZE= (RFC 1870)
     bool m_eightBit = false;
     bool m_bdat = false;
     bool m_pipelined = false;

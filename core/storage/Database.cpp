@@ -395,10 +395,9 @@ bool Database::openConnection(const QString &path, QString *error)
         QSqlQuery q(m_db);
         ok = q.exec(QStringLiteral("PRAGMA synchronous=FULL")) &&
              q.exec(QStringLiteral("PRAGMA foreign_keys=ON")) &&
-             // The worker connection reads every message's bytes for sending: through a
-             // memory map (up to 256 MiB of the file) instead of a pread() per page, a
-             // third of a flush's system calls.
-             q.exec(QStringLiteral("PRAGMA mmap_size=268435456")) &&
+             // No memory map: the pages of a mapped file count as resident memory, and a
+             // flush reads every message it sends (up to 256 MiB of the file were mapped).
+             // Messages are read in pieces (MessageBlob.h).
              q.exec(QStringLiteral("PRAGMA encoding")) && q.next();
         why = q.lastError().text();
         failure = q.lastError();

@@ -6,6 +6,7 @@
 #include "HistoryEvent.h"
 #include "smtp/Dsn.h"
 #include "smtp/SmtpResult.h"
+#include "smtp/WireEncoding.h"
 
 #include <QDateTime>
 #include <QList>
@@ -134,7 +135,9 @@ struct NewMessage
     MessageState state = MessageState::Queued; ///< Queued, Held or Draft
 };
 
-/// A message the dispatcher claimed for sending (state is now `sending`).
+/// A message the dispatcher claimed for sending (state is now `sending`): its envelope and
+/// what its octets come to, never the octets themselves (they are read in pieces while the
+/// message goes out: MessageBlob.h).
 struct ClaimedMessage
 {
     qint64 id = 0;
@@ -145,7 +148,9 @@ struct ClaimedMessage
     /// retry of deferred recipients ends the message, and whether it reached everyone
     /// depends on these too.
     QList<RecipientRecord> settled;
-    QByteArray data;
+    qint64 size = 0;   ///< octets of the stored message
+    WireShape shape;   ///< its wire form, scanned piece by piece at the claim
+    QString readError; ///< not empty: the octets could not be read at the claim (why)
     bool needsSmtpUtf8 = false;
     DsnRequest dsn;
     int attempts = 0;

@@ -1,6 +1,7 @@
 #include "OutboxWriter.h"
 
 #include "DiskSpace.h"
+#include "MessageBlob.h"
 #include "OutboxRows.h"
 #include "outbox/Clock.h"
 
@@ -259,7 +260,11 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
     QSqlQuery &r = m_db->statement(
         QStringLiteral("SELECT address, state, code, enhanced, text FROM recipients WHERE "
                        "message = ? ORDER BY seq"));
-    QSqlQuery &d = m_db->statement(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
+    // What the message comes to on the wire is scanned here, on the storage thread, piece by
+    // piece: the sending thread learns it without reading the message before it goes out.
+    MessageBlobReader blobs(m_db->db());
+    QSqlQuery &d =
+        m_db->statement(QStringLiteral("SELECT length(data) FROM message_data WHERE id = ?"));
     for (ClaimedMessage &c : out) {
         u.addBindValue(now);
         u.addBindValue(c.id);
@@ -278,9 +283,14 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
         }
         r.finish();
         d.addBindValue(c.id);
-        if (d.exec() && d.next())
-            c.data = d.value(0).toByteArray();
+        const bool found = d.exec() && d.next();
+        c.size = found ? d.value(0).toLongLong() : 0;
         d.finish();
+        QString error = found ? QString() : QStringLiteral("the message's octets are missing");
+        if (const auto shape = found ? blobs.scan(c.id, c.size, &error) : std::nullopt)
+            c.shape = *shape;
+        else
+            c.readError = error;
     }
     if (!tx.commit()) {
         failed(nullptr, tx.error());

@@ -49,8 +49,10 @@ public:
     bool replaceDraft(qint64 id, const NewMessage &message, QString *error);
 
     /// Marks up to `limit` due messages (queued, next attempt and send time reached, account
-    /// not in `skipAccounts`) as `sending` and returns them with their bytes, oldest first.
-    /// At most `maxBytes` octets of messages are claimed (but always one when any is due).
+    /// not in `skipAccounts`) as `sending` and returns them, oldest first, with their size and
+    /// WireShape (scanned piece by piece here), never their octets; a message whose octets
+    /// cannot be read is claimed with ClaimedMessage::readError. At most `maxBytes` octets of
+    /// messages are claimed (but always one when any is due).
     QList<ClaimedMessage> claimDue(int limit, const QStringList &skipAccounts,
                                    qint64 maxBytes = -1);
     /// Applies an attempt's result.

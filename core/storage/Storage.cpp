@@ -1,5 +1,7 @@
 #include "Storage.h"
 
+#include "MessageBlob.h"
+
 #include "Database.h"
 #include "outbox/Clock.h"
 
@@ -64,6 +66,13 @@ Storage::Storage(Database *db, const Clock *clock, QObject *parent)
     m_groupTimer.setSingleShot(true);
     m_groupTimer.setInterval(0);
     connect(&m_groupTimer, &QTimer::timeout, this, &Storage::startEnqueueCommit);
+    // While messages are being read, their WAL snapshot is ended at least once a second.
+    m_blobTimer.setSingleShot(true);
+    m_blobTimer.setInterval(1000);
+    connect(&m_blobTimer, &QTimer::timeout, this, [this] {
+        if (m_blobs && m_blobs->closeIfStale())
+            m_blobTimer.start();
+    });
 }
 
 Storage::~Storage()
@@ -288,6 +297,17 @@ int Storage::commitEnqueues()
     startEnqueueCommit();
     drain();
     return m_written - before;
+}
+
+std::shared_ptr<MessageSource> Storage::messageSource(qint64 id, qint64 size)
+{
+    QString error;
+    if (!m_blobs)
+        m_blobs = openMessageBlobReader(m_db->path(), &error);
+    if (!m_blobTimer.isActive())
+        m_blobTimer.start();
+    return std::make_shared<StoredMessageSource>(
+        m_blobs, id, size, QStringLiteral("cannot open the outbox for reading: %1").arg(error));
 }
 
 } // namespace outpost

@@ -21,6 +21,8 @@ namespace outpost {
 
 class Clock;
 class Database;
+class MessageBlobReader;
+class MessageSource;
 class StorageWorker;
 
 /// What a write job works with: the process's one write connection and the writers on it.
@@ -73,6 +75,11 @@ public:
     const AddressBook *addressBook() const { return &m_addresses; }
     /// The read connection.
     Database *database() const { return m_db; }
+    /// The octets of message `id` (`size` octets, ClaimedMessage::size), read in pieces on this
+    /// thread through a read-only connection of its own (MessageBlobReader, opened at the
+    /// first call; neither the read connection of reader() nor the write connection). When
+    /// that connection cannot be opened, every read of the source fails with the reason.
+    std::shared_ptr<MessageSource> messageSource(qint64 id, qint64 size);
 
     /// Hands `job` (callable as R job(StorageWriter &)) to the write connection; `done(R)` (or
     /// `done()` for void) runs afterwards in this thread, unless `context` was given and is
@@ -195,6 +202,8 @@ private:
     quint64 m_lastTicket = 0;
     qint64 m_maxGroupBytes = 32 * 1024 * 1024;
     QTimer m_groupTimer;
+    std::shared_ptr<MessageBlobReader> m_blobs; // messageSource()'s connection
+    QTimer m_blobTimer;                         // ends its read snapshot (closeIfStale())
 };
 
 template <typename Job, typename Done> void Storage::write(Job job, QObject *context, Done done)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
 #
-#   tests/bench/run.sh [flush|pool|quit|store|search|stall|startup|all]      (default: all)
+#   tests/bench/run.sh [flush|pool|quit|store|search|stall|startup|memory|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
 #          auto and off, pool default and one connection) against `smtp-source -d`; then
@@ -22,6 +22,12 @@
 #   startup  the desktop app (offscreen) from process start to the main window's first paint
 #          with an outbox of STARTUP_COUNT (100,000) messages, and its resident memory then
 #          (OUTPOST_STARTUP_PROBE=1 makes the app print both and quit); an empty outbox too.
+#   memory peak resident memory (Maximum resident set size of /usr/bin/time -v) while
+#          MEM_COUNT (1,000) queued messages of MEM_SIZE (1 MiB) each, and then one message of
+#          MEM_BIG (25 MiB), go to smtp-sink: `outpost flush`, and the desktop app (offscreen)
+#          started on the same outbox and ended (SIGTERM) once nothing is queued or sending.
+#          Target: at most 100 MiB each. MEMORY_OUTPOST=/path/to/outpost measures another
+#          build's binary (a "before" figure) with the same outboxes.
 #
 #   stall  the event-loop stall: 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
@@ -55,7 +61,8 @@
 #
 # Environment: FLUSH_COUNT (2000), POOL_COUNT (500), MSMTP_COUNT (POOL_COUNT), STORE_BIG
 # (100000), ASYNC_COUNT (10000), QUEUE_PROCS (200), MSG_SIZE (10240), QUIT_SESSIONS (10),
-# QUIT_REPEAT (5), STALL_COUNT (1000), STALL_ATTACH (102400).
+# QUIT_REPEAT (5), STALL_COUNT (1000), STALL_ATTACH (102400), MEM_COUNT (1000), MEM_SIZE
+# (1048576), MEM_BIG (26214400), MEMORY_OUTPOST.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -74,12 +81,15 @@ QUIT_SESSIONS=${QUIT_SESSIONS:-10}
 QUIT_REPEAT=${QUIT_REPEAT:-5}
 STALL_COUNT=${STALL_COUNT:-1000}
 STALL_ATTACH=${STALL_ATTACH:-102400}
+MEM_COUNT=${MEM_COUNT:-1000}
+MEM_SIZE=${MEM_SIZE:-1048576}
+MEM_BIG=${MEM_BIG:-26214400}
 PY=/usr/bin/python3
 
 case "$WHAT" in
-flush | pool | quit | store | search | stall | startup | all) ;;
+flush | pool | quit | store | search | stall | startup | memory | all) ;;
 *)
-    echo "usage: $0 [flush|pool|quit|store|search|stall|startup|all]" >&2
+    echo "usage: $0 [flush|pool|quit|store|search|stall|startup|memory|all]" >&2
     exit 64
     ;;
 esac
@@ -515,6 +525,73 @@ bench_stall() {
     echo "$out" | sed -n 's/^stall_flush_slowest=/  slowest delivery while flushing: /p' | head -3 >&2
 }
 
+# ---- memory --------------------------------------------------------------------
+# Peak RSS in KiB of the command run by `peak_rss CMD...` (GNU time's "Maximum resident set
+# size"); the command's stdout goes to $WORK/timed.out.
+PEAK_KB=0
+peak_rss() {
+    /usr/bin/time -v -o "$WORK/time-v.txt" "$@" >"$WORK/timed.out" 2>>"$WORK/timed.err" || true
+    PEAK_KB=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/time-v.txt")
+    T_WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0;
+        for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.1f", s * 1000 }' "$WORK/time-v.txt")
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+
+# Fills data dir $1 with $2 messages of $3 octets for smtp-sink on $SINK_PORT.
+mem_fill() {
+    "$BENCH" fill --data-dir "$1" --count "$2" --size "$3" --batch 20 \
+        --host 127.0.0.1 --port "$SINK_PORT" --security none >/dev/null
+}
+
+# The desktop app on data dir $1 (offscreen) until nothing is queued or sending, then SIGTERM
+# (a graceful exit); sets PEAK_KB, T_WALL.
+mem_app() {
+    local dir=$1 bin=$2
+    (
+        /usr/bin/time -v -o "$WORK/time-v.txt" env QT_QPA_PLATFORM=offscreen "$bin" \
+            --data-dir "$dir" >/dev/null 2>>"$WORK/timed.err" &
+        tpid=$!
+        sleep 1
+        for _ in $(seq 1 1200); do
+            left=$(env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$bin" --data-dir "$dir" \
+                list --json 2>/dev/null | grep -cE '"state": ?"(queued|sending)"' || true)
+            [ "$left" = 0 ] && break
+            sleep 0.5
+        done
+        pkill -TERM -P "$tpid" 2>/dev/null || true
+        wait "$tpid" || true
+    )
+    PEAK_KB=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$WORK/time-v.txt")
+}
+
+bench_memory() {
+    postfix_tools
+    start_sink
+    local bin=${MEMORY_OUTPOST:-$OUTPOST} dir kind n size
+    log "memory: $MEM_COUNT x $MEM_SIZE B and 1 x $MEM_BIG B to smtp-sink on 127.0.0.1:$SINK_PORT with $bin"
+    for kind in many big; do
+        if [ $kind = many ]; then n=$MEM_COUNT size=$MEM_SIZE; else n=1 size=$MEM_BIG; fi
+        dir=$WORK/memory-flush-$kind
+        mem_fill "$dir" "$n" "$size"
+        peak_rss env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$bin" --data-dir "$dir" flush
+        case "$(cat "$WORK/timed.out")" in
+        "$n sent"*) ;;
+        *) echo "outpost flush did not send all $n messages: $(cat "$WORK/timed.out")" >&2 && exit 1 ;;
+        esac
+        row "flush $n x $size B: peak RSS" "$(mib "$PEAK_KB")" \
+            "target <= 100 MiB: $(verdict_le "$PEAK_KB" 102400); $T_WALL ms, $(rate_of "$n" "$T_WALL") msg/s"
+        rm -rf "$dir"
+        if grep -q '^OUTPOST_BUILD_UI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
+            dir=$WORK/memory-app-$kind
+            mem_fill "$dir" "$n" "$size"
+            mem_app "$dir" "$bin"
+            row "desktop app sending $n x $size B: peak RSS" "$(mib "$PEAK_KB")" \
+                "target <= 100 MiB: $(verdict_le "$PEAK_KB" 102400)"
+            rm -rf "$dir"
+        fi
+    done
+}
+
 # ---- startup -------------------------------------------------------------------
 bench_startup() {
     if ! grep -q '^OUTPOST_BUILD_UI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
@@ -560,6 +637,7 @@ store) bench_store ;;
 search) bench_search ;;
 stall) bench_stall ;;
 startup) bench_startup ;;
+memory) bench_memory ;;
 all)
     bench_flush
     bench_pool
@@ -568,6 +646,7 @@ all)
     bench_search
     bench_stall
     bench_startup
+    bench_memory
     ;;
 esac
 

@@ -10,6 +10,9 @@
 // - capabilityNotOffered: each EHLO keyword the engine acts on, against a Postfix smtpd that
 //   does not offer it (smtpd_discard_ehlo_keywords), and the AUTH mechanisms one by one.
 // - hungServer: the server stopped (SIGSTOP) mid-transaction while Outpost exits.
+// - pieceBoundaries: a message read from the outbox in many pieces (DATA and BDAT with
+//   chunks that do not line up with the pieces) whose lines are all "." put a dot to stuff, a
+//   CR and an LF at the piece boundaries: Postfix stores it byte-intact.
 
 #include "RealServers.h"
 
@@ -803,6 +806,71 @@ private slots:
         const QJsonObject m = show(dir, id);
         QCOMPARE(m.value(QLatin1String("state")).toString(), QStringLiteral("queued"));
         QCOMPARE(m.value(QLatin1String("uncertain")).toBool(), false);
+    }
+
+    // The message goes out read from the outbox in pieces (kMessagePieceOctets, 64 KiB) and
+    // encoded piece by piece. Every line of its body is "." (each one the end marker if it were
+    // not stuffed), so the three piece boundaries at 64, 128 and 192 KiB (1, 2 and 0 modulo 3)
+    // fall on a dot, a CR and an LF, whatever the header's length; BDAT chunks of 70,000 octets
+    // cut it elsewhere again. Postfix must store exactly what the outbox holds.
+    void pieceBoundaries_data()
+    {
+        QTest::addColumn<bool>("chunking");
+        QTest::newRow("BDAT") << true;
+        QTest::newRow("DATA") << false;
+    }
+    void pieceBoundaries()
+    {
+        QFETCH(bool, chunking);
+        QTemporaryDir data;
+        const QString dir = data.path();
+        const QString acct = QStringLiteral("pieces");
+        RunResult r = addAccount(dir, acct, m_postfix.port(), QStringLiteral("starttls"));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(dir,
+                       {QStringLiteral("config"), QStringLiteral("set"), QStringLiteral("chunking"),
+                        chunking ? QStringLiteral("auto") : QStringLiteral("off")});
+        QCOMPARE(r.exitCode, 0);
+        r = runOutpost(dir, {QStringLiteral("config"), QStringLiteral("set"),
+                             QStringLiteral("chunking.chunk_size"), QStringLiteral("70000")});
+        QCOMPARE(r.exitCode, 0);
+        const QString eml = m_files.filePath(QStringLiteral("dots-%1.eml").arg(chunking));
+        {
+            QFile f(eml);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("From: alice@example.org\r\nTo: bob@example.net\r\nSubject: dots\r\n\r\n");
+            QByteArray body;
+            for (int i = 0; i < 90000; ++i)
+                body += ".\r\n";
+            f.write(body);
+        }
+        const qint64 id = queue(dir, acct, {QStringLiteral("--eml"), eml});
+        QVERIFY(id > 0);
+        r = runOutpost(dir, {QStringLiteral("flush"), QStringLiteral("--verbose")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, (r.out + r.err).constData());
+        QCOMPARE(r.out.split('\n').value(0), QByteArray("1 sent, 0 deferred, 0 failed"));
+        const QList<QByteArray> proto = protocolLines(r.err);
+        const auto sent = [&](const QByteArray &prefix) {
+            return std::count_if(proto.cbegin(), proto.cend(),
+                                 [&](const QByteArray &l) { return l.startsWith(prefix); });
+        };
+        const QByteArray bytes = storedBytes(dir, id);
+        QVERIFY(bytes.size() > 4 * 65536);
+        if (chunking) {
+            QCOMPARE(sent("C: BDAT 70000"), bytes.size() / 70000);
+            QCOMPARE(sent("C: BDAT " + QByteArray::number(bytes.size() % 70000) + " LAST"), 1);
+            QCOMPARE(sent("C: DATA"), 0);
+        } else {
+            QCOMPARE(sent("C: DATA"), 1);
+            // Every line stuffed: the message and its end marker.
+            QVERIFY2(sent("C: <message, " + QByteArray::number(bytes.size() + 90000 + 3) +
+                          " octets>") == 1,
+                     r.err.constData());
+        }
+        const QList<QByteArray> got = waitForDeliveries(m_postfix, messageIdOf(bytes), 1);
+        QCOMPARE(got.size(), 1);
+        QString why;
+        QVERIFY2(storedIntact(got.first(), bytes, &why), qPrintable(why));
     }
 
     void cleanupTestCase()

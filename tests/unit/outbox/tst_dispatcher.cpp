@@ -26,6 +26,16 @@ namespace {
 constexpr qint64 kMinute = 60'000;
 constexpr qint64 kHour = 3'600'000;
 
+/// The octets a request would send, read from its source the way a transaction reads them.
+QByteArray bytesOf(const SendRequest &r)
+{
+    QString error;
+    if (!r.message.source)
+        return {};
+    return readWholeMessage(*r.message.source, &error)
+        .value_or(QByteArray("unreadable: ") + error.toUtf8());
+}
+
 SmtpReply reply(int code, const QByteArray &enhanced, const QByteArray &text)
 {
     return SmtpReply{code, enhanced, {text}};
@@ -266,6 +276,42 @@ private slots:
     }
 
     // | 2xx for DATA | sent, with the server's reply and time |
+    // What is claimed ahead of the wire is bounded in octets (pool.claim_ahead_bytes), not
+    // only in count: with room for two messages' octets two are handed over, the third once
+    // one of them is done; each is left `queued` until then (cancel, edit still work).
+    void claimAheadBoundedByBytes()
+    {
+        const qint64 a = enqueue("a");
+        const qint64 b = enqueue("b");
+        const qint64 c = enqueue("c");
+        const qint64 d = enqueue("d");
+        const qint64 one = record(a).size;
+        QVERIFY(one > 0 && record(d).size == one);
+        QVERIFY(m_settings->set(QString(), QStringLiteral("pool.claim_ahead_bytes"),
+                                QString::number(2 * one), nullptr));
+        m_dispatcher->start();
+        QVERIFY(waitRequest(2));
+        settle();
+        QCOMPARE(m_transport->requests.size(), 2);
+        QCOMPARE(record(b).state, MessageState::Sending);
+        QCOMPARE(record(c).state, MessageState::Queued);
+        m_transport->finish(accepted(m_transport->requests[0]));
+        settle();
+        QVERIFY(waitRequest(3));
+        settle();
+        QCOMPARE(m_transport->requests.size(), 3);
+        QCOMPARE(m_transport->requests[2].message.id, c);
+        QCOMPARE(record(d).state, MessageState::Queued);
+        // One message is always claimed, however large: a limit below its size still sends it.
+        QVERIFY(m_settings->set(QString(), QStringLiteral("pool.claim_ahead_bytes"),
+                                QStringLiteral("0"), nullptr));
+        m_transport->finish(accepted(m_transport->requests[1]));
+        m_transport->finish(accepted(m_transport->requests[2]));
+        settle();
+        QVERIFY(waitRequest(4));
+        QCOMPARE(m_transport->requests[3].message.id, d);
+    }
+
     void sentWithReply()
     {
         const qint64 id = enqueue("ok", {"bob@example.net", "carol@example.net"});
@@ -277,7 +323,10 @@ private slots:
         QCOMPARE(r->session.host, QStringLiteral("smtp.example.net"));
         QCOMPARE(r->message.recipients,
                  (QList<QByteArray>{"bob@example.net", "carol@example.net"}));
-        QCOMPARE(r->message.data, m_storage->reader()->messageData(id));
+        QCOMPARE(bytesOf(*r), m_storage->reader()->messageData(id));
+        QCOMPARE(r->message.shape.octets, qint64(m_storage->reader()->messageData(id).size()));
+        QCOMPARE(r->message.shape.wireOctets(WireForm::Data),
+                 scanForWire(m_storage->reader()->messageData(id)).wireOctets(WireForm::Data));
         QCOMPARE(record(id).state, MessageState::Sending);
         m_clock.advance(1234);
         m_transport->finish(accepted(*r));
@@ -833,7 +882,7 @@ private slots:
         m_dispatcher->start();
         const SendRequest *r = waitRequest(1);
         QVERIFY(r);
-        const QByteArray firstBytes = r->message.data;
+        const QByteArray firstBytes = bytesOf(*r);
         const qint64 t0 = m_clock.nowMs();
         const TransactionResult tx = failedWith(
             *r, SmtpResult::failure(ErrorClass(cls), QStringLiteral("lost after end of data")),
@@ -856,8 +905,8 @@ private slots:
         m_dispatcher->wake();
         r = waitRequest(2);
         QVERIFY(r);
-        QCOMPARE(r->message.data, firstBytes);
-        QVERIFY(r->message.data.contains("Message-ID: <uncertain@outpost.test>"));
+        QCOMPARE(bytesOf(*r), firstBytes);
+        QVERIFY(firstBytes.contains("Message-ID: <uncertain@outpost.test>"));
         m_transport->finish(accepted(*r));
         settle();
         QCOMPARE(record(id).state, MessageState::Sent);

@@ -4,6 +4,7 @@
 
 #include "outbox/Clock.h"
 #include "storage/Database.h"
+#include "storage/MessageBlob.h"
 #include "storage/Salvage.h"
 #include "storage/Storage.h"
 
@@ -170,7 +171,13 @@ private slots:
         QCOMPARE(claimed[0].id, a);
         QCOMPARE(claimed[1].id, b);
         QCOMPARE(claimed[0].recipients, QList<QByteArray>{"bob@example.net"});
-        QCOMPARE(claimed[0].data, m_storage->reader()->messageData(a));
+        // A claim carries what the octets come to, never the octets.
+        const QByteArray stored = m_storage->reader()->messageData(a);
+        QCOMPARE(claimed[0].size, qint64(stored.size()));
+        QCOMPARE(claimed[0].readError, QString());
+        QCOMPARE(claimed[0].shape.octets, qint64(stored.size()));
+        QCOMPARE(claimed[0].shape.normalized, scanForWire(stored).normalized);
+        QCOMPARE(claimed[0].shape.longestLine, scanForWire(stored).longestLine);
         QCOMPARE(claimed[0].reversePath, QByteArray("alice@example.org"));
         QCOMPARE(m_storage->reader()->summary(a)->state, MessageState::Sending);
         QCOMPARE(m_storage->reader()->summary(c)->state, MessageState::Queued);
@@ -181,6 +188,97 @@ private slots:
         QVERIFY(
             m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).isEmpty());
         QCOMPARE(m_storage->reader()->nextDueMs({}), -1);
+    }
+
+    // The octets of a message bigger than a piece are read in pieces through a connection of
+    // the storage's own, byte-exact; its shape is scanned at the claim, piece by piece too.
+    void messageSourceReadsPieces()
+    {
+        QString error;
+        NewMessage big = makeMessage("big", {"bob@example.net"}, 3 * kMessagePieceOctets + 17);
+        // A CRLF split between the first two pieces, with a dot to stuff after it; a bare LF.
+        big.data.replace(kMessagePieceOctets - 1, 3, "\r\n.");
+        big.data.replace(70000, 3, "\n.\r");
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, big, &error);
+        QVERIFY2(id > 0, qPrintable(error));
+        const QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].size, qint64(big.data.size()));
+        const WireShape want = scanForWire(big.data);
+        QCOMPARE(claimed[0].shape.normalized, want.normalized);
+        QCOMPARE(claimed[0].shape.dotsStuffed, want.dotsStuffed);
+        QCOMPARE(claimed[0].shape.longestLine, want.longestLine);
+        const std::shared_ptr<MessageSource> source = m_storage->messageSource(id, claimed[0].size);
+        QCOMPARE(readWholeMessage(*source, &error).value_or(QByteArray()), big.data);
+        char piece[10];
+        QCOMPARE(source->read(70000, piece, 10, &error), qint64(10));
+        QCOMPARE(QByteArray(piece, 10), big.data.mid(70000, 10));
+        QCOMPARE(source->read(big.data.size() - 4, piece, 10, &error), qint64(4));
+        QCOMPARE(source->read(big.data.size(), piece, 10, &error), qint64(0));
+    }
+
+    // A message removed while it is being read (another process, a damaged row): its open
+    // blob still reads the snapshot it started in; once that ends (MessageBlobReader closes
+    // it within a second) the next read fails cleanly with SQLite's words, and every other
+    // message is still there and readable.
+    void messageSourceOfDeletedMessageFailsCleanly()
+    {
+        QString error;
+        const qint64 keep = m_storage->writeNow(
+            &OutboxWriter::enqueue, makeMessage("keep", {"bob@example.net"}, 100000), &error);
+        const qint64 gone = m_storage->writeNow(
+            &OutboxWriter::enqueue, makeMessage("gone", {"bob@example.net"}, 100000), &error);
+        QVERIFY(keep > 0 && gone > 0);
+        const QByteArray keepBytes = m_storage->reader()->messageData(keep);
+        const qint64 size = m_storage->reader()->messageData(gone).size();
+        const std::shared_ptr<MessageBlobReader> reader = openMessageBlobReader(dbPath(), &error);
+        QVERIFY2(reader, qPrintable(error));
+        QVERIFY(reader->piecewise());
+        StoredMessageSource source(reader, gone, size);
+        QByteArray piece(1000, Qt::Uninitialized);
+        QCOMPARE(source.read(0, piece.data(), piece.size(), &error), qint64(piece.size()));
+        const QByteArray first = piece;
+        {
+            QSqlQuery d(m_db->db());
+            QVERIFY(d.exec(QStringLiteral("DELETE FROM message_data WHERE id = %1").arg(gone)));
+        }
+        QCOMPARE(source.read(0, piece.data(), piece.size(), &error), qint64(piece.size()));
+        QCOMPARE(piece, first); // the snapshot
+        reader->closeAll();
+        error.clear();
+        QCOMPARE(source.read(1000, piece.data(), piece.size(), &error), qint64(-1));
+        QVERIFY2(error.contains(QLatin1String("no such rowid")), qPrintable(error));
+        // Claimed now, it carries the error instead of a shape: it is not sent.
+        QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1));
+        QCOMPARE(claimed.size(), 2);
+        QCOMPARE(claimed[0].id, keep);
+        QCOMPARE(claimed[0].readError, QString());
+        QCOMPARE(claimed[1].id, gone);
+        QVERIFY(!claimed[1].readError.isEmpty());
+        const auto other = m_storage->messageSource(keep, keepBytes.size());
+        QCOMPARE(readWholeMessage(*other, &error).value_or(QByteArray()), keepBytes);
+    }
+
+    // What one claim takes is bounded in octets (pool.claim_ahead_bytes), but one message is
+    // always taken, however large.
+    void claimBoundedByBytes()
+    {
+        QString error;
+        QList<qint64> ids;
+        for (int i = 0; i < 4; ++i) {
+            ids << m_storage->writeNow(
+                &OutboxWriter::enqueue,
+                makeMessage("m" + QByteArray::number(i), {"bob@example.net"}, 10000), &error);
+        }
+        const qint64 one = m_storage->reader()->messageData(ids[0]).size();
+        QList<ClaimedMessage> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, 2 * one + 1);
+        QCOMPARE(claimed.size(), 2);
+        claimed = m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(10));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].id, ids[2]);
     }
 
     void claimSkipsAccountsAndFutureMessages()

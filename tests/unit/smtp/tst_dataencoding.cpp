@@ -1,6 +1,7 @@
 // encodeDataForSmtp() and normalizeForBdat() (RFC 5321 §4.5.2, RFC 3030): exact output bytes,
 // longest line and 8-bit flag, for hand-written rows and, against a plain octet-by-octet
-// reference, for random inputs made of the octets that matter (CR, LF, '.', 8-bit, text).
+// reference, for random inputs made of the octets that matter (CR, LF, '.', 8-bit, text). The
+// streaming WireEncoder gives the same octets wherever the message is split into pieces.
 #include "smtp/WireEncoding.h"
 
 #include <QRandomGenerator>
@@ -41,6 +42,52 @@ QByteArray reference(const QByteArray &in, bool stuff, qsizetype *longestLine, b
     *eightBit = high;
     return stuff ? out + ".\r\n" : out;
 }
+/// `in` through a WireEncoder in the pieces that start at `cuts` (ascending offsets), with an
+/// empty piece before each; *shape receives the encoder's shape.
+QByteArray streamed(const QByteArray &in, WireForm form, const QList<qsizetype> &cuts,
+                    WireShape *shape)
+{
+    WireEncoder e(form);
+    QByteArray out;
+    qsizetype from = 0;
+    for (const qsizetype cut : cuts + QList<qsizetype>{in.size()}) {
+        e.encode(in.constData() + from, 0, &out);
+        e.encode(in.constData() + from, cut - from, &out);
+        from = cut;
+    }
+    e.finish(&out);
+    *shape = e.shape();
+    return out;
+}
+
+/// Checks the streamed form of `in` split at `cuts` against the reference, for both forms.
+QString checkStreamed(const QByteArray &in, const QList<qsizetype> &cuts)
+{
+    for (const WireForm form : {WireForm::Data, WireForm::Bdat}) {
+        const bool stuff = form == WireForm::Data;
+        qsizetype longest = 0;
+        bool high = false;
+        QByteArray want = reference(in, stuff, &longest, &high);
+        if (stuff)
+            want.chop(3); // the end marker is the transaction's
+        WireShape shape;
+        const QByteArray got = streamed(in, form, cuts, &shape);
+        if (got != want || shape.wireOctets(form) != want.size() || shape.longestLine != longest ||
+            shape.eightBit != high || shape.octets != in.size()) {
+            QStringList at;
+            for (qsizetype c : cuts)
+                at << QString::number(c);
+            return QStringLiteral("input %1 cut at %2 (stuff %3): got %4, %5 octets, longest %6")
+                .arg(QString::fromLatin1(in.toHex()), at.join(QLatin1Char(',')))
+                .arg(stuff)
+                .arg(QString::fromLatin1(got.toHex()))
+                .arg(shape.wireOctets(form))
+                .arg(shape.longestLine);
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 class TestDataEncoding : public QObject
@@ -121,6 +168,63 @@ private slots:
         QCOMPARE(l, longest);
         QCOMPARE(e, eightBit);
         QCOMPARE(outpost::normalizeForWire(in, WireForm::Bdat, nullptr, nullptr), bdat);
+    }
+    // The piece boundary falls at every offset, around every CR, LF and '.': the state carried
+    // between pieces (a CR whose LF starts the next piece, a line start) gives the octets the
+    // whole message gives, and the counts the shape says.
+    void streamingSplitAtEveryOffset_data()
+    {
+        encode_data();
+        const auto row = [](const char *tag, const QByteArray &in) {
+            QTest::newRow(tag) << in << QByteArray() << QByteArray() << qsizetype(0) << false;
+        };
+        row("crlf dot crlf", QByteArray(".\r\n.\r\n..\r\n"));
+        row("cr cr lf dot", QByteArray("a\r\r\n.\n.\r.b"));
+        row("lone cr", QByteArray("\r"));
+        row("lone lf", QByteArray("\n"));
+        row("lone dot", QByteArray("."));
+        row("cr then dot", QByteArray("x\r.y\r\n"));
+        row("lf cr lf", QByteArray("\n\r\n\r"));
+        row("8-bit around line ends", QByteArray("\xff\r\n\x80.\n\xc3\xa9\r"));
+    }
+    void streamingSplitAtEveryOffset()
+    {
+        QFETCH(QByteArray, in);
+        for (qsizetype i = 0; i <= in.size(); ++i) {
+            for (qsizetype j = i; j <= in.size(); ++j) {
+                const QString problem = checkStreamed(in, {i, j});
+                if (!problem.isEmpty())
+                    QFAIL(qPrintable(problem));
+            }
+        }
+        QList<qsizetype> everyOctet;
+        for (qsizetype i = 1; i < in.size(); ++i)
+            everyOctet << i;
+        const QString problem = checkStreamed(in, everyOctet);
+        if (!problem.isEmpty())
+            QFAIL(qPrintable(problem));
+    }
+    // Random messages in random pieces against the reference.
+    void streamingMatchesReference()
+    {
+        QRandomGenerator rng(20261206);
+        const char alphabet[] = {'\r', '\n', '.', 'a', ' ', '\x80'};
+        for (int round = 0; round < 5000; ++round) {
+            const int n = int(rng.bounded(0, 300));
+            QByteArray in;
+            for (int i = 0; i < n; ++i)
+                in += rng.bounded(3) ? char('a' + rng.bounded(26))
+                                     : alphabet[rng.bounded(int(sizeof alphabet))];
+            QList<qsizetype> cuts;
+            for (qsizetype at = 0; at < in.size();) {
+                at += rng.bounded(1, 40);
+                if (at < in.size())
+                    cuts << at;
+            }
+            const QString problem = checkStreamed(in, cuts);
+            if (!problem.isEmpty())
+                QFAIL(qPrintable(problem));
+        }
     }
     void unchangedMessageIsShared()
     {
