@@ -28,13 +28,15 @@ enum class Result
     Internal,          ///< a fault of Outpost itself (70)
     CannotOpen,        ///< the data folder or the outbox cannot be made, read or written (73)
     Deferred,          ///< messages wait for a later try or for their account (75)
-    TryLater,      ///< busy or failed for now: a lock, a write, an answer that did not come (75)
-    AuthRefused,   ///< the server refused the login, or there is no password (77)
-    NotPrivate,    ///< the data folder is not this user's alone (77)
-    NoSuchAccount, ///< no account has that name, or there is none at all (78)
-    Damaged,       ///< the outbox database is damaged; nothing was changed (78)
-    Insecure,      ///< no secure connection: TLS failed or the certificate is not trusted (78)
-    NotStored,     ///< an account, a setting or a password could not be stored (78)
+    TryLater,       ///< busy or failed for now: a lock, a write, an answer that did not come (75)
+    AuthRefused,    ///< the server refused the login, or there is no password (77)
+    NotPrivate,     ///< the data folder is not this user's alone (77)
+    NoSuchAccount,  ///< no account has that name, or there is none at all (78)
+    Damaged,        ///< the outbox database is damaged; nothing was changed (78)
+    Insecure,       ///< no secure connection: TLS failed or the certificate is not trusted (78)
+    NotStored,      ///< an account, a setting or a password could not be stored (78)
+    SignInRefused,  ///< account login: the provider or the user refused, or `state` was wrong (77)
+    SignInTimedOut, ///< account login: the browser (or the device code) never came back (75)
 };
 
 /// The stable lower-case name of a result ("no-such-account"), for tests and logs.

@@ -22,6 +22,7 @@ constexpr ClassName kNames[] = {
     {ErrorClass::Protocol, "protocol"},
     {ErrorClass::Local, "local"},
     {ErrorClass::Credentials, "credentials"},
+    {ErrorClass::SignIn, "sign-in"},
 };
 } // namespace
 

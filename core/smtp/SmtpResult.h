@@ -25,6 +25,10 @@ enum class ErrorClass
     /// The password could not be had in time (a password command that did not finish): a
     /// local condition, retried on the backoff; the account is not paused, nothing was refused.
     Credentials,
+    /// The account's OAuth sign-in is no longer valid: the provider refused the refresh token
+    /// (RFC 6749 §5.2 invalid_grant: revoked, expired, password changed) or there is none. The
+    /// account needs attention: the user signs in again; its messages are held meanwhile.
+    SignIn,
 };
 
 /// Stable lower-case name of a class, as `outpost list --json` prints it ("" for None).
