@@ -380,6 +380,11 @@ Account AccountDialog::formAccount() const
     a.caFile = m_caFile->text().trimmed();
     a.pinSha256 = m_pin->text().trimmed();
     a.allowPlainAuth = m_allowPlain->isChecked();
+    // The OAuth sign-in is not a field of this form: an edited account keeps it.
+    if (!m_editing.isEmpty()) {
+        if (const std::optional<Account> stored = m_service->accounts()->find(m_editing))
+            a.oauth = stored->oauth;
+    }
     return a;
 }
 

@@ -178,6 +178,10 @@ QString errorClass(ErrorClass c, Front front)
                                "again later.")
                       : Tr::tr("The message could not be read from the outbox file; nothing was "
                                "delivered, and Outpost tries again later.");
+    case ErrorClass::SignIn:
+        return window ? Tr::tr("The account needs attention: sign in again.")
+                      : Tr::tr("The account needs attention: sign in again (outpost account "
+                               "login); its messages are held until then.");
     }
     return {};
 }
@@ -307,6 +311,8 @@ QString historyEvent(const HistoryEntry &h, Front front)
         return Tr::tr("edited, draft saved");
     case HistoryEvent::EditedQueued:
         return Tr::tr("edited and queued");
+    case HistoryEvent::TokenRefused:
+        return Tr::tr("the server refused the sign-in token; sent again with a new one");
     }
     return h.detail;
 }
@@ -322,10 +328,53 @@ QString historyNote(const QString &note, Front front)
     return note;
 }
 
+QString signInFailure(const OAuthError &e, const QString &account, Front front)
+{
+    const bool window = front == Front::Window;
+    switch (e.code) {
+    case OAuthErrorCode::None:
+        return {};
+    case OAuthErrorCode::BrowserTimeout:
+        return window ? Tr::tr("The sign-in was not finished in the browser in time.")
+                      : Tr::tr("the browser did not come back in time; nothing was changed (run "
+                               "outpost account login %1 again)")
+                            .arg(account);
+    case OAuthErrorCode::StateMismatch:
+        return Tr::tr("the answer that came back to Outpost was not for this sign-in (wrong "
+                      "\"state\"); it was refused and nothing was changed");
+    case OAuthErrorCode::AccessDenied:
+        return Tr::tr("the sign-in was refused (by you, or by a policy of the provider)");
+    case OAuthErrorCode::InvalidGrant:
+        return Tr::tr("the provider refused the sign-in (%1)").arg(e.toString());
+    case OAuthErrorCode::InvalidClient:
+        return Tr::tr("the provider refused the client id of this account (%1); check the "
+                      "registration")
+            .arg(e.toString());
+    case OAuthErrorCode::ExpiredToken:
+        return Tr::tr("the code expired before it was entered");
+    case OAuthErrorCode::Network:
+        return Tr::tr("the provider could not be reached (%1)").arg(e.description);
+    case OAuthErrorCode::BadResponse:
+    case OAuthErrorCode::ServerError:
+        return Tr::tr("the provider answered with an error (%1)").arg(e.toString());
+    case OAuthErrorCode::Cancelled:
+        return Tr::tr("the sign-in was cancelled");
+    case OAuthErrorCode::LoopbackFailed:
+        return Tr::tr("no port could be opened on 127.0.0.1 for the browser to come back to (%1)")
+            .arg(e.description);
+    case OAuthErrorCode::NoClientId:
+    case OAuthErrorCode::Configuration:
+        return Tr::tr("the account's sign-in settings cannot be used: %1").arg(e.description);
+    }
+    return e.toString();
+}
+
 QString noticeTitle(const Notice &n)
 {
     switch (n.kind) {
     case Notice::Kind::AccountPaused:
+        if (n.result.errorClass == ErrorClass::SignIn)
+            return Tr::tr("%1 needs attention: sign in again").arg(n.account);
         return Tr::tr("Sending paused for %1").arg(n.account);
     case Notice::Kind::MessageFailed:
         return Tr::tr("A message could not be sent");

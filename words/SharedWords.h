@@ -7,6 +7,7 @@
 // "Words", the window's context since before; the command line loads no translation).
 
 #include "accounts/Account.h"
+#include "oauth/OAuthError.h"
 #include "outbox/DataDir.h"
 #include "outbox/Notice.h"
 #include "smtp/Capabilities.h"
@@ -72,6 +73,9 @@ QString historyNote(const QString &note, Front front);
 
 /// The title of a desktop notification for `n` (the window's only).
 QString noticeTitle(const Notice &n);
+/// Why an OAuth sign-in of `account` did not work, in plain words (the technical detail in
+/// parentheses where it helps).
+QString signInFailure(const OAuthError &e, const QString &account, Front front);
 /// The text of a notice: the body of the window's notification, or the terminal's one line.
 QString noticeText(const Notice &n, Front front);
 

@@ -2,6 +2,7 @@
 
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
 #include "mime/Address.h"
 
 #include <QCommandLineParser>
@@ -47,6 +48,61 @@ void AccountAdd::run(const QStringList &args)
     }
     a.auth = p.isSet(QStringLiteral("auth")) ? p.value(QStringLiteral("auth")).toLower()
                                              : QStringLiteral("auto");
+    if (p.isSet(QStringLiteral("oauth"))) {
+        // Sign-in with OAuth 2.0: the provider brings the server unless the user names one.
+        AccountOAuth &o = a.oauth;
+        a.user = p.value(QStringLiteral("user"));
+        o.provider = p.value(QStringLiteral("oauth")).toLower();
+        o.clientId = p.value(QStringLiteral("oauth-client-id"));
+        o.clientSecret = p.value(QStringLiteral("oauth-client-secret"));
+        o.authorizeUrl = p.value(QStringLiteral("oauth-authorize-url"));
+        o.tokenUrl = p.value(QStringLiteral("oauth-token-url"));
+        o.deviceUrl = p.value(QStringLiteral("oauth-device-url"));
+        o.revokeUrl = p.value(QStringLiteral("oauth-revoke-url"));
+        o.scope = p.value(QStringLiteral("oauth-scope"));
+        const std::optional<OAuthProvider> preset = oauthProviderPreset(o.provider);
+        if (!preset && o.provider != QLatin1String("custom"))
+            return fail(Result::Usage, QStringLiteral("--oauth is microsoft, google or custom"));
+        if (preset && (!o.authorizeUrl.isEmpty() || !o.tokenUrl.isEmpty() || !o.scope.isEmpty()))
+            return fail(Result::Usage,
+                        QStringLiteral("--oauth-authorize-url, --oauth-token-url and --oauth-scope "
+                                       "are for --oauth custom; %1 brings its own")
+                            .arg(o.provider));
+        if (p.isSet(QStringLiteral("password-command")) ||
+            p.isSet(QStringLiteral("password-stdin")))
+            return fail(Result::Usage, QStringLiteral("an OAuth account has no password: sign in "
+                                                      "with `outpost account login` instead"));
+        if (!p.isSet(QStringLiteral("auth")))
+            a.auth = preset ? preset->mechanisms.value(0).toLower() : QStringLiteral("xoauth2");
+        if (a.auth != QLatin1String("xoauth2") && a.auth != QLatin1String("oauthbearer"))
+            return fail(Result::Usage,
+                        QStringLiteral("--auth is xoauth2 or oauthbearer with --oauth"));
+        if (preset && !preset->mechanisms.contains(a.auth.toUpper()))
+            return fail(Result::Usage,
+                        QStringLiteral("%1 takes %2")
+                            .arg(preset->name, preset->mechanisms.join(QLatin1String(" or "))));
+        if (preset) {
+            if (a.host.isEmpty())
+                a.host = preset->smtpHost;
+            if (!p.isSet(QStringLiteral("security")))
+                a.security = preset->smtpSecurity;
+            if (!p.isSet(QStringLiteral("port")))
+                a.port = preset->smtpPort;
+        }
+        if (a.user.isEmpty())
+            return fail(
+                Result::Usage,
+                QStringLiteral("--oauth needs --user ADDRESS (the address you sign in as)"));
+        const QString problem = oauthProviderProblem(oauthProviderForAccount(a));
+        if (!problem.isEmpty() && preset && oauthProviderForAccount(a).clientId.isEmpty())
+            return fail(Result::Usage,
+                        QStringLiteral("this build of Outpost has no client id for %1: register "
+                                       "one (README: \"Signing in with Microsoft or Google\") and "
+                                       "give it with --oauth-client-id")
+                            .arg(preset->name));
+        if (!problem.isEmpty())
+            return fail(Result::Usage, QStringLiteral("--oauth %1: %2").arg(o.provider, problem));
+    }
     a.user = p.value(QStringLiteral("user"));
     a.from = p.value(QStringLiteral("from"));
     a.passwordCommand = p.value(QStringLiteral("password-command"));
@@ -86,6 +142,9 @@ void AccountAdd::run(const QStringList &args)
         return fail(Result::NotStored, error);
     if (p.isSet(QStringLiteral("default")) || accounts->list().size() == 1)
         accounts->setDefaultAccount(a.name, &error);
+    if (a.oauth.enabled())
+        out(QStringLiteral("account %1 added; sign in with: outpost account login %1\n")
+                .arg(a.name));
     if (!fromStdin)
         return finishAndNotify();
     QByteArray input;

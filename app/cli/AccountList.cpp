@@ -33,7 +33,10 @@ void AccountList::run(const QStringList &args)
                                    {QStringLiteral("user"), a.user},
                                    {QStringLiteral("from"), a.from},
                                    {QStringLiteral("default"), a.name == def},
-                                   {QStringLiteral("paused"), accounts->isPaused(a.name)}});
+                                   {QStringLiteral("paused"), accounts->isPaused(a.name)},
+                                   {QStringLiteral("oauth"), a.oauth.enabled()
+                                                                 ? QJsonValue(a.oauth.provider)
+                                                                 : QJsonValue(QJsonValue::Null)}});
         }
         console().outBytes(terminalSafeJson(QJsonDocument(arr).toJson(QJsonDocument::Indented)));
         return finish(Result::Ok);

@@ -2,6 +2,7 @@
 
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
 #include "storage/Storage.h"
 
 #include <QCommandLineParser>
@@ -51,6 +52,8 @@ void AccountRemove::run(const QStringList &args)
     if (!service()->accounts()->remove(name, &error))
         return fail(Result::NotStored, error);
     service()->credentials()->removePassword(name, [](bool, const QString &) {});
+    if (account->oauth.enabled())
+        service()->oauthTokens()->remove(*account, [](bool, const QString &) {});
     finishAndNotify();
 }
 

@@ -4,6 +4,8 @@
 
 #include "Command.h"
 
+#include "oauth/OAuthError.h"
+
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QList>
@@ -54,6 +56,21 @@ class AccountDefault : public Command
 public:
     using Command::Command;
     void run(const QStringList &args) override;
+};
+
+/// `account login NAME [--device] [--no-browser] [--token-file] [--timeout S]`: OAuth 2.0
+/// sign-in (AuthorizationCodeFlow in the browser with a loopback redirect, or DeviceCodeFlow);
+/// the refresh token goes to the keychain (or, with --token-file, to a file only the user can
+/// read), and the account's messages held for "sign in again" are released.
+class AccountLogin : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+
+private:
+    /// The flow ended with `result`: keep the token, release the account, or say why not.
+    void onSignedIn(const Account &account, const OAuthResult &result, bool tokenFile);
 };
 
 /// `account test NAME`: connect, TLS, EHLO, AUTH, QUIT (ConnectionTest); sends nothing and

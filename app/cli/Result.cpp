@@ -54,6 +54,8 @@ constexpr std::array kTable{
     Row{Result::Damaged, "damaged", ExConfig},
     Row{Result::Insecure, "insecure", ExConfig},
     Row{Result::NotStored, "not-stored", ExConfig},
+    Row{Result::SignInRefused, "sign-in-refused", ExNoPerm},
+    Row{Result::SignInTimedOut, "sign-in-timed-out", ExTempFail},
 };
 
 constexpr bool inEnumOrder()
@@ -62,7 +64,7 @@ constexpr bool inEnumOrder()
         if (std::size_t(kTable[i].result) != i)
             return false;
     }
-    return std::size_t(Result::NotStored) + 1 == kTable.size();
+    return std::size_t(Result::SignInTimedOut) + 1 == kTable.size();
 }
 static_assert(inEnumOrder(), "kTable has one row per Result, in the order of the enum");
 
@@ -89,6 +91,7 @@ Result resultFor(ErrorClass c)
     case ErrorClass::None:
         return Result::Ok;
     case ErrorClass::Auth:
+    case ErrorClass::SignIn:
         return Result::AuthRefused;
     case ErrorClass::Local:
     case ErrorClass::Permanent:

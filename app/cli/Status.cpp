@@ -113,6 +113,8 @@ void Status::report(bool json, const std::optional<SenderStatus> &sender)
                 {QStringLiteral("name"), a.name},
                 {QStringLiteral("default"), a.name == def},
                 {QStringLiteral("paused"), paused.contains(a.name)},
+                {QStringLiteral("needs_sign_in"),
+                 accounts->pauseClass(a.name) == errorClassName(ErrorClass::SignIn)},
                 {QStringLiteral("pool"),
                  QJsonObject{
                      {QStringLiteral("open"), pool.idle + pool.busy},
@@ -170,7 +172,11 @@ void Status::report(bool json, const std::optional<SenderStatus> &sender)
         const Pool pool = pools.value(a.name);
         QString line = QStringLiteral("account %1%2: ")
                            .arg(a.name, a.name == def ? QStringLiteral(" (default)") : QString());
-        if (paused.contains(a.name))
+        if (accounts->pauseClass(a.name) == errorClassName(ErrorClass::SignIn))
+            line += QStringLiteral("NEEDS ATTENTION: sign in again (outpost account login %1); "
+                                   "its messages are held, ")
+                        .arg(a.name);
+        else if (paused.contains(a.name))
             line += QStringLiteral("PAUSED (needs attention), ");
         if (pool.idle + pool.busy == 0)
             line += QStringLiteral("no open connection");

@@ -7,6 +7,31 @@
 
 namespace outpost {
 
+/// How an account signs in with OAuth 2.0 instead of a password (XOAUTH2 or OAUTHBEARER, the
+/// mechanism being the account's `auth`). Kept as rows of the per-account `settings` table
+/// (keys "oauth.*", see AccountStore), never with a token: the refresh token lives in the
+/// system keychain or, where the user chose it, in a file of the data folder
+/// (OAuthTokenStore); the access token only in the memory of the sending process.
+struct AccountOAuth
+{
+    QString provider;     ///< "microsoft", "google" or "custom"; empty: the account uses no OAuth
+    QString clientId;     ///< the user's own client registration; empty: the build's
+    QString clientSecret; ///< an installed app's non-secret "secret" (Google), with clientId
+    QString authorizeUrl; ///< custom: authorization endpoint (RFC 6749 §3.1)
+    QString tokenUrl;     ///< custom: token endpoint (RFC 6749 §3.2)
+    QString deviceUrl;    ///< custom: device authorization endpoint (RFC 8628 §3.1), optional
+    QString revokeUrl;    ///< custom: revocation endpoint (RFC 7009 §2), optional
+    QString scope;        ///< custom: space-separated scopes; presets bring their own
+    /// Where the refresh token is kept: "keychain" (the system keychain, the default) or
+    /// "file" (a file of the data folder readable only by the user: the weaker choice, for
+    /// machines without a keychain service).
+    QString tokenStore = QStringLiteral("keychain");
+
+    /// True when the account signs in with OAuth.
+    bool enabled() const { return !provider.isEmpty(); }
+    bool operator==(const AccountOAuth &) const = default;
+};
+
 /// A sending account: one submission server and the identity used on it. Secrets are not
 /// part of it; they live in the CredentialStore (system keychain) or come from
 /// passwordCommand.
@@ -24,6 +49,7 @@ struct Account
     QString caFile;          ///< extra trusted CA certificates (PEM), for this account only
     QString pinSha256;       ///< hex SHA-256 of a trusted leaf certificate (accepts exactly it)
     bool allowPlainAuth = false; ///< AUTH without TLS; honoured only for loopback hosts
+    AccountOAuth oauth;          ///< OAuth 2.0 sign-in, when the account uses it
 
     /// True when the account sends AUTH at all.
     bool usesAuth() const { return auth != QLatin1String("none") && !user.isEmpty(); }

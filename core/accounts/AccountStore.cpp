@@ -35,6 +35,78 @@ QString text(const QString &s)
     return s.isNull() ? QStringLiteral("") : s;
 }
 
+void bindFields(QSqlQuery &q, const Account &a);
+
+/// The settings rows that hold an account's OAuth fields (key, member), in one place for
+/// reading and writing.
+struct OAuthKey
+{
+    const char *key;
+    QString AccountOAuth::*field;
+};
+constexpr OAuthKey kOAuthKeys[] = {
+    {"oauth.provider", &AccountOAuth::provider},
+    {"oauth.client_id", &AccountOAuth::clientId},
+    {"oauth.client_secret", &AccountOAuth::clientSecret},
+    {"oauth.authorize_url", &AccountOAuth::authorizeUrl},
+    {"oauth.token_url", &AccountOAuth::tokenUrl},
+    {"oauth.device_url", &AccountOAuth::deviceUrl},
+    {"oauth.revoke_url", &AccountOAuth::revokeUrl},
+    {"oauth.scope", &AccountOAuth::scope},
+    {"oauth.token_store", &AccountOAuth::tokenStore},
+};
+
+/// Replaces the "oauth.*" rows of account `a` in the settings table (inside the caller's
+/// transaction); an account without OAuth keeps none.
+bool writeOAuthRows(Database &db, const Account &a, QString *e)
+{
+    QSqlQuery del(db.db());
+    del.prepare(QStringLiteral("DELETE FROM settings WHERE account = ? AND key LIKE 'oauth.%'"));
+    del.addBindValue(a.name);
+    if (!del.exec()) {
+        *e = del.lastError().text();
+        return false;
+    }
+    if (!a.oauth.enabled())
+        return true;
+    for (const OAuthKey &k : kOAuthKeys) {
+        const QString &value = a.oauth.*k.field;
+        if (value.isEmpty())
+            continue;
+        QSqlQuery q(db.db());
+        q.prepare(QStringLiteral("INSERT INTO settings (account, key, value) VALUES (?, ?, ?)"));
+        q.addBindValue(a.name);
+        q.addBindValue(QLatin1String(k.key));
+        q.addBindValue(value);
+        if (!q.exec()) {
+            *e = q.lastError().text();
+            return false;
+        }
+    }
+    return true;
+}
+
+/// Writes the row of `a` with `sql` (INSERT or UPDATE, bound by bindFields()) and its OAuth
+/// rows in one transaction.
+bool writeAccount(Database &db, const Account &a, const QString &sql, QString *e)
+{
+    Transaction tx(db.db());
+    QSqlQuery q(db.db());
+    q.prepare(sql);
+    bindFields(q, a);
+    if (!q.exec()) {
+        *e = q.lastError().text();
+        return false;
+    }
+    if (!writeOAuthRows(db, a, e))
+        return false;
+    if (!tx.commit()) {
+        *e = db.db().lastError().text();
+        return false;
+    }
+    return true;
+}
+
 void bindFields(QSqlQuery &q, const Account &a)
 {
     q.addBindValue(text(a.host));
@@ -77,6 +149,21 @@ void AccountStore::load()
         r.capabilities = q.value(14).toString().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         r.isDefault = q.value(15).toBool();
         m_rows.insert(r.account.name, r);
+    }
+    QSqlQuery o(m_db->db());
+    o.setForwardOnly(true);
+    if (!o.exec(
+            QStringLiteral("SELECT account, key, value FROM settings WHERE key LIKE 'oauth.%'")))
+        return;
+    while (o.next()) {
+        const auto it = m_rows.find(o.value(0).toString());
+        if (it == m_rows.end())
+            continue;
+        const QString key = o.value(1).toString();
+        for (const OAuthKey &k : kOAuthKeys) {
+            if (key == QLatin1String(k.key))
+                it->account.oauth.*k.field = o.value(2).toString();
+        }
     }
 }
 
@@ -144,6 +231,29 @@ QString AccountStore::validate(const Account &a)
             return QStringLiteral(
                 "--pin-sha256 needs 64 hex digits (the SHA-256 of the certificate)");
     }
+    if (a.oauth.enabled()) {
+        static const QStringList providers = {QStringLiteral("microsoft"), QStringLiteral("google"),
+                                              QStringLiteral("custom")};
+        if (!providers.contains(a.oauth.provider))
+            return QStringLiteral("unknown OAuth provider \"%1\" (one of %2)")
+                .arg(a.oauth.provider, providers.join(QLatin1Char('|')));
+        const QString auth = a.auth.toLower();
+        if (auth != QLatin1String("xoauth2") && auth != QLatin1String("oauthbearer"))
+            return QStringLiteral("an OAuth account signs in with xoauth2 or oauthbearer, not "
+                                  "\"%1\"")
+                .arg(a.auth);
+        if (a.user.isEmpty())
+            return QStringLiteral("an OAuth account needs the user (the address signed in)");
+        if (a.oauth.tokenStore != QLatin1String("keychain") &&
+            a.oauth.tokenStore != QLatin1String("file"))
+            return QStringLiteral("the token store is \"keychain\" or \"file\", not \"%1\"")
+                .arg(a.oauth.tokenStore);
+        if (a.oauth.provider == QLatin1String("custom") &&
+            (a.oauth.authorizeUrl.isEmpty() || a.oauth.tokenUrl.isEmpty() ||
+             a.oauth.scope.isEmpty()))
+            return QStringLiteral("a custom OAuth provider needs the authorize URL, the token "
+                                  "URL and the scope");
+    }
     return {};
 }
 
@@ -163,17 +273,13 @@ bool AccountStore::add(const Account &account, QString *error)
                     rows.insert(account.name, Row{account, false, {}, {}, {}, false});
                 },
                 [account](Database &db, QString *e) {
-                    QSqlQuery q(db.db());
-                    q.prepare(QStringLiteral(
-                        "INSERT INTO accounts (host, port, security, auth, user, from_addr, "
-                        "password_command, ca_file, pin_sha256, allow_plain_auth, name) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-                    bindFields(q, account);
-                    if (!q.exec()) {
-                        *e = q.lastError().text();
-                        return false;
-                    }
-                    return true;
+                    return writeAccount(
+                        db, account,
+                        QStringLiteral(
+                            "INSERT INTO accounts (host, port, security, auth, user, from_addr, "
+                            "password_command, ca_file, pin_sha256, allow_plain_auth, name) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                        e);
                 }},
                error);
     if (ok)
@@ -192,26 +298,22 @@ bool AccountStore::update(const Account &account, QString *error)
         *error = QStringLiteral("no account named \"%1\"").arg(account.name);
         return false;
     }
-    const bool ok = commit(
-        {[account](Rows &rows) {
-             const auto it = rows.find(account.name);
-             if (it != rows.end())
-                 it->account = account;
-         },
-         [account](Database &db, QString *e) {
-             QSqlQuery q(db.db());
-             q.prepare(QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, "
-                                      "auth = ?, user = ?, from_addr = ?, password_command = ?, "
-                                      "ca_file = ?, pin_sha256 = ?, allow_plain_auth = ? "
-                                      "WHERE name = ?"));
-             bindFields(q, account);
-             if (!q.exec()) {
-                 *e = q.lastError().text();
-                 return false;
-             }
-             return true;
-         }},
-        error);
+    const bool ok =
+        commit({[account](Rows &rows) {
+                    const auto it = rows.find(account.name);
+                    if (it != rows.end())
+                        it->account = account;
+                },
+                [account](Database &db, QString *e) {
+                    return writeAccount(
+                        db, account,
+                        QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, "
+                                       "auth = ?, user = ?, from_addr = ?, password_command = ?, "
+                                       "ca_file = ?, pin_sha256 = ?, allow_plain_auth = ? "
+                                       "WHERE name = ?"),
+                        e);
+                }},
+               error);
     if (ok)
         emit changed(account.name);
     return ok;
@@ -301,6 +403,12 @@ bool AccountStore::isPaused(const QString &name) const
 {
     const auto it = m_rows.constFind(name);
     return it != m_rows.cend() && it->paused;
+}
+
+QString AccountStore::pauseClass(const QString &name) const
+{
+    const auto it = m_rows.constFind(name);
+    return it == m_rows.cend() || !it->paused ? QString() : it->pauseClass;
 }
 
 QStringList AccountStore::pausedAccounts() const

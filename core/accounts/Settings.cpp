@@ -197,7 +197,9 @@ QList<std::tuple<QString, QString, QString>> Settings::stored() const
 {
     QList<std::tuple<QString, QString, QString>> out;
     QSqlQuery q(m_db->db());
-    q.exec(QStringLiteral("SELECT account, key, value FROM settings ORDER BY account, key"));
+    // The "oauth.*" rows are fields of their account (AccountStore), not settings.
+    q.exec(QStringLiteral("SELECT account, key, value FROM settings WHERE key NOT LIKE 'oauth.%' "
+                          "ORDER BY account, key"));
     while (q.next())
         out.append({q.value(0).toString(), q.value(1).toString(), q.value(2).toString()});
     return out;

@@ -6,8 +6,10 @@
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
+#include "oauth/TokenClient.h"
 
 #include "storage/Storage.h"
 
@@ -43,6 +45,9 @@ constexpr int kClaimLowRoom = kMaxInFlight / 2;
 /// sync per message capped a flush at ~60 messages/s on a disk with a 5 ms fsync.
 constexpr int kCommitWindowMs = 20;
 constexpr int kCommitBatch = kMaxInFlight / 2;
+/// An access token is refreshed when it has less than this left (seconds): a session opened
+/// with it still authenticates before it expires, and a slow clock does not hand out a dead one.
+constexpr qint64 kTokenMarginSeconds = 60;
 
 } // namespace
 
@@ -382,6 +387,17 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
             apply({u});
             continue;
         }
+        if (account->oauth.enabled()) {
+            const QString token = validAccessToken(account->name);
+            if (token.isEmpty()) {
+                // One refresh for every message of the account, whatever the pool opens.
+                m_waitingForPassword[account->name].append(c);
+                fetchAccessToken(*account);
+                continue;
+            }
+            sendClaimed(c, *account, token);
+            continue;
+        }
         if (account->usesAuth() && !m_passwords.contains(account->name)) {
             m_waitingForPassword[account->name].append(c);
             fetchPassword(*account);
@@ -437,20 +453,9 @@ void Dispatcher::fetchPassword(const Account &account)
         }
         if (status != PasswordCommandStatus::Ok || !account) {
             // Nothing can be sent without it: hold the account's messages and say so once.
-            for (const ClaimedMessage &c : waiting) {
-                DeliveryUpdate u;
-                u.id = c.id;
-                u.state = MessageState::Held;
-                u.errorClass = ErrorClass::Auth;
-                u.detail = QStringLiteral("no password: %1").arg(error);
-                u.countAttempt = false;
-                u.event = HistoryEvent::HeldAccountPaused;
-                apply({u});
-            }
-            pauseAccount(name, SmtpResult::failure(ErrorClass::Auth,
-                                                   QStringLiteral("no password: %1").arg(error)));
-            // Nothing more to do for this account: say so, or `outpost flush` waits forever.
-            updateActivity();
+            holdWaiting(name, waiting,
+                        SmtpResult::failure(ErrorClass::Auth,
+                                            QStringLiteral("no password: %1").arg(error)));
             return;
         }
         m_passwords.insert(name, secret);
@@ -467,6 +472,147 @@ void Dispatcher::fetchPassword(const Account &account)
                 done(ok ? PasswordCommandStatus::Ok : PasswordCommandStatus::Failed, secret, error);
             });
     }
+}
+
+void Dispatcher::holdWaiting(const QString &account, const QList<ClaimedMessage> &waiting,
+                             const SmtpResult &why)
+{
+    for (const ClaimedMessage &c : waiting) {
+        DeliveryUpdate u;
+        u.id = c.id;
+        u.state = MessageState::Held;
+        u.errorClass = why.errorClass;
+        u.detail = why.detail;
+        u.countAttempt = false;
+        u.event = HistoryEvent::HeldAccountPaused;
+        apply({u});
+    }
+    pauseAccount(account, why);
+    // Nothing more to do for this account: say so, or `outpost flush` waits forever.
+    updateActivity();
+}
+
+QString Dispatcher::validAccessToken(const QString &account) const
+{
+    const auto it = m_accessTokens.constFind(account);
+    if (it == m_accessTokens.cend() || it->token.isEmpty())
+        return {};
+    if (it->expiresAt.isValid() && m_clock->now().secsTo(it->expiresAt) <= kTokenMarginSeconds)
+        return {};
+    return it->token;
+}
+
+void Dispatcher::fetchAccessToken(const Account &account)
+{
+    if (m_fetching.contains(account.name))
+        return;
+    m_fetching.insert(account.name);
+    const QString name = account.name;
+    const OAuthProvider provider = oauthProviderForAccount(account);
+    const QString problem = oauthProviderProblem(provider);
+    if (!problem.isEmpty() || !m_tokenStore) {
+        const OAuthError e =
+            OAuthError::make(OAuthErrorCode::Configuration,
+                             problem.isEmpty() ? QStringLiteral("no token store") : problem);
+        QTimer::singleShot(0, this, [this, name, e] {
+            OAuthResult r;
+            r.error = e;
+            onAccessToken(name, r, {}, {});
+        });
+        return;
+    }
+    const OAuthHttpOptions http = oauthHttpOptionsForAccount(account);
+    // Read each time, not kept: `account login` in another process may have replaced it.
+    m_tokenStore->read(account, [this, name, provider, http](bool ok, const QString &refreshToken,
+                                                             const QString &why) {
+        if (!ok) {
+            OAuthResult r;
+            r.error = OAuthError::make(OAuthErrorCode::InvalidGrant,
+                                       QStringLiteral("not signed in: %1").arg(why));
+            onAccessToken(name, r, {}, {});
+            return;
+        }
+        auto *client = new TokenClient(provider, http, this);
+        const QDateTime requested = m_clock->now();
+        const QDateTime requestedUtc = QDateTime::currentDateTimeUtc();
+        ++m_tokenRequests;
+        client->refresh(refreshToken,
+                        [this, client, name, requested, requestedUtc](const OAuthResult &r) {
+                            client->deleteLater();
+                            onAccessToken(name, r, requested, requestedUtc);
+                        });
+    });
+}
+
+void Dispatcher::onAccessToken(const QString &name, const OAuthResult &r,
+                               const QDateTime &requested, const QDateTime &requestedUtc)
+{
+    m_fetching.remove(name);
+    const QList<ClaimedMessage> waiting = m_waitingForPassword.take(name);
+    const std::optional<Account> account = m_accounts->find(name);
+    if (!account) {
+        requeueUnsent(waiting);
+        updateActivity();
+        return;
+    }
+    const QString server = QStringLiteral("%1:%2").arg(account->host).arg(account->port);
+    if (!r.ok()) {
+        const OAuthErrorCode code = r.error.code;
+        if (code == OAuthErrorCode::Network || code == OAuthErrorCode::ServerError ||
+            code == OAuthErrorCode::BadResponse) {
+            // The provider could not be asked now: like a server that could not be reached,
+            // the messages wait for the backoff and the account stays as it is.
+            for (const ClaimedMessage &c : waiting) {
+                TransactionResult tx;
+                tx.messageId = c.id;
+                tx.server = server;
+                tx.result = SmtpResult::failure(
+                    ErrorClass::Network,
+                    QStringLiteral("no access token: %1").arg(r.error.toString()));
+                apply({decideOutcome(tx, c, outcomeContext(c.account, server)).update});
+            }
+            updateActivity();
+            scheduleDispatch();
+            return;
+        }
+        // invalid_grant (revoked, expired, never signed in), a refused client, an unusable
+        // provider: only the user can fix it. Held, not failed, and no further request.
+        m_accessTokens.remove(name);
+        holdWaiting(
+            name, waiting,
+            SmtpResult::failure(ErrorClass::SignIn,
+                                QStringLiteral("sign-in refused: %1").arg(r.error.toString())));
+        return;
+    }
+    if (r.tokens.refreshTokenRotated && m_tokenStore) {
+        // RFC 6749 §6: the old refresh token may be dead already; keep the new one.
+        m_tokenStore->write(*account, r.tokens.refreshToken, [name](bool ok, const QString &e) {
+            if (!ok)
+                qWarning("outpost: the new refresh token of account %s could not be stored: %s",
+                         qPrintable(name), qPrintable(e));
+        });
+    }
+    AccessToken t;
+    t.token = r.tokens.accessToken;
+    if (r.tokens.expiresAt.isValid() && requested.isValid())
+        t.expiresAt = requested.addMSecs(requestedUtc.msecsTo(r.tokens.expiresAt));
+    t.afterRefusal = m_tokenRefused.remove(name);
+    m_accessTokens.insert(name, t);
+    for (const ClaimedMessage &c : waiting)
+        sendClaimed(c, *account, t.token);
+    scheduleDispatch();
+}
+
+bool Dispatcher::retryAfterTokenRefusal(const QString &account, const QString &token)
+{
+    const auto it = m_accessTokens.find(account);
+    if (it == m_accessTokens.end() || it->token != token)
+        return true; // a token already replaced (or being replaced): try the new one
+    if (it->afterRefusal)
+        return false; // a fresh token refused too: the server means it
+    m_accessTokens.erase(it);
+    m_tokenRefused.insert(account);
+    return true;
 }
 
 void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
@@ -497,6 +643,8 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     InFlight f;
     f.message = c;
     f.server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
+    if (account.oauth.enabled())
+        f.accessToken = password;
     m_inFlight.insert(c.id, f);
     m_transport->send(r);
 }
@@ -662,7 +810,14 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         if (changed)
             emit serverContactChanged();
     }
-    const OutcomeDecision d = decideOutcome(tx, c, outcomeContext(c.account, f.server));
+    OutcomeContext ctx = outcomeContext(c.account, f.server);
+    if (!f.accessToken.isEmpty()) {
+        if (tx.result.errorClass == ErrorClass::Auth && tx.result.reply.code != 0)
+            ctx.tokenRefused = retryAfterTokenRefusal(c.account, f.accessToken);
+        else if (tx.result.ok() && m_accessTokens.value(c.account).token == f.accessToken)
+            m_accessTokens[c.account].afterRefusal = false; // it works: a later refusal is news
+    }
+    const OutcomeDecision d = decideOutcome(tx, c, ctx);
     if (d.accepted) {
         if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
             ++m_offlineBatchSent;

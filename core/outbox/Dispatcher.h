@@ -24,6 +24,8 @@ struct StorageWriter;
 class Clock;
 class Connectivity;
 class CredentialStore;
+class OAuthTokenStore;
+struct OAuthResult;
 class Settings;
 struct Account;
 
@@ -53,6 +55,11 @@ public:
     {
         m_resolve = std::move(resolver);
     }
+    /// Where the refresh tokens of OAuth accounts are (not owned). Without one, an OAuth
+    /// account's messages are held as not signed in.
+    void setOAuthTokenStore(OAuthTokenStore *store) { m_tokenStore = store; }
+    /// Token requests (refreshes) made so far for OAuth accounts, for tests and the log.
+    int tokenRequests() const { return m_tokenRequests; }
     /// Starts scheduling.
     void start();
     /// Stops claiming new messages (used before shutdown). Messages in flight still report.
@@ -99,6 +106,16 @@ private:
     {
         ClaimedMessage message;
         QString server;
+        QString accessToken; ///< the OAuth access token its session was opened with, if any
+    };
+    /// An OAuth account's access token, in memory only.
+    struct AccessToken
+    {
+        QString token;
+        QDateTime expiresAt; ///< by m_clock; invalid: the provider did not say
+        /// Fetched because the server refused the one before: if the server refuses this one
+        /// too, it means it (the account is paused) instead of another refresh.
+        bool afterRefusal = false;
     };
     void scheduleDispatch();
     void dispatch();
@@ -120,6 +137,24 @@ private:
     void armTimer();
     void sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password);
     void fetchPassword(const Account &account);
+    /// The access token of OAuth account `account` when it is valid for more than a minute
+    /// yet, else empty.
+    QString validAccessToken(const QString &account) const;
+    /// Refreshes the access token of OAuth `account` (one request, whatever the number of
+    /// messages waiting for it): RFC 6749 §6 with the refresh token from the token store.
+    void fetchAccessToken(const Account &account);
+    /// The token endpoint answered `result` for `account` (clock times: `requested` by
+    /// m_clock, `requestedUtc` by the system clock, when the request went out).
+    void onAccessToken(const QString &account, const OAuthResult &result,
+                       const QDateTime &requested, const QDateTime &requestedUtc);
+    /// The server refused `token` of OAuth `account`: true when the messages are to be sent
+    /// again with a new token (the first refusal of a token, or a token already replaced),
+    /// false when a token fetched after a refusal was refused too.
+    bool retryAfterTokenRefusal(const QString &account, const QString &token);
+    /// Holds `waiting` (messages of `account` claimed while its secret was fetched) and
+    /// pauses the account with `why`.
+    void holdWaiting(const QString &account, const QList<ClaimedMessage> &waiting,
+                     const SmtpResult &why);
     void onFinished(const TransactionResult &tx);
     void pauseAccount(const QString &account, const SmtpResult &why);
     /// Emits the notice decision `d` asks for about message `c` (result `tx`), if any.
@@ -161,7 +196,11 @@ private:
     std::function<QString(const QString &)> m_resolve;
 
     QHash<qint64, InFlight> m_inFlight;
-    QHash<QString, QString> m_passwords; // account -> password (memory only)
+    QHash<QString, QString> m_passwords;        // account -> password (memory only)
+    QHash<QString, AccessToken> m_accessTokens; // OAuth account -> access token (memory only)
+    QSet<QString> m_tokenRefused; // accounts whose token was refused: the next is the retry
+    OAuthTokenStore *m_tokenStore = nullptr;
+    int m_tokenRequests = 0;
     QHash<QString, QList<ClaimedMessage>> m_waitingForPassword;
     QSet<QString> m_fetching;
     QSet<QString> m_pausedNotified;

@@ -13,7 +13,8 @@ constexpr int kDetailAddresses = 5;
 
 bool pausesAccount(ErrorClass c)
 {
-    return c == ErrorClass::Auth || c == ErrorClass::Certificate || c == ErrorClass::Tls;
+    return c == ErrorClass::Auth || c == ErrorClass::Certificate || c == ErrorClass::Tls ||
+           c == ErrorClass::SignIn;
 }
 
 bool retryable(ErrorClass c)
@@ -57,6 +58,16 @@ OutcomeDecision decideOutcome(const TransactionResult &tx, const ClaimedMessage 
         u.notes << transactionNoteName(n);
     const int attemptsAfter = c.attempts + (u.countAttempt ? 1 : 0);
 
+    if (cls == ErrorClass::Auth && ctx.tokenRefused) {
+        // RFC 7628 §3.2.3: the token was refused (expired or revoked before its time). Not the
+        // message's fault nor the user's: it goes again with a new token, uncounted.
+        u.state = MessageState::Queued;
+        u.nextAttemptAt = ctx.now;
+        u.countAttempt = false;
+        u.event = HistoryEvent::TokenRefused;
+        d.next = NextAttempt::Now;
+        return d;
+    }
     if (pausesAccount(cls)) {
         // Nothing more goes out on this account until the user fixes it.
         u.state = MessageState::Held;

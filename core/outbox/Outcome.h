@@ -25,6 +25,10 @@ struct OutcomeContext
     /// not retry in lockstep); 1 = none.
     double jitter = 1.0;
     QString server; ///< "host:port" of the account, for a result that names no server
+    /// The server refused the OAuth access token the session authenticated with, and a new
+    /// token is to be fetched (the first refusal of that token): an auth result then queues
+    /// the message again at once, uncounted, instead of pausing the account.
+    bool tokenRefused = false;
 };
 
 /// When the message is tried again.
@@ -72,6 +76,8 @@ qint64 retryBackoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 /// |                                             | first refusal as the reply, notice           |
 /// | accepted, some recipients 4xx               | queued with backoff for those only           |
 /// | accepted for the rest after an earlier 5xx  | sent, partial, notice (as above)             |
+/// | auth with tokenRefused (OAuth token refused | queued, due now, attempt not counted (sent   |
+/// | once, attempted or not)                     | again with a new token on a new session)     |
 /// | auth, certificate, tls (attempted or not)   | held, account paused                         |
 /// | not attempted while shutting down           | queued, due now, attempt not counted         |
 /// | transient, network, timeout, protocol,      | queued with backoff; failed once expired     |

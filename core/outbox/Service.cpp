@@ -5,6 +5,7 @@
 #include "Dispatcher.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "mime/Address.h"
@@ -126,6 +127,7 @@ Service::Service(ServiceOptions options, QObject *parent)
         m_ownedCredentials = std::make_unique<KeychainCredentialStore>();
         m_credentials = m_ownedCredentials.get();
     }
+    m_oauthTokens = std::make_unique<OAuthTokenStore>(m_credentials, m_options.dataDir);
 }
 
 Service::~Service()
@@ -251,6 +253,7 @@ bool Service::open(QString *error)
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
+    m_dispatcher->setOAuthTokenStore(m_oauthTokens.get());
     connect(m_storage.get(), &Storage::groupCommitted, m_dispatcher.get(), [this](int written) {
         if (written > 0)
             m_dispatcher->wake();

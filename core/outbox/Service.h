@@ -25,6 +25,7 @@ class AccountStore;
 class Clock;
 class Connectivity;
 class CredentialStore;
+class OAuthTokenStore;
 class Database;
 class Dispatcher;
 class OutboxReader;
@@ -126,6 +127,9 @@ public:
     Connectivity *connectivity() const { return m_connectivity.get(); }
     /// Where passwords are kept.
     CredentialStore *credentials() const { return m_credentials; }
+    /// Where the refresh tokens of OAuth accounts are kept (the keychain above, or files of
+    /// the data folder).
+    OAuthTokenStore *oauthTokens() const { return m_oauthTokens.get(); }
 
     /// What became of a synchronous enqueue: the new message's id, or why it was refused.
     struct EnqueueResult
@@ -314,6 +318,7 @@ private:
     const Clock *m_clock = nullptr;
     CredentialStore *m_credentials = nullptr;
     std::unique_ptr<CredentialStore> m_ownedCredentials;
+    std::unique_ptr<OAuthTokenStore> m_oauthTokens;
     std::unique_ptr<QLockFile> m_lock;
     std::unique_ptr<Database> m_db; ///< the read connection (and the writer's, without a thread)
     std::unique_ptr<Storage> m_storage;

@@ -23,6 +23,7 @@ constexpr ClassName kNames[] = {
     {ErrorClass::Local, "local"},
     {ErrorClass::Credentials, "credentials"},
     {ErrorClass::Storage, "storage"},
+    {ErrorClass::SignIn, "sign-in"},
 };
 } // namespace
 

@@ -29,6 +29,10 @@ enum class ErrorClass
     /// file, an I/O error, the message removed meanwhile): nothing was delivered (the end of
     /// data was never sent), nothing was refused; retried on the backoff.
     Storage,
+    /// The account's OAuth sign-in is no longer valid: the provider refused the refresh token
+    /// (RFC 6749 §5.2 invalid_grant: revoked, expired, password changed) or there is none. The
+    /// account needs attention: the user signs in again; its messages are held meanwhile.
+    SignIn,
 };
 
 /// Stable lower-case name of a class, as `outpost list --json` prints it ("" for None).

@@ -34,6 +34,9 @@ enum class HistoryEvent
     BackToDraft,            ///< "back-to-draft": taken back for editing
     EditedDraft,            ///< "edited-draft": replaced by an edited version, kept as a draft
     EditedQueued,           ///< "edited-queued": replaced by an edited version and queued
+    /// "token-refused": the server refused the account's OAuth access token (expired or revoked
+    /// before its time); queued again at once, uncounted, to go with a new token
+    TokenRefused,
 };
 
 /// The stable stored name of `e` ("held-account-paused").

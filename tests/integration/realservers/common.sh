@@ -9,7 +9,10 @@ RS_CACHE=${OUTPOST_REALSERVERS:-$RS_ROOT_DIR/build/realservers}
 RS_ROOT=$RS_CACHE/root
 # shellcheck disable=SC2034 # used by dovecot.sh
 RS_IMAP_ROOT=$RS_CACHE/imap/root
-# Which package set rs_check_args fetches (fetch.sh): smtp, or imap for dovecot.sh.
+# shellcheck disable=SC2034 # used by dovecot-submission.sh
+RS_SUBMISSION_ROOT=$RS_CACHE/submission/root
+# Which package set rs_check_args fetches (fetch.sh): smtp, imap for dovecot.sh, submission
+# for dovecot-submission.sh.
 RS_FETCH_SET=${RS_FETCH_SET:-smtp}
 # shellcheck disable=SC2034
 RS_CERT=${OUTPOST_RS_CERT:-$RS_SRC/../certs/localhost.pem}

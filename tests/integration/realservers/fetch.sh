@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# fetch.sh CACHE_DIR [smtp|imap] — downloads Debian 12's mail servers with `apt-get download`
+# fetch.sh CACHE_DIR [smtp|imap|submission] — downloads Debian 12's mail servers with `apt-get download`
 # and unpacks them with `dpkg -x`, never installing them (installing would take over the
 # machine's mail system). Two independent sets, each with its own folder and stamp, so adding
 # one never invalidates (or swaps out from under a running server) the other:
 #   smtp (default)  postfix, exim4-daemon-light, sasl2-bin   into CACHE_DIR/root
 #   imap            dovecot-core, dovecot-imapd              into CACHE_DIR/imap/root
+#   submission      dovecot-core, dovecot-submissiond        into CACHE_DIR/submission/root
 # The shared libraries they need are ordinary packages listed in packages.txt beside this
 # script (tools/dev.sh deps installs them). Idempotent: the set's .fetched stamp records what
 # was unpacked; a second run does nothing. Concurrent runs (tests started together) wait for
@@ -15,7 +16,7 @@ set -euo pipefail
 CACHE=${1:-}
 SET=${2:-smtp}
 if [ -z "$CACHE" ]; then
-    echo "usage: $0 CACHE_DIR [smtp|imap]" >&2
+    echo "usage: $0 CACHE_DIR [smtp|imap|submission]" >&2
     exit 64
 fi
 case $SET in
@@ -31,8 +32,15 @@ imap)
     WANT="packages: ${PKGS[*]} (format 1)"
     CHECK=(usr/sbin/dovecot usr/bin/doveconf usr/lib/dovecot/imap usr/lib/dovecot/imap-login)
     ;;
+submission)
+    PKGS=(dovecot-core dovecot-submissiond)
+    DEST=$CACHE/submission
+    WANT="packages: ${PKGS[*]} (format 1)"
+    CHECK=(usr/sbin/dovecot usr/bin/doveconf usr/lib/dovecot/submission
+        usr/lib/dovecot/submission-login)
+    ;;
 *)
-    echo "usage: $0 CACHE_DIR [smtp|imap]" >&2
+    echo "usage: $0 CACHE_DIR [smtp|imap|submission]" >&2
     exit 64
     ;;
 esac

@@ -120,7 +120,7 @@ private slots:
         r = runCli({QStringLiteral("account"), QStringLiteral("frob")});
         QVERIFY2(r.is(Result::Usage), r.why());
         QCOMPARE(r.err,
-                 QByteArray("outpost: usage: outpost account add|list|test|remove|default ...\n"));
+                 QByteArray("outpost: usage: outpost account add|list|test|login|remove|default ...\n"));
     }
 
     void helpOfOneCommandDoesNothingElse()

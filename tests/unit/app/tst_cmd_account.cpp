@@ -4,6 +4,8 @@
 #include "MiniSmtpServer.h"
 
 #include "accounts/AccountStore.h"
+#include "accounts/Settings.h"
+#include "oauth/OAuthProvider.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -115,6 +117,123 @@ private slots:
         f->credentials.readPassword(QStringLiteral("work"),
                                     [&](bool, const QString &s, const QString &) { secret = s; });
         QCOMPARE(secret, QStringLiteral("s3cret"));
+    }
+
+    // --oauth: the preset brings the server; the fields are kept as the account's and read
+    // back, never shown as settings; the first step is `account login`.
+    void addOAuthPresetKeepsItsFields()
+    {
+        CommandRun r = f->run<AccountAdd>(
+            {QStringLiteral("ms"), QStringLiteral("--oauth"), QStringLiteral("microsoft"),
+             QStringLiteral("--oauth-client-id"), QStringLiteral("my-registered-id"),
+             QStringLiteral("--user"), QStringLiteral("alice@outlook.com")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY(r.out.contains("outpost account login ms"));
+        const auto service = f->open();
+        const Account a = *service->accounts()->find(QStringLiteral("ms"));
+        QCOMPARE(a.host, QStringLiteral("smtp-mail.outlook.com"));
+        QCOMPARE(a.port, quint16(587));
+        QCOMPARE(a.security, Security::StartTls);
+        QCOMPARE(a.auth, QStringLiteral("xoauth2"));
+        QCOMPARE(a.oauth.provider, QStringLiteral("microsoft"));
+        QCOMPARE(a.oauth.clientId, QStringLiteral("my-registered-id"));
+        QCOMPARE(a.oauth.tokenStore, QStringLiteral("keychain"));
+        QVERIFY(service->settings()->stored().isEmpty()); // not settings: `config list` is empty
+        r = f->run<AccountAdd>({QStringLiteral("g"), QStringLiteral("--oauth"),
+                                QStringLiteral("google"), QStringLiteral("--oauth-client-id"),
+                                QStringLiteral("id.apps.googleusercontent.com"),
+                                QStringLiteral("--auth"), QStringLiteral("oauthbearer"),
+                                QStringLiteral("--user"), QStringLiteral("alice@gmail.com")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const Account g = *f->open()->accounts()->find(QStringLiteral("g"));
+        QCOMPARE(g.host, QStringLiteral("smtp.gmail.com"));
+        QCOMPARE(g.auth, QStringLiteral("oauthbearer"));
+    }
+
+    void addOAuthRefusals_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("words");
+        const QString id = QStringLiteral("--oauth-client-id");
+        QTest::newRow("unknown provider")
+            << QStringList{QStringLiteral("x"), QStringLiteral("--oauth"), QStringLiteral("yahoo"),
+                           QStringLiteral("--user"), QStringLiteral("a@b.c")}
+            << QStringLiteral("--oauth is microsoft, google or custom");
+        QTest::newRow("no user") << QStringList{QStringLiteral("x"), QStringLiteral("--oauth"),
+                                                QStringLiteral("microsoft"), id,
+                                                QStringLiteral("i")}
+                                 << QStringLiteral("--oauth needs --user ADDRESS");
+        QTest::newRow("password")
+            << QStringList{QStringLiteral("x"),      QStringLiteral("--oauth"),
+                           QStringLiteral("google"), id,
+                           QStringLiteral("i"),      QStringLiteral("--user"),
+                           QStringLiteral("a@b.c"),  QStringLiteral("--password-stdin")}
+            << QStringLiteral("an OAuth account has no password");
+        QTest::newRow("microsoft takes no oauthbearer")
+            << QStringList{QStringLiteral("x"),           QStringLiteral("--oauth"),
+                           QStringLiteral("microsoft"),   id,
+                           QStringLiteral("i"),           QStringLiteral("--auth"),
+                           QStringLiteral("oauthbearer"), QStringLiteral("--user"),
+                           QStringLiteral("a@b.c")}
+            << QStringLiteral("takes XOAUTH2");
+        QTest::newRow("custom without endpoints")
+            << QStringList{QStringLiteral("x"),      QStringLiteral("--oauth"),
+                           QStringLiteral("custom"), id,
+                           QStringLiteral("i"),      QStringLiteral("--host"),
+                           QStringLiteral("h"),      QStringLiteral("--user"),
+                           QStringLiteral("a@b.c")}
+            << QStringLiteral("--oauth custom:");
+        QTest::newRow("custom over plain http elsewhere")
+            << QStringList{QStringLiteral("x"),
+                           QStringLiteral("--oauth"),
+                           QStringLiteral("custom"),
+                           id,
+                           QStringLiteral("i"),
+                           QStringLiteral("--host"),
+                           QStringLiteral("h"),
+                           QStringLiteral("--user"),
+                           QStringLiteral("a@b.c"),
+                           QStringLiteral("--oauth-authorize-url"),
+                           QStringLiteral("http://idp.example/authorize"),
+                           QStringLiteral("--oauth-token-url"),
+                           QStringLiteral("https://idp.example/token"),
+                           QStringLiteral("--oauth-scope"),
+                           QStringLiteral("smtp")}
+            << QStringLiteral("--oauth custom:");
+    }
+    void addOAuthRefusals()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, words);
+        const CommandRun r = f->run<AccountAdd>(args);
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(QString::fromUtf8(r.err).contains(words), r.why());
+        QVERIFY(f->open()->accounts()->list().isEmpty());
+    }
+
+    // Outpost has no client id of its own: without the build's or the user's, it says how to
+    // get one instead of borrowing another application's.
+    void addOAuthWithoutAnyClientId()
+    {
+        if (oauthProviderPreset(QStringLiteral("microsoft"))->clientId.isEmpty()) {
+            const CommandRun r = f->run<AccountAdd>(
+                {QStringLiteral("ms"), QStringLiteral("--oauth"), QStringLiteral("microsoft"),
+                 QStringLiteral("--user"), QStringLiteral("alice@outlook.com")});
+            QVERIFY2(r.is(Result::Usage), r.why());
+            QVERIFY2(r.err.contains("has no client id for Microsoft"), r.why());
+            QVERIFY2(r.err.contains("--oauth-client-id"), r.why());
+        }
+    }
+
+    // `account login` needs an OAuth account; without a keychain it says so and names the file.
+    void loginRefusals()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("plain")).is(Result::Ok));
+        CommandRun r = f->run<AccountLogin>({QStringLiteral("plain")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("does not sign in with OAuth"), r.why());
+        r = f->run<AccountLogin>({QStringLiteral("nobody")});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
     }
 
     void listShowsTheDefaultAndPausedAccounts()

@@ -356,6 +356,73 @@ private slots:
         QTEST(d.update.detail, "detail");
     }
 
+    // An OAuth access token refused by the server (RFC 7628 §3.2.3) the first time: the
+    // message goes again at once with a new token, uncounted, for the one the session tried
+    // and for those the pool gave up on with it; a second refusal (tokenRefused false) pauses.
+    void tokenRefused_data()
+    {
+        QTest::addColumn<bool>("notAttempted");
+        QTest::addColumn<bool>("tokenRefused");
+        QTest::addColumn<MessageState>("state");
+        QTest::addColumn<HistoryEvent>("event");
+        QTest::addColumn<NextAttempt>("next");
+        QTest::addColumn<bool>("pause");
+        QTest::newRow("refused once: again now, uncounted")
+            << false << true << MessageState::Queued << HistoryEvent::TokenRefused
+            << NextAttempt::Now << false;
+        QTest::newRow("its neighbour in the pool: the same")
+            << true << true << MessageState::Queued << HistoryEvent::TokenRefused
+            << NextAttempt::Now << false;
+        QTest::newRow("the new token refused too: paused")
+            << false << false << MessageState::Held << HistoryEvent::HeldAccountPaused
+            << NextAttempt::None << true;
+    }
+    void tokenRefused()
+    {
+        QFETCH(bool, notAttempted);
+        QFETCH(bool, tokenRefused);
+        ClaimedMessage c;
+        c.id = 7;
+        c.account = QStringLiteral("work");
+        c.recipients = kRecipients;
+        c.attempts = 2;
+        c.createdAt = QDateTime::fromMSecsSinceEpoch(kNow - kMinute, Qt::UTC);
+        TransactionResult tx;
+        tx.messageId = c.id;
+        tx.result = SmtpResult::failure(ErrorClass::Auth, QStringLiteral("refused"), reply(535));
+        tx.notAttempted = notAttempted;
+        OutcomeContext ctx;
+        ctx.now = QDateTime::fromMSecsSinceEpoch(kNow, Qt::UTC);
+        ctx.tokenRefused = tokenRefused;
+        const OutcomeDecision d = decideOutcome(tx, c, ctx);
+        QTEST(d.update.state, "state");
+        QTEST(d.update.event, "event");
+        QTEST(d.next, "next");
+        QTEST(d.pauseAccount, "pause");
+        if (tokenRefused) {
+            QCOMPARE(d.update.countAttempt, false);
+            QCOMPARE(d.update.nextAttemptAt, ctx.now);
+            QVERIFY(!d.notice);
+        }
+    }
+
+    // The provider refused the refresh token: the account needs the user, its messages wait.
+    void signInPausesTheAccount()
+    {
+        ClaimedMessage c;
+        c.id = 8;
+        c.recipients = kRecipients;
+        TransactionResult tx;
+        tx.messageId = c.id;
+        tx.result = SmtpResult::failure(ErrorClass::SignIn, QStringLiteral("invalid_grant"));
+        OutcomeContext ctx;
+        ctx.now = QDateTime::fromMSecsSinceEpoch(kNow, Qt::UTC);
+        const OutcomeDecision d = decideOutcome(tx, c, ctx);
+        QCOMPARE(d.update.state, MessageState::Held);
+        QVERIFY(d.pauseAccount);
+        QCOMPARE(errorClassName(ErrorClass::SignIn), QStringLiteral("sign-in"));
+    }
+
     void jitterScalesTheBackoff()
     {
         ClaimedMessage c;

@@ -1,0 +1,568 @@
+// OAuth 2.0 sign-in wired into accounts and sending, end to end: the `outpost` binary (and a
+// Service in this process where the test must act between two sessions) against
+// oauth_provider.py (our own authorization server, plain HTTP on 127.0.0.1) and Debian's
+// Dovecot submission server, whose oauth2 passdb checks every token at the provider's
+// introspection endpoint and relays what it accepts to an SMTP sink (smtpd.py). The test plays
+// the browser: it GETs the authorization URL `account login` prints and follows the provider's
+// redirect to the loopback listener. Root only (Dovecot switches users). Never sleeps.
+
+#include "RealServers.h"
+#include "ServerProcess.h"
+
+#include "accounts/AccountStore.h"
+#include "accounts/CredentialStore.h"
+#include "accounts/Settings.h"
+#include "outbox/Service.h"
+#include "storage/OutboxReader.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QUrlQuery>
+
+#include <memory>
+
+using namespace outpost;
+using namespace outpost::test;
+
+namespace {
+
+const QString kAccount = QStringLiteral("mail");
+const QString kUser = QStringLiteral("alice@example.org");
+
+/// oauth_provider.py over plain HTTP (allowed to a loopback address); first line: its port.
+class Provider
+{
+public:
+    bool start()
+    {
+        m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_process.start(QStringLiteral("/usr/bin/python3"),
+                        {sourceDir() + QStringLiteral("/tests/integration/oauth_provider.py")});
+        if (!m_process.waitForStarted(10000) || !m_process.waitForReadyRead(20000))
+            return false;
+        m_port = quint16(m_process.readLine().trimmed().toUInt());
+        return m_port != 0;
+    }
+    ~Provider()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    QString url(const QString &path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path);
+    }
+
+private:
+    QProcess m_process;
+    quint16 m_port = 0;
+};
+
+/// One HTTP answer the test's browser got.
+struct Page
+{
+    int status = 0;
+    QUrl location;
+    QByteArray body;
+};
+
+/// The test's browser: follows no redirect by itself.
+class Browser
+{
+public:
+    Page get(const QUrl &url) { return run(m_nam.get(request(url))); }
+    QJsonObject control(const QJsonObject &change, const QString &url)
+    {
+        QNetworkRequest r = request(QUrl(url));
+        r.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+        return QJsonDocument::fromJson(
+                   run(m_nam.post(r, QJsonDocument(change).toJson(QJsonDocument::Compact))).body)
+            .object();
+    }
+    QJsonObject state(const QString &url)
+    {
+        return QJsonDocument::fromJson(get(QUrl(url)).body).object();
+    }
+
+private:
+    static QNetworkRequest request(const QUrl &url)
+    {
+        QNetworkRequest r(url);
+        r.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                       QNetworkRequest::ManualRedirectPolicy);
+        r.setTransferTimeout(20000);
+        return r;
+    }
+    Page run(QNetworkReply *reply)
+    {
+        std::unique_ptr<QNetworkReply> owner(reply);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        if (!reply->isFinished())
+            done.wait(30000);
+        Page p;
+        p.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        p.location = reply->header(QNetworkRequest::LocationHeader).toUrl();
+        p.body = reply->readAll();
+        return p;
+    }
+    QNetworkAccessManager m_nam;
+};
+
+/// Dovecot's submission server by realservers/dovecot-submission.sh.
+class SubmissionServer
+{
+public:
+    bool start(const QString &introspectUrl, quint16 relayPort)
+    {
+        QString why;
+        const QString cache = realServerCache(&why);
+        if (cache.isEmpty()) {
+            m_error = why;
+            return false;
+        }
+        const QList<quint16> ports = freePorts(2);
+        if (ports.size() != 2)
+            return false;
+        m_port = ports[0];
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("OUTPOST_REALSERVERS"), cache);
+        env.insert(QStringLiteral("DOVECOT_INTROSPECT_URL"), introspectUrl);
+        env.insert(QStringLiteral("DOVECOT_RELAY_PORT"), QString::number(relayPort));
+        m_process.setProcessEnvironment(env);
+        m_process.start(
+            QStringLiteral("bash"),
+            {sourceDir() + QStringLiteral("/tests/integration/realservers/dovecot-submission.sh"),
+             m_dir.path(), QString::number(ports[0]), QString::number(ports[1])});
+        if (!m_process.waitForStarted(10000))
+            return false;
+        QElapsedTimer t;
+        t.start();
+        while (!m_process.canReadLine() && m_process.state() == QProcess::Running &&
+               t.elapsed() < 120000)
+            m_process.waitForReadyRead(1000);
+        if (m_process.readLine().trimmed() != "ready") {
+            m_process.waitForFinished(2000);
+            m_error = QString::fromUtf8(m_process.readAllStandardError());
+            return false;
+        }
+        return true;
+    }
+    QString error() const { return m_error; }
+    quint16 port() const { return m_port; }
+    /// Dovecot's log.
+    QByteArray log() const
+    {
+        QFile f(m_dir.filePath(QStringLiteral("dovecot.log")));
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+    ~SubmissionServer()
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return;
+        m_process.terminate();
+        if (!m_process.waitForFinished(15000)) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QProcess m_process;
+    quint16 m_port = 0;
+    QString m_error;
+};
+
+/// `outpost account login` running in the background, the URL it printed read as it comes.
+class Login
+{
+public:
+    void start(const QString &dataDir, const QStringList &extra)
+    {
+        m_process.setProcessEnvironment(cliEnvironment());
+        m_process.start(outpostBinary(),
+                        QStringList{QStringLiteral("--data-dir"), dataDir,
+                                    QStringLiteral("account"), QStringLiteral("login"), kAccount} +
+                            extra);
+        m_process.waitForStarted(10000);
+        m_process.closeWriteChannel();
+    }
+    /// The authorization URL it printed (the line starting with http), or empty.
+    QUrl authorizationUrl()
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 30000) {
+            while (m_process.canReadLine()) {
+                const QByteArray line = m_process.readLine().trimmed();
+                m_out += line + '\n';
+                if (line.startsWith("http"))
+                    return QUrl(QString::fromLatin1(line));
+            }
+            if (m_process.state() != QProcess::Running)
+                return {};
+            m_process.waitForReadyRead(1000);
+        }
+        return {};
+    }
+    /// Waits for the end: the exit code, -1 when it did not end in time.
+    int wait(int ms = 60000)
+    {
+        // It may have ended already, while the test's browser waited for its page.
+        if (m_process.state() != QProcess::NotRunning && !m_process.waitForFinished(ms))
+            return -1;
+        m_out += m_process.readAllStandardOutput();
+        m_err = m_process.readAllStandardError();
+        return m_process.exitCode();
+    }
+    QByteArray output() const { return m_out + "\nstderr: " + m_err; }
+    QByteArray err() const { return m_err; }
+    ~Login()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+    QByteArray m_err;
+};
+
+QByteArray message(const QByteArray &tag)
+{
+    return "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: " + tag +
+           "\r\nMessage-ID: <" + tag +
+           "@outpost.test>\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n\r\nbody\r\n";
+}
+
+/// The grant types of the token requests the provider saw, in order.
+QStringList grants(const QJsonObject &state)
+{
+    QStringList out;
+    for (const QJsonValue &v : state.value(QStringLiteral("grants")).toArray())
+        out << v.toString();
+    return out;
+}
+
+} // namespace
+
+class TestOAuthSend : public QObject
+{
+    Q_OBJECT
+
+private:
+    Provider m_provider;
+    SmtpServer m_sink;
+    std::unique_ptr<SubmissionServer> m_dovecot;
+    Browser m_browser;
+    QTemporaryDir m_data;
+
+    QString dir() const { return m_data.path(); }
+    QJsonObject control(const QJsonObject &change)
+    {
+        return m_browser.control(change, m_provider.url(QStringLiteral("/control")));
+    }
+    int tokenRequests() { return providerState().value(QStringLiteral("token_requests")).toInt(); }
+    QJsonObject providerState()
+    {
+        return m_browser.state(m_provider.url(QStringLiteral("/control")));
+    }
+    /// `account login` played through: the browser consents, the loopback gets the code.
+    /// Returns the exit code; `tamper` changes the state on the way back.
+    int signIn(QByteArray *output = nullptr, bool tamper = false)
+    {
+        Login login;
+        login.start(dir(), {QStringLiteral("--no-browser"), QStringLiteral("--token-file"),
+                            QStringLiteral("--timeout"), QStringLiteral("60")});
+        const QUrl authorize = login.authorizationUrl();
+        if (authorize.isEmpty()) {
+            login.wait();
+            if (output)
+                *output = login.output();
+            return -2;
+        }
+        const Page consent = m_browser.get(authorize);
+        QUrl back = consent.location;
+        if (tamper) {
+            QUrlQuery q(back);
+            q.removeAllQueryItems(QStringLiteral("state"));
+            q.addQueryItem(QStringLiteral("state"), QStringLiteral("not-the-state"));
+            back.setQuery(q);
+        }
+        m_browser.get(back);
+        const int code = login.wait();
+        if (output)
+            *output = login.output();
+        return code;
+    }
+    RunResult flush() { return runOutpost(dir(), {QStringLiteral("flush")}, {}, 120000); }
+    RunResult queue(const QByteArray &tag)
+    {
+        return runOutpost(dir(),
+                          {QStringLiteral("queue"), QStringLiteral("--eml"), QStringLiteral("-")},
+                          message(tag));
+    }
+    QString tokenFile() const
+    {
+        return dir() + QStringLiteral("/oauth/") + kAccount + QStringLiteral(".token");
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (geteuid() != 0)
+            QSKIP("Dovecot's submission server needs root (it switches users)");
+        QVERIFY(m_provider.start());
+        QVERIFY(m_sink.start({}));
+        m_dovecot = std::make_unique<SubmissionServer>();
+        QVERIFY2(m_dovecot->start(m_provider.url(QStringLiteral("/introspect")), m_sink.port()),
+                 qPrintable(m_dovecot->error()));
+        const RunResult added = runOutpost(dir(), {QStringLiteral("account"),
+                                                   QStringLiteral("add"),
+                                                   kAccount,
+                                                   QStringLiteral("--oauth"),
+                                                   QStringLiteral("custom"),
+                                                   QStringLiteral("--oauth-client-id"),
+                                                   QStringLiteral("outpost-test-client"),
+                                                   QStringLiteral("--oauth-authorize-url"),
+                                                   m_provider.url(QStringLiteral("/authorize")),
+                                                   QStringLiteral("--oauth-token-url"),
+                                                   m_provider.url(QStringLiteral("/token")),
+                                                   QStringLiteral("--oauth-revoke-url"),
+                                                   m_provider.url(QStringLiteral("/revoke")),
+                                                   QStringLiteral("--oauth-scope"),
+                                                   QStringLiteral("smtp offline_access"),
+                                                   QStringLiteral("--auth"),
+                                                   QStringLiteral("xoauth2"),
+                                                   QStringLiteral("--user"),
+                                                   kUser,
+                                                   QStringLiteral("--host"),
+                                                   QStringLiteral("localhost"),
+                                                   QStringLiteral("--port"),
+                                                   QString::number(m_dovecot->port()),
+                                                   QStringLiteral("--security"),
+                                                   QStringLiteral("starttls"),
+                                                   QStringLiteral("--ca-file"),
+                                                   SmtpServer::caPath(),
+                                                   QStringLiteral("--from"),
+                                                   kUser});
+        QVERIFY2(added.exitCode == 0, added.err.constData());
+        QVERIFY(added.out.contains("outpost account login mail"));
+    }
+
+    /// Before any sign-in a flush holds the message as "sign in again", asks nothing.
+    void notSignedInHolds()
+    {
+        QCOMPARE(queue("before-login").exitCode, 0);
+        const RunResult f = flush();
+        QCOMPARE(f.exitCode, 75);
+        QCOMPARE(grants(providerState()), QStringList());
+        const RunResult status =
+            runOutpost(dir(), {QStringLiteral("status"), QStringLiteral("--json")});
+        const QJsonObject root = QJsonDocument::fromJson(status.out).object();
+        const QJsonArray accounts = root.value(QStringLiteral("accounts")).toArray();
+        QCOMPARE(accounts.size(), 1);
+        const QJsonObject account = accounts.at(0).toObject();
+        QCOMPARE(account[QStringLiteral("needs_sign_in")].toBool(), true);
+        QVERIFY(runOutpost(dir(), {QStringLiteral("status")}).out.contains("sign in again"));
+    }
+
+    /// The first sign-in: PKCE, the code through the loopback, the refresh token in a file
+    /// only the user can read (no keychain here), the held message released and sent.
+    void firstSignInThenSend()
+    {
+        QByteArray out;
+        const int code = signIn(&out);
+        QVERIFY2(code == 0, out.constData());
+        QVERIFY2(out.contains("signed in"), out.constData());
+        QCOMPARE(grants(providerState()), QStringList{QStringLiteral("authorization_code")});
+        QFile token(tokenFile());
+        QVERIFY(token.exists());
+        QCOMPARE(token.permissions() &
+                     (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
+                 QFile::Permissions());
+        QVERIFY(token.open(QIODevice::ReadOnly));
+        const QByteArray refresh = token.readAll().trimmed();
+        QVERIFY(!refresh.isEmpty());
+
+        const RunResult f =
+            runOutpost(dir(), {QStringLiteral("flush"), QStringLiteral("--verbose")}, {}, 120000);
+        QVERIFY2(f.exitCode == 0, (f.out + f.err).constData());
+        QCOMPARE(deliveredIds(m_sink).value("before-login@outpost.test"), 1);
+        QCOMPARE(grants(providerState()), (QStringList{QStringLiteral("authorization_code"),
+                                                       QStringLiteral("refresh_token")}));
+        // The refresh token is in no log and not in the outbox database.
+        QVERIFY(!(f.out + f.err).contains(refresh));
+        QFile db(dir() + QStringLiteral("/outbox.sqlite"));
+        QVERIFY(db.open(QIODevice::ReadOnly));
+        QVERIFY(!db.readAll().contains(refresh));
+        QVERIFY2((f.out + f.err).contains("AUTH XOAUTH2 <redacted>") ||
+                     !(f.out + f.err).contains("AUTH XOAUTH2 "),
+                 (f.out + f.err).constData());
+    }
+
+    /// Access tokens live in memory only: the next flush (a new process, every token expired
+    /// meanwhile) refreshes once (with rotation: the file holds the new one) and sends.
+    void expiredBetweenFlushes()
+    {
+        const QByteArray before = [&] {
+            QFile f(tokenFile());
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        control({{QStringLiteral("expire_access"), true}});
+        QCOMPARE(queue("after-expiry").exitCode, 0);
+        const RunResult f = flush();
+        QVERIFY2(f.exitCode == 0, (f.out + f.err).constData());
+        QCOMPARE(deliveredIds(m_sink).value("after-expiry@outpost.test"), 1);
+        QCOMPARE(grants(providerState()).count(QStringLiteral("refresh_token")), 2);
+        QFile after(tokenFile());
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QVERIFY(after.readAll() != before); // rotated, and kept
+    }
+
+    /// 20 messages over a pool of 4 sessions: exactly one token request for all of them.
+    void twentyQueuedOneTokenRequest()
+    {
+        QCOMPARE(runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
+                                    QStringLiteral("--account"), kAccount,
+                                    QStringLiteral("pool.max_per_server"), QStringLiteral("4")})
+                     .exitCode,
+                 0);
+        QCOMPARE(runOutpost(dir(), {QStringLiteral("config"), QStringLiteral("set"),
+                                    QStringLiteral("--account"), kAccount,
+                                    QStringLiteral("pool.max_messages"), QStringLiteral("5")})
+                     .exitCode,
+                 0);
+        for (int i = 1; i <= 20; ++i)
+            QCOMPARE(queue("pool-" + QByteArray::number(i)).exitCode, 0);
+        const int before = tokenRequests();
+        const RunResult f = flush();
+        QVERIFY2(f.exitCode == 0, (f.out + f.err).constData());
+        const QHash<QByteArray, int> got = deliveredIds(m_sink);
+        for (int i = 1; i <= 20; ++i)
+            QCOMPARE(got.value("pool-" + QByteArray::number(i) + "@outpost.test"), 1);
+        QCOMPARE(tokenRequests(), before + 1);
+        // Four sessions at least (5 messages each), each authenticated with the one token.
+        QVERIFY(m_dovecot->log().count("method=XOAUTH2") >= 4);
+    }
+
+    /// The server refuses a token mid-way (revoked before its time): one refresh, the message
+    /// sent on a new session, the attempt not counted. A Service in this process, so that the
+    /// test can expire the token between two sessions.
+    void refusedMidSession()
+    {
+        MemoryCredentialStore credentials;
+        ServiceOptions o;
+        o.dataDir = dir();
+        o.credentials = &credentials;
+        o.singleInstance = false;
+        Service service(o);
+        QString error;
+        QVERIFY2(service.open(&error), qPrintable(error));
+        // One message per session: the second needs AUTH again.
+        QVERIFY(service.settings()->set(kAccount, QStringLiteral("pool.max_messages"),
+                                        QStringLiteral("1"), &error));
+        auto sendOne = [&](const QByteArray &tag) -> qint64 {
+            const Service::EnqueueResult r = service.enqueueRaw(kAccount, message(tag));
+            if (!r.ok())
+                return -1;
+            service.flush();
+            const qint64 id = r.id;
+            [&] {
+                QTRY_VERIFY_WITH_TIMEOUT(service.outbox()->summary(id)->state == MessageState::Sent,
+                                         60000);
+            }();
+            return id;
+        };
+        const int before = tokenRequests();
+        QVERIFY(sendOne("mid-1") > 0);
+        QCOMPARE(tokenRequests(), before + 1);
+        const qint64 refusedBefore = m_dovecot->log().count("auth failed");
+        control({{QStringLiteral("expire_access"), true}}); // the server now refuses it
+        const qint64 id = sendOne("mid-2");
+        QVERIFY(id > 0);
+        QCOMPARE(deliveredIds(m_sink).value("mid-2@outpost.test"), 1);
+        QCOMPARE(tokenRequests(), before + 2);
+        // Dovecot logs the refused session when it is closed.
+        QTRY_COMPARE_WITH_TIMEOUT(m_dovecot->log().count("auth failed"), refusedBefore + 1, 10000);
+        const auto summary = service.outbox()->summary(id);
+        QCOMPARE(summary->attempts, 1); // the refused session did not count
+        bool refusedNoted = false;
+        const std::optional<MessageRecord> record = service.outbox()->message(id);
+        QVERIFY(record);
+        for (const HistoryEntry &h : record->history)
+            refusedNoted = refusedNoted || h.event == HistoryEvent::TokenRefused;
+        QVERIFY(refusedNoted);
+        QVERIFY(!service.accounts()->isPaused(kAccount));
+        QSignalSpy down(&service, &Service::shutdownFinished);
+        service.shutdown(5000);
+        QVERIFY(down.wait(10000));
+    }
+
+    /// The refresh token revoked: the account needs attention, its messages held (no storm of
+    /// requests); signing in again releases them and they go.
+    void revokedHeldThenReleased()
+    {
+        control({{QStringLiteral("revoke_all"), true}});
+        QCOMPARE(queue("revoked-1").exitCode, 0);
+        QCOMPARE(queue("revoked-2").exitCode, 0);
+        const int before = tokenRequests();
+        const RunResult f = flush();
+        QCOMPARE(f.exitCode, 75);
+        QVERIFY2(f.err.contains("sign in again"), f.err.constData());
+        QCOMPARE(tokenRequests(), before + 1);
+        const RunResult list =
+            runOutpost(dir(), {QStringLiteral("list"), QStringLiteral("--state"),
+                               QStringLiteral("held"), QStringLiteral("--json")});
+        QCOMPARE(QJsonDocument::fromJson(list.out).array().size(), 2);
+        const RunResult again = flush(); // nothing asked while the account waits for the user
+        QCOMPARE(again.exitCode, 75);
+        QCOMPARE(tokenRequests(), before + 1);
+
+        QCOMPARE(signIn(), 0);
+        const RunResult sent = flush();
+        QVERIFY2(sent.exitCode == 0, (sent.out + sent.err).constData());
+        QCOMPARE(deliveredIds(m_sink).value("revoked-1@outpost.test"), 1);
+        QCOMPARE(deliveredIds(m_sink).value("revoked-2@outpost.test"), 1);
+    }
+
+    /// A browser that never comes back: a clean timeout, exit 75, nothing stored.
+    void browserNeverCompletes()
+    {
+        control({{QStringLiteral("authorize"), QStringLiteral("hang")}});
+        const QByteArray before = [&] {
+            QFile f(tokenFile());
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        }();
+        Login login;
+        login.start(dir(), {QStringLiteral("--no-browser"), QStringLiteral("--token-file"),
+                            QStringLiteral("--timeout"), QStringLiteral("2")});
+        const QUrl authorize = login.authorizationUrl();
+        QVERIFY(!authorize.isEmpty());
+        QCOMPARE(m_browser.get(authorize).status, 200); // a page that never redirects
+        QCOMPARE(login.wait(), 75);
+        QVERIFY2(login.err().contains("did not come back in time"), login.output().constData());
+        QFile f(tokenFile());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll(), before);
+        control({{QStringLiteral("authorize"), QStringLiteral("consent")}});
+    }
+
+    /// A redirect whose `state` is not the one sent: refused (77), no code exchanged.
+    void tamperedStateRefused()
+    {
+        const int before = tokenRequests();
+        QByteArray out;
+        QCOMPARE(signIn(&out, true), 77);
+        QVERIFY2(out.contains("state"), out.constData());
+        QCOMPARE(tokenRequests(), before);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOAuthSend)
+#include "tst_oauthsend.moc"
