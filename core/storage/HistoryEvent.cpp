@@ -33,6 +33,7 @@ constexpr EventName kNames[] = {
     {HistoryEvent::BackToDraft, "back-to-draft"},
     {HistoryEvent::EditedDraft, "edited-draft"},
     {HistoryEvent::EditedQueued, "edited-queued"},
+    {HistoryEvent::ContentDropped, "content-dropped"},
 };
 } // namespace
 

@@ -34,6 +34,8 @@ enum class HistoryEvent
     BackToDraft,            ///< "back-to-draft": taken back for editing
     EditedDraft,            ///< "edited-draft": replaced by an edited version, kept as a draft
     EditedQueued,           ///< "edited-queued": replaced by an edited version and queued
+    ContentDropped,         ///< "content-dropped": its bytes were dropped after
+                            ///< `retention.sent_days`; the detail holds that number of days
 };
 
 /// The stable stored name of `e` ("held-account-paused").
