@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
 #
-#   tests/bench/run.sh [flush|pool|quit|store|stall|startup|all]      (default: all)
+#   tests/bench/run.sh [flush|pool|quit|store|stall|startup|purge|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
 #          auto and off, pool default and one connection) against `smtp-source -d`; then
@@ -17,6 +17,12 @@
 #   startup  the desktop app (offscreen) from process start to the main window's first paint
 #          with an outbox of STARTUP_COUNT (100,000) messages, and its resident memory then
 #          (OUTPOST_STARTUP_PROBE=1 makes the app print both and quit); an empty outbox too.
+#
+#   purge  PURGE_COUNT (10,000) messages of PURGE_SIZE (100 KB) sent 40 days ago: the file's
+#          size before and after `outpost purge` (which returns the free pages to the disk)
+#          and its time; then the same outbox under retention (retention.sent_days 30) as the
+#          app runs it on its storage thread: time, sizes, and the longest a write handed over
+#          every 5 ms meanwhile waited for that thread.
 #
 #   stall  the event-loop stall: 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
@@ -66,12 +72,14 @@ QUIT_SESSIONS=${QUIT_SESSIONS:-10}
 QUIT_REPEAT=${QUIT_REPEAT:-5}
 STALL_COUNT=${STALL_COUNT:-1000}
 STALL_ATTACH=${STALL_ATTACH:-102400}
+PURGE_COUNT=${PURGE_COUNT:-10000}
+PURGE_SIZE=${PURGE_SIZE:-102400}
 PY=/usr/bin/python3
 
 case "$WHAT" in
-flush | pool | quit | store | stall | startup | all) ;;
+flush | pool | quit | store | stall | startup | purge | all) ;;
 *)
-    echo "usage: $0 [flush|pool|quit|store|stall|startup|all]" >&2
+    echo "usage: $0 [flush|pool|quit|store|stall|startup|purge|all]" >&2
     exit 64
     ;;
 esac
@@ -372,6 +380,34 @@ bench_quit() {
     row "sessions closed by QUIT (worst round) / aborted (all)" "$(val quit_min_clean) / $(val quit_aborted)"
 }
 
+# ---- purge ---------------------------------------------------------------------
+bench_purge() {
+    local out dir t0 t1 size_before size_after
+    val() { echo "$out" | sed -n "s/^$1=//p"; }
+    mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+    log "purge: $PURGE_COUNT sent messages of $PURGE_SIZE B"
+    dir=$WORK/purge
+    "$BENCH" fill --data-dir "$dir" --count "$PURGE_COUNT" --size "$PURGE_SIZE" --batch 500 \
+        --sent-days-ago 40 >/dev/null
+    size_before=$(($(stat -c %s "$dir/outbox.sqlite") + $(stat -c %s "$dir/outbox.sqlite-wal" 2>/dev/null || echo 0)))
+    t0=$(now_ns)
+    outpost --data-dir "$dir" purge --before "$(date -u -d '30 days ago' +%Y-%m-%d)" >/dev/null
+    t1=$(now_ns)
+    size_after=$(($(stat -c %s "$dir/outbox.sqlite") + $(stat -c %s "$dir/outbox.sqlite-wal" 2>/dev/null || echo 0)))
+    row "outpost purge, $PURGE_COUNT sent x $PURGE_SIZE B" "$(ms "$t0" "$t1") ms" \
+        "file $(mib "$size_before") -> $(mib "$size_after")"
+    log "purge: retention of the same outbox on the storage thread"
+    rm -rf "$dir"
+    "$BENCH" fill --data-dir "$dir" --count "$PURGE_COUNT" --size "$PURGE_SIZE" --batch 500 \
+        --sent-days-ago 40 >/dev/null
+    out=$("$BENCH" retention --data-dir "$dir")
+    row "retention (bytes dropped), $(val retention_dropped) sent" "$(val retention_ms) ms" \
+        "file $(mib "$(val retention_bytes_before)") -> $(mib "$(val retention_bytes_after)")"
+    row "  longest wait of a write meanwhile ($(val retention_probes) probes)" \
+        "$(val retention_worst_write_wait_ms) ms"
+    rm -rf "$dir"
+}
+
 # ---- store ---------------------------------------------------------------------
 bench_store() {
     local out
@@ -522,6 +558,7 @@ quit) bench_quit ;;
 store) bench_store ;;
 stall) bench_stall ;;
 startup) bench_startup ;;
+purge) bench_purge ;;
 all)
     bench_flush
     bench_pool
@@ -529,6 +566,7 @@ all)
     bench_store
     bench_stall
     bench_startup
+    bench_purge
     ;;
 esac
 
