@@ -216,7 +216,9 @@ int cmdFill(const QStringList &args)
         const qint64 at = QDateTime::currentMSecsSinceEpoch() - days.toLongLong() * 86400000;
         s->storage()->writeNow([at](StorageWriter &w) {
             QSqlQuery q(w.db.db());
-            q.prepare(QStringLiteral("UPDATE messages SET state = 'sent', updated_at = ?"));
+            q.prepare(QStringLiteral(
+                "UPDATE messages SET state = 'sent', created_at = ?, updated_at = ?"));
+            q.addBindValue(at);
             q.addBindValue(at);
             if (!q.exec())
                 fail(QStringLiteral("marking sent: %1").arg(q.lastError().text()));
