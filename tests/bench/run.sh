@@ -22,7 +22,10 @@
 #          size before and after `outpost purge` (which returns the free pages to the disk)
 #          and its time; then the same outbox under retention (retention.sent_days 30) as the
 #          app runs it on its storage thread: time, sizes, and the longest a write handed over
-#          every 5 ms meanwhile waited for that thread.
+#          every 5 ms meanwhile waited for that thread. 6 Dec 2026, shared 2-core machine (load
+#          1.4-2): purge 5.9 s, 985.7 MiB -> 0.1 MiB; retention 6.3-10 s, 985.7 MiB -> 3.6 MiB
+#          (the 10,000 records and histories stay), longest write wait 0.53-0.67 s: the last
+#          job's checkpoint, which truncates the 1 GB file and its write-ahead log at once.
 #
 #   stall  the event-loop stall: 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
