@@ -1,6 +1,7 @@
 #include "DetailsDialog.h"
 
 #include "Icons.h"
+#include "SharedWords.h"
 #include "Words.h"
 #include "outbox/Service.h"
 #include "storage/Storage.h"
@@ -112,6 +113,8 @@ void DetailsDialog::reload()
     row(tr("Subject:"), rec->subject);
     row(tr("Message-ID:"), QString::fromUtf8(rec->messageId));
     row(tr("Size:"), Words::size(rec->size));
+    if (!rec->contentKept())
+        row(tr("Content:"), words::contentNotKept(*rec, words::Front::Window));
     row(tr("Created:"), when(rec->createdAt));
     if (rec->sendAt.isValid())
         row(tr("Send at:"), when(rec->sendAt));

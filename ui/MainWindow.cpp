@@ -462,63 +462,66 @@ QString MainWindow::diskFullText() const
 
 void MainWindow::deleteSelected()
 {
-    // The same rule as `outpost cancel` (OutboxWriter::cancel): a message not sent yet is
-    // deleted; a sent one is never removed (its record and history stay); one some recipients
-    // already got is kept as failed, its other recipients cancelled.
-    QList<qint64> withdraw;
-    int sent = 0;
+    // A message not sent yet is withdrawn as by `outpost cancel` (OutboxWriter::cancel):
+    // deleted, or kept as failed when some recipients already got it. A finished one (sent or
+    // failed) is deleted wholly, record and history too, as by `outpost purge`; the question
+    // names what goes.
+    QList<qint64> withdraw, finished;
+    int sent = 0, failed = 0;
     for (qint64 id : selectedIds()) {
         const auto s = m_service->outbox()->summary(id);
-        if (!s)
+        if (!s || s->state == MessageState::Sending)
             continue;
-        if (s->state == MessageState::Sent)
-            ++sent;
-        else if (s->state != MessageState::Sending)
+        if (s->state == MessageState::Sent || s->state == MessageState::Failed) {
+            finished << id;
+            ++(s->state == MessageState::Sent ? sent : failed);
+        } else {
             withdraw << id;
+        }
     }
-    if (withdraw.isEmpty()) {
-        if (sent > 0)
-            statusBar()->showMessage(
-                tr("Sent messages stay in the outbox as the record of what was sent; Delete "
-                   "withdraws only messages not sent yet."),
-                8000);
+    if (withdraw.isEmpty() && finished.isEmpty())
         return;
-    }
-    QString text = tr("Delete %n message(s) not sent yet from the outbox? This cannot be undone.",
-                      nullptr, int(withdraw.size()));
+    QStringList parts;
+    parts << tr("Delete %n message(s) from the outbox? This cannot be undone.", nullptr,
+                int(withdraw.size() + finished.size()));
+    if (!withdraw.isEmpty())
+        parts << tr("%n not sent yet will not be sent.", nullptr, int(withdraw.size()));
     if (sent > 0)
-        text += QLatin1Char(' ') +
-                tr("The %n sent message(s) in the selection stay as the record of what was sent.",
-                   nullptr, sent);
-    auto *box = new QMessageBox(QMessageBox::Question, tr("Delete messages"), text,
-                                QMessageBox::Yes | QMessageBox::No, this);
+        parts << tr("%n sent message(s) go with their record of who got them and their history.",
+                    nullptr, sent);
+    if (failed > 0)
+        parts << tr("%n failed message(s) go with their history.", nullptr, failed);
+    auto *box =
+        new QMessageBox(QMessageBox::Question, tr("Delete messages"), parts.join(QLatin1Char(' ')),
+                        QMessageBox::Yes | QMessageBox::No, this);
     box->setObjectName(QStringLiteral("deleteQuestion"));
     box->setDefaultButton(QMessageBox::No);
     box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this, box, withdraw](int) {
+    connect(box, &QMessageBox::finished, this, [this, box, withdraw, finished](int) {
         if (box->standardButton(box->clickedButton()) != QMessageBox::Yes)
             return;
-        m_service->act(
-            Service::UserAction::Cancel, withdraw, this, [this](const Service::ActionReport &r) {
-                if (r.kept > 0)
-                    statusBar()->showMessage(
-                        tr("%n message(s) kept as failed: some recipients already "
-                           "got them; the others were cancelled.",
-                           nullptr, r.kept),
-                        8000);
-                if (r.storage.isDiskFull()) {
-                    // Not SQLite's words: the sentence, in the banner and here.
-                    setDiskFull(r.storage);
-                    showError(tr("Delete"),
-                              words::diskFull(r.storage.freeBytes, words::Front::Window));
-                    return;
-                }
-                QStringList errors;
-                for (const auto &[id, why] : r.refused)
-                    errors << why;
-                if (!errors.isEmpty())
-                    showError(tr("Delete"), errors.join(QLatin1Char('\n')));
-            });
+        const auto report = [this](const Service::ActionReport &r) {
+            if (r.kept > 0)
+                statusBar()->showMessage(tr("%n message(s) kept as failed: some recipients "
+                                            "already got them; the others were cancelled.",
+                                            nullptr, r.kept),
+                                         8000);
+            if (r.storage.isDiskFull()) {
+                // Not SQLite's words: the sentence, in the banner and here.
+                setDiskFull(r.storage);
+                showError(tr("Delete"), words::diskFull(r.storage.freeBytes, words::Front::Window));
+                return;
+            }
+            QStringList errors;
+            for (const auto &[id, why] : r.refused)
+                errors << why;
+            if (!errors.isEmpty())
+                showError(tr("Delete"), errors.join(QLatin1Char('\n')));
+        };
+        if (!finished.isEmpty())
+            m_service->act(Service::UserAction::Delete, finished, this, report);
+        if (!withdraw.isEmpty())
+            m_service->act(Service::UserAction::Cancel, withdraw, this, report);
     });
     box->open();
 }
@@ -541,8 +544,8 @@ void MainWindow::updateActions()
                     s->state == MessageState::Held;
         anyHold |= s->state == MessageState::Queued || s->state == MessageState::Draft;
         anyRelease |= s->state == MessageState::Held || s->state == MessageState::Draft;
-        // As `outpost cancel`: a sent message stays as the record of what was sent.
-        anyDelete |= s->state != MessageState::Sending && s->state != MessageState::Sent;
+        // Withdraws what is not sent yet, deletes what is finished (see deleteSelected()).
+        anyDelete |= s->state != MessageState::Sending;
     }
     m_retry->setEnabled(anyRetry);
     m_hold->setEnabled(anyHold);
@@ -575,6 +578,10 @@ void MainWindow::applyToSelection(Service::UserAction action, const QString &wha
 
 bool MainWindow::exportMessage(qint64 id, const QString &path, QString *error)
 {
+    if (const auto s = m_service->outbox()->summary(id); s && !s->contentKept()) {
+        *error = words::contentNeededButDropped(words::Front::Window);
+        return false;
+    }
     const QByteArray data = m_service->outbox()->messageData(id);
     if (data.isEmpty()) {
         *error = tr("The message is no longer in the outbox.");
@@ -594,6 +601,9 @@ void MainWindow::exportSelected()
     if (ids.size() != 1)
         return;
     const auto s = m_service->outbox()->summary(ids.first());
+    if (s && !s->contentKept()) // asked before a file name is chosen in vain
+        return showError(tr("Export message"),
+                         words::contentNeededButDropped(words::Front::Window));
     QString name = s && !s->subject.trimmed().isEmpty() ? s->subject.trimmed()
                                                         : tr("message-%1").arg(ids.first());
     static const QRegularExpression unsafe(QStringLiteral("[\\\\/:*?\"<>|\\x00-\\x1f]"));

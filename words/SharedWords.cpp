@@ -197,6 +197,34 @@ QString sentToSome(int reached, int total, Front front)
                                   : Tr::tr("sent to %1 of %2 recipients").arg(reached).arg(total);
 }
 
+QString contentNotKept(const MessageSummary &m, Front front)
+{
+    if (m.contentKept())
+        return {};
+    const QString when =
+        front == Front::Window
+            ? QLocale().toString(m.contentDroppedAt.toLocalTime(), QLocale::ShortFormat)
+            : m.contentDroppedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    return front == Front::Window
+               ? Tr::tr("The content is no longer kept (dropped on %1, as sent messages keep it "
+                        "for the days of retention.sent_days); the record, recipients and "
+                        "history stay.")
+                     .arg(when)
+               : Tr::tr("no longer kept (dropped on %1 after retention.sent_days); the record, "
+                        "recipients and history stay")
+                     .arg(when);
+}
+
+QString contentNeededButDropped(Front front)
+{
+    return front == Front::Window
+               ? Tr::tr("The content of this message is no longer kept: sent messages keep it "
+                        "for the days of the retention.sent_days setting, then only their "
+                        "record, recipients and history stay.")
+               : Tr::tr("the content of this message is no longer kept (retention.sent_days); "
+                        "only its record, recipients and history stay");
+}
+
 QString refusedRecipients(const QList<RecipientRecord> &refused, Front front)
 {
     QStringList parts;
@@ -313,6 +341,11 @@ QString historyEvent(const HistoryEntry &h, Front front)
         return Tr::tr("edited and queued");
     case HistoryEvent::TokenRefused:
         return Tr::tr("the server refused the sign-in token; sent again with a new one");
+    case HistoryEvent::ContentDropped:
+        if (h.detail.isEmpty())
+            return Tr::tr("content no longer kept; record kept");
+        return Tr::tr("content no longer kept (sent more than %1 days before); record kept")
+            .arg(h.detail);
     }
     return h.detail;
 }

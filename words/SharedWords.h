@@ -51,6 +51,14 @@ QString scheduled(const MessageSummary &m, const QDateTime &now);
 /// state column) or "sent to 1 of 2 recipients" (the terminal, inside a sentence).
 QString sentToSome(int reached, int total, Front front);
 
+/// A sent message whose bytes were dropped after `retention.sent_days`: "The content is no
+/// longer kept (dropped on 2026-12-06 18:00); the record, recipients and history stay." (the
+/// window) or the terminal's lower-case clause; "" while the bytes are kept.
+QString contentNotKept(const MessageSummary &m, Front front);
+/// Why an action that needs a message's bytes (export, edit) is refused: they were dropped
+/// after `retention.sent_days`.
+QString contentNeededButDropped(Front front);
+
 /// The recipients refused for good with the server's words: the window one per line
 /// ("carol@example.net: 550 5.1.1 No such user"), the terminal on one line ("carol@example.net
 /// refused: 550 5.1.1 No such user; dave@…").

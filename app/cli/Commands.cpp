@@ -39,6 +39,7 @@ const QList<CommandEntry> &commands()
         entry<Daemon>("daemon"),
         entry<Status>("status"),
         entry<Salvage>("salvage"),
+        entry<Purge>("purge"),
         entry<Config>("config"),
     };
     return table;

@@ -256,6 +256,19 @@ private:
     std::unique_ptr<QLockFile> m_lock; ///< nobody writes while the salvage runs
 };
 
+/// `outpost purge [--before DATE] [--state sent|failed] [--dry-run] [--json]`: deletes whole
+/// finished messages (sent and failed; never queued, held, being sent or drafts) that reached
+/// their state before DATE (default: `retention.sent_days` days ago; refused when that is 0),
+/// in batches, then returns the free pages to the disk (cleanup::purgeNow()). Says what it
+/// removed and how the file's size changed; Ok (also when nothing matched), Usage for a bad
+/// option, TryLater when the outbox could not be written.
+class Purge : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+};
+
 /// The options of every `account` subcommand (one set, as the usage shows them).
 QList<QCommandLineOption> accountOptions();
 

@@ -3,6 +3,8 @@
 #include "FlushProgress.h"
 #include "SharedWords.h"
 
+#include "outbox/Retention.h"
+
 namespace outpost::cli {
 
 QString oneLine(QString v)
@@ -48,6 +50,9 @@ QString describeMessage(const MessageRecord &m)
             "have arrived already, and was sent again with the same Message-ID\n");
     if (m.dsn.isRequested())
         s += QStringLiteral("  DSN:        %1\n").arg(describeDsn(m.dsn));
+    if (!m.contentKept())
+        s += QStringLiteral("  Content:    %1\n")
+                 .arg(words::contentNotKept(m, words::Front::Terminal));
     s += QStringLiteral("  Recipients:\n");
     for (const RecipientRecord &r : m.recipients)
         s += QStringLiteral("    %1  %2  %3\n")
@@ -139,6 +144,36 @@ QString flushProgress(const FlushCounts &c, double perSecond)
 QString flushHandedOver()
 {
     return QStringLiteral("Handed over to the running Outpost: waiting for it to finish\u2026");
+}
+
+QString purgeReport(const CleanupReport &r, const PurgeFilter &filter, bool dryRun)
+{
+    const QString what = filter.sent && filter.failed ? QStringLiteral("sent or failed")
+                         : filter.sent                ? QStringLiteral("sent")
+                                                      : QStringLiteral("failed");
+    const QString before = filter.before.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    if (r.removed.isEmpty())
+        return QStringLiteral("nothing to remove: no message %1 before %2\n").arg(what, before);
+    int sent = 0, failed = 0;
+    qint64 content = 0;
+    for (const PurgedMessage &m : r.removed) {
+        ++(m.state == MessageState::Sent ? sent : failed);
+        if (m.contentKept)
+            content += m.size;
+    }
+    const QString counts = QStringLiteral("%1 sent, %2 failed").arg(sent).arg(failed);
+    if (dryRun)
+        return QStringLiteral("would remove %1 message(s) %2 before %3 (%4), with %5 of message "
+                              "content; nothing was changed (--dry-run)\n")
+            .arg(r.removed.size())
+            .arg(what, before, counts, words::size(content));
+    QString s = QStringLiteral("removed %1 message(s) %2 before %3 (%4): their content, record, "
+                               "recipients and history")
+                    .arg(r.removed.size())
+                    .arg(what, before, counts);
+    s += QStringLiteral("; the outbox file went from %1 to %2")
+             .arg(words::size(r.fileBytesBefore), words::size(r.fileBytesAfter));
+    return s + QStringLiteral("\n");
 }
 
 } // namespace outpost::cli

@@ -8,9 +8,18 @@
 
 #include <QString>
 
+namespace outpost {
+struct CleanupReport;
+}
+
 namespace outpost::cli {
 
 struct FlushCounts;
+
+/// What `outpost purge` did (or, with `dryRun`, would do): "removed 12 messages sent or failed
+/// before 2026-05-01 00:00 (10 sent, 2 failed); the outbox file went from 41.7 MB to 1.2 MB",
+/// or that there was nothing to remove. Ends with a line break.
+QString purgeReport(const CleanupReport &r, const PurgeFilter &filter, bool dryRun);
 
 /// `v` on one line: a line break (CR, LF, CRLF, U+0085, U+2028, U+2029) or a tab becomes a
 /// space, so a field from a message or a server cannot fake lines or columns of the text output.

@@ -56,6 +56,8 @@ inline constexpr SettingInfo kSettings[] = {
     {"chunking.chunk_size", "1048576", true, 512, 256LL * 1024 * 1024},
     {"pool.claim_ahead_bytes", "16777216", true, 0, 1LL << 40},
     {"dsn.notify", "default", false},
+    // Days a sent message keeps its bytes (0 = for ever; at most 100 years); a global setting.
+    {"retention.sent_days", "30", true, 0, 36500},
 };
 
 /// The entry of `key` in kSettings, or nullptr.

@@ -37,8 +37,9 @@ class Storage;
 /// | chunking             | auto = use CHUNKING/BDAT (RFC 3030) when offered; off|
 /// | chunking.chunk_size  | largest BDAT chunk (octets, 512 to 256 MiB)          |
 /// | pool.claim_ahead_bytes | octets of messages taken out of the outbox (marked `sending`) ahead
-/// of the wire (global) | | dsn.notify           | NOTIFY asked for messages queued without one
-/// (3461)  |
+/// of the wire (global) |
+/// | dsn.notify           | NOTIFY asked for messages queued without one (3461)  |
+/// | retention.sent_days  | days a sent message keeps its bytes (0 = for ever)   |
 ///
 /// Read from memory; a change is made in memory at once and written through the Storage (as
 /// AccountStore's: with a storage thread it returns before it is on disk, and one that cannot

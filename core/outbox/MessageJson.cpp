@@ -18,6 +18,7 @@ enum Field
     Account,
     Attempts,
     Class,
+    ContentDroppedAt,
     CreatedAt,
     Delivery,
     Dsn,
@@ -40,6 +41,7 @@ enum Field
 const char *const kKeys[FieldCount] = {"account",
                                        "attempts",
                                        "class",
+                                       "content_dropped_at",
                                        "created_at",
                                        "delivery",
                                        "dsn",
@@ -238,6 +240,8 @@ const QJsonObject &SummaryObjects::of(const MessageSummary &m)
     if (all || m.errorClass != p.errorClass)
         put(Class, m.errorClass == ErrorClass::None ? QJsonValue(QJsonValue::Null)
                                                     : word(errorClassName(m.errorClass)));
+    if (all || msOf(m.contentDroppedAt) != msOf(p.contentDroppedAt))
+        put(ContentDroppedAt, isoOrNull(m.contentDroppedAt));
     if (all || msOf(m.createdAt) != msOf(p.createdAt))
         put(CreatedAt, isoOrNull(m.createdAt));
     if (all || m.delivery() != p.delivery())

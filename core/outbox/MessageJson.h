@@ -27,7 +27,8 @@ QJsonValue delivery(Delivery d);
 /// One message as `outpost list --json` shows it: id, state, class, account, from, to,
 /// subject, attempts, created_at, send_at, next_attempt_at (queued only), last_reply,
 /// last_error, uncertain, size (octets), message_id, dsn, delivery (null, "complete" or
-/// "partial"), recipient_count, refused_recipients.
+/// "partial"), recipient_count, refused_recipients, content_dropped_at (when a sent message's
+/// bytes were dropped after `retention.sent_days`; null while they are kept).
 QJsonObject summary(const MessageSummary &m);
 
 /// summary() for one message after another, as `outpost list --json` writes them: one

@@ -3,6 +3,7 @@
 #include "Clock.h"
 #include "Connectivity.h"
 #include "Dispatcher.h"
+#include "Retention.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/OAuthAccount.h"
@@ -137,6 +138,7 @@ Service::~Service()
     finishCompositions();
     if (m_storage)
         m_storage->commitEnqueues();
+    m_retention.reset();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
     m_dispatcher.reset();
     m_transport.reset();
@@ -303,6 +305,10 @@ bool Service::open(QString *error)
         if (recovery.isDiskFull())
             m_storageProblem = recovery;
         m_dispatcher->start();
+        // The sender keeps the outbox from growing for ever: at start, then daily, on the
+        // storage thread after what is queued there now.
+        m_retention = std::make_unique<Retention>(m_storage.get(), m_settings.get(), m_clock);
+        m_retention->start();
     }
     return true;
 }
@@ -653,6 +659,9 @@ void Service::act(UserAction action, const QList<qint64> &ids, QObject *context,
                 case UserAction::Release:
                     ok = w.outbox.release(id, &error);
                     break;
+                case UserAction::Delete:
+                    ok = w.outbox.removeFinished(id, &error);
+                    break;
                 case UserAction::Cancel: {
                     bool deleted = false;
                     ok = w.outbox.cancel(id, &deleted, &error);
@@ -676,6 +685,8 @@ void Service::act(UserAction action, const QList<qint64> &ids, QObject *context,
          done](const ActionReport &r) {
             if (action == UserAction::Retry || action == UserAction::Release)
                 m_dispatcher->wake();
+            if (action == UserAction::Delete && r.done > 0 && m_retention)
+                m_retention->reclaim();
             if (done && (!guarded || guard))
                 done(r);
         });
@@ -697,6 +708,8 @@ void Service::shutdown(int deadlineMs)
 {
     if (m_dispatcher)
         m_dispatcher->stop();
+    if (m_retention)
+        m_retention->stop();
     if (m_server)
         m_server->close();
     if (!m_transport) {
@@ -747,7 +760,12 @@ void Service::handleRequest(const InstanceRequest &request, const RemoteReply &r
     switch (request.verb) {
     case InstanceVerb::Changed:
         // Another process changed the database (queue, retry, config): reread and reschedule.
-        m_settings->reload();
+        {
+            const QString before = m_settings->value({}, settingKey("retention.sent_days"));
+            m_settings->reload();
+            if (m_retention && m_settings->value({}, settingKey("retention.sent_days")) != before)
+                m_retention->run(); // a shorter retention applies now, not in a day
+        }
         m_storage->reader()->announce({{}, true}); // views reread what the other process changed
         m_accounts->reload();
         m_dispatcher->wake();

@@ -29,6 +29,7 @@ class OAuthTokenStore;
 class Database;
 class Dispatcher;
 class OutboxReader;
+class Retention;
 class Settings;
 class Storage;
 class Transport;
@@ -123,6 +124,9 @@ public:
     Transport *transport() const { return m_transport.get(); }
     /// What sends when.
     Dispatcher *dispatcher() const { return m_dispatcher.get(); }
+    /// Retention of sent messages' bytes and the return of free pages to the disk; nullptr in
+    /// a process that does not dispatch (short commands).
+    Retention *retention() const { return m_retention.get(); }
     /// Whether the network can be used.
     Connectivity *connectivity() const { return m_connectivity.get(); }
     /// Where passwords are kept.
@@ -234,6 +238,9 @@ public:
         Hold,    ///< OutboxWriter::hold()
         Release, ///< OutboxWriter::release()
         Cancel,  ///< OutboxWriter::cancel(): withdraw a message not sent yet
+        /// OutboxWriter::removeFinished(): delete a sent or failed message wholly (record and
+        /// history too); its free pages then go back to the disk (Retention::reclaim())
+        Delete,
     };
     /// What became of a user action.
     struct ActionReport
@@ -327,6 +334,7 @@ private:
     std::unique_ptr<Connectivity> m_connectivity;
     std::unique_ptr<Transport> m_transport;
     std::unique_ptr<Dispatcher> m_dispatcher;
+    std::unique_ptr<Retention> m_retention;
     QLocalServer *m_server = nullptr;
     DataDirCheck m_dataDir;
     bool m_lockedByOther = false;

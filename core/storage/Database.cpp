@@ -9,10 +9,12 @@
 #endif
 
 #include <QAtomicInt>
+
 #include <QFileInfo>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStringList>
+#include <algorithm>
 
 namespace outpost {
 
@@ -161,6 +163,14 @@ UPDATE messages SET
     refused_recipients = (SELECT COUNT(*) FROM recipients
                           WHERE recipients.message = messages.id AND recipients.state = 'failed');
 )sql",
+    // 4 -> 5: reserved for another change.
+    "SELECT 1;",
+    // 5 -> 6: when a sent message's bytes were dropped after `retention.sent_days` (ms since
+    // the epoch; 0 = its bytes are kept). Its record, recipients and history stay; only its
+    // message_data row goes.
+    R"sql(
+ALTER TABLE messages ADD COLUMN bytes_dropped_at INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 bool execScript(QSqlDatabase &db, const QString &script, QString *error, QSqlError *failure)
@@ -281,6 +291,16 @@ bool Database::open(const QString &path, QString *error, Access access)
         m_textIsUtf8 = q.exec(QStringLiteral("PRAGMA encoding")) && q.next() &&
                        q.value(0).toString() == QLatin1String("UTF-8");
         return true;
+    }
+    // A new file returns the pages that deleted messages leave to the disk on request
+    // (reclaimFreePages()). SQLite takes the mode only before the first table is made and
+    // before the switch to WAL writes the header; an older file is switched by a VACUUM
+    // (useIncrementalVacuum()), never here: open() runs on the thread that starts the app.
+    if (version == 0 && !q.exec(QStringLiteral("PRAGMA auto_vacuum = INCREMENTAL"))) {
+        m_openError = OpenError::Io;
+        *error = QStringLiteral("cannot configure %1: %2").arg(path, q.lastError().text());
+        close();
+        return false;
     }
     if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) ||
         !q.exec(QStringLiteral("PRAGMA synchronous=FULL")) ||
@@ -439,6 +459,82 @@ bool Database::migrate(QString *error)
         ++version;
     }
     return true;
+}
+
+FileSpace Database::fileSpace()
+{
+    FileSpace s;
+    QSqlQuery q(m_db);
+    const auto value = [&q](const char *pragma) {
+        return q.exec(QLatin1String(pragma)) && q.next() ? q.value(0).toLongLong() : -1;
+    };
+    s.pageSize = value("PRAGMA page_size");
+    s.pageCount = value("PRAGMA page_count");
+    s.freePages = value("PRAGMA freelist_count");
+    s.incrementalVacuum = value("PRAGMA auto_vacuum") == 2;
+    q.finish();
+    return s;
+}
+
+bool Database::useIncrementalVacuum(qint64 maxLiveBytes, bool *switched, QString *error)
+{
+    *switched = false;
+    const FileSpace s = fileSpace();
+    if (s.incrementalVacuum || s.pageSize <= 0 || s.liveBytes() > maxLiveBytes)
+        return true;
+    // VACUUM refuses to run while a statement of this connection is still open.
+    for (const auto &statement : std::as_const(m_statements))
+        statement->finish();
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("PRAGMA auto_vacuum = INCREMENTAL")) ||
+        !q.exec(QStringLiteral("VACUUM"))) {
+        *error = q.lastError().text();
+        return false;
+    }
+    *switched = true;
+    return true;
+}
+
+qint64 Database::reclaimFreePages(qint64 maxPages, QString *error)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(QStringLiteral("PRAGMA auto_vacuum")) || !q.next() || q.value(0).toInt() != 2)
+        return 0;
+    if (!q.exec(QStringLiteral("PRAGMA freelist_count")) || !q.next()) {
+        *error = q.lastError().text();
+        return -1;
+    }
+    const qint64 pages = std::min(maxPages, q.value(0).toLongLong());
+    if (pages <= 0)
+        return 0;
+    // `PRAGMA incremental_vacuum` moves one page per step of its statement and Qt steps a
+    // statement without result columns once: one execution per page, all in one transaction
+    // (one disk sync).
+    Transaction tx(m_db);
+    QSqlQuery v(m_db);
+    if (!tx.ok() || !v.prepare(QStringLiteral("PRAGMA incremental_vacuum"))) {
+        *error = v.lastError().text();
+        return -1;
+    }
+    for (qint64 i = 0; i < pages; ++i) {
+        if (!v.exec()) {
+            *error = v.lastError().text();
+            return -1;
+        }
+    }
+    v.finish();
+    if (!tx.commit()) {
+        *error = m_db.lastError().text();
+        return -1;
+    }
+    return pages;
+}
+
+void Database::checkpoint()
+{
+    QSqlQuery q(m_db);
+    q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    q.finish();
 }
 
 QSqlQuery &Database::statement(const QString &sql)

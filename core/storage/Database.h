@@ -12,6 +12,19 @@
 
 namespace outpost {
 
+/// How the outbox file's pages are used (SQLite's page_size, page_count, freelist_count).
+struct FileSpace
+{
+    qint64 pageSize = 0;            ///< bytes per page
+    qint64 pageCount = 0;           ///< pages in the file
+    qint64 freePages = 0;           ///< pages of the file that hold nothing (left by deletions)
+    bool incrementalVacuum = false; ///< `auto_vacuum = INCREMENTAL`: free pages can be returned
+    /// Bytes of the file in use (what a VACUUM copies).
+    qint64 liveBytes() const { return (pageCount - freePages) * pageSize; }
+    /// Bytes of free pages.
+    qint64 freeBytes() const { return freePages * pageSize; }
+};
+
 /// The outbox database: one SQLite file in the data directory, opened through Qt SQL
 /// (QSQLITE) in WAL mode with synchronous=FULL and a busy timeout. The schema version is kept
 /// in `PRAGMA user_version`; open() migrates one version at a time, each step inside its own
@@ -98,6 +111,25 @@ public:
     static bool isCorruption(const QSqlError &error);
     /// The file this connection is to.
     QString path() const { return m_path; }
+
+    /// The file's pages and free pages, read on this connection (-1 values when a read fails).
+    FileSpace fileSpace();
+    /// Switches a file made before `auto_vacuum = INCREMENTAL` (outboxes made by an older
+    /// Outpost) to it with a VACUUM, which rewrites the whole file (its live pages only): done
+    /// only when they are at most `maxLiveBytes`, else nothing happens (the file's free pages
+    /// are then reused by new messages but not returned). *switched says whether it ran.
+    /// False with *error when the VACUUM failed (a full disk: it needs room for a copy).
+    /// Blocks every other write for its duration: only on the storage thread or in a short
+    /// command, never on a thread that draws windows.
+    bool useIncrementalVacuum(qint64 maxLiveBytes, bool *switched, QString *error);
+    /// Returns up to `maxPages` free pages to the disk (`PRAGMA incremental_vacuum`, in one
+    /// transaction); the file shrinks by them at the next checkpoint. Returns how many, 0 when
+    /// the file does not use incremental vacuum or has none free, -1 with *error on failure.
+    qint64 reclaimFreePages(qint64 maxPages, QString *error);
+    /// Copies the write-ahead log into the file and truncates the log (`PRAGMA
+    /// wal_checkpoint(TRUNCATE)`), so that pages returned to the disk leave both files. Best
+    /// effort: while another connection reads an older snapshot it does what it can.
+    void checkpoint();
 
     /// The current schema version this build writes.
     static int schemaVersion();

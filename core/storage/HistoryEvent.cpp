@@ -34,6 +34,7 @@ constexpr EventName kNames[] = {
     {HistoryEvent::EditedDraft, "edited-draft"},
     {HistoryEvent::EditedQueued, "edited-queued"},
     {HistoryEvent::TokenRefused, "token-refused"},
+    {HistoryEvent::ContentDropped, "content-dropped"},
 };
 } // namespace
 

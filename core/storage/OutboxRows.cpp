@@ -19,13 +19,13 @@ const char kSummaryColumns[] =
     "CAST(to_text AS BLOB), CAST(subject AS BLOB), attempts, created_at, send_at, "
     "next_attempt_at, last_code, NULLIF(last_enhanced, ''), CAST(NULLIF(last_text, '') AS BLOB), "
     "message_id, uncertain, size, CAST(NULLIF(last_detail, '') AS BLOB), dsn_notify, dsn_ret, "
-    "dsn_envid, held_by_account, recipient_count, refused_recipients, "
+    "dsn_envid, held_by_account, recipient_count, refused_recipients, bytes_dropped_at, "
     "CASE WHEN state = 'sent' THEN updated_at END";
 const char kSummaryColumnsAsText[] =
     "id, account, state, NULLIF(error_class, ''), from_text, to_text, subject, attempts, "
     "created_at, send_at, next_attempt_at, last_code, NULLIF(last_enhanced, ''), "
     "NULLIF(last_text, ''), message_id, uncertain, size, NULLIF(last_detail, ''), dsn_notify, "
-    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients, "
+    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients, bytes_dropped_at, "
     "CASE WHEN state = 'sent' THEN updated_at END";
 
 /// A text column read as its UTF-8 bytes (see kSummaryColumns), or as text; empty for NULL.
@@ -85,7 +85,8 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.heldByAccount = q.value(21).toBool();
     m.recipientCount = q.value(22).toInt();
     m.refusedRecipients = q.value(23).toInt();
-    m.sentAt = fromMs(q.value(24).toLongLong());
+    m.contentDroppedAt = fromMs(q.value(24).toLongLong());
+    m.sentAt = fromMs(q.value(25).toLongLong());
     return m;
 }
 

@@ -91,6 +91,12 @@ struct MessageSummary
     /// Recipients in state `failed`: in a `sent` message exactly those the server refused for
     /// good, which makes the delivery partial.
     int refusedRecipients = 0;
+    /// When the message's bytes were dropped after `retention.sent_days` (invalid: they are
+    /// kept). Its record, recipients and history stay; what needs the bytes (export) cannot be
+    /// done any more.
+    QDateTime contentDroppedAt;
+    /// True while the message's bytes are stored.
+    bool contentKept() const { return !contentDroppedAt.isValid(); }
 
     /// Complete or Partial for a `sent` message, None otherwise.
     Delivery delivery() const
@@ -173,6 +179,24 @@ struct DeliveryUpdate
     QString server;
     QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
     QStringList notes;                 ///< for the history entry (transactionNoteName()s)
+};
+
+/// A message removed by OutboxWriter::purge() (or that it would remove).
+struct PurgedMessage
+{
+    qint64 id = 0;
+    MessageState state = MessageState::Sent; ///< sent or failed
+    qint64 size = 0;                         ///< octets of the message (its bytes, when kept)
+    bool contentKept = true;                 ///< its bytes were still stored
+};
+
+/// What OutboxWriter::purge() removes: finished messages (sent, failed) that reached their
+/// state before a time.
+struct PurgeFilter
+{
+    QDateTime before;   ///< messages sent or failed before this time
+    bool sent = true;   ///< include `sent` messages
+    bool failed = true; ///< include `failed` messages
 };
 
 /// What one write changed, for those who show the outbox (messageChanged / messagesReset).

@@ -650,6 +650,146 @@ bool OutboxWriter::remove(qint64 id, QString *error)
     return ok;
 }
 
+namespace {
+/// The time a finished message reached its state (updated_at; created_at for a row that
+/// never had one).
+const char kFinishedAt[] = "MAX(updated_at, created_at)";
+
+/// "1,2,3" for an IN (...) list of message ids (integers: nothing to quote).
+QString idList(const QList<qint64> &ids)
+{
+    QStringList parts;
+    parts.reserve(ids.size());
+    for (qint64 id : ids)
+        parts << QString::number(id);
+    return parts.join(QLatin1Char(','));
+}
+} // namespace
+
+int OutboxWriter::dropSentContent(const QDateTime &sentBefore, int days, int limit, QString *error)
+{
+    // The choice and the change in one transaction: another process cannot change a chosen
+    // message in between.
+    Transaction tx(m_db->db());
+    QSqlQuery q(m_db->db());
+    q.prepare(QStringLiteral("SELECT id FROM messages WHERE state = 'sent' AND bytes_dropped_at "
+                             "= 0 AND %1 < ? ORDER BY id LIMIT ?")
+                  .arg(QLatin1String(kFinishedAt)));
+    q.addBindValue(toMs(sentBefore));
+    q.addBindValue(limit);
+    QList<qint64> ids;
+    if (!q.exec()) {
+        *error = q.lastError().text();
+        return -1;
+    }
+    while (q.next())
+        ids << q.value(0).toLongLong();
+    q.finish();
+    if (ids.isEmpty())
+        return 0;
+    const qint64 now = m_clock->nowMs();
+    const QString in = idList(ids);
+    QSqlQuery d(m_db->db());
+    QSqlQuery u(m_db->db());
+    u.prepare(QStringLiteral("UPDATE messages SET bytes_dropped_at = ? WHERE id IN (%1) AND "
+                             "state = 'sent'")
+                  .arg(in));
+    u.addBindValue(now);
+    QSqlQuery hq(m_db->db());
+    hq.prepare(QLatin1String(kInsertHistory));
+    bool ok = tx.ok() &&
+              d.exec(QStringLiteral("DELETE FROM message_data WHERE id IN (%1)").arg(in)) &&
+              u.exec();
+    HistoryEntry h;
+    h.at = fromMs(now);
+    h.event = HistoryEvent::ContentDropped;
+    h.detail = QString::number(days);
+    for (qint64 id : std::as_const(ids)) {
+        if (!ok)
+            break;
+        ok = insertHistory(hq, id, h);
+    }
+    if (!ok || !tx.commit()) {
+        *error =
+            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        return -1;
+    }
+    notify(ids);
+    return int(ids.size());
+}
+
+QList<PurgedMessage> OutboxWriter::purge(const PurgeFilter &filter, int limit, bool dryRun,
+                                         QString *error)
+{
+    QStringList states;
+    if (filter.sent)
+        states << QStringLiteral("'sent'");
+    if (filter.failed)
+        states << QStringLiteral("'failed'");
+    if (states.isEmpty())
+        return {};
+    // The choice and the deletion in one transaction (see dropSentContent()).
+    Transaction tx(m_db->db());
+    QSqlQuery q(m_db->db());
+    q.prepare(QStringLiteral("SELECT id, state, size, bytes_dropped_at FROM messages WHERE state "
+                             "IN (%1) AND %2 < ? ORDER BY id LIMIT ?")
+                  .arg(states.join(QLatin1Char(',')), QLatin1String(kFinishedAt)));
+    q.addBindValue(toMs(filter.before));
+    q.addBindValue(limit);
+    if (!q.exec()) {
+        *error = q.lastError().text();
+        return {};
+    }
+    QList<PurgedMessage> out;
+    QList<qint64> ids;
+    while (q.next()) {
+        PurgedMessage m;
+        m.id = q.value(0).toLongLong();
+        messageStateFromName(q.value(1).toString(), &m.state);
+        m.size = q.value(2).toLongLong();
+        m.contentKept = q.value(3).toLongLong() == 0;
+        out << m;
+        ids << m.id;
+    }
+    q.finish();
+    if (dryRun || ids.isEmpty())
+        return out;
+    const QString in = idList(ids);
+    bool ok = tx.ok();
+    for (const char *sql :
+         {"DELETE FROM history WHERE message IN (%1)",
+          "DELETE FROM recipients WHERE message IN (%1)",
+          "DELETE FROM message_data WHERE id IN (%1)",
+          // The state is checked again: only finished messages ever go.
+          "DELETE FROM messages WHERE id IN (%1) AND state IN ('sent', 'failed')"}) {
+        QSqlQuery d(m_db->db());
+        ok = ok && d.exec(QString::fromLatin1(sql).arg(in));
+    }
+    if (!ok || !tx.commit()) {
+        *error =
+            QStringLiteral("could not write the outbox: %1").arg(m_db->db().lastError().text());
+        return {};
+    }
+    notify(ids);
+    return out;
+}
+
+bool OutboxWriter::removeFinished(qint64 id, QString *error)
+{
+    const auto s = m_reader.summary(id);
+    if (!s) {
+        *error = QStringLiteral("no message with id %1").arg(id);
+        return false;
+    }
+    if (s->state != MessageState::Sent && s->state != MessageState::Failed) {
+        *error = QStringLiteral("message %1 is %2, not sent or failed")
+                     .arg(id)
+                     .arg(messageStateName(s->state));
+        return false;
+    }
+    return remove(id, error);
+}
+
 bool OutboxWriter::cancel(qint64 id, bool *deleted, QString *error)
 {
     *deleted = false;

@@ -90,6 +90,23 @@ public:
     /// sent one, or an unknown id.
     bool takeBackToDraft(qint64 id, QString *error);
 
+    /// Retention (`retention.sent_days`): drops the bytes of up to `limit` sent messages that
+    /// were sent before `sentBefore` and still have them, oldest first, in one transaction:
+    /// their message_data rows go, `bytes_dropped_at` is set, and a "content-dropped" history
+    /// entry (detail: `days`) is added; record, recipients and history stay. Returns how many,
+    /// -1 with *error when it could not be written (nothing changed then).
+    int dropSentContent(const QDateTime &sentBefore, int days, int limit, QString *error);
+    /// `outpost purge`: deletes whole messages (record, recipients, history, bytes) that
+    /// `filter` selects — only `sent` and `failed` ones, never queued, held, being sent or
+    /// drafts — oldest first, at most `limit` of them (-1: all) in one transaction. With
+    /// `dryRun` nothing changes and the messages it would remove are returned. Returns what it
+    /// removed; *error is set (and nothing changed) when it could not be written.
+    QList<PurgedMessage> purge(const PurgeFilter &filter, int limit, bool dryRun, QString *error);
+    /// The window's Delete for a finished message: deletes a `sent` or `failed` message
+    /// wholly (record and history too). Refuses (false, *error) any other state: a message
+    /// not sent yet is withdrawn by cancel() instead.
+    bool removeFinished(qint64 id, QString *error);
+
     /// Fails every queued or held message of `account` (class local, `detail`, event
     /// FailedAccountRemoved) in one transaction, when the account is removed. Returns how many,
     /// -1 on failure.

@@ -37,8 +37,10 @@
 #include "accounts/CredentialStore.h"
 #include "accounts/Settings.h"
 #include "mime/MessageComposer.h"
+#include "outbox/Clock.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/MessageJson.h"
+#include "outbox/Retention.h"
 #include "outbox/Service.h"
 #include "smtp/Transport.h"
 #include "storage/Database.h"
@@ -46,6 +48,7 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFileInfo>
@@ -54,6 +57,7 @@
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QThread>
@@ -244,6 +248,20 @@ int cmdFill(const QStringList &args)
         done += n;
     }
     const qint64 ns = t.nsecsElapsed();
+    // --sent-days-ago N: every message as if sent N days ago (the purge and retention benches).
+    if (const QString days = arg(args, QStringLiteral("sent-days-ago")); !days.isEmpty()) {
+        const qint64 at = QDateTime::currentMSecsSinceEpoch() - days.toLongLong() * 86400000;
+        s->storage()->writeNow([at](StorageWriter &w) {
+            QSqlQuery q(w.db.db());
+            q.prepare(QStringLiteral(
+                "UPDATE messages SET state = 'sent', created_at = ?, updated_at = ?"));
+            q.addBindValue(at);
+            q.addBindValue(at);
+            if (!q.exec())
+                fail(QStringLiteral("marking sent: %1").arg(q.lastError().text()));
+            w.db.checkpoint();
+        });
+    }
     print(QStringLiteral("fill_count=%1").arg(count));
     print(QStringLiteral("fill_ms=%1").arg(fmt(double(ns) / 1e6)));
     print(QStringLiteral("fill_rate=%1").arg(fmt(rate(count, ns))));
@@ -1019,6 +1037,64 @@ int cmdStall(const QStringList &args)
 }
 } // namespace
 
+/// retention --data-dir D: one retention run (Retention on a storage thread, as in the app) over
+/// an outbox filled with `fill --sent-days-ago`, while a trivial write job is handed over every
+/// 5 ms: how long the run takes, the file's size before and after, and the longest a write
+/// waited for the storage thread meanwhile (what a claim or a new message would wait).
+int cmdRetention(const QStringList &args)
+{
+    const QString dir = arg(args, QStringLiteral("data-dir"));
+    if (dir.isEmpty())
+        fail(QStringLiteral("retention needs --data-dir"));
+    const QString path = QDir(dir).filePath(QStringLiteral("outbox.sqlite"));
+    Database db;
+    QString error;
+    if (!db.open(path, &error))
+        fail(error);
+    Storage storage(&db, SystemClock::instance());
+    if (!storage.useWorkerThread({}, &error))
+        fail(error);
+    Settings settings(&db, &storage);
+    Retention retention(&storage, &settings, SystemClock::instance());
+    const qint64 before = cleanup::fileBytes(path);
+    QElapsedTimer t;
+    t.start();
+    qint64 worstWaitNs = 0;
+    int probes = 0;
+    QTimer probe;
+    probe.setInterval(5);
+    QObject::connect(&probe, &QTimer::timeout, &probe, [&] {
+        const qint64 handed = t.nsecsElapsed();
+        storage.write([](StorageWriter &) {}, &probe,
+                      [&, handed] {
+                          worstWaitNs = std::max(worstWaitNs, t.nsecsElapsed() - handed);
+                          ++probes;
+                      });
+    });
+    CleanupReport report;
+    QEventLoop loop;
+    QObject::connect(&retention, &Retention::finished, &loop, [&](const CleanupReport &r) {
+        report = r;
+        loop.quit();
+    });
+    probe.start();
+    retention.run();
+    loop.exec();
+    const qint64 ns = t.nsecsElapsed();
+    probe.stop();
+    storage.drain();
+    if (!report.ok())
+        fail(report.error);
+    print(QStringLiteral("retention_dropped=%1").arg(report.contentDropped));
+    print(QStringLiteral("retention_ms=%1").arg(fmt(double(ns) / 1e6)));
+    print(QStringLiteral("retention_pages=%1").arg(report.pagesReturned));
+    print(QStringLiteral("retention_bytes_before=%1").arg(before));
+    print(QStringLiteral("retention_bytes_after=%1").arg(cleanup::fileBytes(path)));
+    print(QStringLiteral("retention_worst_write_wait_ms=%1").arg(fmt(double(worstWaitNs) / 1e6)));
+    print(QStringLiteral("retention_probes=%1").arg(probes));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     TimedApplication app(argc, argv);
@@ -1038,7 +1114,9 @@ int main(int argc, char **argv)
         return cmdStall(args);
     if (cmd == QLatin1String("search"))
         return cmdSearch(args);
+    if (cmd == QLatin1String("retention"))
+        return cmdRetention(args);
     fail(QStringLiteral(
-        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall|search [options] (see the "
+        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall|search|retention [options] (see the "
         "source)"));
 }

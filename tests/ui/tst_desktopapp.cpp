@@ -81,7 +81,8 @@ private slots:
     void diskFullBanner();
     void noticesBecomeNotifications();
     void mainWindowActions();
-    void deleteKeepsSentMessages();
+    void deleteAsksThenRemovesFinishedMessages();
+    void contentNoLongerKept();
     void exportAndDetails();
     void detailsOfAPartlySentMessage();
     void dropEmlFiles();
@@ -529,10 +530,10 @@ void TestDesktopApp::mainWindowActions()
     QCOMPARE(app->composeWindows().size(), 1);
 }
 
-void TestDesktopApp::deleteKeepsSentMessages()
+void TestDesktopApp::deleteAsksThenRemovesFinishedMessages()
 {
-    // Delete follows `outpost cancel`: a sent message is never removed (its record and
-    // history stay), one some recipients got is kept as failed, others are deleted.
+    // Delete withdraws what is not sent yet (as `outpost cancel`) and removes finished
+    // messages wholly (as `outpost purge`), after a question that names what goes.
     TrayController::setAvailableOverride(false);
     app = std::make_unique<DesktopApp>(f->service.get());
     app->start(false);
@@ -540,14 +541,27 @@ void TestDesktopApp::deleteKeepsSentMessages()
     const qint64 sent = queue(u"a@example.org"_s, u"sent"_s);
     const qint64 partly = queue(u"x@example.org, y@example.org"_s, u"partly"_s);
     const qint64 waiting = queue(u"c@example.org"_s, u"waiting"_s);
+    const qint64 failed = queue(u"d@example.org"_s, u"failed"_s);
+    const qint64 sent2 = queue(u"e@example.org"_s, u"sent too"_s);
     QString error;
-    DeliveryUpdate u;
-    u.id = sent;
-    u.state = MessageState::Sent;
-    u.reply = {250, "2.0.0", {"Ok: queued as S1"}};
-    u.event = HistoryEvent::Sent;
-    u.recipients = {{"a@example.org", MessageState::Sent, u.reply}};
-    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+    for (qint64 id : {sent, sent2}) {
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Sent;
+        u.reply = {250, "2.0.0", {"Ok: queued as S1"}};
+        u.event = HistoryEvent::Sent;
+        u.recipients = {
+            {id == sent ? "a@example.org" : "e@example.org", MessageState::Sent, u.reply}};
+        QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+                 qPrintable(error));
+    }
+    DeliveryUpdate fu;
+    fu.id = failed;
+    fu.state = MessageState::Failed;
+    fu.errorClass = ErrorClass::Permanent;
+    fu.reply = {550, "5.1.1", {"No such user"}};
+    fu.event = HistoryEvent::Failed;
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, fu, &error),
              qPrintable(error));
     DeliveryUpdate p;
     p.id = partly;
@@ -559,43 +573,57 @@ void TestDesktopApp::deleteKeepsSentMessages()
                     {"y@example.org", MessageState::Queued, {451, "4.2.0", {"Later"}}}};
     QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, p, &error),
              qPrintable(error));
-    QTRY_COMPARE(mw->model()->rowCount(), 3);
+    QTRY_COMPARE(mw->model()->rowCount(), 5);
 
-    // A sent message alone: Delete is disabled; the Delete key changes nothing.
+    // A sent message alone: Delete asks, naming what goes; No keeps it.
     QVERIFY(mw->selectMessage(sent));
-    QTRY_VERIFY(!mw->deleteAction()->isEnabled());
-    mw->table()->setFocus();
-    QTest::keyClick(mw->table(), Qt::Key_Delete);
-    mw->deleteAction()->trigger();
-    QVERIFY(!test::findMessageBox(u"deleteQuestion"_s));
-    QCOMPARE(f->service->outbox()->summary(sent)->state, MessageState::Sent);
-
-    // Sent and waiting selected: the question counts only the waiting one and says the sent
-    // one stays; only the waiting one is deleted.
-    const QModelIndex w = mw->model()->index(mw->model()->ensureRow(waiting), 0);
-    mw->table()->selectionModel()->select(w,
-                                          QItemSelectionModel::Select | QItemSelectionModel::Rows);
-    QCOMPARE(mw->selectedIds().size(), 2);
     QTRY_VERIFY(mw->deleteAction()->isEnabled());
     mw->deleteAction()->trigger();
     QMessageBox *box = nullptr;
     QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
-    QCOMPARE(box->text(),
-             u"Delete 1 message not sent yet from the outbox? This cannot be undone. The 1 "
-             "sent message in the selection stays as the record of what was sent."_s);
+    QCOMPARE(box->text(), u"Delete 1 message(s) from the outbox? This cannot be undone. 1 sent "
+                          "message(s) go with their record of who got them and their history."_s);
+    QCOMPARE(box->defaultButton(), box->button(QMessageBox::No));
+    test::clickButton(box, QMessageBox::No);
+    f->service->storage()->drain();
+    QVERIFY(f->service->outbox()->summary(sent));
+
+    // Yes removes it wholly: record, recipients and history.
+    mw->deleteAction()->trigger();
+    QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
     test::clickButton(box, QMessageBox::Yes);
     f->service->storage()->drain(); // the storage wrote it
-    QVERIFY(!f->service->outbox()->summary(waiting));
-    QCOMPARE(f->service->outbox()->summary(sent)->state, MessageState::Sent);
-    QTRY_COMPARE(mw->model()->rowCount(), 2);
+    QVERIFY(!f->service->outbox()->summary(sent));
+    QVERIFY(f->service->outbox()->recipients(sent).isEmpty());
+    QTRY_COMPARE(mw->model()->rowCount(), 4);
+
+    // Sent, failed and waiting selected: each kind named.
+    QVERIFY(mw->selectMessage(sent2));
+    for (qint64 id : {failed, waiting}) {
+        const QModelIndex i = mw->model()->index(mw->model()->ensureRow(id), 0);
+        mw->table()->selectionModel()->select(i, QItemSelectionModel::Select |
+                                                     QItemSelectionModel::Rows);
+    }
+    QCOMPARE(mw->selectedIds().size(), 3);
+    mw->deleteAction()->trigger();
+    QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
+    QCOMPARE(box->text(),
+             u"Delete 3 message(s) from the outbox? This cannot be undone. 1 not sent yet will "
+             "not be sent. 1 sent message(s) go with their record of who got them and their "
+             "history. 1 failed message(s) go with their history."_s);
+    test::clickButton(box, QMessageBox::Yes);
+    f->service->storage()->drain(); // the storage wrote it
+    for (qint64 id : {sent2, failed, waiting})
+        QVERIFY(!f->service->outbox()->summary(id));
+    QTRY_COMPARE(mw->model()->rowCount(), 1);
 
     // Some recipients got it: kept as failed, the others cancelled, and the window says so.
     QVERIFY(mw->selectMessage(partly));
     QTRY_VERIFY(mw->deleteAction()->isEnabled());
     mw->deleteAction()->trigger();
     QTRY_VERIFY((box = test::findMessageBox(u"deleteQuestion"_s)));
-    QCOMPARE(box->text(),
-             u"Delete 1 message not sent yet from the outbox? This cannot be undone."_s);
+    QCOMPARE(box->text(), u"Delete 1 message(s) from the outbox? This cannot be undone. 1 not "
+                          "sent yet will not be sent."_s);
     test::clickButton(box, QMessageBox::Yes);
     f->service->storage()->drain(); // the storage wrote it
     const auto kept = f->service->outbox()->message(partly);
@@ -607,6 +635,48 @@ void TestDesktopApp::deleteKeepsSentMessages()
     QCOMPARE(mw->statusBar()->currentMessage(),
              u"1 message kept as failed: some recipients already got it; the others were "
              "cancelled."_s);
+}
+
+void TestDesktopApp::contentNoLongerKept()
+{
+    // A sent message whose content retention dropped: the details say so, export refuses in
+    // plain words.
+    TrayController::setAvailableOverride(false);
+    app = std::make_unique<DesktopApp>(f->service.get());
+    app->start(false);
+    MainWindow *mw = app->mainWindow();
+    const qint64 id = queue(u"a@example.org"_s, u"old news"_s);
+    DeliveryUpdate u;
+    u.id = id;
+    u.state = MessageState::Sent;
+    u.reply = {250, "2.0.0", {"Ok"}};
+    u.event = HistoryEvent::Sent;
+    u.recipients = {{"a@example.org", MessageState::Sent, u.reply}};
+    QString error;
+    QVERIFY2(f->service->storage()->writeNow(&OutboxWriter::applyUpdate, u, &error),
+             qPrintable(error));
+    QCOMPARE(f->service->storage()->writeNow(&OutboxWriter::dropSentContent,
+                                             QDateTime::currentDateTimeUtc().addSecs(60), 30, 10,
+                                             &error),
+             1);
+    QTemporaryDir tmp;
+    QVERIFY(!mw->exportMessage(id, tmp.filePath(u"out.eml"_s), &error));
+    QCOMPARE(error, u"The content of this message is no longer kept: sent messages keep it for "
+                    "the days of the retention.sent_days setting, then only their record, "
+                    "recipients and history stay."_s);
+    QVERIFY(!QFile::exists(tmp.filePath(u"out.eml"_s)));
+
+    QTRY_VERIFY(mw->selectMessage(id));
+    mw->detailsAction()->trigger();
+    auto *dlg = mw->findChild<DetailsDialog *>();
+    QVERIFY(dlg);
+    const QList<QLabel *> labels = dlg->findChildren<QLabel *>();
+    const bool said = std::any_of(labels.cbegin(), labels.cend(), [](const QLabel *l) {
+        return l->text().startsWith(u"The content is no longer kept (dropped on "_s);
+    });
+    QVERIFY(said);
+    QCOMPARE(dlg->historyTable()->item(dlg->historyTable()->rowCount() - 1, 1)->text(),
+             u"content no longer kept (sent more than 30 days before); record kept"_s);
 }
 
 void TestDesktopApp::exportAndDetails()

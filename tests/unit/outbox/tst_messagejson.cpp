@@ -48,6 +48,8 @@ QJsonObject reference(const MessageSummary &m)
     o.insert(QStringLiteral("delivery"), delivery);
     o.insert(QStringLiteral("recipient_count"), m.recipientCount);
     o.insert(QStringLiteral("refused_recipients"), m.refusedRecipients);
+    // When a sent message's bytes were dropped (retention.sent_days), else null.
+    o.insert(QStringLiteral("content_dropped_at"), timeOrNull(m.contentDroppedAt));
     return o;
 }
 
@@ -158,6 +160,8 @@ private slots:
             }
             m.recipientCount = 1 + i % 3;
             m.refusedRecipients = i % 7 == 0 ? 0 : i % m.recipientCount;
+            if (i % 5 == 1)
+                m.contentDroppedAt = QDateTime::fromMSecsSinceEpoch(1700000000000 + i, Qt::UTC);
             messages << m;
         }
         json::SummaryObjects objects;

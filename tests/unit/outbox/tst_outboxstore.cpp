@@ -873,6 +873,7 @@ private slots:
         // Schema 2 had none of the columns of later schemas (their migrations add them).
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN recipient_count")));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN refused_recipients")));
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN bytes_dropped_at")));
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 2")));
         q = QSqlQuery();
         reopen();
@@ -1646,7 +1647,8 @@ private slots:
               "UPDATE recipients SET state = 'failed', code = 550 WHERE address = "
               "CAST('nobody@example.net' AS BLOB)",
               "ALTER TABLE messages DROP COLUMN recipient_count",
-              "ALTER TABLE messages DROP COLUMN refused_recipients", "PRAGMA user_version = 3"})
+              "ALTER TABLE messages DROP COLUMN refused_recipients",
+              "ALTER TABLE messages DROP COLUMN bytes_dropped_at", "PRAGMA user_version = 3"})
             QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
         q = QSqlQuery();
         reopen();
@@ -1674,7 +1676,8 @@ private slots:
               "UPDATE recipients SET state = 'failed', code = 550 WHERE address = "
               "CAST('nobody@example.net' AS BLOB)",
               "ALTER TABLE messages DROP COLUMN recipient_count",
-              "ALTER TABLE messages DROP COLUMN refused_recipients", "PRAGMA user_version = 3",
+              "ALTER TABLE messages DROP COLUMN refused_recipients",
+              "ALTER TABLE messages DROP COLUMN bytes_dropped_at", "PRAGMA user_version = 3",
               "PRAGMA wal_checkpoint(TRUNCATE)"})
             QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
         q = QSqlQuery();
