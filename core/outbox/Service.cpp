@@ -3,6 +3,7 @@
 #include "Clock.h"
 #include "Connectivity.h"
 #include "Dispatcher.h"
+#include "Outcome.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/SettingKeys.h"
@@ -253,7 +254,10 @@ bool Service::open(QString *error)
         // once, which the first session would otherwise spend on the thread that sends. A
         // process-wide initialisation, done by the storage thread while it is idle.
         m_storage->write([](StorageWriter &) { QSslSocket::supportsSsl(); });
-        m_recovered = m_storage->writeNow(&OutboxWriter::recoverInterrupted);
+        m_recovered = std::max(0, m_storage->writeNow([now = m_clock->now()](StorageWriter &w) {
+            return w.outbox.recoverInterrupted(
+                [&now](const InterruptedMessage &m) { return decideInterrupted(m, now); });
+        }));
         m_dispatcher->start();
     }
     return true;

@@ -120,6 +120,27 @@ void SmtpSession::phaseChanged(const SmtpTransaction &transaction)
     }
 }
 
+void SmtpSession::requestEndOfData(const SmtpTransaction &transaction)
+{
+    emit endOfDataAhead(transaction.result().messageId);
+}
+
+void SmtpSession::releaseEndOfData(qint64 messageId, bool recorded)
+{
+    if (!m_current || m_current->result().messageId != messageId ||
+        m_current->phase() != SmtpTransaction::Phase::SendingData)
+        return;
+    if (!recorded) {
+        emit logLine(QStringLiteral("-- the outbox could not record that the end of data may "
+                                    "go: the transaction is abandoned before it"));
+        failAndAbort(SmtpResult::failure(
+            ErrorClass::Network,
+            QStringLiteral("abandoned before the end of data: the outbox could not be written")));
+        return;
+    }
+    apply(m_current->releaseEndOfData());
+}
+
 QByteArray SmtpSession::heloName() const
 {
     // RFC 5321 §4.1.4: the FQDN, or an address literal when there is none. The local

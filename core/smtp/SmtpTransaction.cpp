@@ -325,6 +325,7 @@ SmtpTransaction::Step SmtpTransaction::handleReply(const SmtpReply &reply)
             setPhase(Phase::SendingData);
             m_expected = {Reply::DataEnd};
             m_channel.armTimer(m_config.dataBlockTimeoutMs);
+            askForEndOfData();
             return writeMore();
         }
         if (reply.code == 354) {
@@ -398,12 +399,33 @@ SmtpTransaction::Step SmtpTransaction::startData()
         m_wireOffset = 0;
         m_chunkLeft = 0;
         m_channel.armTimer(m_config.dataBlockTimeoutMs);
+        askForEndOfData();
         return writeMore();
     }
     m_expected = {Reply::Data};
     m_channel.sendCommand("DATA\r\n", {});
     m_channel.armTimer(m_config.commandTimeoutMs);
     return {};
+}
+
+void SmtpTransaction::askForEndOfData()
+{
+    if (!m_config.holdEndOfData)
+        return;
+    // Asked when the data begins, so that the owner's disk sync overlaps the data; only the
+    // end itself waits for it. The answer may come from inside this call.
+    m_endReleased = false;
+    m_endWaiting = false;
+    m_channel.requestEndOfData(*this);
+}
+
+SmtpTransaction::Step SmtpTransaction::releaseEndOfData()
+{
+    m_endReleased = true;
+    if (!m_endWaiting)
+        return {}; // the data is still going out (or this is an answer from inside the ask)
+    m_endWaiting = false;
+    return writeMore();
 }
 
 SmtpTransaction::Step SmtpTransaction::writeMore()
@@ -425,6 +447,10 @@ SmtpTransaction::Step SmtpTransaction::writeData()
             m_channel.writeOctets(m_wire.constData() + m_wireOffset, n);
             m_wireOffset += n;
         } else {
+            if (!m_endReleased) {
+                m_endWaiting = true; // releaseEndOfData() writes it
+                return {};
+            }
             m_channel.writeOctets(".\r\n", 3);
             m_wireOffset = total;
         }
@@ -455,6 +481,11 @@ SmtpTransaction::Step SmtpTransaction::writeBdat()
                 break; // lockstep: the previous chunk's reply first
             const qsizetype n = std::min(chunkSize, m_wire.size() - m_wireOffset);
             const bool last = m_wireOffset + n == m_wire.size();
+            if (last && !m_endReleased) {
+                // BDAT LAST is the end of data: it and its octets wait for releaseEndOfData().
+                m_endWaiting = true;
+                return {};
+            }
             m_channel.sendCommand("BDAT " + QByteArray::number(n) + (last ? " LAST" : "") + "\r\n",
                                   {});
             m_channel.log(QStringLiteral("C: <%1 octets>").arg(n));

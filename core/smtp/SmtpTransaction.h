@@ -103,6 +103,9 @@ public:
         /// `transaction` entered another phase (the session shows the running one's as its
         /// state).
         virtual void phaseChanged(const SmtpTransaction &transaction) = 0;
+        /// `transaction` began its data phase with SessionConfig::holdEndOfData: the end of
+        /// its data waits for releaseEndOfData(), which may come from inside this call.
+        virtual void requestEndOfData(const SmtpTransaction &transaction) = 0;
 
     protected:
         ~Channel() = default;
@@ -182,6 +185,13 @@ public:
     /// mark (in SendingData; else does nothing). The session calls it when bytes were
     /// written.
     Step writeMore();
+    /// Lets the end of the data (DATA's end marker, BDAT LAST and its octets) go on the wire
+    /// (SessionConfig::holdEndOfData). Writes it now when the rest of the data is out and
+    /// waits only for this; otherwise it goes when the data gets there. Returns what to do,
+    /// as writeMore() does.
+    Step releaseEndOfData();
+    /// True while the end of the data is written out and waits for releaseEndOfData().
+    bool endOfDataHeld() const { return m_endWaiting; }
     /// Forgets the replies still awaited: the session reads nothing more for this
     /// transaction (it is being ended or the connection is going away).
     void dropExpectedReplies() { m_expected.clear(); }
@@ -240,6 +250,8 @@ private:
     void sendRcpt();
     Step handleBdatReply(Reply what, const SmtpReply &reply);
     Step startData();
+    /// Entering the data phase: with holdEndOfData, asks the owner to release the end.
+    void askForEndOfData();
     Step writeData();
     Step writeBdat();
     /// Ends a transaction whose BDAT chunk was refused once every pipelined chunk reply is
@@ -266,6 +278,8 @@ private:
     bool m_envelopeSent = false;
     bool m_serverOpen = false; // the server holds this transaction open
     bool m_emptyBody = false;  // DATA got 354 with nothing accepted: ended by a bare end marker
+    bool m_endReleased = true; // the end of data may go (SessionConfig::holdEndOfData)
+    bool m_endWaiting = false; // everything but the end of data is out: waiting for release
     SmtpReply m_mailReply;
     qsizetype m_rcptIndex = 0;
     std::optional<SmtpReply> m_bdatRefusal; // the first 4xx/5xx to a BDAT chunk
