@@ -43,7 +43,7 @@ struct SessionConfig
     /// each written from the message bytes themselves, never copied into a chunk buffer.
     qsizetype chunkSize = qsizetype(settingDefault("chunking.chunk_size"));
     /// Holds the end of each message's data (DATA's end marker, BDAT LAST) until the owner
-    /// releases it: when the data phase begins the session emits endOfDataAhead(), and the end
+    /// releases it: when the data begins the session emits endOfDataAhead(), and the end
     /// goes only after SmtpSession::releaseEndOfData() (the outbox has recorded durably that
     /// the message may be sent from then on). Off: the end goes as soon as the data is out.
     bool holdEndOfData = false;

@@ -119,12 +119,12 @@ public:
     /// Drops the connection at once (RST where the OS does that). A running transaction ends
     /// with a Network result. Ends in closed(Aborted).
     void abort();
-    /// Answers endOfDataAhead() for message `messageId` (SessionConfig::holdEndOfData):
-    /// `recorded` true lets the end of its data go on the wire (now, if the rest is out);
-    /// false means the owner could not record that it may go, and the transaction is
-    /// abandoned without its end (the connection is aborted: class Network, never uncertain),
-    /// so the message is never taken by a server without the outbox knowing it may have been.
-    /// Does nothing when that message is no longer running here.
+    /// Answers endOfDataAhead() for message `messageId` (SessionConfig::holdEndOfData), running
+    /// or queued behind: `recorded` true lets the end of its data go on the wire (now, if the
+    /// rest is out, else when it is); false means the owner could not record that it may go,
+    /// and the transaction is abandoned where its end would go (the connection is aborted:
+    /// class Network, never uncertain), so no server takes the message without the outbox
+    /// knowing it may have. Does nothing when that message is not on this session.
     void releaseEndOfData(qint64 messageId, bool recorded);
     /// Ends the session now without waiting for a reply that is due (an exit deadline): a
     /// running transaction ends with a Network result (uncertain after its end marker), then
@@ -148,8 +148,9 @@ signals:
     void logLine(const QString &line);
     /// state() changed to `state`.
     void stateChanged(outpost::SmtpSession::State state);
-    /// The data of message `messageId` has begun and, with SessionConfig::holdEndOfData, the
-    /// end of it waits for releaseEndOfData() (which may be called from a slot of this signal).
+    /// The data of message `messageId` began (354, or its first BDAT chunk) and, with
+    /// SessionConfig::holdEndOfData, the end of it waits for releaseEndOfData() (which may be
+    /// called from a slot of this signal).
     void endOfDataAhead(qint64 messageId);
 
 private:

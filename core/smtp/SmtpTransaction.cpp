@@ -412,20 +412,45 @@ void SmtpTransaction::askForEndOfData()
 {
     if (!m_config.holdEndOfData)
         return;
-    // Asked when the data begins, so that the owner's disk sync overlaps the data; only the
-    // end itself waits for it. The answer may come from inside this call.
+    // Asked when the data begins (354, or the first BDAT chunk), as late as the owner's disk
+    // sync can still overlap the data: only the end itself waits for it. Asking at the
+    // envelope would overlap a round trip more but would mark a message whose envelope is
+    // pipelined behind another's end marker, which a crash there cuts short before its data.
+    // The answer may come from inside this call.
+    if (m_endAsked)
+        return;
+    m_endAsked = true;
     m_endReleased = false;
     m_endWaiting = false;
     m_channel.requestEndOfData(*this);
 }
 
-SmtpTransaction::Step SmtpTransaction::releaseEndOfData()
+SmtpTransaction::Step SmtpTransaction::releaseEndOfData(bool recorded)
 {
+    if (!recorded) {
+        // The end may not go: abandon the transaction where it waits for it (now, or when the
+        // data gets there).
+        m_endRefused = true;
+        if (!m_endWaiting)
+            return {};
+        m_endWaiting = false;
+        return abandonBeforeEnd();
+    }
     m_endReleased = true;
     if (!m_endWaiting)
         return {}; // the data is still going out (or this is an answer from inside the ask)
     m_endWaiting = false;
     return writeMore();
+}
+
+SmtpTransaction::Step SmtpTransaction::abandonBeforeEnd()
+{
+    m_channel.log(QStringLiteral("-- the outbox could not record that the end of data may go: "
+                                 "the transaction is abandoned before it"));
+    return {Step::Kind::Abandon,
+            SmtpResult::failure(ErrorClass::Network,
+                                QStringLiteral("abandoned before the end of data: the outbox "
+                                               "could not be written"))};
 }
 
 SmtpTransaction::Step SmtpTransaction::writeMore()
@@ -448,6 +473,8 @@ SmtpTransaction::Step SmtpTransaction::writeData()
             m_wireOffset += n;
         } else {
             if (!m_endReleased) {
+                if (m_endRefused)
+                    return abandonBeforeEnd();
                 m_endWaiting = true; // releaseEndOfData() writes it
                 return {};
             }
@@ -483,6 +510,8 @@ SmtpTransaction::Step SmtpTransaction::writeBdat()
             const bool last = m_wireOffset + n == m_wire.size();
             if (last && !m_endReleased) {
                 // BDAT LAST is the end of data: it and its octets wait for releaseEndOfData().
+                if (m_endRefused)
+                    return abandonBeforeEnd();
                 m_endWaiting = true;
                 return {};
             }

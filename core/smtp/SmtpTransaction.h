@@ -136,6 +136,9 @@ public:
                               ///< then close without QUIT
             ProtocolError,    ///< a reply the protocol does not allow here: `result` (class
                               ///< Protocol) ends the transaction and the session
+            Abandon, ///< the end of data may not go (releaseEndOfData(false)): `result` ends
+                     ///< the transaction, and the session is aborted so that the server
+                     ///< drops the unfinished transaction
         };
         Kind kind = Kind::Continue;
         SmtpResult result;
@@ -185,11 +188,12 @@ public:
     /// mark (in SendingData; else does nothing). The session calls it when bytes were
     /// written.
     Step writeMore();
-    /// Lets the end of the data (DATA's end marker, BDAT LAST and its octets) go on the wire
-    /// (SessionConfig::holdEndOfData). Writes it now when the rest of the data is out and
-    /// waits only for this; otherwise it goes when the data gets there. Returns what to do,
+    /// Answers the ask for the end of the data (SessionConfig::holdEndOfData). `recorded`: the
+    /// end (DATA's end marker, BDAT LAST and its octets) may go; it is written now when the
+    /// rest of the data is out and waits only for this, else when the data gets there. Not
+    /// recorded: the transaction is abandoned there (Step::Kind::Abandon). Returns what to do,
     /// as writeMore() does.
-    Step releaseEndOfData();
+    Step releaseEndOfData(bool recorded);
     /// True while the end of the data is written out and waits for releaseEndOfData().
     bool endOfDataHeld() const { return m_endWaiting; }
     /// Forgets the replies still awaited: the session reads nothing more for this
@@ -250,8 +254,10 @@ private:
     void sendRcpt();
     Step handleBdatReply(Reply what, const SmtpReply &reply);
     Step startData();
-    /// Entering the data phase: with holdEndOfData, asks the owner to release the end.
+    /// The data begins: with holdEndOfData, asks the owner to release the end.
     void askForEndOfData();
+    /// The Abandon step: the end of data may not go.
+    Step abandonBeforeEnd();
     Step writeData();
     Step writeBdat();
     /// Ends a transaction whose BDAT chunk was refused once every pipelined chunk reply is
@@ -280,6 +286,8 @@ private:
     bool m_emptyBody = false;  // DATA got 354 with nothing accepted: ended by a bare end marker
     bool m_endReleased = true; // the end of data may go (SessionConfig::holdEndOfData)
     bool m_endWaiting = false; // everything but the end of data is out: waiting for release
+    bool m_endAsked = false;   // the owner was asked (once per transaction)
+    bool m_endRefused = false; // the owner could not record it: abandon at the end
     SmtpReply m_mailReply;
     qsizetype m_rcptIndex = 0;
     std::optional<SmtpReply> m_bdatRefusal; // the first 4xx/5xx to a BDAT chunk

@@ -412,7 +412,9 @@ void Transport::releaseEndOfData(qint64 messageId, bool recorded)
 {
     for (Server *s : std::as_const(m_servers)) {
         for (Slot *slot : std::as_const(s->members)) {
-            if (slot->session && slot->current && slot->current->request.message.id == messageId) {
+            if (slot->session &&
+                ((slot->current && slot->current->request.message.id == messageId) ||
+                 (slot->next && slot->next->request.message.id == messageId))) {
                 slot->session->releaseEndOfData(messageId, recorded);
                 return;
             }

@@ -101,7 +101,7 @@ signals:
     /// A protocol log line of `account`'s session `sessionId` (see SmtpSession::logLine).
     void logLine(const QString &account, int sessionId, const QString &line);
     void poolChanged();
-    /// The data of message `messageId` has begun on a session whose SessionConfig holds the
+    /// The data of message `messageId` began on a session whose SessionConfig holds the
     /// end of data (holdEndOfData): the end goes after releaseEndOfData(). May be answered from
     /// inside a slot.
     void endOfDataAhead(qint64 messageId);

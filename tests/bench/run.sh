@@ -21,7 +21,8 @@
 #   crash  duplicates after crashes: CRASH_COUNT (60) messages with a CRASH_ATTACH (270 KB)
 #          attachment to a real Postfix 3.7 (needs root), `outpost flush` killed with SIGKILL
 #          20-400 ms after each start and started again until a run ends by itself with
-#          everything sent. Counts the kills, the messages Postfix received twice (Message-IDs
+#          everything sent; CRASH_ROUNDS (10) such rounds, each with new messages, into one
+#          outbox (a round of 60 may end within two or three kills on a fast machine). Counts the kills, the messages Postfix received twice (Message-IDs
 #          in its Maildir), how many of those say uncertain ("may have been sent already"),
 #          messages marked uncertain that arrived once (false marks), and duplicates per 100
 #          kills. Not part of `all` (it takes minutes).
@@ -58,7 +59,7 @@
 # is only run, never built) whose `outpost flush` runs too in `flush`, right after this
 # build's, against the same servers: a before/after comparison in one run.
 # QUIT_REPEAT (5), STALL_COUNT (1000), STALL_ATTACH (102400), CRASH_COUNT (60), CRASH_ATTACH
-# (276480), CRASH_MIN_MS (20), CRASH_MAX_MS (400), CRASH_SEED (random).
+# (276480), CRASH_ROUNDS (10), CRASH_MIN_MS (20), CRASH_MAX_MS (400), CRASH_SEED (random).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -546,9 +547,17 @@ bench_crash() {
         outpost --data-dir "$dir" queue --account crash --to "bob$i@example.net" \
             --subject "crash $i" --body "message $i" --attach "$WORK/attachment.bin" >/dev/null
     done
-    local kills=0 runs=0 pid delay waited code=1 t0 t1
+    local kills=0 runs=0 pid delay waited code=1 t0 t1 round rounds=${CRASH_ROUNDS:-10}
     t0=$(now_ns)
-    while ((runs < 2000)); do
+    for ((round = 1; round <= rounds; round++)); do
+    if ((round > 1)); then
+        for ((i = 1; i <= n; i++)); do
+            outpost --data-dir "$dir" queue --account crash --to "bob$i@example.net" \
+                --subject "crash $round.$i" --body "message $round.$i" --attach "$WORK/attachment.bin" >/dev/null
+        done
+    fi
+    code=1
+    while ((runs < 2000 * round)); do
         runs=$((runs + 1))
         env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$OUTPOST" --data-dir "$dir" flush \
             >/dev/null 2>>"$WORK/crash-flush.err" &
@@ -568,10 +577,12 @@ bench_crash() {
         wait "$pid" || code=$?
         [ "$code" = 0 ] && break
     done
-    t1=$(now_ns)
     if [ "$code" != 0 ]; then
         outpost --data-dir "$dir" flush >/dev/null 2>>"$WORK/crash-flush.err" || true
     fi
+    done
+    t1=$(now_ns)
+    n=$((n * rounds))
     # Postfix delivers after it answered: wait (at most 120 s) until every message is there.
     local deadline=$((SECONDS + 120))
     while (($(cat "$REAL_DIR"/maildir/new/* 2>/dev/null | grep -ci '^message-id:') < n)) && ((SECONDS < deadline)); do

@@ -179,6 +179,7 @@ private slots:
         QVERIFY(!server.wire.contains("\r\n.\r\n"));
         QVERIFY(!server.wire.contains("LAST"));
         QCOMPARE(session.state(), SmtpSession::State::SendingData);
+        QVERIFY(server.wire.contains("MAIL FROM:<alice@example.org>"));
         QCOMPARE(finished.size(), 0);
 
         session.releaseEndOfData(7, true);
@@ -228,7 +229,7 @@ private slots:
         session.submit(message(9, 1000, "never taken"));
         QTRY_COMPARE_WITH_TIMEOUT(asked.size(), 1, 10000);
         session.releaseEndOfData(9, false);
-        QCOMPARE(finished.size(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
         const auto tx = finished.first().first().value<TransactionResult>();
         QCOMPARE(tx.result.errorClass, ErrorClass::Network);
         QVERIFY(!tx.endMarkerSent);
