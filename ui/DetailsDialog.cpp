@@ -95,9 +95,9 @@ void DetailsDialog::reload()
         m_form->addRow(label, v);
     };
     QString state = Words::stateOf(*rec);
-    if (rec->uncertain)
-        state += QLatin1Char(' ') + tr("(an earlier attempt may have been delivered)");
     row(tr("State:"), state);
+    if (rec->uncertain)
+        row(tr("Note:"), words::mayHaveBeenSent(words::Front::Window, true));
     if (rec->delivery() == Delivery::Partial) {
         // Who did not get it comes first: it is what the user must act on.
         QList<RecipientRecord> refused;
@@ -149,8 +149,10 @@ void DetailsDialog::reload()
     for (int i = 0; i < rec->history.size(); ++i) {
         const HistoryEntry &h = rec->history.at(i);
         QString event = Words::historyEvent(h);
-        if (h.uncertain)
-            event += QLatin1Char(' ') + tr("(delivery uncertain)");
+        if (h.uncertain && h.event != HistoryEvent::UncertainRequeued &&
+            h.event != HistoryEvent::RecoveredUncertain) // their words say so
+            event +=
+                QStringLiteral(" (%1)").arg(words::mayHaveBeenSent(words::Front::Window, false));
         m_history->setItem(i, 0, new QTableWidgetItem(when(h.at)));
         m_history->setItem(i, 1, new QTableWidgetItem(event));
         m_history->setItem(i, 2, new QTableWidgetItem(Words::errorClass(h.errorClass)));

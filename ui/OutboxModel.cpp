@@ -1,6 +1,7 @@
 #include "OutboxModel.h"
 
 #include "Icons.h"
+#include "SharedWords.h"
 #include "Words.h"
 
 #include <QElapsedTimer>
@@ -349,6 +350,9 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             if (s->state == MessageState::Queued && s->sendAt.isValid() &&
                 s->sendAt > QDateTime::currentDateTimeUtc())
                 text = tr("Scheduled");
+            if (s->uncertain)
+                text += QStringLiteral(" (%1)").arg(
+                    words::mayHaveBeenSent(words::Front::Window, false));
             return text;
         }
         case RecipientsColumn:
@@ -389,8 +393,10 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             const QString state = s->delivery() == Delivery::Partial
                                       ? Words::partialDelivery(*s, refusedOf(id))
                                       : Words::state(s->state);
-            return s->uncertain ? tr("%1 — delivery of an earlier attempt is uncertain").arg(state)
-                                : state;
+            return s->uncertain
+                       ? QStringLiteral("%1 \u2014 %2")
+                             .arg(state, words::mayHaveBeenSent(words::Front::Window, true))
+                       : state;
         }
         case RecipientsColumn:
             return s->toText;

@@ -298,7 +298,8 @@ QString historyEvent(const HistoryEntry &h, Front front)
     case HistoryEvent::DeferredUnreachable:
         return Tr::tr("deferred (server unreachable)");
     case HistoryEvent::UncertainRequeued:
-        return Tr::tr("delivery uncertain; queued again");
+        return Tr::tr("may have been sent already (the connection broke before the server's "
+                      "reply); queued again");
     case HistoryEvent::Expired:
         return Tr::tr("expired");
     case HistoryEvent::Failed:
@@ -328,7 +329,11 @@ QString historyEvent(const HistoryEntry &h, Front front)
         return Tr::tr("retry requested (schedule for %1 dropped)").arg(when);
     }
     case HistoryEvent::Recovered:
-        return Tr::tr("recovered");
+        return Tr::tr("queued again after Outpost stopped (the server had not been given the "
+                      "whole message)");
+    case HistoryEvent::RecoveredUncertain:
+        return Tr::tr("may have been sent already (Outpost stopped before the server's reply "
+                      "was recorded); queued again");
     case HistoryEvent::Interrupted:
         return Tr::tr("interrupted (Outpost quit)");
     case HistoryEvent::Cancelled:
@@ -348,6 +353,18 @@ QString historyEvent(const HistoryEntry &h, Front front)
             .arg(h.detail);
     }
     return h.detail;
+}
+
+QString mayHaveBeenSent(Front front, bool explained)
+{
+    if (!explained)
+        return Tr::tr("may have been sent already");
+    const QString why =
+        Tr::tr("an earlier attempt handed the whole message to the server, but its reply never "
+               "arrived or was never recorded (the connection broke, or Outpost stopped). It is "
+               "sent again with the same Message-ID, so a recipient may get it twice.");
+    return front == Front::Window ? Tr::tr("May have been sent already: %1").arg(why)
+                                  : Tr::tr("may have been sent already: %1").arg(why);
 }
 
 QString historyNote(const QString &note, Front front)

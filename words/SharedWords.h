@@ -75,6 +75,13 @@ QString partlySentLine(qint64 id, int reached, int total, const QList<RecipientR
 /// stored detail. Both front ends show the detail of other rows beside these words.
 QString historyEvent(const HistoryEntry &h, Front front);
 
+/// What an uncertain message (MessageSummary::uncertain) means: it "may have been sent already"
+/// (an earlier attempt handed the whole message to the server and its reply never arrived or
+/// was never recorded: the connection broke, or Outpost stopped), and it goes again with the
+/// same Message-ID. Without `explained` the short lower-case phrase for inside a line (`list`,
+/// a history row); with it the whole explanation (`show`, the window's details and tooltips).
+QString mayHaveBeenSent(Front front, bool explained);
+
 /// The sentence for a history note of an attempt (HistoryEntry::notes, e.g. "dsn-not-offered");
 /// an unknown note as it is.
 QString historyNote(const QString &note, Front front);

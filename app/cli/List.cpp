@@ -78,6 +78,10 @@ void List::run(const QStringList &args)
             QString outcome = words::lastOutcome(m, words::Front::Terminal);
             if (outcome.isEmpty())
                 outcome = words::scheduled(m, now);
+            if (m.uncertain) {
+                const QString note = words::mayHaveBeenSent(words::Front::Terminal, false);
+                outcome = outcome.isEmpty() ? note : outcome + QStringLiteral("; ") + note;
+            }
             c.write(Console::Stream::Out,
                     printable(QStringLiteral("%1\t%2\t%3\t%4\t%5\n")
                                   .arg(m.id)

@@ -45,9 +45,8 @@ QString describeMessage(const MessageRecord &m)
                       oneLine(words::refusedRecipients(refused, words::Front::Terminal)));
     }
     if (m.uncertain)
-        s += QStringLiteral(
-            "  Note:       the connection broke after the message was handed over; it may "
-            "have arrived already, and was sent again with the same Message-ID\n");
+        s += QStringLiteral("  Note:       %1\n")
+                 .arg(words::mayHaveBeenSent(words::Front::Terminal, true));
     if (m.dsn.isRequested())
         s += QStringLiteral("  DSN:        %1\n").arg(describeDsn(m.dsn));
     if (!m.contentKept())
@@ -71,8 +70,9 @@ QString describeMessage(const MessageRecord &m)
         else if (!h.detail.isEmpty() && h.event != HistoryEvent::RetryRequested &&
                  h.event != HistoryEvent::Unknown) // their words include the detail
             s += QStringLiteral(" (%1)").arg(oneLine(h.detail));
-        if (h.uncertain)
-            s += QStringLiteral(" (delivery uncertain)");
+        if (h.uncertain && h.event != HistoryEvent::UncertainRequeued &&
+            h.event != HistoryEvent::RecoveredUncertain) // their words say so
+            s += QStringLiteral(" (%1)").arg(words::mayHaveBeenSent(words::Front::Terminal, false));
         for (const QString &note : h.notes)
             s += QStringLiteral("; note: %1").arg(words::historyNote(note, words::Front::Terminal));
         s += QLatin1Char('\n');

@@ -82,6 +82,7 @@ Dispatcher::Dispatcher(Storage *storage, AccountStore *accounts, Settings *setti
         }
         writeUpdates(std::exchange(m_unwritten, {}));
     });
+    connect(m_transport, &Transport::endOfDataAhead, this, &Dispatcher::onEndOfDataAhead);
     connect(m_accounts, &AccountStore::changed, this, [this] { m_paused.reset(); });
     // Before anyone hears that the transport has shut down, every outcome is on disk.
     connect(m_transport, &Transport::shutdownFinished, this, &Dispatcher::commitPending);
@@ -632,6 +633,9 @@ void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
     r.limits.maxMessages = ms(settingKey("pool.max_messages"));
     r.limits.idleMs = ms(settingKey("pool.idle_ms"));
     r.limits.ratePerMinute = ms(settingKey("pool.rate_per_min"));
+    // The end of data waits until the outbox knows it may go (onEndOfDataAhead()): a crash
+    // after it then leaves the message marked "may have been sent already", never silent.
+    s.holdEndOfData = true;
     r.message.id = c.id;
     r.message.reversePath = c.reversePath;
     r.message.recipients = c.recipients;
@@ -741,6 +745,45 @@ void Dispatcher::startCommit()
     writeUpdates(updates);
 }
 
+void Dispatcher::onEndOfDataAhead(qint64 id)
+{
+    m_pendingMarks << id;
+    if (!m_markWriting)
+        startMarkCommit();
+}
+
+void Dispatcher::startMarkCommit()
+{
+    if (m_pendingMarks.isEmpty())
+        return;
+    m_markWriting = true;
+    // The accepted outcomes waiting for their group commit share this transaction and its disk
+    // sync: the marks cost the flush no extra sync, and those outcomes are durable sooner.
+    m_commitTimer.stop();
+    const QList<DeliveryUpdate> updates = std::exchange(m_pendingUpdates, {});
+    const QList<qint64> marks = std::exchange(m_pendingMarks, {});
+    writeThen(
+        [updates, marks](StorageWriter &w) {
+            QString error;
+            if (!w.outbox.applyUpdatesAndMarks(updates, marks, &error) && error.isEmpty())
+                error = QStringLiteral("could not write the outbox");
+            return error;
+        },
+        [this, marks, n = updates.size()](const QString &error) {
+            m_markWriting = false;
+            if (!error.isEmpty())
+                qWarning("outpost: could not record that the end of data of %lld message(s) "
+                         "may go (and %lld outcome(s)): %s",
+                         qint64(marks.size()), qint64(n), qPrintable(error));
+            // Unrecorded, the end never goes: the transaction is abandoned and retried later.
+            for (qint64 id : marks)
+                m_transport->releaseEndOfData(id, error.isEmpty());
+            if (n > 0)
+                scheduleDispatch();
+            startMarkCommit(); // the marks asked for meanwhile
+        });
+}
+
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
 {
     startCommit(); // outcomes reach the store in the order they happened
@@ -800,6 +843,7 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         return;
     const InFlight f = *it;
     m_inFlight.erase(it);
+    m_pendingMarks.removeAll(tx.messageId); // ended before its end of data was released
     const ClaimedMessage &c = f.message;
     ServerContact::Seen seen;
     if (serverContactOf(tx.result.errorClass, tx.notAttempted, &seen)) {

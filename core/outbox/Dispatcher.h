@@ -128,6 +128,13 @@ private:
     void onClaimed(const QList<ClaimedMessage> &claimed, bool more);
     /// Hands the pending accepted outcomes to the storage, in one transaction.
     void startCommit();
+    /// The data of message `id` began: its end waits until the outbox records durably that it
+    /// may go (OutboxWriter::markEndOfData()), so a crash from then on leaves it marked.
+    void onEndOfDataAhead(qint64 id);
+    /// Writes the end-of-data marks asked for (and the accepted outcomes waiting for their
+    /// group commit) in one transaction, then releases those ends; one such write at a time,
+    /// the marks asked for meanwhile share the next one.
+    void startMarkCommit();
     /// Makes every queued message due now (a write), then dispatches.
     void makeAllDue();
     /// Hands `job` to the storage, counted as busy until `done` ran with its result.
@@ -217,6 +224,8 @@ private:
     StorageError m_storageProblem;
     QTimer m_storageRetry;
     QTimer m_commitTimer;
+    QList<qint64> m_pendingMarks; // ends of data waiting for their mark to be written
+    bool m_markWriting = false;   // a mark write is with the storage
     bool m_claimPending = false;
     int m_writesPending = 0; // handed to the storage, completion not run yet
     bool m_dispatchPending = false;

@@ -184,4 +184,27 @@ OutcomeDecision decideOutcome(const TransactionResult &tx, const ClaimedMessage 
     return d;
 }
 
+Recovery decideInterrupted(const InterruptedMessage &m, const QDateTime &now)
+{
+    Recovery r;
+    r.state = MessageState::Queued;
+    r.nextAttemptAt = now; // the server was not the problem: due at once
+    if (m.endOfDataMayHaveGone) {
+        // The end of data may have reached the server, and its reply was never recorded: like
+        // a connection lost after the end marker, the same Message-ID goes again, and the
+        // message says it may have arrived twice.
+        r.countAttempt = true;
+        r.uncertain = true;
+        r.event = HistoryEvent::RecoveredUncertain;
+        return r;
+    }
+    // The end of data never went: the server dropped whatever it had of the transaction, and
+    // nothing was attempted as far as the recipients can tell. One neutral note says why the
+    // message is queued again; a message claimed and cut short at every restart keeps that
+    // one note instead of collecting one per restart.
+    if (m.lastEvent != HistoryEvent::Recovered)
+        r.event = HistoryEvent::Recovered;
+    return r;
+}
+
 } // namespace outpost

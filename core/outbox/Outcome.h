@@ -88,4 +88,18 @@ qint64 retryBackoffMs(int attempts, qint64 initialMs, qint64 maxMs);
 OutcomeDecision decideOutcome(const TransactionResult &tx, const ClaimedMessage &message,
                               const OutcomeContext &context);
 
+/// The rows of the outcome table for an attempt that never got its outcome because the
+/// process sending it ended (a crash, a kill, a power cut): what the next start does to a
+/// message it finds in `sending` (OutboxWriter::recoverInterrupted()). Pure, like
+/// decideOutcome(); `now` is the time of the start.
+///
+/// | found in `sending`                          | decision                                     |
+/// |---------------------------------------------|----------------------------------------------|
+/// | its end of data was cleared to go (marked)  | queued, due now, attempt counted, uncertain: |
+/// |                                             | "recovered-uncertain" (may have been sent)   |
+/// | not marked: the server cannot have taken it | queued, due now, attempt not counted; one    |
+/// |                                             | "recovered" note, none when the latest entry |
+/// |                                             | is already one (a claim cut short again)     |
+Recovery decideInterrupted(const InterruptedMessage &message, const QDateTime &now);
+
 } // namespace outpost

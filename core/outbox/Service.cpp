@@ -3,6 +3,7 @@
 #include "Clock.h"
 #include "Connectivity.h"
 #include "Dispatcher.h"
+#include "Outcome.h"
 #include "Retention.h"
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
@@ -297,11 +298,13 @@ bool Service::open(QString *error)
         // process-wide initialisation, done by the storage thread while it is idle.
         m_storage->write([](StorageWriter &) { QSslSocket::supportsSsl(); });
         StorageError recovery;
-        m_recovered = m_storage->writeNow([&recovery](StorageWriter &w) {
-            const int n = w.outbox.recoverInterrupted();
-            recovery = w.outbox.lastError();
-            return n;
-        });
+        m_recovered =
+            std::max(0, m_storage->writeNow([&recovery, now = m_clock->now()](StorageWriter &w) {
+                const int n = w.outbox.recoverInterrupted(
+                    [&now](const InterruptedMessage &m) { return decideInterrupted(m, now); });
+                recovery = w.outbox.lastError();
+                return n;
+            }));
         if (recovery.isDiskFull())
             m_storageProblem = recovery;
         m_dispatcher->start();

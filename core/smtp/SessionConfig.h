@@ -42,6 +42,11 @@ struct SessionConfig
     /// Largest BDAT chunk in octets (RFC 3030 §2): a longer message goes as several chunks,
     /// each written from the message bytes themselves, never copied into a chunk buffer.
     qsizetype chunkSize = qsizetype(settingDefault("chunking.chunk_size"));
+    /// Holds the end of each message's data (DATA's end marker, BDAT LAST) until the owner
+    /// releases it: when the data begins the session emits endOfDataAhead(), and the end
+    /// goes only after SmtpSession::releaseEndOfData() (the outbox has recorded durably that
+    /// the message may be sent from then on). Off: the end goes as soon as the data is out.
+    bool holdEndOfData = false;
     QString logTag; ///< account name, prefixed to log lines
 };
 

@@ -120,6 +120,23 @@ void SmtpSession::phaseChanged(const SmtpTransaction &transaction)
     }
 }
 
+void SmtpSession::requestEndOfData(const SmtpTransaction &transaction)
+{
+    emit endOfDataAhead(transaction.result().messageId);
+}
+
+void SmtpSession::releaseEndOfData(qint64 messageId, bool recorded)
+{
+    if (m_next && m_next->result().messageId == messageId) {
+        // Queued behind the running one: it keeps the answer until its data gets there.
+        m_next->releaseEndOfData(recorded);
+        return;
+    }
+    if (!m_current || m_current->result().messageId != messageId)
+        return;
+    apply(m_current->releaseEndOfData(recorded));
+}
+
 QByteArray SmtpSession::heloName() const
 {
     // RFC 5321 §4.1.4: the FQDN, or an address literal when there is none. The local
@@ -167,6 +184,11 @@ void SmtpSession::open()
 
 void SmtpSession::onConnected()
 {
+    // Without Nagle's algorithm: an end of data held for its owner (holdEndOfData) goes out
+    // as a small write after the data, and Nagle would keep it back until the server's
+    // delayed ACK of that data (40 ms on Linux) — per message. Our writes are whole command
+    // groups and chunks already (the socket's buffer gathers an event-loop turn's writes).
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_config.security == Security::Tls)
         return; // wait for encrypted()
     setState(State::Greeting);
@@ -601,6 +623,9 @@ void SmtpSession::apply(const SmtpTransaction::Step &step)
         return;
     case SmtpTransaction::Step::Kind::ProtocolError:
         failProtocol(step.result);
+        return;
+    case SmtpTransaction::Step::Kind::Abandon:
+        failAndAbort(step.result);
         return;
     }
 }

@@ -119,6 +119,13 @@ public:
     /// Drops the connection at once (RST where the OS does that). A running transaction ends
     /// with a Network result. Ends in closed(Aborted).
     void abort();
+    /// Answers endOfDataAhead() for message `messageId` (SessionConfig::holdEndOfData), running
+    /// or queued behind: `recorded` true lets the end of its data go on the wire (now, if the
+    /// rest is out, else when it is); false means the owner could not record that it may go,
+    /// and the transaction is abandoned where its end would go (the connection is aborted:
+    /// class Network, never uncertain), so no server takes the message without the outbox
+    /// knowing it may have. Does nothing when that message is not on this session.
+    void releaseEndOfData(qint64 messageId, bool recorded);
     /// Ends the session now without waiting for a reply that is due (an exit deadline): a
     /// running transaction ends with a Network result (uncertain after its end marker), then
     /// TLS close_notify and TCP FIN, and the server's close is awaited as after QUIT. Only a
@@ -141,6 +148,10 @@ signals:
     void logLine(const QString &line);
     /// state() changed to `state`.
     void stateChanged(outpost::SmtpSession::State state);
+    /// The data of message `messageId` began (354, or its first BDAT chunk) and, with
+    /// SessionConfig::holdEndOfData, the end of it waits for releaseEndOfData() (which may be
+    /// called from a slot of this signal).
+    void endOfDataAhead(qint64 messageId);
 
 private:
     /// The replies the session's own commands get (a transaction's are its own).
@@ -161,6 +172,7 @@ private:
     void log(const QString &line) override;
     void armTimer(int ms) override;
     void phaseChanged(const SmtpTransaction &transaction) override;
+    void requestEndOfData(const SmtpTransaction &transaction) override;
 
     void setState(State s);
     void startTimer(int ms);

@@ -327,6 +327,7 @@ SmtpTransaction::Step SmtpTransaction::handleReply(const SmtpReply &reply)
             setPhase(Phase::SendingData);
             m_expected = {Reply::DataEnd};
             m_channel.armTimer(m_config.dataBlockTimeoutMs);
+            askForEndOfData();
             return writeMore();
         }
         if (reply.code == 354) {
@@ -397,12 +398,58 @@ SmtpTransaction::Step SmtpTransaction::startData()
         m_expected.clear();
         m_chunkLeft = 0;
         m_channel.armTimer(m_config.dataBlockTimeoutMs);
+        askForEndOfData();
         return writeMore();
     }
     m_expected = {Reply::Data};
     m_channel.sendCommand("DATA\r\n", {});
     m_channel.armTimer(m_config.commandTimeoutMs);
     return {};
+}
+
+void SmtpTransaction::askForEndOfData()
+{
+    if (!m_config.holdEndOfData)
+        return;
+    // Asked when the data begins (354, or the first BDAT chunk), as late as the owner's disk
+    // sync can still overlap the data: only the end itself waits for it. Asking at the
+    // envelope would overlap a round trip more but would mark a message whose envelope is
+    // pipelined behind another's end marker, which a crash there cuts short before its data.
+    // The answer may come from inside this call.
+    if (m_endAsked)
+        return;
+    m_endAsked = true;
+    m_endReleased = false;
+    m_endWaiting = false;
+    m_channel.requestEndOfData(*this);
+}
+
+SmtpTransaction::Step SmtpTransaction::releaseEndOfData(bool recorded)
+{
+    if (!recorded) {
+        // The end may not go: abandon the transaction where it waits for it (now, or when the
+        // data gets there).
+        m_endRefused = true;
+        if (!m_endWaiting)
+            return {};
+        m_endWaiting = false;
+        return abandonBeforeEnd();
+    }
+    m_endReleased = true;
+    if (!m_endWaiting)
+        return {}; // the data is still going out (or this is an answer from inside the ask)
+    m_endWaiting = false;
+    return writeMore();
+}
+
+SmtpTransaction::Step SmtpTransaction::abandonBeforeEnd()
+{
+    m_channel.log(QStringLiteral("-- the outbox could not record that the end of data may go: "
+                                 "the transaction is abandoned before it"));
+    return {Step::Kind::Abandon,
+            SmtpResult::failure(ErrorClass::Network,
+                                QStringLiteral("abandoned before the end of data: the outbox "
+                                               "could not be written"))};
 }
 
 SmtpTransaction::Step SmtpTransaction::writeMore()
@@ -480,6 +527,12 @@ SmtpTransaction::Step SmtpTransaction::writeData()
             m_outOffset += n;
             m_wireWritten += n;
         } else {
+            if (!m_endReleased) {
+                if (m_endRefused)
+                    return abandonBeforeEnd();
+                m_endWaiting = true; // releaseEndOfData() writes it
+                return {};
+            }
             m_channel.writeOctets(".\r\n", 3);
             m_endMarkerWritten = true;
         }
@@ -511,6 +564,13 @@ SmtpTransaction::Step SmtpTransaction::writeBdat()
                 break; // lockstep: the previous chunk's reply first
             const qint64 n = std::min(chunkSize, m_wireTotal - m_wireWritten);
             const bool last = m_wireWritten + n == m_wireTotal;
+            if (last && !m_endReleased) {
+                // BDAT LAST is the end of data: it and its octets wait for releaseEndOfData().
+                if (m_endRefused)
+                    return abandonBeforeEnd();
+                m_endWaiting = true;
+                return {};
+            }
             m_channel.sendCommand("BDAT " + QByteArray::number(n) + (last ? " LAST" : "") + "\r\n",
                                   {});
             m_channel.log(QStringLiteral("C: <%1 octets>").arg(n));

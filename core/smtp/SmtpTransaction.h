@@ -116,6 +116,9 @@ public:
         /// `transaction` entered another phase (the session shows the running one's as its
         /// state).
         virtual void phaseChanged(const SmtpTransaction &transaction) = 0;
+        /// `transaction` began its data phase with SessionConfig::holdEndOfData: the end of
+        /// its data waits for releaseEndOfData(), which may come from inside this call.
+        virtual void requestEndOfData(const SmtpTransaction &transaction) = 0;
 
     protected:
         ~Channel() = default;
@@ -146,6 +149,9 @@ public:
                               ///< then close without QUIT
             ProtocolError,    ///< a reply the protocol does not allow here: `result` (class
                               ///< Protocol) ends the transaction and the session
+            Abandon, ///< the end of data may not go (releaseEndOfData(false)): `result` ends
+                     ///< the transaction, and the session is aborted so that the server
+                     ///< drops the unfinished transaction
         };
         Kind kind = Kind::Continue;
         SmtpResult result;
@@ -198,6 +204,14 @@ public:
     /// transaction with class Storage and closes the session (FinishedClosing): the end of data
     /// never goes out, so the server drops what it got.
     Step writeMore();
+    /// Answers the ask for the end of the data (SessionConfig::holdEndOfData). `recorded`: the
+    /// end (DATA's end marker, BDAT LAST and its octets) may go; it is written now when the
+    /// rest of the data is out and waits only for this, else when the data gets there. Not
+    /// recorded: the transaction is abandoned there (Step::Kind::Abandon). Returns what to do,
+    /// as writeMore() does.
+    Step releaseEndOfData(bool recorded);
+    /// True while the end of the data is written out and waits for releaseEndOfData().
+    bool endOfDataHeld() const { return m_endWaiting; }
     /// Forgets the replies still awaited: the session reads nothing more for this
     /// transaction (it is being ended or the connection is going away).
     void dropExpectedReplies() { m_expected.clear(); }
@@ -256,6 +270,10 @@ private:
     void sendRcpt();
     Step handleBdatReply(Reply what, const SmtpReply &reply);
     Step startData();
+    /// The data begins: with holdEndOfData, asks the owner to release the end.
+    void askForEndOfData();
+    /// The Abandon step: the end of data may not go.
+    Step abandonBeforeEnd();
     Step writeData();
     Step writeBdat();
     /// Makes sure m_out holds wire octets not yet written, reading and encoding the next
@@ -295,6 +313,10 @@ private:
     bool m_envelopeSent = false;
     bool m_serverOpen = false; // the server holds this transaction open
     bool m_emptyBody = false;  // DATA got 354 with nothing accepted: ended by a bare end marker
+    bool m_endReleased = true; // the end of data may go (SessionConfig::holdEndOfData)
+    bool m_endWaiting = false; // everything but the end of data is out: waiting for release
+    bool m_endAsked = false;   // the owner was asked (once per transaction)
+    bool m_endRefused = false; // the owner could not record it: abandon at the end
     SmtpReply m_mailReply;
     qsizetype m_rcptIndex = 0;
     std::optional<SmtpReply> m_bdatRefusal; // the first 4xx/5xx to a BDAT chunk

@@ -216,6 +216,7 @@ void Transport::openSession(Server *s, const SendRequest &r)
     connect(session, &SmtpSession::logLine, this,
             [this, account, id](const QString &line) { emit logLine(account, id, line); });
     connect(session, &SmtpSession::stateChanged, this, &Transport::poolChanged);
+    connect(session, &SmtpSession::endOfDataAhead, this, &Transport::endOfDataAhead);
     emit poolChanged();
     session->open();
 }
@@ -405,6 +406,20 @@ QList<PoolSessionInfo> Transport::poolState() const
         }
     }
     return out;
+}
+
+void Transport::releaseEndOfData(qint64 messageId, bool recorded)
+{
+    for (Server *s : std::as_const(m_servers)) {
+        for (Slot *slot : std::as_const(s->members)) {
+            if (slot->session &&
+                ((slot->current && slot->current->request.message.id == messageId) ||
+                 (slot->next && slot->next->request.message.id == messageId))) {
+                slot->session->releaseEndOfData(messageId, recorded);
+                return;
+            }
+        }
+    }
 }
 
 } // namespace outpost

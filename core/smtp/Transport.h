@@ -82,6 +82,10 @@ public:
     /// Reports every request of `account` that has not started (notAttempted) with `why`.
     /// Virtual only as a test seam, like send().
     virtual void cancelPending(const QString &account, const SmtpResult &why);
+    /// Answers endOfDataAhead() for message `messageId` (SmtpSession::releaseEndOfData()):
+    /// `recorded` lets the end of its data go; false abandons its transaction before the end.
+    /// Nothing happens when the message is no longer running. Virtual only as a test seam.
+    virtual void releaseEndOfData(qint64 messageId, bool recorded);
     /// Starts the graceful shutdown; `deadlineMs` bounds it (milliseconds). The last quarter
     /// of it (at most one second) is kept for closing what has not finished by then.
     void shutdown(int deadlineMs);
@@ -97,6 +101,10 @@ signals:
     /// A protocol log line of `account`'s session `sessionId` (see SmtpSession::logLine).
     void logLine(const QString &account, int sessionId, const QString &line);
     void poolChanged();
+    /// The data of message `messageId` began on a session whose SessionConfig holds the
+    /// end of data (holdEndOfData): the end goes after releaseEndOfData(). May be answered from
+    /// inside a slot.
+    void endOfDataAhead(qint64 messageId);
     /// Every session is closed: `clean` by QUIT and a graceful close, `aborted` at the deadline.
     void shutdownFinished(int clean, int aborted);
 

@@ -163,8 +163,13 @@ UPDATE messages SET
     refused_recipients = (SELECT COUNT(*) FROM recipients
                           WHERE recipients.message = messages.id AND recipients.state = 'failed');
 )sql",
-    // 4 -> 5: reserved for another change.
-    "SELECT 1;",
+    // 4 -> 5: when the end of a message's data (DATA's end marker, BDAT LAST) was cleared to
+    // go on the wire, durably and before it went (0: not in this attempt). Set while the
+    // message is `sending`, cleared with the attempt's outcome: a message found `sending` with
+    // it at the next start may have been sent already (OutboxWriter::recoverInterrupted).
+    R"sql(
+ALTER TABLE messages ADD COLUMN end_of_data_at INTEGER NOT NULL DEFAULT 0;
+)sql",
     // 5 -> 6: when a sent message's bytes were dropped after `retention.sent_days` (ms since
     // the epoch; 0 = its bytes are kept). Its record, recipients and history stay; only its
     // message_data row goes.

@@ -28,6 +28,7 @@ constexpr EventName kNames[] = {
     {HistoryEvent::ReleasedAccountResumed, "released-account-resumed"},
     {HistoryEvent::RetryRequested, "retry-requested"},
     {HistoryEvent::Recovered, "recovered"},
+    {HistoryEvent::RecoveredUncertain, "recovered-uncertain"},
     {HistoryEvent::Interrupted, "interrupted"},
     {HistoryEvent::Cancelled, "cancelled"},
     {HistoryEvent::BackToDraft, "back-to-draft"},

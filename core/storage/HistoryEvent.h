@@ -28,7 +28,12 @@ enum class HistoryEvent
     ReleasedAccountResumed, ///< "released-account-resumed": its account was resumed
     RetryRequested,         ///< "retry-requested": the user asked for a retry now; the detail
                             ///< holds the dropped schedule's time (ISO 8601) when there was one
-    Recovered,              ///< "recovered": left in `sending` by a crash, queued again
+    Recovered,              ///< "recovered": left in `sending` by a crash before the end of its
+                            ///< data was cleared to go, queued again (the server cannot have
+                            ///< taken it)
+    RecoveredUncertain,     ///< "recovered-uncertain": left in `sending` by a crash after the end
+                            ///< of its data was cleared to go and before the server's reply was
+                            ///< recorded: it may have been sent already; queued again
     Interrupted,            ///< "interrupted": claimed but not sent because Outpost quit
     Cancelled,              ///< "cancelled": withdrawn by the user after some recipients got it
     BackToDraft,            ///< "back-to-draft": taken back for editing

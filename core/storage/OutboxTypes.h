@@ -13,6 +13,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace outpost {
 
 /// The life of a message in the outbox (design.md §4).
@@ -197,6 +199,33 @@ struct PurgeFilter
     QDateTime before;   ///< messages sent or failed before this time
     bool sent = true;   ///< include `sent` messages
     bool failed = true; ///< include `failed` messages
+};
+
+/// A message the last process left in `sending`: it ended (a crash, a kill, a power cut)
+/// before the outcome of the attempt was recorded. Read by OutboxWriter::recoverInterrupted().
+struct InterruptedMessage
+{
+    qint64 id = 0;
+    int attempts = 0; ///< attempts recorded before the interrupted one
+    /// The end of its data (DATA's end marker, BDAT LAST) had been cleared to go on the wire
+    /// (OutboxWriter::markEndOfData()): the server may have taken the message.
+    bool endOfDataMayHaveGone = false;
+    /// The event of its latest history entry (Unknown when it has none).
+    HistoryEvent lastEvent = HistoryEvent::Unknown;
+};
+
+/// What recoverInterrupted() does to one InterruptedMessage (decideInterrupted() decides it).
+/// The message's last reply, error class and recipients stay as the last recorded attempt
+/// left them.
+struct Recovery
+{
+    MessageState state = MessageState::Queued;
+    QDateTime nextAttemptAt;   ///< when it is due again
+    bool countAttempt = false; ///< the interrupted attempt counts as one
+    bool uncertain = false;    ///< sets the message's uncertain flag (never clears it)
+    /// The history entry to add (with uncertain and detail); none when nothing is worth saying.
+    std::optional<HistoryEvent> event;
+    QString detail; ///< the entry's detail
 };
 
 /// What one write changed, for those who show the outbox (messageChanged / messagesReset).

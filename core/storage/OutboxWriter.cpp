@@ -313,7 +313,8 @@ struct UpdateStatements
                              "attempts + ?, next_attempt_at = ?, "
                              "last_code = ?, last_enhanced = ?, last_text = ?, "
                              "last_detail = ?, uncertain = MAX(uncertain, ?), "
-                             "held_by_account = ?, updated_at = ?, refused_recipients = "
+                             "held_by_account = ?, updated_at = ?, end_of_data_at = 0, "
+                             "refused_recipients = "
                              "(SELECT COUNT(*) FROM recipients WHERE message = ? AND "
                              "state = 'failed') WHERE id = ?")))
         , recipient(db->statement(QStringLiteral("UPDATE recipients SET state = ?, code = ?, "
@@ -390,29 +391,52 @@ bool OutboxWriter::applyUpdate(const DeliveryUpdate &u, QString *error)
 
 bool OutboxWriter::applyUpdates(const QList<DeliveryUpdate> &updates, QString *error)
 {
-    if (updates.isEmpty())
+    return applyUpdatesAndMarks(updates, {}, error);
+}
+
+bool OutboxWriter::applyUpdatesAndMarks(const QList<DeliveryUpdate> &updates,
+                                        const QList<qint64> &endOfData, QString *error)
+{
+    if (updates.isEmpty() && endOfData.isEmpty())
         return true;
     // What the server said about messages already sent must be written, or they would be
     // sent again: this write may use the reserve.
-    return withReserve([&] { return writeUpdates(updates, error); });
+    return withReserve([&] { return writeUpdates(updates, endOfData, error); });
 }
 
-bool OutboxWriter::writeUpdates(const QList<DeliveryUpdate> &updates, QString *error)
+bool OutboxWriter::writeUpdates(const QList<DeliveryUpdate> &updates,
+                                const QList<qint64> &endOfData, QString *error)
 {
     const qint64 now = m_clock->nowMs();
     Transaction tx(m_db->db());
     if (!tx.ok())
         return failed(error, tx.error());
-    UpdateStatements statements(m_db);
-    for (const DeliveryUpdate &u : updates) {
-        QSqlError failure;
-        if (!writeUpdate(&statements, u, now, &failure)) {
-            // Reset the statements now: a later attempt (after the reserve was released)
-            // prepares nothing anew and must not find them half-run.
-            statements.message.finish();
-            statements.recipient.finish();
-            statements.history.finish();
-            return failed(error, failure);
+    if (!updates.isEmpty()) {
+        UpdateStatements statements(m_db);
+        for (const DeliveryUpdate &u : updates) {
+            QSqlError failure;
+            if (!writeUpdate(&statements, u, now, &failure)) {
+                // Reset the statements now: a later attempt (after the reserve was released)
+                // prepares nothing anew and must not find them half-run.
+                statements.message.finish();
+                statements.recipient.finish();
+                statements.history.finish();
+                return failed(error, failure);
+            }
+        }
+    }
+    if (!endOfData.isEmpty()) {
+        // The mark says nothing a listing shows: no notification for it.
+        QSqlQuery &m = m_db->statement(QStringLiteral(
+            "UPDATE messages SET end_of_data_at = ? WHERE id = ? AND state = 'sending'"));
+        for (qint64 id : endOfData) {
+            m.bindValue(0, now);
+            m.bindValue(1, id);
+            if (!m.exec()) {
+                const QSqlError failure = m.lastError();
+                m.finish();
+                return failed(error, failure);
+            }
         }
     }
     if (!tx.commit())
@@ -424,15 +448,33 @@ bool OutboxWriter::writeUpdates(const QList<DeliveryUpdate> &updates, QString *e
     return true;
 }
 
-int OutboxWriter::recoverInterrupted()
+bool OutboxWriter::markEndOfData(const QList<qint64> &ids, QString *error)
+{
+    return applyUpdatesAndMarks({}, ids, error);
+}
+
+int OutboxWriter::recoverInterrupted(const RecoveryRule &rule)
 {
     const qint64 now = m_clock->nowMs();
-    QList<qint64> ids;
-    QSqlQuery q(m_db->db());
-    q.exec(QStringLiteral("SELECT id FROM messages WHERE state = 'sending'"));
-    while (q.next())
-        ids << q.value(0).toLongLong();
-    if (ids.isEmpty())
+    QList<InterruptedMessage> found;
+    {
+        QSqlQuery q(m_db->db());
+        if (!q.exec(QStringLiteral(
+                "SELECT id, attempts, end_of_data_at, (SELECT event FROM history WHERE "
+                "history.message = messages.id ORDER BY at DESC, rowid DESC LIMIT 1) FROM messages "
+                "WHERE state = 'sending'")))
+            return -1;
+        while (q.next()) {
+            InterruptedMessage m;
+            m.id = q.value(0).toLongLong();
+            m.attempts = q.value(1).toInt();
+            m.endOfDataMayHaveGone = q.value(2).toLongLong() != 0;
+            m.lastEvent = q.value(3).isNull() ? HistoryEvent::Unknown
+                                              : historyEventFromName(q.value(3).toString());
+            found << m;
+        }
+    }
+    if (found.isEmpty())
         return 0;
     // Messages left in `sending` are claimed by nobody: putting them back in the queue may use
     // the reserve. Should even that fail, they stay `sending` (kept, not lost) until a start
@@ -441,31 +483,38 @@ int OutboxWriter::recoverInterrupted()
         Transaction tx(m_db->db());
         if (!tx.ok())
             return failed(nullptr, tx.error());
-        for (qint64 id : std::as_const(ids)) {
-            QSqlQuery u(m_db->db());
-            u.prepare(QStringLiteral("UPDATE messages SET state = 'queued', next_attempt_at = ?, "
-                                     "updated_at = ? WHERE id = ?"));
-            u.addBindValue(now);
-            u.addBindValue(now);
-            u.addBindValue(id);
+        QSqlQuery u(m_db->db());
+        u.prepare(QStringLiteral(
+            "UPDATE messages SET state = ?, next_attempt_at = ?, attempts = attempts + ?, "
+            "uncertain = MAX(uncertain, ?), end_of_data_at = 0, updated_at = ? WHERE id = ?"));
+        QSqlQuery h(m_db->db());
+        h.prepare(QLatin1String(kInsertHistory));
+        for (const InterruptedMessage &m : std::as_const(found)) {
+            const Recovery r = rule(m);
+            u.bindValue(0, messageStateName(r.state));
+            u.bindValue(1, r.nextAttemptAt.isValid() ? toMs(r.nextAttemptAt) : now);
+            u.bindValue(2, r.countAttempt ? 1 : 0);
+            u.bindValue(3, r.uncertain ? 1 : 0);
+            u.bindValue(4, now);
+            u.bindValue(5, m.id);
             if (!u.exec())
                 return failed(nullptr, u.lastError());
-            HistoryEntry h;
-            h.at = fromMs(now);
-            h.event = HistoryEvent::Recovered;
-            h.detail =
-                QStringLiteral("Outpost stopped while sending this message; it was queued again");
-            QSqlQuery hq(m_db->db());
-            hq.prepare(QLatin1String(kInsertHistory));
-            if (!insertHistory(hq, id, h))
-                return failed(nullptr, hq.lastError());
+            if (r.event) {
+                HistoryEntry e;
+                e.at = fromMs(now);
+                e.event = *r.event;
+                e.uncertain = r.uncertain;
+                e.detail = r.detail;
+                if (!insertHistory(h, m.id, e))
+                    return failed(nullptr, h.lastError());
+            }
         }
         return tx.commit() || failed(nullptr, tx.error());
     });
     if (!ok)
         return 0;
     notifyReset();
-    return int(ids.size());
+    return int(found.size());
 }
 
 int OutboxWriter::makeAllDue()

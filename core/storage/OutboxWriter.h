@@ -58,11 +58,26 @@ public:
     /// Applies an attempt's result.
     bool applyUpdate(const DeliveryUpdate &update, QString *error);
     /// Applies many results in one transaction (all or none; one disk sync instead of one per
-    /// message). False with *error when it could not be written.
+    /// message). An outcome clears its message's end-of-data mark. False with *error when it
+    /// could not be written.
     bool applyUpdates(const QList<DeliveryUpdate> &updates, QString *error);
-    /// Messages left in `sending` (a crash) go back to `queued` with a "recovered" note.
-    /// Returns how many.
-    int recoverInterrupted();
+    /// applyUpdates(), and markEndOfData() of `endOfData` in the same transaction, so that the
+    /// marks share their disk sync with the outcomes of other messages.
+    bool applyUpdatesAndMarks(const QList<DeliveryUpdate> &updates, const QList<qint64> &endOfData,
+                              QString *error);
+    /// Records durably that the end of the data of each message of `ids` (DATA's end marker,
+    /// BDAT LAST, RFC 5321 §4.1.1.4, RFC 3030 §2) may now go on the wire: from here until its
+    /// outcome is recorded, a crash leaves a message the server may have taken. Only messages
+    /// still `sending` are marked (a mark that comes after the outcome changes nothing). False
+    /// with *error when it could not be written.
+    bool markEndOfData(const QList<qint64> &ids, QString *error);
+    /// The rule recoverInterrupted() applies to each message (decideInterrupted()).
+    using RecoveryRule = std::function<Recovery(const InterruptedMessage &)>;
+    /// Messages left in `sending` (the process that sent them ended without recording the
+    /// outcome) become what `rule` says, in one transaction: their state, schedule, attempts,
+    /// uncertain flag and history; their end-of-data mark is cleared. Returns how many
+    /// (-1 when it could not be written).
+    int recoverInterrupted(const RecoveryRule &rule);
     /// Makes every queued message whose send time has come due now ("send queued now").
     int makeAllDue();
 
@@ -134,7 +149,8 @@ private:
     /// Runs `write` (one transaction, true when committed); when it failed for want of room
     /// and the reserve could be released, runs it once more.
     bool withReserve(const std::function<bool()> &write);
-    bool writeUpdates(const QList<DeliveryUpdate> &updates, QString *error);
+    bool writeUpdates(const QList<DeliveryUpdate> &updates, const QList<qint64> &endOfData,
+                      QString *error);
     /// cancel() of a message some recipients already got: kept as failed.
     bool cancelKept(qint64 id, qint64 now, QString *error);
     void addHistory(qint64 id, const HistoryEntry &h);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
 #
-#   tests/bench/run.sh [flush|pool|quit|store|search|stall|startup|memory|purge|all]      (default: all)
+#   tests/bench/run.sh [flush|pool|quit|store|search|stall|startup|memory|purge|crash|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
 #          auto and off, pool default and one connection) against `smtp-source -d`; then
@@ -38,6 +38,14 @@
 #          (the 10,000 records and histories stay), longest write wait 0.53-0.67 s: the last
 #          job's checkpoint, which truncates the 1 GB file and its write-ahead log at once.
 #
+#   crash  duplicates after crashes: CRASH_COUNT (60) messages with a CRASH_ATTACH (270 KB)
+#          attachment to a real Postfix 3.7 (needs root), `outpost flush` killed with SIGKILL
+#          20-400 ms after each start and started again until a run ends by itself with
+#          everything sent; CRASH_ROUNDS (10) such rounds, each with new messages, into one
+#          outbox (a round of 60 may end within two or three kills on a fast machine). Counts the kills, the messages Postfix received twice (Message-IDs
+#          in its Maildir), how many of those say uncertain ("may have been sent already"),
+#          messages marked uncertain that arrived once (false marks), and duplicates per 100
+#          kills. Not part of `all` (it takes minutes).
 #   stall  the event-loop stall: 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
 #          until the last is durable), then flushed to smtp-sink through Service / Dispatcher /
@@ -70,8 +78,12 @@
 #
 # Environment: FLUSH_COUNT (2000), POOL_COUNT (500), MSMTP_COUNT (POOL_COUNT), STORE_BIG
 # (100000), ASYNC_COUNT (10000), QUEUE_PROCS (200), MSG_SIZE (10240), QUIT_SESSIONS (10),
+# OUTPOST_BASE_BUILD (unset): another build folder (e.g. of the main branch, built already; it
+# is only run, never built) whose `outpost flush` runs too in `flush`, right after this
+# build's, against the same servers: a before/after comparison in one run.
 # QUIT_REPEAT (5), STALL_COUNT (1000), STALL_ATTACH (102400), MEM_COUNT (1000), MEM_SIZE
-# (1048576), MEM_BIG (26214400), MEMORY_OUTPOST.
+# (1048576), MEM_BIG (26214400), MEMORY_OUTPOST, CRASH_COUNT (60), CRASH_ATTACH
+# (276480), CRASH_ROUNDS (10), CRASH_MIN_MS (20), CRASH_MAX_MS (400), CRASH_SEED (random).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -98,9 +110,9 @@ PURGE_SIZE=${PURGE_SIZE:-102400}
 PY=/usr/bin/python3
 
 case "$WHAT" in
-flush | pool | quit | store | search | stall | startup | memory | purge | all) ;;
+flush | pool | quit | store | search | stall | startup | memory | purge | crash | all) ;;
 *)
-    echo "usage: $0 [flush|pool|quit|store|search|stall|startup|memory|purge|all]" >&2
+    echo "usage: $0 [flush|pool|quit|store|search|stall|startup|memory|purge|crash|all]" >&2
     exit 64
     ;;
 esac
@@ -264,6 +276,17 @@ bench_flush() {
         esac
     done
     local q
+    if [ -n "${OUTPOST_BASE_BUILD:-}" ]; then
+        dir=$WORK/flush-base
+        "$OUTPOST_BASE_BUILD/tests/bench/outpost_bench" fill --data-dir "$dir" --count "$n" \
+            --size "$MSG_SIZE" --batch 500 --host 127.0.0.1 --port "$port" --security none >/dev/null
+        OUTPOST=$OUTPOST_BASE_BUILD/app/outpost timed_flush "$dir" "$n"
+        rates[base]=$(rate_of "$n" "$T_WALL")
+        row "outpost flush, base build (PIPELINING auto, pool default)" "${rates[base]} msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
+        q=$(ratio "${rates[base]}" "$src_rate")
+        row "ratio base build flush / smtp-source -d" "${q}x" "target >= 1: $(verdict "$q" 1)"
+        row "ratio this build / base build (default)" "$(ratio "${rates[default]}" "${rates[base]}")x"
+    fi
     q=$(ratio "${rates[default]}" "$src_rate")
     row "ratio outpost flush / smtp-source -d" "${q}x" "target >= 1: $(verdict "$q" 1)"
     q=$(ratio "${rates[pipelining_off]}" "$src_rate")
@@ -311,6 +334,15 @@ bench_flush_chunking() {
             "$rate msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
     done
     row "ratio BDAT / DATA (same Postfix, same run)" "$(ratio "${crates[auto]}" "${crates[off]}")x"
+    if [ -n "${OUTPOST_BASE_BUILD:-}" ]; then
+        dir=$WORK/flush-chunking-base
+        "$OUTPOST_BASE_BUILD/tests/bench/outpost_bench" fill --data-dir "$dir" --count "$n" \
+            --size "$MSG_SIZE" --batch 500 --host 127.0.0.1 --port "$p3" --security none >/dev/null
+        OUTPOST=$OUTPOST_BASE_BUILD/app/outpost timed_flush "$dir" "$n"
+        rate=$(rate_of "$n" "$T_WALL")
+        row "outpost flush to Postfix, base build (chunking auto: BDAT)" "$rate msg/s" "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
+        row "ratio this build / base build (BDAT to Postfix)" "$(ratio "${crates[auto]}" "$rate")x"
+    fi
 }
 
 # ---- pool ----------------------------------------------------------------------
@@ -629,6 +661,114 @@ bench_memory() {
             rm -rf "$dir"
         fi
     done
+# ---- crash ---------------------------------------------------------------------
+# Starts the real Postfix of tests/integration/realservers with an extra plain smtpd (no TLS,
+# no AUTH; CHUNKING offered) on a free port; sets REAL_PORT and REAL_DIR (its Maildir is
+# $REAL_DIR/maildir/new).
+REAL_PORT=
+REAL_DIR=
+start_real_postfix() {
+    local p1 p2
+    REAL_DIR=$WORK/postfix-crash
+    p1=$(free_port) p2=$(free_port) REAL_PORT=$(free_port)
+    mkfifo "$WORK/postfix-crash.ready"
+    chmod 711 "$WORK"
+    POSTFIX_EXTRA_SERVICES="$REAL_PORT smtpd_tls_security_level=none smtpd_sasl_auth_enable=no smtpd_relay_restrictions=permit_mynetworks,reject" \
+        OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
+        bash "$ROOT/tests/integration/realservers/postfix.sh" "$REAL_DIR" "$p1" "$p2" \
+        >"$WORK/postfix-crash.ready" 2>"$WORK/postfix-crash.err" &
+    PIDS+=($!)
+    read -r _ <"$WORK/postfix-crash.ready" || { cat "$WORK/postfix-crash.err" >&2; exit 1; }
+}
+
+bench_crash() {
+    local n=${CRASH_COUNT:-60} attach=${CRASH_ATTACH:-276480} lo=${CRASH_MIN_MS:-20}
+    local hi=${CRASH_MAX_MS:-400} seed=${CRASH_SEED:-$RANDOM} dir=$WORK/crash i
+    if [ "$(id -u)" != 0 ]; then
+        row "crash: duplicates after SIGKILL" "skipped" "the real Postfix needs root"
+        return 0
+    fi
+    RANDOM=$seed
+    start_real_postfix
+    log "crash: $n messages with a $attach B attachment to a real Postfix (127.0.0.1:$REAL_PORT), SIGKILL $lo-$hi ms after each start (seed $seed)"
+    head -c "$attach" /dev/urandom >"$WORK/attachment.bin"
+    outpost --data-dir "$dir" account add crash --host 127.0.0.1 --port "$REAL_PORT" \
+        --security none --from alice@example.org >/dev/null
+    for ((i = 1; i <= n; i++)); do
+        outpost --data-dir "$dir" queue --account crash --to "bob$i@example.net" \
+            --subject "crash $i" --body "message $i" --attach "$WORK/attachment.bin" >/dev/null
+    done
+    local kills=0 runs=0 pid delay waited code=1 t0 t1 round rounds=${CRASH_ROUNDS:-10}
+    t0=$(now_ns)
+    for ((round = 1; round <= rounds; round++)); do
+    if ((round > 1)); then
+        for ((i = 1; i <= n; i++)); do
+            outpost --data-dir "$dir" queue --account crash --to "bob$i@example.net" \
+                --subject "crash $round.$i" --body "message $round.$i" --attach "$WORK/attachment.bin" >/dev/null
+        done
+    fi
+    code=1
+    while ((runs < 2000 * round)); do
+        runs=$((runs + 1))
+        env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$OUTPOST" --data-dir "$dir" flush \
+            >/dev/null 2>>"$WORK/crash-flush.err" &
+        pid=$!
+        delay=$((lo + RANDOM % (hi - lo + 1)))
+        waited=0
+        while ((waited < delay)) && kill -0 "$pid" 2>/dev/null; do
+            sleep 0.005
+            waited=$((waited + 5))
+        done
+        if kill -9 "$pid" 2>/dev/null; then
+            wait "$pid" 2>/dev/null || true
+            kills=$((kills + 1))
+            continue
+        fi
+        code=0
+        wait "$pid" || code=$?
+        [ "$code" = 0 ] && break
+    done
+    if [ "$code" != 0 ]; then
+        outpost --data-dir "$dir" flush >/dev/null 2>>"$WORK/crash-flush.err" || true
+    fi
+    done
+    t1=$(now_ns)
+    n=$((n * rounds))
+    # Postfix delivers after it answered: wait (at most 120 s) until every message is there.
+    local deadline=$((SECONDS + 120))
+    while (($(cat "$REAL_DIR"/maildir/new/* 2>/dev/null | grep -ci '^message-id:') < n)) && ((SECONDS < deadline)); do
+        sleep 0.2
+    done
+    outpost --data-dir "$dir" list --json >"$WORK/crash-list.json"
+    local out
+    out=$($PY - "$WORK/crash-list.json" "$REAL_DIR/maildir/new" "$kills" <<'EOF'
+import collections, json, os, re, sys
+listed = json.load(open(sys.argv[1]))
+folder, kills = sys.argv[2], int(sys.argv[3])
+seen = collections.Counter()
+for name in os.listdir(folder):
+    with open(os.path.join(folder, name), 'rb') as f:
+        m = re.search(rb'^message-id:\s*<([^>]+)>', f.read(), re.I | re.M)
+        seen[m.group(1).decode() if m else '(none)'] += 1
+twice = [m for m in listed if seen[m['message_id']] >= 2]
+extra = sum(seen[m['message_id']] - 1 for m in twice)
+print('sent=%d' % sum(1 for m in listed if m['state'] == 'sent'))
+print('missing=%d' % sum(1 for m in listed if seen[m['message_id']] == 0))
+print('twice=%d' % len(twice))
+print('extra=%d' % extra)
+print('twice_uncertain=%d' % sum(1 for m in twice if m.get('uncertain')))
+print('false_uncertain=%d' % sum(1 for m in listed if m.get('uncertain') and seen[m['message_id']] == 1))
+print('per100=%.1f' % (100.0 * extra / kills if kills else 0))
+EOF
+    )
+    val() { echo "$out" | sed -n "s/^$1=//p"; }
+    row "crash: runs of outpost flush / SIGKILLs" "$runs / $kills" "$(ms "$t0" "$t1") ms in all"
+    row "  messages sent / never received" "$(val sent) / $(val missing)" "of $n"
+    row "  messages received twice or more (Message-IDs in the Maildir)" "$(val twice)" "$(val extra) extra copies"
+    row "  ... of which uncertain (\"may have been sent already\")" "$(val twice_uncertain)" \
+        "target = $(val twice): $([ "$(val twice_uncertain)" = "$(val twice)" ] && echo met || echo MISSED)"
+    row "  uncertain but received once (false marks)" "$(val false_uncertain)"
+    row "  duplicates per 100 kills" "$(val per100)"
 }
 
 # ---- startup -------------------------------------------------------------------
@@ -678,6 +818,7 @@ stall) bench_stall ;;
 startup) bench_startup ;;
 memory) bench_memory ;;
 purge) bench_purge ;;
+crash) bench_crash ;;
 all)
     bench_flush
     bench_pool

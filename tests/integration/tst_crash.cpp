@@ -3,6 +3,7 @@
 // duplicates only where the history admits the uncertainty, the database intact); SIGTERM
 // during a flush (graceful: QUIT, within shutdown.deadline_ms, nothing lost, nothing twice).
 
+#include "MiniSmtpServer.h"
 #include "ServerProcess.h"
 #include "accounts/CredentialStore.h"
 #include "outbox/Service.h"
@@ -15,6 +16,8 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTimer>
+
+#include <algorithm>
 
 using namespace outpost;
 using namespace outpost::test;
@@ -102,7 +105,133 @@ private:
         return result;
     }
 
+    /// Each message's state and end-of-data mark (OutboxWriter::markEndOfData()), read from
+    /// the database file by a connection of this process.
+    static QHash<qint64, QPair<QString, qint64>> marks(const QString &dir)
+    {
+        QHash<qint64, QPair<QString, qint64>> out;
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("marks"));
+            db.setDatabaseName(QDir(dir).filePath(QStringLiteral("outbox.sqlite")));
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+            if (db.open()) {
+                QSqlQuery q(db);
+                q.exec(QStringLiteral("SELECT id, state, end_of_data_at FROM messages"));
+                while (q.next())
+                    out.insert(q.value(0).toLongLong(),
+                               {q.value(1).toString(), q.value(2).toLongLong()});
+            }
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("marks"));
+        return out;
+    }
+
+    static QJsonObject show(const QString &dir, qint64 id)
+    {
+        return QJsonDocument::fromJson(runOutpost(dir, {QStringLiteral("show"), QString::number(id),
+                                                        QStringLiteral("--json")})
+                                           .out)
+            .object();
+    }
+
+    static int countEvents(const QJsonObject &shown, const QString &event, bool uncertain)
+    {
+        int n = 0;
+        for (const QJsonValue &h : shown.value(QLatin1String("history")).toArray()) {
+            const QJsonObject o = h.toObject();
+            if (o.value(QLatin1String("event")).toString() == event &&
+                o.value(QLatin1String("uncertain")).toBool() == uncertain)
+                ++n;
+        }
+        return n;
+    }
+
 private slots:
+    // SIGKILL between the end of data and the server's reply (the server holds its reply),
+    // twice: the end marker went only once the mark was on disk, so each restart finds the
+    // message marked, queues it again as "may have been sent already" and sends it again with
+    // the same Message-ID; `show --json` says uncertain: true, `show` and `list` say the
+    // words. The message behind it, claimed but never given its end of data, gets one neutral
+    // note for both restarts and is not uncertain.
+    void killedBetweenEndOfDataAndReply()
+    {
+        outpost::testsupport::MiniSmtpServer server;
+        server.holdData = true;
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        QVERIFY(setUp(dir, server.port(),
+                      {QStringLiteral("pool.max_per_server"), QStringLiteral("1")}));
+        QCOMPARE(queueMany(dir, 2, "held").size(), 2);
+        QList<qint64> ids;
+        for (const QJsonValue &v : list(dir))
+            ids << v.toObject().value(QLatin1String("id")).toInteger();
+        std::sort(ids.begin(), ids.end());
+        QCOMPARE(ids.size(), 2);
+        const qint64 first = ids[0], second = ids[1];
+
+        auto flush = [&](QProcess &p) {
+            p.setProcessEnvironment(cliEnvironment());
+            p.start(outpostBinary(), {QStringLiteral("--data-dir"), dir, QStringLiteral("flush")});
+            return p.waitForStarted(10000);
+        };
+        for (int round = 1; round <= 2; ++round) {
+            QProcess p;
+            QSignalSpy finished(&p, &QProcess::finished);
+            QVERIFY(flush(p));
+            // The server has the whole message and its end of data, and holds its reply.
+            QTRY_COMPARE_WITH_TIMEOUT(server.heldData(), round, 20000);
+            // The end marker went only after the mark was written: it is in the file now.
+            const auto m = marks(dir);
+            QCOMPARE(m.value(first).first, QStringLiteral("sending"));
+            QVERIFY2(m.value(first).second > 0, "end of data on the wire before its mark");
+            QCOMPARE(m.value(second).second, qint64(0));
+            p.kill(); // SIGKILL, before the reply is read or recorded
+            QVERIFY(finished.wait(10000));
+        }
+        QCOMPARE(server.accepted, 0);
+        server.releaseData(); // the connections are gone: nothing to answer
+        QProcess last;
+        QSignalSpy lastDone(&last, &QProcess::finished);
+        QVERIFY(flush(last));
+        QVERIFY(lastDone.wait(30000));
+        QCOMPARE(last.exitCode(), 0);
+        QCOMPARE(server.accepted, 2); // ends of data: 3 of the first message, 1 of the second
+
+        const QJsonObject a = show(dir, first);
+        QCOMPARE(a.value(QLatin1String("state")).toString(), QStringLiteral("sent"));
+        QCOMPARE(a.value(QLatin1String("uncertain")).toBool(), true);
+        QCOMPARE(countEvents(a, QStringLiteral("recovered-uncertain"), true), 2);
+        QCOMPARE(a.value(QLatin1String("attempts")).toInt(), 3);
+        const QJsonObject b = show(dir, second);
+        QCOMPARE(b.value(QLatin1String("state")).toString(), QStringLiteral("sent"));
+        QCOMPARE(b.value(QLatin1String("uncertain")).toBool(), false);
+        QCOMPARE(countEvents(b, QStringLiteral("recovered"), false), 1);
+        QCOMPARE(countEvents(b, QStringLiteral("recovered-uncertain"), true), 0);
+        QCOMPARE(b.value(QLatin1String("attempts")).toInt(), 1);
+
+        // The words, in the terminal's show and list.
+        const QByteArray shown =
+            runOutpost(dir, {QStringLiteral("show"), QString::number(first)}).out;
+        QVERIFY2(shown.contains("Note:       may have been sent already: "), shown.constData());
+        QVERIFY2(shown.contains("may have been sent already (Outpost stopped before the "
+                                "server's reply was recorded); queued again"),
+                 shown.constData());
+        QVERIFY(!runOutpost(dir, {QStringLiteral("show"), QString::number(second)})
+                     .out.contains("may have been sent"));
+        const QList<QByteArray> rows = runOutpost(dir, {QStringLiteral("list")}).out.split('\n');
+        for (const QByteArray &row : rows) {
+            if (row.startsWith(QByteArray::number(first) + '\t'))
+                QVERIFY2(row.endsWith("; may have been sent already"), row.constData());
+            else if (row.startsWith(QByteArray::number(second) + '\t'))
+                QVERIFY2(!row.contains("may have been sent"), row.constData());
+        }
+        QCOMPARE(integrityCheck(dir), QStringLiteral("ok"));
+    }
+
     // SIGKILL at a random moment (20–300 ms after start), restart, until everything is sent.
     void killedAndRestarted()
     {
@@ -232,14 +361,16 @@ private slots:
                 QJsonDocument::fromJson(
                     runOutpost(dir, {QStringLiteral("show"), id, QStringLiteral("--json")}).out)
                     .object();
-            bool explained = shown.value(QLatin1String("uncertain")).toBool();
+            // Marked "may have been sent already", by a history entry that says so too.
+            bool explained = false;
             for (const QJsonValue &h : shown.value(QLatin1String("history")).toArray()) {
                 const QString event = h.toObject().value(QLatin1String("event")).toString();
-                if (event.contains(QLatin1String("uncertain")) ||
-                    event.contains(QLatin1String("recovered")) ||
+                if ((event == QLatin1String("recovered-uncertain") ||
+                     event == QLatin1String("uncertain-requeued")) &&
                     h.toObject().value(QLatin1String("uncertain")).toBool())
                     explained = true;
             }
+            explained = explained && shown.value(QLatin1String("uncertain")).toBool();
             QVERIFY2(explained,
                      qPrintable(QStringLiteral("%1 delivered %2 times without a note: %3")
                                     .arg(QString::fromLatin1(mid))
@@ -247,6 +378,22 @@ private slots:
                                     .arg(QString::fromUtf8(QJsonDocument(shown).toJson()))));
         }
         qInfo("%d message(s) delivered more than once, each marked", twice);
+        // A message never given its end of data again and again has one neutral note, not
+        // one per restart: no two "recovered" entries follow each other.
+        for (const QJsonValue &v : all) {
+            const QString id = QString::number(v.toObject().value(QLatin1String("id")).toInteger());
+            const QJsonObject shown =
+                QJsonDocument::fromJson(
+                    runOutpost(dir, {QStringLiteral("show"), id, QStringLiteral("--json")}).out)
+                    .object();
+            QString previous;
+            for (const QJsonValue &h : shown.value(QLatin1String("history")).toArray()) {
+                const QString event = h.toObject().value(QLatin1String("event")).toString();
+                QVERIFY2(!(event == QLatin1String("recovered") && previous == event),
+                         qPrintable(QString::fromUtf8(QJsonDocument(shown).toJson())));
+                previous = event;
+            }
+        }
         QCOMPARE(integrityCheck(dir), QStringLiteral("ok"));
     }
 

@@ -8,6 +8,7 @@
 #include "outbox/Clock.h"
 #include "outbox/Connectivity.h"
 #include "outbox/Dispatcher.h"
+#include "outbox/Outcome.h"
 #include "storage/Database.h"
 #include "storage/Storage.h"
 
@@ -1003,7 +1004,12 @@ private slots:
         tearDown();
         build();
         m_clock.advance(1000);
-        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 2);
+        const QDateTime now = m_clock.now();
+        QCOMPARE(m_storage->writeNow([now](StorageWriter &w) {
+            return w.outbox.recoverInterrupted(
+                [now](const InterruptedMessage &m) { return decideInterrupted(m, now); });
+        }),
+                 2);
         for (qint64 id : {a, b}) {
             const MessageRecord m = record(id);
             QCOMPARE(m.state, MessageState::Queued);

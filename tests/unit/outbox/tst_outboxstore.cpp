@@ -3,6 +3,7 @@
 // comes from a MockClock.
 
 #include "outbox/Clock.h"
+#include "outbox/Outcome.h"
 #include "storage/Database.h"
 #include "storage/MessageBlob.h"
 #include "storage/Salvage.h"
@@ -19,6 +20,8 @@
 #include <QTest>
 #include <QThread>
 #include <QTimer>
+
+#include <algorithm>
 
 using namespace outpost;
 
@@ -440,6 +443,121 @@ private slots:
         QCOMPARE(m_storage->reader()->summary(id)->attempts, 0);
     }
 
+    /// What the next start does to the messages found in `sending` (Service::open()).
+    int recover()
+    {
+        const QDateTime now = m_clock.now();
+        return m_storage->writeNow([now](StorageWriter &w) {
+            return w.outbox.recoverInterrupted(
+                [now](const InterruptedMessage &m) { return decideInterrupted(m, now); });
+        });
+    }
+
+    static int countEvent(const MessageRecord &r, HistoryEvent event)
+    {
+        return int(std::count_if(r.history.cbegin(), r.history.cend(),
+                                 [event](const HistoryEntry &h) { return h.event == event; }));
+    }
+
+    void recoverMarkedEndOfDataAsUncertain()
+    {
+        // Both claimed; the end of a's data was cleared to go (and may have reached the
+        // server), b's never was. The process dies before either outcome is recorded.
+        QString error;
+        const qint64 a = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        const qint64 b = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("b"), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 2, QStringList{}, qint64(-1)).size(),
+                 2);
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::markEndOfData, QList<qint64>{a}, &error),
+                 qPrintable(error));
+        reopen();
+        m_clock.advance(5000);
+        QCOMPARE(recover(), 2);
+        const auto ra = m_storage->reader()->message(a);
+        QCOMPARE(ra->state, MessageState::Queued);
+        QVERIFY(ra->uncertain);
+        QCOMPARE(ra->attempts, 1); // it reached the server's end of data: an attempt
+        QCOMPARE(ra->nextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QCOMPARE(ra->history.last().event, HistoryEvent::RecoveredUncertain);
+        QVERIFY(ra->history.last().uncertain);
+        QCOMPARE(historyEventName(ra->history.last().event), QStringLiteral("recovered-uncertain"));
+        const auto rb = m_storage->reader()->message(b);
+        QCOMPARE(rb->state, MessageState::Queued);
+        QVERIFY(!rb->uncertain);
+        QCOMPARE(rb->attempts, 0);
+        QCOMPARE(rb->history.last().event, HistoryEvent::Recovered);
+        QVERIFY(!rb->history.last().uncertain);
+        // The mark went with the recovery: sent again and cut short before its end of data,
+        // a is not marked a second time by that attempt.
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 2, QStringList{}, qint64(-1)).size(),
+                 2);
+        reopen();
+        QCOMPARE(recover(), 2);
+        QCOMPARE(countEvent(*m_storage->reader()->message(a), HistoryEvent::RecoveredUncertain), 1);
+        QVERIFY(m_storage->reader()->message(a)->uncertain); // never cleared
+    }
+
+    void recoveryWithoutMarkNotesOnceAcrossRestarts()
+    {
+        // Claimed and cut short before its end of data at every one of several starts: one
+        // neutral note, not one per restart; never uncertain.
+        QString error;
+        const qint64 a = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(
+                m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                1);
+            reopen();
+            m_clock.advance(1000);
+            QCOMPARE(recover(), 1);
+        }
+        const auto rec = m_storage->reader()->message(a);
+        QCOMPARE(rec->state, MessageState::Queued);
+        QVERIFY(!rec->uncertain);
+        QCOMPARE(rec->attempts, 0);
+        QCOMPARE(countEvent(*rec, HistoryEvent::Recovered), 1);
+        QCOMPARE(rec->history.size(), 2); // queued, recovered
+        // After a real attempt, the next interruption gets its own note again.
+        DeliveryUpdate u;
+        u.id = a;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Transient;
+        u.event = HistoryEvent::Deferred;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        reopen();
+        QCOMPARE(recover(), 1);
+        QCOMPARE(countEvent(*m_storage->reader()->message(a), HistoryEvent::Recovered), 2);
+    }
+
+    void outcomeClearsEndOfDataMark()
+    {
+        // The mark lasts from the release of the end of data to the recorded outcome: an
+        // attempt whose outcome was recorded leaves nothing for a later crash to misread, and
+        // a mark that arrives after the outcome (the message no longer `sending`) is ignored.
+        QString error;
+        const qint64 a = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("a"), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        QVERIFY(m_storage->writeNow(&OutboxWriter::markEndOfData, QList<qint64>{a}, &error));
+        DeliveryUpdate u;
+        u.id = a;
+        u.state = MessageState::Queued;
+        u.errorClass = ErrorClass::Transient;
+        u.event = HistoryEvent::Deferred;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        QVERIFY(m_storage->writeNow(&OutboxWriter::markEndOfData, QList<qint64>{a}, &error));
+        m_clock.advance(3600 * 1000);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1)).size(),
+                 1);
+        reopen();
+        QCOMPARE(recover(), 1);
+        const auto rec = m_storage->reader()->message(a);
+        QVERIFY(!rec->uncertain);
+        QCOMPARE(rec->history.last().event, HistoryEvent::Recovered);
+    }
+
     void recoverInterruptedQueuesWithNote()
     {
         QString error;
@@ -452,7 +570,7 @@ private slots:
         reopen();
         m_clock.advance(5000);
         QSignalSpy reset(m_storage->reader(), &OutboxReader::messagesReset);
-        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 2);
+        QCOMPARE(recover(), 2);
         QCOMPARE(reset.count(), 1);
         for (qint64 id : {a, b}) {
             const auto rec = m_storage->reader()->message(id);
@@ -462,7 +580,7 @@ private slots:
             QCOMPARE(rec->history.last().event, HistoryEvent::Recovered);
         }
         QVERIFY(!hasEvent(*m_storage->reader()->message(c), HistoryEvent::Recovered));
-        QCOMPARE(m_storage->writeNow(&OutboxWriter::recoverInterrupted), 0);
+        QCOMPARE(recover(), 0);
         QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 10, QStringList{}, qint64(-1)).size(),
                  3);
     }
@@ -874,6 +992,7 @@ private slots:
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN recipient_count")));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN refused_recipients")));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN bytes_dropped_at")));
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN end_of_data_at")));
         QVERIFY(q.exec(QStringLiteral("PRAGMA user_version = 2")));
         q = QSqlQuery();
         reopen();
@@ -1648,7 +1767,8 @@ private slots:
               "CAST('nobody@example.net' AS BLOB)",
               "ALTER TABLE messages DROP COLUMN recipient_count",
               "ALTER TABLE messages DROP COLUMN refused_recipients",
-              "ALTER TABLE messages DROP COLUMN bytes_dropped_at", "PRAGMA user_version = 3"})
+              "ALTER TABLE messages DROP COLUMN bytes_dropped_at",
+              "ALTER TABLE messages DROP COLUMN end_of_data_at", "PRAGMA user_version = 3"})
             QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
         q = QSqlQuery();
         reopen();
@@ -1677,7 +1797,8 @@ private slots:
               "CAST('nobody@example.net' AS BLOB)",
               "ALTER TABLE messages DROP COLUMN recipient_count",
               "ALTER TABLE messages DROP COLUMN refused_recipients",
-              "ALTER TABLE messages DROP COLUMN bytes_dropped_at", "PRAGMA user_version = 3",
+              "ALTER TABLE messages DROP COLUMN bytes_dropped_at",
+              "ALTER TABLE messages DROP COLUMN end_of_data_at", "PRAGMA user_version = 3",
               "PRAGMA wal_checkpoint(TRUNCATE)"})
             QVERIFY2(q.exec(QString::fromLatin1(sql)), sql);
         q = QSqlQuery();
