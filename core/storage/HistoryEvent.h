@@ -42,8 +42,8 @@ enum class HistoryEvent
     /// "token-refused": the server refused the account's OAuth access token (expired or revoked
     /// before its time); queued again at once, uncounted, to go with a new token
     TokenRefused,
-    ContentDropped,         ///< "content-dropped": its bytes were dropped after
-                            ///< `retention.sent_days`; the detail holds that number of days
+    ContentDropped, ///< "content-dropped": its bytes were dropped after
+                    ///< `retention.sent_days`; the detail holds that number of days
 };
 
 /// The stable stored name of `e` ("held-account-paused").

@@ -1116,7 +1116,7 @@ int main(int argc, char **argv)
         return cmdSearch(args);
     if (cmd == QLatin1String("retention"))
         return cmdRetention(args);
-    fail(QStringLiteral(
-        "usage: outpost_bench fill|enqueue|open|listjson|quit|stall|search|retention [options] (see the "
-        "source)"));
+    fail(QStringLiteral("usage: outpost_bench "
+                        "fill|enqueue|open|listjson|quit|stall|search|retention [options] (see the "
+                        "source)"));
 }

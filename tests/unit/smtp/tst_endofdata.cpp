@@ -120,7 +120,7 @@ OutgoingMessage message(qint64 id, qsizetype size, const QByteArray &last)
     const QByteArray line(76, 'x');
     while (body.size() < size)
         body += line + "\r\n";
-    m.data = body + last + "\r\n";
+    m.setBytes(body + last + "\r\n");
     return m;
 }
 
