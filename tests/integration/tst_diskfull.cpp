@@ -33,7 +33,6 @@ private:
     QTemporaryDir m_files;
     QString m_passwordFile;
     QString m_attachment;
-    bool m_mounted = false;
 
     /// Writes `path` until the disk refuses (ENOSPC): afterwards not one page is free.
     static bool fill(const QString &path)
