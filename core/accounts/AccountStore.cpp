@@ -303,6 +303,12 @@ bool AccountStore::isPaused(const QString &name) const
     return it != m_rows.cend() && it->paused;
 }
 
+QString AccountStore::pauseClass(const QString &name) const
+{
+    const auto it = m_rows.constFind(name);
+    return it != m_rows.cend() && it->paused ? it->pauseClass : QString();
+}
+
 QStringList AccountStore::pausedAccounts() const
 {
     QStringList out;

@@ -52,6 +52,9 @@ public:
     bool isPaused(const QString &name) const;
     /// The names of the paused accounts, in one query.
     QStringList pausedAccounts() const;
+    /// The class name account `name` was paused with ("auth", "certificate", "tls"); "" when
+    /// it is not paused.
+    QString pauseClass(const QString &name) const;
     /// Records a pause with its class name ("auth", "certificate", "tls") and detail.
     void setPaused(const QString &name, bool paused, const QString &errorClass = {},
                    const QString &detail = {});
