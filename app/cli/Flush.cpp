@@ -141,8 +141,12 @@ void Flush::run(const QStringList &args)
                 [this](const QString &, const QString &line) { console().errLine(line); });
         connect(service->transport(), &Transport::poolChanged, this, &Flush::printPool);
     }
-    connect(service, &Service::notice, this,
-            [this](const Notice &n) { err(words::noticeText(n, words::Front::Terminal)); });
+    connect(service, &Service::notice, this, [this](const Notice &n) {
+        err(words::noticeText(n, words::Front::Terminal));
+        if (n.kind == Notice::Kind::AccountPaused && n.result.errorClass == ErrorClass::Certificate)
+            printUntrustedCertificate(console(), n.account,
+                                      certificateFacts(n.result.certificateChainPem));
+    });
     // The messages this flush is about: everything queued and due once "send now" applies,
     // and those failed now because their account was removed. They are also the total of the
     // progress line and of --json: a message queued while the flush runs may go out with it
