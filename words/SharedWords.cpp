@@ -123,6 +123,9 @@ QString terminalTestFailure(const SmtpResult &r)
 
 QString reply(const SmtpReply &r)
 {
+    if (isSmtpUtf8Refusal(r))
+        return Tr::tr("not sent: the address has non-ASCII characters before the @ and the "
+                      "server does not offer SMTPUTF8, which such an address needs");
     if (r.code == 0)
         return {};
     QString s = QString::number(r.code);

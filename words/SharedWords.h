@@ -28,7 +28,9 @@ enum class Front
     Terminal,
 };
 
-/// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0).
+/// A reply as the server said it: "550 5.1.1 No such user"; empty when there was none (code 0),
+/// except for a recipient Outpost left out for want of SMTPUTF8 (isSmtpUtf8Refusal()), which
+/// gets Outpost's own words for why.
 QString reply(const SmtpReply &r);
 
 /// What an error class means to the user, in one sentence. For ErrorClass::None the window

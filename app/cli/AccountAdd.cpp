@@ -1,13 +1,12 @@
 #include "Commands.h"
 
+#include "AccountFields.h"
+
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/OAuthAccount.h"
-#include "mime/Address.h"
 
 #include <QCommandLineParser>
-#include <QFileInfo>
-#include <QSslCertificate>
 
 namespace outpost::cli {
 
@@ -34,24 +33,11 @@ void AccountAdd::run(const QStringList &args)
     const QStringList pos = p.positionalArguments();
     Account a;
     a.name = pos.value(0);
-    a.host = p.value(QStringLiteral("host"));
-    if (p.isSet(QStringLiteral("security")) &&
-        !securityFromName(p.value(QStringLiteral("security")), &a.security))
-        return fail(Result::Usage, QStringLiteral("--security is tls, starttls or none"));
-    a.port = Account::defaultPort(a.security);
-    if (p.isSet(QStringLiteral("port"))) {
-        bool ok = false;
-        const uint port = p.value(QStringLiteral("port")).toUInt(&ok);
-        if (!ok || port == 0 || port > 65535)
-            return fail(Result::Usage, QStringLiteral("--port needs a number from 1 to 65535"));
-        a.port = quint16(port);
-    }
-    a.auth = p.isSet(QStringLiteral("auth")) ? p.value(QStringLiteral("auth")).toLower()
-                                             : QStringLiteral("auto");
+    if (const auto problem = applyAccountFields(p, &a))
+        return fail(problem->result, problem->message);
     if (p.isSet(QStringLiteral("oauth"))) {
         // Sign-in with OAuth 2.0: the provider brings the server unless the user names one.
         AccountOAuth &o = a.oauth;
-        a.user = p.value(QStringLiteral("user"));
         o.provider = p.value(QStringLiteral("oauth")).toLower();
         o.clientId = p.value(QStringLiteral("oauth-client-id"));
         o.clientSecret = p.value(QStringLiteral("oauth-client-secret"));
@@ -103,28 +89,11 @@ void AccountAdd::run(const QStringList &args)
         if (!problem.isEmpty())
             return fail(Result::Usage, QStringLiteral("--oauth %1: %2").arg(o.provider, problem));
     }
-    a.user = p.value(QStringLiteral("user"));
-    a.from = p.value(QStringLiteral("from"));
-    a.passwordCommand = p.value(QStringLiteral("password-command"));
-    a.allowPlainAuth = p.isSet(QStringLiteral("allow-plain-auth"));
-    if (p.isSet(QStringLiteral("ca-file"))) {
-        a.caFile = QFileInfo(p.value(QStringLiteral("ca-file"))).absoluteFilePath();
-        if (QSslCertificate::fromPath(a.caFile, QSsl::Pem).isEmpty())
-            return fail(Result::BadInput,
-                        QStringLiteral("%1 holds no PEM certificate").arg(a.caFile));
-    }
-    a.pinSha256 = p.value(QStringLiteral("pin-sha256")).toLower();
-    if (!a.from.isEmpty()) {
-        // A display name is welcome, as in the window: "Alice Example <alice@example.org>".
-        const mime::AddressListResult from = mime::parseAddressList(a.from);
-        if (!from.ok())
-            return fail(Result::BadInput, QStringLiteral("--from %1: %2").arg(a.from, from.error));
-        if (from.mailboxes.size() != 1)
-            return fail(Result::BadInput,
-                        QStringLiteral("--from %1: give exactly one address").arg(a.from));
-    }
-    if (a.name.isEmpty() || a.host.isEmpty())
-        return fail(Result::Usage, QStringLiteral("usage: outpost account add NAME --host H ..."));
+    const bool autoFind = p.isSet(QStringLiteral("auto"));
+    if (a.name.isEmpty() || (a.host.isEmpty() && !autoFind))
+        return fail(Result::Usage,
+                    QStringLiteral("usage: outpost account add NAME --host H ... | outpost "
+                                   "account add NAME --address ADDR --auto [--yes]"));
     for (const QChar c : std::as_const(a.name)) {
         // A name is shown in lists, logs and the tray: no control characters.
         if (c.category() == QChar::Other_Control || c.category() == QChar::Other_Format)
@@ -136,11 +105,34 @@ void AccountAdd::run(const QStringList &args)
     if (p.isSet(QStringLiteral("password-command")) && fromStdin)
         return fail(Result::Usage,
                     QStringLiteral("give --password-command or --password-stdin, not both"));
+    const bool makeDefault = p.isSet(QStringLiteral("default"));
+    if (autoFind) {
+        if (p.isSet(QStringLiteral("host")) || p.isSet(QStringLiteral("port")) ||
+            p.isSet(QStringLiteral("security")))
+            return fail(Result::Usage,
+                        QStringLiteral("--auto finds the server, port and security itself; give "
+                                       "them without --auto to set them yourself"));
+        if (!p.isSet(QStringLiteral("address")))
+            return fail(Result::Usage, QStringLiteral("--auto needs --address ADDR"));
+        if (service()->accounts()->find(a.name))
+            return fail(Result::NotStored,
+                        QStringLiteral("an account named \"%1\" exists already").arg(a.name));
+        return discover(a, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
+                        fromStdin, makeDefault);
+    }
+    if (p.isSet(QStringLiteral("address")))
+        return fail(Result::Usage, QStringLiteral("--address goes with --auto (use --from to "
+                                                  "set the sender of an account you describe)"));
+    save(a, fromStdin, makeDefault);
+}
+
+void AccountAdd::save(const Account &a, bool fromStdin, bool makeDefault)
+{
     AccountStore *accounts = service()->accounts();
     QString error;
     if (!accounts->add(a, &error))
         return fail(Result::NotStored, error);
-    if (p.isSet(QStringLiteral("default")) || accounts->list().size() == 1)
+    if (makeDefault || accounts->list().size() == 1)
         accounts->setDefaultAccount(a.name, &error);
     if (a.oauth.enabled())
         out(QStringLiteral("account %1 added; sign in with: outpost account login %1\n")

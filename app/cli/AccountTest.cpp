@@ -1,6 +1,7 @@
 #include "Commands.h"
 
 #include "SharedWords.h"
+#include "Words.h"
 
 #include "accounts/ConnectionTest.h"
 
@@ -37,6 +38,9 @@ void AccountTest::run(const QStringList &args)
                 out(said);
             else
                 err(said);
+            if (r.errorClass == ErrorClass::Certificate)
+                printUntrustedCertificate(console(), account->name,
+                                          certificateFacts(r.certificateChainPem));
             finish(resultFor(r.errorClass)); // no password: auth refused
         });
     test->start();

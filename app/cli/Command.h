@@ -22,6 +22,7 @@ class QCommandLineParser;
 
 namespace outpost {
 class CredentialStore;
+struct DiscoveryOptions;
 struct ReadFailure;
 } // namespace outpost
 
@@ -33,6 +34,9 @@ struct Context
     QString dataDir;                        ///< the outbox folder
     Console *console = nullptr;             ///< standard input, output and error; not owned
     CredentialStore *credentials = nullptr; ///< not owned; nullptr = the system keychain
+    /// Where `account add --auto` looks (tests point it at servers on loopback); not owned;
+    /// nullptr = the real presets, autoconfig, DNS and probe.
+    const DiscoveryOptions *discovery = nullptr;
 };
 
 /// The base of every command. A command is used once: run(), then finished() once.

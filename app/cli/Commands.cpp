@@ -1,5 +1,7 @@
 #include "Commands.h"
 
+#include "AccountFields.h"
+
 namespace outpost::cli {
 
 namespace {
@@ -22,6 +24,7 @@ const QList<CommandEntry> &commands()
 {
     static const QList<CommandEntry> table = {
         entry<AccountAdd>("account", "add"),
+        entry<AccountEdit>("account", "edit"),
         entry<AccountList>("account", "list"),
         entry<AccountTest>("account", "test"),
         entry<AccountLogin>("account", "login"),
@@ -77,49 +80,44 @@ std::unique_ptr<Command> makeCommand(const QString &name, const QString &sub,
 
 QList<QCommandLineOption> accountOptions()
 {
-    return {
-        {QStringLiteral("host"), QStringLiteral("server"), QStringLiteral("H")},
-        {QStringLiteral("port"), QStringLiteral("port"), QStringLiteral("P")},
-        {QStringLiteral("security"), QStringLiteral("tls|starttls|none"), QStringLiteral("S")},
-        {QStringLiteral("auth"), QStringLiteral("mechanism"), QStringLiteral("A")},
-        {QStringLiteral("user"), QStringLiteral("user"), QStringLiteral("U")},
-        {QStringLiteral("from"), QStringLiteral("address"), QStringLiteral("ADDR")},
-        {QStringLiteral("password-command"), QStringLiteral("shell command"),
-         QStringLiteral("CMD")},
-        {QStringLiteral("password-stdin"), QStringLiteral("read the password from standard input")},
-        {QStringLiteral("ca-file"), QStringLiteral("trusted CA certificates"),
-         QStringLiteral("PEM")},
-        {QStringLiteral("pin-sha256"), QStringLiteral("certificate fingerprint"),
-         QStringLiteral("HEX")},
-        {QStringLiteral("allow-plain-auth"),
-         QStringLiteral("allow AUTH without TLS (loopback only)")},
-        {QStringLiteral("default"), QStringLiteral("make it the default account")},
-        {QStringLiteral("json"), QStringLiteral("JSON output")},
-        {QStringLiteral("force"),
-         QStringLiteral("remove: also when messages are waiting (they are failed)")},
-        {QStringLiteral("oauth"), QStringLiteral("microsoft|google|custom"),
-         QStringLiteral("PROVIDER")},
-        {QStringLiteral("oauth-client-id"), QStringLiteral("your registered client id"),
-         QStringLiteral("ID")},
-        {QStringLiteral("oauth-client-secret"),
-         QStringLiteral("the installed app's client secret (Google)"), QStringLiteral("S")},
-        {QStringLiteral("oauth-authorize-url"), QStringLiteral("authorization endpoint"),
-         QStringLiteral("URL")},
-        {QStringLiteral("oauth-token-url"), QStringLiteral("token endpoint"),
-         QStringLiteral("URL")},
-        {QStringLiteral("oauth-device-url"), QStringLiteral("device authorization endpoint"),
-         QStringLiteral("URL")},
-        {QStringLiteral("oauth-revoke-url"), QStringLiteral("revocation endpoint"),
-         QStringLiteral("URL")},
-        {QStringLiteral("oauth-scope"), QStringLiteral("space-separated scopes"),
-         QStringLiteral("S")},
-        {QStringLiteral("device"), QStringLiteral("login: sign in with a code on another device")},
-        {QStringLiteral("no-browser"), QStringLiteral("login: print the address, open nothing")},
-        {QStringLiteral("token-file"),
-         QStringLiteral("login: keep the refresh token in a file (no keychain)")},
-        {QStringLiteral("timeout"), QStringLiteral("login: seconds to wait for the browser"),
-         QStringLiteral("SECONDS")},
-    };
+    // The options that set a field (add and edit) come from one table (AccountFields.h).
+    return accountFieldOptions() +
+           QList<QCommandLineOption>{
+               {QStringLiteral("password-stdin"),
+                QStringLiteral("read the password from standard input")},
+               {QStringLiteral("default"), QStringLiteral("make it the default account")},
+               {QStringLiteral("address"), QStringLiteral("e-mail address to find settings for"),
+                QStringLiteral("ADDR")},
+               {QStringLiteral("auto"), QStringLiteral("find the server from --address")},
+               {QStringLiteral("yes"), QStringLiteral("save the settings --auto found")},
+               {QStringLiteral("json"), QStringLiteral("JSON output")},
+               {QStringLiteral("force"),
+                QStringLiteral("remove: also when messages are waiting (they are failed)")},
+               {QStringLiteral("oauth"), QStringLiteral("microsoft|google|custom"),
+                QStringLiteral("PROVIDER")},
+               {QStringLiteral("oauth-client-id"), QStringLiteral("your registered client id"),
+                QStringLiteral("ID")},
+               {QStringLiteral("oauth-client-secret"),
+                QStringLiteral("the installed app's client secret (Google)"), QStringLiteral("S")},
+               {QStringLiteral("oauth-authorize-url"), QStringLiteral("authorization endpoint"),
+                QStringLiteral("URL")},
+               {QStringLiteral("oauth-token-url"), QStringLiteral("token endpoint"),
+                QStringLiteral("URL")},
+               {QStringLiteral("oauth-device-url"), QStringLiteral("device authorization endpoint"),
+                QStringLiteral("URL")},
+               {QStringLiteral("oauth-revoke-url"), QStringLiteral("revocation endpoint"),
+                QStringLiteral("URL")},
+               {QStringLiteral("oauth-scope"), QStringLiteral("space-separated scopes"),
+                QStringLiteral("S")},
+               {QStringLiteral("device"),
+                QStringLiteral("login: sign in with a code on another device")},
+               {QStringLiteral("no-browser"),
+                QStringLiteral("login: print the address, open nothing")},
+               {QStringLiteral("token-file"),
+                QStringLiteral("login: keep the refresh token in a file (no keychain)")},
+               {QStringLiteral("timeout"), QStringLiteral("login: seconds to wait for the browser"),
+                QStringLiteral("SECONDS")},
+           };
 }
 
 } // namespace outpost::cli

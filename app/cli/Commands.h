@@ -32,6 +32,25 @@ class AccountAdd : public Command
 public:
     using Command::Command;
     void run(const QStringList &args) override;
+
+private:
+    /// Stores `a` (the password from standard input with `fromStdin`) and ends.
+    void save(const Account &a, bool fromStdin, bool makeDefault);
+    /// --auto: finds the settings for `address` (AccountDiscovery), says what it found and
+    /// from where, and saves them into `a` only with `yes`; nothing is sent to any server but
+    /// EHLO and QUIT of the probe.
+    void discover(const Account &a, const QString &address, bool yes, bool fromStdin,
+                  bool makeDefault);
+};
+
+/// `account edit NAME --host H | --port P | …`: changes an account in place (the options of
+/// `account add`, AccountFields.h), says what changed, keeps its messages, and releases those
+/// held while the account was paused when the change touches what paused it.
+class AccountEdit : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
 };
 
 /// `account list [--json]`: the accounts, the default and paused ones marked.

@@ -146,6 +146,9 @@ void Flush::run(const QStringList &args)
         if (n.kind == Notice::Kind::DiskFull)
             m_diskFull = true;
         err(words::noticeText(n, words::Front::Terminal));
+        if (n.kind == Notice::Kind::AccountPaused && n.result.errorClass == ErrorClass::Certificate)
+            printUntrustedCertificate(console(), n.account,
+                                      certificateFacts(n.result.certificateChainPem));
     });
     // The messages this flush is about: everything queued and due once "send now" applies,
     // and those failed now because their account was removed. They are also the total of the

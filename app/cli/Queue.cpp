@@ -1,11 +1,15 @@
 #include "Commands.h"
 
 #include "DsnOptions.h"
+#include "HtmlText.h"
+#include "SharedWords.h"
 
 #include "accounts/AccountStore.h"
 #include "mime/Address.h"
+#include "mime/ComposeWarnings.h"
 #include "mime/MessageComposer.h"
 #include "mime/ReplyContext.h"
+#include "storage/OutboxReader.h"
 
 #include <QCommandLineParser>
 #include <QFile>
@@ -30,6 +34,8 @@ const QList<QCommandLineOption> &options()
         {QStringLiteral("attach"), QStringLiteral("attachment"), QStringLiteral("F")},
         {QStringLiteral("send-at"), QStringLiteral("send time"), QStringLiteral("ISO-8601")},
         {QStringLiteral("yes"), QStringLiteral("accept a --send-at more than a year ahead")},
+        {QStringLiteral("strict"),
+         QStringLiteral("refuse a message the server's last announced SIZE would refuse")},
         {QStringLiteral("eml"), QStringLiteral("existing message"), QStringLiteral("FILE")},
         {QStringLiteral("notify"),
          QStringLiteral("delivery status notifications: success,failure,delay or never"),
@@ -142,22 +148,52 @@ void Queue::run(const QStringList &args)
                             .arg(p.value(QStringLiteral("send-at"))));
         }
     }
+    // The SIZE the account's server announced at its last EHLO (RFC 1870): a larger message
+    // would be refused at send, so `queue` says so now, as the compose window does; --strict
+    // refuses it instead of storing it.
+    const QStringList caps = service()->accounts()->lastCapabilities(account->name);
+    const qint64 sizeLimit = mime::composeWarnings(caps, 0, {}, {}).sizeLimit;
+    const bool strict = p.isSet(QStringLiteral("strict"));
+    const auto tooLarge = [&](qint64 size) {
+        return QStringLiteral("the message is %1, larger than the %2 the server of account \"%3\" "
+                              "accepts (SIZE %4 at its last connection): it will be refused when "
+                              "sent")
+            .arg(words::size(size), words::size(sizeLimit), account->name)
+            .arg(sizeLimit);
+    };
     Service::EnqueueResult r;
     if (eml) {
         QString error;
         const QByteArray raw = readInput(p.value(QStringLiteral("eml")), &error);
         if (!error.isEmpty())
             return fail(Result::BadInput, error);
+        if (strict && mime::composeWarnings(caps, raw.size(), {}, {}).tooLarge)
+            return fail(Result::TooLarge, tooLarge(raw.size()) + QStringLiteral("; not queued"));
         r = service()->enqueueRaw(account->name, raw, {}, {}, sendAt, dsn);
     } else {
         mime::Draft draft;
         if (const Result made = writeDraft(p, *account, &draft); made != Result::Ok)
             return finish(made);
+        if (strict && sizeLimit > 0) {
+            // The exact size: the message composed as it will be queued (only when there is a
+            // limit to compare with).
+            const mime::ComposedMessage m = mime::composeMessage(draft);
+            if (m.ok() && mime::composeWarnings(caps, m.data.size(), {}, {}).tooLarge)
+                return fail(Result::TooLarge,
+                            tooLarge(m.data.size()) + QStringLiteral("; not queued"));
+        }
         r = service()->enqueue(account->name, draft, sendAt, MessageState::Queued, dsn);
     }
     if (!r.ok())
         return r.storage.isDiskFull() ? finish(diskFull(r.storage))
                                       : fail(refusal(r.failure), r.error);
+    if (sizeLimit > 0) {
+        const auto stored = service()->outbox()->summary(r.id);
+        if (stored && mime::composeWarnings(caps, stored->size, {}, {}).tooLarge)
+            err(QStringLiteral("warning: ") + tooLarge(stored->size) +
+                QStringLiteral(" (queued as message %1; --strict refuses such a message)")
+                    .arg(r.id));
+    }
     out(QString::number(r.id) + QLatin1Char('\n'));
     finishAndNotify();
 }
@@ -242,6 +278,10 @@ Result Queue::writeDraft(const QCommandLineParser &p, const Account &account, mi
             return Result::BadInput;
         }
         draft->htmlBody = QString::fromUtf8(b);
+        // HTML alone: the plain-text alternative is made from it (a reader without HTML
+        // would otherwise see an empty message); without QtGui the message is HTML alone.
+        if (!p.isSet(QStringLiteral("body")) && !p.isSet(QStringLiteral("body-file")))
+            draft->textBody = plainTextFromHtml(draft->htmlBody);
     }
     for (const QString &f : p.values(QStringLiteral("attach"))) {
         QFile file(f);

@@ -39,6 +39,7 @@ constexpr std::array kTable{
     Row{Result::NoSuchMessage, "no-such-message", ExDataErr},
     Row{Result::Refused, "refused", ExDataErr},
     Row{Result::AccountHasMail, "account-has-mail", ExDataErr},
+    Row{Result::TooLarge, "too-large", ExDataErr},
     Row{Result::SomeFailed, "some-failed", ExDataErr},
     Row{Result::SomeRecipientsRefused, "some-recipients-refused", ExDataErr},
     Row{Result::ServerRefused, "server-refused", ExDataErr},

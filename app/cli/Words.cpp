@@ -1,9 +1,11 @@
 #include "Words.h"
 
+#include "Console.h"
 #include "FlushProgress.h"
 #include "SharedWords.h"
 
 #include "outbox/Retention.h"
+#include <algorithm>
 
 namespace outpost::cli {
 
@@ -16,6 +18,61 @@ QString oneLine(QString v)
             c = QLatin1Char(' ');
     }
     return v;
+}
+
+QString shellWord(const QString &value)
+{
+    static const QString safe =
+        QStringLiteral("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-");
+    const bool plain = !value.isEmpty() && std::all_of(value.cbegin(), value.cend(),
+                                                       [](QChar c) { return safe.contains(c); });
+    if (plain)
+        return value;
+    return QLatin1Char('\'') + QString(value).replace(QLatin1String("'"), QLatin1String("'\\''")) +
+           QLatin1Char('\'');
+}
+
+QString untrustedCertificate(const QString &account, const QList<CertificateFacts> &chain)
+{
+    if (chain.isEmpty())
+        return {};
+    const CertificateFacts &leaf = chain.first();
+    const QString fingerprint = QString::fromLatin1(leaf.sha256.toHex(':').toUpper());
+    QString s = QStringLiteral("The server's certificate:\n");
+    s += QStringLiteral("  SHA-256 fingerprint: %1\n").arg(fingerprint);
+    s += QStringLiteral("  issued to:  %1\n")
+             .arg(oneLine(leaf.names.isEmpty() ? QStringLiteral("(no name)")
+                                               : leaf.names.join(QLatin1String(", "))));
+    s += QStringLiteral("  issued by:  %1\n")
+             .arg(leaf.selfSigned ? QStringLiteral("itself (self-signed: no authority vouches "
+                                                   "for it)")
+                                  : oneLine(leaf.issuer));
+    s += QStringLiteral("  valid:      %1 to %2 (UTC)\n")
+             .arg(leaf.notBefore.toString(Qt::ISODate), leaf.notAfter.toString(Qt::ISODate));
+    const QString name = shellWord(account);
+    s +=
+        QStringLiteral("If you know this is the server's certificate (compare the fingerprint with "
+                       "what its administrator says), trust exactly it for this account:\n"
+                       "  outpost account edit %1 --pin-sha256 %2\n")
+            .arg(name, leaf.pinHex());
+    if (leaf.selfSigned)
+        s += QStringLiteral("or save the certificate as a PEM file and trust it with:\n"
+                            "  outpost account edit %1 --ca-file SERVER.pem\n")
+                 .arg(name);
+    else
+        s += QStringLiteral("or trust the authority that issued it (\"%1\") with its certificate "
+                            "as a PEM file:\n"
+                            "  outpost account edit %2 --ca-file ISSUER.pem\n")
+                 .arg(oneLine(leaf.issuer), name);
+    return s;
+}
+
+void printUntrustedCertificate(Console &console, const QString &account,
+                               const QList<CertificateFacts> &chain)
+{
+    const QString text = untrustedCertificate(account, chain);
+    for (const QString &line : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts))
+        console.errLine(line);
 }
 
 QString describeMessage(const MessageRecord &m)

@@ -3,6 +3,7 @@
 // DSN options' problems. The sentences the window says too (result classes, replies, notes,
 // notices, connection tests, data-folder problems) come from words/SharedWords.h.
 
+#include "net/TlsPolicy.h"
 #include "smtp/Dsn.h"
 #include "storage/OutboxTypes.h"
 
@@ -15,6 +16,7 @@ struct CleanupReport;
 namespace outpost::cli {
 
 struct FlushCounts;
+class Console;
 
 /// What `outpost purge` did (or, with `dryRun`, would do): "removed 12 messages sent or failed
 /// before 2026-05-01 00:00 (10 sent, 2 failed); the outbox file went from 41.7 MB to 1.2 MB",
@@ -24,6 +26,18 @@ QString purgeReport(const CleanupReport &r, const PurgeFilter &filter, bool dryR
 /// `v` on one line: a line break (CR, LF, CRLF, U+0085, U+2028, U+2029) or a tab becomes a
 /// space, so a field from a message or a server cannot fake lines or columns of the text output.
 QString oneLine(QString v);
+/// `value` as one word for a POSIX shell: as it is when it holds only safe characters, else in
+/// single quotes (a quote inside as '\'').
+QString shellWord(const QString &value);
+/// What the terminal says about a certificate that is not trusted, for account `account`: the
+/// leaf's SHA-256 fingerprint, names, issuer and validity (`chain`, leaf first, from
+/// certificateFacts()), and the exact `outpost account edit` commands that trust it (the pin,
+/// or the issuing authority's certificate). Several lines, each ending in a line break; "" when
+/// the chain is empty.
+QString untrustedCertificate(const QString &account, const QList<CertificateFacts> &chain);
+/// Writes untrustedCertificate() on standard error of `console`, line by line.
+void printUntrustedCertificate(Console &console, const QString &account,
+                               const QList<CertificateFacts> &chain);
 /// The text form of `outpost show ID`.
 QString describeMessage(const MessageRecord &m);
 /// Why a delivery status notification option is refused: `option` as the user wrote it

@@ -344,8 +344,15 @@ ComposedMessage composeMessage(const Draft &draft, const ComposeGenerators &gen)
     head += "MIME-Version: 1.0\r\n";
 
     // --- MIME body
-    GRef<GMimeObject> body(makeTextPart("plain", draft.textBody));
-    if (!draft.htmlBody.isEmpty()) {
+    GRef<GMimeObject> body;
+    if (!draft.htmlBody.isEmpty() && draft.textBody.isEmpty()) {
+        // HTML alone (no text to offer beside it): one text/html part, never an empty
+        // text/plain alternative that a reader without HTML would show as a blank message.
+        body = GRef<GMimeObject>(makeTextPart("html", draft.htmlBody));
+    } else if (draft.htmlBody.isEmpty()) {
+        body = GRef<GMimeObject>(makeTextPart("plain", draft.textBody));
+    } else {
+        body = GRef<GMimeObject>(makeTextPart("plain", draft.textBody));
         GRef<GMimeObject> alt(makeMultipart("alternative", gen));
         g_mime_multipart_add(GMIME_MULTIPART(alt.get()), body.get());
         GRef<GMimeObject> html(makeTextPart("html", draft.htmlBody));

@@ -70,13 +70,14 @@ struct ComposedMessage
 
 /// Builds the message. Rules: text/plain UTF-8 body in 7bit, quoted-printable or base64 (as
 /// GMime finds best under a 7-bit constraint, RFC 2045 §6); with htmlBody a
-/// multipart/alternative; with attachments a multipart/mixed (base64, RFC 2231 file names);
-/// headers From, Reply-To, To, Cc with RFC 2047 display names, Subject (RFC 2047, encoded-words
-/// of at most 75 octets never splitting a character), Date (RFC 5322 §3.3), Message-ID,
-/// In-Reply-To, References, MIME-Version. Domains are written as A-labels; a non-ASCII local
-/// part is written as UTF-8 (RFC 6532) and sets envelope.needsSmtpUtf8.
-/// Errors (in ComposedMessage::error): no or bad From, no recipients, a bad address (named),
-/// CR/LF or another control character in a display name, a bad extra header, a bad msg-id.
+/// multipart/alternative, or text/html alone when textBody is empty; with attachments a
+/// multipart/mixed (base64, RFC 2231 file names); headers From, Reply-To, To, Cc with RFC 2047
+/// display names, Subject (RFC 2047, encoded-words of at most 75 octets never splitting a
+/// character), Date (RFC 5322 §3.3), Message-ID, In-Reply-To, References, MIME-Version. Domains are
+/// written as A-labels; a non-ASCII local part is written as UTF-8 (RFC 6532) and sets
+/// envelope.needsSmtpUtf8. Errors (in ComposedMessage::error): no or bad From, no recipients, a bad
+/// address (named), CR/LF or another control character in a display name, a bad extra header, a bad
+/// msg-id.
 ComposedMessage composeMessage(const Draft &draft, const ComposeGenerators &gen = {});
 
 /// One mailbox header field (`name`: "From", "Reply-To", ...) ending in CRLF, folded

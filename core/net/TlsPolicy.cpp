@@ -37,6 +37,37 @@ QString pinRefusal(const QSslSocket *socket, const TlsPolicy &policy)
     return QStringLiteral("the server's certificate is not the one pinned for this account");
 }
 
+QList<CertificateFacts> certificateFacts(const QList<QByteArray> &chainPem)
+{
+    QList<CertificateFacts> out;
+    for (const QByteArray &pem : chainPem) {
+        for (const QSslCertificate &c : QSslCertificate::fromData(pem, QSsl::Pem)) {
+            if (c.isNull())
+                continue;
+            CertificateFacts f;
+            f.sha256 = c.digest(QCryptographicHash::Sha256);
+            for (const QString &cn : c.subjectInfo(QSslCertificate::CommonName)) {
+                if (!f.names.contains(cn))
+                    f.names << cn;
+            }
+            const auto alt = c.subjectAlternativeNames();
+            for (auto it = alt.cbegin(); it != alt.cend(); ++it) {
+                if (it.key() == QSsl::DnsEntry && !f.names.contains(it.value()))
+                    f.names << it.value();
+            }
+            QStringList issuer = c.issuerInfo(QSslCertificate::CommonName);
+            if (issuer.isEmpty())
+                issuer = c.issuerInfo(QSslCertificate::Organization);
+            f.issuer = issuer.join(QLatin1String(", "));
+            f.selfSigned = c.isSelfSigned();
+            f.notBefore = c.effectiveDate().toUTC();
+            f.notAfter = c.expiryDate().toUTC();
+            out << f;
+        }
+    }
+    return out;
+}
+
 QList<QByteArray> peerChainPem(const QSslSocket *socket)
 {
     QList<QByteArray> out;

@@ -4,6 +4,7 @@
 // host name, and an optional SHA-256 pin of the leaf certificate that replaces CA trust.
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QList>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -42,6 +43,25 @@ QString pinRefusal(const QSslSocket *socket, const TlsPolicy &policy);
 /// The peer's certificate chain as PEM blocks, leaf first: what the user is shown when the
 /// certificate is not trusted.
 QList<QByteArray> peerChainPem(const QSslSocket *socket);
+
+/// What a user needs to decide whether to trust a server's certificate, read from the
+/// certificate itself (never from the words of an error).
+struct CertificateFacts
+{
+    QByteArray sha256;       ///< SHA-256 of the DER certificate: what a pin (TlsPolicy) compares
+    QStringList names;       ///< the subject's common name, then its DNS subject alternative names
+    QString issuer;          ///< the issuer's common name, else its organisation
+    bool selfSigned = false; ///< issued by itself: no authority vouches for it
+    QDateTime notBefore;     ///< valid from (UTC)
+    QDateTime notAfter;      ///< valid until (UTC)
+
+    /// The fingerprint as `--pin-sha256` takes it: 64 lower-case hex digits.
+    QString pinHex() const { return QString::fromLatin1(sha256.toHex()); }
+};
+
+/// The facts of each certificate of a chain given as PEM blocks (peerChainPem(), leaf first);
+/// a block that holds no readable certificate is left out.
+QList<CertificateFacts> certificateFacts(const QList<QByteArray> &chainPem);
 
 /// The error strings of `errors`, in order.
 QStringList sslErrorStrings(const QList<QSslError> &errors);

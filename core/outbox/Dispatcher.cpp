@@ -790,6 +790,10 @@ void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
     const bool wasPaused = m_accounts->isPaused(account);
     m_accounts->setPaused(account, true, errorClassName(why.errorClass), why.detail);
     m_paused.reset();
+    // A refused login means the password kept here is wrong: the next attempt, once the user
+    // gave a new one (keychain or command, e.g. `account edit`), reads it again.
+    if (why.errorClass == ErrorClass::Auth)
+        m_passwords.remove(account);
     const bool tell = !wasPaused && !m_pausedNotified.contains(account);
     if (tell)
         m_pausedNotified.insert(account);

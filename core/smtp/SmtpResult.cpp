@@ -45,6 +45,18 @@ ErrorClass errorClassFromName(const QString &name)
     return ErrorClass::None;
 }
 
+SmtpReply recipientNeedsSmtpUtf8()
+{
+    SmtpReply r;
+    r.enhanced = QByteArrayLiteral("5.6.7");
+    return r;
+}
+
+bool isSmtpUtf8Refusal(const SmtpReply &r)
+{
+    return r.code == 0 && r.enhanced == "5.6.7";
+}
+
 QString SmtpReply::boundedText(int maxOctets) const
 {
     qsizetype octets = 0;

@@ -58,6 +58,14 @@ struct SmtpReply
     bool isPermanent() const { return code >= 500 && code < 600; }
 };
 
+/// What is recorded for a recipient that Outpost left out of the envelope because its address
+/// is not ASCII and the server offers no SMTPUTF8 (RFC 6531 §3.2): no reply code (the server
+/// said nothing about it) and the enhanced status code 5.6.7 (RFC 6531 §3.7.4.1, "non-ASCII
+/// addresses not permitted for that recipient"), so it counts as refused for good.
+SmtpReply recipientNeedsSmtpUtf8();
+/// True for the reply recipientNeedsSmtpUtf8() makes.
+bool isSmtpUtf8Refusal(const SmtpReply &r);
+
 /// The outcome of one piece of SMTP work: class, the reply that decided it and a technical
 /// detail for logs (never shown raw to users; ui/ makes words from class and reply).
 struct SmtpResult

@@ -58,9 +58,26 @@ std::optional<SmtpResult> SmtpTransaction::prepare()
                                    QStringLiteral("the message's octets are not available"));
     }
     if (message.needsSmtpUtf8 && !m_caps.smtpUtf8) {
-        return SmtpResult::failure(
-            ErrorClass::Local, QStringLiteral("the message needs SMTPUTF8 (a non-ASCII address), "
-                                              "which the server does not offer"));
+        // Without SMTPUTF8 a non-ASCII address cannot be given in the envelope (RFC 6531
+        // §3.2). The recipients with an ASCII address can still be reached: the others are
+        // left out and reported refused (recipientNeedsSmtpUtf8()) once the message went to
+        // the rest. A non-ASCII reverse-path, or no ASCII recipient at all, fails the message.
+        const auto ascii = [](const QByteArray &a) {
+            return std::none_of(a.cbegin(), a.cend(),
+                                [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+        };
+        QList<QByteArray> reachable;
+        for (const QByteArray &r : std::as_const(m_msg.recipients))
+            (ascii(r) ? reachable : m_needUtf8) << r;
+        if (!ascii(message.reversePath) || reachable.isEmpty() || m_needUtf8.isEmpty()) {
+            m_needUtf8.clear();
+            return SmtpResult::failure(ErrorClass::Local,
+                                       QStringLiteral("the message needs SMTPUTF8 (a non-ASCII "
+                                                      "address), which the server does not offer"));
+        }
+        m_msg.recipients = reachable;
+        m_channel.log(QStringLiteral("-- the server does not offer SMTPUTF8: not sending to %1")
+                          .arg(QString::fromUtf8(m_needUtf8.join(", "))));
     }
     m_bdat = m_caps.chunking && m_config.allowChunking;
     // Decided from the shape scanned before (the octets are read only while they go out).
@@ -74,7 +91,7 @@ std::optional<SmtpResult> SmtpTransaction::prepare()
             QStringLiteral("a line of the message is %1 octets long; SMTP allows 998")
                 .arg(longest));
     }
-    if (eightBit && !m_caps.eightBitMime && !message.needsSmtpUtf8) {
+    if (eightBit && !m_caps.eightBitMime && !(message.needsSmtpUtf8 && m_caps.smtpUtf8)) {
         return SmtpResult::failure(
             ErrorClass::Local,
             QStringLiteral("the message holds 8-bit data and the server does not offer 8BITMIME"));
@@ -682,6 +699,14 @@ TransactionResult SmtpTransaction::conclude(const SmtpResult &result, bool *prot
                     .arg(result.reply.code),
                 result.reply);
             *protocolBroken = true;
+        }
+    }
+    if (m_result.result.ok()) {
+        for (const QByteArray &a : std::as_const(m_needUtf8)) {
+            RecipientResult rr;
+            rr.address = a;
+            rr.reply = recipientNeedsSmtpUtf8();
+            m_result.recipients.append(rr);
         }
     }
     // A refused MAIL opens no transaction; an accepted one stays open until the end-of-data

@@ -291,6 +291,9 @@ private:
     const SessionConfig &m_config;
     OutgoingMessage m_msg;
     TransactionResult m_result;
+    /// Recipients left out of the envelope because their address is not ASCII and the server
+    /// offers no SMTPUTF8 (RFC 6531 §3.2); reported refused when the others got the message.
+    QList<QByteArray> m_needUtf8;
     std::optional<SmtpResult> m_refusal;
     Phase m_phase = Phase::Waiting;
     QList<Reply> m_expected; // replies still due to this transaction's commands, in order

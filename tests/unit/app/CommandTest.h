@@ -53,6 +53,8 @@ public:
 
     QTemporaryDir dir;
     MemoryCredentialStore credentials;
+    /// Where `account add --auto` looks; nullptr = everywhere, the real way.
+    const DiscoveryOptions *discovery = nullptr;
 
     QString dataDir() const
     {
@@ -66,7 +68,7 @@ public:
     {
         cli::BufferConsole console;
         console.input = input;
-        T command(extra..., cli::Context{dataDir(), &console, &credentials});
+        T command(extra..., cli::Context{dataDir(), &console, &credentials, discovery});
         return finish(&command, &console, args);
     }
 

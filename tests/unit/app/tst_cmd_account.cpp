@@ -3,9 +3,11 @@
 #include "CommandTest.h"
 #include "MiniSmtpServer.h"
 
+#include "accounts/AccountDiscovery.h"
 #include "accounts/AccountStore.h"
 #include "accounts/Settings.h"
 #include "oauth/OAuthProvider.h"
+#include "storage/OutboxWriter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -234,6 +236,175 @@ private slots:
         QVERIFY2(r.err.contains("does not sign in with OAuth"), r.why());
         r = f->run<AccountLogin>({QStringLiteral("nobody")});
         QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+    }
+
+    void editChangesInPlaceAndKeepsTheMessages()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        const qint64 id = f->queue(QStringLiteral("waiting"));
+        QVERIFY(id > 0);
+        CommandRun r = f->run<AccountEdit>({QStringLiteral("work"), QStringLiteral("--port"),
+                                            QStringLiteral("2525"), QStringLiteral("--from"),
+                                            QStringLiteral("Alice <alice@example.org>")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("Account \"work\" changed:\n"
+                                   "  port: 9 -> 2525\n"
+                                   "  from: alice@example.org -> Alice <alice@example.org>\n"));
+        QCOMPARE(r.err, QByteArray());
+        const auto service = f->open();
+        const auto a = service->accounts()->find(QStringLiteral("work"));
+        QCOMPARE(a->port, quint16(2525));
+        QCOMPARE(a->from, QStringLiteral("Alice <alice@example.org>"));
+        QCOMPARE(a->host, QStringLiteral("127.0.0.1")); // what was not given stays
+        QCOMPARE(service->outbox()->summary(id)->state, MessageState::Queued);
+    }
+
+    void editSecurityMovesTheUsualPort()
+    {
+        QVERIFY(f->run<AccountAdd>({QStringLiteral("work"), QStringLiteral("--host"),
+                                    QStringLiteral("smtp.example.org")})
+                    .is(Result::Ok));
+        CommandRun r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--security"), QStringLiteral("tls")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("Account \"work\" changed:\n"
+                                   "  security: starttls -> tls\n"
+                                   "  port: 587 -> 465\n"));
+        r = f->run<AccountEdit>({QStringLiteral("work"), QStringLiteral("--security"),
+                                 QStringLiteral("starttls"), QStringLiteral("--port"),
+                                 QStringLiteral("2587")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(f->open()->accounts()->find(QStringLiteral("work"))->port, quint16(2587));
+        r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--port"), QStringLiteral("2587")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("Account \"work\" unchanged: it already has these settings.\n"));
+    }
+
+    void editRefusals()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        CommandRun r = f->run<AccountEdit>({QStringLiteral("work")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("say what to change"), r.err.constData());
+        r = f->run<AccountEdit>(
+            {QStringLiteral("nosuch"), QStringLiteral("--port"), QStringLiteral("25")});
+        QVERIFY2(r.is(Result::NoSuchAccount), r.why());
+        r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--port"), QStringLiteral("70000")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--pin-sha256"), QStringLiteral("abc")});
+        QVERIFY2(r.is(Result::NotStored), r.why());
+        QVERIFY2(r.err.contains("64 hex digits"), r.err.constData());
+        r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--from"), QStringLiteral("not an address")});
+        QVERIFY2(r.is(Result::BadInput), r.why());
+        QCOMPARE(f->open()->accounts()->find(QStringLiteral("work"))->port, quint16(9));
+    }
+
+    void editReleasesAPauseItFixes()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        const qint64 id = f->queue(QStringLiteral("waiting"));
+        {
+            const auto service = f->open();
+            service->accounts()->setPaused(QStringLiteral("work"), true,
+                                           QStringLiteral("certificate"), QStringLiteral("x"));
+            QCOMPARE(service->storage()->writeNow(&OutboxWriter::holdAccount,
+                                                  QStringLiteral("work"), ErrorClass::Certificate,
+                                                  SmtpReply{}, QStringLiteral("not trusted")),
+                     1);
+        }
+        // The From address has nothing to do with an untrusted certificate: still paused.
+        CommandRun r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--from"), QStringLiteral("a@example.org")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.err.contains("account \"work\" stays paused"), r.err.constData());
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Held);
+        QVERIFY(f->open()->accounts()->isPaused(QStringLiteral("work")));
+
+        r = f->run<AccountEdit>({QStringLiteral("work"), QStringLiteral("--pin-sha256"),
+                                 QString(64, QLatin1Char('a'))});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.endsWith("The account is no longer paused; 1 held message(s) queued "
+                                "again.\n"),
+                 r.out.constData());
+        const auto service = f->open();
+        QVERIFY(!service->accounts()->isPaused(QStringLiteral("work")));
+        QCOMPARE(service->outbox()->summary(id)->state, MessageState::Queued);
+    }
+
+    void editPasswordReleasesALoginPause()
+    {
+        QVERIFY(f->addAccount(QStringLiteral("work"), 9,
+                              {QStringLiteral("--user"), QStringLiteral("alice")})
+                    .is(Result::Ok));
+        const qint64 id = f->queue(QStringLiteral("waiting"));
+        {
+            const auto service = f->open();
+            service->accounts()->setPaused(QStringLiteral("work"), true, QStringLiteral("auth"));
+            service->storage()->writeNow(&OutboxWriter::holdAccount, QStringLiteral("work"),
+                                         ErrorClass::Auth, SmtpReply{}, QString());
+        }
+        CommandRun r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--password-stdin")}, "n3w\n");
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("The new password is kept in the system keychain.\n"
+                                   "The account is no longer paused; 1 held message(s) queued "
+                                   "again.\n"));
+        QString secret;
+        f->credentials.readPassword(QStringLiteral("work"),
+                                    [&](bool, const QString &s, const QString &) { secret = s; });
+        QCOMPARE(secret, QStringLiteral("n3w"));
+        QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Queued);
+    }
+
+    void autoUsesAPresetAndSavesOnlyWithYes()
+    {
+        DiscoveryOptions o;
+        o.useProbe = false;
+        o.stepTimeoutMs = 2000;
+        o.nameserver = QHostAddress(QStringLiteral("127.0.0.2"));
+        f->discovery = &o;
+        const QStringList args = {QStringLiteral("mail"), QStringLiteral("--address"),
+                                  QStringLiteral("alice@posteo.de"), QStringLiteral("--auto")};
+        CommandRun r = f->run<AccountAdd>(args);
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QCOMPARE(r.out,
+                 QByteArray("Found settings for alice@posteo.de from Outpost's built-in settings "
+                            "for Posteo:\n"
+                            "  server:   posteo.de port 465, tls\n"
+                            "  login:    alice@posteo.de with the account's password\n"
+                            "  from:     alice@posteo.de\n"
+                            "  help:     https://posteo.de/en/help/"
+                            "how-do-i-set-up-posteo-in-an-email-client-pop3-imap-and-smtp\n"
+                            "Not saved. If these are right, save them with --yes:\n"
+                            "  outpost account add mail --address alice@posteo.de --auto --yes\n"
+                            "or give them yourself with --host, --port and --security instead "
+                            "of --auto.\n"));
+        QVERIFY(!f->open()->accounts()->find(QStringLiteral("mail")));
+
+        r = f->run<AccountAdd>(
+            args + QStringList{QStringLiteral("--yes"), QStringLiteral("--password-stdin")},
+            "s3cret\n");
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const auto a = f->open()->accounts()->find(QStringLiteral("mail"));
+        QVERIFY(a);
+        QCOMPARE(a->host, QStringLiteral("posteo.de"));
+        QCOMPARE(a->port, quint16(465));
+        QCOMPARE(a->security, Security::Tls);
+        QCOMPARE(a->user, QStringLiteral("alice@posteo.de"));
+        QString secret;
+        f->credentials.readPassword(QStringLiteral("mail"),
+                                    [&](bool, const QString &s, const QString &) { secret = s; });
+        QCOMPARE(secret, QStringLiteral("s3cret"));
+
+        r = f->run<AccountAdd>({QStringLiteral("x"), QStringLiteral("--auto")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QCOMPARE(r.err, QByteArray("outpost: --auto needs --address ADDR\n"));
+        r = f->run<AccountAdd>(args + QStringList{QStringLiteral("--host"), QStringLiteral("h")});
+        QVERIFY2(r.is(Result::Usage), r.why());
     }
 
     void listShowsTheDefaultAndPausedAccounts()

@@ -1,6 +1,8 @@
 // The commands that queue messages, in process (Queue, Sendmail): the id printed, what is
 // stored, and the Result of each refusal, decided from the core's kind of failure.
 #include "CommandTest.h"
+#include "HtmlText.h"
+#include "MessageInspector.h"
 
 #include "accounts/AccountStore.h"
 
@@ -140,6 +142,100 @@ private slots:
             "2\tqueued\tbob@example.net\tlater\tscheduled for " +
             later.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")).toUtf8() + "\n";
         QVERIFY2(r.out.contains(expected), r.out.constData());
+    }
+
+    void queueWarnsAboveTheServersLastSize()
+    {
+        const QString body(3000, QLatin1Char('x'));
+        const QStringList args = {QStringLiteral("--to"),      QStringLiteral("bob@example.net"),
+                                  QStringLiteral("--subject"), QStringLiteral("big"),
+                                  QStringLiteral("--body"),    body};
+        // Never connected: no SIZE known, nothing to say.
+        CommandRun r = f->run<Queue>(args);
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.err, QByteArray());
+        f->open()->accounts()->setLastCapabilities(
+            QStringLiteral("work"), {QStringLiteral("PIPELINING"), QStringLiteral("SIZE 2000")});
+        r = f->run<Queue>(args);
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("2\n"));
+        QVERIFY2(r.err.startsWith("outpost: warning: the message is "), r.err.constData());
+        QVERIFY2(r.err.contains("larger than the 2.0 kB the server of account \"work\" accepts "
+                                "(SIZE 2000 at its last connection): it will be refused when "
+                                "sent (queued as message 2; --strict refuses such a message)\n"),
+                 r.err.constData());
+        QCOMPARE(f->open()->outbox()->summary(2)->state, MessageState::Queued);
+
+        r = f->run<Queue>(args + QStringList{QStringLiteral("--strict")});
+        QVERIFY2(r.is(Result::TooLarge), r.why());
+        QCOMPARE(resultName(*r.result), QStringLiteral("too-large"));
+        QCOMPARE(exitCode(*r.result), 65);
+        QCOMPARE(r.out, QByteArray());
+        QVERIFY2(r.err.endsWith("; not queued\n"), r.err.constData());
+        r = f->run<Queue>(
+            {QStringLiteral("--eml"), QStringLiteral("-"), QStringLiteral("--strict")},
+            kMessage + QByteArray(3000, 'y') + "\r\n");
+        QVERIFY2(r.is(Result::TooLarge), r.why());
+        QCOMPARE(f->open()->outbox()->count(), 2); // nothing refused was stored
+
+        // Small enough: --strict queues it without a word.
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--body"), QStringLiteral("small"),
+                           QStringLiteral("--strict")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.err, QByteArray());
+    }
+
+    void htmlAloneGetsAPlainTextPart()
+    {
+        QTemporaryFile html;
+        QVERIFY(html.open());
+        html.write("<!DOCTYPE html><html><head><title>Newsletter</title>"
+                   "<style>p { color: red }</style></head><body>"
+                   "<h1>Hello&nbsp;Bob</h1>"
+                   "<p>See <a href=\"https://example.org/report\">the report</a> and "
+                   "<a href=\"https://example.org/\">https://example.org/</a>.<br>Second line"
+                   "<ul><li>one<li>two</ul>"
+                   "<ol><li>first</li><li>second</li></ol>"
+                   "<img src=\"logo.png\" alt=\"logo\">"
+                   "<p>Caf&eacute; &amp; more</p></body></html>");
+        html.close();
+        CommandRun r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                                      QStringLiteral("--subject"), QStringLiteral("news"),
+                                      QStringLiteral("--html-file"), html.fileName()});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        const QByteArray data = f->open()->outbox()->messageData(r.out.trimmed().toLongLong());
+        testsupport::MessageInspector m(data);
+        if (!canDeriveTextFromHtml()) {
+            // Without QtGui (the UI not built): the HTML alone, never an empty text part.
+            QVERIFY2(m.headerDecoded("Content-Type")->startsWith(QStringLiteral("text/html")),
+                     data.constData());
+            QVERIFY(!data.contains("text/plain"));
+            return;
+        }
+        QVERIFY2(
+            m.headerDecoded("Content-Type")->startsWith(QStringLiteral("multipart/alternative")),
+            data.constData());
+        QVERIFY(data.contains("Content-Type: text/html"));
+        QCOMPARE(m.decodedBody()->replace(QLatin1String("\r\n"), QLatin1String("\n")),
+                 QStringLiteral("Hello Bob\n"
+                                "See the report <https://example.org/report> and "
+                                "https://example.org/.\n"
+                                "Second line\n"
+                                "* one\n"
+                                "* two\n"
+                                "1. first\n"
+                                "2. second\n"
+                                "Caf\u00e9 & more\n"));
+
+        // A text part given with it stays as given.
+        r = f->run<Queue>({QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                           QStringLiteral("--body"), QStringLiteral("mine"),
+                           QStringLiteral("--html-file"), html.fileName()});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        testsupport::MessageInspector given(
+            f->open()->outbox()->messageData(r.out.trimmed().toLongLong()));
+        QCOMPARE(*given.decodedBody(), QStringLiteral("mine\r\n"));
     }
 
     void queueWithoutAnyAccount()

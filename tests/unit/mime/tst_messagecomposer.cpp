@@ -121,6 +121,7 @@ private slots:
     void envelope();
     void bccOnly();
     void realGenerators();
+    void htmlAloneIsOneHtmlPart();
     void encodedWordsSplitOnlyBetweenCharacters_data();
     void encodedWordsSplitOnlyBetweenCharacters();
     void longSpacelessFields_data();
@@ -559,6 +560,21 @@ void TestMessageComposer::longSpacelessFields()
     QCOMPARE(p.value(QStringLiteral("defects")).toArray(), QJsonArray());
     QCOMPARE(p.value(QStringLiteral("subject")).toString(), text);
     QCOMPARE(p.value(QStringLiteral("from")).toArray(), mailboxJson({d.from}));
+}
+
+// HTML with no text beside it: one text/html part, never an empty text/plain alternative.
+void TestMessageComposer::htmlAloneIsOneHtmlPart()
+{
+    Draft d = baseDraft();
+    d.textBody.clear();
+    d.htmlBody = QStringLiteral("<p>Hello <b>Bob</b></p>");
+    const ComposedMessage m = composeMessage(d);
+    QVERIFY2(m.ok(), qPrintable(m.error));
+    const QByteArray head = headerOf(m.data);
+    QVERIFY2(head.contains("\r\nContent-Type: text/html; charset=utf-8\r\n"), head.constData());
+    QVERIFY(!m.data.contains("multipart/alternative"));
+    QVERIFY(!m.data.contains("text/plain"));
+    QVERIFY(m.data.contains("<p>Hello <b>Bob</b></p>"));
 }
 
 QTEST_GUILESS_MAIN(TestMessageComposer)

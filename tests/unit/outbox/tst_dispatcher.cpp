@@ -1026,6 +1026,37 @@ private slots:
     }
 
     // Scheduled send: not claimed before sendAt, not even by "send queued now".
+    // A refused login drops the password kept in memory: after the user fixes it (a new
+    // password in the command's file, the account resumed), the next attempt reads it again.
+    void refusedLoginForgetsThePassword()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("pw"));
+        const auto writePassword = [&](const QByteArray &pw) {
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(pw + "\n");
+        };
+        writePassword("old");
+        QVERIFY(addAccountWithPasswordCommand(QStringLiteral("pw"),
+                                              QStringLiteral("cat '%1'").arg(file)));
+        const qint64 id = enqueue("a", {"bob@example.net"}, QStringLiteral("pw"));
+        m_dispatcher->start();
+        QVERIFY(waitRequest(1));
+        QCOMPARE(m_transport->requests.first().session.credentials.password, QStringLiteral("old"));
+        m_transport->finish(
+            failedWith(m_transport->requests.first(),
+                       SmtpResult::failure(ErrorClass::Auth, QStringLiteral("refused"),
+                                           reply(535, "5.7.8", "authentication failed")),
+                       false, false));
+        settle();
+        QCOMPARE(record(id).state, MessageState::Held);
+        writePassword("new");
+        m_dispatcher->resumeAccount(QStringLiteral("pw"));
+        QVERIFY(waitRequest(2));
+        QCOMPARE(m_transport->requests.last().session.credentials.password, QStringLiteral("new"));
+    }
+
     void failingPasswordCommandEndsActivity()
     {
         // No password (the command fails): the message is held, the account paused, and the

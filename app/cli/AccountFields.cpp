@@ -1,0 +1,212 @@
+#include "AccountFields.h"
+
+#include "mime/Address.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QSslCertificate>
+
+namespace outpost::cli {
+
+namespace {
+/// "(none)" for an empty field, so "what changed" never prints an empty value.
+QString orNone(const QString &v)
+{
+    return v.isEmpty() ? QStringLiteral("(none)") : v;
+}
+
+std::optional<FieldProblem> problem(Result r, const QString &message)
+{
+    return FieldProblem{r, message};
+}
+
+QList<AccountField> makeFields()
+{
+    using P = std::optional<FieldProblem>;
+    return {
+        {QStringLiteral("host"),
+         QStringLiteral("H"),
+         QStringLiteral("server"),
+         [](const QString &v, Account *a) -> P {
+             if (v.trimmed().isEmpty())
+                 return problem(Result::Usage, QStringLiteral("--host needs a server name"));
+             a->host = v.trimmed();
+             return {};
+         },
+         [](const Account &a) { return a.host; },
+         {}},
+        {QStringLiteral("security"),
+         QStringLiteral("tls|starttls|none"),
+         QStringLiteral("security"),
+         [](const QString &v, Account *a) -> P {
+             Security s;
+             if (!securityFromName(v, &s))
+                 return problem(Result::Usage,
+                                QStringLiteral("--security is tls, starttls or none"));
+             // A port that was the old mode's usual one follows the mode (465 for TLS, else
+             // 587); one the user chose stays. --port, applied after, wins.
+             if (a->port == Account::defaultPort(a->security))
+                 a->port = Account::defaultPort(s);
+             a->security = s;
+             return {};
+         },
+         [](const Account &a) { return securityName(a.security); },
+         {ErrorClass::Tls}},
+        {QStringLiteral("port"),
+         QStringLiteral("P"),
+         QStringLiteral("port"),
+         [](const QString &v, Account *a) -> P {
+             bool ok = false;
+             const uint port = v.toUInt(&ok);
+             if (!ok || port == 0 || port > 65535)
+                 return problem(Result::Usage,
+                                QStringLiteral("--port needs a number from 1 to 65535"));
+             a->port = quint16(port);
+             return {};
+         },
+         [](const Account &a) { return QString::number(a.port); },
+         {ErrorClass::Tls}},
+        {QStringLiteral("auth"),
+         QStringLiteral("A"),
+         QStringLiteral("mechanism"),
+         [](const QString &v, Account *a) -> P {
+             a->auth = v.toLower(); // AccountStore::validate names the mechanisms it knows
+             return {};
+         },
+         [](const Account &a) { return a.auth; },
+         {ErrorClass::Auth}},
+        {QStringLiteral("user"),
+         QStringLiteral("U"),
+         QStringLiteral("user"),
+         [](const QString &v, Account *a) -> P {
+             a->user = v;
+             return {};
+         },
+         [](const Account &a) { return orNone(a.user); },
+         {ErrorClass::Auth}},
+        {QStringLiteral("from"),
+         QStringLiteral("ADDR"),
+         QStringLiteral("address"),
+         [](const QString &v, Account *a) -> P {
+             if (!v.isEmpty()) {
+                 // A display name is welcome, as in the window: "Alice <alice@example.org>".
+                 const mime::AddressListResult from = mime::parseAddressList(v);
+                 if (!from.ok())
+                     return problem(Result::BadInput,
+                                    QStringLiteral("--from %1: %2").arg(v, from.error));
+                 if (from.mailboxes.size() != 1)
+                     return problem(Result::BadInput,
+                                    QStringLiteral("--from %1: give exactly one address").arg(v));
+             }
+             a->from = v;
+             return {};
+         },
+         [](const Account &a) { return orNone(a.from); },
+         {}},
+        {QStringLiteral("password-command"),
+         QStringLiteral("CMD"),
+         QStringLiteral("shell command"),
+         [](const QString &v, Account *a) -> P {
+             a->passwordCommand = v;
+             return {};
+         },
+         [](const Account &a) { return orNone(a.passwordCommand); },
+         {ErrorClass::Auth, ErrorClass::Credentials}},
+        {QStringLiteral("ca-file"),
+         QStringLiteral("PEM"),
+         QStringLiteral("trusted CA certificates"),
+         [](const QString &v, Account *a) -> P {
+             if (v.isEmpty()) {
+                 a->caFile.clear();
+                 return {};
+             }
+             const QString path = QFileInfo(v).absoluteFilePath();
+             if (QSslCertificate::fromPath(path, QSsl::Pem).isEmpty())
+                 return problem(Result::BadInput,
+                                QStringLiteral("%1 holds no PEM certificate").arg(path));
+             a->caFile = path;
+             return {};
+         },
+         [](const Account &a) { return orNone(a.caFile); },
+         {ErrorClass::Certificate}},
+        {QStringLiteral("pin-sha256"),
+         QStringLiteral("HEX"),
+         QStringLiteral("certificate fingerprint"),
+         [](const QString &v, Account *a) -> P {
+             a->pinSha256 = v.toLower(); // AccountStore::validate checks the digits
+             return {};
+         },
+         [](const Account &a) { return orNone(a.pinSha256); },
+         {ErrorClass::Certificate}},
+        {QStringLiteral("allow-plain-auth"),
+         QString(),
+         QStringLiteral("allow AUTH without TLS (loopback only)"),
+         [](const QString &, Account *a) -> P {
+             a->allowPlainAuth = true;
+             return {};
+         },
+         [](const Account &a) {
+             return a.allowPlainAuth ? QStringLiteral("yes") : QStringLiteral("no");
+         },
+         {ErrorClass::Tls}},
+    };
+}
+} // namespace
+
+const QList<AccountField> &accountFields()
+{
+    static const QList<AccountField> table = makeFields();
+    return table;
+}
+
+QList<QCommandLineOption> accountFieldOptions()
+{
+    QList<QCommandLineOption> options;
+    for (const AccountField &f : accountFields()) {
+        if (f.valueName.isEmpty())
+            options.append(QCommandLineOption(f.option, f.description));
+        else
+            options.append(QCommandLineOption(f.option, f.description, f.valueName));
+    }
+    return options;
+}
+
+std::optional<FieldProblem> applyAccountFields(const QCommandLineParser &p, Account *a,
+                                               QStringList *given)
+{
+    for (const AccountField &f : accountFields()) {
+        if (!p.isSet(f.option))
+            continue;
+        if (given)
+            given->append(f.option);
+        if (auto problem = f.set(f.valueName.isEmpty() ? QString() : p.value(f.option), a))
+            return problem;
+    }
+    return std::nullopt;
+}
+
+QStringList describeAccountChanges(const Account &before, const Account &after)
+{
+    QStringList lines;
+    for (const AccountField &f : accountFields()) {
+        const QString was = f.show(before);
+        const QString now = f.show(after);
+        if (was != now)
+            lines << QStringLiteral("%1: %2 -> %3").arg(f.option, was, now);
+    }
+    return lines;
+}
+
+bool changeCanFix(const Account &before, const Account &after, const QString &pauseClass)
+{
+    if (before.host != after.host)
+        return true; // another server: whatever was wrong with the old one
+    const ErrorClass cls = errorClassFromName(pauseClass);
+    for (const AccountField &f : accountFields()) {
+        if (f.fixes.contains(cls) && f.show(before) != f.show(after))
+            return true;
+    }
+    return false;
+}
+
+} // namespace outpost::cli
