@@ -298,8 +298,11 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             const QString state = s->delivery() == Delivery::Partial
                                       ? Words::partialDelivery(*s, refusedOf(id))
                                       : Words::state(s->state);
-            return s->uncertain ? tr("%1 — delivery of an earlier attempt is uncertain").arg(state)
-                                : state;
+            const QString copy = Words::copyState(*s);
+            const QString text =
+                s->uncertain ? tr("%1 — delivery of an earlier attempt is uncertain").arg(state)
+                             : state;
+            return copy.isEmpty() ? text : text + QLatin1Char('\n') + copy;
         }
         case RecipientsColumn:
             return s->toText;

@@ -7,6 +7,7 @@
 // "Words", the window's context since before; the command line loads no translation).
 
 #include "accounts/Account.h"
+#include "imap/ImapResult.h"
 #include "outbox/DataDir.h"
 #include "outbox/Notice.h"
 #include "smtp/Capabilities.h"
@@ -65,6 +66,15 @@ QString partlySentLine(qint64 id, int reached, int total, const QList<RecipientR
 /// window in the user's locale); an Unknown row (an event this build does not know) shows its
 /// stored detail. Both front ends show the detail of other rows beside these words.
 QString historyEvent(const HistoryEntry &h, Front front);
+
+/// What an IMAP error class means to the user, in one sentence ("The mailbox is full (over
+/// its quota)."); "" for None. The one place an ImapErrorClass becomes words.
+QString imapErrorClass(ImapErrorClass c);
+
+/// The state of a message's copy in the Sent folder: "" when none is made, "copy to Sent
+/// pending", "copied to Sent", or "copy to Sent failed, retry at …: <class words>" with the
+/// server's text (the window on a new line, the terminal in quotes).
+QString copyState(const MessageSummary &m, Front front);
 
 /// The sentence for a history note of an attempt (HistoryEntry::notes, e.g. "dsn-not-offered");
 /// an unknown note as it is.

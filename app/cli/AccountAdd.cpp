@@ -67,6 +67,8 @@ void AccountAdd::run(const QStringList &args)
             return fail(Result::BadInput,
                         QStringLiteral("--from %1: give exactly one address").arg(a.from));
     }
+    if (const QString why = applyImapOptions(p, &a); !why.isEmpty())
+        return fail(Result::Usage, why);
     if (a.name.isEmpty() || a.host.isEmpty())
         return fail(Result::Usage, QStringLiteral("usage: outpost account add NAME --host H ..."));
     for (const QChar c : std::as_const(a.name)) {

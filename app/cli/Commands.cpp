@@ -1,5 +1,9 @@
 #include "Commands.h"
 
+#include "accounts/SentCopy.h"
+
+#include <QCommandLineParser>
+
 namespace outpost::cli {
 
 namespace {
@@ -22,6 +26,7 @@ const QList<CommandEntry> &commands()
 {
     static const QList<CommandEntry> table = {
         entry<AccountAdd>("account", "add"),
+        entry<AccountEdit>("account", "edit"),
         entry<AccountList>("account", "list"),
         entry<AccountTest>("account", "test"),
         entry<AccountRemove>("account", "remove"),
@@ -92,10 +97,47 @@ QList<QCommandLineOption> accountOptions()
         {QStringLiteral("allow-plain-auth"),
          QStringLiteral("allow AUTH without TLS (loopback only)")},
         {QStringLiteral("default"), QStringLiteral("make it the default account")},
+        {QStringLiteral("imap-host"), QStringLiteral("IMAP server for the Sent copy"),
+         QStringLiteral("H")},
+        {QStringLiteral("imap-port"), QStringLiteral("IMAP port"), QStringLiteral("P")},
+        {QStringLiteral("imap-security"), QStringLiteral("tls|starttls"), QStringLiteral("S")},
+        {QStringLiteral("imap-user"), QStringLiteral("IMAP user"), QStringLiteral("U")},
+        {QStringLiteral("sent-folder"), QStringLiteral("the Sent folder's name"),
+         QStringLiteral("NAME")},
+        {QStringLiteral("sent-copy"), QStringLiteral("auto|on|off"), QStringLiteral("MODE")},
         {QStringLiteral("json"), QStringLiteral("JSON output")},
         {QStringLiteral("force"),
          QStringLiteral("remove: also when messages are waiting (they are failed)")},
     };
+}
+
+QString applyImapOptions(const QCommandLineParser &p, Account *a)
+{
+    if (p.isSet(QStringLiteral("imap-host")))
+        a->imapHost = p.value(QStringLiteral("imap-host")).trimmed();
+    if (p.isSet(QStringLiteral("imap-security"))) {
+        Security s = Security::Tls;
+        if (!securityFromName(p.value(QStringLiteral("imap-security")), &s) || s == Security::None)
+            return QStringLiteral("--imap-security is tls or starttls");
+        a->imapSecurity = s;
+    }
+    if (p.isSet(QStringLiteral("imap-port"))) {
+        bool ok = false;
+        const uint port = p.value(QStringLiteral("imap-port")).toUInt(&ok);
+        if (!ok || port == 0 || port > 65535)
+            return QStringLiteral("--imap-port needs a number from 1 to 65535");
+        a->imapPort = quint16(port);
+    }
+    if (p.isSet(QStringLiteral("imap-user")))
+        a->imapUser = p.value(QStringLiteral("imap-user"));
+    if (p.isSet(QStringLiteral("sent-folder")))
+        a->sentFolder = p.value(QStringLiteral("sent-folder"));
+    if (p.isSet(QStringLiteral("sent-copy")) &&
+        !sentCopyFromName(p.value(QStringLiteral("sent-copy")), &a->sentCopy))
+        return QStringLiteral("--sent-copy is auto, on or off");
+    if (a->imapHost.isEmpty() && a->sentCopy == SentCopy::On)
+        return QStringLiteral("--sent-copy on needs an IMAP server (--imap-host)");
+    return {};
 }
 
 } // namespace outpost::cli

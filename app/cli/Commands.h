@@ -15,6 +15,10 @@
 class QCommandLineParser;
 class QTimer;
 
+namespace outpost {
+struct Account;
+} // namespace outpost
+
 namespace outpost::mime {
 struct Draft;
 } // namespace outpost::mime
@@ -33,6 +37,15 @@ public:
 };
 
 /// `account list [--json]`: the accounts, the default and paused ones marked.
+/// `account edit NAME`: changes the IMAP settings of the Sent copy in place (the options of
+/// applyImapOptions()); the account's messages stay as they are.
+class AccountEdit : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+};
+
 class AccountList : public Command
 {
 public:
@@ -240,6 +253,9 @@ private:
 
 /// The options of every `account` subcommand (one set, as the usage shows them).
 QList<QCommandLineOption> accountOptions();
+/// Applies the IMAP options of `p` (--imap-host, --imap-port, --imap-security, --imap-user,
+/// --sent-folder, --sent-copy) to `a`; "" when fine, else what is wrong (a usage error).
+QString applyImapOptions(const QCommandLineParser &p, Account *a);
 
 /// One command in the table: its name, the subcommand for a group ("account add"), and how
 /// to make it.

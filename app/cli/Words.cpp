@@ -48,6 +48,9 @@ QString describeMessage(const MessageRecord &m)
             "have arrived already, and was sent again with the same Message-ID\n");
     if (m.dsn.isRequested())
         s += QStringLiteral("  DSN:        %1\n").arg(describeDsn(m.dsn));
+    if (m.copyState != CopyState::None)
+        s += QStringLiteral("  Sent copy:  %1\n")
+                 .arg(oneLine(words::copyState(m, words::Front::Terminal)));
     s += QStringLiteral("  Recipients:\n");
     for (const RecipientRecord &r : m.recipients)
         s += QStringLiteral("    %1  %2  %3\n")

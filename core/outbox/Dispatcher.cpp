@@ -6,6 +6,7 @@
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/SentCopy.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 
@@ -499,10 +500,15 @@ void Dispatcher::startCommit()
             w.outbox.applyUpdates(updates, &error);
             return error;
         },
-        [this, n = updates.size()](const QString &error) {
+        [this, n = updates.size(),
+         copies = std::any_of(updates.cbegin(), updates.cend(), [](const DeliveryUpdate &u) {
+             return u.copyPending;
+         })](const QString &error) {
             if (!error.isEmpty())
                 qWarning("outpost: could not record the outcome of %lld messages: %s", qint64(n),
                          qPrintable(error));
+            else if (copies)
+                emit copiesDue(); // before this write's activity change is told
             scheduleDispatch();
         });
 }
@@ -567,10 +573,13 @@ void Dispatcher::onFinished(const TransactionResult &tx)
     const InFlight f = *it;
     m_inFlight.erase(it);
     const ClaimedMessage &c = f.message;
-    const OutcomeDecision d = decideOutcome(tx, c, outcomeContext(c.account, f.server));
+    OutcomeDecision d = decideOutcome(tx, c, outcomeContext(c.account, f.server));
     if (d.accepted) {
         if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
             ++m_offlineBatchSent;
+        // The server has the message: its copy in the Sent folder is due, in the same write.
+        const std::optional<Account> account = m_accounts->find(c.account);
+        d.update.copyPending = account && sentCopyEffective(*account);
         applyLater(d.update);
         raiseNotice(d, c, tx);
         return; // commitPending() dispatches again

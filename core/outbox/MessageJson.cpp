@@ -18,6 +18,7 @@ enum Field
     Account,
     Attempts,
     Class,
+    Copy,
     CreatedAt,
     Delivery,
     Dsn,
@@ -40,6 +41,7 @@ enum Field
 const char *const kKeys[FieldCount] = {"account",
                                        "attempts",
                                        "class",
+                                       "copy",
                                        "created_at",
                                        "delivery",
                                        "dsn",
@@ -202,6 +204,25 @@ QJsonValue delivery(outpost::Delivery d)
     return d == outpost::Delivery::None ? QJsonValue(QJsonValue::Null) : word(deliveryName(d));
 }
 
+QJsonValue copy(const MessageSummary &m)
+{
+    if (m.copyState == CopyState::None)
+        return QJsonValue(QJsonValue::Null);
+    QJsonValue error(QJsonValue::Null);
+    if (m.copyState == CopyState::Failed)
+        error = QJsonObject{{QStringLiteral("class"), m.copyErrorClass},
+                            {QStringLiteral("text"), m.copyError}};
+    const bool waits = m.copyState == CopyState::Pending || m.copyState == CopyState::Failed;
+    return QJsonObject{{QStringLiteral("state"), copyStateName(m.copyState)},
+                       {QStringLiteral("attempts"), m.copyAttempts},
+                       {QStringLiteral("next_attempt_at"),
+                        waits ? isoOrNull(m.copyNextAttemptAt) : QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("error"), error},
+                       {QStringLiteral("uid"),
+                        m.copyUid ? QJsonValue(qint64(m.copyUid)) : QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("sent_at"), isoOrNull(m.sentAt)}};
+}
+
 /// The `list --json` object of one message (design.md §6), from a fresh SummaryObjects.
 QJsonObject summary(const MessageSummary &m)
 {
@@ -238,6 +259,11 @@ const QJsonObject &SummaryObjects::of(const MessageSummary &m)
     if (all || m.errorClass != p.errorClass)
         put(Class, m.errorClass == ErrorClass::None ? QJsonValue(QJsonValue::Null)
                                                     : word(errorClassName(m.errorClass)));
+    if (all || m.copyState != p.copyState || m.copyAttempts != p.copyAttempts ||
+        msOf(m.copyNextAttemptAt) != msOf(p.copyNextAttemptAt) || m.copyUid != p.copyUid ||
+        m.copyError != p.copyError || m.copyErrorClass != p.copyErrorClass ||
+        msOf(m.sentAt) != msOf(p.sentAt))
+        put(Copy, copy(m));
     if (all || msOf(m.createdAt) != msOf(p.createdAt))
         put(CreatedAt, isoOrNull(m.createdAt));
     if (all || m.delivery() != p.delivery())

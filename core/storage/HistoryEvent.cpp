@@ -33,6 +33,9 @@ constexpr EventName kNames[] = {
     {HistoryEvent::BackToDraft, "back-to-draft"},
     {HistoryEvent::EditedDraft, "edited-draft"},
     {HistoryEvent::EditedQueued, "edited-queued"},
+    {HistoryEvent::Copied, "copied"},
+    {HistoryEvent::CopyFailed, "copy-failed"},
+    {HistoryEvent::CopyGivenUp, "copy-given-up"},
 };
 } // namespace
 

@@ -34,6 +34,10 @@ enum class HistoryEvent
     BackToDraft,            ///< "back-to-draft": taken back for editing
     EditedDraft,            ///< "edited-draft": replaced by an edited version, kept as a draft
     EditedQueued,           ///< "edited-queued": replaced by an edited version and queued
+    Copied,                 ///< "copied": the copy was appended to the Sent folder (or found
+                            ///< there already, the detail says so)
+    CopyFailed,             ///< "copy-failed": an APPEND to the Sent folder failed; retried
+    CopyGivenUp,            ///< "copy-given-up": no more tries after retry.lifetime_ms
 };
 
 /// The stable stored name of `e` ("held-account-paused").

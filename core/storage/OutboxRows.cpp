@@ -16,12 +16,16 @@ const char kSummaryColumns[] =
     "CAST(to_text AS BLOB), CAST(subject AS BLOB), attempts, created_at, send_at, "
     "next_attempt_at, last_code, NULLIF(last_enhanced, ''), CAST(NULLIF(last_text, '') AS BLOB), "
     "message_id, uncertain, size, CAST(NULLIF(last_detail, '') AS BLOB), dsn_notify, dsn_ret, "
-    "dsn_envid, held_by_account, recipient_count, refused_recipients";
+    "dsn_envid, held_by_account, recipient_count, refused_recipients, copy_state, copy_attempts, "
+    "copy_next_attempt_at, NULLIF(copy_error_class, ''), "
+    "CAST(NULLIF(copy_error_text, '') AS BLOB), copy_uid, sent_at";
 const char kSummaryColumnsAsText[] =
     "id, account, state, NULLIF(error_class, ''), from_text, to_text, subject, attempts, "
     "created_at, send_at, next_attempt_at, last_code, NULLIF(last_enhanced, ''), "
     "NULLIF(last_text, ''), message_id, uncertain, size, NULLIF(last_detail, ''), dsn_notify, "
-    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients";
+    "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients, copy_state, "
+    "copy_attempts, copy_next_attempt_at, NULLIF(copy_error_class, ''), "
+    "NULLIF(copy_error_text, ''), copy_uid, sent_at";
 
 /// A text column read as its UTF-8 bytes (see kSummaryColumns), or as text; empty for NULL.
 QString utf8At(const QSqlQuery &q, int column)
@@ -80,6 +84,13 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.heldByAccount = q.value(21).toBool();
     m.recipientCount = q.value(22).toInt();
     m.refusedRecipients = q.value(23).toInt();
+    m.copyState = copyStateFromName(q.value(24).toString());
+    m.copyAttempts = q.value(25).toInt();
+    m.copyNextAttemptAt = fromMs(q.value(26).toLongLong());
+    m.copyErrorClass = q.value(27).toString();
+    m.copyError = utf8At(q, 28);
+    m.copyUid = quint32(q.value(29).toLongLong());
+    m.sentAt = fromMs(q.value(30).toLongLong());
     return m;
 }
 
