@@ -8,7 +8,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSet>
-#include <QSet>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
