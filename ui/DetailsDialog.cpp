@@ -107,6 +107,8 @@ void DetailsDialog::reload()
         }
         row(tr("Refused:"), Words::refusedRecipients(refused));
     }
+    if (const QString copy = Words::copyState(*rec); !copy.isEmpty())
+        row(tr("Sent folder:"), copy);
     row(tr("Account:"), rec->account);
     row(tr("From:"), rec->fromText);
     row(tr("To:"), rec->toText);

@@ -393,10 +393,12 @@ QVariant OutboxModel::data(const QModelIndex &index, int role) const
             const QString state = s->delivery() == Delivery::Partial
                                       ? Words::partialDelivery(*s, refusedOf(id))
                                       : Words::state(s->state);
-            return s->uncertain
-                       ? QStringLiteral("%1 \u2014 %2")
-                             .arg(state, words::mayHaveBeenSent(words::Front::Window, true))
-                       : state;
+            const QString copy = Words::copyState(*s);
+            const QString text =
+                s->uncertain ? QStringLiteral("%1 \u2014 %2")
+                                   .arg(state, words::mayHaveBeenSent(words::Front::Window, true))
+                             : state;
+            return copy.isEmpty() ? text : text + QLatin1Char('\n') + copy;
         }
         case RecipientsColumn:
             return s->toText;

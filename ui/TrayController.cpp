@@ -62,7 +62,7 @@ TrayController::TrayController(Service *service, MainWindow *window, QObject *pa
         refresh();
     });
 
-    m_busy = service->dispatcher()->isBusy();
+    m_busy = service->isBusy();
     connect(service, &Service::activityChanged, this, [this](bool busy) {
         m_busy = busy;
         refresh();

@@ -33,6 +33,11 @@ QString Words::stateOf(const MessageSummary &s)
     return state(s.state);
 }
 
+QString Words::copyState(const MessageSummary &s)
+{
+    return words::copyState(s, words::Front::Window);
+}
+
 QString Words::partialDelivery(const MessageSummary &s, const QList<RecipientRecord> &refused)
 {
     return tr("%1. The server refused:\n%2").arg(stateOf(s), refusedRecipients(refused));

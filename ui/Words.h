@@ -26,6 +26,9 @@ public:
     /// The state of message `s` for the table and its details: state(), but "Sent to 1 of 2
     /// recipients" for a message the server refused some recipients of.
     static QString stateOf(const MessageSummary &s);
+    /// The copy in the Sent folder for the details and the state's tooltip
+    /// (words::copyState()); "" when none is made.
+    static QString copyState(const MessageSummary &s);
     /// What went wrong with a message sent to only some recipients: how many it reached and
     /// each `refused` recipient with the server's words, one per line.
     static QString partialDelivery(const MessageSummary &s, const QList<RecipientRecord> &refused);

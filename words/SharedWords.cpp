@@ -354,6 +354,12 @@ QString historyEvent(const HistoryEntry &h, Front front)
             return Tr::tr("content no longer kept; record kept");
         return Tr::tr("content no longer kept (sent more than %1 days before); record kept")
             .arg(h.detail);
+    case HistoryEvent::Copied:
+        return Tr::tr("copied to the Sent folder");
+    case HistoryEvent::CopyFailed:
+        return Tr::tr("copy to the Sent folder failed; will retry");
+    case HistoryEvent::CopyGivenUp:
+        return Tr::tr("copy to the Sent folder failed; given up");
     }
     return h.detail;
 }
@@ -368,6 +374,66 @@ QString mayHaveBeenSent(Front front, bool explained)
                "sent again with the same Message-ID, so a recipient may get it twice.");
     return front == Front::Window ? Tr::tr("May have been sent already: %1").arg(why)
                                   : Tr::tr("may have been sent already: %1").arg(why);
+}
+
+QString imapErrorClass(ImapErrorClass c)
+{
+    switch (c) {
+    case ImapErrorClass::None:
+        return {};
+    case ImapErrorClass::Refused:
+        return Tr::tr("The IMAP server refused to store the copy.");
+    case ImapErrorClass::Quota:
+        return Tr::tr("The mailbox is full (over its quota).");
+    case ImapErrorClass::NoMailbox:
+        return Tr::tr("The Sent folder does not exist on the IMAP server.");
+    case ImapErrorClass::Unavailable:
+        return Tr::tr("The IMAP server is busy or unavailable for now.");
+    case ImapErrorClass::Bad:
+        return Tr::tr("The IMAP server did not understand the request.");
+    case ImapErrorClass::Network:
+        return Tr::tr("Could not reach the IMAP server, or the connection was lost.");
+    case ImapErrorClass::Timeout:
+        return Tr::tr("The IMAP server did not answer in time.");
+    case ImapErrorClass::Tls:
+        return Tr::tr("A secure connection to the IMAP server could not be set up.");
+    case ImapErrorClass::Certificate:
+        return Tr::tr("The IMAP server's certificate is not trusted.");
+    case ImapErrorClass::Auth:
+        return Tr::tr("The IMAP server refused the login.");
+    case ImapErrorClass::Protocol:
+        return Tr::tr("The IMAP server sent something unexpected.");
+    case ImapErrorClass::Local:
+        return Tr::tr("The copy could not be made here.");
+    }
+    return {};
+}
+
+QString copyState(const MessageSummary &m, Front front)
+{
+    switch (m.copyState) {
+    case CopyState::None:
+        return {};
+    case CopyState::Pending:
+        return Tr::tr("copy to Sent pending");
+    case CopyState::Copied:
+        return Tr::tr("copied to Sent");
+    case CopyState::Failed: {
+        const QString why = imapErrorClass(imapErrorClassFromName(m.copyErrorClass));
+        const QString text =
+            m.copyError.isEmpty()
+                ? QString()
+                : (front == Front::Window ? QStringLiteral("\n%1").arg(m.copyError)
+                                          : QStringLiteral(" (\"%1\")").arg(m.copyError));
+        const QString when = m.copyNextAttemptAt.isValid()
+                                 ? Tr::tr("retry at %1")
+                                       .arg(QLocale().toString(m.copyNextAttemptAt.toLocalTime(),
+                                                               QLocale::ShortFormat))
+                                 : Tr::tr("no more retries");
+        return Tr::tr("copy to Sent failed, %1: %2%3").arg(when, why, text);
+    }
+    }
+    return {};
 }
 
 QString historyNote(const QString &note, Front front)

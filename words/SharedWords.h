@@ -7,6 +7,7 @@
 // "Words", the window's context since before; the command line loads no translation).
 
 #include "accounts/Account.h"
+#include "imap/ImapResult.h"
 #include "oauth/OAuthError.h"
 #include "outbox/DataDir.h"
 #include "outbox/Notice.h"
@@ -83,6 +84,15 @@ QString historyEvent(const HistoryEntry &h, Front front);
 /// same Message-ID. Without `explained` the short lower-case phrase for inside a line (`list`,
 /// a history row); with it the whole explanation (`show`, the window's details and tooltips).
 QString mayHaveBeenSent(Front front, bool explained);
+
+/// What an IMAP error class means to the user, in one sentence ("The mailbox is full (over
+/// its quota)."); "" for None. The one place an ImapErrorClass becomes words.
+QString imapErrorClass(ImapErrorClass c);
+
+/// The state of a message's copy in the Sent folder: "" when none is made, "copy to Sent
+/// pending", "copied to Sent", or "copy to Sent failed, retry at …: <class words>" with the
+/// server's text (the window on a new line, the terminal in quotes).
+QString copyState(const MessageSummary &m, Front front);
 
 /// The sentence for a history note of an attempt (HistoryEntry::notes, e.g. "dsn-not-offered");
 /// an unknown note as it is.

@@ -1,5 +1,6 @@
 #include "AccountFields.h"
 
+#include "accounts/SentCopy.h"
 #include "mime/Address.h"
 
 #include <QCommandLineParser>
@@ -149,6 +150,72 @@ QList<AccountField> makeFields()
              return a.allowPlainAuth ? QStringLiteral("yes") : QStringLiteral("no");
          },
          {ErrorClass::Tls}},
+        // The copy in the Sent folder over IMAP (same credentials, CA file and pin). No pause
+        // class: an IMAP failure never holds the account's messages.
+        {QStringLiteral("imap-host"),
+         QStringLiteral("H"),
+         QStringLiteral("IMAP server for the copy in the Sent folder (\"\": none)"),
+         [](const QString &v, Account *a) -> P {
+             a->imapHost = v.trimmed();
+             return {};
+         },
+         [](const Account &a) { return orNone(a.imapHost); },
+         {}},
+        {QStringLiteral("imap-security"),
+         QStringLiteral("tls|starttls"),
+         QStringLiteral("IMAP security"),
+         [](const QString &v, Account *a) -> P {
+             Security s = Security::Tls;
+             if (!securityFromName(v, &s) || s == Security::None)
+                 return problem(Result::Usage,
+                                QStringLiteral("--imap-security is tls or starttls"));
+             a->imapSecurity = s;
+             return {};
+         },
+         [](const Account &a) { return securityName(a.imapSecurity); },
+         {}},
+        {QStringLiteral("imap-port"),
+         QStringLiteral("P"),
+         QStringLiteral("IMAP port"),
+         [](const QString &v, Account *a) -> P {
+             bool ok = false;
+             const uint port = v.toUInt(&ok);
+             if (!ok || port == 0 || port > 65535)
+                 return problem(Result::Usage,
+                                QStringLiteral("--imap-port needs a number from 1 to 65535"));
+             a->imapPort = quint16(port);
+             return {};
+         },
+         [](const Account &a) { return QString::number(a.effectiveImapPort()); },
+         {}},
+        {QStringLiteral("imap-user"),
+         QStringLiteral("U"),
+         QStringLiteral("IMAP user (default: the submission user)"),
+         [](const QString &v, Account *a) -> P {
+             a->imapUser = v;
+             return {};
+         },
+         [](const Account &a) { return orNone(a.imapUser); },
+         {}},
+        {QStringLiteral("sent-folder"),
+         QStringLiteral("NAME"),
+         QStringLiteral("the Sent folder's name (default: found by the server's \\Sent)"),
+         [](const QString &v, Account *a) -> P {
+             a->sentFolder = v;
+             return {};
+         },
+         [](const Account &a) { return orNone(a.sentFolder); },
+         {}},
+        {QStringLiteral("sent-copy"),
+         QStringLiteral("auto|on|off"),
+         QStringLiteral("copy sent messages to the Sent folder"),
+         [](const QString &v, Account *a) -> P {
+             if (!sentCopyFromName(v, &a->sentCopy))
+                 return problem(Result::Usage, QStringLiteral("--sent-copy is auto, on or off"));
+             return {};
+         },
+         [](const Account &a) { return sentCopyName(a.sentCopy); },
+         {}},
     };
 }
 } // namespace
@@ -182,6 +249,9 @@ std::optional<FieldProblem> applyAccountFields(const QCommandLineParser &p, Acco
         if (auto problem = f.set(f.valueName.isEmpty() ? QString() : p.value(f.option), a))
             return problem;
     }
+    if (a->imapHost.isEmpty() && a->sentCopy == SentCopy::On)
+        return problem(Result::Usage,
+                       QStringLiteral("--sent-copy on needs an IMAP server (--imap-host)"));
     return std::nullopt;
 }
 

@@ -17,6 +17,10 @@
 class QCommandLineParser;
 class QTimer;
 
+namespace outpost {
+struct Account;
+} // namespace outpost
+
 namespace outpost::mime {
 struct Draft;
 } // namespace outpost::mime

@@ -170,7 +170,7 @@ void Flush::run(const QStringList &args)
         QTimer::singleShot(std::chrono::seconds(timeoutSeconds), this, [this] { stop(true); });
     service->flush();
     QTimer::singleShot(0, this, [this] {
-        if (!m_service->dispatcher()->isBusy())
+        if (!m_service->isBusy())
             stop(false);
     });
 }

@@ -109,6 +109,9 @@ QString describeMessage(const MessageRecord &m)
     if (!m.contentKept())
         s += QStringLiteral("  Content:    %1\n")
                  .arg(words::contentNotKept(m, words::Front::Terminal));
+    if (m.copyState != CopyState::None)
+        s += QStringLiteral("  Sent copy:  %1\n")
+                 .arg(oneLine(words::copyState(m, words::Front::Terminal)));
     s += QStringLiteral("  Recipients:\n");
     for (const RecipientRecord &r : m.recipients)
         s += QStringLiteral("    %1  %2  %3\n")

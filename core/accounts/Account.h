@@ -32,6 +32,16 @@ struct AccountOAuth
     bool operator==(const AccountOAuth &) const = default;
 };
 
+/// Whether sent messages are copied into the account's Sent folder: Auto is off where the
+/// provider saves submitted mail itself (sentCopyEffective() in SentCopy.h), else on when an
+/// IMAP server is set; On and Off are the user's choice.
+enum class SentCopy
+{
+    Auto,
+    On,
+    Off,
+};
+
 /// A sending account: one submission server and the identity used on it. Secrets are not
 /// part of it; they live in the CredentialStore (system keychain) or come from
 /// passwordCommand.
@@ -50,6 +60,23 @@ struct Account
     QString pinSha256;       ///< hex SHA-256 of a trusted leaf certificate (accepts exactly it)
     bool allowPlainAuth = false; ///< AUTH without TLS; honoured only for loopback hosts
     AccountOAuth oauth;          ///< OAuth 2.0 sign-in, when the account uses it
+
+    /// The copy of each sent message in the Sent folder over IMAP (SentCopy.h). Same
+    /// credentials as submission (the keychain entry or passwordCommand), same CA file and pin.
+    QString imapHost;                      ///< IMAP server host name; empty = no IMAP server
+    quint16 imapPort = 0;                  ///< 0 = the default for imapSecurity (993 or 143)
+    Security imapSecurity = Security::Tls; ///< Tls (implicit, RFC 8314) or StartTls
+    QString imapUser;                      ///< IMAP login name; empty = the submission user
+    QString sentFolder; ///< the folder's name as the user gave it; empty = found by LIST
+    SentCopy sentCopy = SentCopy::Auto;
+
+    /// The IMAP port in use: imapPort, else 993 for TLS and 143 for STARTTLS.
+    quint16 effectiveImapPort() const
+    {
+        return imapPort ? imapPort : (imapSecurity == Security::Tls ? 993 : 143);
+    }
+    /// The IMAP login name in use: imapUser, else the submission user.
+    QString effectiveImapUser() const { return imapUser.isEmpty() ? user : imapUser; }
 
     /// True when the account sends AUTH at all.
     bool usesAuth() const { return auth != QLatin1String("none") && !user.isEmpty(); }

@@ -1,5 +1,6 @@
 #include "AccountStore.h"
 
+#include "SentCopy.h"
 #include "storage/Database.h"
 #include "storage/Storage.h"
 
@@ -10,7 +11,10 @@ namespace outpost {
 
 namespace {
 const char kColumns[] = "name, host, port, security, auth, user, from_addr, password_command, "
-                        "ca_file, pin_sha256, allow_plain_auth";
+                        "ca_file, pin_sha256, allow_plain_auth, imap_host, imap_port, "
+                        "imap_security, imap_user, sent_folder, sent_copy";
+/// Columns of kColumns before the account's own state (paused, …).
+constexpr int kFieldCount = 17;
 
 Account fromQuery(const QSqlQuery &q)
 {
@@ -26,6 +30,14 @@ Account fromQuery(const QSqlQuery &q)
     a.caFile = q.value(8).toString();
     a.pinSha256 = q.value(9).toString();
     a.allowPlainAuth = q.value(10).toBool();
+    a.imapHost = q.value(11).toString();
+    a.imapPort = quint16(q.value(12).toUInt());
+    if (!securityFromName(q.value(13).toString(), &a.imapSecurity))
+        a.imapSecurity = Security::Tls;
+    a.imapUser = q.value(14).toString();
+    a.sentFolder = q.value(15).toString();
+    if (!sentCopyFromName(q.value(16).toString(), &a.sentCopy))
+        a.sentCopy = SentCopy::Auto;
     return a;
 }
 
@@ -119,6 +131,12 @@ void bindFields(QSqlQuery &q, const Account &a)
     q.addBindValue(text(a.caFile));
     q.addBindValue(text(a.pinSha256));
     q.addBindValue(a.allowPlainAuth ? 1 : 0);
+    q.addBindValue(text(a.imapHost));
+    q.addBindValue(a.imapPort);
+    q.addBindValue(securityName(a.imapSecurity));
+    q.addBindValue(text(a.imapUser));
+    q.addBindValue(text(a.sentFolder));
+    q.addBindValue(sentCopyName(a.sentCopy));
     q.addBindValue(a.name);
 }
 } // namespace
@@ -143,11 +161,12 @@ void AccountStore::load()
     while (q.next()) {
         Row r;
         r.account = fromQuery(q);
-        r.paused = q.value(11).toBool();
-        r.pauseClass = q.value(12).toString();
-        r.pauseDetail = q.value(13).toString();
-        r.capabilities = q.value(14).toString().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-        r.isDefault = q.value(15).toBool();
+        r.paused = q.value(kFieldCount).toBool();
+        r.pauseClass = q.value(kFieldCount + 1).toString();
+        r.pauseDetail = q.value(kFieldCount + 2).toString();
+        r.capabilities =
+            q.value(kFieldCount + 3).toString().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        r.isDefault = q.value(kFieldCount + 4).toBool();
         m_rows.insert(r.account.name, r);
     }
     QSqlQuery o(m_db->db());
@@ -254,7 +273,7 @@ QString AccountStore::validate(const Account &a)
             return QStringLiteral("a custom OAuth provider needs the authorize URL, the token "
                                   "URL and the scope");
     }
-    return {};
+    return validateImap(a);
 }
 
 bool AccountStore::add(const Account &account, QString *error)
@@ -277,8 +296,9 @@ bool AccountStore::add(const Account &account, QString *error)
                         db, account,
                         QStringLiteral(
                             "INSERT INTO accounts (host, port, security, auth, user, from_addr, "
-                            "password_command, ca_file, pin_sha256, allow_plain_auth, name) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                            "password_command, ca_file, pin_sha256, allow_plain_auth, imap_host, "
+                            "imap_port, imap_security, imap_user, sent_folder, sent_copy, name) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
                         e);
                 }},
                error);
@@ -309,7 +329,9 @@ bool AccountStore::update(const Account &account, QString *error)
                         db, account,
                         QStringLiteral("UPDATE accounts SET host = ?, port = ?, security = ?, "
                                        "auth = ?, user = ?, from_addr = ?, password_command = ?, "
-                                       "ca_file = ?, pin_sha256 = ?, allow_plain_auth = ? "
+                                       "ca_file = ?, pin_sha256 = ?, allow_plain_auth = ?, "
+                                       "imap_host = ?, imap_port = ?, imap_security = ?, "
+                                       "imap_user = ?, sent_folder = ?, sent_copy = ? "
                                        "WHERE name = ?"),
                         e);
                 }},

@@ -7,6 +7,7 @@
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/OAuthAccount.h"
+#include "accounts/SentCopy.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "oauth/TokenClient.h"
@@ -29,6 +30,13 @@
 namespace outpost {
 
 namespace {
+/// True when one of `updates` makes a copy in the Sent folder due.
+bool anyCopyPending(const QList<DeliveryUpdate> &updates)
+{
+    return std::any_of(updates.cbegin(), updates.cend(),
+                       [](const DeliveryUpdate &u) { return u.copyPending; });
+}
+
 /// Messages handed to the transport and not yet reported, at most. The transport queues
 /// them per server. (Their octets are not in memory: they are read in pieces as they go out;
 /// what is claimed ahead is bounded in octets too, by pool.claim_ahead_bytes.)
@@ -676,7 +684,9 @@ void Dispatcher::writeUpdates(const QList<DeliveryUpdate> &updates)
             if (r.first.isEmpty()) {
                 if (m_storageProblem.failed())
                     storageRecovered();
-                scheduleDispatch(); // a message queued again may be due
+                if (anyCopyPending(updates))
+                    emit copiesDue(); // before this write's activity change is told
+                scheduleDispatch();   // a message queued again may be due
                 return;
             }
             qWarning("outpost: could not record the outcome of message %lld (and %lld more): %s",
@@ -769,12 +779,14 @@ void Dispatcher::startMarkCommit()
                 error = QStringLiteral("could not write the outbox");
             return error;
         },
-        [this, marks, n = updates.size()](const QString &error) {
+        [this, marks, n = updates.size(), copies = anyCopyPending(updates)](const QString &error) {
             m_markWriting = false;
             if (!error.isEmpty())
                 qWarning("outpost: could not record that the end of data of %lld message(s) "
                          "may go (and %lld outcome(s)): %s",
                          qint64(marks.size()), qint64(n), qPrintable(error));
+            else if (copies)
+                emit copiesDue();
             // Unrecorded, the end never goes: the transaction is abandoned and retried later.
             for (qint64 id : marks)
                 m_transport->releaseEndOfData(id, error.isEmpty());
@@ -865,10 +877,13 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         else if (tx.result.ok() && m_accessTokens.value(c.account).token == f.accessToken)
             m_accessTokens[c.account].afterRefusal = false; // it works: a later refusal is news
     }
-    const OutcomeDecision d = decideOutcome(tx, c, ctx);
+    OutcomeDecision d = decideOutcome(tx, c, ctx);
     if (d.accepted) {
         if (d.update.state == MessageState::Sent && m_offlineBatch.contains(c.id))
             ++m_offlineBatchSent;
+        // The server has the message: its copy in the Sent folder is due, in the same write.
+        const std::optional<Account> account = m_accounts->find(c.account);
+        d.update.copyPending = account && sentCopyEffective(*account);
         applyLater(d.update);
         raiseNotice(d, c, tx);
         return; // commitPending() dispatches again

@@ -98,6 +98,8 @@ signals:
     void serverContactChanged();
     /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
+    /// Accepted messages whose copies for the Sent folder became due were written.
+    void copiesDue();
     /// Emitted when busy state changes; false = nothing in flight and nothing due now.
     void activityChanged(bool busy);
 

@@ -19,6 +19,7 @@ enum Field
     Attempts,
     Class,
     ContentDroppedAt,
+    Copy,
     CreatedAt,
     Delivery,
     Dsn,
@@ -42,6 +43,7 @@ const char *const kKeys[FieldCount] = {"account",
                                        "attempts",
                                        "class",
                                        "content_dropped_at",
+                                       "copy",
                                        "created_at",
                                        "delivery",
                                        "dsn",
@@ -204,6 +206,25 @@ QJsonValue delivery(outpost::Delivery d)
     return d == outpost::Delivery::None ? QJsonValue(QJsonValue::Null) : word(deliveryName(d));
 }
 
+QJsonValue copy(const MessageSummary &m)
+{
+    if (m.copyState == CopyState::None)
+        return QJsonValue(QJsonValue::Null);
+    QJsonValue error(QJsonValue::Null);
+    if (m.copyState == CopyState::Failed)
+        error = QJsonObject{{QStringLiteral("class"), m.copyErrorClass},
+                            {QStringLiteral("text"), m.copyError}};
+    const bool waits = m.copyState == CopyState::Pending || m.copyState == CopyState::Failed;
+    return QJsonObject{{QStringLiteral("state"), copyStateName(m.copyState)},
+                       {QStringLiteral("attempts"), m.copyAttempts},
+                       {QStringLiteral("next_attempt_at"),
+                        waits ? isoOrNull(m.copyNextAttemptAt) : QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("error"), error},
+                       {QStringLiteral("uid"),
+                        m.copyUid ? QJsonValue(qint64(m.copyUid)) : QJsonValue(QJsonValue::Null)},
+                       {QStringLiteral("sent_at"), isoOrNull(m.sentAt)}};
+}
+
 /// The `list --json` object of one message (design.md §6), from a fresh SummaryObjects.
 QJsonObject summary(const MessageSummary &m)
 {
@@ -242,6 +263,11 @@ const QJsonObject &SummaryObjects::of(const MessageSummary &m)
                                                     : word(errorClassName(m.errorClass)));
     if (all || msOf(m.contentDroppedAt) != msOf(p.contentDroppedAt))
         put(ContentDroppedAt, isoOrNull(m.contentDroppedAt));
+    if (all || m.copyState != p.copyState || m.copyAttempts != p.copyAttempts ||
+        msOf(m.copyNextAttemptAt) != msOf(p.copyNextAttemptAt) || m.copyUid != p.copyUid ||
+        m.copyError != p.copyError || m.copyErrorClass != p.copyErrorClass ||
+        msOf(m.sentAt) != msOf(p.sentAt))
+        put(Copy, copy(m));
     if (all || msOf(m.createdAt) != msOf(p.createdAt))
         put(CreatedAt, isoOrNull(m.createdAt));
     if (all || m.delivery() != p.delivery())

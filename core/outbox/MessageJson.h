@@ -24,11 +24,16 @@ QJsonValue dsn(const DsnRequest &d);
 /// A message's delivery as the JSON says it: "complete" or "partial" for a sent message, null
 /// for any other state.
 QJsonValue delivery(Delivery d);
+/// The copy in the Sent folder: null when none is made, else {state ("pending", "failed",
+/// "copied"), attempts, next_attempt_at (pending or failed, null when no more tries), error
+/// ({class: imapErrorClassName(), text} when failed, else null), uid (null when unknown),
+/// sent_at}.
+QJsonValue copy(const MessageSummary &m);
 /// One message as `outpost list --json` shows it: id, state, class, account, from, to,
 /// subject, attempts, created_at, send_at, next_attempt_at (queued only), last_reply,
 /// last_error, uncertain, size (octets), message_id, dsn, delivery (null, "complete" or
 /// "partial"), recipient_count, refused_recipients, content_dropped_at (when a sent message's
-/// bytes were dropped after `retention.sent_days`; null while they are kept).
+/// bytes were dropped after `retention.sent_days`; null while they are kept), copy (copy()).
 QJsonObject summary(const MessageSummary &m);
 
 /// summary() for one message after another, as `outpost list --json` writes them: one

@@ -2,6 +2,7 @@
 
 #include "Clock.h"
 #include "Connectivity.h"
+#include "CopyDispatcher.h"
 #include "Dispatcher.h"
 #include "Outcome.h"
 #include "Retention.h"
@@ -10,6 +11,7 @@
 #include "accounts/OAuthAccount.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
+#include "imap/ImapPool.h"
 #include "mime/Address.h"
 #include "mime/HeaderInfo.h"
 #include "mime/MessageImport.h"
@@ -141,6 +143,8 @@ Service::~Service()
         m_storage->commitEnqueues();
     m_retention.reset();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
+    m_copier.reset();
+    m_imapPool.reset();
     m_dispatcher.reset();
     m_transport.reset();
     if (m_server)
@@ -262,8 +266,34 @@ bool Service::open(QString *error)
             m_dispatcher->wake();
     });
     connect(m_dispatcher.get(), &Dispatcher::notice, this, &Service::notice);
-    connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::activityChanged);
-    connect(m_transport.get(), &Transport::shutdownFinished, this, &Service::shutdownFinished);
+    // The copies in the Sent folder: their own pool of IMAP sessions and dispatcher.
+    m_imapPool = std::make_unique<ImapPool>();
+    m_imapPool->setIdleTimeout(int(m_settings->intValue(QString(), settingKey("pool.idle_ms"))));
+    m_copier = std::make_unique<CopyDispatcher>(m_storage.get(), m_accounts.get(), m_settings.get(),
+                                                m_credentials, m_imapPool.get(),
+                                                m_connectivity.get(), m_clock);
+    if (m_options.resolveHost)
+        m_copier->setHostResolver(m_options.resolveHost);
+    connect(m_dispatcher.get(), &Dispatcher::copiesDue, m_copier.get(), &CopyDispatcher::wake);
+    connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::updateActivity);
+    connect(m_copier.get(), &CopyDispatcher::activityChanged, this, &Service::updateActivity);
+    connect(m_transport.get(), &Transport::shutdownFinished, this, [this](int clean, int aborted) {
+        m_smtpShutDown = true;
+        partShutDown(clean, aborted);
+    });
+    connect(m_imapPool.get(), &ImapPool::shutdownFinished, this, [this](int clean, int aborted) {
+        m_imapShutDown = true;
+        partShutDown(clean, aborted);
+    });
+    connect(m_imapPool.get(), &ImapPool::logLine, this,
+            [this](const QString &account, int id, const QString &line) {
+                const QString entry =
+                    QStringLiteral("[%1 imap#%2] %3").arg(account, QString::number(id), line);
+                m_log.append(entry);
+                if (m_log.size() > kLogLines)
+                    m_log.remove(0, m_log.size() - kLogLines);
+                emit logLine(account, entry);
+            });
     connect(m_transport.get(), &Transport::sessionReady, this,
             [this](const QString &account, const Capabilities &caps) {
                 // Written (by the storage) only when they changed: every new pooled session
@@ -312,6 +342,7 @@ bool Service::open(QString *error)
         // storage thread after what is queued there now.
         m_retention = std::make_unique<Retention>(m_storage.get(), m_settings.get(), m_clock);
         m_retention->start();
+        m_copier->start();
     }
     return true;
 }
@@ -617,6 +648,7 @@ DsnRequest Service::withDefaultNotify(const DsnRequest &dsn, const QString &acco
 void Service::flush()
 {
     m_dispatcher->flush();
+    m_copier->flush();
 }
 
 bool Service::retry(qint64 id, QString *error, QDateTime *overriddenSendAt)
@@ -698,6 +730,7 @@ void Service::act(UserAction action, const QList<qint64> &ids, QObject *context,
 void Service::setPassword(const QString &account, const QString &password)
 {
     m_dispatcher->setCachedPassword(account, password);
+    m_copier->setCachedPassword(account, password);
     m_credentials->writePassword(account, password, [](bool, const QString &) {});
     m_dispatcher->resumeAccount(account);
 }
@@ -713,13 +746,43 @@ void Service::shutdown(int deadlineMs)
         m_dispatcher->stop();
     if (m_retention)
         m_retention->stop();
+    if (m_copier)
+        m_copier->stop();
     if (m_server)
         m_server->close();
     if (!m_transport) {
         QTimer::singleShot(0, this, [this] { emit shutdownFinished(0, 0); });
         return;
     }
+    // QUIT to every SMTP server and LOGOUT to every IMAP server at once, both bounded by the
+    // same deadline.
     m_transport->shutdown(deadlineMs);
+    m_imapPool->shutdown(deadlineMs);
+}
+
+void Service::partShutDown(int clean, int aborted)
+{
+    m_shutdownClean += clean;
+    m_shutdownAborted += aborted;
+    if (!m_smtpShutDown || !m_imapShutDown)
+        return;
+    // Every copy's outcome is on disk before anyone hears the shutdown is over.
+    m_storage->drain();
+    emit shutdownFinished(m_shutdownClean, m_shutdownAborted);
+}
+
+bool Service::isBusy() const
+{
+    return (m_dispatcher && m_dispatcher->isBusy()) || (m_copier && m_copier->isBusy());
+}
+
+void Service::updateActivity()
+{
+    const bool busy = isBusy();
+    if (busy == m_busy)
+        return;
+    m_busy = busy;
+    emit activityChanged(busy);
 }
 
 void Service::onLocalConnection()
@@ -778,6 +841,7 @@ void Service::handleRequest(const InstanceRequest &request, const RemoteReply &r
         // Answer once everything that was due has been tried.
         m_settings->reload();
         m_dispatcher->flush();
+        m_copier->flush();
         auto conn = std::make_shared<QMetaObject::Connection>();
         auto finish = [this, reply, conn] {
             QObject::disconnect(*conn);
@@ -788,13 +852,12 @@ void Service::handleRequest(const InstanceRequest &request, const RemoteReply &r
             r.sent = outbox()->count(MessageState::Sent);
             reply(r);
         };
-        *conn =
-            connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, [finish](bool busy) {
-                if (!busy)
-                    finish();
-            });
+        *conn = connect(this, &Service::activityChanged, this, [finish](bool busy) {
+            if (!busy)
+                finish();
+        });
         QTimer::singleShot(0, this, [this, finish] {
-            if (!m_dispatcher->isBusy())
+            if (!isBusy())
                 finish();
         });
         return;

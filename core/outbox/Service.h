@@ -33,6 +33,8 @@ class Retention;
 class Settings;
 class Storage;
 class Transport;
+class ImapPool;
+class CopyDispatcher;
 
 /// Answers a request that came from another process over the single-instance channel.
 using RemoteReply = std::function<void(const InstanceReply &)>;
@@ -127,6 +129,12 @@ public:
     /// Retention of sent messages' bytes and the return of free pages to the disk; nullptr in
     /// a process that does not dispatch (short commands).
     Retention *retention() const { return m_retention.get(); }
+    /// The IMAP connection pool (copies in the Sent folder).
+    ImapPool *imapPool() const { return m_imapPool.get(); }
+    /// What copies sent messages into their Sent folder.
+    CopyDispatcher *copier() const { return m_copier.get(); }
+    /// True while a message or a copy for the Sent folder is in flight or due now.
+    bool isBusy() const;
     /// Whether the network can be used.
     Connectivity *connectivity() const { return m_connectivity.get(); }
     /// Where passwords are kept.
@@ -260,7 +268,8 @@ public:
     void setPassword(const QString &account, const QString &password);
     /// Ends an account's pause (after the user fixed it) and releases its held messages.
     void resumeAccount(const QString &account);
-    /// QUIT to every server, graceful close; shutdownFinished() when done (at most deadlineMs).
+    /// QUIT to every SMTP server and LOGOUT to every IMAP server, graceful close;
+    /// shutdownFinished() when both are done (at most deadlineMs).
     void shutdown(int deadlineMs);
     /// The answer to another process's "status" request: ok, with a sender (SenderStatus: role
     /// senderRoleName(), pid, work offline, network "online", "offline" or "unknown", one
@@ -298,7 +307,7 @@ signals:
     void enqueueFailed(quint64 ticket, const QString &error);
     /// Something the user should hear of (an account paused, a message failed).
     void notice(const outpost::Notice &notice);
-    /// shutdown() is over: `clean` sessions ended with QUIT, `aborted` were cut off.
+    /// shutdown() is over: `clean` sessions ended with QUIT or LOGOUT, `aborted` were cut off.
     void shutdownFinished(int clean, int aborted);
     /// False when nothing is in flight and nothing is due now.
     void activityChanged(bool busy);
@@ -319,6 +328,10 @@ private:
     /// message does not say NOTIFY itself ("default" = ask nothing).
     DsnRequest withDefaultNotify(const DsnRequest &dsn, const QString &account) const;
     void onLocalConnection();
+    /// One of the pools (SMTP, IMAP) finished its shutdown; the second emits shutdownFinished.
+    void partShutDown(int clean, int aborted);
+    /// Emits activityChanged() when isBusy() changed.
+    void updateActivity();
     void handleRequest(const InstanceRequest &request, const RemoteReply &reply);
 
     ServiceOptions m_options;
@@ -335,6 +348,13 @@ private:
     std::unique_ptr<Transport> m_transport;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<Retention> m_retention;
+    std::unique_ptr<ImapPool> m_imapPool;
+    std::unique_ptr<CopyDispatcher> m_copier;
+    bool m_busy = false;
+    bool m_smtpShutDown = false;
+    bool m_imapShutDown = false;
+    int m_shutdownClean = 0;
+    int m_shutdownAborted = 0;
     QLocalServer *m_server = nullptr;
     DataDirCheck m_dataDir;
     bool m_lockedByOther = false;

@@ -176,6 +176,29 @@ ALTER TABLE messages ADD COLUMN end_of_data_at INTEGER NOT NULL DEFAULT 0;
     R"sql(
 ALTER TABLE messages ADD COLUMN bytes_dropped_at INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // 6 -> 7: the copy in the Sent folder. Per account its IMAP server (empty host: none), the
+    // folder (empty: found by LIST) and the switch sent_copy (auto|on|off). Per message the
+    // copy's state (none, pending, failed, copied), its attempts, next attempt (ms, 0: none),
+    // the last failure (ImapErrorClass name and the server's text), the UID of the copy, and
+    // the time the server accepted the message (the copy's internal date). The partial index
+    // keeps finding due copies cheap however many messages were copied.
+    R"sql(
+ALTER TABLE accounts ADD COLUMN imap_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN imap_port INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN imap_security TEXT NOT NULL DEFAULT 'tls';
+ALTER TABLE accounts ADD COLUMN imap_user TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN sent_folder TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN sent_copy TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE messages ADD COLUMN sent_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN copy_state TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE messages ADD COLUMN copy_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN copy_next_attempt_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN copy_error_class TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN copy_error_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN copy_uid INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_copy_due ON messages (copy_next_attempt_at)
+    WHERE copy_state IN ('pending', 'failed');
+)sql",
 };
 
 bool execScript(QSqlDatabase &db, const QString &script, QString *error, QSqlError *failure)

@@ -36,6 +36,9 @@ constexpr EventName kNames[] = {
     {HistoryEvent::EditedQueued, "edited-queued"},
     {HistoryEvent::TokenRefused, "token-refused"},
     {HistoryEvent::ContentDropped, "content-dropped"},
+    {HistoryEvent::Copied, "copied"},
+    {HistoryEvent::CopyFailed, "copy-failed"},
+    {HistoryEvent::CopyGivenUp, "copy-given-up"},
 };
 } // namespace
 

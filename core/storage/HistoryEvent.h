@@ -44,6 +44,10 @@ enum class HistoryEvent
     TokenRefused,
     ContentDropped, ///< "content-dropped": its bytes were dropped after
                     ///< `retention.sent_days`; the detail holds that number of days
+    Copied,         ///< "copied": the copy was appended to the Sent folder (or found
+                    ///< there already, the detail says so)
+    CopyFailed,     ///< "copy-failed": an APPEND to the Sent folder failed; retried
+    CopyGivenUp,    ///< "copy-given-up": no more tries after retry.lifetime_ms
 };
 
 /// The stable stored name of `e` ("held-account-paused").

@@ -256,6 +256,23 @@ qint64 OutboxReader::nextDueMs(const QStringList &skipAccounts) const
     return -1;
 }
 
+qint64 OutboxReader::nextCopyDueMs(const QStringList &skipAccounts) const
+{
+    QList<QVariant> binds;
+    const QString excl = accountExclusion(skipAccounts, &binds);
+    // The same condition as the partial index messages_copy_due, so SQLite uses it.
+    QSqlQuery &q = m_db->statement(
+        QStringLiteral("SELECT MIN(copy_next_attempt_at) FROM messages WHERE copy_state IN "
+                       "('pending', 'failed') AND copy_next_attempt_at > 0%1")
+            .arg(excl));
+    const auto done = qScopeGuard([&q] { q.finish(); });
+    for (const QVariant &b : std::as_const(binds))
+        q.addBindValue(b);
+    if (q.exec() && q.next() && !q.value(0).isNull())
+        return q.value(0).toLongLong();
+    return -1;
+}
+
 int OutboxReader::unsentCount(const QString &account) const
 {
     QSqlQuery q(m_db->db());

@@ -77,6 +77,9 @@ public:
     int count(std::optional<MessageState> state = std::nullopt) const;
     /// The earliest time a queued message becomes due (ms since epoch), or -1 when none.
     qint64 nextDueMs(const QStringList &skipAccounts) const;
+    /// When the next copy for the Sent folder is due (ms since the epoch; pending or failed
+    /// with a next attempt), for accounts not in `skipAccounts`; -1 when none is.
+    qint64 nextCopyDueMs(const QStringList &skipAccounts) const;
     /// Messages of `account` not sent yet (queued, sending, held), e.g. before removing it.
     int unsentCount(const QString &account) const;
     /// Accounts named by queued or held messages that are not in `existing` (removed accounts).

@@ -20,13 +20,17 @@ const char kSummaryColumns[] =
     "next_attempt_at, last_code, NULLIF(last_enhanced, ''), CAST(NULLIF(last_text, '') AS BLOB), "
     "message_id, uncertain, size, CAST(NULLIF(last_detail, '') AS BLOB), dsn_notify, dsn_ret, "
     "dsn_envid, held_by_account, recipient_count, refused_recipients, bytes_dropped_at, "
-    "CASE WHEN state = 'sent' THEN updated_at END";
+    "copy_state, copy_attempts, copy_next_attempt_at, NULLIF(copy_error_class, ''), "
+    "CAST(NULLIF(copy_error_text, '') AS BLOB), copy_uid, "
+    "CASE WHEN sent_at > 0 THEN sent_at WHEN state = 'sent' THEN updated_at END";
 const char kSummaryColumnsAsText[] =
     "id, account, state, NULLIF(error_class, ''), from_text, to_text, subject, attempts, "
     "created_at, send_at, next_attempt_at, last_code, NULLIF(last_enhanced, ''), "
     "NULLIF(last_text, ''), message_id, uncertain, size, NULLIF(last_detail, ''), dsn_notify, "
     "dsn_ret, dsn_envid, held_by_account, recipient_count, refused_recipients, bytes_dropped_at, "
-    "CASE WHEN state = 'sent' THEN updated_at END";
+    "copy_state, copy_attempts, copy_next_attempt_at, NULLIF(copy_error_class, ''), "
+    "NULLIF(copy_error_text, ''), copy_uid, "
+    "CASE WHEN sent_at > 0 THEN sent_at WHEN state = 'sent' THEN updated_at END";
 
 /// A text column read as its UTF-8 bytes (see kSummaryColumns), or as text; empty for NULL.
 QString utf8At(const QSqlQuery &q, int column)
@@ -86,7 +90,13 @@ MessageSummary readSummary(const QSqlQuery &q)
     m.recipientCount = q.value(22).toInt();
     m.refusedRecipients = q.value(23).toInt();
     m.contentDroppedAt = fromMs(q.value(24).toLongLong());
-    m.sentAt = fromMs(q.value(25).toLongLong());
+    m.copyState = copyStateFromName(q.value(25).toString());
+    m.copyAttempts = q.value(26).toInt();
+    m.copyNextAttemptAt = fromMs(q.value(27).toLongLong());
+    m.copyErrorClass = q.value(28).toString();
+    m.copyError = utf8At(q, 29);
+    m.copyUid = quint32(q.value(30).toLongLong());
+    m.sentAt = fromMs(q.value(31).toLongLong());
     return m;
 }
 

@@ -16,6 +16,30 @@ constexpr StateName kStates[] = {
 };
 } // namespace
 
+QString copyStateName(CopyState s)
+{
+    switch (s) {
+    case CopyState::None:
+        return QStringLiteral("none");
+    case CopyState::Pending:
+        return QStringLiteral("pending");
+    case CopyState::Failed:
+        return QStringLiteral("failed");
+    case CopyState::Copied:
+        return QStringLiteral("copied");
+    }
+    return QStringLiteral("none");
+}
+
+CopyState copyStateFromName(const QString &name)
+{
+    for (CopyState s : {CopyState::Pending, CopyState::Failed, CopyState::Copied}) {
+        if (name == copyStateName(s))
+            return s;
+    }
+    return CopyState::None;
+}
+
 QString messageStateName(MessageState s)
 {
     for (const auto &e : kStates) {

@@ -44,6 +44,20 @@ enum class Delivery
 /// "complete", "partial"; empty for Delivery::None (`delivery` is null in the JSON then).
 QString deliveryName(Delivery d);
 
+/// The copy of a sent message in its account's Sent folder (IMAP APPEND), kept apart from the
+/// message's own state: a copy that fails never sends the message again.
+enum class CopyState
+{
+    None,    ///< no copy is made (not sent yet, or the account makes none)
+    Pending, ///< the server accepted the message; its copy is to be appended
+    Failed,  ///< the last APPEND failed (copyError says why); retried at copyNextAttemptAt
+    Copied,  ///< the copy is in the Sent folder (copyUid when the server said)
+};
+/// "none", "pending", "failed", "copied".
+QString copyStateName(CopyState s);
+/// Inverse of copyStateName(); CopyState::None for unknown names.
+CopyState copyStateFromName(const QString &name);
+
 /// One envelope recipient and what became of it.
 struct RecipientRecord
 {
@@ -80,7 +94,7 @@ struct MessageSummary
     QDateTime createdAt;
     QDateTime sendAt;        ///< scheduled time (invalid = as soon as possible)
     QDateTime nextAttemptAt; ///< when the dispatcher tries next (queued only)
-    QDateTime sentAt;        ///< when the server took it (`sent` only; invalid otherwise)
+    QDateTime sentAt;        ///< when the server took it (invalid while it has not)
     SmtpReply lastReply;
     QString lastDetail;   ///< technical detail of the last failure (no reply)
     QByteArray messageId; ///< Message-ID without angle brackets
@@ -99,6 +113,13 @@ struct MessageSummary
     QDateTime contentDroppedAt;
     /// True while the message's bytes are stored.
     bool contentKept() const { return !contentDroppedAt.isValid(); }
+
+    CopyState copyState = CopyState::None; ///< the copy in the Sent folder
+    int copyAttempts = 0;                  ///< APPENDs tried for it
+    QDateTime copyNextAttemptAt;           ///< pending or failed: the next try (invalid: none)
+    QString copyErrorClass;                ///< failed: imapErrorClassName() of the last failure
+    QString copyError;                     ///< failed: the server's text or what went wrong
+    quint32 copyUid = 0;                   ///< copied: the copy's UID (0 when not known)
 
     /// Complete or Partial for a `sent` message, None otherwise.
     Delivery delivery() const
@@ -181,6 +202,38 @@ struct DeliveryUpdate
     QString server;
     QList<RecipientRecord> recipients; ///< new states of recipients (matched by address)
     QStringList notes;                 ///< for the history entry (transactionNoteName()s)
+    /// The server accepted the message and its account copies sent messages: the copy
+    /// becomes pending (due now) and the send time is kept, in the same write. A message
+    /// whose copy is past `none` (an earlier attempt reached some recipients) keeps its copy.
+    bool copyPending = false;
+};
+
+/// A copy claimed for appending (OutboxWriter::claimDueCopies()).
+struct ClaimedCopy
+{
+    qint64 id = 0;
+    QString account;
+    QByteArray data;      ///< the message exactly as submitted
+    QByteArray messageId; ///< without angle brackets
+    QDateTime sentAt;     ///< the copy's internal date
+    /// APPENDs tried before this one (counted at the claim): more than 0 means an earlier one
+    /// may have been stored without its answer reaching us, so it is checked first.
+    int attemptsBefore = 0;
+};
+
+/// What one copy attempt did (OutboxWriter::applyCopyUpdates()).
+struct CopyUpdate
+{
+    qint64 id = 0;
+    CopyState state = CopyState::Copied;        ///< Copied, Failed or Pending (not attempted)
+    QString errorClass;                         ///< imapErrorClassName() when Failed
+    QString error;                              ///< the server's text or what went wrong
+    quint32 uid = 0;                            ///< Copied: the copy's UID, 0 when not known
+    QDateTime nextAttemptAt;                    ///< Failed/Pending: the next try; invalid: none
+    bool uncountAttempt = false;                ///< not attempted after all (Outpost quit first)
+    HistoryEvent event = HistoryEvent::Unknown; ///< the history entry, Unknown for none
+    QString server;                             ///< "host:port" of the IMAP server
+    QString detail;                             ///< for the history entry
 };
 
 /// A message removed by OutboxWriter::purge() (or that it would remove).

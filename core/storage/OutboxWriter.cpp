@@ -314,6 +314,11 @@ struct UpdateStatements
                              "last_code = ?, last_enhanced = ?, last_text = ?, "
                              "last_detail = ?, uncertain = MAX(uncertain, ?), "
                              "held_by_account = ?, updated_at = ?, end_of_data_at = 0, "
+                             "copy_state = CASE WHEN ? AND copy_state = 'none' THEN 'pending' "
+                             "ELSE copy_state END, "
+                             "copy_next_attempt_at = CASE WHEN ? AND copy_state = 'none' "
+                             "THEN ? ELSE copy_next_attempt_at END, "
+                             "sent_at = CASE WHEN ? AND sent_at = 0 THEN ? ELSE sent_at END, "
                              "refused_recipients = "
                              "(SELECT COUNT(*) FROM recipients WHERE message = ? AND "
                              "state = 'failed') WHERE id = ?")))
@@ -354,8 +359,15 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QSql
     q.bindValue(8, u.uncertain ? 1 : 0);
     q.bindValue(9, u.state == MessageState::Held && u.event == HistoryEvent::HeldAccountPaused);
     q.bindValue(10, now);
-    q.bindValue(11, u.id);
-    q.bindValue(12, u.id);
+    // The copy in the Sent folder becomes pending with the outcome that made it due, so a
+    // crash can never leave a sent message without its copy on the way.
+    q.bindValue(11, u.copyPending ? 1 : 0);
+    q.bindValue(12, u.copyPending ? 1 : 0);
+    q.bindValue(13, now);
+    q.bindValue(14, (u.copyPending || u.state == MessageState::Sent) ? 1 : 0);
+    q.bindValue(15, now);
+    q.bindValue(16, u.id);
+    q.bindValue(17, u.id);
     if (!q.exec()) {
         *failure = q.lastError();
         return false;
@@ -451,6 +463,126 @@ bool OutboxWriter::writeUpdates(const QList<DeliveryUpdate> &updates,
 bool OutboxWriter::markEndOfData(const QList<qint64> &ids, QString *error)
 {
     return applyUpdatesAndMarks({}, ids, error);
+}
+
+QList<ClaimedCopy> OutboxWriter::claimDueCopies(int limit, const QStringList &skipAccounts,
+                                                qint64 leaseMs)
+{
+    const qint64 now = m_clock->nowMs();
+    QList<QVariant> binds{now};
+    const QString exclude = accountExclusion(skipAccounts, &binds);
+    QSqlQuery q(m_db->db());
+    q.setForwardOnly(true);
+    q.prepare(
+        QStringLiteral("SELECT m.id, m.account, d.data, m.message_id, m.sent_at, "
+                       "m.copy_attempts, m.updated_at FROM messages m "
+                       "JOIN message_data d ON d.id = m.id "
+                       "WHERE m.copy_state IN ('pending', 'failed') AND "
+                       "m.copy_next_attempt_at > 0 AND m.copy_next_attempt_at <= ?%1 "
+                       "ORDER BY m.copy_next_attempt_at, m.id LIMIT %2")
+            .arg(QString(exclude).replace(QLatin1String(" account"), QLatin1String(" m.account")))
+            .arg(std::max(1, limit)));
+    for (const QVariant &b : std::as_const(binds))
+        q.addBindValue(b);
+    QList<ClaimedCopy> out;
+    if (!q.exec())
+        return out;
+    while (q.next()) {
+        ClaimedCopy c;
+        c.id = q.value(0).toLongLong();
+        c.account = q.value(1).toString();
+        c.data = q.value(2).toByteArray();
+        c.messageId = q.value(3).toByteArray();
+        const qint64 sent = q.value(4).toLongLong();
+        c.sentAt = fromMs(sent > 0 ? sent : q.value(6).toLongLong());
+        c.attemptsBefore = q.value(5).toInt();
+        out << c;
+    }
+    q.finish();
+    if (out.isEmpty())
+        return out;
+    // The attempt is counted, and the copy leased, before the APPEND is written: after a crash
+    // the next attempt knows one may have reached the server and checks first.
+    Transaction tx(m_db->db());
+    QSqlQuery u(m_db->db());
+    u.prepare(QStringLiteral("UPDATE messages SET copy_attempts = copy_attempts + 1, "
+                             "copy_next_attempt_at = ? WHERE id = ?"));
+    for (const ClaimedCopy &c : std::as_const(out)) {
+        u.bindValue(0, now + std::max<qint64>(1, leaseMs));
+        u.bindValue(1, c.id);
+        if (!u.exec())
+            return {};
+    }
+    if (!tx.commit())
+        return {};
+    return out;
+}
+
+bool OutboxWriter::applyCopyUpdates(const QList<CopyUpdate> &updates, QString *error)
+{
+    if (updates.isEmpty())
+        return true;
+    const qint64 now = m_clock->nowMs();
+    Transaction tx(m_db->db());
+    if (!tx.ok()) {
+        *error = m_db->db().lastError().text();
+        return false;
+    }
+    QSqlQuery &q = m_db->statement(QStringLiteral(
+        "UPDATE messages SET copy_state = ?, copy_error_class = ?, copy_error_text = ?, "
+        "copy_uid = ?, copy_next_attempt_at = ?, copy_attempts = MAX(0, copy_attempts - ?), "
+        "updated_at = ? WHERE id = ? AND copy_state != 'none'"));
+    QSqlQuery &h = m_db->statement(QLatin1String(kInsertHistory));
+    for (const CopyUpdate &c : updates) {
+        // Empty, never NULL: the columns are NOT NULL (a null QString binds as NULL).
+        q.bindValue(0, copyStateName(c.state));
+        q.bindValue(1, c.errorClass.isNull() ? QStringLiteral("") : c.errorClass);
+        q.bindValue(2, c.error.isNull() ? QStringLiteral("") : c.error);
+        q.bindValue(3, qint64(c.uid));
+        q.bindValue(4, toMs(c.nextAttemptAt));
+        q.bindValue(5, c.uncountAttempt ? 1 : 0);
+        q.bindValue(6, now);
+        q.bindValue(7, c.id);
+        if (!q.exec()) {
+            *error = q.lastError().text();
+            return false;
+        }
+        if (c.event == HistoryEvent::Unknown || q.numRowsAffected() == 0)
+            continue;
+        HistoryEntry e;
+        e.at = fromMs(now);
+        e.event = c.event;
+        e.server = c.server;
+        e.detail = c.detail;
+        if (!insertHistory(h, c.id, e)) {
+            *error = h.lastError().text();
+            return false;
+        }
+    }
+    if (!tx.commit()) {
+        *error = m_db->db().lastError().text();
+        return false;
+    }
+    QList<qint64> ids;
+    for (const CopyUpdate &c : updates)
+        ids << c.id;
+    notify(ids);
+    return true;
+}
+
+int OutboxWriter::makeCopiesDue()
+{
+    const qint64 now = m_clock->nowMs();
+    QSqlQuery q(m_db->db());
+    q.prepare(QStringLiteral("UPDATE messages SET copy_next_attempt_at = ? WHERE copy_state IN "
+                             "('pending', 'failed') AND copy_next_attempt_at > ?"));
+    q.addBindValue(now);
+    q.addBindValue(now);
+    q.exec();
+    const int n = q.numRowsAffected();
+    if (n > 0)
+        notifyReset();
+    return n;
 }
 
 int OutboxWriter::recoverInterrupted(const RecoveryRule &rule)
@@ -721,8 +853,11 @@ int OutboxWriter::dropSentContent(const QDateTime &sentBefore, int days, int lim
     // message in between.
     Transaction tx(m_db->db());
     QSqlQuery q(m_db->db());
+    // A copy for the Sent folder still on its way needs the bytes: they stay until it is made
+    // or given up.
     q.prepare(QStringLiteral("SELECT id FROM messages WHERE state = 'sent' AND bytes_dropped_at "
-                             "= 0 AND %1 < ? ORDER BY id LIMIT ?")
+                             "= 0 AND %1 < ? AND NOT (copy_state IN ('pending', 'failed') AND "
+                             "copy_next_attempt_at > 0) ORDER BY id LIMIT ?")
                   .arg(QLatin1String(kFinishedAt)));
     q.addBindValue(toMs(sentBefore));
     q.addBindValue(limit);

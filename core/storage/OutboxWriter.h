@@ -61,6 +61,19 @@ public:
     /// message). An outcome clears its message's end-of-data mark. False with *error when it
     /// could not be written.
     bool applyUpdates(const QList<DeliveryUpdate> &updates, QString *error);
+    /// Claims up to `limit` copies for the Sent folder that are due (pending or failed, next
+    /// attempt reached, account not in `skipAccounts`), with the submitted bytes, earliest
+    /// first: each has its attempt counted and is leased for `leaseMs` (not claimed again
+    /// before; a crash leaves it due after the lease, or at makeCopiesDue()). Empty on a
+    /// failed write.
+    QList<ClaimedCopy> claimDueCopies(int limit, const QStringList &skipAccounts, qint64 leaseMs);
+    /// Records what copy attempts did, in one transaction (all or none), each with its history
+    /// entry; a message whose copy is `none` (never due) is left alone. False with *error
+    /// when it could not be written.
+    bool applyCopyUpdates(const QList<CopyUpdate> &updates, QString *error);
+    /// Makes every pending or failed copy due now (at start, "send queued now"). Returns how
+    /// many.
+    int makeCopiesDue();
     /// applyUpdates(), and markEndOfData() of `endOfData` in the same transaction, so that the
     /// marks share their disk sync with the outcomes of other messages.
     bool applyUpdatesAndMarks(const QList<DeliveryUpdate> &updates, const QList<qint64> &endOfData,

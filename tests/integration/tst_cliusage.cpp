@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <QTest>
@@ -811,8 +812,23 @@ private slots:
             bytes = f.readAll();
             QVERIFY(bytes.size() > 8192);
             // Every page after the first (header and schema) overwritten at its start.
-            for (qsizetype i = 4096; i < bytes.size(); i += 4096)
-                memset(bytes.data() + i, 0x5A, 64);
+            // The schema stays readable: page 1 and, when the schema outgrew it, the leaf
+            // pages of its b-tree (page 1 is then an interior table page, type 5).
+            QSet<qsizetype> schemaPages{1};
+            const auto *base = reinterpret_cast<const uchar *>(bytes.constData());
+            auto be32 = [](const uchar *b) {
+                return qsizetype(b[0]) << 24 | qsizetype(b[1]) << 16 | qsizetype(b[2]) << 8 | b[3];
+            };
+            if (base[100] == 0x05) {
+                schemaPages.insert(be32(base + 108));
+                const int cells = base[103] << 8 | base[104];
+                for (int c = 0; c < cells; ++c)
+                    schemaPages.insert(be32(base + (base[112 + 2 * c] << 8 | base[113 + 2 * c])));
+            }
+            for (qsizetype i = 4096; i < bytes.size(); i += 4096) {
+                if (!schemaPages.contains(i / 4096 + 1))
+                    memset(bytes.data() + i, 0x5A, 64);
+            }
             QVERIFY(f.seek(0));
             QCOMPARE(f.write(bytes), bytes.size());
         }

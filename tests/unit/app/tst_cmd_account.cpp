@@ -108,6 +108,67 @@ private slots:
         QCOMPARE(m->reversePath, QByteArray("alice@example.org"));
     }
 
+    void imapSettingsAreStoredEditedAndListed()
+    {
+        CommandRun r = f->run<AccountAdd>(
+            {QStringLiteral("work"), QStringLiteral("--host"), QStringLiteral("smtp.example.org"),
+             QStringLiteral("--user"), QStringLiteral("alice"), QStringLiteral("--imap-host"),
+             QStringLiteral("imap.example.org"), QStringLiteral("--imap-security"),
+             QStringLiteral("starttls"), QStringLiteral("--sent-folder"),
+             QStringLiteral("Gesendete Objekte")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        r = f->run<AccountAdd>({QStringLiteral("gmail"), QStringLiteral("--host"),
+                                QStringLiteral("smtp.gmail.com"), QStringLiteral("--imap-host"),
+                                QStringLiteral("imap.gmail.com")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        r = f->run<AccountAdd>({QStringLiteral("bad"), QStringLiteral("--host"),
+                                QStringLiteral("smtp.example.org"), QStringLiteral("--sent-copy"),
+                                QStringLiteral("sometimes")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        r = f->run<AccountAdd>({QStringLiteral("bad"), QStringLiteral("--host"),
+                                QStringLiteral("smtp.example.org"), QStringLiteral("--sent-copy"),
+                                QStringLiteral("on")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("--imap-host"), r.err.constData());
+
+        r = f->run<AccountList>({QStringLiteral("--json")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QJsonArray list = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(list.size(), 2);
+        const QJsonObject gmail = list[0].toObject()[QStringLiteral("imap")].toObject();
+        QCOMPARE(gmail[QStringLiteral("sent_copy")].toString(), QStringLiteral("auto"));
+        QCOMPARE(gmail[QStringLiteral("sent_copy_effective")].toBool(), false);
+        QCOMPARE(gmail[QStringLiteral("port")].toInt(), 993);
+        QJsonObject work = list[1].toObject()[QStringLiteral("imap")].toObject();
+        QCOMPARE(work[QStringLiteral("host")].toString(), QStringLiteral("imap.example.org"));
+        QCOMPARE(work[QStringLiteral("port")].toInt(), 143);
+        QCOMPARE(work[QStringLiteral("security")].toString(), QStringLiteral("starttls"));
+        QCOMPARE(work[QStringLiteral("user")].toString(), QStringLiteral("alice"));
+        QCOMPARE(work[QStringLiteral("sent_folder")].toString(),
+                 QStringLiteral("Gesendete Objekte"));
+        QCOMPARE(work[QStringLiteral("sent_copy_effective")].toBool(), true);
+
+        r = f->run<AccountEdit>({QStringLiteral("work"), QStringLiteral("--sent-copy"),
+                                 QStringLiteral("off"), QStringLiteral("--imap-port"),
+                                 QStringLiteral("1143")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("Account \"work\" changed:\n"
+                                   "  imap-port: 143 -> 1143\n"
+                                   "  sent-copy: auto -> off\n"));
+        r = f->run<AccountList>({QStringLiteral("--json")});
+        list = QJsonDocument::fromJson(r.out).array();
+        work = list[1].toObject()[QStringLiteral("imap")].toObject();
+        QCOMPARE(work[QStringLiteral("port")].toInt(), 1143);
+        QCOMPARE(work[QStringLiteral("sent_copy")].toString(), QStringLiteral("off"));
+        QCOMPARE(work[QStringLiteral("sent_copy_effective")].toBool(), false);
+        r = f->run<AccountList>({});
+        QVERIFY2(r.out.contains("sent copy off via imap.example.org:1143 starttls to \"Gesendete "
+                                "Objekte\""),
+                 r.out.constData());
+        QVERIFY2(r.out.contains("sent copy auto: off via imap.gmail.com:993 tls"),
+                 r.out.constData());
+    }
+
     void addKeepsThePasswordFromStandardInput()
     {
         const CommandRun r = f->run<AccountAdd>(

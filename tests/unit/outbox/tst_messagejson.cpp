@@ -41,6 +41,26 @@ QJsonObject reference(const MessageSummary &m)
     o.insert(QStringLiteral("size"), m.size);
     o.insert(QStringLiteral("message_id"), QString::fromLatin1(m.messageId));
     o.insert(QStringLiteral("dsn"), json::dsn(m.dsn));
+    // The copy in the Sent folder: null when none is made.
+    if (m.copyState == CopyState::None) {
+        o.insert(QStringLiteral("copy"), QJsonValue(QJsonValue::Null));
+    } else {
+        const bool waits = m.copyState == CopyState::Pending || m.copyState == CopyState::Failed;
+        QJsonObject c;
+        c.insert(QStringLiteral("state"), copyStateName(m.copyState));
+        c.insert(QStringLiteral("attempts"), m.copyAttempts);
+        c.insert(QStringLiteral("next_attempt_at"),
+                 waits ? timeOrNull(m.copyNextAttemptAt) : QJsonValue(QJsonValue::Null));
+        c.insert(QStringLiteral("error"),
+                 m.copyState == CopyState::Failed
+                     ? QJsonValue(QJsonObject{{QStringLiteral("class"), m.copyErrorClass},
+                                              {QStringLiteral("text"), m.copyError}})
+                     : QJsonValue(QJsonValue::Null));
+        c.insert(QStringLiteral("uid"),
+                 m.copyUid ? QJsonValue(qint64(m.copyUid)) : QJsonValue(QJsonValue::Null));
+        c.insert(QStringLiteral("sent_at"), timeOrNull(m.sentAt));
+        o.insert(QStringLiteral("copy"), c);
+    }
     // Whether a sent message reached every recipient: "complete" or "partial", else null.
     QJsonValue delivery(QJsonValue::Null);
     if (m.state == MessageState::Sent)
@@ -162,6 +182,18 @@ private slots:
             m.refusedRecipients = i % 7 == 0 ? 0 : i % m.recipientCount;
             if (i % 5 == 1)
                 m.contentDroppedAt = QDateTime::fromMSecsSinceEpoch(1700000000000 + i, Qt::UTC);
+            m.copyState = CopyState(i / 2 % 4);
+            m.copyAttempts = i / 3 % 3;
+            if (m.copyState != CopyState::None)
+                m.sentAt = QDateTime::fromMSecsSinceEpoch(base + (i / 4) * 1000, Qt::UTC);
+            if (m.copyState == CopyState::Failed) {
+                m.copyErrorClass = QStringLiteral("quota");
+                m.copyError = i % 3 ? QStringLiteral("Quota exceeded") : QStringLiteral("full");
+                if (i % 5)
+                    m.copyNextAttemptAt = QDateTime::fromMSecsSinceEpoch(base + i * 1000, Qt::UTC);
+            }
+            if (m.copyState == CopyState::Copied)
+                m.copyUid = quint32(i % 4);
             messages << m;
         }
         json::SummaryObjects objects;

@@ -59,6 +59,36 @@ QByteArray readFile(const QString &path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
+/// Takes an outbox back to before schema 7 (the Sent copy's columns and index), for tests
+/// that rewind it to an older schema; false (with *failed) on a statement that failed.
+bool dropSchema7(QSqlDatabase &db, QString *failed)
+{
+    static const char *const kDrop[] = {
+        "DROP INDEX messages_copy_due",
+        "ALTER TABLE messages DROP COLUMN sent_at",
+        "ALTER TABLE messages DROP COLUMN copy_state",
+        "ALTER TABLE messages DROP COLUMN copy_attempts",
+        "ALTER TABLE messages DROP COLUMN copy_next_attempt_at",
+        "ALTER TABLE messages DROP COLUMN copy_error_class",
+        "ALTER TABLE messages DROP COLUMN copy_error_text",
+        "ALTER TABLE messages DROP COLUMN copy_uid",
+        "ALTER TABLE accounts DROP COLUMN imap_host",
+        "ALTER TABLE accounts DROP COLUMN imap_port",
+        "ALTER TABLE accounts DROP COLUMN imap_security",
+        "ALTER TABLE accounts DROP COLUMN imap_user",
+        "ALTER TABLE accounts DROP COLUMN sent_folder",
+        "ALTER TABLE accounts DROP COLUMN sent_copy",
+    };
+    QSqlQuery q(db);
+    for (const char *sql : kDrop) {
+        if (!q.exec(QString::fromLatin1(sql))) {
+            *failed = QString::fromLatin1(sql) + QStringLiteral(": ") + q.lastError().text();
+            return false;
+        }
+    }
+    return true;
+}
+
 bool hasEvent(const MessageRecord &r, HistoryEvent event)
 {
     for (const HistoryEntry &h : r.history) {
@@ -396,6 +426,190 @@ private slots:
                 return m.id == d || m.id == a;
             }));
         QCOMPARE(visited, 2);
+    }
+
+    // The copy in the Sent folder: pending in the same write as the accepted outcome, claimed
+    // with its attempt counted and leased, then copied or failed with a next attempt.
+    void copyBecomesPendingWithTheSentOutcome()
+    {
+        QString error;
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("c"), &error);
+        const qint64 other = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("d"), &error);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::claimDue, 2, QStringList{}, qint64(-1)).size(),
+                 2);
+        QCOMPARE(m_storage->reader()->message(id)->copyState, CopyState::None);
+        m_clock.advance(1000);
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Sent;
+        u.event = HistoryEvent::Sent;
+        u.copyPending = true;
+        DeliveryUpdate v = u; // sent by an account that makes no copy
+        v.id = other;
+        v.copyPending = false;
+        QVERIFY2(
+            m_storage->writeNow(&OutboxWriter::applyUpdates, QList<DeliveryUpdate>{u, v}, &error),
+            qPrintable(error));
+        const auto rec = m_storage->reader()->message(id);
+        QCOMPARE(rec->copyState, CopyState::Pending);
+        QCOMPARE(rec->copyAttempts, 0);
+        QCOMPARE(rec->copyNextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QCOMPARE(rec->sentAt.toMSecsSinceEpoch(), m_clock.nowMs());
+        QCOMPARE(m_storage->reader()->message(other)->copyState, CopyState::None);
+        QCOMPARE(m_storage->reader()->nextCopyDueMs({}), m_clock.nowMs());
+        QCOMPARE(m_storage->reader()->nextCopyDueMs({QStringLiteral("work")}), -1);
+    }
+
+    void partlyDeferredMessageIsCopiedOnce()
+    {
+        QString error;
+        const qint64 id =
+            m_storage->writeNow(&OutboxWriter::enqueue,
+                                makeMessage("p", {"bob@example.net", "carol@example.net"}), &error);
+        m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        const qint64 firstSend = m_clock.nowMs();
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Queued; // carol deferred (4xx), bob accepted
+        u.event = HistoryEvent::PartlyDeferred;
+        u.nextAttemptAt = m_clock.now();
+        u.copyPending = true;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        const QList<ClaimedCopy> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDueCopies, 10, QStringList{}, qint64(60000));
+        QCOMPARE(claimed.size(), 1);
+        CopyUpdate done;
+        done.id = id;
+        done.state = CopyState::Copied;
+        done.uid = 7;
+        done.event = HistoryEvent::Copied;
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::applyCopyUpdates, QList<CopyUpdate>{done}, &error));
+        // The retry for carol is accepted later: the copy made already stays the only one.
+        m_clock.advance(5000);
+        m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        u.state = MessageState::Sent;
+        u.event = HistoryEvent::Sent;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        const auto rec = m_storage->reader()->message(id);
+        QCOMPARE(rec->copyState, CopyState::Copied);
+        QCOMPARE(rec->copyUid, 7u);
+        QCOMPARE(rec->sentAt.toMSecsSinceEpoch(), firstSend);
+        QCOMPARE(m_storage->reader()->nextCopyDueMs({}), -1);
+    }
+
+    void copyClaimCountsLeasesAndRecordsOutcomes()
+    {
+        QString error;
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("q"), &error);
+        const NewMessage stored = makeMessage("q");
+        m_storage->writeNow(&OutboxWriter::claimDue, 1, QStringList{}, qint64(-1));
+        DeliveryUpdate u;
+        u.id = id;
+        u.state = MessageState::Sent;
+        u.event = HistoryEvent::Sent;
+        u.copyPending = true;
+        QVERIFY(m_storage->writeNow(&OutboxWriter::applyUpdate, u, &error));
+        const qint64 sentAt = m_clock.nowMs();
+
+        QCOMPARE(m_storage
+                     ->writeNow(&OutboxWriter::claimDueCopies, 10,
+                                QStringList{QStringLiteral("work")}, qint64(60000))
+                     .size(),
+                 0);
+        QList<ClaimedCopy> claimed =
+            m_storage->writeNow(&OutboxWriter::claimDueCopies, 10, QStringList{}, qint64(60000));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].id, id);
+        QCOMPARE(claimed[0].account, QStringLiteral("work"));
+        QCOMPARE(claimed[0].data, stored.data);
+        QCOMPARE(claimed[0].messageId, QByteArray("q@outpost.test"));
+        QCOMPARE(claimed[0].sentAt.toMSecsSinceEpoch(), sentAt);
+        QCOMPARE(claimed[0].attemptsBefore, 0);
+        // Leased: not claimed again before the lease ends; counted at once.
+        QCOMPARE(m_storage->reader()->message(id)->copyAttempts, 1);
+        QCOMPARE(
+            m_storage->writeNow(&OutboxWriter::claimDueCopies, 10, QStringList{}, qint64(60000))
+                .size(),
+            0);
+        // The APPEND failed: failed, with the class, the text and the next attempt.
+        m_clock.advance(100);
+        CopyUpdate f;
+        f.id = id;
+        f.state = CopyState::Failed;
+        f.errorClass = QStringLiteral("quota");
+        f.error = QStringLiteral("Quota exceeded (mailbox for user is full)");
+        f.nextAttemptAt = QDateTime::fromMSecsSinceEpoch(m_clock.nowMs() + 30000, Qt::UTC);
+        f.event = HistoryEvent::CopyFailed;
+        f.server = QStringLiteral("imap.example.org:993");
+        f.detail = QStringLiteral("quota: Quota exceeded (mailbox for user is full)");
+        QVERIFY2(m_storage->writeNow(&OutboxWriter::applyCopyUpdates, QList<CopyUpdate>{f}, &error),
+                 qPrintable(error));
+        auto rec = m_storage->reader()->message(id);
+        QCOMPARE(rec->state, MessageState::Sent); // the message itself is not touched
+        QCOMPARE(rec->attempts, 1);
+        QCOMPARE(rec->copyState, CopyState::Failed);
+        QCOMPARE(rec->copyErrorClass, QStringLiteral("quota"));
+        QCOMPARE(rec->copyError, f.error);
+        QCOMPARE(rec->copyNextAttemptAt.toMSecsSinceEpoch(), m_clock.nowMs() + 30000);
+        QCOMPARE(rec->history.last().event, HistoryEvent::CopyFailed);
+        QCOMPARE(rec->history.last().server, f.server);
+        QCOMPARE(m_storage->reader()->nextCopyDueMs({}), m_clock.nowMs() + 30000);
+        QCOMPARE(
+            m_storage->writeNow(&OutboxWriter::claimDueCopies, 10, QStringList{}, qint64(60000))
+                .size(),
+            0);
+        // "Send queued now" makes it due; the next claim says an attempt was made before.
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::makeCopiesDue), 1);
+        claimed =
+            m_storage->writeNow(&OutboxWriter::claimDueCopies, 10, QStringList{}, qint64(60000));
+        QCOMPARE(claimed.size(), 1);
+        QCOMPARE(claimed[0].attemptsBefore, 1);
+        // Interrupted before the APPEND was written: pending again, that attempt uncounted.
+        CopyUpdate back;
+        back.id = id;
+        back.state = CopyState::Pending;
+        back.nextAttemptAt = m_clock.now();
+        back.uncountAttempt = true;
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::applyCopyUpdates, QList<CopyUpdate>{back}, &error));
+        rec = m_storage->reader()->message(id);
+        QCOMPARE(rec->copyState, CopyState::Pending);
+        QCOMPARE(rec->copyAttempts, 1);
+        QCOMPARE(rec->history.last().event, HistoryEvent::CopyFailed); // no entry for it
+        claimed =
+            m_storage->writeNow(&OutboxWriter::claimDueCopies, 10, QStringList{}, qint64(60000));
+        QCOMPARE(claimed.size(), 1);
+        CopyUpdate ok;
+        ok.id = id;
+        ok.state = CopyState::Copied;
+        ok.uid = 42;
+        ok.event = HistoryEvent::Copied;
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::applyCopyUpdates, QList<CopyUpdate>{ok}, &error));
+        rec = m_storage->reader()->message(id);
+        QCOMPARE(rec->copyState, CopyState::Copied);
+        QCOMPARE(rec->copyAttempts, 2);
+        QCOMPARE(rec->copyUid, 42u);
+        QVERIFY(rec->copyErrorClass.isEmpty());
+        QCOMPARE(rec->history.last().event, HistoryEvent::Copied);
+        QCOMPARE(m_storage->reader()->nextCopyDueMs({}), -1);
+        QCOMPARE(m_storage->writeNow(&OutboxWriter::makeCopiesDue), 0);
+    }
+
+    void copyUpdateLeavesAMessageWithoutCopyAlone()
+    {
+        QString error;
+        const qint64 id = m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("n"), &error);
+        CopyUpdate ok;
+        ok.id = id;
+        ok.state = CopyState::Copied;
+        ok.event = HistoryEvent::Copied;
+        QVERIFY(
+            m_storage->writeNow(&OutboxWriter::applyCopyUpdates, QList<CopyUpdate>{ok}, &error));
+        const auto rec = m_storage->reader()->message(id);
+        QCOMPARE(rec->copyState, CopyState::None);
+        QCOMPARE(rec->history.size(), 1);
     }
 
     void applyUpdateUncertainStays()
@@ -989,6 +1203,7 @@ private slots:
             QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
         }
         // Schema 2 had none of the columns of later schemas (their migrations add them).
+        QVERIFY2(dropSchema7(m_db->db(), &error), qPrintable(error));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN recipient_count")));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN refused_recipients")));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE messages DROP COLUMN bytes_dropped_at")));
@@ -1104,8 +1319,26 @@ private slots:
         QByteArray bytes = readFile(dbPath());
         if (bytes.size() <= 16384)
             return {};
-        for (qsizetype i = 4096; i < bytes.size(); i += 4096)
-            memset(bytes.data() + i, 0x5A, 64);
+        // The schema stays readable: page 1 and, when the schema no longer fits it, the leaf
+        // pages of its b-tree (page 1 is then an interior table page, type 5: its cells point
+        // to the children, bytes 8-11 of its header to the right-most one).
+        QSet<qsizetype> schemaPages{1};
+        const auto *page1 = reinterpret_cast<const uchar *>(bytes.constData()) + 100;
+        auto be32 = [](const uchar *b) {
+            return qsizetype(b[0]) << 24 | qsizetype(b[1]) << 16 | qsizetype(b[2]) << 8 | b[3];
+        };
+        if (page1[0] == 0x05) {
+            schemaPages.insert(be32(page1 + 8));
+            const int cells = page1[3] << 8 | page1[4];
+            for (int c = 0; c < cells; ++c) {
+                const int at = page1[12 + 2 * c] << 8 | page1[13 + 2 * c];
+                schemaPages.insert(be32(reinterpret_cast<const uchar *>(bytes.constData()) + at));
+            }
+        }
+        for (qsizetype i = 4096; i < bytes.size(); i += 4096) {
+            if (!schemaPages.contains(i / 4096 + 1))
+                memset(bytes.data() + i, 0x5A, 64);
+        }
         QFile f(dbPath());
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(bytes) != bytes.size())
             return {};
@@ -1760,6 +1993,7 @@ private slots:
             &error);
         const qint64 complete =
             m_storage->writeNow(&OutboxWriter::enqueue, makeMessage("c"), &error);
+        QVERIFY2(dropSchema7(m_db->db(), &error), qPrintable(error));
         QSqlQuery q(m_db->db());
         for (const char *sql :
              {"UPDATE messages SET state = 'sent'", "UPDATE recipients SET state = 'sent'",
@@ -1790,6 +2024,7 @@ private slots:
         const qint64 id = m_storage->writeNow(
             &OutboxWriter::enqueue, makeMessage("p", {"bob@example.net", "nobody@example.net"}),
             &error);
+        QVERIFY2(dropSchema7(m_db->db(), &error), qPrintable(error));
         QSqlQuery q(m_db->db());
         for (const char *sql :
              {"UPDATE messages SET state = 'sent'", "UPDATE recipients SET state = 'sent'",

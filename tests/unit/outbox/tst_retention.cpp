@@ -193,6 +193,31 @@ private slots:
         QCOMPARE(m_storage->reader()->message(newSent)->history.last().detail, QStringLiteral("7"));
     }
 
+    // The bytes of a sent message whose copy for the Sent folder is still due stay, whatever
+    // its age: the copy needs them.
+    void aPendingCopyKeepsItsBytes()
+    {
+        const qint64 waiting = add("copy pending", kNow - 40 * kDay);
+        const qint64 done = add("copy made", kNow - 40 * kDay);
+        {
+            QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), u"rawc"_qs);
+            raw.setDatabaseName(dbPath());
+            QVERIFY(raw.open());
+            QSqlQuery q(raw);
+            QVERIFY(q.exec(QStringLiteral("UPDATE messages SET copy_state = 'pending', "
+                                          "copy_next_attempt_at = 1 WHERE id = %1")
+                               .arg(waiting)));
+            QVERIFY(q.exec(QStringLiteral("UPDATE messages SET copy_state = 'copied' WHERE id = %1")
+                               .arg(done)));
+            q.finish();
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(u"rawc"_qs);
+        QCOMPARE(runRetention().contentDropped, 1);
+        QVERIFY(m_storage->reader()->summary(waiting)->contentKept());
+        QVERIFY(!m_storage->reader()->summary(done)->contentKept());
+    }
+
     void zeroKeepsForEver()
     {
         const qint64 id = add("ancient", kNow - 4000 * kDay);
@@ -329,14 +354,24 @@ private slots:
             QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), u"raw5"_qs);
             raw.setDatabaseName(dbPath());
             QVERIFY(raw.open());
-            QVERIFY(QSqlQuery(raw).exec(
-                QStringLiteral("ALTER TABLE messages DROP COLUMN bytes_dropped_at")));
+            // Back to schema 5: without what migrations 6 and 7 add.
+            QStringList undo = {
+                QStringLiteral("DROP INDEX messages_copy_due"),
+                QStringLiteral("ALTER TABLE messages DROP COLUMN bytes_dropped_at")};
+            for (const char *c : {"sent_at", "copy_state", "copy_attempts", "copy_next_attempt_at",
+                                  "copy_error_class", "copy_error_text", "copy_uid"})
+                undo << QStringLiteral("ALTER TABLE messages DROP COLUMN %1").arg(QLatin1String(c));
+            for (const char *c : {"imap_host", "imap_port", "imap_security", "imap_user",
+                                  "sent_folder", "sent_copy"})
+                undo << QStringLiteral("ALTER TABLE accounts DROP COLUMN %1").arg(QLatin1String(c));
+            for (const QString &sql : std::as_const(undo))
+                QVERIFY2(QSqlQuery(raw).exec(sql), qPrintable(sql));
             QVERIFY(QSqlQuery(raw).exec(QStringLiteral("PRAGMA user_version = 5")));
             raw.close();
         }
         QSqlDatabase::removeDatabase(u"raw5"_qs);
         open();
-        QCOMPARE(pragma(m_db->db(), "PRAGMA user_version"), qint64(6));
+        QCOMPARE(pragma(m_db->db(), "PRAGMA user_version"), qint64(7));
         QVERIFY(m_storage->reader()->summary(id)->contentKept());
         QCOMPARE(runRetention().contentDropped, 1);
     }

@@ -1,0 +1,128 @@
+#pragma once
+
+#include "imap/ImapPool.h"
+#include "storage/OutboxTypes.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+
+#include <functional>
+
+namespace outpost {
+
+class AccountStore;
+class Clock;
+class Connectivity;
+class CredentialStore;
+class OutboxReader;
+class Settings;
+class Storage;
+struct Account;
+
+/// Makes the copies of sent messages in their account's Sent folder, next to the Dispatcher
+/// that sends them: claims due copies (OutboxWriter::claimDueCopies()), finds the folder
+/// (the account's own name, else LIST: \Sent by RFC 6154 SPECIAL-USE, else a common name),
+/// and APPENDs the exact submitted bytes with \Seen and the send time as internal date
+/// through the ImapPool, one session per server for the whole batch.
+///
+/// Exactly once: a copy tried before (an attempt counted at an earlier claim, so its APPEND
+/// may have been stored unanswered before a crash or a lost connection) goes through
+/// ImapPool::appendChecked(), which searches for its Message-ID first; an APPEND whose answer
+/// was lost here (ImapAppendResult::uncertain()) is checked the same way at once.
+///
+/// A failed copy never touches the message's own state: it is `failed` with the class and
+/// the server's text, retried after the Dispatcher's backoff (retry.initial_ms doubling to
+/// retry.max_ms, ±20 % jitter), and given up retry.lifetime_ms after the send. Outcomes are
+/// written through the Storage, in order. Offline or stopped, nothing is attempted.
+class CopyDispatcher : public QObject
+{
+    Q_OBJECT
+public:
+    /// Copies through `pool`; reads and writes the outbox through `storage`.
+    CopyDispatcher(Storage *storage, AccountStore *accounts, Settings *settings,
+                   CredentialStore *credentials, ImapPool *pool, Connectivity *connectivity,
+                   const Clock *clock, QObject *parent = nullptr);
+    ~CopyDispatcher() override;
+
+    /// Maps a host name to the address to connect to (tests); default: identity.
+    void setHostResolver(std::function<QString(const QString &)> resolver)
+    {
+        m_resolve = std::move(resolver);
+    }
+    /// Starts: copies a crash left leased are due now, then scheduling begins.
+    void start();
+    /// Stops claiming (before shutdown). Copies in flight still report.
+    void stop();
+    /// Reschedules after copies became due (a message was accepted, another process wrote).
+    void wake();
+    /// "Send queued now": every pending or failed copy is due now.
+    void flush();
+    /// Replaces the in-memory password of an account (the user typed a new one).
+    void setCachedPassword(const QString &account, const QString &password);
+    /// True while a copy is claimed, in flight, being written, or due now.
+    bool isBusy() const;
+
+signals:
+    /// Emitted when isBusy() changes.
+    void activityChanged(bool busy);
+
+private:
+    struct Waiting
+    {
+        ClaimedCopy copy;
+        bool check = false; ///< appendChecked(): the copy may be there already
+    };
+    struct InFlight
+    {
+        ClaimedCopy copy;
+        QString server;
+        QByteArray mailbox;
+        bool check = false;
+    };
+    void scheduleDispatch();
+    void dispatch();
+    void onClaimed(const QList<ClaimedCopy> &claimed);
+    /// Sends what waits for `account` once its password and folder are known.
+    void proceed(const QString &account);
+    void fetchPassword(const Account &account);
+    void append(const Account &account, const Waiting &w, const QByteArray &mailbox);
+    void onListFinished(const QString &account, const ImapListResult &result);
+    void onAppendFinished(const QString &account, const ImapAppendResult &result);
+    /// Every copy waiting for `account` failed with `result` (no password, no folder).
+    void failWaiting(const QString &account, const ImapResult &result, const QString &server);
+    /// The update recording a failed attempt of `copy` (backoff, or given up).
+    CopyUpdate failure(const ClaimedCopy &copy, int attempts, const ImapResult &result,
+                       const QString &server) const;
+    void record(const QList<CopyUpdate> &updates);
+    void armTimer();
+    void updateActivity();
+    ImapConfig configFor(const Account &account) const;
+
+    Storage *m_storage;
+    OutboxReader *m_store;
+    AccountStore *m_accounts;
+    Settings *m_settings;
+    CredentialStore *m_credentials;
+    ImapPool *m_pool;
+    Connectivity *m_connectivity;
+    const Clock *m_clock;
+    std::function<QString(const QString &)> m_resolve;
+
+    QHash<QString, QList<Waiting>> m_waiting; // account -> copies waiting for password/folder
+    QHash<qint64, InFlight> m_inFlight;
+    QHash<QString, QString> m_passwords;  // account -> password (memory only)
+    QHash<QString, QByteArray> m_folders; // account -> Sent mailbox found by LIST
+    QSet<QString> m_fetching;             // password being fetched
+    QSet<QString> m_listing;              // LIST running
+    QTimer m_timer;
+    bool m_dispatchPending = false;
+    bool m_claimPending = false;
+    int m_writesPending = 0;
+    bool m_started = false;
+    bool m_stopped = false;
+    bool m_busy = false;
+};
+
+} // namespace outpost

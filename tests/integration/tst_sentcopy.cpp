@@ -1,0 +1,410 @@
+// The copy of each sent message in the Sent folder, through the `outpost` binary against a
+// real Postfix 3.7 (submission) and a real Dovecot 2.3 (IMAP), both from Debian 12's packages
+// and started by this test on 127.0.0.1 (RealServers.h, RealImapServer.h). Root only.
+//
+// - twentyCopiesInOneSession: 20 messages (one with a Bcc) sent through Postfix -> 20 copies in
+//   Dovecot's Sent, each byte-identical to what Outpost stored and Postfix received (the
+//   submitted bytes, no Bcc field), flagged \Seen, with the send time as internal date, all in
+//   one IMAP session that logged out at exit; `show --json` says copied with the UID.
+// - sentCopyOffMakesNoImapConnection: `--sent-copy off` -> the message is sent, no IMAP
+//   connection at all (Dovecot's log), no copy state.
+// - folderFoundByName: a server without SPECIAL-USE -> the copy lands in "Sent Items".
+// - quotaFailsThenCopiesOnce: APPEND refused with NO [OVERQUOTA] -> the message is sent, its
+//   copy failed with class quota and the server's text (show, list --json); once the user
+//   made room (the account's IMAP user changed to one with room) the next flush copies it
+//   without sending the message again: exactly one copy.
+// - exitLogsOutOfEverySession: three IMAP sessions open at exit (implicit TLS, STARTTLS, a
+//   second server) -> LOGOUT to each, no connection closed without it.
+
+#include "RealImapServer.h"
+#include "RealServers.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+using namespace outpost::test;
+using Kind = RealSmtpServer::Kind;
+
+namespace {
+
+/// The Dovecot session ids ("session=<…>") of the logins in `log`.
+QList<QByteArray> loginSessions(const QByteArray &log)
+{
+    QList<QByteArray> out;
+    for (const QByteArray &l : log.split('\n')) {
+        const qsizetype at = l.indexOf("session=<");
+        if (l.contains("Login: user=") && at >= 0)
+            out << l.mid(at + 9, l.indexOf('>', at) - at - 9);
+    }
+    return out;
+}
+
+/// How many of the sessions that logged in within `log` ended with LOGOUT ("Logged out"),
+/// and how many ended without it ("Disconnected: Connection closed …").
+QPair<int, int> endings(const QByteArray &log)
+{
+    int clean = 0, unclean = 0;
+    const QList<QByteArray> ours = loginSessions(log);
+    for (const QByteArray &l : log.split('\n')) {
+        for (const QByteArray &id : ours) {
+            if (!l.contains('<' + id + '>'))
+                continue;
+            if (l.contains("Logged out"))
+                ++clean;
+            else if (l.contains("Disconnected"))
+                ++unclean;
+        }
+    }
+    return {clean, unclean};
+}
+
+int count(const QByteArray &log, const QByteArray &needle)
+{
+    int n = 0;
+    for (const QByteArray &l : log.split('\n'))
+        n += l.contains(needle) ? 1 : 0;
+    return n;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/// Waits (at most 20 s) until `test` holds; Dovecot writes its log lines asynchronously.
+template <typename Test> bool eventually(Test test)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!test()) {
+        if (t.elapsed() > 20000)
+            return false;
+        QTest::qWait(50);
+    }
+    return true;
+}
+
+} // namespace
+
+class TestSentCopy : public QObject
+{
+    Q_OBJECT
+
+private:
+    RealSmtpServer m_postfix;
+    RealImapServer m_dovecot;
+    RealImapServer m_byName; // "Sent Items" without SPECIAL-USE
+    QTemporaryDir m_files;
+    QString m_passwordFile;
+
+    /// `outpost account add NAME` on Postfix's STARTTLS port with the test user (password
+    /// through --password-command) and the IMAP options `imap`.
+    RunResult addAccount(const QString &dir, const QString &name, const QStringList &imap)
+    {
+        return runOutpost(dir,
+                          QStringList{QStringLiteral("account"), QStringLiteral("add"), name,
+                                      QStringLiteral("--host"), QStringLiteral("localhost"),
+                                      QStringLiteral("--port"), QString::number(m_postfix.port()),
+                                      QStringLiteral("--security"), QStringLiteral("starttls"),
+                                      QStringLiteral("--user"), QStringLiteral("alice@example.org"),
+                                      QStringLiteral("--from"), QStringLiteral("alice@example.org"),
+                                      QStringLiteral("--password-command"),
+                                      QStringLiteral("cat '%1'").arg(m_passwordFile),
+                                      QStringLiteral("--ca-file"), SmtpServer::caPath()} +
+                              imap);
+    }
+
+    static QStringList imapTls(const RealImapServer &s)
+    {
+        return {QStringLiteral("--imap-host"),     QStringLiteral("localhost"),
+                QStringLiteral("--imap-port"),     QString::number(s.tlsPort()),
+                QStringLiteral("--imap-security"), QStringLiteral("tls")};
+    }
+
+    qint64 queue(const QString &dir, const QString &account, const QString &subject,
+                 const QStringList &more = {})
+    {
+        const RunResult r = runOutpost(
+            dir, QStringList{QStringLiteral("queue"), QStringLiteral("--account"), account,
+                             QStringLiteral("--to"), QStringLiteral("bob@example.net"),
+                             QStringLiteral("--subject"), subject, QStringLiteral("--body"),
+                             QStringLiteral("Body of %1.\n").arg(subject)} +
+                     more);
+        if (r.exitCode != 0)
+            qWarning("queue: exit %d: %s", r.exitCode, r.err.constData());
+        return r.exitCode == 0 ? r.out.trimmed().toLongLong() : -1;
+    }
+
+    QJsonObject show(const QString &dir, qint64 id)
+    {
+        const RunResult r = runOutpost(
+            dir, {QStringLiteral("show"), QString::number(id), QStringLiteral("--json")});
+        return QJsonDocument::fromJson(r.out).object();
+    }
+
+    /// The bytes Outpost stored for message `id` (what it submits), read from the outbox.
+    static QByteArray storedBytes(const QString &dir, qint64 id)
+    {
+        QByteArray out;
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
+            db.setDatabaseName(dir + QStringLiteral("/outbox.sqlite"));
+            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+            if (db.open()) {
+                QSqlQuery q(db);
+                q.prepare(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
+                q.addBindValue(id);
+                if (q.exec() && q.next())
+                    out = q.value(0).toByteArray();
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("peek"));
+        return out;
+    }
+
+    /// The files in `user`'s `mailbox` keyed by their content's Message-ID.
+    static QHash<QByteArray, QStringList> byMessageId(const RealImapServer &s, const QString &user,
+                                                      const QString &mailbox)
+    {
+        QHash<QByteArray, QStringList> out;
+        for (const QString &f : s.messageFiles(user, mailbox))
+            out[messageIdOf(readFile(f))] << f;
+        return out;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        const QString skip = RealSmtpServer::skipReason();
+        if (!skip.isEmpty())
+            QSKIP(qPrintable(skip));
+        QVERIFY(m_files.isValid());
+        m_passwordFile = m_files.filePath(QStringLiteral("password"));
+        QFile pw(m_passwordFile);
+        QVERIFY(pw.open(QIODevice::WriteOnly));
+        pw.write(realServerPassword());
+        pw.close();
+        QVERIFY2(m_postfix.start(Kind::Postfix), qPrintable(m_postfix.error()));
+        QVERIFY2(m_dovecot.start(), qPrintable(m_dovecot.error()));
+        RealImapServer::Variant byName;
+        byName.specialUse = false;
+        QVERIFY2(m_byName.start(byName), qPrintable(m_byName.error()));
+    }
+
+    void twentyCopiesInOneSession()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(dir, QStringLiteral("real"), imapTls(m_dovecot));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QList<qint64> ids;
+        for (int i = 1; i <= 20; ++i) {
+            const QStringList bcc =
+                i == 7 ? QStringList{QStringLiteral("--bcc"), QStringLiteral("secret@example.net")}
+                       : QStringList{};
+            ids << queue(dir, QStringLiteral("real"), QStringLiteral("Copy %1").arg(i), bcc);
+            QVERIFY(ids.last() > 0);
+        }
+        const qint64 mark = m_dovecot.logSize();
+        const qint64 before = QDateTime::currentSecsSinceEpoch();
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+
+        const QHash<QByteArray, QStringList> sent =
+            byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"));
+        QSet<quint32> uids;
+        for (const qint64 id : std::as_const(ids)) {
+            const QByteArray stored = storedBytes(dir, id);
+            const QByteArray messageId = messageIdOf(stored);
+            QVERIFY(!messageId.isEmpty());
+            QCOMPARE(sent.value(messageId).size(), 1);
+            const QString file = sent.value(messageId).first();
+            // Byte-identical to what was submitted (Dovecot keeps CRLF: mail_save_crlf).
+            QCOMPARE(readFile(file), stored);
+            QVERIFY2(!stored.contains("\r\nBcc:"), stored.left(400).constData());
+            // \Seen: the Maildir info "2,S"; the internal date (the file's mtime) is the send
+            // time, not the Date field's.
+            QVERIFY2(QRegularExpression(QStringLiteral(":2,[A-Z]*S")).match(file).hasMatch(),
+                     qPrintable(file));
+            const qint64 mtime = QFileInfo(file).lastModified().toSecsSinceEpoch();
+            QVERIFY2(mtime >= before - 1 && mtime <= QDateTime::currentSecsSinceEpoch() + 1,
+                     qPrintable(QString::number(mtime - before)));
+            // What Postfix received ends with the same bytes.
+            bool delivered = false;
+            for (const QString &f : m_postfix.deliveryFiles()) {
+                const QByteArray d = RealSmtpServer::delivery(f);
+                if (messageIdOf(d) == messageId && d.endsWith(stored))
+                    delivered = true;
+            }
+            QVERIFY2(delivered, messageId.constData());
+            const QJsonObject copy = show(dir, id)[QStringLiteral("copy")].toObject();
+            QCOMPARE(copy[QStringLiteral("state")].toString(), QStringLiteral("copied"));
+            QCOMPARE(copy[QStringLiteral("attempts")].toInt(), 1);
+            QVERIFY(copy[QStringLiteral("uid")].toInteger() > 0);
+            uids.insert(quint32(copy[QStringLiteral("uid")].toInteger()));
+        }
+        QCOMPARE(sent.size(), 20);
+        QCOMPARE(uids.size(), 20);
+        // One IMAP session for the batch, logged out at exit.
+        QVERIFY(eventually([&] { return endings(m_dovecot.log(mark)).first == 1; }));
+        const QByteArray log = m_dovecot.log(mark);
+        QCOMPARE(count(log, "Login: user=<alice@example.org>"), 1);
+        QCOMPARE(endings(log), qMakePair(1, 0));
+    }
+
+    void sentCopyOffMakesNoImapConnection()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(
+            dir, QStringLiteral("off"),
+            imapTls(m_dovecot) + QStringList{QStringLiteral("--sent-copy"), QStringLiteral("off")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const qint64 id = queue(dir, QStringLiteral("off"), QStringLiteral("No copy"));
+        const qint64 mark = m_dovecot.logSize();
+        const int before =
+            m_dovecot.messageFiles(QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                .size();
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        const QJsonObject m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QVERIFY(m[QStringLiteral("copy")].isNull());
+        QCOMPARE(m_dovecot.messageFiles(QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                     .size(),
+                 before);
+        // Not even a connection: Dovecot logs every one its login process sees.
+        QCOMPARE(count(m_dovecot.log(mark), "imap-login"), 0);
+    }
+
+    void folderFoundByName()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(dir, QStringLiteral("byname"), imapTls(m_byName));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const qint64 id = queue(dir, QStringLiteral("byname"), QStringLiteral("By name"));
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        const QByteArray stored = storedBytes(dir, id);
+        const QStringList files = m_byName.messageFiles(QStringLiteral("alice@example.org"),
+                                                        QStringLiteral("Sent Items"));
+        QCOMPARE(files.size(), 1);
+        QCOMPARE(readFile(files.first()), stored);
+        QCOMPARE(show(dir, id)[QStringLiteral("copy")].toObject()[QStringLiteral("state")],
+                 QJsonValue(QStringLiteral("copied")));
+    }
+
+    void quotaFailsThenCopiesOnce()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r =
+            addAccount(dir, QStringLiteral("full"),
+                       imapTls(m_dovecot) + QStringList{QStringLiteral("--imap-user"),
+                                                        QStringLiteral("full@example.org")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        // Long first backoff: only the user's flush retries here.
+        r = runOutpost(dir, {QStringLiteral("config"), QStringLiteral("set"),
+                             QStringLiteral("retry.initial_ms"), QStringLiteral("3600000")});
+        QCOMPARE(r.exitCode, 0);
+        // Larger than the user's quota (1 KiB).
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"),
+                             QStringLiteral("full"), QStringLiteral("--to"),
+                             QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
+                             QStringLiteral("Over quota"), QStringLiteral("--body"),
+                             QStringLiteral("A line of the body.\n").repeated(150)});
+        QCOMPARE(r.exitCode, 0);
+        const qint64 id = r.out.trimmed().toLongLong();
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        QJsonObject m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QCOMPARE(m[QStringLiteral("attempts")].toInt(), 1);
+        QJsonObject copy = m[QStringLiteral("copy")].toObject();
+        QCOMPARE(copy[QStringLiteral("state")].toString(), QStringLiteral("failed"));
+        const QJsonObject error = copy[QStringLiteral("error")].toObject();
+        QCOMPARE(error[QStringLiteral("class")].toString(), QStringLiteral("quota"));
+        QVERIFY2(error[QStringLiteral("text")].toString().contains(QStringLiteral("Quota")),
+                 qPrintable(error[QStringLiteral("text")].toString()));
+        QVERIFY(!copy[QStringLiteral("next_attempt_at")].isNull());
+        // The same in `list --json` and in the words of `show`.
+        r = runOutpost(dir, {QStringLiteral("list"), QStringLiteral("--json")});
+        const QJsonArray list = QJsonDocument::fromJson(r.out).array();
+        QCOMPARE(list.size(), 1);
+        QCOMPARE(list[0].toObject()[QStringLiteral("copy")].toObject()[QStringLiteral("state")],
+                 QJsonValue(QStringLiteral("failed")));
+        r = runOutpost(dir, {QStringLiteral("show"), QString::number(id)});
+        QVERIFY2(r.out.contains("Sent copy:  copy to Sent failed, retry at "), r.out.constData());
+        QVERIFY2(r.out.contains("The mailbox is full (over its quota)."), r.out.constData());
+        QVERIFY(m_dovecot.messageFiles(QStringLiteral("full@example.org"), QStringLiteral("Sent"))
+                    .isEmpty());
+
+        // The user makes room: here by copying into a mailbox with room (Dovecot 2.3 did not
+        // apply a quota rule changed in its passwd-file to the next login).
+        r = runOutpost(dir,
+                       {QStringLiteral("account"), QStringLiteral("edit"), QStringLiteral("full"),
+                        QStringLiteral("--imap-user"), QStringLiteral("alice@example.org")});
+        QCOMPARE(r.exitCode, 0);
+        const QByteArray messageId = messageIdOf(storedBytes(dir, id));
+        const qint64 postfixMark = m_postfix.logSize();
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        m = show(dir, id);
+        copy = m[QStringLiteral("copy")].toObject();
+        QVERIFY2(copy[QStringLiteral("state")].toString() == QStringLiteral("copied"),
+                 QJsonDocument(copy).toJson().constData());
+        QCOMPARE(copy[QStringLiteral("attempts")].toInt(), 2);
+        QCOMPARE(m[QStringLiteral("attempts")].toInt(), 1); // the message was not sent again
+        QCOMPARE(count(m_postfix.log(postfixMark), "from=<alice@example.org>"), 0);
+        QVERIFY(m_dovecot.messageFiles(QStringLiteral("full@example.org"), QStringLiteral("Sent"))
+                    .isEmpty());
+        const QStringList files =
+            byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                .value(messageId);
+        QCOMPARE(files.size(), 1);
+        QCOMPARE(readFile(files.first()), storedBytes(dir, id));
+        QStringList events;
+        for (const QJsonValue &h : m[QStringLiteral("history")].toArray())
+            events << h.toObject()[QStringLiteral("event")].toString();
+        QVERIFY2(events.mid(events.size() - 2) ==
+                     QStringList({QStringLiteral("copy-failed"), QStringLiteral("copied")}),
+                 qPrintable(events.join(QLatin1Char(' '))));
+    }
+
+    void exitLogsOutOfEverySession()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(dir, QStringLiteral("a"), imapTls(m_dovecot));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = addAccount(dir, QStringLiteral("b"),
+                       {QStringLiteral("--imap-host"), QStringLiteral("localhost"),
+                        QStringLiteral("--imap-port"), QString::number(m_dovecot.port()),
+                        QStringLiteral("--imap-security"), QStringLiteral("starttls")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = addAccount(dir, QStringLiteral("c"), imapTls(m_byName));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        for (const QString &a : {QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")})
+            QVERIFY(queue(dir, a, QStringLiteral("Exit %1").arg(a)) > 0);
+        const qint64 mark = m_dovecot.logSize();
+        const qint64 markByName = m_byName.logSize();
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        QVERIFY(eventually([&] {
+            return endings(m_dovecot.log(mark)).first == 2 &&
+                   endings(m_byName.log(markByName)).first == 1;
+        }));
+        QCOMPARE(count(m_dovecot.log(mark), "Login: user=<alice@example.org>"), 2);
+        QCOMPARE(endings(m_dovecot.log(mark)), qMakePair(2, 0));
+        QCOMPARE(count(m_byName.log(markByName), "Login: user=<alice@example.org>"), 1);
+        QCOMPARE(endings(m_byName.log(markByName)), qMakePair(1, 0));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSentCopy)
+#include "tst_sentcopy.moc"
