@@ -25,6 +25,7 @@ void AccountTest::run(const QStringList &args)
     o.credentials = service()->credentials();
     o.settings = service()->settings();
     o.accounts = service()->accounts();
+    o.oauthTokens = service()->oauthTokens();
     auto *test = new ConnectionTest(*account, o, this);
     connect(test, &ConnectionTest::logLine, this,
             [this](const QString &line) { out(line + QLatin1Char('\n')); });
@@ -37,7 +38,8 @@ void AccountTest::run(const QStringList &args)
                 out(said);
             else
                 err(said);
-            finish(resultFor(r.errorClass)); // no password: auth refused
+            // No password or no sign-in: auth refused (77); provider unreachable: 69.
+            finish(resultFor(r.errorClass));
         });
     test->start();
 }

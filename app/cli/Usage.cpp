@@ -22,6 +22,8 @@ const char kUsage[] =
     "  account login NAME [--device] [--no-browser] [--token-file] [--timeout SECONDS]\n"
     "                                  sign in in the browser (or with a code: --device);\n"
     "                                  exit 0 signed in, 77 refused, 75 timed out\n"
+    "  account logout NAME             sign out: revoke the sign-in where the provider can,\n"
+    "                                  and remove it; messages then wait for a new login\n"
     "  account list [--json] | account test NAME | account remove NAME [--force]\n"
     "  account default NAME\n"
     "  queue [--account NAME] [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"

@@ -121,7 +121,8 @@ private slots:
         QVERIFY2(r.is(Result::Usage), r.why());
         QCOMPARE(
             r.err,
-            QByteArray("outpost: usage: outpost account add|list|test|login|remove|default ...\n"));
+            QByteArray(
+                "outpost: usage: outpost account add|list|test|login|logout|remove|default ...\n"));
     }
 
     void helpOfOneCommandDoesNothingElse()
