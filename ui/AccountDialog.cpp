@@ -6,12 +6,16 @@
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
+#include "accounts/OAuthSignOut.h"
+#include "oauth/AuthorizationCodeFlow.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
 #include "storage/Storage.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDesktopServices>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -60,7 +64,31 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
 {
     setWindowTitle(tr("Accounts"));
     setWindowIcon(Icons::app());
-    resize(760, 540);
+    resize(760, 620);
+    m_signInWith = new QComboBox(this);
+    m_clientId = new QLineEdit(this);
+    m_authorizeUrl = new QLineEdit(this);
+    m_tokenUrl = new QLineEdit(this);
+    m_scope = new QLineEdit(this);
+    m_revokeUrl = new QLineEdit(this);
+    m_signInState = new QLabel(this);
+    m_signIn = new QPushButton(Words::signInButton({}), this);
+    m_cancelSignIn = new QPushButton(tr("Cancel sign-in"), this);
+    m_signOut = new QPushButton(tr("Sign &out"), this);
+    m_openUrl = [](const QUrl &url) {
+        return QDesktopServices::openUrl(url);
+    };
+    for (const char *id : {"", "microsoft", "google", "custom"})
+        m_signInWith->addItem(Words::signInProvider(QString::fromLatin1(id)),
+                              QString::fromLatin1(id));
+    m_authorizeUrl->setPlaceholderText(tr("https://login.example.org/authorize"));
+    m_tokenUrl->setPlaceholderText(tr("https://login.example.org/token"));
+    m_scope->setPlaceholderText(tr("scopes, separated by spaces"));
+    m_revokeUrl->setPlaceholderText(tr("optional: the provider's revocation endpoint"));
+    m_signInState->setObjectName(QStringLiteral("signInState"));
+    m_signInState->setWordWrap(true);
+    m_signInState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_cancelSignIn->setVisible(false);
 
     m_list->setAccessibleName(tr("Accounts"));
     m_list->setMinimumWidth(170);
@@ -111,19 +139,34 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     m_certButton->setVisible(false);
 
     const QList<QPair<QWidget *, QString>> names = {
-        {m_name, tr("Account name")},     {m_preset, tr("Preset")},
-        {m_host, tr("Server")},           {m_port, tr("Port")},
-        {m_security, tr("Security")},     {m_auth, tr("Authentication")},
-        {m_user, tr("User name")},        {m_from, tr("From address")},
-        {m_password, tr("Password")},     {m_passwordCommand, tr("Password command")},
-        {m_caFile, tr("CA file")},        {m_pin, tr("Pinned certificate fingerprint")},
-        {m_message, tr("Message")},       {m_testResult, tr("Connection test result")},
+        {m_name, tr("Account name")},
+        {m_preset, tr("Preset")},
+        {m_host, tr("Server")},
+        {m_port, tr("Port")},
+        {m_security, tr("Security")},
+        {m_auth, tr("Authentication")},
+        {m_user, tr("User name")},
+        {m_from, tr("From address")},
+        {m_password, tr("Password")},
+        {m_passwordCommand, tr("Password command")},
+        {m_caFile, tr("CA file")},
+        {m_pin, tr("Pinned certificate fingerprint")},
+        {m_message, tr("Message")},
+        {m_testResult, tr("Connection test result")},
         {m_keychainNote, tr("Keychain")},
+        {m_signInWith, tr("Sign in with")},
+        {m_clientId, tr("Client ID")},
+        {m_authorizeUrl, tr("Authorization URL")},
+        {m_tokenUrl, tr("Token URL")},
+        {m_scope, tr("Scopes")},
+        {m_revokeUrl, tr("Revocation URL")},
+        {m_signInState, tr("Sign-in state")},
     };
     for (const auto &[w, n] : names)
         w->setAccessibleName(n);
 
     auto *form = new QFormLayout;
+    m_form = form;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     auto addRow = [&](const QString &label, QWidget *w) {
         auto *l = new QLabel(label, this);
@@ -132,6 +175,7 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
         return l;
     };
     addRow(tr("&Name:"), m_name);
+    addRow(tr("Sign in wit&h:"), m_signInWith);
     addRow(tr("Pre&set:"), m_preset);
     addRow(tr("&Server:"), m_host);
     addRow(tr("&Port:"), m_port);
@@ -140,6 +184,17 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     addRow(tr("&User name:"), m_user);
     addRow(tr("&From:"), m_from);
     addRow(tr("Pass&word:"), m_password);
+    addRow(tr("Client I&D:"), m_clientId);
+    addRow(tr("Authori&zation URL:"), m_authorizeUrl);
+    addRow(tr("Token U&RL:"), m_tokenUrl);
+    addRow(tr("Sco&pes:"), m_scope);
+    addRow(tr("Re&vocation URL:"), m_revokeUrl);
+    m_signInRow = new QHBoxLayout;
+    m_signInRow->addWidget(m_signInState, 1);
+    m_signInRow->addWidget(m_signIn);
+    m_signInRow->addWidget(m_cancelSignIn);
+    m_signInRow->addWidget(m_signOut);
+    form->addRow(tr("Sign-in:"), m_signInRow);
     form->addRow(QString(), m_useCommand);
     m_commandLabel->setBuddy(m_passwordCommand);
     form->addRow(m_commandLabel, m_passwordCommand);
@@ -195,6 +250,14 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
             m_caFile->setText(f);
     });
 
+    connect(m_signInWith, &QComboBox::activated, this, &AccountDialog::signInWithChanged);
+    connect(m_signIn, &QPushButton::clicked, this, &AccountDialog::signIn);
+    connect(m_cancelSignIn, &QPushButton::clicked, this, &AccountDialog::cancelSignIn);
+    connect(m_signOut, &QPushButton::clicked, this, &AccountDialog::signOut);
+    connect(m_service->accounts(), &AccountStore::changed, this, [this] {
+        if (!isSigningIn())
+            updateSignInState();
+    });
     connect(m_testButton, &QPushButton::clicked, this, &AccountDialog::testConnection);
     connect(m_cancelTest, &QPushButton::clicked, this, &AccountDialog::cancelTest);
     connect(m_certButton, &QPushButton::clicked, this, &AccountDialog::showCertificate);
@@ -252,8 +315,10 @@ void AccountDialog::setCommandVisible(bool on)
         const QSignalBlocker b(m_useCommand);
         m_useCommand->setChecked(on);
     }
-    m_commandLabel->setVisible(on);
-    m_passwordCommand->setVisible(on);
+    // An OAuth account has no password rows at all.
+    const bool oauth = !m_signInWith->currentData().toString().isEmpty();
+    m_form->setRowVisible(m_useCommand, !oauth);
+    m_form->setRowVisible(m_passwordCommand, on && !oauth);
 }
 
 void AccountDialog::showMessage(const QString &text, bool problem)
@@ -334,6 +399,14 @@ void AccountDialog::showAccount(const Account &a)
     m_pin->setText(a.pinSha256);
     m_allowPlain->setChecked(a.allowPlainAuth);
     m_capabilities->setText(tr("not known yet (no connection so far)"));
+    const int signInIdx = m_signInWith->findData(a.oauth.provider);
+    m_signInWith->setCurrentIndex(signInIdx < 0 ? 0 : signInIdx);
+    m_clientId->setText(a.oauth.clientId);
+    m_authorizeUrl->setText(a.oauth.authorizeUrl);
+    m_tokenUrl->setText(a.oauth.tokenUrl);
+    m_scope->setText(a.oauth.scope);
+    m_revokeUrl->setText(a.oauth.revokeUrl);
+    updateSignInRows();
     if (a.security == Security::StartTls && a.port == 587)
         m_preset->setCurrentIndex(1);
     else if (a.security == Security::Tls && a.port == 465)
@@ -380,10 +453,31 @@ Account AccountDialog::formAccount() const
     a.caFile = m_caFile->text().trimmed();
     a.pinSha256 = m_pin->text().trimmed();
     a.allowPlainAuth = m_allowPlain->isChecked();
-    // The OAuth sign-in is not a field of this form: an edited account keeps it.
+    // What the form does not show (the device endpoint, the token store) an edited account keeps.
     if (!m_editing.isEmpty()) {
         if (const std::optional<Account> stored = m_service->accounts()->find(m_editing))
             a.oauth = stored->oauth;
+    }
+    const QString provider = m_signInWith->currentData().toString();
+    if (provider.isEmpty()) {
+        a.oauth = AccountOAuth();
+        return a;
+    }
+    const bool custom = provider == QLatin1String("custom");
+    if (a.oauth.provider != provider)
+        a.oauth = AccountOAuth();
+    a.oauth.provider = provider;
+    if (a.oauth.clientId != m_clientId->text().trimmed())
+        a.oauth.clientSecret.clear(); // a secret belongs to its client id
+    a.oauth.clientId = m_clientId->text().trimmed();
+    a.oauth.authorizeUrl = custom ? m_authorizeUrl->text().trimmed() : QString();
+    a.oauth.tokenUrl = custom ? m_tokenUrl->text().trimmed() : QString();
+    a.oauth.scope = custom ? m_scope->text().trimmed() : QString();
+    a.oauth.revokeUrl = custom ? m_revokeUrl->text().trimmed() : QString();
+    a.passwordCommand.clear();
+    if (a.auth != QLatin1String("xoauth2") && a.auth != QLatin1String("oauthbearer")) {
+        const std::optional<OAuthProvider> preset = oauthProviderPreset(provider);
+        a.auth = preset ? preset->mechanisms.value(0).toLower() : QStringLiteral("xoauth2");
     }
     return a;
 }
@@ -471,6 +565,8 @@ AccountDialog::~AccountDialog()
 {
     if (m_test)
         m_test->disconnect(this);
+    delete m_signInFlow; // closes the loopback listener; finished() is not emitted
+    delete m_signOutJob;
 }
 
 bool AccountDialog::isTesting() const
@@ -495,6 +591,7 @@ void AccountDialog::testConnection()
     o.credentials = m_service->credentials();
     o.password = m_password->text();
     o.settings = m_service->settings();
+    o.oauthTokens = m_service->oauthTokens();
     // Only a stored account's capabilities are recorded (the form may not be saved yet).
     if (!m_editing.isEmpty() && m_editing == a.name)
         o.accounts = m_service->accounts();
@@ -593,11 +690,14 @@ void AccountDialog::removeCurrent(bool confirm)
                     return;
                 }
                 QString error;
+                const std::optional<Account> removed = m_service->accounts()->find(name);
                 if (!m_service->accounts()->remove(name, &error)) {
                     showMessage(tr("The account could not be removed: %1").arg(error), true);
                     return;
                 }
                 m_service->credentials()->removePassword(name, [](bool, const QString &) {});
+                if (removed && removed->oauth.enabled())
+                    m_service->oauthTokens()->remove(*removed, [](bool, const QString &) {});
                 fillList();
                 if (m_list->count() > 0)
                     m_list->setCurrentRow(0);
@@ -625,6 +725,234 @@ void AccountDialog::removeCurrent(bool confirm)
             doRemove();
     });
     box->open();
+}
+
+void AccountDialog::signInWithChanged()
+{
+    const QString id = m_signInWith->currentData().toString();
+    if (const std::optional<OAuthProvider> preset = oauthProviderPreset(id)) {
+        // The provider's submission server comes with it.
+        m_host->setText(preset->smtpHost);
+        m_security->setCurrentIndex(m_security->findData(int(preset->smtpSecurity)));
+        m_port->setValue(preset->smtpPort);
+        securityChanged();
+        m_auth->setCurrentIndex(m_auth->findData(preset->mechanisms.value(0).toLower()));
+    } else if (id == QLatin1String("custom")) {
+        const QString auth = m_auth->currentData().toString();
+        if (auth != QLatin1String("xoauth2") && auth != QLatin1String("oauthbearer"))
+            m_auth->setCurrentIndex(m_auth->findData(QStringLiteral("xoauth2")));
+    } else {
+        const QString auth = m_auth->currentData().toString();
+        if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
+            m_auth->setCurrentIndex(m_auth->findData(QStringLiteral("auto")));
+    }
+    updateSignInRows();
+}
+
+void AccountDialog::updateSignInRows()
+{
+    const QString id = m_signInWith->currentData().toString();
+    const bool oauth = !id.isEmpty();
+    const bool custom = id == QLatin1String("custom");
+    m_form->setRowVisible(m_password, !oauth);
+    setCommandVisible(!oauth && (m_useCommand->isChecked() || !m_keychainAvailable));
+    m_form->setRowVisible(m_clientId, oauth);
+    for (QLineEdit *e : {m_authorizeUrl, m_tokenUrl, m_scope, m_revokeUrl})
+        m_form->setRowVisible(e, custom);
+    m_form->setRowVisible(m_signInRow, oauth);
+    const std::optional<OAuthProvider> preset = oauthProviderPreset(id);
+    // Outpost has no client id of its own: the build's, or the user's registration.
+    m_clientId->setPlaceholderText(
+        preset && !preset->clientId.isEmpty()
+            ? tr("the one built in (leave empty), or your own")
+            : tr("required: your own registration with the provider (see the README)"));
+    m_signIn->setText(Words::signInButton(id));
+    updateSignInState();
+}
+
+void AccountDialog::updateSignInState()
+{
+    const int generation = ++m_signInStateGeneration;
+    const std::optional<Account> stored =
+        m_editing.isEmpty() ? std::nullopt : m_service->accounts()->find(m_editing);
+    const QString provider = m_signInWith->currentData().toString();
+    if (provider.isEmpty())
+        return;
+    m_cancelSignIn->setVisible(isSigningIn());
+    m_signIn->setEnabled(!isSigningIn());
+    if (isSigningIn()) {
+        m_signOut->setEnabled(false);
+        m_signInState->setText(Words::signInState(Words::SignInState::Waiting, {}));
+        return;
+    }
+    if (!stored || !stored->oauth.enabled() || stored->oauth.provider != provider) {
+        // Not saved as an OAuth account yet: "Sign in" saves it first.
+        m_signOut->setEnabled(false);
+        m_signInState->setText(Words::signInState(Words::SignInState::NotSignedIn, {}));
+        emit signInStateShown();
+        return;
+    }
+    AccountStore *accounts = m_service->accounts();
+    if (accounts->isPaused(stored->name) &&
+        accounts->pauseClass(stored->name) == errorClassName(ErrorClass::SignIn)) {
+        m_signOut->setEnabled(true); // a dead token may still be kept: Sign out removes it
+        m_signInState->setText(Words::signInState(Words::SignInState::SignInAgain, {}));
+        emit signInStateShown();
+        return;
+    }
+    m_signOut->setEnabled(false);
+    m_signInState->setText(Words::signInState(Words::SignInState::Checking, {}));
+    QPointer<AccountDialog> self(this);
+    const QString user = stored->user;
+    m_service->oauthTokens()->read(
+        *stored, [self, generation, user](bool ok, const QString &, const QString &) {
+            if (!self || generation != self->m_signInStateGeneration)
+                return;
+            self->m_signOut->setEnabled(ok);
+            self->m_signInState->setText(Words::signInState(
+                ok ? Words::SignInState::SignedIn : Words::SignInState::NotSignedIn, user));
+            emit self->signInStateShown();
+        });
+}
+
+void AccountDialog::signIn()
+{
+    if (isSigningIn())
+        return;
+    const Account form = formAccount();
+    if (!form.oauth.enabled())
+        return;
+    std::optional<Account> stored =
+        m_editing.isEmpty() ? std::nullopt : m_service->accounts()->find(m_editing);
+    if (!stored || !(*stored == form)) {
+        if (!save())
+            return;
+        stored = m_service->accounts()->find(form.name);
+        if (!stored)
+            return;
+    }
+    Account a = *stored;
+    const OAuthProvider provider = oauthProviderForAccount(a);
+    if (const QString problem = oauthProviderProblem(provider); !problem.isEmpty()) {
+        showMessage(provider.clientId.isEmpty()
+                        ? tr("Enter the client id of your registration with the provider first "
+                             "(the README says how to register one).")
+                        : tr("This account cannot sign in: %1").arg(problem),
+                    true);
+        if (provider.clientId.isEmpty())
+            m_clientId->setFocus();
+        emit signInFinished(false);
+        return;
+    }
+    if (!m_keychainAvailable && a.oauth.tokenStore != QLatin1String("file")) {
+        // No keychain: the weaker choice, said so when the sign-in is kept.
+        a.oauth.tokenStore = QStringLiteral("file");
+        QString error;
+        if (!m_service->accounts()->update(a, &error)) {
+            showMessage(tr("The account was not saved: %1").arg(error), true);
+            emit signInFinished(false);
+            return;
+        }
+    }
+    m_signInFlow = new AuthorizationCodeFlow(provider, oauthHttpOptionsForAccount(a), this);
+    m_signInFlow->setLoginHint(a.user);
+    m_signInFlow->setPages(Words::signInPage(true), Words::signInPage(false));
+    connect(m_signInFlow, &AuthorizationCodeFlow::finished, this,
+            [this, a](const OAuthResult &r) { onSignedIn(a, r); });
+    showMessage({}, false);
+    updateSignInState();
+    QPointer<AccountDialog> self(this);
+    m_signInFlow->start([self](const QUrl &url) {
+        if (!self || self->m_openUrl(url))
+            return;
+        self->showMessage(tr("No browser could be opened. Open this address in a browser to "
+                             "sign in:\n%1")
+                              .arg(url.toString(QUrl::FullyEncoded)),
+                          false);
+    });
+}
+
+void AccountDialog::cancelSignIn()
+{
+    if (m_signInFlow)
+        m_signInFlow->cancel(); // finished(cancelled) follows
+}
+
+void AccountDialog::onSignedIn(const Account &a, const OAuthResult &r)
+{
+    m_signInFlow->deleteLater();
+    m_signInFlow = nullptr;
+    updateSignInState();
+    if (!r.ok()) {
+        if (r.error.code == OAuthErrorCode::Cancelled)
+            showMessage(tr("Sign-in cancelled."), false);
+        else
+            showMessage(tr("Not signed in: %1").arg(Words::signInFailure(r.error, a.name)), true);
+        emit signInFinished(false);
+        return;
+    }
+    if (r.tokens.refreshToken.isEmpty()) {
+        showMessage(tr("The provider gave no refresh token, so Outpost could not send later "
+                       "without you. Check the scopes (offline_access)."),
+                    true);
+        emit signInFinished(false);
+        return;
+    }
+    QPointer<AccountDialog> self(this);
+    Service *service = m_service;
+    service->oauthTokens()->write(
+        a, r.tokens.refreshToken, [self, service, a](bool ok, const QString &why) {
+            if (ok) {
+                // The messages held for "sign in again" go now, with a token of this sign-in.
+                service->dispatcher()->forgetAccessToken(a.name);
+                if (service->accounts()->isPaused(a.name))
+                    service->resumeAccount(a.name);
+            }
+            if (!self)
+                return;
+            if (!ok) {
+                self->showMessage(tr("Signed in, but the sign-in could not be kept: %1").arg(why),
+                                  true);
+                emit self->signInFinished(false);
+                return;
+            }
+            self->showMessage(a.oauth.tokenStore == QLatin1String("file")
+                                  ? tr("Signed in. No system keychain is available, so the sign-in "
+                                       "is kept in %1, "
+                                       "a file only you can read; a keychain would keep it safer.")
+                                        .arg(service->oauthTokens()->filePath(a.name))
+                                  : tr("Signed in. The sign-in is kept in the system keychain."),
+                              false);
+            self->updateSignInState();
+            emit self->signInFinished(true);
+        });
+}
+
+void AccountDialog::signOut()
+{
+    if (m_signOutJob || m_editing.isEmpty())
+        return;
+    const std::optional<Account> a = m_service->accounts()->find(m_editing);
+    if (!a || !a->oauth.enabled())
+        return;
+    m_signOut->setEnabled(false);
+    m_signOutJob = new OAuthSignOut(*a, m_service->oauthTokens(), this);
+    connect(m_signOutJob, &OAuthSignOut::finished, this,
+            [this, account = *a](const SignOutResult &r) { onSignedOut(account, r); });
+    m_signOutJob->start();
+}
+
+void AccountDialog::onSignedOut(const Account &a, const SignOutResult &r)
+{
+    m_signOutJob->deleteLater();
+    m_signOutJob = nullptr;
+    // Its next message finds no token and is held as "sign in again".
+    if (r.removed())
+        m_service->dispatcher()->forgetAccessToken(a.name);
+    showMessage(Words::signOut(r, a), r.outcome == SignOutOutcome::RevokeFailed ||
+                                          r.outcome == SignOutOutcome::RemoveFailed);
+    updateSignInState();
+    emit signOutFinished(r.removed());
 }
 
 } // namespace outpost::ui

@@ -4,11 +4,15 @@
 #include "smtp/SmtpResult.h"
 
 #include <QDialog>
+#include <QUrl>
 
+#include <functional>
 #include <optional>
 
 class QCheckBox;
 class QComboBox;
+class QFormLayout;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -16,9 +20,13 @@ class QPushButton;
 class QSpinBox;
 
 namespace outpost {
+class AuthorizationCodeFlow;
 class ConnectionTest;
+class OAuthSignOut;
 class Service;
 struct Capabilities;
+struct OAuthResult;
+struct SignOutResult;
 } // namespace outpost
 
 namespace outpost::ui {
@@ -31,6 +39,15 @@ namespace outpost::ui {
 /// resumes it (the user fixed it). "Test connection" runs a ConnectionTest asynchronously
 /// (Cancel stops it) and shows the server's capabilities or the problem in plain words; an
 /// untrusted certificate can be shown and pinned with CertificateDialog.
+///
+/// An account can sign in with OAuth 2.0 instead of a password ("Sign in with": Microsoft,
+/// Google with their server presets, or another provider's endpoints; the client id of the
+/// user's own registration, else the build's). "Sign in with Microsoft" / "… Google" runs the
+/// same AuthorizationCodeFlow as `outpost account login` (PKCE, the system browser, a loopback
+/// redirect; the UI thread never waits, Cancel stops it), keeps the refresh token in the
+/// keychain (in a file only the user can read where no keychain exists), and releases the
+/// messages held for "sign in again". "Sign out" runs OAuthSignOut (revoked where the provider
+/// can, then removed). The form says "Signed in as …", "Not signed in" or "Sign-in needed again".
 class AccountDialog : public QDialog
 {
     Q_OBJECT
@@ -64,6 +81,33 @@ public:
     /// command then); true until it has answered.
     bool keychainAvailable() const { return m_keychainAvailable; }
 
+    /// Hands the provider's sign-in page to the browser; false when none could be opened (the
+    /// dialog then shows the address to open by hand). QDesktopServices::openUrl by default;
+    /// tests replace it to play the browser.
+    using OpenUrl = std::function<bool(const QUrl &)>;
+    void setOpenUrl(OpenUrl open) { m_openUrl = std::move(open); }
+    /// "Sign in with …" for the form's OAuth account: saves the form when it changed, then
+    /// runs the sign-in in the browser without blocking; signInFinished() tells how it ended.
+    void signIn();
+    /// Stops a running sign-in (signInFinished(false) follows).
+    void cancelSignIn();
+    /// True while a sign-in waits for the browser or the provider.
+    bool isSigningIn() const { return m_signInFlow != nullptr; }
+    /// "Sign out": revokes the shown account's refresh token where the provider can and
+    /// removes it; signOutFinished() follows.
+    void signOut();
+
+    QComboBox *signInWithCombo() const { return m_signInWith; }
+    QLineEdit *clientIdEdit() const { return m_clientId; }
+    QLineEdit *authorizeUrlEdit() const { return m_authorizeUrl; }
+    QLineEdit *tokenUrlEdit() const { return m_tokenUrl; }
+    QLineEdit *scopeEdit() const { return m_scope; }
+    QLineEdit *revokeUrlEdit() const { return m_revokeUrl; }
+    QPushButton *signInButton() const { return m_signIn; }
+    QPushButton *cancelSignInButton() const { return m_cancelSignIn; }
+    QPushButton *signOutButton() const { return m_signOut; }
+    QLabel *signInStateLabel() const { return m_signInState; }
+
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *hostEdit() const { return m_host; }
     QSpinBox *portSpin() const { return m_port; }
@@ -92,6 +136,12 @@ signals:
     void testFinished(bool ok);
     /// The credential store answered whether a keychain exists.
     void keychainChecked(bool available);
+    /// A sign-in ended: ok when the refresh token is kept and the account released.
+    void signInFinished(bool ok);
+    /// A sign-out ended: removed when no refresh token of the account is left here.
+    void signOutFinished(bool removed);
+    /// The sign-in state label was brought up to date (after reading the token store).
+    void signInStateShown();
 
 private:
     void fillList(const QString &select = {});
@@ -101,6 +151,14 @@ private:
     void securityChanged();
     void testDone(const SmtpResult &result, const Capabilities &caps);
     void showCertificate();
+    /// The chooser changed: server presets of the provider, the rows that apply.
+    void signInWithChanged();
+    /// Shows the password rows or the OAuth rows for the chosen way of signing in.
+    void updateSignInRows();
+    /// Brings the sign-in state and buttons of the shown account up to date.
+    void updateSignInState();
+    void onSignedIn(const Account &account, const OAuthResult &result);
+    void onSignedOut(const Account &account, const SignOutResult &result);
 
     Service *m_service;
     QListWidget *m_list;
@@ -129,6 +187,22 @@ private:
     QPushButton *m_certButton;
     QLabel *m_testResult;
     QLabel *m_keychainNote;
+    QFormLayout *m_form = nullptr;
+    QComboBox *m_signInWith;
+    QLineEdit *m_clientId;
+    QLineEdit *m_authorizeUrl;
+    QLineEdit *m_tokenUrl;
+    QLineEdit *m_scope;
+    QLineEdit *m_revokeUrl;
+    QLabel *m_signInState;
+    QPushButton *m_signIn;
+    QPushButton *m_cancelSignIn;
+    QPushButton *m_signOut;
+    QHBoxLayout *m_signInRow = nullptr;
+    AuthorizationCodeFlow *m_signInFlow = nullptr;
+    OAuthSignOut *m_signOutJob = nullptr;
+    OpenUrl m_openUrl;
+    int m_signInStateGeneration = 0; ///< a late answer of the token store for another account
     ConnectionTest *m_test = nullptr;
     std::optional<SmtpResult> m_certificateResult; ///< kept for "Show certificate…"
     bool m_keychainAvailable = true;

@@ -8,6 +8,7 @@
 #include "MainWindow.h"
 #include "TrayController.h"
 #include "Words.h"
+#include "accounts/AccountStore.h"
 #include "outbox/Service.h"
 #include "storage/Storage.h"
 
@@ -243,7 +244,12 @@ void DesktopApp::fixAccount(const QString &account)
         return;
     }
     AccountDialog *dlg = openAccounts(account);
-    Q_UNUSED(dlg)
+    // "Sign in again": straight to the provider's page, as the banner's button says.
+    const bool signIn = it != m_pauses.constEnd() ? it->result.errorClass == ErrorClass::SignIn
+                                                  : m_service->accounts()->pauseClass(account) ==
+                                                        errorClassName(ErrorClass::SignIn);
+    if (signIn && m_service->accounts()->isPaused(account))
+        dlg->signIn();
 }
 
 void DesktopApp::showCertificate(const Notice &notice)

@@ -133,6 +133,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
         l->addWidget(icon);
         m_bannerText->setWordWrap(true);
         m_bannerText->setObjectName(QStringLiteral("pauseBanner"));
+        m_bannerFix->setObjectName(QStringLiteral("pauseBannerFix"));
         l->addWidget(m_bannerText, 1);
         l->addWidget(m_bannerFix);
         l->addWidget(m_bannerResume);
@@ -801,6 +802,14 @@ void MainWindow::updateBanner()
     m_bannerAccount = paused.first();
     QString why;
     const auto it = m_pauseReasons.constFind(m_bannerAccount);
+    // A pause from before this run (or from another process) has no notice here: its stored
+    // class says whether the account needs a new sign-in.
+    const bool signIn = it != m_pauseReasons.constEnd()
+                            ? it->result.errorClass == ErrorClass::SignIn
+                            : m_service->accounts()->pauseClass(m_bannerAccount) ==
+                                  errorClassName(ErrorClass::SignIn);
+    if (signIn && it == m_pauseReasons.constEnd())
+        why = Words::errorClass(ErrorClass::SignIn);
     if (it != m_pauseReasons.constEnd()) {
         why = Words::errorClass(it->result.errorClass);
         const QString r = Words::reply(it->result.reply);
@@ -818,7 +827,8 @@ void MainWindow::updateBanner()
     const bool cert =
         it != m_pauseReasons.constEnd() && it->result.errorClass == ErrorClass::Certificate;
     const bool auth = it != m_pauseReasons.constEnd() && it->result.errorClass == ErrorClass::Auth;
-    m_bannerFix->setText(cert   ? tr("Review &certificate…")
+    m_bannerFix->setText(signIn ? tr("Sign &in…")
+                         : cert ? tr("Review &certificate…")
                          : auth ? tr("Enter &password…")
                                 : tr("Edit &account…"));
     m_banner->setVisible(true);

@@ -268,6 +268,8 @@ QString Words::testStage(ConnectionTest::Stage stage)
     switch (stage) {
     case ConnectionTest::Stage::Password:
         return tr("Getting the password…");
+    case ConnectionTest::Stage::Token:
+        return tr("Getting a sign-in token from the provider…");
     case ConnectionTest::Stage::Connecting:
         return tr("Connecting…");
     case ConnectionTest::Stage::Greeting:
@@ -295,6 +297,64 @@ QString Words::connectionTest(const SmtpResult &result, const Capabilities &caps
                               const Account &account)
 {
     return words::connectionTest(result, caps, account, words::Front::Window);
+}
+
+QString Words::signInState(SignInState state, const QString &user)
+{
+    switch (state) {
+    case SignInState::Checking:
+        return tr("Checking the sign-in…");
+    case SignInState::SignedIn:
+        return user.isEmpty() ? tr("Signed in") : tr("Signed in as %1").arg(user);
+    case SignInState::NotSignedIn:
+        return tr("Not signed in");
+    case SignInState::SignInAgain:
+        return tr("Sign-in needed again: the provider no longer accepts the sign-in, and this "
+                  "account's messages are held until you sign in.");
+    case SignInState::Waiting:
+        return tr("Waiting for you to sign in in the browser…");
+    }
+    return {};
+}
+
+QString Words::signInButton(const QString &providerId)
+{
+    if (providerId == QLatin1String("microsoft"))
+        return tr("Sign in with &Microsoft");
+    if (providerId == QLatin1String("google"))
+        return tr("Sign in with &Google");
+    return tr("S&ign in");
+}
+
+QString Words::signInProvider(const QString &providerId)
+{
+    if (providerId == QLatin1String("microsoft"))
+        return tr("Microsoft (Outlook.com, Microsoft 365)");
+    if (providerId == QLatin1String("google"))
+        return tr("Google (Gmail)");
+    if (providerId == QLatin1String("custom"))
+        return tr("Another OAuth 2.0 provider");
+    return tr("Password");
+}
+
+QByteArray Words::signInPage(bool signedIn)
+{
+    const QString text = signedIn ? tr("Outpost is signed in. You can close this window.")
+                                  : tr("Outpost could not sign in. You can close this window; "
+                                       "Outpost says why.");
+    return QByteArrayLiteral("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+                             "Outpost</title></head><body><p>") +
+           text.toHtmlEscaped().toUtf8() + QByteArrayLiteral("</p></body></html>\n");
+}
+
+QString Words::signInFailure(const OAuthError &e, const QString &account)
+{
+    return words::signInFailure(e, account, words::Front::Window);
+}
+
+QString Words::signOut(const SignOutResult &r, const Account &account)
+{
+    return words::signOutText(r, account, words::Front::Window);
 }
 
 } // namespace outpost::ui

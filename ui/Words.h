@@ -5,6 +5,8 @@
 // words/SharedWords.h, one copy for both; these functions give the window's version of them.
 
 #include "accounts/ConnectionTest.h"
+#include "accounts/OAuthSignOut.h"
+#include "oauth/OAuthError.h"
 #include "outbox/Notice.h"
 #include "outbox/ServerContact.h"
 #include "smtp/SmtpResult.h"
@@ -106,6 +108,29 @@ public:
                                   const Account &account);
     /// The capabilities in plain words ("Login: PLAIN, LOGIN · largest message 9.8 MB · …").
     static QString capabilities(const Capabilities &caps);
+
+    /// Where an OAuth account's sign-in stands, as the accounts dialog shows it.
+    enum class SignInState
+    {
+        Checking,    ///< the keychain or token file is being read
+        SignedIn,    ///< a refresh token is kept
+        NotSignedIn, ///< none is kept (never signed in, signed out)
+        SignInAgain, ///< the provider refused the one kept: the account's messages are held
+        Waiting,     ///< a sign-in runs in the browser
+    };
+    /// "Signed in as alice@example.org", "Not signed in", "Sign-in needed again", …
+    static QString signInState(SignInState state, const QString &user);
+    /// The sign-in button for provider `providerId`: "Sign in with Microsoft", "Sign in with
+    /// Google", else "Sign in".
+    static QString signInButton(const QString &providerId);
+    /// The name of provider `providerId` in the sign-in chooser ("Password" for none).
+    static QString signInProvider(const QString &providerId);
+    /// The page the browser shows when it comes back to Outpost (HTML, UTF-8): signed in, or not.
+    static QByteArray signInPage(bool signedIn);
+    /// A sign-in that did not work, in the window's words.
+    static QString signInFailure(const OAuthError &e, const QString &account);
+    /// What a sign-out did (words::signOutText()).
+    static QString signOut(const SignOutResult &r, const Account &account);
 };
 
 } // namespace outpost::ui

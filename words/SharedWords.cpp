@@ -25,12 +25,18 @@ QString withReply(QString sentence, const SmtpResult &r)
     return sentence;
 }
 
-/// The window's sentence for a failed connection test of `server` (host:port).
-QString windowTestFailure(const SmtpResult &result, const QString &server)
+/// The window's sentence for a failed connection test of `account` at `server` (host:port).
+QString windowTestFailure(const SmtpResult &result, const Account &account, const QString &server)
 {
     const QString said = reply(result.reply);
     QString text;
     switch (result.errorClass) {
+    case ErrorClass::SignIn:
+        text = Tr::tr("You are not signed in, or the provider no longer accepts the sign-in. "
+                      "Sign in again, then test again.");
+        if (!result.detail.isEmpty())
+            text += QLatin1Char(' ') + Tr::tr("(%1)").arg(result.detail);
+        break;
     case ErrorClass::Network:
         text = Tr::tr("Could not connect to %1: %2. Check the server name and port, and that this "
                       "computer is online.")
@@ -59,6 +65,9 @@ QString windowTestFailure(const SmtpResult &result, const QString &server)
                        .arg(result.detail.mid(13));
         else if (result.reply.code == 0)
             text = Tr::tr("The login could not be done: %1.").arg(result.detail);
+        else if (account.oauth.enabled())
+            text = Tr::tr("%1 refused the sign-in token of %2 (a fresh one from the provider).")
+                       .arg(server, account.user);
         else
             text = Tr::tr("%1 refused the user name or password.").arg(server);
         break;
@@ -95,13 +104,19 @@ QString windowTestSuccess(const Capabilities &caps, const Account &account, cons
 }
 
 /// The terminal's sentence for a failed connection test: what the test found only.
-QString terminalTestFailure(const SmtpResult &r)
+QString terminalTestFailure(const SmtpResult &r, const Account &account)
 {
     QString s;
     switch (r.errorClass) {
+    case ErrorClass::SignIn:
+        s = Tr::tr("Not signed in, or the provider no longer accepts the sign-in: sign in again "
+                   "(outpost account login %1).")
+                .arg(account.name);
+        break;
     case ErrorClass::Auth:
-        s = r.reply.code == 0
-                ? Tr::tr("The login could not be tried.")
+        s = r.reply.code == 0 ? Tr::tr("The login could not be tried.")
+            : account.oauth.enabled()
+                ? Tr::tr("The server refused the sign-in token (a fresh one from the provider).")
                 : Tr::tr("The server did not accept the login (user name or password).");
         break;
     case ErrorClass::Certificate:
@@ -488,6 +503,40 @@ QString signInFailure(const OAuthError &e, const QString &account, Front front)
     return e.toString();
 }
 
+QString signOutText(const SignOutResult &r, const Account &account, Front front)
+{
+    const bool window = front == Front::Window;
+    const QString held = window ? Tr::tr("Its messages will wait until you sign in again.")
+                                : Tr::tr("Its messages are held until you sign in again "
+                                         "(outpost account login %1).")
+                                      .arg(account.name);
+    switch (r.outcome) {
+    case SignOutOutcome::Revoked:
+        return Tr::tr("Signed out: the provider revoked the sign-in of %1 and it was removed from "
+                      "this computer.")
+                   .arg(account.user) +
+               QLatin1Char(' ') + held;
+    case SignOutOutcome::NoRevocation:
+        return Tr::tr("Signed out: the sign-in of %1 was removed from this computer. The "
+                      "provider offers no way for an app to revoke it; to end it there too, "
+                      "remove Outpost's access on the provider's account security page.")
+                   .arg(account.user) +
+               QLatin1Char(' ') + held;
+    case SignOutOutcome::NotSignedIn:
+        return window ? Tr::tr("Not signed in; there was nothing to sign out of.")
+                      : Tr::tr("account %1 was not signed in; nothing to do.").arg(account.name);
+    case SignOutOutcome::RevokeFailed:
+        return Tr::tr("The sign-in of %1 was removed from this computer, but the provider could "
+                      "not revoke it (%2); it stays valid there until it expires or you remove "
+                      "Outpost's access on the provider's account page.")
+                   .arg(account.user, signInFailure(r.revocation, account.name, front)) +
+               QLatin1Char(' ') + held;
+    case SignOutOutcome::RemoveFailed:
+        return Tr::tr("The sign-in could not be removed from this computer: %1").arg(r.detail);
+    }
+    return {};
+}
+
 QString noticeTitle(const Notice &n)
 {
     switch (n.kind) {
@@ -599,7 +648,7 @@ QString connectionTest(const SmtpResult &result, const Capabilities &caps, const
 {
     if (front == Front::Terminal) {
         if (!result.ok())
-            return terminalTestFailure(result);
+            return terminalTestFailure(result, account);
         QString s = Tr::tr("OK: connected, %1, ready to send.\nCapabilities:\n")
                         .arg(caps.esmtp ? Tr::tr("EHLO accepted") : Tr::tr("HELO only"));
         for (const QString &cap : caps.describe())
@@ -608,7 +657,7 @@ QString connectionTest(const SmtpResult &result, const Capabilities &caps, const
     }
     const QString server = QStringLiteral("%1:%2").arg(account.host).arg(account.port);
     return result.ok() ? windowTestSuccess(caps, account, server)
-                       : windowTestFailure(result, server);
+                       : windowTestFailure(result, account, server);
 }
 
 QString dataDirProblem(const DataDirCheck &c)

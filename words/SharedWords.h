@@ -7,6 +7,7 @@
 // "Words", the window's context since before; the command line loads no translation).
 
 #include "accounts/Account.h"
+#include "accounts/OAuthSignOut.h"
 #include "imap/ImapResult.h"
 #include "oauth/OAuthError.h"
 #include "outbox/DataDir.h"
@@ -103,6 +104,9 @@ QString noticeTitle(const Notice &n);
 /// Why an OAuth sign-in of `account` did not work, in plain words (the technical detail in
 /// parentheses where it helps).
 QString signInFailure(const OAuthError &e, const QString &account, Front front);
+/// What a sign-out of `account` did: revoked at the provider, or removed here only (and why),
+/// or nothing to do; what it means for its messages.
+QString signOutText(const SignOutResult &r, const Account &account, Front front);
 /// The text of a notice: the body of the window's notification, or the terminal's one line.
 QString noticeText(const Notice &n, Front front);
 

@@ -26,6 +26,7 @@ void AccountTest::run(const QStringList &args)
     o.credentials = service()->credentials();
     o.settings = service()->settings();
     o.accounts = service()->accounts();
+    o.oauthTokens = service()->oauthTokens();
     auto *test = new ConnectionTest(*account, o, this);
     connect(test, &ConnectionTest::logLine, this,
             [this](const QString &line) { out(line + QLatin1Char('\n')); });
@@ -41,7 +42,8 @@ void AccountTest::run(const QStringList &args)
             if (r.errorClass == ErrorClass::Certificate)
                 printUntrustedCertificate(console(), account->name,
                                           certificateFacts(r.certificateChainPem));
-            finish(resultFor(r.errorClass)); // no password: auth refused
+            // No password or no sign-in: auth refused (77); provider unreachable: 69.
+            finish(resultFor(r.errorClass));
         });
     test->start();
 }

@@ -28,6 +28,7 @@ const QList<CommandEntry> &commands()
         entry<AccountList>("account", "list"),
         entry<AccountTest>("account", "test"),
         entry<AccountLogin>("account", "login"),
+        entry<AccountLogout>("account", "logout"),
         entry<AccountRemove>("account", "remove"),
         entry<AccountDefault>("account", "default"),
         entry<Queue>("queue"),

@@ -96,6 +96,16 @@ private:
     void onSignedIn(const Account &account, const OAuthResult &result, bool tokenFile);
 };
 
+/// `account logout NAME`: signs an OAuth account out (OAuthSignOut): the refresh token revoked
+/// where the provider can (RFC 7009) and removed; exit 0 done (or nothing to do), 69 removed
+/// but the provider unreachable, 65 removed but the provider refused, 78 not removed.
+class AccountLogout : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList &args) override;
+};
+
 /// `account test NAME`: connect, TLS, EHLO, AUTH, QUIT (ConnectionTest); sends nothing and
 /// pauses nothing.
 class AccountTest : public Command

@@ -33,6 +33,8 @@ const char kUsage[] =
     "        [--pin-sha256 HEX] [--imap-host H] [--imap-port P] [--imap-security S]\n"
     "        [--imap-user U] [--sent-folder NAME] [--sent-copy auto|on|off]\n"
     "                                  change in place; queued messages are kept\n"
+    "  account logout NAME             sign out: revoke the sign-in where the provider can,\n"
+    "                                  and remove it; messages then wait for a new login\n"
     "  account list [--json] | account test NAME | account remove NAME [--force]\n"
     "  account default NAME\n"
     "  queue [--account NAME] [--from ADDR] --to ADDR [--to ...] [--cc ...] [--bcc ...]\n"

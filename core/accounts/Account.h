@@ -82,6 +82,7 @@ struct Account
     bool usesAuth() const { return auth != QLatin1String("none") && !user.isEmpty(); }
     /// Port for a security mode when the user did not give one: 465 for TLS, else 587.
     static quint16 defaultPort(Security s) { return s == Security::Tls ? 465 : 587; }
+    bool operator==(const Account &) const = default;
 };
 
 } // namespace outpost

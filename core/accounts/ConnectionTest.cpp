@@ -2,8 +2,10 @@
 
 #include "AccountStore.h"
 #include "CredentialStore.h"
+#include "OAuthAccount.h"
 #include "SettingKeys.h"
 #include "Settings.h"
+#include "oauth/TokenClient.h"
 
 #include <QDateTime>
 #include <QFileInfo>
@@ -127,6 +129,10 @@ void ConnectionTest::start()
             connectWith({});
             return;
         }
+        if (m_account.oauth.enabled()) {
+            fetchAccessToken();
+            return;
+        }
         if (!m_options.password.isEmpty()) {
             connectWith(m_options.password);
             return;
@@ -161,6 +167,64 @@ void ConnectionTest::start()
         } else {
             fromStore(false, {}, QStringLiteral("no password source"));
         }
+    });
+}
+
+void ConnectionTest::fetchAccessToken()
+{
+    setStage(Stage::Token);
+    const OAuthProvider provider = oauthProviderForAccount(m_account);
+    if (const QString problem = oauthProviderProblem(provider); !problem.isEmpty()) {
+        finish(SmtpResult::failure(
+            ErrorClass::SignIn,
+            QStringLiteral("the sign-in settings cannot be used: %1").arg(problem)));
+        return;
+    }
+    if (!m_options.oauthTokens) {
+        finish(SmtpResult::failure(ErrorClass::SignIn, QStringLiteral("no token store")));
+        return;
+    }
+    QPointer<ConnectionTest> self(this);
+    OAuthTokenStore *store = m_options.oauthTokens;
+    m_options.oauthTokens->read(m_account, [self, provider, store](bool ok,
+                                                                   const QString &refreshToken,
+                                                                   const QString &why) {
+        if (!self || self->m_finished)
+            return;
+        if (!ok) {
+            self->finish(SmtpResult::failure(ErrorClass::SignIn,
+                                             QStringLiteral("not signed in: %1").arg(why)));
+            return;
+        }
+        auto *client = new TokenClient(provider, oauthHttpOptionsForAccount(self->m_account), self);
+        self->m_tokenClient = client;
+        client->refresh(refreshToken, [self, client, store](const OAuthResult &r) {
+            client->deleteLater();
+            if (!self || self->m_finished)
+                return;
+            if (!r.ok()) {
+                const OAuthErrorCode c = r.error.code;
+                const bool later = c == OAuthErrorCode::Network ||
+                                   c == OAuthErrorCode::ServerError ||
+                                   c == OAuthErrorCode::BadResponse;
+                self->finish(SmtpResult::failure(
+                    later ? ErrorClass::Network : ErrorClass::SignIn,
+                    QStringLiteral("no access token: %1").arg(r.error.toString())));
+                return;
+            }
+            if (r.tokens.refreshTokenRotated) {
+                // RFC 6749 §6: the old refresh token may be dead already; keep the new one.
+                const QString name = self->m_account.name;
+                store->write(self->m_account, r.tokens.refreshToken,
+                             [name](bool stored, const QString &e) {
+                                 if (!stored)
+                                     qWarning("outpost: the new refresh token of account %s "
+                                              "could not be stored: %s",
+                                              qPrintable(name), qPrintable(e));
+                             });
+            }
+            self->connectWith(r.tokens.accessToken);
+        });
     });
 }
 
@@ -242,6 +306,7 @@ void ConnectionTest::cancel()
     }
     delete m_passwordContext; // kills a running password command
     m_passwordContext = nullptr;
+    delete m_tokenClient; // aborts a running token request; its callback is not called
     finish(r);
 }
 

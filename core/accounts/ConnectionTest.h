@@ -15,6 +15,7 @@ namespace outpost {
 
 class AccountStore;
 class CredentialStore;
+class OAuthTokenStore;
 class Settings;
 
 /// Where a ConnectionTest finds what it needs besides the account itself. Pointers are not
@@ -33,6 +34,9 @@ struct ConnectionTestOptions
     const Settings *settings = nullptr;
     /// Records the server's capabilities after a successful EHLO (setLastCapabilities).
     AccountStore *accounts = nullptr;
+    /// Where an OAuth account's refresh token is kept: the test refreshes the access token
+    /// with it (and keeps a rotated one) before AUTH. Null: an OAuth account cannot be tested.
+    OAuthTokenStore *oauthTokens = nullptr;
     /// Maps the account's host to the address to connect to (tests); empty result = host.
     std::function<QString(const QString &host)> resolveHost;
 };
@@ -45,12 +49,17 @@ SessionConfig sessionConfigForAccount(const Account &account, const QString &sec
                                       const Settings *settings);
 
 /// "Test connection" for an account (`outpost account test`, the Accounts dialog): gets the
-/// password (typed, keychain or password command), then runs one SmtpSession through
+/// password (typed, keychain or password command), or for an OAuth account a fresh access
+/// token (the refresh token from the OAuthTokenStore exchanged at the provider, RFC 6749 §6;
+/// a rotated refresh token is stored), then runs one SmtpSession through
 /// connect, TLS (implicit or STARTTLS, RFC 3207), EHLO (RFC 5321 §4.1.1.1), AUTH (RFC 4954)
 /// and QUIT, without blocking. finished() reports the outcome once: a success with the
 /// server's capabilities, or the SmtpResult that stopped it (network, timeout, tls,
 /// certificate with the chain, auth, protocol). A password that cannot be obtained is an
-/// `auth` result with reply code 0 and the reason in `detail`. cancel() ends it at any time.
+/// `auth` result with reply code 0 and the reason in `detail`. For an OAuth account: no refresh
+/// token, or one the provider refuses (invalid_grant), is a `sign-in` result (sign in again);
+/// a provider that cannot be reached is `network`; the server refusing the fresh token is
+/// `auth` with the server's reply. cancel() ends it at any time.
 class ConnectionTest : public QObject
 {
     Q_OBJECT
@@ -59,6 +68,7 @@ public:
     enum class Stage
     {
         Password,   ///< reading the keychain or running the password command
+        Token,      ///< OAuth: getting an access token from the provider
         Connecting, ///< TCP connect (and implicit TLS handshake)
         Greeting,   ///< waiting for the server's 220
         Ehlo,       ///< EHLO / HELO
@@ -95,12 +105,15 @@ signals:
 private:
     void setStage(Stage s);
     void connectWith(const QString &secret);
+    /// OAuth: refresh token from the store, access token from the provider, then connectWith().
+    void fetchAccessToken();
     void finish(const SmtpResult &result);
 
     Account m_account;
     ConnectionTestOptions m_options;
     QPointer<SmtpSession> m_session;
     QObject *m_passwordContext = nullptr; ///< parent of the password command's process
+    QPointer<QObject> m_tokenClient;      ///< the running token request (OAuth), if any
     Stage m_stage = Stage::Password;
     SmtpResult m_result;
     Capabilities m_caps;

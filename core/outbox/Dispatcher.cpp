@@ -838,6 +838,12 @@ void Dispatcher::setCachedPassword(const QString &account, const QString &passwo
     m_passwords.insert(account, password);
 }
 
+void Dispatcher::forgetAccessToken(const QString &account)
+{
+    m_accessTokens.remove(account);
+    m_tokenRefused.remove(account);
+}
+
 OutcomeContext Dispatcher::outcomeContext(const QString &account, const QString &server) const
 {
     OutcomeContext ctx;

@@ -72,6 +72,10 @@ public:
     void resumeAccount(const QString &account);
     /// Replaces the in-memory password of an account (after the user typed a new one).
     void setCachedPassword(const QString &account, const QString &password);
+    /// Drops the in-memory OAuth access token of an account (after a sign-out or a new
+    /// sign-in): its next message reads the refresh token from the store again, and without
+    /// one is held as "sign in again".
+    void forgetAccessToken(const QString &account);
     /// Messages handed to the transport and not yet reported.
     int inFlight() const { return int(m_inFlight.size()); }
     /// True while a message is in flight or due now.

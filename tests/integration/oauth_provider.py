@@ -39,11 +39,17 @@ Endpoints (RFC 6749 unless said otherwise):
                                                 after the script: tokens, access_denied,
                                                 expired_token, or pending for ever
                       "device_expires_in", "device_interval": seconds for new device codes
+                      "device_approve": true    the user approves every device code waiting
+                                                ("pending" outcome): the next poll gets tokens
                     Answers the state (as GET /control does).
   GET  /control     JSON: counters and what the server saw, for the test's assertions:
                     token_requests, grants (list of grant types, in order), authorize (the
                     last /authorize query), pkce (list of {"method", "verified"}), polls
-                    (monotonic seconds of each device poll), revoked (count).
+                    (monotonic seconds of each device poll), revoked (count),
+                    revocations (list of {"token_type_hint", "known"} per POST /revoke),
+                    device_codes (count issued).
+  Introspection of a refresh token (RFC 7662 §2.2, token_type_hint refresh_token or not)
+  answers {"active": …, "token_type": "refresh_token"}: how a test sees it was revoked.
 """
 import argparse
 import base64
@@ -84,7 +90,7 @@ def fresh_state():
         "refresh": {},        # token -> {scope, active}
         "devices": {},        # device_code -> {expires, script, outcome, done}
         "counters": {"token_requests": 0, "grants": [], "authorize": None, "pkce": [],
-                     "polls": [], "revoked": 0},
+                     "polls": [], "revoked": 0, "revocations": [], "device_codes": 0},
     }
 
 
@@ -294,6 +300,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not self.client_ok(f):
                 return self.error("invalid_client", "unknown client", 401)
             code = "dc-" + secrets.token_urlsafe(18)
+            state["counters"]["device_codes"] += 1
             state["devices"][code] = {
                 "expires": time.time() + state["device_expires_in"],
                 "script": list(state["device_script"]), "outcome": state["device_outcome"],
@@ -329,6 +336,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def introspect(self, token):
         with lock:
+            r = state["refresh"].get(token)
+            if r is not None:
+                return self.reply(200, {"active": r["active"], "token_type": "refresh_token"})
             a = state["access"].get(token)
             if a is None or a["revoked"] or a["expires"] < time.time():
                 return self.reply(200, {"active": False})
@@ -342,6 +352,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not self.client_ok(f):
                 return self.error("invalid_client", "unknown client", 401)
             token = f.get("token", "")
+            state["counters"]["revocations"].append({
+                "token_type_hint": f.get("token_type_hint", ""),
+                "known": token in state["refresh"] or token in state["access"]})
             if token in state["refresh"]:
                 revoke_refresh(token)
             elif token in state["access"]:
@@ -370,6 +383,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         "device_interval"):
                 if key in f:
                     state[key] = f[key]
+            if f.get("device_approve"):
+                for d in state["devices"].values():
+                    if not d["done"] and d["outcome"] == "pending":
+                        d["outcome"] = "approve"
             return self.reply(200, state["counters"])
 
 

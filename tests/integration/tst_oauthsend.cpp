@@ -87,6 +87,18 @@ public:
     {
         return QJsonDocument::fromJson(get(QUrl(url)).body).object();
     }
+    /// RFC 7662 introspection of `token` at `url`: whether the provider holds it active.
+    bool active(const QString &token, const QString &url)
+    {
+        QNetworkRequest r = request(QUrl(url));
+        r.setHeader(QNetworkRequest::ContentTypeHeader,
+                    QByteArrayLiteral("application/x-www-form-urlencoded"));
+        const QByteArray body = "token=" + QUrl::toPercentEncoding(token);
+        return QJsonDocument::fromJson(run(m_nam.post(r, body)).body)
+            .object()
+            .value(QStringLiteral("active"))
+            .toBool();
+    }
 
 private:
     static QNetworkRequest request(const QUrl &url)
@@ -209,6 +221,24 @@ public:
         }
         return {};
     }
+    /// The first line of output containing `needle`, or empty after 30 s or at the end.
+    QByteArray lineWith(const QByteArray &needle)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 30000) {
+            while (m_process.canReadLine()) {
+                const QByteArray line = m_process.readLine().trimmed();
+                m_out += line + '\n';
+                if (line.contains(needle))
+                    return line;
+            }
+            if (m_process.state() != QProcess::Running)
+                return {};
+            m_process.waitForReadyRead(1000);
+        }
+        return {};
+    }
     /// Waits for the end: the exit code, -1 when it did not end in time.
     int wait(int ms = 60000)
     {
@@ -311,6 +341,20 @@ private:
     {
         return dir() + QStringLiteral("/oauth/") + kAccount + QStringLiteral(".token");
     }
+    /// The refresh token kept in the token file ("" when there is none).
+    QString storedToken() const
+    {
+        QFile f(tokenFile());
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll().trimmed()) : QString();
+    }
+    bool activeAtProvider(const QString &token)
+    {
+        return m_browser.active(token, m_provider.url(QStringLiteral("/introspect")));
+    }
+    RunResult account(const QString &verb)
+    {
+        return runOutpost(dir(), {QStringLiteral("account"), verb, kAccount}, {}, 120000);
+    }
 
 private slots:
     void initTestCase()
@@ -335,6 +379,8 @@ private slots:
                                                    m_provider.url(QStringLiteral("/token")),
                                                    QStringLiteral("--oauth-revoke-url"),
                                                    m_provider.url(QStringLiteral("/revoke")),
+                                                   QStringLiteral("--oauth-device-url"),
+                                                   m_provider.url(QStringLiteral("/device")),
                                                    QStringLiteral("--oauth-scope"),
                                                    QStringLiteral("smtp offline_access"),
                                                    QStringLiteral("--auth"),
@@ -561,6 +607,141 @@ private slots:
         QCOMPARE(signIn(&out, true), 77);
         QVERIFY2(out.contains("state"), out.constData());
         QCOMPARE(tokenRequests(), before);
+    }
+
+    /// `account test` of a signed-in OAuth account: one refresh (the rotated token kept), AUTH
+    /// XOAUTH2 accepted by Dovecot with the fresh token, nothing sent; exit 0.
+    void accountTestSignedIn()
+    {
+        const QString before = storedToken();
+        QVERIFY(activeAtProvider(before));
+        const int requests = tokenRequests();
+        const qint64 logins = m_dovecot->log().count("method=XOAUTH2");
+        const RunResult t = account(QStringLiteral("test"));
+        QVERIFY2(t.exitCode == 0, (t.out + t.err).constData());
+        QVERIFY2(t.out.contains("OK: connected"), t.out.constData());
+        QCOMPARE(tokenRequests(), requests + 1);
+        QCOMPARE(grants(providerState()).last(), QStringLiteral("refresh_token"));
+        const QString after = storedToken();
+        QVERIFY(after != before); // rotated (RFC 6749 §6) and kept
+        QVERIFY(activeAtProvider(after));
+        QVERIFY(!activeAtProvider(before));
+        QTRY_COMPARE_WITH_TIMEOUT(m_dovecot->log().count("method=XOAUTH2"), logins + 1, 10000);
+        QVERIFY(!(t.out + t.err).contains(after.toUtf8()));
+    }
+
+    /// `account login --device` (RFC 8628): the code and the URL printed; pending and
+    /// slow_down answered by waiting (5 s more after slow_down, §3.5); the provider's user
+    /// approves; signed in (exit 0) with a new refresh token, and a message goes out with it.
+    void deviceLoginThenSend()
+    {
+        control({{QStringLiteral("device_interval"), 1},
+                 {QStringLiteral("device_outcome"), QStringLiteral("pending")},
+                 {QStringLiteral("device_script"), QJsonArray{QStringLiteral("slow_down")}}});
+        const QString before = storedToken();
+        const int pollsBefore = providerState().value(QStringLiteral("polls")).toArray().size();
+        Login login;
+        login.start(dir(), {QStringLiteral("--device"), QStringLiteral("--token-file")});
+        const QByteArray line = login.lineWith("WDJB-MJHT");
+        QVERIFY2(!line.isEmpty(), login.output().constData());
+        QVERIFY2(line.contains(m_provider.url(QStringLiteral("/activate")).toUtf8()),
+                 line.constData());
+        QVERIFY(!login.lineWith("Waiting for you to approve").isEmpty());
+        // slow_down, then pending: two polls, 5 s apart at least (1 s + 5 s).
+        QTRY_VERIFY_WITH_TIMEOUT(providerState().value(QStringLiteral("polls")).toArray().size() >=
+                                     pollsBefore + 2,
+                                 30000);
+        QCOMPARE(storedToken(), before); // nothing kept before the approval
+        control({{QStringLiteral("device_approve"), true}});
+        QCOMPARE(login.wait(), 0);
+        QVERIFY2(login.output().contains("signed in"), login.output().constData());
+        const QJsonObject state = providerState();
+        const QJsonArray polls = state.value(QStringLiteral("polls")).toArray();
+        QCOMPARE(polls.size(), pollsBefore + 3);
+        QVERIFY(polls.at(pollsBefore + 1).toDouble() - polls.at(pollsBefore).toDouble() >= 5.9);
+        QCOMPARE(
+            grants(state).count(QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")), 3);
+        QCOMPARE(state.value(QStringLiteral("device_codes")).toInt(), 1);
+        const QString after = storedToken();
+        QVERIFY(after != before);
+        QVERIFY(activeAtProvider(after));
+
+        QCOMPARE(queue("after-device").exitCode, 0);
+        const RunResult f = flush();
+        QVERIFY2(f.exitCode == 0, (f.out + f.err).constData());
+        QCOMPARE(deliveredIds(m_sink).value("after-device@outpost.test"), 1);
+        control({{QStringLiteral("device_outcome"), QStringLiteral("approve")},
+                 {QStringLiteral("device_script"), QJsonArray{}}});
+    }
+
+    /// `account logout`: the refresh token revoked at the provider (RFC 7009, with its access
+    /// tokens) and the token file gone; the next flush holds the message as "sign in again"
+    /// without asking the provider; `account test` says to sign in (77); a second logout has
+    /// nothing to do; signing in again releases the message.
+    void logoutRevokesThenHolds()
+    {
+        const QString token = storedToken();
+        QVERIFY(activeAtProvider(token));
+        const int revokedBefore = providerState().value(QStringLiteral("revoked")).toInt();
+        const RunResult out = account(QStringLiteral("logout"));
+        QVERIFY2(out.exitCode == 0, (out.out + out.err).constData());
+        QVERIFY2(out.out.contains("Signed out: the provider revoked"), out.out.constData());
+        QVERIFY(!QFile::exists(tokenFile()));
+        QVERIFY(!activeAtProvider(token));
+        const QJsonObject state = providerState();
+        QCOMPARE(state.value(QStringLiteral("revoked")).toInt(), revokedBefore + 1);
+        const QJsonObject revocation =
+            state.value(QStringLiteral("revocations")).toArray().last().toObject();
+        QCOMPARE(revocation.value(QStringLiteral("token_type_hint")).toString(),
+                 QStringLiteral("refresh_token"));
+        QCOMPARE(revocation.value(QStringLiteral("known")).toBool(), true);
+        QVERIFY(!(out.out + out.err).contains(token.toUtf8()));
+
+        const int requests = tokenRequests();
+        QCOMPARE(queue("after-logout").exitCode, 0);
+        const RunResult f = flush();
+        QCOMPARE(f.exitCode, 75);
+        QVERIFY2(f.err.contains("sign in again"), f.err.constData());
+        QCOMPARE(tokenRequests(), requests); // no refresh token: nothing to ask
+        QCOMPARE(deliveredIds(m_sink).value("after-logout@outpost.test"), 0);
+        const RunResult status =
+            runOutpost(dir(), {QStringLiteral("status"), QStringLiteral("--json")});
+        QCOMPARE(QJsonDocument::fromJson(status.out)
+                     .object()
+                     .value(QStringLiteral("accounts"))
+                     .toArray()
+                     .at(0)
+                     .toObject()
+                     .value(QStringLiteral("needs_sign_in"))
+                     .toBool(),
+                 true);
+
+        const RunResult test = account(QStringLiteral("test"));
+        QCOMPARE(test.exitCode, 77);
+        QVERIFY2(test.err.contains("Not signed in"), test.err.constData());
+        QVERIFY2(test.err.contains("outpost account login mail"), test.err.constData());
+        QCOMPARE(tokenRequests(), requests);
+
+        const RunResult again = account(QStringLiteral("logout"));
+        QCOMPARE(again.exitCode, 0);
+        QVERIFY2(again.out.contains("was not signed in"), again.out.constData());
+        QCOMPARE(providerState().value(QStringLiteral("revoked")).toInt(), revokedBefore + 1);
+
+        QCOMPARE(signIn(), 0);
+        const RunResult sent = flush();
+        QVERIFY2(sent.exitCode == 0, (sent.out + sent.err).constData());
+        QCOMPARE(deliveredIds(m_sink).value("after-logout@outpost.test"), 1);
+    }
+
+    /// Logout of an account without OAuth is a usage error (64); of no account, 78.
+    void logoutRefusals()
+    {
+        QCOMPARE(runOutpost(dir(), {QStringLiteral("account"), QStringLiteral("logout"),
+                                    QStringLiteral("nosuch")})
+                     .exitCode,
+                 78);
+        QCOMPARE(runOutpost(dir(), {QStringLiteral("account"), QStringLiteral("logout")}).exitCode,
+                 64);
     }
 };
 

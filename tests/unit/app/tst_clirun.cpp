@@ -119,10 +119,8 @@ private slots:
         QVERIFY(r.err.contains("--offline is an option of the desktop app"));
         r = runCli({QStringLiteral("account"), QStringLiteral("frob")});
         QVERIFY2(r.is(Result::Usage), r.why());
-        QCOMPARE(
-            r.err,
-            QByteArray(
-                "outpost: usage: outpost account add|edit|list|test|login|remove|default ...\n"));
+        QCOMPARE(r.err, QByteArray("outpost: usage: outpost account "
+                                   "add|edit|list|test|login|logout|remove|default ...\n"));
     }
 
     void helpOfOneCommandDoesNothingElse()
