@@ -11,6 +11,7 @@
 #include "accounts/Settings.h"
 #include "oauth/TokenClient.h"
 
+#include "storage/EndOfDataJournal.h"
 #include "storage/Storage.h"
 
 #include <QCoreApplication>
@@ -674,6 +675,7 @@ void Dispatcher::writeUpdates(const QList<DeliveryUpdate> &updates)
         },
         [this, updates](const std::pair<QString, StorageError> &r) {
             if (r.first.isEmpty()) {
+                resolveMarks(updates);
                 if (m_storageProblem.failed())
                     storageRecovered();
                 scheduleDispatch(); // a message queued again may be due
@@ -747,6 +749,20 @@ void Dispatcher::startCommit()
 
 void Dispatcher::onEndOfDataAhead(qint64 id)
 {
+    if (m_journal) {
+        // One write(2) on this thread: the mark survives this process from here on, and the
+        // end goes without waiting for the storage thread or a transaction.
+        QString error;
+        if (m_journal->mark(id, &error)) {
+            m_journalFailing = false;
+            m_transport->releaseEndOfData(id, true);
+            return;
+        }
+        if (!std::exchange(m_journalFailing, true))
+            qWarning("outpost: could not write the end-of-data journal %s (%s): the marks go to "
+                     "the outbox meanwhile",
+                     qPrintable(m_journal->path()), qPrintable(error));
+    }
     m_pendingMarks << id;
     if (!m_markWriting)
         startMarkCommit();
@@ -769,8 +785,10 @@ void Dispatcher::startMarkCommit()
                 error = QStringLiteral("could not write the outbox");
             return error;
         },
-        [this, marks, n = updates.size()](const QString &error) {
+        [this, marks, updates, n = updates.size()](const QString &error) {
             m_markWriting = false;
+            if (error.isEmpty())
+                resolveMarks(updates);
             if (!error.isEmpty())
                 qWarning("outpost: could not record that the end of data of %lld message(s) "
                          "may go (and %lld outcome(s)): %s",
@@ -782,6 +800,17 @@ void Dispatcher::startMarkCommit()
                 scheduleDispatch();
             startMarkCommit(); // the marks asked for meanwhile
         });
+}
+
+void Dispatcher::resolveMarks(const QList<DeliveryUpdate> &committed)
+{
+    if (!m_journal)
+        return;
+    QList<qint64> ids;
+    ids.reserve(committed.size());
+    for (const DeliveryUpdate &u : committed)
+        ids << u.id;
+    m_journal->resolve(ids);
 }
 
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)
