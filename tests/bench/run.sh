@@ -668,6 +668,8 @@ bench_memory() {
             rm -rf "$dir"
         fi
     done
+}
+
 # ---- crash ---------------------------------------------------------------------
 # Starts the real Postfix of tests/integration/realservers with an extra plain smtpd (no TLS,
 # no AUTH; CHUNKING offered) on a free port; sets REAL_PORT and REAL_DIR (its Maildir is
