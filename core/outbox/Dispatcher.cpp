@@ -12,6 +12,7 @@
 #include "accounts/Settings.h"
 #include "oauth/TokenClient.h"
 
+#include "storage/EndOfDataJournal.h"
 #include "storage/Storage.h"
 
 #include <QCoreApplication>
@@ -682,6 +683,7 @@ void Dispatcher::writeUpdates(const QList<DeliveryUpdate> &updates)
         },
         [this, updates](const std::pair<QString, StorageError> &r) {
             if (r.first.isEmpty()) {
+                resolveMarks(updates);
                 if (m_storageProblem.failed())
                     storageRecovered();
                 if (anyCopyPending(updates))
@@ -757,6 +759,20 @@ void Dispatcher::startCommit()
 
 void Dispatcher::onEndOfDataAhead(qint64 id)
 {
+    if (m_journal) {
+        // One write(2) on this thread: the mark survives this process from here on, and the
+        // end goes without waiting for the storage thread or a transaction.
+        QString error;
+        if (m_journal->mark(id, &error)) {
+            m_journalFailing = false;
+            m_transport->releaseEndOfData(id, true);
+            return;
+        }
+        if (!std::exchange(m_journalFailing, true))
+            qWarning("outpost: could not write the end-of-data journal %s (%s): the marks go to "
+                     "the outbox meanwhile",
+                     qPrintable(m_journal->path()), qPrintable(error));
+    }
     m_pendingMarks << id;
     if (!m_markWriting)
         startMarkCommit();
@@ -779,8 +795,11 @@ void Dispatcher::startMarkCommit()
                 error = QStringLiteral("could not write the outbox");
             return error;
         },
-        [this, marks, n = updates.size(), copies = anyCopyPending(updates)](const QString &error) {
+        [this, marks, updates, n = updates.size(),
+         copies = anyCopyPending(updates)](const QString &error) {
             m_markWriting = false;
+            if (error.isEmpty())
+                resolveMarks(updates);
             if (!error.isEmpty())
                 qWarning("outpost: could not record that the end of data of %lld message(s) "
                          "may go (and %lld outcome(s)): %s",
@@ -794,6 +813,17 @@ void Dispatcher::startMarkCommit()
                 scheduleDispatch();
             startMarkCommit(); // the marks asked for meanwhile
         });
+}
+
+void Dispatcher::resolveMarks(const QList<DeliveryUpdate> &committed)
+{
+    if (!m_journal)
+        return;
+    QList<qint64> ids;
+    ids.reserve(committed.size());
+    for (const DeliveryUpdate &u : committed)
+        ids << u.id;
+    m_journal->resolve(ids);
 }
 
 void Dispatcher::pauseAccount(const QString &account, const SmtpResult &why)

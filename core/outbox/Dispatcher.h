@@ -24,6 +24,7 @@ struct StorageWriter;
 class Clock;
 class Connectivity;
 class CredentialStore;
+class EndOfDataJournal;
 class OAuthTokenStore;
 struct OAuthResult;
 class Settings;
@@ -55,6 +56,10 @@ public:
     {
         m_resolve = std::move(resolver);
     }
+    /// Where the end-of-data marks are written (not owned; Service opens it): on this thread,
+    /// before each end of data is released, without a storage round trip. Without one, or when
+    /// it cannot be written, the marks go to the outbox (OutboxWriter::applyUpdatesAndMarks()).
+    void setEndOfDataJournal(EndOfDataJournal *journal) { m_journal = journal; }
     /// Where the refresh tokens of OAuth accounts are (not owned). Without one, an OAuth
     /// account's messages are held as not signed in.
     void setOAuthTokenStore(OAuthTokenStore *store) { m_tokenStore = store; }
@@ -134,13 +139,17 @@ private:
     void onClaimed(const QList<ClaimedMessage> &claimed, bool more);
     /// Hands the pending accepted outcomes to the storage, in one transaction.
     void startCommit();
-    /// The data of message `id` began: its end waits until the outbox records durably that it
-    /// may go (OutboxWriter::markEndOfData()), so a crash from then on leaves it marked.
+    /// The data of message `id` began: its end waits until it is recorded that it may go —
+    /// in the end-of-data journal (EndOfDataJournal::mark(), released at once), else in the
+    /// outbox (OutboxWriter::markEndOfData()) — so a crash from then on leaves it marked.
     void onEndOfDataAhead(qint64 id);
     /// Writes the end-of-data marks asked for (and the accepted outcomes waiting for their
     /// group commit) in one transaction, then releases those ends; one such write at a time,
     /// the marks asked for meanwhile share the next one.
     void startMarkCommit();
+    /// The outcomes `committed` are in the outbox: their end-of-data marks are resolved in the
+    /// journal (EndOfDataJournal::resolve()).
+    void resolveMarks(const QList<DeliveryUpdate> &committed);
     /// Makes every queued message due now (a write), then dispatches.
     void makeAllDue();
     /// Hands `job` to the storage, counted as busy until `done` ran with its result.
@@ -230,8 +239,10 @@ private:
     StorageError m_storageProblem;
     QTimer m_storageRetry;
     QTimer m_commitTimer;
-    QList<qint64> m_pendingMarks; // ends of data waiting for their mark to be written
-    bool m_markWriting = false;   // a mark write is with the storage
+    EndOfDataJournal *m_journal = nullptr; // not owned
+    bool m_journalFailing = false;         // the last mark could not go to the journal
+    QList<qint64> m_pendingMarks;          // ends of data waiting for their mark to be written
+    bool m_markWriting = false;            // a mark write is with the storage
     bool m_claimPending = false;
     int m_writesPending = 0; // handed to the storage, completion not run yet
     bool m_dispatchPending = false;

@@ -18,6 +18,7 @@
 #include "mime/MessageParse.h"
 #include "smtp/Transport.h"
 #include "storage/Database.h"
+#include "storage/EndOfDataJournal.h"
 #include "storage/Storage.h"
 
 #include <QCoreApplication>
@@ -327,16 +328,40 @@ bool Service::open(QString *error)
         // once, which the first session would otherwise spend on the thread that sends. A
         // process-wide initialisation, done by the storage thread while it is idle.
         m_storage->write([](StorageWriter &) { QSslSocket::supportsSsl(); });
+        // The end-of-data marks of the process that sent last (EndOfDataJournal): those of
+        // messages still `sending` count as their end_of_data_at for decideInterrupted().
+        const QString journalPath = dir.filePath(EndOfDataJournal::fileName());
+        const EndOfDataJournal::Contents journal = EndOfDataJournal::read(journalPath);
+        for (const QString &problem : journal.problems) {
+            qWarning("outpost: %s", qPrintable(problem));
+            m_log.append(problem);
+        }
         StorageError recovery;
-        m_recovered =
-            std::max(0, m_storage->writeNow([&recovery, now = m_clock->now()](StorageWriter &w) {
+        const int recovered =
+            m_storage->writeNow([&recovery, &journal, now = m_clock->now()](StorageWriter &w) {
                 const int n = w.outbox.recoverInterrupted(
-                    [&now](const InterruptedMessage &m) { return decideInterrupted(m, now); });
+                    [&now](const InterruptedMessage &m) { return decideInterrupted(m, now); },
+                    journal.marked);
                 recovery = w.outbox.lastError();
                 return n;
-            }));
+            });
+        m_recovered = std::max(0, recovered);
         if (recovery.isDiskFull())
             m_storageProblem = recovery;
+        // Recovered, the marks are used: the journal starts empty. Not recovered (the outbox
+        // could not be written), the messages stay `sending` and their marks are kept.
+        const bool used = recovered >= 0 && !recovery.failed();
+        m_endOfDataJournal = std::make_unique<EndOfDataJournal>(journalPath);
+        QString journalError;
+        if (m_endOfDataJournal->open(used, journal.marked, &journalError)) {
+            m_dispatcher->setEndOfDataJournal(m_endOfDataJournal.get());
+        } else {
+            // The marks then go to the outbox, through the storage thread (slower, as safe).
+            qWarning("outpost: cannot open the end-of-data journal %s (%s): the end-of-data "
+                     "marks are written to the outbox instead",
+                     qPrintable(journalPath), qPrintable(journalError));
+            m_endOfDataJournal.reset();
+        }
         m_dispatcher->start();
         // The sender keeps the outbox from growing for ever: at start, then daily, on the
         // storage thread after what is queued there now.

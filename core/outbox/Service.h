@@ -27,6 +27,7 @@ class Connectivity;
 class CredentialStore;
 class OAuthTokenStore;
 class Database;
+class EndOfDataJournal;
 class Dispatcher;
 class OutboxReader;
 class Retention;
@@ -346,6 +347,8 @@ private:
     std::unique_ptr<AccountStore> m_accounts;
     std::unique_ptr<Connectivity> m_connectivity;
     std::unique_ptr<Transport> m_transport;
+    /// The end-of-data marks of this sending process (before the dispatcher: it outlives it).
+    std::unique_ptr<EndOfDataJournal> m_endOfDataJournal;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<Retention> m_retention;
     std::unique_ptr<ImapPool> m_imapPool;

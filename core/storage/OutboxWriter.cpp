@@ -585,9 +585,10 @@ int OutboxWriter::makeCopiesDue()
     return n;
 }
 
-int OutboxWriter::recoverInterrupted(const RecoveryRule &rule)
+int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64> &journalMarks)
 {
     const qint64 now = m_clock->nowMs();
+    m_lastError = StorageError{};
     QList<InterruptedMessage> found;
     {
         QSqlQuery q(m_db->db());
@@ -600,7 +601,7 @@ int OutboxWriter::recoverInterrupted(const RecoveryRule &rule)
             InterruptedMessage m;
             m.id = q.value(0).toLongLong();
             m.attempts = q.value(1).toInt();
-            m.endOfDataMayHaveGone = q.value(2).toLongLong() != 0;
+            m.endOfDataMayHaveGone = q.value(2).toLongLong() != 0 || journalMarks.contains(m.id);
             m.lastEvent = q.value(3).isNull() ? HistoryEvent::Unknown
                                               : historyEventFromName(q.value(3).toString());
             found << m;

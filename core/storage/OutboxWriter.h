@@ -6,6 +6,7 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QSet>
 
 #include <functional>
 
@@ -88,9 +89,11 @@ public:
     using RecoveryRule = std::function<Recovery(const InterruptedMessage &)>;
     /// Messages left in `sending` (the process that sent them ended without recording the
     /// outcome) become what `rule` says, in one transaction: their state, schedule, attempts,
-    /// uncertain flag and history; their end-of-data mark is cleared. Returns how many
-    /// (-1 when it could not be written).
-    int recoverInterrupted(const RecoveryRule &rule);
+    /// uncertain flag and history; their end-of-data mark is cleared. A message in
+    /// `journalMarks` (the end-of-data journal's marks, EndOfDataJournal::read()) counts as
+    /// marked too, as if its `end_of_data_at` were set. Returns how many (-1 when they could
+    /// not be read; 0 with lastError() when they could not be written).
+    int recoverInterrupted(const RecoveryRule &rule, const QSet<qint64> &journalMarks = {});
     /// Makes every queued message whose send time has come due now ("send queued now").
     int makeAllDue();
 

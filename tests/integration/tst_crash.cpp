@@ -7,6 +7,7 @@
 #include "ServerProcess.h"
 #include "accounts/CredentialStore.h"
 #include "outbox/Service.h"
+#include "storage/EndOfDataJournal.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -105,8 +106,9 @@ private:
         return result;
     }
 
-    /// Each message's state and end-of-data mark (OutboxWriter::markEndOfData()), read from
-    /// the database file by a connection of this process.
+    /// Each message's state and end-of-data mark in the outbox (OutboxWriter::markEndOfData(),
+    /// where the marks go when the journal cannot be written), read from the database file by
+    /// a connection of this process.
     static QHash<qint64, QPair<QString, qint64>> marks(const QString &dir)
     {
         QHash<qint64, QPair<QString, qint64>> out;
@@ -184,10 +186,15 @@ private slots:
             QVERIFY(flush(p));
             // The server has the whole message and its end of data, and holds its reply.
             QTRY_COMPARE_WITH_TIMEOUT(server.heldData(), round, 20000);
-            // The end marker went only after the mark was written: it is in the file now.
+            // The end marker went only after the mark was written: it is in the journal file
+            // now (EndOfDataJournal, read as the next start will), and only the first's.
             const auto m = marks(dir);
             QCOMPARE(m.value(first).first, QStringLiteral("sending"));
-            QVERIFY2(m.value(first).second > 0, "end of data on the wire before its mark");
+            const EndOfDataJournal::Contents journal =
+                EndOfDataJournal::read(QDir(dir).filePath(EndOfDataJournal::fileName()));
+            QVERIFY2(journal.marked.contains(first), "end of data on the wire before its mark");
+            QVERIFY(!journal.marked.contains(second));
+            QVERIFY(journal.problems.isEmpty());
             QCOMPARE(m.value(second).second, qint64(0));
             p.kill(); // SIGKILL, before the reply is read or recorded
             QVERIFY(finished.wait(10000));
