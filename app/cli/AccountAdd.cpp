@@ -10,19 +10,6 @@
 
 namespace outpost::cli {
 
-namespace {
-/// The first line of `input` without its line end: the password given on standard input.
-QString firstLine(QByteArray input)
-{
-    const qsizetype nl = input.indexOf('\n');
-    if (nl >= 0)
-        input.truncate(nl);
-    if (input.endsWith('\r'))
-        input.chop(1);
-    return QString::fromUtf8(input);
-}
-} // namespace
-
 void AccountAdd::run(const QStringList &args)
 {
     QCommandLineParser p;
@@ -143,7 +130,7 @@ void AccountAdd::save(const Account &a, bool fromStdin, bool makeDefault)
     console().readInput(&input); // standard input that cannot be read: an empty password
     const QString name = a.name;
     service()->credentials()->writePassword(
-        name, firstLine(input), [this, name](bool ok, const QString &e) {
+        name, passwordLine(input), [this, name](bool ok, const QString &e) {
             if (ok)
                 return finishAndNotify();
             err(QStringLiteral("the account was added, but its password could not be stored in "

@@ -11,19 +11,6 @@
 
 namespace outpost::cli {
 
-namespace {
-/// The first line of `input` without its line end: the password given on standard input.
-QString passwordLine(QByteArray input)
-{
-    const qsizetype nl = input.indexOf('\n');
-    if (nl >= 0)
-        input.truncate(nl);
-    if (input.endsWith('\r'))
-        input.chop(1);
-    return QString::fromUtf8(input);
-}
-} // namespace
-
 void AccountEdit::run(const QStringList &args)
 {
     QCommandLineParser p;

@@ -279,4 +279,14 @@ bool changeCanFix(const Account &before, const Account &after, const QString &pa
     return false;
 }
 
+QString passwordLine(QByteArray input)
+{
+    const qsizetype nl = input.indexOf('\n');
+    if (nl >= 0)
+        input.truncate(nl);
+    if (input.endsWith('\r'))
+        input.chop(1);
+    return QString::fromUtf8(input);
+}
+
 } // namespace outpost::cli

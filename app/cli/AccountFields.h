@@ -55,6 +55,10 @@ std::optional<FieldProblem> applyAccountFields(const QCommandLineParser &p, Acco
 /// ("port: 587 -> 465"), in table order.
 QStringList describeAccountChanges(const Account &before, const Account &after);
 
+/// The password given on standard input (--password-stdin): the first line of `input`,
+/// without its line end (LF or CRLF), as UTF-8.
+QString passwordLine(QByteArray input);
+
 /// True when a change from `before` to `after` touches a field that can fix a pause of
 /// class `pauseClass` (its stored name: "auth", "certificate", "tls"); a change of the host
 /// fixes any.

@@ -77,15 +77,10 @@ void AccountLogin::run(const QStringList &args)
     }
     if (const Result r = openStore(); r != Result::Ok)
         return finish(r);
-    const std::optional<Account> found = accountOrFail(pos.first());
+    const std::optional<Account> found = oauthAccountOrFail(pos.first());
     if (!found)
         return;
     const Account account = *found;
-    if (!account.oauth.enabled())
-        return fail(Result::Usage,
-                    QStringLiteral("account \"%1\" does not sign in with OAuth (it was added "
-                                   "without --oauth)")
-                        .arg(account.name));
     const bool device = p.isSet(QStringLiteral("device"));
     const OAuthProvider provider = oauthProviderForAccount(account);
     if (const QString problem = oauthProviderProblem(provider, device); !problem.isEmpty())

@@ -19,15 +19,10 @@ void AccountLogout::run(const QStringList &args)
         return fail(Result::Usage, QStringLiteral("usage: outpost account logout NAME"));
     if (const Result r = openStore(); r != Result::Ok)
         return finish(r);
-    const std::optional<Account> found = accountOrFail(pos.first());
+    const std::optional<Account> found = oauthAccountOrFail(pos.first());
     if (!found)
         return;
     const Account account = *found;
-    if (!account.oauth.enabled())
-        return fail(Result::Usage,
-                    QStringLiteral("account \"%1\" does not sign in with OAuth (it was added "
-                                   "without --oauth)")
-                        .arg(account.name));
     auto *signOut = new OAuthSignOut(account, service()->oauthTokens(), this);
     connect(signOut, &OAuthSignOut::finished, this, [this, account](const SignOutResult &r) {
         const QString said = words::signOutText(r, account, words::Front::Terminal);

@@ -189,6 +189,18 @@ std::optional<Account> Command::accountOrFail(const QString &name)
     return std::nullopt;
 }
 
+std::optional<Account> Command::oauthAccountOrFail(const QString &name)
+{
+    std::optional<Account> account = accountOrFail(name);
+    if (account && !account->oauth.enabled()) {
+        fail(Result::Usage, QStringLiteral("account \"%1\" does not sign in with OAuth (it was "
+                                           "added without --oauth)")
+                                .arg(account->name));
+        return std::nullopt;
+    }
+    return account;
+}
+
 QString Command::databasePath() const
 {
     return QDir(m_context.dataDir).filePath(QStringLiteral("outbox.sqlite"));

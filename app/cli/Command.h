@@ -116,6 +116,9 @@ protected:
     /// The account named `name`; when there is none, says so, ends with NoSuchAccount and
     /// returns nullopt. An empty name asks for the default account (there may be none yet).
     std::optional<Account> accountOrFail(const QString &name);
+    /// accountOrFail() for a command that needs an OAuth account (login, logout): an account
+    /// without OAuth ends with Usage and says so.
+    std::optional<Account> oauthAccountOrFail(const QString &name);
     /// The outbox this command opened (openStore(), or a command's own).
     Service *service() const { return m_service.get(); }
     /// The path of the outbox database in the data folder.
