@@ -75,6 +75,36 @@ void printUntrustedCertificate(Console &console, const QString &account,
         console.errLine(line);
 }
 
+namespace {
+/// The command that fixes what holds message `m` for its account, in a sentence; "" when it is
+/// not held for its account or nothing but a retry helps.
+QString nextStepForHeld(const MessageSummary &m)
+{
+    if (m.state != MessageState::Held || !m.heldByAccount)
+        return {};
+    const QString name = shellWord(m.account);
+    switch (m.errorClass) {
+    case ErrorClass::Certificate:
+        return QStringLiteral("`outpost account test %1` shows the server's certificate and the "
+                              "exact command that trusts it")
+            .arg(name);
+    case ErrorClass::SignIn:
+        return QStringLiteral("sign in again: `outpost account login %1`").arg(name);
+    case ErrorClass::Auth:
+    case ErrorClass::Credentials:
+        return QStringLiteral("give the right password: `outpost account edit %1 "
+                              "--password-stdin` (or --password-command)")
+            .arg(name);
+    case ErrorClass::Tls:
+        return QStringLiteral("check the security setting: `outpost account test %1`, then "
+                              "`outpost account edit %1 --security tls|starttls --port P`")
+            .arg(name);
+    default:
+        return QStringLiteral("`outpost retry %1` tries again").arg(m.id);
+    }
+}
+} // namespace
+
 QString describeMessage(const MessageRecord &m)
 {
     QString s;
@@ -101,6 +131,8 @@ QString describeMessage(const MessageRecord &m)
                                         words::Front::Terminal),
                       oneLine(words::refusedRecipients(refused, words::Front::Terminal)));
     }
+    if (const QString step = nextStepForHeld(m); !step.isEmpty())
+        s += QStringLiteral("  To do:      %1\n").arg(step);
     if (m.uncertain)
         s += QStringLiteral("  Note:       %1\n")
                  .arg(words::mayHaveBeenSent(words::Front::Terminal, true));

@@ -123,6 +123,47 @@ private slots:
         QVERIFY2(r.is(Result::Usage), r.why());
     }
 
+    // A message held for its account says which command fixes what holds it.
+    void showSaysWhatFreesAHeldMessage_data()
+    {
+        QTest::addColumn<int>("errorClass");
+        QTest::addColumn<QString>("pauseClass");
+        QTest::addColumn<QByteArray>("line");
+        QTest::newRow("certificate")
+            << int(ErrorClass::Certificate) << QStringLiteral("certificate")
+            << QByteArray("  To do:      `outpost account test work` shows the server's "
+                          "certificate and the exact command that trusts it\n");
+        QTest::newRow("sign-in") << int(ErrorClass::SignIn) << QStringLiteral("sign-in")
+                                 << QByteArray("  To do:      sign in again: `outpost account "
+                                               "login work`\n");
+        QTest::newRow("auth") << int(ErrorClass::Auth) << QStringLiteral("auth")
+                              << QByteArray("  To do:      give the right password: `outpost "
+                                            "account edit work --password-stdin` (or "
+                                            "--password-command)\n");
+    }
+    void showSaysWhatFreesAHeldMessage()
+    {
+        QFETCH(int, errorClass);
+        QFETCH(QString, pauseClass);
+        QFETCH(QByteArray, line);
+        const qint64 id = f->queue(QStringLiteral("held"));
+        {
+            const auto service = f->open();
+            service->accounts()->setPaused(QStringLiteral("work"), true, pauseClass);
+            QCOMPARE(service->storage()->writeNow(&OutboxWriter::holdAccount,
+                                                  QStringLiteral("work"), ErrorClass(errorClass),
+                                                  SmtpReply{}, QString()),
+                     1);
+        }
+        const CommandRun r = f->run<Show>({QString::number(id)});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.contains(line), r.out.constData());
+        // A message the user held needs no such line.
+        const qint64 mine = f->queue(QStringLiteral("mine"));
+        QVERIFY(act(Action::Hold, {QString::number(mine)}).is(Result::Ok));
+        QVERIFY(!f->run<Show>({QString::number(mine)}).out.contains("To do:"));
+    }
+
     void holdReleaseAndCancel()
     {
         const qint64 id = f->queue(QStringLiteral("one"));
