@@ -31,6 +31,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace outpost::ui {
@@ -235,29 +236,6 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     caLabel->setBuddy(m_caFile);
     form->addRow(caLabel, caRow);
     addRow(tr("Pinned certificate (SHA-&256):"), m_pin);
-    // The copy of each sent message in the Sent folder, over IMAP.
-    auto *sentHeading = new QLabel(tr("<b>Copies in the Sent folder</b>"), this);
-    form->addRow(sentHeading);
-    addRow(tr("&IMAP server:"), m_imapHost);
-    auto *imapRow = new QHBoxLayout;
-    imapRow->addWidget(m_imapPort);
-    imapRow->addWidget(m_imapSecurity, 1);
-    auto *imapPortLabel = new QLabel(tr("IMAP p&ort:"), this);
-    imapPortLabel->setBuddy(m_imapPort);
-    form->addRow(imapPortLabel, imapRow);
-    addRow(tr("IMAP user &name:"), m_imapUser);
-    auto *folderRow = new QHBoxLayout;
-    folderRow->addWidget(m_sentFolder, 1);
-    folderRow->addWidget(m_chooseFolder);
-    auto *folderLabel = new QLabel(tr("Copy sent messages &to:"), this);
-    folderLabel->setBuddy(m_sentFolder);
-    form->addRow(folderLabel, folderRow);
-    auto *copyRow = new QHBoxLayout;
-    copyRow->addWidget(m_sentCopy);
-    copyRow->addWidget(m_sentCopyNote, 1);
-    auto *copyLabel = new QLabel(tr("Make co&pies:"), this);
-    copyLabel->setBuddy(m_sentCopy);
-    form->addRow(copyLabel, copyRow);
     form->addRow(QString(), m_allowPlain);
     form->addRow(QString(), m_default);
     addRow(tr("Server features:"), m_capabilities);
@@ -273,12 +251,55 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
             &AccountDialog::save);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    // The copy of each sent message in the Sent folder, over IMAP.
+    // A tab of its own: the sending form is long enough.
+    auto *sentPage = new QWidget(this);
+    auto *sentForm = new QFormLayout(sentPage);
+    sentForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto *sentIntro = new QLabel(tr("Outpost can put a copy of each message it sends into "
+                                    "the Sent folder of your mailbox, over IMAP, so it shows on "
+                                    "your other devices."),
+                                 sentPage);
+    sentIntro->setWordWrap(true);
+    sentForm->addRow(sentIntro);
+    sentForm->addRow(tr("&IMAP server:"), m_imapHost);
+    auto *imapRow = new QHBoxLayout;
+    imapRow->addWidget(m_imapPort);
+    imapRow->addWidget(m_imapSecurity, 1);
+    auto *imapPortLabel = new QLabel(tr("IMAP p&ort:"), this);
+    imapPortLabel->setBuddy(m_imapPort);
+    sentForm->addRow(imapPortLabel, imapRow);
+    sentForm->addRow(tr("IMAP user &name:"), m_imapUser);
+    auto *folderRow = new QHBoxLayout;
+    folderRow->addWidget(m_sentFolder, 1);
+    folderRow->addWidget(m_chooseFolder);
+    auto *folderLabel = new QLabel(tr("Copy sent messages &to:"), this);
+    folderLabel->setBuddy(m_sentFolder);
+    sentForm->addRow(folderLabel, folderRow);
+    auto *copyRow = new QHBoxLayout;
+    copyRow->addWidget(m_sentCopy);
+    copyRow->addWidget(m_sentCopyNote, 1);
+    auto *copyLabel = new QLabel(tr("Make co&pies:"), this);
+    copyLabel->setBuddy(m_sentCopy);
+    sentForm->addRow(copyLabel, copyRow);
+    m_sentCopyNote->setMinimumWidth(200);
+    auto *sendingPage = new QWidget(this);
+    sendingPage->setLayout(form);
+    form->setContentsMargins(6, 6, 6, 6);
+    auto *tabs = new QTabWidget(this);
+    tabs->addTab(sendingPage, tr("Sending"));
+    tabs->addTab(sentPage, tr("Sent folder"));
     auto *right = new QVBoxLayout;
-    right->addLayout(form);
-    right->addWidget(m_testResult);
-    right->addWidget(m_keychainNote);
-    right->addWidget(m_message);
-    right->addStretch();
+    right->addWidget(tabs);
+    // The words below the tabs take the room left (a QStackedWidget page gets no
+    // height-for-width, so a wrapped result of several lines was cut to its first line).
+    for (QLabel *l : {m_testResult, m_keychainNote, m_message}) {
+        l->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+        l->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::MinimumExpanding);
+    }
+    right->addWidget(m_testResult, 2);
+    right->addWidget(m_keychainNote, 1);
+    right->addWidget(m_message, 1);
     auto *top = new QHBoxLayout;
     top->addLayout(left);
     top->addLayout(right, 1);

@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTabWidget>
 
 using namespace outpost;
 using namespace outpost::ui;
@@ -79,6 +80,9 @@ void TestSentFolder::chooseFolderFromServer()
     QVERIFY(dlg.selectAccount(u"work"_s));
     fillImap(dlg, dovecot);
     dlg.passwordEdit()->setText(u"pässwörd-ü-7"_s);
+    dlg.findChild<QTabWidget *>()->setCurrentIndex(1); // "Sent folder"
+    QVERIFY(dlg.chooseFolderButton()->isVisible());
+    test::saveScreenshot(&dlg, u"accounts-sent-tab.png"_s);
     QSignalSpy opened(&dlg, &AccountDialog::folderChooserOpened);
     QTest::mouseClick(dlg.chooseFolderButton(), Qt::LeftButton);
     QCOMPARE(opened.count(), 1);
