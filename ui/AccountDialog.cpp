@@ -1,13 +1,16 @@
 #include "AccountDialog.h"
 
+#include "AccountSetup.h"
 #include "CertificateDialog.h"
 #include "Icons.h"
+#include "SentFolderChooser.h"
 #include "Words.h"
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/OAuthAccount.h"
 #include "accounts/OAuthSignOut.h"
+#include "accounts/SentCopy.h"
 #include "oauth/AuthorizationCodeFlow.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
@@ -27,6 +30,8 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStackedWidget>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace outpost::ui {
@@ -71,6 +76,26 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     m_tokenUrl = new QLineEdit(this);
     m_scope = new QLineEdit(this);
     m_revokeUrl = new QLineEdit(this);
+    m_imapHost = new QLineEdit(this);
+    m_imapPort = new QSpinBox(this);
+    m_imapSecurity = new QComboBox(this);
+    m_imapUser = new QLineEdit(this);
+    m_sentFolder = new QLineEdit(this);
+    m_chooseFolder = new QPushButton(tr("C&hoose…"), this);
+    m_sentCopy = new QComboBox(this);
+    m_sentCopyNote = new QLabel(this);
+    m_imapHost->setPlaceholderText(tr("imap.example.org (empty: no copies in Sent)"));
+    m_imapPort->setRange(0, 65535);
+    m_imapPort->setSpecialValueText(tr("usual (993 or 143)"));
+    m_imapSecurity->addItem(tr("TLS from the start (993)"), int(Security::Tls));
+    m_imapSecurity->addItem(tr("STARTTLS (143)"), int(Security::StartTls));
+    m_imapUser->setPlaceholderText(tr("the same as for sending"));
+    m_sentFolder->setPlaceholderText(tr("found on the server (the \\Sent folder)"));
+    m_sentCopy->addItem(tr("Automatic"), int(SentCopy::Auto));
+    m_sentCopy->addItem(tr("Always"), int(SentCopy::On));
+    m_sentCopy->addItem(tr("Never"), int(SentCopy::Off));
+    m_sentCopyNote->setWordWrap(true);
+    m_sentCopyNote->setObjectName(QStringLiteral("sentCopyNote"));
     m_signInState = new QLabel(this);
     m_signIn = new QPushButton(Words::signInButton({}), this);
     m_cancelSignIn = new QPushButton(tr("Cancel sign-in"), this);
@@ -161,6 +186,12 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
         {m_scope, tr("Scopes")},
         {m_revokeUrl, tr("Revocation URL")},
         {m_signInState, tr("Sign-in state")},
+        {m_imapHost, tr("IMAP server")},
+        {m_imapPort, tr("IMAP port")},
+        {m_imapSecurity, tr("IMAP security")},
+        {m_imapUser, tr("IMAP user name")},
+        {m_sentFolder, tr("Sent folder")},
+        {m_sentCopy, tr("Copy sent messages")},
     };
     for (const auto &[w, n] : names)
         w->setAccessibleName(n);
@@ -220,20 +251,80 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
             &AccountDialog::save);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    // The copy of each sent message in the Sent folder, over IMAP.
+    // A tab of its own: the sending form is long enough.
+    auto *sentPage = new QWidget(this);
+    auto *sentForm = new QFormLayout(sentPage);
+    sentForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto *sentIntro = new QLabel(tr("Outpost can put a copy of each message it sends into "
+                                    "the Sent folder of your mailbox, over IMAP, so it shows on "
+                                    "your other devices."),
+                                 sentPage);
+    sentIntro->setWordWrap(true);
+    sentForm->addRow(sentIntro);
+    sentForm->addRow(tr("&IMAP server:"), m_imapHost);
+    auto *imapRow = new QHBoxLayout;
+    imapRow->addWidget(m_imapPort);
+    imapRow->addWidget(m_imapSecurity, 1);
+    auto *imapPortLabel = new QLabel(tr("IMAP p&ort:"), this);
+    imapPortLabel->setBuddy(m_imapPort);
+    sentForm->addRow(imapPortLabel, imapRow);
+    sentForm->addRow(tr("IMAP user &name:"), m_imapUser);
+    auto *folderRow = new QHBoxLayout;
+    folderRow->addWidget(m_sentFolder, 1);
+    folderRow->addWidget(m_chooseFolder);
+    auto *folderLabel = new QLabel(tr("Copy sent messages &to:"), this);
+    folderLabel->setBuddy(m_sentFolder);
+    sentForm->addRow(folderLabel, folderRow);
+    auto *copyRow = new QHBoxLayout;
+    copyRow->addWidget(m_sentCopy);
+    copyRow->addWidget(m_sentCopyNote, 1);
+    auto *copyLabel = new QLabel(tr("Make co&pies:"), this);
+    copyLabel->setBuddy(m_sentCopy);
+    sentForm->addRow(copyLabel, copyRow);
+    m_sentCopyNote->setMinimumWidth(200);
+    auto *sendingPage = new QWidget(this);
+    sendingPage->setLayout(form);
+    form->setContentsMargins(6, 6, 6, 6);
+    auto *tabs = new QTabWidget(this);
+    tabs->addTab(sendingPage, tr("Sending"));
+    tabs->addTab(sentPage, tr("Sent folder"));
     auto *right = new QVBoxLayout;
-    right->addLayout(form);
-    right->addWidget(m_testResult);
-    right->addWidget(m_keychainNote);
-    right->addWidget(m_message);
-    right->addStretch();
+    right->addWidget(tabs);
+    // The words below the tabs take the room left (a QStackedWidget page gets no
+    // height-for-width, so a wrapped result of several lines was cut to its first line).
+    for (QLabel *l : {m_testResult, m_keychainNote, m_message}) {
+        l->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+        l->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::MinimumExpanding);
+    }
+    right->addWidget(m_testResult, 2);
+    right->addWidget(m_keychainNote, 1);
+    right->addWidget(m_message, 1);
     auto *top = new QHBoxLayout;
     top->addLayout(left);
     top->addLayout(right, 1);
+    // Page 0: the accounts and the full form; page 1: the "Add account" screens.
+    auto *manager = new QWidget(this);
+    auto *managerLayout = new QVBoxLayout(manager);
+    managerLayout->setContentsMargins(0, 0, 0, 0);
+    managerLayout->addLayout(top, 1);
+    managerLayout->addWidget(buttons);
+    m_setup = new AccountSetup(m_service, this);
+    m_pages = new QStackedWidget(this);
+    m_pages->addWidget(manager);
+    m_pages->addWidget(m_setup);
     auto *layout = new QVBoxLayout(this);
-    layout->addLayout(top, 1);
-    layout->addWidget(buttons);
+    layout->addWidget(m_pages);
+    connect(m_setup, &AccountSetup::saveRequested, this, &AccountDialog::setupSave);
+    connect(m_setup, &AccountSetup::manualRequested, this, &AccountDialog::setupManual);
+    connect(m_setup, &AccountSetup::closeRequested, this, [this] {
+        if (m_service->accounts()->list().isEmpty())
+            reject();
+        else
+            selectAccount(m_service->accounts()->list().constFirst().name);
+    });
 
-    connect(addButton, &QPushButton::clicked, this, &AccountDialog::newAccount);
+    connect(addButton, &QPushButton::clicked, this, &AccountDialog::addAccount);
     connect(m_remove, &QPushButton::clicked, this, [this] { removeCurrent(true); });
     connect(m_list, &QListWidget::currentRowChanged, this, [this](int row) {
         if (row >= 0)
@@ -257,6 +348,15 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     connect(m_service->accounts(), &AccountStore::changed, this, [this] {
         if (!isSigningIn())
             updateSignInState();
+    });
+    connect(m_chooseFolder, &QPushButton::clicked, this, &AccountDialog::chooseSentFolder);
+    for (QLineEdit *e : {m_host, m_imapHost})
+        connect(e, &QLineEdit::textChanged, this, &AccountDialog::updateSentCopyNote);
+    connect(m_sentCopy, &QComboBox::currentIndexChanged, this, &AccountDialog::updateSentCopyNote);
+    connect(m_imapSecurity, &QComboBox::currentIndexChanged, this, [this] {
+        // Follow the security with the usual port unless the user chose another one.
+        if (m_imapPort->value() == 993 || m_imapPort->value() == 143)
+            m_imapPort->setValue(0);
     });
     connect(m_testButton, &QPushButton::clicked, this, &AccountDialog::testConnection);
     connect(m_cancelTest, &QPushButton::clicked, this, &AccountDialog::cancelTest);
@@ -285,7 +385,54 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     if (m_list->count() > 0)
         m_list->setCurrentRow(0);
     else
-        newAccount();
+        addAccount(); // the first run: find the settings from the address
+}
+
+void AccountDialog::showPage(int page)
+{
+    m_pages->setCurrentIndex(page);
+    setWindowTitle(page == 1 ? tr("Add account") : tr("Accounts"));
+}
+
+bool AccountDialog::isSetupShown() const
+{
+    return m_pages->currentIndex() == 1;
+}
+
+void AccountDialog::setDiscoveryOptions(const DiscoveryOptions &options)
+{
+    m_setup->setDiscoveryOptions(options);
+}
+
+void AccountDialog::addAccount()
+{
+    cancelTest();
+    m_setup->restart();
+    showPage(1);
+}
+
+void AccountDialog::setupManual(const Account &account, const QString &password,
+                                const QString &note)
+{
+    newAccount();
+    showAccount(account);
+    m_default->setChecked(m_service->accounts()->list().isEmpty());
+    m_password->setText(password);
+    showMessage(note, !note.isEmpty());
+    (account.host.isEmpty() ? m_host : m_name)->setFocus();
+}
+
+void AccountDialog::setupSave(const Account &account, const QString &password, bool signIn)
+{
+    // One save path: the form, filled with what the screens found, saved as "Save" does.
+    newAccount();
+    showAccount(account);
+    m_default->setChecked(m_service->accounts()->list().isEmpty());
+    m_password->setText(password);
+    if (!save())
+        return; // the form shows why
+    if (signIn)
+        this->signIn();
 }
 
 void AccountDialog::fillList(const QString &select)
@@ -333,6 +480,7 @@ void AccountDialog::showMessage(const QString &text, bool problem)
 
 void AccountDialog::newAccount()
 {
+    showPage(0);
     m_editing.clear();
     {
         const QSignalBlocker b(m_list);
@@ -354,6 +502,7 @@ bool AccountDialog::selectAccount(const QString &name)
     const auto a = m_service->accounts()->find(name);
     if (!a)
         return false;
+    showPage(0);
     m_editing = name;
     showAccount(*a);
     m_name->setReadOnly(true); // the name is the key of its messages and its keychain entry
@@ -406,6 +555,14 @@ void AccountDialog::showAccount(const Account &a)
     m_tokenUrl->setText(a.oauth.tokenUrl);
     m_scope->setText(a.oauth.scope);
     m_revokeUrl->setText(a.oauth.revokeUrl);
+    m_imapHost->setText(a.imapHost);
+    m_imapPort->setValue(a.imapPort);
+    m_imapSecurity->setCurrentIndex(std::max(0, m_imapSecurity->findData(int(a.imapSecurity))));
+    m_imapPort->setValue(a.imapPort);
+    m_imapUser->setText(a.imapUser);
+    m_sentFolder->setText(a.sentFolder);
+    m_sentCopy->setCurrentIndex(m_sentCopy->findData(int(a.sentCopy)));
+    updateSentCopyNote();
     updateSignInRows();
     if (a.security == Security::StartTls && a.port == 587)
         m_preset->setCurrentIndex(1);
@@ -453,6 +610,12 @@ Account AccountDialog::formAccount() const
     a.caFile = m_caFile->text().trimmed();
     a.pinSha256 = m_pin->text().trimmed();
     a.allowPlainAuth = m_allowPlain->isChecked();
+    a.imapHost = m_imapHost->text().trimmed();
+    a.imapPort = quint16(m_imapPort->value());
+    a.imapSecurity = Security(m_imapSecurity->currentData().toInt());
+    a.imapUser = m_imapUser->text().trimmed();
+    a.sentFolder = m_sentFolder->text().trimmed();
+    a.sentCopy = SentCopy(m_sentCopy->currentData().toInt());
     // What the form does not show (the device endpoint, the token store) an edited account keeps.
     if (!m_editing.isEmpty()) {
         if (const std::optional<Account> stored = m_service->accounts()->find(m_editing))
@@ -504,7 +667,8 @@ bool AccountDialog::save()
     const bool wasPaused = store->isPaused(a.name);
     // Showing the stored account again must not wipe what the user is looking at: the result
     // of the connection test just run for it, and its certificate to trust.
-    const bool sameAccount = m_editing == a.name;
+    // A new account (not stored yet) is the same one the form just tested.
+    const bool sameAccount = m_editing.isEmpty() || m_editing == a.name;
     const std::optional<SmtpResult> certificate = m_certificateResult;
     const bool resultShown = m_testResult->isVisibleTo(this);
     const QString resultText = m_testResult->text();
@@ -953,6 +1117,80 @@ void AccountDialog::onSignedOut(const Account &a, const SignOutResult &r)
                                           r.outcome == SignOutOutcome::RemoveFailed);
     updateSignInState();
     emit signOutFinished(r.removed());
+}
+
+void AccountDialog::updateSentCopyNote()
+{
+    const Account a = formAccount();
+    QString note;
+    if (a.imapHost.isEmpty())
+        note = tr("No copies: no IMAP server is set.");
+    else if (a.sentCopy == SentCopy::Off)
+        note = tr("No copies are made.");
+    else if (a.sentCopy == SentCopy::On)
+        note = tr("Every sent message is copied.");
+    else if (sentCopyEffective(a))
+        note = tr("Automatic: every sent message is copied (this provider does not keep sent "
+                  "mail itself).");
+    else
+        note = tr("Automatic: no copies, because this provider puts sent mail into the Sent "
+                  "folder itself.");
+    m_sentCopyNote->setText(note);
+}
+
+void AccountDialog::chooseSentFolder()
+{
+    const Account a = formAccount();
+    if (a.imapHost.isEmpty()) {
+        showMessage(tr("Enter the IMAP server first."), true);
+        m_imapHost->setFocus();
+        return;
+    }
+    if (a.oauth.enabled()) {
+        showMessage(tr("For an account that signs in with the browser, type the folder's name "
+                       "(Outpost finds the \\Sent folder itself when it is left empty)."),
+                    false);
+        return;
+    }
+    if (!m_password->text().isEmpty() || a.effectiveImapUser().isEmpty()) {
+        openFolderChooser(a, m_password->text());
+        return;
+    }
+    if (!a.passwordCommand.isEmpty()) {
+        showMessage(tr("Type the password once to list the folders (it is not kept unless you "
+                       "save it)."),
+                    false);
+        m_password->setFocus();
+        return;
+    }
+    // The stored password, read without waiting (the keychain may ask the user).
+    QPointer<AccountDialog> self(this);
+    m_service->credentials()->readPassword(
+        m_editing.isEmpty() ? a.name : m_editing,
+        [self, a](bool ok, const QString &secret, const QString &) {
+            if (!self)
+                return;
+            if (!ok) {
+                self->showMessage(tr("Type the password to list the folders."), true);
+                self->m_password->setFocus();
+                return;
+            }
+            self->openFolderChooser(a, secret);
+        });
+}
+
+void AccountDialog::openFolderChooser(const Account &a, const QString &secret)
+{
+    auto *chooser = new SentFolderChooser(imapConfigForAccount(a, secret, m_service->settings()),
+                                          a.sentFolder, this);
+    chooser->setObjectName(QStringLiteral("sentFolderChooser"));
+    chooser->setAttribute(Qt::WA_DeleteOnClose);
+    connect(chooser, &QDialog::accepted, this, [this, chooser] {
+        if (!chooser->chosen().isEmpty())
+            m_sentFolder->setText(chooser->chosen());
+    });
+    chooser->open();
+    emit folderChooserOpened(chooser);
 }
 
 } // namespace outpost::ui

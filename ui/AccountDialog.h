@@ -18,8 +18,10 @@ class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QSpinBox;
+class QStackedWidget;
 
 namespace outpost {
+struct DiscoveryOptions;
 class AuthorizationCodeFlow;
 class ConnectionTest;
 class OAuthSignOut;
@@ -30,6 +32,8 @@ struct SignOutResult;
 } // namespace outpost
 
 namespace outpost::ui {
+
+class AccountSetup;
 
 /// Add, edit and remove sending accounts (AccountStore). Presets for the two submission
 /// setups (587 with STARTTLS, RFC 6409 / RFC 3207; 465 with implicit TLS, RFC 8314). The
@@ -57,8 +61,17 @@ public:
 
     /// Shows an account in the form; false when there is no such account.
     bool selectAccount(const QString &name);
-    /// Clears the form for a new account.
+    /// Clears the form for a new account (the full form: "Edit manually").
     void newAccount();
+    /// "Add": the two screens that find the settings from the address (AccountSetup). The
+    /// dialog opens on them when there is no account yet.
+    void addAccount();
+    /// True while the "Add account" screens are shown instead of the accounts and the form.
+    bool isSetupShown() const;
+    /// The "Add account" screens.
+    AccountSetup *setup() const { return m_setup; }
+    /// Seams of the discovery the "Add account" screens run (tests).
+    void setDiscoveryOptions(const DiscoveryOptions &options);
     /// Checks and stores the form (add or update), then the password when one was typed.
     /// Returns false with the reason shown in the dialog when the account was refused. The
     /// password is written asynchronously: passwordStored() / passwordFailed() tell.
@@ -128,6 +141,20 @@ public:
     QLabel *testResultLabel() const { return m_testResult; }
     QLabel *capabilitiesLabel() const { return m_capabilities; }
     QLabel *keychainLabel() const { return m_keychainNote; }
+    QLineEdit *imapHostEdit() const { return m_imapHost; }
+    QSpinBox *imapPortSpin() const { return m_imapPort; }
+    QComboBox *imapSecurityCombo() const { return m_imapSecurity; }
+    QLineEdit *imapUserEdit() const { return m_imapUser; }
+    QLineEdit *sentFolderEdit() const { return m_sentFolder; }
+    QPushButton *chooseFolderButton() const { return m_chooseFolder; }
+    QComboBox *sentCopyCombo() const { return m_sentCopy; }
+    QLabel *sentCopyNote() const { return m_sentCopyNote; }
+
+    /// "Choose…" of the Sent folder: opens a SentFolderChooser on the form's IMAP settings with
+    /// the typed password, else the one in the keychain (read without waiting); the chosen
+    /// folder goes into the field. folderChooserOpened() tells when it is open; when it cannot
+    /// be (no IMAP server, no password known) the message says why.
+    void chooseSentFolder();
 
 signals:
     void passwordStored(const QString &account);
@@ -142,6 +169,8 @@ signals:
     void signOutFinished(bool removed);
     /// The sign-in state label was brought up to date (after reading the token store).
     void signInStateShown();
+    /// The Sent folder chooser is open (connecting).
+    void folderChooserOpened(QDialog *chooser);
 
 private:
     void fillList(const QString &select = {});
@@ -159,8 +188,19 @@ private:
     void updateSignInState();
     void onSignedIn(const Account &account, const OAuthResult &result);
     void onSignedOut(const Account &account, const SignOutResult &result);
+    /// The "Add account" screens' Save: through save(), then the sign-in for OAuth.
+    void setupSave(const Account &account, const QString &password, bool signIn);
+    /// "Edit manually" or nothing found: the full form prefilled.
+    void setupManual(const Account &account, const QString &password, const QString &note);
+    /// Shows the accounts and the form (page 0) or the "Add account" screens (page 1).
+    void showPage(int page);
+    /// The words under the Sent copy switch: what it does for this account (sentCopyEffective).
+    void updateSentCopyNote();
+    void openFolderChooser(const Account &account, const QString &secret);
 
     Service *m_service;
+    QStackedWidget *m_pages = nullptr;
+    AccountSetup *m_setup = nullptr;
     QListWidget *m_list;
     QLineEdit *m_name;
     QComboBox *m_preset;
@@ -187,6 +227,14 @@ private:
     QPushButton *m_certButton;
     QLabel *m_testResult;
     QLabel *m_keychainNote;
+    QLineEdit *m_imapHost;
+    QSpinBox *m_imapPort;
+    QComboBox *m_imapSecurity;
+    QLineEdit *m_imapUser;
+    QLineEdit *m_sentFolder;
+    QPushButton *m_chooseFolder;
+    QComboBox *m_sentCopy;
+    QLabel *m_sentCopyNote;
     QFormLayout *m_form = nullptr;
     QComboBox *m_signInWith;
     QLineEdit *m_clientId;

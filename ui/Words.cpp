@@ -357,4 +357,123 @@ QString Words::signOut(const SignOutResult &r, const Account &account)
     return words::signOutText(r, account, words::Front::Window);
 }
 
+QString Words::discoveryStep(DiscoverySource step, const QString &what)
+{
+    switch (step) {
+    case DiscoverySource::Preset:
+        return tr("Looking at Outpost's built-in settings…");
+    case DiscoverySource::Autoconfig:
+    case DiscoverySource::WellKnown:
+        return tr("Asking for the provider's settings file: %1").arg(what);
+    case DiscoverySource::Srv:
+        return tr("Looking up the domain's DNS records: %1").arg(what);
+    case DiscoverySource::Guess:
+        return tr("Trying a likely server (greeting only, no password): %1").arg(what);
+    }
+    return what;
+}
+
+QString Words::discoveryOrigin(const DiscoveredSettings &f)
+{
+    switch (f.source) {
+    case DiscoverySource::Preset:
+        return tr("Found in: Outpost's built-in settings for %1.").arg(f.providerName);
+    case DiscoverySource::Autoconfig:
+    case DiscoverySource::WellKnown:
+        return tr("Found in: the provider's settings file (autoconfig) %1.").arg(f.origin);
+    case DiscoverySource::Srv:
+        return tr("Found in: the domain's DNS record %1.").arg(f.origin);
+    case DiscoverySource::Guess:
+        return tr("Found by trying: %1 answered (greeting only, no password was sent).")
+            .arg(f.origin);
+    }
+    return f.origin;
+}
+
+QString Words::discoverySignIn(const DiscoveredSettings &f)
+{
+    switch (f.signIn) {
+    case SignIn::Password:
+        return tr("your password");
+    case SignIn::AppPassword:
+        return tr("an app password made in the provider's security settings (your normal "
+                  "password is refused)");
+    case SignIn::OAuth:
+        return tr("the provider's sign-in page in your browser");
+    }
+    return {};
+}
+
+QString Words::setupSignInNote(const DiscoveredSettings &preset)
+{
+    const QString link = preset.helpUrl.isEmpty()
+                             ? QString()
+                             : QStringLiteral(" <a href=\"%1\">%2</a>")
+                                   .arg(preset.helpUrl.toHtmlEscaped(), tr("How to set it up"));
+    if (preset.signIn == SignIn::OAuth)
+        return tr("%1 signs you in on its own page in your browser: no password here.")
+                   .arg(preset.providerName.toHtmlEscaped()) +
+               link;
+    return tr("%1 needs an app password: make one in its security settings and enter it here.")
+               .arg(preset.providerName.toHtmlEscaped()) +
+           link;
+}
+
+QString Words::setupFoundTitle(const QString &address)
+{
+    return tr("<b>Settings found for %1</b>").arg(address.toHtmlEscaped());
+}
+
+QString Words::setupSummary(const DiscoveredSettings &f, const Account &a)
+{
+    QString security;
+    switch (f.security) {
+    case Security::Tls:
+        security = tr("encrypted from the start (TLS)");
+        break;
+    case Security::StartTls:
+        security = tr("encrypted with STARTTLS");
+        break;
+    case Security::None:
+        security = tr("not encrypted");
+        break;
+    }
+    QString s = tr("Server: %1, port %2, %3").arg(f.host.toHtmlEscaped()).arg(f.port).arg(security);
+    s += QLatin1String("<br>") +
+         tr("Login: %1 with %2").arg(a.user.toHtmlEscaped(), discoverySignIn(f).toHtmlEscaped());
+    s += QLatin1String("<br>") + tr("From: %1").arg(a.from.toHtmlEscaped());
+    if (!f.capabilities.isEmpty())
+        s += QLatin1String("<br>") +
+             tr("The server offers: %1")
+                 .arg(f.capabilities.join(QLatin1String(", ")).toHtmlEscaped());
+    return s;
+}
+
+QString Words::setupHelpLink(const DiscoveredSettings &f)
+{
+    return tr("%1's help for mail programs: <a href=\"%2\">%2</a>")
+        .arg(f.providerName.toHtmlEscaped(), f.helpUrl.toHtmlEscaped());
+}
+
+QString Words::setupConfirm(const DiscoveredSettings &f)
+{
+    return tr("Use %1 anyway: %2").arg(f.host, f.confirmWhy);
+}
+
+QString Words::setupSaveAndSignIn(const QString &providerId)
+{
+    if (providerId == QLatin1String("microsoft"))
+        return tr("&Save and sign in with Microsoft");
+    if (providerId == QLatin1String("google"))
+        return tr("&Save and sign in with Google");
+    return tr("&Save and sign in");
+}
+
+QString Words::setupNothingFound(const QString &domain, const QStringList &tried)
+{
+    return tr("Outpost found no settings for %1 (it asked the provider, the DNS and the likely "
+              "servers). Enter the server below: your provider's help pages name it.\nTried: %2")
+        .arg(domain, tried.join(QLatin1String("; ")));
+}
+
 } // namespace outpost::ui

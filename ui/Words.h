@@ -4,6 +4,7 @@
 // says too (result classes, replies, notes, notices, connection tests, sizes) live in
 // words/SharedWords.h, one copy for both; these functions give the window's version of them.
 
+#include "accounts/AccountDiscovery.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/OAuthSignOut.h"
 #include "oauth/OAuthError.h"
@@ -131,6 +132,28 @@ public:
     static QString signInFailure(const OAuthError &e, const QString &account);
     /// What a sign-out did (words::signOutText()).
     static QString signOut(const SignOutResult &r, const Account &account);
+
+    // The "Add account" screens (AccountSetup).
+    /// What discovery is doing now: "Asking autoconfig.example.org…".
+    static QString discoveryStep(DiscoverySource step, const QString &what);
+    /// Where found settings came from, in plain words (built-in, autoconfig file, DNS, guess).
+    static QString discoveryOrigin(const DiscoveredSettings &f);
+    /// How the provider wants Outpost to sign in (password, app password, browser).
+    static QString discoverySignIn(const DiscoveredSettings &f);
+    /// Screen 1's note under the address for a provider that wants an app password or OAuth.
+    static QString setupSignInNote(const DiscoveredSettings &preset);
+    /// Screen 2's title: "Settings found for alice@example.org".
+    static QString setupFoundTitle(const QString &address);
+    /// Screen 2's server, login and From lines (rich text).
+    static QString setupSummary(const DiscoveredSettings &f, const Account &a);
+    /// The provider's help page as a link.
+    static QString setupHelpLink(const DiscoveredSettings &f);
+    /// The box to tick before a server to be confirmed is used.
+    static QString setupConfirm(const DiscoveredSettings &f);
+    /// "Save and sign in with Google".
+    static QString setupSaveAndSignIn(const QString &providerId);
+    /// Nothing found: what was tried, and that the form is opened to enter the server.
+    static QString setupNothingFound(const QString &domain, const QStringList &tried);
 };
 
 } // namespace outpost::ui

@@ -640,7 +640,7 @@ QString capabilities(const Capabilities &caps)
         parts << Tr::tr("international addresses");
     if (caps.dsn)
         parts << Tr::tr("delivery status notifications");
-    return parts.join(QLatin1String(" · "));
+    return parts.join(QStringLiteral(" · "));
 }
 
 QString connectionTest(const SmtpResult &result, const Capabilities &caps, const Account &account,

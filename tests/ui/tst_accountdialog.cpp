@@ -83,6 +83,7 @@ private slots:
     void testConnection();
     void testConnectionCancel();
     void testConnectionUntrustedCertificate();
+    void saveKeepsTestResultOfNewAccount();
 
 private:
     /// Points the form at 127.0.0.1:port, no TLS, AUTH PLAIN as alice with `password` typed.
@@ -116,6 +117,7 @@ void TestAccountDialog::noKeychainOffersCommand()
     QVERIFY(f.open(false));
     AccountDialog dlg(f.service.get());
     dlg.show();
+    dlg.newAccount(); // the full form (the first run opens the Add account screens)
     QTRY_VERIFY(!dlg.keychainAvailable());
     QVERIFY(dlg.keychainLabel()->isVisible());
     QVERIFY(dlg.keychainLabel()->text().contains(u"No system keychain is available"_s));
@@ -220,6 +222,7 @@ void TestAccountDialog::addAccount()
     QVERIFY(f.open(false));
     AccountDialog dlg(f.service.get());
     dlg.show();
+    dlg.newAccount(); // the full form (the first run opens the Add account screens)
     QCOMPARE(dlg.accountList()->count(), 0);
     QVERIFY(!dlg.nameEdit()->isReadOnly());
     QVERIFY(dlg.defaultBox()->isChecked()); // the first account becomes the default
@@ -319,6 +322,7 @@ void TestAccountDialog::keychainFailureOffersCommand()
     QVERIFY(f.open(false));
     AccountDialog dlg(f.service.get());
     dlg.show();
+    dlg.newAccount(); // the full form (the first run opens the Add account screens)
     QVERIFY(!dlg.passwordCommandEdit()->isVisible());
     QTest::keyClicks(dlg.nameEdit(), u"work"_s);
     QTest::keyClicks(dlg.hostEdit(), u"smtp.example.net"_s);
@@ -410,6 +414,34 @@ void TestAccountDialog::testConnectionUntrustedCertificate()
     QVERIFY(finished.wait(10000));
     QVERIFY2(finished.first().first().toBool(), qPrintable(dlg.testResultLabel()->text()));
     QVERIFY(dlg.testResultLabel()->text().contains(u"encrypted (TLS from the start)"_s));
+}
+
+// A new account tested before its first save: "Save" keeps the result of the test on screen
+// (showing the stored account again once cleared it).
+void TestAccountDialog::saveKeepsTestResultOfNewAccount()
+{
+    test::UiFixture f;
+    QVERIFY(f.open(false));
+    testsupport::MiniSmtpServer server;
+    QString error;
+    QVERIFY(server.start(&error));
+    server.authReply = "235 2.7.0 OK";
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    dlg.newAccount();
+    QTest::keyClicks(dlg.nameEdit(), u"fresh"_s);
+    fillForTest(dlg, server.port(), u"s3cret"_s);
+    QSignalSpy finished(&dlg, &AccountDialog::testFinished);
+    dlg.testConnection();
+    QVERIFY(finished.wait(10000));
+    QVERIFY(finished.first().first().toBool());
+    const QString shown = dlg.testResultLabel()->text();
+    QVERIFY2(shown.contains(u"Connection to 127.0.0.1:%1 works."_s.arg(server.port())),
+             qPrintable(shown));
+    QVERIFY(dlg.save());
+    QVERIFY(f.service->accounts()->find(u"fresh"_s));
+    QVERIFY(dlg.testResultLabel()->isVisible());
+    QCOMPARE(dlg.testResultLabel()->text(), shown);
 }
 
 QTEST_MAIN(TestAccountDialog)
