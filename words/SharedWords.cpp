@@ -375,6 +375,12 @@ QString historyEvent(const HistoryEntry &h, Front front)
         return Tr::tr("copy to the Sent folder failed; will retry");
     case HistoryEvent::CopyGivenUp:
         return Tr::tr("copy to the Sent folder failed; given up");
+    case HistoryEvent::ResolvedBySentFolder:
+        return Tr::tr("found in the Sent folder: the server had taken it; not sent again");
+    case HistoryEvent::NotInSentFolder:
+        return Tr::tr("not found in the Sent folder; sent again");
+    case HistoryEvent::SentFolderUnchecked:
+        return Tr::tr("the Sent folder could not be checked; sent again");
     }
     return h.detail;
 }

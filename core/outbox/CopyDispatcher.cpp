@@ -13,6 +13,7 @@
 
 #include <QRandomGenerator>
 
+#include <algorithm>
 #include <utility>
 
 namespace outpost {
@@ -43,6 +44,7 @@ CopyDispatcher::CopyDispatcher(Storage *storage, AccountStore *accounts, Setting
     connect(&m_timer, &QTimer::timeout, this, &CopyDispatcher::scheduleDispatch);
     connect(m_pool, &ImapPool::listFinished, this, &CopyDispatcher::onListFinished);
     connect(m_pool, &ImapPool::appendFinished, this, &CopyDispatcher::onAppendFinished);
+    connect(m_pool, &ImapPool::searchFinished, this, &CopyDispatcher::onSearchFinished);
     connect(m_connectivity, &Connectivity::changed, this, [this] { scheduleDispatch(); });
     connect(m_accounts, &AccountStore::changed, this, [this](const QString &name) {
         // The folder or server may have changed: find the folder again.
@@ -85,6 +87,11 @@ void CopyDispatcher::stop()
         }
     }
     m_waiting.clear();
+    const auto checks = std::exchange(m_checks, {});
+    for (const QList<Check> &list : checks) {
+        for (const Check &c : list)
+            reportCheck(c, SentFolderCheck::Failed, QStringLiteral("Outpost is stopping"));
+    }
     record(back);
     updateActivity();
 }
@@ -113,7 +120,7 @@ void CopyDispatcher::setCachedPassword(const QString &account, const QString &pa
 bool CopyDispatcher::isBusy() const
 {
     if (m_dispatchPending || m_claimPending || m_writesPending > 0 || !m_inFlight.isEmpty() ||
-        !m_waiting.isEmpty())
+        !m_waiting.isEmpty() || !m_checks.isEmpty() || !m_searching.isEmpty())
         return true;
     if (!m_started || m_stopped || m_pool->isShuttingDown() || !m_connectivity->canSend())
         return false;
@@ -202,9 +209,79 @@ ImapConfig CopyDispatcher::configFor(const Account &account) const
     return c;
 }
 
+void CopyDispatcher::checkSentFolder(const QString &name, qint64 id, const QByteArray &messageId)
+{
+    Check check;
+    check.id = id;
+    check.messageId = messageId;
+    const std::optional<Account> account = m_accounts->find(name);
+    if (!account || account->imapHost.isEmpty()) {
+        reportCheck(check, SentFolderCheck::Failed,
+                    QStringLiteral("the account has no IMAP server"));
+        return;
+    }
+    check.server = QStringLiteral("%1:%2").arg(account->imapHost).arg(account->effectiveImapPort());
+    if (m_stopped || m_pool->isShuttingDown() || !m_connectivity->canSend()) {
+        reportCheck(check, SentFolderCheck::Failed, QStringLiteral("Outpost is stopping"));
+        return;
+    }
+    m_checks[name].append(check);
+    proceed(name);
+    updateActivity();
+}
+
+void CopyDispatcher::reportCheck(const Check &check, SentFolderCheck outcome, const QString &detail)
+{
+    SentFolderCheckResult r;
+    r.id = check.id;
+    r.outcome = outcome;
+    r.mailbox = check.mailbox;
+    r.server = check.server;
+    r.detail = detail;
+    QTimer::singleShot(0, this, [this, r] {
+        emit sentFolderChecked(r);
+        updateActivity();
+    });
+}
+
+void CopyDispatcher::onSearchFinished(const QString &account, const ImapSearchResult &result)
+{
+    const auto it = m_searching.find(result.id);
+    if (it == m_searching.end())
+        return;
+    Check check = *it;
+    m_searching.erase(it);
+    if (!result.server.isEmpty())
+        check.server = result.server;
+    if (!result.result.ok()) {
+        if (result.result.errorClass == ImapErrorClass::NoMailbox)
+            m_folders.remove(account); // found by LIST before: look again next time
+        const QString text =
+            result.result.text.isEmpty() ? result.result.detail : result.result.text;
+        reportCheck(
+            check, SentFolderCheck::Failed,
+            QStringLiteral("%1: %2").arg(imapErrorClassName(result.result.errorClass), text));
+        return;
+    }
+    if (result.uids.isEmpty()) {
+        reportCheck(check, SentFolderCheck::NotFound, {});
+        return;
+    }
+    SentFolderCheckResult r;
+    r.id = check.id;
+    r.outcome = SentFolderCheck::Found;
+    r.uid = *std::min_element(result.uids.cbegin(), result.uids.cend());
+    r.mailbox = check.mailbox;
+    r.server = check.server;
+    QTimer::singleShot(0, this, [this, r] {
+        emit sentFolderChecked(r);
+        updateActivity();
+    });
+}
+
 void CopyDispatcher::proceed(const QString &name)
 {
-    if (!m_waiting.contains(name))
+    if (!m_waiting.contains(name) && !m_checks.contains(name))
         return;
     const std::optional<Account> account = m_accounts->find(name);
     if (!account)
@@ -228,6 +305,18 @@ void CopyDispatcher::proceed(const QString &name)
     const QList<Waiting> waiting = m_waiting.take(name);
     for (const Waiting &w : waiting)
         append(*account, w, mailbox);
+    const QList<Check> checks = m_checks.take(name);
+    for (Check c : checks) {
+        const ImapConfig config = configFor(*account);
+        c.mailbox = imapDecodeMailboxName(mailbox);
+        c.server = config.server();
+        m_searching.insert(c.id, c);
+        ImapSearchRequest r;
+        r.id = c.id;
+        r.mailbox = mailbox;
+        r.messageId = c.messageId;
+        m_pool->search(name, config, r);
+    }
 }
 
 void CopyDispatcher::append(const Account &account, const Waiting &w, const QByteArray &mailbox)
@@ -310,6 +399,12 @@ void CopyDispatcher::onListFinished(const QString &account, const ImapListResult
 void CopyDispatcher::failWaiting(const QString &account, const ImapResult &result,
                                  const QString &server)
 {
+    const QList<Check> checks = m_checks.take(account);
+    for (const Check &c : checks)
+        reportCheck(
+            c, SentFolderCheck::Failed,
+            QStringLiteral("%1: %2").arg(imapErrorClassName(result.errorClass),
+                                         result.text.isEmpty() ? result.detail : result.text));
     const QList<Waiting> waiting = m_waiting.take(account);
     QList<CopyUpdate> updates;
     for (const Waiting &w : waiting)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "SentFolderCheck.h"
 #include "imap/ImapPool.h"
 #include "storage/OutboxTypes.h"
 
@@ -61,10 +62,22 @@ public:
     void flush();
     /// Replaces the in-memory password of an account (the user typed a new one).
     void setCachedPassword(const QString &account, const QString &password);
-    /// True while a copy is claimed, in flight, being written, or due now.
+    /// True while a copy is claimed, in flight, being written, or due now, or a check of the
+    /// Sent folder runs.
     bool isBusy() const;
 
+    /// Looks for `messageId` (without angle brackets) in the Sent folder of `account` (the
+    /// account's folder, else the one LIST finds) with UID SEARCH HEADER Message-ID (RFC 9051
+    /// §6.4.4), on the account's pooled IMAP session, for message `id`, whose delivery is
+    /// uncertain. Never blocks: sentFolderChecked() reports it exactly once, Failed when the
+    /// account has no IMAP server, Outpost is stopping, or the login, the folder or the search
+    /// failed (the detail says which). Works whatever the account's sent_copy says: the copy
+    /// may be the provider's own.
+    void checkSentFolder(const QString &account, qint64 id, const QByteArray &messageId);
+
 signals:
+    /// The outcome of checkSentFolder().
+    void sentFolderChecked(const outpost::SentFolderCheckResult &result);
     /// Emitted when isBusy() changes.
     void activityChanged(bool busy);
 
@@ -81,8 +94,18 @@ private:
         QByteArray mailbox;
         bool check = false;
     };
+    struct Check
+    {
+        qint64 id = 0;
+        QByteArray messageId;
+        QString mailbox; ///< decoded, while the search runs
+        QString server;
+    };
     void scheduleDispatch();
     void dispatch();
+    void onSearchFinished(const QString &account, const ImapSearchResult &result);
+    /// Reports `check` as `outcome` at the next event-loop turn (never from inside the call).
+    void reportCheck(const Check &check, SentFolderCheck outcome, const QString &detail);
     void onClaimed(const QList<ClaimedCopy> &claimed);
     /// Sends what waits for `account` once its password and folder are known.
     void proceed(const QString &account);
@@ -112,10 +135,12 @@ private:
 
     QHash<QString, QList<Waiting>> m_waiting; // account -> copies waiting for password/folder
     QHash<qint64, InFlight> m_inFlight;
-    QHash<QString, QString> m_passwords;  // account -> password (memory only)
-    QHash<QString, QByteArray> m_folders; // account -> Sent mailbox found by LIST
-    QSet<QString> m_fetching;             // password being fetched
-    QSet<QString> m_listing;              // LIST running
+    QHash<QString, QList<Check>> m_checks; // account -> checks waiting for password/folder
+    QHash<qint64, Check> m_searching;      // message id -> its search in flight
+    QHash<QString, QString> m_passwords;   // account -> password (memory only)
+    QHash<QString, QByteArray> m_folders;  // account -> Sent mailbox found by LIST
+    QSet<QString> m_fetching;              // password being fetched
+    QSet<QString> m_listing;               // LIST running
     QTimer m_timer;
     bool m_dispatchPending = false;
     bool m_claimPending = false;

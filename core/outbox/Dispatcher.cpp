@@ -147,6 +147,8 @@ void Dispatcher::requeueWaitingForPassword()
     const auto waiting = std::exchange(m_waitingForPassword, {});
     for (const QList<ClaimedMessage> &claimed : waiting)
         requeueUnsent(claimed);
+    // Waiting for the Sent folder's answer: queued again, still uncertain, checked next time.
+    requeueUnsent(std::exchange(m_checking, {}).values());
 }
 
 void Dispatcher::flush()
@@ -184,7 +186,8 @@ bool Dispatcher::isBusy() const
 {
     if (!m_pendingUpdates.isEmpty() || m_claimPending || m_writesPending > 0)
         return true;
-    if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty() || !m_backlog.isEmpty())
+    if (!m_inFlight.isEmpty() || !m_waitingForPassword.isEmpty() || !m_backlog.isEmpty() ||
+        !m_checking.isEmpty())
         return true;
     if (!m_connectivity->canSend() || m_stopped || m_storageProblem.failed())
         return false;
@@ -306,6 +309,8 @@ qint64 Dispatcher::claimedBytes() const
         bytes += f.message.size;
     for (const ClaimedMessage &c : m_backlog)
         bytes += c.size;
+    for (const ClaimedMessage &c : m_checking)
+        bytes += c.size;
     for (const QList<ClaimedMessage> &waiting : m_waitingForPassword) {
         for (const ClaimedMessage &c : waiting)
             bytes += c.size;
@@ -397,24 +402,92 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
             apply({u});
             continue;
         }
-        if (account->oauth.enabled()) {
-            const QString token = validAccessToken(account->name);
-            if (token.isEmpty()) {
-                // One refresh for every message of the account, whatever the pool opens.
-                m_waitingForPassword[account->name].append(c);
-                fetchAccessToken(*account);
-                continue;
-            }
-            sendClaimed(c, *account, token);
+        if (c.uncertain && m_checkSentFolder && !c.messageId.isEmpty() &&
+            !account->imapHost.isEmpty() && account->sentCopy != SentCopy::Off) {
+            // The server may have it already: its Sent folder (the provider's copy, or ours)
+            // says so before it goes again. Bounded: without an answer it goes anyway.
+            m_checking.insert(c.id, c);
+            QTimer::singleShot(kSentFolderCheckMs, this, [this, id = c.id] {
+                if (!m_checking.contains(id))
+                    return;
+                SentFolderCheckResult r;
+                r.id = id;
+                r.outcome = SentFolderCheck::TimedOut;
+                r.detail = QStringLiteral("no answer within %1 s").arg(kSentFolderCheckMs / 1000);
+                onSentFolderChecked(r);
+            });
+            m_checkSentFolder(c.account, c.id, c.messageId);
             continue;
         }
-        if (account->usesAuth() && !m_passwords.contains(account->name)) {
-            m_waitingForPassword[account->name].append(c);
-            fetchPassword(*account);
-            continue;
-        }
-        sendClaimed(c, *account, m_passwords.value(account->name));
+        sendOrWait(c, *account);
     }
+}
+
+void Dispatcher::sendOrWait(const ClaimedMessage &c, const Account &account)
+{
+    if (account.oauth.enabled()) {
+        const QString token = validAccessToken(account.name);
+        if (token.isEmpty()) {
+            // One refresh for every message of the account, whatever the pool opens.
+            m_waitingForPassword[account.name].append(c);
+            fetchAccessToken(account);
+            return;
+        }
+        sendClaimed(c, account, token);
+        return;
+    }
+    if (account.usesAuth() && !m_passwords.contains(account.name)) {
+        m_waitingForPassword[account.name].append(c);
+        fetchPassword(account);
+        return;
+    }
+    sendClaimed(c, account, m_passwords.value(account.name));
+}
+
+void Dispatcher::onSentFolderChecked(const SentFolderCheckResult &r)
+{
+    const auto it = m_checking.find(r.id);
+    if (it == m_checking.end())
+        return;
+    const ClaimedMessage c = *it;
+    m_checking.erase(it);
+    const std::optional<Account> account = m_accounts->find(c.account);
+    if (m_stopped || m_transport->isShuttingDown() || !account) {
+        requeueUnsent({c});
+        updateActivity();
+        return;
+    }
+    if (r.outcome == SentFolderCheck::Found) {
+        // The server took it at the uncertain attempt: sent, never sent again. The copy found
+        // is its copy (when the account copies at all), so none is appended.
+        DeliveryUpdate u;
+        u.id = c.id;
+        u.state = MessageState::Sent;
+        u.countAttempt = false;
+        u.event = HistoryEvent::ResolvedBySentFolder;
+        u.server = r.server;
+        u.detail = QStringLiteral("found in %1 (UID %2)").arg(r.mailbox).arg(r.uid);
+        for (const QByteArray &address : c.recipients)
+            u.recipients << RecipientRecord{address, MessageState::Sent, {}};
+        u.copyFound = sentCopyEffective(*account);
+        u.copyFoundUid = r.uid;
+        apply({u});
+        updateActivity();
+        return;
+    }
+    // Not there, or the folder could not be asked: sent again as before, and the history
+    // says which, before the attempt's own outcome.
+    HistoryEntry h;
+    h.at = m_clock->now();
+    h.event = r.outcome == SentFolderCheck::NotFound ? HistoryEvent::NotInSentFolder
+                                                     : HistoryEvent::SentFolderUnchecked;
+    h.server = r.server;
+    h.detail = r.outcome == SentFolderCheck::NotFound
+                   ? QStringLiteral("searched %1").arg(r.mailbox)
+                   : QStringLiteral("%1: %2").arg(sentFolderCheckName(r.outcome), r.detail);
+    writeThen([id = c.id, h](StorageWriter &w) { w.outbox.addNote(id, h); }, [] {});
+    sendOrWait(c, *account);
+    updateActivity();
 }
 
 void Dispatcher::armTimer()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Notice.h"
+#include "SentFolderCheck.h"
 #include "ServerContact.h"
 #include "smtp/Transport.h"
 #include "storage/OutboxReader.h"
@@ -63,6 +64,23 @@ public:
     /// Where the refresh tokens of OAuth accounts are (not owned). Without one, an OAuth
     /// account's messages are held as not signed in.
     void setOAuthTokenStore(OAuthTokenStore *store) { m_tokenStore = store; }
+    /// Asks whether a message is in its account's Sent folder: called with the account, the
+    /// message's id and Message-ID; the answer comes to onSentFolderChecked(). Without one
+    /// (the default), a message whose delivery is uncertain is sent again unchecked.
+    using SentFolderChecker =
+        std::function<void(const QString &account, qint64 id, const QByteArray &messageId)>;
+    /// Sets the check run before a message whose delivery is uncertain (an earlier attempt's
+    /// end of data went out unanswered) is sent again, for accounts with an IMAP server and
+    /// sent_copy not off: found -> `sent`, resolved by the Sent folder, not sent again.
+    void setSentFolderChecker(SentFolderChecker checker) { m_checkSentFolder = std::move(checker); }
+    /// How long a message waits for its check of the Sent folder at most (ms): then it is
+    /// sent again and its history says the folder could not be checked.
+    static constexpr int kSentFolderCheckMs = 30000;
+    /// The answer to a SentFolderChecker call: found -> the message is `sent` (history
+    /// "resolved-by-sent-folder", its copy is the one found); otherwise it goes to the server
+    /// again, its history saying it was not found or could not be checked. An answer for a
+    /// message no longer waiting (timed out, stopped) is ignored.
+    void onSentFolderChecked(const outpost::SentFolderCheckResult &result);
     /// Token requests (refreshes) made so far for OAuth accounts, for tests and the log.
     int tokenRequests() const { return m_tokenRequests; }
     /// Starts scheduling.
@@ -133,8 +151,11 @@ private:
     /// Hands the next kClaimBatch messages of the backlog (a worker's claim) to the transport,
     /// and continues at the next event-loop turn while some are left.
     void drainBacklog();
-    /// Hands claimed messages to the transport (or waits for their account's password).
+    /// Hands claimed messages to the transport (or waits for their account's password, or
+    /// for the check of the Sent folder of one whose delivery is uncertain).
     void handleClaimed(const QList<ClaimedMessage> &claimed, bool more);
+    /// Hands `c` to the transport with its account's secret, or waits for the secret.
+    void sendOrWait(const ClaimedMessage &c, const Account &account);
     /// A claim made on the storage thread came back (`more`: it was not empty, more may be due).
     void onClaimed(const QList<ClaimedMessage> &claimed, bool more);
     /// Hands the pending accepted outcomes to the storage, in one transaction.
@@ -224,6 +245,8 @@ private:
     OAuthTokenStore *m_tokenStore = nullptr;
     int m_tokenRequests = 0;
     QHash<QString, QList<ClaimedMessage>> m_waitingForPassword;
+    SentFolderChecker m_checkSentFolder;
+    QHash<qint64, ClaimedMessage> m_checking; // uncertain, waiting for the Sent folder's answer
     QSet<QString> m_fetching;
     QSet<QString> m_pausedNotified;
     QMap<QString, ServerContact> m_contacts; // account -> its server at the last attempt

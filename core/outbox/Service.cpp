@@ -144,6 +144,8 @@ Service::~Service()
         m_storage->commitEnqueues();
     m_retention.reset();
     // Children that talk to sockets go first, without QUIT: this is the "kill" path.
+    if (m_dispatcher)
+        m_dispatcher->setSentFolderChecker({});
     m_copier.reset();
     m_imapPool.reset();
     m_dispatcher.reset();
@@ -276,6 +278,14 @@ bool Service::open(QString *error)
     if (m_options.resolveHost)
         m_copier->setHostResolver(m_options.resolveHost);
     connect(m_dispatcher.get(), &Dispatcher::copiesDue, m_copier.get(), &CopyDispatcher::wake);
+    // A message whose delivery is uncertain is looked for in the Sent folder before it goes
+    // again.
+    m_dispatcher->setSentFolderChecker(
+        [copier = m_copier.get()](const QString &account, qint64 id, const QByteArray &messageId) {
+            copier->checkSentFolder(account, id, messageId);
+        });
+    connect(m_copier.get(), &CopyDispatcher::sentFolderChecked, m_dispatcher.get(),
+            &Dispatcher::onSentFolderChecked);
     connect(m_dispatcher.get(), &Dispatcher::activityChanged, this, &Service::updateActivity);
     connect(m_copier.get(), &CopyDispatcher::activityChanged, this, &Service::updateActivity);
     connect(m_transport.get(), &Transport::shutdownFinished, this, [this](int clean, int aborted) {

@@ -38,6 +38,9 @@ constexpr EventName kNames[] = {
     {HistoryEvent::ContentDropped, "content-dropped"},
     {HistoryEvent::Copied, "copied"},
     {HistoryEvent::CopyFailed, "copy-failed"},
+    {HistoryEvent::ResolvedBySentFolder, "resolved-by-sent-folder"},
+    {HistoryEvent::NotInSentFolder, "not-in-sent-folder"},
+    {HistoryEvent::SentFolderUnchecked, "sent-folder-unchecked"},
     {HistoryEvent::CopyGivenUp, "copy-given-up"},
 };
 } // namespace

@@ -48,6 +48,16 @@ enum class HistoryEvent
                     ///< there already, the detail says so)
     CopyFailed,     ///< "copy-failed": an APPEND to the Sent folder failed; retried
     CopyGivenUp,    ///< "copy-given-up": no more tries after retry.lifetime_ms
+    /// "resolved-by-sent-folder": a message that may have been sent already was found in its
+    /// account's Sent folder by its Message-ID: it is sent, not sent again (the detail names
+    /// the folder and the UID)
+    ResolvedBySentFolder,
+    /// "not-in-sent-folder": a message that may have been sent already was looked for in the
+    /// Sent folder and is not there: sent again
+    NotInSentFolder,
+    /// "sent-folder-unchecked": the Sent folder could not be searched for a message that may
+    /// have been sent already (the detail says why): sent again
+    SentFolderUnchecked,
 };
 
 /// The stable stored name of `e` ("held-account-paused").

@@ -184,6 +184,8 @@ struct ClaimedMessage
     DsnRequest dsn;
     int attempts = 0;
     QDateTime createdAt;
+    QByteArray messageId;   ///< without angle brackets
+    bool uncertain = false; ///< an earlier attempt may have been taken by the server already
 };
 
 /// What the dispatcher decided about one attempt; applied in one transaction.
@@ -206,6 +208,10 @@ struct DeliveryUpdate
     /// becomes pending (due now) and the send time is kept, in the same write. A message
     /// whose copy is past `none` (an earlier attempt reached some recipients) keeps its copy.
     bool copyPending = false;
+    /// The message was found in the Sent folder (resolved by the Sent folder): that is its
+    /// copy, `copied` with copyFoundUid, in the same write; never appended again.
+    bool copyFound = false;
+    quint32 copyFoundUid = 0; ///< with copyFound: the UID found (0 when not known)
 };
 
 /// A copy claimed for appending (OutboxWriter::claimDueCopies()).

@@ -228,7 +228,7 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
     QSqlQuery &q = m_db->statement(
         QStringLiteral(
             "SELECT id, account, reverse_path, needs_smtputf8, attempts, created_at, size, "
-            "dsn_notify, dsn_ret, dsn_envid FROM messages "
+            "dsn_notify, dsn_ret, dsn_envid, message_id, uncertain FROM messages "
             "WHERE state = 'queued' AND next_attempt_at <= ?%1 ORDER BY id LIMIT ?")
             .arg(excl));
     q.addBindValue(now);
@@ -250,6 +250,8 @@ QList<ClaimedMessage> OutboxWriter::claimDue(int limit, const QStringList &skipA
         c.attempts = q.value(4).toInt();
         c.createdAt = fromMs(q.value(5).toLongLong());
         c.dsn = readDsn(q, 7);
+        c.messageId = q.value(10).toByteArray();
+        c.uncertain = q.value(11).toBool();
         out << c;
     }
     q.finish();
@@ -314,8 +316,9 @@ struct UpdateStatements
                              "last_code = ?, last_enhanced = ?, last_text = ?, "
                              "last_detail = ?, uncertain = MAX(uncertain, ?), "
                              "held_by_account = ?, updated_at = ?, end_of_data_at = 0, "
-                             "copy_state = CASE WHEN ? AND copy_state = 'none' THEN 'pending' "
-                             "ELSE copy_state END, "
+                             "copy_state = CASE WHEN ? THEN 'copied' WHEN ? AND "
+                             "copy_state = 'none' THEN 'pending' ELSE copy_state END, "
+                             "copy_uid = CASE WHEN ? THEN ? ELSE copy_uid END, "
                              "copy_next_attempt_at = CASE WHEN ? AND copy_state = 'none' "
                              "THEN ? ELSE copy_next_attempt_at END, "
                              "sent_at = CASE WHEN ? AND sent_at = 0 THEN ? ELSE sent_at END, "
@@ -361,13 +364,17 @@ bool writeUpdate(UpdateStatements *st, const DeliveryUpdate &u, qint64 now, QSql
     q.bindValue(10, now);
     // The copy in the Sent folder becomes pending with the outcome that made it due, so a
     // crash can never leave a sent message without its copy on the way.
-    q.bindValue(11, u.copyPending ? 1 : 0);
+    // A message found in the Sent folder has its copy there already: copied, with its UID.
+    q.bindValue(11, u.copyFound ? 1 : 0);
     q.bindValue(12, u.copyPending ? 1 : 0);
-    q.bindValue(13, now);
-    q.bindValue(14, (u.copyPending || u.state == MessageState::Sent) ? 1 : 0);
-    q.bindValue(15, now);
-    q.bindValue(16, u.id);
-    q.bindValue(17, u.id);
+    q.bindValue(13, u.copyFound ? 1 : 0);
+    q.bindValue(14, qint64(u.copyFoundUid));
+    q.bindValue(15, (u.copyPending && !u.copyFound) ? 1 : 0);
+    q.bindValue(16, now);
+    q.bindValue(17, (u.copyPending || u.state == MessageState::Sent) ? 1 : 0);
+    q.bindValue(18, now);
+    q.bindValue(19, u.id);
+    q.bindValue(20, u.id);
     if (!q.exec()) {
         *failure = q.lastError();
         return false;
@@ -394,6 +401,12 @@ void OutboxWriter::addHistory(qint64 id, const HistoryEntry &h)
     QSqlQuery q(m_db->db());
     q.prepare(QLatin1String(kInsertHistory));
     insertHistory(q, id, h);
+}
+
+void OutboxWriter::addNote(qint64 id, const HistoryEntry &entry)
+{
+    addHistory(id, entry);
+    notify(id);
 }
 
 bool OutboxWriter::applyUpdate(const DeliveryUpdate &u, QString *error)

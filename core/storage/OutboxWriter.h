@@ -72,6 +72,9 @@ public:
     /// entry; a message whose copy is `none` (never due) is left alone. False with *error
     /// when it could not be written.
     bool applyCopyUpdates(const QList<CopyUpdate> &updates, QString *error);
+    /// Adds `entry` to the history of message `id` alone (a note before an attempt, e.g. what
+    /// the Sent folder said of a message that may have been sent); nothing else changes.
+    void addNote(qint64 id, const HistoryEntry &entry);
     /// Makes every pending or failed copy due now (at start, "send queued now"). Returns how
     /// many.
     int makeCopiesDue();

@@ -15,14 +15,30 @@
 //   without sending the message again: exactly one copy.
 // - exitLogsOutOfEverySession: three IMAP sessions open at exit (implicit TLS, STARTTLS, a
 //   second server) -> LOGOUT to each, no connection closed without it.
+// - killedBetween250AndAppendOk: `outpost flush` SIGKILLed after Postfix's 250 was recorded
+//   and Dovecot stored the copy, its tagged OK held by a relay of this test -> the next flush
+//   finds the copy by its Message-ID and appends nothing: exactly one copy, the exact bytes.
+// - uncertainFoundInSentIsNotResent: a message left by a crash after its end of data (may have
+//   been sent) whose copy is in Sent (put there by another IMAP client, as a provider that
+//   saves submitted mail does) -> `sent`, history "resolved-by-sent-folder", Postfix never
+//   gets it again, its copy state is copied with that UID, Sent holds one copy.
+// - uncertainNotInSentIsResentOnce: the same without a copy -> sent again once (history
+//   "not-in-sent-folder"), then copied once.
+// - uncertainWithImapDownIsResent: the IMAP server refuses connections -> sent again at once,
+//   history "sent-folder-unchecked" with the reason.
 
 #include "RealImapServer.h"
 #include "RealServers.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <memory>
 
 using namespace outpost::test;
 using Kind = RealSmtpServer::Kind;
@@ -86,6 +102,62 @@ template <typename Test> bool eventually(Test test)
     }
     return true;
 }
+
+/// A TCP relay on 127.0.0.1 between Outpost and an IMAP server: what either side writes goes
+/// to the other as it is (TLS passes through), except that once a client has written more than
+/// holdAfter() octets on its connection, nothing the server says reaches it any more (an
+/// APPEND's tagged OK is held).
+class HoldingRelay : public QObject
+{
+public:
+    bool start(quint16 target)
+    {
+        m_target = target;
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *in = m_server.nextPendingConnection())
+                relay(in);
+        });
+        return m_server.listen(QHostAddress::LocalHost);
+    }
+    quint16 port() const { return m_server.serverPort(); }
+    /// Octets a client may write before the server's words are held; -1: never held.
+    void setHoldAfter(qint64 octets) { m_holdAfter = octets; }
+    /// Connections whose server's words are being held.
+    int holding() const { return m_holding; }
+
+private:
+    void relay(QTcpSocket *in)
+    {
+        auto *out = new QTcpSocket(in);
+        auto written = std::make_shared<qint64>(0);
+        auto held = std::make_shared<bool>(false);
+        connect(in, &QTcpSocket::readyRead, this, [this, in, out, written, held] {
+            const QByteArray data = in->readAll();
+            *written += data.size();
+            if (m_holdAfter >= 0 && *written > m_holdAfter && !*held) {
+                *held = true;
+                ++m_holding;
+            }
+            out->write(data); // buffered until connected
+        });
+        connect(out, &QTcpSocket::readyRead, this, [in, out, held] {
+            const QByteArray data = out->readAll();
+            if (!*held)
+                in->write(data);
+        });
+        connect(in, &QTcpSocket::disconnected, this, [in, out] {
+            out->disconnectFromHost();
+            in->deleteLater();
+        });
+        connect(out, &QTcpSocket::disconnected, in, [in] { in->disconnectFromHost(); });
+        out->connectToHost(QHostAddress::LocalHost, m_target);
+    }
+
+    QTcpServer m_server;
+    quint16 m_target = 0;
+    qint64 m_holdAfter = -1;
+    int m_holding = 0;
+};
 
 } // namespace
 
@@ -174,6 +246,78 @@ private:
         for (const QString &f : s.messageFiles(user, mailbox))
             out[messageIdOf(readFile(f))] << f;
         return out;
+    }
+
+    /// Makes message `id` look as a crash after its end of data left it (state `sending`, its
+    /// end-of-data mark written): the next start recovers it as "may have been sent already".
+    static bool markSentUnanswered(const QString &dir, qint64 id)
+    {
+        bool ok = false;
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("mark"));
+            db.setDatabaseName(dir + QStringLiteral("/outbox.sqlite"));
+            if (db.open()) {
+                QSqlQuery q(db);
+                q.prepare(QStringLiteral("UPDATE messages SET state = 'sending', "
+                                         "end_of_data_at = ? WHERE id = ?"));
+                q.addBindValue(QDateTime::currentMSecsSinceEpoch());
+                q.addBindValue(id);
+                ok = q.exec() && q.numRowsAffected() == 1;
+            }
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("mark"));
+        return ok;
+    }
+
+    /// APPENDs `message` to `mailbox` of `user` by Python's imaplib (another IMAP client, as a
+    /// provider's own copy would come); returns the UID from APPENDUID, 0 on failure.
+    static quint32 providerAppend(const RealImapServer &s, const QString &user,
+                                  const QString &mailbox, const QByteArray &message)
+    {
+        QProcess p;
+        p.start(QStringLiteral("/usr/bin/python3"),
+                {QStringLiteral("-c"),
+                 QStringLiteral(
+                     "import imaplib, ssl, sys\n"
+                     "c = ssl.create_default_context(); c.check_hostname = False\n"
+                     "c.verify_mode = ssl.CERT_NONE\n"
+                     "m = imaplib.IMAP4_SSL('127.0.0.1', %1, ssl_context=c)\n"
+                     "u, w = sys.argv[1].encode(), sys.argv[2].encode()\n"
+                     "m.authenticate('PLAIN', lambda _: b'\\0' + u + b'\\0' + w)\n"
+                     "t, d = m.append(sys.argv[3], '(\\\\Seen)', None, sys.stdin.buffer.read())\n"
+                     "print(d[0].decode())\n"
+                     "m.logout()\n")
+                     .arg(s.tlsPort()),
+                 user, QString::fromUtf8(realServerPassword()), mailbox});
+        if (!p.waitForStarted(10000))
+            return 0;
+        p.write(message);
+        p.closeWriteChannel();
+        p.waitForFinished(30000);
+        const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("APPENDUID \\d+ (\\d+)"))
+                .match(QString::fromLatin1(p.readAllStandardOutput()));
+        if (!m.hasMatch())
+            qWarning("python append: %s", p.readAllStandardError().constData());
+        return m.hasMatch() ? m.captured(1).toUInt() : 0;
+    }
+
+    static QStringList events(const QJsonObject &shown)
+    {
+        QStringList out;
+        for (const QJsonValue &h : shown[QStringLiteral("history")].toArray())
+            out << h.toObject()[QStringLiteral("event")].toString();
+        return out;
+    }
+
+    /// Files Postfix delivered with `messageId`.
+    int deliveredCount(const QByteArray &messageId) const
+    {
+        int n = 0;
+        for (const QString &f : m_postfix.deliveryFiles())
+            n += messageIdOf(RealSmtpServer::delivery(f)) == messageId ? 1 : 0;
+        return n;
     }
 
 private slots:
@@ -374,6 +518,197 @@ private slots:
         QVERIFY2(events.mid(events.size() - 2) ==
                      QStringList({QStringLiteral("copy-failed"), QStringLiteral("copied")}),
                  qPrintable(events.join(QLatin1Char(' '))));
+    }
+
+    void killedBetween250AndAppendOk()
+    {
+        HoldingRelay relay;
+        QVERIFY(relay.start(m_dovecot.tlsPort()));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(dir, QStringLiteral("killed"),
+                                 {QStringLiteral("--imap-host"), QStringLiteral("localhost"),
+                                  QStringLiteral("--imap-port"), QString::number(relay.port()),
+                                  QStringLiteral("--imap-security"), QStringLiteral("tls")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        // 300 KB: the APPEND is most of what the client writes; the login before it is < 10 KB.
+        const QString body = data.filePath(QStringLiteral("body.txt"));
+        {
+            QFile f(body);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("A line of the body, long enough to weigh.\n").repeated(7000));
+        }
+        r = runOutpost(dir, {QStringLiteral("queue"), QStringLiteral("--account"),
+                             QStringLiteral("killed"), QStringLiteral("--to"),
+                             QStringLiteral("bob@example.net"), QStringLiteral("--subject"),
+                             QStringLiteral("Killed before the OK"), QStringLiteral("--body-file"),
+                             body});
+        QCOMPARE(r.exitCode, 0);
+        const qint64 id = r.out.trimmed().toLongLong();
+        const QByteArray stored = storedBytes(dir, id);
+        const QByteArray messageId = messageIdOf(stored);
+        relay.setHoldAfter(100000);
+
+        QProcess p;
+        p.setProcessEnvironment(cliEnvironment());
+        QSignalSpy finished(&p, &QProcess::finished);
+        p.start(outpostBinary(), {QStringLiteral("--data-dir"), dir, QStringLiteral("flush")});
+        QVERIFY(p.waitForStarted(10000));
+        // Dovecot stored the copy and its OK is held: Outpost does not know it made it.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            relay.holding() == 1 &&
+                byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                        .value(messageId)
+                        .size() == 1,
+            60000);
+        QCOMPARE(p.state(), QProcess::Running);
+        QJsonObject m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent")); // 250 recorded
+        QCOMPARE(m[QStringLiteral("copy")].toObject()[QStringLiteral("state")].toString(),
+                 QStringLiteral("pending"));
+        p.kill(); // SIGKILL before the tagged OK
+        QVERIFY(finished.wait(10000));
+
+        relay.setHoldAfter(-1);
+        // Run without blocking: the relay lives in this process's event loop.
+        QProcess again;
+        again.setProcessEnvironment(cliEnvironment());
+        QSignalSpy againDone(&again, &QProcess::finished);
+        again.start(outpostBinary(), {QStringLiteral("--data-dir"), dir, QStringLiteral("flush")});
+        QVERIFY(againDone.wait(120000));
+        QVERIFY2(again.exitCode() == 0, again.readAllStandardError().constData());
+        m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QCOMPARE(m[QStringLiteral("attempts")].toInt(), 1);
+        const QJsonObject copy = m[QStringLiteral("copy")].toObject();
+        QVERIFY2(copy[QStringLiteral("state")].toString() == QStringLiteral("copied"),
+                 QJsonDocument(m).toJson().constData());
+        QCOMPARE(copy[QStringLiteral("attempts")].toInt(), 2);
+        const QStringList files =
+            byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                .value(messageId);
+        QCOMPARE(files.size(), 1);
+        QCOMPARE(readFile(files.first()), stored);
+        const QJsonObject last = m[QStringLiteral("history")].toArray().last().toObject();
+        QCOMPARE(last[QStringLiteral("event")].toString(), QStringLiteral("copied"));
+        QVERIFY2(last[QStringLiteral("detail")].toString().startsWith(
+                     QStringLiteral("found in Sent already (UID %1)")
+                         .arg(copy[QStringLiteral("uid")].toInteger())),
+                 qPrintable(last[QStringLiteral("detail")].toString()));
+        QCOMPARE(deliveredCount(messageId), 1);
+    }
+
+    void uncertainFoundInSentIsNotResent()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(
+            dir, QStringLiteral("found"),
+            imapTls(m_dovecot) + QStringList{QStringLiteral("--sent-copy"), QStringLiteral("on")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const qint64 id = queue(dir, QStringLiteral("found"), QStringLiteral("Taken unanswered"));
+        QVERIFY(id > 0);
+        const QByteArray stored = storedBytes(dir, id);
+        const QByteArray messageId = messageIdOf(stored);
+        // The server took it and its reply was lost; the provider saved it in Sent.
+        const quint32 uid = providerAppend(m_dovecot, QStringLiteral("alice@example.org"),
+                                           QStringLiteral("Sent"), stored);
+        QVERIFY(uid > 0);
+        QVERIFY(markSentUnanswered(dir, id));
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        const QJsonObject m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QCOMPARE(m[QStringLiteral("uncertain")].toBool(), true);
+        QCOMPARE(m[QStringLiteral("attempts")].toInt(), 1); // not sent again
+        const QStringList ev = events(m);
+        QVERIFY2(ev.mid(ev.size() - 2) == QStringList({QStringLiteral("recovered-uncertain"),
+                                                       QStringLiteral("resolved-by-sent-folder")}),
+                 qPrintable(ev.join(QLatin1Char(' '))));
+        const QJsonObject last = m[QStringLiteral("history")].toArray().last().toObject();
+        QVERIFY2(last[QStringLiteral("detail")].toString() ==
+                     QStringLiteral("found in Sent (UID %1)").arg(uid),
+                 qPrintable(last[QStringLiteral("detail")].toString()));
+        const QJsonObject copy = m[QStringLiteral("copy")].toObject();
+        QCOMPARE(copy[QStringLiteral("state")].toString(), QStringLiteral("copied"));
+        QCOMPARE(copy[QStringLiteral("uid")].toInteger(), qint64(uid));
+        QCOMPARE(deliveredCount(messageId), 0);
+        QCOMPARE(byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                     .value(messageId)
+                     .size(),
+                 1);
+        r = runOutpost(dir, {QStringLiteral("show"), QString::number(id)});
+        QVERIFY2(r.out.contains("found in the Sent folder: the server had taken it; not sent "
+                                "again"),
+                 r.out.constData());
+    }
+
+    void uncertainNotInSentIsResentOnce()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        RunResult r = addAccount(dir, QStringLiteral("notfound"), imapTls(m_dovecot));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const qint64 id = queue(dir, QStringLiteral("notfound"), QStringLiteral("Lost unanswered"));
+        QVERIFY(id > 0);
+        const QByteArray stored = storedBytes(dir, id);
+        const QByteArray messageId = messageIdOf(stored);
+        QVERIFY(markSentUnanswered(dir, id));
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0, r.out + r.err);
+        const QJsonObject m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QCOMPARE(m[QStringLiteral("attempts")].toInt(), 2);
+        const QStringList ev = events(m);
+        QVERIFY2(ev.contains(QStringLiteral("not-in-sent-folder")) &&
+                     ev.indexOf(QStringLiteral("not-in-sent-folder")) <
+                         ev.indexOf(QStringLiteral("sent")),
+                 qPrintable(ev.join(QLatin1Char(' '))));
+        QVERIFY(eventually([&] { return deliveredCount(messageId) == 1; }));
+        QCOMPARE(m[QStringLiteral("copy")].toObject()[QStringLiteral("state")].toString(),
+                 QStringLiteral("copied"));
+        const QStringList files =
+            byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"))
+                .value(messageId);
+        QCOMPARE(files.size(), 1);
+        QCOMPARE(readFile(files.first()), stored);
+    }
+
+    void uncertainWithImapDownIsResent()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        const QList<quint16> closed = freePorts(1); // nothing listens there
+        QCOMPARE(closed.size(), 1);
+        RunResult r = addAccount(dir, QStringLiteral("down"),
+                                 {QStringLiteral("--imap-host"), QStringLiteral("localhost"),
+                                  QStringLiteral("--imap-port"), QString::number(closed[0]),
+                                  QStringLiteral("--imap-security"), QStringLiteral("tls")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(dir, {QStringLiteral("config"), QStringLiteral("set"),
+                             QStringLiteral("retry.initial_ms"), QStringLiteral("3600000")});
+        QCOMPARE(r.exitCode, 0);
+        const qint64 id = queue(dir, QStringLiteral("down"), QStringLiteral("Unchecked"));
+        QVERIFY(id > 0);
+        const QByteArray messageId = messageIdOf(storedBytes(dir, id));
+        QVERIFY(markSentUnanswered(dir, id));
+        r = runOutpost(dir, {QStringLiteral("flush")}, {}, 120000);
+        QVERIFY2(r.exitCode == 0 || r.exitCode == 75, r.out + r.err);
+        const QJsonObject m = show(dir, id);
+        QCOMPARE(m[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QCOMPARE(m[QStringLiteral("attempts")].toInt(), 2);
+        bool unchecked = false;
+        for (const QJsonValue &h : m[QStringLiteral("history")].toArray()) {
+            const QJsonObject o = h.toObject();
+            if (o[QStringLiteral("event")].toString() == QStringLiteral("sent-folder-unchecked")) {
+                unchecked = true;
+                QVERIFY2(o[QStringLiteral("detail")].toString().startsWith(
+                             QStringLiteral("failed: network: ")),
+                         qPrintable(o[QStringLiteral("detail")].toString()));
+            }
+        }
+        QVERIFY2(unchecked, qPrintable(events(m).join(QLatin1Char(' '))));
+        QVERIFY(eventually([&] { return deliveredCount(messageId) == 1; }));
     }
 
     void exitLogsOutOfEverySession()
