@@ -11,12 +11,13 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # Debian 12 packages: build tools, Qt 6, GMime 3, QtKeychain, and what the tests start
-# (aiosmtpd, openssl, Xvfb + trayer for the tray test, clang for fuzzing and sanitizers).
+# (aiosmtpd, openssl, Xvfb + trayer for the tray test, clang for fuzzing and sanitizers,
+# DejaVu Sans for the README's screenshots).
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev libqt6sql6-sqlite libqt6svg6 qt6-qpa-plugins qt6-l10n-tools qt6-translations-l10n
   libgmime-3.0-dev qtkeychain-qt6-dev libgl-dev libsqlite3-dev
-  python3 python3-aiosmtpd openssl
+  python3 python3-aiosmtpd openssl fonts-dejavu-core
   xvfb xauth trayer x11-utils xdotool
   clang libclang-rt-14-dev clang-format
   dpkg-dev desktop-file-utils appstream

@@ -65,7 +65,7 @@
 # and 47-52 ms at load 5 of which 42-46 ms waiting for a CPU, own 6-27 ms (was 66-106 ms:
 # a disk sync per message on this thread). store (100,000 messages, load 6):
 # `outpost list --json` 0.75-0.79 s wall, 0.65-0.66 s CPU (was 1.6-2.2 s, 0.93-1.05 s CPU),
-# `outpost list` 0.39 s (0.31 s CPU), Service::open 0.11 s. README.md has the tables.
+# `outpost list` 0.39 s (0.31 s CPU), Service::open 0.11 s. docs/benchmarks.md has the tables.
 # search (6 Dec 2026, load 2): first page of the window's search 1.1-6.8 ms, 20.7 ms for no
 # match (the whole outbox), longest single query 1.5 ms; every match 19-64 ms; outpost list
 # --search 41-73 ms; FTS5 trigram first page 0.0-0.6 ms after a 0.7 s build.
