@@ -352,6 +352,8 @@ QString historyEvent(const HistoryEntry &h, Front front)
     case HistoryEvent::RecoveredUncertain:
         return Tr::tr("may have been sent already (Outpost stopped before the server's reply "
                       "was recorded); queued again");
+    case HistoryEvent::RecoveredSent:
+        return Tr::tr("sent (the server's acceptance was recorded just before Outpost stopped)");
     case HistoryEvent::Interrupted:
         return Tr::tr("interrupted (Outpost quit)");
     case HistoryEvent::Cancelled:

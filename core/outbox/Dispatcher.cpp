@@ -888,6 +888,20 @@ void Dispatcher::startMarkCommit()
         });
 }
 
+void Dispatcher::journalAcceptance(qint64 id)
+{
+    if (!m_journal)
+        return;
+    // One write(2) on this thread, before the outcome waits for its group commit: a crash in
+    // that wait finds the message sent at the next start instead of sending it again.
+    QString error;
+    if (!m_journal->accept(id, &error))
+        qWarning("outpost: could not record in the end-of-data journal %s that message %lld was "
+                 "accepted (%s): should Outpost stop before its outcome is written, it is sent "
+                 "again as \"may have been sent already\"",
+                 qPrintable(m_journal->path()), id, qPrintable(error));
+}
+
 void Dispatcher::resolveMarks(const QList<DeliveryUpdate> &committed)
 {
     if (!m_journal)
@@ -993,6 +1007,8 @@ void Dispatcher::onFinished(const TransactionResult &tx)
         // The server has the message: its copy in the Sent folder is due, in the same write.
         const std::optional<Account> account = m_accounts->find(c.account);
         d.update.copyPending = account && sentCopyEffective(*account);
+        if (d.update.state == MessageState::Sent && !d.notice)
+            journalAcceptance(c.id);
         applyLater(d.update);
         raiseNotice(d, c, tx);
         return; // commitPending() dispatches again

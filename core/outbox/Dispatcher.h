@@ -171,6 +171,10 @@ private:
     /// The outcomes `committed` are in the outbox: their end-of-data marks are resolved in the
     /// journal (EndOfDataJournal::resolve()).
     void resolveMarks(const QList<DeliveryUpdate> &committed);
+    /// Records in the end-of-data journal that the server accepted message `id` for every
+    /// recipient (EndOfDataJournal::accept()), ahead of its group commit. A failure is logged
+    /// and changes nothing else: the message keeps its mark's path.
+    void journalAcceptance(qint64 id);
     /// Makes every queued message due now (a write), then dispatches.
     void makeAllDue();
     /// Hands `job` to the storage, counted as busy until `done` ran with its result.

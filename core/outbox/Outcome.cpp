@@ -189,6 +189,14 @@ Recovery decideInterrupted(const InterruptedMessage &m, const QDateTime &now)
     Recovery r;
     r.state = MessageState::Queued;
     r.nextAttemptAt = now; // the server was not the problem: due at once
+    if (m.accepted) {
+        // The server's acceptance of every recipient was journalled before its outcome could be
+        // committed: the message is sent, and sending it again would only duplicate it.
+        r.state = MessageState::Sent;
+        r.countAttempt = true;
+        r.event = HistoryEvent::RecoveredSent;
+        return r;
+    }
     if (m.endOfDataMayHaveGone) {
         // The end of data may have reached the server, and its reply was never recorded: like
         // a connection lost after the end marker, the same Message-ID goes again, and the

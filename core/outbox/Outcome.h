@@ -95,6 +95,9 @@ OutcomeDecision decideOutcome(const TransactionResult &tx, const ClaimedMessage 
 ///
 /// | found in `sending`                          | decision                                     |
 /// |---------------------------------------------|----------------------------------------------|
+/// | accepted for every recipient (journalled)   | sent, attempt counted, not uncertain:        |
+/// |                                             | "recovered-sent"; its copy pending is the    |
+/// |                                             | caller's (Recovery::copyPending)             |
 /// | its end of data was cleared to go (marked)  | queued, due now, attempt counted, uncertain: |
 /// |                                             | "recovered-uncertain" (may have been sent)   |
 /// | not marked: the server cannot have taken it | queued, due now, attempt not counted; one    |

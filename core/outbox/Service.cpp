@@ -9,6 +9,7 @@
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
 #include "accounts/OAuthAccount.h"
+#include "accounts/SentCopy.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
 #include "imap/ImapPool.h"
@@ -346,15 +347,26 @@ bool Service::open(QString *error)
             qWarning("outpost: %s", qPrintable(problem));
             m_log.append(problem);
         }
+        // A message found accepted is sent: its copy in the Sent folder is due as the
+        // dispatcher would have made it (Dispatcher::onFinished()).
+        QSet<QString> copying;
+        for (const Account &a : m_accounts->list()) {
+            if (sentCopyEffective(a))
+                copying.insert(a.name);
+        }
         StorageError recovery;
-        const int recovered =
-            m_storage->writeNow([&recovery, &journal, now = m_clock->now()](StorageWriter &w) {
-                const int n = w.outbox.recoverInterrupted(
-                    [&now](const InterruptedMessage &m) { return decideInterrupted(m, now); },
-                    journal.marked);
-                recovery = w.outbox.lastError();
-                return n;
-            });
+        const int recovered = m_storage->writeNow([&recovery, &journal, &copying,
+                                                   now = m_clock->now()](StorageWriter &w) {
+            const int n = w.outbox.recoverInterrupted(
+                [&now, &copying](const InterruptedMessage &m) {
+                    Recovery r = decideInterrupted(m, now);
+                    r.copyPending = r.state == MessageState::Sent && copying.contains(m.account);
+                    return r;
+                },
+                journal.marked, journal.accepted);
+            recovery = w.outbox.lastError();
+            return n;
+        });
         m_recovered = std::max(0, recovered);
         if (recovery.isDiskFull())
             m_storageProblem = recovery;
@@ -363,7 +375,7 @@ bool Service::open(QString *error)
         const bool used = recovered >= 0 && !recovery.failed();
         m_endOfDataJournal = std::make_unique<EndOfDataJournal>(journalPath);
         QString journalError;
-        if (m_endOfDataJournal->open(used, journal.marked, &journalError)) {
+        if (m_endOfDataJournal->open(used, journal.marked, &journalError, journal.accepted)) {
             m_dispatcher->setEndOfDataJournal(m_endOfDataJournal.get());
         } else {
             // The marks then go to the outbox, through the storage thread (slower, as safe).

@@ -12,6 +12,7 @@ namespace {
 constexpr qsizetype kRecordSize = 16;
 constexpr char kMarkTag[4] = {'M', 'R', 'K', '1'};
 constexpr char kResolvedTag[4] = {'C', 'L', 'R', '1'};
+constexpr char kAcceptedTag[4] = {'A', 'C', 'C', '1'};
 constexpr QFileDevice::Permissions kOwnerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
 
 /// One record: the tag, the id, the CRC-16 of both and two zero octets.
@@ -58,7 +59,8 @@ EndOfDataJournal::Contents EndOfDataJournal::read(const QString &path)
         const char *r = data.constData() + at;
         const bool isMark = std::memcmp(r, kMarkTag, 4) == 0;
         const bool isResolved = std::memcmp(r, kResolvedTag, 4) == 0;
-        const bool sound = (isMark || isResolved) && r[14] == 0 && r[15] == 0 &&
+        const bool isAccepted = std::memcmp(r, kAcceptedTag, 4) == 0;
+        const bool sound = (isMark || isResolved || isAccepted) && r[14] == 0 && r[15] == 0 &&
                            qFromLittleEndian<quint16>(r + 12) == qChecksum(QByteArrayView(r, 12));
         if (!sound) {
             if (damaged++ == 0)
@@ -66,10 +68,14 @@ EndOfDataJournal::Contents EndOfDataJournal::read(const QString &path)
             continue;
         }
         const qint64 id = qFromLittleEndian<qint64>(r + 4);
-        if (isMark)
+        if (isMark) {
             c.marked.insert(id);
-        else
+        } else if (isAccepted) {
+            c.accepted.insert(id);
+        } else {
             c.marked.remove(id);
+            c.accepted.remove(id);
+        }
     }
     if (damaged > 0)
         c.problems << QStringLiteral("the end-of-data journal %1 has %2 damaged record(s), the "
@@ -92,7 +98,8 @@ EndOfDataJournal::EndOfDataJournal(QString path, qint64 compactBytes)
     , m_file(m_path)
 {}
 
-bool EndOfDataJournal::open(bool truncate, const QSet<qint64> &outstanding, QString *error)
+bool EndOfDataJournal::open(bool truncate, const QSet<qint64> &outstanding, QString *error,
+                            const QSet<qint64> &accepted)
 {
     m_file.close();
     // Unbuffered: every record is one write(2), in the page cache once mark() returns.
@@ -104,6 +111,7 @@ bool EndOfDataJournal::open(bool truncate, const QSet<qint64> &outstanding, QStr
         return false;
     }
     m_outstanding = truncate ? QSet<qint64>() : outstanding;
+    m_accepted = truncate ? QSet<qint64>() : accepted;
     m_size = m_file.size();
     m_broken = false;
     return true;
@@ -140,6 +148,16 @@ bool EndOfDataJournal::mark(qint64 id, QString *error)
     return true;
 }
 
+bool EndOfDataJournal::accept(qint64 id, QString *error)
+{
+    char r[kRecordSize];
+    putRecord(r, kAcceptedTag, id);
+    if (!append(QByteArray::fromRawData(r, kRecordSize), error))
+        return false;
+    m_accepted.insert(id);
+    return true;
+}
+
 bool EndOfDataJournal::empty()
 {
     if (!m_file.isOpen() || !m_file.resize(0))
@@ -153,12 +171,13 @@ void EndOfDataJournal::resolve(const QList<qint64> &ids)
 {
     QList<qint64> resolved;
     for (qint64 id : ids) {
-        if (m_outstanding.remove(id))
+        const bool marked = m_outstanding.remove(id);
+        if (m_accepted.remove(id) || marked)
             resolved << id;
     }
     if (resolved.isEmpty())
         return;
-    if (m_outstanding.isEmpty()) {
+    if (m_outstanding.isEmpty() && m_accepted.isEmpty()) {
         if (!empty())
             qWarning("outpost: could not empty the end-of-data journal %s: %s", qPrintable(m_path),
                      qPrintable(m_file.errorString()));
@@ -178,10 +197,11 @@ void EndOfDataJournal::resolve(const QList<qint64> &ids)
 
 void EndOfDataJournal::compact()
 {
-    // Only the outstanding marks, written aside and renamed over the journal: a crash leaves
-    // either file whole.
+    // Only the outstanding marks and acceptances, written aside and renamed over the journal: a
+    // crash leaves either file whole.
     QSaveFile out(m_path);
-    const QByteArray data = records(kMarkTag, m_outstanding.values());
+    const QByteArray data =
+        records(kMarkTag, m_outstanding.values()) + records(kAcceptedTag, m_accepted.values());
     // QSaveFile keeps the journal's permissions (0600).
     if (!out.open(QIODevice::WriteOnly) || out.write(data) != data.size() || !out.commit()) {
         qWarning("outpost: could not compact the end-of-data journal %s: %s", qPrintable(m_path),
@@ -190,7 +210,7 @@ void EndOfDataJournal::compact()
     }
     m_file.close();
     QString error;
-    if (!open(false, m_outstanding, &error)) {
+    if (!open(false, m_outstanding, &error, m_accepted)) {
         m_broken = true; // mark() refuses; Dispatcher falls back to the outbox
         qWarning("outpost: could not open the end-of-data journal %s again: %s", qPrintable(m_path),
                  qPrintable(error));

@@ -29,6 +29,7 @@ constexpr EventName kNames[] = {
     {HistoryEvent::RetryRequested, "retry-requested"},
     {HistoryEvent::Recovered, "recovered"},
     {HistoryEvent::RecoveredUncertain, "recovered-uncertain"},
+    {HistoryEvent::RecoveredSent, "recovered-sent"},
     {HistoryEvent::Interrupted, "interrupted"},
     {HistoryEvent::Cancelled, "cancelled"},
     {HistoryEvent::BackToDraft, "back-to-draft"},

@@ -34,6 +34,9 @@ enum class HistoryEvent
     RecoveredUncertain,     ///< "recovered-uncertain": left in `sending` by a crash after the end
                             ///< of its data was cleared to go and before the server's reply was
                             ///< recorded: it may have been sent already; queued again
+    RecoveredSent,          ///< "recovered-sent": left in `sending` by a crash after the server
+                            ///< accepted it for every recipient and before that was recorded:
+                            ///< recorded as sent, not sent again
     Interrupted,            ///< "interrupted": claimed but not sent because Outpost quit
     Cancelled,              ///< "cancelled": withdrawn by the user after some recipients got it
     BackToDraft,            ///< "back-to-draft": taken back for editing

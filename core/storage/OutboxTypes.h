@@ -269,13 +269,18 @@ struct InterruptedMessage
     /// The end of its data (DATA's end marker, BDAT LAST) had been cleared to go on the wire
     /// (OutboxWriter::markEndOfData()): the server may have taken the message.
     bool endOfDataMayHaveGone = false;
+    /// The server had accepted it for every recipient, and the process ended before that
+    /// outcome was committed (EndOfDataJournal::accept()).
+    bool accepted = false;
+    QString account; ///< its account's name
     /// The event of its latest history entry (Unknown when it has none).
     HistoryEvent lastEvent = HistoryEvent::Unknown;
 };
 
 /// What recoverInterrupted() does to one InterruptedMessage (decideInterrupted() decides it).
 /// The message's last reply, error class and recipients stay as the last recorded attempt
-/// left them.
+/// left them, except for state `sent`: its recipients still queued become sent, its error
+/// class none and its send time now, as an accepted outcome would have written them.
 struct Recovery
 {
     MessageState state = MessageState::Queued;
@@ -285,6 +290,8 @@ struct Recovery
     /// The history entry to add (with uncertain and detail); none when nothing is worth saying.
     std::optional<HistoryEvent> event;
     QString detail; ///< the entry's detail
+    /// State `sent`: its copy in the Sent folder becomes pending, as DeliveryUpdate::copyPending.
+    bool copyPending = false;
 };
 
 /// What one write changed, for those who show the outbox (messageChanged / messagesReset).

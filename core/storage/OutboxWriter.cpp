@@ -598,7 +598,8 @@ int OutboxWriter::makeCopiesDue()
     return n;
 }
 
-int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64> &journalMarks)
+int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64> &journalMarks,
+                                     const QSet<qint64> &journalAccepted)
 {
     const qint64 now = m_clock->nowMs();
     m_lastError = StorageError{};
@@ -607,8 +608,8 @@ int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64
         QSqlQuery q(m_db->db());
         if (!q.exec(QStringLiteral(
                 "SELECT id, attempts, end_of_data_at, (SELECT event FROM history WHERE "
-                "history.message = messages.id ORDER BY at DESC, rowid DESC LIMIT 1) FROM messages "
-                "WHERE state = 'sending'")))
+                "history.message = messages.id ORDER BY at DESC, rowid DESC LIMIT 1), account "
+                "FROM messages WHERE state = 'sending'")))
             return -1;
         while (q.next()) {
             InterruptedMessage m;
@@ -617,6 +618,8 @@ int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64
             m.endOfDataMayHaveGone = q.value(2).toLongLong() != 0 || journalMarks.contains(m.id);
             m.lastEvent = q.value(3).isNull() ? HistoryEvent::Unknown
                                               : historyEventFromName(q.value(3).toString());
+            m.accepted = journalAccepted.contains(m.id);
+            m.account = q.value(4).toString();
             found << m;
         }
     }
@@ -629,10 +632,21 @@ int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64
         Transaction tx(m_db->db());
         if (!tx.ok())
             return failed(nullptr, tx.error());
+        // A message found sent gets what an accepted outcome writes (writeUpdate()): its
+        // error class cleared, its send time, its copy in the Sent folder pending, its
+        // recipients sent.
         QSqlQuery u(m_db->db());
         u.prepare(QStringLiteral(
             "UPDATE messages SET state = ?, next_attempt_at = ?, attempts = attempts + ?, "
-            "uncertain = MAX(uncertain, ?), end_of_data_at = 0, updated_at = ? WHERE id = ?"));
+            "uncertain = MAX(uncertain, ?), end_of_data_at = 0, updated_at = ?, "
+            "error_class = CASE WHEN ? THEN '' ELSE error_class END, "
+            "sent_at = CASE WHEN ? AND sent_at = 0 THEN ? ELSE sent_at END, "
+            "copy_state = CASE WHEN ? AND copy_state = 'none' THEN 'pending' ELSE copy_state "
+            "END, copy_next_attempt_at = CASE WHEN ? AND copy_state = 'none' THEN ? ELSE "
+            "copy_next_attempt_at END WHERE id = ?"));
+        QSqlQuery rs(m_db->db());
+        rs.prepare(QStringLiteral(
+            "UPDATE recipients SET state = 'sent' WHERE message = ? AND state = 'queued'"));
         QSqlQuery h(m_db->db());
         h.prepare(QLatin1String(kInsertHistory));
         for (const InterruptedMessage &m : std::as_const(found)) {
@@ -642,9 +656,22 @@ int OutboxWriter::recoverInterrupted(const RecoveryRule &rule, const QSet<qint64
             u.bindValue(2, r.countAttempt ? 1 : 0);
             u.bindValue(3, r.uncertain ? 1 : 0);
             u.bindValue(4, now);
-            u.bindValue(5, m.id);
+            const bool sent = r.state == MessageState::Sent;
+            const bool copy = sent && r.copyPending;
+            u.bindValue(5, sent ? 1 : 0);
+            u.bindValue(6, sent ? 1 : 0);
+            u.bindValue(7, now);
+            u.bindValue(8, copy ? 1 : 0);
+            u.bindValue(9, copy ? 1 : 0);
+            u.bindValue(10, now);
+            u.bindValue(11, m.id);
             if (!u.exec())
                 return failed(nullptr, u.lastError());
+            if (sent) {
+                rs.bindValue(0, m.id);
+                if (!rs.exec())
+                    return failed(nullptr, rs.lastError());
+            }
             if (r.event) {
                 HistoryEntry e;
                 e.at = fromMs(now);

@@ -94,9 +94,14 @@ public:
     /// outcome) become what `rule` says, in one transaction: their state, schedule, attempts,
     /// uncertain flag and history; their end-of-data mark is cleared. A message in
     /// `journalMarks` (the end-of-data journal's marks, EndOfDataJournal::read()) counts as
-    /// marked too, as if its `end_of_data_at` were set. Returns how many (-1 when they could
-    /// not be read; 0 with lastError() when they could not be written).
-    int recoverInterrupted(const RecoveryRule &rule, const QSet<qint64> &journalMarks = {});
+    /// marked too, as if its `end_of_data_at` were set; one in `journalAccepted` (the journal's
+    /// acceptances) was accepted by the server for every recipient (InterruptedMessage::
+    /// accepted). A message the rule makes `sent` is written as an accepted outcome is: its
+    /// recipients still queued sent, its send time now, its copy pending when the rule says.
+    /// Returns how many (-1 when they could not be read; 0 with lastError() when they could
+    /// not be written).
+    int recoverInterrupted(const RecoveryRule &rule, const QSet<qint64> &journalMarks = {},
+                           const QSet<qint64> &journalAccepted = {});
     /// Makes every queued message whose send time has come due now ("send queued now").
     int makeAllDue();
 

@@ -15,6 +15,7 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTimer>
 
@@ -236,6 +237,79 @@ private slots:
             else if (row.startsWith(QByteArray::number(second) + '\t'))
                 QVERIFY2(!row.contains("may have been sent"), row.constData());
         }
+        QCOMPARE(integrityCheck(dir), QStringLiteral("ok"));
+    }
+
+    // SIGKILL after the server's 250 to the end of data and before the group commit records
+    // it: the commit is held back by a write lock this test takes on the outbox (SQLite waits
+    // for it), so the kill comes while the acceptance is only in the end-of-data journal. The
+    // restart records the message as sent ("recovered-sent", not uncertain, attempt counted)
+    // and sends nothing: the server received it exactly once.
+    void killedBetweenAcceptanceAndCommit()
+    {
+        outpost::testsupport::MiniSmtpServer server;
+        server.holdData = true;
+        QString error;
+        QVERIFY2(server.start(&error), qPrintable(error));
+        QTemporaryDir data;
+        const QString dir = data.path();
+        QVERIFY(setUp(dir, server.port(), {}));
+        QCOMPARE(queueMany(dir, 1, "accepted").size(), 1);
+        const QJsonArray listed = list(dir);
+        QCOMPARE(listed.size(), 1);
+        const qint64 id = listed.first().toObject().value(QLatin1String("id")).toInteger();
+        const QString journalPath = QDir(dir).filePath(EndOfDataJournal::fileName());
+
+        QProcess p;
+        QSignalSpy finished(&p, &QProcess::finished);
+        p.setProcessEnvironment(cliEnvironment());
+        p.start(outpostBinary(), {QStringLiteral("--data-dir"), dir, QStringLiteral("flush")});
+        QVERIFY(p.waitForStarted(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(server.heldData(), 1, 20000);
+        {
+            // The outbox's write lock, held until after the kill: the outcome cannot be
+            // committed meanwhile.
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("lock"));
+            db.setDatabaseName(QDir(dir).filePath(QStringLiteral("outbox.sqlite")));
+            QVERIFY(db.open());
+            QSqlQuery lock(db);
+            QVERIFY2(lock.exec(QStringLiteral("BEGIN IMMEDIATE")),
+                     qPrintable(lock.lastError().text()));
+            server.releaseData(); // 250
+            QTRY_VERIFY_WITH_TIMEOUT(EndOfDataJournal::read(journalPath).accepted.contains(id),
+                                     10000);
+            p.kill(); // SIGKILL, the outcome not committed
+            QVERIFY(finished.wait(10000));
+            QCOMPARE(marks(dir).value(id).first, QStringLiteral("sending"));
+            lock.exec(QStringLiteral("ROLLBACK"));
+            lock.finish();
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("lock"));
+        QCOMPARE(server.accepted, 1);
+
+        QProcess last;
+        QSignalSpy lastDone(&last, &QProcess::finished);
+        last.setProcessEnvironment(cliEnvironment());
+        last.start(outpostBinary(), {QStringLiteral("--data-dir"), dir, QStringLiteral("flush")});
+        QVERIFY(last.waitForStarted(10000));
+        QVERIFY(lastDone.wait(30000));
+        QCOMPARE(last.exitCode(), 0);
+        QCOMPARE(server.accepted, 1); // not sent again
+
+        const QJsonObject a = show(dir, id);
+        QCOMPARE(a.value(QLatin1String("state")).toString(), QStringLiteral("sent"));
+        QCOMPARE(a.value(QLatin1String("uncertain")).toBool(), false);
+        QCOMPARE(countEvents(a, QStringLiteral("recovered-sent"), false), 1);
+        QCOMPARE(countEvents(a, QStringLiteral("recovered-uncertain"), true), 0);
+        QCOMPARE(a.value(QLatin1String("attempts")).toInt(), 1);
+        const QByteArray shown = runOutpost(dir, {QStringLiteral("show"), QString::number(id)}).out;
+        QVERIFY2(shown.contains("sent (the server's acceptance was recorded just before Outpost "
+                                "stopped)"),
+                 shown.constData());
+        QVERIFY(!shown.contains("may have been sent"));
+        QCOMPARE(QFileInfo(journalPath).size(), 0);
         QCOMPARE(integrityCheck(dir), QStringLiteral("ok"));
     }
 

@@ -102,6 +102,85 @@ private slots:
         QCOMPARE(EndOfDataJournal::read(path()).marked, ids({5}));
     }
 
+    // An acceptance is one "ACC1" record as soon as accept() returns, read back in
+    // Contents::accepted; a resolve clears it with the mark (one record per id), one without a
+    // mark too, and the file is emptied once neither is outstanding. A damaged acceptance is
+    // skipped and described.
+    void acceptResolveAndRead()
+    {
+        EndOfDataJournal j(path());
+        QString error;
+        QVERIFY(j.open(true, {}, &error));
+        QVERIFY(j.mark(1, &error));
+        QVERIFY(j.mark(2, &error));
+        QVERIFY2(j.accept(1, &error), qPrintable(error));
+        QCOMPARE(QFileInfo(path()).size(), 48);
+        const QByteArray record = readAll(path()).mid(32);
+        QCOMPARE(record.left(12), QByteArray("ACC1\x01\0\0\0\0\0\0\0", 12));
+        QCOMPARE(record.right(2), QByteArray(2, '\0'));
+        EndOfDataJournal::Contents c = EndOfDataJournal::read(path());
+        QCOMPARE(c.marked, ids({1, 2}));
+        QCOMPARE(c.accepted, ids({1}));
+        QVERIFY(c.problems.isEmpty());
+        QCOMPARE(j.accepted(), 1);
+
+        j.resolve({1});
+        QCOMPARE(QFileInfo(path()).size(), 64);
+        c = EndOfDataJournal::read(path());
+        QCOMPARE(c.marked, ids({2}));
+        QVERIFY(c.accepted.isEmpty());
+        QCOMPARE(j.accepted(), 0);
+
+        QVERIFY(j.accept(3, &error)); // accepted without a mark (the mark went to the outbox)
+        QCOMPARE(EndOfDataJournal::read(path()).accepted, ids({3}));
+        j.resolve({2});
+        QCOMPARE(QFileInfo(path()).size(), 96); // the acceptance of 3 is still outstanding
+        j.resolve({3});
+        QCOMPARE(QFileInfo(path()).size(), 0);
+
+        QVERIFY(j.mark(4, &error));
+        QVERIFY(j.accept(4, &error));
+        QByteArray data = readAll(path());
+        data[16 + 12] = char(data[16 + 12] ^ 0x01); // the acceptance's checksum
+        QFile f(path());
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        QCOMPARE(f.write(data), data.size());
+        f.close();
+        c = EndOfDataJournal::read(path());
+        QCOMPARE(c.marked, ids({4}));
+        QVERIFY(c.accepted.isEmpty());
+        QCOMPARE(c.problems.size(), 1);
+        QVERIFY2(c.problems[0].contains(QStringLiteral("has 1 damaged record(s), the first at "
+                                                       "octet 16")),
+                 qPrintable(c.problems[0]));
+    }
+
+    // Compacted, the outstanding acceptances are kept with the marks; reopened without
+    // truncating, the acceptances given are outstanding.
+    void acceptancesSurviveCompactionAndReopening()
+    {
+        QString error;
+        {
+            EndOfDataJournal j(path(), 64);
+            QVERIFY(j.open(true, {}, &error));
+            for (qint64 id : {1, 2, 3, 4})
+                QVERIFY(j.mark(id, &error));
+            QVERIFY(j.accept(1, &error));
+            j.resolve({2, 3}); // 112 octets: past the limit, compacted
+            QCOMPARE(QFileInfo(path()).size(), 48);
+            const EndOfDataJournal::Contents c = EndOfDataJournal::read(path());
+            QCOMPARE(c.marked, ids({1, 4}));
+            QCOMPARE(c.accepted, ids({1}));
+        }
+        EndOfDataJournal j(path());
+        QVERIFY(j.open(false, ids({1, 4}), &error, ids({1})));
+        QCOMPARE(j.accepted(), 1);
+        j.resolve({4});
+        QCOMPARE(QFileInfo(path()).size(), 64); // 1's mark and acceptance still outstanding
+        j.resolve({1});
+        QCOMPARE(QFileInfo(path()).size(), 0);
+    }
+
     // A message marked, resolved, and marked again (a later attempt) is marked; one resolved
     // last is not.
     void laterRecordsWin()
@@ -302,6 +381,88 @@ private slots:
         QCOMPARE(QFileInfo(path()).size(), 0); // used: the journal starts empty
         QVERIFY(
             s.recentLog().join(QLatin1Char('\n')).contains(QStringLiteral("incomplete record")));
+    }
+
+    // Service::open() after a crash between the server's acceptance and its group commit: a
+    // message marked and accepted (d) is sent, as an accepted outcome would have written it
+    // (recipients sent, send time, its copy in the Sent folder pending, attempt counted), with
+    // "recovered-sent" and not uncertain; one marked only (e) is queued again, uncertain.
+    void recoveryFoldsAcceptances()
+    {
+        QTemporaryDir dir; // an outbox of its own: the other tests' messages are left alone
+        QVERIFY(dir.isValid());
+        const QString journal = dir.filePath(EndOfDataJournal::fileName());
+        MemoryCredentialStore credentials;
+        ServiceOptions o;
+        o.dataDir = dir.path();
+        o.credentials = &credentials;
+        o.singleInstance = false;
+        o.dispatch = false;
+        qint64 d = 0, e = 0;
+        {
+            Service s(o);
+            QString error;
+            QVERIFY2(s.open(&error), qPrintable(error));
+            Account account;
+            account.name = QStringLiteral("work");
+            account.host = QStringLiteral("smtp.example.net");
+            account.port = 587;
+            account.security = Security::StartTls;
+            account.auth = QStringLiteral("none");
+            account.from = QStringLiteral("alice@example.org");
+            account.imapHost = QStringLiteral("imap.example.net"); // copies sent messages
+            QVERIFY2(s.accounts()->add(account, &error), qPrintable(error));
+            s.accounts()->setPaused(account.name, true);
+            auto enqueue = [&](const QByteArray &tag) {
+                const QByteArray raw = "From: alice@example.org\r\nTo: bob@example.net, "
+                                       "carol@example.net\r\nSubject: " +
+                                       tag + "\r\nMessage-ID: <" + tag +
+                                       "@outpost.test>\r\n\r\nbody\r\n";
+                const Service::EnqueueResult r = s.enqueueRaw(QStringLiteral("work"), raw);
+                return r.ok() ? r.id : qint64(0);
+            };
+            d = enqueue("d");
+            e = enqueue("e");
+            QVERIFY(d && e);
+            QCOMPARE(
+                s.storage()->writeNow(&OutboxWriter::claimDue, 2, QStringList{}, qint64(-1)).size(),
+                2);
+        }
+        {
+            EndOfDataJournal j(journal);
+            QString error;
+            QVERIFY(j.open(true, {}, &error));
+            QVERIFY(j.mark(d, &error));
+            QVERIFY(j.mark(e, &error));
+            QVERIFY(j.accept(d, &error));
+        }
+        o.dispatch = true;
+        Service s(o);
+        QString error;
+        QVERIFY2(s.open(&error), qPrintable(error));
+        QCOMPARE(s.recoveredCount(), 2);
+        const auto rd = s.outbox()->message(d);
+        QCOMPARE(rd->state, MessageState::Sent);
+        QVERIFY(!rd->uncertain);
+        QCOMPARE(rd->attempts, 1);
+        QCOMPARE(countEvent(*rd, HistoryEvent::RecoveredSent), 1);
+        QCOMPARE(countEvent(*rd, HistoryEvent::RecoveredUncertain), 0);
+        QCOMPARE(rd->history.last().event, HistoryEvent::RecoveredSent);
+        QVERIFY(!rd->history.last().uncertain);
+        QCOMPARE(rd->recipients.size(), 2);
+        for (const RecipientRecord &r : rd->recipients)
+            QCOMPARE(r.state, MessageState::Sent);
+        QVERIFY(rd->sentAt.isValid());
+        QCOMPARE(rd->copyState, CopyState::Pending);
+        QVERIFY(rd->copyNextAttemptAt.isValid());
+        const auto re = s.outbox()->message(e);
+        QCOMPARE(re->state, MessageState::Queued);
+        QVERIFY(re->uncertain);
+        QCOMPARE(countEvent(*re, HistoryEvent::RecoveredUncertain), 1);
+        QCOMPARE(countEvent(*re, HistoryEvent::RecoveredSent), 0);
+        QVERIFY(!re->sentAt.isValid());
+        QCOMPARE(re->copyState, CopyState::None);
+        QCOMPARE(QFileInfo(journal).size(), 0); // used: the journal starts empty
     }
 };
 

@@ -458,6 +458,51 @@ private slots:
         QFETCH(qint64, expected);
         QCOMPARE(retryBackoffMs(attempts, kMinute, 60 * kMinute), expected);
     }
+
+    // decideInterrupted(): a message found `sending` at the start, one row per case. The
+    // expected event is Unknown when no history entry is added.
+    void interrupted_data()
+    {
+        QTest::addColumn<bool>("marked");
+        QTest::addColumn<bool>("accepted");
+        QTest::addColumn<HistoryEvent>("lastEvent");
+        QTest::addColumn<MessageState>("state");
+        QTest::addColumn<bool>("counted");
+        QTest::addColumn<bool>("uncertain");
+        QTest::addColumn<HistoryEvent>("event");
+        using HE = HistoryEvent;
+        using MS = MessageState;
+        QTest::newRow("accepted: sent, not again")
+            << true << true << HE::Unknown << MS::Sent << true << false << HE::RecoveredSent;
+        QTest::newRow("accepted, mark in the outbox lost: sent")
+            << false << true << HE::Unknown << MS::Sent << true << false << HE::RecoveredSent;
+        QTest::newRow("marked only: may have been sent")
+            << true << false << HE::Unknown << MS::Queued << true << true << HE::RecoveredUncertain;
+        QTest::newRow("not marked: neutral note")
+            << false << false << HE::Unknown << MS::Queued << false << false << HE::Recovered;
+        QTest::newRow("not marked again: no second note")
+            << false << false << HE::Recovered << MS::Queued << false << false << HE::Unknown;
+    }
+    void interrupted()
+    {
+        QFETCH(bool, marked);
+        QFETCH(bool, accepted);
+        QFETCH(HistoryEvent, lastEvent);
+        InterruptedMessage m;
+        m.id = 7;
+        m.attempts = 2;
+        m.endOfDataMayHaveGone = marked;
+        m.accepted = accepted;
+        m.lastEvent = lastEvent;
+        const QDateTime now = QDateTime::fromMSecsSinceEpoch(kNow, Qt::UTC);
+        const Recovery r = decideInterrupted(m, now);
+        QTEST(r.state, "state");
+        QTEST(r.countAttempt, "counted");
+        QTEST(r.uncertain, "uncertain");
+        QTEST(r.event.value_or(HistoryEvent::Unknown), "event");
+        QCOMPARE(r.nextAttemptAt, now);
+        QVERIFY(!r.copyPending); // the caller's, from the message's account
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOutcome)
