@@ -174,8 +174,10 @@ private slots:
         other.start(QStringLiteral("runuser"),
                     {QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"),
                      QStringLiteral("/usr/bin/python3"), QStringLiteral("-c"),
-                     QStringLiteral("import socket,time; s=socket.socket(socket.AF_UNIX); "
-                                    "s.connect('%1'); time.sleep(3)")
+                     // Holds the connection until the test ends it (its standard input stays
+                     // open until then).
+                     QStringLiteral("import socket,sys; s=socket.socket(socket.AF_UNIX); "
+                                    "s.connect('%1'); sys.stdin.read()")
                          .arg(name)});
         QVERIFY(server.waitForNewConnection(10000));
         QLocalSocket *foreign = server.nextPendingConnection();
