@@ -100,6 +100,7 @@ private slots:
     void initTestCase() { QVERIFY(m_files.isValid()); }
     void firstRunOpensSetup();
     void foundByAutoconfigAndSaved();
+    void testOnTheFoundSettings();
     void editManuallyIsPrefilled();
     void nothingFoundOpensForm();
     void cancelWhileLooking();
@@ -220,6 +221,47 @@ void TestAccountSetup::foundByAutoconfigAndSaved()
     QVERIFY(!dlg.isSetupShown());
     QCOMPARE(dlg.nameEdit()->text(), u"alice@example.org"_s);
     QCOMPARE(dlg.messageLabel()->text(), u"Saved. The password is kept in the system keychain."_s);
+}
+
+// Test on screen 2 tries the found settings as they are, before anything is stored, and says
+// what became of it; here smtp.example.org:465 is sent to 127.0.0.1, where nothing listens on
+// 465, so the connection is refused.
+void TestAccountSetup::testOnTheFoundSettings()
+{
+    PyServer https;
+    QVERIFY(startAutoconfig(https));
+    test::UiFixture f;
+    QVERIFY(f.open(false));
+    AccountDialog dlg(f.service.get());
+    dlg.setDiscoveryOptions(localOptions(quint16(https.line().toUInt())));
+    dlg.show();
+    AccountSetup *s = dlg.setup();
+    QStringList asked;
+    s->setResolveHost([&asked](const QString &host) {
+        asked << host;
+        return u"127.0.0.1"_s;
+    });
+    QTest::keyClicks(s->yourNameEdit(), u"Alice Example"_s);
+    QTest::keyClicks(s->addressEdit(), u"alice@example.org"_s);
+    QTest::keyClicks(s->passwordEdit(), u"s3cret-Pa55"_s);
+    QSignalSpy done(s, &AccountSetup::lookingFinished);
+    QTest::mouseClick(s->continueButton(), Qt::LeftButton);
+    QVERIFY(done.wait(30000));
+    QCOMPARE(s->screen(), 1);
+    QSignalSpy tested(s, &AccountSetup::testFinished);
+    QTest::mouseClick(s->testButton(), Qt::LeftButton);
+    QVERIFY(!s->testButton()->isEnabled()); // one test at a time
+    QVERIFY(tested.wait(30000));
+    QCOMPARE(tested.first().first().toBool(), false);
+    QCOMPARE(asked, QStringList{u"smtp.example.org"_s});
+    QVERIFY(s->testResultLabel()->isVisible());
+    QCOMPARE(s->testResultLabel()->text(),
+             u"Could not connect to smtp.example.org:465: Connection refused. Check the server "
+             "name and port, and that this computer is online."_s);
+    QVERIFY(s->testButton()->isEnabled());
+    QCOMPARE(s->screen(), 1); // still on the found settings, nothing stored
+    QVERIFY(f.service->accounts()->list().isEmpty());
+    QCOMPARE(readSecret(f.credentials, u"alice@example.org"_s), QString());
 }
 
 void TestAccountSetup::editManuallyIsPrefilled()
