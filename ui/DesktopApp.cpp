@@ -92,6 +92,10 @@ void DesktopApp::start(bool minimized)
     m_window->setCloseToTray(tray);
     if (!minimized || !tray)
         activate();
+    // The first start: nothing can be sent before an account exists, so its setup comes first
+    // (the accounts dialog opens on its "Add account" screens when there is none).
+    if (m_window->isVisible() && m_service->accounts()->list().isEmpty())
+        openAccounts();
 }
 
 ComposeWindow *DesktopApp::openCompose(const QUrl &mailto)
@@ -200,6 +204,11 @@ void DesktopApp::toggleWindow()
         m_window->hide();
     else
         activate();
+}
+
+AccountDialog *DesktopApp::accountsDialog() const
+{
+    return m_accounts;
 }
 
 AccountDialog *DesktopApp::openAccounts(const QString &account)

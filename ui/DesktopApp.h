@@ -59,6 +59,8 @@ public:
 
     MainWindow *mainWindow() const { return m_window; }
     TrayController *tray() const { return m_tray; }
+    /// The accounts dialog while it is open; nullptr otherwise.
+    AccountDialog *accountsDialog() const;
     /// Compose windows open now.
     QList<ComposeWindow *> composeWindows() const;
     /// The certificate dialog open for an account, if any.

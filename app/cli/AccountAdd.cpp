@@ -104,7 +104,12 @@ void AccountAdd::run(const QStringList &args)
         if (service()->accounts()->find(a.name))
             return fail(Result::NotStored,
                         QStringLiteral("an account named \"%1\" exists already").arg(a.name));
-        return discover(a, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
+        // A provider that signs in with OAuth needs the user's client registration unless
+        // this build brings one.
+        Account withId = a;
+        withId.oauth.clientId = p.value(QStringLiteral("oauth-client-id"));
+        withId.oauth.clientSecret = p.value(QStringLiteral("oauth-client-secret"));
+        return discover(withId, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
                         fromStdin, makeDefault);
     }
     if (p.isSet(QStringLiteral("address")))

@@ -3,6 +3,9 @@
 // says so. Discovery itself sends no password anywhere; the probe says EHLO and QUIT.
 #include "Commands.h"
 
+#include "accounts/OAuthAccount.h"
+#include "oauth/OAuthProvider.h"
+
 #include "Words.h"
 
 #include "accounts/AccountDiscovery.h"
@@ -27,8 +30,8 @@ QString origin(const DiscoveredSettings &f)
     return f.origin;
 }
 
-/// How the provider wants this program to sign in, in plain words.
-QString signIn(const DiscoveredSettings &f)
+/// How the provider wants this program to sign in, in plain words; `name` is the account's.
+QString signIn(const DiscoveredSettings &f, const QString &name)
 {
     switch (f.signIn) {
     case SignIn::Password:
@@ -37,8 +40,9 @@ QString signIn(const DiscoveredSettings &f)
         return QStringLiteral("an app password, made in the provider's security settings (your "
                               "normal password is refused)");
     case SignIn::OAuth:
-        return QStringLiteral("sign-in in the browser (OAuth, %1): outpost account login")
-            .arg(f.oauthProvider);
+        return QStringLiteral("sign-in in the browser (OAuth, %1): outpost account login %2, "
+                              "once saved")
+            .arg(f.oauthProvider, shellWord(name));
     }
     return {};
 }
@@ -79,14 +83,26 @@ void AccountAdd::discover(const Account &a, const QString &address, bool yes, bo
                 b.user = found->user.isEmpty() ? address : found->user;
             if (b.from.isEmpty())
                 b.from = address;
-            if (found->signIn == SignIn::OAuth)
+            QString noClientId;
+            if (found->signIn == SignIn::OAuth) {
+                // An OAuth account as `--oauth PROVIDER` makes it: without its provider it
+                // could neither sign in nor send.
                 b.auth = QStringLiteral("xoauth2");
+                b.oauth.provider = found->oauthProvider;
+                b.passwordCommand.clear();
+                if (!oauthProviderProblem(oauthProviderForAccount(b)).isEmpty())
+                    noClientId =
+                        QStringLiteral("this build of Outpost has no client id for %1: register "
+                                       "one (README: \"Signing in with Microsoft or Google\") "
+                                       "and give it with --oauth-client-id ID")
+                            .arg(found->oauthProvider);
+            }
             out(QStringLiteral("Found settings for %1 from %2:\n").arg(address, origin(*found)));
             out(QStringLiteral("  server:   %1 port %2, %3\n")
                     .arg(b.host)
                     .arg(b.port)
                     .arg(securityName(b.security)));
-            out(QStringLiteral("  login:    %1 with %2\n").arg(b.user, signIn(*found)));
+            out(QStringLiteral("  login:    %1 with %2\n").arg(b.user, signIn(*found, b.name)));
             out(QStringLiteral("  from:     %1\n").arg(b.from));
             if (!found->helpUrl.isEmpty())
                 out(QStringLiteral("  help:     %1\n").arg(found->helpUrl));
@@ -95,6 +111,14 @@ void AccountAdd::discover(const Account &a, const QString &address, bool yes, bo
                         .arg(found->capabilities.join(QLatin1String(", "))));
             if (found->needsConfirmation)
                 out(QStringLiteral("  check:    %1\n").arg(oneLine(found->confirmWhy)));
+            if (!noClientId.isEmpty())
+                out(QStringLiteral("  needs:    %1\n").arg(noClientId));
+            if (yes && !noClientId.isEmpty())
+                return fail(Result::Usage, noClientId);
+            if (yes && fromStdin && b.oauth.enabled())
+                return fail(Result::Usage, QStringLiteral("an OAuth account has no password: "
+                                                          "sign in with `outpost account login` "
+                                                          "instead"));
             if (!yes) {
                 // Nothing is stored and no password goes anywhere until the user accepts.
                 out(QStringLiteral("Not saved. If these are right, save them with --yes:\n"

@@ -59,8 +59,14 @@ QString Settings::validate(const QString &key, const QString &value)
     if (k->numeric) {
         // Checked as a whole number in [min, max] before it is stored: a value beyond the
         // range (even beyond 64 bits) is refused, never wrapped around when read as an int.
+        // Plain digits only (no sign, blank, exponent or 0x): what is stored is then exactly
+        // what `config get` shows and every reader parses.
+        const bool digits =
+            !value.isEmpty() && std::all_of(value.cbegin(), value.cend(), [](QChar c) {
+                return c >= QLatin1Char('0') && c <= QLatin1Char('9');
+            });
         bool ok = false;
-        const qint64 n = value.toLongLong(&ok);
+        const qint64 n = digits ? value.toLongLong(&ok) : 0;
         if (!ok || n < k->min || n > k->max)
             return QStringLiteral("%1 takes a whole number from %2 to %3, not \"%4\"")
                 .arg(key)

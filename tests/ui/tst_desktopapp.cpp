@@ -69,6 +69,7 @@ private slots:
     void init();
     void cleanup();
     void startShowsTheWindow();
+    void firstStartOpensAddAccount();
     void startMinimizedWithoutTrayStillShowsTheWindow();
     void trayMenuActions();
     void trayStateFollowsTheService();
@@ -147,6 +148,28 @@ void TestDesktopApp::startShowsTheWindow()
     app->start(false);
     QVERIFY(app->mainWindow()->isVisible());
     QVERIFY(!app->tray()->isShown());
+}
+
+// The first start, with no account: the accounts dialog opens on its "Add account" screens;
+// with an account it does not.
+void TestDesktopApp::firstStartOpensAddAccount()
+{
+    TrayController::setAvailableOverride(false);
+    {
+        app = std::make_unique<DesktopApp>(f->service.get());
+        app->start(false);
+        QVERIFY(!app->accountsDialog()); // the fixture's account "work" exists
+        app.reset();
+    }
+    test::UiFixture empty;
+    QVERIFY(empty.open(false));
+    app = std::make_unique<DesktopApp>(empty.service.get());
+    app->start(false);
+    QVERIFY(app->mainWindow()->isVisible());
+    QVERIFY(app->accountsDialog());
+    QVERIFY(app->accountsDialog()->isVisible());
+    QVERIFY(app->accountsDialog()->isSetupShown());
+    app.reset();
 }
 
 void TestDesktopApp::startMinimizedWithoutTrayStillShowsTheWindow()

@@ -421,6 +421,43 @@ private slots:
         QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Queued);
     }
 
+    // Gmail's preset signs in with OAuth: --auto --yes makes the account `--oauth google` would
+    // (so `account login` works), and without any client id says how to get one, saving
+    // nothing.
+    void autoWithAnOAuthPresetMakesAnOAuthAccount()
+    {
+        DiscoveryOptions o;
+        o.useProbe = false;
+        o.stepTimeoutMs = 2000;
+        o.nameserver = QHostAddress(QStringLiteral("127.0.0.2"));
+        f->discovery = &o;
+        const QStringList args = {QStringLiteral("gm"), QStringLiteral("--address"),
+                                  QStringLiteral("someone@gmail.com"), QStringLiteral("--auto"),
+                                  QStringLiteral("--yes")};
+        CommandRun r;
+        if (oauthProviderPreset(QStringLiteral("google"))->clientId.isEmpty()) {
+            r = f->run<AccountAdd>(args);
+            QVERIFY2(r.is(Result::Usage), r.why());
+            QVERIFY2(r.err.contains("has no client id for google"), r.err.constData());
+            QVERIFY(!f->open()->accounts()->find(QStringLiteral("gm")));
+        }
+        r = f->run<AccountAdd>(args + QStringList{QStringLiteral("--oauth-client-id"),
+                                                  QStringLiteral("id.apps.googleusercontent.com")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QVERIFY2(r.out.contains("outpost account login gm"), r.out.constData());
+        const auto a = f->open()->accounts()->find(QStringLiteral("gm"));
+        QVERIFY(a);
+        QCOMPARE(a->host, QStringLiteral("smtp.gmail.com"));
+        QCOMPARE(a->auth, QStringLiteral("xoauth2"));
+        QCOMPARE(a->oauth.provider, QStringLiteral("google"));
+        QCOMPARE(a->oauth.clientId, QStringLiteral("id.apps.googleusercontent.com"));
+        QCOMPARE(a->user, QStringLiteral("someone@gmail.com"));
+        // `account login` takes it as an OAuth account (it fails later only for the browser).
+        r = f->run<AccountLogin>({QStringLiteral("gm"), QStringLiteral("--no-browser"),
+                                  QStringLiteral("--timeout"), QStringLiteral("1")});
+        QVERIFY2(!r.err.contains("does not sign in with OAuth"), r.err.constData());
+    }
+
     void autoUsesAPresetAndSavesOnlyWithYes()
     {
         DiscoveryOptions o;

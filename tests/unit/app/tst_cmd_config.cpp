@@ -67,6 +67,15 @@ private slots:
                                                  QStringLiteral("-3")}
                                   << QStringLiteral("pool.max_per_server takes a whole number "
                                                     "from 1 to 2147483647, not \"-3\"");
+        // Only plain digits: what is stored is what `config get` shows, and " 5" is no number.
+        for (const char *v : {" 5", "5 ", "+5", "0x10", "1e3", "5.0"})
+            QTest::newRow(
+                qPrintable(QStringLiteral("not plain digits \"%1\"").arg(QLatin1String(v))))
+                << QStringList{QStringLiteral("set"), QStringLiteral("pool.max_messages"),
+                               QLatin1String(v)}
+                << QStringLiteral("pool.max_messages takes a whole number from 1 to 2147483647, "
+                                  "not \"%1\"")
+                       .arg(QLatin1String(v));
         QTest::newRow("unknown key")
             << QStringList{QStringLiteral("get"), QStringLiteral("nosuch.key")}
             << QStringLiteral("unknown setting \"nosuch.key\"");
