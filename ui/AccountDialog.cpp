@@ -12,6 +12,7 @@
 #include "accounts/OAuthSignOut.h"
 #include "accounts/SentCopy.h"
 #include "oauth/AuthorizationCodeFlow.h"
+#include "outbox/AccessTokenCache.h"
 #include "outbox/Dispatcher.h"
 #include "outbox/Service.h"
 #include "storage/Storage.h"
@@ -1068,7 +1069,7 @@ void AccountDialog::onSignedIn(const Account &a, const OAuthResult &r)
         a, r.tokens.refreshToken, [self, service, a](bool ok, const QString &why) {
             if (ok) {
                 // The messages held for "sign in again" go now, with a token of this sign-in.
-                service->dispatcher()->forgetAccessToken(a.name);
+                service->accessTokens()->forget(a.name);
                 if (service->accounts()->isPaused(a.name))
                     service->resumeAccount(a.name);
             }
@@ -1112,7 +1113,7 @@ void AccountDialog::onSignedOut(const Account &a, const SignOutResult &r)
     m_signOutJob = nullptr;
     // Its next message finds no token and is held as "sign in again".
     if (r.removed())
-        m_service->dispatcher()->forgetAccessToken(a.name);
+        m_service->accessTokens()->forget(a.name);
     showMessage(Words::signOut(r, a), r.outcome == SignOutOutcome::RevokeFailed ||
                                           r.outcome == SignOutOutcome::RemoveFailed);
     updateSignInState();

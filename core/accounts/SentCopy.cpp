@@ -47,6 +47,11 @@ bool providerSavesSubmittedMail(const QString &host)
     return false;
 }
 
+bool sentFolderCheckable(const Account &account)
+{
+    return !account.imapHost.trimmed().isEmpty() && account.sentCopy != SentCopy::Off;
+}
+
 bool sentCopyEffective(const Account &account)
 {
     if (account.imapHost.trimmed().isEmpty())

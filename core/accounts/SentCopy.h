@@ -26,6 +26,11 @@ bool providerSavesSubmittedMail(const QString &host);
 /// submitted mail itself (providerSavesSubmittedMail()).
 bool sentCopyEffective(const Account &account);
 
+/// Whether a message of `account` whose delivery is uncertain is looked for in its Sent folder
+/// before it is sent again: when it has an IMAP host and sent_copy is not Off. Auto counts even
+/// where Outpost makes no copy itself (Gmail, Microsoft 365): the provider's own copy is there.
+bool sentFolderCheckable(const Account &account);
+
 /// The IMAP session settings of `account`: its IMAP host, port, security and user, the
 /// submission's credentials (`secret` is the password, or the OAuth token for xoauth2 and
 /// oauthbearer), CA file, pin and plain-auth permission, the timeouts of `settings` (may be

@@ -1,5 +1,6 @@
 #include "CopyDispatcher.h"
 
+#include "AccessTokenCache.h"
 #include "Clock.h"
 #include "Connectivity.h"
 #include "Outcome.h"
@@ -11,6 +12,7 @@
 #include "imap/ImapString.h"
 #include "storage/Storage.h"
 
+#include <QPointer>
 #include <QRandomGenerator>
 
 #include <algorithm>
@@ -200,9 +202,9 @@ void CopyDispatcher::onClaimed(const QList<ClaimedCopy> &claimed)
     updateActivity();
 }
 
-ImapConfig CopyDispatcher::configFor(const Account &account) const
+ImapConfig CopyDispatcher::configFor(const Account &account, const QString &secret) const
 {
-    ImapConfig c = imapConfigForAccount(account, m_passwords.value(account.name), m_settings);
+    ImapConfig c = imapConfigForAccount(account, secret, m_settings);
     c.connectHost = m_resolve(account.imapHost);
     if (c.connectHost == c.host)
         c.connectHost.clear();
@@ -256,6 +258,7 @@ void CopyDispatcher::onSearchFinished(const QString &account, const ImapSearchRe
     if (!result.result.ok()) {
         if (result.result.errorClass == ImapErrorClass::NoMailbox)
             m_folders.remove(account); // found by LIST before: look again next time
+        loginRefused(account, result.result);
         const QString text =
             result.result.text.isEmpty() ? result.result.detail : result.result.text;
         reportCheck(
@@ -286,9 +289,23 @@ void CopyDispatcher::proceed(const QString &name)
     const std::optional<Account> account = m_accounts->find(name);
     if (!account)
         return;
-    if (account->usesAuth() && !m_passwords.contains(name)) {
-        fetchPassword(*account);
-        return;
+    QString secret;
+    if (account->oauth.enabled()) {
+        // The token fetched for this call, else the shared one while it is valid.
+        secret = m_freshTokens.take(name);
+        if (secret.isEmpty() && m_tokens)
+            secret = m_tokens->valid(name);
+        if (secret.isEmpty()) {
+            fetchAccessToken(*account);
+            return;
+        }
+        m_tokensUsed.insert(name, secret);
+    } else if (account->usesAuth()) {
+        if (!m_passwords.contains(name)) {
+            fetchPassword(*account);
+            return;
+        }
+        secret = m_passwords.value(name);
     }
     QByteArray mailbox;
     if (!account->sentFolder.isEmpty())
@@ -298,16 +315,16 @@ void CopyDispatcher::proceed(const QString &name)
     if (mailbox.isEmpty()) {
         if (!m_listing.contains(name)) {
             m_listing.insert(name);
-            m_pool->list(name, configFor(*account), 0);
+            m_pool->list(name, configFor(*account, secret), 0);
         }
         return;
     }
     const QList<Waiting> waiting = m_waiting.take(name);
     for (const Waiting &w : waiting)
-        append(*account, w, mailbox);
+        append(*account, secret, w, mailbox);
     const QList<Check> checks = m_checks.take(name);
     for (Check c : checks) {
-        const ImapConfig config = configFor(*account);
+        const ImapConfig config = configFor(*account, secret);
         c.mailbox = imapDecodeMailboxName(mailbox);
         c.server = config.server();
         m_searching.insert(c.id, c);
@@ -319,13 +336,14 @@ void CopyDispatcher::proceed(const QString &name)
     }
 }
 
-void CopyDispatcher::append(const Account &account, const Waiting &w, const QByteArray &mailbox)
+void CopyDispatcher::append(const Account &account, const QString &secret, const Waiting &w,
+                            const QByteArray &mailbox)
 {
     InFlight f;
     f.copy = w.copy;
     f.mailbox = mailbox;
     f.check = w.check;
-    const ImapConfig config = configFor(account);
+    const ImapConfig config = configFor(account, secret);
     f.server = config.server();
     ImapAppendRequest r;
     r.id = w.copy.id;
@@ -374,11 +392,65 @@ void CopyDispatcher::fetchPassword(const Account &account)
     }
 }
 
+void CopyDispatcher::fetchAccessToken(const Account &account)
+{
+    if (m_fetching.contains(account.name))
+        return;
+    const QString name = account.name;
+    const QString server =
+        QStringLiteral("%1:%2").arg(account.imapHost).arg(account.effectiveImapPort());
+    if (!m_tokens) {
+        failWaiting(name,
+                    ImapResult::failure(ImapErrorClass::Auth,
+                                        QStringLiteral("not signed in: no token store")),
+                    server);
+        return;
+    }
+    m_fetching.insert(name);
+    QPointer<CopyDispatcher> self(this);
+    m_tokens->request(account, [self, name, server](const OAuthResult &r) {
+        if (!self)
+            return;
+        self->m_fetching.remove(name);
+        if (!r.ok()) {
+            const OAuthErrorCode code = r.error.code;
+            const bool later = code == OAuthErrorCode::Network ||
+                               code == OAuthErrorCode::ServerError ||
+                               code == OAuthErrorCode::BadResponse;
+            // The provider could not be asked: like a server out of reach. Else only a new
+            // sign-in helps, which the submission of the account's next message says too.
+            self->failWaiting(
+                name,
+                ImapResult::failure(
+                    later ? ImapErrorClass::Network : ImapErrorClass::Auth,
+                    QStringLiteral("%1: %2").arg(later ? QStringLiteral("no access token")
+                                                       : QStringLiteral("sign-in refused"),
+                                                 r.error.toString())),
+                server);
+            return;
+        }
+        self->m_freshTokens.insert(name, r.tokens.accessToken);
+        self->proceed(name);
+        self->m_freshTokens.remove(name);
+        self->updateActivity();
+    });
+}
+
+void CopyDispatcher::loginRefused(const QString &account, const ImapResult &result)
+{
+    if (result.errorClass != ImapErrorClass::Auth || !m_tokens)
+        return;
+    const QString token = m_tokensUsed.take(account);
+    if (!token.isEmpty())
+        m_tokens->drop(account, token); // the next try refreshes
+}
+
 void CopyDispatcher::onListFinished(const QString &account, const ImapListResult &result)
 {
     if (!m_listing.remove(account))
         return;
     if (!result.result.ok()) {
+        loginRefused(account, result.result);
         failWaiting(account, result.result, result.server);
         return;
     }
@@ -473,6 +545,7 @@ void CopyDispatcher::onAppendFinished(const QString &account, const ImapAppendRe
     } else {
         if (result.result.errorClass == ImapErrorClass::NoMailbox)
             m_folders.remove(account); // found by LIST before: look again next time
+        loginRefused(account, result.result);
         u = failure(f.copy, f.copy.attemptsBefore + 1, result.result, u.server);
     }
     record({u});

@@ -13,6 +13,7 @@
 
 namespace outpost {
 
+class AccessTokenCache;
 class AccountStore;
 class Clock;
 class Connectivity;
@@ -60,6 +61,11 @@ public:
     void wake();
     /// "Send queued now": every pending or failed copy is due now.
     void flush();
+    /// The access tokens of OAuth accounts (not owned), shared with submission: a copy or a
+    /// check for an OAuth account signs in with the token its messages went out with, and a
+    /// token the IMAP server refuses is dropped so the next try gets a fresh one. Without one,
+    /// an OAuth account's copies fail as not signed in.
+    void setAccessTokens(AccessTokenCache *tokens) { m_tokens = tokens; }
     /// Replaces the in-memory password of an account (the user typed a new one).
     void setCachedPassword(const QString &account, const QString &password);
     /// True while a copy is claimed, in flight, being written, or due now, or a check of the
@@ -110,7 +116,12 @@ private:
     /// Sends what waits for `account` once its password and folder are known.
     void proceed(const QString &account);
     void fetchPassword(const Account &account);
-    void append(const Account &account, const Waiting &w, const QByteArray &mailbox);
+    /// Gets the access token of OAuth `account`; proceed() goes on with it.
+    void fetchAccessToken(const Account &account);
+    /// The server refused the login of `account`: an OAuth token it was given is dropped.
+    void loginRefused(const QString &account, const ImapResult &result);
+    void append(const Account &account, const QString &secret, const Waiting &w,
+                const QByteArray &mailbox);
     void onListFinished(const QString &account, const ImapListResult &result);
     void onAppendFinished(const QString &account, const ImapAppendResult &result);
     /// Every copy waiting for `account` failed with `result` (no password, no folder).
@@ -121,7 +132,8 @@ private:
     void record(const QList<CopyUpdate> &updates);
     void armTimer();
     void updateActivity();
-    ImapConfig configFor(const Account &account) const;
+    /// The session settings of `account`, signing in with `secret` (password or access token).
+    ImapConfig configFor(const Account &account, const QString &secret) const;
 
     Storage *m_storage;
     OutboxReader *m_store;
@@ -138,9 +150,12 @@ private:
     QHash<QString, QList<Check>> m_checks; // account -> checks waiting for password/folder
     QHash<qint64, Check> m_searching;      // message id -> its search in flight
     QHash<QString, QString> m_passwords;   // account -> password (memory only)
-    QHash<QString, QByteArray> m_folders;  // account -> Sent mailbox found by LIST
-    QSet<QString> m_fetching;              // password being fetched
-    QSet<QString> m_listing;               // LIST running
+    QHash<QString, QString> m_freshTokens; // OAuth account -> token just fetched, for proceed()
+    QHash<QString, QString> m_tokensUsed;  // OAuth account -> token last signed in with
+    AccessTokenCache *m_tokens = nullptr;
+    QHash<QString, QByteArray> m_folders; // account -> Sent mailbox found by LIST
+    QSet<QString> m_fetching;             // password being fetched
+    QSet<QString> m_listing;              // LIST running
     QTimer m_timer;
     bool m_dispatchPending = false;
     bool m_claimPending = false;

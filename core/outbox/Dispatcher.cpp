@@ -1,16 +1,15 @@
 #include "Dispatcher.h"
 
+#include "AccessTokenCache.h"
 #include "Clock.h"
 #include "Connectivity.h"
 #include "Outcome.h"
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
-#include "accounts/OAuthAccount.h"
 #include "accounts/SentCopy.h"
 #include "accounts/SettingKeys.h"
 #include "accounts/Settings.h"
-#include "oauth/TokenClient.h"
 
 #include "storage/EndOfDataJournal.h"
 #include "storage/Storage.h"
@@ -54,9 +53,6 @@ constexpr int kClaimLowRoom = kMaxInFlight / 2;
 /// sync per message capped a flush at ~60 messages/s on a disk with a 5 ms fsync.
 constexpr int kCommitWindowMs = 20;
 constexpr int kCommitBatch = kMaxInFlight / 2;
-/// An access token is refreshed when it has less than this left (seconds): a session opened
-/// with it still authenticates before it expires, and a slow clock does not hand out a dead one.
-constexpr qint64 kTokenMarginSeconds = 60;
 
 } // namespace
 
@@ -403,7 +399,7 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
             continue;
         }
         if (c.uncertain && m_checkSentFolder && !c.messageId.isEmpty() &&
-            !account->imapHost.isEmpty() && account->sentCopy != SentCopy::Off) {
+            sentFolderCheckable(*account)) {
             // The server may have it already: its Sent folder (the provider's copy, or ours)
             // says so before it goes again. Bounded: without an answer it goes anyway.
             m_checking.insert(c.id, c);
@@ -426,7 +422,7 @@ void Dispatcher::handleClaimed(const QList<ClaimedMessage> &claimed, bool more)
 void Dispatcher::sendOrWait(const ClaimedMessage &c, const Account &account)
 {
     if (account.oauth.enabled()) {
-        const QString token = validAccessToken(account.name);
+        const QString token = m_tokens ? m_tokens->valid(account.name) : QString();
         if (token.isEmpty()) {
             // One refresh for every message of the account, whatever the pool opens.
             m_waitingForPassword[account.name].append(c);
@@ -575,60 +571,25 @@ void Dispatcher::holdWaiting(const QString &account, const QList<ClaimedMessage>
     updateActivity();
 }
 
-QString Dispatcher::validAccessToken(const QString &account) const
-{
-    const auto it = m_accessTokens.constFind(account);
-    if (it == m_accessTokens.cend() || it->token.isEmpty())
-        return {};
-    if (it->expiresAt.isValid() && m_clock->now().secsTo(it->expiresAt) <= kTokenMarginSeconds)
-        return {};
-    return it->token;
-}
-
 void Dispatcher::fetchAccessToken(const Account &account)
 {
     if (m_fetching.contains(account.name))
         return;
     m_fetching.insert(account.name);
     const QString name = account.name;
-    const OAuthProvider provider = oauthProviderForAccount(account);
-    const QString problem = oauthProviderProblem(provider);
-    if (!problem.isEmpty() || !m_tokenStore) {
-        const OAuthError e =
-            OAuthError::make(OAuthErrorCode::Configuration,
-                             problem.isEmpty() ? QStringLiteral("no token store") : problem);
-        QTimer::singleShot(0, this, [this, name, e] {
+    if (!m_tokens) {
+        QTimer::singleShot(0, this, [this, name] {
             OAuthResult r;
-            r.error = e;
-            onAccessToken(name, r, {}, {});
+            r.error =
+                OAuthError::make(OAuthErrorCode::Configuration, QStringLiteral("no token store"));
+            onAccessToken(name, r);
         });
         return;
     }
-    const OAuthHttpOptions http = oauthHttpOptionsForAccount(account);
-    // Read each time, not kept: `account login` in another process may have replaced it.
-    m_tokenStore->read(account, [this, name, provider, http](bool ok, const QString &refreshToken,
-                                                             const QString &why) {
-        if (!ok) {
-            OAuthResult r;
-            r.error = OAuthError::make(OAuthErrorCode::InvalidGrant,
-                                       QStringLiteral("not signed in: %1").arg(why));
-            onAccessToken(name, r, {}, {});
-            return;
-        }
-        auto *client = new TokenClient(provider, http, this);
-        const QDateTime requested = m_clock->now();
-        const QDateTime requestedUtc = QDateTime::currentDateTimeUtc();
-        ++m_tokenRequests;
-        client->refresh(refreshToken,
-                        [this, client, name, requested, requestedUtc](const OAuthResult &r) {
-                            client->deleteLater();
-                            onAccessToken(name, r, requested, requestedUtc);
-                        });
-    });
+    m_tokens->request(account, [this, name](const OAuthResult &r) { onAccessToken(name, r); });
 }
 
-void Dispatcher::onAccessToken(const QString &name, const OAuthResult &r,
-                               const QDateTime &requested, const QDateTime &requestedUtc)
+void Dispatcher::onAccessToken(const QString &name, const OAuthResult &r)
 {
     m_fetching.remove(name);
     const QList<ClaimedMessage> waiting = m_waitingForPassword.take(name);
@@ -660,42 +621,15 @@ void Dispatcher::onAccessToken(const QString &name, const OAuthResult &r,
         }
         // invalid_grant (revoked, expired, never signed in), a refused client, an unusable
         // provider: only the user can fix it. Held, not failed, and no further request.
-        m_accessTokens.remove(name);
         holdWaiting(
             name, waiting,
             SmtpResult::failure(ErrorClass::SignIn,
                                 QStringLiteral("sign-in refused: %1").arg(r.error.toString())));
         return;
     }
-    if (r.tokens.refreshTokenRotated && m_tokenStore) {
-        // RFC 6749 §6: the old refresh token may be dead already; keep the new one.
-        m_tokenStore->write(*account, r.tokens.refreshToken, [name](bool ok, const QString &e) {
-            if (!ok)
-                qWarning("outpost: the new refresh token of account %s could not be stored: %s",
-                         qPrintable(name), qPrintable(e));
-        });
-    }
-    AccessToken t;
-    t.token = r.tokens.accessToken;
-    if (r.tokens.expiresAt.isValid() && requested.isValid())
-        t.expiresAt = requested.addMSecs(requestedUtc.msecsTo(r.tokens.expiresAt));
-    t.afterRefusal = m_tokenRefused.remove(name);
-    m_accessTokens.insert(name, t);
     for (const ClaimedMessage &c : waiting)
-        sendClaimed(c, *account, t.token);
+        sendClaimed(c, *account, r.tokens.accessToken);
     scheduleDispatch();
-}
-
-bool Dispatcher::retryAfterTokenRefusal(const QString &account, const QString &token)
-{
-    const auto it = m_accessTokens.find(account);
-    if (it == m_accessTokens.end() || it->token != token)
-        return true; // a token already replaced (or being replaced): try the new one
-    if (it->afterRefusal)
-        return false; // a fresh token refused too: the server means it
-    m_accessTokens.erase(it);
-    m_tokenRefused.insert(account);
-    return true;
 }
 
 void Dispatcher::sendClaimed(const ClaimedMessage &c, const Account &account,
@@ -955,12 +889,6 @@ void Dispatcher::setCachedPassword(const QString &account, const QString &passwo
     m_passwords.insert(account, password);
 }
 
-void Dispatcher::forgetAccessToken(const QString &account)
-{
-    m_accessTokens.remove(account);
-    m_tokenRefused.remove(account);
-}
-
 OutcomeContext Dispatcher::outcomeContext(const QString &account, const QString &server) const
 {
     OutcomeContext ctx;
@@ -996,9 +924,9 @@ void Dispatcher::onFinished(const TransactionResult &tx)
     OutcomeContext ctx = outcomeContext(c.account, f.server);
     if (!f.accessToken.isEmpty()) {
         if (tx.result.errorClass == ErrorClass::Auth && tx.result.reply.code != 0)
-            ctx.tokenRefused = retryAfterTokenRefusal(c.account, f.accessToken);
-        else if (tx.result.ok() && m_accessTokens.value(c.account).token == f.accessToken)
-            m_accessTokens[c.account].afterRefusal = false; // it works: a later refusal is news
+            ctx.tokenRefused = !m_tokens || m_tokens->retryAfterRefusal(c.account, f.accessToken);
+        else if (tx.result.ok() && m_tokens)
+            m_tokens->accepted(c.account, f.accessToken); // it works: a later refusal is news
     }
     OutcomeDecision d = decideOutcome(tx, c, ctx);
     if (d.accepted) {

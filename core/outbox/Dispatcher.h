@@ -26,7 +26,7 @@ class Clock;
 class Connectivity;
 class CredentialStore;
 class EndOfDataJournal;
-class OAuthTokenStore;
+class AccessTokenCache;
 struct OAuthResult;
 class Settings;
 struct Account;
@@ -61,9 +61,9 @@ public:
     /// before each end of data is released, without a storage round trip. Without one, or when
     /// it cannot be written, the marks go to the outbox (OutboxWriter::applyUpdatesAndMarks()).
     void setEndOfDataJournal(EndOfDataJournal *journal) { m_journal = journal; }
-    /// Where the refresh tokens of OAuth accounts are (not owned). Without one, an OAuth
-    /// account's messages are held as not signed in.
-    void setOAuthTokenStore(OAuthTokenStore *store) { m_tokenStore = store; }
+    /// The access tokens of OAuth accounts (not owned; shared with the copies in the Sent
+    /// folder). Without one, an OAuth account's messages are held as not signed in.
+    void setAccessTokens(AccessTokenCache *tokens) { m_tokens = tokens; }
     /// Asks whether a message is in its account's Sent folder: called with the account, the
     /// message's id and Message-ID; the answer comes to onSentFolderChecked(). Without one
     /// (the default), a message whose delivery is uncertain is sent again unchecked.
@@ -81,8 +81,6 @@ public:
     /// again, its history saying it was not found or could not be checked. An answer for a
     /// message no longer waiting (timed out, stopped) is ignored.
     void onSentFolderChecked(const outpost::SentFolderCheckResult &result);
-    /// Token requests (refreshes) made so far for OAuth accounts, for tests and the log.
-    int tokenRequests() const { return m_tokenRequests; }
     /// Starts scheduling.
     void start();
     /// Stops claiming new messages (used before shutdown). Messages in flight still report.
@@ -95,10 +93,6 @@ public:
     void resumeAccount(const QString &account);
     /// Replaces the in-memory password of an account (after the user typed a new one).
     void setCachedPassword(const QString &account, const QString &password);
-    /// Drops the in-memory OAuth access token of an account (after a sign-out or a new
-    /// sign-in): its next message reads the refresh token from the store again, and without
-    /// one is held as "sign in again".
-    void forgetAccessToken(const QString &account);
     /// Messages handed to the transport and not yet reported.
     int inFlight() const { return int(m_inFlight.size()); }
     /// True while a message is in flight or due now.
@@ -136,15 +130,6 @@ private:
         ClaimedMessage message;
         QString server;
         QString accessToken; ///< the OAuth access token its session was opened with, if any
-    };
-    /// An OAuth account's access token, in memory only.
-    struct AccessToken
-    {
-        QString token;
-        QDateTime expiresAt; ///< by m_clock; invalid: the provider did not say
-        /// Fetched because the server refused the one before: if the server refuses this one
-        /// too, it means it (the account is paused) instead of another refresh.
-        bool afterRefusal = false;
     };
     void scheduleDispatch();
     void dispatch();
@@ -184,20 +169,12 @@ private:
     void armTimer();
     void sendClaimed(const ClaimedMessage &c, const Account &account, const QString &password);
     void fetchPassword(const Account &account);
-    /// The access token of OAuth account `account` when it is valid for more than a minute
-    /// yet, else empty.
-    QString validAccessToken(const QString &account) const;
-    /// Refreshes the access token of OAuth `account` (one request, whatever the number of
-    /// messages waiting for it): RFC 6749 §6 with the refresh token from the token store.
+    /// Gets the access token of OAuth `account` from the AccessTokenCache (one request,
+    /// whatever the number of messages waiting for it); the answer goes to onAccessToken().
     void fetchAccessToken(const Account &account);
-    /// The token endpoint answered `result` for `account` (clock times: `requested` by
-    /// m_clock, `requestedUtc` by the system clock, when the request went out).
-    void onAccessToken(const QString &account, const OAuthResult &result,
-                       const QDateTime &requested, const QDateTime &requestedUtc);
-    /// The server refused `token` of OAuth `account`: true when the messages are to be sent
-    /// again with a new token (the first refusal of a token, or a token already replaced),
-    /// false when a token fetched after a refusal was refused too.
-    bool retryAfterTokenRefusal(const QString &account, const QString &token);
+    /// Sends the messages waiting for `account`'s token with it, or defers them (the provider
+    /// could not be asked) or holds them (sign-in refused) as `result` says.
+    void onAccessToken(const QString &account, const OAuthResult &result);
     /// Holds `waiting` (messages of `account` claimed while its secret was fetched) and
     /// pauses the account with `why`.
     void holdWaiting(const QString &account, const QList<ClaimedMessage> &waiting,
@@ -243,11 +220,8 @@ private:
     std::function<QString(const QString &)> m_resolve;
 
     QHash<qint64, InFlight> m_inFlight;
-    QHash<QString, QString> m_passwords;        // account -> password (memory only)
-    QHash<QString, AccessToken> m_accessTokens; // OAuth account -> access token (memory only)
-    QSet<QString> m_tokenRefused; // accounts whose token was refused: the next is the retry
-    OAuthTokenStore *m_tokenStore = nullptr;
-    int m_tokenRequests = 0;
+    QHash<QString, QString> m_passwords; // account -> password (memory only)
+    AccessTokenCache *m_tokens = nullptr;
     QHash<QString, QList<ClaimedMessage>> m_waitingForPassword;
     SentFolderChecker m_checkSentFolder;
     QHash<qint64, ClaimedMessage> m_checking; // uncertain, waiting for the Sent folder's answer

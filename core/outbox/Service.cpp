@@ -1,5 +1,6 @@
 #include "Service.h"
 
+#include "AccessTokenCache.h"
 #include "Clock.h"
 #include "Connectivity.h"
 #include "CopyDispatcher.h"
@@ -134,6 +135,8 @@ Service::Service(ServiceOptions options, QObject *parent)
         m_credentials = m_ownedCredentials.get();
     }
     m_oauthTokens = std::make_unique<OAuthTokenStore>(m_credentials, m_options.dataDir);
+    m_accessTokens = std::make_unique<AccessTokenCache>(m_clock);
+    m_accessTokens->setTokenStore(m_oauthTokens.get());
 }
 
 Service::~Service()
@@ -264,7 +267,7 @@ bool Service::open(QString *error)
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_dispatcher->setHostResolver(m_options.resolveHost);
-    m_dispatcher->setOAuthTokenStore(m_oauthTokens.get());
+    m_dispatcher->setAccessTokens(m_accessTokens.get());
     connect(m_storage.get(), &Storage::groupCommitted, m_dispatcher.get(), [this](int written) {
         if (written > 0)
             m_dispatcher->wake();
@@ -278,6 +281,7 @@ bool Service::open(QString *error)
                                                 m_connectivity.get(), m_clock);
     if (m_options.resolveHost)
         m_copier->setHostResolver(m_options.resolveHost);
+    m_copier->setAccessTokens(m_accessTokens.get());
     connect(m_dispatcher.get(), &Dispatcher::copiesDue, m_copier.get(), &CopyDispatcher::wake);
     // A message whose delivery is uncertain is looked for in the Sent folder before it goes
     // again.

@@ -25,6 +25,7 @@ class AccountStore;
 class Clock;
 class Connectivity;
 class CredentialStore;
+class AccessTokenCache;
 class OAuthTokenStore;
 class Database;
 class EndOfDataJournal;
@@ -143,6 +144,9 @@ public:
     /// Where the refresh tokens of OAuth accounts are kept (the keychain above, or files of
     /// the data folder).
     OAuthTokenStore *oauthTokens() const { return m_oauthTokens.get(); }
+    /// The OAuth access tokens in memory, shared by submission and the Sent-folder copies:
+    /// forget() an account's after a sign-out or a new sign-in.
+    AccessTokenCache *accessTokens() const { return m_accessTokens.get(); }
 
     /// What became of a synchronous enqueue: the new message's id, or why it was refused.
     struct EnqueueResult
@@ -340,6 +344,7 @@ private:
     CredentialStore *m_credentials = nullptr;
     std::unique_ptr<CredentialStore> m_ownedCredentials;
     std::unique_ptr<OAuthTokenStore> m_oauthTokens;
+    std::unique_ptr<AccessTokenCache> m_accessTokens;
     std::unique_ptr<QLockFile> m_lock;
     std::unique_ptr<Database> m_db; ///< the read connection (and the writer's, without a thread)
     std::unique_ptr<Storage> m_storage;

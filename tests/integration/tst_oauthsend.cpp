@@ -6,6 +6,7 @@
 // the browser: it GETs the authorization URL `account login` prints and follows the provider's
 // redirect to the loopback listener. Root only (Dovecot switches users). Never sleeps.
 
+#include "OutboxPeek.h"
 #include "RealServers.h"
 #include "ServerProcess.h"
 
@@ -24,6 +25,8 @@
 #include <QUrlQuery>
 
 #include <memory>
+
+#include <pwd.h>
 
 using namespace outpost;
 using namespace outpost::test;
@@ -124,7 +127,8 @@ private:
     QNetworkAccessManager m_nam;
 };
 
-/// Dovecot's submission server by realservers/dovecot-submission.sh.
+/// Dovecot's submission and IMAP servers by realservers/dovecot-submission.sh, one oauth2
+/// passdb for both.
 class SubmissionServer
 {
 public:
@@ -136,14 +140,17 @@ public:
             m_error = why;
             return false;
         }
-        const QList<quint16> ports = freePorts(2);
-        if (ports.size() != 2)
+        const QList<quint16> ports = freePorts(4);
+        if (ports.size() != 4)
             return false;
         m_port = ports[0];
+        m_imapPort = ports[2];
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("OUTPOST_REALSERVERS"), cache);
         env.insert(QStringLiteral("DOVECOT_INTROSPECT_URL"), introspectUrl);
         env.insert(QStringLiteral("DOVECOT_RELAY_PORT"), QString::number(relayPort));
+        env.insert(QStringLiteral("DOVECOT_IMAP_PORTS"),
+                   QStringLiteral("%1,%2").arg(ports[2]).arg(ports[3]));
         m_process.setProcessEnvironment(env);
         m_process.start(
             QStringLiteral("bash"),
@@ -165,6 +172,35 @@ public:
     }
     QString error() const { return m_error; }
     quint16 port() const { return m_port; }
+    /// The IMAP port (STARTTLS).
+    quint16 imapPort() const { return m_imapPort; }
+    /// The message files of `user`'s Sent folder.
+    QStringList sentFiles(const QString &user) const
+    {
+        QStringList out;
+        for (const char *sub : {"cur", "new"}) {
+            const QDir d(m_dir.filePath(QStringLiteral("home/%1/Maildir/.Sent/").arg(user) +
+                                        QLatin1String(sub)));
+            for (const QString &f : d.entryList(QDir::Files, QDir::Name))
+                out << d.filePath(f);
+        }
+        return out;
+    }
+    /// Files `message` into `user`'s Sent folder as the provider's own copy would be (a new
+    /// Maildir file, owned by the mail user, which Dovecot picks up at its next look).
+    bool fileIntoSent(const QString &user, const QByteArray &message) const
+    {
+        const QString path =
+            m_dir.filePath(QStringLiteral("home/%1/Maildir/.Sent/new/provider-copy.%2")
+                               .arg(user)
+                               .arg(QDateTime::currentMSecsSinceEpoch()));
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(message) != message.size())
+            return false;
+        f.close();
+        const struct passwd *pw = getpwnam("mail");
+        return pw && ::chown(QFile::encodeName(path).constData(), pw->pw_uid, pw->pw_gid) == 0;
+    }
     /// Dovecot's log.
     QByteArray log() const
     {
@@ -186,6 +222,7 @@ private:
     QTemporaryDir m_dir;
     QProcess m_process;
     quint16 m_port = 0;
+    quint16 m_imapPort = 0;
     QString m_error;
 };
 
@@ -731,6 +768,153 @@ private slots:
         const RunResult sent = flush();
         QVERIFY2(sent.exitCode == 0, (sent.out + sent.err).constData());
         QCOMPARE(deliveredIds(m_sink).value("after-logout@outpost.test"), 1);
+    }
+
+    /// With an IMAP server the copies in Sent sign in with the same token as submission: a
+    /// flush of three messages (a new process, no token in memory) asks the provider once,
+    /// Dovecot's IMAP takes AUTHENTICATE XOAUTH2 with it, and each copy is the exact bytes
+    /// submitted, \Seen, recorded as copied.
+    void sentCopySignsInWithTheSameToken()
+    {
+        const RunResult edit = runOutpost(
+            dir(), {QStringLiteral("account"), QStringLiteral("edit"), kAccount,
+                    QStringLiteral("--imap-host"), QStringLiteral("localhost"),
+                    QStringLiteral("--imap-port"), QString::number(m_dovecot->imapPort()),
+                    QStringLiteral("--imap-security"), QStringLiteral("starttls"),
+                    QStringLiteral("--sent-copy"), QStringLiteral("on")});
+        QVERIFY2(edit.exitCode == 0, (edit.out + edit.err).constData());
+        QList<qint64> ids;
+        for (int i = 1; i <= 3; ++i) {
+            const RunResult q = queue("copy-" + QByteArray::number(i));
+            QCOMPARE(q.exitCode, 0);
+            ids << q.out.trimmed().toLongLong();
+        }
+        const int before = tokenRequests();
+        const qint64 imapLogins = m_dovecot->log().count("imap-login: Info: Login: user=<" +
+                                                         kUser.toUtf8() + ">, method=XOAUTH2");
+        const RunResult f =
+            runOutpost(dir(), {QStringLiteral("flush"), QStringLiteral("--verbose")}, {}, 120000);
+        QVERIFY2(f.exitCode == 0, (f.out + f.err).constData());
+        QCOMPARE(tokenRequests(), before + 1); // one refresh for SMTP and IMAP
+        QCOMPARE(m_dovecot->log().count("imap-login: Info: Login: user=<" + kUser.toUtf8() +
+                                        ">, method=XOAUTH2"),
+                 imapLogins + 1); // one IMAP session for the three
+        QHash<QByteArray, QStringList> sent;
+        for (const QString &file : m_dovecot->sentFiles(kUser)) {
+            QFile in(file);
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            sent[messageIdOf(in.readAll())] << file;
+        }
+        for (int i = 0; i < 3; ++i) {
+            const QByteArray tag = "copy-" + QByteArray::number(i + 1);
+            QCOMPARE(deliveredIds(m_sink).value(tag + "@outpost.test"), 1);
+            const QStringList files = sent.value(tag + "@outpost.test");
+            QCOMPARE(files.size(), 1);
+            QFile in(files.first());
+            QVERIFY(in.open(QIODevice::ReadOnly));
+            QCOMPARE(in.readAll(), storedBytes(dir(), ids[i]));
+            QVERIFY2(files.first().endsWith(QStringLiteral(",S")), qPrintable(files.first()));
+            const QJsonObject shown =
+                QJsonDocument::fromJson(
+                    runOutpost(dir(), {QStringLiteral("show"), QString::number(ids[i]),
+                                       QStringLiteral("--json")})
+                        .out)
+                    .object();
+            QCOMPARE(shown[QStringLiteral("copy")].toObject()[QStringLiteral("state")].toString(),
+                     QStringLiteral("copied"));
+        }
+        const QByteArray all = f.out + f.err;
+        QVERIFY2(all.contains("AUTHENTICATE XOAUTH2 <redacted>") ||
+                     !all.contains("AUTHENTICATE XOAUTH2 "),
+                 all.constData());
+        QVERIFY(!all.contains(storedToken().toUtf8()));
+    }
+
+    /// A message whose delivery is uncertain (Outpost stopped after its end of data) is looked
+    /// for in Sent with the OAuth token before it goes again: the provider's own copy is there,
+    /// so it is `sent`, resolved by the Sent folder, and the server never sees it again.
+    void uncertainResolvedWithTheToken()
+    {
+        const RunResult q = queue("uncertain-oauth");
+        QCOMPARE(q.exitCode, 0);
+        const qint64 id = q.out.trimmed().toLongLong();
+        QVERIFY(m_dovecot->fileIntoSent(kUser, storedBytes(dir(), id)));
+        QVERIFY(markSentUnanswered(dir(), id));
+        const int before = tokenRequests();
+        const RunResult f = flush();
+        QVERIFY2(f.exitCode == 0, (f.out + f.err).constData());
+        QCOMPARE(tokenRequests(), before + 1);
+        QCOMPARE(deliveredIds(m_sink).value("uncertain-oauth@outpost.test"), 0);
+        const QJsonObject shown =
+            QJsonDocument::fromJson(runOutpost(dir(), {QStringLiteral("show"), QString::number(id),
+                                                       QStringLiteral("--json")})
+                                        .out)
+                .object();
+        QCOMPARE(shown[QStringLiteral("state")].toString(), QStringLiteral("sent"));
+        QCOMPARE(shown[QStringLiteral("attempts")].toInt(), 1); // the interrupted one only
+        const QJsonObject last = shown[QStringLiteral("history")].toArray().last().toObject();
+        QCOMPARE(last[QStringLiteral("event")].toString(),
+                 QStringLiteral("resolved-by-sent-folder"));
+        QVERIFY2(last[QStringLiteral("detail")].toString().startsWith(
+                     QStringLiteral("found in Sent (UID ")),
+                 qPrintable(last[QStringLiteral("detail")].toString()));
+        QCOMPARE(shown[QStringLiteral("copy")].toObject()[QStringLiteral("state")].toString(),
+                 QStringLiteral("copied"));
+    }
+
+    /// The IMAP server refuses the token the copies have (revoked before its time, while the
+    /// message was long sent): that copy fails as a refused login, the token is dropped, and
+    /// the next try signs in with a fresh one (one refresh) and copies. A Service in this
+    /// process, so the test acts between the two tries.
+    void imapRefusalGetsAFreshToken()
+    {
+        MemoryCredentialStore credentials;
+        ServiceOptions o;
+        o.dataDir = dir();
+        o.credentials = &credentials;
+        o.singleInstance = false;
+        Service service(o);
+        QString error;
+        QVERIFY2(service.open(&error), qPrintable(error));
+        // The copy's first try finds no IMAP server; the message goes out with a token.
+        Account a = *service.accounts()->find(kAccount);
+        const quint16 imapPort = a.imapPort;
+        a.imapPort = freePorts(1).value(0);
+        QVERIFY2(service.accounts()->update(a, &error), qPrintable(error));
+        const Service::EnqueueResult r = service.enqueueRaw(kAccount, message("imap-refused"));
+        QVERIFY(r.ok());
+        service.flush();
+        QTRY_VERIFY_WITH_TIMEOUT(service.outbox()->summary(r.id)->copyState == CopyState::Failed,
+                                 60000);
+        QCOMPARE(service.outbox()->summary(r.id)->state, MessageState::Sent);
+        QCOMPARE(service.outbox()->summary(r.id)->copyErrorClass, QStringLiteral("network"));
+
+        // The server is back, and the token held is refused now.
+        a.imapPort = imapPort;
+        QVERIFY2(service.accounts()->update(a, &error), qPrintable(error));
+        control({{QStringLiteral("expire_access"), true}});
+        const int before = tokenRequests();
+        const QByteArray refused = "imap-login: Info: Disconnected: Aborted login by logging out "
+                                   "(auth failed, 1 attempts";
+        const qint64 refusedBefore = m_dovecot->log().count(refused);
+        service.flush();
+        // A claimed copy keeps its state until its outcome is written: wait for that.
+        QTRY_COMPARE_WITH_TIMEOUT(service.outbox()->summary(r.id)->copyErrorClass,
+                                  QStringLiteral("auth"), 60000);
+        QCOMPARE(service.outbox()->summary(r.id)->copyState, CopyState::Failed);
+        QCOMPARE(service.outbox()->summary(r.id)->copyAttempts, 2);
+        QCOMPARE(tokenRequests(), before); // the refused token was the one held
+        QTRY_COMPARE_WITH_TIMEOUT(m_dovecot->log().count(refused), refusedBefore + 1, 10000);
+
+        service.flush();
+        QTRY_VERIFY_WITH_TIMEOUT(service.outbox()->summary(r.id)->copyState == CopyState::Copied,
+                                 60000);
+        QCOMPARE(service.outbox()->summary(r.id)->copyAttempts, 3);
+        QCOMPARE(tokenRequests(), before + 1);
+        QCOMPARE(deliveredIds(m_sink).value("imap-refused@outpost.test"), 1);
+        QSignalSpy down(&service, &Service::shutdownFinished);
+        service.shutdown(5000);
+        QVERIFY(down.wait(10000));
     }
 
     /// Logout of an account without OAuth is a usage error (64); of no account, 78.

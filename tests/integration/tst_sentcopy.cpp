@@ -27,6 +27,7 @@
 // - uncertainWithImapDownIsResent: the IMAP server refuses connections -> sent again at once,
 //   history "sent-folder-unchecked" with the reason.
 
+#include "OutboxPeek.h"
 #include "RealImapServer.h"
 #include "RealServers.h"
 
@@ -217,27 +218,6 @@ private:
         return QJsonDocument::fromJson(r.out).object();
     }
 
-    /// The bytes Outpost stored for message `id` (what it submits), read from the outbox.
-    static QByteArray storedBytes(const QString &dir, qint64 id)
-    {
-        QByteArray out;
-        {
-            QSqlDatabase db =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
-            db.setDatabaseName(dir + QStringLiteral("/outbox.sqlite"));
-            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-            if (db.open()) {
-                QSqlQuery q(db);
-                q.prepare(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
-                q.addBindValue(id);
-                if (q.exec() && q.next())
-                    out = q.value(0).toByteArray();
-            }
-        }
-        QSqlDatabase::removeDatabase(QStringLiteral("peek"));
-        return out;
-    }
-
     /// The files in `user`'s `mailbox` keyed by their content's Message-ID.
     static QHash<QByteArray, QStringList> byMessageId(const RealImapServer &s, const QString &user,
                                                       const QString &mailbox)
@@ -246,28 +226,6 @@ private:
         for (const QString &f : s.messageFiles(user, mailbox))
             out[messageIdOf(readFile(f))] << f;
         return out;
-    }
-
-    /// Makes message `id` look as a crash after its end of data left it (state `sending`, its
-    /// end-of-data mark written): the next start recovers it as "may have been sent already".
-    static bool markSentUnanswered(const QString &dir, qint64 id)
-    {
-        bool ok = false;
-        {
-            QSqlDatabase db =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("mark"));
-            db.setDatabaseName(dir + QStringLiteral("/outbox.sqlite"));
-            if (db.open()) {
-                QSqlQuery q(db);
-                q.prepare(QStringLiteral("UPDATE messages SET state = 'sending', "
-                                         "end_of_data_at = ? WHERE id = ?"));
-                q.addBindValue(QDateTime::currentMSecsSinceEpoch());
-                q.addBindValue(id);
-                ok = q.exec() && q.numRowsAffected() == 1;
-            }
-        }
-        QSqlDatabase::removeDatabase(QStringLiteral("mark"));
-        return ok;
     }
 
     /// APPENDs `message` to `mailbox` of `user` by Python's imaplib (another IMAP client, as a

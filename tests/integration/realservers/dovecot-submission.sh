@@ -8,10 +8,14 @@
 # (RFC 7662, POST "token="): tests/integration/oauth_provider.py's /introspect. A valid token
 # names the user (its "username"); an inactive one is refused with the RFC 7628 error
 # challenge. Accepted messages are relayed to a plain SMTP sink on 127.0.0.1.
-# Environment (both required):
-#   DOVECOT_INTROSPECT_URL   e.g. http://127.0.0.1:PORT/introspect
-#   DOVECOT_RELAY_PORT       the port of the SMTP sink the messages are relayed to
-# Log: WORKDIR/dovecot.log. Prints `ready` when both ports listen; SIGTERM stops it.
+# With DOVECOT_IMAP_PORTS it serves IMAP too, with the same tokens (AUTHENTICATE XOAUTH2 and
+# OAUTHBEARER only, after TLS), each user's Maildir under WORKDIR/home/USER/Maildir with a
+# Sent folder marked \Sent (RFC 6154): a provider that signs in to both with one token.
+# Environment:
+#   DOVECOT_INTROSPECT_URL   e.g. http://127.0.0.1:PORT/introspect (required)
+#   DOVECOT_RELAY_PORT       the port of the SMTP sink the messages are relayed to (required)
+#   DOVECOT_IMAP_PORTS       "PORT,TLS_PORT": IMAP with STARTTLS, and implicit TLS (optional)
+# Log: WORKDIR/dovecot.log. Prints `ready` when every port listens; SIGTERM stops it.
 set -euo pipefail
 # shellcheck disable=SC2034 # read by common.sh: the package set to fetch
 RS_FETCH_SET=submission
@@ -25,6 +29,28 @@ INTROSPECT=${DOVECOT_INTROSPECT_URL:-}
 RELAY_PORT=${DOVECOT_RELAY_PORT:-}
 [ -n "$INTROSPECT" ] || rs_fail "DOVECOT_INTROSPECT_URL is not set"
 [[ $RELAY_PORT =~ ^[0-9]+$ ]] || rs_fail "DOVECOT_RELAY_PORT is not a port"
+IMAP_PORTS=${DOVECOT_IMAP_PORTS:-}
+PROTOCOLS=submission
+IMAP_SERVICE=
+if [ -n "$IMAP_PORTS" ]; then
+    [[ $IMAP_PORTS =~ ^[0-9]+,[0-9]+$ ]] || rs_fail "DOVECOT_IMAP_PORTS is not PORT,TLS_PORT"
+    for p in ${IMAP_PORTS/,/ }; do
+        ! rs_listening "$p" || rs_fail "127.0.0.1:$p is already in use"
+    done
+    PROTOCOLS="submission imap"
+    IMAP_SERVICE="service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${IMAP_PORTS%,*}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${IMAP_PORTS#*,}
+    ssl = yes
+  }
+  chroot =
+}"
+fi
 
 OWNER=mail
 OWNER_UID=$(id -u $OWNER) || rs_fail "no user $OWNER"
@@ -60,7 +86,7 @@ cat >"$W/dovecot.conf" <<EOF2
 base_dir = $W/run
 state_dir = $W/state
 instance_name = outpost-submission-$PORT
-protocols = submission
+protocols = $PROTOCOLS
 listen = 127.0.0.1
 hostname = submission.test
 shutdown_clients = yes
@@ -87,8 +113,18 @@ userdb {
   args = uid=$OWNER_UID gid=$OWNER_UID home=$W/home/%u
 }
 
-# The submission service opens the user's mail storage (BURL) even when it only relays.
+# The submission service opens the user's mail storage (BURL) even when it only relays; IMAP
+# serves it, with its Sent folder.
 mail_location = maildir:~/Maildir
+mail_save_crlf = yes
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \Sent
+    auto = subscribe
+  }
+}
 
 submission_relay_host = 127.0.0.1
 submission_relay_port = $RELAY_PORT
@@ -110,6 +146,7 @@ service submission-login {
 service anvil {
   chroot =
 }
+$IMAP_SERVICE
 EOF2
 chmod 644 "$W/dovecot.conf"
 
@@ -118,5 +155,6 @@ OVERLAY="mount -t overlay outpost-dovecot -o lowerdir=$R/usr:/usr /usr"
 unshare -m --propagation private sh -c "$OVERLAY && exec /usr/bin/doveconf -c '$W/dovecot.conf' -n" \
     >"$W/doveconf.out" 2>&1 || rs_fail "dovecot rejects $W/dovecot.conf: $(tail -1 "$W/doveconf.out")"
 
-rs_run_server "$W/dovecot.out" "$PORT" "$TLS_PORT" -- \
+PORTS="$PORT,$TLS_PORT${IMAP_PORTS:+,$IMAP_PORTS}"
+RS_NAME=$RS_NAME exec /usr/bin/python3 "$RS_SRC/serve.py" "$W" "$W/dovecot.out" "$PORTS" -- \
     unshare -m --propagation private sh -c "$OVERLAY && exec /usr/sbin/dovecot -F -c '$W/dovecot.conf'"

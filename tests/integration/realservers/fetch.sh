@@ -5,7 +5,7 @@
 # one never invalidates (or swaps out from under a running server) the other:
 #   smtp (default)  postfix, exim4-daemon-light, sasl2-bin   into CACHE_DIR/root
 #   imap            dovecot-core, dovecot-imapd              into CACHE_DIR/imap/root
-#   submission      dovecot-core, dovecot-submissiond        into CACHE_DIR/submission/root
+#   submission      dovecot-core, dovecot-submissiond, dovecot-imapd into CACHE_DIR/submission/root
 # The shared libraries they need are ordinary packages listed in packages.txt beside this
 # script (tools/dev.sh deps installs them). Idempotent: the set's .fetched stamp records what
 # was unpacked; a second run does nothing. Concurrent runs (tests started together) wait for
@@ -33,11 +33,11 @@ imap)
     CHECK=(usr/sbin/dovecot usr/bin/doveconf usr/lib/dovecot/imap usr/lib/dovecot/imap-login)
     ;;
 submission)
-    PKGS=(dovecot-core dovecot-submissiond)
+    PKGS=(dovecot-core dovecot-submissiond dovecot-imapd)
     DEST=$CACHE/submission
     WANT="packages: ${PKGS[*]} (format 1)"
     CHECK=(usr/sbin/dovecot usr/bin/doveconf usr/lib/dovecot/submission
-        usr/lib/dovecot/submission-login)
+        usr/lib/dovecot/submission-login usr/lib/dovecot/imap usr/lib/dovecot/imap-login)
     ;;
 *)
     echo "usage: $0 CACHE_DIR [smtp|imap|submission]" >&2

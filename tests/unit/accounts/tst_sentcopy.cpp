@@ -71,6 +71,49 @@ private slots:
         QCOMPARE(sentCopyEffective(a), effective);
     }
 
+    void checkRule_data()
+    {
+        QTest::addColumn<QString>("smtpHost");
+        QTest::addColumn<QString>("imapHost");
+        QTest::addColumn<QString>("mode");
+        QTest::addColumn<bool>("checkable");
+        // Gmail and Microsoft 365 file submitted mail themselves: checked though not copied.
+        QTest::newRow("gmail auto") << "smtp.gmail.com"
+                                    << "imap.gmail.com"
+                                    << "auto" << true;
+        QTest::newRow("microsoft 365 auto") << "smtp.office365.com"
+                                            << "outlook.office365.com"
+                                            << "auto" << true;
+        QTest::newRow("own server auto") << "mail.example.org"
+                                         << "mail.example.org"
+                                         << "auto" << true;
+        QTest::newRow("on") << "mail.example.org"
+                            << "mail.example.org"
+                            << "on" << true;
+        QTest::newRow("off") << "smtp.gmail.com"
+                             << "imap.gmail.com"
+                             << "off" << false;
+        QTest::newRow("no imap host") << "smtp.gmail.com"
+                                      << ""
+                                      << "on" << false;
+        QTest::newRow("blank imap host") << "smtp.gmail.com"
+                                         << "  "
+                                         << "auto" << false;
+    }
+    /// Which accounts look for an uncertain message in Sent before sending it again.
+    void checkRule()
+    {
+        QFETCH(QString, smtpHost);
+        QFETCH(QString, imapHost);
+        QFETCH(QString, mode);
+        QFETCH(bool, checkable);
+        Account a;
+        a.host = smtpHost;
+        a.imapHost = imapHost;
+        QVERIFY(sentCopyFromName(mode, &a.sentCopy));
+        QCOMPARE(sentFolderCheckable(a), checkable);
+    }
+
     void names()
     {
         SentCopy s = SentCopy::Auto;
