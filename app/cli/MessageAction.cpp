@@ -79,11 +79,29 @@ void MessageAction::run(const QStringList &args)
         break;
     }
     case Action::Hold:
-        done = write([&](OutboxWriter &o) { return o.hold(id, &error); });
+    case Action::Release: {
+        // Already as asked: nothing to change, and a script that holds twice is not an error.
+        const bool hold = m_action == Action::Hold;
+        const auto s = store->summary(id);
+        if (s && s->state == (hold ? MessageState::Held : MessageState::Queued)) {
+            out(QStringLiteral("message %1 is %2 already; nothing changed\n")
+                    .arg(id)
+                    .arg(messageStateName(s->state)));
+            return finish(Result::Ok);
+        }
+        done = write(
+            [&](OutboxWriter &o) { return hold ? o.hold(id, &error) : o.release(id, &error); });
+        if (!done && s && !problem.isDiskFull())
+            error = hold ? QStringLiteral("message %1 cannot be held: it is %2 (only queued "
+                                          "messages and drafts can be held)")
+                               .arg(id)
+                               .arg(messageStateName(s->state))
+                         : QStringLiteral("message %1 cannot be released: it is %2 (only held "
+                                          "messages and drafts can be released)")
+                               .arg(id)
+                               .arg(messageStateName(s->state));
         break;
-    case Action::Release:
-        done = write([&](OutboxWriter &o) { return o.release(id, &error); });
-        break;
+    }
     case Action::Cancel: {
         bool deleted = false;
         done = write([&](OutboxWriter &o) { return o.cancel(id, &deleted, &error); });

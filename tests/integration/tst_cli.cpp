@@ -150,6 +150,15 @@ private slots:
         const qint64 a = queue(QStringLiteral("gone"), QStringLiteral("queued one"));
         const qint64 h = queue(QStringLiteral("gone"), QStringLiteral("held one"));
         QCOMPARE(run({QStringLiteral("hold"), QString::number(h)}).exitCode, 0);
+        // Holding what is held, or releasing what is queued, changes nothing and is no error.
+        RunResult again = run({QStringLiteral("hold"), QString::number(h)});
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(again.out,
+                 QStringLiteral("message %1 is held already; nothing changed\n").arg(h).toUtf8());
+        again = run({QStringLiteral("release"), QString::number(a)});
+        QCOMPARE(again.exitCode, 0);
+        QCOMPARE(again.out,
+                 QStringLiteral("message %1 is queued already; nothing changed\n").arg(a).toUtf8());
         {
             QSqlDatabase db =
                 QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("tst_cli"));
@@ -168,6 +177,19 @@ private slots:
             QCOMPARE(m.value(QLatin1String("last_error")).toString(),
                      QStringLiteral("the account \"gone\" no longer exists"));
         }
+        // A failed message is neither held nor released: refused (65), in words that say why.
+        const RunResult hold = run({QStringLiteral("hold"), QString::number(a)});
+        QCOMPARE(hold.exitCode, 65);
+        QVERIFY2(hold.err.contains(QStringLiteral("message %1 cannot be held: it is failed (only "
+                                                  "queued messages and drafts can be held)")
+                                       .arg(a)
+                                       .toUtf8()),
+                 hold.err.constData());
+        const RunResult release = run({QStringLiteral("release"), QString::number(a)});
+        QCOMPARE(release.exitCode, 65);
+        QVERIFY2(release.err.contains(
+                     QStringLiteral("message %1 cannot be released: it is failed").arg(a).toUtf8()),
+                 release.err.constData());
     }
 
     void flushReportsMessagesHeldByTheirAccount()
