@@ -73,7 +73,7 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     setWindowTitle(tr("Outpost"));
     setWindowIcon(Icons::app());
     setAcceptDrops(true);
-    resize(980, 620);
+    resize(1140, 640);
 
     m_table->setModel(m_model);
     m_table->setObjectName(QStringLiteral("outboxTable"));
@@ -90,14 +90,16 @@ MainWindow::MainWindow(Service *service, QWidget *parent)
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->setColumnWidth(OutboxModel::StateColumn, 110);
-    m_table->setColumnWidth(OutboxModel::RecipientsColumn, 220);
-    m_table->setColumnWidth(OutboxModel::SubjectColumn, 260);
-    m_table->setColumnWidth(OutboxModel::CreatedColumn, 110);
-    m_table->setColumnWidth(OutboxModel::SentColumn, 110);
-    m_table->setColumnWidth(OutboxModel::AttemptsColumn, 70);
-    m_table->setColumnWidth(OutboxModel::NextAttemptColumn, 100);
-    m_table->setColumnWidth(OutboxModel::OutcomeColumn, 220);
+    // At the window's first size every column is on screen, the Outcome and the server's reply
+    // (which takes the rest) included: what happened must not need a scroll to the right.
+    m_table->setColumnWidth(OutboxModel::StateColumn, 100);
+    m_table->setColumnWidth(OutboxModel::RecipientsColumn, 160);
+    m_table->setColumnWidth(OutboxModel::SubjectColumn, 200);
+    m_table->setColumnWidth(OutboxModel::CreatedColumn, 95);
+    m_table->setColumnWidth(OutboxModel::SentColumn, 95);
+    m_table->setColumnWidth(OutboxModel::AttemptsColumn, 64);
+    m_table->setColumnWidth(OutboxModel::NextAttemptColumn, 90);
+    m_table->setColumnWidth(OutboxModel::OutcomeColumn, 170);
     m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         const auto s = m_model->summaryAt(index.row());

@@ -148,6 +148,15 @@ void TestDesktopApp::startShowsTheWindow()
     app->start(false);
     QVERIFY(app->mainWindow()->isVisible());
     QVERIFY(!app->tray()->isShown());
+    // Every column starts on screen at the first size, the server's reply with room to read.
+    auto *table = app->mainWindow()->findChild<QTableView *>();
+    QVERIFY(table);
+    QTRY_VERIFY(table->viewport()->width() > 0);
+    const int reply = table->columnViewportPosition(OutboxModel::ServerReplyColumn);
+    QVERIFY2(
+        reply >= 0 && reply + 150 <= table->viewport()->width(),
+        qPrintable(
+            QStringLiteral("reply at %1, viewport %2").arg(reply).arg(table->viewport()->width())));
 }
 
 // The first start, with no account: the accounts dialog opens on its "Add account" screens;
