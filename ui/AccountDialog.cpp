@@ -370,15 +370,10 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
         if (!self)
             return;
         self->m_keychainAvailable = ok;
+        self->m_keychainWhy = why;
         if (!ok) {
-            self->m_keychainNote->setText(
-                tr("No system keychain is available on this computer (%1), so Outpost cannot "
-                   "keep a password for you. Give a command that prints the password instead, "
-                   "for example “pass show mail/work” or “secret-tool lookup mail work”.")
-                    .arg(why));
-            self->m_keychainNote->setVisible(true);
             self->m_password->setPlaceholderText(tr("only used to test the connection"));
-            self->setCommandVisible(true);
+            self->updateSignInRows();
         }
         emit self->keychainChecked(ok);
     });
@@ -921,6 +916,16 @@ void AccountDialog::updateSignInRows()
     const bool custom = id == QLatin1String("custom");
     m_form->setRowVisible(m_password, !oauth);
     setCommandVisible(!oauth && (m_useCommand->isChecked() || !m_keychainAvailable));
+    // Without a keychain a password needs a command; an OAuth sign-in goes to a private file.
+    m_keychainNote->setText(
+        oauth ? tr("No system keychain is available on this computer (%1), so the sign-in is "
+                   "kept in a file only you can read, in Outpost's data folder.")
+                    .arg(m_keychainWhy)
+              : tr("No system keychain is available on this computer (%1), so Outpost cannot "
+                   "keep a password for you. Give a command that prints the password instead, "
+                   "for example “pass show mail/work” or “secret-tool lookup mail work”.")
+                    .arg(m_keychainWhy));
+    m_keychainNote->setVisible(!m_keychainAvailable);
     m_form->setRowVisible(m_clientId, oauth);
     for (QLineEdit *e : {m_authorizeUrl, m_tokenUrl, m_scope, m_revokeUrl})
         m_form->setRowVisible(e, custom);

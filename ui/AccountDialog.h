@@ -254,7 +254,8 @@ private:
     ConnectionTest *m_test = nullptr;
     std::optional<SmtpResult> m_certificateResult; ///< kept for "Show certificate…"
     bool m_keychainAvailable = true;
-    QString m_editing; ///< name of the account shown; empty for a new one
+    QString m_keychainWhy; ///< why there is no keychain, when there is none
+    QString m_editing;     ///< name of the account shown; empty for a new one
 };
 
 } // namespace outpost::ui

@@ -123,6 +123,21 @@ void TestAccountDialog::noKeychainOffersCommand()
     QVERIFY(dlg.keychainLabel()->text().contains(u"No system keychain is available"_s));
     QVERIFY(dlg.keychainLabel()->text().contains(u"No keychain service available"_s));
     QVERIFY(dlg.passwordCommandEdit()->isVisible()); // offered straight away
+    // Signing in with a provider needs no password and no command: the note says where the
+    // sign-in goes instead.
+    QComboBox *with = dlg.signInWithCombo();
+    with->setCurrentIndex(with->findData(u"google"_s));
+    emit with->activated(with->currentIndex());
+    QVERIFY(dlg.keychainLabel()->isVisible());
+    QVERIFY2(dlg.keychainLabel()->text().contains(u"the sign-in is kept in a file only you can "
+                                                  u"read"_s),
+             qPrintable(dlg.keychainLabel()->text()));
+    QVERIFY(!dlg.keychainLabel()->text().contains(u"password"_s));
+    QVERIFY(!dlg.passwordCommandEdit()->isVisible());
+    with->setCurrentIndex(with->findData(QString()));
+    emit with->activated(with->currentIndex());
+    QVERIFY(dlg.keychainLabel()->text().contains(u"cannot keep a password"_s));
+    QVERIFY(dlg.passwordCommandEdit()->isVisible());
     QTest::keyClicks(dlg.nameEdit(), u"work"_s);
     QTest::keyClicks(dlg.hostEdit(), u"smtp.example.net"_s);
     QTest::keyClicks(dlg.userEdit(), u"alice"_s);
