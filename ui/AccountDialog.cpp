@@ -985,12 +985,33 @@ void AccountDialog::updateSignInState()
         });
 }
 
+bool AccountDialog::signInPossible(const Account &a)
+{
+    const OAuthProvider provider = oauthProviderForAccount(a);
+    const QString problem = oauthProviderProblem(provider);
+    if (problem.isEmpty())
+        return true;
+    showMessage(provider.clientId.isEmpty()
+                    ? tr("Enter the client id of your registration with the provider first "
+                         "(the README says how to register one).")
+                    : tr("This account cannot sign in: %1").arg(problem),
+                true);
+    if (provider.clientId.isEmpty())
+        m_clientId->setFocus();
+    emit signInFinished(false);
+    return false;
+}
+
 void AccountDialog::signIn()
 {
     if (isSigningIn())
         return;
     const Account form = formAccount();
     if (!form.oauth.enabled())
+        return;
+    // What the sign-in lacks (a client id, an endpoint) is asked for before anything is saved:
+    // an account that cannot sign in would only hold its messages.
+    if (!signInPossible(form))
         return;
     std::optional<Account> stored =
         m_editing.isEmpty() ? std::nullopt : m_service->accounts()->find(m_editing);
@@ -1002,18 +1023,9 @@ void AccountDialog::signIn()
             return;
     }
     Account a = *stored;
-    const OAuthProvider provider = oauthProviderForAccount(a);
-    if (const QString problem = oauthProviderProblem(provider); !problem.isEmpty()) {
-        showMessage(provider.clientId.isEmpty()
-                        ? tr("Enter the client id of your registration with the provider first "
-                             "(the README says how to register one).")
-                        : tr("This account cannot sign in: %1").arg(problem),
-                    true);
-        if (provider.clientId.isEmpty())
-            m_clientId->setFocus();
-        emit signInFinished(false);
+    if (!signInPossible(a))
         return;
-    }
+    const OAuthProvider provider = oauthProviderForAccount(a);
     if (!m_keychainAvailable && a.oauth.tokenStore != QLatin1String("file")) {
         // No keychain: the weaker choice, said so when the sign-in is kept.
         a.oauth.tokenStore = QStringLiteral("file");

@@ -181,6 +181,9 @@ private:
     void testDone(const SmtpResult &result, const Capabilities &caps);
     void showCertificate();
     /// The chooser changed: server presets of the provider, the rows that apply.
+    /// Whether account `a` can start a sign-in (its provider has a client id and endpoints);
+    /// when not, says what is missing, focuses the client id and emits signInFinished(false).
+    bool signInPossible(const Account &a);
     void signInWithChanged();
     /// Shows the password rows or the OAuth rows for the chosen way of signing in.
     void updateSignInRows();

@@ -280,6 +280,19 @@ void TestAccountSignIn::providerPresets()
     QCOMPARE(Security(dlg.securityCombo()->currentData().toInt()), Security::Tls);
     QCOMPARE(dlg.signInButton()->text(), Words::signInButton(u"google"_s));
     QVERIFY(!dlg.authorizeUrlEdit()->isVisibleTo(&dlg));
+    // Without a client id (this build has none) the sign-in asks for it before anything is
+    // saved: no account that could only hold its messages.
+    dlg.nameEdit()->setText(u"gmail"_s);
+    dlg.userEdit()->setText(u"alice@gmail.com"_s);
+    Account google;
+    google.oauth.provider = u"google"_s;
+    if (oauthProviderForAccount(google).clientId.isEmpty()) {
+        QSignalSpy finished(&dlg, &AccountDialog::signInFinished);
+        dlg.signIn();
+        QCOMPARE(finished.size(), 1);
+        QVERIFY(dlg.messageLabel()->text().contains(u"client id"_s));
+        QVERIFY(!f.service->accounts()->find(u"gmail"_s));
+    }
     with->setCurrentIndex(with->findData(u"microsoft"_s));
     emit with->activated(with->currentIndex());
     QCOMPARE(dlg.hostEdit()->text(), u"smtp-mail.outlook.com"_s);
