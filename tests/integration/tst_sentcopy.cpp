@@ -26,14 +26,21 @@
 //   "not-in-sent-folder"), then copied once.
 // - uncertainWithImapDownIsResent: the IMAP server refuses connections -> sent again at once,
 //   history "sent-folder-unchecked" with the reason.
+// - gmailStyleAutoChecksButNeverCopies: an account at smtp.gmail.com / imap.gmail.com (mapped
+//   to these servers) with sent_copy auto -> no copy of ours, no IMAP session for a plain send,
+//   and an uncertain message found in Sent (Gmail's own copy) is resolved, not sent again.
 
 #include "OutboxPeek.h"
 #include "RealImapServer.h"
 #include "RealServers.h"
+#include "accounts/CredentialStore.h"
+#include "outbox/Service.h"
+#include "storage/OutboxReader.h"
 
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QSslCertificate>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -41,6 +48,7 @@
 #include <QSqlQuery>
 #include <memory>
 
+using namespace outpost;
 using namespace outpost::test;
 using Kind = RealSmtpServer::Kind;
 
@@ -630,6 +638,106 @@ private slots:
                 .value(messageId);
         QCOMPARE(files.size(), 1);
         QCOMPARE(readFile(files.first()), stored);
+    }
+
+    /// An account at Gmail (smtp.gmail.com / imap.gmail.com, mapped to this test's Postfix and
+    /// Dovecot, the certificate pinned) with `--sent-copy auto`: Gmail files what is submitted
+    /// itself, so no copy of ours is made and no IMAP session is opened for a plain send; but a
+    /// message whose delivery is uncertain is looked for in Sent, and Gmail's own copy there
+    /// resolves it: `sent`, not sent again, no copy state (the copy is Gmail's).
+    void gmailStyleAutoChecksButNeverCopies()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        const QList<QSslCertificate> leaf = QSslCertificate::fromPath(
+            sourceDir() + QStringLiteral("/tests/integration/certs/localhost.pem"));
+        QVERIFY(!leaf.isEmpty());
+        const QString pin =
+            QString::fromLatin1(leaf.first().digest(QCryptographicHash::Sha256).toHex());
+        RunResult r = runOutpost(dir, {QStringLiteral("account"),
+                                       QStringLiteral("add"),
+                                       QStringLiteral("gmail"),
+                                       QStringLiteral("--host"),
+                                       QStringLiteral("smtp.gmail.com"),
+                                       QStringLiteral("--port"),
+                                       QString::number(m_postfix.port()),
+                                       QStringLiteral("--security"),
+                                       QStringLiteral("starttls"),
+                                       QStringLiteral("--user"),
+                                       QStringLiteral("alice@example.org"),
+                                       QStringLiteral("--from"),
+                                       QStringLiteral("alice@example.org"),
+                                       QStringLiteral("--password-command"),
+                                       QStringLiteral("cat '%1'").arg(m_passwordFile),
+                                       QStringLiteral("--pin-sha256"),
+                                       pin,
+                                       QStringLiteral("--imap-host"),
+                                       QStringLiteral("imap.gmail.com"),
+                                       QStringLiteral("--imap-port"),
+                                       QString::number(m_dovecot.tlsPort()),
+                                       QStringLiteral("--imap-security"),
+                                       QStringLiteral("tls")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        r = runOutpost(
+            dir, {QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
+        const QJsonObject imap = QJsonDocument::fromJson(r.out)
+                                     .array()
+                                     .at(0)
+                                     .toObject()[QStringLiteral("imap")]
+                                     .toObject();
+        QCOMPARE(imap[QStringLiteral("sent_copy")].toString(), QStringLiteral("auto"));
+        QCOMPARE(imap[QStringLiteral("sent_copy_effective")].toBool(), false);
+
+        const qint64 plain = queue(dir, QStringLiteral("gmail"), QStringLiteral("Plain send"));
+        const qint64 uncertain =
+            queue(dir, QStringLiteral("gmail"), QStringLiteral("Taken, reply lost"));
+        QVERIFY(plain > 0 && uncertain > 0);
+        const QByteArray plainId = messageIdOf(storedBytes(dir, plain));
+        const QByteArray stored = storedBytes(dir, uncertain);
+        const QByteArray uncertainId = messageIdOf(stored);
+        // Gmail took it and filed it in Sent; Outpost was stopped before the reply was recorded.
+        const quint32 uid = providerAppend(m_dovecot, QStringLiteral("alice@example.org"),
+                                           QStringLiteral("Sent"), stored);
+        QVERIFY(uid > 0);
+        QVERIFY(markSentUnanswered(dir, uncertain));
+        const int logins = count(m_dovecot.log(), "imap-login: Info: Login: user=<alice");
+
+        ServiceOptions o;
+        o.dataDir = dir;
+        o.singleInstance = false;
+        MemoryCredentialStore credentials;
+        o.credentials = &credentials;
+        o.resolveHost = [](const QString &host) {
+            return host.endsWith(QLatin1String(".gmail.com")) ? QStringLiteral("127.0.0.1") : host;
+        };
+        Service service(o);
+        QString error;
+        QVERIFY2(service.open(&error), qPrintable(error));
+        service.flush();
+        QTRY_VERIFY_WITH_TIMEOUT(service.outbox()->summary(plain)->state == MessageState::Sent &&
+                                     service.outbox()->summary(uncertain)->state ==
+                                         MessageState::Sent,
+                                 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!service.isBusy(), 30000);
+        QCOMPARE(deliveredCount(plainId), 1);
+        QCOMPARE(deliveredCount(uncertainId), 0); // never sent again
+        QCOMPARE(service.outbox()->summary(plain)->copyState, CopyState::None);
+        QCOMPARE(service.outbox()->summary(uncertain)->copyState, CopyState::None);
+        const std::optional<MessageRecord> record = service.outbox()->message(uncertain);
+        QVERIFY(record);
+        QCOMPARE(record->history.last().event, HistoryEvent::ResolvedBySentFolder);
+        QCOMPARE(record->history.last().detail, QStringLiteral("found in Sent (UID %1)").arg(uid));
+        QSignalSpy down(&service, &Service::shutdownFinished);
+        service.shutdown(5000);
+        QVERIFY(down.wait(10000));
+        // One IMAP session, for the check; Sent holds Gmail's copy only, none of ours.
+        QVERIFY(eventually([&] {
+            return count(m_dovecot.log(), "imap-login: Info: Login: user=<alice") == logins + 1;
+        }));
+        const auto sent =
+            byMessageId(m_dovecot, QStringLiteral("alice@example.org"), QStringLiteral("Sent"));
+        QCOMPARE(sent.value(uncertainId).size(), 1);
+        QCOMPARE(sent.value(plainId).size(), 0);
     }
 
     void uncertainWithImapDownIsResent()
