@@ -20,27 +20,18 @@ void AccountAdd::run(const QStringList &args)
     const QStringList pos = p.positionalArguments();
     Account a;
     a.name = pos.value(0);
-    if (const auto problem = applyAccountFields(p, &a))
+    QStringList given;
+    if (const auto problem = applyAccountFields(p, &a, &given))
         return fail(problem->result, problem->message);
     if (p.isSet(QStringLiteral("oauth"))) {
         // Sign-in with OAuth 2.0: the provider brings the server unless the user names one.
         AccountOAuth &o = a.oauth;
         o.provider = p.value(QStringLiteral("oauth")).toLower();
-        o.clientId = p.value(QStringLiteral("oauth-client-id"));
-        o.clientSecret = p.value(QStringLiteral("oauth-client-secret"));
-        o.authorizeUrl = p.value(QStringLiteral("oauth-authorize-url"));
-        o.tokenUrl = p.value(QStringLiteral("oauth-token-url"));
-        o.deviceUrl = p.value(QStringLiteral("oauth-device-url"));
-        o.revokeUrl = p.value(QStringLiteral("oauth-revoke-url"));
-        o.scope = p.value(QStringLiteral("oauth-scope"));
         const std::optional<OAuthProvider> preset = oauthProviderPreset(o.provider);
         if (!preset && o.provider != QLatin1String("custom"))
             return fail(Result::Usage, QStringLiteral("--oauth is microsoft, google or custom"));
-        if (preset && (!o.authorizeUrl.isEmpty() || !o.tokenUrl.isEmpty() || !o.scope.isEmpty()))
-            return fail(Result::Usage,
-                        QStringLiteral("--oauth-authorize-url, --oauth-token-url and --oauth-scope "
-                                       "are for --oauth custom; %1 brings its own")
-                            .arg(o.provider));
+        if (const auto problem = oauthFieldsProblem(a, given))
+            return fail(problem->result, problem->message);
         if (p.isSet(QStringLiteral("password-command")) ||
             p.isSet(QStringLiteral("password-stdin")))
             return fail(Result::Usage, QStringLiteral("an OAuth account has no password: sign in "
@@ -77,6 +68,10 @@ void AccountAdd::run(const QStringList &args)
             return fail(Result::Usage, QStringLiteral("--oauth %1: %2").arg(o.provider, problem));
     }
     const bool autoFind = p.isSet(QStringLiteral("auto"));
+    // With --auto the provider found may sign in with OAuth: its client id is for that.
+    if (!autoFind)
+        if (const auto problem = oauthFieldsProblem(a, given))
+            return fail(problem->result, problem->message);
     if (a.name.isEmpty() || (a.host.isEmpty() && !autoFind))
         return fail(Result::Usage,
                     QStringLiteral("usage: outpost account add NAME --host H ... | outpost "
@@ -106,10 +101,7 @@ void AccountAdd::run(const QStringList &args)
                         QStringLiteral("an account named \"%1\" exists already").arg(a.name));
         // A provider that signs in with OAuth needs the user's client registration unless
         // this build brings one.
-        Account withId = a;
-        withId.oauth.clientId = p.value(QStringLiteral("oauth-client-id"));
-        withId.oauth.clientSecret = p.value(QStringLiteral("oauth-client-secret"));
-        return discover(withId, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
+        return discover(a, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
                         fromStdin, makeDefault);
     }
     if (p.isSet(QStringLiteral("address")))

@@ -33,6 +33,14 @@ void AccountEdit::run(const QStringList &args)
     QStringList given;
     if (const auto problem = applyAccountFields(p, &after, &given))
         return fail(problem->result, problem->message);
+    if (const auto problem = oauthFieldsProblem(after, given))
+        return fail(problem->result, problem->message);
+    if (p.isSet(QStringLiteral("oauth")))
+        return fail(Result::Usage,
+                    QStringLiteral("the provider an account signs in with is chosen when it is "
+                                   "added: outpost account remove %1, then outpost account add "
+                                   "%1 --oauth ...")
+                        .arg(before->name));
     if (given.isEmpty() && !fromStdin)
         return fail(Result::Usage,
                     QStringLiteral("say what to change, e.g. outpost account edit %1 --port 465 "
@@ -49,6 +57,11 @@ void AccountEdit::run(const QStringList &args)
         out(QStringLiteral("Account \"%1\" changed:\n").arg(name));
         for (const QString &line : changes)
             out(QStringLiteral("  %1\n").arg(line));
+        // A refresh token belongs to the client registration and provider that issued it.
+        if (after.oauth.enabled() && !(before->oauth == after.oauth))
+            out(QStringLiteral("Sign in again for the new sign-in settings: outpost account "
+                               "login %1\n")
+                    .arg(name));
     } else if (!fromStdin) {
         out(QStringLiteral("Account \"%1\" unchanged: it already has these settings.\n").arg(name));
     }

@@ -21,6 +21,24 @@ std::optional<FieldProblem> problem(Result r, const QString &message)
     return FieldProblem{r, message};
 }
 
+/// A row that sets one field of the account's OAuth settings; `secret`: shown as "(set)".
+AccountField oauthField(const QString &option, const QString &valueName, const QString &description,
+                        QString AccountOAuth::*field, bool secret = false)
+{
+    return {option,
+            valueName,
+            description,
+            [field](const QString &v, Account *a) -> std::optional<FieldProblem> {
+                a->oauth.*field = v.trimmed();
+                return std::nullopt;
+            },
+            [field, secret](const Account &a) {
+                const QString &v = a.oauth.*field;
+                return secret && !v.isEmpty() ? QStringLiteral("(set)") : orNone(v);
+            },
+            {ErrorClass::SignIn}};
+}
+
 QList<AccountField> makeFields()
 {
     using P = std::optional<FieldProblem>;
@@ -216,6 +234,23 @@ QList<AccountField> makeFields()
          },
          [](const Account &a) { return sentCopyName(a.sentCopy); },
          {}},
+        // The OAuth client registration and a custom provider's endpoints (--oauth itself
+        // chooses the provider at `account add`). A change can fix a "sign in again" pause.
+        oauthField(QStringLiteral("oauth-client-id"), QStringLiteral("ID"),
+                   QStringLiteral("your registered client id"), &AccountOAuth::clientId),
+        oauthField(QStringLiteral("oauth-client-secret"), QStringLiteral("S"),
+                   QStringLiteral("the installed app's client secret (Google)"),
+                   &AccountOAuth::clientSecret, true),
+        oauthField(QStringLiteral("oauth-authorize-url"), QStringLiteral("URL"),
+                   QStringLiteral("authorization endpoint"), &AccountOAuth::authorizeUrl),
+        oauthField(QStringLiteral("oauth-token-url"), QStringLiteral("URL"),
+                   QStringLiteral("token endpoint"), &AccountOAuth::tokenUrl),
+        oauthField(QStringLiteral("oauth-device-url"), QStringLiteral("URL"),
+                   QStringLiteral("device authorization endpoint"), &AccountOAuth::deviceUrl),
+        oauthField(QStringLiteral("oauth-revoke-url"), QStringLiteral("URL"),
+                   QStringLiteral("revocation endpoint"), &AccountOAuth::revokeUrl),
+        oauthField(QStringLiteral("oauth-scope"), QStringLiteral("S"),
+                   QStringLiteral("space-separated scopes"), &AccountOAuth::scope),
     };
 }
 } // namespace
@@ -252,6 +287,31 @@ std::optional<FieldProblem> applyAccountFields(const QCommandLineParser &p, Acco
     if (a->imapHost.isEmpty() && a->sentCopy == SentCopy::On)
         return problem(Result::Usage,
                        QStringLiteral("--sent-copy on needs an IMAP server (--imap-host)"));
+    return std::nullopt;
+}
+
+std::optional<FieldProblem> oauthFieldsProblem(const Account &a, const QStringList &given)
+{
+    const auto isOAuthOption = [](const QString &o) {
+        return o.startsWith(QLatin1String("oauth-"));
+    };
+    if (!a.oauth.enabled()) {
+        for (const QString &o : given) {
+            if (isOAuthOption(o))
+                return problem(Result::Usage,
+                               QStringLiteral("--%1 is for an account that signs in with OAuth "
+                                              "(account add NAME --oauth PROVIDER)")
+                                   .arg(o));
+        }
+        return std::nullopt;
+    }
+    if (a.oauth.provider != QLatin1String("custom") &&
+        (!a.oauth.authorizeUrl.isEmpty() || !a.oauth.tokenUrl.isEmpty() ||
+         !a.oauth.scope.isEmpty()))
+        return problem(Result::Usage,
+                       QStringLiteral("--oauth-authorize-url, --oauth-token-url and --oauth-scope "
+                                      "are for --oauth custom; %1 brings its own")
+                           .arg(a.oauth.provider));
     return std::nullopt;
 }
 

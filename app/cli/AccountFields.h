@@ -51,6 +51,11 @@ QList<QCommandLineOption> accountFieldOptions();
 std::optional<FieldProblem> applyAccountFields(const QCommandLineParser &p, Account *a,
                                                QStringList *given = nullptr);
 
+/// The OAuth options among `given` (applyAccountFields()) set on an account that does not sign
+/// in with OAuth, or a preset provider given a custom provider's endpoints or scope: the
+/// problem (a usage error), or nullopt.
+std::optional<FieldProblem> oauthFieldsProblem(const Account &a, const QStringList &given);
+
 /// What differs between `before` and `after`, one line per field in plain words
 /// ("port: 587 -> 465"), in table order.
 QStringList describeAccountChanges(const Account &before, const Account &after);

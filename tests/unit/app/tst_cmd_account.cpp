@@ -213,6 +213,54 @@ private slots:
         QCOMPARE(g.auth, QStringLiteral("oauthbearer"));
     }
 
+    // `account edit` changes the client registration of an OAuth account (the secret never
+    // printed) and says to sign in again; what is not an OAuth account's, or not a preset's,
+    // is refused and nothing changes.
+    void editOAuthSettings()
+    {
+        CommandRun r = f->run<AccountAdd>(
+            {QStringLiteral("ms"), QStringLiteral("--oauth"), QStringLiteral("microsoft"),
+             QStringLiteral("--oauth-client-id"), QStringLiteral("old-id"),
+             QStringLiteral("--user"), QStringLiteral("alice@outlook.com")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        r = f->run<AccountEdit>({QStringLiteral("ms"), QStringLiteral("--oauth-client-id"),
+                                 QStringLiteral("new-id"), QStringLiteral("--oauth-client-secret"),
+                                 QStringLiteral("s3cr3t")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("Account \"ms\" changed:\n"
+                                   "  oauth-client-id: old-id -> new-id\n"
+                                   "  oauth-client-secret: (none) -> (set)\n"
+                                   "Sign in again for the new sign-in settings: outpost account "
+                                   "login ms\n"));
+        Account a = *f->open()->accounts()->find(QStringLiteral("ms"));
+        QCOMPARE(a.oauth.clientId, QStringLiteral("new-id"));
+        QCOMPARE(a.oauth.clientSecret, QStringLiteral("s3cr3t"));
+
+        r = f->run<AccountEdit>({QStringLiteral("ms"), QStringLiteral("--oauth-scope"),
+                                 QStringLiteral("https://outlook.office.com/IMAP")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("are for --oauth custom; microsoft brings its own"),
+                 r.err.constData());
+        r = f->run<AccountEdit>(
+            {QStringLiteral("ms"), QStringLiteral("--oauth"), QStringLiteral("google")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("chosen when it is added"), r.err.constData());
+        QVERIFY(f->addAccount(QStringLiteral("work")).is(Result::Ok));
+        r = f->run<AccountEdit>(
+            {QStringLiteral("work"), QStringLiteral("--oauth-client-id"), QStringLiteral("x")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("--oauth-client-id is for an account that signs in with OAuth"),
+                 r.err.constData());
+        r = f->run<AccountAdd>({QStringLiteral("plain"), QStringLiteral("--host"),
+                                QStringLiteral("smtp.example.org"),
+                                QStringLiteral("--oauth-client-id"), QStringLiteral("x")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        a = *f->open()->accounts()->find(QStringLiteral("ms"));
+        QCOMPARE(a.oauth.scope, QString());
+        QVERIFY(!f->open()->accounts()->find(QStringLiteral("plain")));
+        QVERIFY(!f->open()->accounts()->find(QStringLiteral("work"))->oauth.enabled());
+    }
+
     void addOAuthRefusals_data()
     {
         QTest::addColumn<QStringList>("args");
