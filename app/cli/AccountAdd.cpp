@@ -20,7 +20,8 @@ void AccountAdd::run(const QStringList &args)
     const QStringList pos = p.positionalArguments();
     Account a;
     a.name = pos.value(0);
-    if (const auto problem = applyAccountFields(p, &a))
+    QStringList given;
+    if (const auto problem = applyAccountFields(p, &a, &given))
         return fail(problem->result, problem->message);
     if (p.isSet(QStringLiteral("oauth"))) {
         // Sign-in with OAuth 2.0: the provider brings the server unless the user names one.
@@ -109,8 +110,8 @@ void AccountAdd::run(const QStringList &args)
         Account withId = a;
         withId.oauth.clientId = p.value(QStringLiteral("oauth-client-id"));
         withId.oauth.clientSecret = p.value(QStringLiteral("oauth-client-secret"));
-        return discover(withId, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
-                        fromStdin, makeDefault);
+        return discover(withId, given, p.value(QStringLiteral("address")),
+                        p.isSet(QStringLiteral("yes")), fromStdin, makeDefault);
     }
     if (p.isSet(QStringLiteral("address")))
         return fail(Result::Usage, QStringLiteral("--address goes with --auto (use --from to "

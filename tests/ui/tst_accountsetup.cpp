@@ -117,6 +117,9 @@ private:
         f.write("<?xml version=\"1.0\"?><clientConfig version=\"1.1\">"
                 "<emailProvider id=\"example.org\"><domain>example.org</domain>"
                 "<displayName>Example Mail</displayName>"
+                "<incomingServer type=\"imap\"><hostname>imap.example.org</hostname>"
+                "<port>993</port><socketType>SSL</socketType>"
+                "<username>%EMAILLOCALPART%</username></incomingServer>"
                 "<outgoingServer type=\"smtp\"><hostname>smtp.example.org</hostname>"
                 "<port>465</port><socketType>SSL</socketType>"
                 "<authentication>password-cleartext</authentication>"
@@ -191,7 +194,9 @@ void TestAccountSetup::foundByAutoconfigAndSaved()
     QCOMPARE(s->summaryLabel()->text(),
              u"Server: smtp.example.org, port 465, encrypted from the start (TLS)<br>"
              "Login: alice@example.org with your password<br>"
-             "From: Alice Example &lt;alice@example.org&gt;"_s);
+             "From: Alice Example &lt;alice@example.org&gt;<br>"
+             "IMAP server for the Sent folder: imap.example.org, port 993, encrypted from the "
+             "start (TLS), login alice"_s);
     QCOMPARE(
         s->originLabel()->text(),
         u"Found in: the provider's settings file (autoconfig) "
@@ -214,6 +219,11 @@ void TestAccountSetup::foundByAutoconfigAndSaved()
     expected.security = Security::Tls;
     expected.user = u"alice@example.org"_s;
     expected.from = u"Alice Example <alice@example.org>"_s;
+    expected.imapHost = u"imap.example.org"_s;
+    expected.imapPort = 993;
+    expected.imapSecurity = Security::Tls;
+    expected.imapUser = u"alice"_s; // the file's %EMAILLOCALPART%
+    expected.sentCopy = SentCopy::Auto;
     QCOMPARE(*a, expected);
     QCOMPARE(f.service->accounts()->defaultAccount(), u"alice@example.org"_s);
     QCOMPARE(readSecret(f.credentials, u"alice@example.org"_s), u"s3cret-Pa55"_s);
@@ -286,10 +296,16 @@ void TestAccountSetup::editManuallyIsPrefilled()
     QCOMPARE(dlg.userEdit()->text(), u"alice@example.org"_s);
     QCOMPARE(dlg.fromEdit()->text(), u"Alice Example <alice@example.org>"_s);
     QCOMPARE(dlg.passwordEdit()->text(), u"s3cret-Pa55"_s);
+    // The Sent folder's IMAP fields, from the file's incomingServer.
+    QCOMPARE(dlg.imapHostEdit()->text(), u"imap.example.org"_s);
+    QCOMPARE(dlg.imapPortSpin()->value(), 993);
+    QCOMPARE(Security(dlg.imapSecurityCombo()->currentData().toInt()), Security::Tls);
+    QCOMPARE(dlg.imapUserEdit()->text(), u"alice"_s);
     QVERIFY(f.service->accounts()->list().isEmpty()); // still nothing stored
     dlg.portSpin()->setValue(2465);
     QVERIFY(dlg.save());
     QCOMPARE(f.service->accounts()->find(u"personal"_s)->port, quint16(2465));
+    QCOMPARE(f.service->accounts()->find(u"personal"_s)->imapHost, u"imap.example.org"_s);
 }
 
 void TestAccountSetup::nothingFoundOpensForm()
