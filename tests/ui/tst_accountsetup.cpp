@@ -377,7 +377,8 @@ void TestAccountSetup::srvTargetElsewhereNeedsConfirmation()
         QSKIP("the DNS server of the test needs root for port 53 (QDnsLookup takes no port)");
     PyServer dns;
     QVERIFY(dns.start({u"dns"_s, u"127.0.0.2"_s,
-                       u"_submissions._tcp.example.org=0,1,465,relay.elsewhere.test"_s}));
+                       u"_submissions._tcp.example.org=0,1,465,relay.elsewhere.test"_s,
+                       u"_imap._tcp.example.org=0,1,143,imap.example.org"_s}));
     QCOMPARE(dns.line(), QByteArray("ready"));
     test::UiFixture f;
     QVERIFY(f.open(false));
@@ -393,7 +394,14 @@ void TestAccountSetup::srvTargetElsewhereNeedsConfirmation()
              u"Found in: the domain's DNS record %1."_s.arg(s->found()->origin));
     // Not the address's domain: neither Test nor Save until the user says so.
     QVERIFY(s->confirmBox()->isVisible());
-    QVERIFY(s->confirmBox()->text().startsWith(u"Use relay.elsewhere.test anyway: "_s));
+    // One tick for both servers the password would go to.
+    QVERIFY2(s->confirmBox()->text().startsWith(
+                 u"Use relay.elsewhere.test and imap.example.org anyway: "_s),
+             qPrintable(s->confirmBox()->text()));
+    QVERIFY2(s->summaryLabel()->text().contains(
+                 u"<br>IMAP server for the Sent folder: imap.example.org, port 143, encrypted "
+                 "with STARTTLS"_s),
+             qPrintable(s->summaryLabel()->text()));
     QVERIFY(!s->testButton()->isEnabled());
     QVERIFY(!s->saveButton()->isEnabled());
     s->save();
@@ -407,6 +415,9 @@ void TestAccountSetup::srvTargetElsewhereNeedsConfirmation()
     QCOMPARE(a->host, u"relay.elsewhere.test"_s);
     QCOMPARE(a->port, quint16(465));
     QCOMPARE(a->security, Security::Tls);
+    QCOMPARE(a->imapHost, u"imap.example.org"_s);
+    QCOMPARE(a->effectiveImapPort(), quint16(143));
+    QCOMPARE(a->imapSecurity, Security::StartTls);
 }
 
 void TestAccountSetup::presetOffersSignIn()
@@ -449,6 +460,11 @@ void TestAccountSetup::presetOffersSignIn()
     QCOMPARE(a->oauth.provider, u"google"_s);
     QCOMPARE(a->auth, u"xoauth2"_s);
     QCOMPARE(a->user, u"alice@gmail.com"_s);
+    // Gmail's IMAP server from the preset; Automatic makes no copy of ours there.
+    QCOMPARE(a->imapHost, u"imap.gmail.com"_s);
+    QCOMPARE(a->effectiveImapPort(), quint16(993));
+    QCOMPARE(a->imapSecurity, Security::Tls);
+    QCOMPARE(a->sentCopy, SentCopy::Auto);
     QCOMPARE(readSecret(f.credentials, u"alice@gmail.com"_s), QString()); // no password kept
     // The sign-in follows the save: the browser was opened, or the form says what is missing.
     QTRY_VERIFY(opened == 1 || dlg.messageLabel()->text().contains(u"client id"_s));
