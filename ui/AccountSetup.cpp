@@ -247,6 +247,14 @@ Account AccountSetup::foundAccount() const
         a.oauth.provider = m_found->oauthProvider;
         a.auth = QStringLiteral("xoauth2");
     }
+    // The IMAP server from the same source, for the copies in the Sent folder; the sent-copy
+    // rule stays Automatic (none of ours at providers that keep sent mail themselves).
+    a.imapHost = m_found->imap.host;
+    if (!a.imapHost.isEmpty()) {
+        a.imapPort = m_found->imap.port;
+        a.imapSecurity = m_found->imap.security;
+        a.imapUser = m_found->imap.user;
+    }
     return a;
 }
 

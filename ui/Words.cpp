@@ -442,6 +442,20 @@ QString Words::setupSummary(const DiscoveredSettings &f, const Account &a)
     s += QLatin1String("<br>") +
          tr("Login: %1 with %2").arg(a.user.toHtmlEscaped(), discoverySignIn(f).toHtmlEscaped());
     s += QLatin1String("<br>") + tr("From: %1").arg(a.from.toHtmlEscaped());
+    if (a.imapHost.isEmpty()) {
+        s += QLatin1String("<br>") + tr("No IMAP server found: no copies in the Sent folder "
+                                        "(Edit manually to give one)");
+    } else {
+        QString imap =
+            tr("IMAP server for the Sent folder: %1, port %2, %3")
+                .arg(a.imapHost.toHtmlEscaped())
+                .arg(a.effectiveImapPort())
+                .arg(a.imapSecurity == Security::Tls ? tr("encrypted from the start (TLS)")
+                                                     : tr("encrypted with STARTTLS"));
+        if (!a.imapUser.isEmpty())
+            imap += QLatin1String(", ") + tr("login %1").arg(a.imapUser.toHtmlEscaped());
+        s += QLatin1String("<br>") + imap;
+    }
     if (!f.capabilities.isEmpty())
         s += QLatin1String("<br>") +
              tr("The server offers: %1")
@@ -457,6 +471,9 @@ QString Words::setupHelpLink(const DiscoveredSettings &f)
 
 QString Words::setupConfirm(const DiscoveredSettings &f)
 {
+    // One tick covers every server the password would go to.
+    if (!f.imap.host.isEmpty() && f.imap.host.compare(f.host, Qt::CaseInsensitive) != 0)
+        return tr("Use %1 and %2 anyway: %3").arg(f.host, f.imap.host, f.confirmWhy);
     return tr("Use %1 anyway: %2").arg(f.host, f.confirmWhy);
 }
 

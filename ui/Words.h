@@ -144,11 +144,13 @@ public:
     static QString setupSignInNote(const DiscoveredSettings &preset);
     /// Screen 2's title: "Settings found for alice@example.org".
     static QString setupFoundTitle(const QString &address);
-    /// Screen 2's server, login and From lines (rich text).
+    /// Screen 2's server, login and From lines, and the IMAP server for the Sent folder found
+    /// (or that none was) as `a` would store it (rich text).
     static QString setupSummary(const DiscoveredSettings &f, const Account &a);
     /// The provider's help page as a link.
     static QString setupHelpLink(const DiscoveredSettings &f);
-    /// The box to tick before a server to be confirmed is used.
+    /// The box to tick before a server to be confirmed is used: it names the submission server
+    /// and the IMAP server when there is one.
     static QString setupConfirm(const DiscoveredSettings &f);
     /// "Save and sign in with Google".
     static QString setupSaveAndSignIn(const QString &providerId);

@@ -101,8 +101,8 @@ void AccountAdd::run(const QStringList &args)
                         QStringLiteral("an account named \"%1\" exists already").arg(a.name));
         // A provider that signs in with OAuth needs the user's client registration unless
         // this build brings one.
-        return discover(a, p.value(QStringLiteral("address")), p.isSet(QStringLiteral("yes")),
-                        fromStdin, makeDefault);
+        return discover(a, given, p.value(QStringLiteral("address")),
+                        p.isSet(QStringLiteral("yes")), fromStdin, makeDefault);
     }
     if (p.isSet(QStringLiteral("address")))
         return fail(Result::Usage, QStringLiteral("--address goes with --auto (use --from to "

@@ -46,10 +46,27 @@ QString signIn(const DiscoveredSettings &f, const QString &name)
     }
     return {};
 }
+
+/// Puts the IMAP server found into `b` unless the user named one (--imap-host): the IMAP
+/// options the user gave (`given`) win over the found ones. False when nothing was put in.
+bool takeFoundImap(Account *b, const DiscoveredImap &found, const QStringList &given)
+{
+    if (found.host.isEmpty() || given.contains(QLatin1String("imap-host")))
+        return false;
+    b->imapHost = found.host;
+    if (!given.contains(QLatin1String("imap-security")))
+        b->imapSecurity = found.security;
+    // The found port only goes with the found security (else the default of the user's).
+    if (!given.contains(QLatin1String("imap-port")))
+        b->imapPort = b->imapSecurity == found.security ? found.port : 0;
+    if (!given.contains(QLatin1String("imap-user")))
+        b->imapUser = found.user;
+    return true;
+}
 } // namespace
 
-void AccountAdd::discover(const Account &a, const QString &address, bool yes, bool fromStdin,
-                          bool makeDefault)
+void AccountAdd::discover(const Account &a, const QStringList &given, const QString &address,
+                          bool yes, bool fromStdin, bool makeDefault)
 {
     const DiscoveryOptions options =
         context().discovery ? *context().discovery : DiscoveryOptions{};
@@ -61,7 +78,7 @@ void AccountAdd::discover(const Account &a, const QString &address, bool yes, bo
                 });
     connect(
         discovery, &AccountDiscovery::finished, this,
-        [this, discovery, a, address, yes, fromStdin,
+        [this, discovery, a, given, address, yes, fromStdin,
          makeDefault](const std::optional<DiscoveredSettings> &found, const QStringList &tried) {
             discovery->deleteLater();
             console().clearStatus();
@@ -83,6 +100,7 @@ void AccountAdd::discover(const Account &a, const QString &address, bool yes, bo
                 b.user = found->user.isEmpty() ? address : found->user;
             if (b.from.isEmpty())
                 b.from = address;
+            const bool imapFound = takeFoundImap(&b, found->imap, given);
             QString noClientId;
             if (found->signIn == SignIn::OAuth) {
                 // An OAuth account as `--oauth PROVIDER` makes it: without its provider it
@@ -104,6 +122,7 @@ void AccountAdd::discover(const Account &a, const QString &address, bool yes, bo
                     .arg(securityName(b.security)));
             out(QStringLiteral("  login:    %1 with %2\n").arg(b.user, signIn(*found, b.name)));
             out(QStringLiteral("  from:     %1\n").arg(b.from));
+            out(autoImapLine(b, imapFound));
             if (!found->helpUrl.isEmpty())
                 out(QStringLiteral("  help:     %1\n").arg(found->helpUrl));
             if (!found->capabilities.isEmpty())

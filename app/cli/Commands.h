@@ -42,9 +42,11 @@ private:
     void save(const Account &a, bool fromStdin, bool makeDefault);
     /// --auto: finds the settings for `address` (AccountDiscovery), says what it found and
     /// from where, and saves them into `a` only with `yes`; nothing is sent to any server but
-    /// EHLO and QUIT of the probe.
-    void discover(const Account &a, const QString &address, bool yes, bool fromStdin,
-                  bool makeDefault);
+    /// EHLO and QUIT of the probe. The IMAP server found fills the --imap-* fields unless
+    /// `given` (the account options the user gave) holds imap-host; any other --imap-* option
+    /// given wins over what was found.
+    void discover(const Account &a, const QStringList &given, const QString &address, bool yes,
+                  bool fromStdin, bool makeDefault);
 };
 
 /// `account edit NAME --host H | --port P | …`: changes an account in place (the options of

@@ -4,6 +4,7 @@
 #include "FlushProgress.h"
 #include "SharedWords.h"
 
+#include "accounts/SentCopy.h"
 #include "outbox/Retention.h"
 #include <algorithm>
 
@@ -266,6 +267,30 @@ QString purgeReport(const CleanupReport &r, const PurgeFilter &filter, bool dryR
     s += QStringLiteral("; the outbox file went from %1 to %2")
              .arg(words::size(r.fileBytesBefore), words::size(r.fileBytesAfter));
     return s + QStringLiteral("\n");
+}
+
+QString autoImapLine(const Account &a, bool found)
+{
+    if (a.imapHost.isEmpty())
+        return QStringLiteral("  imap:     none found, so no copies in the Sent folder (give the "
+                              "IMAP server with --imap-host H)\n");
+    QString server = QStringLiteral("%1 port %2, %3")
+                         .arg(a.imapHost)
+                         .arg(a.effectiveImapPort())
+                         .arg(securityName(a.imapSecurity));
+    if (!a.imapUser.isEmpty())
+        server += QStringLiteral(", login %1").arg(a.imapUser);
+    if (!found)
+        server += QStringLiteral(" (from --imap-host)");
+    QString effect;
+    if (sentCopyEffective(a))
+        effect = QStringLiteral("a copy of each sent message goes to its Sent folder");
+    else if (a.sentCopy == SentCopy::Off)
+        effect = QStringLiteral("no copies in the Sent folder (--sent-copy off)");
+    else
+        effect = QStringLiteral("the provider keeps sent mail itself, so Outpost makes no copy; "
+                                "used to look for a message whose delivery is uncertain");
+    return QStringLiteral("  imap:     %1\n            %2\n").arg(oneLine(server), effect);
 }
 
 } // namespace outpost::cli

@@ -3,6 +3,7 @@
 // DSN options' problems. The sentences the window says too (result classes, replies, notes,
 // notices, connection tests, data-folder problems) come from words/SharedWords.h.
 
+#include "accounts/Account.h"
 #include "net/TlsPolicy.h"
 #include "smtp/Dsn.h"
 #include "storage/OutboxTypes.h"
@@ -52,5 +53,12 @@ QString flushProgress(const FlushCounts &c, double perSecond);
 /// The status line while a running Outpost does the flush: it reports no progress, only its
 /// totals at the end, so the line says that instead of pretending to count.
 QString flushHandedOver();
+/// The "imap:" line of `account add --auto` for the account about to be saved: its IMAP server
+/// ("imap.example.org port 993, tls"), the IMAP login when it differs from the submission's,
+/// whether it came from discovery (`found`) or the user's --imap-host, and what the account's
+/// sent-copy rule makes of it (a copy in the Sent folder, or none at a provider that keeps sent
+/// mail itself); without an IMAP server, that none was found and how to give one. Ends with a
+/// line break.
+QString autoImapLine(const Account &a, bool found);
 
 } // namespace outpost::cli

@@ -30,9 +30,11 @@ struct Preset
     SignIn signIn;
     const char *oauth; ///< provider id for SignIn::OAuth
     const char *help;
+    const char *imapHost; ///< every preset's IMAP server is on 993 with implicit TLS
+    bool imapLocalPart;   ///< the IMAP login is the address's local part (iCloud)
 };
 
-// Submission settings the providers publish for mail programs (their help pages).
+// Submission and IMAP settings the providers publish for mail programs (their help pages).
 const Preset kPresets[] = {
     {{"gmail.com", "googlemail.com"},
      "Gmail",
@@ -41,7 +43,9 @@ const Preset kPresets[] = {
      Security::Tls,
      SignIn::OAuth,
      "google",
-     "https://support.google.com/mail/answer/7126229"},
+     "https://support.google.com/mail/answer/7126229",
+     "imap.gmail.com",
+     false},
     {{"outlook.com", "hotmail.com", "live.com", "msn.com", "outlook.de", "hotmail.de", "live.de",
       "outlook.fr", "hotmail.fr", "hotmail.co.uk", "live.co.uk"},
      "Outlook.com / Microsoft 365",
@@ -50,7 +54,9 @@ const Preset kPresets[] = {
      Security::StartTls,
      SignIn::OAuth,
      "microsoft",
-     "https://support.microsoft.com/office/d088b986-291d-42b8-9564-9c414e2aa040"},
+     "https://support.microsoft.com/office/d088b986-291d-42b8-9564-9c414e2aa040",
+     "outlook.office365.com",
+     false},
     {{"yahoo.com", "ymail.com", "rocketmail.com", "yahoo.de", "yahoo.fr", "yahoo.co.uk"},
      "Yahoo Mail",
      "smtp.mail.yahoo.com",
@@ -58,7 +64,9 @@ const Preset kPresets[] = {
      Security::Tls,
      SignIn::AppPassword,
      "",
-     "https://help.yahoo.com/kb/SLN4075.html"},
+     "https://help.yahoo.com/kb/SLN4075.html",
+     "imap.mail.yahoo.com",
+     false},
     {{"icloud.com", "me.com", "mac.com"},
      "iCloud Mail",
      "smtp.mail.me.com",
@@ -66,7 +74,9 @@ const Preset kPresets[] = {
      Security::StartTls,
      SignIn::AppPassword,
      "",
-     "https://support.apple.com/102525"},
+     "https://support.apple.com/102525",
+     "imap.mail.me.com",
+     true},
     {{"fastmail.com", "fastmail.fm", "fastmail.net", "fastmail.org", "fastmail.de"},
      "Fastmail",
      "smtp.fastmail.com",
@@ -74,7 +84,9 @@ const Preset kPresets[] = {
      Security::Tls,
      SignIn::AppPassword,
      "",
-     "https://www.fastmail.help/hc/en-us/articles/1500000278342"},
+     "https://www.fastmail.help/hc/en-us/articles/1500000278342",
+     "imap.fastmail.com",
+     false},
     {{"gmx.net", "gmx.de", "gmx.at", "gmx.ch"},
      "GMX",
      "mail.gmx.net",
@@ -82,7 +94,9 @@ const Preset kPresets[] = {
      Security::StartTls,
      SignIn::Password,
      "",
-     "https://hilfe.gmx.net/pop-imap/einschalten.html"},
+     "https://hilfe.gmx.net/pop-imap/einschalten.html",
+     "imap.gmx.net",
+     false},
     {{"gmx.com", "gmx.co.uk", "gmx.fr", "gmx.es"},
      "GMX",
      "mail.gmx.com",
@@ -90,7 +104,9 @@ const Preset kPresets[] = {
      Security::StartTls,
      SignIn::Password,
      "",
-     "https://support.gmx.com/pop-imap/toggle.html"},
+     "https://support.gmx.com/pop-imap/toggle.html",
+     "imap.gmx.com",
+     false},
     {{"web.de"},
      "WEB.DE",
      "smtp.web.de",
@@ -98,7 +114,9 @@ const Preset kPresets[] = {
      Security::StartTls,
      SignIn::Password,
      "",
-     "https://hilfe.web.de/pop-imap/einschalten.html"},
+     "https://hilfe.web.de/pop-imap/einschalten.html",
+     "imap.web.de",
+     false},
     {{"mailbox.org"},
      "mailbox.org",
      "smtp.mailbox.org",
@@ -106,7 +124,9 @@ const Preset kPresets[] = {
      Security::Tls,
      SignIn::Password,
      "",
-     "https://kb.mailbox.org/en/private/e-mail/mailbox-org-email-settings"},
+     "https://kb.mailbox.org/en/private/e-mail/mailbox-org-email-settings",
+     "imap.mailbox.org",
+     false},
     {{"posteo.de", "posteo.net", "posteo.at", "posteo.ch", "posteo.eu", "posteo.org"},
      "Posteo",
      "posteo.de",
@@ -114,7 +134,9 @@ const Preset kPresets[] = {
      Security::Tls,
      SignIn::Password,
      "",
-     "https://posteo.de/en/help/how-do-i-set-up-posteo-in-an-email-client-pop3-imap-and-smtp"},
+     "https://posteo.de/en/help/how-do-i-set-up-posteo-in-an-email-client-pop3-imap-and-smtp",
+     "posteo.de",
+     false},
 };
 
 /// The probe's targets in order: smtp.<domain> then mail.<domain>, each on 465 then 587.
@@ -180,7 +202,7 @@ QString signInName(SignIn s)
     return {};
 }
 
-std::optional<DiscoveredSettings> presetFor(const QString &domain)
+std::optional<DiscoveredSettings> presetFor(const QString &domain, const QString &address)
 {
     const QByteArray d = domain.toLower().toLatin1();
     for (const Preset &p : kPresets) {
@@ -197,6 +219,14 @@ std::optional<DiscoveredSettings> presetFor(const QString &domain)
         s.oauthProvider = QLatin1String(p.oauth);
         s.providerName = QLatin1String(p.name);
         s.helpUrl = QLatin1String(p.help);
+        s.imap.host = QLatin1String(p.imapHost);
+        s.imap.port = 993;
+        s.imap.security = Security::Tls;
+        if (!address.isEmpty()) {
+            s.user = address;
+            if (p.imapLocalPart)
+                s.imap.user = address.left(address.lastIndexOf(QLatin1Char('@')));
+        }
         return s;
     }
     return std::nullopt;
@@ -208,9 +238,17 @@ std::optional<DiscoveredSettings> parseAutoconfig(const QByteArray &xml, const Q
     const qsizetype at = address.lastIndexOf(QLatin1Char('@'));
     const QString local = address.left(at);
     const QString domain = address.mid(at + 1);
+    const auto fill = [&](QString user) {
+        user.replace(QLatin1String("%EMAILADDRESS%"), address);
+        user.replace(QLatin1String("%EMAILLOCALPART%"), local);
+        user.replace(QLatin1String("%EMAILDOMAIN%"), domain);
+        return user.isEmpty() ? address : user;
+    };
     QXmlStreamReader r(xml);
     QString provider;
     bool sawConfig = false;
+    std::optional<DiscoveredSettings> smtp;
+    std::optional<DiscoveredImap> imap;
     while (r.readNextStartElement()) {
         if (r.name() == QLatin1String("clientConfig")) {
             sawConfig = true;
@@ -223,56 +261,84 @@ std::optional<DiscoveredSettings> parseAutoconfig(const QByteArray &xml, const Q
             provider = r.readElementText().trimmed();
             continue;
         }
-        if (r.name() != QLatin1String("outgoingServer")) {
+        const bool outgoing = r.name() == QLatin1String("outgoingServer");
+        if (!outgoing && r.name() != QLatin1String("incomingServer")) {
             r.skipCurrentElement();
             continue;
         }
-        const bool smtp = r.attributes().value(QLatin1String("type")) == QLatin1String("smtp");
-        DiscoveredSettings s;
-        QString socketType;
+        // outgoingServer type="smtp" and incomingServer type="imap" have the same children.
+        const bool wanted = r.attributes().value(QLatin1String("type")) ==
+                            (outgoing ? QLatin1String("smtp") : QLatin1String("imap"));
+        QString host, socketType, user;
+        quint16 port = 0;
         QStringList auths;
         while (r.readNextStartElement()) {
             const auto n = r.name();
             if (n == QLatin1String("hostname"))
-                s.host = r.readElementText().trimmed();
+                host = r.readElementText().trimmed();
             else if (n == QLatin1String("port"))
-                s.port = quint16(r.readElementText().trimmed().toUInt());
+                port = quint16(r.readElementText().trimmed().toUInt());
             else if (n == QLatin1String("socketType"))
                 socketType = r.readElementText().trimmed();
             else if (n == QLatin1String("username"))
-                s.user = r.readElementText().trimmed();
+                user = r.readElementText().trimmed();
             else if (n == QLatin1String("authentication"))
                 auths << r.readElementText().trimmed();
             else
                 r.skipCurrentElement();
         }
-        if (!smtp || s.host.isEmpty() || s.port == 0)
+        if (!wanted || host.isEmpty() || port == 0 || (outgoing ? bool(smtp) : bool(imap)))
             continue;
+        Security security;
         if (socketType.compare(QLatin1String("SSL"), Qt::CaseInsensitive) == 0)
-            s.security = Security::Tls;
+            security = Security::Tls;
         else if (socketType.compare(QLatin1String("STARTTLS"), Qt::CaseInsensitive) == 0)
-            s.security = Security::StartTls;
+            security = Security::StartTls;
         else
             continue; // plain: never offered for a password
-        s.user.replace(QLatin1String("%EMAILADDRESS%"), address);
-        s.user.replace(QLatin1String("%EMAILLOCALPART%"), local);
-        s.user.replace(QLatin1String("%EMAILDOMAIN%"), domain);
-        if (s.user.isEmpty())
-            s.user = address;
+        if (!outgoing) {
+            imap = DiscoveredImap{host, port, security, fill(user)};
+            continue;
+        }
+        DiscoveredSettings s;
+        s.host = host;
+        s.port = port;
+        s.security = security;
+        s.user = fill(user);
         if (auths.contains(QLatin1String("OAuth2"), Qt::CaseInsensitive) &&
             !auths.contains(QLatin1String("password-cleartext"), Qt::CaseInsensitive))
             s.signIn = SignIn::OAuth;
-        s.providerName = provider;
-        s.needsConfirmation = !withinDomain(s.host, domain);
-        if (s.needsConfirmation)
-            s.confirmWhy = QStringLiteral("the server %1 is not in %2").arg(s.host, domain);
-        return s;
+        smtp = s;
     }
-    if (error)
-        *error = !sawConfig     ? QStringLiteral("not an autoconfig document")
-                 : r.hasError() ? QStringLiteral("not valid XML: %1").arg(r.errorString())
-                                : QStringLiteral("no SMTP server with TLS in it");
-    return std::nullopt;
+    if (!smtp) {
+        if (error)
+            *error = !sawConfig     ? QStringLiteral("not an autoconfig document")
+                     : r.hasError() ? QStringLiteral("not valid XML: %1").arg(r.errorString())
+                                    : QStringLiteral("no SMTP server with TLS in it");
+        return std::nullopt;
+    }
+    DiscoveredSettings s = *smtp;
+    s.providerName = provider;
+    if (imap) {
+        s.imap = *imap;
+        if (s.imap.user == s.user)
+            s.imap.user.clear(); // the same login as for sending
+    }
+    // Every server the document names outside the address's domain must be confirmed: the
+    // password would go there.
+    QStringList elsewhere;
+    if (!withinDomain(s.host, domain))
+        elsewhere << s.host;
+    if (!s.imap.host.isEmpty() && !withinDomain(s.imap.host, domain) &&
+        s.imap.host.compare(s.host, Qt::CaseInsensitive) != 0)
+        elsewhere << s.imap.host;
+    s.needsConfirmation = !elsewhere.isEmpty();
+    if (elsewhere.size() == 1)
+        s.confirmWhy = QStringLiteral("the server %1 is not in %2").arg(elsewhere[0], domain);
+    else if (elsewhere.size() == 2)
+        s.confirmWhy = QStringLiteral("the servers %1 and %2 are not in %3")
+                           .arg(elsewhere[0], elsewhere[1], domain);
+    return s;
 }
 
 AccountDiscovery::AccountDiscovery(DiscoveryOptions options, QObject *parent)
@@ -340,8 +406,7 @@ void AccountDiscovery::nextStep()
     switch (step) {
     case StepPreset:
         if (m_options.usePresets) {
-            if (auto p = presetFor(m_domain)) {
-                p->user = m_address;
+            if (auto p = presetFor(m_domain, m_address)) {
                 m_tried << QStringLiteral("preset: %1").arg(p->providerName);
                 finish(p);
                 return;
@@ -487,6 +552,69 @@ void AccountDiscovery::lookupSrv(int index)
         if (s.needsConfirmation)
             s.confirmWhy =
                 QStringLiteral("%1's DNS names a server outside it: %2").arg(m_domain, target);
+        m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r.port());
+        // The domain publishes its services in DNS: its IMAP server is asked for there too.
+        m_srvFound = s;
+        lookupImapSrv(0);
+    });
+    dns->lookup();
+    startStepTimer();
+}
+
+void AccountDiscovery::lookupImapSrv(int index)
+{
+    // RFC 6186 §3.2 with RFC 8314 §5.1: _imaps (implicit TLS) before _imap (STARTTLS); no
+    // record, a failed query or "." (no service) leave the found submission server without
+    // an IMAP server.
+    const QString name =
+        (index == 0 ? QStringLiteral("_imaps._tcp.") : QStringLiteral("_imap._tcp.")) + m_domain;
+    emit stepStarted(DiscoverySource::Srv, name);
+    auto *dns = new QDnsLookup(QDnsLookup::SRV, name, this);
+    if (!m_options.nameserver.isNull())
+        dns->setNameserver(m_options.nameserver);
+    m_dns = dns;
+    connect(dns, &QDnsLookup::finished, this, [this, dns, name, index] {
+        dns->deleteLater();
+        m_timer->stop();
+        if (m_done || !m_srvFound)
+            return;
+        QList<QDnsServiceRecord> records = dns->serviceRecords();
+        if (dns->error() != QDnsLookup::NoError || records.isEmpty()) {
+            m_tried << QStringLiteral("srv %1: %2")
+                           .arg(name, dns->error() == QDnsLookup::NoError
+                                          ? QStringLiteral("no record")
+                                          : dns->errorString());
+            if (index == 0)
+                lookupImapSrv(1);
+            else
+                finish(m_srvFound);
+            return;
+        }
+        std::sort(records.begin(), records.end(),
+                  [](const QDnsServiceRecord &a, const QDnsServiceRecord &b) {
+                      return a.priority() != b.priority() ? a.priority() < b.priority()
+                                                          : a.weight() > b.weight();
+                  });
+        const QDnsServiceRecord &r = records.first();
+        QString target = r.target();
+        if (target.endsWith(QLatin1Char('.')))
+            target.chop(1);
+        DiscoveredSettings s = *m_srvFound;
+        if (target.isEmpty() || r.port() == 0) {
+            m_tried << QStringLiteral("srv %1: the domain says it offers no IMAP").arg(name);
+            finish(s);
+            return;
+        }
+        s.imap.host = target;
+        s.imap.port = r.port();
+        s.imap.security = index == 0 ? Security::Tls : Security::StartTls;
+        s.origin += QStringLiteral(", %1 SRV %2 %3").arg(name, target).arg(r.port());
+        if (!withinDomain(target, m_domain)) {
+            const QString why = QStringLiteral("%1's DNS names an IMAP server outside it: %2")
+                                    .arg(m_domain, target);
+            s.confirmWhy = s.needsConfirmation ? s.confirmWhy + QStringLiteral("; ") + why : why;
+            s.needsConfirmation = true;
+        }
         m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r.port());
         finish(s);
     });

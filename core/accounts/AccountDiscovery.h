@@ -29,7 +29,8 @@ enum class DiscoverySource
     Preset,     ///< built into Outpost for a big provider
     Autoconfig, ///< https://autoconfig.<domain>/mail/config-v1.1.xml (Thunderbird's format)
     WellKnown,  ///< https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml
-    Srv,        ///< DNS SRV _submissions._tcp / _submission._tcp (RFC 6186, RFC 8314)
+    Srv,        ///< DNS SRV _submissions._tcp / _submission._tcp (RFC 6186, RFC 8314); IMAP:
+                ///< _imaps._tcp / _imap._tcp
     Guess,      ///< smtp.<domain> / mail.<domain> on 465 then 587, probed with EHLO only
 };
 /// "preset", "autoconfig", "well-known", "srv", "guess".
@@ -45,7 +46,18 @@ enum class SignIn
 /// "password", "app-password", "oauth".
 QString signInName(SignIn s);
 
-/// Submission settings found for an address, and what the user should know before using them.
+/// The IMAP server found for an address, for the copy in the Sent folder (SentCopy.h) and the
+/// check of a message whose delivery is uncertain. An empty host: none was found.
+struct DiscoveredImap
+{
+    QString host;
+    quint16 port = 993;
+    Security security = Security::Tls; ///< Tls (implicit, RFC 8314) or StartTls
+    QString user; ///< IMAP login name when the provider says it differs from `user`; else empty
+};
+
+/// Submission settings found for an address (and its IMAP server where the source names one),
+/// and what the user should know before using them.
 struct DiscoveredSettings
 {
     DiscoverySource source = DiscoverySource::Preset;
@@ -54,26 +66,34 @@ struct DiscoveredSettings
     quint16 port = 587;
     Security security = Security::StartTls;
     QString user; ///< login name (the address unless the provider says otherwise)
+    /// The IMAP server from the same source (preset, autoconfig incomingServer, SRV _imaps /
+    /// _imap); empty host when that source names none. The probe never guesses one.
+    DiscoveredImap imap;
     SignIn signIn = SignIn::Password;
     QString oauthProvider; ///< "microsoft" / "google" when signIn is OAuth
     QString providerName;  ///< "Gmail", "Outlook.com / Microsoft 365", ... (presets, autoconfig)
     QString helpUrl;       ///< the provider's page about mail programs (presets)
-    /// The server is not the address's own domain's (an SRV target elsewhere) or was only
-    /// guessed: the user must confirm it before any password is sent there.
+    /// The server (or the IMAP server) is not the address's own domain's (an SRV target
+    /// elsewhere) or was only guessed: the user must confirm it before any password is sent
+    /// there.
     bool needsConfirmation = false;
     QString confirmWhy;       ///< why confirmation is needed, in plain words
     QStringList capabilities; ///< EHLO keywords seen by the probe (Guess)
 };
 
 /// The built-in settings for a big provider's domain (gmail.com, outlook.com, hotmail.com,
-/// icloud.com, yahoo.com, fastmail.com, gmx.*, web.de, mailbox.org, posteo.*), or nothing.
-std::optional<DiscoveredSettings> presetFor(const QString &domain);
+/// icloud.com, yahoo.com, fastmail.com, gmx.*, web.de, mailbox.org, posteo.*), or nothing:
+/// its submission server and its IMAP server (all on 993 with implicit TLS). With `address`
+/// (local@domain) the login names are filled in: `user` is the address, `imap.user` the local
+/// part where the provider wants that for IMAP (iCloud); without it both stay empty.
+std::optional<DiscoveredSettings> presetFor(const QString &domain, const QString &address = {});
 
 /// Reads Thunderbird's autoconfig format (config-v1.1.xml) with QXmlStreamReader: the first
 /// outgoingServer of type smtp with a usable socketType (SSL, STARTTLS; plain only to nothing:
-/// refused). %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% in the username are filled
-/// from `address`. Nothing (with *error) when the document holds no usable SMTP server or is
-/// not that format.
+/// refused), and the first incomingServer of type imap with a usable one (pop3 and plain ones
+/// are passed over; none: `imap.host` stays empty). %EMAILADDRESS%, %EMAILLOCALPART% and
+/// %EMAILDOMAIN% in the usernames are filled from `address`. Nothing (with *error) when the
+/// document holds no usable SMTP server or is not that format.
 std::optional<DiscoveredSettings> parseAutoconfig(const QByteArray &xml, const QString &address,
                                                   QString *error);
 
@@ -92,11 +112,13 @@ struct DiscoveryOptions
     QHostAddress nameserver;
 };
 
-/// Finds submission settings for an e-mail address, as Thunderbird does (without anything
-/// that needs credentials): presets, then autoconfig over HTTPS (both URLs), then DNS SRV
-/// records, then a live probe of smtp.<domain> and mail.<domain> on 465 (implicit TLS) and
-/// 587 (STARTTLS) that says EHLO and QUITs — no password is ever sent by discovery. Every
-/// step is bounded by DiscoveryOptions::stepTimeoutMs. Ends in finished() exactly once.
+/// Finds submission settings for an e-mail address, and the IMAP server where the same source
+/// names one, as Thunderbird does (without anything that needs credentials): presets, then
+/// autoconfig over HTTPS (both URLs), then DNS SRV records (once a submission record is found,
+/// _imaps._tcp then _imap._tcp for the IMAP server, RFC 6186 §3.2), then a live probe of
+/// smtp.<domain> and mail.<domain> on 465 (implicit TLS) and 587 (STARTTLS) that says EHLO and
+/// QUITs — no password is ever sent by discovery. Every step is bounded by
+/// DiscoveryOptions::stepTimeoutMs. Ends in finished() exactly once.
 class AccountDiscovery : public QObject
 {
     Q_OBJECT
@@ -123,6 +145,7 @@ private:
     void nextStep();
     void fetchAutoconfig(const QString &url, DiscoverySource source);
     void lookupSrv(int index);
+    void lookupImapSrv(int index);
     void probe(int index);
     void finish(const std::optional<DiscoveredSettings> &found);
     void startStepTimer();
@@ -136,6 +159,8 @@ private:
     QNetworkAccessManager *m_nam = nullptr;
     QPointer<QNetworkReply> m_reply;
     QPointer<QDnsLookup> m_dns;
+    /// The submission server found by SRV while its IMAP SRV records are being asked for.
+    std::optional<DiscoveredSettings> m_srvFound;
     QPointer<SmtpSession> m_session;
     QTimer *m_timer = nullptr;
 };

@@ -117,6 +117,9 @@ private:
         f.write("<?xml version=\"1.0\"?><clientConfig version=\"1.1\">"
                 "<emailProvider id=\"example.org\"><domain>example.org</domain>"
                 "<displayName>Example Mail</displayName>"
+                "<incomingServer type=\"imap\"><hostname>imap.example.org</hostname>"
+                "<port>993</port><socketType>SSL</socketType>"
+                "<username>%EMAILLOCALPART%</username></incomingServer>"
                 "<outgoingServer type=\"smtp\"><hostname>smtp.example.org</hostname>"
                 "<port>465</port><socketType>SSL</socketType>"
                 "<authentication>password-cleartext</authentication>"
@@ -191,7 +194,9 @@ void TestAccountSetup::foundByAutoconfigAndSaved()
     QCOMPARE(s->summaryLabel()->text(),
              u"Server: smtp.example.org, port 465, encrypted from the start (TLS)<br>"
              "Login: alice@example.org with your password<br>"
-             "From: Alice Example &lt;alice@example.org&gt;"_s);
+             "From: Alice Example &lt;alice@example.org&gt;<br>"
+             "IMAP server for the Sent folder: imap.example.org, port 993, encrypted from the "
+             "start (TLS), login alice"_s);
     QCOMPARE(
         s->originLabel()->text(),
         u"Found in: the provider's settings file (autoconfig) "
@@ -214,6 +219,11 @@ void TestAccountSetup::foundByAutoconfigAndSaved()
     expected.security = Security::Tls;
     expected.user = u"alice@example.org"_s;
     expected.from = u"Alice Example <alice@example.org>"_s;
+    expected.imapHost = u"imap.example.org"_s;
+    expected.imapPort = 993;
+    expected.imapSecurity = Security::Tls;
+    expected.imapUser = u"alice"_s; // the file's %EMAILLOCALPART%
+    expected.sentCopy = SentCopy::Auto;
     QCOMPARE(*a, expected);
     QCOMPARE(f.service->accounts()->defaultAccount(), u"alice@example.org"_s);
     QCOMPARE(readSecret(f.credentials, u"alice@example.org"_s), u"s3cret-Pa55"_s);
@@ -286,10 +296,16 @@ void TestAccountSetup::editManuallyIsPrefilled()
     QCOMPARE(dlg.userEdit()->text(), u"alice@example.org"_s);
     QCOMPARE(dlg.fromEdit()->text(), u"Alice Example <alice@example.org>"_s);
     QCOMPARE(dlg.passwordEdit()->text(), u"s3cret-Pa55"_s);
+    // The Sent folder's IMAP fields, from the file's incomingServer.
+    QCOMPARE(dlg.imapHostEdit()->text(), u"imap.example.org"_s);
+    QCOMPARE(dlg.imapPortSpin()->value(), 993);
+    QCOMPARE(Security(dlg.imapSecurityCombo()->currentData().toInt()), Security::Tls);
+    QCOMPARE(dlg.imapUserEdit()->text(), u"alice"_s);
     QVERIFY(f.service->accounts()->list().isEmpty()); // still nothing stored
     dlg.portSpin()->setValue(2465);
     QVERIFY(dlg.save());
     QCOMPARE(f.service->accounts()->find(u"personal"_s)->port, quint16(2465));
+    QCOMPARE(f.service->accounts()->find(u"personal"_s)->imapHost, u"imap.example.org"_s);
 }
 
 void TestAccountSetup::nothingFoundOpensForm()
@@ -361,7 +377,8 @@ void TestAccountSetup::srvTargetElsewhereNeedsConfirmation()
         QSKIP("the DNS server of the test needs root for port 53 (QDnsLookup takes no port)");
     PyServer dns;
     QVERIFY(dns.start({u"dns"_s, u"127.0.0.2"_s,
-                       u"_submissions._tcp.example.org=0,1,465,relay.elsewhere.test"_s}));
+                       u"_submissions._tcp.example.org=0,1,465,relay.elsewhere.test"_s,
+                       u"_imap._tcp.example.org=0,1,143,imap.example.org"_s}));
     QCOMPARE(dns.line(), QByteArray("ready"));
     test::UiFixture f;
     QVERIFY(f.open(false));
@@ -377,7 +394,14 @@ void TestAccountSetup::srvTargetElsewhereNeedsConfirmation()
              u"Found in: the domain's DNS record %1."_s.arg(s->found()->origin));
     // Not the address's domain: neither Test nor Save until the user says so.
     QVERIFY(s->confirmBox()->isVisible());
-    QVERIFY(s->confirmBox()->text().startsWith(u"Use relay.elsewhere.test anyway: "_s));
+    // One tick for both servers the password would go to.
+    QVERIFY2(s->confirmBox()->text().startsWith(
+                 u"Use relay.elsewhere.test and imap.example.org anyway: "_s),
+             qPrintable(s->confirmBox()->text()));
+    QVERIFY2(s->summaryLabel()->text().contains(
+                 u"<br>IMAP server for the Sent folder: imap.example.org, port 143, encrypted "
+                 "with STARTTLS"_s),
+             qPrintable(s->summaryLabel()->text()));
     QVERIFY(!s->testButton()->isEnabled());
     QVERIFY(!s->saveButton()->isEnabled());
     s->save();
@@ -391,6 +415,9 @@ void TestAccountSetup::srvTargetElsewhereNeedsConfirmation()
     QCOMPARE(a->host, u"relay.elsewhere.test"_s);
     QCOMPARE(a->port, quint16(465));
     QCOMPARE(a->security, Security::Tls);
+    QCOMPARE(a->imapHost, u"imap.example.org"_s);
+    QCOMPARE(a->effectiveImapPort(), quint16(143));
+    QCOMPARE(a->imapSecurity, Security::StartTls);
 }
 
 void TestAccountSetup::presetOffersSignIn()
@@ -433,6 +460,11 @@ void TestAccountSetup::presetOffersSignIn()
     QCOMPARE(a->oauth.provider, u"google"_s);
     QCOMPARE(a->auth, u"xoauth2"_s);
     QCOMPARE(a->user, u"alice@gmail.com"_s);
+    // Gmail's IMAP server from the preset; Automatic makes no copy of ours there.
+    QCOMPARE(a->imapHost, u"imap.gmail.com"_s);
+    QCOMPARE(a->effectiveImapPort(), quint16(993));
+    QCOMPARE(a->imapSecurity, Security::Tls);
+    QCOMPARE(a->sentCopy, SentCopy::Auto);
     QCOMPARE(readSecret(f.credentials, u"alice@gmail.com"_s), QString()); // no password kept
     // The sign-in follows the save: the browser was opened, or the form says what is missing.
     QTRY_VERIFY(opened == 1 || dlg.messageLabel()->text().contains(u"client id"_s));

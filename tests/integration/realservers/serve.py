@@ -9,7 +9,8 @@ WORKDIR/server.pid. Prints `ready` once every PORT listens on 127.0.0.1 (read fr
 SIGINT or SIGHUP: SIGTERM to the server, then to its whole process group, and exit once every
 process is gone and reaped (SIGKILL after 5 s). This process is a child subreaper, so the
 server's orphaned children are reaped here instead of lingering as zombies of init.
-If this process is killed with SIGKILL, a watchdog (a forked copy of it in its own session,
+When the process that started it is gone (a test killed by its time limit never stops its
+servers), it stops the server the same way. If this process is killed with SIGKILL, a watchdog (a forked copy of it in its own session,
 blocked on a pipe) sees the pipe close and sends SIGTERM to the server's process group, then
 SIGKILL after 5 s. (PR_SET_PDEATHSIG is no use: Postfix's master changes its effective uid for
 a while, and the kernel then clears it.) Exit status: 0 when stopped by a signal, 1 when the
@@ -29,6 +30,7 @@ except (ValueError, IndexError, AssertionError):
     sys.exit("usage: serve.py WORKDIR OUTFILE PORT[,PORT...] -- COMMAND...")
 
 libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+starter = os.getppid()  # the test that started the server (the script exec'd this process)
 stopping = False
 deadline = None
 server = None
@@ -158,6 +160,8 @@ while True:
     except ChildProcessError:
         pass
     now = time.monotonic()
+    if not stopping and os.getppid() != starter:
+        on_signal(signal.SIGTERM, None)  # orphaned: nobody is left to stop it
     if server_status is not None and not stopping:
         if announced:
             failure = "the server exited by itself (%s); see %s and the log in %s" % (

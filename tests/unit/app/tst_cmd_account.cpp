@@ -5,6 +5,7 @@
 
 #include "accounts/AccountDiscovery.h"
 #include "accounts/AccountStore.h"
+#include "accounts/SentCopy.h"
 #include "accounts/Settings.h"
 #include "oauth/OAuthProvider.h"
 #include "storage/OutboxWriter.h"
@@ -500,6 +501,16 @@ private slots:
         QCOMPARE(a->oauth.provider, QStringLiteral("google"));
         QCOMPARE(a->oauth.clientId, QStringLiteral("id.apps.googleusercontent.com"));
         QCOMPARE(a->user, QStringLiteral("someone@gmail.com"));
+        // Gmail files what is submitted in Sent itself: its IMAP server is set for the check
+        // of an uncertain delivery, and auto makes no copy of ours.
+        QVERIFY2(r.out.contains("  imap:     imap.gmail.com port 993, tls\n"
+                                "            the provider keeps sent mail itself, so Outpost "
+                                "makes no copy; used to look for a message whose delivery is "
+                                "uncertain\n"),
+                 r.out.constData());
+        QCOMPARE(a->imapHost, QStringLiteral("imap.gmail.com"));
+        QCOMPARE(a->sentCopy, SentCopy::Auto);
+        QVERIFY(!sentCopyEffective(*a));
         // `account login` takes it as an OAuth account (it fails later only for the browser).
         r = f->run<AccountLogin>({QStringLiteral("gm"), QStringLiteral("--no-browser"),
                                   QStringLiteral("--timeout"), QStringLiteral("1")});
@@ -523,6 +534,8 @@ private slots:
                             "  server:   posteo.de port 465, tls\n"
                             "  login:    alice@posteo.de with the account's password\n"
                             "  from:     alice@posteo.de\n"
+                            "  imap:     posteo.de port 993, tls\n"
+                            "            a copy of each sent message goes to its Sent folder\n"
                             "  help:     https://posteo.de/en/help/"
                             "how-do-i-set-up-posteo-in-an-email-client-pop3-imap-and-smtp\n"
                             "Not saved. If these are right, save them with --yes:\n"
@@ -541,6 +554,11 @@ private slots:
         QCOMPARE(a->port, quint16(465));
         QCOMPARE(a->security, Security::Tls);
         QCOMPARE(a->user, QStringLiteral("alice@posteo.de"));
+        QCOMPARE(a->imapHost, QStringLiteral("posteo.de"));
+        QCOMPARE(a->effectiveImapPort(), quint16(993));
+        QCOMPARE(a->imapSecurity, Security::Tls);
+        QVERIFY(a->imapUser.isEmpty());
+        QCOMPARE(a->sentCopy, SentCopy::Auto);
         QString secret;
         f->credentials.readPassword(QStringLiteral("mail"),
                                     [&](bool, const QString &s, const QString &) { secret = s; });
