@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Outpost benchmarks, run on demand (never by ctest): each prints its figures and ratios.
 #
-#   tests/bench/run.sh [flush|pool|quit|store|search|stall|startup|memory|purge|crash|all]      (default: all)
+#   tests/bench/run.sh [flush|pool|quit|store|search|stall|startup|memory|purge|crash|copies|all]      (default: all)
 #
 #   flush  2,000 queued 10 KB messages to Postfix's smtp-sink: `outpost flush` (PIPELINING
 #          auto and off, pool default and one connection) against `smtp-source -d`; then
@@ -46,6 +46,11 @@
 #          in its Maildir), how many of those say uncertain ("may have been sent already"),
 #          messages marked uncertain that arrived once (false marks), and duplicates per 100
 #          kills. Not part of `all` (it takes minutes).
+#   copies COPY_COUNT (500) messages of MSG_SIZE to a real Postfix 3.7 (STARTTLS and AUTH,
+#          needs root) by `outpost flush`, without and with their copies in a real Dovecot 2.3's
+#          Sent folder (implicit TLS, LITERAL+): both flush times (the second waits for every
+#          copy), what the copies add per message, the IMAP logins they took (the pool's goal:
+#          one session for the batch) and the copies Dovecot stored. Not part of `all`.
 #   stall  the event-loop stall: 1,000 messages with a 100 KB attachment composed and
 #          queued (Service::enqueueAsync, one per event-loop turn, as the compose window does,
 #          until the last is durable), then flushed to smtp-sink through Service / Dispatcher /
@@ -105,7 +110,8 @@
 # build's, against the same servers: a before/after comparison in one run.
 # QUIT_REPEAT (5), STALL_COUNT (1000), STALL_ATTACH (102400), MEM_COUNT (1000), MEM_SIZE
 # (1048576), MEM_BIG (26214400), MEMORY_OUTPOST, CRASH_COUNT (60), CRASH_ATTACH
-# (276480), CRASH_ROUNDS (10), CRASH_MIN_MS (20), CRASH_MAX_MS (400), CRASH_SEED (random).
+# (276480), CRASH_ROUNDS (10), CRASH_MIN_MS (20), CRASH_MAX_MS (400), CRASH_SEED (random),
+# COPY_COUNT (500).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -132,9 +138,9 @@ PURGE_SIZE=${PURGE_SIZE:-102400}
 PY=/usr/bin/python3
 
 case "$WHAT" in
-flush | pool | quit | store | search | stall | startup | memory | purge | crash | all) ;;
+flush | pool | quit | store | search | stall | startup | memory | purge | crash | copies | all) ;;
 *)
-    echo "usage: $0 [flush|pool|quit|store|search|stall|startup|memory|purge|crash|all]" >&2
+    echo "usage: $0 [flush|pool|quit|store|search|stall|startup|memory|purge|crash|copies|all]" >&2
     exit 64
     ;;
 esac
@@ -796,6 +802,87 @@ EOF
 }
 
 # ---- startup -------------------------------------------------------------------
+# ---- copies --------------------------------------------------------------------
+# Starts realservers/$1.sh in $2 on two free ports; sets RS_P1, RS_P2 (the first: STARTTLS).
+RS_P1=
+RS_P2=
+start_real() {
+    local script=$1 dir=$2 fifo
+    RS_P1=$(free_port) RS_P2=$(free_port)
+    fifo=$WORK/$script.ready
+    mkfifo "$fifo"
+    chmod 711 "$WORK"
+    OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
+        bash "$ROOT/tests/integration/realservers/$script.sh" "$dir" "$RS_P1" "$RS_P2" \
+        >"$fifo" 2>"$WORK/$script.err" &
+    PIDS+=($!)
+    read -r _ <"$fifo" || { cat "$WORK/$script.err" >&2; exit 1; }
+}
+
+bench_copies() {
+    local n=${COPY_COUNT:-500} pw=$WORK/copies-password variant dir logins stored
+    if [ "$(id -u)" != 0 ]; then
+        row "copies in the Sent folder" "skipped" "the real Postfix and Dovecot need root"
+        return 0
+    fi
+    start_real postfix "$WORK/copies-postfix"
+    local smtp=$RS_P1
+    start_real dovecot "$WORK/copies-dovecot"
+    local imaps=$RS_P2
+    log "copies: $n x $MSG_SIZE B to a real Postfix (127.0.0.1:$smtp, STARTTLS, AUTH), copies to a real Dovecot (127.0.0.1:$imaps, TLS)"
+    printf '%s' 'pässwörd-ü-7' >"$pw" # the test user's, as realservers/common.sh sets it
+    declare -A wall cpu
+    for variant in off on; do
+        dir=$WORK/copies-$variant
+        local imap=(--sent-copy off)
+        if [ "$variant" = on ]; then
+            imap=(--imap-host localhost --imap-port "$imaps" --imap-security tls --sent-copy on)
+        fi
+        outpost --data-dir "$dir" account add bench --host localhost --port "$smtp" \
+            --security starttls --user alice@example.org --from alice@example.org \
+            --password-command "cat '$pw'" --ca-file "$ROOT/tests/support/certs/ca.pem" \
+            "${imap[@]}" >/dev/null
+        "$BENCH" fill --data-dir "$dir" --count "$n" --size "$MSG_SIZE" --batch 500 \
+            --account bench >/dev/null
+        logins=$(grep -c 'imap-login: Info: Login' "$WORK/copies-dovecot/dovecot.log" || true)
+        timed_flush "$dir" "$n"
+        wall[$variant]=$T_WALL
+        cpu[$variant]=$T_CPU
+        logins=$(($(grep -c 'imap-login: Info: Login' "$WORK/copies-dovecot/dovecot.log" || true) - logins))
+        if [ "$variant" = off ]; then
+            row "outpost flush $n x $MSG_SIZE B, no copies" "$(rate_of "$n" "$T_WALL") msg/s" \
+                "$T_WALL ms, $(cpu_each "$n" "$T_CPU"); IMAP logins: $logins"
+        else
+            stored=$(find "$WORK/copies-dovecot/home/alice@example.org/Maildir/.Sent" -type f \
+                -path '*/cur/*' 2>/dev/null | wc -l)
+            row "outpost flush $n x $MSG_SIZE B, each copied to Sent" "$(rate_of "$n" "$T_WALL") msg/s" \
+                "$T_WALL ms, $(cpu_each "$n" "$T_CPU"); IMAP logins: $logins, copies stored: $stored"
+        fi
+    done
+    # Reference: Python's imaplib APPENDing the same number of messages of the same size on
+    # one session, one command at a time (what a simple client does), to the same server.
+    timed "$PY" -c '
+import imaplib, ssl, sys
+n, size, port, ca = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+m = imaplib.IMAP4_SSL("localhost", port, ssl_context=ssl.create_default_context(cafile=ca))
+u, w = b"alice@example.org", "pässwörd-ü-7".encode()
+m.authenticate("PLAIN", lambda _: b"\0" + u + b"\0" + w)
+body = b"X" * (size - 200)
+for i in range(n):
+    msg = b"From: alice@example.org\r\nTo: bob@example.net\r\nSubject: ref %d\r\nMessage-ID: <ref-%d@bench>\r\n\r\n" % (i, i) + body + b"\r\n"
+    m.append("Sent", "(\\Seen)", None, msg)
+m.logout()
+print("appended", n)
+' "$n" "$MSG_SIZE" "$imaps" "$ROOT/tests/support/certs/ca.pem"
+    grep -q "^appended $n\$" "$WORK/timed.out" || { cat "$WORK/timed.err" >&2; exit 1; }
+    row "reference: imaplib, $n APPENDs on one session, one at a time" "$(rate_of "$n" "$T_WALL") copies/s" \
+        "$T_WALL ms, $(cpu_each "$n" "$T_CPU")"
+    row "copies: added wall time per message" \
+        "$(awk -v a="${wall[on]}" -v b="${wall[off]}" -v n="$n" 'BEGIN { printf "%.2f ms", (a - b) / n }')" \
+        "CPU $(awk -v a="${cpu[on]}" -v b="${cpu[off]}" -v n="$n" 'BEGIN { printf "%.3f ms", (a - b) / n }') per message"
+    row "ratio flush with copies / without" "$(ratio "${wall[on]}" "${wall[off]}")x"
+}
+
 bench_startup() {
     if ! grep -q '^OUTPOST_BUILD_UI:BOOL=ON' "$BUILD/CMakeCache.txt"; then
         row "startup: $BUILD has no desktop app (OUTPOST_BUILD_UI=OFF)" "n/a"
@@ -843,6 +930,7 @@ startup) bench_startup ;;
 memory) bench_memory ;;
 purge) bench_purge ;;
 crash) bench_crash ;;
+copies) bench_copies ;;
 all)
     bench_flush
     bench_pool
