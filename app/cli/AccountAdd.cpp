@@ -101,7 +101,7 @@ void AccountAdd::run(const QStringList &args)
                         QStringLiteral("an account named \"%1\" exists already").arg(a.name));
         // A provider that signs in with OAuth needs the user's client registration unless
         // this build brings one.
-        return discover(a, given, p.value(QStringLiteral("address")),
+        return discover(a, given, args, p.value(QStringLiteral("address")),
                         p.isSet(QStringLiteral("yes")), fromStdin, makeDefault);
     }
     if (p.isSet(QStringLiteral("address")))
@@ -120,6 +120,12 @@ void AccountAdd::save(const Account &a, bool fromStdin, bool makeDefault)
         accounts->setDefaultAccount(a.name, &error);
     if (a.oauth.enabled())
         out(QStringLiteral("account %1 added; sign in with: outpost account login %1\n")
+                .arg(a.name));
+    else if (a.usesAuth() && a.passwordCommand.isEmpty() && !fromStdin)
+        // Nothing to log in with yet: say how to give it, or the first flush is a refusal.
+        out(QStringLiteral("account %1 added; give its password with: outpost account edit %1 "
+                           "--password-stdin (kept in the system keychain), or "
+                           "--password-command CMD\n")
                 .arg(a.name));
     if (!fromStdin)
         return finishAndNotify();

@@ -65,8 +65,8 @@ bool takeFoundImap(Account *b, const DiscoveredImap &found, const QStringList &g
 }
 } // namespace
 
-void AccountAdd::discover(const Account &a, const QStringList &given, const QString &address,
-                          bool yes, bool fromStdin, bool makeDefault)
+void AccountAdd::discover(const Account &a, const QStringList &given, const QStringList &args,
+                          const QString &address, bool yes, bool fromStdin, bool makeDefault)
 {
     const DiscoveryOptions options =
         context().discovery ? *context().discovery : DiscoveryOptions{};
@@ -78,7 +78,7 @@ void AccountAdd::discover(const Account &a, const QStringList &given, const QStr
                 });
     connect(
         discovery, &AccountDiscovery::finished, this,
-        [this, discovery, a, given, address, yes, fromStdin,
+        [this, discovery, a, given, args, address, yes, fromStdin,
          makeDefault](const std::optional<DiscoveredSettings> &found, const QStringList &tried) {
             discovery->deleteLater();
             console().clearStatus();
@@ -133,18 +133,27 @@ void AccountAdd::discover(const Account &a, const QStringList &given, const QStr
             if (!noClientId.isEmpty())
                 out(QStringLiteral("  needs:    %1\n").arg(noClientId));
             if (yes && !noClientId.isEmpty())
-                return fail(Result::Usage, noClientId);
+                return fail(
+                    Result::Usage,
+                    QStringLiteral("not saved: %1 (add it to the command above)").arg(noClientId));
             if (yes && fromStdin && b.oauth.enabled())
                 return fail(Result::Usage, QStringLiteral("an OAuth account has no password: "
                                                           "sign in with `outpost account login` "
                                                           "instead"));
             if (!yes) {
-                // Nothing is stored and no password goes anywhere until the user accepts.
+                // Nothing is stored and no password goes anywhere until the user accepts. The
+                // command to accept is the user's own, every option kept, with --yes (and the
+                // client id it still needs).
+                QStringList words;
+                for (const QString &w : args)
+                    words << shellWord(w);
+                if (!noClientId.isEmpty() && !given.contains(QLatin1String("oauth-client-id")))
+                    words << QStringLiteral("--oauth-client-id ID");
                 out(QStringLiteral("Not saved. If these are right, save them with --yes:\n"
-                                   "  outpost account add %1 --address %2 --auto --yes\n"
+                                   "  outpost account add %1 --yes\n"
                                    "or give them yourself with --host, --port and --security "
                                    "instead of --auto.\n")
-                        .arg(shellWord(a.name), shellWord(address)));
+                        .arg(words.join(QLatin1Char(' '))));
                 return finish(Result::Usage);
             }
             out(QStringLiteral("Saving them as account \"%1\"; check it with: outpost account "

@@ -5,6 +5,7 @@
 
 #include "accounts/AccountStore.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
 #include "storage/Storage.h"
 
 #include <QCommandLineParser>
@@ -35,6 +36,14 @@ void AccountEdit::run(const QStringList &args)
         return fail(problem->result, problem->message);
     if (const auto problem = oauthFieldsProblem(after, given))
         return fail(problem->result, problem->message);
+    // A change that leaves an OAuth account unable to sign in (its client id cleared where
+    // the build has none) is refused; one that was unable already may stay so.
+    if (after.oauth.enabled() && !oauthProviderProblem(oauthProviderForAccount(after)).isEmpty() &&
+        oauthProviderProblem(oauthProviderForAccount(*before)).isEmpty())
+        return fail(Result::Usage,
+                    QStringLiteral("%1: the account could not sign in any more; give "
+                                   "--oauth-client-id ID")
+                        .arg(oauthProviderProblem(oauthProviderForAccount(after))));
     if (p.isSet(QStringLiteral("oauth")))
         return fail(Result::Usage,
                     QStringLiteral("the provider an account signs in with is chosen when it is "

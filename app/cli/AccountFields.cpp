@@ -305,6 +305,9 @@ std::optional<FieldProblem> oauthFieldsProblem(const Account &a, const QStringLi
         }
         return std::nullopt;
     }
+    if (!a.passwordCommand.isEmpty())
+        return problem(Result::Usage, QStringLiteral("an OAuth account has no password: it signs "
+                                                     "in with `outpost account login`"));
     if (a.oauth.provider != QLatin1String("custom") &&
         (!a.oauth.authorizeUrl.isEmpty() || !a.oauth.tokenUrl.isEmpty() ||
          !a.oauth.scope.isEmpty()))

@@ -45,8 +45,8 @@ private:
     /// EHLO and QUIT of the probe. The IMAP server found fills the --imap-* fields unless
     /// `given` (the account options the user gave) holds imap-host; any other --imap-* option
     /// given wins over what was found.
-    void discover(const Account &a, const QStringList &given, const QString &address, bool yes,
-                  bool fromStdin, bool makeDefault);
+    void discover(const Account &a, const QStringList &given, const QStringList &args,
+                  const QString &address, bool yes, bool fromStdin, bool makeDefault);
 };
 
 /// `account edit NAME --host H | --port P | …`: changes an account in place (the options of

@@ -91,6 +91,11 @@ void MessageAction::run(const QStringList &args)
         }
         done = write(
             [&](OutboxWriter &o) { return hold ? o.hold(id, &error) : o.release(id, &error); });
+        if (done)
+            said = hold ? QStringLiteral("message %1 held: it is not sent until outpost release "
+                                         "%1\n")
+                              .arg(id)
+                        : QStringLiteral("message %1 released: queued again\n").arg(id);
         if (!done && s && !problem.isDiskFull())
             error = hold ? QStringLiteral("message %1 cannot be held: it is %2 (only queued "
                                           "messages and drafts can be held)")

@@ -39,6 +39,29 @@ void MemoryCredentialStore::removePassword(const QString &account, WriteCallback
     done(true, {});
 }
 
+namespace {
+/// Why a keychain job failed, in words for the user: by its error code where QtKeychain's own
+/// text says little ("Unknown error" when no Secret Service answers), else its text.
+QString keychainFailure(const QKeychain::Job *job)
+{
+    switch (job->error()) {
+    case QKeychain::NoBackendAvailable:
+        return QStringLiteral("no keychain service (GNOME Keyring, KWallet or another Secret "
+                              "Service) is running");
+    case QKeychain::EntryNotFound:
+        return QStringLiteral("no password is kept for it in the system keychain");
+    case QKeychain::AccessDenied:
+    case QKeychain::AccessDeniedByUser:
+        return QStringLiteral("the system keychain refused access");
+    case QKeychain::NotImplemented:
+        return QStringLiteral("this system's keychain is not supported");
+    default:
+        return QStringLiteral("the system keychain could not be reached (%1)")
+            .arg(job->errorString());
+    }
+}
+} // namespace
+
 void KeychainCredentialStore::readPassword(const QString &account, ReadCallback done)
 {
     auto *job = new QKeychain::ReadPasswordJob(kService);
@@ -48,7 +71,7 @@ void KeychainCredentialStore::readPassword(const QString &account, ReadCallback 
         if (job->error() == QKeychain::NoError)
             done(true, job->textData(), {});
         else
-            done(false, {}, job->errorString());
+            done(false, {}, keychainFailure(job));
     });
     job->start();
 }
@@ -61,7 +84,8 @@ void KeychainCredentialStore::writePassword(const QString &account, const QStrin
     job->setKey(account);
     job->setTextData(password);
     QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
-        done(job->error() == QKeychain::NoError, job->errorString());
+        done(job->error() == QKeychain::NoError,
+             job->error() == QKeychain::NoError ? QString() : keychainFailure(job));
     });
     job->start();
 }
@@ -74,7 +98,7 @@ void KeychainCredentialStore::removePassword(const QString &account, WriteCallba
     QObject::connect(job, &QKeychain::Job::finished, job, [job, done](QKeychain::Job *) {
         const bool ok =
             job->error() == QKeychain::NoError || job->error() == QKeychain::EntryNotFound;
-        done(ok, job->errorString());
+        done(ok, ok ? QString() : keychainFailure(job));
     });
     job->start();
 }
@@ -93,7 +117,7 @@ void KeychainCredentialStore::checkAvailable(WriteCallback done)
             done(true, {});
             break;
         default:
-            done(false, job->errorString());
+            done(false, keychainFailure(job));
             break;
         }
     });

@@ -37,6 +37,13 @@ private slots:
         CommandRun r = f->addAccount(QStringLiteral("work"));
         QVERIFY2(r.is(Result::Ok), r.why());
         QCOMPARE(r.out, QByteArray());
+        // A login without any password: the command says how to give one.
+        r = f->addAccount(QStringLiteral("login"), 9,
+                          {QStringLiteral("--user"), QStringLiteral("alice")});
+        QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("account login added; give its password with: outpost account "
+                                   "edit login --password-stdin (kept in the system keychain), or "
+                                   "--password-command CMD\n"));
         r = f->addAccount(QStringLiteral("home"), 25);
         QVERIFY2(r.is(Result::Ok), r.why());
         const auto service = f->open();
@@ -242,6 +249,16 @@ private slots:
         QVERIFY2(r.is(Result::Usage), r.why());
         QVERIFY2(r.err.contains("are for --oauth custom; microsoft brings its own"),
                  r.err.constData());
+        r = f->run<AccountEdit>({QStringLiteral("ms"), QStringLiteral("--password-command"),
+                                 QStringLiteral("echo hi")});
+        QVERIFY2(r.is(Result::Usage), r.why());
+        QVERIFY2(r.err.contains("an OAuth account has no password"), r.err.constData());
+        if (oauthProviderPreset(QStringLiteral("microsoft"))->clientId.isEmpty()) {
+            r = f->run<AccountEdit>(
+                {QStringLiteral("ms"), QStringLiteral("--oauth-client-id"), QString()});
+            QVERIFY2(r.is(Result::Usage), r.why());
+            QVERIFY2(r.err.contains("could not sign in any more"), r.err.constData());
+        }
         r = f->run<AccountEdit>(
             {QStringLiteral("ms"), QStringLiteral("--oauth"), QStringLiteral("google")});
         QVERIFY2(r.is(Result::Usage), r.why());
@@ -258,6 +275,8 @@ private slots:
         QVERIFY2(r.is(Result::Usage), r.why());
         a = *f->open()->accounts()->find(QStringLiteral("ms"));
         QCOMPARE(a.oauth.scope, QString());
+        QCOMPARE(a.oauth.clientId, QStringLiteral("new-id"));
+        QCOMPARE(a.passwordCommand, QString());
         QVERIFY(!f->open()->accounts()->find(QStringLiteral("plain")));
         QVERIFY(!f->open()->accounts()->find(QStringLiteral("work"))->oauth.enabled());
     }
@@ -487,8 +506,22 @@ private slots:
         if (oauthProviderPreset(QStringLiteral("google"))->clientId.isEmpty()) {
             r = f->run<AccountAdd>(args);
             QVERIFY2(r.is(Result::Usage), r.why());
-            QVERIFY2(r.err.contains("has no client id for google"), r.err.constData());
+            QVERIFY2(r.err.contains("not saved: this build of Outpost has no client id for "
+                                    "google"),
+                     r.err.constData());
             QVERIFY(!f->open()->accounts()->find(QStringLiteral("gm")));
+            // Without --yes: the command to accept keeps every option given (the secret too)
+            // and adds the client id it still needs.
+            r = f->run<AccountAdd>(args.mid(0, 4) +
+                                   QStringList{QStringLiteral("--from"),
+                                               QStringLiteral("Some One <someone@gmail.com>"),
+                                               QStringLiteral("--oauth-client-secret"),
+                                               QStringLiteral("s")});
+            QVERIFY2(r.is(Result::Usage), r.why());
+            QVERIFY2(r.out.contains("  outpost account add gm --address someone@gmail.com --auto "
+                                    "--from 'Some One <someone@gmail.com>' "
+                                    "--oauth-client-secret s --oauth-client-id ID --yes\n"),
+                     r.out.constData());
         }
         r = f->run<AccountAdd>(args + QStringList{QStringLiteral("--oauth-client-id"),
                                                   QStringLiteral("id.apps.googleusercontent.com")});

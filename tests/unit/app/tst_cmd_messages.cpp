@@ -169,12 +169,14 @@ private slots:
         const qint64 id = f->queue(QStringLiteral("one"));
         CommandRun r = act(Action::Hold, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("message 1 held: it is not sent until outpost release 1\n"));
         QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Held);
         r = act(Action::Hold, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why()); // held already: nothing to change, no error
         QCOMPARE(r.out, QByteArray("message 1 is held already; nothing changed\n"));
         r = act(Action::Release, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
+        QCOMPARE(r.out, QByteArray("message 1 released: queued again\n"));
         QCOMPARE(f->open()->outbox()->summary(id)->state, MessageState::Queued);
         r = act(Action::Cancel, {QString::number(id)});
         QVERIFY2(r.is(Result::Ok), r.why());
