@@ -17,6 +17,34 @@ namespace outpost {
 
 namespace {
 
+/// The server an SRV answer names (RFC 2782: the lowest priority first, then the highest
+/// weight), its target without the final dot; an empty host or port 0 is "." (no service).
+struct SrvTarget
+{
+    QString host;
+    quint16 port = 0;
+};
+
+/// What `dns` answered, or nullopt when it failed or found no record (then `*why` says which).
+std::optional<SrvTarget> srvTarget(const QDnsLookup *dns, QString *why)
+{
+    QList<QDnsServiceRecord> records = dns->serviceRecords();
+    if (dns->error() != QDnsLookup::NoError || records.isEmpty()) {
+        *why =
+            dns->error() == QDnsLookup::NoError ? QStringLiteral("no record") : dns->errorString();
+        return std::nullopt;
+    }
+    std::sort(records.begin(), records.end(),
+              [](const QDnsServiceRecord &a, const QDnsServiceRecord &b) {
+                  return a.priority() != b.priority() ? a.priority() < b.priority()
+                                                      : a.weight() > b.weight();
+              });
+    SrvTarget t{records.first().target(), records.first().port()};
+    if (t.host.endsWith(QLatin1Char('.')))
+        t.host.chop(1);
+    return t;
+}
+
 /// The largest autoconfig document read (octets): the real ones are a few KB.
 constexpr qint64 kMaxAutoconfigOctets = 256 * 1024;
 
@@ -517,42 +545,31 @@ void AccountDiscovery::lookupSrv(int index)
         m_timer->stop();
         if (m_done)
             return;
-        QList<QDnsServiceRecord> records = dns->serviceRecords();
-        if (dns->error() != QDnsLookup::NoError || records.isEmpty()) {
-            m_tried << QStringLiteral("srv %1: %2")
-                           .arg(name, dns->error() == QDnsLookup::NoError
-                                          ? QStringLiteral("no record")
-                                          : dns->errorString());
+        QString why;
+        const std::optional<SrvTarget> r = srvTarget(dns, &why);
+        if (!r) {
+            m_tried << QStringLiteral("srv %1: %2").arg(name, why);
             nextStep();
             return;
         }
-        // RFC 2782: the lowest priority first, then the highest weight; "." = no service.
-        std::sort(records.begin(), records.end(),
-                  [](const QDnsServiceRecord &a, const QDnsServiceRecord &b) {
-                      return a.priority() != b.priority() ? a.priority() < b.priority()
-                                                          : a.weight() > b.weight();
-                  });
-        const QDnsServiceRecord &r = records.first();
-        QString target = r.target();
-        if (target.endsWith(QLatin1Char('.')))
-            target.chop(1);
-        if (target.isEmpty() || r.port() == 0) {
+        const QString &target = r->host;
+        if (target.isEmpty() || r->port == 0) {
             m_tried << QStringLiteral("srv %1: the domain says it offers no submission").arg(name);
             nextStep();
             return;
         }
         DiscoveredSettings s;
         s.source = DiscoverySource::Srv;
-        s.origin = QStringLiteral("%1 SRV %2 %3").arg(name, target).arg(r.port());
+        s.origin = QStringLiteral("%1 SRV %2 %3").arg(name, target).arg(r->port);
         s.host = target;
-        s.port = r.port();
+        s.port = r->port;
         s.security = index == 0 ? Security::Tls : Security::StartTls;
         s.user = m_address;
         s.needsConfirmation = !withinDomain(target, m_domain);
         if (s.needsConfirmation)
             s.confirmWhy =
                 QStringLiteral("%1's DNS names a server outside it: %2").arg(m_domain, target);
-        m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r.port());
+        m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r->port);
         // The domain publishes its services in DNS: its IMAP server is asked for there too.
         m_srvFound = s;
         lookupImapSrv(0);
@@ -578,44 +595,34 @@ void AccountDiscovery::lookupImapSrv(int index)
         m_timer->stop();
         if (m_done || !m_srvFound)
             return;
-        QList<QDnsServiceRecord> records = dns->serviceRecords();
-        if (dns->error() != QDnsLookup::NoError || records.isEmpty()) {
-            m_tried << QStringLiteral("srv %1: %2")
-                           .arg(name, dns->error() == QDnsLookup::NoError
-                                          ? QStringLiteral("no record")
-                                          : dns->errorString());
+        QString why;
+        const std::optional<SrvTarget> r = srvTarget(dns, &why);
+        if (!r) {
+            m_tried << QStringLiteral("srv %1: %2").arg(name, why);
             if (index == 0)
                 lookupImapSrv(1);
             else
                 finish(m_srvFound);
             return;
         }
-        std::sort(records.begin(), records.end(),
-                  [](const QDnsServiceRecord &a, const QDnsServiceRecord &b) {
-                      return a.priority() != b.priority() ? a.priority() < b.priority()
-                                                          : a.weight() > b.weight();
-                  });
-        const QDnsServiceRecord &r = records.first();
-        QString target = r.target();
-        if (target.endsWith(QLatin1Char('.')))
-            target.chop(1);
+        const QString &target = r->host;
         DiscoveredSettings s = *m_srvFound;
-        if (target.isEmpty() || r.port() == 0) {
+        if (target.isEmpty() || r->port == 0) {
             m_tried << QStringLiteral("srv %1: the domain says it offers no IMAP").arg(name);
             finish(s);
             return;
         }
         s.imap.host = target;
-        s.imap.port = r.port();
+        s.imap.port = r->port;
         s.imap.security = index == 0 ? Security::Tls : Security::StartTls;
-        s.origin += QStringLiteral(", %1 SRV %2 %3").arg(name, target).arg(r.port());
+        s.origin += QStringLiteral(", %1 SRV %2 %3").arg(name, target).arg(r->port);
         if (!withinDomain(target, m_domain)) {
             const QString why = QStringLiteral("%1's DNS names an IMAP server outside it: %2")
                                     .arg(m_domain, target);
             s.confirmWhy = s.needsConfirmation ? s.confirmWhy + QStringLiteral("; ") + why : why;
             s.needsConfirmation = true;
         }
-        m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r.port());
+        m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r->port);
         finish(s);
     });
     dns->lookup();

@@ -691,6 +691,23 @@ bench_memory() {
     done
 }
 
+# Starts realservers/$1.sh in $2 on two free ports; sets RS_P1, RS_P2 (the first: STARTTLS).
+RS_P1=
+RS_P2=
+start_real() {
+    local script=$1 dir=$2 fifo
+    RS_P1=$(free_port) RS_P2=$(free_port)
+    fifo=$dir.ready
+    mkdir -p "$(dirname "$dir")"
+    mkfifo "$fifo"
+    chmod 711 "$WORK"
+    OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
+        bash "$ROOT/tests/integration/realservers/$script.sh" "$dir" "$RS_P1" "$RS_P2" \
+        >"$fifo" 2>"$dir.err" &
+    PIDS+=($!)
+    read -r _ <"$fifo" || { cat "$dir.err" >&2; exit 1; }
+}
+
 # ---- crash ---------------------------------------------------------------------
 # Starts the real Postfix of tests/integration/realservers with an extra plain smtpd (no TLS,
 # no AUTH; CHUNKING offered) on a free port; sets REAL_PORT and REAL_DIR (its Maildir is
@@ -698,17 +715,10 @@ bench_memory() {
 REAL_PORT=
 REAL_DIR=
 start_real_postfix() {
-    local p1 p2
     REAL_DIR=$WORK/postfix-crash
-    p1=$(free_port) p2=$(free_port) REAL_PORT=$(free_port)
-    mkfifo "$WORK/postfix-crash.ready"
-    chmod 711 "$WORK"
+    REAL_PORT=$(free_port)
     POSTFIX_EXTRA_SERVICES="$REAL_PORT smtpd_tls_security_level=none smtpd_sasl_auth_enable=no smtpd_relay_restrictions=permit_mynetworks,reject" \
-        OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
-        bash "$ROOT/tests/integration/realservers/postfix.sh" "$REAL_DIR" "$p1" "$p2" \
-        >"$WORK/postfix-crash.ready" 2>"$WORK/postfix-crash.err" &
-    PIDS+=($!)
-    read -r _ <"$WORK/postfix-crash.ready" || { cat "$WORK/postfix-crash.err" >&2; exit 1; }
+        start_real postfix "$REAL_DIR"
 }
 
 bench_crash() {
@@ -803,22 +813,6 @@ EOF
 
 # ---- startup -------------------------------------------------------------------
 # ---- copies --------------------------------------------------------------------
-# Starts realservers/$1.sh in $2 on two free ports; sets RS_P1, RS_P2 (the first: STARTTLS).
-RS_P1=
-RS_P2=
-start_real() {
-    local script=$1 dir=$2 fifo
-    RS_P1=$(free_port) RS_P2=$(free_port)
-    fifo=$WORK/$script.ready
-    mkfifo "$fifo"
-    chmod 711 "$WORK"
-    OUTPOST_REALSERVERS=${OUTPOST_REALSERVERS:-/tmp/outpost-realservers-$(id -u)} \
-        bash "$ROOT/tests/integration/realservers/$script.sh" "$dir" "$RS_P1" "$RS_P2" \
-        >"$fifo" 2>"$WORK/$script.err" &
-    PIDS+=($!)
-    read -r _ <"$fifo" || { cat "$WORK/$script.err" >&2; exit 1; }
-}
-
 bench_copies() {
     local n=${COPY_COUNT:-500} pw=$WORK/copies-password variant dir logins stored
     if [ "$(id -u)" != 0 ]; then

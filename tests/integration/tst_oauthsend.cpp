@@ -328,6 +328,7 @@ private:
     std::unique_ptr<SubmissionServer> m_dovecot;
     Browser m_browser;
     QTemporaryDir m_data;
+    MemoryCredentialStore m_credentials;
 
     QString dir() const { return m_data.path(); }
     QJsonObject control(const QJsonObject &change)
@@ -387,6 +388,22 @@ private:
     bool activeAtProvider(const QString &token)
     {
         return m_browser.active(token, m_provider.url(QStringLiteral("/introspect")));
+    }
+    /// A Service in this process on the test's data folder (refresh tokens in files, no
+    /// keychain), opened; null (with a warning) when it cannot be opened.
+    std::unique_ptr<Service> openService()
+    {
+        ServiceOptions o;
+        o.dataDir = dir();
+        o.credentials = &m_credentials;
+        o.singleInstance = false;
+        auto service = std::make_unique<Service>(o);
+        QString error;
+        if (!service->open(&error)) {
+            qWarning("the service did not open: %s", qPrintable(error));
+            return nullptr;
+        }
+        return service;
     }
     RunResult account(const QString &verb)
     {
@@ -539,14 +556,10 @@ private slots:
     /// test can expire the token between two sessions.
     void refusedMidSession()
     {
-        MemoryCredentialStore credentials;
-        ServiceOptions o;
-        o.dataDir = dir();
-        o.credentials = &credentials;
-        o.singleInstance = false;
-        Service service(o);
+        const std::unique_ptr<Service> owner = openService();
+        QVERIFY(owner);
+        Service &service = *owner;
         QString error;
-        QVERIFY2(service.open(&error), qPrintable(error));
         // One message per session: the second needs AUTH again.
         QVERIFY(service.settings()->set(kAccount, QStringLiteral("pool.max_messages"),
                                         QStringLiteral("1"), &error));
@@ -868,14 +881,10 @@ private slots:
     /// process, so the test acts between the two tries.
     void imapRefusalGetsAFreshToken()
     {
-        MemoryCredentialStore credentials;
-        ServiceOptions o;
-        o.dataDir = dir();
-        o.credentials = &credentials;
-        o.singleInstance = false;
-        Service service(o);
+        const std::unique_ptr<Service> owner = openService();
+        QVERIFY(owner);
+        Service &service = *owner;
         QString error;
-        QVERIFY2(service.open(&error), qPrintable(error));
         // The copy's first try finds no IMAP server; the message goes out with a token.
         Account a = *service.accounts()->find(kAccount);
         const quint16 imapPort = a.imapPort;

@@ -14,6 +14,7 @@
 //   chunks that do not line up with the pieces) whose lines are all "." put a dot to stuff, a
 //   CR and an LF at the piece boundaries: Postfix stores it byte-intact.
 
+#include "OutboxPeek.h"
 #include "RealServers.h"
 
 #include <QJsonArray>
@@ -185,27 +186,6 @@ private:
         const RunResult r = runOutpost(
             dir, {QStringLiteral("show"), QString::number(id), QStringLiteral("--json")});
         return QJsonDocument::fromJson(r.out).object();
-    }
-
-    /// The bytes Outpost stored for message `id` (what it submits), read from the outbox.
-    static QByteArray storedBytes(const QString &dir, qint64 id)
-    {
-        QByteArray out;
-        {
-            QSqlDatabase db =
-                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("peek"));
-            db.setDatabaseName(dir + QStringLiteral("/outbox.sqlite"));
-            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-            if (db.open()) {
-                QSqlQuery q(db);
-                q.prepare(QStringLiteral("SELECT data FROM message_data WHERE id = ?"));
-                q.addBindValue(id);
-                if (q.exec() && q.next())
-                    out = q.value(0).toByteArray();
-            }
-        }
-        QSqlDatabase::removeDatabase(QStringLiteral("peek"));
-        return out;
     }
 
     /// Waits until `server` stored `count` messages whose Message-ID is `messageId` (at most
