@@ -425,6 +425,10 @@ void AccountDialog::setupSave(const Account &account, const QString &password, b
     showAccount(account);
     m_default->setChecked(m_service->accounts()->list().isEmpty());
     m_password->setText(password);
+    // What the sign-in lacks (the client id this build has none of) is asked for first: the
+    // form stays filled and unsaved, the client id focused, the message says why.
+    if (signIn && !signInPossible(formAccount()))
+        return;
     if (!save())
         return; // the form shows why
     if (signIn)

@@ -191,7 +191,8 @@ private:
     void updateSignInState();
     void onSignedIn(const Account &account, const OAuthResult &result);
     void onSignedOut(const Account &account, const SignOutResult &result);
-    /// The "Add account" screens' Save: through save(), then the sign-in for OAuth.
+    /// The "Add account" screens' Save: through save(), then the sign-in for OAuth. When the
+    /// sign-in could not start (no client id), the filled form asks for it and nothing is saved.
     void setupSave(const Account &account, const QString &password, bool signIn);
     /// "Edit manually" or nothing found: the full form prefilled.
     void setupManual(const Account &account, const QString &password, const QString &note);
