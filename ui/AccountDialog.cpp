@@ -18,11 +18,13 @@
 #include "storage/Storage.h"
 
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDesktopServices>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -115,6 +117,19 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     m_signInState->setWordWrap(true);
     m_signInState->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_cancelSignIn->setVisible(false);
+    // The sign-in address is one long word: in a label it would widen the dialog past the
+    // screen, so it goes into a read-only field that scrolls, with a button to copy it.
+    m_signInUrlRow = new QWidget(this);
+    m_signInUrl = new QLineEdit(m_signInUrlRow);
+    m_signInUrl->setReadOnly(true);
+    m_signInUrl->setObjectName(QStringLiteral("signInUrl"));
+    m_signInUrl->setAccessibleName(tr("Sign-in address"));
+    m_copyLink = new QPushButton(tr("Cop&y link"), m_signInUrlRow);
+    auto *urlRow = new QHBoxLayout(m_signInUrlRow);
+    urlRow->setContentsMargins(0, 0, 0, 0);
+    urlRow->addWidget(m_signInUrl, 1);
+    urlRow->addWidget(m_copyLink);
+    m_signInUrlRow->setVisible(false);
 
     m_list->setAccessibleName(tr("Accounts"));
     m_list->setMinimumWidth(170);
@@ -301,6 +316,7 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     right->addWidget(m_testResult, 2);
     right->addWidget(m_keychainNote, 1);
     right->addWidget(m_message, 1);
+    right->addWidget(m_signInUrlRow);
     auto *top = new QHBoxLayout;
     top->addLayout(left);
     top->addLayout(right, 1);
@@ -346,6 +362,8 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     connect(m_signIn, &QPushButton::clicked, this, &AccountDialog::signIn);
     connect(m_cancelSignIn, &QPushButton::clicked, this, &AccountDialog::cancelSignIn);
     connect(m_signOut, &QPushButton::clicked, this, &AccountDialog::signOut);
+    connect(m_copyLink, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_signInUrl->text()); });
     connect(m_service->accounts(), &AccountStore::changed, this, [this] {
         if (!isSigningIn())
             updateSignInState();
@@ -1052,9 +1070,11 @@ void AccountDialog::signIn()
         if (!self || self->m_openUrl(url))
             return;
         self->showMessage(tr("No browser could be opened. Open this address in a browser to "
-                             "sign in:\n%1")
-                              .arg(url.toString(QUrl::FullyEncoded)),
+                             "sign in:"),
                           false);
+        self->m_signInUrl->setText(url.toString(QUrl::FullyEncoded));
+        self->m_signInUrl->setCursorPosition(0);
+        self->m_signInUrlRow->setVisible(true);
     });
 }
 
@@ -1068,6 +1088,9 @@ void AccountDialog::onSignedIn(const Account &a, const OAuthResult &r)
 {
     m_signInFlow->deleteLater();
     m_signInFlow = nullptr;
+    // The address is of no use any more: the loopback listener is closed.
+    m_signInUrl->clear();
+    m_signInUrlRow->setVisible(false);
     updateSignInState();
     if (!r.ok()) {
         if (r.error.code == OAuthErrorCode::Cancelled)

@@ -120,6 +120,11 @@ public:
     QPushButton *cancelSignInButton() const { return m_cancelSignIn; }
     QPushButton *signOutButton() const { return m_signOut; }
     QLabel *signInStateLabel() const { return m_signInState; }
+    /// The sign-in address to open by hand when no browser could be opened: a read-only
+    /// field (selectable, scrolled, never widening the dialog), shown only while waiting.
+    QLineEdit *signInUrlEdit() const { return m_signInUrl; }
+    /// "Copy link": puts the sign-in address on the clipboard.
+    QPushButton *copyLinkButton() const { return m_copyLink; }
 
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *hostEdit() const { return m_host; }
@@ -250,6 +255,9 @@ private:
     QPushButton *m_signIn;
     QPushButton *m_cancelSignIn;
     QPushButton *m_signOut;
+    QWidget *m_signInUrlRow = nullptr;
+    QLineEdit *m_signInUrl = nullptr;
+    QPushButton *m_copyLink = nullptr;
     QHBoxLayout *m_signInRow = nullptr;
     AuthorizationCodeFlow *m_signInFlow = nullptr;
     OAuthSignOut *m_signOutJob = nullptr;

@@ -12,7 +12,9 @@
 
 #include "accounts/OAuthAccount.h"
 
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -140,6 +142,7 @@ private slots:
     void initTestCase() { QVERIFY(m_provider.start()); }
     void addSignInSignOut();
     void cancelWhileWaiting();
+    void noBrowserKeepsWidth();
     void providerPresets();
     void bannerOffersSignIn();
 
@@ -264,6 +267,46 @@ void TestAccountSignIn::cancelWhileWaiting()
     QSignalSpy refused(&probe, &QTcpSocket::errorOccurred);
     QVERIFY(refused.wait(5000));
     QCOMPARE(probe.error(), QAbstractSocket::ConnectionRefusedError);
+}
+
+void TestAccountSignIn::noBrowserKeepsWidth()
+{
+    test::UiFixture f;
+    QVERIFY(f.open());
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dlg));
+    QUrl handed;
+    dlg.setOpenUrl([&handed](const QUrl &url) {
+        handed = url;
+        return false; // no browser here
+    });
+    fillOAuthAccount(dlg);
+    QCoreApplication::processEvents();
+    const int width = dlg.width();
+    QSignalSpy finished(&dlg, &AccountDialog::signInFinished);
+    QTest::mouseClick(dlg.signInButton(), Qt::LeftButton);
+    QVERIFY(dlg.isSigningIn());
+    QVERIFY(handed.isValid());
+    // The address (hundreds of characters, no place to wrap) is in a field to copy from, not
+    // in the words, and the dialog keeps its width.
+    QCOMPARE(dlg.messageLabel()->text(),
+             u"No browser could be opened. Open this address in a browser to sign in:"_s);
+    QVERIFY(dlg.signInUrlEdit()->isVisible());
+    QVERIFY(dlg.signInUrlEdit()->isReadOnly());
+    QCOMPARE(dlg.signInUrlEdit()->text(), handed.toString(QUrl::FullyEncoded));
+    QVERIFY(handed.toString(QUrl::FullyEncoded).size() > 200);
+    QCoreApplication::processEvents();
+    QVERIFY2(dlg.width() <= width, qPrintable(u"%1 > %2"_s.arg(dlg.width()).arg(width)));
+    QVERIFY2(dlg.minimumSizeHint().width() <= width,
+             qPrintable(u"%1 > %2"_s.arg(dlg.minimumSizeHint().width()).arg(width)));
+    QTest::mouseClick(dlg.copyLinkButton(), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), handed.toString(QUrl::FullyEncoded));
+    QTest::mouseClick(dlg.cancelSignInButton(), Qt::LeftButton);
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(!dlg.signInUrlEdit()->isVisible());
+    QCoreApplication::processEvents();
+    QVERIFY(dlg.width() <= width);
 }
 
 void TestAccountSignIn::providerPresets()
