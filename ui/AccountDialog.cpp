@@ -32,6 +32,9 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -302,8 +305,19 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     auto *sendingPage = new QWidget(this);
     sendingPage->setLayout(form);
     form->setContentsMargins(6, 6, 6, 6);
+    // The sending form is taller than a small screen: it scrolls, so the dialog fits the
+    // screen and its Save and Close stay in reach.
+    auto *sendingScroll = new QScrollArea(this);
+    sendingScroll->setObjectName(QStringLiteral("sendingScroll"));
+    sendingScroll->setWidget(sendingPage);
+    sendingScroll->setWidgetResizable(true);
+    sendingScroll->setFrameShape(QFrame::NoFrame);
+    sendingScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Only the height scrolls: the form's width is kept whole, with room for the scroll bar.
+    sendingScroll->setMinimumWidth(sendingPage->minimumSizeHint().width() +
+                                   sendingScroll->verticalScrollBar()->sizeHint().width());
     auto *tabs = new QTabWidget(this);
-    tabs->addTab(sendingPage, tr("Sending"));
+    tabs->addTab(sendingScroll, tr("Sending"));
     tabs->addTab(sentPage, tr("Sent folder"));
     auto *right = new QVBoxLayout;
     right->addWidget(tabs);
@@ -406,6 +420,39 @@ void AccountDialog::showPage(int page)
 {
     m_pages->setCurrentIndex(page);
     setWindowTitle(page == 1 ? tr("Add account") : tr("Accounts"));
+    if (isVisible())
+        fitToScreen();
+}
+
+void AccountDialog::fitToScreen()
+{
+    const QScreen *s = screen();
+    if (!s)
+        return;
+    const QRect available = s->availableGeometry();
+    // The window manager's title bar and borders, where it has added them already.
+    const QSize frame = frameGeometry().size() - size();
+    const QSize room = (available.size() - frame).expandedTo(minimumSize());
+    if (!size().boundedTo(room).isEmpty() && size().boundedTo(room) != size())
+        resize(size().boundedTo(room));
+    // Pulled back onto the screen when it opened partly below or right of it.
+    QRect outer = frameGeometry();
+    if (outer.bottom() > available.bottom())
+        outer.moveBottom(available.bottom());
+    if (outer.right() > available.right())
+        outer.moveRight(available.right());
+    if (outer.left() < available.left())
+        outer.moveLeft(available.left());
+    if (outer.top() < available.top())
+        outer.moveTop(available.top());
+    if (outer.topLeft() != frameGeometry().topLeft())
+        move(outer.topLeft());
+}
+
+void AccountDialog::showEvent(QShowEvent *event)
+{
+    QDialog::showEvent(event);
+    fitToScreen();
 }
 
 bool AccountDialog::isSetupShown() const

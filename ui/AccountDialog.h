@@ -177,7 +177,14 @@ signals:
     /// The Sent folder chooser is open (connecting).
     void folderChooserOpened(QDialog *chooser);
 
+protected:
+    /// Keeps the dialog within the screen's available geometry when it opens.
+    void showEvent(QShowEvent *event) override;
+
 private:
+    /// Shrinks the dialog to the screen's available geometry (QScreen::availableGeometry, less
+    /// the window frame) and moves it onto the screen; the long form scrolls instead.
+    void fitToScreen();
     void fillList(const QString &select = {});
     void showAccount(const Account &a);
     void showMessage(const QString &text, bool problem);

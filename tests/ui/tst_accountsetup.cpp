@@ -14,12 +14,14 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScreen>
 #include <QSignalSpy>
 #include <QSpinBox>
 
@@ -108,6 +110,7 @@ private slots:
     void cancelWhileLooking();
     void srvTargetElsewhereNeedsConfirmation();
     void presetOffersSignIn();
+    void fitsTheScreen();
 
 private:
     QTemporaryDir m_files;
@@ -501,6 +504,46 @@ void TestAccountSetup::presetOffersSignIn()
     QTRY_COMPARE(opened, 1);
     if (dlg.isSigningIn())
         dlg.cancelSignIn();
+}
+
+void TestAccountSetup::fitsTheScreen()
+{
+    // The dialog, its form and the found settings stay within the screen's available height
+    // (800x600 on the offscreen platform), so Save, Close and Continue can be reached.
+    test::UiFixture f;
+    QVERIFY(f.open());
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dlg));
+    const QRect screen = dlg.screen()->availableGeometry();
+    auto fits = [&](QWidget *button) {
+        QCoreApplication::processEvents();
+        const QRect inDialog(button->mapTo(&dlg, QPoint(0, 0)), button->size());
+        qDebug("dialog %dx%d, minimum %dx%d, screen %dx%d", dlg.width(), dlg.height(),
+               dlg.minimumSizeHint().width(), dlg.minimumSizeHint().height(), screen.width(),
+               screen.height());
+        return button->isVisible() && dlg.height() <= screen.height() &&
+               dlg.width() <= screen.width() && dlg.minimumSizeHint().height() <= screen.height() &&
+               dlg.rect().contains(inDialog);
+    };
+    auto *buttons = dlg.findChild<QDialogButtonBox *>();
+    QVERIFY(buttons);
+    QVERIFY(fits(buttons->button(QDialogButtonBox::Save)));
+    dlg.addAccount();
+    QVERIFY(fits(dlg.setup()->continueButton()));
+    AccountSetup *s = dlg.setup();
+    QTest::keyClicks(s->yourNameEdit(), u"Alice Example"_s);
+    QTest::keyClicks(s->addressEdit(), u"alice@gmail.com"_s);
+    QSignalSpy done(s, &AccountSetup::lookingFinished);
+    QVERIFY(s->start());
+    QVERIFY(done.wait(10000));
+    QCOMPARE(s->screen(), 1);
+    QVERIFY(fits(s->saveButton()));
+    test::saveScreenshot(&dlg, u"accounts-add-found-800x600.png"_s);
+    QTest::mouseClick(s->manualButton(), Qt::LeftButton);
+    QVERIFY(!dlg.isSetupShown());
+    QVERIFY(fits(buttons->button(QDialogButtonBox::Save)));
+    test::saveScreenshot(&dlg, u"accounts-form-800x600.png"_s);
 }
 
 QTEST_MAIN(TestAccountSetup)
