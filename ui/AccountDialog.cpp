@@ -540,6 +540,7 @@ void AccountDialog::showMessage(const QString &text, bool problem)
         pal.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x1c));
     m_message->setPalette(pal);
     m_message->setText(text);
+    m_signInProblemShown = false;
     m_message->setVisible(!text.isEmpty());
 }
 
@@ -975,6 +976,9 @@ void AccountDialog::signInWithChanged()
         if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
             m_auth->setCurrentIndex(m_auth->findData(QStringLiteral("auto")));
     }
+    // What the sign-in of the former choice lacked is no longer the question.
+    if (m_signInProblemShown)
+        showMessage({}, false);
     updateSignInRows();
 }
 
@@ -984,6 +988,8 @@ void AccountDialog::updateSignInRows()
     const bool oauth = !id.isEmpty();
     const bool custom = id == QLatin1String("custom");
     m_form->setRowVisible(m_password, !oauth);
+    // No password goes to the server of an OAuth account.
+    m_form->setRowVisible(m_allowPlain, !oauth);
     setCommandVisible(!oauth && (m_useCommand->isChecked() || !m_keychainAvailable));
     // Without a keychain a password needs a command; an OAuth sign-in goes to a private file.
     m_keychainNote->setText(
@@ -1065,6 +1071,7 @@ bool AccountDialog::signInPossible(const Account &a)
                          "(the README says how to register one).")
                     : tr("This account cannot sign in: %1").arg(problem),
                 true);
+    m_signInProblemShown = true;
     if (provider.clientId.isEmpty())
         m_clientId->setFocus();
     emit signInFinished(false);

@@ -138,6 +138,8 @@ public:
     QLineEdit *caFileEdit() const { return m_caFile; }
     QLineEdit *pinEdit() const { return m_pin; }
     QCheckBox *defaultBox() const { return m_default; }
+    /// "Allow the password without encryption": shown for password accounts only.
+    QCheckBox *allowPlainBox() const { return m_allowPlain; }
     QLabel *messageLabel() const { return m_message; }
     QListWidget *accountList() const { return m_list; }
     QPushButton *testButton() const { return m_testButton; }
@@ -273,8 +275,9 @@ private:
     ConnectionTest *m_test = nullptr;
     std::optional<SmtpResult> m_certificateResult; ///< kept for "Show certificate…"
     bool m_keychainAvailable = true;
-    QString m_keychainWhy; ///< why there is no keychain, when there is none
-    QString m_editing;     ///< name of the account shown; empty for a new one
+    QString m_keychainWhy;             ///< why there is no keychain, when there is none
+    QString m_editing;                 ///< name of the account shown; empty for a new one
+    bool m_signInProblemShown = false; ///< the message says what the sign-in lacks
 };
 
 } // namespace outpost::ui

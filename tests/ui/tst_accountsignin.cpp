@@ -12,6 +12,7 @@
 
 #include "accounts/OAuthAccount.h"
 
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QGuiApplication>
@@ -335,7 +336,20 @@ void TestAccountSignIn::providerPresets()
         QCOMPARE(finished.size(), 1);
         QVERIFY(dlg.messageLabel()->text().contains(u"client id"_s));
         QVERIFY(!f.service->accounts()->find(u"gmail"_s));
+        // Back to a password: the client id is no longer asked for, the words go.
+        QVERIFY(dlg.messageLabel()->isVisibleTo(&dlg));
+        with->setCurrentIndex(with->findData(QString()));
+        emit with->activated(with->currentIndex());
+        QVERIFY(!dlg.messageLabel()->isVisibleTo(&dlg));
+        QCOMPARE(dlg.messageLabel()->text(), QString());
+        QVERIFY(dlg.allowPlainBox()->isVisibleTo(&dlg));
+        with->setCurrentIndex(with->findData(u"google"_s));
+        emit with->activated(with->currentIndex());
     }
+    // The password rows, the one for a password without encryption too, are not an OAuth
+    // account's.
+    QVERIFY(!dlg.allowPlainBox()->isVisibleTo(&dlg));
+    QVERIFY(!dlg.passwordEdit()->isVisibleTo(&dlg));
     with->setCurrentIndex(with->findData(u"microsoft"_s));
     emit with->activated(with->currentIndex());
     QCOMPARE(dlg.hostEdit()->text(), u"smtp-mail.outlook.com"_s);
