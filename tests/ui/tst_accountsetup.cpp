@@ -516,21 +516,30 @@ void TestAccountSetup::fitsTheScreen()
     dlg.show();
     QVERIFY(QTest::qWaitForWindowExposed(&dlg));
     const QRect screen = dlg.screen()->availableGeometry();
+    // Empty when the dialog fits and `button` is inside it; else what is wrong.
     auto fits = [&](QWidget *button) {
         QCoreApplication::processEvents();
         const QRect inDialog(button->mapTo(&dlg, QPoint(0, 0)), button->size());
-        qDebug("dialog %dx%d, minimum %dx%d, screen %dx%d", dlg.width(), dlg.height(),
-               dlg.minimumSizeHint().width(), dlg.minimumSizeHint().height(), screen.width(),
-               screen.height());
-        return button->isVisible() && dlg.height() <= screen.height() &&
-               dlg.width() <= screen.width() && dlg.minimumSizeHint().height() <= screen.height() &&
-               dlg.rect().contains(inDialog);
+        const bool ok = button->isVisible() && dlg.height() <= screen.height() &&
+                        dlg.width() <= screen.width() &&
+                        dlg.minimumSizeHint().height() <= screen.height() &&
+                        dlg.rect().contains(inDialog);
+        return ok ? QString()
+                  : u"dialog %1x%2 (minimum %3x%4) on a screen of %5x%6, button at %7,%8"_s
+                        .arg(dlg.width())
+                        .arg(dlg.height())
+                        .arg(dlg.minimumSizeHint().width())
+                        .arg(dlg.minimumSizeHint().height())
+                        .arg(screen.width())
+                        .arg(screen.height())
+                        .arg(inDialog.x())
+                        .arg(inDialog.y());
     };
     auto *buttons = dlg.findChild<QDialogButtonBox *>();
     QVERIFY(buttons);
-    QVERIFY(fits(buttons->button(QDialogButtonBox::Save)));
+    QCOMPARE(fits(buttons->button(QDialogButtonBox::Save)), QString());
     dlg.addAccount();
-    QVERIFY(fits(dlg.setup()->continueButton()));
+    QCOMPARE(fits(dlg.setup()->continueButton()), QString());
     AccountSetup *s = dlg.setup();
     QTest::keyClicks(s->yourNameEdit(), u"Alice Example"_s);
     QTest::keyClicks(s->addressEdit(), u"alice@gmail.com"_s);
@@ -538,11 +547,11 @@ void TestAccountSetup::fitsTheScreen()
     QVERIFY(s->start());
     QVERIFY(done.wait(10000));
     QCOMPARE(s->screen(), 1);
-    QVERIFY(fits(s->saveButton()));
+    QCOMPARE(fits(s->saveButton()), QString());
     test::saveScreenshot(&dlg, u"accounts-add-found-800x600.png"_s);
     QTest::mouseClick(s->manualButton(), Qt::LeftButton);
     QVERIFY(!dlg.isSetupShown());
-    QVERIFY(fits(buttons->button(QDialogButtonBox::Save)));
+    QCOMPARE(fits(buttons->button(QDialogButtonBox::Save)), QString());
     test::saveScreenshot(&dlg, u"accounts-form-800x600.png"_s);
 }
 
