@@ -18,11 +18,13 @@
 #include "storage/Storage.h"
 
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDesktopServices>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,6 +32,9 @@
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -115,6 +120,19 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     m_signInState->setWordWrap(true);
     m_signInState->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_cancelSignIn->setVisible(false);
+    // The sign-in address is one long word: in a label it would widen the dialog past the
+    // screen, so it goes into a read-only field that scrolls, with a button to copy it.
+    m_signInUrlRow = new QWidget(this);
+    m_signInUrl = new QLineEdit(m_signInUrlRow);
+    m_signInUrl->setReadOnly(true);
+    m_signInUrl->setObjectName(QStringLiteral("signInUrl"));
+    m_signInUrl->setAccessibleName(tr("Sign-in address"));
+    m_copyLink = new QPushButton(tr("Cop&y link"), m_signInUrlRow);
+    auto *urlRow = new QHBoxLayout(m_signInUrlRow);
+    urlRow->setContentsMargins(0, 0, 0, 0);
+    urlRow->addWidget(m_signInUrl, 1);
+    urlRow->addWidget(m_copyLink);
+    m_signInUrlRow->setVisible(false);
 
     m_list->setAccessibleName(tr("Accounts"));
     m_list->setMinimumWidth(170);
@@ -287,8 +305,19 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     auto *sendingPage = new QWidget(this);
     sendingPage->setLayout(form);
     form->setContentsMargins(6, 6, 6, 6);
+    // The sending form is taller than a small screen: it scrolls, so the dialog fits the
+    // screen and its Save and Close stay in reach.
+    auto *sendingScroll = new QScrollArea(this);
+    sendingScroll->setObjectName(QStringLiteral("sendingScroll"));
+    sendingScroll->setWidget(sendingPage);
+    sendingScroll->setWidgetResizable(true);
+    sendingScroll->setFrameShape(QFrame::NoFrame);
+    sendingScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // Only the height scrolls: the form's width is kept whole, with room for the scroll bar.
+    sendingScroll->setMinimumWidth(sendingPage->minimumSizeHint().width() +
+                                   sendingScroll->verticalScrollBar()->sizeHint().width());
     auto *tabs = new QTabWidget(this);
-    tabs->addTab(sendingPage, tr("Sending"));
+    tabs->addTab(sendingScroll, tr("Sending"));
     tabs->addTab(sentPage, tr("Sent folder"));
     auto *right = new QVBoxLayout;
     right->addWidget(tabs);
@@ -301,6 +330,7 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     right->addWidget(m_testResult, 2);
     right->addWidget(m_keychainNote, 1);
     right->addWidget(m_message, 1);
+    right->addWidget(m_signInUrlRow);
     auto *top = new QHBoxLayout;
     top->addLayout(left);
     top->addLayout(right, 1);
@@ -346,6 +376,8 @@ AccountDialog::AccountDialog(Service *service, QWidget *parent)
     connect(m_signIn, &QPushButton::clicked, this, &AccountDialog::signIn);
     connect(m_cancelSignIn, &QPushButton::clicked, this, &AccountDialog::cancelSignIn);
     connect(m_signOut, &QPushButton::clicked, this, &AccountDialog::signOut);
+    connect(m_copyLink, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_signInUrl->text()); });
     connect(m_service->accounts(), &AccountStore::changed, this, [this] {
         if (!isSigningIn())
             updateSignInState();
@@ -388,6 +420,39 @@ void AccountDialog::showPage(int page)
 {
     m_pages->setCurrentIndex(page);
     setWindowTitle(page == 1 ? tr("Add account") : tr("Accounts"));
+    if (isVisible())
+        fitToScreen();
+}
+
+void AccountDialog::fitToScreen()
+{
+    const QScreen *s = screen();
+    if (!s)
+        return;
+    const QRect available = s->availableGeometry();
+    // The window manager's title bar and borders, where it has added them already.
+    const QSize frame = frameGeometry().size() - size();
+    const QSize room = (available.size() - frame).expandedTo(minimumSize());
+    if (!size().boundedTo(room).isEmpty() && size().boundedTo(room) != size())
+        resize(size().boundedTo(room));
+    // Pulled back onto the screen when it opened partly below or right of it.
+    QRect outer = frameGeometry();
+    if (outer.bottom() > available.bottom())
+        outer.moveBottom(available.bottom());
+    if (outer.right() > available.right())
+        outer.moveRight(available.right());
+    if (outer.left() < available.left())
+        outer.moveLeft(available.left());
+    if (outer.top() < available.top())
+        outer.moveTop(available.top());
+    if (outer.topLeft() != frameGeometry().topLeft())
+        move(outer.topLeft());
+}
+
+void AccountDialog::showEvent(QShowEvent *event)
+{
+    QDialog::showEvent(event);
+    fitToScreen();
 }
 
 bool AccountDialog::isSetupShown() const
@@ -425,6 +490,10 @@ void AccountDialog::setupSave(const Account &account, const QString &password, b
     showAccount(account);
     m_default->setChecked(m_service->accounts()->list().isEmpty());
     m_password->setText(password);
+    // What the sign-in lacks (the client id this build has none of) is asked for first: the
+    // form stays filled and unsaved, the client id focused, the message says why.
+    if (signIn && !signInPossible(formAccount()))
+        return;
     if (!save())
         return; // the form shows why
     if (signIn)
@@ -471,6 +540,7 @@ void AccountDialog::showMessage(const QString &text, bool problem)
         pal.setColor(QPalette::WindowText, QColor(0xc0, 0x1c, 0x1c));
     m_message->setPalette(pal);
     m_message->setText(text);
+    m_signInProblemShown = false;
     m_message->setVisible(!text.isEmpty());
 }
 
@@ -906,6 +976,9 @@ void AccountDialog::signInWithChanged()
         if (auth == QLatin1String("xoauth2") || auth == QLatin1String("oauthbearer"))
             m_auth->setCurrentIndex(m_auth->findData(QStringLiteral("auto")));
     }
+    // What the sign-in of the former choice lacked is no longer the question.
+    if (m_signInProblemShown)
+        showMessage({}, false);
     updateSignInRows();
 }
 
@@ -915,6 +988,8 @@ void AccountDialog::updateSignInRows()
     const bool oauth = !id.isEmpty();
     const bool custom = id == QLatin1String("custom");
     m_form->setRowVisible(m_password, !oauth);
+    // No password goes to the server of an OAuth account.
+    m_form->setRowVisible(m_allowPlain, !oauth);
     setCommandVisible(!oauth && (m_useCommand->isChecked() || !m_keychainAvailable));
     // Without a keychain a password needs a command; an OAuth sign-in goes to a private file.
     m_keychainNote->setText(
@@ -996,6 +1071,7 @@ bool AccountDialog::signInPossible(const Account &a)
                          "(the README says how to register one).")
                     : tr("This account cannot sign in: %1").arg(problem),
                 true);
+    m_signInProblemShown = true;
     if (provider.clientId.isEmpty())
         m_clientId->setFocus();
     emit signInFinished(false);
@@ -1048,9 +1124,11 @@ void AccountDialog::signIn()
         if (!self || self->m_openUrl(url))
             return;
         self->showMessage(tr("No browser could be opened. Open this address in a browser to "
-                             "sign in:\n%1")
-                              .arg(url.toString(QUrl::FullyEncoded)),
+                             "sign in:"),
                           false);
+        self->m_signInUrl->setText(url.toString(QUrl::FullyEncoded));
+        self->m_signInUrl->setCursorPosition(0);
+        self->m_signInUrlRow->setVisible(true);
     });
 }
 
@@ -1064,6 +1142,9 @@ void AccountDialog::onSignedIn(const Account &a, const OAuthResult &r)
 {
     m_signInFlow->deleteLater();
     m_signInFlow = nullptr;
+    // The address is of no use any more: the loopback listener is closed.
+    m_signInUrl->clear();
+    m_signInUrlRow->setVisible(false);
     updateSignInState();
     if (!r.ok()) {
         if (r.error.code == OAuthErrorCode::Cancelled)

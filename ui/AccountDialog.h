@@ -120,6 +120,11 @@ public:
     QPushButton *cancelSignInButton() const { return m_cancelSignIn; }
     QPushButton *signOutButton() const { return m_signOut; }
     QLabel *signInStateLabel() const { return m_signInState; }
+    /// The sign-in address to open by hand when no browser could be opened: a read-only
+    /// field (selectable, scrolled, never widening the dialog), shown only while waiting.
+    QLineEdit *signInUrlEdit() const { return m_signInUrl; }
+    /// "Copy link": puts the sign-in address on the clipboard.
+    QPushButton *copyLinkButton() const { return m_copyLink; }
 
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *hostEdit() const { return m_host; }
@@ -133,6 +138,8 @@ public:
     QLineEdit *caFileEdit() const { return m_caFile; }
     QLineEdit *pinEdit() const { return m_pin; }
     QCheckBox *defaultBox() const { return m_default; }
+    /// "Allow the password without encryption": shown for password accounts only.
+    QCheckBox *allowPlainBox() const { return m_allowPlain; }
     QLabel *messageLabel() const { return m_message; }
     QListWidget *accountList() const { return m_list; }
     QPushButton *testButton() const { return m_testButton; }
@@ -172,7 +179,14 @@ signals:
     /// The Sent folder chooser is open (connecting).
     void folderChooserOpened(QDialog *chooser);
 
+protected:
+    /// Keeps the dialog within the screen's available geometry when it opens.
+    void showEvent(QShowEvent *event) override;
+
 private:
+    /// Shrinks the dialog to the screen's available geometry (QScreen::availableGeometry, less
+    /// the window frame) and moves it onto the screen; the long form scrolls instead.
+    void fitToScreen();
     void fillList(const QString &select = {});
     void showAccount(const Account &a);
     void showMessage(const QString &text, bool problem);
@@ -191,7 +205,8 @@ private:
     void updateSignInState();
     void onSignedIn(const Account &account, const OAuthResult &result);
     void onSignedOut(const Account &account, const SignOutResult &result);
-    /// The "Add account" screens' Save: through save(), then the sign-in for OAuth.
+    /// The "Add account" screens' Save: through save(), then the sign-in for OAuth. When the
+    /// sign-in could not start (no client id), the filled form asks for it and nothing is saved.
     void setupSave(const Account &account, const QString &password, bool signIn);
     /// "Edit manually" or nothing found: the full form prefilled.
     void setupManual(const Account &account, const QString &password, const QString &note);
@@ -249,6 +264,9 @@ private:
     QPushButton *m_signIn;
     QPushButton *m_cancelSignIn;
     QPushButton *m_signOut;
+    QWidget *m_signInUrlRow = nullptr;
+    QLineEdit *m_signInUrl = nullptr;
+    QPushButton *m_copyLink = nullptr;
     QHBoxLayout *m_signInRow = nullptr;
     AuthorizationCodeFlow *m_signInFlow = nullptr;
     OAuthSignOut *m_signOutJob = nullptr;
@@ -257,8 +275,9 @@ private:
     ConnectionTest *m_test = nullptr;
     std::optional<SmtpResult> m_certificateResult; ///< kept for "Show certificate…"
     bool m_keychainAvailable = true;
-    QString m_keychainWhy; ///< why there is no keychain, when there is none
-    QString m_editing;     ///< name of the account shown; empty for a new one
+    QString m_keychainWhy;             ///< why there is no keychain, when there is none
+    QString m_editing;                 ///< name of the account shown; empty for a new one
+    bool m_signInProblemShown = false; ///< the message says what the sign-in lacks
 };
 
 } // namespace outpost::ui

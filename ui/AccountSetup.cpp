@@ -4,6 +4,7 @@
 #include "accounts/AccountStore.h"
 #include "accounts/ConnectionTest.h"
 #include "accounts/CredentialStore.h"
+#include "accounts/OAuthAccount.h"
 #include "outbox/Service.h"
 
 #include <QCheckBox>
@@ -343,7 +344,15 @@ void AccountSetup::showFound()
     const DiscoveredSettings &f = *m_found;
     const Account a = foundAccount();
     m_title->setText(Words::setupFoundTitle(m_address->text().trimmed()));
-    m_summary->setText(Words::setupSummary(f, a));
+    const bool oauth = f.signIn == SignIn::OAuth && !f.oauthProvider.isEmpty();
+    // A provider this build has no client id for cannot sign in yet: said before Save, whose
+    // path then asks for the user's own client id instead of storing an account that could
+    // only hold its messages.
+    const bool needsClientId = oauth && oauthProviderForAccount(a).clientId.isEmpty();
+    m_summary->setText(
+        Words::setupSummary(f, a) +
+        (needsClientId ? QLatin1String("<br><br>") + Words::setupClientIdNeeded(f.oauthProvider)
+                       : QString()));
     m_origin->setText(Words::discoveryOrigin(f));
     if (f.helpUrl.isEmpty()) {
         m_help->clear();
@@ -360,7 +369,6 @@ void AccountSetup::showFound()
     m_confirm->setVisible(f.needsConfirmation);
     m_testResult->clear();
     m_testResult->setVisible(false);
-    const bool oauth = f.signIn == SignIn::OAuth && !f.oauthProvider.isEmpty();
     // An OAuth provider is tested after the sign-in (the form's Test connection).
     m_test->setVisible(!oauth);
     m_save->setText(oauth ? Words::setupSaveAndSignIn(f.oauthProvider) : tr("&Save"));

@@ -486,6 +486,14 @@ QString Words::setupSaveAndSignIn(const QString &providerId)
     return tr("&Save and sign in");
 }
 
+QString Words::setupClientIdNeeded(const QString &providerId)
+{
+    return tr("<b>A client id is needed:</b> this build of Outpost has none for %1, so signing "
+              "in needs the client id of your own registration with the provider (the README "
+              "says how to register one). The next step asks for it; nothing is saved before.")
+        .arg(signInProvider(providerId).toHtmlEscaped());
+}
+
 QString Words::setupNothingFound(const QString &domain, const QStringList &tried)
 {
     return tr("Outpost found no settings for %1 (it asked the provider, the DNS and the likely "

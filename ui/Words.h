@@ -154,6 +154,9 @@ public:
     static QString setupConfirm(const DiscoveredSettings &f);
     /// "Save and sign in with Google".
     static QString setupSaveAndSignIn(const QString &providerId);
+    /// Screen 2's note when the provider signs in with OAuth and this build has no client id
+    /// for it: the next step asks for the user's own, and nothing is saved before (rich text).
+    static QString setupClientIdNeeded(const QString &providerId);
     /// Nothing found: what was tried, and that the form is opened to enter the server.
     static QString setupNothingFound(const QString &domain, const QStringList &tried);
 };

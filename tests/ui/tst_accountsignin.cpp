@@ -12,7 +12,10 @@
 
 #include "accounts/OAuthAccount.h"
 
+#include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -140,6 +143,7 @@ private slots:
     void initTestCase() { QVERIFY(m_provider.start()); }
     void addSignInSignOut();
     void cancelWhileWaiting();
+    void noBrowserKeepsWidth();
     void providerPresets();
     void bannerOffersSignIn();
 
@@ -266,6 +270,46 @@ void TestAccountSignIn::cancelWhileWaiting()
     QCOMPARE(probe.error(), QAbstractSocket::ConnectionRefusedError);
 }
 
+void TestAccountSignIn::noBrowserKeepsWidth()
+{
+    test::UiFixture f;
+    QVERIFY(f.open());
+    AccountDialog dlg(f.service.get());
+    dlg.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dlg));
+    QUrl handed;
+    dlg.setOpenUrl([&handed](const QUrl &url) {
+        handed = url;
+        return false; // no browser here
+    });
+    fillOAuthAccount(dlg);
+    QCoreApplication::processEvents();
+    const int width = dlg.width();
+    QSignalSpy finished(&dlg, &AccountDialog::signInFinished);
+    QTest::mouseClick(dlg.signInButton(), Qt::LeftButton);
+    QVERIFY(dlg.isSigningIn());
+    QVERIFY(handed.isValid());
+    // The address (hundreds of characters, no place to wrap) is in a field to copy from, not
+    // in the words, and the dialog keeps its width.
+    QCOMPARE(dlg.messageLabel()->text(),
+             u"No browser could be opened. Open this address in a browser to sign in:"_s);
+    QVERIFY(dlg.signInUrlEdit()->isVisible());
+    QVERIFY(dlg.signInUrlEdit()->isReadOnly());
+    QCOMPARE(dlg.signInUrlEdit()->text(), handed.toString(QUrl::FullyEncoded));
+    QVERIFY(handed.toString(QUrl::FullyEncoded).size() > 200);
+    QCoreApplication::processEvents();
+    QVERIFY2(dlg.width() <= width, qPrintable(u"%1 > %2"_s.arg(dlg.width()).arg(width)));
+    QVERIFY2(dlg.minimumSizeHint().width() <= width,
+             qPrintable(u"%1 > %2"_s.arg(dlg.minimumSizeHint().width()).arg(width)));
+    QTest::mouseClick(dlg.copyLinkButton(), Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), handed.toString(QUrl::FullyEncoded));
+    QTest::mouseClick(dlg.cancelSignInButton(), Qt::LeftButton);
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(!dlg.signInUrlEdit()->isVisible());
+    QCoreApplication::processEvents();
+    QVERIFY(dlg.width() <= width);
+}
+
 void TestAccountSignIn::providerPresets()
 {
     test::UiFixture f;
@@ -292,7 +336,20 @@ void TestAccountSignIn::providerPresets()
         QCOMPARE(finished.size(), 1);
         QVERIFY(dlg.messageLabel()->text().contains(u"client id"_s));
         QVERIFY(!f.service->accounts()->find(u"gmail"_s));
+        // Back to a password: the client id is no longer asked for, the words go.
+        QVERIFY(dlg.messageLabel()->isVisibleTo(&dlg));
+        with->setCurrentIndex(with->findData(QString()));
+        emit with->activated(with->currentIndex());
+        QVERIFY(!dlg.messageLabel()->isVisibleTo(&dlg));
+        QCOMPARE(dlg.messageLabel()->text(), QString());
+        QVERIFY(dlg.allowPlainBox()->isVisibleTo(&dlg));
+        with->setCurrentIndex(with->findData(u"google"_s));
+        emit with->activated(with->currentIndex());
     }
+    // The password rows, the one for a password without encryption too, are not an OAuth
+    // account's.
+    QVERIFY(!dlg.allowPlainBox()->isVisibleTo(&dlg));
+    QVERIFY(!dlg.passwordEdit()->isVisibleTo(&dlg));
     with->setCurrentIndex(with->findData(u"microsoft"_s));
     emit with->activated(with->currentIndex());
     QCOMPARE(dlg.hostEdit()->text(), u"smtp-mail.outlook.com"_s);
