@@ -535,16 +535,7 @@ void AccountDiscovery::lookupSrv(int index)
     const QString name =
         (index == 0 ? QStringLiteral("_submissions._tcp.") : QStringLiteral("_submission._tcp.")) +
         m_domain;
-    emit stepStarted(DiscoverySource::Srv, name);
-    auto *dns = new QDnsLookup(QDnsLookup::SRV, name, this);
-    if (!m_options.nameserver.isNull())
-        dns->setNameserver(m_options.nameserver);
-    m_dns = dns;
-    connect(dns, &QDnsLookup::finished, this, [this, dns, name, index] {
-        dns->deleteLater();
-        m_timer->stop();
-        if (m_done)
-            return;
+    querySrv(name, [this, name, index](const QDnsLookup *dns) {
         QString why;
         const std::optional<SrvTarget> r = srvTarget(dns, &why);
         if (!r) {
@@ -574,8 +565,6 @@ void AccountDiscovery::lookupSrv(int index)
         m_srvFound = s;
         lookupImapSrv(0);
     });
-    dns->lookup();
-    startStepTimer();
 }
 
 void AccountDiscovery::lookupImapSrv(int index)
@@ -585,15 +574,8 @@ void AccountDiscovery::lookupImapSrv(int index)
     // an IMAP server.
     const QString name =
         (index == 0 ? QStringLiteral("_imaps._tcp.") : QStringLiteral("_imap._tcp.")) + m_domain;
-    emit stepStarted(DiscoverySource::Srv, name);
-    auto *dns = new QDnsLookup(QDnsLookup::SRV, name, this);
-    if (!m_options.nameserver.isNull())
-        dns->setNameserver(m_options.nameserver);
-    m_dns = dns;
-    connect(dns, &QDnsLookup::finished, this, [this, dns, name, index] {
-        dns->deleteLater();
-        m_timer->stop();
-        if (m_done || !m_srvFound)
+    querySrv(name, [this, name, index](const QDnsLookup *dns) {
+        if (!m_srvFound)
             return;
         QString why;
         const std::optional<SrvTarget> r = srvTarget(dns, &why);
@@ -624,6 +606,21 @@ void AccountDiscovery::lookupImapSrv(int index)
         }
         m_tried << QStringLiteral("srv %1: %2:%3").arg(name, target).arg(r->port);
         finish(s);
+    });
+}
+
+void AccountDiscovery::querySrv(const QString &name, std::function<void(const QDnsLookup *)> done)
+{
+    emit stepStarted(DiscoverySource::Srv, name);
+    auto *dns = new QDnsLookup(QDnsLookup::SRV, name, this);
+    if (!m_options.nameserver.isNull())
+        dns->setNameserver(m_options.nameserver);
+    m_dns = dns;
+    connect(dns, &QDnsLookup::finished, this, [this, dns, done = std::move(done)] {
+        dns->deleteLater();
+        m_timer->stop();
+        if (!m_done)
+            done(dns);
     });
     dns->lookup();
     startStepTimer();

@@ -146,6 +146,9 @@ private:
     void fetchAutoconfig(const QString &url, DiscoverySource source);
     void lookupSrv(int index);
     void lookupImapSrv(int index);
+    /// Asks DNS for the SRV records of `name` (a step of its own, with the step timer); `done`
+    /// gets the finished lookup unless discovery ended meanwhile.
+    void querySrv(const QString &name, std::function<void(const QDnsLookup *)> done);
     void probe(int index);
     void finish(const std::optional<DiscoveredSettings> &found);
     void startStepTimer();
