@@ -1096,7 +1096,16 @@ void Service::sendToRunningInstance(const QString &dataDir, const InstanceReques
 {
     auto since = std::make_shared<QElapsedTimer>();
     since->start();
-    handOver(dataDir, request, QPointer<QObject>(context), since, replyTimeoutMs, std::move(done));
+    // The answer always comes from the event loop, never from inside this call (a socket may
+    // fail at once in connectToServer()): callers start their own loop after asking, and a
+    // quit() before that loop runs would be lost, leaving it waiting forever.
+    QPointer<QObject> guard(context);
+    auto later = [guard, done = std::move(done)](bool ok, const InstanceReply &reply) {
+        if (guard)
+            QMetaObject::invokeMethod(
+                guard.data(), [done, ok, reply] { done(ok, reply); }, Qt::QueuedConnection);
+    };
+    handOver(dataDir, request, guard, since, replyTimeoutMs, std::move(later));
 }
 
 } // namespace outpost

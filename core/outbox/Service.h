@@ -293,8 +293,9 @@ public:
     /// while nobody may write); nullptr when it is held (*heldByOther true) or cannot be made.
     static std::unique_ptr<QLockFile> lockOutbox(const QString &dataDir, bool *heldByOther);
     /// Sends a request to the process serving `dataDir`, if any, and calls `done` with its
-    /// answer (or ok=false when no instance answers). Asynchronous. While the directory's lock
-    /// is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;
+    /// answer (or ok=false when no instance answers), always from the event loop of `context`,
+    /// never from inside this call, and not at all once `context` is gone. While the directory's
+    /// lock is held but nobody listens yet (the holder is starting), it keeps trying for up to 5 s;
     /// when the lock is free it gives up at once. Only a process of this user is talked to (the
     /// socket's owner and the peer's credentials are checked), and an answer not in
     /// `replyTimeoutMs` counts as none.

@@ -5,12 +5,14 @@
 #include "outbox/Service.h"
 
 #include <QDir>
+#include <QEventLoop>
 #include <QFile>
 #include <QLocalSocket>
 #include <QLockFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace outpost;
 
@@ -165,6 +167,29 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(answered, 5000);
         QVERIFY(!activate.ok);
         QVERIFY2(activate.error.contains(QLatin1String("activate")), qPrintable(activate.error));
+    }
+
+    /// Nobody serves the folder (no lock, no socket): the answer "no instance" still comes
+    /// from the event loop, never from inside the call, so a caller that starts a QEventLoop
+    /// after asking (the desktop app at start) is not left waiting forever.
+    void answerNeverFromInsideTheCall()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        int answers = 0;
+        bool answeredOk = true;
+        QEventLoop loop;
+        Service::sendToRunningInstance(dir.path(), InstanceRequest{InstanceVerb::Yield, {}}, &loop,
+                                       [&](bool ok, const InstanceReply &) {
+                                           ++answers;
+                                           answeredOk = ok;
+                                           loop.quit();
+                                       });
+        QCOMPARE(answers, 0);
+        QTimer::singleShot(5000, &loop, [&loop] { loop.exit(1); });
+        QCOMPARE(loop.exec(), 0);
+        QCOMPARE(answers, 1);
+        QVERIFY(!answeredOk);
     }
 };
 
