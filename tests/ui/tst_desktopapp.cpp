@@ -803,6 +803,9 @@ void TestDesktopApp::detailsOfAPartlySentMessage()
     QCOMPARE(label(u"Sent:"_s),
              QLocale().toString(f->service->outbox()->summary(id)->sentAt.toLocalTime(),
                                 QLocale::ShortFormat));
+    // Closed, it is deleted; a new dialog may then take its very address, so it is watched
+    // through a QPointer, never compared by a pointer that may dangle.
+    const QPointer<DetailsDialog> first(dlg);
     dlg->close();
 
     // A message whose server could not be reached: the outcome in words, and no reply.
@@ -825,7 +828,7 @@ void TestDesktopApp::detailsOfAPartlySentMessage()
     DetailsDialog *second = nullptr;
     QTRY_VERIFY((second = [&]() -> DetailsDialog * {
         for (auto *d : mw->findChildren<DetailsDialog *>()) {
-            if (d != dlg && d->isVisible())
+            if (d != first.data() && d->isVisible())
                 return d;
         }
         return nullptr;
